@@ -1,0 +1,19 @@
+//! Database migrations of tsunagu, one per table-set, in order.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_identity;
+mod m20261125_000002_platform;
+
+/// Every migration of the product, applied in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261125_000001_identity::Migration),
+            Box::new(m20261125_000002_platform::Migration),
+        ]
+    }
+}

@@ -1,0 +1,74 @@
+//! Password hashing (argon2id) and strength rules. Hashing is CPU-bound, so it runs on
+//! the blocking pool.
+
+use argon2::{
+    Argon2, PasswordHash, PasswordHasher, PasswordVerifier,
+    password_hash::{SaltString, rand_core::OsRng},
+};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::error::{AppError, AppResult, FieldError, FieldErrorCode};
+
+/// Longest accepted password (argon2 handles more, but nobody types this much).
+pub const MAX_LENGTH: usize = 256;
+
+/// Hashes `password` with argon2id and a random salt.
+pub async fn hash(password: SecretString) -> AppResult<String> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(password.expose_secret().as_bytes(), &salt)
+            .map(|hash| hash.to_string())
+            .map_err(|error| AppError::internal(anyhow::anyhow!("hashing password: {error}")))
+    })
+    .await
+    .map_err(AppError::internal)?
+}
+
+/// Whether `password` matches the stored `hash`. Takes as long for a wrong password as for
+/// a right one.
+pub async fn verify(password: SecretString, hash: String) -> AppResult<bool> {
+    tokio::task::spawn_blocking(move || {
+        let parsed = PasswordHash::new(&hash)
+            .map_err(|error| AppError::internal(anyhow::anyhow!("stored hash invalid: {error}")))?;
+        Ok(Argon2::default()
+            .verify_password(password.expose_secret().as_bytes(), &parsed)
+            .is_ok())
+    })
+    .await
+    .map_err(AppError::internal)?
+}
+
+/// Refuses passwords that are short or easy to guess. `context` holds the user's own words
+/// (email, names), which make a password weaker.
+pub fn check_strength(
+    password: &SecretString,
+    min_length: usize,
+    context: &[&str],
+) -> Result<(), FieldError> {
+    let password = password.expose_secret();
+    let length = password.chars().count();
+    if length < min_length {
+        return Err(FieldError::input(
+            "password",
+            FieldErrorCode::TooShort,
+            format!("パスワードは{min_length}文字以上にしてください。"),
+        ));
+    }
+    if length > MAX_LENGTH {
+        return Err(FieldError::input(
+            "password",
+            FieldErrorCode::TooLong,
+            format!("パスワードは{MAX_LENGTH}文字以内にしてください。"),
+        ));
+    }
+    let estimate = zxcvbn::zxcvbn(password, context);
+    if estimate.score() < zxcvbn::Score::Three {
+        return Err(FieldError::input(
+            "password",
+            FieldErrorCode::WeakPassword,
+            "推測されやすいパスワードです。単語の組み合わせや記号を加えて長くしてください。",
+        ));
+    }
+    Ok(())
+}

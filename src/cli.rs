@@ -1,0 +1,122 @@
+//! The subcommands of the `tsunagu` binary.
+
+use anyhow::Context;
+use entity::municipality;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use crate::{
+    auth::{Role, password},
+    config::{Cli, Command, CreateUserArgs, RoleArg, ServeArgs},
+    db,
+    domains::identity::service,
+    graphql, seed,
+    startup::{Application, Settings},
+};
+
+/// Runs the command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let database_url = cli.global.database_url();
+    match cli.command {
+        None => serve(database_url, default_serve_args()).await,
+        Some(Command::Serve(args)) => serve(database_url, *args).await,
+        Some(Command::Migrate) => {
+            let db = db::connect(&database_url).await?;
+            db::migrate(&db).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Some(Command::Seed(args)) => {
+            let db = db::connect(&database_url).await?;
+            db::migrate(&db).await?;
+            if !args.demo {
+                anyhow::bail!("nothing to seed: pass --demo to load the demo municipalities");
+            }
+            let accounts = seed::demo(&db).await?;
+            seed::print_accounts(&accounts);
+            Ok(())
+        }
+        Some(Command::ExportSchema(args)) => {
+            let sdl = graphql::sdl();
+            match args.out {
+                Some(path) => std::fs::write(&path, sdl)
+                    .with_context(|| format!("writing {}", path.display()))?,
+                None => print!("{sdl}"),
+            }
+            Ok(())
+        }
+        Some(Command::CreateUser(args)) => create_user(&database_url, args).await,
+    }
+}
+
+fn default_serve_args() -> ServeArgs {
+    use clap::Parser;
+    #[derive(Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        serve: ServeArgs,
+    }
+    Wrapper::parse_from(["tsunagu"]).serve
+}
+
+async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
+    let app = Application::build(Settings {
+        database_url,
+        host: args.host,
+        port: args.port,
+        demo: args.demo,
+        limits: args.limits,
+    })
+    .await?;
+    let address = app.local_addr()?;
+    println!("tsunagu is serving GraphQL at http://{address}/graphql (GraphiQL in a browser)");
+    tracing::info!(%address, "listening");
+    app.run_until_stopped().await?;
+    Ok(())
+}
+
+async fn create_user(database_url: &str, args: CreateUserArgs) -> anyhow::Result<()> {
+    let db = db::connect(database_url).await?;
+    db::migrate(&db).await?;
+    let role = match args.role {
+        RoleArg::PlatformAdmin => Role::PlatformAdmin,
+        RoleArg::MunicipalAdmin => Role::MunicipalAdmin,
+        RoleArg::Concierge => Role::Concierge,
+        RoleArg::ProgramStaff => Role::ProgramStaff,
+        RoleArg::Partner => Role::Partner,
+        RoleArg::Resident => Role::Resident,
+    };
+    let municipality_id = match (&args.municipality, role) {
+        (None, Role::PlatformAdmin) => None,
+        (Some(_), Role::PlatformAdmin) => {
+            anyhow::bail!("platform admins belong to no municipality; drop --municipality")
+        }
+        (None, _) => anyhow::bail!("--municipality JIS_CODE is required for this role"),
+        (Some(code), _) => Some(
+            municipality::Entity::find()
+                .filter(municipality::Column::JisCode.eq(code.as_str()))
+                .one(&db)
+                .await?
+                .with_context(|| format!("no municipality with JIS code {code}"))?
+                .id,
+        ),
+    };
+    password::check_strength(&args.password, 10, &[&args.email, &args.display_name])
+        .map_err(|error| anyhow::anyhow!(error.message))?;
+    let (user, created) = service::ensure_user(
+        &db,
+        &args.email,
+        args.password,
+        &args.display_name,
+        &args.display_name_kana,
+        role,
+        municipality_id,
+        None,
+    )
+    .await?;
+    if created {
+        println!("created {} ({:?})", user.email, user.role);
+        Ok(())
+    } else {
+        anyhow::bail!("an account with email {} already exists", user.email)
+    }
+}

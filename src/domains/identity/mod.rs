@@ -1,0 +1,7 @@
+//! Identity: municipalities, organizations, users and sessions.
+
+pub mod inputs;
+pub mod loaders;
+pub mod resolver;
+pub mod service;
+pub mod types;

@@ -1,0 +1,346 @@
+//! GraphQL entry points of the identity domain: adapters of a few lines over the service.
+
+use async_graphql::{
+    Context, Enum, ErrorExtensions, ID, InputObject, Object, Result, ResultExt, Subscription,
+};
+use futures_util::{Stream, StreamExt};
+use secrecy::SecretString;
+use tokio_stream::wrappers::BroadcastStream;
+use uuid::Uuid;
+
+use super::{
+    inputs::{
+        CreateOrganizationInput, CreateOrganizationPayload, CreateUserInput, CreateUserPayload,
+        DeactivateUserInput, DeactivateUserPayload, LogInInput, LogInPayload, LogOutInput,
+        LogOutPayload, SignUpInput, SignUpPayload, UpdateUserInput, UpdateUserPayload,
+    },
+    service::{self, SignedIn},
+    types::{
+        AccountEvent, AccountEventKind, Municipality, Organization, OrganizationKind, Role,
+        Session, User,
+    },
+};
+use crate::{
+    auth::{
+        ADMINS,
+        guard::{RoleGuard, SignedIn as SignedInGuard},
+    },
+    graphql::{
+        context, ids,
+        pagination::{Conn, PageArgs},
+        payload::split,
+    },
+};
+
+/// Queries of the identity domain.
+#[derive(Default)]
+pub struct IdentityQuery;
+
+/// Filter of the `users` list.
+#[derive(Debug, Default, InputObject)]
+pub struct UserFilter {
+    /// Only this municipality (platform admins; municipal admins always see their own).
+    pub municipality_id: Option<ID>,
+    /// Only this role.
+    pub role: Option<Role>,
+    /// Only active (`true`) or deactivated (`false`) accounts.
+    pub active: Option<bool>,
+}
+
+/// Order of the `users` list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Enum)]
+pub enum UserOrderBy {
+    /// Oldest account first.
+    #[default]
+    CreatedAt,
+    /// By kana reading of the display name (五十音順).
+    DisplayNameKana,
+}
+
+#[Object]
+impl IdentityQuery {
+    /// The signed-in user, or null for anonymous visitors.
+    async fn me(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        let (state, viewer) = context(ctx)?;
+        Ok(service::me(state, viewer).await.extend()?.map(User::from))
+    }
+
+    /// Municipalities using tsunagu, by JIS code.
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    async fn municipalities(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "At most this many items from the start (capped).")] first: Option<i32>,
+        #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
+    ) -> Result<Conn<Municipality>> {
+        let (state, _) = context(ctx)?;
+        let page = PageArgs::new(first, after, last, before);
+        Ok(service::list_municipalities(state, page)
+            .await
+            .extend()?
+            .into_connection())
+    }
+
+    /// One municipality by its JIS code, e.g. `14384` for 真鶴町.
+    async fn municipality(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Five-digit local government code.")] jis_code: String,
+    ) -> Result<Option<Municipality>> {
+        let (state, _) = context(ctx)?;
+        Ok(service::find_municipality_by_code(state, &jis_code)
+            .await
+            .extend()?
+            .map(Municipality::from))
+    }
+
+    /// Accounts the viewer administers (administrators only).
+    #[graphql(
+        guard = "RoleGuard(ADMINS)",
+        complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity + 1"
+    )]
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which accounts.", default)] filter: UserFilter,
+        #[graphql(desc = "Order of the list.", default)] order_by: UserOrderBy,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "At most this many items from the start (capped).")] first: Option<i32>,
+        #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
+    ) -> Result<Conn<User>> {
+        let (state, viewer) = context(ctx)?;
+        let filter = service::UserFilter {
+            municipality_id: filter
+                .municipality_id
+                .map(|id| ids::decode_as(&id, "Municipality"))
+                .transpose()
+                .extend()?,
+            role: filter.role.map(Into::into),
+            active: filter.active,
+        };
+        let order = match order_by {
+            UserOrderBy::CreatedAt => service::UserOrder::CreatedAt,
+            UserOrderBy::DisplayNameKana => service::UserOrder::DisplayNameKana,
+        };
+        let page = PageArgs::new(first, after, last, before);
+        Ok(service::list_users(state, viewer, filter, order, page)
+            .await
+            .extend()?
+            .into_connection())
+    }
+}
+
+/// Organizations of a municipality, for `Municipality.organizations`.
+pub(super) async fn organizations_of(
+    ctx: &Context<'_>,
+    municipality_id: Uuid,
+    kind: Option<OrganizationKind>,
+    after: Option<String>,
+    before: Option<String>,
+    first: Option<i32>,
+    last: Option<i32>,
+) -> Result<Conn<Organization>> {
+    let (state, _) = context(ctx)?;
+    let page = PageArgs::new(first, after, last, before);
+    Ok(
+        service::list_organizations(state, municipality_id, kind.map(Into::into), page)
+            .await
+            .extend()?
+            .into_connection(),
+    )
+}
+
+/// Mutations of the identity domain.
+#[derive(Default)]
+pub struct IdentityMutation;
+
+#[Object]
+impl IdentityMutation {
+    /// Create a resident account in a municipality and sign in. Rate-limited per client.
+    async fn sign_up(&self, ctx: &Context<'_>, input: SignUpInput) -> Result<SignUpPayload> {
+        let (state, viewer) = context(ctx)?;
+        let outcome = service::sign_up(state, viewer, input.into())
+            .await
+            .extend()?;
+        let (session, user_errors) = split::<SignedIn, Session>(outcome);
+        Ok(SignUpPayload {
+            session,
+            user_errors,
+        })
+    }
+
+    /// Sign in with email and password. Too many failures lock the email for a while
+    /// (`RATE_LIMITED` with `retryAfterSeconds`).
+    async fn log_in(&self, ctx: &Context<'_>, input: LogInInput) -> Result<LogInPayload> {
+        let (state, viewer) = context(ctx)?;
+        let password = SecretString::from(input.password);
+        let outcome = service::log_in(state, viewer, &input.email, password)
+            .await
+            .extend()?;
+        let (session, user_errors) = split::<SignedIn, Session>(outcome);
+        Ok(LogInPayload {
+            session,
+            user_errors,
+        })
+    }
+
+    /// Sign out: end this session, or every session of the account.
+    #[graphql(guard = "SignedInGuard")]
+    async fn log_out(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] input: LogOutInput,
+    ) -> Result<LogOutPayload> {
+        let (state, viewer) = context(ctx)?;
+        let ended_sessions = service::log_out(state, viewer, input.everywhere)
+            .await
+            .extend()?;
+        Ok(LogOutPayload {
+            ended_sessions,
+            user_errors: Vec::new(),
+        })
+    }
+
+    /// Create an account (administrators: municipal admins in their own municipality,
+    /// platform admins anywhere).
+    #[graphql(guard = "RoleGuard(ADMINS)")]
+    async fn create_user(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateUserInput,
+    ) -> Result<CreateUserPayload> {
+        let (state, viewer) = context(ctx)?;
+        let new_user = service::NewUser {
+            email: input.email,
+            password: SecretString::from(input.password),
+            display_name: input.display_name,
+            display_name_kana: input.display_name_kana,
+            role: input.role.into(),
+            municipality_id: decode_optional(input.municipality_id.as_ref(), "Municipality")?,
+            organization_id: decode_optional(input.organization_id.as_ref(), "Organization")?,
+            idempotency_key: input.idempotency_key,
+        };
+        let outcome = service::create_user(state, viewer, new_user)
+            .await
+            .extend()?;
+        let (user, user_errors) = split(outcome);
+        Ok(CreateUserPayload { user, user_errors })
+    }
+
+    /// Change an account: your own names, or (administrators) names, role and organization
+    /// of accounts you administer.
+    #[graphql(guard = "SignedInGuard")]
+    async fn update_user(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateUserInput,
+    ) -> Result<UpdateUserPayload> {
+        let (state, viewer) = context(ctx)?;
+        let id = ids::decode_as(&input.id, "User").extend()?;
+        let changes = service::UserChanges {
+            display_name: input.display_name,
+            display_name_kana: input.display_name_kana,
+            role: input.role.map(Into::into),
+            organization_id: decode_optional(input.organization_id.as_ref(), "Organization")?,
+        };
+        let outcome = service::update_user(state, viewer, id, changes)
+            .await
+            .extend()?;
+        let (user, user_errors) = split(outcome);
+        Ok(UpdateUserPayload { user, user_errors })
+    }
+
+    /// Deactivate an account you administer; its sessions end at once.
+    #[graphql(guard = "RoleGuard(ADMINS)")]
+    async fn deactivate_user(
+        &self,
+        ctx: &Context<'_>,
+        input: DeactivateUserInput,
+    ) -> Result<DeactivateUserPayload> {
+        let (state, viewer) = context(ctx)?;
+        let id = ids::decode_as(&input.id, "User").extend()?;
+        let outcome = service::deactivate_user(state, viewer, id).await.extend()?;
+        let (user, user_errors) = split(outcome);
+        Ok(DeactivateUserPayload { user, user_errors })
+    }
+
+    /// Register an organization in a municipality you administer.
+    #[graphql(guard = "RoleGuard(ADMINS)")]
+    async fn create_organization(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateOrganizationInput,
+    ) -> Result<CreateOrganizationPayload> {
+        let (state, viewer) = context(ctx)?;
+        let new_organization = service::NewOrganization {
+            municipality_id: decode_optional(input.municipality_id.as_ref(), "Municipality")?,
+            kind: input.kind.into(),
+            name: input.name,
+            name_kana: input.name_kana,
+            website_url: input.website_url,
+            idempotency_key: input.idempotency_key,
+        };
+        let outcome = service::create_organization(state, viewer, new_organization)
+            .await
+            .extend()?;
+        let (organization, user_errors) = split(outcome);
+        Ok(CreateOrganizationPayload {
+            organization,
+            user_errors,
+        })
+    }
+}
+
+fn decode_optional(id: Option<&ID>, type_name: &str) -> Result<Option<Uuid>> {
+    id.map(|id| ids::decode_as(id, type_name))
+        .transpose()
+        .map_err(|error| error.extend())
+}
+
+impl From<SignedIn> for Session {
+    fn from(signed_in: SignedIn) -> Self {
+        Self {
+            token: signed_in.session.token,
+            expires_at: signed_in.session.expires_at,
+            user: signed_in.user.into(),
+        }
+    }
+}
+
+/// Subscriptions of the identity domain.
+#[derive(Default)]
+pub struct IdentitySubscription;
+
+#[Subscription]
+impl IdentitySubscription {
+    /// Changes to your own account as they happen (for example a deactivation, so the
+    /// frontend can sign out).
+    #[graphql(guard = "SignedInGuard")]
+    async fn account_events(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<impl Stream<Item = AccountEvent> + use<>> {
+        let (state, viewer) = context(ctx)?;
+        let me = viewer.require_user().extend()?.id;
+        let events = BroadcastStream::new(state.events.subscribe());
+        Ok(events.filter_map(move |event| async move {
+            let event = event.ok()?;
+            if event.user_id != Some(me) {
+                return None;
+            }
+            let kind = match event.topic.as_str() {
+                "account.updated" => AccountEventKind::Updated,
+                "account.deactivated" => AccountEventKind::Deactivated,
+                _ => return None,
+            };
+            Some(AccountEvent {
+                kind,
+                user_id: ids::encode("User", event.subject_id),
+                occurred_at: event.occurred_at,
+            })
+        }))
+    }
+}

@@ -1,0 +1,331 @@
+//! GraphQL objects of the identity domain, built from the database models.
+
+use async_graphql::{
+    ComplexObject, Context, Enum, ID, Result, SimpleObject, dataloader::DataLoader,
+};
+use chrono::{DateTime, Utc};
+use entity::{municipality, organization, user};
+use uuid::Uuid;
+
+use super::loaders::IdentityLoader;
+use crate::{
+    graphql::{ids, pagination::Conn},
+    japan,
+};
+
+/// A municipality (市区町村) using tsunagu.
+#[derive(Debug, Clone, SimpleObject)]
+#[graphql(complex)]
+pub struct Municipality {
+    #[graphql(skip)]
+    pub uuid: Uuid,
+    /// Local government code (全国地方公共団体コード, five digits), e.g. `10201` for 前橋市.
+    pub jis_code: String,
+    /// Name in Japanese, e.g. 前橋市.
+    pub name_ja: String,
+    /// Reading of the name in katakana.
+    pub name_kana: String,
+    /// Name in English, e.g. Maebashi.
+    pub name_en: String,
+    /// Prefecture code, JIS X 0401 (1–47).
+    pub prefecture_code: i32,
+    /// IANA time zone used for the municipality's dates, `Asia/Tokyo`.
+    pub time_zone: String,
+}
+
+#[ComplexObject]
+impl Municipality {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        ids::encode("Municipality", self.uuid)
+    }
+
+    /// Prefecture name in Japanese, e.g. 群馬県.
+    async fn prefecture_name_ja(&self) -> Option<&'static str> {
+        japan::prefecture(self.prefecture_code as i16).map(|(ja, _)| ja)
+    }
+
+    /// Prefecture name in English, e.g. Gunma.
+    async fn prefecture_name_en(&self) -> Option<&'static str> {
+        japan::prefecture(self.prefecture_code as i16).map(|(_, en)| en)
+    }
+
+    /// Organizations of the municipality: the city hall, partner companies, museums…
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    async fn organizations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only organizations of this kind.")] kind: Option<OrganizationKind>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "At most this many items from the start (capped).")] first: Option<i32>,
+        #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
+    ) -> Result<Conn<Organization>> {
+        super::resolver::organizations_of(ctx, self.uuid, kind, after, before, first, last).await
+    }
+}
+
+impl From<municipality::Model> for Municipality {
+    fn from(model: municipality::Model) -> Self {
+        Self {
+            uuid: model.id,
+            jis_code: model.jis_code,
+            name_ja: model.name_ja,
+            name_kana: model.name_kana,
+            name_en: model.name_en,
+            prefecture_code: i32::from(model.prefecture_code),
+            time_zone: model.time_zone,
+        }
+    }
+}
+
+/// What kind of body an organization is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum OrganizationKind {
+    /// The municipal office (市役所・町役場).
+    MunicipalOffice,
+    /// A partner company, e.g. one that opened a satellite office in town.
+    PartnerCompany,
+    /// A museum or art museum.
+    Museum,
+    /// A library.
+    Library,
+    /// A nature centre or visitor centre.
+    NatureCentre,
+    /// A childcare provider: nursery, child-rearing plaza, temporary childcare.
+    ChildcareProvider,
+    /// An employment-support office.
+    EmploymentSupportOffice,
+    /// A nonprofit organization.
+    Nonprofit,
+}
+
+impl From<organization::OrganizationKind> for OrganizationKind {
+    fn from(kind: organization::OrganizationKind) -> Self {
+        use organization::OrganizationKind as K;
+        match kind {
+            K::MunicipalOffice => Self::MunicipalOffice,
+            K::PartnerCompany => Self::PartnerCompany,
+            K::Museum => Self::Museum,
+            K::Library => Self::Library,
+            K::NatureCentre => Self::NatureCentre,
+            K::ChildcareProvider => Self::ChildcareProvider,
+            K::EmploymentSupportOffice => Self::EmploymentSupportOffice,
+            K::Nonprofit => Self::Nonprofit,
+        }
+    }
+}
+
+impl From<OrganizationKind> for organization::OrganizationKind {
+    fn from(kind: OrganizationKind) -> Self {
+        use OrganizationKind as K;
+        match kind {
+            K::MunicipalOffice => Self::MunicipalOffice,
+            K::PartnerCompany => Self::PartnerCompany,
+            K::Museum => Self::Museum,
+            K::Library => Self::Library,
+            K::NatureCentre => Self::NatureCentre,
+            K::ChildcareProvider => Self::ChildcareProvider,
+            K::EmploymentSupportOffice => Self::EmploymentSupportOffice,
+            K::Nonprofit => Self::Nonprofit,
+        }
+    }
+}
+
+/// An organization inside a municipality.
+#[derive(Debug, Clone, SimpleObject)]
+#[graphql(complex)]
+pub struct Organization {
+    #[graphql(skip)]
+    pub uuid: Uuid,
+    #[graphql(skip)]
+    pub municipality_id: Uuid,
+    /// What kind of body it is.
+    pub kind: OrganizationKind,
+    /// Name, e.g. 真鶴町立中川一政美術館.
+    pub name: String,
+    /// Reading of the name in katakana.
+    pub name_kana: String,
+    /// Public website.
+    pub website_url: Option<String>,
+    /// When it was registered.
+    pub created_at: DateTime<Utc>,
+}
+
+#[ComplexObject]
+impl Organization {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        ids::encode("Organization", self.uuid)
+    }
+
+    /// The municipality it belongs to.
+    async fn municipality(&self, ctx: &Context<'_>) -> Result<Option<Municipality>> {
+        let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
+        Ok(loader
+            .load_one(super::loaders::MunicipalityId(self.municipality_id))
+            .await?
+            .map(Municipality::from))
+    }
+}
+
+impl From<organization::Model> for Organization {
+    fn from(model: organization::Model) -> Self {
+        Self {
+            uuid: model.id,
+            municipality_id: model.municipality_id,
+            kind: model.kind.into(),
+            name: model.name,
+            name_kana: model.name_kana,
+            website_url: model.website_url,
+            created_at: model.created_at,
+        }
+    }
+}
+
+/// What a user may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum Role {
+    /// Operates the platform for every municipality.
+    PlatformAdmin,
+    /// Administers one municipality: users, partners, programs, KPIs.
+    MunicipalAdmin,
+    /// Relocation concierge (移住コンシェルジュ) working inquiries.
+    Concierge,
+    /// Staff of a program organizer: museum, library, childcare centre, career advisors.
+    ProgramStaff,
+    /// Member of a partner company.
+    Partner,
+    /// Resident or family using public services.
+    Resident,
+}
+
+impl From<user::Role> for Role {
+    fn from(role: user::Role) -> Self {
+        match role {
+            user::Role::PlatformAdmin => Self::PlatformAdmin,
+            user::Role::MunicipalAdmin => Self::MunicipalAdmin,
+            user::Role::Concierge => Self::Concierge,
+            user::Role::ProgramStaff => Self::ProgramStaff,
+            user::Role::Partner => Self::Partner,
+            user::Role::Resident => Self::Resident,
+        }
+    }
+}
+
+impl From<Role> for user::Role {
+    fn from(role: Role) -> Self {
+        match role {
+            Role::PlatformAdmin => Self::PlatformAdmin,
+            Role::MunicipalAdmin => Self::MunicipalAdmin,
+            Role::Concierge => Self::Concierge,
+            Role::ProgramStaff => Self::ProgramStaff,
+            Role::Partner => Self::Partner,
+            Role::Resident => Self::Resident,
+        }
+    }
+}
+
+/// A person with an account. Only the user themself and the administrators of their
+/// municipality can see a user.
+#[derive(Debug, Clone, SimpleObject)]
+#[graphql(complex)]
+pub struct User {
+    #[graphql(skip)]
+    pub uuid: Uuid,
+    #[graphql(skip)]
+    pub municipality_id: Option<Uuid>,
+    #[graphql(skip)]
+    pub organization_id: Option<Uuid>,
+    /// Login email, normalized (NFKC, lowercase).
+    pub email: String,
+    /// Name shown to others.
+    pub display_name: String,
+    /// Reading of the display name in katakana (フリガナ).
+    pub display_name_kana: String,
+    /// What the user may do.
+    pub role: Role,
+    /// Whether the account can sign in.
+    pub active: bool,
+    /// When the account was created.
+    pub created_at: DateTime<Utc>,
+}
+
+#[ComplexObject]
+impl User {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        ids::encode("User", self.uuid)
+    }
+
+    /// The user's municipality; none for platform admins.
+    async fn municipality(&self, ctx: &Context<'_>) -> Result<Option<Municipality>> {
+        let Some(id) = self.municipality_id else {
+            return Ok(None);
+        };
+        let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
+        Ok(loader
+            .load_one(super::loaders::MunicipalityId(id))
+            .await?
+            .map(Municipality::from))
+    }
+
+    /// The organization the user works for, if any.
+    async fn organization(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+        let Some(id) = self.organization_id else {
+            return Ok(None);
+        };
+        let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
+        Ok(loader
+            .load_one(super::loaders::OrganizationId(id))
+            .await?
+            .map(Organization::from))
+    }
+}
+
+impl From<user::Model> for User {
+    fn from(model: user::Model) -> Self {
+        Self {
+            uuid: model.id,
+            municipality_id: model.municipality_id,
+            organization_id: model.organization_id,
+            email: model.email,
+            display_name: model.display_name,
+            display_name_kana: model.display_name_kana,
+            role: model.role.into(),
+            active: model.deactivated_at.is_none(),
+            created_at: model.created_at,
+        }
+    }
+}
+
+/// A signed-in session: the bearer token is shown only here, once.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Session {
+    /// Send as `Authorization: Bearer <token>`.
+    pub token: String,
+    /// When the token stops working.
+    pub expires_at: DateTime<Utc>,
+    /// The signed-in user.
+    pub user: User,
+}
+
+/// What happened to an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum AccountEventKind {
+    /// Profile, role or organization changed.
+    Updated,
+    /// The account was deactivated; its sessions no longer work.
+    Deactivated,
+}
+
+/// A change to the viewer's own account, delivered live.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct AccountEvent {
+    /// What happened.
+    pub kind: AccountEventKind,
+    /// Global id of the account.
+    pub user_id: ID,
+    /// When it happened.
+    pub occurred_at: DateTime<Utc>,
+}

@@ -1,0 +1,5 @@
+//! Business domains, one folder each with the same files: `types.rs` (GraphQL objects),
+//! `inputs.rs`, `resolver.rs` (thin), `service.rs` (rules and transactions) and
+//! `loaders.rs` (DataLoaders).
+
+pub mod identity;

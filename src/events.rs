@@ -1,0 +1,146 @@
+//! The internal event bus that domains publish to and subscriptions listen on.
+//!
+//! On SQLite (one process) events travel through an in-process broadcast channel. On
+//! PostgreSQL they are sent with `pg_notify` and every replica's listener feeds its own
+//! broadcast channel, so a subscriber on one replica hears what another replica published.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbBackend, Statement,
+    sqlx::{PgPool, postgres::PgListener},
+};
+use serde::{Deserialize, Serialize};
+use tokio::sync::{broadcast, oneshot};
+use uuid::Uuid;
+
+/// PostgreSQL channel the replicas share.
+const CHANNEL: &str = "tsunagu_events";
+/// Events a slow subscriber may fall behind by before it misses some.
+const BUFFER: usize = 1024;
+
+/// Something that happened, as subscribers see it. Kept small: ids, not records, so it fits
+/// a NOTIFY payload and carries no personal data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// The municipality it concerns; `None` for platform-wide events.
+    pub municipality_id: Option<Uuid>,
+    /// Dotted topic, e.g. `account.updated`.
+    pub topic: String,
+    /// The record it is about.
+    pub subject_id: Uuid,
+    /// The user it is addressed to, when it concerns one account.
+    pub user_id: Option<Uuid>,
+    /// When it happened.
+    pub occurred_at: DateTime<Utc>,
+}
+
+/// Publishes events and hands out receivers.
+#[derive(Clone)]
+pub struct EventBus {
+    local: broadcast::Sender<Event>,
+    postgres: Option<PgPool>,
+}
+
+impl EventBus {
+    /// Starts the bus for `db`; on PostgreSQL this waits until the listener is listening.
+    pub async fn start(db: &DatabaseConnection) -> anyhow::Result<Self> {
+        let (local, _) = broadcast::channel(BUFFER);
+        if db.get_database_backend() != DbBackend::Postgres {
+            return Ok(Self {
+                local,
+                postgres: None,
+            });
+        }
+        let pool = db.get_postgres_connection_pool().clone();
+        let (ready_tx, ready_rx) = oneshot::channel();
+        tokio::spawn(listen(pool.clone(), local.clone(), Some(ready_tx)));
+        ready_rx
+            .await
+            .context("event listener stopped before it started")??;
+        Ok(Self {
+            local,
+            postgres: Some(pool),
+        })
+    }
+
+    /// Publishes an event to every subscriber on every replica. Call it after the change
+    /// it reports has been committed.
+    pub async fn publish(&self, db: &DatabaseConnection, event: Event) {
+        let Some(_) = &self.postgres else {
+            // No receiver is not an error: nobody is subscribed right now.
+            let _ = self.local.send(event);
+            return;
+        };
+        let payload = match serde_json::to_string(&event) {
+            Ok(payload) => payload,
+            Err(error) => {
+                tracing::error!(%error, "event not serializable");
+                return;
+            }
+        };
+        let statement = Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_notify($1, $2)",
+            [CHANNEL.into(), payload.into()],
+        );
+        if let Err(error) = db.execute_raw(statement).await {
+            tracing::error!(%error, topic = %event.topic, "publishing event failed");
+        }
+    }
+
+    /// A receiver of every event published from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.local.subscribe()
+    }
+}
+
+/// Forwards notifications into the local channel, reconnecting after failures.
+async fn listen(
+    pool: PgPool,
+    local: broadcast::Sender<Event>,
+    mut ready: Option<oneshot::Sender<anyhow::Result<()>>>,
+) {
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let connected = async {
+            let mut listener = PgListener::connect_with(&pool).await?;
+            listener.listen(CHANNEL).await?;
+            Ok::<_, sea_orm::sqlx::Error>(listener)
+        }
+        .await;
+        let mut listener = match connected {
+            Ok(listener) => listener,
+            Err(error) => {
+                if let Some(ready) = ready.take() {
+                    let _ = ready.send(Err(error.into()));
+                    return;
+                }
+                tracing::warn!(%error, "event listener cannot connect; retrying");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(10));
+                continue;
+            }
+        };
+        if let Some(ready) = ready.take() {
+            let _ = ready.send(Ok(()));
+        }
+        backoff = Duration::from_millis(100);
+        loop {
+            match listener.recv().await {
+                Ok(notification) => match serde_json::from_str::<Event>(notification.payload()) {
+                    Ok(event) => {
+                        let _ = local.send(event);
+                    }
+                    Err(error) => tracing::warn!(%error, "ignoring malformed event"),
+                },
+                Err(error) => {
+                    tracing::warn!(%error, "event listener lost its connection");
+                    break;
+                }
+            }
+        }
+    }
+}

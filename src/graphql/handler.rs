@@ -1,0 +1,518 @@
+//! GraphQL over HTTP (the GraphQL-over-HTTP specification) and over WebSocket
+//! (`graphql-transport-ws`), with the viewer taken from the bearer token.
+
+use std::{net::SocketAddr, time::Instant};
+
+use async_graphql::{
+    Data, ErrorExtensions, ServerError, Variables,
+    http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource},
+    parser::types::OperationType,
+};
+use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
+use axum::{
+    body::{Body, Bytes},
+    extract::{ConnectInfo, Query, Request, State, WebSocketUpgrade},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
+    response::{Html, IntoResponse, Response},
+};
+use serde::Deserialize;
+use serde_json::json;
+use tracing::Instrument;
+
+use super::AppSchema;
+use crate::{
+    auth::{Viewer, session},
+    error::AppError,
+    state::AppState,
+};
+
+/// What the HTTP handlers share.
+#[derive(Clone)]
+pub struct ServerState {
+    /// The application state.
+    pub app: AppState,
+    /// The executable schema.
+    pub schema: AppSchema,
+}
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+const APPLICATION_JSON: &str = "application/json";
+
+/// The media type the client asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Media {
+    /// `application/graphql-response+json`: request errors get 4xx statuses.
+    GraphqlResponse,
+    /// `application/json`: every well-formed request gets 200.
+    Json,
+}
+
+impl Media {
+    fn content_type(self) -> HeaderValue {
+        HeaderValue::from_static(match self {
+            Self::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
+            Self::Json => "application/json; charset=utf-8",
+        })
+    }
+}
+
+/// Picks the response media type from `Accept`; `None` when nothing acceptable is asked for.
+fn negotiate(headers: &HeaderMap) -> Option<Media> {
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return Some(Media::Json);
+    };
+    let types: Vec<String> = accept
+        .split(',')
+        .map(|part| {
+            part.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .collect();
+    if types.iter().any(|t| t == GRAPHQL_RESPONSE_JSON) {
+        Some(Media::GraphqlResponse)
+    } else if types
+        .iter()
+        .any(|t| t == APPLICATION_JSON || t == "*/*" || t == "application/*" || t.is_empty())
+    {
+        Some(Media::Json)
+    } else {
+        None
+    }
+}
+
+/// A response that never reached GraphQL execution: a malformed request.
+fn request_error(status: StatusCode, code: &str, message: &str, media: Media) -> Response {
+    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+    let mut response = (status, body.to_string()).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, media.content_type());
+    response
+}
+
+/// The viewer behind a request: anonymous without `Authorization`, refused with a bad token.
+async fn viewer_of(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+) -> Result<Viewer, AppError> {
+    let client_ip = client_ip(state, headers, peer);
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(Viewer::anonymous(client_ip));
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .ok_or(AppError::Unauthenticated)?;
+    authenticate_token(state, token.trim(), client_ip).await
+}
+
+async fn authenticate_token(
+    state: &AppState,
+    token: &str,
+    client_ip: std::net::IpAddr,
+) -> Result<Viewer, AppError> {
+    let user = session::authenticate(&state.db, token).await?;
+    Ok(Viewer {
+        user: Some(user),
+        client_ip,
+    })
+}
+
+fn client_ip(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> std::net::IpAddr {
+    if state.limits.trust_forwarded_for {
+        let forwarded = headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.trim().parse().ok());
+        if let Some(ip) = forwarded {
+            return ip;
+        }
+    }
+    peer.ip()
+}
+
+fn unauthenticated(error: &AppError, media: Media) -> Response {
+    let mut response = request_error(
+        StatusCode::UNAUTHORIZED,
+        error.code(),
+        &error.to_string(),
+        media,
+    );
+    response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    response
+}
+
+/// `POST /graphql`.
+pub async fn graphql_post(
+    State(state): State<ServerState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+) -> Response {
+    let headers = request.headers().clone();
+    let Some(media) = negotiate(&headers) else {
+        return request_error(
+            StatusCode::NOT_ACCEPTABLE,
+            "NOT_ACCEPTABLE",
+            "Accept application/graphql-response+json or application/json.",
+            Media::Json,
+        );
+    };
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
+    if content_type.as_deref() != Some(APPLICATION_JSON) {
+        return request_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "Send the request as Content-Type: application/json.",
+            media,
+        );
+    }
+    let limit = state.app.limits.max_body_bytes;
+    let body: Bytes = match axum::body::to_bytes(request.into_body(), limit).await {
+        Ok(body) => body,
+        Err(_) => {
+            return request_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "PAYLOAD_TOO_LARGE",
+                &format!("The request body is larger than {limit} bytes."),
+                media,
+            );
+        }
+    };
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return request_error(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "The request body is empty; send a JSON object with a `query`.",
+            media,
+        );
+    }
+    let parsed: serde_json::Value = match serde_json::from_slice(&body) {
+        Ok(value) => value,
+        Err(error) => {
+            return request_error(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                &format!("The request body is not valid JSON: {error}."),
+                media,
+            );
+        }
+    };
+    if !parsed.is_object() {
+        return request_error(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "The request body must be a JSON object (batches are not supported).",
+            media,
+        );
+    }
+    let graphql_request: async_graphql::Request = match serde_json::from_value(parsed) {
+        Ok(request) => request,
+        Err(error) => {
+            return request_error(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                &format!("The request is malformed: {error}."),
+                media,
+            );
+        }
+    };
+    execute(&state, &headers, peer, graphql_request, media, Method::POST).await
+}
+
+/// Query-string parameters of `GET /graphql`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GetParams {
+    query: Option<String>,
+    operation_name: Option<String>,
+    variables: Option<String>,
+    extensions: Option<String>,
+}
+
+/// `GET /graphql`: GraphiQL for browsers, queries (never mutations) for programs.
+pub async fn graphql_get(
+    State(state): State<ServerState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    params: Result<Query<GetParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let wants_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    let params = match params {
+        Ok(Query(params)) => params,
+        Err(error) => {
+            return request_error(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                &format!("The query string is malformed: {error}."),
+                Media::Json,
+            );
+        }
+    };
+    if params.query.is_none() && params.extensions.is_none() && wants_html {
+        return Html(
+            GraphiQLSource::build()
+                .endpoint("/graphql")
+                .subscription_endpoint("/graphql/ws")
+                .title("tsunagu GraphiQL")
+                .finish(),
+        )
+        .into_response();
+    }
+    let Some(media) = negotiate(&headers) else {
+        return request_error(
+            StatusCode::NOT_ACCEPTABLE,
+            "NOT_ACCEPTABLE",
+            "Accept application/graphql-response+json or application/json.",
+            Media::Json,
+        );
+    };
+    let mut request = async_graphql::Request::new(params.query.unwrap_or_default());
+    if let Some(name) = params.operation_name {
+        request = request.operation_name(name);
+    }
+    if let Some(variables) = params.variables {
+        match serde_json::from_str::<serde_json::Value>(&variables) {
+            Ok(value @ serde_json::Value::Object(_)) => {
+                request = request.variables(Variables::from_json(value));
+            }
+            _ => {
+                return request_error(
+                    StatusCode::BAD_REQUEST,
+                    "BAD_REQUEST",
+                    "`variables` must be a JSON object.",
+                    media,
+                );
+            }
+        }
+    }
+    if let Some(extensions) = params.extensions {
+        match serde_json::from_str(&extensions) {
+            Ok(extensions) => request.extensions = extensions,
+            Err(_) => {
+                return request_error(
+                    StatusCode::BAD_REQUEST,
+                    "BAD_REQUEST",
+                    "`extensions` must be a JSON object.",
+                    media,
+                );
+            }
+        }
+    }
+    execute(&state, &headers, peer, request, media, Method::GET).await
+}
+
+async fn execute(
+    state: &ServerState,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+    mut request: async_graphql::Request,
+    media: Media,
+    method: Method,
+) -> Response {
+    let started = Instant::now();
+    let operation = request.operation_name.clone();
+    let viewer = match viewer_of(&state.app, headers, peer).await {
+        Ok(viewer) => viewer,
+        Err(error @ AppError::Unauthenticated) => return unauthenticated(&error, media),
+        Err(error) => {
+            let error = error.extend();
+            let code = error
+                .extensions
+                .as_ref()
+                .and_then(|e| e.get("code"))
+                .map_or("INTERNAL".to_owned(), ToString::to_string);
+            return request_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                code.trim_matches('"'),
+                &error.message,
+                media,
+            );
+        }
+    };
+    if !request.query.is_empty() {
+        // Parse once up front: a syntax error is a request error, and GET may only query.
+        let kind = match request.parsed_query() {
+            Ok(document) => document
+                .operations
+                .iter()
+                .find(|(name, _)| match (&operation, name) {
+                    (Some(wanted), Some(name)) => wanted.as_str() == name.as_str(),
+                    (None, _) => true,
+                    (Some(_), None) => false,
+                })
+                .map(|(_, op)| op.node.ty),
+            Err(error) => {
+                return request_error(
+                    StatusCode::BAD_REQUEST,
+                    "GRAPHQL_PARSE_FAILED",
+                    &error.message,
+                    media,
+                );
+            }
+        };
+        if method == Method::GET && kind.is_some_and(|ty| ty != OperationType::Query) {
+            let mut response = request_error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "METHOD_NOT_ALLOWED",
+                "Only queries may be sent with GET; send mutations with POST.",
+                media,
+            );
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("POST"));
+            return response;
+        }
+    } else if !request.extensions.contains_key("persistedQuery") {
+        return request_error(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "The request has no `query`.",
+            media,
+        );
+    }
+
+    let span = tracing::info_span!(
+        "graphql",
+        operation = operation.as_deref().unwrap_or("anonymous"),
+        user_id = viewer.user.as_ref().map(|u| u.id.to_string()),
+    );
+    let mut response = state
+        .schema
+        .execute(request.data(viewer))
+        .instrument(span)
+        .await;
+
+    let is_request_error = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    for error in &mut response.errors {
+        ensure_code(error, is_request_error);
+    }
+    let codes: Vec<&str> = response
+        .errors
+        .iter()
+        .filter_map(|e| e.extensions.as_ref()?.get("code"))
+        .filter_map(|code| match code {
+            async_graphql::Value::String(code) => Some(code.as_str()),
+            _ => None,
+        })
+        .collect();
+    state
+        .app
+        .metrics
+        .observe_request(operation.as_deref(), started.elapsed(), &codes);
+
+    let status = if is_request_error && media == Media::GraphqlResponse {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let body = if is_request_error {
+        serde_json::to_vec(&json!({ "errors": response.errors }))
+    } else {
+        serde_json::to_vec(&response)
+    };
+    let body = match body {
+        Ok(body) => body,
+        Err(error) => {
+            tracing::error!(%error, "serializing a response");
+            return request_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                "internal server error",
+                media,
+            );
+        }
+    };
+    let mut http = Response::new(Body::from(body));
+    *http.status_mut() = status;
+    http.headers_mut()
+        .insert(header::CONTENT_TYPE, media.content_type());
+    http.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    http
+}
+
+/// Gives every error an `extensions.code`: validation errors from the engine have none.
+fn ensure_code(error: &mut ServerError, is_request_error: bool) {
+    let has_code = error
+        .extensions
+        .as_ref()
+        .is_some_and(|e| e.get("code").is_some());
+    if has_code {
+        return;
+    }
+    let code = if is_request_error || error.path.is_empty() {
+        "GRAPHQL_VALIDATION_FAILED"
+    } else {
+        "INTERNAL"
+    };
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set("code", code);
+}
+
+/// `GET /graphql/ws`: subscriptions over `graphql-transport-ws`. The token goes in the
+/// `connection_init` payload as `{"authorization": "Bearer …"}` (or `{"token": "…"}`).
+pub async fn graphql_ws(
+    State(state): State<ServerState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    protocol: GraphQLProtocol,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let client_ip = client_ip(&state.app, &headers, peer);
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| {
+            let app = state.app.clone();
+            GraphQLWebSocket::new(socket, state.schema.clone(), protocol)
+                .on_connection_init(move |payload| async move {
+                    let token = payload
+                        .get("authorization")
+                        .or_else(|| payload.get("Authorization"))
+                        .and_then(|v| v.as_str())
+                        .map(|v| v.trim_start_matches("Bearer ").trim().to_owned())
+                        .or_else(|| {
+                            payload
+                                .get("token")
+                                .and_then(|v| v.as_str())
+                                .map(str::to_owned)
+                        });
+                    let viewer = match token {
+                        Some(token) => authenticate_token(&app, &token, client_ip)
+                            .await
+                            .map_err(|error| error.extend())?,
+                        None => Viewer::anonymous(client_ip),
+                    };
+                    let mut data = Data::default();
+                    data.insert(viewer);
+                    Ok(data)
+                })
+                .serve()
+        })
+}

@@ -1,0 +1,81 @@
+//! Schema assembly and the GraphQL conventions every domain reuses.
+
+pub mod apq;
+pub mod handler;
+pub mod ids;
+pub mod limits;
+pub mod node;
+pub mod pagination;
+pub mod payload;
+
+use async_graphql::{
+    Context, ErrorExtensions, MergedObject, MergedSubscription, Schema, dataloader::DataLoader,
+};
+
+use crate::{
+    auth::Viewer,
+    config::Limits,
+    domains::identity::{
+        loaders::IdentityLoader,
+        resolver::{IdentityMutation, IdentityQuery, IdentitySubscription},
+    },
+    error::AppError,
+    state::AppState,
+};
+
+/// The executable schema.
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
+
+/// Every query of every domain.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct QueryRoot(node::NodeQuery, IdentityQuery);
+
+/// Every mutation of every domain.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
+pub struct MutationRoot(IdentityMutation);
+
+/// Every subscription of every domain.
+#[derive(MergedSubscription, Default)]
+#[graphql(name = "Subscription")]
+pub struct SubscriptionRoot(IdentitySubscription);
+
+/// The application state and the viewer of a request: what every resolver starts with.
+pub fn context<'a>(ctx: &Context<'a>) -> async_graphql::Result<(&'a AppState, &'a Viewer)> {
+    let missing =
+        |what: &str| AppError::internal(anyhow::anyhow!("request without {what}")).extend();
+    let state = ctx.data::<AppState>().map_err(|_| missing("state"))?;
+    let viewer = ctx.data::<Viewer>().map_err(|_| missing("viewer"))?;
+    Ok((state, viewer))
+}
+
+/// Builds the schema serving `state`.
+pub fn build_schema(state: AppState) -> AppSchema {
+    let limits = state.limits.clone();
+    schema_builder(&limits)
+        .extension(apq::PersistedQueries::new(state.db.clone()))
+        .data(DataLoader::new(
+            IdentityLoader::new(state.db.clone()),
+            tokio::spawn,
+        ))
+        .data(state)
+        .finish()
+}
+
+/// The schema in SDL, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    schema_builder(&Limits::default()).finish().sdl()
+}
+
+fn schema_builder(
+    limits: &Limits,
+) -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        SubscriptionRoot::default(),
+    )
+    .extension(limits::QueryLimits::from(limits))
+    .limit_recursive_depth(64)
+}

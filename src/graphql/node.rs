@@ -1,0 +1,93 @@
+//! The Relay `Node` interface: every object with a global id can be fetched by it.
+
+use async_graphql::{Context, ErrorExtensions, ID, Interface, Object, Result};
+
+use super::{context, ids};
+use crate::{
+    auth::Viewer,
+    domains::identity::{
+        service as identity,
+        types::{Municipality, Organization, User},
+    },
+    error::{AppError, AppResult},
+    state::AppState,
+};
+
+/// An object with an opaque global id.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID", desc = "Opaque global id."))]
+pub enum Node {
+    /// A municipality.
+    Municipality(Municipality),
+    /// An organization.
+    Organization(Organization),
+    /// A user account.
+    User(User),
+}
+
+/// `node` and `nodes`.
+#[derive(Default)]
+pub struct NodeQuery;
+
+#[Object]
+impl NodeQuery {
+    /// Fetches any object by global id; null if it does not exist or is not visible to you.
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A global id.")] id: ID,
+    ) -> Result<Option<Node>> {
+        let (state, viewer) = context(ctx)?;
+        resolve(state, viewer, &id)
+            .await
+            .map_err(|error| error.extend())
+    }
+
+    /// Fetches several objects by global id, in the same order; null where one does not
+    /// exist or is not visible to you.
+    #[graphql(complexity = "ids.len() * child_complexity + 1")]
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global ids (at most the page-size limit).")] ids: Vec<ID>,
+    ) -> Result<Vec<Option<Node>>> {
+        let (state, viewer) = context(ctx)?;
+        if ids.len() > state.limits.max_page_size as usize {
+            return Err(AppError::BadUserInput(format!(
+                "at most {} ids per call",
+                state.limits.max_page_size
+            ))
+            .extend());
+        }
+        let mut nodes = Vec::with_capacity(ids.len());
+        for id in &ids {
+            nodes.push(
+                resolve(state, viewer, id)
+                    .await
+                    .map_err(|error| error.extend())?,
+            );
+        }
+        Ok(nodes)
+    }
+}
+
+async fn resolve(state: &AppState, viewer: &Viewer, id: &ID) -> AppResult<Option<Node>> {
+    let (type_name, uuid) = ids::decode(id)?;
+    let found = match type_name.as_str() {
+        "Municipality" => identity::find_municipality(state, uuid)
+            .await
+            .map(|m| Node::Municipality(m.into())),
+        "Organization" => identity::find_organization(state, uuid)
+            .await
+            .map(|o| Node::Organization(o.into())),
+        "User" => identity::find_user(state, viewer, uuid)
+            .await
+            .map(|u| Node::User(u.into())),
+        _ => Err(AppError::NotFound),
+    };
+    match found {
+        Ok(node) => Ok(Some(node)),
+        Err(AppError::NotFound | AppError::Unauthenticated) => Ok(None),
+        Err(error) => Err(error),
+    }
+}

@@ -1,0 +1,240 @@
+//! Cursor pagination (Relay connections) over sea-orm selects, keyed on a sort column plus
+//! the primary key so pages stay stable while rows are added.
+
+use async_graphql::{
+    OutputType, SimpleObject,
+    connection::{Connection, Edge, EmptyFields},
+};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::error::{AppError, AppResult};
+
+/// Page size when the client gives neither `first` nor `last`.
+pub const DEFAULT_PAGE_SIZE: u32 = 20;
+
+/// The standard connection arguments.
+#[derive(Debug, Clone, Default)]
+pub struct PageArgs {
+    /// Items after `after`, at most this many.
+    pub first: Option<i32>,
+    /// Opaque cursor of the item to start after.
+    pub after: Option<String>,
+    /// Items before `before`, at most this many.
+    pub last: Option<i32>,
+    /// Opaque cursor of the item to end before.
+    pub before: Option<String>,
+}
+
+impl PageArgs {
+    /// Collects the four arguments.
+    pub fn new(
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Self {
+        Self {
+            first,
+            after,
+            last,
+            before,
+        }
+    }
+}
+
+/// The value of the sort column of one row, as kept in a cursor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum SortValue {
+    /// A text column.
+    Text(String),
+    /// An integer column.
+    Int(i64),
+    /// A timestamp column.
+    Time(DateTime<Utc>),
+}
+
+impl From<SortValue> for sea_orm::Value {
+    fn from(value: SortValue) -> Self {
+        match value {
+            SortValue::Text(text) => text.into(),
+            SortValue::Int(int) => int.into(),
+            SortValue::Time(time) => time.into(),
+        }
+    }
+}
+
+/// How a list is ordered: an optional sort column, then the primary key (UUID v7, so
+/// creation order), in one direction.
+pub struct Ordering<E: EntityTrait> {
+    /// The sort column, or `None` to order by primary key only.
+    pub column: Option<E::Column>,
+    /// The primary-key column.
+    pub id: E::Column,
+    /// Descending instead of ascending.
+    pub descending: bool,
+    /// Reads the sort value and primary key of a row.
+    pub key: fn(&E::Model) -> (Option<SortValue>, Uuid),
+}
+
+#[derive(Serialize, Deserialize)]
+struct Cursor(Option<SortValue>, Uuid);
+
+/// Fields every connection carries besides edges and page info.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct ConnectionFields {
+    /// Number of items matching the filter, on all pages.
+    pub total_count: u64,
+}
+
+/// A connection of `T` with `totalCount`.
+pub type Conn<T> = Connection<String, T, ConnectionFields, EmptyFields>;
+
+/// One page of rows.
+pub struct Page<M> {
+    /// The rows with their cursors, in list order.
+    pub rows: Vec<(String, M)>,
+    /// Whether rows exist before the first one.
+    pub has_previous_page: bool,
+    /// Whether rows exist after the last one.
+    pub has_next_page: bool,
+    /// Rows matching the filter on all pages.
+    pub total_count: u64,
+}
+
+impl<M> Page<M> {
+    /// Converts to a GraphQL connection of `T`.
+    pub fn into_connection<T: OutputType + From<M>>(self) -> Conn<T> {
+        let mut connection = Connection::with_additional_fields(
+            self.has_previous_page,
+            self.has_next_page,
+            ConnectionFields {
+                total_count: self.total_count,
+            },
+        );
+        connection.edges.extend(
+            self.rows
+                .into_iter()
+                .map(|(cursor, row)| Edge::new(cursor, T::from(row))),
+        );
+        connection
+    }
+}
+
+/// Reads one page of `select` in `ordering`, honouring `first/after/last/before` and capping
+/// the page at `max_page_size`.
+pub async fn paginate<E, C>(
+    db: &C,
+    select: Select<E>,
+    ordering: &Ordering<E>,
+    args: PageArgs,
+    max_page_size: u32,
+) -> AppResult<Page<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    C: ConnectionTrait,
+{
+    if args.first.is_some() && args.last.is_some() {
+        return Err(AppError::BadUserInput(
+            "give either `first` or `last`, not both".into(),
+        ));
+    }
+    let requested = match (args.first, args.last) {
+        (Some(n), _) | (_, Some(n)) => u32::try_from(n).map_err(|_| {
+            AppError::BadUserInput("`first` and `last` must not be negative".into())
+        })?,
+        (None, None) => DEFAULT_PAGE_SIZE,
+    };
+    let limit = requested.min(max_page_size);
+    let backwards = args.last.is_some();
+    let after = args.after.as_deref().map(decode_cursor).transpose()?;
+    let before = args.before.as_deref().map(decode_cursor).transpose()?;
+
+    let total_count = select.clone().count(db).await?;
+
+    let mut query = select;
+    if let Some(cursor) = after {
+        query = query.filter(beyond(ordering, cursor, !ordering.descending));
+    }
+    if let Some(cursor) = before {
+        query = query.filter(beyond(ordering, cursor, ordering.descending));
+    }
+    // Walking backwards reads in reverse order, then flips the page.
+    let descending = ordering.descending != backwards;
+    let order = if descending { Order::Desc } else { Order::Asc };
+    if let Some(column) = ordering.column {
+        query = query.order_by(column, order.clone());
+    }
+    query = query
+        .order_by(ordering.id, order)
+        .limit(u64::from(limit) + 1);
+
+    let mut rows = query.all(db).await?;
+    let has_more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    if backwards {
+        rows.reverse();
+    }
+    let rows = rows
+        .into_iter()
+        .map(|row| {
+            let (value, id) = (ordering.key)(&row);
+            (encode_cursor(&Cursor(value, id)), row)
+        })
+        .collect();
+    let (has_previous_page, has_next_page) = if backwards {
+        (has_more, args.before.is_some())
+    } else {
+        (args.after.is_some(), has_more)
+    };
+    Ok(Page {
+        rows,
+        has_previous_page,
+        has_next_page,
+        total_count,
+    })
+}
+
+/// Rows strictly after (`greater`) or before the cursor position.
+fn beyond<E: EntityTrait>(ordering: &Ordering<E>, cursor: Cursor, greater: bool) -> Condition {
+    let Cursor(value, id) = cursor;
+    let past_id = if greater {
+        ordering.id.gt(id)
+    } else {
+        ordering.id.lt(id)
+    };
+    match (ordering.column, value) {
+        (Some(column), Some(value)) => {
+            let value: sea_orm::Value = value.into();
+            let past_value = if greater {
+                column.gt(value.clone())
+            } else {
+                column.lt(value.clone())
+            };
+            Condition::any()
+                .add(past_value)
+                .add(Condition::all().add(column.eq(value)).add(past_id))
+        }
+        _ => Condition::all().add(past_id),
+    }
+}
+
+fn encode_cursor(cursor: &Cursor) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(cursor).unwrap_or_default())
+}
+
+fn decode_cursor(text: &str) -> AppResult<Cursor> {
+    URL_SAFE_NO_PAD
+        .decode(text)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .ok_or_else(|| AppError::BadUserInput(format!("`{text}` is not a valid cursor")))
+}

@@ -1,0 +1,76 @@
+//! `userErrors`: expected failures of a mutation, returned in its payload.
+
+use async_graphql::{Enum, SimpleObject};
+
+use crate::error::{FieldError, FieldErrorCode};
+
+/// Why a mutation refused its input. Nothing was changed.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct UserError {
+    /// Path to the offending input field, e.g. `["input", "email"]`.
+    pub field: Vec<String>,
+    /// Machine-readable reason.
+    pub code: UserErrorCode,
+    /// Message to show the person filling the form (Japanese).
+    pub message: String,
+}
+
+/// Machine-readable reasons of a [`UserError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum UserErrorCode {
+    /// A required value is missing or blank.
+    Required,
+    /// The value has the wrong format.
+    Invalid,
+    /// The value is shorter than allowed.
+    TooShort,
+    /// The value is longer than allowed.
+    TooLong,
+    /// The value is already used by another record.
+    Taken,
+    /// The password is too easy to guess.
+    WeakPassword,
+    /// The email and password do not match an active account.
+    InvalidCredentials,
+    /// A referenced record does not exist or is not visible to you.
+    NotFound,
+    /// The value is not allowed for you or in the current state.
+    NotAllowed,
+    /// The idempotency key was already used with different input.
+    IdempotencyKeyReused,
+}
+
+impl From<FieldErrorCode> for UserErrorCode {
+    fn from(code: FieldErrorCode) -> Self {
+        match code {
+            FieldErrorCode::Required => Self::Required,
+            FieldErrorCode::Invalid => Self::Invalid,
+            FieldErrorCode::TooShort => Self::TooShort,
+            FieldErrorCode::TooLong => Self::TooLong,
+            FieldErrorCode::Taken => Self::Taken,
+            FieldErrorCode::WeakPassword => Self::WeakPassword,
+            FieldErrorCode::InvalidCredentials => Self::InvalidCredentials,
+            FieldErrorCode::NotFound => Self::NotFound,
+            FieldErrorCode::NotAllowed => Self::NotAllowed,
+            FieldErrorCode::IdempotencyKeyReused => Self::IdempotencyKeyReused,
+        }
+    }
+}
+
+impl From<FieldError> for UserError {
+    fn from(error: FieldError) -> Self {
+        Self {
+            field: error.field,
+            code: error.code.into(),
+            message: error.message,
+        }
+    }
+}
+
+/// Converts a service outcome into the payload's object and `userErrors`.
+pub fn split<T, U: From<T>>(outcome: Result<T, Vec<FieldError>>) -> (Option<U>, Vec<UserError>) {
+    match outcome {
+        Ok(value) => (Some(U::from(value)), Vec::new()),
+        Err(errors) => (None, errors.into_iter().map(UserError::from).collect()),
+    }
+}

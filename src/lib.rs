@@ -1,0 +1,19 @@
+//! tsunagu (つなぐ): a GraphQL API for municipalities that help families move in and stay.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domains;
+pub mod error;
+pub mod events;
+pub mod graphql;
+pub mod idempotency;
+pub mod japan;
+pub mod metrics;
+pub mod rate_limit;
+pub mod seed;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod text;

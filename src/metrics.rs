@@ -1,0 +1,114 @@
+//! Prometheus metrics, one registry per application (no globals).
+
+use std::{
+    collections::HashSet,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+};
+
+/// Operation names are chosen by clients; past this many distinct names the rest are
+/// counted as `other` so a client cannot blow up the series count.
+const MAX_OPERATION_LABELS: usize = 500;
+
+/// The application's metrics.
+#[derive(Clone)]
+pub struct Metrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    latency: HistogramVec,
+    errors: IntCounterVec,
+    known_operations: Arc<Mutex<HashSet<String>>>,
+}
+
+impl Metrics {
+    /// Creates the registry and registers every series.
+    pub fn new() -> prometheus::Result<Self> {
+        let registry = Registry::new_custom(Some("tsunagu".into()), None)?;
+        let requests = IntCounterVec::new(
+            Opts::new(
+                "graphql_requests_total",
+                "GraphQL requests by operation name",
+            ),
+            &["operation"],
+        )?;
+        let latency = HistogramVec::new(
+            HistogramOpts::new(
+                "graphql_request_duration_seconds",
+                "GraphQL request latency by operation name",
+            )
+            .buckets(vec![
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+            ]),
+            &["operation"],
+        )?;
+        let errors = IntCounterVec::new(
+            Opts::new("graphql_errors_total", "GraphQL errors by extensions.code"),
+            &["code"],
+        )?;
+        registry.register(Box::new(requests.clone()))?;
+        registry.register(Box::new(latency.clone()))?;
+        registry.register(Box::new(errors.clone()))?;
+        Ok(Self {
+            registry,
+            requests,
+            latency,
+            errors,
+            known_operations: Arc::default(),
+        })
+    }
+
+    /// Records one GraphQL request.
+    pub fn observe_request(
+        &self,
+        operation: Option<&str>,
+        elapsed: Duration,
+        error_codes: &[&str],
+    ) {
+        let label = self.operation_label(operation);
+        self.requests.with_label_values(&[&label]).inc();
+        self.latency
+            .with_label_values(&[&label])
+            .observe(elapsed.as_secs_f64());
+        for code in error_codes {
+            self.errors.with_label_values(&[code]).inc();
+        }
+    }
+
+    fn operation_label(&self, operation: Option<&str>) -> String {
+        let Some(name) = operation.filter(|name| {
+            !name.is_empty()
+                && name.len() <= 64
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        }) else {
+            return "anonymous".into();
+        };
+        let Ok(mut known) = self.known_operations.lock() else {
+            return "other".into();
+        };
+        if known.contains(name) {
+            return name.to_owned();
+        }
+        if known.len() < MAX_OPERATION_LABELS {
+            known.insert(name.to_owned());
+            return name.to_owned();
+        }
+        "other".into()
+    }
+
+    /// Renders every series in the Prometheus text format.
+    pub fn render(&self) -> String {
+        let mut buffer = Vec::new();
+        let encoder = TextEncoder::new();
+        if encoder
+            .encode(&self.registry.gather(), &mut buffer)
+            .is_err()
+        {
+            return String::new();
+        }
+        String::from_utf8(buffer).unwrap_or_default()
+    }
+}

@@ -1,0 +1,271 @@
+//! Builds the application: database, migrations, schema, router and listener. The
+//! listener is bound before serving, so callers (and tests, with port 0) know the port.
+
+use std::{
+    future::Future,
+    net::{IpAddr, SocketAddr},
+    sync::Arc,
+    time::Duration,
+};
+
+use anyhow::Context;
+use axum::{
+    Router,
+    extract::State,
+    http::{HeaderName, HeaderValue, Method, StatusCode, header},
+    response::IntoResponse,
+    routing::get,
+};
+use secrecy::SecretString;
+use tokio::net::TcpListener;
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    compression::CompressionLayer,
+    cors::{AllowOrigin, Any, CorsLayer},
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    timeout::TimeoutLayer,
+    trace::TraceLayer,
+};
+
+use crate::{
+    auth::{password, session},
+    config::Limits,
+    db,
+    events::EventBus,
+    graphql::{
+        build_schema,
+        handler::{ServerState, graphql_get, graphql_post, graphql_ws},
+    },
+    idempotency,
+    metrics::Metrics,
+    rate_limit::RateLimiter,
+    seed,
+    state::AppState,
+};
+
+/// What the server needs to start.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Database URL (`sqlite://…` or `postgres://…`).
+    pub database_url: String,
+    /// Address to listen on.
+    pub host: IpAddr,
+    /// Port to listen on; 0 picks a free one.
+    pub port: u16,
+    /// Load the demo data before serving.
+    pub demo: bool,
+    /// Limits and policies.
+    pub limits: Limits,
+}
+
+/// A built application, bound to its port and ready to serve.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+impl Application {
+    /// Connects, migrates, optionally seeds, and binds the listener.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let db = db::connect(&settings.database_url).await?;
+        db::migrate(&db).await?;
+        if settings.demo {
+            let accounts = seed::demo(&db).await?;
+            seed::print_accounts(&accounts);
+        }
+        let events = EventBus::start(&db).await?;
+        let dummy = password::hash(SecretString::from(uuid::Uuid::new_v4().to_string()))
+            .await
+            .context("preparing the password hasher")?;
+        let state = AppState {
+            limiter: RateLimiter::new(db.clone()),
+            db,
+            limits: Arc::new(settings.limits.clone()),
+            events,
+            metrics: Metrics::new().context("registering metrics")?,
+            dummy_password_hash: dummy.into(),
+        };
+        let router = router(state.clone(), &settings.limits);
+        let listener = TcpListener::bind((settings.host, settings.port))
+            .await
+            .with_context(|| format!("binding {}:{}", settings.host, settings.port))?;
+        Ok(Self {
+            listener,
+            router,
+            state,
+        })
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// The application state (for tests and tools).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `signal` completes, then finishes in-flight requests.
+    pub async fn run_until(
+        self,
+        signal: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let maintenance = tokio::spawn(maintain(self.state.clone()));
+        let result = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(signal)
+        .await;
+        maintenance.abort();
+        result
+    }
+}
+
+fn router(state: AppState, limits: &Limits) -> Router {
+    let schema = build_schema(state.clone());
+    let server_state = ServerState { app: state, schema };
+    let mut router = Router::new()
+        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/graphql/ws", get(graphql_ws))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .with_state(server_state)
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::GATEWAY_TIMEOUT,
+            Duration::from_secs(limits.request_timeout_secs),
+        ))
+        .layer(CatchPanicLayer::new());
+    if let Some(cors) = cors(limits) {
+        router = router.layer(cors);
+    }
+    router
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+                let request_id = request
+                    .headers()
+                    .get(REQUEST_ID)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                tracing::info_span!(
+                    "http",
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                    request_id,
+                )
+            }),
+        )
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+fn cors(limits: &Limits) -> Option<CorsLayer> {
+    let origins: Vec<&String> = limits
+        .cors_origins
+        .iter()
+        .filter(|origin| !origin.trim().is_empty())
+        .collect();
+    if origins.is_empty() {
+        return None;
+    }
+    let layer = CorsLayer::new()
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::ACCEPT])
+        .max_age(Duration::from_secs(600));
+    if origins.iter().any(|origin| origin.trim() == "*") {
+        return Some(layer.allow_origin(Any));
+    }
+    let allowed: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|origin| HeaderValue::from_str(origin.trim()).ok())
+        .collect();
+    Some(layer.allow_origin(AllowOrigin::list(allowed)))
+}
+
+/// `GET /healthz`: the process is up.
+async fn healthz() -> impl IntoResponse {
+    (StatusCode::OK, "ok")
+}
+
+/// `GET /readyz`: the database answers.
+async fn readyz(State(state): State<ServerState>) -> impl IntoResponse {
+    match state.app.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ready"),
+        Err(error) => {
+            tracing::warn!(%error, "database not reachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+        }
+    }
+}
+
+/// `GET /metrics`: Prometheus text format.
+async fn metrics(State(state): State<ServerState>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.app.metrics.render(),
+    )
+}
+
+/// Prunes expired rate-limit windows, idempotency keys and sessions now and then.
+async fn maintain(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        let pruned = async {
+            let windows = state.limiter.prune(Duration::from_secs(86_400)).await?;
+            let keys = idempotency::prune(&state.db, 7).await?;
+            let sessions = session::prune(&state.db, 30).await?;
+            Ok::<_, crate::error::AppError>((windows, keys, sessions))
+        }
+        .await;
+        match pruned {
+            Ok((windows, keys, sessions)) => {
+                tracing::debug!(windows, keys, sessions, "pruned expired records");
+            }
+            Err(error) => tracing::warn!(%error, "pruning expired records failed"),
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::warn!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down; finishing in-flight requests");
+}

@@ -1,0 +1,151 @@
+//! Text input rules shared by every domain: NFKC normalization, emails, kana readings,
+//! required and bounded fields.
+
+use unicode_normalization::UnicodeNormalization;
+
+use crate::error::{FieldError, FieldErrorCode};
+
+/// NFKC-normalizes and trims: full-width letters and digits become ASCII, half-width
+/// katakana become full-width.
+pub fn normalize(text: &str) -> String {
+    text.nfkc().collect::<String>().trim().to_owned()
+}
+
+/// A required single-line text of at most `max` characters, normalized.
+pub fn required(field: &str, value: &str, max: usize) -> Result<String, FieldError> {
+    let value = normalize(value);
+    if value.is_empty() {
+        return Err(FieldError::input(
+            field,
+            FieldErrorCode::Required,
+            "入力してください。",
+        ));
+    }
+    if value.chars().count() > max {
+        return Err(FieldError::input(
+            field,
+            FieldErrorCode::TooLong,
+            format!("{max}文字以内で入力してください。"),
+        ));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(FieldError::input(
+            field,
+            FieldErrorCode::Invalid,
+            "改行や制御文字は使えません。",
+        ));
+    }
+    Ok(value)
+}
+
+/// An email address, NFKC-normalized and lowercased, so that `Ｔａｒｏ@Example.jp` and
+/// `taro@example.jp` are one account.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Email(String);
+
+impl Email {
+    /// Longest accepted address (RFC 5321).
+    pub const MAX_LENGTH: usize = 254;
+
+    /// Parses `value` for the input field `field`.
+    pub fn parse(field: &str, value: &str) -> Result<Self, FieldError> {
+        let normalized = normalize(value).to_lowercase();
+        if normalized.is_empty() {
+            return Err(FieldError::input(
+                field,
+                FieldErrorCode::Required,
+                "メールアドレスを入力してください。",
+            ));
+        }
+        if normalized.len() > Self::MAX_LENGTH
+            || !email_address::EmailAddress::is_valid(&normalized)
+            || !normalized.contains('.')
+        {
+            return Err(FieldError::input(
+                field,
+                FieldErrorCode::Invalid,
+                "メールアドレスの形式が正しくありません。",
+            ));
+        }
+        Ok(Self(normalized))
+    }
+
+    /// The normalized address.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A kana reading (フリガナ) in full-width katakana. Hiragana input is converted.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Kana(String);
+
+impl Kana {
+    /// Parses `value` for the input field `field`, at most `max` characters.
+    pub fn parse(field: &str, value: &str, max: usize) -> Result<Self, FieldError> {
+        let text = required(field, value, max)?;
+        let katakana: String = text
+            .chars()
+            .map(|c| match c {
+                // Hiragana ぁ..ゖ map onto katakana ァ..ヶ at a fixed offset.
+                'ぁ'..='ゖ' => char::from_u32(c as u32 + 0x60).unwrap_or(c),
+                'ゝ' => 'ヽ',
+                'ゞ' => 'ヾ',
+                '　' => ' ',
+                other => other,
+            })
+            .collect();
+        let valid = katakana
+            .chars()
+            .all(|c| matches!(c, 'ァ'..='ヺ' | 'ー' | 'ヽ' | 'ヾ' | '・' | ' '));
+        if !valid {
+            return Err(FieldError::input(
+                field,
+                FieldErrorCode::Invalid,
+                "フリガナはカタカナかひらがなで入力してください。",
+            ));
+        }
+        Ok(Self(katakana))
+    }
+
+    /// The reading in katakana.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalized_before_comparison() {
+        let email = Email::parse("email", " Ｔａｒｏ＠Ｅｘａｍｐｌｅ．ｊｐ ").map(|e| e.0);
+        assert_eq!(email.as_deref(), Ok("taro@example.jp"));
+        assert!(Email::parse("email", "not-an-email").is_err());
+        assert!(Email::parse("email", "").is_err());
+    }
+
+    #[test]
+    fn kana_accepts_hiragana_and_half_width_katakana() {
+        assert_eq!(
+            Kana::parse("kana", "まえばし　たろう", 50).map(|k| k.0),
+            Ok("マエバシ タロウ".to_owned())
+        );
+        assert_eq!(
+            Kana::parse("kana", "ﾏﾅﾂﾞﾙ", 50).map(|k| k.0),
+            Ok("マナヅル".to_owned())
+        );
+        assert!(Kana::parse("kana", "前橋", 50).is_err());
+    }
+
+    #[test]
+    fn required_text_is_trimmed_and_bounded() {
+        assert_eq!(
+            required("name", "  前橋市役所 ", 10),
+            Ok("前橋市役所".into())
+        );
+        assert!(required("name", "   ", 10).is_err());
+        assert!(required("name", "あいうえおかきくけこさ", 10).is_err());
+    }
+}
