@@ -1,0 +1,192 @@
+//! Spawning the app and talking to it.
+
+use std::net::SocketAddr;
+
+use reqwest::{Client, Response, header};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+use tsunagu::{
+    config::Limits,
+    seed::DEMO_PASSWORD,
+    startup::{Application, Settings},
+};
+
+/// A running server with its own database.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub address: String,
+    /// The bound address.
+    pub addr: SocketAddr,
+    /// URL of the test's database.
+    pub database_url: String,
+    /// HTTP client.
+    pub client: Client,
+    _data_dir: Option<TempDir>,
+    _stop: oneshot::Sender<()>,
+}
+
+/// A server with default limits and the demo data loaded.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// A server with limits changed by `configure` and the demo data loaded.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Limits)) -> TestApp {
+    let (database_url, data_dir) = fresh_database().await;
+    let mut limits = Limits::default();
+    configure(&mut limits);
+    start(database_url, data_dir, limits, true).await
+}
+
+impl TestApp {
+    /// A second replica on the same database (shares nothing else with this one).
+    pub async fn spawn_replica(&self) -> TestApp {
+        start(self.database_url.clone(), None, Limits::default(), false).await
+    }
+
+    /// Whether the test runs on PostgreSQL.
+    pub fn on_postgres(&self) -> bool {
+        self.database_url.starts_with("postgres")
+    }
+
+    /// POSTs a GraphQL request and returns the JSON body.
+    pub async fn graphql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let response = self
+            .post_graphql(token, json!({ "query": query, "variables": variables }))
+            .await;
+        response.json().await.expect("response is JSON")
+    }
+
+    /// POSTs a JSON body to `/graphql` with an optional bearer token.
+    pub async fn post_graphql(&self, token: Option<&str>, body: Value) -> Response {
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(body.to_string());
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request sent")
+    }
+
+    /// Logs in and returns the bearer token.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let body = self
+            .graphql(
+                None,
+                "mutation($input: LogInInput!) { logIn(input: $input) { session { token } userErrors { code message } } }",
+                json!({ "input": { "email": email, "password": password } }),
+            )
+            .await;
+        body["data"]["logIn"]["session"]["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("login of {email} failed: {body}"))
+            .to_owned()
+    }
+
+    /// Logs in as a demo account.
+    pub async fn login_demo(&self, email: &str) -> String {
+        self.login(email, DEMO_PASSWORD).await
+    }
+
+    /// Global id of a demo municipality by JIS code.
+    pub async fn municipality_id(&self, jis_code: &str) -> String {
+        let body = self
+            .graphql(
+                None,
+                "query($code: String!) { municipality(jisCode: $code) { id } }",
+                json!({ "code": jis_code }),
+            )
+            .await;
+        body["data"]["municipality"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no municipality {jis_code}: {body}"))
+            .to_owned()
+    }
+
+    /// Global id of the signed-in user.
+    pub async fn my_id(&self, token: &str) -> String {
+        let body = self.graphql(Some(token), "{ me { id } }", json!({})).await;
+        body["data"]["me"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no me: {body}"))
+            .to_owned()
+    }
+}
+
+/// The `extensions.code` of the first error, if any.
+pub fn error_code(body: &Value) -> Option<&str> {
+    body["errors"][0]["extensions"]["code"].as_str()
+}
+
+/// The codes of a payload's `userErrors`.
+pub fn user_error_codes(payload: &Value) -> Vec<String> {
+    payload["userErrors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .filter_map(|e| e["code"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn start(
+    database_url: String,
+    data_dir: Option<TempDir>,
+    limits: Limits,
+    demo: bool,
+) -> TestApp {
+    let app = Application::build(Settings {
+        database_url: database_url.clone(),
+        host: "127.0.0.1".parse().expect("loopback address"),
+        port: 0,
+        demo,
+        limits,
+    })
+    .await
+    .expect("application builds");
+    let addr = app.local_addr().expect("bound address");
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(app.run_until(async move {
+        let _ = stopped.await;
+    }));
+    TestApp {
+        address: format!("http://{addr}"),
+        addr,
+        database_url,
+        client: Client::new(),
+        _data_dir: data_dir,
+        _stop: stop,
+    }
+}
+
+/// A new empty database: a PostgreSQL database of its own when `TEST_DATABASE_URL` is
+/// set, else an SQLite file in a temporary directory.
+async fn fresh_database() -> (String, Option<TempDir>) {
+    if let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") {
+        if !admin_url.trim().is_empty() {
+            use sea_orm::{ConnectionTrait, Database};
+            let name = format!("tsunagu_test_{}", uuid::Uuid::new_v4().simple());
+            let admin = Database::connect(&admin_url)
+                .await
+                .expect("TEST_DATABASE_URL reachable");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("test database created");
+            admin.close().await.ok();
+            let base = admin_url
+                .rsplit_once('/')
+                .map(|(base, _)| base)
+                .expect("TEST_DATABASE_URL ends with /DATABASE");
+            return (format!("{base}/{name}"), None);
+        }
+    }
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+    (url, Some(dir))
+}
