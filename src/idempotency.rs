@@ -9,7 +9,7 @@ use chrono::Utc;
 use entity::idempotency_key::{self, Column, Entity as IdempotencyKey};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, TransactionTrait,
+    EntityTrait, QueryFilter,
 };
 use serde::{Serialize, de::DeserializeOwned};
 use sha2::{Digest, Sha256};
@@ -52,7 +52,7 @@ where
     F: AsyncFnOnce(&DatabaseTransaction) -> AppResult<Outcome<T>>,
 {
     let Some(key) = key else {
-        let txn = db.begin().await?;
+        let txn = crate::db::begin_write(db).await?;
         let outcome = create(&txn).await?;
         if outcome.is_ok() {
             txn.commit().await?;
@@ -71,13 +71,21 @@ where
         return replay(stored, &request_hash);
     }
 
-    let txn = db.begin().await?;
-    let outcome = create(&txn).await?;
-    let Ok(value) = &outcome else {
-        // Refused input writes nothing, the key included: the caller may fix and retry.
-        return Ok(outcome);
+    let txn = crate::db::begin_write(db).await?;
+    let value = match create(&txn).await {
+        Ok(Ok(value)) => value,
+        refused => {
+            // Refused input writes nothing, the key included: the caller may fix and retry.
+            // The refusal may also come from a concurrent call with this key that created
+            // the same record first (a unique value now taken): then return its result.
+            txn.rollback().await?;
+            return match find(db, scope, key).await? {
+                Some(stored) => replay(stored, &request_hash),
+                None => refused,
+            };
+        }
     };
-    let result = serde_json::to_value(value).map_err(AppError::internal)?;
+    let result = serde_json::to_value(&value).map_err(AppError::internal)?;
     let inserted = idempotency_key::ActiveModel {
         id: Set(Uuid::now_v7()),
         scope: Set(scope.0.clone()),
@@ -91,7 +99,7 @@ where
     match inserted {
         Ok(_) => {
             txn.commit().await?;
-            Ok(outcome)
+            Ok(Ok(value))
         }
         Err(error) => {
             // A concurrent call with the same key committed first: undo ours, return theirs.

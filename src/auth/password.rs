@@ -62,7 +62,9 @@ pub fn check_strength(
             format!("パスワードは{MAX_LENGTH}文字以内にしてください。"),
         ));
     }
-    let estimate = zxcvbn::zxcvbn(password, context);
+    let mut words = vec!["tsunagu"];
+    words.extend_from_slice(context);
+    let estimate = zxcvbn::zxcvbn(password, &words);
     if estimate.score() < zxcvbn::Score::Three {
         return Err(FieldError::input(
             "password",

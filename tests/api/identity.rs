@@ -37,3 +37,613 @@ async fn resident_signs_up_and_sees_themself_as_me() {
     assert_eq!(me["data"]["me"]["email"], "hana.manazuru@example.jp");
     assert_eq!(error_code(&me), None);
 }
+
+#[tokio::test]
+async fn sign_up_refuses_bad_input_field_by_field_and_creates_nothing() {
+    let app = spawn_app().await;
+    let body = app
+        .graphql(
+            None,
+            SIGN_UP,
+            json!({ "input": {
+                "municipalityCode": "99999",
+                "email": "not-an-email",
+                "password": "password",
+                "displayName": "  ",
+                "displayNameKana": "真鶴",
+            }}),
+        )
+        .await;
+    let payload = &body["data"]["signUp"];
+    assert!(payload["session"].is_null());
+    let mut fields: Vec<String> = payload["userErrors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"][1].as_str().unwrap().to_owned())
+        .collect();
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            "displayName",
+            "displayNameKana",
+            "email",
+            "municipalityCode",
+            "password"
+        ]
+    );
+    assert!(
+        payload["userErrors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| !e["message"].as_str().unwrap().is_empty())
+    );
+    let admin = app.login_demo("platform-admin@example.jp").await;
+    let users = app
+        .graphql(Some(&admin), "{ users { totalCount } }", json!({}))
+        .await;
+    assert_eq!(users["data"]["users"]["totalCount"], 16, "{users}");
+}
+
+#[tokio::test]
+async fn sign_up_refuses_weak_passwords_and_taken_emails() {
+    let app = spawn_app().await;
+    let input = |email: &str, password: &str| {
+        json!({ "input": {
+            "municipalityCode": "10201",
+            "email": email,
+            "password": password,
+            "displayName": "前橋 一郎",
+            "displayNameKana": "マエバシ イチロウ",
+        }})
+    };
+    for weak in ["short", "1234567890", "maebashi1234"] {
+        let body = app
+            .graphql(None, SIGN_UP, input("ichiro@example.jp", weak))
+            .await;
+        let codes = user_error_codes(&body["data"]["signUp"]);
+        assert!(
+            codes == ["TOO_SHORT"] || codes == ["WEAK_PASSWORD"],
+            "{weak}: {body}"
+        );
+    }
+    let body = app
+        .graphql(
+            None,
+            SIGN_UP,
+            input(
+                "ＭＡＥＢＡＳＨＩ-RESIDENT@example.jp",
+                "akagi-yama-no-kaze-77",
+            ),
+        )
+        .await;
+    assert_eq!(user_error_codes(&body["data"]["signUp"]), ["TAKEN"]);
+}
+
+const LOG_IN: &str = "mutation($input: LogInInput!) { logIn(input: $input) { session { token user { email } } userErrors { field code message } } }";
+
+#[tokio::test]
+async fn wrong_password_and_unknown_email_get_the_same_answer() {
+    let app = spawn_app().await;
+    let wrong_password = app
+        .graphql(
+            None,
+            LOG_IN,
+            json!({ "input": { "email": "maebashi-admin@example.jp", "password": "not-the-password" } }),
+        )
+        .await;
+    let unknown_email = app
+        .graphql(
+            None,
+            LOG_IN,
+            json!({ "input": { "email": "nobody@example.jp", "password": "not-the-password" } }),
+        )
+        .await;
+    assert_eq!(
+        user_error_codes(&wrong_password["data"]["logIn"]),
+        ["INVALID_CREDENTIALS"]
+    );
+    assert_eq!(wrong_password, unknown_email);
+}
+
+#[tokio::test]
+async fn repeated_failed_logins_lock_the_email_even_for_the_right_password() {
+    let app = crate::helpers::spawn_app_with(|limits| limits.login_max_failures = 3).await;
+    let attempt = |email: &'static str, password: &'static str| {
+        let app = &app;
+        async move {
+            app.graphql(
+                None,
+                LOG_IN,
+                json!({ "input": { "email": email, "password": password } }),
+            )
+            .await
+        }
+    };
+    for _ in 0..3 {
+        let body = attempt("manazuru-admin@example.jp", "guess-guess-guess").await;
+        assert_eq!(
+            user_error_codes(&body["data"]["logIn"]),
+            ["INVALID_CREDENTIALS"]
+        );
+        attempt("ghost@example.jp", "guess-guess-guess").await;
+    }
+    let locked = attempt("manazuru-admin@example.jp", tsunagu::seed::DEMO_PASSWORD).await;
+    assert_eq!(error_code(&locked), Some("RATE_LIMITED"), "{locked}");
+    assert!(
+        locked["errors"][0]["extensions"]["retryAfterSeconds"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    let ghost = attempt("ghost@example.jp", "guess-guess-guess").await;
+    assert_eq!(
+        error_code(&ghost),
+        Some("RATE_LIMITED"),
+        "unknown emails lock alike"
+    );
+    // Other accounts are not affected.
+    app.login_demo("manazuru-staff@example.jp").await;
+}
+
+#[tokio::test]
+async fn logging_out_ends_the_session_and_everywhere_ends_all_of_them() {
+    let app = spawn_app().await;
+    let first = app.login_demo("kitakyushu-resident@example.jp").await;
+    let second = app.login_demo("kitakyushu-resident@example.jp").await;
+    let third = app.login_demo("kitakyushu-resident@example.jp").await;
+
+    let body = app
+        .graphql(
+            Some(&first),
+            "mutation { logOut { endedSessions } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(body["data"]["logOut"]["endedSessions"], 1, "{body}");
+    let refused = app
+        .post_graphql(Some(&first), json!({ "query": "{ me { id } }" }))
+        .await;
+    assert_eq!(refused.status(), 401);
+    let refused: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(error_code(&refused), Some("UNAUTHENTICATED"));
+
+    let body = app
+        .graphql(
+            Some(&second),
+            "mutation { logOut(input: { everywhere: true }) { endedSessions } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(body["data"]["logOut"]["endedSessions"], 2, "{body}");
+    for token in [&second, &third] {
+        let response = app
+            .post_graphql(Some(token), json!({ "query": "{ me { id } }" }))
+            .await;
+        assert_eq!(response.status(), 401);
+    }
+}
+
+#[tokio::test]
+async fn an_expired_session_is_refused() {
+    let app = crate::helpers::spawn_app_with(|limits| limits.session_ttl_hours = 0).await;
+    let token = app.login_demo("maebashi-resident@example.jp").await;
+    let response = app
+        .post_graphql(Some(&token), json!({ "query": "{ me { id } }" }))
+        .await;
+    assert_eq!(response.status(), 401);
+}
+
+#[tokio::test]
+async fn anonymous_visitors_get_no_me_and_cannot_log_out() {
+    let app = spawn_app().await;
+    let body = app.graphql(None, "{ me { id } }", json!({})).await;
+    assert!(body["data"]["me"].is_null());
+    assert_eq!(error_code(&body), None);
+    let body = app
+        .graphql(None, "mutation { logOut { endedSessions } }", json!({}))
+        .await;
+    assert_eq!(error_code(&body), Some("UNAUTHENTICATED"));
+}
+
+const CREATE_USER: &str = "mutation($input: CreateUserInput!) { createUser(input: $input) { user { id email role municipality { jisCode } organization { name } } userErrors { field code message } } }";
+
+fn new_user(email: &str, role: &str) -> serde_json::Value {
+    json!({
+        "email": email,
+        "password": "shin-ki-ni-hairu-hito-2026",
+        "displayName": "新井 翼",
+        "displayNameKana": "アライ ツバサ",
+        "role": role,
+    })
+}
+
+#[tokio::test]
+async fn only_administrators_reach_the_guarded_fields() {
+    let app = spawn_app().await;
+    let admin_only = [
+        ("{ users { totalCount } }", json!({})),
+        (
+            CREATE_USER,
+            json!({ "input": new_user("x1@example.jp", "CONCIERGE") }),
+        ),
+        (
+            "mutation($id: ID!) { deactivateUser(input: { id: $id }) { user { id } } }",
+            json!({ "id": "VXNlcjowMWEyMTEzNy1hNTBlLTczZWItYTA2My00NWMxNGVkODcxNTg" }),
+        ),
+        (
+            "mutation { createOrganization(input: { kind: NONPROFIT, name: \"NPO\", nameKana: \"エヌピーオー\" }) { organization { id } } }",
+            json!({}),
+        ),
+    ];
+    for (query, variables) in &admin_only {
+        let body = app.graphql(None, query, variables.clone()).await;
+        assert_eq!(
+            error_code(&body),
+            Some("UNAUTHENTICATED"),
+            "anonymous: {query}"
+        );
+    }
+    for role in ["concierge", "staff", "partner", "resident"] {
+        let token = app.login_demo(&format!("maebashi-{role}@example.jp")).await;
+        for (query, variables) in &admin_only {
+            let body = app.graphql(Some(&token), query, variables.clone()).await;
+            assert_eq!(
+                error_code(&body),
+                Some("FORBIDDEN"),
+                "{role}: {query}: {body}"
+            );
+        }
+    }
+    let signed_in_only = [
+        "mutation { logOut { endedSessions } }",
+        "mutation { updateUser(input: { id: \"VXNlcjowMWEyMTEzNy1hNTBlLTczZWItYTA2My00NWMxNGVkODcxNTg\", displayName: \"x\" }) { user { id } } }",
+    ];
+    for query in signed_in_only {
+        let body = app.graphql(None, query, json!({})).await;
+        assert_eq!(error_code(&body), Some("UNAUTHENTICATED"), "{query}");
+    }
+}
+
+#[tokio::test]
+async fn a_municipal_admin_sees_and_changes_only_their_own_municipality() {
+    let app = spawn_app().await;
+    let maebashi = app.login_demo("maebashi-admin@example.jp").await;
+    let manazuru_admin = app.login_demo("manazuru-admin@example.jp").await;
+    let manazuru_resident = app.login_demo("manazuru-resident@example.jp").await;
+    let manazuru_resident_id = app.my_id(&manazuru_resident).await;
+    let manazuru_id = app.municipality_id("14384").await;
+
+    let users = app
+        .graphql(
+            Some(&maebashi),
+            "{ users(first: 50) { totalCount nodes { email municipality { jisCode } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(users["data"]["users"]["totalCount"], 5, "{users}");
+    assert!(
+        users["data"]["users"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["municipality"]["jisCode"] == "10201")
+    );
+    let filtered = app
+        .graphql(
+            Some(&maebashi),
+            "query($m: ID!) { users(filter: { municipalityId: $m }) { totalCount } }",
+            json!({ "m": manazuru_id }),
+        )
+        .await;
+    assert_eq!(error_code(&filtered), Some("FORBIDDEN"));
+
+    let node = app
+        .graphql(
+            Some(&maebashi),
+            "query($id: ID!) { node(id: $id) { ... on User { email } } }",
+            json!({ "id": manazuru_resident_id }),
+        )
+        .await;
+    assert!(node["data"]["node"].is_null(), "{node}");
+
+    let rename = app
+        .graphql(
+            Some(&maebashi),
+            "mutation($id: ID!) { updateUser(input: { id: $id, displayName: \"乗っ取り\" }) { user { id } } }",
+            json!({ "id": manazuru_resident_id }),
+        )
+        .await;
+    assert_eq!(error_code(&rename), Some("NOT_FOUND"));
+    let deactivate = app
+        .graphql(
+            Some(&maebashi),
+            "mutation($id: ID!) { deactivateUser(input: { id: $id }) { user { id } } }",
+            json!({ "id": manazuru_resident_id }),
+        )
+        .await;
+    assert_eq!(error_code(&deactivate), Some("NOT_FOUND"));
+
+    let mut input = new_user("intruder@example.jp", "CONCIERGE");
+    input["municipalityId"] = json!(manazuru_id);
+    let create = app
+        .graphql(Some(&maebashi), CREATE_USER, json!({ "input": input }))
+        .await;
+    assert_eq!(error_code(&create), Some("FORBIDDEN"));
+    let organization = app
+        .graphql(
+            Some(&maebashi),
+            "mutation($m: ID!) { createOrganization(input: { municipalityId: $m, kind: NONPROFIT, name: \"NPO\", nameKana: \"エヌピーオー\" }) { organization { id } } }",
+            json!({ "m": manazuru_id }),
+        )
+        .await;
+    assert_eq!(error_code(&organization), Some("FORBIDDEN"));
+
+    // Nothing changed in Manazuru.
+    let me = app
+        .graphql(
+            Some(&manazuru_resident),
+            "{ me { displayName active } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(me["data"]["me"]["displayName"], "貴船 愛");
+    assert_eq!(me["data"]["me"]["active"], true);
+    let users = app
+        .graphql(Some(&manazuru_admin), "{ users { totalCount } }", json!({}))
+        .await;
+    assert_eq!(users["data"]["users"]["totalCount"], 5);
+}
+
+#[tokio::test]
+async fn a_municipal_admin_creates_staff_in_their_municipality_and_they_can_log_in() {
+    let app = spawn_app().await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    let organizations = app
+        .graphql(
+            None,
+            "{ municipality(jisCode: \"14384\") { organizations(kind: MUSEUM, first: 1) { nodes { id name } } } }",
+            json!({}),
+        )
+        .await;
+    let museum = &organizations["data"]["municipality"]["organizations"]["nodes"][0];
+    let mut input = new_user("curator@example.jp", "PROGRAM_STAFF");
+    input["organizationId"] = museum["id"].clone();
+    let body = app
+        .graphql(Some(&admin), CREATE_USER, json!({ "input": input }))
+        .await;
+    let user = &body["data"]["createUser"]["user"];
+    assert_eq!(user["role"], "PROGRAM_STAFF", "{body}");
+    assert_eq!(user["municipality"]["jisCode"], "14384");
+    assert_eq!(user["organization"]["name"], museum["name"]);
+
+    let token = app
+        .login("curator@example.jp", "shin-ki-ni-hairu-hito-2026")
+        .await;
+    let me = app
+        .graphql(Some(&token), "{ me { role } }", json!({}))
+        .await;
+    assert_eq!(me["data"]["me"]["role"], "PROGRAM_STAFF");
+
+    // An organization of another municipality is refused, and so is a platform admin.
+    let maebashi_orgs = app
+        .graphql(
+            None,
+            "{ municipality(jisCode: \"10201\") { organizations(first: 1) { nodes { id } } } }",
+            json!({}),
+        )
+        .await;
+    let mut input = new_user("curator2@example.jp", "PROGRAM_STAFF");
+    input["organizationId"] =
+        maebashi_orgs["data"]["municipality"]["organizations"]["nodes"][0]["id"].clone();
+    let body = app
+        .graphql(Some(&admin), CREATE_USER, json!({ "input": input }))
+        .await;
+    assert_eq!(user_error_codes(&body["data"]["createUser"]), ["NOT_FOUND"]);
+    let body = app
+        .graphql(
+            Some(&admin),
+            CREATE_USER,
+            json!({ "input": new_user("boss@example.jp", "PLATFORM_ADMIN") }),
+        )
+        .await;
+    assert_eq!(error_code(&body), Some("FORBIDDEN"));
+}
+
+#[tokio::test]
+async fn retrying_create_user_with_the_same_key_returns_the_first_user() {
+    let app = spawn_app().await;
+    let admin = app.login_demo("kitakyushu-admin@example.jp").await;
+    let mut input = new_user("retry@example.jp", "CONCIERGE");
+    input["idempotencyKey"] = json!("0b7c9a8e-create-concierge");
+    let concurrent = futures_util::future::join_all(
+        (0..4).map(|_| app.graphql(Some(&admin), CREATE_USER, json!({ "input": input.clone() }))),
+    )
+    .await;
+    let later = app
+        .graphql(Some(&admin), CREATE_USER, json!({ "input": input.clone() }))
+        .await;
+    let id = later["data"]["createUser"]["user"]["id"].clone();
+    assert!(id.is_string(), "{later}");
+    for body in &concurrent {
+        assert_eq!(body["data"]["createUser"]["user"]["id"], id, "{body}");
+    }
+
+    input["displayName"] = json!("別の人");
+    let reused = app
+        .graphql(Some(&admin), CREATE_USER, json!({ "input": input }))
+        .await;
+    assert_eq!(
+        user_error_codes(&reused["data"]["createUser"]),
+        ["IDEMPOTENCY_KEY_REUSED"]
+    );
+    let users = app
+        .graphql(
+            Some(&admin),
+            "{ users(filter: { role: CONCIERGE }) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(users["data"]["users"]["totalCount"], 2, "{users}");
+}
+
+#[tokio::test]
+async fn users_rename_themselves_but_cannot_change_their_role() {
+    let app = spawn_app().await;
+    let resident = app.login_demo("maebashi-resident@example.jp").await;
+    let id = app.my_id(&resident).await;
+    let body = app
+        .graphql(
+            Some(&resident),
+            "mutation($id: ID!) { updateUser(input: { id: $id, displayName: \"群馬 はな\", displayNameKana: \"ぐんま はな\" }) { user { displayName displayNameKana } userErrors { code } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["updateUser"]["user"]["displayNameKana"], "グンマ ハナ",
+        "{body}"
+    );
+    let body = app
+        .graphql(
+            Some(&resident),
+            "mutation($id: ID!) { updateUser(input: { id: $id, role: MUNICIPAL_ADMIN }) { user { role } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(error_code(&body), Some("FORBIDDEN"));
+
+    let admin = app.login_demo("maebashi-admin@example.jp").await;
+    let admin_id = app.my_id(&admin).await;
+    let body = app
+        .graphql(
+            Some(&admin),
+            "mutation($id: ID!) { updateUser(input: { id: $id, role: RESIDENT }) { user { role } userErrors { field code } } }",
+            json!({ "id": admin_id }),
+        )
+        .await;
+    assert_eq!(
+        user_error_codes(&body["data"]["updateUser"]),
+        ["NOT_ALLOWED"]
+    );
+    let body = app
+        .graphql(
+            Some(&admin),
+            "mutation($id: ID!) { updateUser(input: { id: $id, role: CONCIERGE }) { user { role } userErrors { code } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["updateUser"]["user"]["role"], "CONCIERGE",
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn a_deactivated_user_loses_every_session_and_cannot_log_in() {
+    let app = spawn_app().await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    let partner = app.login_demo("manazuru-partner@example.jp").await;
+    let partner_id = app.my_id(&partner).await;
+    let admin_id = app.my_id(&admin).await;
+
+    let body = app
+        .graphql(
+            Some(&admin),
+            "mutation($id: ID!) { deactivateUser(input: { id: $id }) { user { active } userErrors { code } } }",
+            json!({ "id": partner_id }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["deactivateUser"]["user"]["active"], false,
+        "{body}"
+    );
+    let response = app
+        .post_graphql(Some(&partner), json!({ "query": "{ me { id } }" }))
+        .await;
+    assert_eq!(response.status(), 401);
+    let body = app
+        .graphql(
+            None,
+            LOG_IN,
+            json!({ "input": { "email": "manazuru-partner@example.jp", "password": tsunagu::seed::DEMO_PASSWORD } }),
+        )
+        .await;
+    assert_eq!(
+        user_error_codes(&body["data"]["logIn"]),
+        ["INVALID_CREDENTIALS"]
+    );
+
+    let body = app
+        .graphql(
+            Some(&admin),
+            "mutation($id: ID!) { deactivateUser(input: { id: $id }) { user { active } userErrors { code } } }",
+            json!({ "id": admin_id }),
+        )
+        .await;
+    assert_eq!(
+        user_error_codes(&body["data"]["deactivateUser"]),
+        ["NOT_ALLOWED"]
+    );
+}
+
+#[tokio::test]
+async fn organizations_are_unique_by_name_within_a_municipality() {
+    let app = spawn_app().await;
+    let admin = app.login_demo("maebashi-admin@example.jp").await;
+    let create = |name: &'static str, url: &'static str| {
+        let app = &app;
+        let admin = &admin;
+        async move {
+            app.graphql(
+                Some(admin),
+                "mutation($input: CreateOrganizationInput!) { createOrganization(input: $input) { organization { name kind websiteUrl municipality { jisCode } } userErrors { field code } } }",
+                json!({ "input": { "kind": "NONPROFIT", "name": name, "nameKana": "まえばしこそだてネット", "websiteUrl": url } }),
+            )
+            .await
+        }
+    };
+    let body = create("NPO法人まえばし子育てネット", "https://example.jp/npo").await;
+    let organization = &body["data"]["createOrganization"]["organization"];
+    assert_eq!(organization["municipality"]["jisCode"], "10201", "{body}");
+    assert_eq!(organization["kind"], "NONPROFIT");
+    let again = create("NPO法人まえばし子育てネット", "https://example.jp/npo").await;
+    assert_eq!(
+        user_error_codes(&again["data"]["createOrganization"]),
+        ["TAKEN"]
+    );
+    let bad_url = create("別のNPO", "javascript:alert(1)").await;
+    assert_eq!(
+        user_error_codes(&bad_url["data"]["createOrganization"]),
+        ["INVALID"]
+    );
+}
+
+#[tokio::test]
+async fn sign_up_is_rate_limited_per_client() {
+    let app = crate::helpers::spawn_app_with(|limits| limits.public_rate_per_minute = 2).await;
+    let mut last = serde_json::Value::Null;
+    for i in 0..3 {
+        last = app
+            .graphql(
+                None,
+                SIGN_UP,
+                json!({ "input": {
+                    "municipalityCode": "40100",
+                    "email": format!("family{i}@example.jp"),
+                    "password": "kokura-castle-sakura-9",
+                    "displayName": "小倉 家族",
+                    "displayNameKana": "コクラ カゾク",
+                }}),
+            )
+            .await;
+    }
+    assert_eq!(error_code(&last), Some("RATE_LIMITED"), "{last}");
+    assert!(
+        last["errors"][0]["extensions"]["retryAfterSeconds"]
+            .as_u64()
+            .unwrap()
+            >= 1
+    );
+}

@@ -5,7 +5,7 @@ use chrono::Utc;
 use entity::{municipality, organization, user};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, IntoActiveModel, QueryFilter, Select, TransactionTrait,
+    EntityTrait, IntoActiveModel, QueryFilter, Select,
 };
 use secrecy::SecretString;
 use serde::Serialize;
@@ -16,6 +16,7 @@ use crate::{
         ADMINS, AuthUser, Role, Viewer, password,
         session::{self, IssuedSession},
     },
+    db,
     error::{
         AppError, AppResult, FieldError, FieldErrorCode, Outcome, Problems, is_unique_violation,
     },
@@ -147,16 +148,20 @@ pub async fn sign_up(
         &input.display_name_kana,
         MAX_NAME,
     ));
-    problems.check(password::check_strength(
-        &input.password,
-        state.limits.min_password_length,
-        &[&input.email, &input.display_name],
-    ));
     let code = text::normalize(&input.municipality_code);
     let municipality = municipality::Entity::find()
         .filter(municipality::Column::JisCode.eq(code))
         .one(&state.db)
         .await?;
+    let place = municipality
+        .as_ref()
+        .map(|m| m.name_en.to_lowercase())
+        .unwrap_or_default();
+    problems.check(password::check_strength(
+        &input.password,
+        state.limits.min_password_length,
+        &[&input.email, &input.display_name, &place],
+    ));
     if municipality.is_none() {
         problems.push(FieldError::input(
             "municipalityCode",
@@ -173,7 +178,7 @@ pub async fn sign_up(
         return Ok(Err(vec![email_taken_error()]));
     }
     let password_hash = password::hash(input.password).await?;
-    let txn = state.db.begin().await?;
+    let txn = db::begin_write(&state.db).await?;
     let inserted = insert_user(
         &txn,
         &email,
@@ -545,7 +550,7 @@ pub async fn deactivate_user(
     if user.deactivated_at.is_some() {
         return Ok(Ok(user));
     }
-    let txn = state.db.begin().await?;
+    let txn = db::begin_write(&state.db).await?;
     let mut model = user.into_active_model();
     let now = Utc::now();
     model.deactivated_at = Set(Some(now));
