@@ -1,0 +1,190 @@
+//! Live updates over WebSocket (`graphql-transport-ws`) and the event bus behind them.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::{
+    MaybeTlsStream, WebSocketStream, connect_async,
+    tungstenite::{Message, client::IntoClientRequest, http::HeaderValue},
+};
+
+use crate::helpers::{TestApp, spawn_app};
+
+type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Opens `/graphql/ws` and sends `connection_init` with `payload`; returns the socket and
+/// the server's first answer.
+async fn connect(app: &TestApp, payload: Value) -> (Socket, Value) {
+    let mut request = format!("ws://{}/graphql/ws", app.addr)
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        HeaderValue::from_static("graphql-transport-ws"),
+    );
+    let (mut socket, _) = connect_async(request).await.unwrap();
+    socket
+        .send(Message::text(
+            json!({ "type": "connection_init", "payload": payload }).to_string(),
+        ))
+        .await
+        .unwrap();
+    let answer = next_message(&mut socket, Duration::from_secs(5))
+        .await
+        .unwrap_or(Value::Null);
+    (socket, answer)
+}
+
+/// The next JSON message, or `None` on close or after `wait`.
+async fn next_message(socket: &mut Socket, wait: Duration) -> Option<Value> {
+    loop {
+        let message = tokio::time::timeout(wait, socket.next()).await.ok()??.ok()?;
+        match message {
+            Message::Text(text) => return serde_json::from_str(&text).ok(),
+            Message::Close(frame) => {
+                return Some(json!({ "type": "close", "code": frame.map(|f| u16::from(f.code)) }));
+            }
+            _ => {}
+        }
+    }
+}
+
+async fn subscribe_to_account_events(socket: &mut Socket) {
+    socket
+        .send(Message::text(
+            json!({
+                "id": "1",
+                "type": "subscribe",
+                "payload": { "query": "subscription { accountEvents { kind userId occurredAt } }" }
+            })
+            .to_string(),
+        ))
+        .await
+        .unwrap();
+}
+
+/// Renames `user_id` through `app` until the subscriber hears an `UPDATED` event: the
+/// subscription becomes live some moments after `subscribe` is sent, with no ack in the
+/// protocol, so the first renames may go unheard.
+async fn rename_until_heard(app: &TestApp, admin: &str, user_id: &str, socket: &mut Socket) -> Value {
+    for attempt in 0..50 {
+        let body = app
+            .graphql(
+                Some(admin),
+                "mutation($id: ID!, $name: String!) { updateUser(input: { id: $id, displayName: $name }) { user { id } } }",
+                json!({ "id": user_id, "name": format!("名前 {attempt}") }),
+            )
+            .await;
+        assert!(body["data"]["updateUser"]["user"]["id"].is_string(), "{body}");
+        if let Some(message) = next_message(socket, Duration::from_millis(200)).await {
+            return message;
+        }
+    }
+    panic!("no account event arrived");
+}
+
+#[tokio::test]
+async fn a_user_hears_their_own_deactivation_live() {
+    let app = spawn_app().await;
+    let admin = app.login_demo("maebashi-admin@example.jp").await;
+    let concierge = app.login_demo("maebashi-concierge@example.jp").await;
+    let concierge_id = app.my_id(&concierge).await;
+
+    let (mut socket, ack) = connect(
+        &app,
+        json!({ "authorization": format!("Bearer {concierge}") }),
+    )
+    .await;
+    assert_eq!(ack["type"], "connection_ack", "{ack}");
+    subscribe_to_account_events(&mut socket).await;
+
+    let updated = rename_until_heard(&app, &admin, &concierge_id, &mut socket).await;
+    assert_eq!(updated["type"], "next", "{updated}");
+    assert_eq!(updated["payload"]["data"]["accountEvents"]["kind"], "UPDATED");
+    assert_eq!(updated["payload"]["data"]["accountEvents"]["userId"], concierge_id);
+
+    let body = app
+        .graphql(
+            Some(&admin),
+            "mutation($id: ID!) { deactivateUser(input: { id: $id }) { user { active } } }",
+            json!({ "id": concierge_id }),
+        )
+        .await;
+    assert_eq!(body["data"]["deactivateUser"]["user"]["active"], false);
+    let mut kinds = Vec::new();
+    while let Some(message) = next_message(&mut socket, Duration::from_secs(2)).await {
+        kinds.push(message["payload"]["data"]["accountEvents"]["kind"].clone());
+        if kinds.last() == Some(&json!("DEACTIVATED")) {
+            break;
+        }
+    }
+    assert_eq!(kinds.last(), Some(&json!("DEACTIVATED")), "{kinds:?}");
+}
+
+#[tokio::test]
+async fn a_user_does_not_hear_events_of_other_accounts() {
+    let app = spawn_app().await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    let staff = app.login_demo("manazuru-staff@example.jp").await;
+    let resident = app.login_demo("manazuru-resident@example.jp").await;
+    let staff_id = app.my_id(&staff).await;
+    let resident_id = app.my_id(&resident).await;
+
+    let (mut resident_socket, ack) =
+        connect(&app, json!({ "token": resident.clone() })).await;
+    assert_eq!(ack["type"], "connection_ack");
+    subscribe_to_account_events(&mut resident_socket).await;
+    let (mut staff_socket, _) = connect(&app, json!({ "token": staff })).await;
+    subscribe_to_account_events(&mut staff_socket).await;
+
+    // Once the staff member hears a rename of their own, the resident's subscription
+    // (opened first) is live too; it must have heard nothing.
+    let heard = rename_until_heard(&app, &admin, &staff_id, &mut staff_socket).await;
+    assert_eq!(heard["payload"]["data"]["accountEvents"]["userId"], staff_id);
+    let renamed_me = rename_until_heard(&app, &admin, &resident_id, &mut resident_socket).await;
+    assert_eq!(
+        renamed_me["payload"]["data"]["accountEvents"]["userId"], resident_id,
+        "the resident heard someone else's event: {renamed_me}"
+    );
+}
+
+#[tokio::test]
+async fn subscribing_without_a_session_is_refused() {
+    let app = spawn_app().await;
+    let (_, answer) = connect(&app, json!({ "token": "tsu_not-a-real-token" })).await;
+    assert_ne!(answer["type"], "connection_ack", "{answer}");
+
+    let (mut socket, ack) = connect(&app, json!({})).await;
+    assert_eq!(ack["type"], "connection_ack");
+    subscribe_to_account_events(&mut socket).await;
+    let answer = next_message(&mut socket, Duration::from_secs(5)).await.unwrap();
+    assert_eq!(answer["type"], "next", "{answer}");
+    assert!(answer["payload"]["data"].is_null(), "{answer}");
+    assert_eq!(
+        answer["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{answer}"
+    );
+}
+
+#[tokio::test]
+async fn a_subscriber_on_one_replica_hears_a_change_made_on_another() {
+    let app = spawn_app().await;
+    // On PostgreSQL the replicas share only the database and hear each other through
+    // LISTEN/NOTIFY; on SQLite (one process by design) both sides use the same server.
+    let other = if app.on_postgres() {
+        Some(app.spawn_replica().await)
+    } else {
+        None
+    };
+    let writer = other.as_ref().unwrap_or(&app);
+    let admin = writer.login_demo("kitakyushu-admin@example.jp").await;
+    let partner = app.login_demo("kitakyushu-partner@example.jp").await;
+    let partner_id = app.my_id(&partner).await;
+
+    let (mut socket, ack) = connect(&app, json!({ "token": partner })).await;
+    assert_eq!(ack["type"], "connection_ack");
+    subscribe_to_account_events(&mut socket).await;
+    let heard = rename_until_heard(writer, &admin, &partner_id, &mut socket).await;
+    assert_eq!(heard["payload"]["data"]["accountEvents"]["kind"], "UPDATED", "{heard}");
+}
