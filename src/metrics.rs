@@ -21,6 +21,8 @@ pub struct Metrics {
     requests: IntCounterVec,
     latency: HistogramVec,
     errors: IntCounterVec,
+    statements: IntCounterVec,
+    statement_latency: prometheus::Histogram,
     known_operations: Arc<Mutex<HashSet<String>>>,
 }
 
@@ -49,7 +51,23 @@ impl Metrics {
             Opts::new("graphql_errors_total", "GraphQL errors by extensions.code"),
             &["code"],
         )?;
+        let statements = IntCounterVec::new(
+            Opts::new(
+                "db_statements_total",
+                "SQL statements executed, by outcome (ok or failed)",
+            ),
+            &["outcome"],
+        )?;
+        let statement_latency = prometheus::Histogram::with_opts(
+            HistogramOpts::new("db_statement_duration_seconds", "SQL statement latency").buckets(
+                vec![
+                    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0,
+                ],
+            ),
+        )?;
         registry.register(Box::new(requests.clone()))?;
+        registry.register(Box::new(statements.clone()))?;
+        registry.register(Box::new(statement_latency.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(errors.clone()))?;
         Ok(Self {
@@ -57,6 +75,8 @@ impl Metrics {
             requests,
             latency,
             errors,
+            statements,
+            statement_latency,
             known_operations: Arc::default(),
         })
     }
@@ -76,6 +96,13 @@ impl Metrics {
         for code in error_codes {
             self.errors.with_label_values(&[code]).inc();
         }
+    }
+
+    /// Records one SQL statement.
+    pub fn observe_statement(&self, elapsed: Duration, failed: bool) {
+        let outcome = if failed { "failed" } else { "ok" };
+        self.statements.with_label_values(&[outcome]).inc();
+        self.statement_latency.observe(elapsed.as_secs_f64());
     }
 
     fn operation_label(&self, operation: Option<&str>) -> String {

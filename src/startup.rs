@@ -70,7 +70,10 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 impl Application {
     /// Connects, migrates, optionally seeds, and binds the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let db = db::connect(&settings.database_url).await?;
+        let mut db = db::connect(&settings.database_url).await?;
+        let metrics = Metrics::new().context("registering metrics")?;
+        let recorder = metrics.clone();
+        db.set_metric_callback(move |info| recorder.observe_statement(info.elapsed, info.failed));
         db::migrate(&db).await?;
         if settings.demo {
             let accounts = seed::demo(&db).await?;
@@ -85,7 +88,7 @@ impl Application {
             db,
             limits: Arc::new(settings.limits.clone()),
             events,
-            metrics: Metrics::new().context("registering metrics")?,
+            metrics,
             dummy_password_hash: dummy.into(),
         };
         let router = router(state.clone(), &settings.limits);

@@ -647,3 +647,83 @@ async fn sign_up_is_rate_limited_per_client() {
             >= 1
     );
 }
+
+/// Total SQL statements the server has run, from `/metrics`.
+async fn statements_run(app: &crate::helpers::TestApp) -> u64 {
+    let text = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .filter(|line| line.starts_with("tsunagu_db_statements_total"))
+        .filter_map(|line| line.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum()
+}
+
+#[tokio::test]
+async fn listing_users_costs_the_same_statements_for_any_page_size() {
+    let app = spawn_app().await;
+    let admin = app.login_demo("platform-admin@example.jp").await;
+    let mut costs = Vec::new();
+    for first in [2, 16] {
+        let before = statements_run(&app).await;
+        let body = app
+            .graphql(
+                Some(&admin),
+                "query($first: Int!) { users(first: $first) { totalCount nodes { email municipality { nameJa } organization { name municipality { jisCode } } } } }",
+                json!({ "first": first }),
+            )
+            .await;
+        let nodes = body["data"]["users"]["nodes"].as_array().unwrap();
+        assert_eq!(nodes.len(), first, "{body}");
+        costs.push(statements_run(&app).await - before);
+    }
+    assert_eq!(
+        costs[0], costs[1],
+        "statements for 2 vs 16 users: {costs:?}"
+    );
+    assert!(costs[0] <= 6, "statements per request: {costs:?}");
+}
+
+#[tokio::test]
+async fn loading_the_demo_data_twice_duplicates_nothing() {
+    let app = spawn_app().await;
+    let db = tsunagu::db::connect(&app.database_url).await.unwrap();
+    let accounts = tsunagu::seed::demo(&db).await.unwrap();
+    assert_eq!(accounts.len(), 16);
+    let admin = app.login_demo("platform-admin@example.jp").await;
+    let body = app
+        .graphql(
+            Some(&admin),
+            "{ users { totalCount } municipalities { totalCount nodes { jisCode organizations { totalCount } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(body["data"]["users"]["totalCount"], 16, "{body}");
+    let municipalities = &body["data"]["municipalities"];
+    assert_eq!(municipalities["totalCount"], 3);
+    let organizations: Vec<(String, u64)> = municipalities["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["jisCode"].as_str().unwrap().to_owned(),
+                m["organizations"]["totalCount"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        organizations,
+        [
+            ("10201".into(), 5),
+            ("14384".into(), 7),
+            ("40100".into(), 4)
+        ]
+    );
+}
