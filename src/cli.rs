@@ -100,8 +100,12 @@ async fn create_user(database_url: &str, args: CreateUserArgs) -> anyhow::Result
                 .id,
         ),
     };
-    password::check_strength(&args.password, 10, &[&args.email, &args.display_name])
-        .map_err(|error| anyhow::anyhow!(error.message))?;
+    password::check_strength(
+        &args.password,
+        crate::config::Limits::default().min_password_length,
+        &[&args.email, &args.display_name],
+    )
+    .map_err(|error| anyhow::anyhow!(error.message))?;
     let (user, created) = service::ensure_user(
         &db,
         &args.email,
