@@ -13,13 +13,12 @@ use sea_orm::{
 /// Opens a pool to `url`, creating the directory of an SQLite file when needed.
 pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     let sqlite = url.starts_with("sqlite:");
-    if sqlite {
-        if let Some(dir) = sqlite_file(url).and_then(|file| file.parent().map(Path::to_path_buf)) {
-            if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(&dir)
-                    .with_context(|| format!("creating database directory {}", dir.display()))?;
-            }
-        }
+    if sqlite
+        && let Some(dir) = sqlite_file(url).and_then(|file| file.parent().map(Path::to_path_buf))
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("creating database directory {}", dir.display()))?;
     }
     let mut options = ConnectOptions::new(url.to_owned());
     options

@@ -167,24 +167,24 @@ async fn start(
 /// A new empty database: a PostgreSQL database of its own when `TEST_DATABASE_URL` is
 /// set, else an SQLite file in a temporary directory.
 async fn fresh_database() -> (String, Option<TempDir>) {
-    if let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") {
-        if !admin_url.trim().is_empty() {
-            use sea_orm::{ConnectionTrait, Database};
-            let name = format!("tsunagu_test_{}", uuid::Uuid::new_v4().simple());
-            let admin = Database::connect(&admin_url)
-                .await
-                .expect("TEST_DATABASE_URL reachable");
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                .await
-                .expect("test database created");
-            admin.close().await.ok();
-            let base = admin_url
-                .rsplit_once('/')
-                .map(|(base, _)| base)
-                .expect("TEST_DATABASE_URL ends with /DATABASE");
-            return (format!("{base}/{name}"), None);
-        }
+    if let Ok(admin_url) = std::env::var("TEST_DATABASE_URL")
+        && !admin_url.trim().is_empty()
+    {
+        use sea_orm::{ConnectionTrait, Database};
+        let name = format!("tsunagu_test_{}", uuid::Uuid::new_v4().simple());
+        let admin = Database::connect(&admin_url)
+            .await
+            .expect("TEST_DATABASE_URL reachable");
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("test database created");
+        admin.close().await.ok();
+        let base = admin_url
+            .rsplit_once('/')
+            .map(|(base, _)| base)
+            .expect("TEST_DATABASE_URL ends with /DATABASE");
+        return (format!("{base}/{name}"), None);
     }
     let dir = tempfile::tempdir().expect("temporary directory");
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());

@@ -482,15 +482,15 @@ pub async fn update_user(
     }
     let mut problems = Problems::new();
     let mut model = user.clone().into_active_model();
-    if let Some(name) = &changes.display_name {
-        if let Some(name) = problems.check(text::required("displayName", name, MAX_NAME)) {
-            model.display_name = Set(name);
-        }
+    if let Some(name) = &changes.display_name
+        && let Some(name) = problems.check(text::required("displayName", name, MAX_NAME))
+    {
+        model.display_name = Set(name);
     }
-    if let Some(kana) = &changes.display_name_kana {
-        if let Some(kana) = problems.check(Kana::parse("displayNameKana", kana, MAX_NAME)) {
-            model.display_name_kana = Set(kana.as_str().to_owned());
-        }
+    if let Some(kana) = &changes.display_name_kana
+        && let Some(kana) = problems.check(Kana::parse("displayNameKana", kana, MAX_NAME))
+    {
+        model.display_name_kana = Set(kana.as_str().to_owned());
     }
     if let Some(role) = changes.role {
         if user.id == me.id && role != user.role {
@@ -509,13 +509,12 @@ pub async fn update_user(
             model.role = Set(role);
         }
     }
-    if let Some(organization_id) = changes.organization_id {
-        if problems
+    if let Some(organization_id) = changes.organization_id
+        && problems
             .check(check_organization(&state.db, organization_id, user.municipality_id).await?)
             .is_some()
-        {
-            model.organization_id = Set(Some(organization_id));
-        }
+    {
+        model.organization_id = Set(Some(organization_id));
     }
     if let Err(errors) = problems.finish() {
         return Ok(Err(errors));
@@ -775,7 +774,6 @@ pub async fn ensure_user(
     Ok((user, true))
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn insert_user(
     db: &impl ConnectionTrait,
     email: &Email,
