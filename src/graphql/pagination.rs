@@ -1,10 +1,7 @@
 //! Cursor pagination (Relay connections) over sea-orm selects, keyed on a sort column plus
 //! the primary key so pages stay stable while rows are added.
 
-use async_graphql::{
-    OutputType, SimpleObject,
-    connection::{Connection, Edge, EmptyFields},
-};
+use async_graphql::SimpleObject;
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -87,15 +84,76 @@ pub struct Ordering<E: EntityTrait> {
 #[derive(Serialize, Deserialize)]
 struct Cursor(Option<SortValue>, Uuid);
 
-/// Fields every connection carries besides edges and page info.
+/// Where a page sits in its list.
 #[derive(Debug, Clone, SimpleObject)]
-pub struct ConnectionFields {
-    /// Number of items matching the filter, on all pages.
-    pub total_count: u64,
+pub struct PageInfo {
+    /// Whether items follow this page (ask with `after: endCursor`).
+    pub has_next_page: bool,
+    /// Whether items precede this page (ask with `before: startCursor`).
+    pub has_previous_page: bool,
+    /// Cursor of the first item of this page.
+    pub start_cursor: Option<String>,
+    /// Cursor of the last item of this page.
+    pub end_cursor: Option<String>,
 }
 
-/// A connection of `T` with `totalCount`.
-pub type Conn<T> = Connection<String, T, ConnectionFields, EmptyFields>;
+/// A GraphQL connection type made by [`connection!`](crate::connection).
+pub trait ConnectionType: Sized {
+    /// The item type.
+    type Node;
+
+    /// Builds the connection from its edges (cursor and item), page info and total.
+    fn assemble(edges: Vec<(String, Self::Node)>, page_info: PageInfo, total_count: u64) -> Self;
+}
+
+/// Declares the connection and edge types of a list of `$node` items, with descriptions,
+/// e.g. `connection!(User, UserConnection, UserEdge);`.
+#[macro_export]
+macro_rules! connection {
+    ($node:ident, $connection:ident, $edge:ident) => {
+        #[doc = concat!("A page of `", stringify!($node), "` items with cursors to walk the list (a Relay connection).")]
+        #[derive(Debug, Clone, async_graphql::SimpleObject)]
+        pub struct $connection {
+            /// The items of this page, each with its cursor.
+            pub edges: Vec<$edge>,
+            /// The items of this page, without cursors.
+            pub nodes: Vec<$node>,
+            /// Where this page sits in the whole list.
+            pub page_info: $crate::graphql::pagination::PageInfo,
+            /// Number of items matching the filter, on all pages.
+            pub total_count: u64,
+        }
+
+        #[doc = concat!("One `", stringify!($node), "` of a connection, with its cursor.")]
+        #[derive(Debug, Clone, async_graphql::SimpleObject)]
+        pub struct $edge {
+            /// Opaque cursor of this item, for `after` and `before`.
+            pub cursor: String,
+            /// The item.
+            pub node: $node,
+        }
+
+        impl $crate::graphql::pagination::ConnectionType for $connection {
+            type Node = $node;
+
+            fn assemble(
+                edges: Vec<(String, $node)>,
+                page_info: $crate::graphql::pagination::PageInfo,
+                total_count: u64,
+            ) -> Self {
+                Self {
+                    nodes: edges.iter().map(|(_, node)| node.clone()).collect(),
+                    edges: edges
+                        .into_iter()
+                        .map(|(cursor, node)| $edge { cursor, node })
+                        .collect(),
+                    page_info,
+                    total_count,
+                }
+            }
+        }
+    };
+}
 
 /// One page of rows.
 pub struct Page<M> {
@@ -110,21 +168,24 @@ pub struct Page<M> {
 }
 
 impl<M> Page<M> {
-    /// Converts to a GraphQL connection of `T`.
-    pub fn into_connection<T: OutputType + From<M>>(self) -> Conn<T> {
-        let mut connection = Connection::with_additional_fields(
-            self.has_previous_page,
-            self.has_next_page,
-            ConnectionFields {
-                total_count: self.total_count,
-            },
-        );
-        connection.edges.extend(
-            self.rows
-                .into_iter()
-                .map(|(cursor, row)| Edge::new(cursor, T::from(row))),
-        );
-        connection
+    /// Converts to the GraphQL connection `C`.
+    pub fn into_connection<C>(self) -> C
+    where
+        C: ConnectionType,
+        C::Node: From<M>,
+    {
+        let page_info = PageInfo {
+            has_next_page: self.has_next_page,
+            has_previous_page: self.has_previous_page,
+            start_cursor: self.rows.first().map(|(cursor, _)| cursor.clone()),
+            end_cursor: self.rows.last().map(|(cursor, _)| cursor.clone()),
+        };
+        let edges = self
+            .rows
+            .into_iter()
+            .map(|(cursor, row)| (cursor, C::Node::from(row)))
+            .collect();
+        C::assemble(edges, page_info, self.total_count)
     }
 }
 

@@ -7,5 +7,5 @@
 mod helpers;
 
 mod identity;
-mod subscriptions;
 mod resilience;
+mod subscriptions;

@@ -39,7 +39,10 @@ async fn connect(app: &TestApp, payload: Value) -> (Socket, Value) {
 /// The next JSON message, or `None` on close or after `wait`.
 async fn next_message(socket: &mut Socket, wait: Duration) -> Option<Value> {
     loop {
-        let message = tokio::time::timeout(wait, socket.next()).await.ok()??.ok()?;
+        let message = tokio::time::timeout(wait, socket.next())
+            .await
+            .ok()??
+            .ok()?;
         match message {
             Message::Text(text) => return serde_json::from_str(&text).ok(),
             Message::Close(frame) => {
@@ -67,7 +70,12 @@ async fn subscribe_to_account_events(socket: &mut Socket) {
 /// Renames `user_id` through `app` until the subscriber hears an `UPDATED` event: the
 /// subscription becomes live some moments after `subscribe` is sent, with no ack in the
 /// protocol, so the first renames may go unheard.
-async fn rename_until_heard(app: &TestApp, admin: &str, user_id: &str, socket: &mut Socket) -> Value {
+async fn rename_until_heard(
+    app: &TestApp,
+    admin: &str,
+    user_id: &str,
+    socket: &mut Socket,
+) -> Value {
     for attempt in 0..50 {
         let body = app
             .graphql(
@@ -76,7 +84,10 @@ async fn rename_until_heard(app: &TestApp, admin: &str, user_id: &str, socket: &
                 json!({ "id": user_id, "name": format!("名前 {attempt}") }),
             )
             .await;
-        assert!(body["data"]["updateUser"]["user"]["id"].is_string(), "{body}");
+        assert!(
+            body["data"]["updateUser"]["user"]["id"].is_string(),
+            "{body}"
+        );
         if let Some(message) = next_message(socket, Duration::from_millis(200)).await {
             return message;
         }
@@ -101,8 +112,14 @@ async fn a_user_hears_their_own_deactivation_live() {
 
     let updated = rename_until_heard(&app, &admin, &concierge_id, &mut socket).await;
     assert_eq!(updated["type"], "next", "{updated}");
-    assert_eq!(updated["payload"]["data"]["accountEvents"]["kind"], "UPDATED");
-    assert_eq!(updated["payload"]["data"]["accountEvents"]["userId"], concierge_id);
+    assert_eq!(
+        updated["payload"]["data"]["accountEvents"]["kind"],
+        "UPDATED"
+    );
+    assert_eq!(
+        updated["payload"]["data"]["accountEvents"]["userId"],
+        concierge_id
+    );
 
     let body = app
         .graphql(
@@ -131,8 +148,7 @@ async fn a_user_does_not_hear_events_of_other_accounts() {
     let staff_id = app.my_id(&staff).await;
     let resident_id = app.my_id(&resident).await;
 
-    let (mut resident_socket, ack) =
-        connect(&app, json!({ "token": resident.clone() })).await;
+    let (mut resident_socket, ack) = connect(&app, json!({ "token": resident.clone() })).await;
     assert_eq!(ack["type"], "connection_ack");
     subscribe_to_account_events(&mut resident_socket).await;
     let (mut staff_socket, _) = connect(&app, json!({ "token": staff })).await;
@@ -141,7 +157,10 @@ async fn a_user_does_not_hear_events_of_other_accounts() {
     // Once the staff member hears a rename of their own, the resident's subscription
     // (opened first) is live too; it must have heard nothing.
     let heard = rename_until_heard(&app, &admin, &staff_id, &mut staff_socket).await;
-    assert_eq!(heard["payload"]["data"]["accountEvents"]["userId"], staff_id);
+    assert_eq!(
+        heard["payload"]["data"]["accountEvents"]["userId"],
+        staff_id
+    );
     let renamed_me = rename_until_heard(&app, &admin, &resident_id, &mut resident_socket).await;
     assert_eq!(
         renamed_me["payload"]["data"]["accountEvents"]["userId"], resident_id,
@@ -158,7 +177,9 @@ async fn subscribing_without_a_session_is_refused() {
     let (mut socket, ack) = connect(&app, json!({})).await;
     assert_eq!(ack["type"], "connection_ack");
     subscribe_to_account_events(&mut socket).await;
-    let answer = next_message(&mut socket, Duration::from_secs(5)).await.unwrap();
+    let answer = next_message(&mut socket, Duration::from_secs(5))
+        .await
+        .unwrap();
     assert_eq!(answer["type"], "next", "{answer}");
     assert!(answer["payload"]["data"].is_null(), "{answer}");
     assert_eq!(
@@ -186,5 +207,8 @@ async fn a_subscriber_on_one_replica_hears_a_change_made_on_another() {
     assert_eq!(ack["type"], "connection_ack");
     subscribe_to_account_events(&mut socket).await;
     let heard = rename_until_heard(writer, &admin, &partner_id, &mut socket).await;
-    assert_eq!(heard["payload"]["data"]["accountEvents"]["kind"], "UPDATED", "{heard}");
+    assert_eq!(
+        heard["payload"]["data"]["accountEvents"]["kind"], "UPDATED",
+        "{heard}"
+    );
 }

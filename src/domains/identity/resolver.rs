@@ -16,8 +16,8 @@ use super::{
     },
     service::{self, SignedIn},
     types::{
-        AccountEvent, AccountEventKind, Municipality, Organization, OrganizationKind, Role,
-        Session, User,
+        AccountEvent, AccountEventKind, Municipality, MunicipalityConnection,
+        OrganizationConnection, OrganizationKind, Role, Session, User, UserConnection,
     },
 };
 use crate::{
@@ -25,11 +25,7 @@ use crate::{
         ADMINS,
         guard::{RoleGuard, SignedIn as SignedInGuard},
     },
-    graphql::{
-        context, ids,
-        pagination::{Conn, PageArgs},
-        payload::split,
-    },
+    graphql::{context, ids, pagination::PageArgs, payload::split},
 };
 
 /// Queries of the identity domain.
@@ -74,7 +70,7 @@ impl IdentityQuery {
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
         #[graphql(desc = "At most this many items from the start (capped).")] first: Option<i32>,
         #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
-    ) -> Result<Conn<Municipality>> {
+    ) -> Result<MunicipalityConnection> {
         let (state, _) = context(ctx)?;
         let page = PageArgs::new(first, after, last, before);
         Ok(service::list_municipalities(state, page)
@@ -110,7 +106,7 @@ impl IdentityQuery {
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
         #[graphql(desc = "At most this many items from the start (capped).")] first: Option<i32>,
         #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
-    ) -> Result<Conn<User>> {
+    ) -> Result<UserConnection> {
         let (state, viewer) = context(ctx)?;
         let filter = service::UserFilter {
             municipality_id: filter
@@ -142,7 +138,7 @@ pub(super) async fn organizations_of(
     before: Option<String>,
     first: Option<i32>,
     last: Option<i32>,
-) -> Result<Conn<Organization>> {
+) -> Result<OrganizationConnection> {
     let (state, _) = context(ctx)?;
     let page = PageArgs::new(first, after, last, before);
     Ok(

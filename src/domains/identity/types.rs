@@ -8,10 +8,11 @@ use entity::{municipality, organization, user};
 use uuid::Uuid;
 
 use super::loaders::IdentityLoader;
-use crate::{
-    graphql::{ids, pagination::Conn},
-    japan,
-};
+use crate::{connection, graphql::ids, japan};
+
+connection!(Municipality, MunicipalityConnection, MunicipalityEdge);
+connection!(Organization, OrganizationConnection, OrganizationEdge);
+connection!(User, UserConnection, UserEdge);
 
 /// A municipality (市区町村) using tsunagu.
 #[derive(Debug, Clone, SimpleObject)]
@@ -60,7 +61,7 @@ impl Municipality {
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
         #[graphql(desc = "At most this many items from the start (capped).")] first: Option<i32>,
         #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
-    ) -> Result<Conn<Organization>> {
+    ) -> Result<OrganizationConnection> {
         super::resolver::organizations_of(ctx, self.uuid, kind, after, before, first, last).await
     }
 }
