@@ -352,6 +352,16 @@ async fn execute(
             );
         }
     };
+    if let Err((code, message)) = super::apq::resolve(&state.app.db, &mut request).await {
+        let status = if code == "INTERNAL" {
+            StatusCode::INTERNAL_SERVER_ERROR
+        } else if media == Media::GraphqlResponse {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        };
+        return request_error(status, code, message, media);
+    }
     if !request.query.is_empty() {
         // Parse once up front: a syntax error is a request error, and GET may only query.
         let kind = match request.parsed_query() {
@@ -385,7 +395,7 @@ async fn execute(
                 .insert(header::ALLOW, HeaderValue::from_static("POST"));
             return response;
         }
-    } else if !request.extensions.contains_key("persistedQuery") {
+    } else {
         return request_error(
             StatusCode::BAD_REQUEST,
             "BAD_REQUEST",

@@ -54,7 +54,6 @@ pub fn context<'a>(ctx: &Context<'a>) -> async_graphql::Result<(&'a AppState, &'
 pub fn build_schema(state: AppState) -> AppSchema {
     let limits = state.limits.clone();
     schema_builder(&limits)
-        .extension(apq::PersistedQueries::new(state.db.clone()))
         .data(DataLoader::new(
             IdentityLoader::new(state.db.clone()),
             tokio::spawn,
