@@ -190,3 +190,11 @@ async fn fresh_database() -> (String, Option<TempDir>) {
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
     (url, Some(dir))
 }
+
+impl TestApp {
+    /// A request to `path` (e.g. `/graphql?query=…`) to send with custom headers and body.
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.address))
+    }
+}
