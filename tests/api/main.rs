@@ -9,3 +9,4 @@ mod helpers;
 mod identity;
 mod resilience;
 mod subscriptions;
+mod transport;
