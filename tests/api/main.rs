@@ -8,5 +8,6 @@ mod helpers;
 
 mod identity;
 mod resilience;
+mod schema;
 mod subscriptions;
 mod transport;
