@@ -154,8 +154,8 @@ pub struct Limits {
     /// Largest accepted request body in bytes.
     #[arg(long, env = "TSUNAGU_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
-    /// Deepest accepted query nesting.
-    #[arg(long, env = "TSUNAGU_MAX_DEPTH", default_value_t = 12)]
+    /// Deepest accepted query nesting (GraphiQL's introspection query needs 13).
+    #[arg(long, env = "TSUNAGU_MAX_DEPTH", default_value_t = 15)]
     pub max_depth: usize,
     /// Highest accepted query complexity (one per field, times page size for lists).
     #[arg(long, env = "TSUNAGU_MAX_COMPLEXITY", default_value_t = 5000)]

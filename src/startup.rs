@@ -13,6 +13,7 @@ use axum::{
     Router,
     extract::State,
     http::{HeaderName, HeaderValue, Method, StatusCode, header},
+    middleware,
     response::IntoResponse,
     routing::get,
 };
@@ -34,7 +35,7 @@ use crate::{
     events::EventBus,
     graphql::{
         build_schema,
-        handler::{ServerState, graphql_get, graphql_post, graphql_ws},
+        handler::{ServerState, graphql_get, graphql_post, graphql_ws, observe},
     },
     idempotency,
     metrics::Metrics,
@@ -138,8 +139,14 @@ impl Application {
 fn router(state: AppState, limits: &Limits) -> Router {
     let schema = build_schema(state.clone());
     let server_state = ServerState { app: state, schema };
-    let mut router = Router::new()
+    let graphql = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
+        .route_layer(middleware::from_fn_with_state(
+            server_state.clone(),
+            observe,
+        ));
+    let mut router = Router::new()
+        .merge(graphql)
         .route("/graphql/ws", get(graphql_ws))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))

@@ -13,6 +13,7 @@ use axum::{
     body::{Body, Bytes},
     extract::{ConnectInfo, Query, Request, State, WebSocketUpgrade},
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
+    middleware::Next,
     response::{Html, IntoResponse, Response},
 };
 use serde::Deserialize;
@@ -83,6 +84,30 @@ fn negotiate(headers: &HeaderMap) -> Option<Media> {
     }
 }
 
+/// What the metrics middleware records about a GraphQL response; handlers attach it to
+/// the response so that refused requests are counted as well as executed ones.
+#[derive(Debug, Clone, Default)]
+pub struct Observed {
+    /// Name of the operation that ran, if it has one.
+    pub operation: Option<String>,
+    /// `extensions.code` of every error.
+    pub codes: Vec<String>,
+}
+
+/// Records requests, latency and error codes of every GraphQL response.
+pub async fn observe(State(state): State<ServerState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let response = next.run(request).await;
+    if let Some(observed) = response.extensions().get::<Observed>() {
+        let codes: Vec<&str> = observed.codes.iter().map(String::as_str).collect();
+        state
+            .app
+            .metrics
+            .observe_request(observed.operation.as_deref(), started.elapsed(), &codes);
+    }
+    response
+}
+
 /// A response that never reached GraphQL execution: a malformed request.
 fn request_error(status: StatusCode, code: &str, message: &str, media: Media) -> Response {
     let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
@@ -90,6 +115,10 @@ fn request_error(status: StatusCode, code: &str, message: &str, media: Media) ->
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, media.content_type());
+    response.extensions_mut().insert(Observed {
+        operation: None,
+        codes: vec![code.to_owned()],
+    });
     response
 }
 
@@ -106,12 +135,11 @@ async fn viewer_of(
     let token = value
         .to_str()
         .ok()
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
+        .and_then(|v| v.trim().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
         .ok_or(AppError::Unauthenticated)?;
-    authenticate_token(state, token.trim(), client_ip).await
+    authenticate_token(state, token, client_ip).await
 }
 
 async fn authenticate_token(
@@ -332,8 +360,7 @@ async fn execute(
     media: Media,
     method: Method,
 ) -> Response {
-    let started = Instant::now();
-    let operation = request.operation_name.clone();
+    let requested_operation = request.operation_name.clone();
     let viewer = match viewer_of(&state.app, headers, peer).await {
         Ok(viewer) => viewer,
         Err(error @ AppError::Unauthenticated) => return unauthenticated(&error, media),
@@ -362,18 +389,22 @@ async fn execute(
         };
         return request_error(status, code, message, media);
     }
+    let mut operation = requested_operation.clone();
     if !request.query.is_empty() {
         // Parse once up front: a syntax error is a request error, and GET may only query.
         let kind = match request.parsed_query() {
             Ok(document) => document
                 .operations
                 .iter()
-                .find(|(name, _)| match (&operation, name) {
+                .find(|(name, _)| match (&requested_operation, name) {
                     (Some(wanted), Some(name)) => wanted.as_str() == name.as_str(),
                     (None, _) => true,
                     (Some(_), None) => false,
                 })
-                .map(|(_, op)| op.node.ty),
+                .map(|(name, op)| {
+                    operation = name.map(|name| name.to_string());
+                    op.node.ty
+                }),
             Err(error) => {
                 return request_error(
                     StatusCode::BAD_REQUEST,
@@ -421,19 +452,18 @@ async fn execute(
     for error in &mut response.errors {
         ensure_code(error, is_request_error);
     }
-    let codes: Vec<&str> = response
-        .errors
-        .iter()
-        .filter_map(|e| e.extensions.as_ref()?.get("code"))
-        .filter_map(|code| match code {
-            async_graphql::Value::String(code) => Some(code.as_str()),
-            _ => None,
-        })
-        .collect();
-    state
-        .app
-        .metrics
-        .observe_request(operation.as_deref(), started.elapsed(), &codes);
+    let observed = Observed {
+        operation,
+        codes: response
+            .errors
+            .iter()
+            .filter_map(|e| e.extensions.as_ref()?.get("code"))
+            .filter_map(|code| match code {
+                async_graphql::Value::String(code) => Some(code.clone()),
+                _ => None,
+            })
+            .collect(),
+    };
 
     let status = if is_request_error && media == Media::GraphqlResponse {
         StatusCode::BAD_REQUEST
@@ -463,6 +493,7 @@ async fn execute(
         .insert(header::CONTENT_TYPE, media.content_type());
     http.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    http.extensions_mut().insert(observed);
     http
 }
 

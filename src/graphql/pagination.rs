@@ -16,6 +16,23 @@ use crate::error::{AppError, AppResult};
 /// Page size when the client gives neither `first` nor `last`.
 pub const DEFAULT_PAGE_SIZE: u32 = 20;
 
+/// Largest page the complexity estimate assumes. `first`/`last` above the configured page
+/// cap are served as the cap, so they must not cost more than it; the estimate uses the
+/// default cap because complexity is computed before any configuration is at hand.
+pub const COMPLEXITY_PAGE_CAP: usize = 100;
+
+/// Query complexity of a connection field: the page actually served times the cost of
+/// one item, plus one for the field itself.
+pub fn page_cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
+    let requested = first.or(last).map_or(DEFAULT_PAGE_SIZE as usize, |n| {
+        usize::try_from(n).unwrap_or(0)
+    });
+    requested
+        .min(COMPLEXITY_PAGE_CAP)
+        .saturating_mul(child_complexity)
+        .saturating_add(1)
+}
+
 /// The standard connection arguments.
 #[derive(Debug, Clone, Default)]
 pub struct PageArgs {

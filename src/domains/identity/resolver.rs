@@ -25,7 +25,11 @@ use crate::{
         ADMINS,
         guard::{RoleGuard, SignedIn as SignedInGuard},
     },
-    graphql::{context, ids, pagination::PageArgs, payload::split},
+    graphql::{
+        context, ids,
+        pagination::{PageArgs, page_cost},
+        payload::split,
+    },
 };
 
 /// Queries of the identity domain.
@@ -62,7 +66,7 @@ impl IdentityQuery {
     }
 
     /// Municipalities using tsunagu, by JIS code.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     async fn municipalities(
         &self,
         ctx: &Context<'_>,
@@ -95,7 +99,7 @@ impl IdentityQuery {
     /// Accounts the viewer administers (administrators only).
     #[graphql(
         guard = "RoleGuard(ADMINS)",
-        complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity + 1"
+        complexity = "page_cost(first, last, child_complexity)"
     )]
     async fn users(
         &self,
@@ -156,7 +160,11 @@ pub struct IdentityMutation;
 #[Object]
 impl IdentityMutation {
     /// Create a resident account in a municipality and sign in. Rate-limited per client.
-    async fn sign_up(&self, ctx: &Context<'_>, input: SignUpInput) -> Result<SignUpPayload> {
+    async fn sign_up(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new account.")] input: SignUpInput,
+    ) -> Result<SignUpPayload> {
         let (state, viewer) = context(ctx)?;
         let outcome = service::sign_up(state, viewer, input.into())
             .await
@@ -170,7 +178,11 @@ impl IdentityMutation {
 
     /// Sign in with email and password. Too many failures lock the email for a while
     /// (`RATE_LIMITED` with `retryAfterSeconds`).
-    async fn log_in(&self, ctx: &Context<'_>, input: LogInInput) -> Result<LogInPayload> {
+    async fn log_in(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Email and password.")] input: LogInInput,
+    ) -> Result<LogInPayload> {
         let (state, viewer) = context(ctx)?;
         let password = SecretString::from(input.password);
         let outcome = service::log_in(state, viewer, &input.email, password)
@@ -188,7 +200,8 @@ impl IdentityMutation {
     async fn log_out(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default)] input: LogOutInput,
+        #[graphql(desc = "Which sessions to end; this one by default.", default)]
+        input: LogOutInput,
     ) -> Result<LogOutPayload> {
         let (state, viewer) = context(ctx)?;
         let ended_sessions = service::log_out(state, viewer, input.everywhere)
@@ -206,7 +219,7 @@ impl IdentityMutation {
     async fn create_user(
         &self,
         ctx: &Context<'_>,
-        input: CreateUserInput,
+        #[graphql(desc = "The new account.")] input: CreateUserInput,
     ) -> Result<CreateUserPayload> {
         let (state, viewer) = context(ctx)?;
         let new_user = service::NewUser {
@@ -232,7 +245,7 @@ impl IdentityMutation {
     async fn update_user(
         &self,
         ctx: &Context<'_>,
-        input: UpdateUserInput,
+        #[graphql(desc = "The account and its changes.")] input: UpdateUserInput,
     ) -> Result<UpdateUserPayload> {
         let (state, viewer) = context(ctx)?;
         let id = ids::decode_as(&input.id, "User").extend()?;
@@ -254,7 +267,7 @@ impl IdentityMutation {
     async fn deactivate_user(
         &self,
         ctx: &Context<'_>,
-        input: DeactivateUserInput,
+        #[graphql(desc = "The account to deactivate.")] input: DeactivateUserInput,
     ) -> Result<DeactivateUserPayload> {
         let (state, viewer) = context(ctx)?;
         let id = ids::decode_as(&input.id, "User").extend()?;
@@ -268,7 +281,7 @@ impl IdentityMutation {
     async fn create_organization(
         &self,
         ctx: &Context<'_>,
-        input: CreateOrganizationInput,
+        #[graphql(desc = "The new organization.")] input: CreateOrganizationInput,
     ) -> Result<CreateOrganizationPayload> {
         let (state, viewer) = context(ctx)?;
         let new_organization = service::NewOrganization {

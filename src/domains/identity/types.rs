@@ -52,7 +52,7 @@ impl Municipality {
     }
 
     /// Organizations of the municipality: the city hall, partner companies, museums…
-    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, last, child_complexity)")]
     async fn organizations(
         &self,
         ctx: &Context<'_>,
