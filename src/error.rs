@@ -122,6 +122,9 @@ pub enum FieldErrorCode {
     NotAllowed,
     /// The idempotency key was already used with different input.
     IdempotencyKeyReused,
+    /// The record is not in a state that allows this (for example approving a project that
+    /// was not submitted).
+    InvalidState,
 }
 
 /// An expected failure of a mutation, reported in `userErrors`.

@@ -4,18 +4,32 @@
 //! reaches the schema by accident.
 
 pub mod idempotency_key;
+pub mod issue_comment;
+pub mod local_issue;
 pub mod municipality;
 pub mod organization;
+pub mod partner_project;
+pub mod partner_project_issue;
+pub mod partnership_status_change;
 pub mod persisted_query;
+pub mod project_internal_comment;
+pub mod project_update;
 pub mod rate_limit_window;
 pub mod session;
 pub mod user;
 
 pub mod prelude {
     pub use super::idempotency_key::Entity as IdempotencyKey;
+    pub use super::issue_comment::Entity as IssueComment;
+    pub use super::local_issue::Entity as LocalIssue;
     pub use super::municipality::Entity as Municipality;
     pub use super::organization::Entity as Organization;
+    pub use super::partner_project::Entity as PartnerProject;
+    pub use super::partner_project_issue::Entity as PartnerProjectIssue;
+    pub use super::partnership_status_change::Entity as PartnershipStatusChange;
     pub use super::persisted_query::Entity as PersistedQuery;
+    pub use super::project_internal_comment::Entity as ProjectInternalComment;
+    pub use super::project_update::Entity as ProjectUpdate;
     pub use super::rate_limit_window::Entity as RateLimitWindow;
     pub use super::session::Entity as Session;
     pub use super::user::Entity as User;

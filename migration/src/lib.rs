@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_identity;
 mod m20261125_000002_platform;
+mod m20261125_000003_partnership;
 
 /// Every migration of the product, applied in order.
 pub struct Migrator;
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_identity::Migration),
             Box::new(m20261125_000002_platform::Migration),
+            Box::new(m20261125_000003_partnership::Migration),
         ]
     }
 }

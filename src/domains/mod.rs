@@ -3,3 +3,4 @@
 //! `loaders.rs` (DataLoaders).
 
 pub mod identity;
+pub mod partnership;

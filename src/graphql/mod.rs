@@ -15,9 +15,15 @@ use async_graphql::{
 use crate::{
     auth::Viewer,
     config::Limits,
-    domains::identity::{
-        loaders::IdentityLoader,
-        resolver::{IdentityMutation, IdentityQuery, IdentitySubscription},
+    domains::{
+        identity::{
+            loaders::IdentityLoader,
+            resolver::{IdentityMutation, IdentityQuery, IdentitySubscription},
+        },
+        partnership::{
+            loaders::PartnershipLoader,
+            resolver::{PartnershipMutation, PartnershipQuery},
+        },
     },
     error::AppError,
     state::AppState,
@@ -29,12 +35,12 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 /// Every query of every domain.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(node::NodeQuery, IdentityQuery);
+pub struct QueryRoot(node::NodeQuery, IdentityQuery, PartnershipQuery);
 
 /// Every mutation of every domain.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(IdentityMutation);
+pub struct MutationRoot(IdentityMutation, PartnershipMutation);
 
 /// Every subscription of every domain.
 #[derive(MergedSubscription, Default)]
@@ -56,6 +62,10 @@ pub fn build_schema(state: AppState) -> AppSchema {
     schema_builder(&limits)
         .data(DataLoader::new(
             IdentityLoader::new(state.db.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            PartnershipLoader::new(state.db.clone()),
             tokio::spawn,
         ))
         .data(state)

@@ -5,9 +5,15 @@ use async_graphql::{Context, ErrorExtensions, ID, Interface, Object, Result};
 use super::{context, ids};
 use crate::{
     auth::Viewer,
-    domains::identity::{
-        service as identity,
-        types::{Municipality, Organization, User},
+    domains::{
+        identity::{
+            service as identity,
+            types::{Municipality, Organization, User},
+        },
+        partnership::{
+            service as partnership,
+            types::{InternalComment, IssueComment, LocalIssue, PartnerProject, ProjectUpdate},
+        },
     },
     error::{AppError, AppResult},
     state::AppState,
@@ -23,6 +29,16 @@ pub enum Node {
     Organization(Organization),
     /// A user account.
     User(User),
+    /// A local issue (地域課題).
+    LocalIssue(LocalIssue),
+    /// A partner project.
+    PartnerProject(PartnerProject),
+    /// A progress update of a partner project.
+    ProjectUpdate(ProjectUpdate),
+    /// A resident's comment on a local issue.
+    IssueComment(IssueComment),
+    /// An internal comment on a partner project.
+    InternalComment(InternalComment),
 }
 
 /// `node` and `nodes`.
@@ -83,6 +99,21 @@ async fn resolve(state: &AppState, viewer: &Viewer, id: &ID) -> AppResult<Option
         "User" => identity::find_user(state, viewer, uuid)
             .await
             .map(|u| Node::User(u.into())),
+        "LocalIssue" => partnership::find_issue(state, viewer, uuid)
+            .await
+            .map(|i| Node::LocalIssue(i.into())),
+        "PartnerProject" => partnership::find_project(state, viewer, uuid)
+            .await
+            .map(|p| Node::PartnerProject(p.into())),
+        "ProjectUpdate" => partnership::find_project_update(state, viewer, uuid)
+            .await
+            .map(|u| Node::ProjectUpdate(u.into())),
+        "IssueComment" => partnership::find_issue_comment(state, viewer, uuid)
+            .await
+            .map(|c| Node::IssueComment(c.into())),
+        "InternalComment" => partnership::find_internal_comment(state, viewer, uuid)
+            .await
+            .map(|c| Node::InternalComment(c.into())),
         _ => Err(AppError::NotFound),
     };
     match found {

@@ -38,6 +38,9 @@ pub enum UserErrorCode {
     NotAllowed,
     /// The idempotency key was already used with different input.
     IdempotencyKeyReused,
+    /// The record is not in a state that allows this, e.g. approving a project that was
+    /// not submitted or completing one that is not active. Nothing was changed.
+    InvalidState,
 }
 
 impl From<FieldErrorCode> for UserErrorCode {
@@ -53,6 +56,7 @@ impl From<FieldErrorCode> for UserErrorCode {
             FieldErrorCode::NotFound => Self::NotFound,
             FieldErrorCode::NotAllowed => Self::NotAllowed,
             FieldErrorCode::IdempotencyKeyReused => Self::IdempotencyKeyReused,
+            FieldErrorCode::InvalidState => Self::InvalidState,
         }
     }
 }

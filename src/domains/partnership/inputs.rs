@@ -1,0 +1,344 @@
+//! GraphQL inputs of the partnership domain and payloads of its mutations.
+
+use async_graphql::{Enum, ID, InputObject, MaybeUndefined, SimpleObject};
+
+use super::types::{
+    InternalComment, IssueComment, LocalIssue, LocalIssueCategory, LocalIssueStatus,
+    PartnerProject, PartnerProjectStatus, ProjectUpdate,
+};
+use crate::graphql::payload::UserError;
+
+/// Where a local issue is. Coordinates are given together or not at all.
+#[derive(Debug, Clone, InputObject)]
+pub struct IssueLocationInput {
+    /// Place name, e.g. 琴ヶ浜 (at most 200 characters).
+    pub place_name: Option<String>,
+    /// Latitude in degrees, −90 to 90.
+    pub latitude: Option<f64>,
+    /// Longitude in degrees, −180 to 180.
+    pub longitude: Option<f64>,
+}
+
+/// Post a local issue (administrators of the municipality).
+#[derive(Debug, InputObject)]
+pub struct CreateLocalIssueInput {
+    /// Municipality; municipal admins may omit it (their own is used).
+    pub municipality_id: Option<ID>,
+    /// Title (at most 200 characters).
+    pub title: String,
+    /// What the issue is and why it matters (at most 5000 characters; line breaks kept).
+    pub description: String,
+    /// Area of town life.
+    pub category: LocalIssueCategory,
+    /// Where it is, if it has a place.
+    pub location: Option<IssueLocationInput>,
+    /// Publish at once; otherwise it is a draft only administrators see.
+    #[graphql(default)]
+    pub publish: bool,
+    /// Retrying with the same key returns the first result and creates nothing.
+    pub idempotency_key: Option<String>,
+}
+
+/// Change a local issue. Absent fields stay as they are. The status changes only through
+/// `closeLocalIssue`, `reopenLocalIssue` and the partner project steps.
+#[derive(Debug, InputObject)]
+pub struct UpdateLocalIssueInput {
+    /// The issue.
+    pub id: ID,
+    /// New title.
+    pub title: Option<String>,
+    /// New description.
+    pub description: Option<String>,
+    /// New category.
+    pub category: Option<LocalIssueCategory>,
+    /// New location; `null` removes it.
+    pub location: MaybeUndefined<IssueLocationInput>,
+    /// Publish (`true`) or take back to draft (`false`; not once a project was proposed).
+    pub published: Option<bool>,
+}
+
+/// Close an open or in-progress issue as unsolved.
+#[derive(Debug, InputObject)]
+pub struct CloseLocalIssueInput {
+    /// The issue.
+    pub id: ID,
+    /// Why it is closed; shown in the public status history.
+    pub reason: String,
+}
+
+/// Reopen a solved or closed issue.
+#[derive(Debug, InputObject)]
+pub struct ReopenLocalIssueInput {
+    /// The issue.
+    pub id: ID,
+    /// Why it is reopened; shown in the public status history.
+    pub reason: String,
+}
+
+/// Propose a project (saved as a draft of your organization).
+#[derive(Debug, InputObject)]
+pub struct CreatePartnerProjectInput {
+    /// The open, published issues of your municipality it takes on (1–20).
+    pub issue_ids: Vec<ID>,
+    /// Title (at most 200 characters).
+    pub title: String,
+    /// Summary of the proposal.
+    pub summary: String,
+    /// What your organization will do.
+    pub plan: String,
+    /// What the project should achieve.
+    pub expected_outcome: String,
+    /// Schedule, e.g. 2026年4月〜9月.
+    pub timeline: String,
+    /// How to reach the project team (at most 500 characters; shown publicly once
+    /// approved).
+    pub contact: String,
+    /// Retrying with the same key returns the first result and creates nothing.
+    pub idempotency_key: Option<String>,
+}
+
+/// Change a draft of your organization. Absent fields stay as they are.
+#[derive(Debug, InputObject)]
+pub struct UpdatePartnerProjectInput {
+    /// The project.
+    pub id: ID,
+    /// New set of issues it takes on (replaces the old set).
+    pub issue_ids: Option<Vec<ID>>,
+    /// New title.
+    pub title: Option<String>,
+    /// New summary.
+    pub summary: Option<String>,
+    /// New plan.
+    pub plan: Option<String>,
+    /// New expected outcome.
+    pub expected_outcome: Option<String>,
+    /// New timeline.
+    pub timeline: Option<String>,
+    /// New contact.
+    pub contact: Option<String>,
+}
+
+/// Submit a draft of your organization for the municipality's review.
+#[derive(Debug, InputObject)]
+pub struct SubmitPartnerProjectInput {
+    /// The project.
+    pub id: ID,
+}
+
+/// Approve a submitted project.
+#[derive(Debug, InputObject)]
+pub struct ApprovePartnerProjectInput {
+    /// The project.
+    pub id: ID,
+    /// Review comment, shown in the public status history.
+    pub comment: Option<String>,
+}
+
+/// Reject a submitted project.
+#[derive(Debug, InputObject)]
+pub struct RejectPartnerProjectInput {
+    /// The project.
+    pub id: ID,
+    /// Why it is rejected; shown to the partner in the status history.
+    pub comment: String,
+}
+
+/// Post a progress update on an active project of your organization.
+#[derive(Debug, InputObject)]
+pub struct PostProjectUpdateInput {
+    /// The project.
+    pub project_id: ID,
+    /// What happened (at most 5000 characters).
+    pub body: String,
+    /// Progress after this update, 0–100.
+    pub progress_percent: i32,
+    /// Milestone reached, if any (at most 200 characters).
+    pub milestone: Option<String>,
+    /// Retrying with the same key returns the first result and creates nothing.
+    pub idempotency_key: Option<String>,
+}
+
+/// Report an active project of your organization as completed.
+#[derive(Debug, InputObject)]
+pub struct CompletePartnerProjectInput {
+    /// The project.
+    pub id: ID,
+    /// What the project achieved (at most 5000 characters); public.
+    pub outcome_report: String,
+}
+
+/// Verify the outcome of a completed project.
+#[derive(Debug, InputObject)]
+pub struct VerifyPartnerProjectInput {
+    /// The project.
+    pub id: ID,
+    /// Comment, shown in the public status history.
+    pub comment: Option<String>,
+}
+
+/// Return a completed project to active.
+#[derive(Debug, InputObject)]
+pub struct ReturnPartnerProjectInput {
+    /// The project.
+    pub id: ID,
+    /// What is missing; shown in the status history.
+    pub reason: String,
+}
+
+/// Comment publicly on a published issue of your municipality (residents).
+#[derive(Debug, InputObject)]
+pub struct AddIssueCommentInput {
+    /// The issue.
+    pub issue_id: ID,
+    /// The comment (at most 2000 characters).
+    pub body: String,
+    /// Retrying with the same key returns the first result and creates nothing.
+    pub idempotency_key: Option<String>,
+}
+
+/// Hide a comment from the public.
+#[derive(Debug, InputObject)]
+pub struct HideCommentInput {
+    /// The comment.
+    pub comment_id: ID,
+    /// Why it is hidden (administrators see it).
+    pub reason: String,
+}
+
+/// Comment internally on a project, between the municipality's administrators and the
+/// project's partner organization.
+#[derive(Debug, InputObject)]
+pub struct AddInternalCommentInput {
+    /// The project (not a draft).
+    pub project_id: ID,
+    /// The comment (at most 2000 characters).
+    pub body: String,
+    /// Retrying with the same key returns the first result and creates nothing.
+    pub idempotency_key: Option<String>,
+}
+
+/// Filter of the `localIssues` list.
+#[derive(Debug, Default, InputObject)]
+pub struct LocalIssueFilter {
+    /// Only this municipality.
+    pub municipality_id: Option<ID>,
+    /// Only issues in one of these statuses.
+    pub status: Option<Vec<LocalIssueStatus>>,
+    /// Only issues in one of these categories.
+    pub category: Option<Vec<LocalIssueCategory>>,
+    /// Only issues taken on by a project of this partner organization.
+    pub partner_organization_id: Option<ID>,
+    /// Only published (`true`) or draft (`false`) issues; drafts are seen by
+    /// administrators only.
+    pub published: Option<bool>,
+}
+
+/// Filter of the `partnerProjects` list.
+#[derive(Debug, Default, InputObject)]
+pub struct PartnerProjectFilter {
+    /// Only this municipality.
+    pub municipality_id: Option<ID>,
+    /// Only projects in one of these statuses.
+    pub status: Option<Vec<PartnerProjectStatus>>,
+    /// Only projects of this partner organization.
+    pub partner_organization_id: Option<ID>,
+    /// Only projects taking on this issue.
+    pub issue_id: Option<ID>,
+}
+
+/// Filter of the `myPartnerProjects` list.
+#[derive(Debug, Default, InputObject)]
+pub struct MyPartnerProjectFilter {
+    /// Only projects in one of these statuses.
+    pub status: Option<Vec<PartnerProjectStatus>>,
+}
+
+/// Order of the issue and project lists.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Enum)]
+pub enum PartnershipOrderBy {
+    /// Most recent activity first (changes, status changes, updates, comments).
+    #[default]
+    RecentActivity,
+    /// Newest first.
+    Newest,
+    /// Oldest first.
+    Oldest,
+}
+
+macro_rules! payload {
+    ($(#[$meta:meta])* $name:ident { $field:ident: $ty:ty, $doc:literal }) => {
+        $(#[$meta])*
+        #[derive(Debug, SimpleObject)]
+        pub struct $name {
+            #[doc = $doc]
+            pub $field: Option<$ty>,
+            /// Why the input was refused; nothing was changed then.
+            pub user_errors: Vec<UserError>,
+        }
+    };
+}
+
+payload!(
+    /// Result of `createLocalIssue`.
+    CreateLocalIssuePayload { issue: LocalIssue, "The new issue." }
+);
+payload!(
+    /// Result of `updateLocalIssue`.
+    UpdateLocalIssuePayload { issue: LocalIssue, "The issue as changed." }
+);
+payload!(
+    /// Result of `closeLocalIssue`.
+    CloseLocalIssuePayload { issue: LocalIssue, "The closed issue." }
+);
+payload!(
+    /// Result of `reopenLocalIssue`.
+    ReopenLocalIssuePayload { issue: LocalIssue, "The reopened issue." }
+);
+payload!(
+    /// Result of `createPartnerProject`.
+    CreatePartnerProjectPayload { project: PartnerProject, "The new draft." }
+);
+payload!(
+    /// Result of `updatePartnerProject`.
+    UpdatePartnerProjectPayload { project: PartnerProject, "The draft as changed." }
+);
+payload!(
+    /// Result of `submitPartnerProject`.
+    SubmitPartnerProjectPayload { project: PartnerProject, "The submitted project." }
+);
+payload!(
+    /// Result of `approvePartnerProject`.
+    ApprovePartnerProjectPayload { project: PartnerProject, "The approved, active project." }
+);
+payload!(
+    /// Result of `rejectPartnerProject`.
+    RejectPartnerProjectPayload { project: PartnerProject, "The rejected project." }
+);
+payload!(
+    /// Result of `postProjectUpdate`.
+    PostProjectUpdatePayload { update: ProjectUpdate, "The new update." }
+);
+payload!(
+    /// Result of `completePartnerProject`.
+    CompletePartnerProjectPayload { project: PartnerProject, "The completed project." }
+);
+payload!(
+    /// Result of `verifyPartnerProject`.
+    VerifyPartnerProjectPayload { project: PartnerProject, "The verified project." }
+);
+payload!(
+    /// Result of `returnPartnerProject`.
+    ReturnPartnerProjectPayload { project: PartnerProject, "The project, active again." }
+);
+payload!(
+    /// Result of `addIssueComment`.
+    AddIssueCommentPayload { comment: IssueComment, "The new comment." }
+);
+payload!(
+    /// Result of `hideComment`.
+    HideCommentPayload { comment: IssueComment, "The hidden comment." }
+);
+payload!(
+    /// Result of `addInternalComment`.
+    AddInternalCommentPayload { comment: InternalComment, "The new comment." }
+);

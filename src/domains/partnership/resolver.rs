@@ -1,0 +1,570 @@
+//! GraphQL entry points of the partnership domain: adapters of a few lines over the service.
+
+use async_graphql::{Context, ErrorExtensions, ID, MaybeUndefined, Object, Result, ResultExt};
+use uuid::Uuid;
+
+use super::{
+    inputs::{
+        AddInternalCommentInput, AddInternalCommentPayload, AddIssueCommentInput,
+        AddIssueCommentPayload, ApprovePartnerProjectInput, ApprovePartnerProjectPayload,
+        CloseLocalIssueInput, CloseLocalIssuePayload, CompletePartnerProjectInput,
+        CompletePartnerProjectPayload, CreateLocalIssueInput, CreateLocalIssuePayload,
+        CreatePartnerProjectInput, CreatePartnerProjectPayload, HideCommentInput,
+        HideCommentPayload, IssueLocationInput, LocalIssueFilter, MyPartnerProjectFilter,
+        PartnerProjectFilter, PartnershipOrderBy, PostProjectUpdateInput, PostProjectUpdatePayload,
+        RejectPartnerProjectInput, RejectPartnerProjectPayload, ReopenLocalIssueInput,
+        ReopenLocalIssuePayload, ReturnPartnerProjectInput, ReturnPartnerProjectPayload,
+        SubmitPartnerProjectInput, SubmitPartnerProjectPayload, UpdateLocalIssueInput,
+        UpdateLocalIssuePayload, UpdatePartnerProjectInput, UpdatePartnerProjectPayload,
+        VerifyPartnerProjectInput, VerifyPartnerProjectPayload,
+    },
+    service::{self, PARTNERS, RESIDENTS},
+    types::{
+        LocalIssueConnection, LocalIssueStatusCounts, PartnerProjectConnection,
+        PartnerProjectStatusCounts,
+    },
+};
+use crate::{
+    auth::{
+        ADMINS,
+        guard::{RoleGuard, SignedIn},
+    },
+    graphql::{
+        context, ids,
+        pagination::{PageArgs, page_cost},
+        payload::split,
+    },
+};
+
+/// Queries of the partnership domain.
+#[derive(Default)]
+pub struct PartnershipQuery;
+
+#[Object]
+impl PartnershipQuery {
+    /// Local issues (地域課題) you can see: published ones for everyone, drafts for the
+    /// municipality's administrators.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn local_issues(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which issues.", default)] filter: LocalIssueFilter,
+        #[graphql(desc = "Order of the list.", default)] order_by: PartnershipOrderBy,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "At most this many items from the start (capped).")] first: Option<i32>,
+        #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
+    ) -> Result<LocalIssueConnection> {
+        let (state, viewer) = context(ctx)?;
+        let filter = service::IssueFilter {
+            municipality_id: decode_optional(filter.municipality_id.as_ref(), "Municipality")?,
+            statuses: converted(filter.status),
+            categories: converted(filter.category),
+            partner_organization_id: decode_optional(
+                filter.partner_organization_id.as_ref(),
+                "Organization",
+            )?,
+            published: filter.published,
+        };
+        let page = PageArgs::new(first, after, last, before);
+        Ok(
+            service::list_issues(state, viewer, filter, order(order_by), page)
+                .await
+                .extend()?
+                .into_connection(),
+        )
+    }
+
+    /// Partner projects you can see: active, completed and verified ones for everyone;
+    /// submitted and rejected ones also for the municipality's administrators; drafts only
+    /// for their own organization.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn partner_projects(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which projects.", default)] filter: PartnerProjectFilter,
+        #[graphql(desc = "Order of the list.", default)] order_by: PartnershipOrderBy,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "At most this many items from the start (capped).")] first: Option<i32>,
+        #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
+    ) -> Result<PartnerProjectConnection> {
+        let (state, viewer) = context(ctx)?;
+        let filter = service::ProjectFilter {
+            municipality_id: decode_optional(filter.municipality_id.as_ref(), "Municipality")?,
+            statuses: converted(filter.status),
+            partner_organization_id: decode_optional(
+                filter.partner_organization_id.as_ref(),
+                "Organization",
+            )?,
+            issue_id: decode_optional(filter.issue_id.as_ref(), "LocalIssue")?,
+        };
+        let page = PageArgs::new(first, after, last, before);
+        Ok(
+            service::list_projects(state, viewer, filter, order(order_by), page)
+                .await
+                .extend()?
+                .into_connection(),
+        )
+    }
+
+    /// Every project of your partner organization, drafts included (partners).
+    #[graphql(
+        guard = "RoleGuard(PARTNERS)",
+        complexity = "page_cost(first, last, child_complexity)"
+    )]
+    async fn my_partner_projects(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which projects.", default)] filter: MyPartnerProjectFilter,
+        #[graphql(desc = "Order of the list.", default)] order_by: PartnershipOrderBy,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "At most this many items from the start (capped).")] first: Option<i32>,
+        #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
+    ) -> Result<PartnerProjectConnection> {
+        let (state, viewer) = context(ctx)?;
+        let page = PageArgs::new(first, after, last, before);
+        Ok(service::list_my_projects(
+            state,
+            viewer,
+            converted(filter.status),
+            order(order_by),
+            page,
+        )
+        .await
+        .extend()?
+        .into_connection())
+    }
+
+    /// Local issues of a municipality per status, as far as you can see them. `solved` is
+    /// the number of issues solved through public-private partnership.
+    async fn local_issue_status_counts(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global id of the municipality.")] municipality_id: ID,
+    ) -> Result<LocalIssueStatusCounts> {
+        let (state, viewer) = context(ctx)?;
+        let municipality_id = ids::decode_as(&municipality_id, "Municipality").extend()?;
+        Ok(service::issue_status_counts(state, viewer, municipality_id)
+            .await
+            .extend()?
+            .into())
+    }
+
+    /// Partner projects of a municipality per status, as far as you can see them.
+    async fn partner_project_status_counts(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global id of the municipality.")] municipality_id: ID,
+    ) -> Result<PartnerProjectStatusCounts> {
+        let (state, viewer) = context(ctx)?;
+        let municipality_id = ids::decode_as(&municipality_id, "Municipality").extend()?;
+        Ok(
+            service::project_status_counts(state, viewer, municipality_id)
+                .await
+                .extend()?
+                .into(),
+        )
+    }
+}
+
+/// Mutations of the partnership domain.
+#[derive(Default)]
+pub struct PartnershipMutation;
+
+#[Object]
+impl PartnershipMutation {
+    /// Post a local issue in a municipality you administer, as a draft or published.
+    #[graphql(guard = "RoleGuard(ADMINS)")]
+    async fn create_local_issue(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new issue.")] input: CreateLocalIssueInput,
+    ) -> Result<CreateLocalIssuePayload> {
+        let (state, viewer) = context(ctx)?;
+        let new_issue = service::NewIssue {
+            municipality_id: decode_optional(input.municipality_id.as_ref(), "Municipality")?,
+            title: input.title,
+            description: input.description,
+            category: input.category.into(),
+            location: input.location.map(location),
+            publish: input.publish,
+            idempotency_key: input.idempotency_key,
+        };
+        let outcome = service::create_issue(state.into(), viewer, new_issue)
+            .await
+            .extend()?;
+        let (issue, user_errors) = split(outcome);
+        Ok(CreateLocalIssuePayload { issue, user_errors })
+    }
+
+    /// Change the texts, category, location or publication of an issue you administer.
+    #[graphql(guard = "RoleGuard(ADMINS)")]
+    async fn update_local_issue(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The issue and its changes.")] input: UpdateLocalIssueInput,
+    ) -> Result<UpdateLocalIssuePayload> {
+        let (state, viewer) = context(ctx)?;
+        let id = ids::decode_as(&input.id, "LocalIssue").extend()?;
+        let changes = service::IssueChanges {
+            title: input.title,
+            description: input.description,
+            category: input.category.map(Into::into),
+            location: match input.location {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Value(value) => Some(Some(location(value))),
+            },
+            published: input.published,
+        };
+        let outcome = service::update_issue(state.into(), viewer, id, changes)
+            .await
+            .extend()?;
+        let (issue, user_errors) = split(outcome);
+        Ok(UpdateLocalIssuePayload { issue, user_errors })
+    }
+
+    /// Close an open or in-progress issue as unsolved, with a reason.
+    #[graphql(guard = "RoleGuard(ADMINS)")]
+    async fn close_local_issue(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The issue and the reason.")] input: CloseLocalIssueInput,
+    ) -> Result<CloseLocalIssuePayload> {
+        let (state, viewer) = context(ctx)?;
+        let id = ids::decode_as(&input.id, "LocalIssue").extend()?;
+        let outcome = service::close_issue(state.into(), viewer, id, &input.reason)
+            .await
+            .extend()?;
+        let (issue, user_errors) = split(outcome);
+        Ok(CloseLocalIssuePayload { issue, user_errors })
+    }
+
+    /// Reopen a solved or closed issue, with a reason. A reopened issue no longer counts
+    /// as solved.
+    #[graphql(guard = "RoleGuard(ADMINS)")]
+    async fn reopen_local_issue(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The issue and the reason.")] input: ReopenLocalIssueInput,
+    ) -> Result<ReopenLocalIssuePayload> {
+        let (state, viewer) = context(ctx)?;
+        let id = ids::decode_as(&input.id, "LocalIssue").extend()?;
+        let outcome = service::reopen_issue(state.into(), viewer, id, &input.reason)
+            .await
+            .extend()?;
+        let (issue, user_errors) = split(outcome);
+        Ok(ReopenLocalIssuePayload { issue, user_errors })
+    }
+
+    /// Propose a project against open, published issues of your municipality; it is saved
+    /// as a draft of your organization (partners).
+    #[graphql(guard = "RoleGuard(PARTNERS)")]
+    async fn create_partner_project(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The proposal.")] input: CreatePartnerProjectInput,
+    ) -> Result<CreatePartnerProjectPayload> {
+        let (state, viewer) = context(ctx)?;
+        let new_project = service::NewProject {
+            issue_ids: decode_all(&input.issue_ids, "LocalIssue")?,
+            texts: service::ProjectTexts {
+                title: input.title,
+                summary: input.summary,
+                plan: input.plan,
+                expected_outcome: input.expected_outcome,
+                timeline: input.timeline,
+                contact: input.contact,
+            },
+            idempotency_key: input.idempotency_key,
+        };
+        let outcome = service::create_project(state.into(), viewer, new_project)
+            .await
+            .extend()?;
+        let (project, user_errors) = split(outcome);
+        Ok(CreatePartnerProjectPayload {
+            project,
+            user_errors,
+        })
+    }
+
+    /// Change a draft of your organization (partners).
+    #[graphql(guard = "RoleGuard(PARTNERS)")]
+    async fn update_partner_project(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The draft and its changes.")] input: UpdatePartnerProjectInput,
+    ) -> Result<UpdatePartnerProjectPayload> {
+        let (state, viewer) = context(ctx)?;
+        let id = ids::decode_as(&input.id, "PartnerProject").extend()?;
+        let changes = service::ProjectChanges {
+            issue_ids: input
+                .issue_ids
+                .map(|ids| decode_all(&ids, "LocalIssue"))
+                .transpose()?,
+            title: input.title,
+            summary: input.summary,
+            plan: input.plan,
+            expected_outcome: input.expected_outcome,
+            timeline: input.timeline,
+            contact: input.contact,
+        };
+        let outcome = service::update_project(state.into(), viewer, id, changes)
+            .await
+            .extend()?;
+        let (project, user_errors) = split(outcome);
+        Ok(UpdatePartnerProjectPayload {
+            project,
+            user_errors,
+        })
+    }
+
+    /// Submit a draft of your organization for the municipality's review (partners).
+    #[graphql(guard = "RoleGuard(PARTNERS)")]
+    async fn submit_partner_project(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The draft to submit.")] input: SubmitPartnerProjectInput,
+    ) -> Result<SubmitPartnerProjectPayload> {
+        let (state, viewer) = context(ctx)?;
+        let id = ids::decode_as(&input.id, "PartnerProject").extend()?;
+        let outcome = service::submit_project(state.into(), viewer, id)
+            .await
+            .extend()?;
+        let (project, user_errors) = split(outcome);
+        Ok(SubmitPartnerProjectPayload {
+            project,
+            user_errors,
+        })
+    }
+
+    /// Approve a submitted project of a municipality you administer: it becomes active
+    /// and public, and each linked open issue becomes in progress.
+    #[graphql(guard = "RoleGuard(ADMINS)")]
+    async fn approve_partner_project(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The project and an optional comment.")] input: ApprovePartnerProjectInput,
+    ) -> Result<ApprovePartnerProjectPayload> {
+        let (state, viewer) = context(ctx)?;
+        let id = ids::decode_as(&input.id, "PartnerProject").extend()?;
+        let outcome = service::approve_project(state.into(), viewer, id, input.comment.as_deref())
+            .await
+            .extend()?;
+        let (project, user_errors) = split(outcome);
+        Ok(ApprovePartnerProjectPayload {
+            project,
+            user_errors,
+        })
+    }
+
+    /// Reject a submitted project of a municipality you administer, with a comment.
+    #[graphql(guard = "RoleGuard(ADMINS)")]
+    async fn reject_partner_project(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The project and the comment.")] input: RejectPartnerProjectInput,
+    ) -> Result<RejectPartnerProjectPayload> {
+        let (state, viewer) = context(ctx)?;
+        let id = ids::decode_as(&input.id, "PartnerProject").extend()?;
+        let outcome = service::reject_project(state.into(), viewer, id, &input.comment)
+            .await
+            .extend()?;
+        let (project, user_errors) = split(outcome);
+        Ok(RejectPartnerProjectPayload {
+            project,
+            user_errors,
+        })
+    }
+
+    /// Post a progress update on an active project of your organization (partners).
+    #[graphql(guard = "RoleGuard(PARTNERS)")]
+    async fn post_project_update(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The project and the update.")] input: PostProjectUpdateInput,
+    ) -> Result<PostProjectUpdatePayload> {
+        let (state, viewer) = context(ctx)?;
+        let new_update = service::NewUpdate {
+            project_id: ids::decode_as(&input.project_id, "PartnerProject").extend()?,
+            body: input.body,
+            progress_percent: input.progress_percent,
+            milestone: input.milestone,
+            idempotency_key: input.idempotency_key,
+        };
+        let outcome = service::post_update(state.into(), viewer, new_update)
+            .await
+            .extend()?;
+        let (update, user_errors) = split(outcome);
+        Ok(PostProjectUpdatePayload {
+            update,
+            user_errors,
+        })
+    }
+
+    /// Report an active project of your organization as completed, with its outcome
+    /// (partners). The municipality then verifies it or returns it.
+    #[graphql(guard = "RoleGuard(PARTNERS)")]
+    async fn complete_partner_project(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The project and its outcome report.")] input: CompletePartnerProjectInput,
+    ) -> Result<CompletePartnerProjectPayload> {
+        let (state, viewer) = context(ctx)?;
+        let id = ids::decode_as(&input.id, "PartnerProject").extend()?;
+        let outcome = service::complete_project(state.into(), viewer, id, &input.outcome_report)
+            .await
+            .extend()?;
+        let (project, user_errors) = split(outcome);
+        Ok(CompletePartnerProjectPayload {
+            project,
+            user_errors,
+        })
+    }
+
+    /// Verify the outcome of a completed project of a municipality you administer: each
+    /// linked in-progress issue becomes solved and counts toward the KPI.
+    #[graphql(guard = "RoleGuard(ADMINS)")]
+    async fn verify_partner_project(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The project and an optional comment.")] input: VerifyPartnerProjectInput,
+    ) -> Result<VerifyPartnerProjectPayload> {
+        let (state, viewer) = context(ctx)?;
+        let id = ids::decode_as(&input.id, "PartnerProject").extend()?;
+        let outcome = service::verify_project(state.into(), viewer, id, input.comment.as_deref())
+            .await
+            .extend()?;
+        let (project, user_errors) = split(outcome);
+        Ok(VerifyPartnerProjectPayload {
+            project,
+            user_errors,
+        })
+    }
+
+    /// Return a completed project of a municipality you administer to active, with a
+    /// reason.
+    #[graphql(guard = "RoleGuard(ADMINS)")]
+    async fn return_partner_project(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The project and the reason.")] input: ReturnPartnerProjectInput,
+    ) -> Result<ReturnPartnerProjectPayload> {
+        let (state, viewer) = context(ctx)?;
+        let id = ids::decode_as(&input.id, "PartnerProject").extend()?;
+        let outcome = service::return_project(state.into(), viewer, id, &input.reason)
+            .await
+            .extend()?;
+        let (project, user_errors) = split(outcome);
+        Ok(ReturnPartnerProjectPayload {
+            project,
+            user_errors,
+        })
+    }
+
+    /// Comment publicly on a published issue of your municipality (residents).
+    #[graphql(guard = "RoleGuard(RESIDENTS)")]
+    async fn add_issue_comment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The issue and the comment.")] input: AddIssueCommentInput,
+    ) -> Result<AddIssueCommentPayload> {
+        let (state, viewer) = context(ctx)?;
+        let new_comment = service::NewComment {
+            subject_id: ids::decode_as(&input.issue_id, "LocalIssue").extend()?,
+            body: input.body,
+            idempotency_key: input.idempotency_key,
+        };
+        let outcome = service::add_issue_comment(state.into(), viewer, new_comment)
+            .await
+            .extend()?;
+        let (comment, user_errors) = split(outcome);
+        Ok(AddIssueCommentPayload {
+            comment,
+            user_errors,
+        })
+    }
+
+    /// Hide an issue comment from the public, with a reason (administrators of its
+    /// municipality; they still see it, flagged).
+    #[graphql(guard = "RoleGuard(ADMINS)")]
+    async fn hide_comment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The comment and the reason.")] input: HideCommentInput,
+    ) -> Result<HideCommentPayload> {
+        let (state, viewer) = context(ctx)?;
+        let id = ids::decode_as(&input.comment_id, "IssueComment").extend()?;
+        let outcome = service::hide_comment(state.into(), viewer, id, &input.reason)
+            .await
+            .extend()?;
+        let (comment, user_errors) = split(outcome);
+        Ok(HideCommentPayload {
+            comment,
+            user_errors,
+        })
+    }
+
+    /// Comment internally on a project: the municipality's administrators and the
+    /// project's partner organization only.
+    #[graphql(guard = "SignedIn")]
+    async fn add_internal_comment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The project and the comment.")] input: AddInternalCommentInput,
+    ) -> Result<AddInternalCommentPayload> {
+        let (state, viewer) = context(ctx)?;
+        let new_comment = service::NewComment {
+            subject_id: ids::decode_as(&input.project_id, "PartnerProject").extend()?,
+            body: input.body,
+            idempotency_key: input.idempotency_key,
+        };
+        let outcome = service::add_internal_comment(state.into(), viewer, new_comment)
+            .await
+            .extend()?;
+        let (comment, user_errors) = split(outcome);
+        Ok(AddInternalCommentPayload {
+            comment,
+            user_errors,
+        })
+    }
+}
+
+fn location(input: IssueLocationInput) -> service::Location {
+    service::Location {
+        place_name: input.place_name,
+        latitude: input.latitude,
+        longitude: input.longitude,
+    }
+}
+
+fn order(order_by: PartnershipOrderBy) -> service::ActivityOrder {
+    match order_by {
+        PartnershipOrderBy::RecentActivity => service::ActivityOrder::RecentActivity,
+        PartnershipOrderBy::Newest => service::ActivityOrder::Newest,
+        PartnershipOrderBy::Oldest => service::ActivityOrder::Oldest,
+    }
+}
+
+fn converted<T: Into<U>, U>(values: Option<Vec<T>>) -> Vec<U> {
+    values
+        .unwrap_or_default()
+        .into_iter()
+        .map(Into::into)
+        .collect()
+}
+
+fn decode_optional(id: Option<&ID>, type_name: &str) -> Result<Option<Uuid>> {
+    id.map(|id| ids::decode_as(id, type_name))
+        .transpose()
+        .map_err(|error| error.extend())
+}
+
+fn decode_all(values: &[ID], type_name: &str) -> Result<Vec<Uuid>> {
+    values
+        .iter()
+        .map(|id| ids::decode_as(id, type_name).map_err(|error| error.extend()))
+        .collect()
+}
