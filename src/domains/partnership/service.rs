@@ -31,7 +31,7 @@ use sea_orm::{
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::states;
+use super::states::{self, ProjectStep};
 use crate::{
     auth::{ADMINS, AuthUser, Role, Viewer},
     db,
@@ -94,15 +94,33 @@ impl<'a> Writer<'a> {
         Self { db, events: None }
     }
 
-    /// Publishes `partnership.project.<step>` about `project` (after the commit).
-    async fn announce(&self, project: &partner_project::Model, step: &str) {
+    /// Publishes the step just committed on `project`.
+    async fn announce(&self, project: &partner_project::Model, step: ProjectStep) {
+        let name = match step {
+            ProjectStep::Submit => "submitted",
+            ProjectStep::Approve => "approved",
+            ProjectStep::Reject => "rejected",
+            ProjectStep::Complete => "completed",
+            ProjectStep::Verify => "verified",
+            ProjectStep::Return => "returned",
+        };
+        self.publish(project, name).await;
+    }
+
+    /// Publishes a progress update just committed on `project`.
+    async fn announce_update(&self, project: &partner_project::Model) {
+        self.publish(project, "updated").await;
+    }
+
+    /// Publishes `partnership.project.<name>` about `project`.
+    async fn publish(&self, project: &partner_project::Model, name: &str) {
         if let Some(events) = self.events {
             events
                 .publish(
                     self.db,
                     Event {
                         municipality_id: Some(project.municipality_id),
-                        topic: format!("partnership.project.{step}"),
+                        topic: format!("partnership.project.{name}"),
                         subject_id: project.id,
                         user_id: None,
                         occurred_at: Utc::now(),
@@ -1155,21 +1173,13 @@ pub async fn submit_project(
     if !is_member(&me, project.organization_id) {
         return Err(AppError::Forbidden);
     }
-    if let Err(error) = states::check_project("id", project.status, ProjectStatus::Submitted) {
+    if let Err(error) = states::check_project("id", project.status, ProjectStep::Submit) {
         return Ok(Err(vec![error]));
     }
-    let project = move_project(
-        &txn,
-        &me,
-        project,
-        ProjectStatus::Submitted,
-        None,
-        now(),
-        |_| {},
-    )
-    .await?;
+    let project =
+        move_project(&txn, &me, project, ProjectStep::Submit, None, now(), |_| {}).await?;
     txn.commit().await?;
-    w.announce(&project, "submitted").await;
+    w.announce(&project, ProjectStep::Submit).await;
     Ok(Ok(project))
 }
 
@@ -1185,7 +1195,7 @@ pub async fn approve_project(
         w,
         viewer,
         id,
-        ProjectStatus::Active,
+        ProjectStep::Approve,
         Review::Optional(comment),
     )
     .await
@@ -1202,7 +1212,7 @@ pub async fn reject_project(
         w,
         viewer,
         id,
-        ProjectStatus::Rejected,
+        ProjectStep::Reject,
         Review::Required("comment", comment),
     )
     .await
@@ -1220,7 +1230,7 @@ pub async fn verify_project(
         w,
         viewer,
         id,
-        ProjectStatus::Verified,
+        ProjectStep::Verify,
         Review::Optional(comment),
     )
     .await
@@ -1238,7 +1248,7 @@ pub async fn return_project(
         w,
         viewer,
         id,
-        ProjectStatus::Active,
+        ProjectStep::Return,
         Review::Required("reason", reason),
     )
     .await
@@ -1256,7 +1266,7 @@ async fn review_project(
     w: Writer<'_>,
     viewer: &Viewer,
     id: Uuid,
-    to: ProjectStatus,
+    step: ProjectStep,
     review: Review<'_>,
 ) -> AppResult<Outcome<partner_project::Model>> {
     let me = viewer.require_role(ADMINS)?.clone();
@@ -1276,23 +1286,22 @@ async fn review_project(
             .check(long_text(field, comment, MAX_COMMENT))
             .map(Some),
     };
-    problems.check(states::check_project("id", project.status, to));
+    problems.check(states::check_project("id", project.status, step));
     let (Some(comment), true) = (comment, problems.is_empty()) else {
         return Ok(Err(problems.into_vec()));
     };
-    let from = project.status;
     let now = now();
-    let project = move_project(&txn, &me, project, to, comment, now, |_| {}).await?;
+    let project = move_project(&txn, &me, project, step, comment, now, |_| {}).await?;
     // What the step means for the issues the project takes on.
-    let issue_step = match (from, to) {
-        (ProjectStatus::Submitted, ProjectStatus::Active) => Some((
+    let issue_step = match step {
+        ProjectStep::Approve => Some((
             IssueStatus::InProgress,
             format!(
                 "公民連携プロジェクト「{}」の承認により取組中になりました。",
                 project.title
             ),
         )),
-        (ProjectStatus::Completed, ProjectStatus::Verified) => Some((
+        ProjectStep::Verify => Some((
             IssueStatus::Solved,
             format!(
                 "公民連携プロジェクト「{}」の成果が確認され、解決済みになりました。",
@@ -1309,12 +1318,6 @@ async fn review_project(
         }
     }
     txn.commit().await?;
-    let step = match (from, to) {
-        (_, ProjectStatus::Rejected) => "rejected",
-        (_, ProjectStatus::Verified) => "verified",
-        (ProjectStatus::Completed, ProjectStatus::Active) => "returned",
-        _ => "approved",
-    };
     w.announce(&project, step).await;
     Ok(Ok(project))
 }
@@ -1337,7 +1340,7 @@ pub async fn complete_project(
     problems.check(states::check_project(
         "id",
         project.status,
-        ProjectStatus::Completed,
+        ProjectStep::Complete,
     ));
     let (Some(report), true) = (report, problems.is_empty()) else {
         return Ok(Err(problems.into_vec()));
@@ -1346,14 +1349,14 @@ pub async fn complete_project(
         &txn,
         &me,
         project,
-        ProjectStatus::Completed,
+        ProjectStep::Complete,
         None,
         now(),
         |model| model.outcome_report = Set(Some(report)),
     )
     .await?;
     txn.commit().await?;
-    w.announce(&project, "completed").await;
+    w.announce(&project, ProjectStep::Complete).await;
     Ok(Ok(project))
 }
 
@@ -1448,7 +1451,7 @@ pub async fn post_update(
         .one(w.db)
         .await?
         .ok_or(AppError::NotFound)?;
-    w.announce(&project, "updated").await;
+    w.announce_update(&project).await;
     Ok(Ok(update))
 }
 
@@ -1721,33 +1724,35 @@ async fn move_issue(
     Ok(moved)
 }
 
-/// Moves a project to `to` and records it; see [`move_issue`].
+/// Takes `step` on a project and records it; see [`move_issue`]. `edit` changes other
+/// columns in the same update.
 async fn move_project(
     txn: &DatabaseTransaction,
     actor: &AuthUser,
     project: partner_project::Model,
-    to: ProjectStatus,
+    step: ProjectStep,
     reason: Option<String>,
     now: DateTime<Utc>,
     edit: impl FnOnce(&mut partner_project::ActiveModel),
 ) -> AppResult<partner_project::Model> {
-    let from = project.status;
-    if !states::project_can_transition(from, to) {
+    let (from, to) = step.edge();
+    if project.status != from {
         return Err(AppError::internal(anyhow::anyhow!(
-            "project {} cannot move from {from:?} to {to:?}",
-            project.id
+            "project {} cannot take {step:?} from {:?}",
+            project.id,
+            project.status
         )));
     }
     let mut model = project.into_active_model();
     edit(&mut model);
     model.status = Set(to);
-    match (from, to) {
-        (_, ProjectStatus::Submitted) => model.submitted_at = Set(Some(now)),
-        (ProjectStatus::Submitted, ProjectStatus::Active) => model.approved_at = Set(Some(now)),
-        (_, ProjectStatus::Completed) => model.completed_at = Set(Some(now)),
-        (ProjectStatus::Completed, ProjectStatus::Active) => model.completed_at = Set(None),
-        (_, ProjectStatus::Verified) => model.verified_at = Set(Some(now)),
-        _ => {}
+    match step {
+        ProjectStep::Submit => model.submitted_at = Set(Some(now)),
+        ProjectStep::Approve => model.approved_at = Set(Some(now)),
+        ProjectStep::Complete => model.completed_at = Set(Some(now)),
+        ProjectStep::Return => model.completed_at = Set(None),
+        ProjectStep::Verify => model.verified_at = Set(Some(now)),
+        ProjectStep::Reject => {}
     }
     model.updated_at = Set(now);
     model.last_activity_at = Set(now);

@@ -21,19 +21,69 @@ pub fn issue_can_transition(from: IssueStatus, to: IssueStatus) -> bool {
     )
 }
 
-/// Whether a partner project may move from `from` to `to`.
-///
-/// draft → submitted → active or rejected; active → completed → verified; a completed
-/// project may be returned to active. Rejected and verified are final.
+/// A step of a partner project. Each step takes exactly one edge of the status machine,
+/// so two steps that lead to the same status (approving and returning both lead to active)
+/// cannot stand in for each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProjectStep {
+    /// The partner submits a draft for review.
+    Submit,
+    /// The municipality approves a submitted project.
+    Approve,
+    /// The municipality rejects a submitted project.
+    Reject,
+    /// The partner reports an active project completed.
+    Complete,
+    /// The municipality verifies a completed project's outcome.
+    Verify,
+    /// The municipality returns a completed project to active.
+    Return,
+}
+
+impl ProjectStep {
+    /// Every step.
+    pub const ALL: [Self; 6] = [
+        Self::Submit,
+        Self::Approve,
+        Self::Reject,
+        Self::Complete,
+        Self::Verify,
+        Self::Return,
+    ];
+
+    /// The status the step starts from and the status it leads to.
+    pub fn edge(self) -> (ProjectStatus, ProjectStatus) {
+        use ProjectStatus::{Active, Completed, Draft, Rejected, Submitted, Verified};
+        match self {
+            Self::Submit => (Draft, Submitted),
+            Self::Approve => (Submitted, Active),
+            Self::Reject => (Submitted, Rejected),
+            Self::Complete => (Active, Completed),
+            Self::Verify => (Completed, Verified),
+            Self::Return => (Completed, Active),
+        }
+    }
+
+    /// What the step is called in a Japanese sentence ("…できません").
+    fn label(self) -> &'static str {
+        match self {
+            Self::Submit => "提出",
+            Self::Approve => "承認",
+            Self::Reject => "不採択に",
+            Self::Complete => "完了報告",
+            Self::Verify => "解決確認",
+            Self::Return => "差し戻し",
+        }
+    }
+}
+
+/// Whether a partner project may move from `from` to `to`: draft → submitted → active or
+/// rejected; active → completed → verified; a completed project may be returned to
+/// active. Rejected and verified are final.
 pub fn project_can_transition(from: ProjectStatus, to: ProjectStatus) -> bool {
-    use ProjectStatus::{Active, Completed, Draft, Rejected, Submitted, Verified};
-    matches!(
-        (from, to),
-        (Draft, Submitted)
-            | (Submitted, Active | Rejected)
-            | (Active, Completed)
-            | (Completed, Verified | Active)
-    )
+    ProjectStep::ALL
+        .iter()
+        .any(|step| step.edge() == (from, to))
 }
 
 /// `Ok` when the issue may move, else an `INVALID_STATE` error on the input field `field`.
@@ -53,22 +103,24 @@ pub fn check_issue(field: &str, from: IssueStatus, to: IssueStatus) -> Result<()
     }
 }
 
-/// `Ok` when the project may move, else an `INVALID_STATE` error on the input field `field`.
+/// The status `step` leads to when a project is `current`, else an `INVALID_STATE` error on
+/// the input field `field`.
 pub fn check_project(
     field: &str,
-    from: ProjectStatus,
-    to: ProjectStatus,
-) -> Result<(), FieldError> {
-    if project_can_transition(from, to) {
-        Ok(())
+    current: ProjectStatus,
+    step: ProjectStep,
+) -> Result<ProjectStatus, FieldError> {
+    let (from, to) = step.edge();
+    if current == from {
+        Ok(to)
     } else {
         Err(FieldError::input(
             field,
             FieldErrorCode::InvalidState,
             format!(
-                "このプロジェクトは現在「{}」のため、「{}」にはできません。",
-                project_label(from),
-                project_label(to)
+                "このプロジェクトは現在「{}」のため、{}できません。",
+                project_label(current),
+                step.label()
             ),
         ))
     }
@@ -151,15 +203,33 @@ mod tests {
     }
 
     #[test]
-    fn a_refused_move_names_both_statuses_in_japanese() {
-        let error = check_project("id", ProjectStatus::Active, ProjectStatus::Verified)
+    fn each_step_starts_only_from_its_own_status() {
+        for step in ProjectStep::ALL {
+            let (from, to) = step.edge();
+            assert!(project_can_transition(from, to), "{step:?}");
+            for current in ProjectStatus::iter() {
+                assert_eq!(
+                    check_project("id", current, step).ok(),
+                    (current == from).then_some(to),
+                    "{step:?} from {current:?}"
+                );
+            }
+        }
+        // Returning and approving both lead to active, from different statuses.
+        assert!(check_project("id", ProjectStatus::Submitted, ProjectStep::Return).is_err());
+        assert!(check_project("id", ProjectStatus::Completed, ProjectStep::Approve).is_err());
+    }
+
+    #[test]
+    fn a_refused_step_names_the_status_and_the_step_in_japanese() {
+        let error = check_project("id", ProjectStatus::Active, ProjectStep::Verify)
             .err()
             .map(|e| (e.code, e.message));
         assert_eq!(
             error,
             Some((
                 FieldErrorCode::InvalidState,
-                "このプロジェクトは現在「実施中」のため、「解決確認済み」にはできません。".into()
+                "このプロジェクトは現在「実施中」のため、解決確認できません。".into()
             ))
         );
     }
