@@ -7,6 +7,7 @@
 mod helpers;
 
 mod identity;
+mod partnership;
 mod resilience;
 mod schema;
 mod subscriptions;
