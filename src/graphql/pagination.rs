@@ -71,8 +71,33 @@ pub enum SortValue {
     Text(String),
     /// An integer column.
     Int(i64),
-    /// A timestamp column.
-    Time(DateTime<Utc>),
+    /// A timestamp column. Kept as `{"time": …}` so that it is not read back as text.
+    Time(#[serde(with = "time_key")] DateTime<Utc>),
+}
+
+/// A timestamp in a cursor, tagged: untagged, its RFC 3339 string would be read back as
+/// `Text` and compared as text with the stored value.
+mod time_key {
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    struct TimeKey {
+        time: DateTime<Utc>,
+    }
+
+    pub fn serialize<S: Serializer>(
+        time: &DateTime<Utc>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        TimeKey { time: *time }.serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<DateTime<Utc>, D::Error> {
+        TimeKey::deserialize(deserializer).map(|key| key.time)
+    }
 }
 
 impl From<SortValue> for sea_orm::Value {
@@ -315,4 +340,26 @@ fn decode_cursor(text: &str) -> AppResult<Cursor> {
         .ok()
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
         .ok_or_else(|| AppError::BadUserInput(format!("`{text}` is not a valid cursor")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_read_back_the_kind_of_value_they_were_made_of() {
+        let time = Utc::now();
+        for value in [
+            SortValue::Time(time),
+            SortValue::Text(time.to_rfc3339()),
+            SortValue::Int(42),
+        ] {
+            let id = Uuid::now_v7();
+            let cursor = encode_cursor(&Cursor(Some(value.clone()), id));
+            let Cursor(decoded, decoded_id) = decode_cursor(&cursor)
+                .ok()
+                .unwrap_or(Cursor(None, Uuid::nil()));
+            assert_eq!((decoded, decoded_id), (Some(value), id));
+        }
+    }
 }
