@@ -2038,6 +2038,40 @@ async fn lists_filter_by_status_category_partner_organization_and_municipality()
         projects(None, json!({ "municipalityId": t.maebashi })).await,
         set(&["親子元気ルームの混雑状況リアルタイム表示"])
     );
+
+    // Cursor paging in recent-activity order walks every visible issue exactly once.
+    let mut walked = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let body = t
+            .app
+            .graphql(
+                None,
+                "query($after: String) { localIssues(first: 3, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { id lastActivityAt } } }",
+                json!({ "after": after }),
+            )
+            .await;
+        let page = &body["data"]["localIssues"];
+        walked.extend(page["nodes"].as_array().unwrap().iter().cloned());
+        if page["pageInfo"]["hasNextPage"] != true {
+            assert_eq!(walked.len() as u64, page["totalCount"].as_u64().unwrap());
+            break;
+        }
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(
+        ids(&Value::Array(walked.clone())).len(),
+        walked.len(),
+        "no issue twice"
+    );
+    let times: Vec<&str> = walked
+        .iter()
+        .map(|n| n["lastActivityAt"].as_str().unwrap())
+        .collect();
+    assert!(
+        times.windows(2).all(|w| w[0] >= w[1]),
+        "most recent first: {times:?}"
+    );
     assert_eq!(
         projects(
             Some(t.maebashi_partner),
@@ -2135,6 +2169,16 @@ async fn demo_data_covers_every_status_and_loading_it_twice_duplicates_nothing()
     assert_eq!(park["commentCount"], 2, "one comment is hidden");
 
     let db = tsunagu::db::connect(&t.app.database_url).await.unwrap();
+    // The KPI counts issues solved in a period: the park, solved while loading the demo.
+    let (_, manazuru) = tsunagu::graphql::ids::decode(&t.manazuru.clone().into()).unwrap();
+    let now = chrono::Utc::now();
+    let solved = |from, until| {
+        tsunagu::domains::partnership::service::count_issues_solved(&db, manazuru, from, until)
+    };
+    let day = chrono::Duration::days(1);
+    assert_eq!(solved(now - day, now + day).await.unwrap(), 1);
+    assert_eq!(solved(now - day - day, now - day).await.unwrap(), 0);
+
     tsunagu::seed::demo(&db).await.unwrap();
     assert_eq!(counts(None).await, public);
     assert_eq!(counts(Some(t.admin)).await, admin);
