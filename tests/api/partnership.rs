@@ -518,9 +518,55 @@ async fn retrying_create_local_issue_with_the_same_key_returns_the_first_issue()
         )
         .await;
     let b = t
-        .ok(t.partner, "createPartnerProject", input, "project { id }")
+        .ok(
+            t.partner,
+            "createPartnerProject",
+            input.clone(),
+            "project { id }",
+        )
         .await;
     assert_eq!(a["project"]["id"], b["project"]["id"]);
+    // Even once the issue is taken on (no longer open), a retry returns the first result.
+    let project = a["project"]["id"].as_str().unwrap();
+    t.ok(
+        t.partner,
+        "submitPartnerProject",
+        json!({ "id": project }),
+        "project { id }",
+    )
+    .await;
+    t.ok(
+        t.admin,
+        "approvePartnerProject",
+        json!({ "id": project }),
+        "project { id }",
+    )
+    .await;
+    let c = t
+        .ok(
+            t.partner,
+            "createPartnerProject",
+            input,
+            "project { id status }",
+        )
+        .await;
+    assert_eq!(c["project"]["id"], a["project"]["id"]);
+    assert_eq!(c["project"]["status"], "ACTIVE");
+    let mine = t
+        .app
+        .graphql(
+            Some(t.partner),
+            "{ myPartnerProjects(first: 100) { nodes { title } } }",
+            json!({}),
+        )
+        .await;
+    let copies = mine["data"]["myPartnerProjects"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|node| node["title"] == "駐輪場のシェアリング")
+        .count();
+    assert_eq!(copies, 1);
 }
 
 #[tokio::test]

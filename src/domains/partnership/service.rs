@@ -1009,11 +1009,10 @@ pub async fn create_project(
     };
     let mut problems = Problems::new();
     let texts = check_texts(&mut problems, &input.texts);
-    let issue_ids = dedup(input.issue_ids);
-    check_issues_to_take_on(w.db, viewer, municipality_id, &issue_ids, &mut problems).await?;
     let (Some(texts), true) = (texts, problems.is_empty()) else {
         return Ok(Err(problems.into_vec()));
     };
+    let issue_ids = dedup(input.issue_ids);
 
     #[derive(Serialize)]
     struct Fingerprint<'a> {
@@ -1030,6 +1029,14 @@ pub async fn create_project(
         input.idempotency_key.as_deref(),
         &fingerprint,
         async |txn| {
+            // Checked here, not before: a retry must get its first result back even after
+            // the issues moved on.
+            let mut problems = Problems::new();
+            check_issues_to_take_on(txn, viewer, municipality_id, &issue_ids, &mut problems)
+                .await?;
+            if let Err(errors) = problems.finish() {
+                return Ok(Err(errors));
+            }
             let now = now();
             let project = partner_project::ActiveModel {
                 id: Set(Uuid::now_v7()),
