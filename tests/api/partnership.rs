@@ -737,6 +737,12 @@ async fn a_verified_project_solves_its_issues_and_the_public_history_names_roles
         .await;
     assert_eq!(update["update"]["progressPercent"], 40);
     assert_eq!(update["update"]["milestone"], "ワークショップ完了");
+    let update_id = update["update"]["id"].as_str().unwrap();
+    let fetched = t.node(None, update_id, "body progressPercent").await;
+    assert_eq!(
+        fetched["body"], "ワークショップを開きました。",
+        "updates of public projects are public"
+    );
 
     let completed = t
         .ok(
@@ -1373,6 +1379,26 @@ async fn partners_propose_only_against_open_published_issues_of_their_own_munici
         )
         .await;
     assert_eq!(ids(&moved["project"]["issues"]), set(&[&second, &open]));
+    // An issue somebody proposed against stays public; one nobody did may go back to draft.
+    assert_eq!(
+        t.refused(
+            t.admin,
+            "updateLocalIssue",
+            json!({ "id": open, "published": false })
+        )
+        .await,
+        ["INVALID_STATE"]
+    );
+    assert!(t.sees(None, &open).await);
+    let untouched = t.issue("まだ誰も提案していない課題").await;
+    t.ok(
+        t.admin,
+        "updateLocalIssue",
+        json!({ "id": untouched, "published": false }),
+        "issue { id }",
+    )
+    .await;
+    assert!(!t.sees(None, &untouched).await);
 }
 
 #[tokio::test]
