@@ -1,0 +1,3 @@
+//! Japanese full-text search over public content.
+
+pub mod analyzer;
