@@ -74,6 +74,9 @@ pub enum Command {
     ExportSchema(ExportSchemaArgs),
     /// Create a user account (for example the first platform admin).
     CreateUser(CreateUserArgs),
+    /// Rebuild the search index from the database (the server must not be running on the
+    /// same data directory).
+    Reindex,
 }
 
 /// Options of `seed`.

@@ -40,6 +40,7 @@ use crate::{
     idempotency,
     metrics::Metrics,
     rate_limit::RateLimiter,
+    search::service::Search,
     seed,
     state::AppState,
 };
@@ -55,6 +56,8 @@ pub struct Settings {
     pub port: u16,
     /// Load the demo data before serving.
     pub demo: bool,
+    /// Directory of the search index; in memory when `None`.
+    pub index_dir: Option<std::path::PathBuf>,
     /// Limits and policies.
     pub limits: Limits,
 }
@@ -81,6 +84,7 @@ impl Application {
             seed::print_accounts(&accounts);
         }
         let events = EventBus::start(&db).await?;
+        let search = Search::open(db.clone(), settings.index_dir.clone()).await?;
         let dummy = password::hash(SecretString::from(uuid::Uuid::new_v4().to_string()))
             .await
             .context("preparing the password hasher")?;
@@ -89,6 +93,7 @@ impl Application {
             db,
             limits: Arc::new(settings.limits.clone()),
             events,
+            search,
             metrics,
             dummy_password_hash: dummy.into(),
         };
@@ -124,6 +129,7 @@ impl Application {
         signal: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let maintenance = tokio::spawn(maintain(self.state.clone()));
+        let indexer = self.state.search.spawn_indexer();
         let result = axum::serve(
             self.listener,
             self.router
@@ -132,6 +138,7 @@ impl Application {
         .with_graceful_shutdown(signal)
         .await;
         maintenance.abort();
+        indexer.abort();
         result
     }
 }
@@ -209,7 +216,8 @@ async fn healthz() -> impl IntoResponse {
     (StatusCode::OK, "ok")
 }
 
-/// `GET /readyz`: the database answers.
+/// `GET /readyz`: the database answers. (The search index lives in the process and is
+/// open before the server accepts requests.)
 async fn readyz(State(state): State<ServerState>) -> impl IntoResponse {
     match state.app.db.ping().await {
         Ok(()) => (StatusCode::OK, "ready"),
@@ -240,6 +248,7 @@ async fn maintain(state: AppState) {
             let windows = state.limiter.prune(Duration::from_secs(86_400)).await?;
             let keys = idempotency::prune(&state.db, 7).await?;
             let sessions = session::prune(&state.db, 30).await?;
+            crate::search::service::prune_outbox(&state.db).await?;
             Ok::<_, crate::error::AppError>((windows, keys, sessions))
         }
         .await;

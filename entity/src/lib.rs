@@ -15,6 +15,7 @@ pub mod persisted_query;
 pub mod project_internal_comment;
 pub mod project_update;
 pub mod rate_limit_window;
+pub mod search_outbox;
 pub mod session;
 pub mod user;
 
@@ -31,6 +32,7 @@ pub mod prelude {
     pub use super::project_internal_comment::Entity as ProjectInternalComment;
     pub use super::project_update::Entity as ProjectUpdate;
     pub use super::rate_limit_window::Entity as RateLimitWindow;
+    pub use super::search_outbox::Entity as SearchOutbox;
     pub use super::session::Entity as Session;
     pub use super::user::Entity as User;
 }

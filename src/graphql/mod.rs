@@ -35,7 +35,12 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 /// Every query of every domain.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(node::NodeQuery, IdentityQuery, PartnershipQuery);
+pub struct QueryRoot(
+    node::NodeQuery,
+    IdentityQuery,
+    PartnershipQuery,
+    crate::search::graphql::SearchQuery,
+);
 
 /// Every mutation of every domain.
 #[derive(MergedObject, Default)]

@@ -20,7 +20,7 @@ use crate::{
 };
 
 /// An object with an opaque global id.
-#[derive(Interface)]
+#[derive(Clone, Debug, Interface)]
 #[graphql(field(name = "id", ty = "ID", desc = "Opaque global id."))]
 pub enum Node {
     /// A municipality.
@@ -87,7 +87,7 @@ impl NodeQuery {
     }
 }
 
-async fn resolve(state: &AppState, viewer: &Viewer, id: &ID) -> AppResult<Option<Node>> {
+pub(crate) async fn resolve(state: &AppState, viewer: &Viewer, id: &ID) -> AppResult<Option<Node>> {
     let (type_name, uuid) = ids::decode(id)?;
     let found = match type_name.as_str() {
         "Municipality" => identity::find_municipality(state, uuid)

@@ -218,6 +218,7 @@ pub struct SearchResults {
 /// The index with its reader and single writer.
 #[derive(Clone)]
 pub struct SearchIndex {
+    index: Index,
     reader: IndexReader,
     writer: Arc<Mutex<IndexWriter>>,
     fields: Fields,
@@ -249,6 +250,7 @@ impl SearchIndex {
             .try_into()?;
         let writer = index.writer(WRITER_MEMORY)?;
         Ok(Self {
+            index,
             reader,
             writer: Arc::new(Mutex::new(writer)),
             fields,
@@ -260,13 +262,16 @@ impl SearchIndex {
         self.fields
     }
 
-    /// Replaces or removes documents and commits: `upserts` are (re)indexed, `removals`
-    /// (document keys) deleted. Blocking: call from `spawn_blocking`.
-    pub fn apply(&self, upserts: &[SearchDocument], removals: &[String]) -> tantivy::Result<()> {
-        let mut writer = self
-            .writer
+    fn writer(&self) -> tantivy::Result<std::sync::MutexGuard<'_, IndexWriter>> {
+        self.writer
             .lock()
-            .map_err(|_| tantivy::TantivyError::InternalError("index writer poisoned".into()))?;
+            .map_err(|_| tantivy::TantivyError::InternalError("index writer poisoned".into()))
+    }
+
+    /// Replaces or removes documents without committing: `upserts` are (re)indexed,
+    /// `removals` (document keys) deleted. Blocking: call from `spawn_blocking`.
+    pub fn stage(&self, upserts: &[SearchDocument], removals: &[String]) -> tantivy::Result<()> {
+        let writer = self.writer()?;
         let f = self.fields;
         for key in removals {
             writer.delete_term(Term::from_field_text(f.key, key));
@@ -275,19 +280,35 @@ impl SearchIndex {
             writer.delete_term(Term::from_field_text(f.key, &document.key()));
             writer.add_document(self.to_tantivy(document))?;
         }
-        writer.commit()?;
+        Ok(())
+    }
+
+    /// Removes every document, without committing. Blocking.
+    pub fn stage_clear(&self) -> tantivy::Result<()> {
+        self.writer()?.delete_all_documents().map(drop)
+    }
+
+    /// Commits what was staged together with `payload` (the reader's checkpoint), and makes
+    /// it searchable. Blocking.
+    pub fn commit(&self, payload: &str) -> tantivy::Result<()> {
+        let mut writer = self.writer()?;
+        let mut prepared = writer.prepare_commit()?;
+        prepared.set_payload(payload);
+        prepared.commit()?;
+        drop(writer);
         self.reader.reload()
     }
 
-    /// Removes every document and commits. Blocking.
-    pub fn clear(&self) -> tantivy::Result<()> {
-        let mut writer = self
-            .writer
-            .lock()
-            .map_err(|_| tantivy::TantivyError::InternalError("index writer poisoned".into()))?;
-        writer.delete_all_documents()?;
-        writer.commit()?;
-        self.reader.reload()
+    /// Stages and commits in one step (tests, tools). Blocking.
+    pub fn apply(&self, upserts: &[SearchDocument], removals: &[String]) -> tantivy::Result<()> {
+        self.stage(upserts, removals)?;
+        let payload = self.payload()?.unwrap_or_default();
+        self.commit(&payload)
+    }
+
+    /// The payload of the last commit.
+    pub fn payload(&self) -> tantivy::Result<Option<String>> {
+        Ok(self.index.load_metas()?.payload)
     }
 
     /// Number of documents searchable now.

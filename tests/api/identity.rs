@@ -727,3 +727,17 @@ async fn loading_the_demo_data_twice_duplicates_nothing() {
         ]
     );
 }
+
+#[tokio::test]
+async fn an_argument_that_cannot_be_coerced_is_bad_user_input_not_internal() {
+    let app = spawn_app().await;
+    let admin = app.login_demo("maebashi-admin@example.jp").await;
+    let body = app
+        .graphql(
+            Some(&admin),
+            "query($filter: UserFilter) { users(filter: $filter) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body}");
+}

@@ -10,5 +10,6 @@ mod identity;
 mod partnership;
 mod resilience;
 mod schema;
+mod search;
 mod subscriptions;
 mod transport;
