@@ -673,6 +673,21 @@ mod tests {
     }
 
     #[test]
+    fn a_minus_word_excludes_and_exclusions_alone_find_nothing() {
+        let c = corpus();
+        let mut both = find(&c.index, "の");
+        both.sort();
+        assert!(both.len() >= 3, "{both:?}");
+        let without_art = find(&c.index, "の -美術館");
+        assert!(
+            !without_art.iter().any(|t| t.contains("美術館")),
+            "{without_art:?}"
+        );
+        assert_eq!(without_art.len(), both.len() - 1);
+        assert!(find(&c.index, "-美術館").is_empty());
+    }
+
+    #[test]
     fn title_matches_rank_above_body_matches() {
         let maebashi = Uuid::now_v7();
         let index = SearchIndex::in_memory().unwrap();

@@ -1,6 +1,6 @@
 //! Turning what a resident typed into a tantivy query, with the document analyzer.
 //!
-//! Every whitespace-separated part must match (AND). A Japanese part of two or more
+//! Every whitespace-separated part must match (AND); a part written `-part` must not. A Japanese part of two or more
 //! characters matches as a phrase of its bigrams — only a covering subset of them, at their
 //! positions, which finds the same documents as all bigrams at a fraction of the cost on
 //! long phrases (「子育て支援」 needs 3 of its 4 bigrams). A one-character part matches the
@@ -25,22 +25,39 @@ pub const MAX_QUERY_CHARS: usize = 200;
 pub fn text_query(fields: &Fields, text: &str) -> tantivy::Result<Option<Box<dyn Query>>> {
     let text: String = text.chars().take(MAX_QUERY_CHARS).collect();
     let mut parts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    for run in analyzer::runs(&text) {
-        let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for (name, boost) in BOOSTS {
-            let field = fields.text(name);
-            if let Some(query) = run_query(field, &run)? {
-                alternatives.push((Occur::Should, Box::new(BoostQuery::new(query, boost))));
+    let mut wanted = 0;
+    for word in text.split_whitespace() {
+        // `-word` excludes; a lone `-` is just punctuation.
+        let (occur, word) = match word.strip_prefix('-').or_else(|| word.strip_prefix('－')) {
+            Some(rest) if !rest.is_empty() => (Occur::MustNot, rest),
+            _ => (Occur::Must, word),
+        };
+        for run in analyzer::runs(word) {
+            let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            for (name, boost) in BOOSTS {
+                let field = fields.text(name);
+                if let Some(query) = run_query(field, &run, occur == Occur::MustNot)? {
+                    alternatives.push((Occur::Should, Box::new(BoostQuery::new(query, boost))));
+                }
+            }
+            if !alternatives.is_empty() {
+                wanted += usize::from(occur == Occur::Must);
+                parts.push((occur, Box::new(BooleanQuery::new(alternatives))));
             }
         }
-        if !alternatives.is_empty() {
-            parts.push((Occur::Must, Box::new(BooleanQuery::new(alternatives))));
-        }
     }
-    Ok((!parts.is_empty()).then(|| Box::new(BooleanQuery::new(parts)) as Box<dyn Query>))
+    // Exclusions alone match nothing: there must be something to look for.
+    Ok((wanted > 0).then(|| Box::new(BooleanQuery::new(parts)) as Box<dyn Query>))
 }
 
-fn run_query(field: tantivy::schema::Field, run: &Run) -> tantivy::Result<Option<Box<dyn Query>>> {
+/// The query of one run in one field. `loose` (for exclusions) asks for the bigrams
+/// anywhere in the text rather than as a phrase: tantivy's phrase scorer cannot sit under
+/// a must-not clause.
+fn run_query(
+    field: tantivy::schema::Field,
+    run: &Run,
+    loose: bool,
+) -> tantivy::Result<Option<Box<dyn Query>>> {
     let chars: Vec<char> = run.chars.iter().map(|(c, _, _)| *c).collect();
     let term = |text: &str| Term::from_field_text(field, text);
     Ok(match (run.kind, chars.len()) {
@@ -66,6 +83,20 @@ fn run_query(field: tantivy::schema::Field, run: &Run) -> tantivy::Result<Option
                 term(&bigram),
                 IndexRecordOption::WithFreqsAndPositions,
             )))
+        }
+        (RunKind::Japanese, n) if loose => {
+            let terms = covering_offsets(n - 1)
+                .into_iter()
+                .map(|offset| {
+                    let bigram: String = chars[offset..offset + 2].iter().collect();
+                    (
+                        Occur::Must,
+                        Box::new(TermQuery::new(term(&bigram), IndexRecordOption::Basic))
+                            as Box<dyn Query>,
+                    )
+                })
+                .collect();
+            Some(Box::new(BooleanQuery::new(terms)))
         }
         (RunKind::Japanese, n) => {
             let bigrams = n - 1;
