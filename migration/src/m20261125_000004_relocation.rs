@@ -238,7 +238,10 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone_null(InquiryTasks::DoneAt))
                     .col(uuid_null(InquiryTasks::CreatedBy))
                     .col(timestamp_with_time_zone(InquiryTasks::CreatedAt))
-                    .foreign_key(&mut to_inquiry(InquiryTasks::Table, InquiryTasks::InquiryId))
+                    .foreign_key(&mut to_inquiry(
+                        InquiryTasks::Table,
+                        InquiryTasks::InquiryId,
+                    ))
                     .to_owned(),
             )
             .await?;

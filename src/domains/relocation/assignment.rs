@@ -54,10 +54,9 @@ pub fn match_score(candidate: &Candidate, need: Need<'_>) -> usize {
             .any(|language| language.eq_ignore_ascii_case(need.language)),
     );
     let area = usize::from(need.area.is_some_and(|wanted| {
-        candidate
-            .areas
-            .iter()
-            .any(|area| !area.is_empty() && (wanted.contains(area.as_str()) || area.contains(wanted)))
+        candidate.areas.iter().any(|area| {
+            !area.is_empty() && (wanted.contains(area.as_str()) || area.contains(wanted))
+        })
     }));
     interests + language + area
 }
@@ -84,13 +83,7 @@ pub fn choose(
             .map(|c| c.user_id),
         AssignmentStrategy::SpecialtyMatch => open
             .iter()
-            .min_by_key(|c| {
-                (
-                    std::cmp::Reverse(match_score(c, need)),
-                    c.load,
-                    c.user_id,
-                )
-            })
+            .min_by_key(|c| (std::cmp::Reverse(match_score(c, need)), c.load, c.user_id))
             .map(|c| c.user_id),
     }
 }
@@ -118,7 +111,10 @@ mod tests {
 
     #[test]
     fn nobody_at_capacity_is_chosen_by_any_strategy() {
-        let full = [candidate(1, 3, 3, &[Interest::Farming]), candidate(2, 0, 0, &[])];
+        let full = [
+            candidate(1, 3, 3, &[Interest::Farming]),
+            candidate(2, 0, 0, &[]),
+        ];
         for strategy in [
             AssignmentStrategy::RoundRobin,
             AssignmentStrategy::LeastLoaded,
@@ -136,8 +132,14 @@ mod tests {
             candidate(3, 0, 5, &[]),
         ];
         let rr = AssignmentStrategy::RoundRobin;
-        assert_eq!(choose(rr, &c, NEED, Some(Uuid::from_u128(1))), Some(Uuid::from_u128(3)));
-        assert_eq!(choose(rr, &c, NEED, Some(Uuid::from_u128(3))), Some(Uuid::from_u128(1)));
+        assert_eq!(
+            choose(rr, &c, NEED, Some(Uuid::from_u128(1))),
+            Some(Uuid::from_u128(3))
+        );
+        assert_eq!(
+            choose(rr, &c, NEED, Some(Uuid::from_u128(3))),
+            Some(Uuid::from_u128(1))
+        );
     }
 
     #[test]

@@ -274,9 +274,9 @@ pub fn access(viewer: &Viewer, municipality_id: Uuid) -> Option<Access> {
 pub fn can_read(viewer: &Viewer, inquiry: &relocation_inquiry::Model) -> bool {
     match access(viewer, inquiry.municipality_id) {
         Some(Access::Admin(_)) => true,
-        Some(Access::Concierge(me)) => {
-            inquiry.assigned_concierge_id.is_none_or(|holder| holder == me)
-        }
+        Some(Access::Concierge(me)) => inquiry
+            .assigned_concierge_id
+            .is_none_or(|holder| holder == me),
         None => false,
     }
 }
@@ -377,7 +377,12 @@ pub async fn list_inquiries(
     if let Some(until) = filter.received_until {
         condition = condition.add(Column::CreatedAt.lt(until));
     }
-    if let Some(search) = filter.search.as_deref().map(search_key).filter(|s| !s.is_empty()) {
+    if let Some(search) = filter
+        .search
+        .as_deref()
+        .map(search_key)
+        .filter(|s| !s.is_empty())
+    {
         condition = condition.add(Column::SearchText.contains(search));
     }
     let ordering = Ordering::<relocation_inquiry::Entity> {
@@ -614,10 +619,7 @@ pub async fn create_inquiry(
     }))
 }
 
-async fn check_inquiry(
-    db: &DatabaseConnection,
-    input: &NewInquiry,
-) -> AppResult<Outcome<Checked>> {
+async fn check_inquiry(db: &DatabaseConnection, input: &NewInquiry) -> AppResult<Outcome<Checked>> {
     let mut problems = Problems::new();
     if !input.consent {
         problems.push(FieldError::input(
@@ -639,13 +641,23 @@ async fn check_inquiry(
     }
     let name = problems.check(text::required("name", &input.name, MAX_LINE));
     let kana = problems.check(Kana::parse("nameKana", &input.name_kana, MAX_LINE));
-    let email = match input.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+    let email = match input
+        .email
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
         Some(email) => problems
             .check(Email::parse("email", email))
             .map(|e| Some(e.as_str().to_owned())),
         None => Some(None),
     };
-    let phone = match input.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+    let phone = match input
+        .phone
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
         Some(phone) => problems.check(parse_phone("phone", phone)).map(Some),
         None => Some(None),
     };
@@ -705,11 +717,21 @@ async fn check_inquiry(
     interests.sort();
     interests.dedup();
     let desired_area = problems.check(optional_line("desiredArea", input.desired_area.as_deref()));
-    let desired_timing =
-        problems.check(optional_line("desiredTiming", input.desired_timing.as_deref()));
+    let desired_timing = problems.check(optional_line(
+        "desiredTiming",
+        input.desired_timing.as_deref(),
+    ));
     let language = text::normalize(input.preferred_language.as_deref().unwrap_or("ja"));
-    let language = if language.is_empty() { "ja".to_owned() } else { language };
-    if language.len() > 16 || !language.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+    let language = if language.is_empty() {
+        "ja".to_owned()
+    } else {
+        language
+    };
+    if language.len() > 16
+        || !language
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
         problems.push(FieldError::input(
             "preferredLanguage",
             FieldErrorCode::Invalid,
@@ -830,7 +852,13 @@ pub async fn withdraw_consent(
     let mut changes = Vec::new();
     if inquiry.erased_at.is_none() {
         let stage = inquiry.stage;
-        let erased = erase(&txn, inquiry, now, was_active.then_some(CloseReason::ConsentWithdrawn)).await?;
+        let erased = erase(
+            &txn,
+            inquiry,
+            now,
+            was_active.then_some(CloseReason::ConsentWithdrawn),
+        )
+        .await?;
         let mut event = timeline(&txn, &erased, EventKind::ConsentWithdrawn, None, now);
         if was_active {
             event.from_stage = Set(Some(stage.to_value()));
@@ -975,9 +1003,24 @@ pub async fn update_settings(
         }
     };
     range("followUpMonths", changes.follow_up_months, 1, 60);
-    range("firstResponseMinutes", changes.first_response_minutes, 15, 10 * 465);
-    range("businessDayStartMinute", changes.business_day_start_minute, 0, 1439);
-    range("businessDayEndMinute", changes.business_day_end_minute, 1, 1440);
+    range(
+        "firstResponseMinutes",
+        changes.first_response_minutes,
+        15,
+        10 * 465,
+    );
+    range(
+        "businessDayStartMinute",
+        changes.business_day_start_minute,
+        0,
+        1439,
+    );
+    range(
+        "businessDayEndMinute",
+        changes.business_day_end_minute,
+        1,
+        1440,
+    );
     range("retentionDays", changes.retention_days, 30, 3650);
     let txn = db::begin_write(w.db).await?;
     lock_municipality(&txn, municipality_id).await?;
@@ -1709,7 +1752,10 @@ pub async fn move_stage(
     input: StageMove,
     now: DateTime<Utc>,
 ) -> AppResult<Outcome<relocation_inquiry::Model>> {
-    if matches!(input.to, InquiryStage::Closed | InquiryStage::MovedIn | InquiryStage::New | InquiryStage::Assigned) {
+    if matches!(
+        input.to,
+        InquiryStage::Closed | InquiryStage::MovedIn | InquiryStage::New | InquiryStage::Assigned
+    ) {
         return Ok(Err(vec![FieldError::input(
             "stage",
             FieldErrorCode::InvalidState,
@@ -1880,12 +1926,10 @@ async fn transition(
         _ => {}
     }
     if matches!(step.to, InquiryStage::Contacted) {
-        model.first_responded_at = Set(Some(
-            match &model.first_responded_at {
-                sea_orm::ActiveValue::Unchanged(Some(at)) | sea_orm::ActiveValue::Set(Some(at)) => *at,
-                _ => now,
-            },
-        ));
+        model.first_responded_at = Set(Some(match &model.first_responded_at {
+            sea_orm::ActiveValue::Unchanged(Some(at)) | sea_orm::ActiveValue::Set(Some(at)) => *at,
+            _ => now,
+        }));
     }
     let moved = model.update(&txn).await?;
     let mut event = timeline(&txn, &moved, EventKind::StageChanged, Some(&me), now);
@@ -2087,7 +2131,8 @@ fn parse_month(value: &str) -> Option<String> {
     let month: u32 = month.parse().ok()?;
     let date = NaiveDate::from_ymd_opt(year, month, 1)?;
     let today = Utc::now().date_naive();
-    (date <= today && year >= chrono::Datelike::year(&today) - 25).then(|| format!("{year:04}-{month:02}"))
+    (date <= today && year >= chrono::Datelike::year(&today) - 25)
+        .then(|| format!("{year:04}-{month:02}"))
 }
 
 fn optional_line(field: &str, value: Option<&str>) -> Result<Option<String>, FieldError> {

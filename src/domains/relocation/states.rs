@@ -22,7 +22,10 @@ pub fn can_transition(from: InquiryStage, to: InquiryStage) -> bool {
             | (Consulting, VisitScheduled | Decided)
             | (VisitScheduled, Consulting | Decided)
             | (Decided, MovedIn)
-            | (New | Assigned | Contacted | Consulting | VisitScheduled | Decided, Closed)
+            | (
+                New | Assigned | Contacted | Consulting | VisitScheduled | Decided,
+                Closed
+            )
             | (Closed, Contacted)
     )
 }

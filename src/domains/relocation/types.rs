@@ -1,6 +1,8 @@
 //! GraphQL objects of the relocation domain, built from the database models.
 
-use async_graphql::{ComplexObject, Context, Enum, ID, Result, SimpleObject, dataloader::DataLoader};
+use async_graphql::{
+    ComplexObject, Context, Enum, ID, Result, SimpleObject, dataloader::DataLoader,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     concierge_leave, concierge_profile, inquiry_event, relocation_inquiry, relocation_setting,
@@ -13,7 +15,11 @@ use super::{
 };
 use crate::{connection, graphql::ids};
 
-connection!(RelocationInquiry, RelocationInquiryConnection, RelocationInquiryEdge);
+connection!(
+    RelocationInquiry,
+    RelocationInquiryConnection,
+    RelocationInquiryEdge
+);
 
 /// Declares a GraphQL enum mirroring a database enum, with conversions both ways.
 macro_rules! mirror {
@@ -362,7 +368,9 @@ impl From<inquiry_event::Model> for TimelineEntry {
 impl TimelineEntry {
     /// Who did it; null for the family or automatic assignment.
     async fn actor_name(&self, ctx: &Context<'_>) -> Result<Option<String>> {
-        let Some(id) = self.actor else { return Ok(None) };
+        let Some(id) = self.actor else {
+            return Ok(None);
+        };
         Ok(ctx
             .data::<DataLoader<RelocationLoader>>()?
             .load_one(StaffName(id))
