@@ -1641,7 +1641,7 @@ pub async fn hand_over(
     let mut changes = Vec::new();
     let result = match handover {
         Handover::Assign(concierge) | Handover::Reassign(concierge, _) => {
-            let reassigning = matches!(reason, Some(_));
+            let reassigning = reason.is_some();
             if reassigning != holder.is_some() || holder == Some(concierge) {
                 let message = if holder.is_some() {
                     "この相談にはすでに担当者がいます。担当の変更には理由を添えて担当替えを使ってください。"

@@ -295,10 +295,9 @@ impl RelocationInquiry {
         let Some(id) = self.concierge_id else {
             return Ok(None);
         };
-        Ok(ctx
-            .data::<DataLoader<RelocationLoader>>()?
+        ctx.data::<DataLoader<RelocationLoader>>()?
             .load_one(StaffName(id))
-            .await?)
+            .await
     }
 
     /// Whether the first response is past its deadline.
@@ -371,10 +370,9 @@ impl TimelineEntry {
         let Some(id) = self.actor else {
             return Ok(None);
         };
-        Ok(ctx
-            .data::<DataLoader<RelocationLoader>>()?
+        ctx.data::<DataLoader<RelocationLoader>>()?
             .load_one(StaffName(id))
-            .await?)
+            .await
     }
 
     /// The concierge assigned or unassigned.
@@ -382,10 +380,9 @@ impl TimelineEntry {
         let Some(id) = self.concierge else {
             return Ok(None);
         };
-        Ok(ctx
-            .data::<DataLoader<RelocationLoader>>()?
+        ctx.data::<DataLoader<RelocationLoader>>()?
             .load_one(StaffName(id))
-            .await?)
+            .await
     }
 }
 
@@ -486,10 +483,9 @@ impl ConciergeProfile {
 
     /// The concierge's display name.
     async fn display_name(&self, ctx: &Context<'_>) -> Result<Option<String>> {
-        Ok(ctx
-            .data::<DataLoader<RelocationLoader>>()?
+        ctx.data::<DataLoader<RelocationLoader>>()?
             .load_one(StaffName(self.user_uuid))
-            .await?)
+            .await
     }
 
     /// Active inquiries they hold now.
