@@ -3,7 +3,12 @@
 //! GraphQL types are built from these models in `src/domains/*/types.rs`; a column never
 //! reaches the schema by accident.
 
+pub mod concierge_leave;
+pub mod concierge_profile;
 pub mod idempotency_key;
+pub mod inquiry_access_log;
+pub mod inquiry_event;
+pub mod inquiry_task;
 pub mod issue_comment;
 pub mod local_issue;
 pub mod municipality;
@@ -15,12 +20,19 @@ pub mod persisted_query;
 pub mod project_internal_comment;
 pub mod project_update;
 pub mod rate_limit_window;
+pub mod relocation_inquiry;
+pub mod relocation_setting;
 pub mod search_outbox;
 pub mod session;
 pub mod user;
 
 pub mod prelude {
+    pub use super::concierge_leave::Entity as ConciergeLeave;
+    pub use super::concierge_profile::Entity as ConciergeProfile;
     pub use super::idempotency_key::Entity as IdempotencyKey;
+    pub use super::inquiry_access_log::Entity as InquiryAccessLog;
+    pub use super::inquiry_event::Entity as InquiryEvent;
+    pub use super::inquiry_task::Entity as InquiryTask;
     pub use super::issue_comment::Entity as IssueComment;
     pub use super::local_issue::Entity as LocalIssue;
     pub use super::municipality::Entity as Municipality;
@@ -32,6 +44,8 @@ pub mod prelude {
     pub use super::project_internal_comment::Entity as ProjectInternalComment;
     pub use super::project_update::Entity as ProjectUpdate;
     pub use super::rate_limit_window::Entity as RateLimitWindow;
+    pub use super::relocation_inquiry::Entity as RelocationInquiry;
+    pub use super::relocation_setting::Entity as RelocationSetting;
     pub use super::search_outbox::Entity as SearchOutbox;
     pub use super::session::Entity as Session;
     pub use super::user::Entity as User;

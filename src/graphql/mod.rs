@@ -24,6 +24,10 @@ use crate::{
             loaders::PartnershipLoader,
             resolver::{PartnershipMutation, PartnershipQuery},
         },
+        relocation::{
+            loaders::RelocationLoader,
+            resolver::{RelocationMutation, RelocationQuery, RelocationSubscription},
+        },
     },
     error::AppError,
     state::AppState,
@@ -39,18 +43,19 @@ pub struct QueryRoot(
     node::NodeQuery,
     IdentityQuery,
     PartnershipQuery,
+    RelocationQuery,
     crate::search::graphql::SearchQuery,
 );
 
 /// Every mutation of every domain.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(IdentityMutation, PartnershipMutation);
+pub struct MutationRoot(IdentityMutation, PartnershipMutation, RelocationMutation);
 
 /// Every subscription of every domain.
 #[derive(MergedSubscription, Default)]
 #[graphql(name = "Subscription")]
-pub struct SubscriptionRoot(IdentitySubscription);
+pub struct SubscriptionRoot(IdentitySubscription, RelocationSubscription);
 
 /// The application state and the viewer of a request: what every resolver starts with.
 pub fn context<'a>(ctx: &Context<'a>) -> async_graphql::Result<(&'a AppState, &'a Viewer)> {
@@ -71,6 +76,10 @@ pub fn build_schema(state: AppState) -> AppSchema {
         ))
         .data(DataLoader::new(
             PartnershipLoader::new(state.db.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            RelocationLoader::new(state.db.clone()),
             tokio::spawn,
         ))
         .data(state)

@@ -14,6 +14,7 @@ use crate::{
             service as partnership,
             types::{InternalComment, IssueComment, LocalIssue, PartnerProject, ProjectUpdate},
         },
+        relocation::{service as relocation, types::RelocationInquiry},
     },
     error::{AppError, AppResult},
     state::AppState,
@@ -39,6 +40,8 @@ pub enum Node {
     IssueComment(IssueComment),
     /// An internal comment on a partner project.
     InternalComment(InternalComment),
+    /// A relocation inquiry (staff of its municipality only).
+    RelocationInquiry(RelocationInquiry),
 }
 
 /// `node` and `nodes`.
@@ -114,6 +117,9 @@ pub(crate) async fn resolve(state: &AppState, viewer: &Viewer, id: &ID) -> AppRe
         "InternalComment" => partnership::find_internal_comment(state, viewer, uuid)
             .await
             .map(|c| Node::InternalComment(c.into())),
+        "RelocationInquiry" => relocation::find_inquiry(state, viewer, uuid)
+            .await
+            .map(|i| Node::RelocationInquiry(i.into())),
         _ => Err(AppError::NotFound),
     };
     match found {

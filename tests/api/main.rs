@@ -8,6 +8,7 @@ mod helpers;
 
 mod identity;
 mod partnership;
+mod relocation;
 mod resilience;
 mod schema;
 mod search;

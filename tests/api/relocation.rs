@@ -1,0 +1,593 @@
+//! Relocation inquiries: public submission and status, consent, privacy per role and
+//! municipality, assignment within capacity, the backlog, and the pipeline.
+
+use futures_util::future::join_all;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, error_code, spawn_app, spawn_app_with, user_error_codes};
+
+const SUBMIT: &str = "mutation($input: SubmitRelocationInquiryInput!) { submitRelocationInquiry(input: $input) { receipt { referenceCode trackingToken } userErrors { field code message } } }";
+const STATUS: &str = "query($code: String!, $token: String!) { relocationInquiryStatus(referenceCode: $code, trackingToken: $token) { referenceCode stage conciergeName nextAppointmentAt } }";
+const PROFILES: &str =
+    "{ conciergeProfiles { userId displayName capacity available activeInquiries } }";
+const INQUIRY: &str = "query($id: ID!) { node(id: $id) { ... on RelocationInquiry { id referenceCode stage name email phone conciergeId adults children } } }";
+
+fn family(municipality: &str, name: &str) -> Value {
+    json!({
+        "municipalityId": municipality,
+        "name": name,
+        "nameKana": "ヤマダ ハナコ",
+        "email": "ｈａｎａｋｏ@Example.jp",
+        "phone": "０９０ー１２３４ー５６７８",
+        "adults": 2,
+        "childrenBirthMonths": ["2020-04"],
+        "interests": ["HOUSING", "CHILDCARE"],
+        "desiredArea": "北部",
+        "preferredChannel": "EMAIL",
+        "consentToPrivacyNotice": true
+    })
+}
+
+async fn submit(app: &TestApp, input: Value) -> Value {
+    let body = app.graphql(None, SUBMIT, json!({ "input": input })).await;
+    assert_eq!(error_code(&body), None, "{body}");
+    body["data"]["submitRelocationInquiry"].clone()
+}
+
+async fn status(app: &TestApp, code: &str, token: &str) -> Value {
+    let body = app
+        .graphql(None, STATUS, json!({ "code": code, "token": token }))
+        .await;
+    assert_eq!(error_code(&body), None, "{body}");
+    body["data"]["relocationInquiryStatus"].clone()
+}
+
+/// The inquiry id of a reference code, as the municipality's admin finds it by search.
+async fn inquiry_id(app: &TestApp, admin: &str, code: &str) -> String {
+    let body = app
+        .graphql(
+            Some(admin),
+            "query($q: String!) { relocationInquiries(filter: { search: $q }) { nodes { id referenceCode } } }",
+            json!({ "q": code }),
+        )
+        .await;
+    body["data"]["relocationInquiries"]["nodes"][0]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no inquiry {code}: {body}"))
+        .to_owned()
+}
+
+async fn profiles(app: &TestApp, token: &str) -> Vec<Value> {
+    let body = app.graphql(Some(token), PROFILES, json!({})).await;
+    assert_eq!(error_code(&body), None, "{body}");
+    body["data"]["conciergeProfiles"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+async fn unassigned(app: &TestApp, token: &str) -> i64 {
+    let body = app
+        .graphql(
+            Some(token),
+            "{ relocationInquiries(filter: { unassigned: true, stages: [NEW, CONTACTED, CONSULTING, VISIT_SCHEDULED, DECIDED] }, first: 1) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    body["data"]["relocationInquiries"]["totalCount"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("{body}"))
+}
+
+async fn mutate(
+    app: &TestApp,
+    token: &str,
+    mutation: &str,
+    input: Value,
+    selection: &str,
+) -> Value {
+    let mut chars = mutation.chars();
+    let first = chars.next().unwrap().to_uppercase();
+    let query = format!(
+        "mutation($input: {first}{}Input!) {{ {mutation}(input: $input) {{ {selection} userErrors {{ field code message }} }} }}",
+        chars.as_str()
+    );
+    let body = app
+        .graphql(Some(token), &query, json!({ "input": input }))
+        .await;
+    assert_eq!(error_code(&body), None, "{mutation}: {body}");
+    body["data"][mutation].clone()
+}
+
+async fn save_profile(app: &TestApp, admin: &str, profile: &Value, capacity: i64, available: bool) {
+    let payload = mutate(
+        app,
+        admin,
+        "saveConciergeProfile",
+        json!({ "userId": profile["userId"], "capacity": capacity, "available": available, "languages": ["ja"] }),
+        "profile { capacity }",
+    )
+    .await;
+    assert_eq!(
+        user_error_codes(&payload),
+        Vec::<String>::new(),
+        "{payload}"
+    );
+}
+
+#[tokio::test]
+async fn a_family_submits_without_an_account_and_sees_its_stage_but_no_personal_data() {
+    let app = spawn_app().await;
+    let manazuru = app.municipality_id("14384").await;
+    let payload = submit(&app, family(&manazuru, "山田 花子")).await;
+    assert_eq!(
+        user_error_codes(&payload),
+        Vec::<String>::new(),
+        "{payload}"
+    );
+    let code = payload["receipt"]["referenceCode"].as_str().unwrap();
+    let token = payload["receipt"]["trackingToken"].as_str().unwrap();
+    assert!(code.starts_with("MN-"), "{code}");
+    assert_eq!(code.len(), "MN-XXXX-XXXX".len());
+    assert!(!code.contains(['0', 'O', '1', 'I', 'L']), "{code}");
+
+    let seen = status(&app, code, token).await;
+    assert_eq!(seen["referenceCode"], code);
+    let text = seen.to_string();
+    assert!(!text.contains("山田") && !text.contains("hanako"), "{seen}");
+    // A wrong token and an unknown code get the same answer.
+    assert_eq!(status(&app, code, "trk_wrong").await, Value::Null);
+    assert_eq!(status(&app, "MN-2222-2222", token).await, Value::Null);
+
+    // Staff find it by name, kana, email or phone typed any width.
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    for query in ["山田 花子", "ﾔﾏﾀﾞ", "HANAKO@example.JP", "09012345678", code] {
+        let body = app
+            .graphql(
+                Some(&admin),
+                "query($q: String!) { relocationInquiries(filter: { search: $q }) { nodes { referenceCode email phone } } }",
+                json!({ "q": query }),
+            )
+            .await;
+        assert_eq!(
+            body["data"]["relocationInquiries"]["nodes"][0]["referenceCode"], code,
+            "{query}: {body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_inquiry_without_consent_or_contact_is_refused_in_japanese_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    let manazuru = app.municipality_id("14384").await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    let before = unassigned(&app, &admin).await;
+    let mut input = family(&manazuru, "山田 花子");
+    input["consentToPrivacyNotice"] = json!(false);
+    input["email"] = Value::Null;
+    input["phone"] = Value::Null;
+    input["childrenBirthMonths"] = json!(["2020-13"]);
+    let payload = submit(&app, input).await;
+    assert!(payload["receipt"].is_null());
+    let codes = user_error_codes(&payload);
+    assert!(codes.contains(&"REQUIRED".to_owned()), "{payload}");
+    assert!(codes.contains(&"INVALID".to_owned()), "{payload}");
+    for error in payload["userErrors"].as_array().unwrap() {
+        assert!(!error["message"].as_str().unwrap().is_ascii(), "{error}");
+    }
+    assert_eq!(unassigned(&app, &admin).await, before);
+}
+
+#[tokio::test]
+async fn retrying_a_submission_with_the_same_key_returns_the_same_inquiry_with_a_fresh_token() {
+    let app = spawn_app().await;
+    let manazuru = app.municipality_id("14384").await;
+    let mut input = family(&manazuru, "山田 花子");
+    input["idempotencyKey"] = json!("8f1c2d3e-retry-key");
+    let first = submit(&app, input.clone()).await;
+    let second = submit(&app, input.clone()).await;
+    let code = first["receipt"]["referenceCode"].as_str().unwrap();
+    assert_eq!(second["receipt"]["referenceCode"], code);
+    let old = first["receipt"]["trackingToken"].as_str().unwrap();
+    let new = second["receipt"]["trackingToken"].as_str().unwrap();
+    assert_ne!(old, new);
+    assert_eq!(status(&app, code, old).await, Value::Null);
+    assert_eq!(status(&app, code, new).await["referenceCode"], code);
+
+    input["name"] = json!("別人 太郎");
+    let reused = submit(&app, input).await;
+    assert_eq!(user_error_codes(&reused), vec!["IDEMPOTENCY_KEY_REUSED"]);
+}
+
+#[tokio::test]
+async fn public_submissions_are_rate_limited_per_client() {
+    let app = spawn_app_with(|limits| limits.public_rate_per_minute = 2).await;
+    let manazuru = app.municipality_id("14384").await;
+    for _ in 0..2 {
+        let payload = submit(&app, family(&manazuru, "山田 花子")).await;
+        assert_eq!(user_error_codes(&payload), Vec::<String>::new());
+    }
+    let body = app
+        .graphql(
+            None,
+            SUBMIT,
+            json!({ "input": family(&manazuru, "山田 花子") }),
+        )
+        .await;
+    assert_eq!(error_code(&body), Some("RATE_LIMITED"), "{body}");
+}
+
+#[tokio::test]
+async fn withdrawing_consent_erases_personal_data_at_once_and_keeps_the_counts() {
+    let app = spawn_app().await;
+    let manazuru = app.municipality_id("14384").await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    let payload = submit(&app, family(&manazuru, "消去 される")).await;
+    let code = payload["receipt"]["referenceCode"].as_str().unwrap();
+    let token = payload["receipt"]["trackingToken"].as_str().unwrap();
+    let id = inquiry_id(&app, &admin, code).await;
+
+    let wrong = mutate(
+        &app,
+        &admin,
+        "withdrawRelocationConsent",
+        json!({ "referenceCode": code, "trackingToken": "trk_nope" }),
+        "status { stage }",
+    )
+    .await;
+    assert_eq!(user_error_codes(&wrong), vec!["NOT_FOUND"]);
+
+    let body = app
+        .graphql(
+            None,
+            "mutation($input: WithdrawRelocationConsentInput!) { withdrawRelocationConsent(input: $input) { status { stage } userErrors { code } } }",
+            json!({ "input": { "referenceCode": code, "trackingToken": token } }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["withdrawRelocationConsent"]["status"]["stage"], "CLOSED",
+        "{body}"
+    );
+    let seen = app
+        .graphql(Some(&admin), INQUIRY, json!({ "id": id }))
+        .await;
+    let inquiry = &seen["data"]["node"];
+    assert_eq!(inquiry["name"], Value::Null, "{seen}");
+    assert_eq!(inquiry["email"], Value::Null);
+    assert_eq!(inquiry["phone"], Value::Null);
+    assert_eq!(inquiry["adults"], 2);
+    assert_eq!(inquiry["children"], 1);
+    let search = app
+        .graphql(
+            Some(&admin),
+            "{ relocationInquiries(filter: { search: \"消去\" }) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(search["data"]["relocationInquiries"]["totalCount"], 0);
+}
+
+#[tokio::test]
+async fn anonymous_callers_and_other_municipalities_never_see_an_inquiry() {
+    let app = spawn_app().await;
+    let manazuru = app.municipality_id("14384").await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    let payload = submit(&app, family(&manazuru, "秘密 花子")).await;
+    let code = payload["receipt"]["referenceCode"].as_str().unwrap();
+    let id = inquiry_id(&app, &admin, code).await;
+
+    let anonymous = app.graphql(None, INQUIRY, json!({ "id": id })).await;
+    assert_eq!(anonymous["data"]["node"], Value::Null, "{anonymous}");
+    let list = app
+        .graphql(None, "{ relocationInquiries { totalCount } }", json!({}))
+        .await;
+    assert_eq!(error_code(&list), Some("UNAUTHENTICATED"), "{list}");
+
+    for email in [
+        "maebashi-concierge@example.jp",
+        "maebashi-admin@example.jp",
+        "manazuru-resident@example.jp",
+        "manazuru-staff@example.jp",
+    ] {
+        let token = app.login_demo(email).await;
+        let seen = app
+            .graphql(Some(&token), INQUIRY, json!({ "id": id }))
+            .await;
+        assert_eq!(seen["data"]["node"], Value::Null, "{email}: {seen}");
+        let search = app
+            .graphql(
+                Some(&token),
+                "query($q: String!) { relocationInquiries(filter: { search: $q }) { totalCount } }",
+                json!({ "q": code }),
+            )
+            .await;
+        let total = search["data"]["relocationInquiries"]["totalCount"].as_i64();
+        assert!(total.is_none() || total == Some(0), "{email}: {search}");
+    }
+    // The concierge who holds it sees it; a colleague does not.
+    let seen = app
+        .graphql(Some(&admin), INQUIRY, json!({ "id": id }))
+        .await;
+    let holder = seen["data"]["node"]["conciergeId"]
+        .as_str()
+        .map(str::to_owned);
+    for email in [
+        "manazuru-concierge@example.jp",
+        "manazuru-concierge2@example.jp",
+        "manazuru-concierge3@example.jp",
+    ] {
+        let token = app.login_demo(email).await;
+        let me = app.my_id(&token).await;
+        let seen = app
+            .graphql(Some(&token), INQUIRY, json!({ "id": id }))
+            .await;
+        let visible = !seen["data"]["node"].is_null();
+        assert_eq!(
+            visible,
+            holder.is_none() || holder.as_deref() == Some(me.as_str()),
+            "{email}: {seen}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn nobody_on_leave_gets_work_and_the_backlog_drains_when_capacity_frees() {
+    let app = spawn_app_with(|limits| limits.public_rate_per_minute = 100).await;
+    let manazuru = app.municipality_id("14384").await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    let team = profiles(&app, &admin).await;
+    assert_eq!(team.len(), 3);
+    let away = &team[0];
+    let now = chrono::Utc::now();
+    let leave = mutate(
+        &app,
+        &admin,
+        "addConciergeLeave",
+        json!({
+            "userId": away["userId"],
+            "startsAt": (now - chrono::Duration::hours(1)).to_rfc3339(),
+            "endsAt": (now + chrono::Duration::days(3)).to_rfc3339(),
+            "note": "夏季休暇"
+        }),
+        "leave { id }",
+    )
+    .await;
+    let leave_id = leave["leave"]["id"].as_str().unwrap().to_owned();
+    // Room for everyone but the one on leave.
+    for profile in &team {
+        save_profile(&app, &admin, profile, 20, true).await;
+    }
+    let away_load = profiles(&app, &admin).await[0]["activeInquiries"].clone();
+    for n in 0..6 {
+        submit(&app, family(&manazuru, &format!("家族 {n}"))).await;
+    }
+    assert_eq!(
+        profiles(&app, &admin).await[0]["activeInquiries"],
+        away_load
+    );
+    assert_eq!(unassigned(&app, &admin).await, 0);
+
+    // Fill everyone: capacity = current load; the next families wait.
+    for profile in profiles(&app, &admin).await {
+        let load = profile["activeInquiries"].as_i64().unwrap();
+        save_profile(&app, &admin, &profile, load, true).await;
+    }
+    for n in 0..4 {
+        submit(&app, family(&manazuru, &format!("待機 {n}"))).await;
+    }
+    assert_eq!(unassigned(&app, &admin).await, 4);
+
+    // Capacity rises: two are assigned at once.
+    let second = profiles(&app, &admin).await[1].clone();
+    let load = second["activeInquiries"].as_i64().unwrap();
+    save_profile(&app, &admin, &second, load + 2, true).await;
+    assert_eq!(unassigned(&app, &admin).await, 2);
+
+    // The one on leave returns with room: the rest is assigned.
+    let returning = profiles(&app, &admin).await[0].clone();
+    let load = returning["activeInquiries"].as_i64().unwrap();
+    save_profile(&app, &admin, &returning, load + 5, true).await;
+    assert_eq!(unassigned(&app, &admin).await, 2, "still on leave");
+    let removed = mutate(
+        &app,
+        &admin,
+        "removeConciergeLeave",
+        json!({ "leaveId": leave_id }),
+        "profile { activeInquiries }",
+    )
+    .await;
+    assert_eq!(
+        user_error_codes(&removed),
+        Vec::<String>::new(),
+        "{removed}"
+    );
+    assert_eq!(unassigned(&app, &admin).await, 0);
+
+    // Closing frees capacity too.
+    let third = profiles(&app, &admin).await[2].clone();
+    let load = third["activeInquiries"].as_i64().unwrap();
+    save_profile(&app, &admin, &third, load, true).await;
+    let first = profiles(&app, &admin).await[0].clone();
+    save_profile(
+        &app,
+        &admin,
+        &first,
+        first["activeInquiries"].as_i64().unwrap(),
+        true,
+    )
+    .await;
+    let second = profiles(&app, &admin).await[1].clone();
+    save_profile(
+        &app,
+        &admin,
+        &second,
+        second["activeInquiries"].as_i64().unwrap(),
+        true,
+    )
+    .await;
+    let waiting = submit(&app, family(&manazuru, "最後 家族")).await;
+    assert_eq!(unassigned(&app, &admin).await, 1);
+    let body = app
+        .graphql(
+            Some(&admin),
+            "{ relocationInquiries(filter: { stages: [ASSIGNED] }, first: 1) { nodes { id } } }",
+            json!({}),
+        )
+        .await;
+    let held = body["data"]["relocationInquiries"]["nodes"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let closed = mutate(
+        &app,
+        &admin,
+        "closeInquiry",
+        json!({ "inquiryId": held, "reason": "CHOSE_ELSEWHERE" }),
+        "inquiry { stage }",
+    )
+    .await;
+    assert_eq!(closed["inquiry"]["stage"], "CLOSED", "{closed}");
+    assert_eq!(unassigned(&app, &admin).await, 0);
+    let code = waiting["receipt"]["referenceCode"].as_str().unwrap();
+    let token = waiting["receipt"]["trackingToken"].as_str().unwrap();
+    let seen = status(&app, code, token).await;
+    assert_eq!(seen["stage"], "ASSIGNED", "{seen}");
+    assert!(seen["conciergeName"].is_string());
+}
+
+#[tokio::test]
+async fn two_hundred_concurrent_submissions_never_exceed_any_capacity() {
+    let app = spawn_app_with(|limits| limits.public_rate_per_minute = 1000).await;
+    let kitakyushu = app.municipality_id("40100").await;
+    let admin = app.login_demo("kitakyushu-admin@example.jp").await;
+    let team = profiles(&app, &admin).await;
+    let now = chrono::Utc::now();
+    let leave = mutate(
+        &app,
+        &admin,
+        "addConciergeLeave",
+        json!({
+            "userId": team[2]["userId"],
+            "startsAt": (now - chrono::Duration::hours(1)).to_rfc3339(),
+            "endsAt": (now + chrono::Duration::days(1)).to_rfc3339()
+        }),
+        "leave { id }",
+    )
+    .await;
+    let leave_id = leave["leave"]["id"].as_str().unwrap().to_owned();
+    let before: Vec<i64> = team
+        .iter()
+        .map(|p| p["activeInquiries"].as_i64().unwrap())
+        .collect();
+    let capacities = [before[0] + 30, before[1] + 20, before[2] + 40];
+    for (profile, capacity) in team.iter().zip(capacities) {
+        save_profile(&app, &admin, profile, capacity, true).await;
+    }
+    let waiting_before = unassigned(&app, &admin).await;
+    // Saving the profiles may have assigned waiting inquiries: count loads afresh.
+    let base: Vec<i64> = profiles(&app, &admin)
+        .await
+        .iter()
+        .map(|p| p["activeInquiries"].as_i64().unwrap())
+        .collect();
+    assert_eq!(base[2], before[2], "on leave");
+
+    let submissions = (0..200).map(|n| {
+        let app = &app;
+        let input = family(&kitakyushu, &format!("同時 {n}"));
+        async move { submit(app, input).await }
+    });
+    for payload in join_all(submissions).await {
+        assert_eq!(
+            user_error_codes(&payload),
+            Vec::<String>::new(),
+            "{payload}"
+        );
+    }
+
+    let after = profiles(&app, &admin).await;
+    assert_eq!(after[0]["activeInquiries"].as_i64(), Some(capacities[0]));
+    assert_eq!(after[1]["activeInquiries"].as_i64(), Some(capacities[1]));
+    assert_eq!(
+        after[2]["activeInquiries"].as_i64(),
+        Some(before[2]),
+        "on leave"
+    );
+    let room = capacities[0] - base[0] + capacities[1] - base[1];
+    assert_eq!(unassigned(&app, &admin).await, waiting_before + 200 - room);
+
+    // The leave ends: the backlog drains into the returning concierge's room.
+    mutate(
+        &app,
+        &admin,
+        "removeConciergeLeave",
+        json!({ "leaveId": leave_id }),
+        "profile { capacity }",
+    )
+    .await;
+    let after = profiles(&app, &admin).await;
+    assert_eq!(after[2]["activeInquiries"].as_i64(), Some(capacities[2]));
+    assert_eq!(
+        unassigned(&app, &admin).await,
+        waiting_before + 200 - room - (capacities[2] - base[2])
+    );
+}
+
+#[tokio::test]
+async fn skipped_or_final_stages_are_refused_with_invalid_state() {
+    let app = spawn_app().await;
+    let manazuru = app.municipality_id("14384").await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    for profile in profiles(&app, &admin).await {
+        let load = profile["activeInquiries"].as_i64().unwrap();
+        save_profile(&app, &admin, &profile, load + 1, true).await;
+    }
+    let payload = submit(&app, family(&manazuru, "段階 家族")).await;
+    let id = inquiry_id(
+        &app,
+        &admin,
+        payload["receipt"]["referenceCode"].as_str().unwrap(),
+    )
+    .await;
+    let step = async |stage: &str| {
+        user_error_codes(
+            &mutate(
+                &app,
+                &admin,
+                "moveInquiryStage",
+                json!({ "inquiryId": id, "stage": stage }),
+                "inquiry { stage }",
+            )
+            .await,
+        )
+    };
+    assert_eq!(step("CONSULTING").await, vec!["INVALID_STATE"]);
+    assert_eq!(step("CONTACTED").await, Vec::<String>::new());
+    assert_eq!(step("DECIDED").await, vec!["INVALID_STATE"]);
+    assert_eq!(step("CONSULTING").await, Vec::<String>::new());
+    assert_eq!(step("DECIDED").await, Vec::<String>::new());
+    let moved = mutate(
+        &app,
+        &admin,
+        "recordMoveIn",
+        json!({ "inquiryId": id, "movedInOn": "2026-11-01", "peopleMoved": 3, "area": "北部" }),
+        "inquiry { stage peopleMoved timeline { kind toStage actorName } }",
+    )
+    .await;
+    assert_eq!(moved["inquiry"]["stage"], "MOVED_IN", "{moved}");
+    let timeline = moved["inquiry"]["timeline"].as_array().unwrap();
+    assert!(
+        timeline.iter().any(|e| e["kind"] == "TASK"),
+        "follow-up: {moved}"
+    );
+    assert_eq!(timeline[0]["kind"], "SUBMITTED");
+    let closed = mutate(
+        &app,
+        &admin,
+        "closeInquiry",
+        json!({ "inquiryId": id, "reason": "OTHER" }),
+        "inquiry { stage }",
+    )
+    .await;
+    assert_eq!(user_error_codes(&closed), vec!["INVALID_STATE"]);
+}
