@@ -6,7 +6,7 @@
 //! commit payload). A crash between the database commit and the index commit loses
 //! nothing: the checkpoint did not move, so the rows are read again.
 
-use std::{path::PathBuf, sync::Arc, time::Duration};
+use std::{collections::HashSet, path::PathBuf, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -42,13 +42,22 @@ struct Checkpoint {
     at: Option<DateTime<Utc>>,
 }
 
+/// What the indexer knows between rounds.
+#[derive(Debug, Default)]
+struct Progress {
+    /// The checkpoint of the last commit.
+    checkpoint: Checkpoint,
+    /// Rows past the checkpoint that are applied already but not yet settled.
+    applied: HashSet<Uuid>,
+}
+
 /// The search index of this replica and its indexer.
 #[derive(Clone)]
 pub struct Search {
     index: SearchIndex,
     db: DatabaseConnection,
-    /// Serializes index writes (outbox rounds and rebuilds) and holds the checkpoint.
-    checkpoint: Arc<Mutex<Checkpoint>>,
+    /// Serializes index writes (outbox rounds and rebuilds).
+    progress: Arc<Mutex<Progress>>,
 }
 
 impl Search {
@@ -67,7 +76,10 @@ impl Search {
         let search = Self {
             index,
             db,
-            checkpoint: Arc::new(Mutex::new(stored.clone().unwrap_or_default())),
+            progress: Arc::new(Mutex::new(Progress {
+                checkpoint: stored.clone().unwrap_or_default(),
+                applied: HashSet::new(),
+            })),
         };
         let stale = stored.is_none_or(|checkpoint| {
             checkpoint.version != VERSION
@@ -111,7 +123,8 @@ impl Search {
     }
 
     async fn sync_round(&self) -> anyhow::Result<usize> {
-        let mut checkpoint = self.checkpoint.lock().await;
+        let mut progress = self.progress.lock().await;
+        let checkpoint = progress.checkpoint.clone();
         let mut query = search_outbox::Entity::find()
             .order_by_asc(search_outbox::Column::Id)
             .limit(BATCH);
@@ -122,7 +135,30 @@ impl Search {
         if rows.is_empty() {
             return Ok(0);
         }
-        let mut changed: Vec<(String, Uuid)> = rows
+        let settled_before = Utc::now() - chrono::Duration::from_std(SETTLE)?;
+        let mut next = checkpoint.clone();
+        if let Some(row) = rows
+            .iter()
+            .take_while(|row| row.created_at < settled_before)
+            .last()
+        {
+            next.cursor = Some(row.id);
+        }
+        // Rows past the checkpoint are read again each round until they settle, but
+        // applied only once.
+        let fresh: Vec<&search_outbox::Model> = rows
+            .iter()
+            .filter(|row| !progress.applied.contains(&row.id))
+            .collect();
+        let read = rows
+            .iter()
+            .filter(|row| row.created_at < settled_before)
+            .count();
+        let done = if read == rows.len() { read } else { 0 };
+        if fresh.is_empty() && next.cursor == checkpoint.cursor {
+            return Ok(done);
+        }
+        let mut changed: Vec<(String, Uuid)> = fresh
             .iter()
             .map(|row| (row.kind.clone(), row.record_id))
             .collect();
@@ -136,15 +172,6 @@ impl Search {
                 None => removals.push(document_key(&kind, id)),
             }
         }
-        let settled_before = Utc::now() - chrono::Duration::from_std(SETTLE)?;
-        let mut next = checkpoint.clone();
-        if let Some(row) = rows
-            .iter()
-            .take_while(|row| row.created_at < settled_before)
-            .last()
-        {
-            next.cursor = Some(row.id);
-        }
         next.at = Some(Utc::now());
         let payload = serde_json::to_string(&next)?;
         let index = self.index.clone();
@@ -153,19 +180,18 @@ impl Search {
             index.commit(&payload)
         })
         .await??;
-        // Rows past the settled ones are read again next round; applying them twice is
-        // harmless, and only the settled ones count as read.
-        let read = rows
-            .iter()
-            .filter(|row| row.created_at < settled_before)
-            .count();
-        *checkpoint = next;
-        Ok(if read == rows.len() { read } else { 0 })
+        let applied: Vec<Uuid> = fresh.iter().map(|row| row.id).collect();
+        progress.applied.extend(applied);
+        if let Some(cursor) = next.cursor {
+            progress.applied.retain(|id| *id > cursor);
+        }
+        progress.checkpoint = next;
+        Ok(done)
     }
 
     /// Rebuilds the index from the database; `progress(done, total)` reports records read.
     pub async fn rebuild(&self, progress: impl Fn(u64, u64)) -> anyhow::Result<u64> {
-        let mut checkpoint = self.checkpoint.lock().await;
+        let mut state = self.progress.lock().await;
         // Everything in the outbox up to now is covered by reading the records themselves.
         let settled_before = Utc::now() - chrono::Duration::from_std(SETTLE)?;
         let cursor = search_outbox::Entity::find()
@@ -205,7 +231,8 @@ impl Search {
         let payload = serde_json::to_string(&next)?;
         let index = self.index.clone();
         tokio::task::spawn_blocking(move || index.commit(&payload)).await??;
-        *checkpoint = next;
+        state.checkpoint = next;
+        state.applied.clear();
         Ok(indexed)
     }
 
