@@ -201,6 +201,10 @@ pub struct Limits {
     /// Minimum password length.
     #[arg(long, env = "TSUNAGU_MIN_PASSWORD_LENGTH", default_value_t = 10)]
     pub min_password_length: usize,
+    /// Seconds between passes that assign waiting relocation inquiries to concierges whose
+    /// leave has ended.
+    #[arg(long, env = "TSUNAGU_ASSIGNMENT_SWEEP_SECS", default_value_t = 60)]
+    pub assignment_sweep_secs: u64,
 }
 
 impl Default for Limits {

@@ -132,6 +132,7 @@ impl Application {
         signal: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let maintenance = tokio::spawn(maintain(self.state.clone()));
+        let sweeper = tokio::spawn(sweep_assignments(self.state.clone()));
         let indexer = self.state.search.spawn_indexer();
         let result = axum::serve(
             self.listener,
@@ -141,6 +142,7 @@ impl Application {
         .with_graceful_shutdown(signal)
         .await;
         maintenance.abort();
+        sweeper.abort();
         indexer.abort();
         result
     }
@@ -260,6 +262,28 @@ async fn maintain(state: AppState) {
                 tracing::debug!(windows, keys, sessions, "pruned expired records");
             }
             Err(error) => tracing::warn!(%error, "pruning expired records failed"),
+        }
+    }
+}
+
+/// Assigns waiting relocation inquiries now and then, so an inquiry does not wait when a
+/// concierge's leave simply runs out (nothing else happens at that moment to trigger it).
+async fn sweep_assignments(state: AppState) {
+    let every = Duration::from_secs(state.limits.assignment_sweep_secs.max(1));
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let writer = crate::domains::relocation::service::Writer::from(&state);
+        match crate::domains::relocation::service::sweep(
+            writer,
+            crate::domains::relocation::service::now(),
+        )
+        .await
+        {
+            Ok(0) => {}
+            Ok(assigned) => tracing::info!(assigned, "assigned waiting relocation inquiries"),
+            Err(error) => tracing::warn!(%error, "assigning waiting relocation inquiries failed"),
         }
     }
 }

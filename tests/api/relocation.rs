@@ -591,3 +591,72 @@ async fn skipped_or_final_stages_are_refused_with_invalid_state() {
     .await;
     assert_eq!(user_error_codes(&closed), vec!["INVALID_STATE"]);
 }
+
+#[tokio::test]
+async fn a_leave_that_runs_out_gets_the_waiting_inquiries_without_anyone_touching_anything() {
+    let app = spawn_app_with(|limits| {
+        limits.public_rate_per_minute = 100;
+        limits.assignment_sweep_secs = 1;
+    })
+    .await;
+    let manazuru = app.municipality_id("14384").await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    let team = profiles(&app, &admin).await;
+    let away = team[0].clone();
+    let ends_at = chrono::Utc::now() + chrono::Duration::seconds(2);
+    let leave = mutate(
+        &app,
+        &admin,
+        "addConciergeLeave",
+        json!({
+            "userId": away["userId"],
+            "startsAt": (ends_at - chrono::Duration::days(1)).to_rfc3339(),
+            "endsAt": ends_at.to_rfc3339(),
+            "note": "短期休暇"
+        }),
+        "leave { id }",
+    )
+    .await;
+    assert_eq!(user_error_codes(&leave), Vec::<String>::new(), "{leave}");
+    // Everyone is full; the one on leave has room for two once back.
+    for profile in profiles(&app, &admin).await {
+        let load = profile["activeInquiries"].as_i64().unwrap();
+        let room = if profile["userId"] == away["userId"] {
+            2
+        } else {
+            0
+        };
+        save_profile(&app, &admin, &profile, load + room, true).await;
+    }
+    let away_load = profiles(&app, &admin).await[0]["activeInquiries"]
+        .as_i64()
+        .unwrap();
+    let waiting_before = unassigned(&app, &admin).await;
+    for n in 0..2 {
+        submit(&app, family(&manazuru, &format!("休暇明け {n}"))).await;
+    }
+    if chrono::Utc::now() < ends_at {
+        assert_eq!(
+            unassigned(&app, &admin).await,
+            waiting_before + 2,
+            "on leave"
+        );
+    }
+
+    // Nothing else happens: the periodic pass notices the leave has ended.
+    let deadline = ends_at + chrono::Duration::seconds(15);
+    loop {
+        let load = profiles(&app, &admin).await[0]["activeInquiries"]
+            .as_i64()
+            .unwrap();
+        if load == away_load + 2 {
+            break;
+        }
+        assert!(
+            chrono::Utc::now() < deadline,
+            "still waiting after the leave ended: load {load}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(unassigned(&app, &admin).await, waiting_before);
+}
