@@ -1,6 +1,7 @@
 //! Relocation inquiries: public submission and status, consent, privacy per role and
 //! municipality, assignment within capacity, the backlog, and the pipeline.
 
+use chrono::SubsecRound;
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 
@@ -659,4 +660,277 @@ async fn a_leave_that_runs_out_gets_the_waiting_inquiries_without_anyone_touchin
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
     assert_eq!(unassigned(&app, &admin).await, waiting_before);
+}
+
+/// A fresh inquiry in Manazuru with a concierge: its id, the holder's token and the
+/// receipt.
+async fn held_inquiry(app: &TestApp, admin: &str, name: &str) -> (String, String, Value) {
+    let manazuru = app.municipality_id("14384").await;
+    for profile in profiles(app, admin).await {
+        let load = profile["activeInquiries"].as_i64().unwrap();
+        save_profile(app, admin, &profile, load + 1, true).await;
+    }
+    let payload = submit(app, family(&manazuru, name)).await;
+    let code = payload["receipt"]["referenceCode"].as_str().unwrap();
+    let id = inquiry_id(app, admin, code).await;
+    let seen = app.graphql(Some(admin), INQUIRY, json!({ "id": id })).await;
+    let holder = seen["data"]["node"]["conciergeId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for email in [
+        "manazuru-concierge@example.jp",
+        "manazuru-concierge2@example.jp",
+        "manazuru-concierge3@example.jp",
+    ] {
+        let token = app.login_demo(email).await;
+        if app.my_id(&token).await == holder {
+            return (id, token, payload["receipt"].clone());
+        }
+    }
+    panic!("holder {holder} is not a demo concierge");
+}
+
+#[tokio::test]
+async fn the_concierge_works_an_inquiry_with_notes_contacts_appointments_and_tasks() {
+    let app = spawn_app().await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    let (id, concierge, receipt) = held_inquiry(&app, &admin, "記録 花子").await;
+    let now = chrono::Utc::now();
+
+    let noted = mutate(
+        &app,
+        &concierge,
+        "addInquiryNote",
+        json!({ "inquiryId": id, "body": "空き家バンクに関心あり" }),
+        "inquiry { id }",
+    )
+    .await;
+    assert_eq!(user_error_codes(&noted), Vec::<String>::new(), "{noted}");
+
+    let future = mutate(
+        &app,
+        &concierge,
+        "logInquiryContact",
+        json!({ "inquiryId": id, "channel": "PHONE", "summary": "初回のお電話", "at": (now + chrono::Duration::days(1)).to_rfc3339() }),
+        "inquiry { id }",
+    )
+    .await;
+    assert_eq!(user_error_codes(&future), vec!["INVALID"], "{future}");
+    let contacted_at = chrono::Utc::now().trunc_subsecs(3);
+    let contacted = mutate(
+        &app,
+        &concierge,
+        "logInquiryContact",
+        json!({ "inquiryId": id, "channel": "PHONE", "summary": "初回のお電話", "at": contacted_at.to_rfc3339() }),
+        "inquiry { stage firstRespondedAt overdue }",
+    )
+    .await;
+    assert_eq!(
+        user_error_codes(&contacted),
+        Vec::<String>::new(),
+        "{contacted}"
+    );
+    assert_eq!(contacted["inquiry"]["stage"], "CONTACTED", "{contacted}");
+    assert_eq!(contacted["inquiry"]["overdue"], false);
+    let first: chrono::DateTime<chrono::Utc> = contacted["inquiry"]["firstRespondedAt"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (first - contacted_at).num_seconds().abs() < 1,
+        "{contacted}"
+    );
+    // A second contact does not move the first response.
+    let again = mutate(
+        &app,
+        &concierge,
+        "logInquiryContact",
+        json!({ "inquiryId": id, "channel": "EMAIL", "summary": "資料を送付", "at": now.to_rfc3339() }),
+        "inquiry { firstRespondedAt }",
+    )
+    .await;
+    assert_eq!(
+        again["inquiry"]["firstRespondedAt"],
+        contacted["inquiry"]["firstRespondedAt"]
+    );
+
+    let later = now + chrono::Duration::days(10);
+    let sooner = now + chrono::Duration::days(3);
+    for (at, kind) in [(later, "TRIAL_STAY"), (sooner, "VISIT")] {
+        let scheduled = mutate(
+            &app,
+            &concierge,
+            "scheduleInquiryAppointment",
+            json!({ "inquiryId": id, "at": at.to_rfc3339(), "kind": kind, "place": "真鶴町役場" }),
+            "inquiry { nextAppointmentAt }",
+        )
+        .await;
+        assert_eq!(
+            user_error_codes(&scheduled),
+            Vec::<String>::new(),
+            "{scheduled}"
+        );
+    }
+    let code = receipt["referenceCode"].as_str().unwrap();
+    let token = receipt["trackingToken"].as_str().unwrap();
+    let seen = status(&app, code, token).await;
+    let next: chrono::DateTime<chrono::Utc> =
+        seen["nextAppointmentAt"].as_str().unwrap().parse().unwrap();
+    assert!((next - sooner).num_seconds().abs() < 1, "{seen}");
+
+    let created = mutate(
+        &app,
+        &concierge,
+        "createInquiryTask",
+        json!({ "inquiryId": id, "title": "住宅補助の資料を送る", "dueOn": "2030-01-15" }),
+        "task { id ownerId dueOn doneAt }",
+    )
+    .await;
+    assert_eq!(
+        user_error_codes(&created),
+        Vec::<String>::new(),
+        "{created}"
+    );
+    assert_eq!(
+        created["task"]["ownerId"],
+        app.my_id(&concierge).await.as_str()
+    );
+    let task_id = created["task"]["id"].as_str().unwrap();
+    let done = mutate(
+        &app,
+        &concierge,
+        "completeInquiryTask",
+        json!({ "taskId": task_id }),
+        "task { doneAt }",
+    )
+    .await;
+    assert!(done["task"]["doneAt"].is_string(), "{done}");
+    let twice = mutate(
+        &app,
+        &concierge,
+        "completeInquiryTask",
+        json!({ "taskId": task_id }),
+        "task { doneAt }",
+    )
+    .await;
+    assert_eq!(user_error_codes(&twice), vec!["INVALID_STATE"]);
+
+    let body = app
+        .graphql(
+            Some(&admin),
+            "query($id: ID!) { node(id: $id) { ... on RelocationInquiry { tasks { title doneAt } timeline { kind channel body appointmentKind scheduledAt actorName } } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let inquiry = &body["data"]["node"];
+    assert_eq!(
+        inquiry["tasks"][0]["title"], "住宅補助の資料を送る",
+        "{body}"
+    );
+    let timeline = inquiry["timeline"].as_array().unwrap();
+    let kinds: Vec<&str> = timeline.iter().filter_map(|e| e["kind"].as_str()).collect();
+    for kind in ["NOTE", "CONTACT", "APPOINTMENT", "TASK", "STAGE_CHANGED"] {
+        assert!(kinds.contains(&kind), "{kind}: {body}");
+    }
+    let contact = timeline.iter().find(|e| e["kind"] == "CONTACT").unwrap();
+    assert_eq!(contact["channel"], "PHONE");
+    assert!(contact["actorName"].is_string(), "{contact}");
+    let visit = timeline
+        .iter()
+        .find(|e| e["appointmentKind"] == "VISIT")
+        .unwrap();
+    assert_eq!(visit["body"], "真鶴町役場");
+}
+
+#[tokio::test]
+async fn only_the_holder_or_an_admin_of_the_municipality_works_an_inquiry() {
+    let app = spawn_app().await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    let (id, concierge, _) = held_inquiry(&app, &admin, "権限 花子").await;
+    let me = app.my_id(&concierge).await;
+    let mut colleague = None;
+    for email in [
+        "manazuru-concierge@example.jp",
+        "manazuru-concierge2@example.jp",
+        "manazuru-concierge3@example.jp",
+    ] {
+        let token = app.login_demo(email).await;
+        if app.my_id(&token).await != me {
+            colleague = Some(token);
+            break;
+        }
+    }
+    let colleague = colleague.unwrap();
+    let other = app.login_demo("maebashi-concierge@example.jp").await;
+    let other_admin = app.login_demo("maebashi-admin@example.jp").await;
+    let attempts = [
+        (
+            "AddInquiryNoteInput",
+            "addInquiryNote",
+            json!({ "inquiryId": id, "body": "メモ" }),
+            "inquiry { id }",
+        ),
+        (
+            "LogInquiryContactInput",
+            "logInquiryContact",
+            json!({ "inquiryId": id, "channel": "EMAIL", "summary": "連絡", "at": chrono::Utc::now().to_rfc3339() }),
+            "inquiry { id }",
+        ),
+        (
+            "ScheduleInquiryAppointmentInput",
+            "scheduleInquiryAppointment",
+            json!({ "inquiryId": id, "kind": "ONLINE_CONSULTATION", "at": (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339() }),
+            "inquiry { id }",
+        ),
+        (
+            "CreateInquiryTaskInput",
+            "createInquiryTask",
+            json!({ "inquiryId": id, "title": "確認", "dueOn": "2030-01-01" }),
+            "task { id }",
+        ),
+    ];
+    for token in [&other, &other_admin, &colleague] {
+        for (input, mutation, variables, selection) in &attempts {
+            let body = app
+                .graphql(
+                    Some(token),
+                    &format!("mutation($input: {input}!) {{ {mutation}(input: $input) {{ {selection} userErrors {{ code }} }} }}"),
+                    json!({ "input": variables }),
+                )
+                .await;
+            assert_eq!(error_code(&body), Some("NOT_FOUND"), "{mutation}: {body}");
+        }
+    }
+    // The municipality's admin may; the task goes to the holder by default.
+    let created = mutate(
+        &app,
+        &admin,
+        "createInquiryTask",
+        json!({ "inquiryId": id, "title": "引き継ぎ確認", "dueOn": "2030-01-01" }),
+        "task { id ownerId }",
+    )
+    .await;
+    assert_eq!(created["task"]["ownerId"], me.as_str(), "{created}");
+    let task_id = created["task"]["id"].as_str().unwrap();
+    for token in [&other, &colleague] {
+        let body = app
+            .graphql(
+                Some(token),
+                "mutation($input: CompleteInquiryTaskInput!) { completeInquiryTask(input: $input) { task { id } userErrors { code } } }",
+                json!({ "input": { "taskId": task_id } }),
+            )
+            .await;
+        assert_eq!(error_code(&body), Some("NOT_FOUND"), "{body}");
+    }
+    let noted = mutate(
+        &app,
+        &admin,
+        "addInquiryNote",
+        json!({ "inquiryId": id, "body": "管理者メモ" }),
+        "inquiry { id }",
+    )
+    .await;
+    assert_eq!(user_error_codes(&noted), Vec::<String>::new(), "{noted}");
 }

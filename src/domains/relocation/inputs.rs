@@ -4,9 +4,9 @@ use async_graphql::{ID, InputObject, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::types::{
-    AssignmentStrategy, CloseReason, ConciergeLeave, ConciergeProfile, ContactChannel,
-    InquiryStage, RelocationInquiry, RelocationInquiryReceipt, RelocationInquiryStatus,
-    RelocationInterest, RelocationSettings,
+    AppointmentKind, AssignmentStrategy, CloseReason, ConciergeLeave, ConciergeProfile,
+    ContactChannel, InquiryStage, InquiryTask, RelocationInquiry, RelocationInquiryReceipt,
+    RelocationInquiryStatus, RelocationInterest, RelocationSettings,
 };
 use crate::graphql::payload::UserError;
 
@@ -274,4 +274,70 @@ pub struct RelocationInquiryFilter {
     pub received_until: Option<DateTime<Utc>>,
     /// Search over name, kana, email, phone and reference code (width and case folded).
     pub search: Option<String>,
+}
+
+/// Add a note to an inquiry's timeline (its concierge or an administrator).
+#[derive(Debug, InputObject)]
+pub struct AddInquiryNoteInput {
+    /// The inquiry.
+    pub inquiry_id: ID,
+    /// The note (at most 2000 characters).
+    pub body: String,
+}
+
+/// Log a contact with the family (its concierge or an administrator). The first contact
+/// is the first response of the SLA and moves an assigned inquiry to contacted.
+#[derive(Debug, InputObject)]
+pub struct LogInquiryContactInput {
+    /// The inquiry.
+    pub inquiry_id: ID,
+    /// How the family was contacted.
+    pub channel: ContactChannel,
+    /// What was said (at most 2000 characters).
+    pub summary: String,
+    /// When the contact took place; not in the future.
+    pub at: DateTime<Utc>,
+}
+
+/// Schedule an appointment with the family (its concierge or an administrator).
+#[derive(Debug, InputObject)]
+pub struct ScheduleInquiryAppointmentInput {
+    /// The inquiry (not closed or moved in).
+    pub inquiry_id: ID,
+    /// When it takes place; in the future.
+    pub at: DateTime<Utc>,
+    /// Visit, trial stay or online consultation.
+    pub kind: AppointmentKind,
+    /// Where, e.g. 真鶴町役場 2階 (at most 100 characters).
+    pub place: Option<String>,
+}
+
+/// Create a task on an inquiry (its concierge or an administrator).
+#[derive(Debug, InputObject)]
+pub struct CreateInquiryTaskInput {
+    /// The inquiry.
+    pub inquiry_id: ID,
+    /// What to do (at most 100 characters).
+    pub title: String,
+    /// When it is due (municipal date).
+    pub due_on: NaiveDate,
+    /// Who does it (a `User`: a concierge or administrator of the municipality); the
+    /// inquiry's concierge when omitted.
+    pub assignee_id: Option<ID>,
+}
+
+/// Mark a task done (the inquiry's concierge or an administrator).
+#[derive(Debug, InputObject)]
+pub struct CompleteInquiryTaskInput {
+    /// The task.
+    pub task_id: ID,
+}
+
+/// Result of mutations that create or change a task.
+#[derive(Debug, SimpleObject)]
+pub struct InquiryTaskPayload {
+    /// The task; null when refused.
+    pub task: Option<InquiryTask>,
+    /// Why the change was refused.
+    pub user_errors: Vec<UserError>,
 }

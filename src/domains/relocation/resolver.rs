@@ -7,10 +7,12 @@ use uuid::Uuid;
 
 use super::{
     inputs::{
-        AddConciergeLeaveInput, AddConciergeLeavePayload, AssignInquiryInput, CloseInquiryInput,
-        ConciergeProfilePayload, MoveInquiryStageInput, ReassignInquiryInput, RecordMoveInInput,
-        RelocationInquiryFilter, RelocationInquiryPayload, RemoveConciergeLeaveInput,
-        SaveConciergeProfileInput, SetConciergeAvailabilityInput, SubmitRelocationInquiryInput,
+        AddConciergeLeaveInput, AddConciergeLeavePayload, AddInquiryNoteInput, AssignInquiryInput,
+        CloseInquiryInput, CompleteInquiryTaskInput, ConciergeProfilePayload,
+        CreateInquiryTaskInput, InquiryTaskPayload, LogInquiryContactInput, MoveInquiryStageInput,
+        ReassignInquiryInput, RecordMoveInInput, RelocationInquiryFilter, RelocationInquiryPayload,
+        RemoveConciergeLeaveInput, SaveConciergeProfileInput, ScheduleInquiryAppointmentInput,
+        SetConciergeAvailabilityInput, SubmitRelocationInquiryInput,
         SubmitRelocationInquiryPayload, UnassignInquiryInput, UpdateRelocationSettingsInput,
         UpdateRelocationSettingsPayload, WithdrawRelocationConsentInput,
         WithdrawRelocationConsentPayload,
@@ -464,6 +466,116 @@ impl RelocationMutation {
             inquiry,
             user_errors,
         })
+    }
+
+    /// Add a note to an inquiry's timeline (its concierge or an administrator).
+    #[graphql(guard = "RoleGuard(STAFF)")]
+    async fn add_inquiry_note(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Inquiry and note.")] input: AddInquiryNoteInput,
+    ) -> Result<RelocationInquiryPayload> {
+        let (state, viewer) = context(ctx)?;
+        let id = ids::decode_as(&input.inquiry_id, "RelocationInquiry").extend()?;
+        let outcome = service::add_note(state.into(), viewer, id, &input.body, service::now())
+            .await
+            .extend()?;
+        let (inquiry, user_errors) = split(outcome);
+        Ok(RelocationInquiryPayload {
+            inquiry,
+            user_errors,
+        })
+    }
+
+    /// Log a phone call, email, online meeting or meeting in person with the family (its
+    /// concierge or an administrator). The first one is the first response of the SLA.
+    #[graphql(guard = "RoleGuard(STAFF)")]
+    async fn log_inquiry_contact(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Inquiry, channel, summary and time.")] input: LogInquiryContactInput,
+    ) -> Result<RelocationInquiryPayload> {
+        let (state, viewer) = context(ctx)?;
+        let id = ids::decode_as(&input.inquiry_id, "RelocationInquiry").extend()?;
+        let outcome = service::log_contact(
+            state.into(),
+            viewer,
+            id,
+            input.channel.into(),
+            &input.summary,
+            input.at,
+            service::now(),
+        )
+        .await
+        .extend()?;
+        let (inquiry, user_errors) = split(outcome);
+        Ok(RelocationInquiryPayload {
+            inquiry,
+            user_errors,
+        })
+    }
+
+    /// Schedule a visit, trial stay or online consultation (its concierge or an
+    /// administrator). The family sees the earliest upcoming one as the next appointment.
+    #[graphql(guard = "RoleGuard(STAFF)")]
+    async fn schedule_inquiry_appointment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Inquiry, time, kind and place.")] input: ScheduleInquiryAppointmentInput,
+    ) -> Result<RelocationInquiryPayload> {
+        let (state, viewer) = context(ctx)?;
+        let id = ids::decode_as(&input.inquiry_id, "RelocationInquiry").extend()?;
+        let appointment = service::Appointment {
+            at: input.at,
+            kind: input.kind.into(),
+            place: input.place,
+        };
+        let outcome =
+            service::schedule_appointment(state.into(), viewer, id, appointment, service::now())
+                .await
+                .extend()?;
+        let (inquiry, user_errors) = split(outcome);
+        Ok(RelocationInquiryPayload {
+            inquiry,
+            user_errors,
+        })
+    }
+
+    /// Create a task with a due date on an inquiry (its concierge or an administrator).
+    #[graphql(guard = "RoleGuard(STAFF)")]
+    async fn create_inquiry_task(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Inquiry, title, due date and assignee.")] input: CreateInquiryTaskInput,
+    ) -> Result<InquiryTaskPayload> {
+        let (state, viewer) = context(ctx)?;
+        let id = ids::decode_as(&input.inquiry_id, "RelocationInquiry").extend()?;
+        let task = service::NewTask {
+            title: input.title,
+            due_on: input.due_on,
+            owner_id: optional_id(input.assignee_id.as_ref(), "User")?,
+        };
+        let outcome = service::create_task(state.into(), viewer, id, task, service::now())
+            .await
+            .extend()?;
+        let (task, user_errors) = split(outcome);
+        Ok(InquiryTaskPayload { task, user_errors })
+    }
+
+    /// Mark a task done (the inquiry's concierge or an administrator).
+    #[graphql(guard = "RoleGuard(STAFF)")]
+    async fn complete_inquiry_task(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The task.")] input: CompleteInquiryTaskInput,
+    ) -> Result<InquiryTaskPayload> {
+        let (state, viewer) = context(ctx)?;
+        let id = ids::decode_as(&input.task_id, "InquiryTask").extend()?;
+        let outcome = service::complete_task(state.into(), viewer, id, service::now())
+            .await
+            .extend()?;
+        let (task, user_errors) = split(outcome);
+        Ok(InquiryTaskPayload { task, user_errors })
     }
 }
 

@@ -307,6 +307,16 @@ impl RelocationInquiry {
             && self.first_response_due_at < Utc::now()
     }
 
+    /// Tasks on the inquiry, open ones first, by due date.
+    async fn tasks(&self, ctx: &Context<'_>) -> Result<Vec<InquiryTask>> {
+        use async_graphql::ErrorExtensions;
+        let (state, _) = crate::graphql::context(ctx)?;
+        let rows = service::tasks_for(&state.db, self.uuid, self.municipality_id)
+            .await
+            .map_err(|e| e.extend())?;
+        Ok(rows.into_iter().map(InquiryTask::from).collect())
+    }
+
     /// Everything that happened to the inquiry, oldest first.
     async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<TimelineEntry>> {
         use async_graphql::ErrorExtensions;
@@ -334,10 +344,14 @@ pub struct TimelineEntry {
     pub to_stage: Option<InquiryStage>,
     /// Contact channel (contacts).
     pub channel: Option<ContactChannel>,
-    /// Note, reason or task text; null once the personal data was erased.
+    /// Note, reason, contact summary, task text or appointment place; null once the
+    /// personal data was erased.
     pub body: Option<String>,
-    /// When the appointment takes place (appointments).
+    /// When the appointment takes place (appointments) or the contact took place
+    /// (contacts).
     pub scheduled_at: Option<DateTime<Utc>>,
+    /// Visit, trial stay or online consultation (appointments).
+    pub appointment_kind: Option<AppointmentKind>,
     /// When it happened.
     pub created_at: DateTime<Utc>,
 }
@@ -349,6 +363,14 @@ impl From<inquiry_event::Model> for TimelineEntry {
             s.and_then(|s| relocation_inquiry::InquiryStage::try_from_value(&s).ok())
                 .map(InquiryStage::from)
         };
+        // Appointments store `kind|place` in the body.
+        let (appointment_kind, body) = match (m.kind, m.body) {
+            (inquiry_event::EventKind::Appointment, Some(body)) => {
+                let (kind, place) = service::AppointmentKind::parse_body(&body);
+                (kind.map(Into::into), place)
+            }
+            (_, body) => (None, body),
+        };
         Self {
             actor: m.actor_user_id,
             concierge: m.concierge_id,
@@ -356,8 +378,9 @@ impl From<inquiry_event::Model> for TimelineEntry {
             from_stage: stage(m.from_stage),
             to_stage: stage(m.to_stage),
             channel: m.channel.map(Into::into),
-            body: m.body,
+            body,
             scheduled_at: m.scheduled_at,
+            appointment_kind,
             created_at: m.created_at,
         }
     }
@@ -604,4 +627,92 @@ pub struct InquiryEvent {
     pub inquiry_id: ID,
     /// When it happened.
     pub occurred_at: DateTime<Utc>,
+}
+
+/// What kind of appointment is scheduled with a family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum AppointmentKind {
+    /// A visit to the municipality (現地訪問).
+    Visit,
+    /// A trial stay (お試し滞在).
+    TrialStay,
+    /// An online consultation (オンライン相談).
+    OnlineConsultation,
+}
+
+impl From<service::AppointmentKind> for AppointmentKind {
+    fn from(value: service::AppointmentKind) -> Self {
+        match value {
+            service::AppointmentKind::Visit => Self::Visit,
+            service::AppointmentKind::TrialStay => Self::TrialStay,
+            service::AppointmentKind::OnlineConsultation => Self::OnlineConsultation,
+        }
+    }
+}
+
+impl From<AppointmentKind> for service::AppointmentKind {
+    fn from(value: AppointmentKind) -> Self {
+        match value {
+            AppointmentKind::Visit => Self::Visit,
+            AppointmentKind::TrialStay => Self::TrialStay,
+            AppointmentKind::OnlineConsultation => Self::OnlineConsultation,
+        }
+    }
+}
+
+/// A to-do on an inquiry, with a due date and an owner.
+#[derive(Debug, Clone, SimpleObject)]
+#[graphql(complex)]
+pub struct InquiryTask {
+    #[graphql(skip)]
+    pub uuid: Uuid,
+    #[graphql(skip)]
+    pub owner: Option<Uuid>,
+    /// What to do.
+    pub title: String,
+    /// When it is due (municipal date).
+    pub due_on: NaiveDate,
+    /// Scheduled automatically after "not now" or a move-in.
+    pub follow_up: bool,
+    /// When it was done; null while open.
+    pub done_at: Option<DateTime<Utc>>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<entity::inquiry_task::Model> for InquiryTask {
+    fn from(m: entity::inquiry_task::Model) -> Self {
+        Self {
+            uuid: m.id,
+            owner: m.owner_user_id,
+            title: m.title,
+            due_on: m.due_on,
+            follow_up: m.follow_up,
+            done_at: m.done_at,
+            created_at: m.created_at,
+        }
+    }
+}
+
+#[ComplexObject]
+impl InquiryTask {
+    /// Id of the task (to complete it).
+    async fn id(&self) -> ID {
+        ids::encode("InquiryTask", self.uuid)
+    }
+
+    /// Global id of the owner (a `User`).
+    async fn owner_id(&self) -> Option<ID> {
+        self.owner.map(|id| ids::encode("User", id))
+    }
+
+    /// Display name of the owner.
+    async fn owner_name(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        let Some(id) = self.owner else {
+            return Ok(None);
+        };
+        ctx.data::<DataLoader<RelocationLoader>>()?
+            .load_one(StaffName(id))
+            .await
+    }
 }
