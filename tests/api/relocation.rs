@@ -934,3 +934,54 @@ async fn only_the_holder_or_an_admin_of_the_municipality_works_an_inquiry() {
     .await;
     assert_eq!(user_error_codes(&noted), Vec::<String>::new(), "{noted}");
 }
+
+#[tokio::test]
+async fn admins_see_every_staff_read_in_the_access_log_and_concierges_cannot_read_it() {
+    let app = spawn_app().await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    let (id, concierge, _) = held_inquiry(&app, &admin, "閲覧 花子").await;
+    let me = app.my_id(&concierge).await;
+    let seen = app
+        .graphql(Some(&concierge), INQUIRY, json!({ "id": id }))
+        .await;
+    assert_eq!(seen["data"]["node"]["name"], "閲覧 花子", "{seen}");
+
+    const LOG: &str = "query($inquiry: ID, $user: ID) { inquiryAccessLog(inquiryId: $inquiry, userId: $user, first: 10) { totalCount nodes { inquiryId userId userName purpose readAt } } }";
+    let body = app
+        .graphql(Some(&admin), LOG, json!({ "inquiry": id, "user": me }))
+        .await;
+    assert_eq!(error_code(&body), None, "{body}");
+    let log = &body["data"]["inquiryAccessLog"];
+    assert_eq!(log["totalCount"], 1, "{body}");
+    let entry = &log["nodes"][0];
+    assert_eq!(entry["inquiryId"], id.as_str());
+    assert_eq!(entry["purpose"], "inquiry");
+    assert!(entry["userName"].is_string(), "{entry}");
+    // The admin's own reads are logged too (the search that found the inquiry).
+    let all = app
+        .graphql(Some(&admin), LOG, json!({ "inquiry": id }))
+        .await;
+    let readers: Vec<&str> = all["data"]["inquiryAccessLog"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["userId"].as_str())
+        .collect();
+    assert!(readers.contains(&me.as_str()), "{all}");
+    assert!(readers.contains(&app.my_id(&admin).await.as_str()), "{all}");
+
+    let denied = app
+        .graphql(Some(&concierge), LOG, json!({ "inquiry": id }))
+        .await;
+    assert_eq!(error_code(&denied), Some("FORBIDDEN"), "{denied}");
+    let manazuru = app.municipality_id("14384").await;
+    let other_admin = app.login_demo("maebashi-admin@example.jp").await;
+    let denied = app
+        .graphql(
+            Some(&other_admin),
+            "query($m: ID) { inquiryAccessLog(municipalityId: $m) { totalCount } }",
+            json!({ "m": manazuru }),
+        )
+        .await;
+    assert_eq!(error_code(&denied), Some("FORBIDDEN"), "{denied}");
+}

@@ -19,8 +19,8 @@ use super::{
     },
     service::{self, Handover},
     types::{
-        ConciergeProfile, InquiryEvent, InquiryEventKind, RelocationInquiryConnection,
-        RelocationInquiryStatus, RelocationSettings, StageCount,
+        ConciergeProfile, InquiryAccessLogConnection, InquiryEvent, InquiryEventKind,
+        RelocationInquiryConnection, RelocationInquiryStatus, RelocationSettings, StageCount,
     },
 };
 use crate::{
@@ -98,6 +98,39 @@ impl RelocationQuery {
             .await
             .extend()?
             .into_connection())
+    }
+
+    /// Who read which inquiry's personal data, and when, newest first (administrators of
+    /// the municipality).
+    #[graphql(
+        guard = "RoleGuard(ADMINS)",
+        complexity = "page_cost(first, last, child_complexity)"
+    )]
+    async fn inquiry_access_log(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The municipality; municipal admins may omit it.")]
+        municipality_id: Option<ID>,
+        #[graphql(desc = "Only reads of this inquiry.")] inquiry_id: Option<ID>,
+        #[graphql(desc = "Only reads by this staff member (a `User`).")] user_id: Option<ID>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "At most this many items from the start (capped).")] first: Option<i32>,
+        #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
+    ) -> Result<InquiryAccessLogConnection> {
+        let (state, viewer) = context(ctx)?;
+        let filter = service::AccessLogFilter {
+            municipality_id: optional_id(municipality_id.as_ref(), "Municipality")?,
+            inquiry_id: optional_id(inquiry_id.as_ref(), "RelocationInquiry")?,
+            user_id: optional_id(user_id.as_ref(), "User")?,
+        };
+        let page = PageArgs::new(first, after, last, before);
+        Ok(
+            service::access_log(&state.db, viewer, filter, page, state.limits.max_page_size)
+                .await
+                .extend()?
+                .into_connection(),
+        )
     }
 
     /// Inquiries per stage (the kanban columns), as far as you can see them.

@@ -5,7 +5,8 @@ use async_graphql::{
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
-    concierge_leave, concierge_profile, inquiry_event, relocation_inquiry, relocation_setting,
+    concierge_leave, concierge_profile, inquiry_access_log, inquiry_event, relocation_inquiry,
+    relocation_setting,
 };
 use uuid::Uuid;
 
@@ -19,6 +20,11 @@ connection!(
     RelocationInquiry,
     RelocationInquiryConnection,
     RelocationInquiryEdge
+);
+connection!(
+    InquiryAccessLogEntry,
+    InquiryAccessLogConnection,
+    InquiryAccessLogEdge
 );
 
 /// Declares a GraphQL enum mirroring a database enum, with conversions both ways.
@@ -713,6 +719,51 @@ impl InquiryTask {
         };
         ctx.data::<DataLoader<RelocationLoader>>()?
             .load_one(StaffName(id))
+            .await
+    }
+}
+
+/// One read of an inquiry's personal data by staff.
+#[derive(Debug, Clone, SimpleObject)]
+#[graphql(complex)]
+pub struct InquiryAccessLogEntry {
+    #[graphql(skip)]
+    pub inquiry: Uuid,
+    #[graphql(skip)]
+    pub user: Uuid,
+    /// What was read: `inquiry` (one inquiry) or `list` (a pipeline list or search).
+    pub purpose: String,
+    /// When it was read.
+    pub read_at: DateTime<Utc>,
+}
+
+impl From<inquiry_access_log::Model> for InquiryAccessLogEntry {
+    fn from(m: inquiry_access_log::Model) -> Self {
+        Self {
+            inquiry: m.inquiry_id,
+            user: m.user_id,
+            purpose: m.purpose,
+            read_at: m.created_at,
+        }
+    }
+}
+
+#[ComplexObject]
+impl InquiryAccessLogEntry {
+    /// Global id of the inquiry read.
+    async fn inquiry_id(&self) -> ID {
+        ids::encode("RelocationInquiry", self.inquiry)
+    }
+
+    /// Global id of the staff member who read it (a `User`).
+    async fn user_id(&self) -> ID {
+        ids::encode("User", self.user)
+    }
+
+    /// Display name of the staff member who read it.
+    async fn user_name(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        ctx.data::<DataLoader<RelocationLoader>>()?
+            .load_one(StaffName(self.user))
             .await
     }
 }
