@@ -985,3 +985,123 @@ async fn admins_see_every_staff_read_in_the_access_log_and_concierges_cannot_rea
         .await;
     assert_eq!(error_code(&denied), Some("FORBIDDEN"), "{denied}");
 }
+
+/// Stores an inquiry as if it had been sent at `at` (through the service, with its clock).
+async fn submit_at(
+    app: &TestApp,
+    municipality: &str,
+    name: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> String {
+    use tsunagu::domains::relocation::service::{self, NewInquiry, Writer};
+    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    let municipality_id = tsunagu::graphql::ids::decode_as(
+        &async_graphql::ID(municipality.to_owned()),
+        "Municipality",
+    )
+    .unwrap();
+    let receipt = service::create_inquiry(
+        Writer::quiet(&db),
+        NewInquiry {
+            municipality_id,
+            name: name.to_owned(),
+            name_kana: "キゲン タロウ".to_owned(),
+            email: Some("kigen@example.jp".to_owned()),
+            adults: 1,
+            consent: true,
+            ..NewInquiry::default()
+        },
+        at,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    db.close().await.ok();
+    receipt.reference_code
+}
+
+#[tokio::test]
+async fn an_inquiry_not_contacted_within_business_hours_is_flagged_overdue_and_listable() {
+    let app = spawn_app().await;
+    let manazuru = app.municipality_id("14384").await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    // 勤労感謝の日 is closed.
+    let settings = mutate(
+        &app,
+        &admin,
+        "updateRelocationSettings",
+        json!({ "holidays": ["2026-11-23"] }),
+        "settings { holidays firstResponseMinutes }",
+    )
+    .await;
+    assert_eq!(
+        user_error_codes(&settings),
+        Vec::<String>::new(),
+        "{settings}"
+    );
+    assert_eq!(settings["settings"]["firstResponseMinutes"], 465);
+
+    let jst = |s: &str| {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    // Monday 9:00 + 465 business minutes (8:30–17:15 days) → due Monday 16:45.
+    let monday = submit_at(
+        &app,
+        &manazuru,
+        "月曜 太郎",
+        jst("2026-11-16T09:00:00+09:00"),
+    )
+    .await;
+    // Friday 16:00 → 75 minutes on Friday, the weekend and the holiday skipped, the other
+    // 390 on Tuesday from 8:30: due Tuesday 15:00.
+    let friday = submit_at(
+        &app,
+        &manazuru,
+        "金曜 太郎",
+        jst("2026-11-20T16:00:00+09:00"),
+    )
+    .await;
+
+    const FIND: &str = "query($q: String!, $overdue: Boolean!) { relocationInquiries(filter: { search: $q, overdue: $overdue }) { totalCount nodes { id overdue firstResponseDueAt } } }";
+    let find = async |code: &str, overdue: bool| {
+        let body = app
+            .graphql(Some(&admin), FIND, json!({ "q": code, "overdue": overdue }))
+            .await;
+        assert_eq!(error_code(&body), None, "{body}");
+        body["data"]["relocationInquiries"].clone()
+    };
+    for (code, due) in [
+        (&monday, "2026-11-16T16:45:00+09:00"),
+        (&friday, "2026-11-24T15:00:00+09:00"),
+    ] {
+        let found = find(code, false).await;
+        let inquiry = &found["nodes"][0];
+        let stored: chrono::DateTime<chrono::Utc> = inquiry["firstResponseDueAt"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(stored, jst(due), "{code}: {found}");
+        assert_eq!(inquiry["overdue"], true, "{found}");
+        assert_eq!(find(code, true).await["totalCount"], 1, "{code}");
+    }
+
+    // A contact clears the flag; the inquiry leaves the overdue list.
+    let id = find(&friday, false).await["nodes"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let contacted = mutate(
+        &app,
+        &admin,
+        "logInquiryContact",
+        json!({ "inquiryId": id, "channel": "PHONE", "summary": "遅れてお電話", "at": chrono::Utc::now().to_rfc3339() }),
+        "inquiry { overdue }",
+    )
+    .await;
+    assert_eq!(contacted["inquiry"]["overdue"], false, "{contacted}");
+    assert_eq!(find(&friday, true).await["totalCount"], 0);
+    assert_eq!(find(&monday, true).await["totalCount"], 1);
+}
