@@ -1105,3 +1105,90 @@ async fn an_inquiry_not_contacted_within_business_hours_is_flagged_overdue_and_l
     assert_eq!(find(&friday, true).await["totalCount"], 0);
     assert_eq!(find(&monday, true).await["totalCount"], 1);
 }
+
+#[tokio::test]
+async fn the_funnel_counts_each_fiscal_year_from_1_april_to_31_march_in_japan_time() {
+    let app = spawn_app().await;
+    let manazuru = app.municipality_id("14384").await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    for profile in profiles(&app, &admin).await {
+        let load = profile["activeInquiries"].as_i64().unwrap();
+        save_profile(&app, &admin, &profile, load + 50, true).await;
+    }
+    const FUNNEL: &str = "query($year: Int!) { relocationFunnel(fiscalYear: $year) { fiscalYear from until steps { stage inquiries } } }";
+    let funnel = async |year: i32| {
+        let body = app
+            .graphql(Some(&admin), FUNNEL, json!({ "year": year }))
+            .await;
+        assert_eq!(error_code(&body), None, "{body}");
+        let steps = body["data"]["relocationFunnel"]["steps"]
+            .as_array()
+            .unwrap()
+            .clone();
+        steps
+            .iter()
+            .map(|s| {
+                (
+                    s["stage"].as_str().unwrap().to_owned(),
+                    s["inquiries"].as_i64().unwrap(),
+                )
+            })
+            .collect::<std::collections::BTreeMap<String, i64>>()
+    };
+    let body = app
+        .graphql(Some(&admin), FUNNEL, json!({ "year": 2026 }))
+        .await;
+    let year = &body["data"]["relocationFunnel"];
+    let from: chrono::DateTime<chrono::Utc> = year["from"].as_str().unwrap().parse().unwrap();
+    assert_eq!(from.to_rfc3339(), "2026-03-31T15:00:00+00:00", "{body}");
+    let before_2025 = funnel(2025).await;
+    let before_2026 = funnel(2026).await;
+
+    let jst = |s: &str| {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    submit_at(
+        &app,
+        &manazuru,
+        "年度末 太郎",
+        jst("2026-03-31T23:59:59+09:00"),
+    )
+    .await;
+    let april = submit_at(
+        &app,
+        &manazuru,
+        "年度初 太郎",
+        jst("2026-04-01T00:00:00+09:00"),
+    )
+    .await;
+    let id = inquiry_id(&app, &admin, &april).await;
+    let contacted = mutate(
+        &app,
+        &admin,
+        "moveInquiryStage",
+        json!({ "inquiryId": id, "stage": "CONTACTED" }),
+        "inquiry { stage }",
+    )
+    .await;
+    assert_eq!(contacted["inquiry"]["stage"], "CONTACTED", "{contacted}");
+
+    let after_2025 = funnel(2025).await;
+    let after_2026 = funnel(2026).await;
+    let delta = |after: &std::collections::BTreeMap<String, i64>,
+                 before: &std::collections::BTreeMap<String, i64>,
+                 stage: &str| after[stage] - before[stage];
+    assert_eq!(delta(&after_2025, &before_2025, "NEW"), 1);
+    assert_eq!(delta(&after_2025, &before_2025, "ASSIGNED"), 1);
+    assert_eq!(delta(&after_2025, &before_2025, "CONTACTED"), 0);
+    assert_eq!(delta(&after_2026, &before_2026, "NEW"), 1);
+    assert_eq!(delta(&after_2026, &before_2026, "ASSIGNED"), 1);
+    assert_eq!(delta(&after_2026, &before_2026, "CONTACTED"), 1);
+
+    let concierge = app.login_demo("manazuru-concierge@example.jp").await;
+    let denied = app
+        .graphql(Some(&concierge), FUNNEL, json!({ "year": 2026 }))
+        .await;
+    assert_eq!(error_code(&denied), Some("FORBIDDEN"), "{denied}");
+}

@@ -19,8 +19,9 @@ use super::{
     },
     service::{self, Handover},
     types::{
-        ConciergeProfile, InquiryAccessLogConnection, InquiryEvent, InquiryEventKind,
-        RelocationInquiryConnection, RelocationInquiryStatus, RelocationSettings, StageCount,
+        ConciergeProfile, FunnelStep, InquiryAccessLogConnection, InquiryEvent, InquiryEventKind,
+        RelocationFunnel, RelocationInquiryConnection, RelocationInquiryStatus, RelocationSettings,
+        StageCount,
     },
 };
 use crate::{
@@ -131,6 +132,38 @@ impl RelocationQuery {
                 .extend()?
                 .into_connection(),
         )
+    }
+
+    /// How many inquiries reached each stage in a fiscal year (年度, 1 April – 31 March,
+    /// Asia/Tokyo), from the stage changes on their timelines (administrators).
+    #[graphql(guard = "RoleGuard(ADMINS)")]
+    async fn relocation_funnel(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The municipality; municipal admins may omit it.")]
+        municipality_id: Option<ID>,
+        #[graphql(desc = "The fiscal year, e.g. 2026 for 1 April 2026 – 31 March 2027.")]
+        fiscal_year: i32,
+    ) -> Result<RelocationFunnel> {
+        let (state, viewer) = context(ctx)?;
+        let municipality_id = optional_id(municipality_id.as_ref(), "Municipality")?;
+        let steps = service::funnel(&state.db, viewer, municipality_id, fiscal_year)
+            .await
+            .extend()?;
+        let (from, until) = service::fiscal_year_bounds(fiscal_year)
+            .ok_or_else(|| crate::error::AppError::BadUserInput("fiscalYear".into()).extend())?;
+        Ok(RelocationFunnel {
+            fiscal_year,
+            from,
+            until,
+            steps: steps
+                .into_iter()
+                .map(|(stage, inquiries)| FunnelStep {
+                    stage: stage.into(),
+                    inquiries,
+                })
+                .collect(),
+        })
     }
 
     /// Inquiries per stage (the kanban columns), as far as you can see them.

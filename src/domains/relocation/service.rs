@@ -2382,6 +2382,77 @@ pub async fn tasks_for(
 }
 
 // ---------------------------------------------------------------------------------------
+// Funnel
+
+/// The first and last instant of fiscal year (年度) `year`: 1 April `year` 0:00 JST to
+/// 1 April `year + 1` 0:00 JST (exclusive).
+pub fn fiscal_year_bounds(year: i32) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    use chrono::TimeZone;
+    let start = |y: i32| {
+        chrono_tz::Asia::Tokyo
+            .with_ymd_and_hms(y, 4, 1, 0, 0, 0)
+            .single()
+            .map(|t| t.with_timezone(&Utc))
+    };
+    Some((start(year)?, start(year.checked_add(1)?)?))
+}
+
+/// How many inquiries of a municipality reached each stage during fiscal year `year`
+/// (administrators): `new` counts inquiries received in the year, every other stage the
+/// inquiries that entered it in the year, by the stage changes of their timelines.
+pub async fn funnel(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    municipality_id: Option<Uuid>,
+    year: i32,
+) -> AppResult<Vec<(InquiryStage, u64)>> {
+    use inquiry_event::Column;
+    let me = viewer.require_user()?;
+    let municipality_id = municipality_id
+        .or(me.municipality_id)
+        .ok_or_else(|| AppError::BadUserInput("give a municipalityId".into()))?;
+    viewer.require_admin_of(municipality_id)?;
+    let (from, until) = fiscal_year_bounds(year)
+        .filter(|_| (2000..=2100).contains(&year))
+        .ok_or_else(|| AppError::BadUserInput("fiscalYear is out of range".into()))?;
+    let rows: Vec<(EventKind, Option<String>, Uuid)> = inquiry_event::Entity::find()
+        .select_only()
+        .column(Column::Kind)
+        .column(Column::ToStage)
+        .column(Column::InquiryId)
+        .filter(Column::MunicipalityId.eq(municipality_id))
+        .filter(Column::CreatedAt.gte(from))
+        .filter(Column::CreatedAt.lt(until))
+        .filter(
+            Condition::any()
+                .add(Column::Kind.eq(EventKind::Submitted))
+                .add(Column::ToStage.is_not_null()),
+        )
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut reached: std::collections::BTreeMap<String, BTreeSet<Uuid>> = Default::default();
+    for (kind, to_stage, inquiry_id) in rows {
+        let stage = match kind {
+            EventKind::Submitted => InquiryStage::New.to_value(),
+            _ => match to_stage {
+                // Back to `new` after an unassignment is not a new inquiry.
+                Some(stage) if stage != InquiryStage::New.to_value() => stage,
+                _ => continue,
+            },
+        };
+        reached.entry(stage).or_default().insert(inquiry_id);
+    }
+    Ok(InquiryStage::iter()
+        .map(|stage| {
+            let n = reached.get(&stage.to_value()).map_or(0, BTreeSet::len);
+            (stage, u64::try_from(n).unwrap_or(u64::MAX))
+        })
+        .collect())
+}
+
+// ---------------------------------------------------------------------------------------
 // Access log
 
 /// Filter of the access log.

@@ -767,3 +767,26 @@ impl InquiryAccessLogEntry {
             .await
     }
 }
+
+/// Inquiries that reached one stage in a fiscal year.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct FunnelStep {
+    /// The stage.
+    pub stage: InquiryStage,
+    /// Inquiries that reached it in the year (`new`: inquiries received in the year).
+    pub inquiries: u64,
+}
+
+/// How many inquiries reached each stage of the pipeline in one fiscal year (年度, 1 April
+/// to 31 March, Asia/Tokyo).
+#[derive(Debug, Clone, SimpleObject)]
+pub struct RelocationFunnel {
+    /// The fiscal year, e.g. 2026 for 1 April 2026 – 31 March 2027.
+    pub fiscal_year: i32,
+    /// Start of the year (inclusive).
+    pub from: DateTime<Utc>,
+    /// End of the year (exclusive).
+    pub until: DateTime<Utc>,
+    /// One step per stage, in pipeline order.
+    pub steps: Vec<FunnelStep>,
+}
