@@ -49,6 +49,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::CreateUser(args)) => create_user(&database_url, args).await,
+        Some(Command::PurgeInquiries(args)) => {
+            let db = db::connect(&database_url).await?;
+            db::migrate(&db).await?;
+            let purged = crate::domains::relocation::service::purge_closed(
+                crate::domains::relocation::service::Writer::quiet(&db),
+                None,
+                args.older_than_days,
+                crate::domains::relocation::service::now(),
+            )
+            .await?;
+            println!("{purged} closed inquiries anonymized");
+            Ok(())
+        }
     }
 }
 

@@ -77,6 +77,18 @@ pub enum Command {
     /// Rebuild the search index from the database (the server must not be running on the
     /// same data directory).
     Reindex,
+    /// Anonymize relocation inquiries closed or moved in longer ago than the retention
+    /// period, keeping the counts.
+    PurgeInquiries(PurgeInquiriesArgs),
+}
+
+/// Options of `purge-inquiries`.
+#[derive(Debug, Args)]
+pub struct PurgeInquiriesArgs {
+    /// Anonymize inquiries closed more than this many days ago; each municipality's
+    /// retention setting when absent.
+    #[arg(long)]
+    pub older_than_days: Option<u32>,
 }
 
 /// Options of `seed`.

@@ -1192,3 +1192,142 @@ async fn the_funnel_counts_each_fiscal_year_from_1_april_to_31_march_in_japan_ti
         .await;
     assert_eq!(error_code(&denied), Some("FORBIDDEN"), "{denied}");
 }
+
+/// Pretends an inquiry was closed `days` ago.
+async fn backdate_closing(app: &TestApp, code: &str, days: i64) {
+    use entity::relocation_inquiry::{Column, Entity};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    let at = chrono::Utc::now().trunc_subsecs(6) - chrono::Duration::days(days);
+    let updated = Entity::update_many()
+        .col_expr(Column::ClosedAt, Expr::value(Some(at)))
+        .filter(Column::ReferenceCode.eq(code))
+        .exec(&db)
+        .await
+        .unwrap();
+    assert_eq!(updated.rows_affected, 1);
+    db.close().await.ok();
+}
+
+async fn closed_inquiry(app: &TestApp, admin: &str, name: &str) -> (String, String) {
+    let manazuru = app.municipality_id("14384").await;
+    let payload = submit(app, family(&manazuru, name)).await;
+    let code = payload["receipt"]["referenceCode"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let id = inquiry_id(app, admin, &code).await;
+    let closed = mutate(
+        app,
+        admin,
+        "closeInquiry",
+        json!({ "inquiryId": id, "reason": "CHOSE_ELSEWHERE", "note": format!("{name}様は他市に決定") }),
+        "inquiry { stage }",
+    )
+    .await;
+    assert_eq!(closed["inquiry"]["stage"], "CLOSED", "{closed}");
+    (id, code)
+}
+
+const ERASED: &str = "query($id: ID!) { node(id: $id) { ... on RelocationInquiry { stage name nameKana email phone adults children childrenBirthMonths erasedAt timeline { kind body } } } }";
+
+#[tokio::test]
+async fn purging_anonymizes_inquiries_closed_past_the_retention_period_and_keeps_the_counts() {
+    let app = spawn_app_with(|limits| limits.public_rate_per_minute = 100).await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    let (old_id, old_code) = closed_inquiry(&app, &admin, "古い 花子").await;
+    let (recent_id, _) = closed_inquiry(&app, &admin, "新しい 花子").await;
+    backdate_closing(&app, &old_code, 400).await;
+    mutate(
+        &app,
+        &admin,
+        "updateRelocationSettings",
+        json!({ "retentionDays": 365 }),
+        "settings { retentionDays }",
+    )
+    .await;
+    const COUNTS: &str = "{ relocationStageCounts { stage count } }";
+    let counts_before = app.graphql(Some(&admin), COUNTS, json!({})).await;
+
+    let concierge = app.login_demo("manazuru-concierge@example.jp").await;
+    let denied = app
+        .graphql(
+            Some(&concierge),
+            "mutation { purgeClosedInquiries { anonymizedCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&denied), Some("FORBIDDEN"), "{denied}");
+
+    let purged = mutate(
+        &app,
+        &admin,
+        "purgeClosedInquiries",
+        json!({}),
+        "anonymizedCount retentionDays",
+    )
+    .await;
+    assert!(purged["anonymizedCount"].as_i64().unwrap() >= 1, "{purged}");
+    assert_eq!(purged["retentionDays"], 365);
+
+    let body = app
+        .graphql(Some(&admin), ERASED, json!({ "id": old_id }))
+        .await;
+    let old = &body["data"]["node"];
+    for field in ["name", "nameKana", "email", "phone", "erasedAt"] {
+        let erased = old[field].is_null();
+        assert_eq!(erased, field != "erasedAt", "{field}: {body}");
+    }
+    assert_eq!(old["childrenBirthMonths"], json!([]));
+    assert_eq!(old["adults"], 2);
+    assert_eq!(old["children"], 1);
+    assert_eq!(old["stage"], "CLOSED");
+    let timeline = old["timeline"].as_array().unwrap();
+    assert!(timeline.iter().any(|e| e["kind"] == "ANONYMIZED"), "{body}");
+    assert!(!body.to_string().contains("古い"), "{body}");
+    let search = app
+        .graphql(
+            Some(&admin),
+            "{ relocationInquiries(filter: { search: \"古い\" }) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(search["data"]["relocationInquiries"]["totalCount"], 0);
+
+    let body = app
+        .graphql(Some(&admin), ERASED, json!({ "id": recent_id }))
+        .await;
+    assert_eq!(body["data"]["node"]["name"], "新しい 花子", "{body}");
+    assert_eq!(
+        app.graphql(Some(&admin), COUNTS, json!({})).await,
+        counts_before
+    );
+}
+
+#[tokio::test]
+async fn the_purge_command_anonymizes_inquiries_closed_longer_than_the_days_given() {
+    use clap::Parser;
+    let app = spawn_app_with(|limits| limits.public_rate_per_minute = 100).await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    let (old_id, old_code) = closed_inquiry(&app, &admin, "期限 太郎").await;
+    let (recent_id, _) = closed_inquiry(&app, &admin, "最近 太郎").await;
+    backdate_closing(&app, &old_code, 31).await;
+    let cli = tsunagu::config::Cli::parse_from([
+        "tsunagu",
+        "--database-url",
+        &app.database_url,
+        "purge-inquiries",
+        "--older-than-days",
+        "30",
+    ]);
+    tsunagu::cli::run(cli).await.unwrap();
+    let body = app
+        .graphql(Some(&admin), ERASED, json!({ "id": old_id }))
+        .await;
+    assert_eq!(body["data"]["node"]["name"], Value::Null, "{body}");
+    assert_eq!(body["data"]["node"]["adults"], 2, "{body}");
+    let body = app
+        .graphql(Some(&admin), ERASED, json!({ "id": recent_id }))
+        .await;
+    assert_eq!(body["data"]["node"]["name"], "最近 太郎", "{body}");
+}

@@ -341,3 +341,21 @@ pub struct InquiryTaskPayload {
     /// Why the change was refused.
     pub user_errors: Vec<UserError>,
 }
+
+/// Anonymize inquiries closed longer than the retention period (administrators).
+#[derive(Debug, Default, InputObject)]
+pub struct PurgeClosedInquiriesInput {
+    /// The municipality; municipal admins may omit it.
+    pub municipality_id: Option<ID>,
+}
+
+/// Result of `purgeClosedInquiries`.
+#[derive(Debug, SimpleObject)]
+pub struct PurgeClosedInquiriesPayload {
+    /// Inquiries anonymized now.
+    pub anonymized_count: u64,
+    /// The retention period applied, in days after closing or moving in.
+    pub retention_days: i32,
+    /// Why the purge was refused.
+    pub user_errors: Vec<UserError>,
+}

@@ -10,7 +10,8 @@ use super::{
         AddConciergeLeaveInput, AddConciergeLeavePayload, AddInquiryNoteInput, AssignInquiryInput,
         CloseInquiryInput, CompleteInquiryTaskInput, ConciergeProfilePayload,
         CreateInquiryTaskInput, InquiryTaskPayload, LogInquiryContactInput, MoveInquiryStageInput,
-        ReassignInquiryInput, RecordMoveInInput, RelocationInquiryFilter, RelocationInquiryPayload,
+        PurgeClosedInquiriesInput, PurgeClosedInquiriesPayload, ReassignInquiryInput,
+        RecordMoveInInput, RelocationInquiryFilter, RelocationInquiryPayload,
         RemoveConciergeLeaveInput, SaveConciergeProfileInput, ScheduleInquiryAppointmentInput,
         SetConciergeAvailabilityInput, SubmitRelocationInquiryInput,
         SubmitRelocationInquiryPayload, UnassignInquiryInput, UpdateRelocationSettingsInput,
@@ -531,6 +532,28 @@ impl RelocationMutation {
         Ok(RelocationInquiryPayload {
             inquiry,
             user_errors,
+        })
+    }
+
+    /// Anonymize the municipality's inquiries closed or moved in longer ago than the
+    /// retention period of its settings (administrators). Personal data and timeline texts
+    /// are erased; stages, household sizes and move-in outcomes stay for statistics.
+    #[graphql(guard = "RoleGuard(ADMINS)")]
+    async fn purge_closed_inquiries(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The municipality.", default)] input: PurgeClosedInquiriesInput,
+    ) -> Result<PurgeClosedInquiriesPayload> {
+        let (state, viewer) = context(ctx)?;
+        let municipality_id = optional_id(input.municipality_id.as_ref(), "Municipality")?;
+        let (anonymized_count, retention_days) =
+            service::purge_closed_of(state.into(), viewer, municipality_id, service::now())
+                .await
+                .extend()?;
+        Ok(PurgeClosedInquiriesPayload {
+            anonymized_count,
+            retention_days,
+            user_errors: Vec::new(),
         })
     }
 

@@ -2453,6 +2453,78 @@ pub async fn funnel(
 }
 
 // ---------------------------------------------------------------------------------------
+// Retention
+
+/// Anonymizes inquiries closed or moved in longer ago than the retention period: personal
+/// data and timeline texts are erased, while stages, household sizes and move-in outcomes
+/// stay for statistics. `municipality_id` limits it to one municipality; `older_than_days`
+/// replaces each municipality's retention setting (the CLI). Returns how many inquiries
+/// were anonymized.
+pub async fn purge_closed(
+    w: Writer<'_>,
+    municipality_id: Option<Uuid>,
+    older_than_days: Option<u32>,
+    now: DateTime<Utc>,
+) -> AppResult<u64> {
+    use relocation_inquiry::Column;
+    let mut municipalities: Vec<Uuid> = relocation_inquiry::Entity::find()
+        .select_only()
+        .column(Column::MunicipalityId)
+        .filter(Column::ErasedAt.is_null())
+        .filter(Column::ClosedAt.is_not_null())
+        .distinct()
+        .into_tuple()
+        .all(w.db)
+        .await?;
+    if let Some(only) = municipality_id {
+        municipalities.retain(|m| *m == only);
+    }
+    let mut purged = 0;
+    for municipality_id in municipalities {
+        let days = match older_than_days {
+            Some(days) => i64::from(days),
+            None => i64::from(settings_of(w.db, municipality_id).await?.retention_days),
+        };
+        let cutoff = now - chrono::Duration::days(days);
+        let txn = db::begin_write(w.db).await?;
+        let expired = relocation_inquiry::Entity::find()
+            .filter(Column::MunicipalityId.eq(municipality_id))
+            .filter(Column::ErasedAt.is_null())
+            .filter(Column::Stage.is_in([InquiryStage::Closed, InquiryStage::MovedIn]))
+            .filter(Column::ClosedAt.lte(cutoff))
+            .all(&txn)
+            .await?;
+        for inquiry in expired {
+            let erased = erase(&txn, inquiry, now, None).await?;
+            let mut event = timeline(&txn, &erased, EventKind::Anonymized, None, now);
+            event.body = Set(None);
+            event.insert(&txn).await?;
+            purged += 1;
+        }
+        txn.commit().await?;
+    }
+    Ok(purged)
+}
+
+/// Anonymizes a municipality's inquiries closed longer than its retention setting
+/// (its administrators). Returns the count and the retention period used.
+pub async fn purge_closed_of(
+    w: Writer<'_>,
+    viewer: &Viewer,
+    municipality_id: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> AppResult<(u64, i32)> {
+    let me = viewer.require_user()?;
+    let municipality_id = municipality_id
+        .or(me.municipality_id)
+        .ok_or_else(|| AppError::BadUserInput("give a municipalityId".into()))?;
+    viewer.require_admin_of(municipality_id)?;
+    let retention = settings_of(w.db, municipality_id).await?.retention_days;
+    let purged = purge_closed(w, Some(municipality_id), None, now).await?;
+    Ok((purged, retention))
+}
+
+// ---------------------------------------------------------------------------------------
 // Access log
 
 /// Filter of the access log.
