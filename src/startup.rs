@@ -124,6 +124,7 @@ impl Application {
         signal: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let maintenance = tokio::spawn(maintain(self.state.clone()));
+        let offers = tokio::spawn(expire_waitlist_offers(self.state.clone()));
         let result = axum::serve(
             self.listener,
             self.router
@@ -132,6 +133,7 @@ impl Application {
         .with_graceful_shutdown(signal)
         .await;
         maintenance.abort();
+        offers.abort();
         result
     }
 }
@@ -248,6 +250,20 @@ async fn maintain(state: AppState) {
                 tracing::debug!(windows, keys, sessions, "pruned expired records");
             }
             Err(error) => tracing::warn!(%error, "pruning expired records failed"),
+        }
+    }
+}
+
+/// Passes expired waitlist offers on to the next waiting party every minute (reads and
+/// writes of a session also do it as they happen).
+async fn expire_waitlist_offers(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        match crate::domains::programs::service::expire_due_offers((&state).into()).await {
+            Ok(0) => {}
+            Ok(sessions) => tracing::info!(sessions, "passed on expired waitlist offers"),
+            Err(error) => tracing::warn!(%error, "passing on expired waitlist offers failed"),
         }
     }
 }

@@ -12,9 +12,15 @@ pub mod partner_project;
 pub mod partner_project_issue;
 pub mod partnership_status_change;
 pub mod persisted_query;
+pub mod program;
+pub mod program_session;
+pub mod program_survey;
 pub mod project_internal_comment;
 pub mod project_update;
 pub mod rate_limit_window;
+pub mod registration;
+pub mod registration_child;
+pub mod registration_status_change;
 pub mod session;
 pub mod user;
 
@@ -28,9 +34,15 @@ pub mod prelude {
     pub use super::partner_project_issue::Entity as PartnerProjectIssue;
     pub use super::partnership_status_change::Entity as PartnershipStatusChange;
     pub use super::persisted_query::Entity as PersistedQuery;
+    pub use super::program::Entity as Program;
+    pub use super::program_session::Entity as ProgramSession;
+    pub use super::program_survey::Entity as ProgramSurvey;
     pub use super::project_internal_comment::Entity as ProjectInternalComment;
     pub use super::project_update::Entity as ProjectUpdate;
     pub use super::rate_limit_window::Entity as RateLimitWindow;
+    pub use super::registration::Entity as Registration;
+    pub use super::registration_child::Entity as RegistrationChild;
+    pub use super::registration_status_change::Entity as RegistrationStatusChange;
     pub use super::session::Entity as Session;
     pub use super::user::Entity as User;
 }

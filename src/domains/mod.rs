@@ -4,3 +4,4 @@
 
 pub mod identity;
 pub mod partnership;
+pub mod programs;

@@ -24,6 +24,10 @@ use crate::{
             loaders::PartnershipLoader,
             resolver::{PartnershipMutation, PartnershipQuery},
         },
+        programs::{
+            loaders::ProgramsLoader,
+            resolver::{ProgramsMutation, ProgramsQuery, ProgramsSubscription},
+        },
     },
     error::AppError,
     state::AppState,
@@ -35,17 +39,22 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 /// Every query of every domain.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(node::NodeQuery, IdentityQuery, PartnershipQuery);
+pub struct QueryRoot(
+    node::NodeQuery,
+    IdentityQuery,
+    PartnershipQuery,
+    ProgramsQuery,
+);
 
 /// Every mutation of every domain.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(IdentityMutation, PartnershipMutation);
+pub struct MutationRoot(IdentityMutation, PartnershipMutation, ProgramsMutation);
 
 /// Every subscription of every domain.
 #[derive(MergedSubscription, Default)]
 #[graphql(name = "Subscription")]
-pub struct SubscriptionRoot(IdentitySubscription);
+pub struct SubscriptionRoot(IdentitySubscription, ProgramsSubscription);
 
 /// The application state and the viewer of a request: what every resolver starts with.
 pub fn context<'a>(ctx: &Context<'a>) -> async_graphql::Result<(&'a AppState, &'a Viewer)> {
@@ -66,6 +75,10 @@ pub fn build_schema(state: AppState) -> AppSchema {
         ))
         .data(DataLoader::new(
             PartnershipLoader::new(state.db.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            ProgramsLoader::new(state.db.clone()),
             tokio::spawn,
         ))
         .data(state)
