@@ -1,0 +1,739 @@
+//! Programs: seminars, workshops, classes and fairs; family registration with eligibility,
+//! capacity under concurrency, waitlist offers, cancellation, check-in, no-shows, surveys
+//! and who may see what.
+
+use std::{collections::BTreeSet, time::Duration as StdDuration};
+
+use chrono::{DateTime, Duration, Utc};
+use futures_util::{SinkExt, StreamExt, future::join_all};
+use sea_orm::{ColumnTrait, Database, EntityTrait, QueryFilter, sea_query::Expr};
+use serde_json::{Value, json};
+use tokio_tungstenite::{
+    connect_async,
+    tungstenite::{Message, client::IntoClientRequest, http::HeaderValue},
+};
+
+use crate::helpers::{TestApp, error_code, spawn_app, spawn_app_with, user_error_codes};
+
+const PROGRAM: &str = "id title kind status categories audiences residentsOnly maxPartySize childAgeRange { minMonths maxMonths } organizer { name } municipality { nameJa }";
+const SESSION: &str = "id startsAt endsAt venue isOnline capacity childcareSlots seatsRemaining childcareSlotsRemaining waitlistLength status registrationOpen";
+const REGISTRATION: &str = "id status adults childCount seats childcareSlots waitlistPosition offerExpiresAt checkInCode cancelReason children { ageMonthsAtSession needsChildcare }";
+
+/// The demo municipalities with a signed-in account per role that matters here.
+struct Town {
+    app: TestApp,
+    manazuru: String,
+    maebashi: String,
+    /// 真鶴町 admin.
+    admin: &'static str,
+    /// Program staff of 真鶴町立中川一政美術館.
+    staff: &'static str,
+    resident: &'static str,
+    concierge: &'static str,
+    maebashi_admin: &'static str,
+    /// Program staff of 前橋市女性就職支援センター.
+    maebashi_staff: &'static str,
+    maebashi_resident: &'static str,
+}
+
+async fn town() -> Town {
+    town_with(spawn_app_with(|limits| limits.public_rate_per_minute = 1000).await).await
+}
+
+async fn town_with(app: TestApp) -> Town {
+    let manazuru = app.municipality_id("14384").await;
+    let maebashi = app.municipality_id("10201").await;
+    let login = async |email: &str| -> &'static str { &*app.login_demo(email).await.leak() };
+    Town {
+        admin: login("manazuru-admin@example.jp").await,
+        staff: login("manazuru-staff@example.jp").await,
+        resident: login("manazuru-resident@example.jp").await,
+        concierge: login("manazuru-concierge@example.jp").await,
+        maebashi_admin: login("maebashi-admin@example.jp").await,
+        maebashi_staff: login("maebashi-staff@example.jp").await,
+        maebashi_resident: login("maebashi-resident@example.jp").await,
+        app,
+        manazuru,
+        maebashi,
+    }
+}
+
+fn input_type(mutation: &str) -> String {
+    match mutation {
+        "cancelRegistration" | "acceptWaitlistOffer" | "declineWaitlistOffer" => {
+            "RegistrationRefInput".into()
+        }
+        _ => {
+            let mut chars = mutation.chars();
+            let first = chars.next().unwrap().to_uppercase();
+            format!("{first}{}Input", chars.as_str())
+        }
+    }
+}
+
+fn at(offset: Duration) -> String {
+    (Utc::now() + offset).to_rfc3339()
+}
+
+impl Town {
+    async fn call(&self, token: Option<&str>, mutation: &str, input: Value, selection: &str) -> Value {
+        let query = format!(
+            "mutation($input: {}!) {{ {mutation}(input: $input) {{ {selection} userErrors {{ field code message }} }} }}",
+            input_type(mutation)
+        );
+        self.app.graphql(token, &query, json!({ "input": input })).await
+    }
+
+    async fn ok(&self, token: Option<&str>, mutation: &str, input: Value, selection: &str) -> Value {
+        let body = self.call(token, mutation, input, selection).await;
+        assert_eq!(error_code(&body), None, "{mutation}: {body}");
+        let payload = body["data"][mutation].clone();
+        assert_eq!(user_error_codes(&payload), Vec::<String>::new(), "{mutation}: {body}");
+        payload
+    }
+
+    /// A mutation refused with user errors: their codes and messages (Japanese).
+    async fn refused(&self, token: Option<&str>, mutation: &str, input: Value) -> Vec<(String, String)> {
+        let body = self.call(token, mutation, input, "__typename").await;
+        assert_eq!(error_code(&body), None, "{mutation}: {body}");
+        let errors = body["data"][mutation]["userErrors"].as_array().cloned().unwrap_or_default();
+        assert!(!errors.is_empty(), "{mutation} was accepted: {body}");
+        errors
+            .iter()
+            .map(|e| {
+                let message = e["message"].as_str().unwrap().to_owned();
+                assert!(!message.is_ascii(), "messages are Japanese: {e}");
+                (e["code"].as_str().unwrap().to_owned(), message)
+            })
+            .collect()
+    }
+
+    async fn denied(&self, token: Option<&str>, mutation: &str, input: Value) -> String {
+        let body = self.call(token, mutation, input, "__typename").await;
+        assert!(body["data"][mutation].is_null(), "{mutation}: {body}");
+        error_code(&body).unwrap_or_else(|| panic!("{mutation}: {body}")).to_owned()
+    }
+
+    async fn node(&self, token: Option<&str>, id: &str, selection: &str) -> Value {
+        let (type_name, _) = tsunagu::graphql::ids::decode(&id.to_owned().into()).unwrap();
+        let query = format!("query($id: ID!) {{ node(id: $id) {{ ... on {type_name} {{ {selection} }} }} }}");
+        let body = self.app.graphql(token, &query, json!({ "id": id })).await;
+        assert_eq!(error_code(&body), None, "{body}");
+        body["data"]["node"].clone()
+    }
+
+    /// A published program of the museum (staff), with `extra` fields.
+    async fn program(&self, token: &str, title: &str, extra: Value) -> String {
+        let mut input = json!({
+            "kind": "EDUCATION_WORKSHOP",
+            "title": title,
+            "summary": "学芸員と作品を鑑賞します。",
+            "description": "作品を見て感じたことを話し合います。\n最後に絵を描きます。",
+            "categories": ["ART"],
+            "publish": true,
+        });
+        for (key, value) in extra.as_object().unwrap() {
+            input[key] = value.clone();
+        }
+        let payload = self.ok(Some(token), "createProgram", input, "program { id }").await;
+        payload["program"]["id"].as_str().unwrap().to_owned()
+    }
+
+    /// One session starting in ten days, registration open now.
+    async fn session(&self, token: &str, program: &str, capacity: i32, childcare: i32) -> String {
+        let payload = self
+            .ok(
+                Some(token),
+                "createProgramSessions",
+                json!({
+                    "programId": program,
+                    "startsAt": at(Duration::days(10)),
+                    "endsAt": at(Duration::days(10) + Duration::hours(2)),
+                    "venue": "真鶴町立中川一政美術館 展示室",
+                    "capacity": capacity,
+                    "childcareSlots": childcare,
+                }),
+                "sessions { id }",
+            )
+            .await;
+        payload["sessions"][0]["id"].as_str().unwrap().to_owned()
+    }
+
+    async fn register(&self, token: Option<&str>, input: Value) -> Value {
+        let payload = self
+            .ok(token, "registerForSession", input, &format!("registration {{ {REGISTRATION} }} manageToken"))
+            .await;
+        payload
+    }
+
+    async fn session_state(&self, token: Option<&str>, id: &str) -> Value {
+        self.node(token, id, SESSION).await
+    }
+}
+
+fn guest(n: usize) -> Value {
+    json!({
+        "name": format!("申込 花子{n}"),
+        "nameKana": "もうしこみ はなこ",
+        "email": format!("hanako{n}@example.jp"),
+        "phone": "０９０－１２３４－５６７８",
+    })
+}
+
+fn child(months: i32, childcare: bool) -> Value {
+    json!({ "ageMonths": months, "needsChildcare": childcare })
+}
+
+fn uuid_of(id: &str) -> uuid::Uuid {
+    tsunagu::graphql::ids::decode(&id.to_owned().into()).unwrap().1
+}
+
+/// Moves a session in time directly in the database, as the clock would.
+async fn move_session(app: &TestApp, session: &str, starts_at: DateTime<Utc>, deadline: DateTime<Utc>) {
+    use entity::program_session::{Column, Entity};
+    let db = Database::connect(&app.database_url).await.unwrap();
+    Entity::update_many()
+        .col_expr(Column::StartsAt, Expr::value(starts_at))
+        .col_expr(Column::EndsAt, Expr::value(starts_at + Duration::hours(2)))
+        .col_expr(Column::CancellationDeadline, Expr::value(deadline))
+        .filter(Column::Id.eq(uuid_of(session)))
+        .exec(&db)
+        .await
+        .unwrap();
+    db.close().await.ok();
+}
+
+fn titles(nodes: &Value) -> BTreeSet<String> {
+    nodes
+        .as_array()
+        .unwrap_or_else(|| panic!("not a list: {nodes}"))
+        .iter()
+        .map(|node| node["title"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// Programs and sessions
+
+#[tokio::test]
+async fn staff_draft_a_program_that_only_its_managers_see_until_it_is_published() {
+    let t = town().await;
+    let payload = t
+        .ok(
+            Some(t.staff),
+            "createProgram",
+            json!({
+                "kind": "EDUCATION_WORKSHOP",
+                "title": "　ｾﾐﾅｰ 版画を刷ろう　",
+                "summary": "版画の体験学習です。",
+                "description": "木版画を刷ります。",
+                "categories": ["ART", "HISTORY", "ART"],
+                "audiences": ["CHILDREN", "GUARDIANS"],
+                "childMinAgeMonths": 72,
+                "childMaxAgeMonths": 144,
+                "maxPartySize": 3,
+            }),
+            &format!("program {{ {PROGRAM} }}"),
+        )
+        .await;
+    let program = &payload["program"];
+    assert_eq!(program["title"], "セミナー 版画を刷ろう");
+    assert_eq!(program["status"], "DRAFT");
+    assert_eq!(program["categories"], json!(["ART", "HISTORY"]));
+    assert_eq!(program["organizer"]["name"], "真鶴町立中川一政美術館");
+    assert_eq!(program["childAgeRange"], json!({ "minMonths": 72, "maxMonths": 144 }));
+    let id = program["id"].as_str().unwrap();
+
+    for (who, token, sees) in [
+        ("anonymous", None, false),
+        ("resident", Some(t.resident), false),
+        ("maebashi admin", Some(t.maebashi_admin), false),
+        ("maebashi staff", Some(t.maebashi_staff), false),
+        ("staff", Some(t.staff), true),
+        ("admin", Some(t.admin), true),
+    ] {
+        assert_eq!(!t.node(token, id, "id").await.is_null(), sees, "{who}");
+    }
+    let published = t
+        .ok(Some(t.staff), "updateProgram", json!({ "id": id, "status": "PUBLISHED" }), "program { status }")
+        .await;
+    assert_eq!(published["program"]["status"], "PUBLISHED");
+    assert!(!t.node(None, id, "id").await.is_null());
+    assert!(!t.node(Some(t.maebashi_resident), id, "id").await.is_null(), "published programs are public");
+    let back = t
+        .refused(Some(t.staff), "updateProgram", json!({ "id": id, "status": "DRAFT" }))
+        .await;
+    assert_eq!(back[0].0, "INVALID_STATE");
+}
+
+#[tokio::test]
+async fn staff_edit_only_their_own_organizations_programs_and_admins_only_their_towns() {
+    let t = town().await;
+    let library = t
+        .app
+        .graphql(Some(t.admin), r#"{ municipality(jisCode: "14384") { organizations(first: 50) { nodes { id name } } } }"#, json!({}))
+        .await;
+    let library = library["data"]["municipality"]["organizations"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name"] == "真鶴町民図書館")
+        .map(|o| o["id"].as_str().unwrap().to_owned())
+        .unwrap();
+    let by_admin = t.program(t.admin, "絵本のおはなし会", json!({ "organizerId": library, "categories": ["READING"] })).await;
+    let own = t.program(t.staff, "美術館の鑑賞会", json!({})).await;
+    let change = |id: &str| json!({ "id": id, "title": "変更後の題名" });
+
+    assert_eq!(t.denied(Some(t.staff), "updateProgram", change(&by_admin)).await, "FORBIDDEN");
+    assert_eq!(t.denied(Some(t.resident), "updateProgram", change(&own)).await, "FORBIDDEN");
+    assert_eq!(t.denied(Some(t.concierge), "updateProgram", change(&own)).await, "FORBIDDEN");
+    assert_eq!(t.denied(Some(t.maebashi_staff), "updateProgram", change(&own)).await, "FORBIDDEN");
+    assert_eq!(t.denied(Some(t.maebashi_admin), "updateProgram", change(&own)).await, "FORBIDDEN");
+    assert_eq!(t.denied(None, "updateProgram", change(&own)).await, "UNAUTHENTICATED");
+    // Staff cannot create programs for another organization, nor sessions of others.
+    assert_eq!(
+        t.denied(Some(t.staff), "createProgram", json!({
+            "organizerId": library, "kind": "OTHER", "title": "t", "summary": "s", "description": "d",
+        }))
+        .await,
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        t.denied(Some(t.maebashi_staff), "createProgramSessions", json!({
+            "programId": own, "startsAt": at(Duration::days(3)), "endsAt": at(Duration::days(3) + Duration::hours(1)),
+            "venue": "会場", "capacity": 5,
+        }))
+        .await,
+        "FORBIDDEN"
+    );
+    let renamed = t.ok(Some(t.staff), "updateProgram", change(&own), "program { title }").await;
+    assert_eq!(renamed["program"]["title"], "変更後の題名");
+    let renamed = t.ok(Some(t.admin), "updateProgram", change(&by_admin), "program { title }").await;
+    assert_eq!(renamed["program"]["title"], "変更後の題名");
+}
+
+#[tokio::test]
+async fn a_weekly_or_monthly_series_is_created_in_one_call_with_windows_that_follow_each_start() {
+    let t = town().await;
+    let program = t.program(t.staff, "連続講座", json!({})).await;
+    let first = Utc::now() + Duration::days(3);
+    let weekly = t
+        .ok(
+            Some(t.staff),
+            "createProgramSessions",
+            json!({
+                "programId": program,
+                "startsAt": first.to_rfc3339(),
+                "endsAt": (first + Duration::hours(2)).to_rfc3339(),
+                "venue": "美術館 講堂",
+                "capacity": 20,
+                "childcareSlots": 3,
+                "registrationClosesAt": (first - Duration::days(1)).to_rfc3339(),
+                "cancellationDeadline": (first - Duration::days(2)).to_rfc3339(),
+                "repeat": { "frequency": "WEEKLY", "count": 4 },
+            }),
+            "sessions { startsAt endsAt registrationClosesAt cancellationDeadline capacity childcareSlots seatsRemaining }",
+        )
+        .await;
+    let sessions = weekly["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 4);
+    let time = |v: &Value| v.as_str().unwrap().parse::<DateTime<Utc>>().unwrap();
+    for pair in sessions.windows(2) {
+        assert_eq!(time(&pair[1]["startsAt"]) - time(&pair[0]["startsAt"]), Duration::weeks(1));
+    }
+    for session in sessions {
+        assert_eq!(time(&session["startsAt"]) - time(&session["registrationClosesAt"]), Duration::days(1));
+        assert_eq!(time(&session["startsAt"]) - time(&session["cancellationDeadline"]), Duration::days(2));
+        assert_eq!(time(&session["endsAt"]) - time(&session["startsAt"]), Duration::hours(2));
+        assert_eq!(session["seatsRemaining"], 20);
+    }
+    let monthly = t
+        .ok(
+            Some(t.staff),
+            "createProgramSessions",
+            json!({
+                "programId": program,
+                "startsAt": first.to_rfc3339(),
+                "endsAt": (first + Duration::hours(1)).to_rfc3339(),
+                "onlineUrl": "https://meet.example.jp/kansho",
+                "capacity": 50,
+                "repeat": { "frequency": "MONTHLY", "count": 3 },
+            }),
+            "sessions { startsAt isOnline venue }",
+        )
+        .await;
+    let starts: Vec<DateTime<Utc>> = monthly["sessions"].as_array().unwrap().iter().map(|s| time(&s["startsAt"])).collect();
+    assert_eq!(starts.len(), 3);
+    assert!(starts.windows(2).all(|w| (28..=31).contains(&(w[1] - w[0]).num_days())), "{starts:?}");
+    assert_eq!(monthly["sessions"][0]["isOnline"], true);
+
+    for (input, field) in [
+        (json!({ "startsAt": at(Duration::days(-1)), "endsAt": at(Duration::hours(1)), "venue": "v", "capacity": 5 }), "startsAt"),
+        (json!({ "startsAt": at(Duration::days(2)), "endsAt": at(Duration::days(1)), "venue": "v", "capacity": 5 }), "endsAt"),
+        (json!({ "startsAt": at(Duration::days(2)), "endsAt": at(Duration::days(2) + Duration::hours(1)), "capacity": 5 }), "venue"),
+        (json!({ "startsAt": at(Duration::days(2)), "endsAt": at(Duration::days(2) + Duration::hours(1)), "venue": "v", "capacity": 0 }), "capacity"),
+        (json!({ "startsAt": at(Duration::days(2)), "endsAt": at(Duration::days(2) + Duration::hours(1)), "onlineUrl": "http://x.example.jp", "capacity": 5 }), "onlineUrl"),
+        (json!({ "startsAt": at(Duration::days(2)), "endsAt": at(Duration::days(2) + Duration::hours(1)), "venue": "v", "capacity": 5, "registrationClosesAt": at(Duration::days(3)) }), "registrationClosesAt"),
+        (json!({ "startsAt": at(Duration::days(2)), "endsAt": at(Duration::days(2) + Duration::hours(1)), "venue": "v", "capacity": 5, "repeat": { "frequency": "WEEKLY", "count": 53 } }), "repeat.count"),
+    ] {
+        let mut input = input;
+        input["programId"] = json!(program);
+        let body = t.call(Some(t.staff), "createProgramSessions", input, "sessions { id }").await;
+        let errors = &body["data"]["createProgramSessions"]["userErrors"];
+        assert!(
+            errors.as_array().unwrap().iter().any(|e| e["field"][1] == field),
+            "{field}: {body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_public_lists_published_programs_and_sessions_with_filters() {
+    let t = town().await;
+    let list = async |filter: Value| -> BTreeSet<String> {
+        let body = t
+            .app
+            .graphql(
+                None,
+                "query($f: ProgramFilter) { programs(filter: $f, first: 100) { totalCount nodes { title } } }",
+                json!({ "f": filter }),
+            )
+            .await;
+        assert_eq!(error_code(&body), None, "{body}");
+        titles(&body["data"]["programs"]["nodes"])
+    };
+    let all = list(json!({})).await;
+    assert!(all.contains("女性活躍推進セミナー") && all.contains("子育て学級"), "{all:?}");
+    assert_eq!(
+        list(json!({ "kind": ["CAREER_SEMINAR"] })).await,
+        BTreeSet::from(["女性活躍推進セミナー".to_owned()])
+    );
+    let art = list(json!({ "category": ["ART"], "municipalityId": t.manazuru })).await;
+    assert_eq!(
+        art,
+        BTreeSet::from(["中川一政美術館 親子鑑賞会".to_owned(), "図書館のおはなし会と絵本づくり".to_owned()])
+    );
+    let maebashi = list(json!({ "municipalityId": t.maebashi })).await;
+    assert!(maebashi.iter().all(|title| !title.contains("真鶴") && title != "子育て学級"), "{maebashi:?}");
+    // A 10-month-old: 子育て学級 (0–36) and programs without age limits, not the museum (48–144).
+    let baby = list(json!({ "childAgeMonths": 10, "municipalityId": t.manazuru })).await;
+    assert_eq!(baby, BTreeSet::from(["子育て学級".to_owned()]));
+    // A draft never appears publicly.
+    let draft = t
+        .ok(Some(t.staff), "createProgram", json!({ "kind": "OTHER", "title": "準備中の講座", "summary": "s", "description": "d" }), "program { id }")
+        .await;
+    assert!(draft["program"]["id"].is_string());
+    assert!(!list(json!({})).await.contains("準備中の講座"));
+
+    // A program whose only session is full drops out of `hasFreeSeats`.
+    let program = t.program(t.staff, "満席になる講座", json!({})).await;
+    let session = t.session(t.staff, &program, 1, 0).await;
+    assert!(list(json!({ "hasFreeSeats": true })).await.contains("満席になる講座"));
+    t.register(Some(t.resident), json!({ "sessionId": session })).await;
+    assert!(!list(json!({ "hasFreeSeats": true })).await.contains("満席になる講座"));
+    assert!(list(json!({ "upcoming": true })).await.contains("満席になる講座"));
+
+    let sessions = t
+        .app
+        .graphql(
+            None,
+            "query($f: ProgramSessionFilter) { programSessions(filter: $f, first: 100) { totalCount nodes { startsAt seatsRemaining program { title } } } }",
+            json!({ "f": { "upcoming": true, "hasFreeSeats": true, "municipalityId": t.manazuru } }),
+        )
+        .await;
+    let nodes = sessions["data"]["programSessions"]["nodes"].as_array().unwrap().clone();
+    assert!(!nodes.is_empty(), "{sessions}");
+    assert!(nodes.iter().all(|s| s["seatsRemaining"].as_i64().unwrap() > 0));
+    assert!(nodes.iter().all(|s| s["program"]["title"] != "満席になる講座"));
+    let starts: Vec<&str> = nodes.iter().map(|s| s["startsAt"].as_str().unwrap()).collect();
+    let mut sorted = starts.clone();
+    sorted.sort();
+    assert_eq!(starts, sorted, "sessions come by start time");
+}
+
+#[tokio::test]
+async fn the_online_link_is_shown_only_to_confirmed_registrants_and_the_organizer() {
+    let t = town().await;
+    let program = t.program(t.staff, "オンライン鑑賞会", json!({})).await;
+    let payload = t
+        .ok(
+            Some(t.staff),
+            "createProgramSessions",
+            json!({
+                "programId": program,
+                "startsAt": at(Duration::days(5)),
+                "endsAt": at(Duration::days(5) + Duration::hours(1)),
+                "onlineUrl": "https://meet.example.jp/secret-room",
+                "capacity": 1,
+            }),
+            "sessions { id }",
+        )
+        .await;
+    let session = payload["sessions"][0]["id"].as_str().unwrap();
+    let url = async |token: Option<&str>| t.node(token, session, "isOnline onlineUrl").await["onlineUrl"].clone();
+    assert_eq!(url(None).await, Value::Null);
+    assert_eq!(url(Some(t.resident)).await, Value::Null);
+    let confirmed = t.register(Some(t.resident), json!({ "sessionId": session })).await;
+    assert_eq!(confirmed["registration"]["status"], "CONFIRMED");
+    assert_eq!(url(Some(t.resident)).await, "https://meet.example.jp/secret-room");
+    assert_eq!(url(Some(t.staff)).await, "https://meet.example.jp/secret-room");
+    // Waitlisted is not confirmed.
+    let waiting = t.register(None, json!({ "sessionId": session, "guest": guest(1) })).await;
+    assert_eq!(waiting["registration"]["status"], "WAITLISTED");
+    let token = waiting["manageToken"].as_str().unwrap();
+    let by_token = t
+        .app
+        .graphql(None, "query($t: String!) { registrationByManageToken(manageToken: $t) { status onlineUrl } }", json!({ "t": token }))
+        .await;
+    assert_eq!(by_token["data"]["registrationByManageToken"]["onlineUrl"], Value::Null);
+    assert_eq!(url(Some(t.maebashi_resident)).await, Value::Null);
+}
+
+// ---------------------------------------------------------------------------------------
+// Registration
+
+#[tokio::test]
+async fn a_party_is_confirmed_only_when_it_fits_whole_else_waitlisted_in_order() {
+    let t = town().await;
+    let program = t.program(t.staff, "託児つき講座", json!({ "maxPartySize": 4 })).await;
+    let session = t.session(t.staff, &program, 3, 1).await;
+
+    // One adult with a child in the 託児: one seat, one childcare slot.
+    let first = t
+        .register(Some(t.resident), json!({ "sessionId": session, "children": [child(20, true)] }))
+        .await;
+    let registration = &first["registration"];
+    assert_eq!(registration["status"], "CONFIRMED");
+    assert_eq!((registration["seats"].as_i64(), registration["childcareSlots"].as_i64()), (Some(1), Some(1)));
+    assert_eq!(registration["children"][0]["ageMonthsAtSession"], 20);
+    assert_eq!(registration["checkInCode"].as_str().unwrap().len(), 6);
+    assert_eq!(first["manageToken"], Value::Null, "only guests get a token");
+
+    // Seats are left but no childcare slot: the whole party waits, nobody is split off.
+    let second = t
+        .register(None, json!({ "sessionId": session, "adults": 1, "children": [child(30, true)], "guest": guest(2) }))
+        .await;
+    assert_eq!(second["registration"]["status"], "WAITLISTED");
+    assert_eq!(second["registration"]["waitlistPosition"], 1);
+    // Three seats needed, two left: waits behind.
+    let third = t
+        .register(None, json!({ "sessionId": session, "adults": 2, "children": [child(30, false)], "guest": guest(3) }))
+        .await;
+    assert_eq!(third["registration"]["status"], "WAITLISTED");
+    assert_eq!(third["registration"]["waitlistPosition"], 2);
+    // Two seats fit what is left.
+    let fourth = t
+        .register(None, json!({ "sessionId": session, "adults": 2, "guest": guest(4) }))
+        .await;
+    assert_eq!(fourth["registration"]["status"], "CONFIRMED");
+    let state = t.session_state(None, &session).await;
+    assert_eq!(state["seatsRemaining"], 0);
+    assert_eq!(state["childcareSlotsRemaining"], 0);
+    assert_eq!(state["waitlistLength"], 2);
+    // Registering twice for one session is refused.
+    let twice = t.refused(Some(t.resident), "registerForSession", json!({ "sessionId": session })).await;
+    assert_eq!(twice[0].0, "TAKEN");
+}
+
+#[tokio::test]
+async fn eligibility_is_checked_at_the_session_date_and_each_refusal_names_its_rule() {
+    let t = town().await;
+    // Admins must name the organizer: refused without one.
+    let missing = t.refused(Some(t.admin), "createProgram", json!({ "kind": "OTHER", "title": "t", "summary": "s", "description": "d" })).await;
+    assert_eq!(missing[0].0, "REQUIRED");
+
+    let program = t
+        .program(
+            t.staff,
+            "親子鑑賞会（テスト）",
+            json!({
+                "audiences": ["GUARDIANS", "CHILDREN"],
+                "childMinAgeMonths": 12,
+                "childMaxAgeMonths": 36,
+                "residentsOnly": true,
+                "maxPartySize": 3,
+            }),
+        )
+        .await;
+    let session = t.session(t.staff, &program, 10, 2).await;
+    let session_date = Utc::now() + Duration::days(10);
+    let born = |months: i64| (session_date - Duration::days(months * 31)).date_naive().to_string();
+
+    let refused = async |token: Option<&str>, input: Value| {
+        let mut input = input;
+        input["sessionId"] = json!(session);
+        t.refused(token, "registerForSession", input).await
+    };
+    // Too old on the session date (by birth date), and too young by age in months.
+    let errors = refused(Some(t.resident), json!({ "children": [{ "birthDate": born(38) }, child(11, false)] })).await;
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(errors.iter().all(|(code, message)| code == "NOT_ELIGIBLE" && message.contains("月齢")), "{errors:?}");
+    // Residents only: a Maebashi resident and a guest are refused, naming the town.
+    let errors = refused(Some(t.maebashi_resident), json!({ "children": [child(20, false)] })).await;
+    assert_eq!(errors[0].0, "NOT_ELIGIBLE");
+    assert!(errors[0].1.contains("真鶴町"), "{errors:?}");
+    let errors = refused(None, json!({ "children": [child(20, false)], "guest": guest(1) })).await;
+    assert_eq!(errors[0].0, "NOT_ELIGIBLE");
+    // Party size.
+    let errors = refused(Some(t.resident), json!({ "adults": 2, "children": [child(20, false), child(24, false)] })).await;
+    assert!(errors.iter().any(|(code, message)| code == "NOT_ELIGIBLE" && message.contains("3人")), "{errors:?}");
+    // The audience includes children: a party without a child is refused.
+    let errors = refused(Some(t.resident), json!({ "adults": 1 })).await;
+    assert!(errors.iter().any(|(code, message)| code == "NOT_ELIGIBLE" && message.contains("お子さま")), "{errors:?}");
+    // A child needs a birth date or an age; a guest needs valid contact details.
+    let errors = refused(Some(t.resident), json!({ "children": [{}] })).await;
+    assert_eq!(errors[0].0, "REQUIRED");
+    // And within the rules it is accepted.
+    let ok = t.register(Some(t.resident), json!({ "sessionId": session, "children": [{ "birthDate": born(20) }] })).await;
+    assert_eq!(ok["registration"]["status"], "CONFIRMED");
+
+    // The registration window: not yet open, then closed.
+    let open = t.program(t.staff, "受付期間のある講座", json!({})).await;
+    let later = t
+        .ok(
+            Some(t.staff),
+            "createProgramSessions",
+            json!({
+                "programId": open,
+                "startsAt": at(Duration::days(20)),
+                "endsAt": at(Duration::days(20) + Duration::hours(1)),
+                "venue": "美術館",
+                "capacity": 5,
+                "registrationOpensAt": at(Duration::days(5)),
+            }),
+            "sessions { id registrationOpen }",
+        )
+        .await;
+    assert_eq!(later["sessions"][0]["registrationOpen"], false);
+    let later = later["sessions"][0]["id"].as_str().unwrap().to_owned();
+    let errors = t.refused(Some(t.resident), "registerForSession", json!({ "sessionId": later })).await;
+    assert_eq!(errors[0].0, "REGISTRATION_CLOSED");
+    assert!(errors[0].1.contains("から"), "{errors:?}");
+    let bad_guest = t
+        .refused(None, "registerForSession", json!({ "sessionId": later, "guest": { "name": "", "nameKana": "山田", "email": "x", "phone": "12" } }))
+        .await;
+    let codes: BTreeSet<String> = bad_guest.into_iter().map(|(code, _)| code).collect();
+    assert!(codes.contains("REQUIRED") && codes.contains("INVALID"), "{codes:?}");
+}
+
+#[tokio::test]
+async fn a_guest_gets_a_manage_token_kept_only_as_a_hash_and_a_retry_creates_nothing() {
+    let t = town().await;
+    let program = t.program(t.staff, "ゲスト申込の講座", json!({})).await;
+    let session = t.session(t.staff, &program, 5, 0).await;
+    let input = json!({ "sessionId": session, "guest": guest(7), "idempotencyKey": "guest-7-once" });
+    let first = t.register(None, input.clone()).await;
+    let token = first["manageToken"].as_str().unwrap().to_owned();
+    assert!(token.len() >= 40, "{token}");
+    let retry = t.register(None, input).await;
+    assert_eq!(retry["registration"]["id"], first["registration"]["id"]);
+    let new_token = retry["manageToken"].as_str().unwrap().to_owned();
+    assert_ne!(new_token, token, "a retry replaces the token it cannot show again");
+    assert_eq!(t.session_state(None, &session).await["seatsRemaining"], 4);
+
+    let db = Database::connect(&t.app.database_url).await.unwrap();
+    let stored = entity::registration::Entity::find_by_id(uuid_of(first["registration"]["id"].as_str().unwrap()))
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.manage_token_hash.as_deref(), Some(tsunagu::domains::programs::service::hash_token(&new_token).as_str()));
+    assert_ne!(stored.manage_token_hash.as_deref(), Some(new_token.as_str()));
+
+    let lookup = async |token: &str| {
+        t.app
+            .graphql(None, "query($t: String!) { registrationByManageToken(manageToken: $t) { status registrant { name nameKana email phone guest } } }", json!({ "t": token }))
+            .await["data"]["registrationByManageToken"]
+            .clone()
+    };
+    assert_eq!(lookup(&token).await, Value::Null, "the replaced token no longer works");
+    let found = lookup(&new_token).await;
+    assert_eq!(found["registrant"]["nameKana"], "モウシコミ ハナコ");
+    assert_eq!(found["registrant"]["phone"], "090-1234-5678");
+    assert_eq!(found["registrant"]["guest"], true);
+    // The guest cancels with the token.
+    let cancelled = t
+        .ok(None, "cancelRegistration", json!({ "manageToken": new_token }), "registration { status cancelReason }")
+        .await;
+    assert_eq!(cancelled["registration"]["status"], "CANCELLED");
+    assert_eq!(cancelled["registration"]["cancelReason"], "REGISTRANT");
+    assert_eq!(t.session_state(None, &session).await["seatsRemaining"], 5);
+}
+
+#[tokio::test]
+async fn registering_is_rate_limited_per_client() {
+    let app = spawn_app_with(|limits| limits.public_rate_per_minute = 2).await;
+    let t = town_with(app).await;
+    let program = t.program(t.staff, "人気の講座", json!({})).await;
+    let session = t.session(t.staff, &program, 50, 0).await;
+    for n in 0..2 {
+        t.register(None, json!({ "sessionId": session, "guest": guest(n) })).await;
+    }
+    assert_eq!(
+        t.denied(None, "registerForSession", json!({ "sessionId": session, "guest": guest(3) })).await,
+        "RATE_LIMITED"
+    );
+}
+
+#[tokio::test]
+async fn concurrent_registrations_never_exceed_seats_or_childcare_slots() {
+    let t = town().await;
+    let program = t.program(t.staff, "定員10名の講座", json!({})).await;
+    let session = t.session(t.staff, &program, 10, 4).await;
+    let query = format!(
+        "mutation($input: RegisterForSessionInput!) {{ registerForSession(input: $input) {{ registration {{ {REGISTRATION} }} userErrors {{ code }} }} }}"
+    );
+    let calls = (0..60).map(|n| {
+        // An adult alone, with a child in the 託児, or with a child on their lap.
+        let children = match n % 3 {
+            0 => json!([]),
+            1 => json!([child(24, true)]),
+            _ => json!([child(24, false)]),
+        };
+        let input = json!({ "sessionId": session, "children": children, "guest": guest(n) });
+        let query = query.clone();
+        let app = &t.app;
+        async move { app.graphql(None, &query, json!({ "input": input })).await }
+    });
+    let answers = join_all(calls).await;
+    let mut confirmed = (0, 0, 0);
+    let mut positions = Vec::new();
+    for body in &answers {
+        assert_eq!(error_code(body), None, "{body}");
+        let registration = &body["data"]["registerForSession"]["registration"];
+        match registration["status"].as_str() {
+            Some("CONFIRMED") => {
+                confirmed.0 += 1;
+                confirmed.1 += registration["seats"].as_i64().unwrap();
+                confirmed.2 += registration["childcareSlots"].as_i64().unwrap();
+            }
+            Some("WAITLISTED") => positions.push(registration["waitlistPosition"].as_i64().unwrap_or(0)),
+            _ => panic!("neither confirmed nor waitlisted: {body}"),
+        }
+    }
+    let (parties, seats, childcare) = confirmed;
+    assert!(seats <= 10, "seats {seats}");
+    assert!(seats >= 9, "places were left unused: {seats}");
+    assert!(childcare <= 4, "childcare {childcare}");
+    assert_eq!(parties + positions.len(), 60);
+    let state = t.session_state(Some(t.staff), &session).await;
+    assert_eq!(state["seatsRemaining"].as_i64(), Some(10 - seats));
+    assert_eq!(state["childcareSlotsRemaining"].as_i64(), Some(4 - childcare));
+    assert_eq!(state["waitlistLength"].as_u64(), Some(positions.len() as u64));
+    // The roster agrees with the answers, and the waitlist is numbered 1..n in order.
+    let roster = t
+        .app
+        .graphql(
+            Some(t.staff),
+            "query($id: ID!) { node(id: $id) { ... on ProgramSession { registrations(first: 100, status: [WAITLISTED]) { nodes { waitlistPosition } } } } }",
+            json!({ "id": session }),
+        )
+        .await;
+    let listed: Vec<i64> = roster["data"]["node"]["registrations"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["waitlistPosition"].as_i64().unwrap())
+        .collect();
+    assert_eq!(listed, (1..=positions.len() as i64).collect::<Vec<_>>());
+}
