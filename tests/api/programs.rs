@@ -4,6 +4,8 @@
 
 use std::{collections::BTreeSet, time::Duration as StdDuration};
 
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
 use chrono::{DateTime, Duration, Utc};
 use futures_util::{SinkExt, StreamExt, future::join_all};
 use sea_orm::{ColumnTrait, Database, EntityTrait, QueryFilter, sea_query::Expr};
@@ -13,7 +15,7 @@ use tokio_tungstenite::{
     tungstenite::{Message, client::IntoClientRequest, http::HeaderValue},
 };
 
-use crate::helpers::{TestApp, error_code, spawn_app, spawn_app_with, user_error_codes};
+use crate::helpers::{TestApp, error_code, spawn_app_with, user_error_codes};
 
 const PROGRAM: &str = "id title kind status categories audiences residentsOnly maxPartySize childAgeRange { minMonths maxMonths } organizer { name } municipality { nameJa }";
 const SESSION: &str = "id startsAt endsAt venue isOnline capacity childcareSlots seatsRemaining childcareSlotsRemaining waitlistLength status registrationOpen";
@@ -736,4 +738,411 @@ async fn concurrent_registrations_never_exceed_seats_or_childcare_slots() {
         .map(|r| r["waitlistPosition"].as_i64().unwrap())
         .collect();
     assert_eq!(listed, (1..=positions.len() as i64).collect::<Vec<_>>());
+}
+
+// ---------------------------------------------------------------------------------------
+// Cancellation and waitlist offers
+
+async fn status_of(t: &Town, token: Option<&str>, registration: &str) -> Value {
+    t.node(token, registration, "status waitlistPosition offerExpiresAt cancelReason").await
+}
+
+#[tokio::test]
+async fn a_freed_place_is_offered_to_the_first_waiting_party_that_fits_and_passes_on_when_declined() {
+    let t = town().await;
+    let program = t.program(t.staff, "キャンセル待ちのある講座", json!({})).await;
+    let session = t.session(t.staff, &program, 2, 0).await;
+    let id = |payload: &Value| payload["registration"]["id"].as_str().unwrap().to_owned();
+
+    let resident = t.register(Some(t.resident), json!({ "sessionId": session })).await;
+    let family = t.register(None, json!({ "sessionId": session, "adults": 2, "guest": guest(1) })).await;
+    assert_eq!(family["registration"]["status"], "WAITLISTED");
+    let single = t.register(None, json!({ "sessionId": session, "guest": guest(2) })).await;
+    assert_eq!(single["registration"]["status"], "CONFIRMED", "one seat was left for one person");
+    let late = t.register(None, json!({ "sessionId": session, "guest": guest(3) })).await;
+    assert_eq!(late["registration"]["waitlistPosition"], 2);
+    let (family_token, single_token, late_token) = (
+        family["manageToken"].as_str().unwrap().to_owned(),
+        single["manageToken"].as_str().unwrap().to_owned(),
+        late["manageToken"].as_str().unwrap().to_owned(),
+    );
+
+    // One seat frees: the family of two does not fit, the next single does.
+    let cancelled = t
+        .ok(Some(t.resident), "cancelRegistration", json!({ "id": id(&resident) }), "registration { status cancelReason }")
+        .await;
+    assert_eq!(cancelled["registration"]["cancelReason"], "REGISTRANT");
+    let offered = status_of(&t, Some(t.staff), &id(&late)).await;
+    assert_eq!(offered["status"], "OFFERED");
+    let expires = offered["offerExpiresAt"].as_str().unwrap().parse::<DateTime<Utc>>().unwrap();
+    assert!((expires - Utc::now() - Duration::hours(24)).num_minutes().abs() <= 1, "{expires}");
+    assert_eq!(status_of(&t, Some(t.staff), &id(&family)).await["waitlistPosition"], 1);
+    assert_eq!(t.session_state(None, &session).await["seatsRemaining"], 0, "an offered place is held");
+    // Only the offered party answers its offer.
+    let not_offered = t.refused(None, "acceptWaitlistOffer", json!({ "manageToken": family_token })).await;
+    assert_eq!(not_offered[0].0, "INVALID_STATE");
+
+    // Declined: the place passes on, but nobody waiting fits it.
+    let declined = t
+        .ok(None, "declineWaitlistOffer", json!({ "manageToken": late_token }), "registration { status cancelReason }")
+        .await;
+    assert_eq!(declined["registration"]["cancelReason"], "OFFER_DECLINED");
+    assert_eq!(t.session_state(None, &session).await["seatsRemaining"], 1);
+
+    // Two seats free: the family gets its offer and accepts.
+    t.ok(None, "cancelRegistration", json!({ "manageToken": single_token }), "registration { id }").await;
+    assert_eq!(status_of(&t, Some(t.staff), &id(&family)).await["status"], "OFFERED");
+    let accepted = t
+        .ok(None, "acceptWaitlistOffer", json!({ "manageToken": family_token }), "registration { status offerExpiresAt }")
+        .await;
+    assert_eq!(accepted["registration"]["status"], "CONFIRMED");
+    assert_eq!(accepted["registration"]["offerExpiresAt"], Value::Null);
+    let state = t.session_state(None, &session).await;
+    assert_eq!((state["seatsRemaining"].as_i64(), state["waitlistLength"].as_i64()), (Some(0), Some(0)));
+}
+
+#[tokio::test]
+async fn registrants_cancel_until_the_deadline_and_staff_after_it() {
+    let t = town().await;
+    let program = t.program(t.staff, "期限のある講座", json!({})).await;
+    let session = t.session(t.staff, &program, 5, 0).await;
+    let registration = t.register(Some(t.resident), json!({ "sessionId": session })).await;
+    let id = registration["registration"]["id"].as_str().unwrap().to_owned();
+    move_session(&t.app, &session, Utc::now() + Duration::days(1), Utc::now() - Duration::hours(1)).await;
+    let late = t.refused(Some(t.resident), "cancelRegistration", json!({ "id": id })).await;
+    assert_eq!(late[0].0, "DEADLINE_PASSED");
+    // Nobody else may cancel it, and other towns do not even see it.
+    assert_eq!(t.denied(Some(t.maebashi_resident), "cancelRegistration", json!({ "id": id })).await, "NOT_FOUND");
+    assert_eq!(t.denied(Some(t.maebashi_staff), "cancelRegistration", json!({ "id": id })).await, "NOT_FOUND");
+    assert_eq!(t.denied(Some(t.concierge), "cancelRegistration", json!({ "id": id })).await, "NOT_FOUND");
+    let by_staff = t
+        .ok(Some(t.staff), "cancelRegistration", json!({ "id": id }), "registration { status cancelReason }")
+        .await;
+    assert_eq!(by_staff["registration"]["cancelReason"], "STAFF");
+    let again = t.refused(Some(t.staff), "cancelRegistration", json!({ "id": id })).await;
+    assert_eq!(again[0].0, "INVALID_STATE");
+}
+
+type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn subscribe(app: &TestApp, token: &str) -> Socket {
+    let mut request = format!("ws://{}/graphql/ws", app.addr).into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("sec-websocket-protocol", HeaderValue::from_static("graphql-transport-ws"));
+    let (mut socket, _) = connect_async(request).await.unwrap();
+    let init = json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } });
+    socket.send(Message::text(init.to_string())).await.unwrap();
+    let ack = next_message(&mut socket, StdDuration::from_secs(5)).await.unwrap();
+    assert_eq!(ack["type"], "connection_ack", "{ack}");
+    let subscribe = json!({
+        "id": "1",
+        "type": "subscribe",
+        "payload": { "query": "subscription { myRegistrationEvents { kind registrationId occurredAt } }" },
+    });
+    socket.send(Message::text(subscribe.to_string())).await.unwrap();
+    socket
+}
+
+async fn next_message(socket: &mut Socket, wait: StdDuration) -> Option<Value> {
+    loop {
+        let message = tokio::time::timeout(wait, socket.next()).await.ok()??.ok()?;
+        if let Message::Text(text) = message {
+            return serde_json::from_str(&text).ok();
+        }
+    }
+}
+
+/// The next registration event heard, as (kind, registration id).
+async fn heard(socket: &mut Socket) -> (String, String) {
+    let message = next_message(socket, StdDuration::from_secs(5)).await.expect("an event");
+    let event = &message["payload"]["data"]["myRegistrationEvents"];
+    (event["kind"].as_str().unwrap().to_owned(), event["registrationId"].as_str().unwrap().to_owned())
+}
+
+#[tokio::test]
+async fn registrants_hear_offers_expiries_and_cancelled_sessions_live() {
+    let t = town().await;
+    let program = t.program(t.staff, "お知らせの届く講座", json!({})).await;
+    let session = t.session(t.staff, &program, 1, 0).await;
+    let mut socket = subscribe(&t.app, t.resident).await;
+
+    // The subscription goes live a moment after it is sent: register (and cancel) until
+    // the confirmation is heard.
+    let mut live = false;
+    for _ in 0..50 {
+        let payload = t.register(Some(t.resident), json!({ "sessionId": session })).await;
+        let id = payload["registration"]["id"].as_str().unwrap().to_owned();
+        let message = next_message(&mut socket, StdDuration::from_millis(200)).await;
+        t.ok(Some(t.resident), "cancelRegistration", json!({ "id": id }), "registration { id }").await;
+        if let Some(message) = message {
+            assert_eq!(message["payload"]["data"]["myRegistrationEvents"]["kind"], "CONFIRMED", "{message}");
+            assert_eq!(heard(&mut socket).await, ("CANCELLED".to_owned(), id));
+            live = true;
+            break;
+        }
+    }
+    assert!(live, "no registration event arrived");
+
+    // A guest holds the seat; the resident waits, then is offered the freed seat.
+    let holder = t.register(None, json!({ "sessionId": session, "guest": guest(1) })).await;
+    let waiting = t.register(Some(t.resident), json!({ "sessionId": session })).await;
+    let waiting_id = waiting["registration"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(heard(&mut socket).await, ("WAITLISTED".to_owned(), waiting_id.clone()));
+    t.ok(None, "cancelRegistration", json!({ "manageToken": holder["manageToken"] }), "registration { id }").await;
+    assert_eq!(heard(&mut socket).await, ("OFFERED".to_owned(), waiting_id.clone()));
+
+    // The offer runs out; the next read of the session passes it on.
+    let db = Database::connect(&t.app.database_url).await.unwrap();
+    entity::registration::Entity::update_many()
+        .col_expr(entity::registration::Column::OfferExpiresAt, Expr::value(Utc::now() - Duration::minutes(1)))
+        .filter(entity::registration::Column::Id.eq(uuid_of(&waiting_id)))
+        .exec(&db)
+        .await
+        .unwrap();
+    db.close().await.ok();
+    assert_eq!(t.session_state(None, &session).await["seatsRemaining"], 1);
+    assert_eq!(heard(&mut socket).await, ("OFFER_EXPIRED".to_owned(), waiting_id.clone()));
+    let expired = status_of(&t, Some(t.resident), &waiting_id).await;
+    assert_eq!((expired["status"].as_str(), expired["cancelReason"].as_str()), (Some("CANCELLED"), Some("OFFER_EXPIRED")));
+    let too_late = t.refused(Some(t.resident), "acceptWaitlistOffer", json!({ "id": waiting_id })).await;
+    assert_eq!(too_late[0].0, "INVALID_STATE");
+
+    // Cancelling the session releases every seat and tells every registrant.
+    let confirmed = t.register(Some(t.resident), json!({ "sessionId": session })).await;
+    let confirmed_id = confirmed["registration"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(heard(&mut socket).await, ("CONFIRMED".to_owned(), confirmed_id.clone()));
+    let guest_waiting = t.register(None, json!({ "sessionId": session, "guest": guest(2) })).await;
+    assert_eq!(
+        t.denied(Some(t.maebashi_staff), "cancelProgramSession", json!({ "id": session, "reason": "中止" })).await,
+        "FORBIDDEN"
+    );
+    let cancelled = t
+        .ok(
+            Some(t.staff),
+            "cancelProgramSession",
+            json!({ "id": session, "reason": "台風接近のため中止します。" }),
+            "session { status cancelReason seatsRemaining waitlistLength }",
+        )
+        .await;
+    assert_eq!(cancelled["session"]["status"], "CANCELLED");
+    assert_eq!(cancelled["session"]["seatsRemaining"], 1);
+    assert_eq!(cancelled["session"]["waitlistLength"], 0);
+    assert_eq!(heard(&mut socket).await, ("SESSION_CANCELLED".to_owned(), confirmed_id));
+    let guest_state = t
+        .app
+        .graphql(None, "query($t: String!) { registrationByManageToken(manageToken: $t) { status cancelReason } }", json!({ "t": guest_waiting["manageToken"] }))
+        .await;
+    assert_eq!(guest_state["data"]["registrationByManageToken"]["cancelReason"], "SESSION_CANCELLED");
+    let closed = t.refused(Some(t.resident), "registerForSession", json!({ "sessionId": session })).await;
+    assert_eq!(closed[0].0, "INVALID_STATE");
+}
+
+// ---------------------------------------------------------------------------------------
+// Check-in, no-shows and surveys
+
+#[tokio::test]
+async fn staff_check_in_by_code_mark_no_shows_after_the_end_and_attendees_answer_one_survey() {
+    let t = town().await;
+    let program = t.program(t.staff, "出欠を取る講座", json!({})).await;
+    let session = t.session(t.staff, &program, 10, 0).await;
+    let resident = t.register(Some(t.resident), json!({ "sessionId": session })).await;
+    let present = t.register(None, json!({ "sessionId": session, "guest": guest(1) })).await;
+    let absent = t.register(None, json!({ "sessionId": session, "guest": guest(2) })).await;
+    let id = |payload: &Value| payload["registration"]["id"].as_str().unwrap().to_owned();
+    let code = resident["registration"]["checkInCode"].as_str().unwrap().to_lowercase();
+
+    let early = t.refused(Some(t.staff), "checkInRegistration", json!({ "id": id(&resident) })).await;
+    assert_eq!(early[0].0, "INVALID_STATE");
+    move_session(&t.app, &session, Utc::now() - Duration::minutes(30), Utc::now() - Duration::days(1)).await;
+    assert_eq!(t.denied(Some(t.resident), "checkInRegistration", json!({ "id": id(&resident) })).await, "NOT_FOUND");
+    assert_eq!(t.denied(Some(t.maebashi_staff), "checkInRegistration", json!({ "sessionId": session, "code": code })).await, "NOT_FOUND");
+    let unknown = t.refused(Some(t.staff), "checkInRegistration", json!({ "sessionId": session, "code": "ZZZZZZ" })).await;
+    assert_eq!(unknown[0].0, "NOT_FOUND");
+    let checked = t
+        .ok(Some(t.staff), "checkInRegistration", json!({ "sessionId": session, "code": code }), "registration { status checkedInAt }")
+        .await;
+    assert_eq!(checked["registration"]["status"], "ATTENDED");
+    let twice = t.refused(Some(t.staff), "checkInRegistration", json!({ "id": id(&resident) })).await;
+    assert_eq!(twice[0].0, "INVALID_STATE");
+    t.ok(Some(t.admin), "checkInRegistration", json!({ "id": id(&present) }), "registration { id }").await;
+
+    let running = t.refused(Some(t.staff), "markNoShows", json!({ "sessionId": session })).await;
+    assert_eq!(running[0].0, "INVALID_STATE");
+    move_session(&t.app, &session, Utc::now() - Duration::hours(3), Utc::now() - Duration::days(1)).await;
+    let marked = t
+        .ok(Some(t.staff), "markNoShows", json!({ "sessionId": session }), "markedCount session { attendance { confirmed attended attendedPeople noShow } }")
+        .await;
+    assert_eq!(marked["markedCount"], 1);
+    assert_eq!(marked["session"]["attendance"], json!({ "confirmed": 0, "attended": 2, "attendedPeople": 2, "noShow": 1 }));
+    assert_eq!(t.node(None, &session, "attendance { attended }").await["attendance"], Value::Null, "attendance is for the organizer");
+
+    // Surveys: once per attended registration, by its registrant only.
+    let survey = |reference: Value, score: i32| json!({ "registration": reference, "score": score, "comment": "とても楽しかったです。" });
+    let answered = t
+        .ok(Some(t.resident), "submitProgramSurvey", survey(json!({ "id": id(&resident) }), 5), "survey { score comment fiscalYear }")
+        .await;
+    assert_eq!(answered["survey"]["score"], 5);
+    let again = t.refused(Some(t.resident), "submitProgramSurvey", survey(json!({ "id": id(&resident) }), 4)).await;
+    assert_eq!(again[0].0, "TAKEN");
+    assert_eq!(t.denied(Some(t.staff), "submitProgramSurvey", survey(json!({ "id": id(&present) }), 5)).await, "FORBIDDEN");
+    assert_eq!(t.denied(Some(t.maebashi_resident), "submitProgramSurvey", survey(json!({ "id": id(&present) }), 5)).await, "NOT_FOUND");
+    let out_of_range = t.refused(None, "submitProgramSurvey", survey(json!({ "manageToken": present["manageToken"] }), 6)).await;
+    assert_eq!(out_of_range[0].0, "INVALID");
+    t.ok(None, "submitProgramSurvey", survey(json!({ "manageToken": present["manageToken"] }), 3), "survey { score }").await;
+    let no_show = t.refused(None, "submitProgramSurvey", survey(json!({ "manageToken": absent["manageToken"] }), 5)).await;
+    assert_eq!(no_show[0].0, "INVALID_STATE");
+
+    let summary = "query($id: ID!) { node(id: $id) { ... on Program { surveySummary { responses meanScore satisfiedShare } } } }";
+    let by_staff = t.app.graphql(Some(t.staff), summary, json!({ "id": program })).await;
+    assert_eq!(
+        by_staff["data"]["node"]["surveySummary"],
+        json!({ "responses": 2, "meanScore": 4.0, "satisfiedShare": 0.5 })
+    );
+    let by_resident = t.app.graphql(Some(t.resident), summary, json!({ "id": program })).await;
+    assert_eq!(by_resident["data"]["node"]["surveySummary"], Value::Null);
+}
+
+// ---------------------------------------------------------------------------------------
+// Visibility
+
+#[tokio::test]
+async fn registrations_are_seen_only_by_their_registrant_and_the_programs_managers() {
+    let t = town().await;
+    let platform = t.app.login_demo("platform-admin@example.jp").await;
+    let program = t.program(t.staff, "個人情報を守る講座", json!({})).await;
+    let session = t.session(t.staff, &program, 10, 0).await;
+    let mine = t.register(Some(t.resident), json!({ "sessionId": session, "children": [child(60, false)] })).await;
+    let id = mine["registration"]["id"].as_str().unwrap().to_owned();
+    let selection = "status registrant { name email } children { ageMonthsAtSession }";
+    for (who, token, sees) in [
+        ("registrant", Some(t.resident), true),
+        ("organizer staff", Some(t.staff), true),
+        ("town admin", Some(t.admin), true),
+        ("platform admin", Some(platform.as_str()), true),
+        ("anonymous", None, false),
+        ("concierge of the town", Some(t.concierge), false),
+        ("resident of another town", Some(t.maebashi_resident), false),
+        ("staff of another town", Some(t.maebashi_staff), false),
+        ("admin of another town", Some(t.maebashi_admin), false),
+    ] {
+        let node = t.node(token, &id, selection).await;
+        assert_eq!(!node.is_null(), sees, "{who}: {node}");
+        if sees {
+            assert_eq!(node["registrant"]["email"], "manazuru-resident@example.jp", "{who}");
+        }
+    }
+    let roster = "query($id: ID!) { node(id: $id) { ... on ProgramSession { registrations { totalCount nodes { registrant { name } } } } } }";
+    let by_staff = t.app.graphql(Some(t.staff), roster, json!({ "id": session })).await;
+    assert_eq!(by_staff["data"]["node"]["registrations"]["totalCount"], 1);
+    for token in [t.resident, t.concierge, t.maebashi_staff] {
+        let body = t.app.graphql(Some(token), roster, json!({ "id": session })).await;
+        assert_eq!(error_code(&body), Some("FORBIDDEN"), "{body}");
+    }
+
+    let my = "{ myRegistrations(first: 100) { totalCount nodes { id status program { title } session { startsAt } } } }";
+    let listed = t.app.graphql(Some(t.resident), my, json!({})).await;
+    let nodes = listed["data"]["myRegistrations"]["nodes"].as_array().unwrap();
+    assert!(nodes.iter().any(|n| n["id"] == id.as_str()), "{listed}");
+    assert!(nodes.iter().all(|n| n["program"]["title"].is_string()));
+    let others = t.app.graphql(Some(t.maebashi_resident), my, json!({})).await;
+    assert!(others["data"]["myRegistrations"]["nodes"].as_array().unwrap().iter().all(|n| n["id"] != id.as_str()));
+    assert_eq!(error_code(&t.app.graphql(None, my, json!({})).await), Some("UNAUTHENTICATED"));
+}
+
+/// Total SQL statements the server has run, from `/metrics`.
+async fn statements_run(app: &TestApp) -> u64 {
+    let text = app.client.get(format!("{}/metrics", app.address)).send().await.unwrap().text().await.unwrap();
+    text.lines()
+        .filter(|line| line.starts_with("tsunagu_db_statements_total"))
+        .filter_map(|line| line.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum()
+}
+
+#[tokio::test]
+async fn listing_programs_with_sessions_and_organizers_costs_the_same_statements_for_any_page_size() {
+    let t = town().await;
+    let platform = t.app.login_demo("platform-admin@example.jp").await;
+    let programs = "query($n: Int!) { programs(first: $n) { totalCount nodes { title organizer { name } municipality { nameJa } sessions { startsAt seatsRemaining waitlistLength onlineUrl attendance { attended } } surveySummary { responses } } } }";
+    let registrations = "query($n: Int!) { myRegistrations(first: $n) { nodes { status waitlistPosition children { ageMonthsAtSession } program { title } session { startsAt } survey { score } } } }";
+    let resident = t.app.login_demo("maebashi-resident@example.jp").await;
+    for (query, what, token, sizes) in [
+        (programs, "programs", platform.as_str(), [2, 6]),
+        (registrations, "myRegistrations", resident.as_str(), [1, 4]),
+    ] {
+        let mut costs = Vec::new();
+        for first in sizes {
+            let before = statements_run(&t.app).await;
+            let body = t.app.graphql(Some(token), query, json!({ "n": first })).await;
+            assert_eq!(error_code(&body), None, "{body}");
+            assert_eq!(body["data"][what]["nodes"].as_array().unwrap().len(), first, "{body}");
+            costs.push(statements_run(&t.app).await - before);
+        }
+        assert_eq!(costs[0], costs[1], "{what}: statements for {sizes:?} items: {costs:?}");
+        assert!(costs[0] <= 12, "{what}: statements per request: {costs:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Demo data
+
+#[tokio::test]
+async fn the_demo_programs_have_history_over_two_fiscal_years_and_upcoming_full_and_free_sessions() {
+    let t = town().await;
+    let admin = t.maebashi_admin;
+    let seminar = t
+        .app
+        .graphql(
+            Some(admin),
+            r#"query($m: ID!) { programs(filter: { municipalityId: $m, kind: [CAREER_SEMINAR] }) { nodes { id title sessions { startsAt childcareSlots seatsRemaining waitlistLength attendance { attended noShow } } } } }"#,
+            json!({ "m": t.maebashi }),
+        )
+        .await;
+    let program = &seminar["data"]["programs"]["nodes"][0];
+    assert_eq!(program["title"], "女性活躍推進セミナー");
+    let sessions = program["sessions"].as_array().unwrap();
+    let now = Utc::now();
+    let (past, upcoming): (Vec<&Value>, Vec<&Value>) = sessions
+        .iter()
+        .partition(|s| s["startsAt"].as_str().unwrap().parse::<DateTime<Utc>>().unwrap() < now);
+    assert!(past.iter().all(|s| s["attendance"]["attended"].as_u64().unwrap() > 0));
+    assert!(upcoming.iter().any(|s| s["seatsRemaining"].as_i64().unwrap() > 0));
+    assert!(upcoming.iter().any(|s| s["seatsRemaining"] == 0 && s["waitlistLength"].as_i64().unwrap() > 0));
+    assert!(sessions.iter().all(|s| s["childcareSlots"].as_i64().unwrap() > 0), "託児 at every seminar");
+
+    let this_year = |offset: i32| {
+        let date = now.with_timezone(&chrono_tz::Asia::Tokyo).date_naive();
+        use chrono::Datelike;
+        (if date.month() >= 4 { date.year() } else { date.year() - 1 }) + offset
+    };
+    for year in [this_year(0), this_year(-1)] {
+        let body = t
+            .app
+            .graphql(
+                Some(t.admin),
+                "query($m: ID!, $y: Int) { programSurveySummary(municipalityId: $m, kind: EDUCATION_WORKSHOP, fiscalYear: $y) { responses meanScore satisfiedShare } }",
+                json!({ "m": t.manazuru, "y": year }),
+            )
+            .await;
+        let summary = &body["data"]["programSurveySummary"];
+        assert!(summary["responses"].as_u64().unwrap() > 0, "FY{year}: {body}");
+        let mean = summary["meanScore"].as_f64().unwrap();
+        assert!((1.0..=5.0).contains(&mean), "{summary}");
+    }
+    let other_town = t
+        .app
+        .graphql(Some(admin), "query($m: ID!) { programSurveySummary(municipalityId: $m) { responses } }", json!({ "m": t.manazuru }))
+        .await;
+    assert_eq!(error_code(&other_town), Some("FORBIDDEN"));
+
+    // Loading the demo data again adds nothing.
+    let count = async || {
+        t.app.graphql(Some(admin), "{ programs(first: 100) { totalCount } }", json!({})).await["data"]["programs"]["totalCount"]
+            .as_u64()
+            .unwrap()
+    };
+    let before = count().await;
+    let db = tsunagu::db::connect(&t.app.database_url).await.unwrap();
+    tsunagu::seed::demo(&db).await.unwrap();
+    assert_eq!(count().await, before);
 }
