@@ -790,6 +790,13 @@ fn done<T>(outcome: AppResult<Outcome<T>>) -> anyhow::Result<T> {
 // ---------------------------------------------------------------------------------------
 // Programs
 
+/// A past demo session: days before today, capacity, childcare slots, attendees as
+/// (adults, children, survey score), no-shows.
+type PastSession = (i64, i32, i32, &'static [(i32, i32, Option<i16>)], i32);
+/// An upcoming demo session: days after today, capacity, childcare slots, parties to
+/// register as (adults, children).
+type UpcomingSession = (i64, i32, i32, &'static [(i32, i32)]);
+
 /// One demo program; created through the service (with its upcoming sessions), its past
 /// sessions written directly since the service only schedules the future.
 struct DemoProgram {
@@ -806,10 +813,10 @@ struct DemoProgram {
     venue: &'static str,
     /// (days before today, capacity, childcare slots, attendees as (adults, children,
     /// survey score), no-shows).
-    past: &'static [(i64, i32, i32, &'static [(i32, i32, Option<i16>)], i32)],
+    past: &'static [PastSession],
     /// (days after today, capacity, childcare slots, parties to register as (adults,
     /// children)); children stay in the 託児 where the session has one.
-    upcoming: &'static [(i64, i32, i32, &'static [(i32, i32)])],
+    upcoming: &'static [UpcomingSession],
 }
 
 /// Programs of Maebashi (女性活躍推進セミナー with 託児, 元気保育園 experience, 移住相談会) and
@@ -834,11 +841,42 @@ async fn programs(db: &DatabaseConnection) -> anyhow::Result<()> {
             max_party_size: 3,
             venue: "前橋市男女共同参画センター 研修室",
             past: &[
-                (400, 20, 6, &[(1, 1, Some(5)), (1, 0, Some(4)), (1, 1, Some(4)), (1, 0, Some(3))], 1),
-                (180, 20, 6, &[(1, 1, Some(5)), (1, 1, Some(5)), (1, 0, Some(4)), (1, 2, None)], 1),
-                (30, 20, 6, &[(1, 0, Some(5)), (1, 1, Some(4)), (1, 1, Some(2))], 0),
+                (
+                    400,
+                    20,
+                    6,
+                    &[
+                        (1, 1, Some(5)),
+                        (1, 0, Some(4)),
+                        (1, 1, Some(4)),
+                        (1, 0, Some(3)),
+                    ],
+                    1,
+                ),
+                (
+                    180,
+                    20,
+                    6,
+                    &[
+                        (1, 1, Some(5)),
+                        (1, 1, Some(5)),
+                        (1, 0, Some(4)),
+                        (1, 2, None),
+                    ],
+                    1,
+                ),
+                (
+                    30,
+                    20,
+                    6,
+                    &[(1, 0, Some(5)), (1, 1, Some(4)), (1, 1, Some(2))],
+                    0,
+                ),
             ],
-            upcoming: &[(14, 20, 6, &[(1, 1)]), (45, 2, 1, &[(1, 1), (1, 0), (1, 0)])],
+            upcoming: &[
+                (14, 20, 6, &[(1, 1)]),
+                (45, 2, 1, &[(1, 1), (1, 0), (1, 0)]),
+            ],
         },
         DemoProgram {
             organizer: "元気保育園",
@@ -885,8 +923,25 @@ async fn programs(db: &DatabaseConnection) -> anyhow::Result<()> {
             max_party_size: 4,
             venue: "真鶴町立中川一政美術館",
             past: &[
-                (420, 12, 0, &[(1, 1, Some(5)), (1, 1, Some(4)), (2, 2, Some(4))], 1),
-                (60, 12, 0, &[(1, 1, Some(5)), (1, 2, Some(5)), (1, 1, Some(5)), (2, 1, Some(3))], 0),
+                (
+                    420,
+                    12,
+                    0,
+                    &[(1, 1, Some(5)), (1, 1, Some(4)), (2, 2, Some(4))],
+                    1,
+                ),
+                (
+                    60,
+                    12,
+                    0,
+                    &[
+                        (1, 1, Some(5)),
+                        (1, 2, Some(5)),
+                        (1, 1, Some(5)),
+                        (2, 1, Some(3)),
+                    ],
+                    0,
+                ),
             ],
             upcoming: &[(10, 12, 0, &[(1, 1)]), (40, 12, 0, &[])],
         },
@@ -902,7 +957,10 @@ async fn programs(db: &DatabaseConnection) -> anyhow::Result<()> {
             residents_only: false,
             max_party_size: 4,
             venue: "真鶴半島自然観察センター 集合",
-            past: &[(390, 15, 0, &[(1, 0, Some(5)), (1, 0, Some(4))], 0), (150, 15, 0, &[(1, 0, Some(5)), (2, 0, Some(5))], 1)],
+            past: &[
+                (390, 15, 0, &[(1, 0, Some(5)), (1, 0, Some(4))], 0),
+                (150, 15, 0, &[(1, 0, Some(5)), (2, 0, Some(5))], 1),
+            ],
             upcoming: &[(20, 15, 0, &[])],
         },
         DemoProgram {
@@ -932,7 +990,10 @@ async fn programs(db: &DatabaseConnection) -> anyhow::Result<()> {
             residents_only: true,
             max_party_size: 3,
             venue: "真鶴町子育て支援センター",
-            past: &[(410, 8, 0, &[(1, 0, Some(4)), (1, 0, Some(3))], 0), (50, 8, 0, &[(1, 0, Some(5)), (1, 0, Some(4))], 1)],
+            past: &[
+                (410, 8, 0, &[(1, 0, Some(4)), (1, 0, Some(3))], 0),
+                (50, 8, 0, &[(1, 0, Some(5)), (1, 0, Some(4))], 1),
+            ],
             upcoming: &[(7, 8, 0, &[])],
         },
     ];
@@ -944,7 +1005,11 @@ async fn programs(db: &DatabaseConnection) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn demo_program(db: &DatabaseConnection, slug: &str, demo: &DemoProgram) -> anyhow::Result<()> {
+async fn demo_program(
+    db: &DatabaseConnection,
+    slug: &str,
+    demo: &DemoProgram,
+) -> anyhow::Result<()> {
     use chrono::{Duration, TimeZone};
     use chrono_tz::Asia::Tokyo;
     use entity::{program, program_session, program_survey, registration, registration_child};
@@ -1126,7 +1191,8 @@ async fn demo_program(db: &DatabaseConnection, slug: &str, demo: &DemoProgram) -
                     session_id: Set(session_id),
                     registration_id: Set(id),
                     score: Set(score),
-                    comment: Set((score >= 5).then(|| "とても参考になりました。また参加したいです。".to_owned())),
+                    comment: Set((score >= 5)
+                        .then(|| "とても参考になりました。また参加したいです。".to_owned())),
                     fiscal_year: Set(rules::fiscal_year(starts_at)),
                     submitted_at: Set(starts_at + Duration::hours(3)),
                 }

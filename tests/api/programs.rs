@@ -78,27 +78,53 @@ fn at(offset: Duration) -> String {
 }
 
 impl Town {
-    async fn call(&self, token: Option<&str>, mutation: &str, input: Value, selection: &str) -> Value {
+    async fn call(
+        &self,
+        token: Option<&str>,
+        mutation: &str,
+        input: Value,
+        selection: &str,
+    ) -> Value {
         let query = format!(
             "mutation($input: {}!) {{ {mutation}(input: $input) {{ {selection} userErrors {{ field code message }} }} }}",
             input_type(mutation)
         );
-        self.app.graphql(token, &query, json!({ "input": input })).await
+        self.app
+            .graphql(token, &query, json!({ "input": input }))
+            .await
     }
 
-    async fn ok(&self, token: Option<&str>, mutation: &str, input: Value, selection: &str) -> Value {
+    async fn ok(
+        &self,
+        token: Option<&str>,
+        mutation: &str,
+        input: Value,
+        selection: &str,
+    ) -> Value {
         let body = self.call(token, mutation, input, selection).await;
         assert_eq!(error_code(&body), None, "{mutation}: {body}");
         let payload = body["data"][mutation].clone();
-        assert_eq!(user_error_codes(&payload), Vec::<String>::new(), "{mutation}: {body}");
+        assert_eq!(
+            user_error_codes(&payload),
+            Vec::<String>::new(),
+            "{mutation}: {body}"
+        );
         payload
     }
 
     /// A mutation refused with user errors: their codes and messages (Japanese).
-    async fn refused(&self, token: Option<&str>, mutation: &str, input: Value) -> Vec<(String, String)> {
+    async fn refused(
+        &self,
+        token: Option<&str>,
+        mutation: &str,
+        input: Value,
+    ) -> Vec<(String, String)> {
         let body = self.call(token, mutation, input, "__typename").await;
         assert_eq!(error_code(&body), None, "{mutation}: {body}");
-        let errors = body["data"][mutation]["userErrors"].as_array().cloned().unwrap_or_default();
+        let errors = body["data"][mutation]["userErrors"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         assert!(!errors.is_empty(), "{mutation} was accepted: {body}");
         errors
             .iter()
@@ -113,12 +139,16 @@ impl Town {
     async fn denied(&self, token: Option<&str>, mutation: &str, input: Value) -> String {
         let body = self.call(token, mutation, input, "__typename").await;
         assert!(body["data"][mutation].is_null(), "{mutation}: {body}");
-        error_code(&body).unwrap_or_else(|| panic!("{mutation}: {body}")).to_owned()
+        error_code(&body)
+            .unwrap_or_else(|| panic!("{mutation}: {body}"))
+            .to_owned()
     }
 
     async fn node(&self, token: Option<&str>, id: &str, selection: &str) -> Value {
         let (type_name, _) = tsunagu::graphql::ids::decode(&id.to_owned().into()).unwrap();
-        let query = format!("query($id: ID!) {{ node(id: $id) {{ ... on {type_name} {{ {selection} }} }} }}");
+        let query = format!(
+            "query($id: ID!) {{ node(id: $id) {{ ... on {type_name} {{ {selection} }} }} }}"
+        );
         let body = self.app.graphql(token, &query, json!({ "id": id })).await;
         assert_eq!(error_code(&body), None, "{body}");
         body["data"]["node"].clone()
@@ -137,7 +167,9 @@ impl Town {
         for (key, value) in extra.as_object().unwrap() {
             input[key] = value.clone();
         }
-        let payload = self.ok(Some(token), "createProgram", input, "program { id }").await;
+        let payload = self
+            .ok(Some(token), "createProgram", input, "program { id }")
+            .await;
         payload["program"]["id"].as_str().unwrap().to_owned()
     }
 
@@ -162,10 +194,9 @@ impl Town {
     }
 
     async fn register(&self, token: Option<&str>, input: Value) -> Value {
-        let payload = self
-            .ok(token, "registerForSession", input, &format!("registration {{ {REGISTRATION} }} manageToken"))
-            .await;
-        payload
+        let selection = format!("registration {{ {REGISTRATION} }} manageToken");
+        self.ok(token, "registerForSession", input, &selection)
+            .await
     }
 
     async fn session_state(&self, token: Option<&str>, id: &str) -> Value {
@@ -187,11 +218,18 @@ fn child(months: i32, childcare: bool) -> Value {
 }
 
 fn uuid_of(id: &str) -> uuid::Uuid {
-    tsunagu::graphql::ids::decode(&id.to_owned().into()).unwrap().1
+    tsunagu::graphql::ids::decode(&id.to_owned().into())
+        .unwrap()
+        .1
 }
 
 /// Moves a session in time directly in the database, as the clock would.
-async fn move_session(app: &TestApp, session: &str, starts_at: DateTime<Utc>, deadline: DateTime<Utc>) {
+async fn move_session(
+    app: &TestApp,
+    session: &str,
+    starts_at: DateTime<Utc>,
+    deadline: DateTime<Utc>,
+) {
     use entity::program_session::{Column, Entity};
     let db = Database::connect(&app.database_url).await.unwrap();
     Entity::update_many()
@@ -243,7 +281,10 @@ async fn staff_draft_a_program_that_only_its_managers_see_until_it_is_published(
     assert_eq!(program["status"], "DRAFT");
     assert_eq!(program["categories"], json!(["ART", "HISTORY"]));
     assert_eq!(program["organizer"]["name"], "真鶴町立中川一政美術館");
-    assert_eq!(program["childAgeRange"], json!({ "minMonths": 72, "maxMonths": 144 }));
+    assert_eq!(
+        program["childAgeRange"],
+        json!({ "minMonths": 72, "maxMonths": 144 })
+    );
     let id = program["id"].as_str().unwrap();
 
     for (who, token, sees) in [
@@ -257,13 +298,25 @@ async fn staff_draft_a_program_that_only_its_managers_see_until_it_is_published(
         assert_eq!(!t.node(token, id, "id").await.is_null(), sees, "{who}");
     }
     let published = t
-        .ok(Some(t.staff), "updateProgram", json!({ "id": id, "status": "PUBLISHED" }), "program { status }")
+        .ok(
+            Some(t.staff),
+            "updateProgram",
+            json!({ "id": id, "status": "PUBLISHED" }),
+            "program { status }",
+        )
         .await;
     assert_eq!(published["program"]["status"], "PUBLISHED");
     assert!(!t.node(None, id, "id").await.is_null());
-    assert!(!t.node(Some(t.maebashi_resident), id, "id").await.is_null(), "published programs are public");
+    assert!(
+        !t.node(Some(t.maebashi_resident), id, "id").await.is_null(),
+        "published programs are public"
+    );
     let back = t
-        .refused(Some(t.staff), "updateProgram", json!({ "id": id, "status": "DRAFT" }))
+        .refused(
+            Some(t.staff),
+            "updateProgram",
+            json!({ "id": id, "status": "DRAFT" }),
+        )
         .await;
     assert_eq!(back[0].0, "INVALID_STATE");
 }
@@ -282,16 +335,45 @@ async fn staff_edit_only_their_own_organizations_programs_and_admins_only_their_
         .find(|o| o["name"] == "真鶴町民図書館")
         .map(|o| o["id"].as_str().unwrap().to_owned())
         .unwrap();
-    let by_admin = t.program(t.admin, "絵本のおはなし会", json!({ "organizerId": library, "categories": ["READING"] })).await;
+    let by_admin = t
+        .program(
+            t.admin,
+            "絵本のおはなし会",
+            json!({ "organizerId": library, "categories": ["READING"] }),
+        )
+        .await;
     let own = t.program(t.staff, "美術館の鑑賞会", json!({})).await;
     let change = |id: &str| json!({ "id": id, "title": "変更後の題名" });
 
-    assert_eq!(t.denied(Some(t.staff), "updateProgram", change(&by_admin)).await, "FORBIDDEN");
-    assert_eq!(t.denied(Some(t.resident), "updateProgram", change(&own)).await, "FORBIDDEN");
-    assert_eq!(t.denied(Some(t.concierge), "updateProgram", change(&own)).await, "FORBIDDEN");
-    assert_eq!(t.denied(Some(t.maebashi_staff), "updateProgram", change(&own)).await, "FORBIDDEN");
-    assert_eq!(t.denied(Some(t.maebashi_admin), "updateProgram", change(&own)).await, "FORBIDDEN");
-    assert_eq!(t.denied(None, "updateProgram", change(&own)).await, "UNAUTHENTICATED");
+    assert_eq!(
+        t.denied(Some(t.staff), "updateProgram", change(&by_admin))
+            .await,
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        t.denied(Some(t.resident), "updateProgram", change(&own))
+            .await,
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        t.denied(Some(t.concierge), "updateProgram", change(&own))
+            .await,
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        t.denied(Some(t.maebashi_staff), "updateProgram", change(&own))
+            .await,
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        t.denied(Some(t.maebashi_admin), "updateProgram", change(&own))
+            .await,
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        t.denied(None, "updateProgram", change(&own)).await,
+        "UNAUTHENTICATED"
+    );
     // Staff cannot create programs for another organization, nor sessions of others.
     assert_eq!(
         t.denied(Some(t.staff), "createProgram", json!({
@@ -308,9 +390,23 @@ async fn staff_edit_only_their_own_organizations_programs_and_admins_only_their_
         .await,
         "FORBIDDEN"
     );
-    let renamed = t.ok(Some(t.staff), "updateProgram", change(&own), "program { title }").await;
+    let renamed = t
+        .ok(
+            Some(t.staff),
+            "updateProgram",
+            change(&own),
+            "program { title }",
+        )
+        .await;
     assert_eq!(renamed["program"]["title"], "変更後の題名");
-    let renamed = t.ok(Some(t.admin), "updateProgram", change(&by_admin), "program { title }").await;
+    let renamed = t
+        .ok(
+            Some(t.admin),
+            "updateProgram",
+            change(&by_admin),
+            "program { title }",
+        )
+        .await;
     assert_eq!(renamed["program"]["title"], "変更後の題名");
 }
 
@@ -341,12 +437,24 @@ async fn a_weekly_or_monthly_series_is_created_in_one_call_with_windows_that_fol
     assert_eq!(sessions.len(), 4);
     let time = |v: &Value| v.as_str().unwrap().parse::<DateTime<Utc>>().unwrap();
     for pair in sessions.windows(2) {
-        assert_eq!(time(&pair[1]["startsAt"]) - time(&pair[0]["startsAt"]), Duration::weeks(1));
+        assert_eq!(
+            time(&pair[1]["startsAt"]) - time(&pair[0]["startsAt"]),
+            Duration::weeks(1)
+        );
     }
     for session in sessions {
-        assert_eq!(time(&session["startsAt"]) - time(&session["registrationClosesAt"]), Duration::days(1));
-        assert_eq!(time(&session["startsAt"]) - time(&session["cancellationDeadline"]), Duration::days(2));
-        assert_eq!(time(&session["endsAt"]) - time(&session["startsAt"]), Duration::hours(2));
+        assert_eq!(
+            time(&session["startsAt"]) - time(&session["registrationClosesAt"]),
+            Duration::days(1)
+        );
+        assert_eq!(
+            time(&session["startsAt"]) - time(&session["cancellationDeadline"]),
+            Duration::days(2)
+        );
+        assert_eq!(
+            time(&session["endsAt"]) - time(&session["startsAt"]),
+            Duration::hours(2)
+        );
         assert_eq!(session["seatsRemaining"], 20);
     }
     let monthly = t
@@ -364,26 +472,68 @@ async fn a_weekly_or_monthly_series_is_created_in_one_call_with_windows_that_fol
             "sessions { startsAt isOnline venue }",
         )
         .await;
-    let starts: Vec<DateTime<Utc>> = monthly["sessions"].as_array().unwrap().iter().map(|s| time(&s["startsAt"])).collect();
+    let starts: Vec<DateTime<Utc>> = monthly["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| time(&s["startsAt"]))
+        .collect();
     assert_eq!(starts.len(), 3);
-    assert!(starts.windows(2).all(|w| (28..=31).contains(&(w[1] - w[0]).num_days())), "{starts:?}");
+    assert!(
+        starts
+            .windows(2)
+            .all(|w| (28..=31).contains(&(w[1] - w[0]).num_days())),
+        "{starts:?}"
+    );
     assert_eq!(monthly["sessions"][0]["isOnline"], true);
 
     for (input, field) in [
-        (json!({ "startsAt": at(Duration::days(-1)), "endsAt": at(Duration::hours(1)), "venue": "v", "capacity": 5 }), "startsAt"),
-        (json!({ "startsAt": at(Duration::days(2)), "endsAt": at(Duration::days(1)), "venue": "v", "capacity": 5 }), "endsAt"),
-        (json!({ "startsAt": at(Duration::days(2)), "endsAt": at(Duration::days(2) + Duration::hours(1)), "capacity": 5 }), "venue"),
-        (json!({ "startsAt": at(Duration::days(2)), "endsAt": at(Duration::days(2) + Duration::hours(1)), "venue": "v", "capacity": 0 }), "capacity"),
-        (json!({ "startsAt": at(Duration::days(2)), "endsAt": at(Duration::days(2) + Duration::hours(1)), "onlineUrl": "http://x.example.jp", "capacity": 5 }), "onlineUrl"),
-        (json!({ "startsAt": at(Duration::days(2)), "endsAt": at(Duration::days(2) + Duration::hours(1)), "venue": "v", "capacity": 5, "registrationClosesAt": at(Duration::days(3)) }), "registrationClosesAt"),
-        (json!({ "startsAt": at(Duration::days(2)), "endsAt": at(Duration::days(2) + Duration::hours(1)), "venue": "v", "capacity": 5, "repeat": { "frequency": "WEEKLY", "count": 53 } }), "repeat.count"),
+        (
+            json!({ "startsAt": at(Duration::days(-1)), "endsAt": at(Duration::hours(1)), "venue": "v", "capacity": 5 }),
+            "startsAt",
+        ),
+        (
+            json!({ "startsAt": at(Duration::days(2)), "endsAt": at(Duration::days(1)), "venue": "v", "capacity": 5 }),
+            "endsAt",
+        ),
+        (
+            json!({ "startsAt": at(Duration::days(2)), "endsAt": at(Duration::days(2) + Duration::hours(1)), "capacity": 5 }),
+            "venue",
+        ),
+        (
+            json!({ "startsAt": at(Duration::days(2)), "endsAt": at(Duration::days(2) + Duration::hours(1)), "venue": "v", "capacity": 0 }),
+            "capacity",
+        ),
+        (
+            json!({ "startsAt": at(Duration::days(2)), "endsAt": at(Duration::days(2) + Duration::hours(1)), "onlineUrl": "http://x.example.jp", "capacity": 5 }),
+            "onlineUrl",
+        ),
+        (
+            json!({ "startsAt": at(Duration::days(2)), "endsAt": at(Duration::days(2) + Duration::hours(1)), "venue": "v", "capacity": 5, "registrationClosesAt": at(Duration::days(3)) }),
+            "registrationClosesAt",
+        ),
+        (
+            json!({ "startsAt": at(Duration::days(2)), "endsAt": at(Duration::days(2) + Duration::hours(1)), "venue": "v", "capacity": 5, "repeat": { "frequency": "WEEKLY", "count": 53 } }),
+            "repeat.count",
+        ),
     ] {
         let mut input = input;
         input["programId"] = json!(program);
-        let body = t.call(Some(t.staff), "createProgramSessions", input, "sessions { id }").await;
+        let body = t
+            .call(
+                Some(t.staff),
+                "createProgramSessions",
+                input,
+                "sessions { id }",
+            )
+            .await;
         let errors = &body["data"]["createProgramSessions"]["userErrors"];
         assert!(
-            errors.as_array().unwrap().iter().any(|e| e["field"][1] == field),
+            errors
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["field"][1] == field),
             "{field}: {body}"
         );
     }
@@ -405,7 +555,10 @@ async fn the_public_lists_published_programs_and_sessions_with_filters() {
         titles(&body["data"]["programs"]["nodes"])
     };
     let all = list(json!({})).await;
-    assert!(all.contains("女性活躍推進セミナー") && all.contains("子育て学級"), "{all:?}");
+    assert!(
+        all.contains("女性活躍推進セミナー") && all.contains("子育て学級"),
+        "{all:?}"
+    );
     assert_eq!(
         list(json!({ "kind": ["CAREER_SEMINAR"] })).await,
         BTreeSet::from(["女性活躍推進セミナー".to_owned()])
@@ -413,16 +566,29 @@ async fn the_public_lists_published_programs_and_sessions_with_filters() {
     let art = list(json!({ "category": ["ART"], "municipalityId": t.manazuru })).await;
     assert_eq!(
         art,
-        BTreeSet::from(["中川一政美術館 親子鑑賞会".to_owned(), "図書館のおはなし会と絵本づくり".to_owned()])
+        BTreeSet::from([
+            "中川一政美術館 親子鑑賞会".to_owned(),
+            "図書館のおはなし会と絵本づくり".to_owned()
+        ])
     );
     let maebashi = list(json!({ "municipalityId": t.maebashi })).await;
-    assert!(maebashi.iter().all(|title| !title.contains("真鶴") && title != "子育て学級"), "{maebashi:?}");
+    assert!(
+        maebashi
+            .iter()
+            .all(|title| !title.contains("真鶴") && title != "子育て学級"),
+        "{maebashi:?}"
+    );
     // A 10-month-old: 子育て学級 (0–36) and programs without age limits, not the museum (48–144).
     let baby = list(json!({ "childAgeMonths": 10, "municipalityId": t.manazuru })).await;
     assert_eq!(baby, BTreeSet::from(["子育て学級".to_owned()]));
     // A draft never appears publicly.
     let draft = t
-        .ok(Some(t.staff), "createProgram", json!({ "kind": "OTHER", "title": "準備中の講座", "summary": "s", "description": "d" }), "program { id }")
+        .ok(
+            Some(t.staff),
+            "createProgram",
+            json!({ "kind": "OTHER", "title": "準備中の講座", "summary": "s", "description": "d" }),
+            "program { id }",
+        )
         .await;
     assert!(draft["program"]["id"].is_string());
     assert!(!list(json!({})).await.contains("準備中の講座"));
@@ -430,10 +596,23 @@ async fn the_public_lists_published_programs_and_sessions_with_filters() {
     // A program whose only session is full drops out of `hasFreeSeats`.
     let program = t.program(t.staff, "満席になる講座", json!({})).await;
     let session = t.session(t.staff, &program, 1, 0).await;
-    assert!(list(json!({ "hasFreeSeats": true })).await.contains("満席になる講座"));
-    t.register(Some(t.resident), json!({ "sessionId": session })).await;
-    assert!(!list(json!({ "hasFreeSeats": true })).await.contains("満席になる講座"));
-    assert!(list(json!({ "upcoming": true })).await.contains("満席になる講座"));
+    assert!(
+        list(json!({ "hasFreeSeats": true }))
+            .await
+            .contains("満席になる講座")
+    );
+    t.register(Some(t.resident), json!({ "sessionId": session }))
+        .await;
+    assert!(
+        !list(json!({ "hasFreeSeats": true }))
+            .await
+            .contains("満席になる講座")
+    );
+    assert!(
+        list(json!({ "upcoming": true }))
+            .await
+            .contains("満席になる講座")
+    );
 
     let sessions = t
         .app
@@ -443,11 +622,25 @@ async fn the_public_lists_published_programs_and_sessions_with_filters() {
             json!({ "f": { "upcoming": true, "hasFreeSeats": true, "municipalityId": t.manazuru } }),
         )
         .await;
-    let nodes = sessions["data"]["programSessions"]["nodes"].as_array().unwrap().clone();
+    let nodes = sessions["data"]["programSessions"]["nodes"]
+        .as_array()
+        .unwrap()
+        .clone();
     assert!(!nodes.is_empty(), "{sessions}");
-    assert!(nodes.iter().all(|s| s["seatsRemaining"].as_i64().unwrap() > 0));
-    assert!(nodes.iter().all(|s| s["program"]["title"] != "満席になる講座"));
-    let starts: Vec<&str> = nodes.iter().map(|s| s["startsAt"].as_str().unwrap()).collect();
+    assert!(
+        nodes
+            .iter()
+            .all(|s| s["seatsRemaining"].as_i64().unwrap() > 0)
+    );
+    assert!(
+        nodes
+            .iter()
+            .all(|s| s["program"]["title"] != "満席になる講座")
+    );
+    let starts: Vec<&str> = nodes
+        .iter()
+        .map(|s| s["startsAt"].as_str().unwrap())
+        .collect();
     let mut sorted = starts.clone();
     sorted.sort();
     assert_eq!(starts, sorted, "sessions come by start time");
@@ -472,22 +665,37 @@ async fn the_online_link_is_shown_only_to_confirmed_registrants_and_the_organize
         )
         .await;
     let session = payload["sessions"][0]["id"].as_str().unwrap();
-    let url = async |token: Option<&str>| t.node(token, session, "isOnline onlineUrl").await["onlineUrl"].clone();
+    let url = async |token: Option<&str>| {
+        t.node(token, session, "isOnline onlineUrl").await["onlineUrl"].clone()
+    };
     assert_eq!(url(None).await, Value::Null);
     assert_eq!(url(Some(t.resident)).await, Value::Null);
-    let confirmed = t.register(Some(t.resident), json!({ "sessionId": session })).await;
+    let confirmed = t
+        .register(Some(t.resident), json!({ "sessionId": session }))
+        .await;
     assert_eq!(confirmed["registration"]["status"], "CONFIRMED");
-    assert_eq!(url(Some(t.resident)).await, "https://meet.example.jp/secret-room");
-    assert_eq!(url(Some(t.staff)).await, "https://meet.example.jp/secret-room");
+    assert_eq!(
+        url(Some(t.resident)).await,
+        "https://meet.example.jp/secret-room"
+    );
+    assert_eq!(
+        url(Some(t.staff)).await,
+        "https://meet.example.jp/secret-room"
+    );
     // Waitlisted is not confirmed.
-    let waiting = t.register(None, json!({ "sessionId": session, "guest": guest(1) })).await;
+    let waiting = t
+        .register(None, json!({ "sessionId": session, "guest": guest(1) }))
+        .await;
     assert_eq!(waiting["registration"]["status"], "WAITLISTED");
     let token = waiting["manageToken"].as_str().unwrap();
     let by_token = t
         .app
         .graphql(None, "query($t: String!) { registrationByManageToken(manageToken: $t) { status onlineUrl } }", json!({ "t": token }))
         .await;
-    assert_eq!(by_token["data"]["registrationByManageToken"]["onlineUrl"], Value::Null);
+    assert_eq!(
+        by_token["data"]["registrationByManageToken"]["onlineUrl"],
+        Value::Null
+    );
     assert_eq!(url(Some(t.maebashi_resident)).await, Value::Null);
 }
 
@@ -497,16 +705,27 @@ async fn the_online_link_is_shown_only_to_confirmed_registrants_and_the_organize
 #[tokio::test]
 async fn a_party_is_confirmed_only_when_it_fits_whole_else_waitlisted_in_order() {
     let t = town().await;
-    let program = t.program(t.staff, "託児つき講座", json!({ "maxPartySize": 4 })).await;
+    let program = t
+        .program(t.staff, "託児つき講座", json!({ "maxPartySize": 4 }))
+        .await;
     let session = t.session(t.staff, &program, 3, 1).await;
 
     // One adult with a child in the 託児: one seat, one childcare slot.
     let first = t
-        .register(Some(t.resident), json!({ "sessionId": session, "children": [child(20, true)] }))
+        .register(
+            Some(t.resident),
+            json!({ "sessionId": session, "children": [child(20, true)] }),
+        )
         .await;
     let registration = &first["registration"];
     assert_eq!(registration["status"], "CONFIRMED");
-    assert_eq!((registration["seats"].as_i64(), registration["childcareSlots"].as_i64()), (Some(1), Some(1)));
+    assert_eq!(
+        (
+            registration["seats"].as_i64(),
+            registration["childcareSlots"].as_i64()
+        ),
+        (Some(1), Some(1))
+    );
     assert_eq!(registration["children"][0]["ageMonthsAtSession"], 20);
     assert_eq!(registration["checkInCode"].as_str().unwrap().len(), 6);
     assert_eq!(first["manageToken"], Value::Null, "only guests get a token");
@@ -525,7 +744,10 @@ async fn a_party_is_confirmed_only_when_it_fits_whole_else_waitlisted_in_order()
     assert_eq!(third["registration"]["waitlistPosition"], 2);
     // Two seats fit what is left.
     let fourth = t
-        .register(None, json!({ "sessionId": session, "adults": 2, "guest": guest(4) }))
+        .register(
+            None,
+            json!({ "sessionId": session, "adults": 2, "guest": guest(4) }),
+        )
         .await;
     assert_eq!(fourth["registration"]["status"], "CONFIRMED");
     let state = t.session_state(None, &session).await;
@@ -533,7 +755,13 @@ async fn a_party_is_confirmed_only_when_it_fits_whole_else_waitlisted_in_order()
     assert_eq!(state["childcareSlotsRemaining"], 0);
     assert_eq!(state["waitlistLength"], 2);
     // Registering twice for one session is refused.
-    let twice = t.refused(Some(t.resident), "registerForSession", json!({ "sessionId": session })).await;
+    let twice = t
+        .refused(
+            Some(t.resident),
+            "registerForSession",
+            json!({ "sessionId": session }),
+        )
+        .await;
     assert_eq!(twice[0].0, "TAKEN");
 }
 
@@ -541,7 +769,13 @@ async fn a_party_is_confirmed_only_when_it_fits_whole_else_waitlisted_in_order()
 async fn eligibility_is_checked_at_the_session_date_and_each_refusal_names_its_rule() {
     let t = town().await;
     // Admins must name the organizer: refused without one.
-    let missing = t.refused(Some(t.admin), "createProgram", json!({ "kind": "OTHER", "title": "t", "summary": "s", "description": "d" })).await;
+    let missing = t
+        .refused(
+            Some(t.admin),
+            "createProgram",
+            json!({ "kind": "OTHER", "title": "t", "summary": "s", "description": "d" }),
+        )
+        .await;
     assert_eq!(missing[0].0, "REQUIRED");
 
     let program = t
@@ -559,7 +793,11 @@ async fn eligibility_is_checked_at_the_session_date_and_each_refusal_names_its_r
         .await;
     let session = t.session(t.staff, &program, 10, 2).await;
     let session_date = Utc::now() + Duration::days(10);
-    let born = |months: i64| (session_date - Duration::days(months * 31)).date_naive().to_string();
+    let born = |months: i64| {
+        (session_date - Duration::days(months * 31))
+            .date_naive()
+            .to_string()
+    };
 
     let refused = async |token: Option<&str>, input: Value| {
         let mut input = input;
@@ -567,26 +805,62 @@ async fn eligibility_is_checked_at_the_session_date_and_each_refusal_names_its_r
         t.refused(token, "registerForSession", input).await
     };
     // Too old on the session date (by birth date), and too young by age in months.
-    let errors = refused(Some(t.resident), json!({ "children": [{ "birthDate": born(38) }, child(11, false)] })).await;
+    let errors = refused(
+        Some(t.resident),
+        json!({ "children": [{ "birthDate": born(38) }, child(11, false)] }),
+    )
+    .await;
     assert_eq!(errors.len(), 2, "{errors:?}");
-    assert!(errors.iter().all(|(code, message)| code == "NOT_ELIGIBLE" && message.contains("月齢")), "{errors:?}");
+    assert!(
+        errors
+            .iter()
+            .all(|(code, message)| code == "NOT_ELIGIBLE" && message.contains("月齢")),
+        "{errors:?}"
+    );
     // Residents only: a Maebashi resident and a guest are refused, naming the town.
-    let errors = refused(Some(t.maebashi_resident), json!({ "children": [child(20, false)] })).await;
+    let errors = refused(
+        Some(t.maebashi_resident),
+        json!({ "children": [child(20, false)] }),
+    )
+    .await;
     assert_eq!(errors[0].0, "NOT_ELIGIBLE");
     assert!(errors[0].1.contains("真鶴町"), "{errors:?}");
-    let errors = refused(None, json!({ "children": [child(20, false)], "guest": guest(1) })).await;
+    let errors = refused(
+        None,
+        json!({ "children": [child(20, false)], "guest": guest(1) }),
+    )
+    .await;
     assert_eq!(errors[0].0, "NOT_ELIGIBLE");
     // Party size.
-    let errors = refused(Some(t.resident), json!({ "adults": 2, "children": [child(20, false), child(24, false)] })).await;
-    assert!(errors.iter().any(|(code, message)| code == "NOT_ELIGIBLE" && message.contains("3人")), "{errors:?}");
+    let errors = refused(
+        Some(t.resident),
+        json!({ "adults": 2, "children": [child(20, false), child(24, false)] }),
+    )
+    .await;
+    assert!(
+        errors
+            .iter()
+            .any(|(code, message)| code == "NOT_ELIGIBLE" && message.contains("3人")),
+        "{errors:?}"
+    );
     // The audience includes children: a party without a child is refused.
     let errors = refused(Some(t.resident), json!({ "adults": 1 })).await;
-    assert!(errors.iter().any(|(code, message)| code == "NOT_ELIGIBLE" && message.contains("お子さま")), "{errors:?}");
+    assert!(
+        errors
+            .iter()
+            .any(|(code, message)| code == "NOT_ELIGIBLE" && message.contains("お子さま")),
+        "{errors:?}"
+    );
     // A child needs a birth date or an age; a guest needs valid contact details.
     let errors = refused(Some(t.resident), json!({ "children": [{}] })).await;
     assert_eq!(errors[0].0, "REQUIRED");
     // And within the rules it is accepted.
-    let ok = t.register(Some(t.resident), json!({ "sessionId": session, "children": [{ "birthDate": born(20) }] })).await;
+    let ok = t
+        .register(
+            Some(t.resident),
+            json!({ "sessionId": session, "children": [{ "birthDate": born(20) }] }),
+        )
+        .await;
     assert_eq!(ok["registration"]["status"], "CONFIRMED");
 
     // The registration window: not yet open, then closed.
@@ -608,14 +882,23 @@ async fn eligibility_is_checked_at_the_session_date_and_each_refusal_names_its_r
         .await;
     assert_eq!(later["sessions"][0]["registrationOpen"], false);
     let later = later["sessions"][0]["id"].as_str().unwrap().to_owned();
-    let errors = t.refused(Some(t.resident), "registerForSession", json!({ "sessionId": later })).await;
+    let errors = t
+        .refused(
+            Some(t.resident),
+            "registerForSession",
+            json!({ "sessionId": later }),
+        )
+        .await;
     assert_eq!(errors[0].0, "REGISTRATION_CLOSED");
     assert!(errors[0].1.contains("から"), "{errors:?}");
     let bad_guest = t
         .refused(None, "registerForSession", json!({ "sessionId": later, "guest": { "name": "", "nameKana": "山田", "email": "x", "phone": "12" } }))
         .await;
     let codes: BTreeSet<String> = bad_guest.into_iter().map(|(code, _)| code).collect();
-    assert!(codes.contains("REQUIRED") && codes.contains("INVALID"), "{codes:?}");
+    assert!(
+        codes.contains("REQUIRED") && codes.contains("INVALID"),
+        "{codes:?}"
+    );
 }
 
 #[tokio::test]
@@ -623,24 +906,36 @@ async fn a_guest_gets_a_manage_token_kept_only_as_a_hash_and_a_retry_creates_not
     let t = town().await;
     let program = t.program(t.staff, "ゲスト申込の講座", json!({})).await;
     let session = t.session(t.staff, &program, 5, 0).await;
-    let input = json!({ "sessionId": session, "guest": guest(7), "idempotencyKey": "guest-7-once" });
+    let input =
+        json!({ "sessionId": session, "guest": guest(7), "idempotencyKey": "guest-7-once" });
     let first = t.register(None, input.clone()).await;
     let token = first["manageToken"].as_str().unwrap().to_owned();
     assert!(token.len() >= 40, "{token}");
     let retry = t.register(None, input).await;
     assert_eq!(retry["registration"]["id"], first["registration"]["id"]);
     let new_token = retry["manageToken"].as_str().unwrap().to_owned();
-    assert_ne!(new_token, token, "a retry replaces the token it cannot show again");
+    assert_ne!(
+        new_token, token,
+        "a retry replaces the token it cannot show again"
+    );
     assert_eq!(t.session_state(None, &session).await["seatsRemaining"], 4);
 
     let db = Database::connect(&t.app.database_url).await.unwrap();
-    let stored = entity::registration::Entity::find_by_id(uuid_of(first["registration"]["id"].as_str().unwrap()))
-        .one(&db)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(stored.manage_token_hash.as_deref(), Some(tsunagu::domains::programs::service::hash_token(&new_token).as_str()));
-    assert_ne!(stored.manage_token_hash.as_deref(), Some(new_token.as_str()));
+    let stored = entity::registration::Entity::find_by_id(uuid_of(
+        first["registration"]["id"].as_str().unwrap(),
+    ))
+    .one(&db)
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        stored.manage_token_hash.as_deref(),
+        Some(tsunagu::domains::programs::service::hash_token(&new_token).as_str())
+    );
+    assert_ne!(
+        stored.manage_token_hash.as_deref(),
+        Some(new_token.as_str())
+    );
 
     let lookup = async |token: &str| {
         t.app
@@ -648,14 +943,23 @@ async fn a_guest_gets_a_manage_token_kept_only_as_a_hash_and_a_retry_creates_not
             .await["data"]["registrationByManageToken"]
             .clone()
     };
-    assert_eq!(lookup(&token).await, Value::Null, "the replaced token no longer works");
+    assert_eq!(
+        lookup(&token).await,
+        Value::Null,
+        "the replaced token no longer works"
+    );
     let found = lookup(&new_token).await;
     assert_eq!(found["registrant"]["nameKana"], "モウシコミ ハナコ");
     assert_eq!(found["registrant"]["phone"], "090-1234-5678");
     assert_eq!(found["registrant"]["guest"], true);
     // The guest cancels with the token.
     let cancelled = t
-        .ok(None, "cancelRegistration", json!({ "manageToken": new_token }), "registration { status cancelReason }")
+        .ok(
+            None,
+            "cancelRegistration",
+            json!({ "manageToken": new_token }),
+            "registration { status cancelReason }",
+        )
         .await;
     assert_eq!(cancelled["registration"]["status"], "CANCELLED");
     assert_eq!(cancelled["registration"]["cancelReason"], "REGISTRANT");
@@ -669,10 +973,16 @@ async fn registering_is_rate_limited_per_client() {
     let program = t.program(t.staff, "人気の講座", json!({})).await;
     let session = t.session(t.staff, &program, 50, 0).await;
     for n in 0..2 {
-        t.register(None, json!({ "sessionId": session, "guest": guest(n) })).await;
+        t.register(None, json!({ "sessionId": session, "guest": guest(n) }))
+            .await;
     }
     assert_eq!(
-        t.denied(None, "registerForSession", json!({ "sessionId": session, "guest": guest(3) })).await,
+        t.denied(
+            None,
+            "registerForSession",
+            json!({ "sessionId": session, "guest": guest(3) })
+        )
+        .await,
         "RATE_LIMITED"
     );
 }
@@ -709,7 +1019,9 @@ async fn concurrent_registrations_never_exceed_seats_or_childcare_slots() {
                 confirmed.1 += registration["seats"].as_i64().unwrap();
                 confirmed.2 += registration["childcareSlots"].as_i64().unwrap();
             }
-            Some("WAITLISTED") => positions.push(registration["waitlistPosition"].as_i64().unwrap_or(0)),
+            Some("WAITLISTED") => {
+                positions.push(registration["waitlistPosition"].as_i64().unwrap_or(0))
+            }
             _ => panic!("neither confirmed nor waitlisted: {body}"),
         }
     }
@@ -720,8 +1032,14 @@ async fn concurrent_registrations_never_exceed_seats_or_childcare_slots() {
     assert_eq!(parties + positions.len(), 60);
     let state = t.session_state(Some(t.staff), &session).await;
     assert_eq!(state["seatsRemaining"].as_i64(), Some(10 - seats));
-    assert_eq!(state["childcareSlotsRemaining"].as_i64(), Some(4 - childcare));
-    assert_eq!(state["waitlistLength"].as_u64(), Some(positions.len() as u64));
+    assert_eq!(
+        state["childcareSlotsRemaining"].as_i64(),
+        Some(4 - childcare)
+    );
+    assert_eq!(
+        state["waitlistLength"].as_u64(),
+        Some(positions.len() as u64)
+    );
     // The roster agrees with the answers, and the waitlist is numbered 1..n in order.
     let roster = t
         .app
@@ -744,22 +1062,44 @@ async fn concurrent_registrations_never_exceed_seats_or_childcare_slots() {
 // Cancellation and waitlist offers
 
 async fn status_of(t: &Town, token: Option<&str>, registration: &str) -> Value {
-    t.node(token, registration, "status waitlistPosition offerExpiresAt cancelReason").await
+    t.node(
+        token,
+        registration,
+        "status waitlistPosition offerExpiresAt cancelReason",
+    )
+    .await
 }
 
 #[tokio::test]
-async fn a_freed_place_is_offered_to_the_first_waiting_party_that_fits_and_passes_on_when_declined() {
+async fn a_freed_place_is_offered_to_the_first_waiting_party_that_fits_and_passes_on_when_declined()
+{
     let t = town().await;
-    let program = t.program(t.staff, "キャンセル待ちのある講座", json!({})).await;
+    let program = t
+        .program(t.staff, "キャンセル待ちのある講座", json!({}))
+        .await;
     let session = t.session(t.staff, &program, 2, 0).await;
     let id = |payload: &Value| payload["registration"]["id"].as_str().unwrap().to_owned();
 
-    let resident = t.register(Some(t.resident), json!({ "sessionId": session })).await;
-    let family = t.register(None, json!({ "sessionId": session, "adults": 2, "guest": guest(1) })).await;
+    let resident = t
+        .register(Some(t.resident), json!({ "sessionId": session }))
+        .await;
+    let family = t
+        .register(
+            None,
+            json!({ "sessionId": session, "adults": 2, "guest": guest(1) }),
+        )
+        .await;
     assert_eq!(family["registration"]["status"], "WAITLISTED");
-    let single = t.register(None, json!({ "sessionId": session, "guest": guest(2) })).await;
-    assert_eq!(single["registration"]["status"], "CONFIRMED", "one seat was left for one person");
-    let late = t.register(None, json!({ "sessionId": session, "guest": guest(3) })).await;
+    let single = t
+        .register(None, json!({ "sessionId": session, "guest": guest(2) }))
+        .await;
+    assert_eq!(
+        single["registration"]["status"], "CONFIRMED",
+        "one seat was left for one person"
+    );
+    let late = t
+        .register(None, json!({ "sessionId": session, "guest": guest(3) }))
+        .await;
     assert_eq!(late["registration"]["waitlistPosition"], 2);
     let (family_token, single_token, late_token) = (
         family["manageToken"].as_str().unwrap().to_owned(),
@@ -769,36 +1109,89 @@ async fn a_freed_place_is_offered_to_the_first_waiting_party_that_fits_and_passe
 
     // One seat frees: the family of two does not fit, the next single does.
     let cancelled = t
-        .ok(Some(t.resident), "cancelRegistration", json!({ "id": id(&resident) }), "registration { status cancelReason }")
+        .ok(
+            Some(t.resident),
+            "cancelRegistration",
+            json!({ "id": id(&resident) }),
+            "registration { status cancelReason }",
+        )
         .await;
     assert_eq!(cancelled["registration"]["cancelReason"], "REGISTRANT");
     let offered = status_of(&t, Some(t.staff), &id(&late)).await;
     assert_eq!(offered["status"], "OFFERED");
-    let expires = offered["offerExpiresAt"].as_str().unwrap().parse::<DateTime<Utc>>().unwrap();
-    assert!((expires - Utc::now() - Duration::hours(24)).num_minutes().abs() <= 1, "{expires}");
-    assert_eq!(status_of(&t, Some(t.staff), &id(&family)).await["waitlistPosition"], 1);
-    assert_eq!(t.session_state(None, &session).await["seatsRemaining"], 0, "an offered place is held");
+    let expires = offered["offerExpiresAt"]
+        .as_str()
+        .unwrap()
+        .parse::<DateTime<Utc>>()
+        .unwrap();
+    assert!(
+        (expires - Utc::now() - Duration::hours(24))
+            .num_minutes()
+            .abs()
+            <= 1,
+        "{expires}"
+    );
+    assert_eq!(
+        status_of(&t, Some(t.staff), &id(&family)).await["waitlistPosition"],
+        1
+    );
+    assert_eq!(
+        t.session_state(None, &session).await["seatsRemaining"],
+        0,
+        "an offered place is held"
+    );
     // Only the offered party answers its offer.
-    let not_offered = t.refused(None, "acceptWaitlistOffer", json!({ "manageToken": family_token })).await;
+    let not_offered = t
+        .refused(
+            None,
+            "acceptWaitlistOffer",
+            json!({ "manageToken": family_token }),
+        )
+        .await;
     assert_eq!(not_offered[0].0, "INVALID_STATE");
 
     // Declined: the place passes on, but nobody waiting fits it.
     let declined = t
-        .ok(None, "declineWaitlistOffer", json!({ "manageToken": late_token }), "registration { status cancelReason }")
+        .ok(
+            None,
+            "declineWaitlistOffer",
+            json!({ "manageToken": late_token }),
+            "registration { status cancelReason }",
+        )
         .await;
     assert_eq!(declined["registration"]["cancelReason"], "OFFER_DECLINED");
     assert_eq!(t.session_state(None, &session).await["seatsRemaining"], 1);
 
     // Two seats free: the family gets its offer and accepts.
-    t.ok(None, "cancelRegistration", json!({ "manageToken": single_token }), "registration { id }").await;
-    assert_eq!(status_of(&t, Some(t.staff), &id(&family)).await["status"], "OFFERED");
+    t.ok(
+        None,
+        "cancelRegistration",
+        json!({ "manageToken": single_token }),
+        "registration { id }",
+    )
+    .await;
+    assert_eq!(
+        status_of(&t, Some(t.staff), &id(&family)).await["status"],
+        "OFFERED"
+    );
     let accepted = t
-        .ok(None, "acceptWaitlistOffer", json!({ "manageToken": family_token }), "registration { status offerExpiresAt }")
+        .ok(
+            None,
+            "acceptWaitlistOffer",
+            json!({ "manageToken": family_token }),
+            "registration { status offerExpiresAt }",
+        )
         .await;
     assert_eq!(accepted["registration"]["status"], "CONFIRMED");
     assert_eq!(accepted["registration"]["offerExpiresAt"], Value::Null);
     let state = t.session_state(None, &session).await;
-    assert_eq!((state["seatsRemaining"].as_i64(), state["waitlistLength"].as_i64()), (Some(0), Some(0)));
+    assert_eq!(
+        (
+            state["seatsRemaining"].as_i64(),
+            state["waitlistLength"].as_i64()
+        ),
+        (Some(0), Some(0))
+    );
 }
 
 #[tokio::test]
@@ -806,47 +1199,98 @@ async fn registrants_cancel_until_the_deadline_and_staff_after_it() {
     let t = town().await;
     let program = t.program(t.staff, "期限のある講座", json!({})).await;
     let session = t.session(t.staff, &program, 5, 0).await;
-    let registration = t.register(Some(t.resident), json!({ "sessionId": session })).await;
-    let id = registration["registration"]["id"].as_str().unwrap().to_owned();
-    move_session(&t.app, &session, Utc::now() + Duration::days(1), Utc::now() - Duration::hours(1)).await;
-    let late = t.refused(Some(t.resident), "cancelRegistration", json!({ "id": id })).await;
+    let registration = t
+        .register(Some(t.resident), json!({ "sessionId": session }))
+        .await;
+    let id = registration["registration"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    move_session(
+        &t.app,
+        &session,
+        Utc::now() + Duration::days(1),
+        Utc::now() - Duration::hours(1),
+    )
+    .await;
+    let late = t
+        .refused(Some(t.resident), "cancelRegistration", json!({ "id": id }))
+        .await;
     assert_eq!(late[0].0, "DEADLINE_PASSED");
     // Nobody else may cancel it, and other towns do not even see it.
-    assert_eq!(t.denied(Some(t.maebashi_resident), "cancelRegistration", json!({ "id": id })).await, "NOT_FOUND");
-    assert_eq!(t.denied(Some(t.maebashi_staff), "cancelRegistration", json!({ "id": id })).await, "NOT_FOUND");
-    assert_eq!(t.denied(Some(t.concierge), "cancelRegistration", json!({ "id": id })).await, "NOT_FOUND");
+    assert_eq!(
+        t.denied(
+            Some(t.maebashi_resident),
+            "cancelRegistration",
+            json!({ "id": id })
+        )
+        .await,
+        "NOT_FOUND"
+    );
+    assert_eq!(
+        t.denied(
+            Some(t.maebashi_staff),
+            "cancelRegistration",
+            json!({ "id": id })
+        )
+        .await,
+        "NOT_FOUND"
+    );
+    assert_eq!(
+        t.denied(Some(t.concierge), "cancelRegistration", json!({ "id": id }))
+            .await,
+        "NOT_FOUND"
+    );
     let by_staff = t
-        .ok(Some(t.staff), "cancelRegistration", json!({ "id": id }), "registration { status cancelReason }")
+        .ok(
+            Some(t.staff),
+            "cancelRegistration",
+            json!({ "id": id }),
+            "registration { status cancelReason }",
+        )
         .await;
     assert_eq!(by_staff["registration"]["cancelReason"], "STAFF");
-    let again = t.refused(Some(t.staff), "cancelRegistration", json!({ "id": id })).await;
+    let again = t
+        .refused(Some(t.staff), "cancelRegistration", json!({ "id": id }))
+        .await;
     assert_eq!(again[0].0, "INVALID_STATE");
 }
 
 type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn subscribe(app: &TestApp, token: &str) -> Socket {
-    let mut request = format!("ws://{}/graphql/ws", app.addr).into_client_request().unwrap();
-    request
-        .headers_mut()
-        .insert("sec-websocket-protocol", HeaderValue::from_static("graphql-transport-ws"));
+    let mut request = format!("ws://{}/graphql/ws", app.addr)
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        HeaderValue::from_static("graphql-transport-ws"),
+    );
     let (mut socket, _) = connect_async(request).await.unwrap();
     let init = json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } });
     socket.send(Message::text(init.to_string())).await.unwrap();
-    let ack = next_message(&mut socket, StdDuration::from_secs(5)).await.unwrap();
+    let ack = next_message(&mut socket, StdDuration::from_secs(5))
+        .await
+        .unwrap();
     assert_eq!(ack["type"], "connection_ack", "{ack}");
     let subscribe = json!({
         "id": "1",
         "type": "subscribe",
         "payload": { "query": "subscription { myRegistrationEvents { kind registrationId occurredAt } }" },
     });
-    socket.send(Message::text(subscribe.to_string())).await.unwrap();
+    socket
+        .send(Message::text(subscribe.to_string()))
+        .await
+        .unwrap();
     socket
 }
 
 async fn next_message(socket: &mut Socket, wait: StdDuration) -> Option<Value> {
     loop {
-        let message = tokio::time::timeout(wait, socket.next()).await.ok()??.ok()?;
+        let message = tokio::time::timeout(wait, socket.next())
+            .await
+            .ok()??
+            .ok()?;
         if let Message::Text(text) = message {
             return serde_json::from_str(&text).ok();
         }
@@ -855,9 +1299,14 @@ async fn next_message(socket: &mut Socket, wait: StdDuration) -> Option<Value> {
 
 /// The next registration event heard, as (kind, registration id).
 async fn heard(socket: &mut Socket) -> (String, String) {
-    let message = next_message(socket, StdDuration::from_secs(5)).await.expect("an event");
+    let message = next_message(socket, StdDuration::from_secs(5))
+        .await
+        .expect("an event");
     let event = &message["payload"]["data"]["myRegistrationEvents"];
-    (event["kind"].as_str().unwrap().to_owned(), event["registrationId"].as_str().unwrap().to_owned())
+    (
+        event["kind"].as_str().unwrap().to_owned(),
+        event["registrationId"].as_str().unwrap().to_owned(),
+    )
 }
 
 #[tokio::test]
@@ -871,12 +1320,23 @@ async fn registrants_hear_offers_expiries_and_cancelled_sessions_live() {
     // the confirmation is heard.
     let mut live = false;
     for _ in 0..50 {
-        let payload = t.register(Some(t.resident), json!({ "sessionId": session })).await;
+        let payload = t
+            .register(Some(t.resident), json!({ "sessionId": session }))
+            .await;
         let id = payload["registration"]["id"].as_str().unwrap().to_owned();
         let message = next_message(&mut socket, StdDuration::from_millis(200)).await;
-        t.ok(Some(t.resident), "cancelRegistration", json!({ "id": id }), "registration { id }").await;
+        t.ok(
+            Some(t.resident),
+            "cancelRegistration",
+            json!({ "id": id }),
+            "registration { id }",
+        )
+        .await;
         if let Some(message) = message {
-            assert_eq!(message["payload"]["data"]["myRegistrationEvents"]["kind"], "CONFIRMED", "{message}");
+            assert_eq!(
+                message["payload"]["data"]["myRegistrationEvents"]["kind"], "CONFIRMED",
+                "{message}"
+            );
             assert_eq!(heard(&mut socket).await, ("CANCELLED".to_owned(), id));
             live = true;
             break;
@@ -885,36 +1345,79 @@ async fn registrants_hear_offers_expiries_and_cancelled_sessions_live() {
     assert!(live, "no registration event arrived");
 
     // A guest holds the seat; the resident waits, then is offered the freed seat.
-    let holder = t.register(None, json!({ "sessionId": session, "guest": guest(1) })).await;
-    let waiting = t.register(Some(t.resident), json!({ "sessionId": session })).await;
+    let holder = t
+        .register(None, json!({ "sessionId": session, "guest": guest(1) }))
+        .await;
+    let waiting = t
+        .register(Some(t.resident), json!({ "sessionId": session }))
+        .await;
     let waiting_id = waiting["registration"]["id"].as_str().unwrap().to_owned();
-    assert_eq!(heard(&mut socket).await, ("WAITLISTED".to_owned(), waiting_id.clone()));
-    t.ok(None, "cancelRegistration", json!({ "manageToken": holder["manageToken"] }), "registration { id }").await;
-    assert_eq!(heard(&mut socket).await, ("OFFERED".to_owned(), waiting_id.clone()));
+    assert_eq!(
+        heard(&mut socket).await,
+        ("WAITLISTED".to_owned(), waiting_id.clone())
+    );
+    t.ok(
+        None,
+        "cancelRegistration",
+        json!({ "manageToken": holder["manageToken"] }),
+        "registration { id }",
+    )
+    .await;
+    assert_eq!(
+        heard(&mut socket).await,
+        ("OFFERED".to_owned(), waiting_id.clone())
+    );
 
     // The offer runs out; the next read of the session passes it on.
     let db = Database::connect(&t.app.database_url).await.unwrap();
     entity::registration::Entity::update_many()
-        .col_expr(entity::registration::Column::OfferExpiresAt, Expr::value(Utc::now() - Duration::minutes(1)))
+        .col_expr(
+            entity::registration::Column::OfferExpiresAt,
+            Expr::value(Utc::now() - Duration::minutes(1)),
+        )
         .filter(entity::registration::Column::Id.eq(uuid_of(&waiting_id)))
         .exec(&db)
         .await
         .unwrap();
     db.close().await.ok();
     assert_eq!(t.session_state(None, &session).await["seatsRemaining"], 1);
-    assert_eq!(heard(&mut socket).await, ("OFFER_EXPIRED".to_owned(), waiting_id.clone()));
+    assert_eq!(
+        heard(&mut socket).await,
+        ("OFFER_EXPIRED".to_owned(), waiting_id.clone())
+    );
     let expired = status_of(&t, Some(t.resident), &waiting_id).await;
-    assert_eq!((expired["status"].as_str(), expired["cancelReason"].as_str()), (Some("CANCELLED"), Some("OFFER_EXPIRED")));
-    let too_late = t.refused(Some(t.resident), "acceptWaitlistOffer", json!({ "id": waiting_id })).await;
+    assert_eq!(
+        (expired["status"].as_str(), expired["cancelReason"].as_str()),
+        (Some("CANCELLED"), Some("OFFER_EXPIRED"))
+    );
+    let too_late = t
+        .refused(
+            Some(t.resident),
+            "acceptWaitlistOffer",
+            json!({ "id": waiting_id }),
+        )
+        .await;
     assert_eq!(too_late[0].0, "INVALID_STATE");
 
     // Cancelling the session releases every seat and tells every registrant.
-    let confirmed = t.register(Some(t.resident), json!({ "sessionId": session })).await;
+    let confirmed = t
+        .register(Some(t.resident), json!({ "sessionId": session }))
+        .await;
     let confirmed_id = confirmed["registration"]["id"].as_str().unwrap().to_owned();
-    assert_eq!(heard(&mut socket).await, ("CONFIRMED".to_owned(), confirmed_id.clone()));
-    let guest_waiting = t.register(None, json!({ "sessionId": session, "guest": guest(2) })).await;
     assert_eq!(
-        t.denied(Some(t.maebashi_staff), "cancelProgramSession", json!({ "id": session, "reason": "中止" })).await,
+        heard(&mut socket).await,
+        ("CONFIRMED".to_owned(), confirmed_id.clone())
+    );
+    let guest_waiting = t
+        .register(None, json!({ "sessionId": session, "guest": guest(2) }))
+        .await;
+    assert_eq!(
+        t.denied(
+            Some(t.maebashi_staff),
+            "cancelProgramSession",
+            json!({ "id": session, "reason": "中止" })
+        )
+        .await,
         "FORBIDDEN"
     );
     let cancelled = t
@@ -928,13 +1431,25 @@ async fn registrants_hear_offers_expiries_and_cancelled_sessions_live() {
     assert_eq!(cancelled["session"]["status"], "CANCELLED");
     assert_eq!(cancelled["session"]["seatsRemaining"], 1);
     assert_eq!(cancelled["session"]["waitlistLength"], 0);
-    assert_eq!(heard(&mut socket).await, ("SESSION_CANCELLED".to_owned(), confirmed_id));
+    assert_eq!(
+        heard(&mut socket).await,
+        ("SESSION_CANCELLED".to_owned(), confirmed_id)
+    );
     let guest_state = t
         .app
         .graphql(None, "query($t: String!) { registrationByManageToken(manageToken: $t) { status cancelReason } }", json!({ "t": guest_waiting["manageToken"] }))
         .await;
-    assert_eq!(guest_state["data"]["registrationByManageToken"]["cancelReason"], "SESSION_CANCELLED");
-    let closed = t.refused(Some(t.resident), "registerForSession", json!({ "sessionId": session })).await;
+    assert_eq!(
+        guest_state["data"]["registrationByManageToken"]["cancelReason"],
+        "SESSION_CANCELLED"
+    );
+    let closed = t
+        .refused(
+            Some(t.resident),
+            "registerForSession",
+            json!({ "sessionId": session }),
+        )
+        .await;
     assert_eq!(closed[0].0, "INVALID_STATE");
 }
 
@@ -946,60 +1461,195 @@ async fn staff_check_in_by_code_mark_no_shows_after_the_end_and_attendees_answer
     let t = town().await;
     let program = t.program(t.staff, "出欠を取る講座", json!({})).await;
     let session = t.session(t.staff, &program, 10, 0).await;
-    let resident = t.register(Some(t.resident), json!({ "sessionId": session })).await;
-    let present = t.register(None, json!({ "sessionId": session, "guest": guest(1) })).await;
-    let absent = t.register(None, json!({ "sessionId": session, "guest": guest(2) })).await;
+    let resident = t
+        .register(Some(t.resident), json!({ "sessionId": session }))
+        .await;
+    let present = t
+        .register(None, json!({ "sessionId": session, "guest": guest(1) }))
+        .await;
+    let absent = t
+        .register(None, json!({ "sessionId": session, "guest": guest(2) }))
+        .await;
     let id = |payload: &Value| payload["registration"]["id"].as_str().unwrap().to_owned();
-    let code = resident["registration"]["checkInCode"].as_str().unwrap().to_lowercase();
+    let code = resident["registration"]["checkInCode"]
+        .as_str()
+        .unwrap()
+        .to_lowercase();
 
-    let early = t.refused(Some(t.staff), "checkInRegistration", json!({ "id": id(&resident) })).await;
+    let early = t
+        .refused(
+            Some(t.staff),
+            "checkInRegistration",
+            json!({ "id": id(&resident) }),
+        )
+        .await;
     assert_eq!(early[0].0, "INVALID_STATE");
-    move_session(&t.app, &session, Utc::now() - Duration::minutes(30), Utc::now() - Duration::days(1)).await;
-    assert_eq!(t.denied(Some(t.resident), "checkInRegistration", json!({ "id": id(&resident) })).await, "NOT_FOUND");
-    assert_eq!(t.denied(Some(t.maebashi_staff), "checkInRegistration", json!({ "sessionId": session, "code": code })).await, "NOT_FOUND");
-    let unknown = t.refused(Some(t.staff), "checkInRegistration", json!({ "sessionId": session, "code": "ZZZZZZ" })).await;
+    move_session(
+        &t.app,
+        &session,
+        Utc::now() - Duration::minutes(30),
+        Utc::now() - Duration::days(1),
+    )
+    .await;
+    assert_eq!(
+        t.denied(
+            Some(t.resident),
+            "checkInRegistration",
+            json!({ "id": id(&resident) })
+        )
+        .await,
+        "NOT_FOUND"
+    );
+    assert_eq!(
+        t.denied(
+            Some(t.maebashi_staff),
+            "checkInRegistration",
+            json!({ "sessionId": session, "code": code })
+        )
+        .await,
+        "NOT_FOUND"
+    );
+    let unknown = t
+        .refused(
+            Some(t.staff),
+            "checkInRegistration",
+            json!({ "sessionId": session, "code": "ZZZZZZ" }),
+        )
+        .await;
     assert_eq!(unknown[0].0, "NOT_FOUND");
     let checked = t
-        .ok(Some(t.staff), "checkInRegistration", json!({ "sessionId": session, "code": code }), "registration { status checkedInAt }")
+        .ok(
+            Some(t.staff),
+            "checkInRegistration",
+            json!({ "sessionId": session, "code": code }),
+            "registration { status checkedInAt }",
+        )
         .await;
     assert_eq!(checked["registration"]["status"], "ATTENDED");
-    let twice = t.refused(Some(t.staff), "checkInRegistration", json!({ "id": id(&resident) })).await;
+    let twice = t
+        .refused(
+            Some(t.staff),
+            "checkInRegistration",
+            json!({ "id": id(&resident) }),
+        )
+        .await;
     assert_eq!(twice[0].0, "INVALID_STATE");
-    t.ok(Some(t.admin), "checkInRegistration", json!({ "id": id(&present) }), "registration { id }").await;
+    t.ok(
+        Some(t.admin),
+        "checkInRegistration",
+        json!({ "id": id(&present) }),
+        "registration { id }",
+    )
+    .await;
 
-    let running = t.refused(Some(t.staff), "markNoShows", json!({ "sessionId": session })).await;
+    let running = t
+        .refused(
+            Some(t.staff),
+            "markNoShows",
+            json!({ "sessionId": session }),
+        )
+        .await;
     assert_eq!(running[0].0, "INVALID_STATE");
-    move_session(&t.app, &session, Utc::now() - Duration::hours(3), Utc::now() - Duration::days(1)).await;
+    move_session(
+        &t.app,
+        &session,
+        Utc::now() - Duration::hours(3),
+        Utc::now() - Duration::days(1),
+    )
+    .await;
     let marked = t
-        .ok(Some(t.staff), "markNoShows", json!({ "sessionId": session }), "markedCount session { attendance { confirmed attended attendedPeople noShow } }")
+        .ok(
+            Some(t.staff),
+            "markNoShows",
+            json!({ "sessionId": session }),
+            "markedCount session { attendance { confirmed attended attendedPeople noShow } }",
+        )
         .await;
     assert_eq!(marked["markedCount"], 1);
-    assert_eq!(marked["session"]["attendance"], json!({ "confirmed": 0, "attended": 2, "attendedPeople": 2, "noShow": 1 }));
-    assert_eq!(t.node(None, &session, "attendance { attended }").await["attendance"], Value::Null, "attendance is for the organizer");
+    assert_eq!(
+        marked["session"]["attendance"],
+        json!({ "confirmed": 0, "attended": 2, "attendedPeople": 2, "noShow": 1 })
+    );
+    assert_eq!(
+        t.node(None, &session, "attendance { attended }").await["attendance"],
+        Value::Null,
+        "attendance is for the organizer"
+    );
 
     // Surveys: once per attended registration, by its registrant only.
     let survey = |reference: Value, score: i32| json!({ "registration": reference, "score": score, "comment": "とても楽しかったです。" });
     let answered = t
-        .ok(Some(t.resident), "submitProgramSurvey", survey(json!({ "id": id(&resident) }), 5), "survey { score comment fiscalYear }")
+        .ok(
+            Some(t.resident),
+            "submitProgramSurvey",
+            survey(json!({ "id": id(&resident) }), 5),
+            "survey { score comment fiscalYear }",
+        )
         .await;
     assert_eq!(answered["survey"]["score"], 5);
-    let again = t.refused(Some(t.resident), "submitProgramSurvey", survey(json!({ "id": id(&resident) }), 4)).await;
+    let again = t
+        .refused(
+            Some(t.resident),
+            "submitProgramSurvey",
+            survey(json!({ "id": id(&resident) }), 4),
+        )
+        .await;
     assert_eq!(again[0].0, "TAKEN");
-    assert_eq!(t.denied(Some(t.staff), "submitProgramSurvey", survey(json!({ "id": id(&present) }), 5)).await, "FORBIDDEN");
-    assert_eq!(t.denied(Some(t.maebashi_resident), "submitProgramSurvey", survey(json!({ "id": id(&present) }), 5)).await, "NOT_FOUND");
-    let out_of_range = t.refused(None, "submitProgramSurvey", survey(json!({ "manageToken": present["manageToken"] }), 6)).await;
+    assert_eq!(
+        t.denied(
+            Some(t.staff),
+            "submitProgramSurvey",
+            survey(json!({ "id": id(&present) }), 5)
+        )
+        .await,
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        t.denied(
+            Some(t.maebashi_resident),
+            "submitProgramSurvey",
+            survey(json!({ "id": id(&present) }), 5)
+        )
+        .await,
+        "NOT_FOUND"
+    );
+    let out_of_range = t
+        .refused(
+            None,
+            "submitProgramSurvey",
+            survey(json!({ "manageToken": present["manageToken"] }), 6),
+        )
+        .await;
     assert_eq!(out_of_range[0].0, "INVALID");
-    t.ok(None, "submitProgramSurvey", survey(json!({ "manageToken": present["manageToken"] }), 3), "survey { score }").await;
-    let no_show = t.refused(None, "submitProgramSurvey", survey(json!({ "manageToken": absent["manageToken"] }), 5)).await;
+    t.ok(
+        None,
+        "submitProgramSurvey",
+        survey(json!({ "manageToken": present["manageToken"] }), 3),
+        "survey { score }",
+    )
+    .await;
+    let no_show = t
+        .refused(
+            None,
+            "submitProgramSurvey",
+            survey(json!({ "manageToken": absent["manageToken"] }), 5),
+        )
+        .await;
     assert_eq!(no_show[0].0, "INVALID_STATE");
 
     let summary = "query($id: ID!) { node(id: $id) { ... on Program { surveySummary { responses meanScore satisfiedShare } } } }";
-    let by_staff = t.app.graphql(Some(t.staff), summary, json!({ "id": program })).await;
+    let by_staff = t
+        .app
+        .graphql(Some(t.staff), summary, json!({ "id": program }))
+        .await;
     assert_eq!(
         by_staff["data"]["node"]["surveySummary"],
         json!({ "responses": 2, "meanScore": 4.0, "satisfiedShare": 0.5 })
     );
-    let by_resident = t.app.graphql(Some(t.resident), summary, json!({ "id": program })).await;
+    let by_resident = t
+        .app
+        .graphql(Some(t.resident), summary, json!({ "id": program }))
+        .await;
     assert_eq!(by_resident["data"]["node"]["surveySummary"], Value::Null);
 }
 
@@ -1012,7 +1662,12 @@ async fn registrations_are_seen_only_by_their_registrant_and_the_programs_manage
     let platform = t.app.login_demo("platform-admin@example.jp").await;
     let program = t.program(t.staff, "個人情報を守る講座", json!({})).await;
     let session = t.session(t.staff, &program, 10, 0).await;
-    let mine = t.register(Some(t.resident), json!({ "sessionId": session, "children": [child(60, false)] })).await;
+    let mine = t
+        .register(
+            Some(t.resident),
+            json!({ "sessionId": session, "children": [child(60, false)] }),
+        )
+        .await;
     let id = mine["registration"]["id"].as_str().unwrap().to_owned();
     let selection = "status registrant { name email } children { ageMonthsAtSession }";
     for (who, token, sees) in [
@@ -1029,30 +1684,61 @@ async fn registrations_are_seen_only_by_their_registrant_and_the_programs_manage
         let node = t.node(token, &id, selection).await;
         assert_eq!(!node.is_null(), sees, "{who}: {node}");
         if sees {
-            assert_eq!(node["registrant"]["email"], "manazuru-resident@example.jp", "{who}");
+            assert_eq!(
+                node["registrant"]["email"], "manazuru-resident@example.jp",
+                "{who}"
+            );
         }
     }
     let roster = "query($id: ID!) { node(id: $id) { ... on ProgramSession { registrations { totalCount nodes { registrant { name } } } } } }";
-    let by_staff = t.app.graphql(Some(t.staff), roster, json!({ "id": session })).await;
+    let by_staff = t
+        .app
+        .graphql(Some(t.staff), roster, json!({ "id": session }))
+        .await;
     assert_eq!(by_staff["data"]["node"]["registrations"]["totalCount"], 1);
     for token in [t.resident, t.concierge, t.maebashi_staff] {
-        let body = t.app.graphql(Some(token), roster, json!({ "id": session })).await;
+        let body = t
+            .app
+            .graphql(Some(token), roster, json!({ "id": session }))
+            .await;
         assert_eq!(error_code(&body), Some("FORBIDDEN"), "{body}");
     }
 
     let my = "{ myRegistrations(first: 100) { totalCount nodes { id status program { title } session { startsAt } } } }";
     let listed = t.app.graphql(Some(t.resident), my, json!({})).await;
-    let nodes = listed["data"]["myRegistrations"]["nodes"].as_array().unwrap();
+    let nodes = listed["data"]["myRegistrations"]["nodes"]
+        .as_array()
+        .unwrap();
     assert!(nodes.iter().any(|n| n["id"] == id.as_str()), "{listed}");
     assert!(nodes.iter().all(|n| n["program"]["title"].is_string()));
-    let others = t.app.graphql(Some(t.maebashi_resident), my, json!({})).await;
-    assert!(others["data"]["myRegistrations"]["nodes"].as_array().unwrap().iter().all(|n| n["id"] != id.as_str()));
-    assert_eq!(error_code(&t.app.graphql(None, my, json!({})).await), Some("UNAUTHENTICATED"));
+    let others = t
+        .app
+        .graphql(Some(t.maebashi_resident), my, json!({}))
+        .await;
+    assert!(
+        others["data"]["myRegistrations"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|n| n["id"] != id.as_str())
+    );
+    assert_eq!(
+        error_code(&t.app.graphql(None, my, json!({})).await),
+        Some("UNAUTHENTICATED")
+    );
 }
 
 /// Total SQL statements the server has run, from `/metrics`.
 async fn statements_run(app: &TestApp) -> u64 {
-    let text = app.client.get(format!("{}/metrics", app.address)).send().await.unwrap().text().await.unwrap();
+    let text = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     text.lines()
         .filter(|line| line.starts_with("tsunagu_db_statements_total"))
         .filter_map(|line| line.rsplit(' ').next()?.parse::<u64>().ok())
@@ -1060,7 +1746,8 @@ async fn statements_run(app: &TestApp) -> u64 {
 }
 
 #[tokio::test]
-async fn listing_programs_with_sessions_and_organizers_costs_the_same_statements_for_any_page_size() {
+async fn listing_programs_with_sessions_and_organizers_costs_the_same_statements_for_any_page_size()
+{
     let t = town().await;
     let platform = t.app.login_demo("platform-admin@example.jp").await;
     let programs = "query($n: Int!) { programs(first: $n) { totalCount nodes { title organizer { name } municipality { nameJa } sessions { startsAt seatsRemaining waitlistLength onlineUrl attendance { attended } } surveySummary { responses } } } }";
@@ -1073,12 +1760,22 @@ async fn listing_programs_with_sessions_and_organizers_costs_the_same_statements
         let mut costs = Vec::new();
         for first in sizes {
             let before = statements_run(&t.app).await;
-            let body = t.app.graphql(Some(token), query, json!({ "n": first })).await;
+            let body = t
+                .app
+                .graphql(Some(token), query, json!({ "n": first }))
+                .await;
             assert_eq!(error_code(&body), None, "{body}");
-            assert_eq!(body["data"][what]["nodes"].as_array().unwrap().len(), first, "{body}");
+            assert_eq!(
+                body["data"][what]["nodes"].as_array().unwrap().len(),
+                first,
+                "{body}"
+            );
             costs.push(statements_run(&t.app).await - before);
         }
-        assert_eq!(costs[0], costs[1], "{what}: statements for {sizes:?} items: {costs:?}");
+        assert_eq!(
+            costs[0], costs[1],
+            "{what}: statements for {sizes:?} items: {costs:?}"
+        );
         assert!(costs[0] <= 12, "{what}: statements per request: {costs:?}");
     }
 }
@@ -1087,7 +1784,8 @@ async fn listing_programs_with_sessions_and_organizers_costs_the_same_statements
 // Demo data
 
 #[tokio::test]
-async fn the_demo_programs_have_history_over_two_fiscal_years_and_upcoming_full_and_free_sessions() {
+async fn the_demo_programs_have_history_over_two_fiscal_years_and_upcoming_full_and_free_sessions()
+{
     let t = town().await;
     let admin = t.maebashi_admin;
     let seminar = t
@@ -1102,18 +1800,43 @@ async fn the_demo_programs_have_history_over_two_fiscal_years_and_upcoming_full_
     assert_eq!(program["title"], "女性活躍推進セミナー");
     let sessions = program["sessions"].as_array().unwrap();
     let now = Utc::now();
-    let (past, upcoming): (Vec<&Value>, Vec<&Value>) = sessions
-        .iter()
-        .partition(|s| s["startsAt"].as_str().unwrap().parse::<DateTime<Utc>>().unwrap() < now);
-    assert!(past.iter().all(|s| s["attendance"]["attended"].as_u64().unwrap() > 0));
-    assert!(upcoming.iter().any(|s| s["seatsRemaining"].as_i64().unwrap() > 0));
-    assert!(upcoming.iter().any(|s| s["seatsRemaining"] == 0 && s["waitlistLength"].as_i64().unwrap() > 0));
-    assert!(sessions.iter().all(|s| s["childcareSlots"].as_i64().unwrap() > 0), "託児 at every seminar");
+    let (past, upcoming): (Vec<&Value>, Vec<&Value>) = sessions.iter().partition(|s| {
+        s["startsAt"]
+            .as_str()
+            .unwrap()
+            .parse::<DateTime<Utc>>()
+            .unwrap()
+            < now
+    });
+    assert!(
+        past.iter()
+            .all(|s| s["attendance"]["attended"].as_u64().unwrap() > 0)
+    );
+    assert!(
+        upcoming
+            .iter()
+            .any(|s| s["seatsRemaining"].as_i64().unwrap() > 0)
+    );
+    assert!(
+        upcoming
+            .iter()
+            .any(|s| s["seatsRemaining"] == 0 && s["waitlistLength"].as_i64().unwrap() > 0)
+    );
+    assert!(
+        sessions
+            .iter()
+            .all(|s| s["childcareSlots"].as_i64().unwrap() > 0),
+        "託児 at every seminar"
+    );
 
     let this_year = |offset: i32| {
         let date = now.with_timezone(&chrono_tz::Asia::Tokyo).date_naive();
         use chrono::Datelike;
-        (if date.month() >= 4 { date.year() } else { date.year() - 1 }) + offset
+        (if date.month() >= 4 {
+            date.year()
+        } else {
+            date.year() - 1
+        }) + offset
     };
     for year in [this_year(0), this_year(-1)] {
         let body = t
@@ -1125,19 +1848,32 @@ async fn the_demo_programs_have_history_over_two_fiscal_years_and_upcoming_full_
             )
             .await;
         let summary = &body["data"]["programSurveySummary"];
-        assert!(summary["responses"].as_u64().unwrap() > 0, "FY{year}: {body}");
+        assert!(
+            summary["responses"].as_u64().unwrap() > 0,
+            "FY{year}: {body}"
+        );
         let mean = summary["meanScore"].as_f64().unwrap();
         assert!((1.0..=5.0).contains(&mean), "{summary}");
     }
     let other_town = t
         .app
-        .graphql(Some(admin), "query($m: ID!) { programSurveySummary(municipalityId: $m) { responses } }", json!({ "m": t.manazuru }))
+        .graphql(
+            Some(admin),
+            "query($m: ID!) { programSurveySummary(municipalityId: $m) { responses } }",
+            json!({ "m": t.manazuru }),
+        )
         .await;
     assert_eq!(error_code(&other_town), Some("FORBIDDEN"));
 
     // Loading the demo data again adds nothing.
     let count = async || {
-        t.app.graphql(Some(admin), "{ programs(first: 100) { totalCount } }", json!({})).await["data"]["programs"]["totalCount"]
+        t.app
+            .graphql(
+                Some(admin),
+                "{ programs(first: 100) { totalCount } }",
+                json!({}),
+            )
+            .await["data"]["programs"]["totalCount"]
             .as_u64()
             .unwrap()
     };

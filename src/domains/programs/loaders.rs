@@ -93,6 +93,9 @@ pub struct Attendance {
     pub attended_people: u64,
 }
 
+/// Session, status, parties, adults and children of one group of registrations.
+type StatusCountRow = (Uuid, RegistrationStatus, i64, Option<i64>, Option<i64>);
+
 fn load_error(error: sea_orm::DbErr) -> LoadError {
     use async_graphql::ErrorExtensions;
     AppError::from(error).extend()
@@ -102,13 +105,19 @@ impl Loader<ProgramById> for ProgramsLoader {
     type Value = program::Model;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[ProgramById]) -> Result<HashMap<ProgramById, Self::Value>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[ProgramById],
+    ) -> Result<HashMap<ProgramById, Self::Value>, Self::Error> {
         let rows = program::Entity::find()
             .filter(program::Column::Id.is_in(keys.iter().map(|key| key.0)))
             .all(&self.db)
             .await
             .map_err(load_error)?;
-        Ok(rows.into_iter().map(|row| (ProgramById(row.id), row)).collect())
+        Ok(rows
+            .into_iter()
+            .map(|row| (ProgramById(row.id), row))
+            .collect())
     }
 }
 
@@ -116,13 +125,19 @@ impl Loader<SessionById> for ProgramsLoader {
     type Value = program_session::Model;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[SessionById]) -> Result<HashMap<SessionById, Self::Value>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[SessionById],
+    ) -> Result<HashMap<SessionById, Self::Value>, Self::Error> {
         let rows = program_session::Entity::find()
             .filter(program_session::Column::Id.is_in(keys.iter().map(|key| key.0)))
             .all(&self.db)
             .await
             .map_err(load_error)?;
-        Ok(rows.into_iter().map(|row| (SessionById(row.id), row)).collect())
+        Ok(rows
+            .into_iter()
+            .map(|row| (SessionById(row.id), row))
+            .collect())
     }
 }
 
@@ -144,7 +159,9 @@ impl Loader<SessionsOfProgram> for ProgramsLoader {
             .map_err(load_error)?;
         let mut map: HashMap<SessionsOfProgram, Self::Value> = HashMap::new();
         for row in rows {
-            map.entry(SessionsOfProgram(row.program_id)).or_default().push(row);
+            map.entry(SessionsOfProgram(row.program_id))
+                .or_default()
+                .push(row);
         }
         Ok(map)
     }
@@ -154,7 +171,10 @@ impl Loader<ChildrenOf> for ProgramsLoader {
     type Value = Vec<registration_child::Model>;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[ChildrenOf]) -> Result<HashMap<ChildrenOf, Self::Value>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[ChildrenOf],
+    ) -> Result<HashMap<ChildrenOf, Self::Value>, Self::Error> {
         use registration_child::Column;
         let rows = registration_child::Entity::find()
             .filter(Column::RegistrationId.is_in(keys.iter().map(|key| key.0)))
@@ -164,7 +184,9 @@ impl Loader<ChildrenOf> for ProgramsLoader {
             .map_err(load_error)?;
         let mut map: HashMap<ChildrenOf, Self::Value> = HashMap::new();
         for row in rows {
-            map.entry(ChildrenOf(row.registration_id)).or_default().push(row);
+            map.entry(ChildrenOf(row.registration_id))
+                .or_default()
+                .push(row);
         }
         Ok(map)
     }
@@ -174,7 +196,10 @@ impl Loader<WaitlistOf> for ProgramsLoader {
     type Value = Vec<Uuid>;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[WaitlistOf]) -> Result<HashMap<WaitlistOf, Self::Value>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[WaitlistOf],
+    ) -> Result<HashMap<WaitlistOf, Self::Value>, Self::Error> {
         use registration::Column;
         let rows: Vec<(Uuid, Uuid)> = registration::Entity::find()
             .select_only()
@@ -199,23 +224,25 @@ impl Loader<AttendanceOf> for ProgramsLoader {
     type Value = Attendance;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[AttendanceOf]) -> Result<HashMap<AttendanceOf, Self::Value>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[AttendanceOf],
+    ) -> Result<HashMap<AttendanceOf, Self::Value>, Self::Error> {
         use registration::Column;
-        let rows: Vec<(Uuid, RegistrationStatus, i64, Option<i64>, Option<i64>)> =
-            registration::Entity::find()
-                .select_only()
-                .column(Column::SessionId)
-                .column(Column::Status)
-                .column_as(Column::Id.count(), "parties")
-                .column_as(Column::Adults.sum(), "adults")
-                .column_as(Column::Children.sum(), "children")
-                .filter(Column::SessionId.is_in(keys.iter().map(|key| key.0)))
-                .group_by(Column::SessionId)
-                .group_by(Column::Status)
-                .into_tuple()
-                .all(&self.db)
-                .await
-                .map_err(load_error)?;
+        let rows: Vec<StatusCountRow> = registration::Entity::find()
+            .select_only()
+            .column(Column::SessionId)
+            .column(Column::Status)
+            .column_as(Column::Id.count(), "parties")
+            .column_as(Column::Adults.sum(), "adults")
+            .column_as(Column::Children.sum(), "children")
+            .filter(Column::SessionId.is_in(keys.iter().map(|key| key.0)))
+            .group_by(Column::SessionId)
+            .group_by(Column::Status)
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .map_err(load_error)?;
         let mut map: HashMap<AttendanceOf, Attendance> = HashMap::new();
         for (session_id, status, parties, adults, children) in rows {
             let parties = u64::try_from(parties).unwrap_or_default();
@@ -225,7 +252,8 @@ impl Loader<AttendanceOf> for ProgramsLoader {
                 RegistrationStatus::Attended => {
                     entry.attended = parties;
                     entry.attended_people =
-                        u64::try_from(adults.unwrap_or(0) + children.unwrap_or(0)).unwrap_or_default();
+                        u64::try_from(adults.unwrap_or(0) + children.unwrap_or(0))
+                            .unwrap_or_default();
                 }
                 RegistrationStatus::NoShow => entry.no_show = parties,
                 RegistrationStatus::Waitlisted => entry.waitlisted = parties,
@@ -252,7 +280,9 @@ impl Loader<ConfirmedPlace> for ProgramsLoader {
             .column(Column::SessionId)
             .filter(Column::UserId.is_in(keys.iter().map(|key| key.user_id)))
             .filter(Column::SessionId.is_in(keys.iter().map(|key| key.session_id)))
-            .filter(Column::Status.is_in([RegistrationStatus::Confirmed, RegistrationStatus::Attended]))
+            .filter(
+                Column::Status.is_in([RegistrationStatus::Confirmed, RegistrationStatus::Attended]),
+            )
             .into_tuple()
             .all(&self.db)
             .await
@@ -260,7 +290,13 @@ impl Loader<ConfirmedPlace> for ProgramsLoader {
         Ok(rows
             .into_iter()
             .filter_map(|(user_id, session_id)| {
-                Some((ConfirmedPlace { user_id: user_id?, session_id }, true))
+                Some((
+                    ConfirmedPlace {
+                        user_id: user_id?,
+                        session_id,
+                    },
+                    true,
+                ))
             })
             .collect())
     }
@@ -276,7 +312,10 @@ impl Loader<SurveyOf> for ProgramsLoader {
             .all(&self.db)
             .await
             .map_err(load_error)?;
-        Ok(rows.into_iter().map(|row| (SurveyOf(row.registration_id), row)).collect())
+        Ok(rows
+            .into_iter()
+            .map(|row| (SurveyOf(row.registration_id), row))
+            .collect())
     }
 }
 
@@ -331,6 +370,9 @@ impl Loader<RegistrantAccount> for ProgramsLoader {
             .all(&self.db)
             .await
             .map_err(load_error)?;
-        Ok(rows.into_iter().map(|row| (RegistrantAccount(row.id), row)).collect())
+        Ok(rows
+            .into_iter()
+            .map(|row| (RegistrantAccount(row.id), row))
+            .collect())
     }
 }

@@ -184,7 +184,11 @@ pub fn encode_set<T: sea_orm::ActiveEnum<Value = String> + PartialEq>(values: &[
 /// The eligibility rules of `program` the party breaks, each naming its rule. Residency
 /// and the registration window are checked by the caller, who knows the registrant and the
 /// clock.
-pub fn eligibility_problems(program: &program::Model, adults: i32, children: &[Child]) -> Vec<FieldError> {
+pub fn eligibility_problems(
+    program: &program::Model,
+    adults: i32,
+    children: &[Child],
+) -> Vec<FieldError> {
     let mut problems = Vec::new();
     let party = Party::of(adults, children);
     if party.people() > program.max_party_size {
@@ -273,8 +277,30 @@ mod tests {
         .unwrap_or_default();
         let ages: Vec<i32> = children.iter().map(|c| c.age_months_at_session).collect();
         assert_eq!(ages, [35, 12]);
-        assert!(children_at(&[ChildInput { birth_date: None, age_months: None, needs_childcare: false }], today, session).is_err());
-        assert!(children_at(&[ChildInput { birth_date: Some(date(2027, 1, 1)), age_months: None, needs_childcare: false }], today, session).is_err());
+        assert!(
+            children_at(
+                &[ChildInput {
+                    birth_date: None,
+                    age_months: None,
+                    needs_childcare: false
+                }],
+                today,
+                session
+            )
+            .is_err()
+        );
+        assert!(
+            children_at(
+                &[ChildInput {
+                    birth_date: Some(date(2027, 1, 1)),
+                    age_months: None,
+                    needs_childcare: false
+                }],
+                today,
+                session
+            )
+            .is_err()
+        );
     }
 
     #[test]
@@ -295,7 +321,11 @@ mod tests {
     fn fiscal_years_run_from_april_in_japan() {
         let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap_or_default();
         assert_eq!(fiscal_year(at("2026-03-31T14:59:59Z")), 2025);
-        assert_eq!(fiscal_year(at("2026-03-31T15:00:00Z")), 2026, "1 April in Tokyo");
+        assert_eq!(
+            fiscal_year(at("2026-03-31T15:00:00Z")),
+            2026,
+            "1 April in Tokyo"
+        );
         assert_eq!(fiscal_year(at("2027-01-10T00:00:00Z")), 2026);
     }
 

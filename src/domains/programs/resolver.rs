@@ -1,6 +1,8 @@
 //! GraphQL entry points of the programs domain: adapters of a few lines over the service.
 
-use async_graphql::{Context, ErrorExtensions, ID, MaybeUndefined, Object, Result, ResultExt, Subscription};
+use async_graphql::{
+    Context, ErrorExtensions, ID, MaybeUndefined, Object, Result, ResultExt, Subscription,
+};
 use futures_util::{Stream, StreamExt};
 use tokio_stream::wrappers::BroadcastStream;
 use uuid::Uuid;
@@ -98,7 +100,10 @@ impl ProgramsQuery {
     }
 
     /// Your own registrations, newest first.
-    #[graphql(guard = "SignedIn", complexity = "page_cost(first, last, child_complexity)")]
+    #[graphql(
+        guard = "SignedIn",
+        complexity = "page_cost(first, last, child_complexity)"
+    )]
     async fn my_registrations(
         &self,
         ctx: &Context<'_>,
@@ -119,7 +124,8 @@ impl ProgramsQuery {
     async fn registration_by_manage_token(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The manage token returned by `registerForSession`.")] manage_token: String,
+        #[graphql(desc = "The manage token returned by `registerForSession`.")]
+        manage_token: String,
     ) -> Result<Option<Registration>> {
         let (state, _) = context(ctx)?;
         match service::find_by_manage_token(state, &manage_token).await {
@@ -136,7 +142,9 @@ impl ProgramsQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Global id of the municipality.")] municipality_id: ID,
         #[graphql(desc = "Only programs of this kind.")] kind: Option<ProgramKind>,
-        #[graphql(desc = "Only sessions of this fiscal year (April–March).")] fiscal_year: Option<i32>,
+        #[graphql(desc = "Only sessions of this fiscal year (April–March).")] fiscal_year: Option<
+            i32,
+        >,
     ) -> Result<SurveySummary> {
         let (state, viewer) = context(ctx)?;
         let municipality_id = ids::decode_as(&municipality_id, "Municipality").extend()?;
@@ -191,7 +199,10 @@ impl ProgramsMutation {
             .await
             .extend()?;
         let (program, user_errors) = split(outcome);
-        Ok(CreateProgramPayload { program, user_errors })
+        Ok(CreateProgramPayload {
+            program,
+            user_errors,
+        })
     }
 
     /// Change a program you manage; publish or cancel it.
@@ -228,7 +239,10 @@ impl ProgramsMutation {
             .await
             .extend()?;
         let (program, user_errors) = split(outcome);
-        Ok(UpdateProgramPayload { program, user_errors })
+        Ok(UpdateProgramPayload {
+            program,
+            user_errors,
+        })
     }
 
     /// Add a session, or a weekly or monthly series of sessions, to a program you manage.
@@ -236,7 +250,8 @@ impl ProgramsMutation {
     async fn create_program_sessions(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The session (or first of the series).")] input: CreateProgramSessionsInput,
+        #[graphql(desc = "The session (or first of the series).")]
+        input: CreateProgramSessionsInput,
     ) -> Result<CreateProgramSessionsPayload> {
         let (state, viewer) = context(ctx)?;
         let new_sessions = service::NewSessions {
@@ -288,7 +303,10 @@ impl ProgramsMutation {
             .await
             .extend()?;
         let (session, user_errors) = split(outcome);
-        Ok(CancelProgramSessionPayload { session, user_errors })
+        Ok(CancelProgramSessionPayload {
+            session,
+            user_errors,
+        })
     }
 
     /// Register a party for a session, signed in or as a guest. Confirmed if the whole
@@ -350,7 +368,10 @@ impl ProgramsMutation {
             .await
             .extend()?;
         let (registration, user_errors) = split(outcome);
-        Ok(RegistrationPayload { registration, user_errors })
+        Ok(RegistrationPayload {
+            registration,
+            user_errors,
+        })
     }
 
     /// Accept the waitlist offer of your registration before it expires: the places become
@@ -366,7 +387,10 @@ impl ProgramsMutation {
             .await
             .extend()?;
         let (registration, user_errors) = split(outcome);
-        Ok(RegistrationPayload { registration, user_errors })
+        Ok(RegistrationPayload {
+            registration,
+            user_errors,
+        })
     }
 
     /// Decline the waitlist offer of your registration: it leaves the waitlist and the
@@ -382,7 +406,10 @@ impl ProgramsMutation {
             .await
             .extend()?;
         let (registration, user_errors) = split(outcome);
-        Ok(RegistrationPayload { registration, user_errors })
+        Ok(RegistrationPayload {
+            registration,
+            user_errors,
+        })
     }
 
     /// Check a confirmed party in (staff of the program), from two hours before the start.
@@ -401,17 +428,19 @@ impl ProgramsMutation {
                 code: code.clone(),
             },
             _ => {
-                return Err(AppError::BadUserInput(
-                    "give `id`, or `sessionId` and `code`".into(),
-                )
-                .extend());
+                return Err(
+                    AppError::BadUserInput("give `id`, or `sessionId` and `code`".into()).extend(),
+                );
             }
         };
         let outcome = service::check_in(state.into(), viewer, reference)
             .await
             .extend()?;
         let (registration, user_errors) = split(outcome);
-        Ok(RegistrationPayload { registration, user_errors })
+        Ok(RegistrationPayload {
+            registration,
+            user_errors,
+        })
     }
 
     /// After a session ended, mark its confirmed registrations not checked in as no-shows.
@@ -453,7 +482,10 @@ impl ProgramsMutation {
                 .await
                 .extend()?;
         let (survey, user_errors) = split(outcome);
-        Ok(SubmitProgramSurveyPayload { survey, user_errors })
+        Ok(SubmitProgramSurveyPayload {
+            survey,
+            user_errors,
+        })
     }
 }
 

@@ -410,7 +410,11 @@ fn is_registrant(viewer: &Viewer, registration: &registration::Model) -> bool {
 // Reads
 
 /// A program the viewer may see.
-pub async fn find_program(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<program::Model> {
+pub async fn find_program(
+    state: &AppState,
+    viewer: &Viewer,
+    id: Uuid,
+) -> AppResult<program::Model> {
     let program = program::Entity::find_by_id(id)
         .one(&state.db)
         .await?
@@ -523,7 +527,14 @@ pub async fn list_programs(
         descending: true,
         key: |row| (None, row.id),
     };
-    paginate(&state.db, select, &ordering, page, state.limits.max_page_size).await
+    paginate(
+        &state.db,
+        select,
+        &ordering,
+        page,
+        state.limits.max_page_size,
+    )
+    .await
 }
 
 /// Sessions of programs the viewer may see, by start time.
@@ -573,7 +584,14 @@ pub async fn list_sessions(
         descending: false,
         key: |row| (Some(SortValue::Time(row.starts_at)), row.id),
     };
-    paginate(&state.db, select, &ordering, page, state.limits.max_page_size).await
+    paginate(
+        &state.db,
+        select,
+        &ordering,
+        page,
+        state.limits.max_page_size,
+    )
+    .await
 }
 
 /// The signed-in viewer's own registrations, newest first.
@@ -627,7 +645,14 @@ pub async fn list_roster(
         descending: false,
         key: |row| (None, row.id),
     };
-    paginate(&state.db, select, &ordering, page, state.limits.max_page_size).await
+    paginate(
+        &state.db,
+        select,
+        &ordering,
+        page,
+        state.limits.max_page_size,
+    )
+    .await
 }
 
 /// Survey answers of programs of a municipality (admins), optionally of one kind and one
@@ -660,10 +685,9 @@ pub async fn municipality_survey_summary(
         select = select.filter(Column::ProgramId.in_subquery(programs));
     }
     let rows: Vec<(i16, i64)> = select.into_tuple().all(&state.db).await?;
-    Ok(SurveySummary::of(
-        rows.into_iter()
-            .map(|(score, answers)| (score, u64::try_from(answers).unwrap_or(0))),
-    ))
+    Ok(SurveySummary::of(rows.into_iter().map(
+        |(score, answers)| (score, u64::try_from(answers).unwrap_or(0)),
+    )))
 }
 
 fn free_seats() -> Condition {
@@ -721,7 +745,13 @@ pub async fn create_program(
     viewer: &Viewer,
     input: NewProgram,
 ) -> AppResult<Outcome<program::Model>> {
-    let me = viewer.require_role(&[Role::PlatformAdmin, Role::MunicipalAdmin, Role::ProgramStaff])?.clone();
+    let me = viewer
+        .require_role(&[
+            Role::PlatformAdmin,
+            Role::MunicipalAdmin,
+            Role::ProgramStaff,
+        ])?
+        .clone();
     let Some(organizer_id) = input.organizer_id.or(if me.role == Role::ProgramStaff {
         me.organization_id
     } else {
@@ -733,7 +763,10 @@ pub async fn create_program(
             "主催団体を指定してください。",
         )]));
     };
-    let Some(organizer) = organization::Entity::find_by_id(organizer_id).one(w.db).await? else {
+    let Some(organizer) = organization::Entity::find_by_id(organizer_id)
+        .one(w.db)
+        .await?
+    else {
         return Ok(Err(vec![FieldError::input(
             "organizerId",
             FieldErrorCode::NotFound,
@@ -832,8 +865,14 @@ pub async fn update_program(
     }
     let mut fields = ProgramFields {
         kind: program.kind,
-        title: changes.title.clone().unwrap_or_else(|| program.title.clone()),
-        summary: changes.summary.clone().unwrap_or_else(|| program.summary.clone()),
+        title: changes
+            .title
+            .clone()
+            .unwrap_or_else(|| program.title.clone()),
+        summary: changes
+            .summary
+            .clone()
+            .unwrap_or_else(|| program.summary.clone()),
         description: changes
             .description
             .clone()
@@ -1062,8 +1101,14 @@ pub async fn create_sessions(
     // keeps its distance to each start.
     let opens_given = input.registration_opens_at.is_some();
     let opens = input.registration_opens_at.unwrap_or(now).trunc_subsecs(0);
-    let closes = input.registration_closes_at.unwrap_or(starts_at).trunc_subsecs(0);
-    let deadline = input.cancellation_deadline.unwrap_or(starts_at).trunc_subsecs(0);
+    let closes = input
+        .registration_closes_at
+        .unwrap_or(starts_at)
+        .trunc_subsecs(0);
+    let deadline = input
+        .cancellation_deadline
+        .unwrap_or(starts_at)
+        .trunc_subsecs(0);
     if closes <= opens || closes > starts_at {
         problems.push(FieldError::input(
             "registrationClosesAt",
@@ -1370,7 +1415,13 @@ pub async fn register(
         adults: input.adults,
         children: children
             .iter()
-            .map(|c| (c.birth_date.map(|d| d.to_string()), c.age_months_at_session, c.needs_childcare))
+            .map(|c| {
+                (
+                    c.birth_date.map(|d| d.to_string()),
+                    c.age_months_at_session,
+                    c.needs_childcare,
+                )
+            })
             .collect(),
         guest: guest.as_ref().map(|g| g.email.as_str()),
     };
@@ -1390,7 +1441,17 @@ pub async fn register(
             let program = program_of(txn, &session).await?;
             let mut announced = settle(txn, &session, w.offer_hours, now).await?;
             let session = lock_session(txn, session.id).await?;
-            let refusals = refusals(txn, &program, &session, me.as_ref(), guest.as_ref(), input.adults, &children, now).await?;
+            let refusals = refusals(
+                txn,
+                &program,
+                &session,
+                me.as_ref(),
+                guest.as_ref(),
+                input.adults,
+                &children,
+                now,
+            )
+            .await?;
             if !refusals.is_empty() {
                 // Expired offers passed on above stay passed on only if a later call commits.
                 return Ok(Err(refusals));
@@ -1399,7 +1460,10 @@ pub async fn register(
             let (seats, childcare) = held(txn, session.id).await?;
             // Free places were just offered to every waiting party that fits them, so
             // what is left may go to a newcomer that fits it.
-            let fits = party.fits(session.capacity - seats, session.childcare_slots - childcare);
+            let fits = party.fits(
+                session.capacity - seats,
+                session.childcare_slots - childcare,
+            );
             let status = if fits {
                 RegistrationStatus::Confirmed
             } else {
@@ -1445,7 +1509,15 @@ pub async fn register(
                 .insert(txn)
                 .await?;
             }
-            record_change(txn, me.as_ref().map(|me| me.id), &registration, None, None, now).await?;
+            record_change(
+                txn,
+                me.as_ref().map(|me| me.id),
+                &registration,
+                None,
+                None,
+                now,
+            )
+            .await?;
             recount(txn, &session, now).await?;
             announced.push(event(
                 &registration,
@@ -1563,7 +1635,8 @@ async fn refusals(
             "申込受付は締め切りました。",
         ));
     }
-    if program.residents_only && me.and_then(|me| me.municipality_id) != Some(program.municipality_id)
+    if program.residents_only
+        && me.and_then(|me| me.municipality_id) != Some(program.municipality_id)
     {
         let name = municipality::Entity::find_by_id(program.municipality_id)
             .one(txn)
@@ -1593,7 +1666,9 @@ async fn refusals(
         .filter(registration::Column::Status.is_in(ACTIVE));
     twice = match (me, guest) {
         (Some(me), _) => twice.filter(registration::Column::UserId.eq(me.id)),
-        (None, Some(guest)) => twice.filter(registration::Column::GuestEmail.eq(guest.email.as_str())),
+        (None, Some(guest)) => {
+            twice.filter(registration::Column::GuestEmail.eq(guest.email.as_str()))
+        }
         (None, None) => return Ok(problems),
     };
     if twice.count(txn).await? > 0 {
@@ -1622,12 +1697,17 @@ pub async fn cancel_registration(
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    if let Err(error) = states::check_registration("id", registration.status, RegistrationStatus::Cancelled) {
+    if let Err(error) =
+        states::check_registration("id", registration.status, RegistrationStatus::Cancelled)
+    {
         txn.commit().await?;
         w.announce(events).await;
         return Ok(Err(vec![error]));
     }
-    if !by_staff && registration.status == RegistrationStatus::Confirmed && now >= session.cancellation_deadline {
+    if !by_staff
+        && registration.status == RegistrationStatus::Confirmed
+        && now >= session.cancellation_deadline
+    {
         txn.commit().await?;
         w.announce(events).await;
         return Ok(Err(vec![FieldError::input(
@@ -1642,7 +1722,16 @@ pub async fn cancel_registration(
         CancelReason::Registrant
     };
     let actor = viewer.user.as_ref().map(|me| me.id);
-    let moved = move_registration(&txn, actor, registration, RegistrationStatus::Cancelled, Some(reason), None, now).await?;
+    let moved = move_registration(
+        &txn,
+        actor,
+        registration,
+        RegistrationStatus::Cancelled,
+        Some(reason),
+        None,
+        now,
+    )
+    .await?;
     events.push(event(&moved, "cancelled"));
     events.extend(settle(&txn, &session, w.offer_hours, now).await?);
     txn.commit().await?;
@@ -1674,7 +1763,11 @@ pub async fn respond_to_offer(
         txn.commit().await?;
         w.announce(events).await;
         let error = if was_offered {
-            FieldError::input("id", FieldErrorCode::DeadlinePassed, "繰り上げのご案内の有効期限が切れました。")
+            FieldError::input(
+                "id",
+                FieldErrorCode::DeadlinePassed,
+                "繰り上げのご案内の有効期限が切れました。",
+            )
         } else {
             FieldError::input(
                 "id",
@@ -1689,7 +1782,16 @@ pub async fn respond_to_offer(
     }
     let actor = viewer.user.as_ref().map(|me| me.id);
     let moved = if accept {
-        let moved = move_registration(&txn, actor, registration, RegistrationStatus::Confirmed, None, None, now).await?;
+        let moved = move_registration(
+            &txn,
+            actor,
+            registration,
+            RegistrationStatus::Confirmed,
+            None,
+            None,
+            now,
+        )
+        .await?;
         events.push(event(&moved, "confirmed"));
         moved
     } else {
@@ -1781,10 +1883,21 @@ pub async fn check_in(
             "すでに受付済みです。",
         )]));
     }
-    if let Err(error) = states::check_registration("id", registration.status, RegistrationStatus::Attended) {
+    if let Err(error) =
+        states::check_registration("id", registration.status, RegistrationStatus::Attended)
+    {
         return Ok(Err(vec![error]));
     }
-    let moved = move_registration(&txn, Some(me.id), registration, RegistrationStatus::Attended, None, None, now).await?;
+    let moved = move_registration(
+        &txn,
+        Some(me.id),
+        registration,
+        RegistrationStatus::Attended,
+        None,
+        None,
+        now,
+    )
+    .await?;
     txn.commit().await?;
     w.announce(vec![event(&moved, "checked_in")]).await;
     Ok(Ok(moved))
@@ -1819,7 +1932,16 @@ pub async fn mark_no_shows(
         .await?;
     let marked = confirmed.len() as u64;
     for registration in confirmed {
-        move_registration(&txn, Some(me.id), registration, RegistrationStatus::NoShow, None, None, now).await?;
+        move_registration(
+            &txn,
+            Some(me.id),
+            registration,
+            RegistrationStatus::NoShow,
+            None,
+            None,
+            now,
+        )
+        .await?;
     }
     txn.commit().await?;
     Ok(Ok((session, marked)))
@@ -1976,7 +2098,10 @@ async fn settle(
             .order_by_asc(registration::Column::Id)
             .all(txn)
             .await?;
-        let expires = std::cmp::min(now + Duration::hours(i64::from(offer_hours)), session.starts_at);
+        let expires = std::cmp::min(
+            now + Duration::hours(i64::from(offer_hours)),
+            session.starts_at,
+        );
         for registration in waiting {
             let party = Party {
                 adults: registration.adults,
@@ -1984,7 +2109,10 @@ async fn settle(
                 seats: registration.seats,
                 childcare: registration.childcare,
             };
-            if !party.fits(session.capacity - seats, session.childcare_slots - childcare) {
+            if !party.fits(
+                session.capacity - seats,
+                session.childcare_slots - childcare,
+            ) {
                 continue;
             }
             seats += party.seats;
@@ -1992,7 +2120,16 @@ async fn settle(
             let mut model = registration.clone().into_active_model();
             model.offer_expires_at = Set(Some(expires));
             let registration = model.update(txn).await?;
-            let moved = move_registration(txn, None, registration, RegistrationStatus::Offered, None, None, now).await?;
+            let moved = move_registration(
+                txn,
+                None,
+                registration,
+                RegistrationStatus::Offered,
+                None,
+                None,
+                now,
+            )
+            .await?;
             events.push(event(&moved, "offered"));
         }
     }
@@ -2194,7 +2331,10 @@ pub fn hash_token(token: &str) -> String {
 async fn rotate_token(db: &DatabaseConnection, id: Uuid) -> AppResult<String> {
     let token = new_token();
     registration::Entity::update_many()
-        .col_expr(registration::Column::ManageTokenHash, Expr::value(hash_token(&token)))
+        .col_expr(
+            registration::Column::ManageTokenHash,
+            Expr::value(hash_token(&token)),
+        )
         .filter(registration::Column::Id.eq(id))
         .exec(db)
         .await?;
@@ -2210,7 +2350,11 @@ fn now() -> DateTime<Utc> {
 fn long_text(field: &str, value: &str, max: usize) -> Result<String, FieldError> {
     let value = text::normalize(&value.replace("\r\n", "\n").replace('\r', "\n"));
     if value.is_empty() {
-        return Err(FieldError::input(field, FieldErrorCode::Required, "入力してください。"));
+        return Err(FieldError::input(
+            field,
+            FieldErrorCode::Required,
+            "入力してください。",
+        ));
     }
     if value.chars().count() > max {
         return Err(FieldError::input(
@@ -2219,7 +2363,10 @@ fn long_text(field: &str, value: &str, max: usize) -> Result<String, FieldError>
             format!("{max}文字以内で入力してください。"),
         ));
     }
-    if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
         return Err(FieldError::input(
             field,
             FieldErrorCode::Invalid,
@@ -2245,7 +2392,10 @@ mod tests {
 
     #[test]
     fn phone_numbers_accept_full_width_digits_and_hyphens() {
-        assert_eq!(phone("p", "０２７－２２４－１１１１"), Ok("027-224-1111".into()));
+        assert_eq!(
+            phone("p", "０２７－２２４－１１１１"),
+            Ok("027-224-1111".into())
+        );
         assert_eq!(phone("p", "09012345678"), Ok("09012345678".into()));
         assert!(phone("p", "12345").is_err());
         assert!(phone("p", "027-224-111a").is_err());

@@ -24,7 +24,10 @@ pub const ACTIVE: [RegistrationStatus; 3] = [
 /// cancelled. Cancelled is final, and a published program never returns to draft.
 pub fn program_can_transition(from: ProgramStatus, to: ProgramStatus) -> bool {
     use ProgramStatus::{Cancelled, Draft, Published};
-    matches!((from, to), (Draft, Published) | (Draft | Published, Cancelled))
+    matches!(
+        (from, to),
+        (Draft, Published) | (Draft | Published, Cancelled)
+    )
 }
 
 /// Whether a registration may move from `from` to `to`.
@@ -44,7 +47,11 @@ pub fn registration_can_transition(from: RegistrationStatus, to: RegistrationSta
 }
 
 /// `Ok` when the program may move, else an `INVALID_STATE` error on `field`.
-pub fn check_program(field: &str, from: ProgramStatus, to: ProgramStatus) -> Result<(), FieldError> {
+pub fn check_program(
+    field: &str,
+    from: ProgramStatus,
+    to: ProgramStatus,
+) -> Result<(), FieldError> {
     if from == to || program_can_transition(from, to) {
         Ok(())
     } else {

@@ -1,6 +1,8 @@
 //! GraphQL objects of the programs domain, built from the database models.
 
-use async_graphql::{ComplexObject, Context, Enum, ID, Result, ResultExt, SimpleObject, dataloader::DataLoader};
+use async_graphql::{
+    ComplexObject, Context, Enum, ID, Result, ResultExt, SimpleObject, dataloader::DataLoader,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{program, program_session, program_survey, registration, registration_child};
 use uuid::Uuid;
@@ -67,7 +69,18 @@ pub enum ProgramKind {
     /// Anything else.
     Other,
 }
-mirror!(ProgramKind, program::ProgramKind, [CareerSeminar, EducationWorkshop, ParentingClass, RelocationFair, ChildcareExperience, Other]);
+mirror!(
+    ProgramKind,
+    program::ProgramKind,
+    [
+        CareerSeminar,
+        EducationWorkshop,
+        ParentingClass,
+        RelocationFair,
+        ChildcareExperience,
+        Other
+    ]
+);
 
 /// A category tag of a program.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -95,7 +108,14 @@ pub enum ProgramCategory {
     /// Anything else.
     Other,
 }
-mirror!(ProgramCategory, program::ProgramCategory, [Art, Nature, History, Science, Reading, Career, Parenting, Childcare, Relocation, Health, Other]);
+mirror!(
+    ProgramCategory,
+    program::ProgramCategory,
+    [
+        Art, Nature, History, Science, Reading, Career, Parenting, Childcare, Relocation, Health,
+        Other
+    ]
+);
 
 /// Who a program is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -112,7 +132,11 @@ pub enum ProgramAudience {
     /// Everyone.
     Everyone,
 }
-mirror!(ProgramAudience, program::Audience, [Women, ExpectantParents, Guardians, Children, Everyone]);
+mirror!(
+    ProgramAudience,
+    program::Audience,
+    [Women, ExpectantParents, Guardians, Children, Everyone]
+);
 
 /// Where a program stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -124,7 +148,11 @@ pub enum ProgramStatus {
     /// Cancelled; its upcoming sessions were cancelled (中止). Final.
     Cancelled,
 }
-mirror!(ProgramStatus, program::ProgramStatus, [Draft, Published, Cancelled]);
+mirror!(
+    ProgramStatus,
+    program::ProgramStatus,
+    [Draft, Published, Cancelled]
+);
 
 /// Whether a session takes place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -134,7 +162,11 @@ pub enum ProgramSessionStatus {
     /// Cancelled; every registration was cancelled and notified.
     Cancelled,
 }
-mirror!(ProgramSessionStatus, program_session::SessionStatus, [Scheduled, Cancelled]);
+mirror!(
+    ProgramSessionStatus,
+    program_session::SessionStatus,
+    [Scheduled, Cancelled]
+);
 
 /// Where a registration stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -152,7 +184,11 @@ pub enum RegistrationStatus {
     /// Did not come (欠席).
     NoShow,
 }
-mirror!(RegistrationStatus, registration::RegistrationStatus, [Confirmed, Waitlisted, Offered, Cancelled, Attended, NoShow]);
+mirror!(
+    RegistrationStatus,
+    registration::RegistrationStatus,
+    [Confirmed, Waitlisted, Offered, Cancelled, Attended, NoShow]
+);
 
 /// Why a registration was cancelled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -168,7 +204,17 @@ pub enum RegistrationCancelReason {
     /// A waitlist offer expired unanswered.
     OfferExpired,
 }
-mirror!(RegistrationCancelReason, registration::CancelReason, [Registrant, Staff, SessionCancelled, OfferDeclined, OfferExpired]);
+mirror!(
+    RegistrationCancelReason,
+    registration::CancelReason,
+    [
+        Registrant,
+        Staff,
+        SessionCancelled,
+        OfferDeclined,
+        OfferExpired
+    ]
+);
 
 /// Ages of children a program accepts, in months on the session date.
 #[derive(Debug, Clone, SimpleObject)]
@@ -286,7 +332,10 @@ impl Program {
     async fn sessions(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only sessions that have not started and are not cancelled.", default)]
+        #[graphql(
+            desc = "Only sessions that have not started and are not cancelled.",
+            default
+        )]
         upcoming_only: bool,
     ) -> Result<Vec<ProgramSession>> {
         let loader = ctx.data::<DataLoader<ProgramsLoader>>()?;
@@ -309,7 +358,8 @@ impl Program {
     async fn survey_summary(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only sessions of this fiscal year (年度, April–March).")] fiscal_year: Option<i32>,
+        #[graphql(desc = "Only sessions of this fiscal year (年度, April–March).")]
+        fiscal_year: Option<i32>,
     ) -> Result<Option<SurveySummary>> {
         let (_, viewer) = context(ctx)?;
         if !service::viewer_manages(viewer, &self.model) {
@@ -409,7 +459,7 @@ impl From<program_session::Model> for ProgramSession {
 impl ProgramSession {
     async fn program_model(&self, ctx: &Context<'_>) -> Result<Option<program::Model>> {
         let loader = ctx.data::<DataLoader<ProgramsLoader>>()?;
-        Ok(loader.load_one(ProgramById(self.model.program_id)).await?)
+        loader.load_one(ProgramById(self.model.program_id)).await
     }
 
     async fn managed(&self, ctx: &Context<'_>) -> Result<bool> {
@@ -447,7 +497,10 @@ impl ProgramSession {
     /// Parties waiting for places.
     async fn waitlist_length(&self, ctx: &Context<'_>) -> Result<i32> {
         let loader = ctx.data::<DataLoader<ProgramsLoader>>()?;
-        let waiting = loader.load_one(WaitlistOf(self.model.id)).await?.unwrap_or_default();
+        let waiting = loader
+            .load_one(WaitlistOf(self.model.id))
+            .await?
+            .unwrap_or_default();
         Ok(i32::try_from(waiting.len()).unwrap_or(i32::MAX))
     }
 
@@ -480,7 +533,10 @@ impl ProgramSession {
             return Ok(None);
         }
         let loader = ctx.data::<DataLoader<ProgramsLoader>>()?;
-        let counts = loader.load_one(AttendanceOf(self.model.id)).await?.unwrap_or_default();
+        let counts = loader
+            .load_one(AttendanceOf(self.model.id))
+            .await?
+            .unwrap_or_default();
         Ok(Some(SessionAttendance {
             confirmed: counts.confirmed,
             attended: counts.attended,
@@ -496,7 +552,9 @@ impl ProgramSession {
     async fn registrations(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only these statuses (all when empty).", default)] status: Vec<RegistrationStatus>,
+        #[graphql(desc = "Only these statuses (all when empty).", default)] status: Vec<
+            RegistrationStatus,
+        >,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
         #[graphql(desc = "At most this many items from the start (capped).")] first: Option<i32>,
@@ -505,10 +563,12 @@ impl ProgramSession {
         let (state, viewer) = context(ctx)?;
         let page = PageArgs::new(first, after, last, before);
         let statuses = status.into_iter().map(Into::into).collect();
-        Ok(service::list_roster(state, viewer, &self.model, statuses, page)
-            .await
-            .extend()?
-            .into_connection())
+        Ok(
+            service::list_roster(state, viewer, &self.model, statuses, page)
+                .await
+                .extend()?
+                .into_connection(),
+        )
     }
 }
 
@@ -710,13 +770,16 @@ impl Registration {
             }));
         };
         let loader = ctx.data::<DataLoader<ProgramsLoader>>()?;
-        Ok(loader.load_one(RegistrantAccount(user_id)).await?.map(|user| Registrant {
-            name: user.display_name,
-            name_kana: user.display_name_kana,
-            email: user.email,
-            phone: None,
-            guest: false,
-        }))
+        Ok(loader
+            .load_one(RegistrantAccount(user_id))
+            .await?
+            .map(|user| Registrant {
+                name: user.display_name,
+                name_kana: user.display_name_kana,
+                email: user.email,
+                phone: None,
+                guest: false,
+            }))
     }
 
     /// The online link of the session, once the place is confirmed.
