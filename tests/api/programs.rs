@@ -1882,3 +1882,89 @@ async fn the_demo_programs_have_history_over_two_fiscal_years_and_upcoming_full_
     tsunagu::seed::demo(&db).await.unwrap();
     assert_eq!(count().await, before);
 }
+
+#[tokio::test]
+async fn staff_change_a_session_and_added_places_are_offered_to_the_waitlist() {
+    let t = town().await;
+    let program = t.program(t.staff, "増席する講座", json!({})).await;
+    let session = t.session(t.staff, &program, 2, 0).await;
+    t.register(
+        None,
+        json!({ "sessionId": session, "adults": 2, "guest": guest(1) }),
+    )
+    .await;
+    let waiting = t
+        .register(
+            None,
+            json!({ "sessionId": session, "adults": 2, "guest": guest(2) }),
+        )
+        .await;
+    assert_eq!(waiting["registration"]["status"], "WAITLISTED");
+
+    let shrink = t
+        .refused(
+            Some(t.staff),
+            "updateProgramSession",
+            json!({ "id": session, "capacity": 1 }),
+        )
+        .await;
+    assert_eq!(shrink[0].0, "INVALID");
+    assert!(shrink[0].1.contains("2人"), "{shrink:?}");
+    assert_eq!(
+        t.denied(
+            Some(t.maebashi_staff),
+            "updateProgramSession",
+            json!({ "id": session, "capacity": 10 })
+        )
+        .await,
+        "FORBIDDEN"
+    );
+    let grown = t
+        .ok(
+            Some(t.staff),
+            "updateProgramSession",
+            json!({ "id": session, "capacity": 4, "venue": "美術館 講堂" }),
+            "session { capacity seatsRemaining venue waitlistLength }",
+        )
+        .await;
+    assert_eq!(
+        grown["session"],
+        json!({ "capacity": 4, "seatsRemaining": 0, "venue": "美術館 講堂", "waitlistLength": 0 })
+    );
+    let token = waiting["manageToken"].as_str().unwrap();
+    let offered = t
+        .app
+        .graphql(
+            None,
+            "query($t: String!) { registrationByManageToken(manageToken: $t) { status } }",
+            json!({ "t": token }),
+        )
+        .await;
+    assert_eq!(
+        offered["data"]["registrationByManageToken"]["status"],
+        "OFFERED"
+    );
+}
+
+#[tokio::test]
+async fn calls_with_a_manage_token_are_rate_limited_per_client() {
+    let app = spawn_app_with(|limits| limits.public_rate_per_minute = 3).await;
+    let t = town_with(app).await;
+    let program = t.program(t.staff, "トークンの講座", json!({})).await;
+    let session = t.session(t.staff, &program, 5, 0).await;
+    let registered = t
+        .register(None, json!({ "sessionId": session, "guest": guest(1) }))
+        .await;
+    let token = registered["manageToken"].as_str().unwrap();
+    for _ in 0..3 {
+        let codes = t
+            .refused(None, "acceptWaitlistOffer", json!({ "manageToken": token }))
+            .await;
+        assert_eq!(codes[0].0, "INVALID_STATE");
+    }
+    assert_eq!(
+        t.denied(None, "cancelRegistration", json!({ "manageToken": token }))
+            .await,
+        "RATE_LIMITED"
+    );
+}

@@ -194,6 +194,42 @@ pub struct CreateProgramSessionsInput {
     pub idempotency_key: Option<String>,
 }
 
+/// Change a session of a program you manage that has not ended. Absent fields stay as they
+/// are. Seats and childcare slots cannot drop below what registrations hold; places added
+/// are offered to the waitlist.
+#[derive(Debug, InputObject)]
+pub struct UpdateProgramSessionInput {
+    /// The session.
+    pub id: ID,
+    /// New start.
+    pub starts_at: Option<DateTime<Utc>>,
+    /// New end.
+    pub ends_at: Option<DateTime<Utc>>,
+    /// New venue; `null` removes it.
+    pub venue: MaybeUndefined<String>,
+    /// New online link (https); `null` removes it.
+    pub online_url: MaybeUndefined<String>,
+    /// New number of seats.
+    pub capacity: Option<i32>,
+    /// New number of childcare slots.
+    pub childcare_slots: Option<i32>,
+    /// When registration opens.
+    pub registration_opens_at: Option<DateTime<Utc>>,
+    /// When registration closes.
+    pub registration_closes_at: Option<DateTime<Utc>>,
+    /// Until when registrants may cancel themselves.
+    pub cancellation_deadline: Option<DateTime<Utc>>,
+}
+
+/// Result of `updateProgramSession`.
+#[derive(Debug, SimpleObject)]
+pub struct UpdateProgramSessionPayload {
+    /// The session, unless refused.
+    pub session: Option<ProgramSession>,
+    /// Why it was refused.
+    pub user_errors: Vec<UserError>,
+}
+
 /// Cancel a session of a program you manage.
 #[derive(Debug, InputObject)]
 pub struct CancelProgramSessionInput {

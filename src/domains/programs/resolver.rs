@@ -15,6 +15,7 @@ use super::{
         ProgramSessionFilter, RegisterForSessionInput, RegisterForSessionPayload,
         RegistrationPayload, RegistrationRefInput, RepeatFrequency, SubmitProgramSurveyInput,
         SubmitProgramSurveyPayload, UpdateProgramInput, UpdateProgramPayload,
+        UpdateProgramSessionInput, UpdateProgramSessionPayload,
     },
     registration::ChildInput,
     service::{self, CheckInRef, RegistrationRef},
@@ -286,6 +287,41 @@ impl ProgramsMutation {
                 sessions: Vec::new(),
                 user_errors: errors.into_iter().map(Into::into).collect(),
             },
+        })
+    }
+
+    /// Change a session of a program you manage (times, venue, places, deadlines).
+    #[graphql(guard = "SignedIn")]
+    async fn update_program_session(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The session and its changes.")] input: UpdateProgramSessionInput,
+    ) -> Result<UpdateProgramSessionPayload> {
+        let (state, viewer) = context(ctx)?;
+        let id = ids::decode_as(&input.id, "ProgramSession").extend()?;
+        let optional = |value: MaybeUndefined<String>| match value {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(value) => Some(Some(value)),
+        };
+        let changes = service::SessionChanges {
+            starts_at: input.starts_at,
+            ends_at: input.ends_at,
+            venue: optional(input.venue),
+            online_url: optional(input.online_url),
+            capacity: input.capacity,
+            childcare_slots: input.childcare_slots,
+            registration_opens_at: input.registration_opens_at,
+            registration_closes_at: input.registration_closes_at,
+            cancellation_deadline: input.cancellation_deadline,
+        };
+        let outcome = service::update_session(state.into(), viewer, id, changes)
+            .await
+            .extend()?;
+        let (session, user_errors) = split(outcome);
+        Ok(UpdateProgramSessionPayload {
+            session,
+            user_errors,
         })
     }
 

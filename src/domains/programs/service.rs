@@ -232,6 +232,29 @@ pub struct NewSessions {
     pub idempotency_key: Option<String>,
 }
 
+/// Changes to a session; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct SessionChanges {
+    /// New start.
+    pub starts_at: Option<DateTime<Utc>>,
+    /// New end.
+    pub ends_at: Option<DateTime<Utc>>,
+    /// New venue; `Some(None)` removes it.
+    pub venue: Option<Option<String>>,
+    /// New online link; `Some(None)` removes it.
+    pub online_url: Option<Option<String>>,
+    /// New number of seats (not below the seats held).
+    pub capacity: Option<i32>,
+    /// New number of childcare slots (not below the slots held).
+    pub childcare_slots: Option<i32>,
+    /// When registration opens.
+    pub registration_opens_at: Option<DateTime<Utc>>,
+    /// When registration closes.
+    pub registration_closes_at: Option<DateTime<Utc>>,
+    /// Cancellation deadline.
+    pub cancellation_deadline: Option<DateTime<Utc>>,
+}
+
 /// A guest's contact details.
 #[derive(Debug, Clone, Default)]
 pub struct GuestInput {
@@ -1248,6 +1271,150 @@ pub async fn create_sessions(
     }
 }
 
+/// Changes a session that has not ended (its program's managers). Seats and childcare slots
+/// never drop below what registrations hold; places added are offered to the waitlist.
+pub async fn update_session(
+    w: Writer<'_>,
+    viewer: &Viewer,
+    id: Uuid,
+    changes: SessionChanges,
+) -> AppResult<Outcome<program_session::Model>> {
+    let me = viewer.require_user()?.clone();
+    let now = now();
+    let txn = db::begin_write(w.db).await?;
+    let session = lock_session(&txn, id).await?;
+    let program = program_of(&txn, &session).await?;
+    if !can_see_program(viewer, &program) {
+        return Err(AppError::NotFound);
+    }
+    if !manages(&me, &program) {
+        return Err(AppError::Forbidden);
+    }
+    let mut events = settle(&txn, &session, w.offer_hours, now).await?;
+    let session = lock_session(&txn, id).await?;
+    let mut problems = Problems::new();
+    if session.status == SessionStatus::Cancelled || session.ends_at <= now {
+        problems.push(FieldError::input(
+            "id",
+            FieldErrorCode::InvalidState,
+            "中止した回や終了した回は変更できません。",
+        ));
+    }
+    let starts_at = changes
+        .starts_at
+        .map_or(session.starts_at, |t| t.trunc_subsecs(0));
+    let ends_at = changes
+        .ends_at
+        .map_or(session.ends_at, |t| t.trunc_subsecs(0));
+    let opens = changes
+        .registration_opens_at
+        .map_or(session.registration_opens_at, |t| t.trunc_subsecs(0));
+    let closes = changes
+        .registration_closes_at
+        .map_or(session.registration_closes_at, |t| t.trunc_subsecs(0));
+    let deadline = changes
+        .cancellation_deadline
+        .map_or(session.cancellation_deadline, |t| t.trunc_subsecs(0));
+    if changes.starts_at.is_some() && starts_at <= now {
+        problems.push(FieldError::input(
+            "startsAt",
+            FieldErrorCode::Invalid,
+            "開始日時は未来の日時にしてください。",
+        ));
+    }
+    if ends_at <= starts_at {
+        problems.push(FieldError::input(
+            "endsAt",
+            FieldErrorCode::Invalid,
+            "終了日時は開始日時より後にしてください。",
+        ));
+    }
+    if closes <= opens || closes > starts_at {
+        problems.push(FieldError::input(
+            "registrationClosesAt",
+            FieldErrorCode::Invalid,
+            "申込締切は受付開始より後、開始日時までにしてください。",
+        ));
+    }
+    if deadline > starts_at {
+        problems.push(FieldError::input(
+            "cancellationDeadline",
+            FieldErrorCode::Invalid,
+            "キャンセル期限は開始日時までにしてください。",
+        ));
+    }
+    let venue = match &changes.venue {
+        Some(venue) => problems.check(optional_line("venue", venue.as_deref())),
+        None => Some(session.venue.clone()),
+    };
+    let online_url = match &changes.online_url {
+        Some(url) => problems.check(optional_line("onlineUrl", url.as_deref())),
+        None => Some(session.online_url.clone()),
+    };
+    if let Some(Some(url)) = &online_url
+        && !url.starts_with("https://")
+    {
+        problems.push(FieldError::input(
+            "onlineUrl",
+            FieldErrorCode::Invalid,
+            "オンライン会場のURLは https:// で始めてください。",
+        ));
+    }
+    if matches!((&venue, &online_url), (Some(None), Some(None))) {
+        problems.push(FieldError::input(
+            "venue",
+            FieldErrorCode::Required,
+            "会場かオンライン会場のURLを入力してください。",
+        ));
+    }
+    let capacity = changes.capacity.unwrap_or(session.capacity);
+    let childcare_slots = changes.childcare_slots.unwrap_or(session.childcare_slots);
+    let (seats, childcare) = held(&txn, session.id).await?;
+    if !(1..=MAX_CAPACITY).contains(&capacity) || capacity < seats {
+        problems.push(FieldError::input(
+            "capacity",
+            FieldErrorCode::Invalid,
+            format!(
+                "定員は{}〜{MAX_CAPACITY}人で指定してください（{seats}人が申込済みです）。",
+                std::cmp::max(seats, 1)
+            ),
+        ));
+    }
+    if !(0..=MAX_CAPACITY).contains(&childcare_slots) || childcare_slots < childcare {
+        problems.push(FieldError::input(
+            "childcareSlots",
+            FieldErrorCode::Invalid,
+            format!(
+                "託児の枠は{childcare}人以上で指定してください（{childcare}人が申込済みです）。"
+            ),
+        ));
+    }
+    let (Some(venue), Some(online_url), true) = (venue, online_url, problems.is_empty()) else {
+        txn.commit().await?;
+        w.announce(events).await;
+        return Ok(Err(problems.into_vec()));
+    };
+    let mut model = session.into_active_model();
+    model.starts_at = Set(starts_at);
+    model.ends_at = Set(ends_at);
+    model.registration_opens_at = Set(opens);
+    model.registration_closes_at = Set(closes);
+    model.cancellation_deadline = Set(deadline);
+    model.venue = Set(venue);
+    model.online_url = Set(online_url);
+    model.capacity = Set(capacity);
+    model.childcare_slots = Set(childcare_slots);
+    model.updated_at = Set(now);
+    let updated = model.update(&txn).await?;
+    events.extend(settle(&txn, &updated, w.offer_hours, now).await?);
+    txn.commit().await?;
+    w.announce(events).await;
+    Ok(Ok(program_session::Entity::find_by_id(id)
+        .one(w.db)
+        .await?
+        .ok_or(AppError::NotFound)?))
+}
+
 /// Cancels a session (its program's managers): every registration is cancelled, every seat
 /// released and every registrant notified.
 pub async fn cancel_session(
@@ -1347,14 +1514,7 @@ pub async fn register(
     viewer: &Viewer,
     input: NewRegistration,
 ) -> AppResult<Outcome<Registered>> {
-    if let Some(limiter) = w.limiter {
-        limiter
-            .hit(
-                &format!("register:{}", viewer.client_ip),
-                Quota::per_minute(w.public_rate_per_minute),
-            )
-            .await?;
-    }
+    limit_public(w, viewer, "register").await?;
     let session = program_session::Entity::find_by_id(input.session_id)
         .one(w.db)
         .await?
@@ -1556,6 +1716,31 @@ pub async fn register(
     }))
 }
 
+/// Counts a call of a public mutation against the client's address.
+async fn limit_public(w: Writer<'_>, viewer: &Viewer, operation: &str) -> AppResult<()> {
+    if let Some(limiter) = w.limiter {
+        limiter
+            .hit(
+                &format!("{operation}:{}", viewer.client_ip),
+                Quota::per_minute(w.public_rate_per_minute),
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+/// Counts a call made with a manage token (no account) against the client's address.
+async fn limit_token_use(
+    w: Writer<'_>,
+    viewer: &Viewer,
+    reference: &RegistrationRef,
+) -> AppResult<()> {
+    match reference {
+        RegistrationRef::Token(_) => limit_public(w, viewer, "manage-token").await,
+        RegistrationRef::Id(_) => Ok(()),
+    }
+}
+
 /// Validated guest details.
 struct Guest {
     name: String,
@@ -1689,6 +1874,7 @@ pub async fn cancel_registration(
     viewer: &Viewer,
     reference: RegistrationRef,
 ) -> AppResult<Outcome<registration::Model>> {
+    limit_token_use(w, viewer, &reference).await?;
     let now = now();
     let txn = db::begin_write(w.db).await?;
     let (registration, session, by_staff) = locate(&txn, viewer, &reference).await?;
@@ -1747,6 +1933,7 @@ pub async fn respond_to_offer(
     reference: RegistrationRef,
     accept: bool,
 ) -> AppResult<Outcome<registration::Model>> {
+    limit_token_use(w, viewer, &reference).await?;
     let now = now();
     let txn = db::begin_write(w.db).await?;
     let (registration, session, _) = locate(&txn, viewer, &reference).await?;
@@ -1955,6 +2142,7 @@ pub async fn submit_survey(
     score: i32,
     comment: Option<String>,
 ) -> AppResult<Outcome<program_survey::Model>> {
+    limit_token_use(w, viewer, &reference).await?;
     let now = now();
     let txn = db::begin_write(w.db).await?;
     let (registration, session, _) = locate(&txn, viewer, &reference).await?;
