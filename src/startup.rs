@@ -150,6 +150,10 @@ fn router(state: AppState, limits: &Limits) -> Router {
     let mut router = Router::new()
         .merge(graphql)
         .route("/graphql/ws", get(graphql_ws))
+        .route(
+            "/calendar/programs/{file}",
+            get(crate::domains::programs::calendar::program_calendar),
+        )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))

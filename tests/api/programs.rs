@@ -1968,3 +1968,86 @@ async fn calls_with_a_manage_token_are_rate_limited_per_client() {
         "RATE_LIMITED"
     );
 }
+
+#[tokio::test]
+async fn a_published_program_has_an_icalendar_feed_of_its_sessions_without_online_links() {
+    let t = town().await;
+    let program = t
+        .program(t.staff, "カレンダーで見る講座, 全3回", json!({}))
+        .await;
+    let payload = t
+        .ok(
+            Some(t.staff),
+            "createProgramSessions",
+            json!({
+                "programId": program,
+                "startsAt": "2030-06-01T01:00:00Z",
+                "endsAt": "2030-06-01T03:00:00Z",
+                "onlineUrl": "https://meet.example.jp/hidden",
+                "capacity": 10,
+                "repeat": { "frequency": "WEEKLY", "count": 3 },
+            }),
+            "sessions { id }",
+        )
+        .await;
+    let last = payload["sessions"][2]["id"].as_str().unwrap().to_owned();
+    t.ok(
+        Some(t.staff),
+        "cancelProgramSession",
+        json!({ "id": last, "reason": "講師の都合" }),
+        "session { id }",
+    )
+    .await;
+    let response = t
+        .app
+        .request(
+            reqwest::Method::GET,
+            &format!("/calendar/programs/{program}.ics"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/calendar")
+    );
+    let body = response.text().await.unwrap();
+    assert!(body.starts_with("BEGIN:VCALENDAR\r\n"), "{body}");
+    assert_eq!(body.matches("BEGIN:VEVENT").count(), 3);
+    assert!(body.contains("DTSTART:20300601T010000Z"));
+    assert!(body.contains("DTSTART:20300608T010000Z"));
+    assert!(body.contains("SUMMARY:カレンダーで見る講座\\, 全3回"));
+    assert_eq!(body.matches("STATUS:CANCELLED").count(), 1);
+    assert!(
+        !body.contains("hidden"),
+        "the online link is for confirmed registrants"
+    );
+
+    let draft = t
+        .ok(
+            Some(t.staff),
+            "createProgram",
+            json!({ "kind": "OTHER", "title": "下書き", "summary": "s", "description": "d" }),
+            "program { id }",
+        )
+        .await;
+    for path in [
+        format!(
+            "/calendar/programs/{}.ics",
+            draft["program"]["id"].as_str().unwrap()
+        ),
+        "/calendar/programs/not-an-id.ics".to_owned(),
+        format!("/calendar/programs/{program}"),
+    ] {
+        let response = t
+            .app
+            .request(reqwest::Method::GET, &path)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 404, "{path}");
+    }
+}

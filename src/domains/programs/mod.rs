@@ -2,6 +2,7 @@
 //! fairs with their sessions, one registration engine for families (parties with children
 //! and 託児), waitlist offers, check-in, no-shows and satisfaction surveys.
 
+pub mod calendar;
 pub mod inputs;
 pub mod loaders;
 pub mod registration;
