@@ -258,10 +258,12 @@ async fn maintain(state: AppState) {
     }
 }
 
-/// Passes expired waitlist offers on to the next waiting party every minute (reads and
-/// writes of a session also do it as they happen).
+/// Passes expired waitlist offers on to the next waiting party every five minutes, for
+/// sessions nobody reads or writes meanwhile (reads and writes of a session do it as they
+/// happen). Offers last hours, so a few minutes' delay is immaterial.
 async fn expire_waitlist_offers(state: AppState) {
-    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    let period = Duration::from_secs(300);
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     loop {
         tick.tick().await;
         match crate::domains::programs::service::expire_due_offers((&state).into()).await {
