@@ -9,16 +9,20 @@ use crate::{
     config::{Cli, Command, CreateUserArgs, RoleArg, ServeArgs},
     db,
     domains::identity::service,
-    graphql, seed,
+    graphql,
+    search::service::Search,
+    seed,
     startup::{Application, Settings},
 };
 
 /// Runs the command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let database_url = cli.global.database_url();
+    let index_dir = cli.global.data_dir.join("index");
     match cli.command {
-        None => serve(database_url, default_serve_args()).await,
-        Some(Command::Serve(args)) => serve(database_url, *args).await,
+        None => serve(database_url, index_dir, default_serve_args()).await,
+        Some(Command::Serve(args)) => serve(database_url, index_dir, *args).await,
+        Some(Command::Reindex) => reindex(&database_url, index_dir).await,
         Some(Command::Migrate) => {
             let db = db::connect(&database_url).await?;
             db::migrate(&db).await?;
@@ -58,9 +62,14 @@ fn default_serve_args() -> ServeArgs {
     Wrapper::parse_from(["tsunagu"]).serve
 }
 
-async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
+async fn serve(
+    database_url: String,
+    index_dir: std::path::PathBuf,
+    args: ServeArgs,
+) -> anyhow::Result<()> {
     let app = Application::build(Settings {
         database_url,
+        index_dir: Some(index_dir),
         host: args.host,
         port: args.port,
         demo: args.demo,
@@ -71,6 +80,30 @@ async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
     println!("tsunagu is serving GraphQL at http://{address}/graphql (GraphiQL in a browser)");
     tracing::info!(%address, "listening");
     app.run_until_stopped().await?;
+    Ok(())
+}
+
+async fn reindex(database_url: &str, index_dir: std::path::PathBuf) -> anyhow::Result<()> {
+    let db = db::connect(database_url).await?;
+    db::migrate(&db).await?;
+    let search = Search::open(db, Some(index_dir.clone())).await?;
+    let bar = indicatif::ProgressBar::new(0).with_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} reindexing [{bar:40}] {pos}/{len} records ({eta})",
+        )?
+        .progress_chars("=> "),
+    );
+    let indexed = search
+        .rebuild(|done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        })
+        .await?;
+    bar.finish_and_clear();
+    println!(
+        "search index rebuilt in {}: {indexed} public documents",
+        index_dir.display()
+    );
     Ok(())
 }
 

@@ -74,6 +74,9 @@ pub enum Command {
     ExportSchema(ExportSchemaArgs),
     /// Create a user account (for example the first platform admin).
     CreateUser(CreateUserArgs),
+    /// Rebuild the search index from the database (the server must not be running on the
+    /// same data directory).
+    Reindex,
 }
 
 /// Options of `seed`.
@@ -201,6 +204,10 @@ pub struct Limits {
     /// Hours a waitlisted party has to accept a freed place before it passes on.
     #[arg(long, env = "TSUNAGU_WAITLIST_OFFER_HOURS", default_value_t = 24)]
     pub waitlist_offer_hours: u32,
+    /// Seconds between passes that assign waiting relocation inquiries to concierges whose
+    /// leave has ended.
+    #[arg(long, env = "TSUNAGU_ASSIGNMENT_SWEEP_SECS", default_value_t = 60)]
+    pub assignment_sweep_secs: u64,
 }
 
 impl Default for Limits {

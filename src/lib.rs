@@ -12,6 +12,7 @@ pub mod idempotency;
 pub mod japan;
 pub mod metrics;
 pub mod rate_limit;
+pub mod search;
 pub mod seed;
 pub mod startup;
 pub mod state;

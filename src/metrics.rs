@@ -54,7 +54,7 @@ impl Metrics {
         let statements = IntCounterVec::new(
             Opts::new(
                 "db_statements_total",
-                "SQL statements executed, by outcome (ok or failed)",
+                "SQL statements run for requests, by outcome (ok or failed)",
             ),
             &["outcome"],
         )?;

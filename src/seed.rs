@@ -244,6 +244,7 @@ pub async fn demo(db: &DatabaseConnection) -> anyhow::Result<Vec<DemoAccount>> {
     }
     partnership(db).await?;
     programs(db).await?;
+    relocation(db, &mut accounts).await?;
     Ok(accounts)
 }
 
@@ -1264,6 +1265,215 @@ async fn demo_program(
                 )
                 .await,
             )?;
+        }
+    }
+    Ok(())
+}
+
+/// Extra concierges per demo municipality: (email suffix, name, kana, specialties,
+/// languages, areas, capacity).
+type DemoConcierge = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [entity::relocation_inquiry::Interest],
+    &'static [&'static str],
+    &'static [&'static str],
+    i32,
+);
+
+/// Concierge profiles (the demo concierge and two colleagues per municipality) and
+/// inquiries in every stage of the pipeline. Skipped where inquiries already exist.
+async fn relocation(
+    db: &DatabaseConnection,
+    accounts: &mut Vec<DemoAccount>,
+) -> anyhow::Result<()> {
+    use crate::domains::relocation::service as relocation;
+    use entity::relocation_inquiry::{CloseReason, InquiryStage as S, Interest as I};
+
+    const CONCIERGES: [DemoConcierge; 3] = [
+        (
+            "concierge",
+            "",
+            "",
+            &[I::Housing, I::Work],
+            &["ja"],
+            &["中心部"],
+            3,
+        ),
+        (
+            "concierge2",
+            "相談 花子",
+            "ソウダン ハナコ",
+            &[I::Childcare, I::Education],
+            &["ja", "en"],
+            &["北部"],
+            3,
+        ),
+        (
+            "concierge3",
+            "移住 健",
+            "イジュウ ケン",
+            &[I::Farming, I::BusinessStartup],
+            &["ja"],
+            &["南部"],
+            2,
+        ),
+    ];
+    for demo in &MUNICIPALITIES {
+        let town = DemoTown::load(db, demo.slug).await?;
+        for (suffix, name, kana, specialties, languages, areas, capacity) in CONCIERGES {
+            let email = format!("{}-{suffix}@example.jp", demo.slug);
+            let user = if name.is_empty() {
+                entity::user::Entity::find()
+                    .filter(entity::user::Column::Email.eq(email.as_str()))
+                    .one(db)
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("demo account {email} missing"))?
+            } else {
+                let (user, _) = service::ensure_user(
+                    db,
+                    &email,
+                    SecretString::from(DEMO_PASSWORD),
+                    name,
+                    kana,
+                    Role::Concierge,
+                    Some(town.municipality_id),
+                    None,
+                )
+                .await?;
+                accounts.push(DemoAccount {
+                    email: email.clone(),
+                    role: Role::Concierge,
+                    municipality: Some(demo.name_ja.to_owned()),
+                });
+                user
+            };
+            if entity::concierge_profile::Entity::find_by_id(user.id)
+                .one(db)
+                .await?
+                .is_none()
+            {
+                done(
+                    relocation::save_profile(
+                        relocation::Writer::quiet(db),
+                        &town.admin,
+                        relocation::ProfileInput {
+                            user_id: user.id,
+                            specialties: specialties.to_vec(),
+                            languages: languages.iter().map(|l| (*l).to_owned()).collect(),
+                            areas: areas.iter().map(|a| (*a).to_owned()).collect(),
+                            capacity,
+                            available: true,
+                        },
+                    )
+                    .await,
+                )?;
+            }
+        }
+        let existing = entity::relocation_inquiry::Entity::find()
+            .filter(entity::relocation_inquiry::Column::MunicipalityId.eq(town.municipality_id))
+            .one(db)
+            .await?;
+        if existing.is_some() {
+            continue;
+        }
+        let families: [(&str, &str, &[I]); 11] = [
+            ("山田 太郎", "ヤマダ タロウ", &[I::Housing]),
+            ("佐藤 美咲", "サトウ ミサキ", &[I::Childcare, I::Housing]),
+            ("鈴木 一郎", "スズキ イチロウ", &[I::Work]),
+            ("高橋 由美", "タカハシ ユミ", &[I::Education]),
+            ("田中 翔", "タナカ ショウ", &[I::Farming]),
+            ("伊藤 さくら", "イトウ サクラ", &[I::BusinessStartup]),
+            ("渡辺 健太", "ワタナベ ケンタ", &[I::Housing, I::Work]),
+            ("中村 彩", "ナカムラ アヤ", &[I::Childcare]),
+            ("小林 大輔", "コバヤシ ダイスケ", &[I::Work]),
+            ("加藤 真理", "カトウ マリ", &[I::Healthcare]),
+            ("吉田 陽介", "ヨシダ ヨウスケ", &[I::Other]),
+        ];
+        let now = relocation::now();
+        let mut ids = Vec::new();
+        for (n, (name, kana, interests)) in families.into_iter().enumerate() {
+            let receipt = done(
+                relocation::create_inquiry(
+                    relocation::Writer::quiet(db),
+                    relocation::NewInquiry {
+                        municipality_id: town.municipality_id,
+                        name: name.into(),
+                        name_kana: kana.into(),
+                        email: Some(format!("family{n}.{}@example.com", demo.slug)),
+                        phone: Some(format!("090-0000-{:04}", n)),
+                        prefecture_code: Some(13),
+                        adults: 2,
+                        children_birth_months: if n % 2 == 0 {
+                            vec!["2021-04".into()]
+                        } else {
+                            Vec::new()
+                        },
+                        interests: interests.to_vec(),
+                        desired_timing: Some("1年以内".into()),
+                        consent: true,
+                        ..relocation::NewInquiry::default()
+                    },
+                    now,
+                )
+                .await,
+            )?;
+            ids.push(receipt.inquiry_id);
+            // After eight, advance the pipeline so that capacity frees for two of the last
+            // three; the last one waits in the queue.
+            if ids.len() == 8 {
+                let w = relocation::Writer::quiet(db);
+                let steps: [(usize, &[S]); 5] = [
+                    (1, &[S::Contacted]),
+                    (2, &[S::Contacted, S::Consulting]),
+                    (3, &[S::Contacted, S::Consulting, S::VisitScheduled]),
+                    (4, &[S::Contacted, S::Consulting, S::Decided]),
+                    (5, &[S::Contacted, S::Consulting, S::Decided]),
+                ];
+                for (index, stages) in steps {
+                    for stage in stages {
+                        done(
+                            relocation::move_stage(
+                                w,
+                                &town.admin,
+                                relocation::StageMove {
+                                    inquiry_id: ids[index],
+                                    to: *stage,
+                                    note: None,
+                                },
+                                now,
+                            )
+                            .await,
+                        )?;
+                    }
+                }
+                done(
+                    relocation::record_move_in(
+                        w,
+                        &town.admin,
+                        ids[5],
+                        relocation::MoveIn {
+                            moved_in_on: now.date_naive(),
+                            people: 3,
+                            area: Some("中心部".into()),
+                        },
+                        now,
+                    )
+                    .await,
+                )?;
+                done(
+                    relocation::close_inquiry(
+                        w,
+                        &town.admin,
+                        ids[6],
+                        CloseReason::NotNow,
+                        Some("来年度に再検討".into()),
+                        now,
+                    )
+                    .await,
+                )?;
+            }
         }
     }
     Ok(())

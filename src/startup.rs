@@ -40,6 +40,7 @@ use crate::{
     idempotency,
     metrics::Metrics,
     rate_limit::RateLimiter,
+    search::service::Search,
     seed,
     state::AppState,
 };
@@ -55,6 +56,8 @@ pub struct Settings {
     pub port: u16,
     /// Load the demo data before serving.
     pub demo: bool,
+    /// Directory of the search index; in memory when `None`.
+    pub index_dir: Option<std::path::PathBuf>,
     /// Limits and policies.
     pub limits: Limits,
 }
@@ -72,6 +75,9 @@ impl Application {
     /// Connects, migrates, optionally seeds, and binds the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let mut db = db::connect(&settings.database_url).await?;
+        // Background work (the search indexer) uses a handle without the statement counter,
+        // so `db_statements_total` counts what requests cost.
+        let background_db = db.clone();
         let metrics = Metrics::new().context("registering metrics")?;
         let recorder = metrics.clone();
         db.set_metric_callback(move |info| recorder.observe_statement(info.elapsed, info.failed));
@@ -81,6 +87,7 @@ impl Application {
             seed::print_accounts(&accounts);
         }
         let events = EventBus::start(&db).await?;
+        let search = Search::open(background_db, settings.index_dir.clone()).await?;
         let dummy = password::hash(SecretString::from(uuid::Uuid::new_v4().to_string()))
             .await
             .context("preparing the password hasher")?;
@@ -89,6 +96,7 @@ impl Application {
             db,
             limits: Arc::new(settings.limits.clone()),
             events,
+            search,
             metrics,
             dummy_password_hash: dummy.into(),
         };
@@ -125,6 +133,8 @@ impl Application {
     ) -> std::io::Result<()> {
         let maintenance = tokio::spawn(maintain(self.state.clone()));
         let offers = tokio::spawn(expire_waitlist_offers(self.state.clone()));
+        let sweeper = tokio::spawn(sweep_assignments(self.state.clone()));
+        let indexer = self.state.search.spawn_indexer();
         let result = axum::serve(
             self.listener,
             self.router
@@ -134,6 +144,8 @@ impl Application {
         .await;
         maintenance.abort();
         offers.abort();
+        sweeper.abort();
+        indexer.abort();
         result
     }
 }
@@ -215,7 +227,8 @@ async fn healthz() -> impl IntoResponse {
     (StatusCode::OK, "ok")
 }
 
-/// `GET /readyz`: the database answers.
+/// `GET /readyz`: the database answers. (The search index lives in the process and is
+/// open before the server accepts requests.)
 async fn readyz(State(state): State<ServerState>) -> impl IntoResponse {
     match state.app.db.ping().await {
         Ok(()) => (StatusCode::OK, "ready"),
@@ -246,6 +259,7 @@ async fn maintain(state: AppState) {
             let windows = state.limiter.prune(Duration::from_secs(86_400)).await?;
             let keys = idempotency::prune(&state.db, 7).await?;
             let sessions = session::prune(&state.db, 30).await?;
+            crate::search::service::prune_outbox(&state.db).await?;
             Ok::<_, crate::error::AppError>((windows, keys, sessions))
         }
         .await;
@@ -270,6 +284,28 @@ async fn expire_waitlist_offers(state: AppState) {
             Ok(0) => {}
             Ok(sessions) => tracing::info!(sessions, "passed on expired waitlist offers"),
             Err(error) => tracing::warn!(%error, "passing on expired waitlist offers failed"),
+        }
+    }
+}
+
+/// Assigns waiting relocation inquiries now and then, so an inquiry does not wait when a
+/// concierge's leave simply runs out (nothing else happens at that moment to trigger it).
+async fn sweep_assignments(state: AppState) {
+    let every = Duration::from_secs(state.limits.assignment_sweep_secs.max(1));
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let writer = crate::domains::relocation::service::Writer::from(&state);
+        match crate::domains::relocation::service::sweep(
+            writer,
+            crate::domains::relocation::service::now(),
+        )
+        .await
+        {
+            Ok(0) => {}
+            Ok(assigned) => tracing::info!(assigned, "assigned waiting relocation inquiries"),
+            Err(error) => tracing::warn!(%error, "assigning waiting relocation inquiries failed"),
         }
     }
 }

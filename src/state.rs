@@ -4,7 +4,10 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use crate::{config::Limits, events::EventBus, metrics::Metrics, rate_limit::RateLimiter};
+use crate::{
+    config::Limits, events::EventBus, metrics::Metrics, rate_limit::RateLimiter,
+    search::service::Search,
+};
 
 /// Everything a service needs from the running application.
 #[derive(Clone)]
@@ -17,6 +20,8 @@ pub struct AppState {
     pub events: EventBus,
     /// Shared rate limiter.
     pub limiter: RateLimiter,
+    /// This replica's search index.
+    pub search: Search,
     /// Prometheus metrics.
     pub metrics: Metrics,
     /// An argon2 hash of a random password, verified against when an email is unknown so

@@ -3,7 +3,12 @@
 //! GraphQL types are built from these models in `src/domains/*/types.rs`; a column never
 //! reaches the schema by accident.
 
+pub mod concierge_leave;
+pub mod concierge_profile;
 pub mod idempotency_key;
+pub mod inquiry_access_log;
+pub mod inquiry_event;
+pub mod inquiry_task;
 pub mod issue_comment;
 pub mod local_issue;
 pub mod municipality;
@@ -21,11 +26,19 @@ pub mod rate_limit_window;
 pub mod registration;
 pub mod registration_child;
 pub mod registration_status_change;
+pub mod relocation_inquiry;
+pub mod relocation_setting;
+pub mod search_outbox;
 pub mod session;
 pub mod user;
 
 pub mod prelude {
+    pub use super::concierge_leave::Entity as ConciergeLeave;
+    pub use super::concierge_profile::Entity as ConciergeProfile;
     pub use super::idempotency_key::Entity as IdempotencyKey;
+    pub use super::inquiry_access_log::Entity as InquiryAccessLog;
+    pub use super::inquiry_event::Entity as InquiryEvent;
+    pub use super::inquiry_task::Entity as InquiryTask;
     pub use super::issue_comment::Entity as IssueComment;
     pub use super::local_issue::Entity as LocalIssue;
     pub use super::municipality::Entity as Municipality;
@@ -43,6 +56,9 @@ pub mod prelude {
     pub use super::registration::Entity as Registration;
     pub use super::registration_child::Entity as RegistrationChild;
     pub use super::registration_status_change::Entity as RegistrationStatusChange;
+    pub use super::relocation_inquiry::Entity as RelocationInquiry;
+    pub use super::relocation_setting::Entity as RelocationSetting;
+    pub use super::search_outbox::Entity as SearchOutbox;
     pub use super::session::Entity as Session;
     pub use super::user::Entity as User;
 }

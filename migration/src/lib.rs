@@ -5,7 +5,9 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_identity;
 mod m20261125_000002_platform;
 mod m20261125_000003_partnership;
+mod m20261125_000004_relocation;
 mod m20261125_000005_programs;
+mod m20261125_000006_search;
 
 /// Every migration of the product, applied in order.
 pub struct Migrator;
@@ -17,7 +19,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_identity::Migration),
             Box::new(m20261125_000002_platform::Migration),
             Box::new(m20261125_000003_partnership::Migration),
+            Box::new(m20261125_000004_relocation::Migration),
             Box::new(m20261125_000005_programs::Migration),
+            Box::new(m20261125_000006_search::Migration),
         ]
     }
 }

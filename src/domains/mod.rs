@@ -5,3 +5,4 @@
 pub mod identity;
 pub mod partnership;
 pub mod programs;
+pub mod relocation;

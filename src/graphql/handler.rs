@@ -506,8 +506,15 @@ fn ensure_code(error: &mut ServerError, is_request_error: bool) {
     if has_code {
         return;
     }
+    // Argument values are coerced while executing, so their errors carry a path too; the
+    // engine marks them only by their wording.
+    let bad_argument = ["Failed to parse", "Expected input type", "Invalid value"]
+        .iter()
+        .any(|start| error.message.starts_with(start));
     let code = if is_request_error || error.path.is_empty() {
         "GRAPHQL_VALIDATION_FAILED"
+    } else if bad_argument {
+        "BAD_USER_INPUT"
     } else {
         "INTERNAL"
     };

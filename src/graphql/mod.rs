@@ -28,6 +28,10 @@ use crate::{
             loaders::ProgramsLoader,
             resolver::{ProgramsMutation, ProgramsQuery, ProgramsSubscription},
         },
+        relocation::{
+            loaders::RelocationLoader,
+            resolver::{RelocationMutation, RelocationQuery, RelocationSubscription},
+        },
     },
     error::AppError,
     state::AppState,
@@ -44,17 +48,28 @@ pub struct QueryRoot(
     IdentityQuery,
     PartnershipQuery,
     ProgramsQuery,
+    RelocationQuery,
+    crate::search::graphql::SearchQuery,
 );
 
 /// Every mutation of every domain.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(IdentityMutation, PartnershipMutation, ProgramsMutation);
+pub struct MutationRoot(
+    IdentityMutation,
+    PartnershipMutation,
+    ProgramsMutation,
+    RelocationMutation,
+);
 
 /// Every subscription of every domain.
 #[derive(MergedSubscription, Default)]
 #[graphql(name = "Subscription")]
-pub struct SubscriptionRoot(IdentitySubscription, ProgramsSubscription);
+pub struct SubscriptionRoot(
+    IdentitySubscription,
+    ProgramsSubscription,
+    RelocationSubscription,
+);
 
 /// The application state and the viewer of a request: what every resolver starts with.
 pub fn context<'a>(ctx: &Context<'a>) -> async_graphql::Result<(&'a AppState, &'a Viewer)> {
@@ -79,6 +94,10 @@ pub fn build_schema(state: AppState) -> AppSchema {
         ))
         .data(DataLoader::new(
             ProgramsLoader::new(state.db.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            RelocationLoader::new(state.db.clone()),
             tokio::spawn,
         ))
         .data(state)

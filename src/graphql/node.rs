@@ -18,13 +18,14 @@ use crate::{
             service as programs,
             types::{Program, ProgramSession, Registration},
         },
+        relocation::{service as relocation, types::RelocationInquiry},
     },
     error::{AppError, AppResult},
     state::AppState,
 };
 
 /// An object with an opaque global id.
-#[derive(Interface)]
+#[derive(Clone, Debug, Interface)]
 #[graphql(field(name = "id", ty = "ID", desc = "Opaque global id."))]
 pub enum Node {
     /// A municipality.
@@ -49,6 +50,8 @@ pub enum Node {
     ProgramSession(ProgramSession),
     /// A party's registration for a session (its registrant and the program's managers).
     Registration(Registration),
+    /// A relocation inquiry (staff of its municipality only).
+    RelocationInquiry(RelocationInquiry),
 }
 
 /// `node` and `nodes`.
@@ -97,7 +100,7 @@ impl NodeQuery {
     }
 }
 
-async fn resolve(state: &AppState, viewer: &Viewer, id: &ID) -> AppResult<Option<Node>> {
+pub(crate) async fn resolve(state: &AppState, viewer: &Viewer, id: &ID) -> AppResult<Option<Node>> {
     let (type_name, uuid) = ids::decode(id)?;
     let found = match type_name.as_str() {
         "Municipality" => identity::find_municipality(state, uuid)
@@ -133,6 +136,9 @@ async fn resolve(state: &AppState, viewer: &Viewer, id: &ID) -> AppResult<Option
         "Registration" => programs::find_registration(state, viewer, uuid)
             .await
             .map(|r| Node::Registration(r.into())),
+        "RelocationInquiry" => relocation::find_inquiry(state, viewer, uuid)
+            .await
+            .map(|i| Node::RelocationInquiry(i.into())),
         _ => Err(AppError::NotFound),
     };
     match found {

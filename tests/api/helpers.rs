@@ -23,7 +23,8 @@ pub struct TestApp {
     /// HTTP client.
     pub client: Client,
     _data_dir: Option<TempDir>,
-    _stop: oneshot::Sender<()>,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
 /// A server with default limits and the demo data loaded.
@@ -36,13 +37,47 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Limits)) -> TestApp {
     let (database_url, data_dir) = fresh_database().await;
     let mut limits = Limits::default();
     configure(&mut limits);
-    start(database_url, data_dir, limits, true).await
+    start(database_url, data_dir, None, limits, true).await
 }
 
 impl TestApp {
     /// A second replica on the same database (shares nothing else with this one).
     pub async fn spawn_replica(&self) -> TestApp {
-        start(self.database_url.clone(), None, Limits::default(), false).await
+        start(
+            self.database_url.clone(),
+            None,
+            None,
+            Limits::default(),
+            false,
+        )
+        .await
+    }
+
+    /// A replica on the same database whose search index lives in `index_dir` (kept
+    /// across restarts), instead of in memory.
+    pub async fn spawn_replica_with_index(&self, index_dir: &std::path::Path) -> TestApp {
+        start(
+            self.database_url.clone(),
+            None,
+            Some(index_dir.to_path_buf()),
+            Limits::default(),
+            false,
+        )
+        .await
+    }
+
+    /// Stops the server (finishing in-flight requests) and waits until it has let go of
+    /// everything it held, such as its search index.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server
+                .await
+                .expect("server task")
+                .expect("server stops cleanly");
+        }
     }
 
     /// Whether the test runs on PostgreSQL.
@@ -137,6 +172,7 @@ pub fn user_error_codes(payload: &Value) -> Vec<String> {
 async fn start(
     database_url: String,
     data_dir: Option<TempDir>,
+    index_dir: Option<std::path::PathBuf>,
     limits: Limits,
     demo: bool,
 ) -> TestApp {
@@ -145,13 +181,14 @@ async fn start(
         host: "127.0.0.1".parse().expect("loopback address"),
         port: 0,
         demo,
+        index_dir,
         limits,
     })
     .await
     .expect("application builds");
     let addr = app.local_addr().expect("bound address");
     let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(app.run_until(async move {
+    let server = tokio::spawn(app.run_until(async move {
         let _ = stopped.await;
     }));
     TestApp {
@@ -160,7 +197,8 @@ async fn start(
         database_url,
         client: Client::new(),
         _data_dir: data_dir,
-        _stop: stop,
+        stop: Some(stop),
+        server: Some(server),
     }
 }
 

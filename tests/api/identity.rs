@@ -84,7 +84,7 @@ async fn sign_up_refuses_bad_input_field_by_field_and_creates_nothing() {
     let users = app
         .graphql(Some(&admin), "{ users { totalCount } }", json!({}))
         .await;
-    assert_eq!(users["data"]["users"]["totalCount"], 16, "{users}");
+    assert_eq!(users["data"]["users"]["totalCount"], 22, "{users}");
 }
 
 #[tokio::test]
@@ -323,7 +323,7 @@ async fn a_municipal_admin_sees_and_changes_only_their_own_municipality() {
             json!({}),
         )
         .await;
-    assert_eq!(users["data"]["users"]["totalCount"], 5, "{users}");
+    assert_eq!(users["data"]["users"]["totalCount"], 7, "{users}");
     assert!(
         users["data"]["users"]["nodes"]
             .as_array()
@@ -394,7 +394,7 @@ async fn a_municipal_admin_sees_and_changes_only_their_own_municipality() {
     let users = app
         .graphql(Some(&manazuru_admin), "{ users { totalCount } }", json!({}))
         .await;
-    assert_eq!(users["data"]["users"]["totalCount"], 5);
+    assert_eq!(users["data"]["users"]["totalCount"], 7);
 }
 
 #[tokio::test]
@@ -486,7 +486,7 @@ async fn retrying_create_user_with_the_same_key_returns_the_first_user() {
             json!({}),
         )
         .await;
-    assert_eq!(users["data"]["users"]["totalCount"], 2, "{users}");
+    assert_eq!(users["data"]["users"]["totalCount"], 4, "{users}");
 }
 
 #[tokio::test]
@@ -695,7 +695,7 @@ async fn loading_the_demo_data_twice_duplicates_nothing() {
     let app = spawn_app().await;
     let db = tsunagu::db::connect(&app.database_url).await.unwrap();
     let accounts = tsunagu::seed::demo(&db).await.unwrap();
-    assert_eq!(accounts.len(), 16);
+    assert_eq!(accounts.len(), 22);
     let admin = app.login_demo("platform-admin@example.jp").await;
     let body = app
         .graphql(
@@ -704,7 +704,7 @@ async fn loading_the_demo_data_twice_duplicates_nothing() {
             json!({}),
         )
         .await;
-    assert_eq!(body["data"]["users"]["totalCount"], 16, "{body}");
+    assert_eq!(body["data"]["users"]["totalCount"], 22, "{body}");
     let municipalities = &body["data"]["municipalities"];
     assert_eq!(municipalities["totalCount"], 3);
     let organizations: Vec<(String, u64)> = municipalities["nodes"]
@@ -726,4 +726,18 @@ async fn loading_the_demo_data_twice_duplicates_nothing() {
             ("40100".into(), 4)
         ]
     );
+}
+
+#[tokio::test]
+async fn an_argument_that_cannot_be_coerced_is_bad_user_input_not_internal() {
+    let app = spawn_app().await;
+    let admin = app.login_demo("maebashi-admin@example.jp").await;
+    let body = app
+        .graphql(
+            Some(&admin),
+            "query($filter: UserFilter) { users(filter: $filter) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body}");
 }

@@ -2340,6 +2340,7 @@ async fn each_project_step_is_announced_on_the_event_bus() {
         host: "127.0.0.1".parse().unwrap(),
         port: 0,
         demo: false,
+        index_dir: None,
         limits: tsunagu::config::Limits::default(),
     })
     .await

@@ -39,6 +39,7 @@ use crate::{
     events::{Event, EventBus},
     graphql::pagination::{Ordering, Page, PageArgs, SortValue, paginate},
     idempotency::{self, KeyScope},
+    search::{outbox, sources},
     state::AppState,
     text,
 };
@@ -945,6 +946,13 @@ pub async fn update_issue(
     model.updated_at = Set(now);
     model.last_activity_at = Set(now);
     let updated = model.update(&txn).await?;
+    outbox::enqueue(
+        &txn,
+        sources::LOCAL_ISSUE,
+        updated.id,
+        updated.municipality_id,
+    )
+    .await?;
     txn.commit().await?;
     Ok(Ok(updated))
 }
@@ -1157,6 +1165,13 @@ pub async fn update_project(
     model.updated_at = Set(now);
     model.last_activity_at = Set(now);
     let updated = model.update(&txn).await?;
+    outbox::enqueue(
+        &txn,
+        sources::PARTNER_PROJECT,
+        updated.id,
+        updated.municipality_id,
+    )
+    .await?;
     if let Some(issue_ids) = &issue_ids {
         partner_project_issue::Entity::delete_many()
             .filter(partner_project_issue::Column::ProjectId.eq(updated.id))
@@ -1673,6 +1688,12 @@ async fn record_change(
             project.municipality_id,
         ),
     };
+    // A status change can make a record public or private: its search document follows.
+    let document_kind = match kind {
+        SubjectKind::LocalIssue => sources::LOCAL_ISSUE,
+        SubjectKind::PartnerProject => sources::PARTNER_PROJECT,
+    };
+    outbox::enqueue(txn, document_kind, id, municipality_id).await?;
     partnership_status_change::ActiveModel {
         id: Set(Uuid::now_v7()),
         municipality_id: Set(municipality_id),

@@ -1,0 +1,343 @@
+//! GraphQL inputs of the relocation domain and payloads of its mutations.
+
+use async_graphql::{ID, InputObject, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::types::{
+    AppointmentKind, AssignmentStrategy, CloseReason, ConciergeLeave, ConciergeProfile,
+    ContactChannel, InquiryStage, InquiryTask, RelocationInquiry, RelocationInquiryReceipt,
+    RelocationInquiryStatus, RelocationInterest, RelocationSettings,
+};
+use crate::graphql::payload::UserError;
+
+/// A family's relocation inquiry (no account needed).
+#[derive(Debug, InputObject)]
+pub struct SubmitRelocationInquiryInput {
+    /// The municipality asked.
+    pub municipality_id: ID,
+    /// Name (at most 100 characters).
+    pub name: String,
+    /// Kana reading of the name (フリガナ).
+    pub name_kana: String,
+    /// Email; give an email, a phone number or both.
+    pub email: Option<String>,
+    /// Phone number; hyphens and full-width digits are accepted.
+    pub phone: Option<String>,
+    /// Current prefecture (JIS X 0401 code, 1–47).
+    pub prefecture_code: Option<i32>,
+    /// Adults moving (1–20).
+    pub adults: i32,
+    /// Birth month of each child moving, `YYYY-MM`.
+    #[graphql(default)]
+    pub children_birth_months: Vec<String>,
+    /// What the family is interested in.
+    #[graphql(default)]
+    pub interests: Vec<RelocationInterest>,
+    /// Desired area within the municipality.
+    pub desired_area: Option<String>,
+    /// Desired timing, e.g. 2027年春.
+    pub desired_timing: Option<String>,
+    /// How the family prefers to be contacted.
+    #[graphql(default_with = "ContactChannel::Email")]
+    pub preferred_channel: ContactChannel,
+    /// Preferred language (BCP 47 tag, default `ja`).
+    pub preferred_language: Option<String>,
+    /// Free-text message (at most 2000 characters).
+    pub message: Option<String>,
+    /// Explicit consent to the privacy notice; required.
+    pub consent_to_privacy_notice: bool,
+    /// Retrying with the same key returns the first inquiry (with a new tracking token) and
+    /// creates nothing. Use an unguessable value, e.g. a random UUID.
+    pub idempotency_key: Option<String>,
+}
+
+/// Result of `submitRelocationInquiry`.
+#[derive(Debug, SimpleObject)]
+pub struct SubmitRelocationInquiryPayload {
+    /// The reference code and tracking token; null when refused.
+    pub receipt: Option<RelocationInquiryReceipt>,
+    /// Why the inquiry was refused.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Withdraw consent: the inquiry's personal data is erased at once.
+#[derive(Debug, InputObject)]
+pub struct WithdrawRelocationConsentInput {
+    /// Reference code of the inquiry.
+    pub reference_code: String,
+    /// Tracking token received with it.
+    pub tracking_token: String,
+}
+
+/// Result of `withdrawRelocationConsent`.
+#[derive(Debug, SimpleObject)]
+pub struct WithdrawRelocationConsentPayload {
+    /// The inquiry's status after withdrawal; null when the code or token is wrong.
+    pub status: Option<RelocationInquiryStatus>,
+    /// Why the withdrawal was refused.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Create or replace a concierge's profile (administrators).
+#[derive(Debug, InputObject)]
+pub struct SaveConciergeProfileInput {
+    /// The concierge's account (a `User` with the concierge role).
+    pub user_id: ID,
+    /// Interests they specialize in.
+    #[graphql(default)]
+    pub specialties: Vec<RelocationInterest>,
+    /// Languages they speak (BCP 47 tags, e.g. `ja`, `en`).
+    #[graphql(default)]
+    pub languages: Vec<String>,
+    /// Areas they know (at most 30).
+    #[graphql(default)]
+    pub areas: Vec<String>,
+    /// Most active inquiries at once (0–500).
+    pub capacity: i32,
+    /// Whether they take new inquiries.
+    pub available: bool,
+}
+
+/// Result of mutations that change a concierge profile.
+#[derive(Debug, SimpleObject)]
+pub struct ConciergeProfilePayload {
+    /// The profile; null when refused.
+    pub profile: Option<ConciergeProfile>,
+    /// Why the change was refused.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Turn a concierge's availability on or off (administrators, or concierges for
+/// themselves).
+#[derive(Debug, InputObject)]
+pub struct SetConciergeAvailabilityInput {
+    /// The concierge; omit for yourself.
+    pub user_id: Option<ID>,
+    /// Whether they take new inquiries.
+    pub available: bool,
+}
+
+/// Record a leave period (administrators, or concierges for themselves).
+#[derive(Debug, InputObject)]
+pub struct AddConciergeLeaveInput {
+    /// The concierge; omit for yourself.
+    pub user_id: Option<ID>,
+    /// Start (inclusive).
+    pub starts_at: DateTime<Utc>,
+    /// End (exclusive).
+    pub ends_at: DateTime<Utc>,
+    /// Note, e.g. 夏季休暇.
+    pub note: Option<String>,
+}
+
+/// Result of `addConciergeLeave`.
+#[derive(Debug, SimpleObject)]
+pub struct AddConciergeLeavePayload {
+    /// The leave period; null when refused.
+    pub leave: Option<ConciergeLeave>,
+    /// Why it was refused.
+    pub user_errors: Vec<UserError>,
+}
+
+/// End or cancel a leave period; waiting inquiries are assigned at once.
+#[derive(Debug, InputObject)]
+pub struct RemoveConciergeLeaveInput {
+    /// The leave period.
+    pub leave_id: ID,
+}
+
+/// Change a municipality's relocation settings (administrators). Absent fields stay.
+#[derive(Debug, InputObject)]
+pub struct UpdateRelocationSettingsInput {
+    /// The municipality; municipal admins may omit it.
+    pub municipality_id: Option<ID>,
+    /// How new inquiries are assigned.
+    pub strategy: Option<AssignmentStrategy>,
+    /// Months until a follow-up (1–60).
+    pub follow_up_months: Option<i32>,
+    /// Business minutes until the first response is due.
+    pub first_response_minutes: Option<i32>,
+    /// Opening, minutes after midnight JST.
+    pub business_day_start_minute: Option<i32>,
+    /// Closing, minutes after midnight JST.
+    pub business_day_end_minute: Option<i32>,
+    /// Closed days besides weekends (replaces the list).
+    pub holidays: Option<Vec<NaiveDate>>,
+    /// Days a closed inquiry keeps its personal data (30–3650).
+    pub retention_days: Option<i32>,
+}
+
+/// Result of `updateRelocationSettings`.
+#[derive(Debug, SimpleObject)]
+pub struct UpdateRelocationSettingsPayload {
+    /// The settings; null when refused.
+    pub settings: Option<RelocationSettings>,
+    /// Why the change was refused.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Give an unassigned inquiry to a concierge (administrators).
+#[derive(Debug, InputObject)]
+pub struct AssignInquiryInput {
+    /// The inquiry.
+    pub inquiry_id: ID,
+    /// The concierge (a `User`); must be available, not on leave and below capacity.
+    pub concierge_id: ID,
+}
+
+/// Move an assigned inquiry to another concierge (administrators).
+#[derive(Debug, InputObject)]
+pub struct ReassignInquiryInput {
+    /// The inquiry.
+    pub inquiry_id: ID,
+    /// The new concierge; must be available, not on leave and below capacity.
+    pub concierge_id: ID,
+    /// Why; kept on the timeline.
+    pub reason: String,
+}
+
+/// Take an inquiry off its concierge (administrators). It goes to another concierge with
+/// room at once, or waits in the queue.
+#[derive(Debug, InputObject)]
+pub struct UnassignInquiryInput {
+    /// The inquiry.
+    pub inquiry_id: ID,
+    /// Why; kept on the timeline.
+    pub reason: String,
+}
+
+/// Move an inquiry along the pipeline (its concierge or an administrator).
+#[derive(Debug, InputObject)]
+pub struct MoveInquiryStageInput {
+    /// The inquiry.
+    pub inquiry_id: ID,
+    /// The next stage: contacted, consulting, visit scheduled or decided.
+    pub stage: InquiryStage,
+    /// Note for the timeline.
+    pub note: Option<String>,
+}
+
+/// Close an inquiry without a move-in (its concierge or an administrator).
+#[derive(Debug, InputObject)]
+pub struct CloseInquiryInput {
+    /// The inquiry.
+    pub inquiry_id: ID,
+    /// Why it is closed; "not now" schedules a follow-up task.
+    pub reason: CloseReason,
+    /// Note for the timeline.
+    pub note: Option<String>,
+}
+
+/// Record that a family moved in (its concierge or an administrator).
+#[derive(Debug, InputObject)]
+pub struct RecordMoveInInput {
+    /// The inquiry (must be decided).
+    pub inquiry_id: ID,
+    /// Date of the move.
+    pub moved_in_on: NaiveDate,
+    /// Number of people who moved.
+    pub people_moved: i32,
+    /// Area moved to.
+    pub area: Option<String>,
+}
+
+/// Result of mutations that change an inquiry.
+#[derive(Debug, SimpleObject)]
+pub struct RelocationInquiryPayload {
+    /// The inquiry; null when refused.
+    pub inquiry: Option<RelocationInquiry>,
+    /// Why the change was refused.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Which inquiries a pipeline list shows.
+#[derive(Debug, Default, InputObject)]
+pub struct RelocationInquiryFilter {
+    /// The municipality; staff of one municipality may omit it.
+    pub municipality_id: Option<ID>,
+    /// Only these stages.
+    #[graphql(default)]
+    pub stages: Vec<InquiryStage>,
+    /// Only inquiries of this concierge (a `User`).
+    pub concierge_id: Option<ID>,
+    /// Only unassigned inquiries.
+    #[graphql(default)]
+    pub unassigned: bool,
+    /// Only inquiries with this interest.
+    pub interest: Option<RelocationInterest>,
+    /// Only inquiries past their first-response deadline.
+    #[graphql(default)]
+    pub overdue: bool,
+    /// Received at or after.
+    pub received_from: Option<DateTime<Utc>>,
+    /// Received before.
+    pub received_until: Option<DateTime<Utc>>,
+    /// Search over name, kana, email, phone and reference code (width and case folded).
+    pub search: Option<String>,
+}
+
+/// Add a note to an inquiry's timeline (its concierge or an administrator).
+#[derive(Debug, InputObject)]
+pub struct AddInquiryNoteInput {
+    /// The inquiry.
+    pub inquiry_id: ID,
+    /// The note (at most 2000 characters).
+    pub body: String,
+}
+
+/// Log a contact with the family (its concierge or an administrator). The first contact
+/// is the first response of the SLA and moves an assigned inquiry to contacted.
+#[derive(Debug, InputObject)]
+pub struct LogInquiryContactInput {
+    /// The inquiry.
+    pub inquiry_id: ID,
+    /// How the family was contacted.
+    pub channel: ContactChannel,
+    /// What was said (at most 2000 characters).
+    pub summary: String,
+    /// When the contact took place; not in the future.
+    pub at: DateTime<Utc>,
+}
+
+/// Schedule an appointment with the family (its concierge or an administrator).
+#[derive(Debug, InputObject)]
+pub struct ScheduleInquiryAppointmentInput {
+    /// The inquiry (not closed or moved in).
+    pub inquiry_id: ID,
+    /// When it takes place; in the future.
+    pub at: DateTime<Utc>,
+    /// Visit, trial stay or online consultation.
+    pub kind: AppointmentKind,
+    /// Where, e.g. 真鶴町役場 2階 (at most 100 characters).
+    pub place: Option<String>,
+}
+
+/// Create a task on an inquiry (its concierge or an administrator).
+#[derive(Debug, InputObject)]
+pub struct CreateInquiryTaskInput {
+    /// The inquiry.
+    pub inquiry_id: ID,
+    /// What to do (at most 100 characters).
+    pub title: String,
+    /// When it is due (municipal date).
+    pub due_on: NaiveDate,
+    /// Who does it (a `User`: a concierge or administrator of the municipality); the
+    /// inquiry's concierge when omitted.
+    pub assignee_id: Option<ID>,
+}
+
+/// Mark a task done (the inquiry's concierge or an administrator).
+#[derive(Debug, InputObject)]
+pub struct CompleteInquiryTaskInput {
+    /// The task.
+    pub task_id: ID,
+}
+
+/// Result of mutations that create or change a task.
+#[derive(Debug, SimpleObject)]
+pub struct InquiryTaskPayload {
+    /// The task; null when refused.
+    pub task: Option<InquiryTask>,
+    /// Why the change was refused.
+    pub user_errors: Vec<UserError>,
+}

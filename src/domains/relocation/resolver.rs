@@ -1,0 +1,698 @@
+//! GraphQL entry points of the relocation domain: adapters of a few lines over the service.
+
+use async_graphql::{Context, ErrorExtensions, ID, Object, Result, ResultExt, Subscription};
+use futures_util::{Stream, StreamExt};
+use tokio_stream::wrappers::BroadcastStream;
+use uuid::Uuid;
+
+use super::{
+    inputs::{
+        AddConciergeLeaveInput, AddConciergeLeavePayload, AddInquiryNoteInput, AssignInquiryInput,
+        CloseInquiryInput, CompleteInquiryTaskInput, ConciergeProfilePayload,
+        CreateInquiryTaskInput, InquiryTaskPayload, LogInquiryContactInput, MoveInquiryStageInput,
+        ReassignInquiryInput, RecordMoveInInput, RelocationInquiryFilter, RelocationInquiryPayload,
+        RemoveConciergeLeaveInput, SaveConciergeProfileInput, ScheduleInquiryAppointmentInput,
+        SetConciergeAvailabilityInput, SubmitRelocationInquiryInput,
+        SubmitRelocationInquiryPayload, UnassignInquiryInput, UpdateRelocationSettingsInput,
+        UpdateRelocationSettingsPayload, WithdrawRelocationConsentInput,
+        WithdrawRelocationConsentPayload,
+    },
+    service::{self, Handover},
+    types::{
+        ConciergeProfile, FunnelStep, InquiryAccessLogConnection, InquiryEvent, InquiryEventKind,
+        RelocationFunnel, RelocationInquiryConnection, RelocationInquiryStatus, RelocationSettings,
+        StageCount,
+    },
+};
+use crate::{
+    auth::{ADMINS, Role, guard::RoleGuard},
+    graphql::{
+        context, ids,
+        pagination::{PageArgs, page_cost},
+        payload::split,
+    },
+};
+
+/// Roles that work inquiries.
+const STAFF: &[Role] = &[Role::PlatformAdmin, Role::MunicipalAdmin, Role::Concierge];
+/// Concierges only.
+const CONCIERGES: &[Role] = &[Role::Concierge];
+
+fn optional_id(id: Option<&ID>, type_name: &str) -> Result<Option<Uuid>> {
+    id.map(|id| ids::decode_as(id, type_name))
+        .transpose()
+        .extend()
+}
+
+/// Queries of the relocation domain.
+#[derive(Default)]
+pub struct RelocationQuery;
+
+#[Object]
+impl RelocationQuery {
+    /// The status of your inquiry, by reference code and tracking token: stage, concierge
+    /// and next appointment, no personal data. Null when either is wrong.
+    async fn relocation_inquiry_status(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Reference code, e.g. MB-7K3Q-9F2D.")] reference_code: String,
+        #[graphql(desc = "Tracking token received with the inquiry.")] tracking_token: String,
+    ) -> Result<Option<RelocationInquiryStatus>> {
+        let (state, _) = context(ctx)?;
+        Ok(
+            service::public_status(&state.db, &reference_code, &tracking_token)
+                .await
+                .extend()?
+                .map(Into::into),
+        )
+    }
+
+    /// Inquiries of a municipality (its administrators; concierges see their own and the
+    /// unassigned queue), newest first. Every item read is written to the access log.
+    #[graphql(
+        guard = "RoleGuard(STAFF)",
+        complexity = "page_cost(first, last, child_complexity)"
+    )]
+    async fn relocation_inquiries(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which inquiries.", default)] filter: RelocationInquiryFilter,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "At most this many items from the start (capped).")] first: Option<i32>,
+        #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
+    ) -> Result<RelocationInquiryConnection> {
+        let (state, viewer) = context(ctx)?;
+        let filter = service::InquiryFilter {
+            municipality_id: optional_id(filter.municipality_id.as_ref(), "Municipality")?,
+            stages: filter.stages.into_iter().map(Into::into).collect(),
+            concierge_id: optional_id(filter.concierge_id.as_ref(), "User")?,
+            unassigned: filter.unassigned,
+            interest: filter.interest.map(Into::into),
+            overdue: filter.overdue,
+            received_from: filter.received_from,
+            received_until: filter.received_until,
+            search: filter.search,
+        };
+        let page = PageArgs::new(first, after, last, before);
+        Ok(service::list_inquiries(state, viewer, filter, page)
+            .await
+            .extend()?
+            .into_connection())
+    }
+
+    /// Who read which inquiry's personal data, and when, newest first (administrators of
+    /// the municipality).
+    #[graphql(
+        guard = "RoleGuard(ADMINS)",
+        complexity = "page_cost(first, last, child_complexity)"
+    )]
+    async fn inquiry_access_log(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The municipality; municipal admins may omit it.")]
+        municipality_id: Option<ID>,
+        #[graphql(desc = "Only reads of this inquiry.")] inquiry_id: Option<ID>,
+        #[graphql(desc = "Only reads by this staff member (a `User`).")] user_id: Option<ID>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "At most this many items from the start (capped).")] first: Option<i32>,
+        #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
+    ) -> Result<InquiryAccessLogConnection> {
+        let (state, viewer) = context(ctx)?;
+        let filter = service::AccessLogFilter {
+            municipality_id: optional_id(municipality_id.as_ref(), "Municipality")?,
+            inquiry_id: optional_id(inquiry_id.as_ref(), "RelocationInquiry")?,
+            user_id: optional_id(user_id.as_ref(), "User")?,
+        };
+        let page = PageArgs::new(first, after, last, before);
+        Ok(
+            service::access_log(&state.db, viewer, filter, page, state.limits.max_page_size)
+                .await
+                .extend()?
+                .into_connection(),
+        )
+    }
+
+    /// How many inquiries reached each stage in a fiscal year (年度, 1 April – 31 March,
+    /// Asia/Tokyo), from the stage changes on their timelines (administrators).
+    #[graphql(guard = "RoleGuard(ADMINS)")]
+    async fn relocation_funnel(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The municipality; municipal admins may omit it.")]
+        municipality_id: Option<ID>,
+        #[graphql(desc = "The fiscal year, e.g. 2026 for 1 April 2026 – 31 March 2027.")]
+        fiscal_year: i32,
+    ) -> Result<RelocationFunnel> {
+        let (state, viewer) = context(ctx)?;
+        let municipality_id = optional_id(municipality_id.as_ref(), "Municipality")?;
+        let steps = service::funnel(&state.db, viewer, municipality_id, fiscal_year)
+            .await
+            .extend()?;
+        let (from, until) = service::fiscal_year_bounds(fiscal_year)
+            .ok_or_else(|| crate::error::AppError::BadUserInput("fiscalYear".into()).extend())?;
+        Ok(RelocationFunnel {
+            fiscal_year,
+            from,
+            until,
+            steps: steps
+                .into_iter()
+                .map(|(stage, inquiries)| FunnelStep {
+                    stage: stage.into(),
+                    inquiries,
+                })
+                .collect(),
+        })
+    }
+
+    /// Inquiries per stage (the kanban columns), as far as you can see them.
+    #[graphql(guard = "RoleGuard(STAFF)")]
+    async fn relocation_stage_counts(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The municipality; staff of one municipality may omit it.")]
+        municipality_id: Option<ID>,
+    ) -> Result<Vec<StageCount>> {
+        let (state, viewer) = context(ctx)?;
+        let municipality_id = optional_id(municipality_id.as_ref(), "Municipality")?;
+        Ok(service::stage_counts(state, viewer, municipality_id)
+            .await
+            .extend()?
+            .into_iter()
+            .map(|(stage, count)| StageCount {
+                stage: stage.into(),
+                count,
+            })
+            .collect())
+    }
+
+    /// Concierge profiles of a municipality (its administrators and concierges).
+    #[graphql(guard = "RoleGuard(STAFF)")]
+    async fn concierge_profiles(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The municipality; staff of one municipality may omit it.")]
+        municipality_id: Option<ID>,
+    ) -> Result<Vec<ConciergeProfile>> {
+        let (state, viewer) = context(ctx)?;
+        let municipality_id = optional_id(municipality_id.as_ref(), "Municipality")?;
+        Ok(service::list_profiles(&state.db, viewer, municipality_id)
+            .await
+            .extend()?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// Relocation settings of a municipality (its administrators).
+    #[graphql(guard = "RoleGuard(ADMINS)")]
+    async fn relocation_settings(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The municipality; municipal admins may omit it.")]
+        municipality_id: Option<ID>,
+    ) -> Result<RelocationSettings> {
+        let (state, viewer) = context(ctx)?;
+        let me = viewer.require_user().extend()?;
+        let municipality_id = optional_id(municipality_id.as_ref(), "Municipality")?
+            .or(me.municipality_id)
+            .ok_or_else(|| {
+                crate::error::AppError::BadUserInput("give a municipalityId".into()).extend()
+            })?;
+        viewer.require_admin_of(municipality_id).extend()?;
+        Ok(service::settings_of(&state.db, municipality_id)
+            .await
+            .extend()?
+            .into())
+    }
+}
+
+/// Mutations of the relocation domain.
+#[derive(Default)]
+pub struct RelocationMutation;
+
+#[Object]
+impl RelocationMutation {
+    /// Send a relocation inquiry (移住相談) to a municipality; no account needed.
+    /// Rate-limited per client. Returns a reference code and a secret tracking token.
+    async fn submit_relocation_inquiry(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The inquiry.")] input: SubmitRelocationInquiryInput,
+    ) -> Result<SubmitRelocationInquiryPayload> {
+        let (state, viewer) = context(ctx)?;
+        let new = service::NewInquiry {
+            municipality_id: ids::decode_as(&input.municipality_id, "Municipality").extend()?,
+            name: input.name,
+            name_kana: input.name_kana,
+            email: input.email,
+            phone: input.phone,
+            prefecture_code: input.prefecture_code,
+            adults: input.adults,
+            children_birth_months: input.children_birth_months,
+            interests: input.interests.into_iter().map(Into::into).collect(),
+            desired_area: input.desired_area,
+            desired_timing: input.desired_timing,
+            preferred_channel: Some(input.preferred_channel.into()),
+            preferred_language: input.preferred_language,
+            message: input.message,
+            consent: input.consent_to_privacy_notice,
+            idempotency_key: input.idempotency_key,
+        };
+        let outcome = service::submit_inquiry(state, viewer, new).await.extend()?;
+        let (receipt, user_errors) = split(outcome);
+        Ok(SubmitRelocationInquiryPayload {
+            receipt,
+            user_errors,
+        })
+    }
+
+    /// Withdraw consent to the privacy notice with your tracking token: the inquiry's
+    /// personal data is erased at once and it is closed. Rate-limited per client.
+    async fn withdraw_relocation_consent(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Reference code and tracking token.")]
+        input: WithdrawRelocationConsentInput,
+    ) -> Result<WithdrawRelocationConsentPayload> {
+        let (state, viewer) = context(ctx)?;
+        state
+            .limiter
+            .hit(
+                &format!("relocation-withdraw:{}", viewer.client_ip),
+                crate::rate_limit::Quota::per_minute(state.limits.public_rate_per_minute),
+            )
+            .await
+            .extend()?;
+        let status =
+            service::withdraw_consent(state.into(), &input.reference_code, &input.tracking_token)
+                .await
+                .extend()?;
+        let user_errors = if status.is_none() {
+            vec![crate::graphql::payload::UserError::from(
+                crate::error::FieldError::whole(
+                    crate::error::FieldErrorCode::NotFound,
+                    "受付番号または確認用トークンが正しくありません。",
+                ),
+            )]
+        } else {
+            Vec::new()
+        };
+        Ok(WithdrawRelocationConsentPayload {
+            status: status.map(Into::into),
+            user_errors,
+        })
+    }
+
+    /// Create or replace a concierge's profile (administrators of the municipality).
+    #[graphql(guard = "RoleGuard(ADMINS)")]
+    async fn save_concierge_profile(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The profile.")] input: SaveConciergeProfileInput,
+    ) -> Result<ConciergeProfilePayload> {
+        let (state, viewer) = context(ctx)?;
+        let profile = service::ProfileInput {
+            user_id: ids::decode_as(&input.user_id, "User").extend()?,
+            specialties: input.specialties.into_iter().map(Into::into).collect(),
+            languages: input.languages,
+            areas: input.areas,
+            capacity: input.capacity,
+            available: input.available,
+        };
+        let outcome = service::save_profile(state.into(), viewer, profile)
+            .await
+            .extend()?;
+        let (profile, user_errors) = split(outcome);
+        Ok(ConciergeProfilePayload {
+            profile,
+            user_errors,
+        })
+    }
+
+    /// Turn a concierge's availability on or off (administrators, or concierges for
+    /// themselves). Turning it on assigns waiting inquiries at once.
+    #[graphql(guard = "RoleGuard(STAFF)")]
+    async fn set_concierge_availability(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Who and whether.")] input: SetConciergeAvailabilityInput,
+    ) -> Result<ConciergeProfilePayload> {
+        let (state, viewer) = context(ctx)?;
+        let user_id = optional_id(input.user_id.as_ref(), "User")?;
+        let outcome = service::set_availability(state.into(), viewer, user_id, input.available)
+            .await
+            .extend()?;
+        let (profile, user_errors) = split(outcome);
+        Ok(ConciergeProfilePayload {
+            profile,
+            user_errors,
+        })
+    }
+
+    /// Record a leave period (administrators, or concierges for themselves).
+    #[graphql(guard = "RoleGuard(STAFF)")]
+    async fn add_concierge_leave(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The leave period.")] input: AddConciergeLeaveInput,
+    ) -> Result<AddConciergeLeavePayload> {
+        let (state, viewer) = context(ctx)?;
+        let user_id = optional_id(input.user_id.as_ref(), "User")?;
+        let outcome = service::add_leave(
+            state.into(),
+            viewer,
+            user_id,
+            input.starts_at,
+            input.ends_at,
+            input.note,
+        )
+        .await
+        .extend()?;
+        let (leave, user_errors) = split(outcome);
+        Ok(AddConciergeLeavePayload { leave, user_errors })
+    }
+
+    /// End or cancel a leave period; waiting inquiries are assigned at once.
+    #[graphql(guard = "RoleGuard(STAFF)")]
+    async fn remove_concierge_leave(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The leave period.")] input: RemoveConciergeLeaveInput,
+    ) -> Result<ConciergeProfilePayload> {
+        let (state, viewer) = context(ctx)?;
+        let leave_id = ids::decode_as(&input.leave_id, "ConciergeLeave").extend()?;
+        let outcome = service::remove_leave(state.into(), viewer, leave_id)
+            .await
+            .extend()?;
+        let (profile, user_errors) = split(outcome);
+        Ok(ConciergeProfilePayload {
+            profile,
+            user_errors,
+        })
+    }
+
+    /// Change a municipality's relocation settings, e.g. the assignment strategy
+    /// (administrators).
+    #[graphql(guard = "RoleGuard(ADMINS)")]
+    async fn update_relocation_settings(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The changes.")] input: UpdateRelocationSettingsInput,
+    ) -> Result<UpdateRelocationSettingsPayload> {
+        let (state, viewer) = context(ctx)?;
+        let municipality_id = optional_id(input.municipality_id.as_ref(), "Municipality")?;
+        let changes = service::SettingsChanges {
+            strategy: input.strategy.map(Into::into),
+            follow_up_months: input.follow_up_months,
+            first_response_minutes: input.first_response_minutes,
+            business_day_start_minute: input.business_day_start_minute,
+            business_day_end_minute: input.business_day_end_minute,
+            holidays: input.holidays,
+            retention_days: input.retention_days,
+        };
+        let outcome = service::update_settings(state.into(), viewer, municipality_id, changes)
+            .await
+            .extend()?;
+        let (settings, user_errors) = split(outcome);
+        Ok(UpdateRelocationSettingsPayload {
+            settings,
+            user_errors,
+        })
+    }
+
+    /// Give an unassigned inquiry to a concierge (administrators).
+    #[graphql(guard = "RoleGuard(ADMINS)")]
+    async fn assign_inquiry(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Inquiry and concierge.")] input: AssignInquiryInput,
+    ) -> Result<RelocationInquiryPayload> {
+        let concierge = ids::decode_as(&input.concierge_id, "User").extend()?;
+        hand_over(ctx, &input.inquiry_id, Handover::Assign(concierge)).await
+    }
+
+    /// Move an assigned inquiry to another concierge, with a reason (administrators).
+    #[graphql(guard = "RoleGuard(ADMINS)")]
+    async fn reassign_inquiry(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Inquiry, new concierge and reason.")] input: ReassignInquiryInput,
+    ) -> Result<RelocationInquiryPayload> {
+        let concierge = ids::decode_as(&input.concierge_id, "User").extend()?;
+        hand_over(
+            ctx,
+            &input.inquiry_id,
+            Handover::Reassign(concierge, input.reason),
+        )
+        .await
+    }
+
+    /// Take an inquiry off its concierge, with a reason (administrators).
+    #[graphql(guard = "RoleGuard(ADMINS)")]
+    async fn unassign_inquiry(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Inquiry and reason.")] input: UnassignInquiryInput,
+    ) -> Result<RelocationInquiryPayload> {
+        hand_over(ctx, &input.inquiry_id, Handover::Unassign(input.reason)).await
+    }
+
+    /// Move an inquiry to the next stage of the pipeline (its concierge or an
+    /// administrator). Skipping stages is refused with `INVALID_STATE`.
+    #[graphql(guard = "RoleGuard(STAFF)")]
+    async fn move_inquiry_stage(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Inquiry and stage.")] input: MoveInquiryStageInput,
+    ) -> Result<RelocationInquiryPayload> {
+        let (state, viewer) = context(ctx)?;
+        let step = service::StageMove {
+            inquiry_id: ids::decode_as(&input.inquiry_id, "RelocationInquiry").extend()?,
+            to: input.stage.into(),
+            note: input.note,
+        };
+        let outcome = service::move_stage(state.into(), viewer, step, service::now())
+            .await
+            .extend()?;
+        let (inquiry, user_errors) = split(outcome);
+        Ok(RelocationInquiryPayload {
+            inquiry,
+            user_errors,
+        })
+    }
+
+    /// Close an inquiry without a move-in, with a reason (its concierge or an
+    /// administrator). The concierge's capacity frees at once.
+    #[graphql(guard = "RoleGuard(STAFF)")]
+    async fn close_inquiry(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Inquiry and reason.")] input: CloseInquiryInput,
+    ) -> Result<RelocationInquiryPayload> {
+        let (state, viewer) = context(ctx)?;
+        let id = ids::decode_as(&input.inquiry_id, "RelocationInquiry").extend()?;
+        let outcome = service::close_inquiry(
+            state.into(),
+            viewer,
+            id,
+            input.reason.into(),
+            input.note,
+            service::now(),
+        )
+        .await
+        .extend()?;
+        let (inquiry, user_errors) = split(outcome);
+        Ok(RelocationInquiryPayload {
+            inquiry,
+            user_errors,
+        })
+    }
+
+    /// Record that a family moved in (its concierge or an administrator).
+    #[graphql(guard = "RoleGuard(STAFF)")]
+    async fn record_move_in(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Inquiry and outcome.")] input: RecordMoveInInput,
+    ) -> Result<RelocationInquiryPayload> {
+        let (state, viewer) = context(ctx)?;
+        let id = ids::decode_as(&input.inquiry_id, "RelocationInquiry").extend()?;
+        let move_in = service::MoveIn {
+            moved_in_on: input.moved_in_on,
+            people: input.people_moved,
+            area: input.area,
+        };
+        let outcome = service::record_move_in(state.into(), viewer, id, move_in, service::now())
+            .await
+            .extend()?;
+        let (inquiry, user_errors) = split(outcome);
+        Ok(RelocationInquiryPayload {
+            inquiry,
+            user_errors,
+        })
+    }
+
+    /// Add a note to an inquiry's timeline (its concierge or an administrator).
+    #[graphql(guard = "RoleGuard(STAFF)")]
+    async fn add_inquiry_note(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Inquiry and note.")] input: AddInquiryNoteInput,
+    ) -> Result<RelocationInquiryPayload> {
+        let (state, viewer) = context(ctx)?;
+        let id = ids::decode_as(&input.inquiry_id, "RelocationInquiry").extend()?;
+        let outcome = service::add_note(state.into(), viewer, id, &input.body, service::now())
+            .await
+            .extend()?;
+        let (inquiry, user_errors) = split(outcome);
+        Ok(RelocationInquiryPayload {
+            inquiry,
+            user_errors,
+        })
+    }
+
+    /// Log a phone call, email, online meeting or meeting in person with the family (its
+    /// concierge or an administrator). The first one is the first response of the SLA.
+    #[graphql(guard = "RoleGuard(STAFF)")]
+    async fn log_inquiry_contact(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Inquiry, channel, summary and time.")] input: LogInquiryContactInput,
+    ) -> Result<RelocationInquiryPayload> {
+        let (state, viewer) = context(ctx)?;
+        let id = ids::decode_as(&input.inquiry_id, "RelocationInquiry").extend()?;
+        let outcome = service::log_contact(
+            state.into(),
+            viewer,
+            id,
+            input.channel.into(),
+            &input.summary,
+            input.at,
+            service::now(),
+        )
+        .await
+        .extend()?;
+        let (inquiry, user_errors) = split(outcome);
+        Ok(RelocationInquiryPayload {
+            inquiry,
+            user_errors,
+        })
+    }
+
+    /// Schedule a visit, trial stay or online consultation (its concierge or an
+    /// administrator). The family sees the earliest upcoming one as the next appointment.
+    #[graphql(guard = "RoleGuard(STAFF)")]
+    async fn schedule_inquiry_appointment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Inquiry, time, kind and place.")] input: ScheduleInquiryAppointmentInput,
+    ) -> Result<RelocationInquiryPayload> {
+        let (state, viewer) = context(ctx)?;
+        let id = ids::decode_as(&input.inquiry_id, "RelocationInquiry").extend()?;
+        let appointment = service::Appointment {
+            at: input.at,
+            kind: input.kind.into(),
+            place: input.place,
+        };
+        let outcome =
+            service::schedule_appointment(state.into(), viewer, id, appointment, service::now())
+                .await
+                .extend()?;
+        let (inquiry, user_errors) = split(outcome);
+        Ok(RelocationInquiryPayload {
+            inquiry,
+            user_errors,
+        })
+    }
+
+    /// Create a task with a due date on an inquiry (its concierge or an administrator).
+    #[graphql(guard = "RoleGuard(STAFF)")]
+    async fn create_inquiry_task(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Inquiry, title, due date and assignee.")] input: CreateInquiryTaskInput,
+    ) -> Result<InquiryTaskPayload> {
+        let (state, viewer) = context(ctx)?;
+        let id = ids::decode_as(&input.inquiry_id, "RelocationInquiry").extend()?;
+        let task = service::NewTask {
+            title: input.title,
+            due_on: input.due_on,
+            owner_id: optional_id(input.assignee_id.as_ref(), "User")?,
+        };
+        let outcome = service::create_task(state.into(), viewer, id, task, service::now())
+            .await
+            .extend()?;
+        let (task, user_errors) = split(outcome);
+        Ok(InquiryTaskPayload { task, user_errors })
+    }
+
+    /// Mark a task done (the inquiry's concierge or an administrator).
+    #[graphql(guard = "RoleGuard(STAFF)")]
+    async fn complete_inquiry_task(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The task.")] input: CompleteInquiryTaskInput,
+    ) -> Result<InquiryTaskPayload> {
+        let (state, viewer) = context(ctx)?;
+        let id = ids::decode_as(&input.task_id, "InquiryTask").extend()?;
+        let outcome = service::complete_task(state.into(), viewer, id, service::now())
+            .await
+            .extend()?;
+        let (task, user_errors) = split(outcome);
+        Ok(InquiryTaskPayload { task, user_errors })
+    }
+}
+
+async fn hand_over(
+    ctx: &Context<'_>,
+    inquiry_id: &ID,
+    handover: Handover,
+) -> Result<RelocationInquiryPayload> {
+    let (state, viewer) = context(ctx)?;
+    let id = ids::decode_as(inquiry_id, "RelocationInquiry").extend()?;
+    let outcome = service::hand_over(state.into(), viewer, id, handover)
+        .await
+        .extend()?;
+    let (inquiry, user_errors) = split(outcome);
+    Ok(RelocationInquiryPayload {
+        inquiry,
+        user_errors,
+    })
+}
+
+/// Subscriptions of the relocation domain.
+#[derive(Default)]
+pub struct RelocationSubscription;
+
+#[Subscription]
+impl RelocationSubscription {
+    /// Your inquiries as they change (concierges): assigned to you, changed, taken off you.
+    #[graphql(guard = "RoleGuard(CONCIERGES)")]
+    async fn my_inquiry_events(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<impl Stream<Item = InquiryEvent> + use<>> {
+        let (state, viewer) = context(ctx)?;
+        let me = viewer.require_user().map_err(|e| e.extend())?.id;
+        let events = BroadcastStream::new(state.events.subscribe());
+        Ok(events.filter_map(move |event| async move {
+            let event = event.ok()?;
+            if event.user_id != Some(me) {
+                return None;
+            }
+            let kind = match event.topic.as_str() {
+                service::TOPIC_ASSIGNED => InquiryEventKind::Assigned,
+                service::TOPIC_CHANGED => InquiryEventKind::Changed,
+                service::TOPIC_UNASSIGNED => InquiryEventKind::Unassigned,
+                _ => return None,
+            };
+            Some(InquiryEvent {
+                kind,
+                inquiry_id: ids::encode("RelocationInquiry", event.subject_id),
+                occurred_at: event.occurred_at,
+            })
+        }))
+    }
+}

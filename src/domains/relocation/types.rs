@@ -1,0 +1,792 @@
+//! GraphQL objects of the relocation domain, built from the database models.
+
+use async_graphql::{
+    ComplexObject, Context, Enum, ID, Result, SimpleObject, dataloader::DataLoader,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{
+    concierge_leave, concierge_profile, inquiry_access_log, inquiry_event, relocation_inquiry,
+    relocation_setting,
+};
+use uuid::Uuid;
+
+use super::{
+    loaders::{RelocationLoader, StaffName},
+    service,
+};
+use crate::{connection, graphql::ids};
+
+connection!(
+    RelocationInquiry,
+    RelocationInquiryConnection,
+    RelocationInquiryEdge
+);
+connection!(
+    InquiryAccessLogEntry,
+    InquiryAccessLogConnection,
+    InquiryAccessLogEdge
+);
+
+/// Declares a GraphQL enum mirroring a database enum, with conversions both ways.
+macro_rules! mirror {
+    ($(#[$meta:meta])* $name:ident = $db:ty { $($(#[$vmeta:meta])* $variant:ident),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant),+
+        }
+
+        impl From<$db> for $name {
+            fn from(value: $db) -> Self {
+                match value {
+                    $(<$db>::$variant => Self::$variant),+
+                }
+            }
+        }
+
+        impl From<$name> for $db {
+            fn from(value: $name) -> Self {
+                match value {
+                    $($name::$variant => Self::$variant),+
+                }
+            }
+        }
+    };
+}
+
+mirror! {
+    /// Where an inquiry stands in the concierge pipeline.
+    InquiryStage = relocation_inquiry::InquiryStage {
+        /// Received, waiting for a concierge (新規).
+        New,
+        /// A concierge was assigned (担当決定).
+        Assigned,
+        /// The concierge made first contact (初回連絡済み).
+        Contacted,
+        /// Consultation in progress (相談中).
+        Consulting,
+        /// A visit or trial stay is scheduled (現地訪問・お試し滞在予定).
+        VisitScheduled,
+        /// The family decided to move (移住決定).
+        Decided,
+        /// The family moved in (移住済み); counts toward the move-in KPI.
+        MovedIn,
+        /// Closed without a move-in, with a reason (終了).
+        Closed,
+    }
+}
+
+mirror! {
+    /// Why an inquiry was closed without a move-in.
+    CloseReason = relocation_inquiry::CloseReason {
+        /// Not now; a follow-up is scheduled (今は見送り).
+        NotNow,
+        /// Chose another place (他地域に決定).
+        ChoseElsewhere,
+        /// Could not be reached (連絡不通).
+        Unreachable,
+        /// The family withdrew consent; personal data was erased (同意撤回).
+        ConsentWithdrawn,
+        /// Any other reason (その他).
+        Other,
+    }
+}
+
+mirror! {
+    /// What a family is interested in; also a concierge's specialties.
+    RelocationInterest = relocation_inquiry::Interest {
+        /// Housing, vacant-house bank (住まい).
+        Housing,
+        /// Jobs and remote work (仕事).
+        Work,
+        /// Childcare and child-rearing support (子育て).
+        Childcare,
+        /// Schools and education (教育).
+        Education,
+        /// Starting a business (起業).
+        BusinessStartup,
+        /// Farming (就農).
+        Farming,
+        /// Medical care and health (医療).
+        Healthcare,
+        /// Anything else (その他).
+        Other,
+    }
+}
+
+mirror! {
+    /// How a family or a concierge gets in touch.
+    ContactChannel = relocation_inquiry::ContactChannel {
+        /// By phone.
+        Phone,
+        /// By email.
+        Email,
+        /// Online meeting.
+        Online,
+        /// In person.
+        InPerson,
+    }
+}
+
+mirror! {
+    /// How new inquiries are given to concierges.
+    AssignmentStrategy = relocation_setting::AssignmentStrategy {
+        /// In turn, skipping anyone away or full.
+        RoundRobin,
+        /// To whoever has the fewest active inquiries.
+        LeastLoaded,
+        /// To the best overlap of interests, language and area, then the fewest active
+        /// inquiries.
+        SpecialtyMatch,
+    }
+}
+
+mirror! {
+    /// What a timeline entry records.
+    TimelineEntryKind = inquiry_event::EventKind {
+        /// The family sent the inquiry.
+        Submitted,
+        /// The stage changed.
+        StageChanged,
+        /// A concierge was assigned.
+        Assigned,
+        /// A concierge was taken off the inquiry.
+        Unassigned,
+        /// A note.
+        Note,
+        /// A contact with the family.
+        Contact,
+        /// An appointment was scheduled.
+        Appointment,
+        /// A task was created.
+        Task,
+        /// The move-in was recorded.
+        MovedIn,
+        /// The family withdrew consent.
+        ConsentWithdrawn,
+        /// Personal data was anonymized after the retention period.
+        Anonymized,
+    }
+}
+
+/// A relocation inquiry (移住相談) with the family's personal data. Only the municipality's
+/// administrators and its concierges see it; every read is written to the access log.
+#[derive(Debug, Clone, SimpleObject)]
+#[graphql(complex)]
+pub struct RelocationInquiry {
+    #[graphql(skip)]
+    pub uuid: Uuid,
+    #[graphql(skip)]
+    pub concierge_id: Option<Uuid>,
+    #[graphql(skip)]
+    pub municipality_id: Uuid,
+    /// Reference code for phone calls, e.g. `MB-7K3Q-9F2D`.
+    pub reference_code: String,
+    /// Where the inquiry stands.
+    pub stage: InquiryStage,
+    /// Why it was closed, when closed.
+    pub close_reason: Option<CloseReason>,
+    /// When the current concierge was assigned.
+    pub assigned_at: Option<DateTime<Utc>>,
+    /// Name (氏名); null once erased.
+    pub name: Option<String>,
+    /// Kana reading of the name (フリガナ); null once erased.
+    pub name_kana: Option<String>,
+    /// Email; null if not given or erased.
+    pub email: Option<String>,
+    /// Phone; null if not given or erased.
+    pub phone: Option<String>,
+    /// Current prefecture (JIS X 0401 code); null if not given or erased.
+    pub prefecture_code: Option<i32>,
+    /// Adults in the household.
+    pub adults: i32,
+    /// Children in the household.
+    pub children: i32,
+    /// Children's birth months (`YYYY-MM`); empty once erased.
+    pub children_birth_months: Vec<String>,
+    /// Interests.
+    pub interests: Vec<RelocationInterest>,
+    /// Desired area.
+    pub desired_area: Option<String>,
+    /// Desired timing, e.g. 2027年春.
+    pub desired_timing: Option<String>,
+    /// Preferred contact channel.
+    pub preferred_channel: ContactChannel,
+    /// Preferred language (BCP 47 tag).
+    pub preferred_language: String,
+    /// The family's message.
+    pub message: Option<String>,
+    /// First response due by (municipal business hours).
+    pub first_response_due_at: DateTime<Utc>,
+    /// When the family was first contacted.
+    pub first_responded_at: Option<DateTime<Utc>>,
+    /// Next scheduled appointment.
+    pub next_appointment_at: Option<DateTime<Utc>>,
+    /// Move-in date, once recorded.
+    pub moved_in_on: Option<NaiveDate>,
+    /// People who moved in, once recorded.
+    pub people_moved: Option<i32>,
+    /// Area moved to.
+    pub moved_in_area: Option<String>,
+    /// When it was closed or moved in.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// When the personal data was erased (consent withdrawn or retention ended).
+    pub erased_at: Option<DateTime<Utc>>,
+    /// When it was received.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<relocation_inquiry::Model> for RelocationInquiry {
+    fn from(m: relocation_inquiry::Model) -> Self {
+        Self {
+            uuid: m.id,
+            concierge_id: m.assigned_concierge_id,
+            municipality_id: m.municipality_id,
+            reference_code: m.reference_code,
+            stage: m.stage.into(),
+            close_reason: m.close_reason.map(Into::into),
+            assigned_at: m.assigned_at,
+            name: m.name,
+            name_kana: m.name_kana,
+            email: m.email,
+            phone: m.phone,
+            prefecture_code: m.prefecture_code.map(i32::from),
+            adults: m.adults,
+            children: m.children,
+            children_birth_months: m
+                .children_birth_months
+                .and_then(|json| serde_json::from_str(&json).ok())
+                .unwrap_or_default(),
+            interests: service::split(&m.interests)
+                .filter_map(|s| {
+                    <relocation_inquiry::Interest as sea_orm::ActiveEnum>::try_from_value(
+                        &s.to_owned(),
+                    )
+                    .ok()
+                })
+                .map(Into::into)
+                .collect(),
+            desired_area: m.desired_area,
+            desired_timing: m.desired_timing,
+            preferred_channel: m.preferred_channel.into(),
+            preferred_language: m.preferred_language,
+            message: m.message,
+            first_response_due_at: m.first_response_due_at,
+            first_responded_at: m.first_responded_at,
+            next_appointment_at: m.next_appointment_at,
+            moved_in_on: m.moved_in_on,
+            people_moved: m.people_moved,
+            moved_in_area: m.moved_in_area,
+            closed_at: m.closed_at,
+            erased_at: m.erased_at,
+            created_at: m.created_at,
+        }
+    }
+}
+
+#[ComplexObject]
+impl RelocationInquiry {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        ids::encode("RelocationInquiry", self.uuid)
+    }
+
+    /// Global id of the assigned concierge (a `User`); null while unassigned.
+    async fn concierge_id(&self) -> Option<ID> {
+        self.concierge_id.map(|id| ids::encode("User", id))
+    }
+
+    /// Display name of the assigned concierge; null while unassigned.
+    async fn concierge_name(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        let Some(id) = self.concierge_id else {
+            return Ok(None);
+        };
+        ctx.data::<DataLoader<RelocationLoader>>()?
+            .load_one(StaffName(id))
+            .await
+    }
+
+    /// Whether the first response is past its deadline.
+    async fn overdue(&self) -> bool {
+        self.first_responded_at.is_none()
+            && !matches!(self.stage, InquiryStage::MovedIn | InquiryStage::Closed)
+            && self.first_response_due_at < Utc::now()
+    }
+
+    /// Tasks on the inquiry, open ones first, by due date.
+    async fn tasks(&self, ctx: &Context<'_>) -> Result<Vec<InquiryTask>> {
+        use async_graphql::ErrorExtensions;
+        let (state, _) = crate::graphql::context(ctx)?;
+        let rows = service::tasks_for(&state.db, self.uuid, self.municipality_id)
+            .await
+            .map_err(|e| e.extend())?;
+        Ok(rows.into_iter().map(InquiryTask::from).collect())
+    }
+
+    /// Everything that happened to the inquiry, oldest first.
+    async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<TimelineEntry>> {
+        use async_graphql::ErrorExtensions;
+        let (state, _) = crate::graphql::context(ctx)?;
+        let rows = service::timeline_for(&state.db, self.uuid, self.municipality_id)
+            .await
+            .map_err(|e| e.extend())?;
+        Ok(rows.into_iter().map(TimelineEntry::from).collect())
+    }
+}
+
+/// One entry of an inquiry's timeline.
+#[derive(Debug, Clone, SimpleObject)]
+#[graphql(complex)]
+pub struct TimelineEntry {
+    #[graphql(skip)]
+    pub actor: Option<Uuid>,
+    #[graphql(skip)]
+    pub concierge: Option<Uuid>,
+    /// What happened.
+    pub kind: TimelineEntryKind,
+    /// The stage before (stage changes).
+    pub from_stage: Option<InquiryStage>,
+    /// The stage after (stage changes).
+    pub to_stage: Option<InquiryStage>,
+    /// Contact channel (contacts).
+    pub channel: Option<ContactChannel>,
+    /// Note, reason, contact summary, task text or appointment place; null once the
+    /// personal data was erased.
+    pub body: Option<String>,
+    /// When the appointment takes place (appointments) or the contact took place
+    /// (contacts).
+    pub scheduled_at: Option<DateTime<Utc>>,
+    /// Visit, trial stay or online consultation (appointments).
+    pub appointment_kind: Option<AppointmentKind>,
+    /// When it happened.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<inquiry_event::Model> for TimelineEntry {
+    fn from(m: inquiry_event::Model) -> Self {
+        use sea_orm::ActiveEnum;
+        let stage = |s: Option<String>| {
+            s.and_then(|s| relocation_inquiry::InquiryStage::try_from_value(&s).ok())
+                .map(InquiryStage::from)
+        };
+        // Appointments store `kind|place` in the body.
+        let (appointment_kind, body) = match (m.kind, m.body) {
+            (inquiry_event::EventKind::Appointment, Some(body)) => {
+                let (kind, place) = service::AppointmentKind::parse_body(&body);
+                (kind.map(Into::into), place)
+            }
+            (_, body) => (None, body),
+        };
+        Self {
+            actor: m.actor_user_id,
+            concierge: m.concierge_id,
+            kind: m.kind.into(),
+            from_stage: stage(m.from_stage),
+            to_stage: stage(m.to_stage),
+            channel: m.channel.map(Into::into),
+            body,
+            scheduled_at: m.scheduled_at,
+            appointment_kind,
+            created_at: m.created_at,
+        }
+    }
+}
+
+#[ComplexObject]
+impl TimelineEntry {
+    /// Who did it; null for the family or automatic assignment.
+    async fn actor_name(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        let Some(id) = self.actor else {
+            return Ok(None);
+        };
+        ctx.data::<DataLoader<RelocationLoader>>()?
+            .load_one(StaffName(id))
+            .await
+    }
+
+    /// The concierge assigned or unassigned.
+    async fn concierge_name(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        let Some(id) = self.concierge else {
+            return Ok(None);
+        };
+        ctx.data::<DataLoader<RelocationLoader>>()?
+            .load_one(StaffName(id))
+            .await
+    }
+}
+
+/// What a family receives after sending an inquiry. Keep both: the token is shown once.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct RelocationInquiryReceipt {
+    /// Reference code to quote on the phone, e.g. `MB-7K3Q-9F2D`.
+    pub reference_code: String,
+    /// Secret token to check the status or withdraw consent. Shown only here; a retry with
+    /// the same idempotency key returns a new token and the old one stops working.
+    pub tracking_token: String,
+}
+
+impl From<service::Receipt> for RelocationInquiryReceipt {
+    fn from(r: service::Receipt) -> Self {
+        Self {
+            reference_code: r.reference_code,
+            tracking_token: r.tracking_token,
+        }
+    }
+}
+
+/// What a family sees of its inquiry: no personal data.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct RelocationInquiryStatus {
+    /// Reference code.
+    pub reference_code: String,
+    /// Where the inquiry stands.
+    pub stage: InquiryStage,
+    /// Display name of the concierge in charge; null while unassigned.
+    pub concierge_name: Option<String>,
+    /// Next scheduled appointment.
+    pub next_appointment_at: Option<DateTime<Utc>>,
+    /// When the inquiry was received.
+    pub received_at: DateTime<Utc>,
+}
+
+impl From<service::PublicStatus> for RelocationInquiryStatus {
+    fn from(s: service::PublicStatus) -> Self {
+        Self {
+            reference_code: s.reference_code,
+            stage: s.stage.into(),
+            concierge_name: s.concierge_name,
+            next_appointment_at: s.next_appointment_at,
+            received_at: s.received_at,
+        }
+    }
+}
+
+/// A relocation concierge's working profile.
+#[derive(Debug, Clone, SimpleObject)]
+#[graphql(complex)]
+pub struct ConciergeProfile {
+    #[graphql(skip)]
+    pub user_uuid: Uuid,
+    /// Interests they specialize in.
+    pub specialties: Vec<RelocationInterest>,
+    /// Languages they speak (BCP 47 tags).
+    pub languages: Vec<String>,
+    /// Areas they know.
+    pub areas: Vec<String>,
+    /// Most active inquiries at once.
+    pub capacity: i32,
+    /// Whether they take new inquiries (leave periods aside).
+    pub available: bool,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<concierge_profile::Model> for ConciergeProfile {
+    fn from(m: concierge_profile::Model) -> Self {
+        Self {
+            user_uuid: m.user_id,
+            specialties: service::split(&m.specialties)
+                .filter_map(|s| {
+                    <relocation_inquiry::Interest as sea_orm::ActiveEnum>::try_from_value(
+                        &s.to_owned(),
+                    )
+                    .ok()
+                })
+                .map(Into::into)
+                .collect(),
+            languages: service::split(&m.languages).map(str::to_owned).collect(),
+            areas: service::split(&m.areas).map(str::to_owned).collect(),
+            capacity: m.capacity,
+            available: m.available,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+#[ComplexObject]
+impl ConciergeProfile {
+    /// Global id of the concierge's account (a `User`).
+    async fn user_id(&self) -> ID {
+        ids::encode("User", self.user_uuid)
+    }
+
+    /// The concierge's display name.
+    async fn display_name(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        ctx.data::<DataLoader<RelocationLoader>>()?
+            .load_one(StaffName(self.user_uuid))
+            .await
+    }
+
+    /// Active inquiries they hold now.
+    async fn active_inquiries(&self, ctx: &Context<'_>) -> Result<i32> {
+        use async_graphql::ErrorExtensions;
+        let (state, _) = crate::graphql::context(ctx)?;
+        let n = service::load_of(&state.db, self.user_uuid)
+            .await
+            .map_err(|e| e.extend())?;
+        Ok(i32::try_from(n).unwrap_or(i32::MAX))
+    }
+
+    /// Leave periods that have not ended, earliest first.
+    async fn leaves(&self, ctx: &Context<'_>) -> Result<Vec<ConciergeLeave>> {
+        use async_graphql::ErrorExtensions;
+        let (state, _) = crate::graphql::context(ctx)?;
+        let rows = service::current_leaves(&state.db, self.user_uuid, Utc::now())
+            .await
+            .map_err(|e| e.extend())?;
+        Ok(rows.into_iter().map(ConciergeLeave::from).collect())
+    }
+}
+
+/// A period a concierge is away; nothing is assigned to them during it.
+#[derive(Debug, Clone, SimpleObject)]
+#[graphql(complex)]
+pub struct ConciergeLeave {
+    #[graphql(skip)]
+    pub uuid: Uuid,
+    /// Start (inclusive).
+    pub starts_at: DateTime<Utc>,
+    /// End (exclusive).
+    pub ends_at: DateTime<Utc>,
+    /// Note, e.g. 育児休業.
+    pub note: Option<String>,
+}
+
+impl From<concierge_leave::Model> for ConciergeLeave {
+    fn from(m: concierge_leave::Model) -> Self {
+        Self {
+            uuid: m.id,
+            starts_at: m.starts_at,
+            ends_at: m.ends_at,
+            note: m.note,
+        }
+    }
+}
+
+#[ComplexObject]
+impl ConciergeLeave {
+    /// Id of the leave period (to remove it).
+    async fn id(&self) -> ID {
+        ids::encode("ConciergeLeave", self.uuid)
+    }
+}
+
+/// Relocation settings of a municipality.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct RelocationSettings {
+    /// How new inquiries are assigned.
+    pub strategy: AssignmentStrategy,
+    /// Months after "not now" or a move-in until the follow-up task is due.
+    pub follow_up_months: i32,
+    /// Business minutes until the first response is due.
+    pub first_response_minutes: i32,
+    /// Opening, minutes after midnight JST.
+    pub business_day_start_minute: i32,
+    /// Closing, minutes after midnight JST.
+    pub business_day_end_minute: i32,
+    /// Closed days besides weekends.
+    pub holidays: Vec<NaiveDate>,
+    /// Days a closed inquiry keeps its personal data.
+    pub retention_days: i32,
+}
+
+impl From<relocation_setting::Model> for RelocationSettings {
+    fn from(m: relocation_setting::Model) -> Self {
+        Self {
+            holidays: service::holidays(&m).into_iter().collect(),
+            strategy: m.strategy.into(),
+            follow_up_months: m.follow_up_months,
+            first_response_minutes: m.first_response_minutes,
+            business_day_start_minute: m.business_day_start_minute,
+            business_day_end_minute: m.business_day_end_minute,
+            retention_days: m.retention_days,
+        }
+    }
+}
+
+/// Inquiries in one stage.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct StageCount {
+    /// The stage.
+    pub stage: InquiryStage,
+    /// Inquiries in it that you can see.
+    pub count: u64,
+}
+
+/// What a concierge hears about their inquiries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum InquiryEventKind {
+    /// An inquiry was assigned to you.
+    Assigned,
+    /// An inquiry you hold changed.
+    Changed,
+    /// An inquiry was taken off you.
+    Unassigned,
+}
+
+/// A live update about one of your inquiries; fetch it with `node(id:)`.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct InquiryEvent {
+    /// What happened.
+    pub kind: InquiryEventKind,
+    /// Global id of the inquiry.
+    pub inquiry_id: ID,
+    /// When it happened.
+    pub occurred_at: DateTime<Utc>,
+}
+
+/// What kind of appointment is scheduled with a family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum AppointmentKind {
+    /// A visit to the municipality (現地訪問).
+    Visit,
+    /// A trial stay (お試し滞在).
+    TrialStay,
+    /// An online consultation (オンライン相談).
+    OnlineConsultation,
+}
+
+impl From<service::AppointmentKind> for AppointmentKind {
+    fn from(value: service::AppointmentKind) -> Self {
+        match value {
+            service::AppointmentKind::Visit => Self::Visit,
+            service::AppointmentKind::TrialStay => Self::TrialStay,
+            service::AppointmentKind::OnlineConsultation => Self::OnlineConsultation,
+        }
+    }
+}
+
+impl From<AppointmentKind> for service::AppointmentKind {
+    fn from(value: AppointmentKind) -> Self {
+        match value {
+            AppointmentKind::Visit => Self::Visit,
+            AppointmentKind::TrialStay => Self::TrialStay,
+            AppointmentKind::OnlineConsultation => Self::OnlineConsultation,
+        }
+    }
+}
+
+/// A to-do on an inquiry, with a due date and an owner.
+#[derive(Debug, Clone, SimpleObject)]
+#[graphql(complex)]
+pub struct InquiryTask {
+    #[graphql(skip)]
+    pub uuid: Uuid,
+    #[graphql(skip)]
+    pub owner: Option<Uuid>,
+    /// What to do.
+    pub title: String,
+    /// When it is due (municipal date).
+    pub due_on: NaiveDate,
+    /// Scheduled automatically after "not now" or a move-in.
+    pub follow_up: bool,
+    /// When it was done; null while open.
+    pub done_at: Option<DateTime<Utc>>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<entity::inquiry_task::Model> for InquiryTask {
+    fn from(m: entity::inquiry_task::Model) -> Self {
+        Self {
+            uuid: m.id,
+            owner: m.owner_user_id,
+            title: m.title,
+            due_on: m.due_on,
+            follow_up: m.follow_up,
+            done_at: m.done_at,
+            created_at: m.created_at,
+        }
+    }
+}
+
+#[ComplexObject]
+impl InquiryTask {
+    /// Id of the task (to complete it).
+    async fn id(&self) -> ID {
+        ids::encode("InquiryTask", self.uuid)
+    }
+
+    /// Global id of the owner (a `User`).
+    async fn owner_id(&self) -> Option<ID> {
+        self.owner.map(|id| ids::encode("User", id))
+    }
+
+    /// Display name of the owner.
+    async fn owner_name(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        let Some(id) = self.owner else {
+            return Ok(None);
+        };
+        ctx.data::<DataLoader<RelocationLoader>>()?
+            .load_one(StaffName(id))
+            .await
+    }
+}
+
+/// One read of an inquiry's personal data by staff.
+#[derive(Debug, Clone, SimpleObject)]
+#[graphql(complex)]
+pub struct InquiryAccessLogEntry {
+    #[graphql(skip)]
+    pub inquiry: Uuid,
+    #[graphql(skip)]
+    pub user: Uuid,
+    /// What was read: `inquiry` (one inquiry) or `list` (a pipeline list or search).
+    pub purpose: String,
+    /// When it was read.
+    pub read_at: DateTime<Utc>,
+}
+
+impl From<inquiry_access_log::Model> for InquiryAccessLogEntry {
+    fn from(m: inquiry_access_log::Model) -> Self {
+        Self {
+            inquiry: m.inquiry_id,
+            user: m.user_id,
+            purpose: m.purpose,
+            read_at: m.created_at,
+        }
+    }
+}
+
+#[ComplexObject]
+impl InquiryAccessLogEntry {
+    /// Global id of the inquiry read.
+    async fn inquiry_id(&self) -> ID {
+        ids::encode("RelocationInquiry", self.inquiry)
+    }
+
+    /// Global id of the staff member who read it (a `User`).
+    async fn user_id(&self) -> ID {
+        ids::encode("User", self.user)
+    }
+
+    /// Display name of the staff member who read it.
+    async fn user_name(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        ctx.data::<DataLoader<RelocationLoader>>()?
+            .load_one(StaffName(self.user))
+            .await
+    }
+}
+
+/// Inquiries that reached one stage in a fiscal year.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct FunnelStep {
+    /// The stage.
+    pub stage: InquiryStage,
+    /// Inquiries that reached it in the year (`new`: inquiries received in the year).
+    pub inquiries: u64,
+}
+
+/// How many inquiries reached each stage of the pipeline in one fiscal year (年度, 1 April
+/// to 31 March, Asia/Tokyo).
+#[derive(Debug, Clone, SimpleObject)]
+pub struct RelocationFunnel {
+    /// The fiscal year, e.g. 2026 for 1 April 2026 – 31 March 2027.
+    pub fiscal_year: i32,
+    /// Start of the year (inclusive).
+    pub from: DateTime<Utc>,
+    /// End of the year (exclusive).
+    pub until: DateTime<Utc>,
+    /// One step per stage, in pipeline order.
+    pub steps: Vec<FunnelStep>,
+}

@@ -1,0 +1,316 @@
+//! The Japanese analyzer: the same for documents and queries.
+//!
+//! Text is NFKC-normalized and lowercased character by character (keeping byte offsets into
+//! the original for highlighting). Runs of Japanese characters become overlapping character
+//! bigrams — the Groonga `TokenBigram` approach, no dictionary needed — and the last
+//! character of each run is also kept as a unigram so that one-character queries (「市」「海」)
+//! find something. Runs of letters and digits become words. A position gap separates runs,
+//! so a phrase never matches across punctuation or a change of script.
+
+use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
+use unicode_normalization::{UnicodeNormalization, char::compose};
+
+/// Name the analyzer is registered under in the index.
+pub const NAME: &str = "ja_bigram";
+
+/// Positions left empty between two runs.
+const RUN_GAP: usize = 2;
+
+/// What a run is made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunKind {
+    /// Kanji, kana and the marks that belong with them (々, ー, ヶ).
+    Japanese,
+    /// Latin letters and digits.
+    Word,
+}
+
+/// A stretch of normalized text of one kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Run {
+    /// What it is made of.
+    pub kind: RunKind,
+    /// Normalized characters with the byte range each came from in the original text.
+    pub chars: Vec<(char, usize, usize)>,
+}
+
+impl Run {
+    /// The normalized text of the run.
+    pub fn text(&self) -> String {
+        self.chars.iter().map(|(c, _, _)| *c).collect()
+    }
+}
+
+/// Whether `c` belongs to a Japanese run. Decided by character ranges, not by Unicode
+/// script: 「ー」 is script Common and would otherwise cut 「セミナー」 in two.
+fn is_japanese(c: char) -> bool {
+    matches!(c,
+        '\u{3041}'..='\u{3096}' // hiragana
+        | '\u{309D}'..='\u{309F}' // hiragana iteration marks, ゟ
+        | '\u{30A1}'..='\u{30FA}' // katakana
+        | '\u{30FC}'..='\u{30FF}' // ー, katakana iteration marks, ヿ
+        | '\u{3005}'..='\u{3007}' // 々 〆 〇
+        | '\u{3400}'..='\u{4DBF}' // CJK extension A
+        | '\u{4E00}'..='\u{9FFF}' // CJK unified ideographs
+        | '\u{F900}'..='\u{FAFF}' // compatibility ideographs
+        | '\u{20000}'..='\u{2FA1F}' // CJK extensions B–F and supplements
+    )
+}
+
+fn is_kanji(c: char) -> bool {
+    matches!(c, '\u{3005}' | '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{2FA1F}')
+}
+
+fn is_katakana(c: char) -> bool {
+    matches!(c, '\u{30A1}'..='\u{30FA}' | '\u{30FC}')
+}
+
+/// Dashes that people type for the long-vowel mark after katakana (セミナ－, セミナ-).
+fn is_dash(c: char) -> bool {
+    matches!(
+        c,
+        '-' | '\u{2010}'
+            ..='\u{2015}' | '\u{2212}' | '\u{FF0D}' | '\u{FF70}' | '\u{30FC}' | '～' | '~'
+    )
+}
+
+/// NFKC and lowercase, one original character at a time, composing the voiced sound marks
+/// that half-width katakana carry separately (ｶﾞ → ガ).
+fn normalize(text: &str) -> Vec<(char, usize, usize)> {
+    let mut out: Vec<(char, usize, usize)> = Vec::with_capacity(text.len());
+    for (start, original) in text.char_indices() {
+        let end = start + original.len_utf8();
+        for c in original.nfkc().flat_map(char::to_lowercase) {
+            if matches!(c, '\u{3099}' | '\u{309A}')
+                && let Some(last) = out.last_mut()
+                && let Some(composed) = compose(last.0, c)
+            {
+                last.0 = composed;
+                last.2 = end;
+                continue;
+            }
+            out.push((c, start, end));
+        }
+    }
+    fold(&mut out);
+    out
+}
+
+/// Spelling variants that NFKC leaves apart but readers take as one.
+fn fold(chars: &mut [(char, usize, usize)]) {
+    for i in 0..chars.len() {
+        let previous = i.checked_sub(1).map(|p| chars[p].0);
+        let next = chars.get(i + 1).map(|n| n.0);
+        let c = chars[i].0;
+        // 由比ヶ浜 / 由比ケ浜 / 由比ガ浜 / 由比が浜: one place.
+        if matches!(c, 'ヶ' | 'ケ' | 'ガ' | 'が' | 'ヵ' | 'け')
+            && previous.is_some_and(is_kanji)
+            && next.is_some_and(is_kanji)
+        {
+            chars[i].0 = 'ヶ';
+        }
+        // A dash after katakana is a long-vowel mark.
+        if is_dash(c) && previous.is_some_and(is_katakana) {
+            chars[i].0 = 'ー';
+        }
+    }
+}
+
+/// Splits `text` into normalized runs.
+pub fn runs(text: &str) -> Vec<Run> {
+    let mut runs: Vec<Run> = Vec::new();
+    for (c, start, end) in normalize(text) {
+        let kind = if is_japanese(c) {
+            RunKind::Japanese
+        } else if c.is_alphanumeric() {
+            RunKind::Word
+        } else {
+            // Anything else separates runs.
+            runs.push(Run {
+                kind: RunKind::Word,
+                chars: Vec::new(),
+            });
+            continue;
+        };
+        match runs.last_mut() {
+            Some(run) if run.kind == kind && !run.chars.is_empty() => {
+                run.chars.push((c, start, end))
+            }
+            _ => runs.push(Run {
+                kind,
+                chars: vec![(c, start, end)],
+            }),
+        }
+    }
+    runs.retain(|run| !run.chars.is_empty());
+    runs
+}
+
+/// Every token of `text`, in order.
+pub fn tokens(text: &str) -> Vec<Token> {
+    let mut tokens = Vec::new();
+    let mut position = 0;
+    for run in runs(text) {
+        match run.kind {
+            RunKind::Word => {
+                let (_, from, _) = run.chars[0];
+                let (_, _, to) = run.chars[run.chars.len() - 1];
+                tokens.push(token(run.text(), from, to, position));
+                position += 1;
+            }
+            RunKind::Japanese => {
+                for pair in run.chars.windows(2) {
+                    let text: String = [pair[0].0, pair[1].0].into_iter().collect();
+                    tokens.push(token(text, pair[0].1, pair[1].2, position));
+                    position += 1;
+                }
+                let (last, from, to) = run.chars[run.chars.len() - 1];
+                tokens.push(token(last.to_string(), from, to, position));
+                position += 1;
+            }
+        }
+        position += RUN_GAP;
+    }
+    tokens
+}
+
+fn token(text: String, offset_from: usize, offset_to: usize, position: usize) -> Token {
+    Token {
+        offset_from,
+        offset_to,
+        position,
+        text,
+        position_length: 1,
+    }
+}
+
+/// The tantivy tokenizer running [`tokens`].
+#[derive(Debug, Clone, Default)]
+pub struct JapaneseBigram;
+
+/// Tokens of one text, handed out one by one.
+pub struct JapaneseBigramStream {
+    tokens: std::vec::IntoIter<Token>,
+    current: Token,
+}
+
+impl Tokenizer for JapaneseBigram {
+    type TokenStream<'a> = JapaneseBigramStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        JapaneseBigramStream {
+            tokens: tokens(text).into_iter(),
+            current: Token::default(),
+        }
+    }
+}
+
+impl TokenStream for JapaneseBigramStream {
+    fn advance(&mut self) -> bool {
+        match self.tokens.next() {
+            Some(token) => {
+                self.current = token;
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn token(&self) -> &Token {
+        &self.current
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.current
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(text: &str) -> Vec<String> {
+        tokens(text).into_iter().map(|t| t.text).collect()
+    }
+
+    #[test]
+    fn japanese_runs_become_bigrams_with_the_last_character_as_a_unigram() {
+        assert_eq!(texts("前橋市"), ["前橋", "橋市", "市"]);
+        assert_eq!(texts("海"), ["海"]);
+    }
+
+    #[test]
+    fn the_long_vowel_mark_stays_inside_the_run() {
+        assert_eq!(texts("セミナー"), ["セミ", "ミナ", "ナー", "ー"]);
+        assert_eq!(texts("ｾﾐﾅｰ"), texts("セミナー"));
+        assert_eq!(texts("セミナ－"), texts("セミナー"));
+    }
+
+    #[test]
+    fn half_width_voiced_katakana_compose() {
+        assert_eq!(texts("ﾌﾟﾚｲﾙｰﾑ"), texts("プレイルーム"));
+    }
+
+    #[test]
+    fn iteration_marks_belong_to_the_run() {
+        assert_eq!(texts("佐々木"), ["佐々", "々木", "木"]);
+    }
+
+    #[test]
+    fn place_name_ke_variants_fold_together() {
+        let expected = texts("由比ヶ浜");
+        for variant in ["由比ケ浜", "由比ガ浜", "由比が浜"] {
+            assert_eq!(texts(variant), expected, "{variant}");
+        }
+        // Between kana it is left alone.
+        assert_eq!(texts("ガス"), ["ガス", "ス"]);
+    }
+
+    #[test]
+    fn full_width_digits_and_latin_become_lowercase_words() {
+        assert_eq!(texts("２０２４年度"), ["2024", "年度", "度"]);
+        assert_eq!(texts("ＤＸ推進とAI"), ["dx", "推進", "進と", "と", "ai"]);
+    }
+
+    #[test]
+    fn runs_are_separated_by_a_position_gap() {
+        let tokens = tokens("子育て。支援");
+        let positions: Vec<(String, usize)> =
+            tokens.into_iter().map(|t| (t.text, t.position)).collect();
+        assert_eq!(
+            positions,
+            [
+                ("子育".into(), 0),
+                ("育て".into(), 1),
+                ("て".into(), 2),
+                ("支援".into(), 5),
+                ("援".into(), 6)
+            ]
+        );
+    }
+
+    #[test]
+    fn offsets_point_into_the_original_text() {
+        let text = "元気保育園ｾﾐﾅｰ";
+        for token in tokens(text) {
+            assert!(
+                text.get(token.offset_from..token.offset_to).is_some(),
+                "{token:?}"
+            );
+        }
+        let seminar = tokens(text).into_iter().find(|t| t.text == "セミ").unwrap();
+        assert_eq!(&text[seminar.offset_from..seminar.offset_to], "ｾﾐ");
+    }
+
+    #[test]
+    fn phrases_from_the_seed_programmes() {
+        // 子育てひろば事業 / 親子元気ルーム / 女性活躍推進セミナー
+        assert_eq!(
+            texts("子育てひろば"),
+            ["子育", "育て", "てひ", "ひろ", "ろば", "ば"]
+        );
+        assert!(texts("親子元気ルーム").contains(&"ルー".to_string()));
+        assert!(texts("女性活躍推進セミナー").contains(&"進セ".to_string()));
+        assert_eq!(texts("公民連携"), ["公民", "民連", "連携", "携"]);
+    }
+}

@@ -1,0 +1,788 @@
+//! The tantivy index: one for every municipality, filtered by a municipality field.
+
+use std::{
+    ops::Bound,
+    path::Path,
+    sync::{Arc, Mutex},
+};
+
+use chrono::{DateTime, Utc};
+use tantivy::{
+    DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Score, TantivyDocument, Term,
+    collector::{Count, FacetCollector, TopDocs},
+    directory::MmapDirectory,
+    query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery},
+    schema::{
+        FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+        TextOptions, Value,
+    },
+    snippet::SnippetGenerator,
+    tokenizer::TextAnalyzer,
+};
+use uuid::Uuid;
+
+use super::{
+    analyzer::{self, JapaneseBigram},
+    query,
+};
+
+/// Bump when the schema or the analyzer changes: an index of another version is rebuilt.
+pub const VERSION: u32 = 1;
+
+/// Memory the writer may use before it flushes a segment.
+const WRITER_MEMORY: usize = 50_000_000;
+
+/// The index fields.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    /// `kind:uuid`, unique per document.
+    pub key: Field,
+    /// Document kind, e.g. `local_issue`.
+    pub kind: Field,
+    /// Kind as a facet, for counts.
+    pub kind_facet: Field,
+    /// Municipality id.
+    pub municipality: Field,
+    /// Title (boosted most).
+    pub title: Field,
+    /// Kana reading of the title or names.
+    pub kana: Field,
+    /// Tags and categories.
+    pub tags: Field,
+    /// Body text.
+    pub body: Field,
+    /// Organizer or partner name.
+    pub organizer: Field,
+    /// Next date (e.g. next session start), epoch seconds.
+    pub starts_at: Field,
+    /// Youngest child age in months the item is for.
+    pub child_age_min: Field,
+    /// Oldest child age in months the item is for.
+    pub child_age_max: Field,
+    /// Free places left.
+    pub free_places: Field,
+}
+
+/// Field weights: title over tags over body.
+pub const BOOSTS: [(FieldName, Score); 5] = [
+    (FieldName::Title, 4.0),
+    (FieldName::Kana, 2.0),
+    (FieldName::Tags, 2.0),
+    (FieldName::Organizer, 1.5),
+    (FieldName::Body, 1.0),
+];
+
+/// The searchable text fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldName {
+    /// Title.
+    Title,
+    /// Kana reading.
+    Kana,
+    /// Tags.
+    Tags,
+    /// Organizer.
+    Organizer,
+    /// Body.
+    Body,
+}
+
+impl Fields {
+    /// The field behind a name.
+    pub fn text(&self, name: FieldName) -> Field {
+        match name {
+            FieldName::Title => self.title,
+            FieldName::Kana => self.kana,
+            FieldName::Tags => self.tags,
+            FieldName::Organizer => self.organizer,
+            FieldName::Body => self.body,
+        }
+    }
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut builder = Schema::builder();
+    let text = TextOptions::default()
+        .set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(analyzer::NAME)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+        .set_stored();
+    let fields = Fields {
+        key: builder.add_text_field("key", STRING | STORED),
+        kind: builder.add_text_field("kind", STRING | STORED),
+        kind_facet: builder.add_facet_field("kind_facet", FacetOptions::default()),
+        municipality: builder.add_text_field("municipality", STRING | STORED),
+        title: builder.add_text_field("title", text.clone()),
+        kana: builder.add_text_field("kana", text.clone()),
+        tags: builder.add_text_field("tags", text.clone()),
+        body: builder.add_text_field("body", text.clone()),
+        organizer: builder.add_text_field("organizer", text),
+        starts_at: builder.add_i64_field("starts_at", INDEXED | STORED),
+        child_age_min: builder.add_i64_field("child_age_min", INDEXED),
+        child_age_max: builder.add_i64_field("child_age_max", INDEXED),
+        free_places: builder.add_i64_field("free_places", INDEXED),
+    };
+    (builder.build(), fields)
+}
+
+/// One public item as the index sees it. Never personal data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchDocument {
+    /// Document kind, e.g. `local_issue`.
+    pub kind: String,
+    /// The record's id.
+    pub id: Uuid,
+    /// Its municipality.
+    pub municipality_id: Uuid,
+    /// Title.
+    pub title: String,
+    /// Kana reading, if the data has one.
+    pub kana: String,
+    /// Tags and categories (Japanese labels as well as codes).
+    pub tags: Vec<String>,
+    /// Body text.
+    pub body: String,
+    /// Organizer or partner name.
+    pub organizer: String,
+    /// Next date, if any.
+    pub starts_at: Option<DateTime<Utc>>,
+    /// Child age range in months, if the item is for children of an age.
+    pub child_age_months: Option<(i64, i64)>,
+    /// Free places, if the item takes registrations.
+    pub free_places: Option<i64>,
+}
+
+impl SearchDocument {
+    /// The unique key of the document.
+    pub fn key(&self) -> String {
+        document_key(&self.kind, self.id)
+    }
+}
+
+/// The unique key of a document of `kind` for record `id`.
+pub fn document_key(kind: &str, id: Uuid) -> String {
+    format!("{kind}:{id}")
+}
+
+/// What to look for.
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest {
+    /// Free text as typed.
+    pub text: String,
+    /// Only this municipality.
+    pub municipality_id: Option<Uuid>,
+    /// Only these kinds (any of them).
+    pub kinds: Vec<String>,
+    /// Only items whose next date is at or after this.
+    pub starts_after: Option<DateTime<Utc>>,
+    /// Only items whose next date is before this.
+    pub starts_before: Option<DateTime<Utc>>,
+    /// Only items for a child of this age in months.
+    pub child_age_months: Option<i64>,
+    /// Only items with free places.
+    pub has_free_places: bool,
+    /// Hits to skip.
+    pub offset: usize,
+    /// Hits to return.
+    pub limit: usize,
+}
+
+/// One hit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchHit {
+    /// Document kind.
+    pub kind: String,
+    /// Record id.
+    pub id: Uuid,
+    /// Relevance score.
+    pub score: Score,
+    /// Title with matches in `<b>…</b>` (HTML-escaped otherwise).
+    pub title_html: String,
+    /// A fragment of the body with matches in `<b>…</b>`.
+    pub body_html: String,
+}
+
+/// Hits of one page, the total and counts per kind.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchResults {
+    /// Matches on all pages.
+    pub total: usize,
+    /// This page.
+    pub hits: Vec<SearchHit>,
+    /// Matches per kind, ignoring the kind filter.
+    pub kind_counts: Vec<(String, u64)>,
+}
+
+/// The index with its reader and single writer.
+#[derive(Clone)]
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    writer: Arc<Mutex<IndexWriter>>,
+    fields: Fields,
+}
+
+impl SearchIndex {
+    /// An index kept in memory (tests, tools).
+    pub fn in_memory() -> tantivy::Result<Self> {
+        let (schema, fields) = schema();
+        Self::from_index(Index::create_in_ram(schema), fields)
+    }
+
+    /// Opens the index in `dir`, creating it if missing.
+    pub fn open_in_dir(dir: &Path) -> tantivy::Result<Self> {
+        std::fs::create_dir_all(dir)?;
+        let (schema, fields) = schema();
+        let directory = MmapDirectory::open(dir)?;
+        Self::from_index(Index::open_or_create(directory, schema)?, fields)
+    }
+
+    fn from_index(index: Index, fields: Fields) -> tantivy::Result<Self> {
+        // Analyzers are not stored in the index: register them every time it is opened.
+        index
+            .tokenizers()
+            .register(analyzer::NAME, TextAnalyzer::from(JapaneseBigram));
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        let writer = index.writer(WRITER_MEMORY)?;
+        Ok(Self {
+            index,
+            reader,
+            writer: Arc::new(Mutex::new(writer)),
+            fields,
+        })
+    }
+
+    /// The index fields.
+    pub fn fields(&self) -> Fields {
+        self.fields
+    }
+
+    fn writer(&self) -> tantivy::Result<std::sync::MutexGuard<'_, IndexWriter>> {
+        self.writer
+            .lock()
+            .map_err(|_| tantivy::TantivyError::InternalError("index writer poisoned".into()))
+    }
+
+    /// Replaces or removes documents without committing: `upserts` are (re)indexed,
+    /// `removals` (document keys) deleted. Blocking: call from `spawn_blocking`.
+    pub fn stage(&self, upserts: &[SearchDocument], removals: &[String]) -> tantivy::Result<()> {
+        let writer = self.writer()?;
+        let f = self.fields;
+        for key in removals {
+            writer.delete_term(Term::from_field_text(f.key, key));
+        }
+        for document in upserts {
+            writer.delete_term(Term::from_field_text(f.key, &document.key()));
+            writer.add_document(self.to_tantivy(document))?;
+        }
+        Ok(())
+    }
+
+    /// Removes every document, without committing. Blocking.
+    pub fn stage_clear(&self) -> tantivy::Result<()> {
+        self.writer()?.delete_all_documents().map(drop)
+    }
+
+    /// Commits what was staged together with `payload` (the reader's checkpoint), and makes
+    /// it searchable. Blocking.
+    pub fn commit(&self, payload: &str) -> tantivy::Result<()> {
+        let mut writer = self.writer()?;
+        let mut prepared = writer.prepare_commit()?;
+        prepared.set_payload(payload);
+        prepared.commit()?;
+        drop(writer);
+        self.reader.reload()
+    }
+
+    /// Stages and commits in one step (tests, tools). Blocking.
+    pub fn apply(&self, upserts: &[SearchDocument], removals: &[String]) -> tantivy::Result<()> {
+        self.stage(upserts, removals)?;
+        let payload = self.payload()?.unwrap_or_default();
+        self.commit(&payload)
+    }
+
+    /// The payload of the last commit.
+    pub fn payload(&self) -> tantivy::Result<Option<String>> {
+        Ok(self.index.load_metas()?.payload)
+    }
+
+    /// Number of documents searchable now.
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    fn to_tantivy(&self, document: &SearchDocument) -> TantivyDocument {
+        let f = self.fields;
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.key, document.key());
+        doc.add_text(f.kind, &document.kind);
+        doc.add_facet(f.kind_facet, format!("/{}", document.kind).as_str());
+        doc.add_text(f.municipality, document.municipality_id.to_string());
+        doc.add_text(f.title, &document.title);
+        doc.add_text(f.kana, &document.kana);
+        doc.add_text(f.tags, document.tags.join(" "));
+        doc.add_text(f.body, &document.body);
+        doc.add_text(f.organizer, &document.organizer);
+        if let Some(starts_at) = document.starts_at {
+            doc.add_i64(f.starts_at, starts_at.timestamp());
+        }
+        if let Some((min, max)) = document.child_age_months {
+            doc.add_i64(f.child_age_min, min);
+            doc.add_i64(f.child_age_max, max);
+        }
+        if let Some(free) = document.free_places {
+            doc.add_i64(f.free_places, free);
+        }
+        doc
+    }
+
+    /// Runs `request`. Blocking: call from `spawn_blocking`.
+    pub fn search(&self, request: &SearchRequest) -> tantivy::Result<SearchResults> {
+        let f = self.fields;
+        let Some(text_query) = query::text_query(&f, &request.text)? else {
+            return Ok(SearchResults::default());
+        };
+        let filters = self.filters(request);
+        let kind_filter: Vec<(Occur, Box<dyn Query>)> = request
+            .kinds
+            .iter()
+            .map(|kind| {
+                let term = Term::from_field_text(f.kind, kind);
+                (
+                    Occur::Should,
+                    Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>,
+                )
+            })
+            .collect();
+
+        let mut without_kind: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Must, text_query.box_clone())];
+        without_kind.extend(filters);
+        let facet_query = BooleanQuery::new(
+            without_kind
+                .iter()
+                .map(|(o, q)| (*o, q.box_clone()))
+                .collect(),
+        );
+        let mut clauses = without_kind;
+        if !kind_filter.is_empty() {
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(kind_filter))));
+        }
+        let full = BooleanQuery::new(clauses);
+
+        let searcher = self.reader.searcher();
+        let limit = request.limit.max(1);
+        let (top, total) = searcher.search(
+            &full,
+            &(
+                TopDocs::with_limit(limit)
+                    .and_offset(request.offset)
+                    .order_by_score(),
+                Count,
+            ),
+        )?;
+        let mut facets = FacetCollector::for_field("kind_facet");
+        facets.add_facet("/");
+        let facet_counts = searcher.search(&facet_query, &facets)?;
+        let kind_counts = facet_counts
+            .get("/")
+            .map(|(facet, count)| {
+                let path = facet.to_path_string();
+                (path.trim_start_matches('/').to_owned(), count)
+            })
+            .collect();
+
+        let mut title_snippets = SnippetGenerator::create(&searcher, &*text_query, f.title)?;
+        title_snippets.set_max_num_chars(200);
+        let mut body_snippets = SnippetGenerator::create(&searcher, &*text_query, f.body)?;
+        body_snippets.set_max_num_chars(160);
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            if let Some(hit) =
+                self.hit(&searcher, address, score, &title_snippets, &body_snippets)?
+            {
+                hits.push(hit);
+            }
+        }
+        Ok(SearchResults {
+            total,
+            hits,
+            kind_counts,
+        })
+    }
+
+    fn hit(
+        &self,
+        searcher: &tantivy::Searcher,
+        address: DocAddress,
+        score: Score,
+        title_snippets: &SnippetGenerator,
+        body_snippets: &SnippetGenerator,
+    ) -> tantivy::Result<Option<SearchHit>> {
+        let f = self.fields;
+        let doc: TantivyDocument = searcher.doc(address)?;
+        let text = |field: Field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default()
+        };
+        let key = text(f.key);
+        let Some((kind, id)) = key.split_once(':') else {
+            return Ok(None);
+        };
+        let Ok(id) = Uuid::parse_str(id) else {
+            return Ok(None);
+        };
+        // The snippet is the part of the title from the first to the last match; the rest
+        // of the title goes around it unhighlighted.
+        let title = text(f.title);
+        let snippet = title_snippets.snippet_from_doc(&doc);
+        let title_html = match title.find(snippet.fragment()) {
+            Some(start) if !snippet.fragment().is_empty() => format!(
+                "{}{}{}",
+                html_escape(&title[..start]),
+                snippet.to_html(),
+                html_escape(&title[start + snippet.fragment().len()..])
+            ),
+            _ => html_escape(&title),
+        };
+        Ok(Some(SearchHit {
+            kind: kind.to_owned(),
+            id,
+            score,
+            title_html,
+            body_html: body_snippets.snippet_from_doc(&doc).to_html(),
+        }))
+    }
+
+    fn filters(&self, request: &SearchRequest) -> Vec<(Occur, Box<dyn Query>)> {
+        let f = self.fields;
+        let mut filters: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if let Some(municipality) = request.municipality_id {
+            let term = Term::from_field_text(f.municipality, &municipality.to_string());
+            filters.push((
+                Occur::Must,
+                Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+            ));
+        }
+        let range = |field: Field, lower: Bound<i64>, upper: Bound<i64>| -> Box<dyn Query> {
+            Box::new(RangeQuery::new(
+                lower.map(|v| Term::from_field_i64(field, v)),
+                upper.map(|v| Term::from_field_i64(field, v)),
+            ))
+        };
+        if request.starts_after.is_some() || request.starts_before.is_some() {
+            filters.push((
+                Occur::Must,
+                range(
+                    f.starts_at,
+                    request
+                        .starts_after
+                        .map_or(Bound::Unbounded, |t| Bound::Included(t.timestamp())),
+                    request
+                        .starts_before
+                        .map_or(Bound::Unbounded, |t| Bound::Excluded(t.timestamp())),
+                ),
+            ));
+        }
+        if let Some(age) = request.child_age_months {
+            filters.push((
+                Occur::Must,
+                range(f.child_age_min, Bound::Unbounded, Bound::Included(age)),
+            ));
+            filters.push((
+                Occur::Must,
+                range(f.child_age_max, Bound::Included(age), Bound::Unbounded),
+            ));
+        }
+        if request.has_free_places {
+            filters.push((
+                Occur::Must,
+                range(f.free_places, Bound::Included(1), Bound::Unbounded),
+            ));
+        }
+        filters
+    }
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn doc(kind: &str, municipality: Uuid, title: &str, body: &str) -> SearchDocument {
+        SearchDocument {
+            kind: kind.into(),
+            id: Uuid::now_v7(),
+            municipality_id: municipality,
+            title: title.into(),
+            kana: String::new(),
+            tags: Vec::new(),
+            body: body.into(),
+            organizer: String::new(),
+            starts_at: None,
+            child_age_months: None,
+            free_places: None,
+        }
+    }
+
+    struct Corpus {
+        index: SearchIndex,
+        maebashi: Uuid,
+        manazuru: Uuid,
+    }
+
+    fn corpus() -> Corpus {
+        let maebashi = Uuid::now_v7();
+        let manazuru = Uuid::now_v7();
+        let mut plaza = doc(
+            "resource",
+            maebashi,
+            "子育てひろば 親子元気ルーム",
+            "親子で安心して一緒に遊べるプレイルームです。",
+        );
+        plaza.child_age_months = Some((0, 36));
+        let mut seminar = doc(
+            "program",
+            maebashi,
+            "女性活躍推進セミナー（託児付き）",
+            "２０２４年度の就職支援事業。ｾﾐﾅｰ中は保育士がお子さんを預かります。",
+        );
+        seminar.starts_at = Some(Utc.with_ymd_and_hms(2026, 12, 5, 1, 0, 0).single().unwrap());
+        seminar.free_places = Some(3);
+        let mut workshop = doc(
+            "program",
+            manazuru,
+            "美術館ワークショップ 小学生の鑑賞会",
+            "真鶴の自然とアートを体験学習で。由比ヶ浜ではなく琴ヶ浜の石を描きます。",
+        );
+        workshop.child_age_months = Some((72, 144));
+        workshop.free_places = Some(0);
+        let issue = doc(
+            "local_issue",
+            manazuru,
+            "公園づくり",
+            "子育て。支援の担い手が足りない地区で、公民連携により公園をつくる。",
+        );
+        let hall = doc(
+            "article",
+            maebashi,
+            "前橋市役所からのお知らせ",
+            "京の都の話",
+        );
+        let index = SearchIndex::in_memory().unwrap();
+        index
+            .apply(&[plaza, seminar, workshop, issue, hall], &[])
+            .unwrap();
+        Corpus {
+            index,
+            maebashi,
+            manazuru,
+        }
+    }
+
+    fn titles(index: &SearchIndex, request: SearchRequest) -> Vec<String> {
+        let results = index
+            .search(&SearchRequest {
+                limit: 10,
+                ..request
+            })
+            .unwrap();
+        results
+            .hits
+            .iter()
+            .map(|hit| hit.title_html.replace("<b>", "").replace("</b>", ""))
+            .collect()
+    }
+
+    fn find(index: &SearchIndex, text: &str) -> Vec<String> {
+        titles(
+            index,
+            SearchRequest {
+                text: text.into(),
+                ..SearchRequest::default()
+            },
+        )
+    }
+
+    #[test]
+    fn residents_find_what_they_type() {
+        let c = corpus();
+        assert_eq!(
+            find(&c.index, "子育て ひろば"),
+            ["子育てひろば 親子元気ルーム"]
+        );
+        assert_eq!(
+            find(&c.index, "託児付き セミナー"),
+            ["女性活躍推進セミナー（託児付き）"]
+        );
+        assert_eq!(
+            find(&c.index, "美術館 ワークショップ 小学生"),
+            ["美術館ワークショップ 小学生の鑑賞会"]
+        );
+    }
+
+    #[test]
+    fn width_and_spelling_variants_match() {
+        let c = corpus();
+        assert_eq!(find(&c.index, "ｾﾐﾅｰ"), ["女性活躍推進セミナー（託児付き）"]);
+        assert_eq!(
+            find(&c.index, "2024年度"),
+            ["女性活躍推進セミナー（託児付き）"]
+        );
+        assert_eq!(
+            find(&c.index, "琴ガ浜"),
+            ["美術館ワークショップ 小学生の鑑賞会"]
+        );
+    }
+
+    #[test]
+    fn a_japanese_word_matches_as_a_phrase_not_as_characters() {
+        let c = corpus();
+        assert!(find(&c.index, "京都").is_empty());
+        // The words stand apart in the issue (子育て。支援): no phrase across them.
+        assert!(find(&c.index, "子育て支援").is_empty());
+        assert_eq!(
+            find(&c.index, "就職支援事業"),
+            ["女性活躍推進セミナー（託児付き）"]
+        );
+    }
+
+    #[test]
+    fn a_single_character_finds_words_that_contain_it() {
+        let c = corpus();
+        assert_eq!(find(&c.index, "市"), ["前橋市役所からのお知らせ"]);
+        let parks = find(&c.index, "園");
+        assert_eq!(parks, ["公園づくり"]);
+        let mut art = find(&c.index, "美");
+        art.sort();
+        assert_eq!(art, ["美術館ワークショップ 小学生の鑑賞会"]);
+    }
+
+    #[test]
+    fn a_minus_word_excludes_and_exclusions_alone_find_nothing() {
+        let c = corpus();
+        let mut both = find(&c.index, "の");
+        both.sort();
+        assert!(both.len() >= 3, "{both:?}");
+        let without_art = find(&c.index, "の -美術館");
+        assert!(
+            !without_art.iter().any(|t| t.contains("美術館")),
+            "{without_art:?}"
+        );
+        assert_eq!(without_art.len(), both.len() - 1);
+        assert!(find(&c.index, "-美術館").is_empty());
+    }
+
+    #[test]
+    fn title_matches_rank_above_body_matches() {
+        let maebashi = Uuid::now_v7();
+        let index = SearchIndex::in_memory().unwrap();
+        index
+            .apply(
+                &[
+                    doc(
+                        "article",
+                        maebashi,
+                        "お知らせ",
+                        "移住相談会を開きます。移住の話",
+                    ),
+                    doc("program", maebashi, "移住相談会", "前橋で暮らす"),
+                ],
+                &[],
+            )
+            .unwrap();
+        assert_eq!(find(&index, "移住 相談会"), ["移住相談会", "お知らせ"]);
+    }
+
+    #[test]
+    fn filters_narrow_and_facets_count_by_kind() {
+        let c = corpus();
+        let results = c
+            .index
+            .search(&SearchRequest {
+                text: "の".into(),
+                municipality_id: Some(c.manazuru),
+                limit: 10,
+                ..SearchRequest::default()
+            })
+            .unwrap();
+        assert_eq!(results.total, 2);
+        let mut counts = results.kind_counts.clone();
+        counts.sort();
+        assert_eq!(counts, [("local_issue".into(), 1), ("program".into(), 1)]);
+
+        let programs = titles(
+            &c.index,
+            SearchRequest {
+                text: "の".into(),
+                kinds: vec!["program".into()],
+                ..SearchRequest::default()
+            },
+        );
+        assert_eq!(programs.len(), 2);
+        let for_a_toddler = titles(
+            &c.index,
+            SearchRequest {
+                text: "ルーム".into(),
+                child_age_months: Some(18),
+                municipality_id: Some(c.maebashi),
+                ..SearchRequest::default()
+            },
+        );
+        assert_eq!(for_a_toddler, ["子育てひろば 親子元気ルーム"]);
+        let with_seats = titles(
+            &c.index,
+            SearchRequest {
+                text: "の".into(),
+                has_free_places: true,
+                ..SearchRequest::default()
+            },
+        );
+        assert_eq!(with_seats, ["女性活躍推進セミナー（託児付き）"]);
+        let upcoming = titles(
+            &c.index,
+            SearchRequest {
+                text: "セミナー".into(),
+                starts_after: Utc.with_ymd_and_hms(2026, 12, 6, 0, 0, 0).single(),
+                ..SearchRequest::default()
+            },
+        );
+        assert!(upcoming.is_empty());
+    }
+
+    #[test]
+    fn snippets_highlight_the_match_and_removed_documents_disappear() {
+        let c = corpus();
+        let results = c
+            .index
+            .search(&SearchRequest {
+                text: "プレイルーム".into(),
+                limit: 10,
+                ..SearchRequest::default()
+            })
+            .unwrap();
+        assert_eq!(results.hits.len(), 1);
+        assert!(
+            results.hits[0].body_html.contains("<b>"),
+            "{:?}",
+            results.hits[0]
+        );
+        let key = document_key(&results.hits[0].kind, results.hits[0].id);
+        c.index.apply(&[], &[key]).unwrap();
+        assert!(find(&c.index, "プレイルーム").is_empty());
+    }
+}

@@ -1,0 +1,1194 @@
+//! Relocation inquiries: public submission and status, consent, privacy per role and
+//! municipality, assignment within capacity, the backlog, and the pipeline.
+
+use chrono::SubsecRound;
+use futures_util::future::join_all;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, error_code, spawn_app, spawn_app_with, user_error_codes};
+
+const SUBMIT: &str = "mutation($input: SubmitRelocationInquiryInput!) { submitRelocationInquiry(input: $input) { receipt { referenceCode trackingToken } userErrors { field code message } } }";
+const STATUS: &str = "query($code: String!, $token: String!) { relocationInquiryStatus(referenceCode: $code, trackingToken: $token) { referenceCode stage conciergeName nextAppointmentAt } }";
+const PROFILES: &str =
+    "{ conciergeProfiles { userId displayName capacity available activeInquiries } }";
+const INQUIRY: &str = "query($id: ID!) { node(id: $id) { ... on RelocationInquiry { id referenceCode stage name email phone conciergeId adults children } } }";
+
+fn family(municipality: &str, name: &str) -> Value {
+    json!({
+        "municipalityId": municipality,
+        "name": name,
+        "nameKana": "ヤマダ ハナコ",
+        "email": "ｈａｎａｋｏ@Example.jp",
+        "phone": "０９０ー１２３４ー５６７８",
+        "adults": 2,
+        "childrenBirthMonths": ["2020-04"],
+        "interests": ["HOUSING", "CHILDCARE"],
+        "desiredArea": "北部",
+        "preferredChannel": "EMAIL",
+        "consentToPrivacyNotice": true
+    })
+}
+
+async fn submit(app: &TestApp, input: Value) -> Value {
+    let body = app.graphql(None, SUBMIT, json!({ "input": input })).await;
+    assert_eq!(error_code(&body), None, "{body}");
+    body["data"]["submitRelocationInquiry"].clone()
+}
+
+async fn status(app: &TestApp, code: &str, token: &str) -> Value {
+    let body = app
+        .graphql(None, STATUS, json!({ "code": code, "token": token }))
+        .await;
+    assert_eq!(error_code(&body), None, "{body}");
+    body["data"]["relocationInquiryStatus"].clone()
+}
+
+/// The inquiry id of a reference code, as the municipality's admin finds it by search.
+async fn inquiry_id(app: &TestApp, admin: &str, code: &str) -> String {
+    let body = app
+        .graphql(
+            Some(admin),
+            "query($q: String!) { relocationInquiries(filter: { search: $q }) { nodes { id referenceCode } } }",
+            json!({ "q": code }),
+        )
+        .await;
+    body["data"]["relocationInquiries"]["nodes"][0]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no inquiry {code}: {body}"))
+        .to_owned()
+}
+
+async fn profiles(app: &TestApp, token: &str) -> Vec<Value> {
+    let body = app.graphql(Some(token), PROFILES, json!({})).await;
+    assert_eq!(error_code(&body), None, "{body}");
+    body["data"]["conciergeProfiles"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+async fn unassigned(app: &TestApp, token: &str) -> i64 {
+    let body = app
+        .graphql(
+            Some(token),
+            "{ relocationInquiries(filter: { unassigned: true, stages: [NEW, CONTACTED, CONSULTING, VISIT_SCHEDULED, DECIDED] }, first: 1) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    body["data"]["relocationInquiries"]["totalCount"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("{body}"))
+}
+
+async fn mutate(
+    app: &TestApp,
+    token: &str,
+    mutation: &str,
+    input: Value,
+    selection: &str,
+) -> Value {
+    let mut chars = mutation.chars();
+    let first = chars.next().unwrap().to_uppercase();
+    let query = format!(
+        "mutation($input: {first}{}Input!) {{ {mutation}(input: $input) {{ {selection} userErrors {{ field code message }} }} }}",
+        chars.as_str()
+    );
+    let body = app
+        .graphql(Some(token), &query, json!({ "input": input }))
+        .await;
+    assert_eq!(error_code(&body), None, "{mutation}: {body}");
+    body["data"][mutation].clone()
+}
+
+async fn save_profile(app: &TestApp, admin: &str, profile: &Value, capacity: i64, available: bool) {
+    let payload = mutate(
+        app,
+        admin,
+        "saveConciergeProfile",
+        json!({ "userId": profile["userId"], "capacity": capacity, "available": available, "languages": ["ja"] }),
+        "profile { capacity }",
+    )
+    .await;
+    assert_eq!(
+        user_error_codes(&payload),
+        Vec::<String>::new(),
+        "{payload}"
+    );
+}
+
+#[tokio::test]
+async fn a_family_submits_without_an_account_and_sees_its_stage_but_no_personal_data() {
+    let app = spawn_app().await;
+    let manazuru = app.municipality_id("14384").await;
+    let payload = submit(&app, family(&manazuru, "山田 花子")).await;
+    assert_eq!(
+        user_error_codes(&payload),
+        Vec::<String>::new(),
+        "{payload}"
+    );
+    let code = payload["receipt"]["referenceCode"].as_str().unwrap();
+    let token = payload["receipt"]["trackingToken"].as_str().unwrap();
+    assert!(code.starts_with("MN-"), "{code}");
+    assert_eq!(code.len(), "MN-XXXX-XXXX".len());
+    assert!(!code.contains(['0', 'O', '1', 'I', 'L']), "{code}");
+
+    let seen = status(&app, code, token).await;
+    assert_eq!(seen["referenceCode"], code);
+    let text = seen.to_string();
+    assert!(!text.contains("山田") && !text.contains("hanako"), "{seen}");
+    // A wrong token and an unknown code get the same answer.
+    assert_eq!(status(&app, code, "trk_wrong").await, Value::Null);
+    assert_eq!(status(&app, "MN-2222-2222", token).await, Value::Null);
+
+    // Staff find it by name, kana, email or phone typed any width.
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    for query in ["山田 花子", "ﾔﾏﾀﾞ", "HANAKO@example.JP", "09012345678", code] {
+        let body = app
+            .graphql(
+                Some(&admin),
+                "query($q: String!) { relocationInquiries(filter: { search: $q }) { nodes { referenceCode email phone } } }",
+                json!({ "q": query }),
+            )
+            .await;
+        assert_eq!(
+            body["data"]["relocationInquiries"]["nodes"][0]["referenceCode"], code,
+            "{query}: {body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_inquiry_without_consent_or_contact_is_refused_in_japanese_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    let manazuru = app.municipality_id("14384").await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    let before = unassigned(&app, &admin).await;
+    let mut input = family(&manazuru, "山田 花子");
+    input["consentToPrivacyNotice"] = json!(false);
+    input["email"] = Value::Null;
+    input["phone"] = Value::Null;
+    input["childrenBirthMonths"] = json!(["2020-13"]);
+    let payload = submit(&app, input).await;
+    assert!(payload["receipt"].is_null());
+    let codes = user_error_codes(&payload);
+    assert!(codes.contains(&"REQUIRED".to_owned()), "{payload}");
+    assert!(codes.contains(&"INVALID".to_owned()), "{payload}");
+    for error in payload["userErrors"].as_array().unwrap() {
+        assert!(!error["message"].as_str().unwrap().is_ascii(), "{error}");
+    }
+    assert_eq!(unassigned(&app, &admin).await, before);
+}
+
+#[tokio::test]
+async fn retrying_a_submission_with_the_same_key_returns_the_same_inquiry_with_a_fresh_token() {
+    let app = spawn_app().await;
+    let manazuru = app.municipality_id("14384").await;
+    let mut input = family(&manazuru, "山田 花子");
+    input["idempotencyKey"] = json!("8f1c2d3e-retry-key");
+    let first = submit(&app, input.clone()).await;
+    let second = submit(&app, input.clone()).await;
+    let code = first["receipt"]["referenceCode"].as_str().unwrap();
+    assert_eq!(second["receipt"]["referenceCode"], code);
+    let old = first["receipt"]["trackingToken"].as_str().unwrap();
+    let new = second["receipt"]["trackingToken"].as_str().unwrap();
+    assert_ne!(old, new);
+    assert_eq!(status(&app, code, old).await, Value::Null);
+    assert_eq!(status(&app, code, new).await["referenceCode"], code);
+
+    input["name"] = json!("別人 太郎");
+    let reused = submit(&app, input).await;
+    assert_eq!(user_error_codes(&reused), vec!["IDEMPOTENCY_KEY_REUSED"]);
+}
+
+#[tokio::test]
+async fn public_submissions_are_rate_limited_per_client() {
+    let app = spawn_app_with(|limits| limits.public_rate_per_minute = 2).await;
+    let manazuru = app.municipality_id("14384").await;
+    for _ in 0..2 {
+        let payload = submit(&app, family(&manazuru, "山田 花子")).await;
+        assert_eq!(user_error_codes(&payload), Vec::<String>::new());
+    }
+    let body = app
+        .graphql(
+            None,
+            SUBMIT,
+            json!({ "input": family(&manazuru, "山田 花子") }),
+        )
+        .await;
+    assert_eq!(error_code(&body), Some("RATE_LIMITED"), "{body}");
+}
+
+#[tokio::test]
+async fn withdrawing_consent_erases_personal_data_at_once_and_keeps_the_counts() {
+    let app = spawn_app().await;
+    let manazuru = app.municipality_id("14384").await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    let payload = submit(&app, family(&manazuru, "消去 される")).await;
+    let code = payload["receipt"]["referenceCode"].as_str().unwrap();
+    let token = payload["receipt"]["trackingToken"].as_str().unwrap();
+    let id = inquiry_id(&app, &admin, code).await;
+
+    let wrong = mutate(
+        &app,
+        &admin,
+        "withdrawRelocationConsent",
+        json!({ "referenceCode": code, "trackingToken": "trk_nope" }),
+        "status { stage }",
+    )
+    .await;
+    assert_eq!(user_error_codes(&wrong), vec!["NOT_FOUND"]);
+
+    let body = app
+        .graphql(
+            None,
+            "mutation($input: WithdrawRelocationConsentInput!) { withdrawRelocationConsent(input: $input) { status { stage } userErrors { code } } }",
+            json!({ "input": { "referenceCode": code, "trackingToken": token } }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["withdrawRelocationConsent"]["status"]["stage"], "CLOSED",
+        "{body}"
+    );
+    let seen = app
+        .graphql(Some(&admin), INQUIRY, json!({ "id": id }))
+        .await;
+    let inquiry = &seen["data"]["node"];
+    assert_eq!(inquiry["name"], Value::Null, "{seen}");
+    assert_eq!(inquiry["email"], Value::Null);
+    assert_eq!(inquiry["phone"], Value::Null);
+    assert_eq!(inquiry["adults"], 2);
+    assert_eq!(inquiry["children"], 1);
+    let search = app
+        .graphql(
+            Some(&admin),
+            "{ relocationInquiries(filter: { search: \"消去\" }) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(search["data"]["relocationInquiries"]["totalCount"], 0);
+}
+
+#[tokio::test]
+async fn anonymous_callers_and_other_municipalities_never_see_an_inquiry() {
+    let app = spawn_app().await;
+    let manazuru = app.municipality_id("14384").await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    let payload = submit(&app, family(&manazuru, "秘密 花子")).await;
+    let code = payload["receipt"]["referenceCode"].as_str().unwrap();
+    let id = inquiry_id(&app, &admin, code).await;
+
+    let anonymous = app.graphql(None, INQUIRY, json!({ "id": id })).await;
+    assert_eq!(anonymous["data"]["node"], Value::Null, "{anonymous}");
+    let list = app
+        .graphql(None, "{ relocationInquiries { totalCount } }", json!({}))
+        .await;
+    assert_eq!(error_code(&list), Some("UNAUTHENTICATED"), "{list}");
+
+    for email in [
+        "maebashi-concierge@example.jp",
+        "maebashi-admin@example.jp",
+        "manazuru-resident@example.jp",
+        "manazuru-staff@example.jp",
+    ] {
+        let token = app.login_demo(email).await;
+        let seen = app
+            .graphql(Some(&token), INQUIRY, json!({ "id": id }))
+            .await;
+        assert_eq!(seen["data"]["node"], Value::Null, "{email}: {seen}");
+        let search = app
+            .graphql(
+                Some(&token),
+                "query($q: String!) { relocationInquiries(filter: { search: $q }) { totalCount } }",
+                json!({ "q": code }),
+            )
+            .await;
+        let total = search["data"]["relocationInquiries"]["totalCount"].as_i64();
+        assert!(total.is_none() || total == Some(0), "{email}: {search}");
+    }
+    // The concierge who holds it sees it; a colleague does not.
+    let seen = app
+        .graphql(Some(&admin), INQUIRY, json!({ "id": id }))
+        .await;
+    let holder = seen["data"]["node"]["conciergeId"]
+        .as_str()
+        .map(str::to_owned);
+    for email in [
+        "manazuru-concierge@example.jp",
+        "manazuru-concierge2@example.jp",
+        "manazuru-concierge3@example.jp",
+    ] {
+        let token = app.login_demo(email).await;
+        let me = app.my_id(&token).await;
+        let seen = app
+            .graphql(Some(&token), INQUIRY, json!({ "id": id }))
+            .await;
+        let visible = !seen["data"]["node"].is_null();
+        assert_eq!(
+            visible,
+            holder.is_none() || holder.as_deref() == Some(me.as_str()),
+            "{email}: {seen}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn nobody_on_leave_gets_work_and_the_backlog_drains_when_capacity_frees() {
+    let app = spawn_app_with(|limits| limits.public_rate_per_minute = 100).await;
+    let manazuru = app.municipality_id("14384").await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    let team = profiles(&app, &admin).await;
+    assert_eq!(team.len(), 3);
+    let away = &team[0];
+    let now = chrono::Utc::now();
+    let leave = mutate(
+        &app,
+        &admin,
+        "addConciergeLeave",
+        json!({
+            "userId": away["userId"],
+            "startsAt": (now - chrono::Duration::hours(1)).to_rfc3339(),
+            "endsAt": (now + chrono::Duration::days(3)).to_rfc3339(),
+            "note": "夏季休暇"
+        }),
+        "leave { id }",
+    )
+    .await;
+    let leave_id = leave["leave"]["id"].as_str().unwrap().to_owned();
+    // Room for everyone but the one on leave.
+    for profile in &team {
+        save_profile(&app, &admin, profile, 20, true).await;
+    }
+    let away_load = profiles(&app, &admin).await[0]["activeInquiries"].clone();
+    for n in 0..6 {
+        submit(&app, family(&manazuru, &format!("家族 {n}"))).await;
+    }
+    assert_eq!(
+        profiles(&app, &admin).await[0]["activeInquiries"],
+        away_load
+    );
+    assert_eq!(unassigned(&app, &admin).await, 0);
+
+    // Fill everyone: capacity = current load; the next families wait.
+    for profile in profiles(&app, &admin).await {
+        let load = profile["activeInquiries"].as_i64().unwrap();
+        save_profile(&app, &admin, &profile, load, true).await;
+    }
+    for n in 0..4 {
+        submit(&app, family(&manazuru, &format!("待機 {n}"))).await;
+    }
+    assert_eq!(unassigned(&app, &admin).await, 4);
+
+    // Capacity rises: two are assigned at once.
+    let second = profiles(&app, &admin).await[1].clone();
+    let load = second["activeInquiries"].as_i64().unwrap();
+    save_profile(&app, &admin, &second, load + 2, true).await;
+    assert_eq!(unassigned(&app, &admin).await, 2);
+
+    // The one on leave returns with room: the rest is assigned.
+    let returning = profiles(&app, &admin).await[0].clone();
+    let load = returning["activeInquiries"].as_i64().unwrap();
+    save_profile(&app, &admin, &returning, load + 5, true).await;
+    assert_eq!(unassigned(&app, &admin).await, 2, "still on leave");
+    let removed = mutate(
+        &app,
+        &admin,
+        "removeConciergeLeave",
+        json!({ "leaveId": leave_id }),
+        "profile { activeInquiries }",
+    )
+    .await;
+    assert_eq!(
+        user_error_codes(&removed),
+        Vec::<String>::new(),
+        "{removed}"
+    );
+    assert_eq!(unassigned(&app, &admin).await, 0);
+
+    // Closing frees capacity too.
+    let third = profiles(&app, &admin).await[2].clone();
+    let load = third["activeInquiries"].as_i64().unwrap();
+    save_profile(&app, &admin, &third, load, true).await;
+    let first = profiles(&app, &admin).await[0].clone();
+    save_profile(
+        &app,
+        &admin,
+        &first,
+        first["activeInquiries"].as_i64().unwrap(),
+        true,
+    )
+    .await;
+    let second = profiles(&app, &admin).await[1].clone();
+    save_profile(
+        &app,
+        &admin,
+        &second,
+        second["activeInquiries"].as_i64().unwrap(),
+        true,
+    )
+    .await;
+    let waiting = submit(&app, family(&manazuru, "最後 家族")).await;
+    assert_eq!(unassigned(&app, &admin).await, 1);
+    let body = app
+        .graphql(
+            Some(&admin),
+            "{ relocationInquiries(filter: { stages: [ASSIGNED] }, first: 1) { nodes { id } } }",
+            json!({}),
+        )
+        .await;
+    let held = body["data"]["relocationInquiries"]["nodes"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let closed = mutate(
+        &app,
+        &admin,
+        "closeInquiry",
+        json!({ "inquiryId": held, "reason": "CHOSE_ELSEWHERE" }),
+        "inquiry { stage }",
+    )
+    .await;
+    assert_eq!(closed["inquiry"]["stage"], "CLOSED", "{closed}");
+    assert_eq!(unassigned(&app, &admin).await, 0);
+    let code = waiting["receipt"]["referenceCode"].as_str().unwrap();
+    let token = waiting["receipt"]["trackingToken"].as_str().unwrap();
+    let seen = status(&app, code, token).await;
+    assert_eq!(seen["stage"], "ASSIGNED", "{seen}");
+    assert!(seen["conciergeName"].is_string());
+}
+
+#[tokio::test]
+async fn two_hundred_concurrent_submissions_never_exceed_any_capacity() {
+    let app = spawn_app_with(|limits| limits.public_rate_per_minute = 1000).await;
+    let kitakyushu = app.municipality_id("40100").await;
+    let admin = app.login_demo("kitakyushu-admin@example.jp").await;
+    let team = profiles(&app, &admin).await;
+    let now = chrono::Utc::now();
+    let leave = mutate(
+        &app,
+        &admin,
+        "addConciergeLeave",
+        json!({
+            "userId": team[2]["userId"],
+            "startsAt": (now - chrono::Duration::hours(1)).to_rfc3339(),
+            "endsAt": (now + chrono::Duration::days(1)).to_rfc3339()
+        }),
+        "leave { id }",
+    )
+    .await;
+    let leave_id = leave["leave"]["id"].as_str().unwrap().to_owned();
+    let before: Vec<i64> = team
+        .iter()
+        .map(|p| p["activeInquiries"].as_i64().unwrap())
+        .collect();
+    let capacities = [before[0] + 30, before[1] + 20, before[2] + 40];
+    for (profile, capacity) in team.iter().zip(capacities) {
+        save_profile(&app, &admin, profile, capacity, true).await;
+    }
+    let waiting_before = unassigned(&app, &admin).await;
+    // Saving the profiles may have assigned waiting inquiries: count loads afresh.
+    let base: Vec<i64> = profiles(&app, &admin)
+        .await
+        .iter()
+        .map(|p| p["activeInquiries"].as_i64().unwrap())
+        .collect();
+    assert_eq!(base[2], before[2], "on leave");
+
+    let submissions = (0..200).map(|n| {
+        let app = &app;
+        let input = family(&kitakyushu, &format!("同時 {n}"));
+        async move { submit(app, input).await }
+    });
+    for payload in join_all(submissions).await {
+        assert_eq!(
+            user_error_codes(&payload),
+            Vec::<String>::new(),
+            "{payload}"
+        );
+    }
+
+    let after = profiles(&app, &admin).await;
+    assert_eq!(after[0]["activeInquiries"].as_i64(), Some(capacities[0]));
+    assert_eq!(after[1]["activeInquiries"].as_i64(), Some(capacities[1]));
+    assert_eq!(
+        after[2]["activeInquiries"].as_i64(),
+        Some(before[2]),
+        "on leave"
+    );
+    let room = capacities[0] - base[0] + capacities[1] - base[1];
+    assert_eq!(unassigned(&app, &admin).await, waiting_before + 200 - room);
+
+    // The leave ends: the backlog drains into the returning concierge's room.
+    mutate(
+        &app,
+        &admin,
+        "removeConciergeLeave",
+        json!({ "leaveId": leave_id }),
+        "profile { capacity }",
+    )
+    .await;
+    let after = profiles(&app, &admin).await;
+    assert_eq!(after[2]["activeInquiries"].as_i64(), Some(capacities[2]));
+    assert_eq!(
+        unassigned(&app, &admin).await,
+        waiting_before + 200 - room - (capacities[2] - base[2])
+    );
+}
+
+#[tokio::test]
+async fn skipped_or_final_stages_are_refused_with_invalid_state() {
+    let app = spawn_app().await;
+    let manazuru = app.municipality_id("14384").await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    for profile in profiles(&app, &admin).await {
+        let load = profile["activeInquiries"].as_i64().unwrap();
+        save_profile(&app, &admin, &profile, load + 1, true).await;
+    }
+    let payload = submit(&app, family(&manazuru, "段階 家族")).await;
+    let id = inquiry_id(
+        &app,
+        &admin,
+        payload["receipt"]["referenceCode"].as_str().unwrap(),
+    )
+    .await;
+    let step = async |stage: &str| {
+        user_error_codes(
+            &mutate(
+                &app,
+                &admin,
+                "moveInquiryStage",
+                json!({ "inquiryId": id, "stage": stage }),
+                "inquiry { stage }",
+            )
+            .await,
+        )
+    };
+    assert_eq!(step("CONSULTING").await, vec!["INVALID_STATE"]);
+    assert_eq!(step("CONTACTED").await, Vec::<String>::new());
+    assert_eq!(step("DECIDED").await, vec!["INVALID_STATE"]);
+    assert_eq!(step("CONSULTING").await, Vec::<String>::new());
+    assert_eq!(step("DECIDED").await, Vec::<String>::new());
+    let moved = mutate(
+        &app,
+        &admin,
+        "recordMoveIn",
+        json!({ "inquiryId": id, "movedInOn": "2026-11-01", "peopleMoved": 3, "area": "北部" }),
+        "inquiry { stage peopleMoved timeline { kind toStage actorName } }",
+    )
+    .await;
+    assert_eq!(moved["inquiry"]["stage"], "MOVED_IN", "{moved}");
+    let timeline = moved["inquiry"]["timeline"].as_array().unwrap();
+    assert!(
+        timeline.iter().any(|e| e["kind"] == "TASK"),
+        "follow-up: {moved}"
+    );
+    assert_eq!(timeline[0]["kind"], "SUBMITTED");
+    let closed = mutate(
+        &app,
+        &admin,
+        "closeInquiry",
+        json!({ "inquiryId": id, "reason": "OTHER" }),
+        "inquiry { stage }",
+    )
+    .await;
+    assert_eq!(user_error_codes(&closed), vec!["INVALID_STATE"]);
+}
+
+#[tokio::test]
+async fn a_leave_that_runs_out_gets_the_waiting_inquiries_without_anyone_touching_anything() {
+    let app = spawn_app_with(|limits| {
+        limits.public_rate_per_minute = 100;
+        limits.assignment_sweep_secs = 1;
+    })
+    .await;
+    let manazuru = app.municipality_id("14384").await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    let team = profiles(&app, &admin).await;
+    let away = team[0].clone();
+    let ends_at = chrono::Utc::now() + chrono::Duration::seconds(2);
+    let leave = mutate(
+        &app,
+        &admin,
+        "addConciergeLeave",
+        json!({
+            "userId": away["userId"],
+            "startsAt": (ends_at - chrono::Duration::days(1)).to_rfc3339(),
+            "endsAt": ends_at.to_rfc3339(),
+            "note": "短期休暇"
+        }),
+        "leave { id }",
+    )
+    .await;
+    assert_eq!(user_error_codes(&leave), Vec::<String>::new(), "{leave}");
+    // Everyone is full; the one on leave has room for two once back.
+    for profile in profiles(&app, &admin).await {
+        let load = profile["activeInquiries"].as_i64().unwrap();
+        let room = if profile["userId"] == away["userId"] {
+            2
+        } else {
+            0
+        };
+        save_profile(&app, &admin, &profile, load + room, true).await;
+    }
+    let away_load = profiles(&app, &admin).await[0]["activeInquiries"]
+        .as_i64()
+        .unwrap();
+    let waiting_before = unassigned(&app, &admin).await;
+    for n in 0..2 {
+        submit(&app, family(&manazuru, &format!("休暇明け {n}"))).await;
+    }
+    if chrono::Utc::now() < ends_at {
+        assert_eq!(
+            unassigned(&app, &admin).await,
+            waiting_before + 2,
+            "on leave"
+        );
+    }
+
+    // Nothing else happens: the periodic pass notices the leave has ended.
+    let deadline = ends_at + chrono::Duration::seconds(15);
+    loop {
+        let load = profiles(&app, &admin).await[0]["activeInquiries"]
+            .as_i64()
+            .unwrap();
+        if load == away_load + 2 {
+            break;
+        }
+        assert!(
+            chrono::Utc::now() < deadline,
+            "still waiting after the leave ended: load {load}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(unassigned(&app, &admin).await, waiting_before);
+}
+
+/// A fresh inquiry in Manazuru with a concierge: its id, the holder's token and the
+/// receipt.
+async fn held_inquiry(app: &TestApp, admin: &str, name: &str) -> (String, String, Value) {
+    let manazuru = app.municipality_id("14384").await;
+    for profile in profiles(app, admin).await {
+        let load = profile["activeInquiries"].as_i64().unwrap();
+        save_profile(app, admin, &profile, load + 1, true).await;
+    }
+    let payload = submit(app, family(&manazuru, name)).await;
+    let code = payload["receipt"]["referenceCode"].as_str().unwrap();
+    let id = inquiry_id(app, admin, code).await;
+    let seen = app.graphql(Some(admin), INQUIRY, json!({ "id": id })).await;
+    let holder = seen["data"]["node"]["conciergeId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for email in [
+        "manazuru-concierge@example.jp",
+        "manazuru-concierge2@example.jp",
+        "manazuru-concierge3@example.jp",
+    ] {
+        let token = app.login_demo(email).await;
+        if app.my_id(&token).await == holder {
+            return (id, token, payload["receipt"].clone());
+        }
+    }
+    panic!("holder {holder} is not a demo concierge");
+}
+
+#[tokio::test]
+async fn the_concierge_works_an_inquiry_with_notes_contacts_appointments_and_tasks() {
+    let app = spawn_app().await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    let (id, concierge, receipt) = held_inquiry(&app, &admin, "記録 花子").await;
+    let now = chrono::Utc::now();
+
+    let noted = mutate(
+        &app,
+        &concierge,
+        "addInquiryNote",
+        json!({ "inquiryId": id, "body": "空き家バンクに関心あり" }),
+        "inquiry { id }",
+    )
+    .await;
+    assert_eq!(user_error_codes(&noted), Vec::<String>::new(), "{noted}");
+
+    let future = mutate(
+        &app,
+        &concierge,
+        "logInquiryContact",
+        json!({ "inquiryId": id, "channel": "PHONE", "summary": "初回のお電話", "at": (now + chrono::Duration::days(1)).to_rfc3339() }),
+        "inquiry { id }",
+    )
+    .await;
+    assert_eq!(user_error_codes(&future), vec!["INVALID"], "{future}");
+    let contacted_at = chrono::Utc::now().trunc_subsecs(3);
+    let contacted = mutate(
+        &app,
+        &concierge,
+        "logInquiryContact",
+        json!({ "inquiryId": id, "channel": "PHONE", "summary": "初回のお電話", "at": contacted_at.to_rfc3339() }),
+        "inquiry { stage firstRespondedAt overdue }",
+    )
+    .await;
+    assert_eq!(
+        user_error_codes(&contacted),
+        Vec::<String>::new(),
+        "{contacted}"
+    );
+    assert_eq!(contacted["inquiry"]["stage"], "CONTACTED", "{contacted}");
+    assert_eq!(contacted["inquiry"]["overdue"], false);
+    let first: chrono::DateTime<chrono::Utc> = contacted["inquiry"]["firstRespondedAt"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (first - contacted_at).num_seconds().abs() < 1,
+        "{contacted}"
+    );
+    // A second contact does not move the first response.
+    let again = mutate(
+        &app,
+        &concierge,
+        "logInquiryContact",
+        json!({ "inquiryId": id, "channel": "EMAIL", "summary": "資料を送付", "at": now.to_rfc3339() }),
+        "inquiry { firstRespondedAt }",
+    )
+    .await;
+    assert_eq!(
+        again["inquiry"]["firstRespondedAt"],
+        contacted["inquiry"]["firstRespondedAt"]
+    );
+
+    let later = now + chrono::Duration::days(10);
+    let sooner = now + chrono::Duration::days(3);
+    for (at, kind) in [(later, "TRIAL_STAY"), (sooner, "VISIT")] {
+        let scheduled = mutate(
+            &app,
+            &concierge,
+            "scheduleInquiryAppointment",
+            json!({ "inquiryId": id, "at": at.to_rfc3339(), "kind": kind, "place": "真鶴町役場" }),
+            "inquiry { nextAppointmentAt }",
+        )
+        .await;
+        assert_eq!(
+            user_error_codes(&scheduled),
+            Vec::<String>::new(),
+            "{scheduled}"
+        );
+    }
+    let code = receipt["referenceCode"].as_str().unwrap();
+    let token = receipt["trackingToken"].as_str().unwrap();
+    let seen = status(&app, code, token).await;
+    let next: chrono::DateTime<chrono::Utc> =
+        seen["nextAppointmentAt"].as_str().unwrap().parse().unwrap();
+    assert!((next - sooner).num_seconds().abs() < 1, "{seen}");
+
+    let created = mutate(
+        &app,
+        &concierge,
+        "createInquiryTask",
+        json!({ "inquiryId": id, "title": "住宅補助の資料を送る", "dueOn": "2030-01-15" }),
+        "task { id ownerId dueOn doneAt }",
+    )
+    .await;
+    assert_eq!(
+        user_error_codes(&created),
+        Vec::<String>::new(),
+        "{created}"
+    );
+    assert_eq!(
+        created["task"]["ownerId"],
+        app.my_id(&concierge).await.as_str()
+    );
+    let task_id = created["task"]["id"].as_str().unwrap();
+    let done = mutate(
+        &app,
+        &concierge,
+        "completeInquiryTask",
+        json!({ "taskId": task_id }),
+        "task { doneAt }",
+    )
+    .await;
+    assert!(done["task"]["doneAt"].is_string(), "{done}");
+    let twice = mutate(
+        &app,
+        &concierge,
+        "completeInquiryTask",
+        json!({ "taskId": task_id }),
+        "task { doneAt }",
+    )
+    .await;
+    assert_eq!(user_error_codes(&twice), vec!["INVALID_STATE"]);
+
+    let body = app
+        .graphql(
+            Some(&admin),
+            "query($id: ID!) { node(id: $id) { ... on RelocationInquiry { tasks { title doneAt } timeline { kind channel body appointmentKind scheduledAt actorName } } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let inquiry = &body["data"]["node"];
+    assert_eq!(
+        inquiry["tasks"][0]["title"], "住宅補助の資料を送る",
+        "{body}"
+    );
+    let timeline = inquiry["timeline"].as_array().unwrap();
+    let kinds: Vec<&str> = timeline.iter().filter_map(|e| e["kind"].as_str()).collect();
+    for kind in ["NOTE", "CONTACT", "APPOINTMENT", "TASK", "STAGE_CHANGED"] {
+        assert!(kinds.contains(&kind), "{kind}: {body}");
+    }
+    let contact = timeline.iter().find(|e| e["kind"] == "CONTACT").unwrap();
+    assert_eq!(contact["channel"], "PHONE");
+    assert!(contact["actorName"].is_string(), "{contact}");
+    let visit = timeline
+        .iter()
+        .find(|e| e["appointmentKind"] == "VISIT")
+        .unwrap();
+    assert_eq!(visit["body"], "真鶴町役場");
+}
+
+#[tokio::test]
+async fn only_the_holder_or_an_admin_of_the_municipality_works_an_inquiry() {
+    let app = spawn_app().await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    let (id, concierge, _) = held_inquiry(&app, &admin, "権限 花子").await;
+    let me = app.my_id(&concierge).await;
+    let mut colleague = None;
+    for email in [
+        "manazuru-concierge@example.jp",
+        "manazuru-concierge2@example.jp",
+        "manazuru-concierge3@example.jp",
+    ] {
+        let token = app.login_demo(email).await;
+        if app.my_id(&token).await != me {
+            colleague = Some(token);
+            break;
+        }
+    }
+    let colleague = colleague.unwrap();
+    let other = app.login_demo("maebashi-concierge@example.jp").await;
+    let other_admin = app.login_demo("maebashi-admin@example.jp").await;
+    let attempts = [
+        (
+            "AddInquiryNoteInput",
+            "addInquiryNote",
+            json!({ "inquiryId": id, "body": "メモ" }),
+            "inquiry { id }",
+        ),
+        (
+            "LogInquiryContactInput",
+            "logInquiryContact",
+            json!({ "inquiryId": id, "channel": "EMAIL", "summary": "連絡", "at": chrono::Utc::now().to_rfc3339() }),
+            "inquiry { id }",
+        ),
+        (
+            "ScheduleInquiryAppointmentInput",
+            "scheduleInquiryAppointment",
+            json!({ "inquiryId": id, "kind": "ONLINE_CONSULTATION", "at": (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339() }),
+            "inquiry { id }",
+        ),
+        (
+            "CreateInquiryTaskInput",
+            "createInquiryTask",
+            json!({ "inquiryId": id, "title": "確認", "dueOn": "2030-01-01" }),
+            "task { id }",
+        ),
+    ];
+    for token in [&other, &other_admin, &colleague] {
+        for (input, mutation, variables, selection) in &attempts {
+            let body = app
+                .graphql(
+                    Some(token),
+                    &format!("mutation($input: {input}!) {{ {mutation}(input: $input) {{ {selection} userErrors {{ code }} }} }}"),
+                    json!({ "input": variables }),
+                )
+                .await;
+            assert_eq!(error_code(&body), Some("NOT_FOUND"), "{mutation}: {body}");
+        }
+    }
+    // The municipality's admin may; the task goes to the holder by default.
+    let created = mutate(
+        &app,
+        &admin,
+        "createInquiryTask",
+        json!({ "inquiryId": id, "title": "引き継ぎ確認", "dueOn": "2030-01-01" }),
+        "task { id ownerId }",
+    )
+    .await;
+    assert_eq!(created["task"]["ownerId"], me.as_str(), "{created}");
+    let task_id = created["task"]["id"].as_str().unwrap();
+    for token in [&other, &colleague] {
+        let body = app
+            .graphql(
+                Some(token),
+                "mutation($input: CompleteInquiryTaskInput!) { completeInquiryTask(input: $input) { task { id } userErrors { code } } }",
+                json!({ "input": { "taskId": task_id } }),
+            )
+            .await;
+        assert_eq!(error_code(&body), Some("NOT_FOUND"), "{body}");
+    }
+    let noted = mutate(
+        &app,
+        &admin,
+        "addInquiryNote",
+        json!({ "inquiryId": id, "body": "管理者メモ" }),
+        "inquiry { id }",
+    )
+    .await;
+    assert_eq!(user_error_codes(&noted), Vec::<String>::new(), "{noted}");
+}
+
+#[tokio::test]
+async fn admins_see_every_staff_read_in_the_access_log_and_concierges_cannot_read_it() {
+    let app = spawn_app().await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    let (id, concierge, _) = held_inquiry(&app, &admin, "閲覧 花子").await;
+    let me = app.my_id(&concierge).await;
+    let seen = app
+        .graphql(Some(&concierge), INQUIRY, json!({ "id": id }))
+        .await;
+    assert_eq!(seen["data"]["node"]["name"], "閲覧 花子", "{seen}");
+
+    const LOG: &str = "query($inquiry: ID, $user: ID) { inquiryAccessLog(inquiryId: $inquiry, userId: $user, first: 10) { totalCount nodes { inquiryId userId userName purpose readAt } } }";
+    let body = app
+        .graphql(Some(&admin), LOG, json!({ "inquiry": id, "user": me }))
+        .await;
+    assert_eq!(error_code(&body), None, "{body}");
+    let log = &body["data"]["inquiryAccessLog"];
+    assert_eq!(log["totalCount"], 1, "{body}");
+    let entry = &log["nodes"][0];
+    assert_eq!(entry["inquiryId"], id.as_str());
+    assert_eq!(entry["purpose"], "inquiry");
+    assert!(entry["userName"].is_string(), "{entry}");
+    // The admin's own reads are logged too (the search that found the inquiry).
+    let all = app
+        .graphql(Some(&admin), LOG, json!({ "inquiry": id }))
+        .await;
+    let readers: Vec<&str> = all["data"]["inquiryAccessLog"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["userId"].as_str())
+        .collect();
+    assert!(readers.contains(&me.as_str()), "{all}");
+    assert!(readers.contains(&app.my_id(&admin).await.as_str()), "{all}");
+
+    let denied = app
+        .graphql(Some(&concierge), LOG, json!({ "inquiry": id }))
+        .await;
+    assert_eq!(error_code(&denied), Some("FORBIDDEN"), "{denied}");
+    let manazuru = app.municipality_id("14384").await;
+    let other_admin = app.login_demo("maebashi-admin@example.jp").await;
+    let denied = app
+        .graphql(
+            Some(&other_admin),
+            "query($m: ID) { inquiryAccessLog(municipalityId: $m) { totalCount } }",
+            json!({ "m": manazuru }),
+        )
+        .await;
+    assert_eq!(error_code(&denied), Some("FORBIDDEN"), "{denied}");
+}
+
+/// Stores an inquiry as if it had been sent at `at` (through the service, with its clock).
+async fn submit_at(
+    app: &TestApp,
+    municipality: &str,
+    name: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> String {
+    use tsunagu::domains::relocation::service::{self, NewInquiry, Writer};
+    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    let municipality_id = tsunagu::graphql::ids::decode_as(
+        &async_graphql::ID(municipality.to_owned()),
+        "Municipality",
+    )
+    .unwrap();
+    let receipt = service::create_inquiry(
+        Writer::quiet(&db),
+        NewInquiry {
+            municipality_id,
+            name: name.to_owned(),
+            name_kana: "キゲン タロウ".to_owned(),
+            email: Some("kigen@example.jp".to_owned()),
+            adults: 1,
+            consent: true,
+            ..NewInquiry::default()
+        },
+        at,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    db.close().await.ok();
+    receipt.reference_code
+}
+
+#[tokio::test]
+async fn an_inquiry_not_contacted_within_business_hours_is_flagged_overdue_and_listable() {
+    let app = spawn_app().await;
+    let manazuru = app.municipality_id("14384").await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    // 勤労感謝の日 is closed.
+    let settings = mutate(
+        &app,
+        &admin,
+        "updateRelocationSettings",
+        json!({ "holidays": ["2026-11-23"] }),
+        "settings { holidays firstResponseMinutes }",
+    )
+    .await;
+    assert_eq!(
+        user_error_codes(&settings),
+        Vec::<String>::new(),
+        "{settings}"
+    );
+    assert_eq!(settings["settings"]["firstResponseMinutes"], 465);
+
+    let jst = |s: &str| {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    // Monday 9:00 + 465 business minutes (8:30–17:15 days) → due Monday 16:45.
+    let monday = submit_at(
+        &app,
+        &manazuru,
+        "月曜 太郎",
+        jst("2026-11-16T09:00:00+09:00"),
+    )
+    .await;
+    // Friday 16:00 → 75 minutes on Friday, the weekend and the holiday skipped, the other
+    // 390 on Tuesday from 8:30: due Tuesday 15:00.
+    let friday = submit_at(
+        &app,
+        &manazuru,
+        "金曜 太郎",
+        jst("2026-11-20T16:00:00+09:00"),
+    )
+    .await;
+
+    const FIND: &str = "query($q: String!, $overdue: Boolean!) { relocationInquiries(filter: { search: $q, overdue: $overdue }) { totalCount nodes { id overdue firstResponseDueAt } } }";
+    let find = async |code: &str, overdue: bool| {
+        let body = app
+            .graphql(Some(&admin), FIND, json!({ "q": code, "overdue": overdue }))
+            .await;
+        assert_eq!(error_code(&body), None, "{body}");
+        body["data"]["relocationInquiries"].clone()
+    };
+    for (code, due) in [
+        (&monday, "2026-11-16T16:45:00+09:00"),
+        (&friday, "2026-11-24T15:00:00+09:00"),
+    ] {
+        let found = find(code, false).await;
+        let inquiry = &found["nodes"][0];
+        let stored: chrono::DateTime<chrono::Utc> = inquiry["firstResponseDueAt"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(stored, jst(due), "{code}: {found}");
+        assert_eq!(inquiry["overdue"], true, "{found}");
+        assert_eq!(find(code, true).await["totalCount"], 1, "{code}");
+    }
+
+    // A contact clears the flag; the inquiry leaves the overdue list.
+    let id = find(&friday, false).await["nodes"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let contacted = mutate(
+        &app,
+        &admin,
+        "logInquiryContact",
+        json!({ "inquiryId": id, "channel": "PHONE", "summary": "遅れてお電話", "at": chrono::Utc::now().to_rfc3339() }),
+        "inquiry { overdue }",
+    )
+    .await;
+    assert_eq!(contacted["inquiry"]["overdue"], false, "{contacted}");
+    assert_eq!(find(&friday, true).await["totalCount"], 0);
+    assert_eq!(find(&monday, true).await["totalCount"], 1);
+}
+
+#[tokio::test]
+async fn the_funnel_counts_each_fiscal_year_from_1_april_to_31_march_in_japan_time() {
+    let app = spawn_app().await;
+    let manazuru = app.municipality_id("14384").await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    for profile in profiles(&app, &admin).await {
+        let load = profile["activeInquiries"].as_i64().unwrap();
+        save_profile(&app, &admin, &profile, load + 50, true).await;
+    }
+    const FUNNEL: &str = "query($year: Int!) { relocationFunnel(fiscalYear: $year) { fiscalYear from until steps { stage inquiries } } }";
+    let funnel = async |year: i32| {
+        let body = app
+            .graphql(Some(&admin), FUNNEL, json!({ "year": year }))
+            .await;
+        assert_eq!(error_code(&body), None, "{body}");
+        let steps = body["data"]["relocationFunnel"]["steps"]
+            .as_array()
+            .unwrap()
+            .clone();
+        steps
+            .iter()
+            .map(|s| {
+                (
+                    s["stage"].as_str().unwrap().to_owned(),
+                    s["inquiries"].as_i64().unwrap(),
+                )
+            })
+            .collect::<std::collections::BTreeMap<String, i64>>()
+    };
+    let body = app
+        .graphql(Some(&admin), FUNNEL, json!({ "year": 2026 }))
+        .await;
+    let year = &body["data"]["relocationFunnel"];
+    let from: chrono::DateTime<chrono::Utc> = year["from"].as_str().unwrap().parse().unwrap();
+    assert_eq!(from.to_rfc3339(), "2026-03-31T15:00:00+00:00", "{body}");
+    let before_2025 = funnel(2025).await;
+    let before_2026 = funnel(2026).await;
+
+    let jst = |s: &str| {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    submit_at(
+        &app,
+        &manazuru,
+        "年度末 太郎",
+        jst("2026-03-31T23:59:59+09:00"),
+    )
+    .await;
+    let april = submit_at(
+        &app,
+        &manazuru,
+        "年度初 太郎",
+        jst("2026-04-01T00:00:00+09:00"),
+    )
+    .await;
+    let id = inquiry_id(&app, &admin, &april).await;
+    let contacted = mutate(
+        &app,
+        &admin,
+        "moveInquiryStage",
+        json!({ "inquiryId": id, "stage": "CONTACTED" }),
+        "inquiry { stage }",
+    )
+    .await;
+    assert_eq!(contacted["inquiry"]["stage"], "CONTACTED", "{contacted}");
+
+    let after_2025 = funnel(2025).await;
+    let after_2026 = funnel(2026).await;
+    let delta = |after: &std::collections::BTreeMap<String, i64>,
+                 before: &std::collections::BTreeMap<String, i64>,
+                 stage: &str| after[stage] - before[stage];
+    assert_eq!(delta(&after_2025, &before_2025, "NEW"), 1);
+    assert_eq!(delta(&after_2025, &before_2025, "ASSIGNED"), 1);
+    assert_eq!(delta(&after_2025, &before_2025, "CONTACTED"), 0);
+    assert_eq!(delta(&after_2026, &before_2026, "NEW"), 1);
+    assert_eq!(delta(&after_2026, &before_2026, "ASSIGNED"), 1);
+    assert_eq!(delta(&after_2026, &before_2026, "CONTACTED"), 1);
+
+    let concierge = app.login_demo("manazuru-concierge@example.jp").await;
+    let denied = app
+        .graphql(Some(&concierge), FUNNEL, json!({ "year": 2026 }))
+        .await;
+    assert_eq!(error_code(&denied), Some("FORBIDDEN"), "{denied}");
+}
