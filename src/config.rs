@@ -213,6 +213,9 @@ pub struct Limits {
     /// Minimum password length.
     #[arg(long, env = "TSUNAGU_MIN_PASSWORD_LENGTH", default_value_t = 10)]
     pub min_password_length: usize,
+    /// Hours a waitlisted party has to accept a freed place before it passes on.
+    #[arg(long, env = "TSUNAGU_WAITLIST_OFFER_HOURS", default_value_t = 24)]
+    pub waitlist_offer_hours: u32,
     /// Seconds between passes that assign waiting relocation inquiries to concierges whose
     /// leave has ended.
     #[arg(long, env = "TSUNAGU_ASSIGNMENT_SWEEP_SECS", default_value_t = 60)]

@@ -125,6 +125,13 @@ pub enum FieldErrorCode {
     /// The record is not in a state that allows this (for example approving a project that
     /// was not submitted).
     InvalidState,
+    /// The party does not meet an eligibility rule of the program (child age, residency,
+    /// party size, audience); the message names the rule.
+    NotEligible,
+    /// The registration window of the session is not open (not yet, or no longer).
+    RegistrationClosed,
+    /// A deadline has passed (cancellation deadline, offer expiry).
+    DeadlinePassed,
 }
 
 /// An expected failure of a mutation, reported in `userErrors`.

@@ -132,6 +132,7 @@ impl Application {
         signal: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let maintenance = tokio::spawn(maintain(self.state.clone()));
+        let offers = tokio::spawn(expire_waitlist_offers(self.state.clone()));
         let sweeper = tokio::spawn(sweep_assignments(self.state.clone()));
         let indexer = self.state.search.spawn_indexer();
         let result = axum::serve(
@@ -142,6 +143,7 @@ impl Application {
         .with_graceful_shutdown(signal)
         .await;
         maintenance.abort();
+        offers.abort();
         sweeper.abort();
         indexer.abort();
         result
@@ -160,6 +162,10 @@ fn router(state: AppState, limits: &Limits) -> Router {
     let mut router = Router::new()
         .merge(graphql)
         .route("/graphql/ws", get(graphql_ws))
+        .route(
+            "/calendar/programs/{file}",
+            get(crate::domains::programs::calendar::program_calendar),
+        )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -262,6 +268,22 @@ async fn maintain(state: AppState) {
                 tracing::debug!(windows, keys, sessions, "pruned expired records");
             }
             Err(error) => tracing::warn!(%error, "pruning expired records failed"),
+        }
+    }
+}
+
+/// Passes expired waitlist offers on to the next waiting party every five minutes, for
+/// sessions nobody reads or writes meanwhile (reads and writes of a session do it as they
+/// happen). Offers last hours, so a few minutes' delay is immaterial.
+async fn expire_waitlist_offers(state: AppState) {
+    let period = Duration::from_secs(300);
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    loop {
+        tick.tick().await;
+        match crate::domains::programs::service::expire_due_offers((&state).into()).await {
+            Ok(0) => {}
+            Ok(sessions) => tracing::info!(sessions, "passed on expired waitlist offers"),
+            Err(error) => tracing::warn!(%error, "passing on expired waitlist offers failed"),
         }
     }
 }

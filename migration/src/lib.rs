@@ -6,6 +6,7 @@ mod m20261125_000001_identity;
 mod m20261125_000002_platform;
 mod m20261125_000003_partnership;
 mod m20261125_000004_relocation;
+mod m20261125_000005_programs;
 mod m20261125_000006_search;
 
 /// Every migration of the product, applied in order.
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_platform::Migration),
             Box::new(m20261125_000003_partnership::Migration),
             Box::new(m20261125_000004_relocation::Migration),
+            Box::new(m20261125_000005_programs::Migration),
             Box::new(m20261125_000006_search::Migration),
         ]
     }

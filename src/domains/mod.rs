@@ -4,4 +4,5 @@
 
 pub mod identity;
 pub mod partnership;
+pub mod programs;
 pub mod relocation;

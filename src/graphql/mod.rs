@@ -24,6 +24,10 @@ use crate::{
             loaders::PartnershipLoader,
             resolver::{PartnershipMutation, PartnershipQuery},
         },
+        programs::{
+            loaders::ProgramsLoader,
+            resolver::{ProgramsMutation, ProgramsQuery, ProgramsSubscription},
+        },
         relocation::{
             loaders::RelocationLoader,
             resolver::{RelocationMutation, RelocationQuery, RelocationSubscription},
@@ -43,6 +47,7 @@ pub struct QueryRoot(
     node::NodeQuery,
     IdentityQuery,
     PartnershipQuery,
+    ProgramsQuery,
     RelocationQuery,
     crate::search::graphql::SearchQuery,
 );
@@ -50,12 +55,21 @@ pub struct QueryRoot(
 /// Every mutation of every domain.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(IdentityMutation, PartnershipMutation, RelocationMutation);
+pub struct MutationRoot(
+    IdentityMutation,
+    PartnershipMutation,
+    ProgramsMutation,
+    RelocationMutation,
+);
 
 /// Every subscription of every domain.
 #[derive(MergedSubscription, Default)]
 #[graphql(name = "Subscription")]
-pub struct SubscriptionRoot(IdentitySubscription, RelocationSubscription);
+pub struct SubscriptionRoot(
+    IdentitySubscription,
+    ProgramsSubscription,
+    RelocationSubscription,
+);
 
 /// The application state and the viewer of a request: what every resolver starts with.
 pub fn context<'a>(ctx: &Context<'a>) -> async_graphql::Result<(&'a AppState, &'a Viewer)> {
@@ -76,6 +90,10 @@ pub fn build_schema(state: AppState) -> AppSchema {
         ))
         .data(DataLoader::new(
             PartnershipLoader::new(state.db.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            ProgramsLoader::new(state.db.clone()),
             tokio::spawn,
         ))
         .data(DataLoader::new(

@@ -14,6 +14,10 @@ use crate::{
             service as partnership,
             types::{InternalComment, IssueComment, LocalIssue, PartnerProject, ProjectUpdate},
         },
+        programs::{
+            service as programs,
+            types::{Program, ProgramSession, Registration},
+        },
         relocation::{service as relocation, types::RelocationInquiry},
     },
     error::{AppError, AppResult},
@@ -40,6 +44,12 @@ pub enum Node {
     IssueComment(IssueComment),
     /// An internal comment on a partner project.
     InternalComment(InternalComment),
+    /// A program (seminar, workshop, class, fair).
+    Program(Program),
+    /// A session of a program.
+    ProgramSession(ProgramSession),
+    /// A party's registration for a session (its registrant and the program's managers).
+    Registration(Registration),
     /// A relocation inquiry (staff of its municipality only).
     RelocationInquiry(RelocationInquiry),
 }
@@ -117,6 +127,15 @@ pub(crate) async fn resolve(state: &AppState, viewer: &Viewer, id: &ID) -> AppRe
         "InternalComment" => partnership::find_internal_comment(state, viewer, uuid)
             .await
             .map(|c| Node::InternalComment(c.into())),
+        "Program" => programs::find_program(state, viewer, uuid)
+            .await
+            .map(|p| Node::Program(p.into())),
+        "ProgramSession" => programs::find_session(state, viewer, uuid)
+            .await
+            .map(|s| Node::ProgramSession(s.into())),
+        "Registration" => programs::find_registration(state, viewer, uuid)
+            .await
+            .map(|r| Node::Registration(r.into())),
         "RelocationInquiry" => relocation::find_inquiry(state, viewer, uuid)
             .await
             .map(|i| Node::RelocationInquiry(i.into())),

@@ -41,6 +41,13 @@ pub enum UserErrorCode {
     /// The record is not in a state that allows this, e.g. approving a project that was
     /// not submitted or completing one that is not active. Nothing was changed.
     InvalidState,
+    /// The party does not meet an eligibility rule of the program (child age, residency,
+    /// party size, audience); the message names the rule.
+    NotEligible,
+    /// The registration window of the session is not open (not yet, or no longer).
+    RegistrationClosed,
+    /// A deadline has passed (the cancellation deadline, or a waitlist offer expired).
+    DeadlinePassed,
 }
 
 impl From<FieldErrorCode> for UserErrorCode {
@@ -57,6 +64,9 @@ impl From<FieldErrorCode> for UserErrorCode {
             FieldErrorCode::NotAllowed => Self::NotAllowed,
             FieldErrorCode::IdempotencyKeyReused => Self::IdempotencyKeyReused,
             FieldErrorCode::InvalidState => Self::InvalidState,
+            FieldErrorCode::NotEligible => Self::NotEligible,
+            FieldErrorCode::RegistrationClosed => Self::RegistrationClosed,
+            FieldErrorCode::DeadlinePassed => Self::DeadlinePassed,
         }
     }
 }

@@ -8,6 +8,7 @@ mod helpers;
 
 mod identity;
 mod partnership;
+mod programs;
 mod relocation;
 mod resilience;
 mod schema;

@@ -1,0 +1,152 @@
+//! The iCalendar feed of a published program (`GET /calendar/programs/{id}.ics`): one event
+//! per session, so residents can subscribe from their calendar app. Public data only: the
+//! online link of a session is never in the feed.
+
+use axum::{
+    extract::{Path, State},
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use chrono::{DateTime, Utc};
+use entity::{
+    program::{self, ProgramStatus},
+    program_session::{self, SessionStatus},
+};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use crate::{error::AppResult, graphql::handler::ServerState, graphql::ids, state::AppState};
+
+/// `GET /calendar/programs/{id}.ics`: the sessions of a published or cancelled program.
+pub async fn program_calendar(
+    State(state): State<ServerState>,
+    Path(file): Path<String>,
+) -> Response {
+    let Some(id) = file.strip_suffix(".ics") else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    match feed(&state.app, id).await {
+        Ok(Some(body)) => (
+            [
+                (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+                (header::CACHE_CONTROL, "public, max-age=300"),
+            ],
+            body,
+        )
+            .into_response(),
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(error) => {
+            tracing::error!(error = ?error, "calendar feed failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+async fn feed(state: &AppState, id: &str) -> AppResult<Option<String>> {
+    let Ok(uuid) = ids::decode_as(&id.to_owned().into(), "Program") else {
+        return Ok(None);
+    };
+    let Some(program) = program::Entity::find_by_id(uuid)
+        .one(&state.db)
+        .await?
+        .filter(|program| program.status != ProgramStatus::Draft)
+    else {
+        return Ok(None);
+    };
+    let sessions = program_session::Entity::find()
+        .filter(program_session::Column::ProgramId.eq(program.id))
+        .order_by_asc(program_session::Column::StartsAt)
+        .all(&state.db)
+        .await?;
+    Ok(Some(render(&program, &sessions)))
+}
+
+/// The feed as iCalendar text (RFC 5545): CRLF line ends, long lines folded.
+pub fn render(program: &program::Model, sessions: &[program_session::Model]) -> String {
+    let mut lines = vec![
+        "BEGIN:VCALENDAR".to_owned(),
+        "VERSION:2.0".to_owned(),
+        "PRODID:-//tsunagu//programs//JA".to_owned(),
+        "CALSCALE:GREGORIAN".to_owned(),
+        format!("X-WR-CALNAME:{}", escape(&program.title)),
+        "X-WR-TIMEZONE:Asia/Tokyo".to_owned(),
+    ];
+    for session in sessions {
+        let cancelled = session.status == SessionStatus::Cancelled
+            || program.status == ProgramStatus::Cancelled;
+        lines.push("BEGIN:VEVENT".to_owned());
+        lines.push(format!("UID:{}@tsunagu", session.id));
+        lines.push(format!("DTSTAMP:{}", stamp(session.updated_at)));
+        lines.push(format!("DTSTART:{}", stamp(session.starts_at)));
+        lines.push(format!("DTEND:{}", stamp(session.ends_at)));
+        lines.push(format!("SUMMARY:{}", escape(&program.title)));
+        lines.push(format!("DESCRIPTION:{}", escape(&program.summary)));
+        let location = match (&session.venue, &session.online_url) {
+            (Some(venue), _) => Some(venue.clone()),
+            (None, Some(_)) => Some("オンライン".to_owned()),
+            (None, None) => None,
+        };
+        if let Some(location) = location {
+            lines.push(format!("LOCATION:{}", escape(&location)));
+        }
+        lines.push(format!(
+            "STATUS:{}",
+            if cancelled { "CANCELLED" } else { "CONFIRMED" }
+        ));
+        lines.push("END:VEVENT".to_owned());
+    }
+    lines.push("END:VCALENDAR".to_owned());
+    lines
+        .iter()
+        .map(|line| fold(line))
+        .collect::<Vec<_>>()
+        .join("")
+}
+
+fn stamp(at: DateTime<Utc>) -> String {
+    at.format("%Y%m%dT%H%M%SZ").to_string()
+}
+
+fn escape(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace(';', "\\;")
+        .replace(',', "\\,")
+        .replace("\r\n", "\\n")
+        .replace('\n', "\\n")
+}
+
+/// Folds a content line at 75 octets without splitting a character, and ends it with CRLF.
+fn fold(line: &str) -> String {
+    let mut folded = String::with_capacity(line.len() + 8);
+    let mut width = 0;
+    for c in line.chars() {
+        let len = c.len_utf8();
+        if width + len > 75 {
+            folded.push_str("\r\n ");
+            width = 1;
+        }
+        folded.push(c);
+        width += len;
+    }
+    folded.push_str("\r\n");
+    folded
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_japanese_lines_fold_between_characters_at_75_octets() {
+        let line = format!("SUMMARY:{}", "子育て".repeat(20));
+        let folded = fold(&line);
+        for part in folded.split("\r\n").filter(|part| !part.is_empty()) {
+            assert!(part.len() <= 75, "{part}");
+        }
+        assert_eq!(folded.replace("\r\n ", "").trim_end(), line);
+    }
+
+    #[test]
+    fn text_values_escape_separators_and_line_breaks() {
+        assert_eq!(escape("a,b;c\\d\ne"), "a\\,b\\;c\\\\d\\ne");
+    }
+}

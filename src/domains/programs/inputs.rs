@@ -1,0 +1,398 @@
+//! GraphQL inputs of the programs domain and payloads of its mutations.
+
+use async_graphql::{Enum, ID, InputObject, MaybeUndefined, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::types::{
+    Program, ProgramAudience, ProgramCategory, ProgramKind, ProgramSession, ProgramStatus,
+    Registration, SurveyResponse,
+};
+use crate::graphql::payload::UserError;
+
+/// Which programs to list.
+#[derive(Debug, Default, InputObject)]
+pub struct ProgramFilter {
+    /// Only these kinds (any when empty).
+    #[graphql(default)]
+    pub kind: Vec<ProgramKind>,
+    /// Only programs with any of these categories (any when empty).
+    #[graphql(default)]
+    pub category: Vec<ProgramCategory>,
+    /// Only this municipality.
+    pub municipality_id: Option<ID>,
+    /// Only this organizer organization.
+    pub organizer_id: Option<ID>,
+    /// Only programs with a session still to come.
+    #[graphql(default)]
+    pub upcoming: bool,
+    /// Only programs open to a child of this age in months.
+    pub child_age_months: Option<i32>,
+    /// Only programs with a session still to come that has free seats and open
+    /// registration.
+    #[graphql(default)]
+    pub has_free_seats: bool,
+    /// Only these statuses (drafts only as far as you manage them).
+    #[graphql(default)]
+    pub status: Vec<ProgramStatus>,
+}
+
+/// Which sessions to list.
+#[derive(Debug, Default, InputObject)]
+pub struct ProgramSessionFilter {
+    /// Only sessions of this program.
+    pub program_id: Option<ID>,
+    /// Only programs of these kinds.
+    #[graphql(default)]
+    pub kind: Vec<ProgramKind>,
+    /// Only programs with any of these categories.
+    #[graphql(default)]
+    pub category: Vec<ProgramCategory>,
+    /// Only this municipality.
+    pub municipality_id: Option<ID>,
+    /// Only sessions starting at or after this time.
+    pub from: Option<DateTime<Utc>>,
+    /// Only sessions starting before this time.
+    pub until: Option<DateTime<Utc>>,
+    /// Only sessions not started and not cancelled.
+    #[graphql(default)]
+    pub upcoming: bool,
+    /// Only programs open to a child of this age in months.
+    pub child_age_months: Option<i32>,
+    /// Only sessions with free seats.
+    #[graphql(default)]
+    pub has_free_seats: bool,
+}
+
+/// Create a program (admins of the municipality, or program staff for their own
+/// organization).
+#[derive(Debug, InputObject)]
+pub struct CreateProgramInput {
+    /// Organizer organization; program staff may omit it (their own is used).
+    pub organizer_id: Option<ID>,
+    /// Kind of program.
+    pub kind: ProgramKind,
+    /// Title (at most 200 characters).
+    pub title: String,
+    /// Summary (at most 500 characters).
+    pub summary: String,
+    /// Description (at most 5000 characters; line breaks kept).
+    pub description: String,
+    /// Category tags (at most 10).
+    #[graphql(default)]
+    pub categories: Vec<ProgramCategory>,
+    /// Who it is for (everyone when empty).
+    #[graphql(default)]
+    pub audiences: Vec<ProgramAudience>,
+    /// Youngest child age accepted, in months on the session date.
+    pub child_min_age_months: Option<i32>,
+    /// Oldest child age accepted, in months on the session date.
+    pub child_max_age_months: Option<i32>,
+    /// Only residents of the municipality may register.
+    #[graphql(default)]
+    pub residents_only: bool,
+    /// Largest party (adults and children) per registration, 1–20.
+    #[graphql(default = 4)]
+    pub max_party_size: i32,
+    /// Fee in yen per party.
+    #[graphql(default)]
+    pub fee_yen: i32,
+    /// Accessibility notes.
+    pub accessibility_notes: Option<String>,
+    /// Publish at once; otherwise a draft only its managers see.
+    #[graphql(default)]
+    pub publish: bool,
+    /// Retrying with the same key returns the first result and creates nothing.
+    pub idempotency_key: Option<String>,
+}
+
+/// An age range of children in months.
+#[derive(Debug, Clone, Copy, InputObject)]
+pub struct ChildAgeRangeInput {
+    /// Youngest age in months; null for no lower bound.
+    pub min_months: Option<i32>,
+    /// Oldest age in months; null for no upper bound.
+    pub max_months: Option<i32>,
+}
+
+/// Change a program you manage. Absent fields stay as they are.
+#[derive(Debug, InputObject)]
+pub struct UpdateProgramInput {
+    /// The program.
+    pub id: ID,
+    /// New title.
+    pub title: Option<String>,
+    /// New summary.
+    pub summary: Option<String>,
+    /// New description.
+    pub description: Option<String>,
+    /// New category tags.
+    pub categories: Option<Vec<ProgramCategory>>,
+    /// New audiences.
+    pub audiences: Option<Vec<ProgramAudience>>,
+    /// New child age range; `null` removes it.
+    pub child_age_range: MaybeUndefined<ChildAgeRangeInput>,
+    /// Residents only.
+    pub residents_only: Option<bool>,
+    /// Largest party.
+    pub max_party_size: Option<i32>,
+    /// Fee in yen.
+    pub fee_yen: Option<i32>,
+    /// Accessibility notes; `null` removes them.
+    pub accessibility_notes: MaybeUndefined<String>,
+    /// Publish a draft (`PUBLISHED`) or cancel the program (`CANCELLED`: its upcoming
+    /// sessions are cancelled and their registrants notified).
+    pub status: Option<ProgramStatus>,
+}
+
+/// How a series of sessions repeats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum RepeatFrequency {
+    /// Every week at the same time.
+    Weekly,
+    /// Every month on the same day (the last day in shorter months).
+    Monthly,
+}
+
+/// Repeat a session as a series.
+#[derive(Debug, Clone, Copy, InputObject)]
+pub struct SessionRepeatInput {
+    /// How often.
+    pub frequency: RepeatFrequency,
+    /// How many sessions in all, the first included (1–52).
+    pub count: u32,
+}
+
+/// Add a session, or a weekly or monthly series, to a program you manage. Later sessions of
+/// a series keep the first one's registration window and cancellation deadline relative to
+/// their start.
+#[derive(Debug, InputObject)]
+pub struct CreateProgramSessionsInput {
+    /// The program.
+    pub program_id: ID,
+    /// Start of the (first) session.
+    pub starts_at: DateTime<Utc>,
+    /// End of the (first) session.
+    pub ends_at: DateTime<Utc>,
+    /// Venue; required unless `onlineUrl` is given.
+    pub venue: Option<String>,
+    /// Online link (https), shown only to confirmed registrants.
+    pub online_url: Option<String>,
+    /// Seats in people.
+    pub capacity: i32,
+    /// Childcare (託児) slots.
+    #[graphql(default)]
+    pub childcare_slots: i32,
+    /// When registration opens (now when absent).
+    pub registration_opens_at: Option<DateTime<Utc>>,
+    /// When registration closes (the start when absent).
+    pub registration_closes_at: Option<DateTime<Utc>>,
+    /// Until when registrants may cancel themselves (the start when absent).
+    pub cancellation_deadline: Option<DateTime<Utc>>,
+    /// Repeat as a series.
+    pub repeat: Option<SessionRepeatInput>,
+    /// Retrying with the same key returns the first result and creates nothing.
+    pub idempotency_key: Option<String>,
+}
+
+/// Change a session of a program you manage that has not ended. Absent fields stay as they
+/// are. Seats and childcare slots cannot drop below what registrations hold; places added
+/// are offered to the waitlist.
+#[derive(Debug, InputObject)]
+pub struct UpdateProgramSessionInput {
+    /// The session.
+    pub id: ID,
+    /// New start.
+    pub starts_at: Option<DateTime<Utc>>,
+    /// New end.
+    pub ends_at: Option<DateTime<Utc>>,
+    /// New venue; `null` removes it.
+    pub venue: MaybeUndefined<String>,
+    /// New online link (https); `null` removes it.
+    pub online_url: MaybeUndefined<String>,
+    /// New number of seats.
+    pub capacity: Option<i32>,
+    /// New number of childcare slots.
+    pub childcare_slots: Option<i32>,
+    /// When registration opens.
+    pub registration_opens_at: Option<DateTime<Utc>>,
+    /// When registration closes.
+    pub registration_closes_at: Option<DateTime<Utc>>,
+    /// Until when registrants may cancel themselves.
+    pub cancellation_deadline: Option<DateTime<Utc>>,
+}
+
+/// Result of `updateProgramSession`.
+#[derive(Debug, SimpleObject)]
+pub struct UpdateProgramSessionPayload {
+    /// The session, unless refused.
+    pub session: Option<ProgramSession>,
+    /// Why it was refused.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Cancel a session of a program you manage.
+#[derive(Debug, InputObject)]
+pub struct CancelProgramSessionInput {
+    /// The session.
+    pub id: ID,
+    /// Why; shown to registrants.
+    pub reason: String,
+}
+
+/// A child in the party: a birth date, or an age in months today.
+#[derive(Debug, Clone, Copy, InputObject)]
+pub struct RegistrationChildInput {
+    /// Birth date.
+    pub birth_date: Option<NaiveDate>,
+    /// Age in whole months today (when no birth date is given).
+    pub age_months: Option<i32>,
+    /// Stays in the 託児 during the session (takes a childcare slot instead of a seat).
+    #[graphql(default)]
+    pub needs_childcare: bool,
+}
+
+/// Contact details of a guest registering without an account.
+#[derive(Debug, Clone, InputObject)]
+pub struct RegistrationGuestInput {
+    /// Name.
+    pub name: String,
+    /// Kana reading (katakana or hiragana).
+    pub name_kana: String,
+    /// Email address.
+    pub email: String,
+    /// Phone number (hyphens and full-width digits accepted).
+    pub phone: String,
+}
+
+/// Register a party for a session: signed in, or as a guest with contact details.
+#[derive(Debug, InputObject)]
+pub struct RegisterForSessionInput {
+    /// The session.
+    pub session_id: ID,
+    /// Adults in the party.
+    #[graphql(default = 1)]
+    pub adults: i32,
+    /// Children in the party.
+    #[graphql(default)]
+    pub children: Vec<RegistrationChildInput>,
+    /// Contact details when not signed in (ignored when signed in).
+    pub guest: Option<RegistrationGuestInput>,
+    /// Retrying with the same key returns the first result and creates nothing (a guest
+    /// gets a new manage token that replaces the first).
+    pub idempotency_key: Option<String>,
+}
+
+/// A registration: by id when signed in (registrant or staff), by manage token as a guest.
+#[derive(Debug, InputObject)]
+pub struct RegistrationRefInput {
+    /// The registration.
+    pub id: Option<ID>,
+    /// The guest's manage token.
+    pub manage_token: Option<String>,
+}
+
+/// Check a party in, by registration id or by session and check-in code.
+#[derive(Debug, InputObject)]
+pub struct CheckInRegistrationInput {
+    /// The registration.
+    pub id: Option<ID>,
+    /// The session (with `code`).
+    pub session_id: Option<ID>,
+    /// The check-in code the registrant shows (受付番号).
+    pub code: Option<String>,
+}
+
+/// Mark the unchecked confirmed registrations of an ended session as no-shows.
+#[derive(Debug, InputObject)]
+pub struct MarkNoShowsInput {
+    /// The session.
+    pub session_id: ID,
+}
+
+/// Answer the satisfaction survey of a session you attended.
+#[derive(Debug, InputObject)]
+pub struct SubmitProgramSurveyInput {
+    /// The registration.
+    pub registration: RegistrationRefInput,
+    /// 1 (dissatisfied) – 5 (very satisfied).
+    pub score: i32,
+    /// Comment (at most 2000 characters).
+    pub comment: Option<String>,
+}
+
+/// Result of `createProgram`.
+#[derive(Debug, SimpleObject)]
+pub struct CreateProgramPayload {
+    /// The program, unless refused.
+    pub program: Option<Program>,
+    /// Why it was refused.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Result of `updateProgram`.
+#[derive(Debug, SimpleObject)]
+pub struct UpdateProgramPayload {
+    /// The program, unless refused.
+    pub program: Option<Program>,
+    /// Why it was refused.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Result of `createProgramSessions`.
+#[derive(Debug, SimpleObject)]
+pub struct CreateProgramSessionsPayload {
+    /// The sessions by start time; empty when refused.
+    pub sessions: Vec<ProgramSession>,
+    /// Why it was refused.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Result of `cancelProgramSession`.
+#[derive(Debug, SimpleObject)]
+pub struct CancelProgramSessionPayload {
+    /// The session, unless refused.
+    pub session: Option<ProgramSession>,
+    /// Why it was refused.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Result of `registerForSession`.
+#[derive(Debug, SimpleObject)]
+pub struct RegisterForSessionPayload {
+    /// The registration (confirmed or waitlisted), unless refused.
+    pub registration: Option<Registration>,
+    /// For guests: the secret to view, cancel or answer the survey of the registration.
+    /// Shown only here; keep it.
+    pub manage_token: Option<String>,
+    /// Why it was refused, each naming the rule.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Result of a change to a registration.
+#[derive(Debug, SimpleObject)]
+pub struct RegistrationPayload {
+    /// The registration, unless refused.
+    pub registration: Option<Registration>,
+    /// Why it was refused.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Result of `markNoShows`.
+#[derive(Debug, SimpleObject)]
+pub struct MarkNoShowsPayload {
+    /// The session, unless refused.
+    pub session: Option<ProgramSession>,
+    /// Registrations marked no-show.
+    pub marked_count: u64,
+    /// Why it was refused.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Result of `submitProgramSurvey`.
+#[derive(Debug, SimpleObject)]
+pub struct SubmitProgramSurveyPayload {
+    /// The answer, unless refused.
+    pub survey: Option<SurveyResponse>,
+    /// Why it was refused.
+    pub user_errors: Vec<UserError>,
+}

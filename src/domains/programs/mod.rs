@@ -1,0 +1,12 @@
+//! Programs (講座・教室・体験会・相談会): seminars, workshops, classes, experience sessions and
+//! fairs with their sessions, one registration engine for families (parties with children
+//! and 託児), waitlist offers, check-in, no-shows and satisfaction surveys.
+
+pub mod calendar;
+pub mod inputs;
+pub mod loaders;
+pub mod registration;
+pub mod resolver;
+pub mod service;
+pub mod states;
+pub mod types;

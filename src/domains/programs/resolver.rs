@@ -1,0 +1,576 @@
+//! GraphQL entry points of the programs domain: adapters of a few lines over the service.
+
+use async_graphql::{
+    Context, ErrorExtensions, ID, MaybeUndefined, Object, Result, ResultExt, Subscription,
+};
+use futures_util::{Stream, StreamExt};
+use tokio_stream::wrappers::BroadcastStream;
+use uuid::Uuid;
+
+use super::{
+    inputs::{
+        CancelProgramSessionInput, CancelProgramSessionPayload, CheckInRegistrationInput,
+        CreateProgramInput, CreateProgramPayload, CreateProgramSessionsInput,
+        CreateProgramSessionsPayload, MarkNoShowsInput, MarkNoShowsPayload, ProgramFilter,
+        ProgramSessionFilter, RegisterForSessionInput, RegisterForSessionPayload,
+        RegistrationPayload, RegistrationRefInput, RepeatFrequency, SubmitProgramSurveyInput,
+        SubmitProgramSurveyPayload, UpdateProgramInput, UpdateProgramPayload,
+        UpdateProgramSessionInput, UpdateProgramSessionPayload,
+    },
+    registration::ChildInput,
+    service::{self, CheckInRef, RegistrationRef},
+    types::{
+        ProgramConnection, ProgramKind, ProgramSession, ProgramSessionConnection, Registration,
+        RegistrationConnection, RegistrationEvent, RegistrationEventKind, SurveySummary,
+    },
+};
+use crate::{
+    auth::guard::SignedIn,
+    error::AppError,
+    graphql::{
+        context, ids,
+        pagination::{PageArgs, page_cost},
+        payload::split,
+    },
+};
+
+/// Queries of the programs domain.
+#[derive(Default)]
+pub struct ProgramsQuery;
+
+#[Object]
+impl ProgramsQuery {
+    /// Programs you can see, newest first: published and cancelled ones for everyone,
+    /// drafts for their managers.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn programs(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which programs.", default)] filter: ProgramFilter,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "At most this many items from the start (capped).")] first: Option<i32>,
+        #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
+    ) -> Result<ProgramConnection> {
+        let (state, viewer) = context(ctx)?;
+        let filter = service::ProgramFilter {
+            kinds: converted(filter.kind),
+            categories: converted(filter.category),
+            municipality_id: decode_optional(filter.municipality_id.as_ref(), "Municipality")?,
+            organizer_id: decode_optional(filter.organizer_id.as_ref(), "Organization")?,
+            upcoming: filter.upcoming,
+            child_age_months: filter.child_age_months,
+            has_free_seats: filter.has_free_seats,
+            statuses: converted(filter.status),
+        };
+        let page = PageArgs::new(first, after, last, before);
+        Ok(service::list_programs(state, viewer, filter, page)
+            .await
+            .extend()?
+            .into_connection())
+    }
+
+    /// Sessions of programs you can see, by start time.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn program_sessions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which sessions.", default)] filter: ProgramSessionFilter,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "At most this many items from the start (capped).")] first: Option<i32>,
+        #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
+    ) -> Result<ProgramSessionConnection> {
+        let (state, viewer) = context(ctx)?;
+        let filter = service::SessionFilter {
+            program_id: decode_optional(filter.program_id.as_ref(), "Program")?,
+            kinds: converted(filter.kind),
+            categories: converted(filter.category),
+            municipality_id: decode_optional(filter.municipality_id.as_ref(), "Municipality")?,
+            from: filter.from,
+            until: filter.until,
+            upcoming: filter.upcoming,
+            child_age_months: filter.child_age_months,
+            has_free_seats: filter.has_free_seats,
+        };
+        let page = PageArgs::new(first, after, last, before);
+        Ok(service::list_sessions(state, viewer, filter, page)
+            .await
+            .extend()?
+            .into_connection())
+    }
+
+    /// Your own registrations, newest first.
+    #[graphql(
+        guard = "SignedIn",
+        complexity = "page_cost(first, last, child_complexity)"
+    )]
+    async fn my_registrations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "At most this many items from the start (capped).")] first: Option<i32>,
+        #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
+    ) -> Result<RegistrationConnection> {
+        let (state, viewer) = context(ctx)?;
+        let page = PageArgs::new(first, after, last, before);
+        Ok(service::list_my_registrations(state, viewer, page)
+            .await
+            .extend()?
+            .into_connection())
+    }
+
+    /// A guest's registration by its manage token; null if the token is unknown.
+    async fn registration_by_manage_token(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The manage token returned by `registerForSession`.")]
+        manage_token: String,
+    ) -> Result<Option<Registration>> {
+        let (state, _) = context(ctx)?;
+        match service::find_by_manage_token(state, &manage_token).await {
+            Ok(registration) => Ok(Some(registration.into())),
+            Err(AppError::NotFound) => Ok(None),
+            Err(error) => Err(error.extend()),
+        }
+    }
+
+    /// Satisfaction survey answers of a municipality's programs (its admins), optionally of
+    /// one kind and one fiscal year (年度).
+    async fn program_survey_summary(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global id of the municipality.")] municipality_id: ID,
+        #[graphql(desc = "Only programs of this kind.")] kind: Option<ProgramKind>,
+        #[graphql(desc = "Only sessions of this fiscal year (April–March).")] fiscal_year: Option<
+            i32,
+        >,
+    ) -> Result<SurveySummary> {
+        let (state, viewer) = context(ctx)?;
+        let municipality_id = ids::decode_as(&municipality_id, "Municipality").extend()?;
+        Ok(service::municipality_survey_summary(
+            state,
+            viewer,
+            municipality_id,
+            kind.map(Into::into),
+            fiscal_year,
+        )
+        .await
+        .extend()?
+        .into())
+    }
+}
+
+/// Mutations of the programs domain.
+#[derive(Default)]
+pub struct ProgramsMutation;
+
+#[Object]
+impl ProgramsMutation {
+    /// Create a program (admins of the municipality, or program staff for their own
+    /// organization), as a draft or published.
+    #[graphql(guard = "SignedIn")]
+    async fn create_program(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new program.")] input: CreateProgramInput,
+    ) -> Result<CreateProgramPayload> {
+        let (state, viewer) = context(ctx)?;
+        let new_program = service::NewProgram {
+            organizer_id: decode_optional(input.organizer_id.as_ref(), "Organization")?,
+            fields: service::ProgramFields {
+                kind: input.kind.into(),
+                title: input.title,
+                summary: input.summary,
+                description: input.description,
+                categories: converted(input.categories),
+                audiences: converted(input.audiences),
+                child_min_age_months: input.child_min_age_months,
+                child_max_age_months: input.child_max_age_months,
+                residents_only: input.residents_only,
+                max_party_size: input.max_party_size,
+                fee_yen: input.fee_yen,
+                accessibility_notes: input.accessibility_notes,
+            },
+            publish: input.publish,
+            idempotency_key: input.idempotency_key,
+        };
+        let outcome = service::create_program(state.into(), viewer, new_program)
+            .await
+            .extend()?;
+        let (program, user_errors) = split(outcome);
+        Ok(CreateProgramPayload {
+            program,
+            user_errors,
+        })
+    }
+
+    /// Change a program you manage; publish or cancel it.
+    #[graphql(guard = "SignedIn")]
+    async fn update_program(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The program and its changes.")] input: UpdateProgramInput,
+    ) -> Result<UpdateProgramPayload> {
+        let (state, viewer) = context(ctx)?;
+        let id = ids::decode_as(&input.id, "Program").extend()?;
+        let changes = service::ProgramChanges {
+            title: input.title,
+            summary: input.summary,
+            description: input.description,
+            categories: input.categories.map(converted),
+            audiences: input.audiences.map(converted),
+            child_age_range: match input.child_age_range {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some((None, None)),
+                MaybeUndefined::Value(range) => Some((range.min_months, range.max_months)),
+            },
+            residents_only: input.residents_only,
+            max_party_size: input.max_party_size,
+            fee_yen: input.fee_yen,
+            accessibility_notes: match input.accessibility_notes {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Value(notes) => Some(Some(notes)),
+            },
+            status: input.status.map(Into::into),
+        };
+        let outcome = service::update_program(state.into(), viewer, id, changes)
+            .await
+            .extend()?;
+        let (program, user_errors) = split(outcome);
+        Ok(UpdateProgramPayload {
+            program,
+            user_errors,
+        })
+    }
+
+    /// Add a session, or a weekly or monthly series of sessions, to a program you manage.
+    #[graphql(guard = "SignedIn")]
+    async fn create_program_sessions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The session (or first of the series).")]
+        input: CreateProgramSessionsInput,
+    ) -> Result<CreateProgramSessionsPayload> {
+        let (state, viewer) = context(ctx)?;
+        let new_sessions = service::NewSessions {
+            program_id: ids::decode_as(&input.program_id, "Program").extend()?,
+            starts_at: input.starts_at,
+            ends_at: input.ends_at,
+            venue: input.venue,
+            online_url: input.online_url,
+            capacity: input.capacity,
+            childcare_slots: input.childcare_slots,
+            registration_opens_at: input.registration_opens_at,
+            registration_closes_at: input.registration_closes_at,
+            cancellation_deadline: input.cancellation_deadline,
+            repeat: input.repeat.map(|repeat| {
+                let frequency = match repeat.frequency {
+                    RepeatFrequency::Weekly => service::Frequency::Weekly,
+                    RepeatFrequency::Monthly => service::Frequency::Monthly,
+                };
+                (frequency, repeat.count)
+            }),
+            idempotency_key: input.idempotency_key,
+        };
+        let outcome = service::create_sessions(state.into(), viewer, new_sessions)
+            .await
+            .extend()?;
+        Ok(match outcome {
+            Ok(sessions) => CreateProgramSessionsPayload {
+                sessions: sessions.into_iter().map(ProgramSession::from).collect(),
+                user_errors: Vec::new(),
+            },
+            Err(errors) => CreateProgramSessionsPayload {
+                sessions: Vec::new(),
+                user_errors: errors.into_iter().map(Into::into).collect(),
+            },
+        })
+    }
+
+    /// Change a session of a program you manage (times, venue, places, deadlines).
+    #[graphql(guard = "SignedIn")]
+    async fn update_program_session(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The session and its changes.")] input: UpdateProgramSessionInput,
+    ) -> Result<UpdateProgramSessionPayload> {
+        let (state, viewer) = context(ctx)?;
+        let id = ids::decode_as(&input.id, "ProgramSession").extend()?;
+        let optional = |value: MaybeUndefined<String>| match value {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(value) => Some(Some(value)),
+        };
+        let changes = service::SessionChanges {
+            starts_at: input.starts_at,
+            ends_at: input.ends_at,
+            venue: optional(input.venue),
+            online_url: optional(input.online_url),
+            capacity: input.capacity,
+            childcare_slots: input.childcare_slots,
+            registration_opens_at: input.registration_opens_at,
+            registration_closes_at: input.registration_closes_at,
+            cancellation_deadline: input.cancellation_deadline,
+        };
+        let outcome = service::update_session(state.into(), viewer, id, changes)
+            .await
+            .extend()?;
+        let (session, user_errors) = split(outcome);
+        Ok(UpdateProgramSessionPayload {
+            session,
+            user_errors,
+        })
+    }
+
+    /// Cancel a session of a program you manage: every registration is cancelled, every
+    /// seat released and every registrant notified.
+    #[graphql(guard = "SignedIn")]
+    async fn cancel_program_session(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The session and the reason.")] input: CancelProgramSessionInput,
+    ) -> Result<CancelProgramSessionPayload> {
+        let (state, viewer) = context(ctx)?;
+        let id = ids::decode_as(&input.id, "ProgramSession").extend()?;
+        let outcome = service::cancel_session(state.into(), viewer, id, &input.reason)
+            .await
+            .extend()?;
+        let (session, user_errors) = split(outcome);
+        Ok(CancelProgramSessionPayload {
+            session,
+            user_errors,
+        })
+    }
+
+    /// Register a party for a session, signed in or as a guest. Confirmed if the whole
+    /// party fits (seats and childcare slots), else waitlisted; never a partial party.
+    /// Limited per client address.
+    async fn register_for_session(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The session and the party.")] input: RegisterForSessionInput,
+    ) -> Result<RegisterForSessionPayload> {
+        let (state, viewer) = context(ctx)?;
+        let new_registration = service::NewRegistration {
+            session_id: ids::decode_as(&input.session_id, "ProgramSession").extend()?,
+            adults: input.adults,
+            children: input
+                .children
+                .into_iter()
+                .map(|child| ChildInput {
+                    birth_date: child.birth_date,
+                    age_months: child.age_months,
+                    needs_childcare: child.needs_childcare,
+                })
+                .collect(),
+            guest: input.guest.map(|guest| service::GuestInput {
+                name: guest.name,
+                kana: guest.name_kana,
+                email: guest.email,
+                phone: guest.phone,
+            }),
+            idempotency_key: input.idempotency_key,
+        };
+        let outcome = service::register(state.into(), viewer, new_registration)
+            .await
+            .extend()?;
+        Ok(match outcome {
+            Ok(registered) => RegisterForSessionPayload {
+                manage_token: registered.manage_token.clone(),
+                registration: Some(registered.into()),
+                user_errors: Vec::new(),
+            },
+            Err(errors) => RegisterForSessionPayload {
+                registration: None,
+                manage_token: None,
+                user_errors: errors.into_iter().map(Into::into).collect(),
+            },
+        })
+    }
+
+    /// Cancel a registration: yours (a confirmed place until the cancellation deadline), or
+    /// any of a program you manage. Freed places are offered to the waitlist.
+    async fn cancel_registration(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The registration.")] input: RegistrationRefInput,
+    ) -> Result<RegistrationPayload> {
+        let (state, viewer) = context(ctx)?;
+        let reference = registration_ref(&input)?;
+        let outcome = service::cancel_registration(state.into(), viewer, reference)
+            .await
+            .extend()?;
+        let (registration, user_errors) = split(outcome);
+        Ok(RegistrationPayload {
+            registration,
+            user_errors,
+        })
+    }
+
+    /// Accept the waitlist offer of your registration before it expires: the places become
+    /// yours.
+    async fn accept_waitlist_offer(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The registration.")] input: RegistrationRefInput,
+    ) -> Result<RegistrationPayload> {
+        let (state, viewer) = context(ctx)?;
+        let reference = registration_ref(&input)?;
+        let outcome = service::respond_to_offer(state.into(), viewer, reference, true)
+            .await
+            .extend()?;
+        let (registration, user_errors) = split(outcome);
+        Ok(RegistrationPayload {
+            registration,
+            user_errors,
+        })
+    }
+
+    /// Decline the waitlist offer of your registration: it leaves the waitlist and the
+    /// places pass on.
+    async fn decline_waitlist_offer(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The registration.")] input: RegistrationRefInput,
+    ) -> Result<RegistrationPayload> {
+        let (state, viewer) = context(ctx)?;
+        let reference = registration_ref(&input)?;
+        let outcome = service::respond_to_offer(state.into(), viewer, reference, false)
+            .await
+            .extend()?;
+        let (registration, user_errors) = split(outcome);
+        Ok(RegistrationPayload {
+            registration,
+            user_errors,
+        })
+    }
+
+    /// Check a confirmed party in (staff of the program), from two hours before the start.
+    #[graphql(guard = "SignedIn")]
+    async fn check_in_registration(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The registration, or the session and check-in code.")]
+        input: CheckInRegistrationInput,
+    ) -> Result<RegistrationPayload> {
+        let (state, viewer) = context(ctx)?;
+        let reference = match (&input.id, &input.session_id, &input.code) {
+            (Some(id), _, _) => CheckInRef::Id(ids::decode_as(id, "Registration").extend()?),
+            (None, Some(session_id), Some(code)) => CheckInRef::Code {
+                session_id: ids::decode_as(session_id, "ProgramSession").extend()?,
+                code: code.clone(),
+            },
+            _ => {
+                return Err(
+                    AppError::BadUserInput("give `id`, or `sessionId` and `code`".into()).extend(),
+                );
+            }
+        };
+        let outcome = service::check_in(state.into(), viewer, reference)
+            .await
+            .extend()?;
+        let (registration, user_errors) = split(outcome);
+        Ok(RegistrationPayload {
+            registration,
+            user_errors,
+        })
+    }
+
+    /// After a session ended, mark its confirmed registrations not checked in as no-shows.
+    #[graphql(guard = "SignedIn")]
+    async fn mark_no_shows(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The session.")] input: MarkNoShowsInput,
+    ) -> Result<MarkNoShowsPayload> {
+        let (state, viewer) = context(ctx)?;
+        let id = ids::decode_as(&input.session_id, "ProgramSession").extend()?;
+        let outcome = service::mark_no_shows(state.into(), viewer, id)
+            .await
+            .extend()?;
+        Ok(match outcome {
+            Ok((session, marked_count)) => MarkNoShowsPayload {
+                session: Some(session.into()),
+                marked_count,
+                user_errors: Vec::new(),
+            },
+            Err(errors) => MarkNoShowsPayload {
+                session: None,
+                marked_count: 0,
+                user_errors: errors.into_iter().map(Into::into).collect(),
+            },
+        })
+    }
+
+    /// Answer the satisfaction survey of a session you attended (once).
+    async fn submit_program_survey(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The registration and the answer.")] input: SubmitProgramSurveyInput,
+    ) -> Result<SubmitProgramSurveyPayload> {
+        let (state, viewer) = context(ctx)?;
+        let reference = registration_ref(&input.registration)?;
+        let outcome =
+            service::submit_survey(state.into(), viewer, reference, input.score, input.comment)
+                .await
+                .extend()?;
+        let (survey, user_errors) = split(outcome);
+        Ok(SubmitProgramSurveyPayload {
+            survey,
+            user_errors,
+        })
+    }
+}
+
+/// Subscriptions of the programs domain.
+#[derive(Default)]
+pub struct ProgramsSubscription;
+
+#[Subscription]
+impl ProgramsSubscription {
+    /// Changes to your own registrations as they happen: confirmations, waitlist offers,
+    /// expiries, cancellations (a cancelled session included) and check-ins.
+    #[graphql(guard = "SignedIn")]
+    async fn my_registration_events(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<impl Stream<Item = RegistrationEvent> + use<>> {
+        let (state, viewer) = context(ctx)?;
+        let me = viewer.require_user().extend()?.id;
+        let events = BroadcastStream::new(state.events.subscribe());
+        Ok(events.filter_map(move |event| async move {
+            let event = event.ok()?;
+            if event.user_id != Some(me) {
+                return None;
+            }
+            Some(RegistrationEvent {
+                kind: RegistrationEventKind::from_topic(&event.topic)?,
+                registration_id: ids::encode("Registration", event.subject_id),
+                occurred_at: event.occurred_at,
+            })
+        }))
+    }
+}
+
+fn registration_ref(input: &RegistrationRefInput) -> Result<RegistrationRef> {
+    match (&input.id, &input.manage_token) {
+        (_, Some(token)) => Ok(RegistrationRef::Token(token.clone())),
+        (Some(id), None) => Ok(RegistrationRef::Id(
+            ids::decode_as(id, "Registration").extend()?,
+        )),
+        (None, None) => Err(AppError::BadUserInput("give `id` or `manageToken`".into()).extend()),
+    }
+}
+
+fn decode_optional(id: Option<&ID>, type_name: &str) -> Result<Option<Uuid>> {
+    id.map(|id| ids::decode_as(id, type_name))
+        .transpose()
+        .extend()
+}
+
+fn converted<A, B: From<A>>(values: Vec<A>) -> Vec<B> {
+    values.into_iter().map(B::from).collect()
+}
