@@ -114,6 +114,49 @@ impl Kana {
     }
 }
 
+/// A required text of several lines, at most `max` characters: NFKC-normalized and trimmed,
+/// line breaks kept, other control characters refused.
+pub fn long_text(field: &str, value: &str, max: usize) -> Result<String, FieldError> {
+    let value = normalize(&value.replace("\r\n", "\n").replace('\r', "\n"));
+    if value.is_empty() {
+        return Err(FieldError::input(
+            field,
+            FieldErrorCode::Required,
+            "入力してください。",
+        ));
+    }
+    if value.chars().count() > max {
+        return Err(FieldError::input(
+            field,
+            FieldErrorCode::TooLong,
+            format!("{max}文字以内で入力してください。"),
+        ));
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err(FieldError::input(
+            field,
+            FieldErrorCode::Invalid,
+            "使えない制御文字が含まれています。",
+        ));
+    }
+    Ok(value)
+}
+
+/// An optional single line of at most `max` characters: blank means absent.
+pub fn optional_line(
+    field: &str,
+    value: Option<&str>,
+    max: usize,
+) -> Result<Option<String>, FieldError> {
+    match value.map(normalize).filter(|v| !v.is_empty()) {
+        Some(value) => required(field, &value, max).map(Some),
+        None => Ok(None),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

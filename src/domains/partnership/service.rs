@@ -41,7 +41,7 @@ use crate::{
     idempotency::{self, KeyScope},
     search::{outbox, sources},
     state::AppState,
-    text,
+    text::{self, long_text, optional_line},
 };
 
 /// Longest title of an issue or project.
@@ -1406,7 +1406,11 @@ pub async fn post_update(
             None
         }
     };
-    let milestone = problems.check(optional_line("milestone", input.milestone.as_deref()));
+    let milestone = problems.check(optional_line(
+        "milestone",
+        input.milestone.as_deref(),
+        MAX_LINE,
+    ));
     let (Some(body), Some(progress), Some(milestone), true) =
         (body, progress, milestone, problems.is_empty())
     else {
@@ -2078,47 +2082,6 @@ fn check_location(problems: &mut Problems, location: Option<&Location>) -> Optio
         latitude: location.latitude,
         longitude: location.longitude,
     })
-}
-
-/// A required text of several lines: NFKC-normalized and trimmed, line breaks kept, other
-/// control characters refused.
-fn long_text(field: &str, value: &str, max: usize) -> Result<String, FieldError> {
-    let value = text::normalize(&value.replace("\r\n", "\n").replace('\r', "\n"));
-    if value.is_empty() {
-        return Err(FieldError::input(
-            field,
-            FieldErrorCode::Required,
-            "入力してください。",
-        ));
-    }
-    if value.chars().count() > max {
-        return Err(FieldError::input(
-            field,
-            FieldErrorCode::TooLong,
-            format!("{max}文字以内で入力してください。"),
-        ));
-    }
-    if value
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
-        return Err(FieldError::input(
-            field,
-            FieldErrorCode::Invalid,
-            "使えない制御文字が含まれています。",
-        ));
-    }
-    Ok(value)
-}
-
-/// An optional single line: blank means absent.
-fn optional_line(field: &str, value: Option<&str>) -> Result<Option<String>, FieldError> {
-    match value {
-        Some(value) if !text::normalize(value).is_empty() => {
-            text::required(field, value, MAX_LINE).map(Some)
-        }
-        _ => Ok(None),
-    }
 }
 
 fn dedup(ids: Vec<Uuid>) -> Vec<Uuid> {

@@ -52,7 +52,7 @@ use crate::{
     idempotency::{self, KeyScope},
     rate_limit::{Quota, RateLimiter},
     state::AppState,
-    text::{self, Email, Kana},
+    text::{self, Email, Kana, long_text, optional_line},
 };
 
 /// Longest title.
@@ -1146,8 +1146,12 @@ pub async fn create_sessions(
             "キャンセル期限は開始日時までにしてください。",
         ));
     }
-    let venue = problems.check(optional_line("venue", input.venue.as_deref()));
-    let online_url = problems.check(optional_line("onlineUrl", input.online_url.as_deref()));
+    let venue = problems.check(optional_line("venue", input.venue.as_deref(), MAX_LINE));
+    let online_url = problems.check(optional_line(
+        "onlineUrl",
+        input.online_url.as_deref(),
+        MAX_LINE,
+    ));
     if let Some(Some(url)) = &online_url
         && !url.starts_with("https://")
     {
@@ -1344,11 +1348,11 @@ pub async fn update_session(
         ));
     }
     let venue = match &changes.venue {
-        Some(venue) => problems.check(optional_line("venue", venue.as_deref())),
+        Some(venue) => problems.check(optional_line("venue", venue.as_deref(), MAX_LINE)),
         None => Some(session.venue.clone()),
     };
     let online_url = match &changes.online_url {
-        Some(url) => problems.check(optional_line("onlineUrl", url.as_deref())),
+        Some(url) => problems.check(optional_line("onlineUrl", url.as_deref(), MAX_LINE)),
         None => Some(session.online_url.clone()),
     };
     if let Some(Some(url)) = &online_url
@@ -2532,46 +2536,6 @@ async fn rotate_token(db: &DatabaseConnection, id: Uuid) -> AppResult<String> {
 /// Now, to the microsecond: what both databases store.
 fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
-}
-
-/// A required text of several lines: NFKC-normalized and trimmed, line breaks kept.
-fn long_text(field: &str, value: &str, max: usize) -> Result<String, FieldError> {
-    let value = text::normalize(&value.replace("\r\n", "\n").replace('\r', "\n"));
-    if value.is_empty() {
-        return Err(FieldError::input(
-            field,
-            FieldErrorCode::Required,
-            "入力してください。",
-        ));
-    }
-    if value.chars().count() > max {
-        return Err(FieldError::input(
-            field,
-            FieldErrorCode::TooLong,
-            format!("{max}文字以内で入力してください。"),
-        ));
-    }
-    if value
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
-        return Err(FieldError::input(
-            field,
-            FieldErrorCode::Invalid,
-            "使えない制御文字が含まれています。",
-        ));
-    }
-    Ok(value)
-}
-
-/// An optional single line: blank means absent.
-fn optional_line(field: &str, value: Option<&str>) -> Result<Option<String>, FieldError> {
-    match value {
-        Some(value) if !text::normalize(value).is_empty() => {
-            text::required(field, value, MAX_LINE).map(Some)
-        }
-        _ => Ok(None),
-    }
 }
 
 #[cfg(test)]

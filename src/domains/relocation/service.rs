@@ -49,7 +49,7 @@ use crate::{
     idempotency::{self, KeyScope},
     rate_limit::Quota,
     state::AppState,
-    text::{self, Email, Kana},
+    text::{self, Email, Kana, optional_line},
 };
 
 /// Longest name, area, timing line.
@@ -716,10 +716,15 @@ async fn check_inquiry(db: &DatabaseConnection, input: &NewInquiry) -> AppResult
     let mut interests: Vec<String> = input.interests.iter().map(|i| i.to_value()).collect();
     interests.sort();
     interests.dedup();
-    let desired_area = problems.check(optional_line("desiredArea", input.desired_area.as_deref()));
+    let desired_area = problems.check(optional_line(
+        "desiredArea",
+        input.desired_area.as_deref(),
+        MAX_LINE,
+    ));
     let desired_timing = problems.check(optional_line(
         "desiredTiming",
         input.desired_timing.as_deref(),
+        MAX_LINE,
     ));
     let language = text::normalize(input.preferred_language.as_deref().unwrap_or("ja"));
     let language = if language.is_empty() {
@@ -1283,7 +1288,7 @@ pub async fn add_leave(
             "休暇の終了は開始より後にしてください。",
         ));
     }
-    let note = problems.check(optional_line("note", note.as_deref()));
+    let note = problems.check(optional_line("note", note.as_deref(), MAX_LINE));
     let (Some(note), true) = (note, problems.is_empty()) else {
         return Ok(Err(problems.into_vec()));
     };
@@ -1839,7 +1844,7 @@ pub async fn record_move_in(
             format!("移住した人数は1〜{}人で入力してください。", MAX_PEOPLE * 2),
         ));
     }
-    let area = problems.check(optional_line("area", move_in.area.as_deref()));
+    let area = problems.check(optional_line("area", move_in.area.as_deref(), MAX_LINE));
     let (Some(area), true) = (area, problems.is_empty()) else {
         return Ok(Err(problems.into_vec()));
     };
@@ -2206,7 +2211,11 @@ pub async fn schedule_appointment(
     now: DateTime<Utc>,
 ) -> AppResult<Outcome<relocation_inquiry::Model>> {
     let mut problems = Problems::new();
-    let place = problems.check(optional_line("place", appointment.place.as_deref()));
+    let place = problems.check(optional_line(
+        "place",
+        appointment.place.as_deref(),
+        MAX_LINE,
+    ));
     let at = appointment.at.trunc_subsecs(6);
     if at <= now {
         problems.push(FieldError::input(
@@ -2698,13 +2707,6 @@ fn parse_month(value: &str) -> Option<String> {
     let today = Utc::now().date_naive();
     (date <= today && year >= chrono::Datelike::year(&today) - 25)
         .then(|| format!("{year:04}-{month:02}"))
-}
-
-fn optional_line(field: &str, value: Option<&str>) -> Result<Option<String>, FieldError> {
-    match value.map(text::normalize).filter(|v| !v.is_empty()) {
-        Some(value) => text::required(field, &value, MAX_LINE).map(Some),
-        None => Ok(None),
-    }
 }
 
 fn optional_text(field: &str, value: Option<&str>) -> Result<Option<String>, FieldError> {
