@@ -153,3 +153,22 @@ fn fingerprint(input: &impl Serialize) -> AppResult<String> {
     let canonical = serde_json::to_vec(input).map_err(AppError::internal)?;
     Ok(format!("{:x}", Sha256::digest(&canonical)))
 }
+
+/// Loads the record a creating mutation made (by the id [`run_once`] returned), or passes
+/// its refusal on.
+pub async fn load_created<E>(
+    db: &DatabaseConnection,
+    created: Outcome<Uuid>,
+) -> AppResult<Outcome<E::Model>>
+where
+    E: EntityTrait,
+    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<Uuid>,
+{
+    match created {
+        Ok(id) => Ok(Ok(E::find_by_id(id)
+            .one(db)
+            .await?
+            .ok_or(AppError::NotFound)?)),
+        Err(errors) => Ok(Err(errors)),
+    }
+}

@@ -650,13 +650,7 @@ pub async fn create_organization(
         },
     )
     .await?;
-    match created {
-        Ok(id) => Ok(Ok(organization::Entity::find_by_id(id)
-            .one(&state.db)
-            .await?
-            .ok_or(AppError::NotFound)?)),
-        Err(errors) => Ok(Err(errors)),
-    }
+    idempotency::load_created::<organization::Entity>(&state.db, created).await
 }
 
 /// Every municipality, by JIS code (public).

@@ -881,13 +881,7 @@ pub async fn create_issue(
         },
     )
     .await?;
-    match created {
-        Ok(id) => Ok(Ok(local_issue::Entity::find_by_id(id)
-            .one(w.db)
-            .await?
-            .ok_or(AppError::NotFound)?)),
-        Err(errors) => Ok(Err(errors)),
-    }
+    idempotency::load_created::<local_issue::Entity>(w.db, created).await
 }
 
 /// Changes the texts, category, location or publication of an issue (administrators of its
@@ -1085,13 +1079,7 @@ pub async fn create_project(
         },
     )
     .await?;
-    match created {
-        Ok(id) => Ok(Ok(partner_project::Entity::find_by_id(id)
-            .one(w.db)
-            .await?
-            .ok_or(AppError::NotFound)?)),
-        Err(errors) => Ok(Err(errors)),
-    }
+    idempotency::load_created::<partner_project::Entity>(w.db, created).await
 }
 
 /// Changes a draft of the viewer's own organization.

@@ -858,13 +858,7 @@ pub async fn create_program(
         },
     )
     .await?;
-    match created {
-        Ok(id) => Ok(Ok(program::Entity::find_by_id(id)
-            .one(w.db)
-            .await?
-            .ok_or(AppError::NotFound)?)),
-        Err(errors) => Ok(Err(errors)),
-    }
+    idempotency::load_created::<program::Entity>(w.db, created).await
 }
 
 /// Changes a program (its managers). Cancelling it cancels its upcoming sessions and
