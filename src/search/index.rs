@@ -128,7 +128,7 @@ fn schema() -> (Schema, Fields) {
 }
 
 /// One public item as the index sees it. Never personal data.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SearchDocument {
     /// Document kind, e.g. `local_issue`.
     pub kind: String,
