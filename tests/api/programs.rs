@@ -1058,6 +1058,76 @@ async fn concurrent_registrations_never_exceed_seats_or_childcare_slots() {
     assert_eq!(listed, (1..=positions.len() as i64).collect::<Vec<_>>());
 }
 
+#[tokio::test]
+async fn three_hundred_people_racing_for_fifty_seats_leave_exactly_fifty_confirmed_and_the_rest_waiting_in_order()
+ {
+    let t = town().await;
+    let program = t.program(t.staff, "定員50名の鑑賞会", json!({})).await;
+    let session = t.session(t.staff, &program, 50, 0).await;
+    let query = "mutation($input: RegisterForSessionInput!) { registerForSession(input: $input) { registration { status } userErrors { code } } }";
+    let calls = (0..300).map(|n| {
+        let input = json!({ "sessionId": session, "guest": guest(n) });
+        let app = &t.app;
+        async move { app.graphql(None, query, json!({ "input": input })).await }
+    });
+    let answers = join_all(calls).await;
+    let mut answered = std::collections::BTreeMap::<String, usize>::new();
+    for body in &answers {
+        assert_eq!(error_code(body), None, "{body}");
+        let status = body["data"]["registerForSession"]["registration"]["status"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no registration: {body}"));
+        *answered.entry(status.to_owned()).or_default() += 1;
+    }
+    assert_eq!(answered.get("CONFIRMED"), Some(&50), "{answered:?}");
+    assert_eq!(answered.get("WAITLISTED"), Some(&250), "{answered:?}");
+
+    // The roster, read back page by page: 50 confirmed, then a waitlist numbered 1..250 in
+    // the order the parties arrived, every one of them after every confirmed party.
+    let mut roster = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let page = t
+            .app
+            .graphql(
+                Some(t.staff),
+                "query($id: ID!, $after: String) { node(id: $id) { ... on ProgramSession { seatsRemaining waitlistLength registrations(first: 100, after: $after) { nodes { status waitlistPosition createdAt } pageInfo { hasNextPage endCursor } } } } }",
+                json!({ "id": session, "after": after }),
+            )
+            .await;
+        let node = &page["data"]["node"];
+        assert_eq!(node["seatsRemaining"].as_i64(), Some(0), "{page}");
+        assert_eq!(node["waitlistLength"].as_i64(), Some(250), "{page}");
+        let connection = &node["registrations"];
+        roster.extend(connection["nodes"].as_array().unwrap().iter().cloned());
+        if connection["pageInfo"]["hasNextPage"] != json!(true) {
+            break;
+        }
+        after = connection["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(roster.len(), 300);
+    let time = |r: &Value| DateTime::parse_from_rfc3339(r["createdAt"].as_str().unwrap()).unwrap();
+    let (confirmed, mut waiting): (Vec<_>, Vec<_>) = roster
+        .iter()
+        .partition(|r| r["status"] == json!("CONFIRMED"));
+    assert_eq!(confirmed.len(), 50);
+    waiting.sort_by_key(|r| r["waitlistPosition"].as_i64());
+    let positions: Vec<i64> = waiting
+        .iter()
+        .map(|r| r["waitlistPosition"].as_i64().unwrap())
+        .collect();
+    assert_eq!(positions, (1..=250).collect::<Vec<_>>());
+    assert!(
+        waiting.windows(2).all(|w| time(w[0]) <= time(w[1])),
+        "the waitlist is not in arrival order"
+    );
+    let last_confirmed = confirmed.iter().map(|r| time(r)).max().unwrap();
+    assert!(
+        waiting.iter().all(|r| time(r) >= last_confirmed),
+        "a party that arrived before a confirmed one was left waiting"
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // Cancellation and waitlist offers
 

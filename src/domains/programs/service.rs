@@ -1596,6 +1596,9 @@ pub async fn register(
         &fingerprint,
         async |txn| {
             let session = lock_session(txn, session.id).await?;
+            // Taken once the session is locked, so registration times follow the order in
+            // which parties were given a place or a waitlist position.
+            let now = self::now();
             let program = program_of(txn, &session).await?;
             let mut announced = settle(txn, &session, w.offer_hours, now).await?;
             let session = lock_session(txn, session.id).await?;
