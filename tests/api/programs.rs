@@ -647,6 +647,60 @@ async fn the_public_lists_published_programs_and_sessions_with_filters() {
 }
 
 #[tokio::test]
+async fn the_audience_filter_finds_programs_for_that_audience_and_for_everyone() {
+    let t = town().await;
+    for (title, audiences) in [
+        ("女性のための講座", json!(["WOMEN"])),
+        ("妊娠中の方の講座", json!(["EXPECTANT_PARENTS"])),
+        ("どなたでも講座", json!(["EVERYONE"])),
+        ("対象指定なしの講座", json!([])),
+    ] {
+        let program = t
+            .program(t.staff, title, json!({ "audiences": audiences }))
+            .await;
+        t.session(t.staff, &program, 10, 0).await;
+    }
+    for (field, list) in [
+        ("programs", "nodes { title }"),
+        ("programSessions", "nodes { program { title } }"),
+    ] {
+        let filter_type = if field == "programs" {
+            "ProgramFilter"
+        } else {
+            "ProgramSessionFilter"
+        };
+        let body = t
+            .app
+            .graphql(
+                None,
+                &format!(
+                    "query($f: {filter_type}) {{ {field}(filter: $f, first: 100) {{ {list} }} }}"
+                ),
+                json!({ "f": { "audience": ["WOMEN"], "municipalityId": t.manazuru } }),
+            )
+            .await;
+        assert_eq!(error_code(&body), None, "{body}");
+        let found: BTreeSet<String> = body["data"][field]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| {
+                n.get("program")
+                    .map_or(&n["title"], |p| &p["title"])
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        for expected in ["女性のための講座", "どなたでも講座", "対象指定なしの講座"]
+        {
+            assert!(found.contains(expected), "{field}: {found:?}");
+        }
+        assert!(!found.contains("妊娠中の方の講座"), "{field}: {found:?}");
+    }
+}
+
+#[tokio::test]
 async fn the_online_link_is_shown_only_to_confirmed_registrants_and_the_organizer() {
     let t = town().await;
     let program = t.program(t.staff, "オンライン鑑賞会", json!({})).await;

@@ -18,6 +18,9 @@ pub struct ProgramFilter {
     /// Only programs with any of these categories (any when empty).
     #[graphql(default)]
     pub category: Vec<ProgramCategory>,
+    /// Only programs for any of these audiences, or for everyone (any when empty).
+    #[graphql(default)]
+    pub audience: Vec<ProgramAudience>,
     /// Only this municipality.
     pub municipality_id: Option<ID>,
     /// Only this organizer organization.
@@ -47,6 +50,9 @@ pub struct ProgramSessionFilter {
     /// Only programs with any of these categories.
     #[graphql(default)]
     pub category: Vec<ProgramCategory>,
+    /// Only programs for any of these audiences, or for everyone (any when empty).
+    #[graphql(default)]
+    pub audience: Vec<ProgramAudience>,
     /// Only this municipality.
     pub municipality_id: Option<ID>,
     /// Only sessions starting at or after this time.

@@ -56,6 +56,7 @@ impl ProgramsQuery {
         let filter = service::ProgramFilter {
             kinds: converted(filter.kind),
             categories: converted(filter.category),
+            audiences: converted(filter.audience),
             municipality_id: decode_optional(filter.municipality_id.as_ref(), "Municipality")?,
             organizer_id: decode_optional(filter.organizer_id.as_ref(), "Organization")?,
             upcoming: filter.upcoming,
@@ -86,6 +87,7 @@ impl ProgramsQuery {
             program_id: decode_optional(filter.program_id.as_ref(), "Program")?,
             kinds: converted(filter.kind),
             categories: converted(filter.category),
+            audiences: converted(filter.audience),
             municipality_id: decode_optional(filter.municipality_id.as_ref(), "Municipality")?,
             from: filter.from,
             until: filter.until,

@@ -308,6 +308,8 @@ pub struct ProgramFilter {
     pub kinds: Vec<ProgramKind>,
     /// Only programs with any of these categories.
     pub categories: Vec<ProgramCategory>,
+    /// Only programs for any of these audiences, or for everyone.
+    pub audiences: Vec<Audience>,
     /// Only this municipality.
     pub municipality_id: Option<Uuid>,
     /// Only this organizer.
@@ -331,6 +333,8 @@ pub struct SessionFilter {
     pub kinds: Vec<ProgramKind>,
     /// Only programs with any of these categories.
     pub categories: Vec<ProgramCategory>,
+    /// Only programs for any of these audiences, or for everyone.
+    pub audiences: Vec<Audience>,
     /// Only this municipality.
     pub municipality_id: Option<Uuid>,
     /// Only sessions starting at or after.
@@ -521,6 +525,7 @@ pub async fn list_programs(
     select = select.filter(program_conditions(
         &filter.kinds,
         &filter.categories,
+        &filter.audiences,
         filter.municipality_id,
         filter.child_age_months,
     ));
@@ -576,6 +581,7 @@ pub async fn list_sessions(
         .filter(program_conditions(
             &filter.kinds,
             &filter.categories,
+            &filter.audiences,
             filter.municipality_id,
             filter.child_age_months,
         ))
@@ -724,6 +730,7 @@ fn free_seats() -> Condition {
 fn program_conditions(
     kinds: &[ProgramKind],
     categories: &[ProgramCategory],
+    audiences: &[Audience],
     municipality_id: Option<Uuid>,
     child_age_months: Option<i32>,
 ) -> Condition {
@@ -736,6 +743,16 @@ fn program_conditions(
         let mut any = Condition::any();
         for category in categories {
             any = any.add(Column::Categories.like(format!("%,{},%", category.to_value())));
+        }
+        condition = condition.add(any);
+    }
+    if !audiences.is_empty() {
+        // A program for everyone (no audience, or `everyone`) is for each audience too.
+        let mut any = Condition::any()
+            .add(Column::Audiences.eq(""))
+            .add(Column::Audiences.like(format!("%,{},%", Audience::Everyone.to_value())));
+        for audience in audiences {
+            any = any.add(Column::Audiences.like(format!("%,{},%", audience.to_value())));
         }
         condition = condition.add(any);
     }
