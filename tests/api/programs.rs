@@ -1316,6 +1316,54 @@ async fn a_freed_place_is_offered_to_the_first_waiting_party_that_fits_and_passe
         ),
         (Some(0), Some(0))
     );
+
+    // Each registration keeps its history, step by step.
+    let history = async |token: Option<&str>, registration: &Value| -> Vec<String> {
+        let node = t
+            .node(
+                token,
+                &id(registration),
+                "history { fromStatus toStatus changedAt changedByStaff reason }",
+            )
+            .await;
+        node["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|step| {
+                format!(
+                    "{}>{} {} {}",
+                    step["fromStatus"].as_str().unwrap_or("-"),
+                    step["toStatus"].as_str().unwrap(),
+                    step["changedByStaff"],
+                    step["reason"].as_str().unwrap_or("-"),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        history(Some(t.staff), &family).await,
+        [
+            "->WAITLISTED false -",
+            "WAITLISTED>OFFERED false -",
+            "OFFERED>CONFIRMED false -"
+        ]
+    );
+    assert_eq!(
+        history(Some(t.resident), &resident).await,
+        [
+            "->CONFIRMED false -",
+            "CONFIRMED>CANCELLED false registrant"
+        ]
+    );
+    assert_eq!(
+        history(Some(t.staff), &late).await,
+        [
+            "->WAITLISTED false -",
+            "WAITLISTED>OFFERED false -",
+            "OFFERED>CANCELLED false offer_declined"
+        ]
+    );
 }
 
 #[tokio::test]

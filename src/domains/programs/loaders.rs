@@ -7,7 +7,7 @@ use async_graphql::dataloader::Loader;
 use entity::{
     program, program_session, program_survey,
     registration::{self, RegistrationStatus},
-    registration_child, user,
+    registration_child, registration_status_change, user,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
@@ -41,6 +41,10 @@ pub struct SessionsOfProgram(pub Uuid);
 /// Key: the children of a registration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ChildrenOf(pub Uuid);
+
+/// Key: the status history of a registration, oldest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct HistoryOf(pub Uuid);
 
 /// Key: the waitlisted registrations of a session, in order (ids).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -185,6 +189,32 @@ impl Loader<ChildrenOf> for ProgramsLoader {
         let mut map: HashMap<ChildrenOf, Self::Value> = HashMap::new();
         for row in rows {
             map.entry(ChildrenOf(row.registration_id))
+                .or_default()
+                .push(row);
+        }
+        Ok(map)
+    }
+}
+
+impl Loader<HistoryOf> for ProgramsLoader {
+    type Value = Vec<registration_status_change::Model>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[HistoryOf],
+    ) -> Result<HashMap<HistoryOf, Self::Value>, Self::Error> {
+        use registration_status_change::Column;
+        let rows = registration_status_change::Entity::find()
+            .filter(Column::RegistrationId.is_in(keys.iter().map(|key| key.0)))
+            .order_by_asc(Column::CreatedAt)
+            .order_by_asc(Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(load_error)?;
+        let mut map: HashMap<HistoryOf, Self::Value> = HashMap::new();
+        for row in rows {
+            map.entry(HistoryOf(row.registration_id))
                 .or_default()
                 .push(row);
         }

@@ -4,13 +4,16 @@ use async_graphql::{
     ComplexObject, Context, Enum, ID, Result, ResultExt, SimpleObject, dataloader::DataLoader,
 };
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{program, program_session, program_survey, registration, registration_child};
+use entity::{
+    program, program_session, program_survey, registration, registration_child,
+    registration_status_change,
+};
 use uuid::Uuid;
 
 use super::{
     loaders::{
-        AttendanceOf, ChildrenOf, ConfirmedPlace, ProgramById, ProgramsLoader, RegistrantAccount,
-        SessionById, SessionsOfProgram, SurveyOf, SurveyScoresOf, WaitlistOf,
+        AttendanceOf, ChildrenOf, ConfirmedPlace, HistoryOf, ProgramById, ProgramsLoader,
+        RegistrantAccount, SessionById, SessionsOfProgram, SurveyOf, SurveyScoresOf, WaitlistOf,
     },
     registration::decode_set,
     service,
@@ -189,6 +192,47 @@ mirror!(
     registration::RegistrationStatus,
     [Confirmed, Waitlisted, Offered, Cancelled, Attended, NoShow]
 );
+
+/// One step in the history of a registration.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct RegistrationStatusChange {
+    /// The status before; null for the registration itself.
+    pub from_status: Option<RegistrationStatus>,
+    /// The status after.
+    pub to_status: RegistrationStatus,
+    /// When it changed.
+    pub changed_at: DateTime<Utc>,
+    /// Whether municipal or program staff made the change (rather than the registrant or
+    /// the system, e.g. an offer that expired).
+    pub changed_by_staff: bool,
+    /// Why, when recorded: a cancellation reason code (`registrant`, `session_cancelled`,
+    /// `offer_expired`, …) or a staff note.
+    pub reason: Option<String>,
+}
+
+impl RegistrationStatusChange {
+    /// The change as the API shows it; `None` for a status this version does not know.
+    fn new(change: registration_status_change::Model, registrant: Option<Uuid>) -> Option<Self> {
+        use sea_orm::ActiveEnum;
+        let status = |value: &str| {
+            registration::RegistrationStatus::try_from_value(&value.to_owned())
+                .ok()
+                .map(RegistrationStatus::from)
+        };
+        Some(Self {
+            from_status: match &change.from_status {
+                Some(value) => Some(status(value)?),
+                None => None,
+            },
+            to_status: status(&change.to_status)?,
+            changed_at: change.created_at,
+            changed_by_staff: change
+                .actor_user_id
+                .is_some_and(|actor| Some(actor) != registrant),
+            reason: change.reason,
+        })
+    }
+}
 
 /// Why a registration was cancelled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -739,6 +783,19 @@ impl Registration {
             .unwrap_or_default()
             .into_iter()
             .map(RegisteredChild::from)
+            .collect())
+    }
+
+    /// Every change of status, oldest first: registered, offered, confirmed, cancelled, …
+    async fn history(&self, ctx: &Context<'_>) -> Result<Vec<RegistrationStatusChange>> {
+        let loader = ctx.data::<DataLoader<ProgramsLoader>>()?;
+        let registrant = self.model.user_id;
+        Ok(loader
+            .load_one(HistoryOf(self.model.id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|change| RegistrationStatusChange::new(change, registrant))
             .collect())
     }
 
