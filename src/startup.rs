@@ -288,24 +288,52 @@ async fn expire_waitlist_offers(state: AppState) {
     }
 }
 
-/// Assigns waiting relocation inquiries now and then, so an inquiry does not wait when a
-/// concierge's leave simply runs out (nothing else happens at that moment to trigger it).
+/// Assigns waiting relocation inquiries when capacity frees by itself: at the end of the
+/// next leave period (nothing else happens at that moment to trigger it), and at least every
+/// `assignment_sweep_secs` as a backstop. A leave written on any replica wakes it to look
+/// again (the event bus carries it between replicas).
 async fn sweep_assignments(state: AppState) {
-    let every = Duration::from_secs(state.limits.assignment_sweep_secs.max(1));
-    let mut tick = tokio::time::interval(every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    use crate::domains::relocation::service as relocation;
+    let mut events = state.events.subscribe();
+    let every = chrono::Duration::seconds(
+        i64::try_from(state.limits.assignment_sweep_secs.max(1)).unwrap_or(60),
+    );
     loop {
-        tick.tick().await;
-        let writer = crate::domains::relocation::service::Writer::from(&state);
-        match crate::domains::relocation::service::sweep(
-            writer,
-            crate::domains::relocation::service::now(),
-        )
-        .await
-        {
+        let now = relocation::now();
+        match relocation::sweep(relocation::Writer::from(&state), now).await {
             Ok(0) => {}
             Ok(assigned) => tracing::info!(assigned, "assigned waiting relocation inquiries"),
             Err(error) => tracing::warn!(%error, "assigning waiting relocation inquiries failed"),
+        }
+        let backstop = now + every;
+        let wake = match relocation::next_leave_end(&state.db, now).await {
+            Ok(Some(end)) => end.min(backstop),
+            Ok(None) => backstop,
+            Err(error) => {
+                tracing::warn!(%error, "reading the next end of leave failed");
+                backstop
+            }
+        };
+        let wait = (wake - relocation::now())
+            .to_std()
+            .unwrap_or_default()
+            .max(Duration::from_millis(10));
+        let sleep = tokio::time::sleep(wait);
+        tokio::pin!(sleep);
+        loop {
+            tokio::select! {
+                () = &mut sleep => break,
+                event = events.recv() => match event {
+                    Ok(event) if event.topic == relocation::TOPIC_LEAVE_CHANGED => break,
+                    Ok(_) => {}
+                    // Missed events may include a leave: look again.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => break,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+                        (&mut sleep).await;
+                        break;
+                    }
+                },
+            }
         }
     }
 }

@@ -212,3 +212,183 @@ async fn a_subscriber_on_one_replica_hears_a_change_made_on_another() {
         "{heard}"
     );
 }
+
+/// Runs a GraphQL mutation with a single `input` and returns its payload, asserting no
+/// top-level error and no `userErrors`.
+async fn mutate(
+    app: &TestApp,
+    token: &str,
+    mutation: &str,
+    input: Value,
+    selection: &str,
+) -> Value {
+    let mut chars = mutation.chars();
+    let first = chars.next().unwrap().to_uppercase();
+    let query = format!(
+        "mutation($input: {first}{}Input!) {{ {mutation}(input: $input) {{ {selection} userErrors {{ code message }} }} }}",
+        chars.as_str()
+    );
+    let body = app
+        .graphql(Some(token), &query, json!({ "input": input }))
+        .await;
+    let payload = body["data"][mutation].clone();
+    assert!(
+        payload["userErrors"].as_array().is_some_and(Vec::is_empty),
+        "{mutation}: {body}"
+    );
+    payload
+}
+
+/// The kind and inquiry of every `myInquiryEvents` message arriving within `wait` of the
+/// previous one.
+async fn inquiry_events(socket: &mut Socket, wait: Duration) -> Vec<(String, String)> {
+    let mut heard = Vec::new();
+    while let Some(message) = next_message(socket, wait).await {
+        let event = &message["payload"]["data"]["myInquiryEvents"];
+        heard.push((
+            event["kind"].as_str().unwrap_or_default().to_owned(),
+            event["inquiryId"].as_str().unwrap_or_default().to_owned(),
+        ));
+    }
+    heard
+}
+
+#[tokio::test]
+async fn a_concierge_hears_live_when_an_inquiry_is_assigned_to_them_changed_and_taken_off() {
+    let app = spawn_app().await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    let concierge = app.login_demo("manazuru-concierge@example.jp").await;
+    let colleague = app.login_demo("manazuru-concierge2@example.jp").await;
+    let me = app.my_id(&concierge).await;
+    let manazuru = app.municipality_id("14384").await;
+
+    // Everyone is full but the concierge, who has room for the waiting queue and more.
+    let profiles = app
+        .graphql(
+            Some(&admin),
+            "{ conciergeProfiles { userId activeInquiries } }",
+            json!({}),
+        )
+        .await;
+    for profile in profiles["data"]["conciergeProfiles"].as_array().unwrap() {
+        let load = profile["activeInquiries"].as_i64().unwrap();
+        let room = 10 * i64::from(profile["userId"] == me.as_str());
+        mutate(
+            &app,
+            &admin,
+            "saveConciergeProfile",
+            json!({ "userId": profile["userId"], "capacity": load + room, "available": true, "languages": ["ja"] }),
+            "profile { capacity }",
+        )
+        .await;
+    }
+
+    let subscription = json!({
+        "id": "1",
+        "type": "subscribe",
+        "payload": { "query": "subscription { myInquiryEvents { kind inquiryId occurredAt } }" }
+    })
+    .to_string();
+    let (mut colleague_socket, ack) = connect(&app, json!({ "token": colleague })).await;
+    assert_eq!(ack["type"], "connection_ack", "{ack}");
+    colleague_socket
+        .send(Message::text(subscription.clone()))
+        .await
+        .unwrap();
+    let (mut socket, ack) = connect(&app, json!({ "token": concierge })).await;
+    assert_eq!(ack["type"], "connection_ack", "{ack}");
+    socket.send(Message::text(subscription)).await.unwrap();
+
+    let submitted = app
+        .graphql(
+            None,
+            "mutation($input: SubmitRelocationInquiryInput!) { submitRelocationInquiry(input: $input) { receipt { referenceCode } } }",
+            json!({ "input": {
+                "municipalityId": manazuru,
+                "name": "真鶴 花子",
+                "nameKana": "マナヅル ハナコ",
+                "email": "hanako@example.jp",
+                "adults": 1,
+                "interests": ["HOUSING"],
+                "consentToPrivacyNotice": true
+            } }),
+        )
+        .await;
+    let code = submitted["data"]["submitRelocationInquiry"]["receipt"]["referenceCode"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{submitted}"))
+        .to_owned();
+    let found = app
+        .graphql(
+            Some(&admin),
+            "query($q: String!) { relocationInquiries(filter: { search: $q }) { nodes { id conciergeId } } }",
+            json!({ "q": code }),
+        )
+        .await;
+    let inquiry = found["data"]["relocationInquiries"]["nodes"][0].clone();
+    assert_eq!(inquiry["conciergeId"], me.as_str(), "{found}");
+    let inquiry_id = inquiry["id"].as_str().unwrap().to_owned();
+
+    // The subscription goes live a moment after it is sent, with no acknowledgement: take
+    // the inquiry off and give it back until the concierge hears it.
+    let mut heard = Vec::new();
+    for _ in 0..50 {
+        heard.extend(inquiry_events(&mut socket, Duration::from_millis(100)).await);
+        if heard.iter().any(|(kind, _)| kind == "ASSIGNED") {
+            break;
+        }
+        mutate(
+            &app,
+            &admin,
+            "unassignInquiry",
+            json!({ "inquiryId": inquiry_id, "reason": "担当の調整" }),
+            "inquiry { id }",
+        )
+        .await;
+        mutate(
+            &app,
+            &admin,
+            "assignInquiry",
+            json!({ "inquiryId": inquiry_id, "conciergeId": me }),
+            "inquiry { id }",
+        )
+        .await;
+    }
+    assert!(
+        heard.contains(&("ASSIGNED".to_owned(), inquiry_id.clone())),
+        "{heard:?}"
+    );
+    heard.extend(inquiry_events(&mut socket, Duration::from_millis(300)).await);
+
+    // Live now: each change arrives, in order.
+    mutate(
+        &app,
+        &admin,
+        "moveInquiryStage",
+        json!({ "inquiryId": inquiry_id, "stage": "CONTACTED" }),
+        "inquiry { stage }",
+    )
+    .await;
+    mutate(
+        &app,
+        &admin,
+        "unassignInquiry",
+        json!({ "inquiryId": inquiry_id, "reason": "長期不在のため" }),
+        "inquiry { id }",
+    )
+    .await;
+    let live = inquiry_events(&mut socket, Duration::from_secs(2)).await;
+    assert_eq!(
+        live,
+        [
+            ("CHANGED".to_owned(), inquiry_id.clone()),
+            ("UNASSIGNED".to_owned(), inquiry_id.clone())
+        ]
+    );
+    // The colleague, subscribed first and full all along, heard nothing of it.
+    let overheard = inquiry_events(&mut colleague_socket, Duration::from_millis(300)).await;
+    assert!(
+        overheard.iter().all(|(_, id)| *id != inquiry_id),
+        "{overheard:?}"
+    );
+}

@@ -79,13 +79,26 @@ pub fn choose(
             .map(|c| c.user_id),
         AssignmentStrategy::LeastLoaded => open
             .iter()
-            .min_by_key(|c| (c.load, c.user_id))
+            .min_by(|a, b| by_share_of_capacity(a, b))
             .map(|c| c.user_id),
         AssignmentStrategy::SpecialtyMatch => open
             .iter()
-            .min_by_key(|c| (std::cmp::Reverse(match_score(c, need)), c.load, c.user_id))
+            .min_by(|a, b| {
+                match_score(b, need)
+                    .cmp(&match_score(a, need))
+                    .then_with(|| by_share_of_capacity(a, b))
+            })
             .map(|c| c.user_id),
     }
+}
+
+/// Orders concierges by how full they are: load as a share of capacity (so someone with 3 of
+/// 12 comes before someone with 2 of 4), then fewer inquiries, then id.
+fn by_share_of_capacity(a: &Candidate, b: &Candidate) -> std::cmp::Ordering {
+    (a.load * b.capacity)
+        .cmp(&(b.load * a.capacity))
+        .then(a.load.cmp(&b.load))
+        .then(a.user_id.cmp(&b.user_id))
 }
 
 #[cfg(test)]
@@ -156,6 +169,28 @@ mod tests {
         assert_eq!(
             choose(AssignmentStrategy::LeastLoaded, &c, NEED, None),
             Some(Uuid::from_u128(1))
+        );
+    }
+
+    #[test]
+    fn least_loaded_weighs_load_by_capacity() {
+        let c = [
+            candidate(1, 2, 4, &[]),
+            candidate(2, 3, 12, &[Interest::Farming]),
+            candidate(3, 3, 12, &[]),
+        ];
+        assert_eq!(
+            choose(AssignmentStrategy::LeastLoaded, &c, NEED, None),
+            Some(Uuid::from_u128(2))
+        );
+        // Among equally good matches, the less full one.
+        let c = [
+            candidate(1, 2, 4, &[Interest::Farming]),
+            candidate(2, 4, 12, &[Interest::Farming]),
+        ];
+        assert_eq!(
+            choose(AssignmentStrategy::SpecialtyMatch, &c, NEED, None),
+            Some(Uuid::from_u128(2))
         );
     }
 }

@@ -65,7 +65,8 @@ const TOKEN_PREFIX: &str = "trk_";
 
 /// Default settings of a municipality without a settings row.
 pub const DEFAULT_FOLLOW_UP_MONTHS: i32 = 6;
-/// One business day (8:30–17:15).
+/// Seven hours and 45 minutes: the working time of a municipal day (8:30–17:15 less the
+/// lunch hour), counted over the open hours; a morning inquiry is due the same afternoon.
 pub const DEFAULT_FIRST_RESPONSE_MINUTES: i32 = 465;
 /// Closed inquiries keep personal data this long by default.
 pub const DEFAULT_RETENTION_DAYS: i32 = 365 * 3;
@@ -91,6 +92,23 @@ impl<'a> Writer<'a> {
     /// Writes to `db` without publishing events (seed, simulation).
     pub fn quiet(db: &'a DatabaseConnection) -> Self {
         Self { db, events: None }
+    }
+
+    /// Publishes that `leave` was written or removed.
+    async fn announce_leave(&self, leave: &concierge_leave::Model) {
+        let Some(events) = self.events else { return };
+        events
+            .publish(
+                self.db,
+                Event {
+                    municipality_id: Some(leave.municipality_id),
+                    topic: TOPIC_LEAVE_CHANGED.to_owned(),
+                    subject_id: leave.id,
+                    user_id: Some(leave.user_id),
+                    occurred_at: now(),
+                },
+            )
+            .await;
     }
 
     /// Publishes what a committed transaction did.
@@ -130,6 +148,9 @@ pub const TOPIC_ASSIGNED: &str = "relocation.inquiry.assigned";
 pub const TOPIC_CHANGED: &str = "relocation.inquiry.changed";
 /// Topic of an inquiry taken away from the event's user.
 pub const TOPIC_UNASSIGNED: &str = "relocation.inquiry.unassigned";
+/// Topic of a leave period written or removed for the event's user: the end of leave the
+/// assignment sweep waits for may have moved.
+pub const TOPIC_LEAVE_CHANGED: &str = "relocation.leave.changed";
 
 // ---------------------------------------------------------------------------------------
 // Inputs
@@ -1309,6 +1330,7 @@ pub async fn add_leave(
     let changes = drain_backlog(&txn, profile.municipality_id, now, None).await?;
     txn.commit().await?;
     w.announce(&changes).await;
+    w.announce_leave(&leave).await;
     Ok(Ok(leave))
 }
 
@@ -1340,6 +1362,7 @@ pub async fn remove_leave(
         .ok_or(AppError::NotFound)?;
     txn.commit().await?;
     w.announce(&changes).await;
+    w.announce_leave(&leave).await;
     Ok(Ok(profile))
 }
 
@@ -1379,6 +1402,23 @@ pub async fn sweep(w: Writer<'_>, now: DateTime<Utc>) -> AppResult<usize> {
         w.announce(&changes).await;
     }
     Ok(assigned)
+}
+
+/// The earliest end of a leave period after `now`, in any municipality: the next moment
+/// capacity frees without anyone doing anything, when the server sweeps again.
+pub async fn next_leave_end(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> AppResult<Option<DateTime<Utc>>> {
+    Ok(concierge_leave::Entity::find()
+        .select_only()
+        .column(concierge_leave::Column::EndsAt)
+        .filter(concierge_leave::Column::EndsAt.gt(now))
+        .order_by_asc(concierge_leave::Column::EndsAt)
+        .limit(1)
+        .into_tuple::<DateTime<Utc>>()
+        .one(db)
+        .await?)
 }
 
 // ---------------------------------------------------------------------------------------

@@ -133,10 +133,9 @@ mirror! {
     AssignmentStrategy = relocation_setting::AssignmentStrategy {
         /// In turn, skipping anyone away or full.
         RoundRobin,
-        /// To whoever has the fewest active inquiries.
+        /// To whoever is least full: active inquiries as a share of capacity.
         LeastLoaded,
-        /// To the best overlap of interests, language and area, then the fewest active
-        /// inquiries.
+        /// To the best overlap of interests, language and area, then whoever is least full.
         SpecialtyMatch,
     }
 }
