@@ -428,6 +428,7 @@ async fn concierge(
         areas: Set(delimited(&areas)),
         capacity: Set(capacity),
         available: Set(true),
+        sees_all_inquiries: Set(false),
         created_at: Set(at),
         updated_at: Set(at),
     }

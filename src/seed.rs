@@ -1365,6 +1365,7 @@ async fn relocation(
                             areas: areas.iter().map(|a| (*a).to_owned()).collect(),
                             capacity,
                             available: true,
+                            sees_all_inquiries: None,
                         },
                     )
                     .await,

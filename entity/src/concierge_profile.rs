@@ -19,6 +19,9 @@ pub struct Model {
     pub capacity: i32,
     /// Takes new inquiries (besides leave periods).
     pub available: bool,
+    /// Reads every inquiry of the municipality, not only their own and the queue (set by an
+    /// administrator; working on an inquiry still needs holding it).
+    pub sees_all_inquiries: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -30,6 +30,21 @@ pub enum EventKind {
     Anonymized,
 }
 
+/// What kind of appointment is scheduled with a family.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum AppointmentKind {
+    /// A visit to the municipality (現地訪問).
+    #[sea_orm(string_value = "visit")]
+    Visit,
+    /// A trial stay (お試し滞在).
+    #[sea_orm(string_value = "trial_stay")]
+    TrialStay,
+    /// An online consultation (オンライン相談).
+    #[sea_orm(string_value = "online_consultation")]
+    OnlineConsultation,
+}
+
 /// One entry of an inquiry's timeline, written in the transaction of what it records.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "inquiry_events")]
@@ -50,6 +65,8 @@ pub struct Model {
     pub body: Option<String>,
     /// When the appointment takes place.
     pub scheduled_at: Option<DateTimeUtc>,
+    /// Visit, trial stay or online consultation (appointments; the place is the body).
+    pub appointment_kind: Option<AppointmentKind>,
     /// Who did it; `None` for the family or the system (automatic assignment).
     pub actor_user_id: Option<Uuid>,
     pub created_at: DateTimeUtc,

@@ -938,6 +938,102 @@ async fn only_the_holder_or_an_admin_of_the_municipality_works_an_inquiry() {
 }
 
 #[tokio::test]
+async fn an_admin_can_widen_a_concierges_view_to_every_inquiry_but_not_their_work() {
+    let app = spawn_app().await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    let (id, holder, _) = held_inquiry(&app, &admin, "閲覧 花子").await;
+    let holder_id = app.my_id(&holder).await;
+    let mut colleague = None;
+    for email in [
+        "manazuru-concierge@example.jp",
+        "manazuru-concierge2@example.jp",
+        "manazuru-concierge3@example.jp",
+    ] {
+        let token = app.login_demo(email).await;
+        if app.my_id(&token).await != holder_id {
+            colleague = Some(token);
+            break;
+        }
+    }
+    let colleague = colleague.unwrap();
+    let colleague_id = app.my_id(&colleague).await;
+    let widen = async |on: Option<bool>| {
+        let mut input = json!({ "userId": colleague_id, "capacity": 5, "available": true, "languages": ["ja"] });
+        if let Some(on) = on {
+            input["seesAllInquiries"] = json!(on);
+        }
+        let payload = mutate(
+            &app,
+            &admin,
+            "saveConciergeProfile",
+            input,
+            "profile { seesAllInquiries }",
+        )
+        .await;
+        assert_eq!(
+            user_error_codes(&payload),
+            Vec::<String>::new(),
+            "{payload}"
+        );
+        payload["profile"]["seesAllInquiries"].as_bool().unwrap()
+    };
+    let total = async |token: &str| {
+        let body = app
+            .graphql(
+                Some(token),
+                "{ relocationInquiries(first: 1) { totalCount } }",
+                json!({}),
+            )
+            .await;
+        body["data"]["relocationInquiries"]["totalCount"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("{body}"))
+    };
+    let read = async |token: &str| {
+        app.graphql(Some(token), INQUIRY, json!({ "id": id })).await["data"]["node"]["name"].clone()
+    };
+    let everything = total(&admin).await;
+
+    // By default: their own and the queue only.
+    assert!(!widen(None).await);
+    assert_eq!(read(&colleague).await, Value::Null);
+    assert!(total(&colleague).await < everything);
+
+    // Widened: every inquiry of the municipality, and the read is logged.
+    assert!(widen(Some(true)).await);
+    assert_eq!(read(&colleague).await, "閲覧 花子");
+    assert_eq!(total(&colleague).await, everything);
+    let log = app
+        .graphql(
+            Some(&admin),
+            "query($id: ID) { inquiryAccessLog(inquiryId: $id) { nodes { userId purpose } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert!(
+        log["data"]["inquiryAccessLog"]["nodes"]
+            .as_array()
+            .is_some_and(|rows| rows.iter().any(|r| r["userId"] == colleague_id.as_str())),
+        "{log}"
+    );
+    // Reading is not working: the holder works on it, the colleague is refused.
+    let body = app
+        .graphql(
+            Some(&colleague),
+            "mutation($input: AddInquiryNoteInput!) { addInquiryNote(input: $input) { inquiry { id } } }",
+            json!({ "input": { "inquiryId": id, "body": "横からのメモ" } }),
+        )
+        .await;
+    assert_eq!(error_code(&body), Some("FORBIDDEN"), "{body}");
+    // Saving the profile again without the flag keeps it; another municipality sees nothing.
+    assert!(widen(None).await);
+    let other = app.login_demo("maebashi-concierge@example.jp").await;
+    assert_eq!(read(&other).await, Value::Null);
+    assert!(!widen(Some(false)).await);
+    assert_eq!(read(&colleague).await, Value::Null);
+}
+
+#[tokio::test]
 async fn admins_see_every_staff_read_in_the_access_log_and_concierges_cannot_read_it() {
     let app = spawn_app().await;
     let admin = app.login_demo("manazuru-admin@example.jp").await;

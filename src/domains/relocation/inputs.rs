@@ -96,6 +96,10 @@ pub struct SaveConciergeProfileInput {
     pub capacity: i32,
     /// Whether they take new inquiries.
     pub available: bool,
+    /// Whether they may read every inquiry of the municipality, not only their own and the
+    /// unassigned queue (they still work only on inquiries they hold). Unchanged when
+    /// omitted; off for a new profile.
+    pub sees_all_inquiries: Option<bool>,
 }
 
 /// Result of mutations that change a concierge profile.

@@ -321,6 +321,7 @@ impl RelocationMutation {
             areas: input.areas,
             capacity: input.capacity,
             available: input.available,
+            sees_all_inquiries: input.sees_all_inquiries,
         };
         let outcome = service::save_profile(state.into(), viewer, profile)
             .await

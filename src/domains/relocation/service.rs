@@ -233,6 +233,8 @@ pub struct ProfileInput {
     pub capacity: i32,
     /// Takes new inquiries.
     pub available: bool,
+    /// Reads every inquiry of the municipality; `None` keeps what is set (off when new).
+    pub sees_all_inquiries: Option<bool>,
 }
 
 /// Filter of the inquiry list.
@@ -268,13 +270,26 @@ pub enum Access {
     Admin(Uuid),
     /// A concierge: their own inquiries and the unassigned queue.
     Concierge(Uuid),
+    /// A concierge an administrator let read every inquiry of the municipality; they still
+    /// work only on the inquiries they hold.
+    WideConcierge(Uuid),
 }
 
 impl Access {
     /// The staff member.
     pub fn user_id(self) -> Uuid {
         match self {
-            Self::Admin(id) | Self::Concierge(id) => id,
+            Self::Admin(id) | Self::Concierge(id) | Self::WideConcierge(id) => id,
+        }
+    }
+
+    /// Whether this access reads `inquiry` (of its municipality) with its personal data.
+    fn reads(self, inquiry: &relocation_inquiry::Model) -> bool {
+        match self {
+            Self::Admin(_) | Self::WideConcierge(_) => true,
+            Self::Concierge(me) => inquiry
+                .assigned_concierge_id
+                .is_none_or(|holder| holder == me),
         }
     }
 }
@@ -291,15 +306,31 @@ pub fn access(viewer: &Viewer, municipality_id: Uuid) -> Option<Access> {
     }
 }
 
-/// Whether the viewer may read `inquiry` with its personal data.
+/// The viewer's access for reading `municipality_id`'s inquiries: as [`access`], widened for
+/// a concierge whose profile lets them see every inquiry.
+pub async fn read_access(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    municipality_id: Uuid,
+) -> AppResult<Option<Access>> {
+    let Some(Access::Concierge(me)) = access(viewer, municipality_id) else {
+        return Ok(access(viewer, municipality_id));
+    };
+    let widened = concierge_profile::Entity::find_by_id(me)
+        .one(db)
+        .await?
+        .is_some_and(|p| p.sees_all_inquiries && p.municipality_id == municipality_id);
+    Ok(Some(if widened {
+        Access::WideConcierge(me)
+    } else {
+        Access::Concierge(me)
+    }))
+}
+
+/// Whether the viewer may work on `inquiry` (and so read it with its personal data): an
+/// administrator, or a concierge holding it or looking at the queue.
 pub fn can_read(viewer: &Viewer, inquiry: &relocation_inquiry::Model) -> bool {
-    match access(viewer, inquiry.municipality_id) {
-        Some(Access::Admin(_)) => true,
-        Some(Access::Concierge(me)) => inquiry
-            .assigned_concierge_id
-            .is_none_or(|holder| holder == me),
-        None => false,
-    }
+    access(viewer, inquiry.municipality_id).is_some_and(|access| access.reads(inquiry))
 }
 
 /// Writes one access-log row per inquiry read by `user_id`.
@@ -335,22 +366,33 @@ pub async fn find_inquiry(
     id: Uuid,
 ) -> AppResult<relocation_inquiry::Model> {
     let me = viewer.require_user()?;
-    let inquiry = relocation_inquiry::Entity::find_by_id(id)
+    let Some(inquiry) = relocation_inquiry::Entity::find_by_id(id)
         .one(&state.db)
         .await?
-        .filter(|inquiry| can_read(viewer, inquiry))
-        .ok_or(AppError::NotFound)?;
+    else {
+        return Err(AppError::NotFound);
+    };
+    let access = read_access(&state.db, viewer, inquiry.municipality_id).await?;
+    if !access.is_some_and(|access| access.reads(&inquiry)) {
+        return Err(AppError::NotFound);
+    }
     log_access(&state.db, me.id, &[&inquiry], "inquiry").await?;
     Ok(inquiry)
 }
 
 /// The municipality whose inquiries a list shows: the given one, or the viewer's own.
-fn list_scope(viewer: &Viewer, municipality_id: Option<Uuid>) -> AppResult<(Uuid, Access)> {
+async fn list_scope(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    municipality_id: Option<Uuid>,
+) -> AppResult<(Uuid, Access)> {
     let me = viewer.require_user()?;
     let municipality_id = municipality_id
         .or(me.municipality_id)
         .ok_or_else(|| AppError::BadUserInput("give a municipalityId".into()))?;
-    let access = access(viewer, municipality_id).ok_or(AppError::Forbidden)?;
+    let access = read_access(db, viewer, municipality_id)
+        .await?
+        .ok_or(AppError::Forbidden)?;
     Ok((municipality_id, access))
 }
 
@@ -358,7 +400,7 @@ fn visible_condition(municipality_id: Uuid, access: Access) -> Condition {
     use relocation_inquiry::Column;
     let condition = Condition::all().add(Column::MunicipalityId.eq(municipality_id));
     match access {
-        Access::Admin(_) => condition,
+        Access::Admin(_) | Access::WideConcierge(_) => condition,
         Access::Concierge(me) => condition.add(
             Condition::any()
                 .add(Column::AssignedConciergeId.eq(me))
@@ -375,7 +417,7 @@ pub async fn list_inquiries(
     page: PageArgs,
 ) -> AppResult<Page<relocation_inquiry::Model>> {
     use relocation_inquiry::Column;
-    let (municipality_id, access) = list_scope(viewer, filter.municipality_id)?;
+    let (municipality_id, access) = list_scope(&state.db, viewer, filter.municipality_id).await?;
     let mut condition = visible_condition(municipality_id, access);
     if !filter.stages.is_empty() {
         condition = condition.add(Column::Stage.is_in(filter.stages.clone()));
@@ -448,7 +490,7 @@ pub async fn stage_counts(
     municipality_id: Option<Uuid>,
 ) -> AppResult<Vec<(InquiryStage, u64)>> {
     use relocation_inquiry::Column;
-    let (municipality_id, access) = list_scope(viewer, municipality_id)?;
+    let (municipality_id, access) = list_scope(&state.db, viewer, municipality_id).await?;
     let rows: Vec<(InquiryStage, i64)> = relocation_inquiry::Entity::find()
         .select_only()
         .column(Column::Stage)
@@ -1108,7 +1150,7 @@ pub async fn list_profiles(
     viewer: &Viewer,
     municipality_id: Option<Uuid>,
 ) -> AppResult<Vec<concierge_profile::Model>> {
-    let (municipality_id, _) = list_scope(viewer, municipality_id)?;
+    let (municipality_id, _) = list_scope(db, viewer, municipality_id).await?;
     Ok(concierge_profile::Entity::find()
         .filter(concierge_profile::Column::MunicipalityId.eq(municipality_id))
         .order_by_asc(concierge_profile::Column::UserId)
@@ -1227,6 +1269,10 @@ pub async fn save_profile(
         areas: Set(delimited(areas.iter().map(String::as_str))),
         capacity: Set(input.capacity),
         available: Set(input.available),
+        sees_all_inquiries: Set(input
+            .sees_all_inquiries
+            .or(existing.as_ref().map(|p| p.sees_all_inquiries))
+            .unwrap_or(false)),
         created_at: Set(existing.as_ref().map_or(now, |p| p.created_at)),
         updated_at: Set(now),
     };
@@ -2060,36 +2106,7 @@ pub async fn timeline_for(
 // ---------------------------------------------------------------------------------------
 // Working an inquiry: notes, contacts, appointments, tasks
 
-/// What kind of appointment is scheduled with a family.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AppointmentKind {
-    /// A visit to the municipality (現地訪問).
-    Visit,
-    /// A trial stay (お試し滞在).
-    TrialStay,
-    /// An online consultation (オンライン相談).
-    OnlineConsultation,
-}
-
-impl AppointmentKind {
-    const ALL: [Self; 3] = [Self::Visit, Self::TrialStay, Self::OnlineConsultation];
-
-    fn key(self) -> &'static str {
-        match self {
-            Self::Visit => "visit",
-            Self::TrialStay => "trial_stay",
-            Self::OnlineConsultation => "online_consultation",
-        }
-    }
-
-    /// Splits an appointment entry's stored body into its kind and place.
-    pub fn parse_body(body: &str) -> (Option<Self>, Option<String>) {
-        let (key, place) = body.split_once('|').unwrap_or(("", body));
-        let kind = Self::ALL.into_iter().find(|k| k.key() == key);
-        let place = Some(place.to_owned()).filter(|p| !p.is_empty());
-        (kind, place)
-    }
-}
+pub use entity::inquiry_event::AppointmentKind;
 
 /// An appointment as typed by staff.
 #[derive(Debug, Clone)]
@@ -2118,7 +2135,7 @@ const CONTACT_CLOCK_SKEW_MINUTES: i64 = 5;
 
 /// Opens a write transaction on an inquiry its concierge or an administrator of its
 /// municipality works on. Others get `NOT_FOUND` if they cannot read it and `FORBIDDEN` if
-/// they can (a concierge looking at the unassigned queue).
+/// they can (a concierge looking at the unassigned queue, or one whose view is widened).
 async fn work_on(
     w: Writer<'_>,
     viewer: &Viewer,
@@ -2129,12 +2146,13 @@ async fn work_on(
     let inquiry = relocation_inquiry::Entity::find_by_id(inquiry_id)
         .one(&txn)
         .await?
-        .filter(|i| can_read(viewer, i))
         .ok_or(AppError::NotFound)?;
-    match access(viewer, inquiry.municipality_id) {
+    match read_access(&txn, viewer, inquiry.municipality_id).await? {
         Some(Access::Admin(_)) => {}
-        Some(Access::Concierge(id)) if inquiry.assigned_concierge_id == Some(id) => {}
-        _ => return Err(AppError::Forbidden),
+        Some(Access::Concierge(id) | Access::WideConcierge(id))
+            if inquiry.assigned_concierge_id == Some(id) => {}
+        Some(access) if access.reads(&inquiry) => return Err(AppError::Forbidden),
+        _ => return Err(AppError::NotFound),
     }
     Ok((txn, inquiry, me))
 }
@@ -2292,11 +2310,8 @@ pub async fn schedule_appointment(
     let inquiry = model.update(&txn).await?;
     let mut event = timeline(&txn, &inquiry, EventKind::Appointment, Some(&me), now);
     event.scheduled_at = Set(Some(at));
-    event.body = Set(Some(format!(
-        "{}|{}",
-        appointment.kind.key(),
-        place.unwrap_or_default()
-    )));
+    event.appointment_kind = Set(Some(appointment.kind));
+    event.body = Set(place);
     event.insert(&txn).await?;
     let changes = vec![change(&inquiry, holder, TOPIC_CHANGED, now)];
     txn.commit().await?;
@@ -2647,6 +2662,7 @@ fn timeline(
         channel: Set(None),
         body: Set(None),
         scheduled_at: Set(None),
+        appointment_kind: Set(None),
         actor_user_id: Set(actor.map(|a| a.id)),
         created_at: Set(now),
     }

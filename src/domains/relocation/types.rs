@@ -368,14 +368,6 @@ impl From<inquiry_event::Model> for TimelineEntry {
             s.and_then(|s| relocation_inquiry::InquiryStage::try_from_value(&s).ok())
                 .map(InquiryStage::from)
         };
-        // Appointments store `kind|place` in the body.
-        let (appointment_kind, body) = match (m.kind, m.body) {
-            (inquiry_event::EventKind::Appointment, Some(body)) => {
-                let (kind, place) = service::AppointmentKind::parse_body(&body);
-                (kind.map(Into::into), place)
-            }
-            (_, body) => (None, body),
-        };
         Self {
             actor: m.actor_user_id,
             concierge: m.concierge_id,
@@ -383,9 +375,9 @@ impl From<inquiry_event::Model> for TimelineEntry {
             from_stage: stage(m.from_stage),
             to_stage: stage(m.to_stage),
             channel: m.channel.map(Into::into),
-            body,
+            body: m.body,
             scheduled_at: m.scheduled_at,
-            appointment_kind,
+            appointment_kind: m.appointment_kind.map(Into::into),
             created_at: m.created_at,
         }
     }
@@ -476,6 +468,9 @@ pub struct ConciergeProfile {
     pub capacity: i32,
     /// Whether they take new inquiries (leave periods aside).
     pub available: bool,
+    /// Whether they may read every inquiry of the municipality (an administrator widened
+    /// their view), not only their own and the unassigned queue.
+    pub sees_all_inquiries: bool,
     /// Last change.
     pub updated_at: DateTime<Utc>,
 }
@@ -497,6 +492,7 @@ impl From<concierge_profile::Model> for ConciergeProfile {
             areas: service::split(&m.areas).map(str::to_owned).collect(),
             capacity: m.capacity,
             available: m.available,
+            sees_all_inquiries: m.sees_all_inquiries,
             updated_at: m.updated_at,
         }
     }
