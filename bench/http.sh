@@ -49,49 +49,9 @@ if ! [ -x "$OHA" ] || ! "$OHA" --version 2>/dev/null | grep -qF "$OHA_VERSION"; 
     cargo install oha --locked --version "$OHA_VERSION" --root "$TOOLS_ROOT"
 fi
 
-work="$(mktemp -d)"
-server_pid=""
-oha_pid=""
-cleanup() {
-    local pid
-    for pid in $oha_pid $server_pid; do
-        if kill -0 "$pid" 2>/dev/null; then
-            kill -TERM "$pid" 2>/dev/null || true
-            wait "$pid" 2>/dev/null || true
-        fi
-    done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-echo "==> starting tsunagu serve --demo"
-# Port 0 lets the server pick a free port; it prints the address it listens on.
-TSUNAGU_DATA_DIR="$work/data" RUST_LOG="${RUST_LOG:-warn}" \
-    target/release/tsunagu serve --demo --host 127.0.0.1 --port 0 \
-    >"$work/server.log" 2>&1 &
-server_pid=$!
-
-address=""
-for _ in $(seq 1 300); do
-    if ! kill -0 "$server_pid" 2>/dev/null; then
-        echo "bench: the server exited during start-up:" >&2
-        cat "$work/server.log" >&2
-        exit 1
-    fi
-    address="$(sed -n 's|^tsunagu is serving GraphQL at \(http://[^/]*\)/graphql.*|\1|p' "$work/server.log" | head -n 1)"
-    if [ -n "$address" ] && curl -fsS -o /dev/null "$address/readyz" 2>/dev/null; then
-        break
-    fi
-    address=""
-    sleep 0.2
-done
-if [ -z "$address" ]; then
-    echo "bench: the server did not become ready within 60 seconds:" >&2
-    cat "$work/server.log" >&2
-    exit 1
-fi
-echo "    ready at $address"
+# shellcheck source=bench/server.sh
+. bench/server.sh
+start_server
 
 login_body="$(python3 -c '
 import json, sys
@@ -134,9 +94,9 @@ measure() {
         -m POST -H 'Content-Type: application/json' "$@" -d "$body" \
         "$address/graphql" >"$work/$name.json" &
     # In the background so that a signal stops the measurement (and the server) at once.
-    oha_pid=$!
-    wait "$oha_pid"
-    oha_pid=""
+    extra_pids=$!
+    wait "$extra_pids"
+    extra_pids=""
 }
 measure typename "$typename_body"
 measure me "$me_body" -H "Authorization: Bearer $token"
