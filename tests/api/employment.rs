@@ -1198,3 +1198,48 @@ async fn the_demo_has_the_kpi_in_the_current_and_the_previous_fiscal_year_and_lo
     tsunagu::seed::demo(&db).await.unwrap();
     assert_eq!(desk.enrollment_count().await, before);
 }
+
+/// Total SQL statements the server has run, from `/metrics`.
+async fn statements_run(app: &TestApp) -> u64 {
+    let text = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .filter(|line| line.starts_with("tsunagu_db_statements_total"))
+        .filter_map(|line| line.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum()
+}
+
+#[tokio::test]
+async fn a_page_of_enrollments_costs_the_same_statements_for_any_page_size() {
+    let desk = desk().await;
+    let mut costs = Vec::new();
+    for first in [2, 12] {
+        let before = statements_run(&desk.app).await;
+        let body = desk
+            .app
+            .graphql(
+                Some(&desk.advisor),
+                &format!("query($first: Int!) {{ employmentEnrollments(first: $first) {{ totalCount nodes {{ {ENROLLMENT} municipality {{ nameJa }} placements {{ employerName employerOrganization {{ name }} followUps {{ dueState advisor {{ displayName }} }} }} }} }} }}"),
+                json!({ "first": first }),
+            )
+            .await;
+        assert_eq!(error_code(&body), None, "{body}");
+        let nodes = body["data"]["employmentEnrollments"]["nodes"]
+            .as_array()
+            .unwrap();
+        assert_eq!(nodes.len(), first, "{body}");
+        costs.push(statements_run(&desk.app).await - before);
+    }
+    assert_eq!(
+        costs[0], costs[1],
+        "statements for 2 vs 12 enrollments: {costs:?}"
+    );
+    assert!(costs[0] <= 14, "statements per request: {costs:?}");
+}
