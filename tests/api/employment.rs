@@ -279,6 +279,7 @@ async fn an_advisor_enrolls_a_resident_and_sees_the_seminars_she_attended() {
                 "supportTrack": "CAREER_CHANGE",
                 "followUpConsent": true,
                 "notes": "事務職を希望。\n託児の利用あり。",
+                "idempotencyKey": "enroll-resident",
             }),
             &format!("enrollment {{ {ENROLLMENT} }}"),
         )
@@ -297,14 +298,24 @@ async fn an_advisor_enrolls_a_resident_and_sees_the_seminars_she_attended() {
     assert!(seminars >= 2, "{enrollment}");
     assert!(attended.iter().all(|a| a["attachedByAdvisor"] == false));
 
-    // One open enrollment per resident.
-    let codes = desk
-        .refused(
+    // One open enrollment per resident; a retry with the first call's key replays it.
+    let mut retry = json!({
+        "residentId": resident, "gender": "FEMALE", "enrolledOn": today(),
+        "supportTrack": "CAREER_CHANGE", "followUpConsent": true,
+        "notes": "事務職を希望。\n託児の利用あり。", "idempotencyKey": "enroll-resident",
+    });
+    let replayed = desk
+        .ok(
             &desk.advisor,
             "enrollJobSeeker",
-            json!({ "residentId": resident, "enrolledOn": today(), "supportTrack": "OTHER", "followUpConsent": false }),
+            retry.clone(),
+            "enrollment { id }",
         )
         .await;
+    assert_eq!(replayed["enrollment"]["id"], enrollment["id"]);
+    retry["idempotencyKey"] = Value::Null;
+    retry["supportTrack"] = json!("OTHER");
+    let codes = desk.refused(&desk.advisor, "enrollJobSeeker", retry).await;
     assert_eq!(codes, ["INVALID_STATE"]);
 }
 

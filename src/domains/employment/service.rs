@@ -507,19 +507,6 @@ pub async fn enroll(
                 FieldErrorCode::NotFound,
                 "この自治体の住民アカウントが見つかりません。",
             ));
-        } else {
-            let open = enrollment::Entity::find()
-                .filter(enrollment::Column::ResidentUserId.eq(resident_id))
-                .filter(enrollment::Column::Status.eq(EnrollmentStatus::Open))
-                .one(db)
-                .await?;
-            if open.is_some() {
-                problems.push(FieldError::input(
-                    "residentId",
-                    FieldErrorCode::InvalidState,
-                    "この方はすでに支援中です。終了してから登録し直してください。",
-                ));
-            }
         }
     }
     if input.enrolled_on > today() {
@@ -572,6 +559,22 @@ pub async fn enroll(
         input.idempotency_key.as_deref(),
         &fingerprint,
         async |txn| {
+            // Checked in the write transaction, so that a retry with the idempotency key
+            // replays the first result instead of meeting the enrollment it made.
+            if let Some(resident_id) = input.resident_id {
+                let open = enrollment::Entity::find()
+                    .filter(enrollment::Column::ResidentUserId.eq(resident_id))
+                    .filter(enrollment::Column::Status.eq(EnrollmentStatus::Open))
+                    .one(txn)
+                    .await?;
+                if open.is_some() {
+                    return Ok(Err(vec![FieldError::input(
+                        "residentId",
+                        FieldErrorCode::InvalidState,
+                        "この方はすでに支援中です。終了してから登録し直してください。",
+                    )]));
+                }
+            }
             let now = Utc::now();
             let id = Uuid::now_v7();
             enrollment::ActiveModel {
