@@ -1230,23 +1230,28 @@ async fn statements_run(app: &TestApp) -> u64 {
 #[tokio::test]
 async fn a_page_of_enrollments_costs_the_same_statements_for_any_page_size() {
     let desk = desk().await;
+    let query = format!(
+        "query($first: Int!) {{ employmentEnrollments(first: $first) {{ totalCount nodes {{ {ENROLLMENT} municipality {{ nameJa }} placements {{ employerName employerOrganization {{ name }} followUps {{ dueState advisor {{ displayName }} }} }} }} }} }}"
+    );
     let mut costs = Vec::new();
     for first in [2, 12] {
-        let before = statements_run(&desk.app).await;
-        let body = desk
-            .app
-            .graphql(
-                Some(&desk.advisor),
-                &format!("query($first: Int!) {{ employmentEnrollments(first: $first) {{ totalCount nodes {{ {ENROLLMENT} municipality {{ nameJa }} placements {{ employerName employerOrganization {{ name }} followUps {{ dueState advisor {{ displayName }} }} }} }} }} }}"),
-                json!({ "first": first }),
-            )
-            .await;
-        assert_eq!(error_code(&body), None, "{body}");
-        let nodes = body["data"]["employmentEnrollments"]["nodes"]
-            .as_array()
-            .unwrap();
-        assert_eq!(nodes.len(), first, "{body}");
-        costs.push(statements_run(&desk.app).await - before);
+        // Background tasks (search indexer, sweeps) share the counter: keep the cheapest of
+        // three runs, which they can only make dearer.
+        let mut cheapest = u64::MAX;
+        for _ in 0..3 {
+            let before = statements_run(&desk.app).await;
+            let body = desk
+                .app
+                .graphql(Some(&desk.advisor), &query, json!({ "first": first }))
+                .await;
+            assert_eq!(error_code(&body), None, "{body}");
+            let nodes = body["data"]["employmentEnrollments"]["nodes"]
+                .as_array()
+                .unwrap();
+            assert_eq!(nodes.len(), first, "{body}");
+            cheapest = cheapest.min(statements_run(&desk.app).await - before);
+        }
+        costs.push(cheapest);
     }
     assert_eq!(
         costs[0], costs[1],
