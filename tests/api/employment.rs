@@ -477,6 +477,35 @@ async fn a_placement_gets_checkpoints_at_3_6_and_12_months_only_with_consent() {
             .len(),
         3
     );
+    // Open checkpoints move with the enrollment to a new advisor of the team.
+    let admin = desk.app.my_id(&desk.maebashi_admin).await;
+    let concierge = desk.app.my_id(&desk.maebashi_concierge).await;
+    let codes = desk
+        .refused(
+            &desk.advisor,
+            "updateEmploymentEnrollment",
+            json!({ "id": declined["id"], "advisorId": concierge }),
+        )
+        .await;
+    assert_eq!(codes, ["NOT_FOUND"]);
+    let moved = desk
+        .ok(
+            &desk.advisor,
+            "updateEmploymentEnrollment",
+            json!({ "id": declined["id"], "advisorId": admin }),
+            "enrollment { advisor { displayName } placements { followUps { advisor { displayName } } } }",
+        )
+        .await;
+    assert_eq!(moved["enrollment"]["advisor"]["displayName"], "前橋 由美");
+    let follow_ups = moved["enrollment"]["placements"][0]["followUps"]
+        .as_array()
+        .unwrap();
+    assert!(
+        follow_ups
+            .iter()
+            .all(|f| f["advisor"]["displayName"] == "前橋 由美"),
+        "{moved}"
+    );
     let enrollment = desk
         .ok(
             &desk.advisor,
@@ -951,7 +980,19 @@ async fn enrollments_are_hidden_from_everyone_but_the_towns_employment_team() {
         Some(desk.manazuru_admin.as_str()),
         None,
     ];
+    let enroll = json!({
+        "municipalityId": desk.maebashi,
+        "jobSeeker": { "name": "外部 花子", "nameKana": "ガイブ ハナコ", "email": "gaibu@example.jp" },
+        "enrolledOn": today(), "supportTrack": "OTHER", "followUpConsent": true,
+    });
     for token in outsiders {
+        let expected = if token.is_none() {
+            "UNAUTHENTICATED"
+        } else {
+            "FORBIDDEN"
+        };
+        let code = desk.denied(token, "enrollJobSeeker", enroll.clone()).await;
+        assert_eq!(code, expected, "{token:?}");
         for subject in [id, placement.as_str(), follow_up.as_str()] {
             assert_eq!(
                 desk.node(token, subject, "id").await,

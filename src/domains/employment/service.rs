@@ -562,6 +562,11 @@ pub async fn enroll(
             // Checked in the write transaction, so that a retry with the idempotency key
             // replays the first result instead of meeting the enrollment it made.
             if let Some(resident_id) = input.resident_id {
+                // The account row serializes concurrent enrollments of one resident.
+                user::Entity::find_by_id(resident_id)
+                    .lock_exclusive()
+                    .one(txn)
+                    .await?;
                 let open = enrollment::Entity::find()
                     .filter(enrollment::Column::ResidentUserId.eq(resident_id))
                     .filter(enrollment::Column::Status.eq(EnrollmentStatus::Open))
