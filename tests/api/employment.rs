@@ -679,6 +679,46 @@ async fn a_follow_up_shows_the_change_from_part_time_to_regular() {
         )
         .await;
     assert_eq!(codes, ["INVALID_STATE"]);
+
+    // A job that ended answers its later checkpoints at once.
+    let left = desk
+        .place(
+            &desk.advisor,
+            enrollment["id"].as_str().unwrap(),
+            "DISPATCH",
+            start,
+        )
+        .await;
+    let recorded = desk
+        .ok(
+            &desk.advisor,
+            "recordFollowUp",
+            json!({ "id": left["followUps"][0]["id"], "stillEmployed": false, "note": "契約満了" }),
+            "followUp { placement { currentEmploymentType followUps { checkpointMonths dueState stillEmployed note } } }",
+        )
+        .await;
+    let placement = &recorded["followUp"]["placement"];
+    assert_eq!(placement["currentEmploymentType"], "DISPATCH");
+    let answers: Vec<(i64, &str, bool)> = placement["followUps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["checkpointMonths"].as_i64().unwrap(),
+                f["dueState"].as_str().unwrap(),
+                f["stillEmployed"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        answers,
+        [
+            (3, "RECORDED", false),
+            (6, "RECORDED", false),
+            (12, "RECORDED", false)
+        ]
+    );
 }
 
 #[tokio::test]

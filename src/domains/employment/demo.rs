@@ -454,7 +454,7 @@ async fn answer_due_checkpoints(
     let mut kind = job.employment_type;
     let mut employed = true;
     for checkpoint in checkpoints {
-        if checkpoint.due_on + Duration::days(7) > today || !employed {
+        if checkpoint.due_on + Duration::days(7) > today {
             continue;
         }
         let months = checkpoint.checkpoint_months;

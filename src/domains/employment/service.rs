@@ -1130,7 +1130,8 @@ pub async fn find_placement(
 
 /// Records the answer of a checkpoint (the team), from [`DUE_WINDOW_DAYS`] days before it
 /// is due. A job that was not regular and now is shows `becameRegular` on the checkpoint
-/// and `convertedToRegularOn` on the placement.
+/// and `convertedToRegularOn` on the placement. A job that ended answers the later
+/// checkpoints of the placement "no longer employed".
 pub async fn record_follow_up(
     db: &DatabaseConnection,
     viewer: &Viewer,
@@ -1209,6 +1210,28 @@ pub async fn record_follow_up(
         }
         job_active.updated_at = Set(now);
         job_active.update(&txn).await?;
+    }
+    if !answer.still_employed {
+        // A job that ended does not come back: the later checkpoints are answered "no
+        // longer employed" at once, so retention stays a share of the whole cohort and the
+        // advisor is not asked again.
+        use sea_orm::sea_query::Expr;
+        follow_up::Entity::update_many()
+            .col_expr(follow_up::Column::RecordedAt, Expr::value(now))
+            .col_expr(follow_up::Column::RecordedBy, Expr::value(me.id))
+            .col_expr(follow_up::Column::StillEmployed, Expr::value(false))
+            .col_expr(
+                follow_up::Column::Note,
+                Expr::value(format!(
+                    "{}か月時点のフォローアップで離職を確認済み。",
+                    recorded.checkpoint_months
+                )),
+            )
+            .filter(follow_up::Column::PlacementId.eq(recorded.placement_id))
+            .filter(follow_up::Column::CheckpointMonths.gt(recorded.checkpoint_months))
+            .filter(follow_up::Column::RecordedAt.is_null())
+            .exec(&txn)
+            .await?;
     }
     txn.commit().await?;
     audit::record(db, me.id, [read_of(&enrollment, "follow_up")]).await?;
