@@ -561,6 +561,37 @@ async fn placements_break_no_rule_and_closed_enrollments_take_none() {
             .await;
         assert!(codes.contains(&code.to_owned()), "{input}: {codes:?}");
     }
+    // A retry with the same key records one placement with one set of checkpoints.
+    let mut keyed = base.clone();
+    keyed["idempotencyKey"] = json!("placement-1");
+    let first = desk
+        .ok(
+            &desk.advisor,
+            "recordPlacement",
+            keyed.clone(),
+            "placement { id }",
+        )
+        .await;
+    let again = desk
+        .ok(&desk.advisor, "recordPlacement", keyed, "placement { id }")
+        .await;
+    assert_eq!(first["placement"]["id"], again["placement"]["id"]);
+    let placements = desk
+        .node(Some(&desk.advisor), id, "placements { followUps { id } }")
+        .await;
+    assert_eq!(
+        placements["placements"].as_array().unwrap().len(),
+        1,
+        "{placements}"
+    );
+    assert_eq!(
+        placements["placements"][0]["followUps"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+
     // A partner organization of the town names the employer.
     let partner = desk
         .organization_id("株式会社あかぎワークス", "10201")
@@ -1160,7 +1191,40 @@ async fn every_read_of_an_enrollment_is_in_the_access_log_and_a_list_logs_each_o
         chrono::DateTime::parse_from_rfc3339(r["accessedAt"].as_str().unwrap()).unwrap() < from
     }));
 
-    // The advisor's list of 3 wrote one statement with three rows; denied reads write none.
+    // A list of checkpoints logs each job seeker in it once.
+    let listed = desk
+        .query(
+            Some(&desk.advisor),
+            "{ employmentFollowUps(first: 5) { nodes { enrollment { id } } } }",
+            json!({}),
+        )
+        .await;
+    let mut people: Vec<String> = listed["employmentFollowUps"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["enrollment"]["id"].as_str().unwrap().to_owned())
+        .collect();
+    people.sort();
+    people.dedup();
+    let log = desk
+        .query(
+            Some(&desk.maebashi_admin),
+            LOG,
+            json!({ "f": { "actorId": advisor_id, "from": from } }),
+        )
+        .await;
+    let mut logged: Vec<String> = log["personalDataAccessLog"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["accessed"] == "follow_up_list")
+        .map(|r| r["subjectId"].as_str().unwrap().to_owned())
+        .collect();
+    logged.sort();
+    assert_eq!(logged, people, "{log}");
+
+    // Denied reads write nothing.
     let db = Database::connect(&desk.app.database_url).await.unwrap();
     let before = entity::personal_data_access_log::Entity::find()
         .count(&db)
