@@ -220,6 +220,13 @@ pub struct Limits {
     /// leave has ended.
     #[arg(long, env = "TSUNAGU_ASSIGNMENT_SWEEP_SECS", default_value_t = 60)]
     pub assignment_sweep_secs: u64,
+    /// Counts below this are withheld from published employment reports.
+    #[arg(
+        long,
+        env = "TSUNAGU_EMPLOYMENT_SUPPRESSION_THRESHOLD",
+        default_value_t = 3
+    )]
+    pub employment_suppression_threshold: u32,
 }
 
 impl Default for Limits {

@@ -1,5 +1,6 @@
 //! tsunagu (つなぐ): a GraphQL API for municipalities that help families move in and stay.
 
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;

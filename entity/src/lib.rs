@@ -5,6 +5,10 @@
 
 pub mod concierge_leave;
 pub mod concierge_profile;
+pub mod employment_enrollment;
+pub mod employment_enrollment_program;
+pub mod employment_follow_up;
+pub mod employment_placement;
 pub mod idempotency_key;
 pub mod inquiry_access_log;
 pub mod inquiry_event;
@@ -17,6 +21,7 @@ pub mod partner_project;
 pub mod partner_project_issue;
 pub mod partnership_status_change;
 pub mod persisted_query;
+pub mod personal_data_access_log;
 pub mod program;
 pub mod program_session;
 pub mod program_survey;
@@ -35,6 +40,10 @@ pub mod user;
 pub mod prelude {
     pub use super::concierge_leave::Entity as ConciergeLeave;
     pub use super::concierge_profile::Entity as ConciergeProfile;
+    pub use super::employment_enrollment::Entity as EmploymentEnrollment;
+    pub use super::employment_enrollment_program::Entity as EmploymentEnrollmentProgram;
+    pub use super::employment_follow_up::Entity as EmploymentFollowUp;
+    pub use super::employment_placement::Entity as EmploymentPlacement;
     pub use super::idempotency_key::Entity as IdempotencyKey;
     pub use super::inquiry_access_log::Entity as InquiryAccessLog;
     pub use super::inquiry_event::Entity as InquiryEvent;
@@ -47,6 +56,7 @@ pub mod prelude {
     pub use super::partner_project_issue::Entity as PartnerProjectIssue;
     pub use super::partnership_status_change::Entity as PartnershipStatusChange;
     pub use super::persisted_query::Entity as PersistedQuery;
+    pub use super::personal_data_access_log::Entity as PersonalDataAccessLog;
     pub use super::program::Entity as Program;
     pub use super::program_session::Entity as ProgramSession;
     pub use super::program_survey::Entity as ProgramSurvey;

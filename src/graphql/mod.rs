@@ -16,6 +16,10 @@ use crate::{
     auth::Viewer,
     config::Limits,
     domains::{
+        employment::{
+            loaders::EmploymentLoader,
+            resolver::{EmploymentMutation, EmploymentQuery},
+        },
         identity::{
             loaders::IdentityLoader,
             resolver::{IdentityMutation, IdentityQuery, IdentitySubscription},
@@ -46,6 +50,8 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 pub struct QueryRoot(
     node::NodeQuery,
     IdentityQuery,
+    EmploymentQuery,
+    crate::audit::AuditQuery,
     PartnershipQuery,
     ProgramsQuery,
     RelocationQuery,
@@ -57,6 +63,7 @@ pub struct QueryRoot(
 #[graphql(name = "Mutation")]
 pub struct MutationRoot(
     IdentityMutation,
+    EmploymentMutation,
     PartnershipMutation,
     ProgramsMutation,
     RelocationMutation,
@@ -98,6 +105,14 @@ pub fn build_schema(state: AppState) -> AppSchema {
         ))
         .data(DataLoader::new(
             RelocationLoader::new(state.db.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            EmploymentLoader::new(state.db.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            crate::audit::AuditLoader::new(state.db.clone()),
             tokio::spawn,
         ))
         .data(state)

@@ -6,6 +6,10 @@ use super::{context, ids};
 use crate::{
     auth::Viewer,
     domains::{
+        employment::{
+            service as employment,
+            types::{EmploymentEnrollment, EmploymentFollowUp, EmploymentPlacement},
+        },
         identity::{
             service as identity,
             types::{Municipality, Organization, User},
@@ -52,6 +56,12 @@ pub enum Node {
     Registration(Registration),
     /// A relocation inquiry (staff of its municipality only).
     RelocationInquiry(RelocationInquiry),
+    /// A job seeker's employment-support enrollment (the municipality's employment team).
+    EmploymentEnrollment(EmploymentEnrollment),
+    /// A job found by an enrolled job seeker (the municipality's employment team).
+    EmploymentPlacement(EmploymentPlacement),
+    /// A follow-up checkpoint of a placement (the municipality's employment team).
+    EmploymentFollowUp(EmploymentFollowUp),
 }
 
 /// `node` and `nodes`.
@@ -139,6 +149,15 @@ pub(crate) async fn resolve(state: &AppState, viewer: &Viewer, id: &ID) -> AppRe
         "RelocationInquiry" => relocation::find_inquiry(state, viewer, uuid)
             .await
             .map(|i| Node::RelocationInquiry(i.into())),
+        "EmploymentEnrollment" => employment::find_enrollment(&state.db, viewer, uuid)
+            .await
+            .map(|e| Node::EmploymentEnrollment(e.into())),
+        "EmploymentPlacement" => employment::find_placement(&state.db, viewer, uuid)
+            .await
+            .map(|p| Node::EmploymentPlacement(p.into())),
+        "EmploymentFollowUp" => employment::find_follow_up(&state.db, viewer, uuid)
+            .await
+            .map(|f| Node::EmploymentFollowUp(f.into())),
         _ => Err(AppError::NotFound),
     };
     match found {

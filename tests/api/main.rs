@@ -6,6 +6,7 @@
 
 mod helpers;
 
+mod employment;
 mod identity;
 mod partnership;
 mod programs;

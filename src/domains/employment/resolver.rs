@@ -1,0 +1,363 @@
+//! GraphQL entry points of the employment domain: adapters of a few lines over the
+//! service.
+
+use async_graphql::{Context, ID, MaybeUndefined, Object, Result, ResultExt};
+use uuid::Uuid;
+
+use super::{
+    inputs::{
+        CloseEmploymentEnrollmentInput, EmploymentEnrollmentFilter, EmploymentEnrollmentOrderBy,
+        EmploymentEnrollmentPayload, EmploymentFollowUpFilter, EnrollJobSeekerInput,
+        EnrollJobSeekerPayload, EnrollmentRegistrationInput, JobSeekerInput, RecordFollowUpInput,
+        RecordFollowUpPayload, RecordPlacementInput, RecordPlacementPayload,
+        UpdateEmploymentEnrollmentInput,
+    },
+    service,
+    types::{
+        EmploymentEnrollmentConnection, EmploymentFollowUpConnection, EmploymentReport,
+        ReportAudience,
+    },
+};
+use crate::{
+    auth::guard::SignedIn,
+    graphql::{
+        context, ids,
+        pagination::{PageArgs, page_cost},
+        payload::split,
+    },
+};
+
+fn optional_id(id: Option<&ID>, type_name: &str) -> Result<Option<Uuid>> {
+    id.map(|id| ids::decode_as(id, type_name))
+        .transpose()
+        .extend()
+}
+
+fn person(input: Option<JobSeekerInput>) -> Option<service::PersonInput> {
+    input.map(|person| service::PersonInput {
+        name: person.name,
+        name_kana: person.name_kana,
+        email: person.email,
+        phone: person.phone,
+    })
+}
+
+/// Queries of the employment domain.
+#[derive(Default)]
+pub struct EmploymentQuery;
+
+#[Object]
+impl EmploymentQuery {
+    /// Enrollments of a municipality (its employment team), newest first unless ordered
+    /// otherwise. Every enrollment listed is written to the personal-data access log.
+    #[graphql(
+        guard = "SignedIn",
+        complexity = "page_cost(first, last, child_complexity)"
+    )]
+    async fn employment_enrollments(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which enrollments.", default)] filter: EmploymentEnrollmentFilter,
+        #[graphql(desc = "Order of the list.", default)] order_by: EmploymentEnrollmentOrderBy,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "At most this many items from the start (capped).")] first: Option<i32>,
+        #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
+    ) -> Result<EmploymentEnrollmentConnection> {
+        let (state, viewer) = context(ctx)?;
+        let filter = service::EnrollmentFilter {
+            municipality_id: optional_id(filter.municipality_id.as_ref(), "Municipality")?,
+            statuses: filter.status.into_iter().map(Into::into).collect(),
+            tracks: filter.support_track.into_iter().map(Into::into).collect(),
+            advisor_id: optional_id(filter.advisor_id.as_ref(), "User")?,
+            resident_id: optional_id(filter.resident_id.as_ref(), "User")?,
+            enrolled_from: filter.enrolled_from,
+            enrolled_to: filter.enrolled_to,
+        };
+        let order = match order_by {
+            EmploymentEnrollmentOrderBy::Newest => service::EnrollmentOrder::Newest,
+            EmploymentEnrollmentOrderBy::Oldest => service::EnrollmentOrder::Oldest,
+        };
+        let page = PageArgs::new(first, after, last, before);
+        Ok(service::list_enrollments(
+            &state.db,
+            viewer,
+            filter,
+            order,
+            page,
+            state.limits.max_page_size,
+        )
+        .await
+        .extend()?
+        .into_connection())
+    }
+
+    /// Follow-up checkpoints of a municipality (its employment team), earliest due first:
+    /// e.g. `filter: { mine: true, dueState: [DUE, OVERDUE] }` for your open tasks.
+    #[graphql(
+        guard = "SignedIn",
+        complexity = "page_cost(first, last, child_complexity)"
+    )]
+    async fn employment_follow_ups(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which checkpoints.", default)] filter: EmploymentFollowUpFilter,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "At most this many items from the start (capped).")] first: Option<i32>,
+        #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
+    ) -> Result<EmploymentFollowUpConnection> {
+        let (state, viewer) = context(ctx)?;
+        let filter = service::FollowUpFilter {
+            municipality_id: optional_id(filter.municipality_id.as_ref(), "Municipality")?,
+            advisor_id: optional_id(filter.advisor_id.as_ref(), "User")?,
+            mine: filter.mine,
+            states: filter.due_state.into_iter().map(Into::into).collect(),
+            placement_id: optional_id(filter.placement_id.as_ref(), "EmploymentPlacement")?,
+        };
+        let page = PageArgs::new(first, after, last, before);
+        Ok(
+            service::list_follow_ups(&state.db, viewer, filter, page, state.limits.max_page_size)
+                .await
+                .extend()?
+                .into_connection(),
+        )
+    }
+
+    /// Employment support of a municipality in a fiscal year (年度): enrollments,
+    /// placements by employment type, the regular-employment rate of women placed and
+    /// retention at each checkpoint. `TEAM` (exact counts) is for the employment team and
+    /// administrators; `PUBLISHED` withholds counts below the suppression threshold and
+    /// may be read by anyone.
+    async fn employment_report(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global id of the municipality.")] municipality_id: ID,
+        #[graphql(desc = "The fiscal year, e.g. 2026 for April 2026 – March 2027.")]
+        fiscal_year: i32,
+        #[graphql(
+            desc = "Who the report is for.",
+            default_with = "ReportAudience::Published"
+        )]
+        audience: ReportAudience,
+    ) -> Result<EmploymentReport> {
+        let (state, viewer) = context(ctx)?;
+        let municipality_id = ids::decode_as(&municipality_id, "Municipality").extend()?;
+        Ok(service::report(
+            &state.db,
+            viewer,
+            municipality_id,
+            fiscal_year,
+            audience.into(),
+            state.limits.employment_suppression_threshold,
+        )
+        .await
+        .extend()?
+        .into())
+    }
+}
+
+/// Mutations of the employment domain.
+#[derive(Default)]
+pub struct EmploymentMutation;
+
+#[Object]
+impl EmploymentMutation {
+    /// Enroll a job seeker: a resident account of the municipality, or a name and contact
+    /// (career advisors of an employment-support office, or administrators).
+    #[graphql(guard = "SignedIn")]
+    async fn enroll_job_seeker(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The job seeker and the enrollment.")] input: EnrollJobSeekerInput,
+    ) -> Result<EnrollJobSeekerPayload> {
+        let (state, viewer) = context(ctx)?;
+        let registration_ids = input
+            .registration_ids
+            .iter()
+            .map(|id| ids::decode_as(id, "Registration"))
+            .collect::<Result<Vec<_>, _>>()
+            .extend()?;
+        let new = service::NewEnrollment {
+            municipality_id: optional_id(input.municipality_id.as_ref(), "Municipality")?,
+            resident_id: optional_id(input.resident_id.as_ref(), "User")?,
+            person: person(input.job_seeker),
+            gender: input.gender.map(Into::into),
+            enrolled_on: input.enrolled_on,
+            support_track: input.support_track.into(),
+            follow_up_consent: input.follow_up_consent,
+            notes: input.notes,
+            advisor_id: optional_id(input.advisor_id.as_ref(), "User")?,
+            registration_ids,
+            idempotency_key: input.idempotency_key,
+        };
+        let outcome = service::enroll(&state.db, viewer, new).await.extend()?;
+        let (enrollment, user_errors) = split(outcome);
+        Ok(EnrollJobSeekerPayload {
+            enrollment,
+            user_errors,
+        })
+    }
+
+    /// Change an enrollment: gender, track, consent, notes, advisor, contact.
+    #[graphql(guard = "SignedIn")]
+    async fn update_employment_enrollment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The enrollment and its changes.")] input: UpdateEmploymentEnrollmentInput,
+    ) -> Result<EmploymentEnrollmentPayload> {
+        let (state, viewer) = context(ctx)?;
+        let id = ids::decode_as(&input.id, "EmploymentEnrollment").extend()?;
+        let changes = service::EnrollmentChanges {
+            gender: input.gender.map(Into::into),
+            support_track: input.support_track.map(Into::into),
+            follow_up_consent: input.follow_up_consent,
+            notes: match input.notes {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Value(notes) => Some(Some(notes)),
+            },
+            advisor_id: optional_id(input.advisor_id.as_ref(), "User")?,
+            person: person(input.job_seeker),
+        };
+        let outcome = service::update_enrollment(&state.db, viewer, id, changes)
+            .await
+            .extend()?;
+        let (enrollment, user_errors) = split(outcome);
+        Ok(EmploymentEnrollmentPayload {
+            enrollment,
+            user_errors,
+        })
+    }
+
+    /// End the support of an open enrollment (found work, withdrew, moved away, …). The
+    /// follow-ups of its placements go on.
+    #[graphql(guard = "SignedIn")]
+    async fn close_employment_enrollment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The enrollment and why it ends.")] input: CloseEmploymentEnrollmentInput,
+    ) -> Result<EmploymentEnrollmentPayload> {
+        let (state, viewer) = context(ctx)?;
+        let id = ids::decode_as(&input.id, "EmploymentEnrollment").extend()?;
+        let outcome = service::close_enrollment(
+            &state.db,
+            viewer,
+            id,
+            input.reason.into(),
+            input.closed_on,
+            input.note,
+        )
+        .await
+        .extend()?;
+        let (enrollment, user_errors) = split(outcome);
+        Ok(EmploymentEnrollmentPayload {
+            enrollment,
+            user_errors,
+        })
+    }
+
+    /// Attach a seminar or workshop the job seeker attended (a registration with status
+    /// attended, e.g. made as a guest) to their enrollment. Attaching twice changes nothing.
+    #[graphql(guard = "SignedIn")]
+    async fn attach_registration_to_enrollment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The enrollment and the registration.")]
+        input: EnrollmentRegistrationInput,
+    ) -> Result<EmploymentEnrollmentPayload> {
+        let (state, viewer) = context(ctx)?;
+        let enrollment_id =
+            ids::decode_as(&input.enrollment_id, "EmploymentEnrollment").extend()?;
+        let registration_id = ids::decode_as(&input.registration_id, "Registration").extend()?;
+        let outcome =
+            service::attach_registration(&state.db, viewer, enrollment_id, registration_id)
+                .await
+                .extend()?;
+        let (enrollment, user_errors) = split(outcome);
+        Ok(EmploymentEnrollmentPayload {
+            enrollment,
+            user_errors,
+        })
+    }
+
+    /// Detach a registration attached by hand.
+    #[graphql(guard = "SignedIn")]
+    async fn detach_registration_from_enrollment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The enrollment and the registration.")]
+        input: EnrollmentRegistrationInput,
+    ) -> Result<EmploymentEnrollmentPayload> {
+        let (state, viewer) = context(ctx)?;
+        let enrollment_id =
+            ids::decode_as(&input.enrollment_id, "EmploymentEnrollment").extend()?;
+        let registration_id = ids::decode_as(&input.registration_id, "Registration").extend()?;
+        let outcome =
+            service::detach_registration(&state.db, viewer, enrollment_id, registration_id)
+                .await
+                .extend()?;
+        let (enrollment, user_errors) = split(outcome);
+        Ok(EmploymentEnrollmentPayload {
+            enrollment,
+            user_errors,
+        })
+    }
+
+    /// Record a job an enrolled job seeker found. With consent to follow-up, checkpoints at
+    /// 3, 6 and 12 months after the start are created as tasks of the advisor.
+    #[graphql(guard = "SignedIn")]
+    async fn record_placement(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The enrollment and the job.")] input: RecordPlacementInput,
+    ) -> Result<RecordPlacementPayload> {
+        let (state, viewer) = context(ctx)?;
+        let new = service::NewPlacement {
+            enrollment_id: ids::decode_as(&input.enrollment_id, "EmploymentEnrollment").extend()?,
+            employer_name: input.employer_name,
+            employer_organization_id: optional_id(
+                input.employer_organization_id.as_ref(),
+                "Organization",
+            )?,
+            industry: input.industry,
+            job_title: input.job_title,
+            employment_type: input.employment_type.into(),
+            weekly_hours: input.weekly_hours,
+            start_date: input.start_date,
+            idempotency_key: input.idempotency_key,
+        };
+        let outcome = service::record_placement(&state.db, viewer, new)
+            .await
+            .extend()?;
+        let (placement, user_errors) = split(outcome);
+        Ok(RecordPlacementPayload {
+            placement,
+            user_errors,
+        })
+    }
+
+    /// Record the answer of a follow-up checkpoint: still employed, and how.
+    #[graphql(guard = "SignedIn")]
+    async fn record_follow_up(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The checkpoint and the answer.")] input: RecordFollowUpInput,
+    ) -> Result<RecordFollowUpPayload> {
+        let (state, viewer) = context(ctx)?;
+        let answer = service::FollowUpAnswer {
+            id: ids::decode_as(&input.id, "EmploymentFollowUp").extend()?,
+            still_employed: input.still_employed,
+            employment_type: input.employment_type.map(Into::into),
+            note: input.note,
+        };
+        let outcome = service::record_follow_up(&state.db, viewer, answer)
+            .await
+            .extend()?;
+        let (follow_up, user_errors) = split(outcome);
+        Ok(RecordFollowUpPayload {
+            follow_up,
+            user_errors,
+        })
+    }
+}
