@@ -1876,6 +1876,38 @@ async fn registrations_are_seen_only_by_their_registrant_and_the_programs_manage
         assert_eq!(error_code(&body), Some("FORBIDDEN"), "{body}");
     }
 
+    // Every staff read of the registrant's personal data is in the access log (the
+    // registrant's own reads are not), which only administrators read.
+    let log = "query($f: PersonalDataAccessLogFilter) { personalDataAccessLog(filter: $f, first: 100) { nodes { subjectKind subjectId actorId accessed } } }";
+    let filter = json!({ "f": { "subjectKind": "registration", "subjectId": id } });
+    let read = t.app.graphql(Some(t.admin), log, filter.clone()).await;
+    let mut seen: Vec<(String, String)> = read["data"]["personalDataAccessLog"]["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{read}"))
+        .iter()
+        .map(|row| {
+            assert_eq!(row["subjectId"], id.as_str(), "{row}");
+            (
+                row["actorId"].as_str().unwrap().to_owned(),
+                row["accessed"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    seen.sort();
+    let staff_id = t.app.my_id(t.staff).await;
+    let admin_id = t.app.my_id(t.admin).await;
+    let platform_id = t.app.my_id(&platform).await;
+    let mut expected = vec![
+        (staff_id.clone(), "detail".to_owned()),
+        (admin_id, "detail".to_owned()),
+        (platform_id, "detail".to_owned()),
+        (staff_id, "roster".to_owned()),
+    ];
+    expected.sort();
+    assert_eq!(seen, expected);
+    let refused = t.app.graphql(Some(t.staff), log, filter).await;
+    assert_eq!(error_code(&refused), Some("FORBIDDEN"), "{refused}");
+
     let my = "{ myRegistrations(first: 100) { totalCount nodes { id status program { title } session { startsAt } } } }";
     let listed = t.app.graphql(Some(t.resident), my, json!({})).await;
     let nodes = listed["data"]["myRegistrations"]["nodes"]

@@ -43,6 +43,7 @@ use super::{
     states::{self, ACTIVE, HOLDING},
 };
 use crate::{
+    audit::{self, Read},
     auth::{AuthUser, Role, Viewer},
     config::Limits,
     db,
@@ -490,10 +491,27 @@ pub async fn find_registration(
         .one(&state.db)
         .await?
         .ok_or(AppError::NotFound)?;
-    if viewer_manages(viewer, &program) {
-        Ok(registration)
-    } else {
-        Err(AppError::NotFound)
+    let Some(me) = viewer
+        .user
+        .as_ref()
+        .filter(|_| viewer_manages(viewer, &program))
+    else {
+        return Err(AppError::NotFound);
+    };
+    audit::record(&state.db, me.id, [read_of(&registration, "detail")]).await?;
+    Ok(registration)
+}
+
+/// Kind of registrations in the personal-data access log.
+const SUBJECT: &str = "registration";
+
+/// A staff read of `registration`'s personal data (names, contact, children), for the log.
+fn read_of(registration: &registration::Model, accessed: &'static str) -> Read {
+    Read {
+        municipality_id: registration.municipality_id,
+        subject_kind: SUBJECT,
+        subject_id: registration.id,
+        accessed,
     }
 }
 
@@ -659,7 +677,7 @@ pub async fn list_roster(
         .one(&state.db)
         .await?
         .ok_or(AppError::NotFound)?;
-    viewer.require_user()?;
+    let me = viewer.require_user()?;
     if !viewer_manages(viewer, &program) {
         return Err(AppError::Forbidden);
     }
@@ -674,14 +692,21 @@ pub async fn list_roster(
         descending: false,
         key: |row| (None, row.id),
     };
-    paginate(
+    let page = paginate(
         &state.db,
         select,
         &ordering,
         page,
         state.limits.max_page_size,
     )
-    .await
+    .await?;
+    audit::record(
+        &state.db,
+        me.id,
+        page.rows.iter().map(|(_, row)| read_of(row, "roster")),
+    )
+    .await?;
+    Ok(page)
 }
 
 /// Survey answers of programs of a municipality (admins), optionally of one kind and one
