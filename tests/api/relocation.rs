@@ -535,6 +535,78 @@ async fn two_hundred_concurrent_submissions_never_exceed_any_capacity() {
 }
 
 #[tokio::test]
+async fn closures_racing_submissions_hand_each_freed_place_to_the_oldest_waiting_and_no_more() {
+    let app = spawn_app_with(|limits| limits.public_rate_per_minute = 1000).await;
+    let kitakyushu = app.municipality_id("40100").await;
+    let admin = app.login_demo("kitakyushu-admin@example.jp").await;
+    for profile in profiles(&app, &admin).await {
+        let load = profile["activeInquiries"].as_i64().unwrap();
+        save_profile(&app, &admin, &profile, load + 5, true).await;
+    }
+    let capacities: Vec<i64> = profiles(&app, &admin)
+        .await
+        .iter()
+        .map(|p| p["capacity"].as_i64().unwrap())
+        .collect();
+    // Fill every place and leave a backlog.
+    let first_wave = (0..40).map(|n| submit(&app, family(&kitakyushu, &format!("先行 {n}"))));
+    join_all(first_wave).await;
+    let waiting_before = unassigned(&app, &admin).await;
+    let held = app
+        .graphql(
+            Some(&admin),
+            "{ relocationInquiries(filter: { stages: [ASSIGNED] }, first: 100) { nodes { id } } }",
+            json!({}),
+        )
+        .await;
+    let to_close: Vec<String> = held["data"]["relocationInquiries"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .take(12)
+        .map(|n| n["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(to_close.len(), 12, "{held}");
+
+    // Twelve closures and forty more submissions at once.
+    let close = "mutation($input: CloseInquiryInput!) { closeInquiry(input: $input) { inquiry { stage } userErrors { code } } }";
+    let closures = to_close.iter().map(|id| {
+        let app = &app;
+        let admin = &admin;
+        async move {
+            let body = app
+                .graphql(
+                    Some(admin),
+                    close,
+                    json!({ "input": { "inquiryId": id, "reason": "CHOSE_ELSEWHERE" } }),
+                )
+                .await;
+            assert_eq!(
+                body["data"]["closeInquiry"]["inquiry"]["stage"], "CLOSED",
+                "{body}"
+            );
+        }
+    });
+    let second_wave = (0..40).map(|n| {
+        let app = &app;
+        let input = family(&kitakyushu, &format!("後続 {n}"));
+        async move {
+            submit(app, input).await;
+        }
+    });
+    futures_util::future::join(join_all(closures), join_all(second_wave)).await;
+
+    // Everyone is exactly full: each freed place went to someone waiting, none twice.
+    let after: Vec<i64> = profiles(&app, &admin)
+        .await
+        .iter()
+        .map(|p| p["activeInquiries"].as_i64().unwrap())
+        .collect();
+    assert_eq!(after, capacities);
+    assert_eq!(unassigned(&app, &admin).await, waiting_before + 40 - 12);
+}
+
+#[tokio::test]
 async fn skipped_or_final_stages_are_refused_with_invalid_state() {
     let app = spawn_app().await;
     let manazuru = app.municipality_id("14384").await;
