@@ -23,7 +23,9 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(Duration::from_secs(5))
+        // A burst of writers to one municipality or session queues on its lock while holding
+        // connections; waiting for one is bounded by the request timeout, not sooner.
+        .acquire_timeout(Duration::from_secs(30))
         .sqlx_logging(false);
     if sqlite {
         // SQLite allows one writer; a small pool with a busy timeout keeps writers queued
