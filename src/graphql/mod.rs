@@ -16,6 +16,10 @@ use crate::{
     auth::Viewer,
     config::Limits,
     domains::{
+        childcare::{
+            loaders::ChildcareLoader,
+            resolver::{ChildcareMutation, ChildcareQuery},
+        },
         identity::{
             loaders::IdentityLoader,
             resolver::{IdentityMutation, IdentityQuery, IdentitySubscription},
@@ -48,6 +52,7 @@ pub struct QueryRoot(
     IdentityQuery,
     PartnershipQuery,
     ProgramsQuery,
+    ChildcareQuery,
     RelocationQuery,
     crate::search::graphql::SearchQuery,
 );
@@ -60,6 +65,7 @@ pub struct MutationRoot(
     PartnershipMutation,
     ProgramsMutation,
     RelocationMutation,
+    ChildcareMutation,
 );
 
 /// Every subscription of every domain.
@@ -98,6 +104,10 @@ pub fn build_schema(state: AppState) -> AppSchema {
         ))
         .data(DataLoader::new(
             RelocationLoader::new(state.db.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            ChildcareLoader::new(state.db.clone()),
             tokio::spawn,
         ))
         .data(state)

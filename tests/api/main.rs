@@ -6,6 +6,7 @@
 
 mod helpers;
 
+mod childcare;
 mod identity;
 mod partnership;
 mod programs;
