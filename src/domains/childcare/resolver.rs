@@ -45,8 +45,9 @@ impl ChildcareQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Which resources.", default)] filter: ChildcareResourceFilter,
-        #[graphql(desc = "How to order them (by name when absent).", default)]
-        order_by: ChildcareResourceOrder,
+        #[graphql(desc = "How to order them (by name when absent).")] order_by: Option<
+            ChildcareResourceOrder,
+        >,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
         #[graphql(desc = "At most this many items from the start (capped).")] first: Option<i32>,
@@ -62,7 +63,7 @@ impl ChildcareQuery {
             near: filter.near.map(|p| (p.latitude, p.longitude)),
             within_metres: filter.within_metres,
         };
-        let order = match order_by.field {
+        let order = match order_by.unwrap_or_default().field {
             ChildcareResourceOrderField::Name => service::ResourceOrder::Name,
             ChildcareResourceOrderField::Distance => service::ResourceOrder::Distance,
         };

@@ -2228,8 +2228,10 @@ async fn booking_refusals(
             .all(txn)
             .await?;
         let mut usage: HashMap<(Uuid, (i32, u32)), i64> = HashMap::new();
+        let mut already_booked = false;
         for (child, slot_id, date, minutes) in booked {
             if slots.iter().any(|slot| slot.id == slot_id) {
+                already_booked = true;
                 let name = children
                     .iter()
                     .find(|c| c.existing.as_ref().is_some_and(|e| e.id == child))
@@ -2241,6 +2243,10 @@ async fn booking_refusals(
                 ));
             }
             *usage.entry((child, rules::month_of(date))).or_default() += i64::from(minutes);
+        }
+        if already_booked {
+            // The monthly hours of a day booked twice mean nothing; the duplicate is the rule.
+            return Ok(problems);
         }
         usage_so_far = usage;
     }
