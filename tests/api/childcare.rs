@@ -42,13 +42,53 @@ async fn town() -> Town {
         resident: login("kitakyushu-resident@example.jp").await,
         concierge: login("kitakyushu-concierge@example.jp").await,
         maebashi_admin: login("maebashi-admin@example.jp").await,
-        maebashi_childcare: login("maebashi-childcare@example.jp").await,
+        maebashi_childcare: childcare_staff(&app, login("maebashi-admin@example.jp").await).await,
         maebashi_staff: login("maebashi-staff@example.jp").await,
         maebashi_resident: login("maebashi-resident@example.jp").await,
         app,
         kitakyushu,
         maebashi,
     }
+}
+
+/// A program-staff account of 前橋市子育てひろば 親子元気ルーム, made by the town's admin.
+async fn childcare_staff(app: &TestApp, admin: &str) -> &'static str {
+    let orgs = app
+        .graphql(
+            None,
+            "{ municipality(jisCode: \"10201\") { organizations(first: 20) { nodes { id name } } } }",
+            json!({}),
+        )
+        .await;
+    let organization = orgs["data"]["municipality"]["organizations"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name"] == json!("前橋市子育てひろば 親子元気ルーム"))
+        .unwrap()["id"]
+        .clone();
+    let body = app
+        .graphql(
+            Some(admin),
+            "mutation($input: CreateUserInput!) { createUser(input: $input) { user { id } userErrors { code } } }",
+            json!({ "input": {
+                "email": "hiroba-staff@example.jp",
+                "password": "oyako-genki-room-2026",
+                "displayName": "元気 ひろみ",
+                "displayNameKana": "げんき ひろみ",
+                "role": "PROGRAM_STAFF",
+                "organizationId": organization,
+            } }),
+        )
+        .await;
+    assert!(
+        body["data"]["createUser"]["user"]["id"].is_string(),
+        "{body}"
+    );
+    &*app
+        .login("hiroba-staff@example.jp", "oyako-genki-room-2026")
+        .await
+        .leak()
 }
 
 fn today() -> NaiveDate {

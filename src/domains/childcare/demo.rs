@@ -16,7 +16,6 @@ use entity::{
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
 };
-use secrecy::SecretString;
 use uuid::Uuid;
 
 use super::{
@@ -25,10 +24,9 @@ use super::{
     service::{self, BookingRules, ChildRef, NewBooking, NewResource, NewSlots, ResourceFields},
 };
 use crate::{
-    auth::{AuthUser, Role, Viewer},
-    domains::{identity::service as identity, programs::registration::tokyo_date},
+    auth::{AuthUser, Viewer},
+    domains::programs::registration::tokyo_date,
     error::Outcome,
-    seed::{DEMO_PASSWORD, DemoAccount},
 };
 
 /// A demo resource: who runs it, what it is, where, and its week.
@@ -248,31 +246,6 @@ const MANAZURU: [DemoResource; 2] = [
     },
 ];
 
-/// Staff accounts of the childcare providers: (email, name, kana, provider).
-const STAFF: [(&str, &str, &str, &str, &str); 3] = [
-    (
-        "maebashi",
-        "maebashi-childcare@example.jp",
-        "元気 ひろみ",
-        "ゲンキ ヒロミ",
-        "前橋市子育てひろば 親子元気ルーム",
-    ),
-    (
-        "maebashi",
-        "maebashi-hoikuen@example.jp",
-        "保科 園子",
-        "ホシナ ソノコ",
-        "元気保育園",
-    ),
-    (
-        "manazuru",
-        "manazuru-childcare@example.jp",
-        "磯 かおり",
-        "イソ カオリ",
-        "真鶴町子育て支援センター",
-    ),
-];
-
 fn as_viewer(user: &user::Model) -> Viewer {
     Viewer {
         user: Some(AuthUser {
@@ -302,40 +275,8 @@ fn done<T>(outcome: crate::error::AppResult<Outcome<T>>, what: &str) -> anyhow::
     }
 }
 
-/// Loads the childcare demo data; adds the providers' staff accounts to `accounts`.
-pub async fn load(db: &DatabaseConnection, accounts: &mut Vec<DemoAccount>) -> anyhow::Result<()> {
-    for (slug, email, name, kana, provider) in STAFF {
-        let admin = account(db, &format!("{slug}-admin@example.jp")).await?;
-        let organization = organization::Entity::find()
-            .filter(organization::Column::MunicipalityId.eq(admin.municipality_id))
-            .filter(organization::Column::Name.eq(provider))
-            .one(db)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("demo organization {provider} missing"))?;
-        identity::ensure_user(
-            db,
-            email,
-            SecretString::from(DEMO_PASSWORD),
-            name,
-            kana,
-            Role::ProgramStaff,
-            admin.municipality_id,
-            Some(organization.id),
-        )
-        .await?;
-        accounts.push(DemoAccount {
-            email: email.to_owned(),
-            role: Role::ProgramStaff,
-            municipality: Some(
-                if slug == "maebashi" {
-                    "前橋市"
-                } else {
-                    "真鶴町"
-                }
-                .to_owned(),
-            ),
-        });
-    }
+/// Loads the childcare demo data (as the demo admins and residents).
+pub async fn load(db: &DatabaseConnection) -> anyhow::Result<()> {
     for (slug, resources) in [("maebashi", &MAEBASHI[..]), ("manazuru", &MANAZURU[..])] {
         let admin = as_viewer(&account(db, &format!("{slug}-admin@example.jp")).await?);
         for demo in resources {

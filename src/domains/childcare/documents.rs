@@ -91,3 +91,71 @@ pub fn document(
         ..Default::default()
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+    use entity::childcare_resource::ResourceKind;
+    use uuid::Uuid;
+
+    use super::*;
+
+    fn resource(published: bool) -> childcare_resource::Model {
+        let now = Utc::now();
+        childcare_resource::Model {
+            id: Uuid::now_v7(),
+            municipality_id: Uuid::now_v7(),
+            provider_organization_id: Uuid::now_v7(),
+            kind: ResourceKind::Plaza,
+            name: "親子元気ルーム".into(),
+            name_kana: "オヤコゲンキルーム".into(),
+            description: "親子で遊べるひろばです。".into(),
+            postal_code: "371-0022".into(),
+            prefecture_code: 10,
+            city: "前橋市".into(),
+            street: "千代田町二丁目5番1号".into(),
+            latitude: None,
+            longitude: None,
+            phone: Some("027-210-2189".into()),
+            url: None,
+            fee: None,
+            expectant_parents: true,
+            child_min_age_months: Some(0),
+            child_max_age_months: Some(72),
+            residents_only: false,
+            languages: ",ja,en,".into(),
+            accessibility: Some("授乳室あり".into()),
+            published,
+            created_by: Uuid::now_v7(),
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    #[test]
+    fn a_published_resource_is_a_document_of_its_public_fields_only() {
+        let document = document(resource(true), Some("前橋市".into()));
+        let Some(document) = document else {
+            panic!("published resources are documents");
+        };
+        assert_eq!(document.title, "親子元気ルーム");
+        assert_eq!(document.kana, "オヤコゲンキルーム");
+        assert_eq!(document.tags, ["子育てひろば", "ja", "en"]);
+        assert!(
+            document
+                .body
+                .contains("〒371-0022 群馬県前橋市千代田町二丁目5番1号")
+        );
+        assert!(document.body.contains("授乳室あり"));
+        assert!(
+            !document.body.contains("027-210-2189"),
+            "contact details stay out"
+        );
+        assert_eq!(document.child_age_months, Some((0, 72)));
+    }
+
+    #[test]
+    fn an_unpublished_resource_is_not_a_document() {
+        assert!(document(resource(false), None).is_none());
+    }
+}

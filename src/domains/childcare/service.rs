@@ -1777,11 +1777,10 @@ async fn find_resource_for_edit(
     id: Uuid,
 ) -> AppResult<childcare_resource::Model> {
     viewer.require_user()?;
-    let resource = resource_of(db, id)
-        .await
-        .ok()
-        .filter(|resource| can_see(viewer, resource))
-        .ok_or(AppError::NotFound)?;
+    let resource = resource_of(db, id).await?;
+    if !can_see(viewer, &resource) {
+        return Err(AppError::NotFound);
+    }
     if viewer_edits(viewer, &resource) {
         Ok(resource)
     } else {
