@@ -800,6 +800,30 @@ async fn resource_input_is_checked_field_by_field_and_normalized() {
         json!(false),
         "a draft unless published"
     );
+
+    // A retry with the same idempotency key returns the first resource.
+    let input = json!({
+        "kind": "OTHER", "name": "冪等確認室", "nameKana": "べきとう", "description": "確認用",
+        "address": { "postalCode": "803-8501", "prefectureCode": 40, "city": "北九州市", "street": "小倉北区" },
+        "idempotencyKey": "resource-1",
+    });
+    let first = t
+        .ok(
+            Some(t.staff),
+            "createChildcareResource",
+            input.clone(),
+            "resource { id }",
+        )
+        .await;
+    let again = t
+        .ok(
+            Some(t.staff),
+            "createChildcareResource",
+            input,
+            "resource { id }",
+        )
+        .await;
+    assert_eq!(first["resource"]["id"], again["resource"]["id"]);
 }
 
 #[tokio::test]
