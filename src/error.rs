@@ -132,6 +132,16 @@ pub enum FieldErrorCode {
     RegistrationClosed,
     /// A deadline has passed (cancellation deadline, offer expiry).
     DeadlinePassed,
+    /// Booking for the date has not opened yet.
+    BookingNotYetOpen,
+    /// The booking would take a child over the monthly limit of hours.
+    MonthlyLimitExceeded,
+    /// A child's age is outside the accepted range.
+    AgeOutOfRange,
+    /// Not enough places are left.
+    Full,
+    /// New bookings are restricted after repeated no-shows.
+    BookingRestricted,
 }
 
 /// An expected failure of a mutation, reported in `userErrors`.

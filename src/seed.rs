@@ -246,6 +246,7 @@ pub async fn demo(db: &DatabaseConnection) -> anyhow::Result<Vec<DemoAccount>> {
     programs(db).await?;
     relocation(db, &mut accounts).await?;
     crate::domains::employment::demo::load(db).await?;
+    crate::domains::childcare::demo::load(db).await?;
     Ok(accounts)
 }
 

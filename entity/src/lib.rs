@@ -3,6 +3,16 @@
 //! GraphQL types are built from these models in `src/domains/*/types.rs`; a column never
 //! reaches the schema by accident.
 
+pub mod childcare_booking;
+pub mod childcare_booking_child;
+pub mod childcare_booking_rule;
+pub mod childcare_child;
+pub mod childcare_hours_exception;
+pub mod childcare_opening_hours;
+pub mod childcare_resource;
+pub mod childcare_slot;
+pub mod childcare_survey;
+pub mod childcare_visit;
 pub mod concierge_leave;
 pub mod concierge_profile;
 pub mod employment_enrollment;

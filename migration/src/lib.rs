@@ -8,6 +8,7 @@ mod m20261125_000003_partnership;
 mod m20261125_000004_relocation;
 mod m20261125_000005_programs;
 mod m20261125_000006_search;
+mod m20261201_000001_childcare;
 mod m20261201_000001_personal_data_access_log;
 mod m20261201_000002_employment;
 mod m20261201_000007_relocation_refinements;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_personal_data_access_log::Migration),
             Box::new(m20261201_000002_employment::Migration),
             Box::new(m20261201_000007_relocation_refinements::Migration),
+            Box::new(m20261201_000001_childcare::Migration),
         ]
     }
 }

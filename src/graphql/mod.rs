@@ -16,6 +16,10 @@ use crate::{
     auth::Viewer,
     config::Limits,
     domains::{
+        childcare::{
+            loaders::ChildcareLoader,
+            resolver::{ChildcareMutation, ChildcareQuery},
+        },
         employment::{
             loaders::EmploymentLoader,
             resolver::{EmploymentMutation, EmploymentQuery},
@@ -54,6 +58,7 @@ pub struct QueryRoot(
     crate::audit::AuditQuery,
     PartnershipQuery,
     ProgramsQuery,
+    ChildcareQuery,
     RelocationQuery,
     crate::search::graphql::SearchQuery,
 );
@@ -67,6 +72,7 @@ pub struct MutationRoot(
     PartnershipMutation,
     ProgramsMutation,
     RelocationMutation,
+    ChildcareMutation,
 );
 
 /// Every subscription of every domain.
@@ -113,6 +119,10 @@ pub fn build_schema(state: AppState) -> AppSchema {
         ))
         .data(DataLoader::new(
             crate::audit::AuditLoader::new(state.db.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            ChildcareLoader::new(state.db.clone()),
             tokio::spawn,
         ))
         .data(state)

@@ -6,6 +6,10 @@ use super::{context, ids};
 use crate::{
     auth::Viewer,
     domains::{
+        childcare::{
+            service as childcare,
+            types::{ChildcareBooking, ChildcareChild, ChildcareResource, ChildcareSlot},
+        },
         employment::{
             service as employment,
             types::{EmploymentEnrollment, EmploymentFollowUp, EmploymentPlacement},
@@ -56,6 +60,14 @@ pub enum Node {
     Registration(Registration),
     /// A relocation inquiry (staff of its municipality only).
     RelocationInquiry(RelocationInquiry),
+    /// A childcare resource (子育てひろば, 一時保育, …).
+    ChildcareResource(ChildcareResource),
+    /// A temporary childcare slot.
+    ChildcareSlot(ChildcareSlot),
+    /// A temporary childcare booking (its guardian and the resource's staff).
+    ChildcareBooking(ChildcareBooking),
+    /// A child registered for temporary childcare (its guardian only).
+    ChildcareChild(ChildcareChild),
     /// A job seeker's employment-support enrollment (the municipality's employment team).
     EmploymentEnrollment(EmploymentEnrollment),
     /// A job found by an enrolled job seeker (the municipality's employment team).
@@ -149,6 +161,18 @@ pub(crate) async fn resolve(state: &AppState, viewer: &Viewer, id: &ID) -> AppRe
         "RelocationInquiry" => relocation::find_inquiry(state, viewer, uuid)
             .await
             .map(|i| Node::RelocationInquiry(i.into())),
+        "ChildcareResource" => childcare::find_resource(state, viewer, uuid)
+            .await
+            .map(|r| Node::ChildcareResource(r.into())),
+        "ChildcareSlot" => childcare::find_slot(state, viewer, uuid)
+            .await
+            .map(|s| Node::ChildcareSlot(s.into())),
+        "ChildcareBooking" => childcare::find_booking(state, viewer, uuid)
+            .await
+            .map(|b| Node::ChildcareBooking(b.into())),
+        "ChildcareChild" => childcare::find_child(state, viewer, uuid)
+            .await
+            .map(|c| Node::ChildcareChild(c.into())),
         "EmploymentEnrollment" => employment::find_enrollment(&state.db, viewer, uuid)
             .await
             .map(|e| Node::EmploymentEnrollment(e.into())),

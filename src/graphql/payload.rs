@@ -48,6 +48,17 @@ pub enum UserErrorCode {
     RegistrationClosed,
     /// A deadline has passed (the cancellation deadline, or a waitlist offer expired).
     DeadlinePassed,
+    /// Booking for the date has not opened yet (it opens at 00:00 JST a set number of days
+    /// before the date).
+    BookingNotYetOpen,
+    /// The booking would take a child over the monthly limit of hours.
+    MonthlyLimitExceeded,
+    /// A child's age on the date is outside the range accepted.
+    AgeOutOfRange,
+    /// Not enough places are left for everyone in the request.
+    Full,
+    /// New bookings are restricted for a while after repeated no-shows.
+    BookingRestricted,
 }
 
 impl From<FieldErrorCode> for UserErrorCode {
@@ -67,6 +78,11 @@ impl From<FieldErrorCode> for UserErrorCode {
             FieldErrorCode::NotEligible => Self::NotEligible,
             FieldErrorCode::RegistrationClosed => Self::RegistrationClosed,
             FieldErrorCode::DeadlinePassed => Self::DeadlinePassed,
+            FieldErrorCode::BookingNotYetOpen => Self::BookingNotYetOpen,
+            FieldErrorCode::MonthlyLimitExceeded => Self::MonthlyLimitExceeded,
+            FieldErrorCode::AgeOutOfRange => Self::AgeOutOfRange,
+            FieldErrorCode::Full => Self::Full,
+            FieldErrorCode::BookingRestricted => Self::BookingRestricted,
         }
     }
 }

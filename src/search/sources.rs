@@ -15,9 +15,11 @@ use super::index::SearchDocument;
 pub const LOCAL_ISSUE: &str = "local_issue";
 /// Kind of a partner project.
 pub const PARTNER_PROJECT: &str = "partner_project";
+/// Kind of a childcare resource (子育てひろば, 一時保育, …).
+pub const CHILDCARE_RESOURCE: &str = "childcare_resource";
 
 /// Every kind the index holds.
-pub const KINDS: [&str; 2] = [LOCAL_ISSUE, PARTNER_PROJECT];
+pub const KINDS: [&str; 3] = [LOCAL_ISSUE, PARTNER_PROJECT, CHILDCARE_RESOURCE];
 
 /// Records read per batch when rebuilding.
 const BATCH: u64 = 500;
@@ -42,6 +44,7 @@ pub async fn load(
                 .await?;
             Ok(project_document(project, organization.map(|o| o.name)))
         }
+        CHILDCARE_RESOURCE => crate::domains::childcare::documents::load(db, id).await,
         _ => Ok(None),
     }
 }
@@ -51,6 +54,7 @@ pub async fn count(db: &impl ConnectionTrait, kind: &str) -> Result<u64, DbErr> 
     match kind {
         LOCAL_ISSUE => local_issue::Entity::find().count(db).await,
         PARTNER_PROJECT => partner_project::Entity::find().count(db).await,
+        CHILDCARE_RESOURCE => crate::domains::childcare::documents::count(db).await,
         _ => Ok(0),
     }
 }
@@ -88,6 +92,7 @@ pub async fn page(
                 read,
             ))
         }
+        CHILDCARE_RESOURCE => crate::domains::childcare::documents::page(db, page, BATCH).await,
         _ => Ok((Vec::new(), 0)),
     }
 }

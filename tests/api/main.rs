@@ -6,6 +6,7 @@
 
 mod helpers;
 
+mod childcare;
 mod employment;
 mod identity;
 mod partnership;

@@ -1,0 +1,413 @@
+//! GraphQL inputs of the childcare domain and payloads of its mutations.
+
+use async_graphql::{Enum, ID, InputObject, MaybeUndefined, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::types::{
+    ChildcareBooking, ChildcareBookingRules, ChildcareResource, ChildcareResourceKind,
+    ChildcareSlot, ChildcareSurveyResponse, ChildcareVisitRecord, Weekday,
+};
+use crate::graphql::payload::UserError;
+
+/// A point on the map (WGS 84).
+#[derive(Debug, Clone, Copy, InputObject)]
+pub struct GeoPointInput {
+    /// Latitude in degrees (-90 to 90).
+    pub latitude: f64,
+    /// Longitude in degrees (-180 to 180).
+    pub longitude: f64,
+}
+
+/// Which resources to list.
+#[derive(Debug, Default, InputObject)]
+pub struct ChildcareResourceFilter {
+    /// Only these kinds (any when empty).
+    #[graphql(default)]
+    pub kind: Vec<ChildcareResourceKind>,
+    /// Only this municipality.
+    pub municipality_id: Option<ID>,
+    /// Only resources open to a child of this age in months.
+    pub child_age_months: Option<i32>,
+    /// Only resources open to expectant parents.
+    #[graphql(default)]
+    pub expectant_parents: bool,
+    /// Only resources open right now (Japan time, exceptions applied).
+    #[graphql(default)]
+    pub open_now: bool,
+    /// Only resources open at this instant (Japan time, exceptions applied).
+    pub open_at: Option<DateTime<Utc>>,
+    /// Measure distances from this point: each resource then has `distanceMetres`.
+    pub near: Option<GeoPointInput>,
+    /// With `near`: only resources within this many metres.
+    pub within_metres: Option<f64>,
+}
+
+/// What to order resources by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Enum)]
+pub enum ChildcareResourceOrderField {
+    /// By kana reading of the name (五十音順).
+    #[default]
+    Name,
+    /// Nearest to `filter.near` first; resources without a location last.
+    Distance,
+}
+
+/// How to order resources.
+#[derive(Debug, Clone, Copy, Default, InputObject)]
+pub struct ChildcareResourceOrder {
+    /// The sort key.
+    #[graphql(default)]
+    pub field: ChildcareResourceOrderField,
+}
+
+/// A postal address in Japan.
+#[derive(Debug, Clone, InputObject)]
+pub struct JapaneseAddressInput {
+    /// Postal code `NNN-NNNN` (full-width digits accepted).
+    pub postal_code: String,
+    /// JIS X 0401 prefecture code (1–47), e.g. 10 for 群馬県.
+    pub prefecture_code: i32,
+    /// City, ward or town, e.g. 前橋市.
+    pub city: String,
+    /// Street and building.
+    pub street: String,
+}
+
+/// An age range of children in months.
+#[derive(Debug, Clone, Copy, InputObject)]
+pub struct ChildcareAgeRangeInput {
+    /// Youngest age in months; null for no lower bound.
+    pub min_months: Option<i32>,
+    /// Oldest age in months; null for no upper bound.
+    pub max_months: Option<i32>,
+}
+
+/// Add a resource to the directory (admins of the municipality, or program staff for
+/// their own organization).
+#[derive(Debug, InputObject)]
+pub struct CreateChildcareResourceInput {
+    /// Provider organization; program staff may omit it (their own is used).
+    pub provider_id: Option<ID>,
+    /// Kind of resource.
+    pub kind: ChildcareResourceKind,
+    /// Name (at most 200 characters).
+    pub name: String,
+    /// Kana reading of the name (hiragana is converted).
+    pub name_kana: String,
+    /// Description (at most 5000 characters; line breaks kept).
+    pub description: String,
+    /// Address.
+    pub address: JapaneseAddressInput,
+    /// Location on the map.
+    pub location: Option<GeoPointInput>,
+    /// Phone number (full-width digits and hyphens accepted).
+    pub phone: Option<String>,
+    /// Web page (http or https).
+    pub url: Option<String>,
+    /// Fee as residents read it, e.g. 無料.
+    pub fee: Option<String>,
+    /// Open to expectant parents.
+    #[graphql(default)]
+    pub expectant_parents: bool,
+    /// Ages of children accepted, in months.
+    pub child_age_range: Option<ChildcareAgeRangeInput>,
+    /// Only residents of the municipality.
+    #[graphql(default)]
+    pub residents_only: bool,
+    /// Languages spoken (codes such as `ja`, `en`, `pt-BR`).
+    #[graphql(default)]
+    pub languages: Vec<String>,
+    /// Accessibility notes.
+    pub accessibility: Option<String>,
+    /// Publish at once; otherwise only its editors see it.
+    #[graphql(default)]
+    pub publish: bool,
+    /// Retrying with the same key returns the first result and creates nothing.
+    pub idempotency_key: Option<String>,
+}
+
+/// Change a resource you edit. Absent fields stay as they are; `null` clears optional ones.
+#[derive(Debug, InputObject)]
+pub struct UpdateChildcareResourceInput {
+    /// The resource.
+    pub id: ID,
+    /// New kind.
+    pub kind: Option<ChildcareResourceKind>,
+    /// New name.
+    pub name: Option<String>,
+    /// New kana reading.
+    pub name_kana: Option<String>,
+    /// New description.
+    pub description: Option<String>,
+    /// New address.
+    pub address: Option<JapaneseAddressInput>,
+    /// New location; `null` removes it.
+    pub location: MaybeUndefined<GeoPointInput>,
+    /// New phone; `null` removes it.
+    pub phone: MaybeUndefined<String>,
+    /// New web page; `null` removes it.
+    pub url: MaybeUndefined<String>,
+    /// New fee; `null` removes it.
+    pub fee: MaybeUndefined<String>,
+    /// Open to expectant parents.
+    pub expectant_parents: Option<bool>,
+    /// New child age range; `null` removes it.
+    pub child_age_range: MaybeUndefined<ChildcareAgeRangeInput>,
+    /// Only residents of the municipality.
+    pub residents_only: Option<bool>,
+    /// New languages.
+    pub languages: Option<Vec<String>>,
+    /// New accessibility notes; `null` removes them.
+    pub accessibility: MaybeUndefined<String>,
+    /// Publish (true) or withdraw (false).
+    pub published: Option<bool>,
+}
+
+/// One opening interval of a weekday.
+#[derive(Debug, Clone, InputObject)]
+pub struct WeeklyIntervalInput {
+    /// The weekday.
+    pub weekday: Weekday,
+    /// Opening time `HH:MM` (Japan).
+    pub opens: String,
+    /// Closing time `HH:MM` (Japan; `24:00` for midnight).
+    pub closes: String,
+}
+
+/// Replace the weekly hours of a resource you edit (several intervals per weekday allowed;
+/// weekdays without intervals are closed).
+#[derive(Debug, InputObject)]
+pub struct SetChildcareOpeningHoursInput {
+    /// The resource.
+    pub resource_id: ID,
+    /// Every interval of the week.
+    pub hours: Vec<WeeklyIntervalInput>,
+}
+
+/// An opening interval of one date.
+#[derive(Debug, Clone, InputObject)]
+pub struct OpeningIntervalInput {
+    /// Opening time `HH:MM` (Japan).
+    pub opens: String,
+    /// Closing time `HH:MM` (Japan).
+    pub closes: String,
+}
+
+/// Set the hours of one date of a resource you edit: closed, or special hours. It replaces
+/// that day's weekly hours (and any earlier exception for the date).
+#[derive(Debug, InputObject)]
+pub struct SetChildcareHoursExceptionInput {
+    /// The resource.
+    pub resource_id: ID,
+    /// The date (Japan).
+    pub date: NaiveDate,
+    /// Closed all day (give no intervals).
+    #[graphql(default)]
+    pub closed: bool,
+    /// The special intervals (when not closed).
+    #[graphql(default)]
+    pub intervals: Vec<OpeningIntervalInput>,
+    /// Why, e.g. 年末年始休館.
+    pub note: Option<String>,
+}
+
+/// Remove the exception of one date: the weekly hours apply again.
+#[derive(Debug, InputObject)]
+pub struct RemoveChildcareHoursExceptionInput {
+    /// The resource.
+    pub resource_id: ID,
+    /// The date (Japan).
+    pub date: NaiveDate,
+}
+
+/// The resource after a change, or why it was refused.
+#[derive(Debug, SimpleObject)]
+pub struct ChildcareResourcePayload {
+    /// The resource; null when refused.
+    pub resource: Option<ChildcareResource>,
+    /// Why the change was refused; empty on success.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Record the visitors of a resource on a date (its staff). Recording the same date again
+/// replaces the counts.
+#[derive(Debug, InputObject)]
+pub struct RecordChildcareVisitsInput {
+    /// The resource.
+    pub resource_id: ID,
+    /// The date (Japan), today or earlier.
+    pub date: NaiveDate,
+    /// Adults who came.
+    pub adults: i32,
+    /// Children who came.
+    pub children: i32,
+}
+
+/// The visit record, or why it was refused.
+#[derive(Debug, SimpleObject)]
+pub struct RecordChildcareVisitsPayload {
+    /// The record; null when refused.
+    pub visit: Option<ChildcareVisitRecord>,
+    /// Why it was refused; empty on success.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Set the booking rules of a resource you edit; it takes temporary childcare bookings
+/// from then on.
+#[derive(Debug, InputObject)]
+pub struct SetChildcareBookingRulesInput {
+    /// The resource.
+    pub resource_id: ID,
+    /// Booking for a date opens at 00:00 JST this many days before it.
+    pub opens_days_before: i32,
+    /// Hours one child may be booked per calendar month.
+    pub monthly_limit_hours: i32,
+    /// Youngest age accepted in months, on the booked date.
+    pub min_age_months: i32,
+    /// Oldest age accepted in months, on the booked date.
+    pub max_age_months: i32,
+    /// Guardians may cancel until this many hours before the start.
+    pub cancel_deadline_hours: i32,
+    /// This many no-shows … (0 turns the restriction off).
+    pub no_show_limit: i32,
+    /// … within this many days …
+    pub no_show_window_days: i32,
+    /// … restrict new bookings for this many days.
+    pub restriction_days: i32,
+}
+
+/// The booking rules, or why they were refused.
+#[derive(Debug, SimpleObject)]
+pub struct ChildcareBookingRulesPayload {
+    /// The rules; null when refused.
+    pub rules: Option<ChildcareBookingRules>,
+    /// Why they were refused; empty on success.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Create slots of one time on a date, or on the given weekdays of a range of dates.
+#[derive(Debug, InputObject)]
+pub struct CreateChildcareSlotsInput {
+    /// The resource (with booking rules).
+    pub resource_id: ID,
+    /// First date (Japan).
+    pub from: NaiveDate,
+    /// Last date, inclusive (the first date when absent; at most 184 days).
+    pub until: Option<NaiveDate>,
+    /// Weekdays of the range to create slots on (every day when empty).
+    #[graphql(default)]
+    pub weekdays: Vec<Weekday>,
+    /// Start `HH:MM` (Japan).
+    pub start_time: String,
+    /// End `HH:MM` (Japan).
+    pub end_time: String,
+    /// Children each slot takes.
+    pub capacity: i32,
+    /// Retrying with the same key returns the first result and creates nothing.
+    pub idempotency_key: Option<String>,
+}
+
+/// The slots created, or why none were.
+#[derive(Debug, SimpleObject)]
+pub struct CreateChildcareSlotsPayload {
+    /// The slots, by start; empty when refused.
+    pub slots: Vec<ChildcareSlot>,
+    /// Why they were refused; empty on success.
+    pub user_errors: Vec<UserError>,
+}
+
+/// A child to book: one you registered before (`childId`), or a new one (name, kana and
+/// birth date), who is then registered for next time.
+#[derive(Debug, Clone, InputObject)]
+pub struct ChildcareBookingChildInput {
+    /// A child you registered before.
+    pub child_id: Option<ID>,
+    /// Name of a new child.
+    pub name: Option<String>,
+    /// Kana reading of a new child's name.
+    pub name_kana: Option<String>,
+    /// Birth date of a new child.
+    pub birth_date: Option<NaiveDate>,
+}
+
+/// Book temporary childcare (一時保育) for your children: one slot per day, several
+/// days at once make a group with one booking per day.
+#[derive(Debug, InputObject)]
+pub struct BookTemporaryChildcareInput {
+    /// The slots, one per day, of one resource.
+    pub slot_ids: Vec<ID>,
+    /// The children (1–5).
+    pub children: Vec<ChildcareBookingChildInput>,
+    /// A note for the staff (allergies, what to bring back, …).
+    pub note: Option<String>,
+    /// Retrying with the same key returns the first result and creates nothing.
+    pub idempotency_key: Option<String>,
+}
+
+/// The bookings made, or why none were.
+#[derive(Debug, SimpleObject)]
+pub struct BookTemporaryChildcarePayload {
+    /// One booking per day, by date; empty when refused.
+    pub bookings: Vec<ChildcareBooking>,
+    /// Why the request was refused (each names its rule); empty on success.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Cancel a booking: yours until the cancellation deadline, or any of a resource you
+/// staff.
+#[derive(Debug, InputObject)]
+pub struct CancelChildcareBookingInput {
+    /// The booking.
+    pub id: ID,
+    /// Cancel every open booking of its group (all days booked together), not only this
+    /// one.
+    #[graphql(default)]
+    pub cancel_whole_group: bool,
+}
+
+/// The bookings cancelled, or why not.
+#[derive(Debug, SimpleObject)]
+pub struct CancelChildcareBookingPayload {
+    /// The bookings cancelled, by date; empty when refused.
+    pub bookings: Vec<ChildcareBooking>,
+    /// Why it was refused; empty on success.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Mark whether the children of a booking came (staff, once the slot has started).
+#[derive(Debug, InputObject)]
+pub struct MarkChildcareAttendanceInput {
+    /// The booking.
+    pub id: ID,
+    /// They came (true) or did not come (false, a no-show).
+    pub attended: bool,
+}
+
+/// The booking after a change, or why it was refused.
+#[derive(Debug, SimpleObject)]
+pub struct ChildcareBookingPayload {
+    /// The booking; null when refused.
+    pub booking: Option<ChildcareBooking>,
+    /// Why it was refused; empty on success.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Answer the satisfaction survey of a booking your children attended (once).
+#[derive(Debug, InputObject)]
+pub struct SubmitChildcareSurveyInput {
+    /// The booking.
+    pub booking_id: ID,
+    /// 1 (dissatisfied) – 5 (very satisfied).
+    pub score: i32,
+    /// Comment (at most 2000 characters).
+    pub comment: Option<String>,
+}
+
+/// The answer, or why it was refused.
+#[derive(Debug, SimpleObject)]
+pub struct SubmitChildcareSurveyPayload {
+    /// The answer; null when refused.
+    pub survey: Option<ChildcareSurveyResponse>,
+    /// Why it was refused; empty on success.
+    pub user_errors: Vec<UserError>,
+}

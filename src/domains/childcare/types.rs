@@ -1,0 +1,1024 @@
+//! GraphQL objects of the childcare domain, built from the database models.
+
+use async_graphql::{
+    ComplexObject, Context, Enum, ID, Result, ResultExt, SimpleObject, dataloader::DataLoader,
+};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use entity::{
+    childcare_booking, childcare_booking_child, childcare_booking_rule, childcare_child,
+    childcare_hours_exception, childcare_resource, childcare_slot, childcare_survey,
+    childcare_visit,
+};
+use uuid::Uuid;
+
+use super::{
+    hours::{self, Interval, Schedule},
+    loaders::{
+        BookedChildrenOf, ChildcareLoader, ExceptionsOf, GuardianAccount, ResourceById, RulesOf,
+        SlotById, SlotsOf, SurveyOf, WeeklyHoursOf,
+    },
+    service,
+};
+use crate::{
+    connection,
+    domains::{
+        identity::{
+            loaders::{IdentityLoader, MunicipalityId, OrganizationId},
+            types::{Municipality, Organization},
+        },
+        programs::registration::{months_between, tokyo_date},
+    },
+    error::AppError,
+    graphql::ids,
+};
+
+connection!(
+    ChildcareResource,
+    ChildcareResourceConnection,
+    ChildcareResourceEdge
+);
+connection!(
+    ChildcareBooking,
+    ChildcareBookingConnection,
+    ChildcareBookingEdge
+);
+
+/// Most days `slots` lists at once.
+const MAX_SLOT_RANGE_DAYS: i64 = 92;
+
+/// What kind of help a resource offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum ChildcareResourceKind {
+    /// Child-rearing plaza or play room (子育てひろば: 親子元気ルーム, プレイルーム).
+    Plaza,
+    /// Nursery experience service (元気保育園: consultation, diaper change and childcare
+    /// experience for expectant parents and families with children up to 3).
+    NurseryExperience,
+    /// Temporary childcare (一時保育), bookable online when it has booking rules.
+    TemporaryChildcare,
+    /// Parenting consultation (子育て相談).
+    Consultation,
+    /// Home-visit consultation (訪問相談).
+    HomeVisit,
+    /// Parenting class (子育て学級).
+    ParentingClass,
+    /// Anything else.
+    Other,
+}
+
+impl From<childcare_resource::ResourceKind> for ChildcareResourceKind {
+    fn from(kind: childcare_resource::ResourceKind) -> Self {
+        use childcare_resource::ResourceKind as K;
+        match kind {
+            K::Plaza => Self::Plaza,
+            K::NurseryExperience => Self::NurseryExperience,
+            K::TemporaryChildcare => Self::TemporaryChildcare,
+            K::Consultation => Self::Consultation,
+            K::HomeVisit => Self::HomeVisit,
+            K::ParentingClass => Self::ParentingClass,
+            K::Other => Self::Other,
+        }
+    }
+}
+
+impl From<ChildcareResourceKind> for childcare_resource::ResourceKind {
+    fn from(kind: ChildcareResourceKind) -> Self {
+        use ChildcareResourceKind as K;
+        match kind {
+            K::Plaza => Self::Plaza,
+            K::NurseryExperience => Self::NurseryExperience,
+            K::TemporaryChildcare => Self::TemporaryChildcare,
+            K::Consultation => Self::Consultation,
+            K::HomeVisit => Self::HomeVisit,
+            K::ParentingClass => Self::ParentingClass,
+            K::Other => Self::Other,
+        }
+    }
+}
+
+/// The Japanese label of a kind, as residents read it.
+pub fn kind_label(kind: childcare_resource::ResourceKind) -> &'static str {
+    use childcare_resource::ResourceKind as K;
+    match kind {
+        K::Plaza => "子育てひろば",
+        K::NurseryExperience => "保育体験・育児相談",
+        K::TemporaryChildcare => "一時保育",
+        K::Consultation => "子育て相談",
+        K::HomeVisit => "訪問相談",
+        K::ParentingClass => "子育て学級",
+        K::Other => "その他",
+    }
+}
+
+/// A day of the week.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum Weekday {
+    /// 月曜日.
+    Monday,
+    /// 火曜日.
+    Tuesday,
+    /// 水曜日.
+    Wednesday,
+    /// 木曜日.
+    Thursday,
+    /// 金曜日.
+    Friday,
+    /// 土曜日.
+    Saturday,
+    /// 日曜日.
+    Sunday,
+}
+
+/// Every weekday, Monday first (index = stored weekday number).
+pub const WEEKDAYS: [Weekday; 7] = [
+    Weekday::Monday,
+    Weekday::Tuesday,
+    Weekday::Wednesday,
+    Weekday::Thursday,
+    Weekday::Friday,
+    Weekday::Saturday,
+    Weekday::Sunday,
+];
+
+impl Weekday {
+    /// 0 = Monday … 6 = Sunday.
+    pub fn index(self) -> i16 {
+        WEEKDAYS
+            .iter()
+            .position(|day| *day == self)
+            .and_then(|i| i16::try_from(i).ok())
+            .unwrap_or(0)
+    }
+
+    fn of(index: i16) -> Self {
+        usize::try_from(index)
+            .ok()
+            .and_then(|i| WEEKDAYS.get(i).copied())
+            .unwrap_or(Weekday::Monday)
+    }
+}
+
+/// An opening interval of one day, in Japan time.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct OpeningInterval {
+    /// Opening time `HH:MM`.
+    pub opens: String,
+    /// Closing time `HH:MM` (`24:00` for midnight).
+    pub closes: String,
+}
+
+impl From<Interval> for OpeningInterval {
+    fn from(interval: Interval) -> Self {
+        Self {
+            opens: hours::format_minute(interval.opens),
+            closes: hours::format_minute(interval.closes),
+        }
+    }
+}
+
+/// The regular hours of one weekday.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct WeeklyOpeningHours {
+    /// The weekday.
+    pub weekday: Weekday,
+    /// Its intervals, earliest first; empty when closed that weekday.
+    pub intervals: Vec<OpeningInterval>,
+}
+
+/// Hours of one date that replace that day's weekly hours: closed, or special hours.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct HoursException {
+    /// The date (Japan).
+    pub date: NaiveDate,
+    /// Closed all day.
+    pub closed: bool,
+    /// The special intervals; empty when closed.
+    pub intervals: Vec<OpeningInterval>,
+    /// Why, e.g. 年末年始休館.
+    pub note: Option<String>,
+}
+
+impl From<childcare_hours_exception::Model> for HoursException {
+    fn from(model: childcare_hours_exception::Model) -> Self {
+        let intervals = hours::decode_intervals(&model.intervals);
+        Self {
+            date: model.date,
+            closed: intervals.is_empty(),
+            intervals: intervals.into_iter().map(Into::into).collect(),
+            note: model.note,
+        }
+    }
+}
+
+/// The hours of one date, exceptions applied.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct DayOpeningHours {
+    /// The date (Japan).
+    pub date: NaiveDate,
+    /// Its weekday.
+    pub weekday: Weekday,
+    /// Closed all day.
+    pub closed: bool,
+    /// Intervals, earliest first.
+    pub intervals: Vec<OpeningInterval>,
+    /// Whether a dated exception replaced the weekly hours.
+    pub exception: bool,
+    /// The note of the exception, if any.
+    pub note: Option<String>,
+}
+
+/// A postal address in Japan.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct JapaneseAddress {
+    /// Postal code `NNN-NNNN`.
+    pub postal_code: String,
+    /// JIS X 0401 prefecture code (1–47).
+    pub prefecture_code: i32,
+    /// Prefecture name, e.g. 群馬県.
+    pub prefecture: String,
+    /// City, ward or town, e.g. 前橋市.
+    pub city: String,
+    /// Street and building.
+    pub street: String,
+}
+
+/// A point on the map (WGS 84).
+#[derive(Debug, Clone, SimpleObject)]
+pub struct GeoPoint {
+    /// Latitude in degrees.
+    pub latitude: f64,
+    /// Longitude in degrees.
+    pub longitude: f64,
+}
+
+/// Ages of children accepted, in months.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct ChildcareAgeRange {
+    /// Youngest age in months; null for no lower bound.
+    pub min_months: Option<i32>,
+    /// Oldest age in months; null for no upper bound.
+    pub max_months: Option<i32>,
+}
+
+/// Who may use a resource.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct ChildcareEligibility {
+    /// Open to expectant parents (妊娠中の方).
+    pub expectant_parents: bool,
+    /// Ages of children accepted; null for any age.
+    pub child_age_range: Option<ChildcareAgeRange>,
+    /// Only residents of the municipality.
+    pub residents_only: bool,
+}
+
+/// A place or service of the childcare directory. Published resources are public; others
+/// are seen by the municipality's admins and the provider's program staff.
+#[derive(Debug, Clone, SimpleObject)]
+#[graphql(complex)]
+pub struct ChildcareResource {
+    #[graphql(skip)]
+    pub model: childcare_resource::Model,
+    /// Metres from the point given in `filter.near`; null without a point or a location.
+    pub distance_metres: Option<f64>,
+}
+
+impl From<childcare_resource::Model> for ChildcareResource {
+    fn from(model: childcare_resource::Model) -> Self {
+        Self {
+            model,
+            distance_metres: None,
+        }
+    }
+}
+
+impl From<service::Listed> for ChildcareResource {
+    fn from(listed: service::Listed) -> Self {
+        let mut resource = Self::from(listed.resource);
+        resource.distance_metres = listed.distance_metres.map(|d| d.round());
+        resource
+    }
+}
+
+fn loader<'a>(ctx: &Context<'a>) -> Result<&'a DataLoader<ChildcareLoader>> {
+    ctx.data::<DataLoader<ChildcareLoader>>()
+}
+
+impl ChildcareResource {
+    async fn schedule(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<(Schedule, Vec<childcare_hours_exception::Model>)> {
+        let loader = loader(ctx)?;
+        let weekly = loader
+            .load_one(WeeklyHoursOf(self.model.id))
+            .await?
+            .unwrap_or_default();
+        let exceptions = loader
+            .load_one(ExceptionsOf(self.model.id))
+            .await?
+            .unwrap_or_default();
+        let schedule = Schedule {
+            weekly: weekly
+                .iter()
+                .map(|row| {
+                    (
+                        row.weekday,
+                        Interval {
+                            opens: row.opens_minute,
+                            closes: row.closes_minute,
+                        },
+                    )
+                })
+                .collect(),
+            exceptions: exceptions
+                .iter()
+                .map(|row| (row.date, hours::decode_intervals(&row.intervals)))
+                .collect(),
+        };
+        Ok((schedule, exceptions))
+    }
+}
+
+#[ComplexObject]
+impl ChildcareResource {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        ids::encode("ChildcareResource", self.model.id)
+    }
+
+    /// Kind of resource.
+    async fn kind(&self) -> ChildcareResourceKind {
+        self.model.kind.into()
+    }
+
+    /// Name, e.g. 親子元気ルーム.
+    async fn name(&self) -> &str {
+        &self.model.name
+    }
+
+    /// Kana reading of the name.
+    async fn name_kana(&self) -> &str {
+        &self.model.name_kana
+    }
+
+    /// Description (several lines).
+    async fn description(&self) -> &str {
+        &self.model.description
+    }
+
+    /// Address.
+    async fn address(&self) -> JapaneseAddress {
+        JapaneseAddress {
+            postal_code: self.model.postal_code.clone(),
+            prefecture_code: i32::from(self.model.prefecture_code),
+            prefecture: crate::japan::prefecture(self.model.prefecture_code)
+                .map(|(ja, _)| ja.to_owned())
+                .unwrap_or_default(),
+            city: self.model.city.clone(),
+            street: self.model.street.clone(),
+        }
+    }
+
+    /// Location on the map, if known.
+    async fn location(&self) -> Option<GeoPoint> {
+        self.model
+            .latitude
+            .zip(self.model.longitude)
+            .map(|(latitude, longitude)| GeoPoint {
+                latitude,
+                longitude,
+            })
+    }
+
+    /// Phone number.
+    async fn phone(&self) -> Option<&str> {
+        self.model.phone.as_deref()
+    }
+
+    /// Web page.
+    async fn url(&self) -> Option<&str> {
+        self.model.url.as_deref()
+    }
+
+    /// Fee, e.g. 無料 or 1時間 300円.
+    async fn fee(&self) -> Option<&str> {
+        self.model.fee.as_deref()
+    }
+
+    /// Who may use it.
+    async fn eligibility(&self) -> ChildcareEligibility {
+        let (min, max) = (
+            self.model.child_min_age_months,
+            self.model.child_max_age_months,
+        );
+        ChildcareEligibility {
+            expectant_parents: self.model.expectant_parents,
+            child_age_range: (min.is_some() || max.is_some()).then_some(ChildcareAgeRange {
+                min_months: min,
+                max_months: max,
+            }),
+            residents_only: self.model.residents_only,
+        }
+    }
+
+    /// Languages spoken (codes such as `ja`, `en`, `pt-BR`).
+    async fn languages(&self) -> Vec<String> {
+        service::decode_languages(&self.model.languages)
+    }
+
+    /// Accessibility notes (barrier-free access, nursing room, stroller parking, …).
+    async fn accessibility(&self) -> Option<&str> {
+        self.model.accessibility.as_deref()
+    }
+
+    /// Whether it is public.
+    async fn published(&self) -> bool {
+        self.model.published
+    }
+
+    /// When it was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.model.created_at
+    }
+
+    /// When it last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.model.updated_at
+    }
+
+    /// The municipality it belongs to.
+    async fn municipality(&self, ctx: &Context<'_>) -> Result<Option<Municipality>> {
+        let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
+        Ok(loader
+            .load_one(MunicipalityId(self.model.municipality_id))
+            .await?
+            .map(Municipality::from))
+    }
+
+    /// The provider organization that runs it.
+    async fn provider(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+        let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
+        Ok(loader
+            .load_one(OrganizationId(self.model.provider_organization_id))
+            .await?
+            .map(Organization::from))
+    }
+
+    /// Regular hours, Monday to Sunday (empty intervals when closed that weekday).
+    async fn weekly_hours(&self, ctx: &Context<'_>) -> Result<Vec<WeeklyOpeningHours>> {
+        let (schedule, _) = self.schedule(ctx).await?;
+        Ok(WEEKDAYS
+            .iter()
+            .map(|weekday| {
+                let mut intervals: Vec<Interval> = schedule
+                    .weekly
+                    .iter()
+                    .filter(|(day, _)| *day == weekday.index())
+                    .map(|(_, interval)| *interval)
+                    .collect();
+                intervals.sort();
+                WeeklyOpeningHours {
+                    weekday: *weekday,
+                    intervals: intervals.into_iter().map(Into::into).collect(),
+                }
+            })
+            .collect())
+    }
+
+    /// Dated exceptions (closed days, special hours) by date.
+    async fn hours_exceptions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only from this date on (all when absent).")] from: Option<NaiveDate>,
+        #[graphql(desc = "Only until this date, inclusive (all when absent).")] until: Option<
+            NaiveDate,
+        >,
+    ) -> Result<Vec<HoursException>> {
+        let (_, exceptions) = self.schedule(ctx).await?;
+        Ok(exceptions
+            .into_iter()
+            .filter(|e| from.is_none_or(|from| e.date >= from))
+            .filter(|e| until.is_none_or(|until| e.date <= until))
+            .map(Into::into)
+            .collect())
+    }
+
+    /// The hours of one date (Japan), with that date's exception applied.
+    async fn opening_hours_on(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The date.")] date: NaiveDate,
+    ) -> Result<DayOpeningHours> {
+        let (schedule, exceptions) = self.schedule(ctx).await?;
+        let day = schedule.on(date);
+        Ok(DayOpeningHours {
+            date,
+            weekday: Weekday::of(hours::weekday_index(date)),
+            closed: day.intervals.is_empty(),
+            intervals: day.intervals.into_iter().map(Into::into).collect(),
+            exception: day.exception,
+            note: exceptions
+                .into_iter()
+                .find(|e| e.date == date)
+                .and_then(|e| e.note),
+        })
+    }
+
+    /// Whether it is open at an instant (read in Japan time, exceptions applied).
+    async fn is_open_at(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The instant.")] time: DateTime<Utc>,
+    ) -> Result<bool> {
+        Ok(self.schedule(ctx).await?.0.is_open_at(time))
+    }
+
+    /// Whether it is open right now.
+    async fn is_open_now(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(self.schedule(ctx).await?.0.is_open_at(Utc::now()))
+    }
+
+    /// Booking rules; null when it takes no online bookings.
+    async fn booking_rules(&self, ctx: &Context<'_>) -> Result<Option<ChildcareBookingRules>> {
+        Ok(loader(ctx)?
+            .load_one(RulesOf(self.model.id))
+            .await?
+            .map(Into::into))
+    }
+
+    /// Bookable slots between two dates (at most 92 days), by start.
+    async fn slots(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "First date (today in Japan when absent).")] from: Option<NaiveDate>,
+        #[graphql(desc = "Last date, inclusive (30 days after `from` when absent).")] until: Option<
+            NaiveDate,
+        >,
+    ) -> Result<Vec<ChildcareSlot>> {
+        let from = from.unwrap_or_else(|| tokyo_date(Utc::now()));
+        let until = until.unwrap_or(from + Duration::days(30));
+        if until < from || (until - from).num_days() > MAX_SLOT_RANGE_DAYS {
+            return Err(AppError::BadUserInput(format!(
+                "`until` must be within {MAX_SLOT_RANGE_DAYS} days after `from`"
+            )))
+            .extend();
+        }
+        Ok(loader(ctx)?
+            .load_one(SlotsOf {
+                resource_id: self.model.id,
+                from,
+                until,
+            })
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+}
+
+/// Booking rules of a resource that takes temporary childcare bookings.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct ChildcareBookingRules {
+    /// Booking for a date opens at 00:00 JST this many days before it.
+    pub opens_days_before: i32,
+    /// Hours one child may be booked per calendar month.
+    pub monthly_limit_hours: i32,
+    /// Youngest age accepted in months, on the booked date.
+    pub min_age_months: i32,
+    /// Oldest age accepted in months, on the booked date.
+    pub max_age_months: i32,
+    /// Guardians may cancel until this many hours before the start.
+    pub cancel_deadline_hours: i32,
+    /// This many no-shows …
+    pub no_show_limit: i32,
+    /// … within this many days …
+    pub no_show_window_days: i32,
+    /// … restrict new bookings for this many days.
+    pub restriction_days: i32,
+}
+
+impl From<childcare_booking_rule::Model> for ChildcareBookingRules {
+    fn from(model: childcare_booking_rule::Model) -> Self {
+        Self {
+            opens_days_before: model.opens_days_before,
+            monthly_limit_hours: model.monthly_limit_hours,
+            min_age_months: model.min_age_months,
+            max_age_months: model.max_age_months,
+            cancel_deadline_hours: model.cancel_deadline_hours,
+            no_show_limit: model.no_show_limit,
+            no_show_window_days: model.no_show_window_days,
+            restriction_days: model.restriction_days,
+        }
+    }
+}
+
+/// A bookable period of temporary childcare on one date.
+#[derive(Debug, Clone, SimpleObject)]
+#[graphql(complex)]
+pub struct ChildcareSlot {
+    #[graphql(skip)]
+    pub model: childcare_slot::Model,
+    /// The date (Japan).
+    pub date: NaiveDate,
+    /// Start.
+    pub starts_at: DateTime<Utc>,
+    /// End.
+    pub ends_at: DateTime<Utc>,
+    /// Children it takes.
+    pub capacity: i32,
+    /// Children it can still take.
+    pub places_remaining: i32,
+}
+
+impl From<childcare_slot::Model> for ChildcareSlot {
+    fn from(model: childcare_slot::Model) -> Self {
+        Self {
+            date: model.date,
+            starts_at: model.starts_at,
+            ends_at: model.ends_at,
+            capacity: model.capacity,
+            places_remaining: (model.capacity - model.children_booked).max(0),
+            model,
+        }
+    }
+}
+
+#[ComplexObject]
+impl ChildcareSlot {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        ids::encode("ChildcareSlot", self.model.id)
+    }
+
+    /// The resource.
+    async fn resource(&self, ctx: &Context<'_>) -> Result<Option<ChildcareResource>> {
+        Ok(loader(ctx)?
+            .load_one(ResourceById(self.model.resource_id))
+            .await?
+            .map(Into::into))
+    }
+}
+
+/// Where a booking stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum ChildcareBookingStatus {
+    /// Booked (予約済み).
+    Booked,
+    /// Cancelled (取消).
+    Cancelled,
+    /// The children came (利用).
+    Attended,
+    /// Nobody came (無断欠席); counts toward the no-show restriction.
+    NoShow,
+}
+
+impl From<childcare_booking::BookingStatus> for ChildcareBookingStatus {
+    fn from(status: childcare_booking::BookingStatus) -> Self {
+        use childcare_booking::BookingStatus as S;
+        match status {
+            S::Booked => Self::Booked,
+            S::Cancelled => Self::Cancelled,
+            S::Attended => Self::Attended,
+            S::NoShow => Self::NoShow,
+        }
+    }
+}
+
+/// A child registered by a guardian (personal data: the guardian only).
+#[derive(Debug, Clone, SimpleObject)]
+#[graphql(complex)]
+pub struct ChildcareChild {
+    #[graphql(skip)]
+    pub uuid: Uuid,
+    /// Name.
+    pub name: String,
+    /// Kana reading.
+    pub name_kana: String,
+    /// Birth date.
+    pub birth_date: NaiveDate,
+}
+
+impl From<childcare_child::Model> for ChildcareChild {
+    fn from(model: childcare_child::Model) -> Self {
+        Self {
+            uuid: model.id,
+            name: model.name,
+            name_kana: model.name_kana,
+            birth_date: model.birth_date,
+        }
+    }
+}
+
+#[ComplexObject]
+impl ChildcareChild {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        ids::encode("ChildcareChild", self.uuid)
+    }
+
+    /// Age in whole months today (Japan).
+    async fn age_months(&self) -> i32 {
+        months_between(self.birth_date, tokyo_date(Utc::now()))
+    }
+}
+
+/// A child in a booking.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct BookedChild {
+    /// The child.
+    pub child: ChildcareChild,
+    /// Age in whole months on the booked date.
+    pub age_months: i32,
+}
+
+impl From<(childcare_booking_child::Model, childcare_child::Model)> for BookedChild {
+    fn from((booked, child): (childcare_booking_child::Model, childcare_child::Model)) -> Self {
+        Self {
+            child: child.into(),
+            age_months: booked.age_months,
+        }
+    }
+}
+
+/// The guardian who booked (personal data).
+#[derive(Debug, Clone, SimpleObject)]
+pub struct ChildcareGuardian {
+    /// Name.
+    pub name: String,
+    /// Kana reading.
+    pub name_kana: String,
+    /// Email address.
+    pub email: String,
+}
+
+/// A satisfaction answer after temporary childcare.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct ChildcareSurveyResponse {
+    /// 1 (dissatisfied) – 5 (very satisfied).
+    pub score: i32,
+    /// Comment, if any.
+    pub comment: Option<String>,
+    /// Fiscal year (年度) of the booked date.
+    pub fiscal_year: i32,
+    /// When it was answered.
+    pub submitted_at: DateTime<Utc>,
+}
+
+impl From<childcare_survey::Model> for ChildcareSurveyResponse {
+    fn from(model: childcare_survey::Model) -> Self {
+        Self {
+            score: i32::from(model.score),
+            comment: model.comment,
+            fiscal_year: model.fiscal_year,
+            submitted_at: model.submitted_at,
+        }
+    }
+}
+
+/// A temporary childcare booking of one day. Seen only by the guardian who booked and the
+/// resource's staff.
+#[derive(Debug, Clone, SimpleObject)]
+#[graphql(complex)]
+pub struct ChildcareBooking {
+    #[graphql(skip)]
+    pub model: childcare_booking::Model,
+    /// Where it stands.
+    pub status: ChildcareBookingStatus,
+    /// The date (Japan).
+    pub date: NaiveDate,
+    /// Start.
+    pub starts_at: DateTime<Utc>,
+    /// End.
+    pub ends_at: DateTime<Utc>,
+    /// Minutes booked per child (counted against the monthly limit).
+    pub minutes: i32,
+    /// Children booked.
+    pub child_count: i32,
+    /// Same for every booking made together for several days.
+    pub group_id: ID,
+    /// Note for the staff.
+    pub note: Option<String>,
+    /// When it was cancelled.
+    pub cancelled_at: Option<DateTime<Utc>>,
+    /// When attendance was marked.
+    pub marked_at: Option<DateTime<Utc>>,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<childcare_booking::Model> for ChildcareBooking {
+    fn from(model: childcare_booking::Model) -> Self {
+        Self {
+            status: model.status.into(),
+            date: model.date,
+            starts_at: model.starts_at,
+            ends_at: model.starts_at + Duration::minutes(i64::from(model.minutes)),
+            minutes: model.minutes,
+            child_count: model.children,
+            group_id: ID(model.group_id.to_string()),
+            note: model.note.clone(),
+            cancelled_at: model.cancelled_at,
+            marked_at: model.marked_at,
+            created_at: model.created_at,
+            model,
+        }
+    }
+}
+
+#[ComplexObject]
+impl ChildcareBooking {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        ids::encode("ChildcareBooking", self.model.id)
+    }
+
+    /// The resource.
+    async fn resource(&self, ctx: &Context<'_>) -> Result<Option<ChildcareResource>> {
+        Ok(loader(ctx)?
+            .load_one(ResourceById(self.model.resource_id))
+            .await?
+            .map(Into::into))
+    }
+
+    /// The slot.
+    async fn slot(&self, ctx: &Context<'_>) -> Result<Option<ChildcareSlot>> {
+        Ok(loader(ctx)?
+            .load_one(SlotById(self.model.slot_id))
+            .await?
+            .map(Into::into))
+    }
+
+    /// The children with their ages on the date.
+    async fn children(&self, ctx: &Context<'_>) -> Result<Vec<BookedChild>> {
+        Ok(loader(ctx)?
+            .load_one(BookedChildrenOf(self.model.id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// The guardian who booked.
+    async fn guardian(&self, ctx: &Context<'_>) -> Result<Option<ChildcareGuardian>> {
+        Ok(loader(ctx)?
+            .load_one(GuardianAccount(self.model.guardian_user_id))
+            .await?
+            .map(|user| ChildcareGuardian {
+                name: user.display_name,
+                name_kana: user.display_name_kana,
+                email: user.email,
+            }))
+    }
+
+    /// The satisfaction answer, once given.
+    async fn survey(&self, ctx: &Context<'_>) -> Result<Option<ChildcareSurveyResponse>> {
+        Ok(loader(ctx)?
+            .load_one(SurveyOf(self.model.id))
+            .await?
+            .map(Into::into))
+    }
+}
+
+/// Visitors of a resource on one date.
+#[derive(Debug, Clone, SimpleObject)]
+#[graphql(complex)]
+pub struct ChildcareVisitRecord {
+    #[graphql(skip)]
+    pub resource_id: Uuid,
+    /// The date (Japan).
+    pub date: NaiveDate,
+    /// Fiscal year (年度) of the date.
+    pub fiscal_year: i32,
+    /// Adults.
+    pub adults: i32,
+    /// Children.
+    pub children: i32,
+    /// Adults and children.
+    pub total: i32,
+    /// When it was last recorded.
+    pub recorded_at: DateTime<Utc>,
+}
+
+impl From<childcare_visit::Model> for ChildcareVisitRecord {
+    fn from(model: childcare_visit::Model) -> Self {
+        Self {
+            resource_id: model.resource_id,
+            date: model.visit_date,
+            fiscal_year: model.fiscal_year,
+            adults: model.adults,
+            children: model.children,
+            total: model.adults + model.children,
+            recorded_at: model.updated_at,
+        }
+    }
+}
+
+#[ComplexObject]
+impl ChildcareVisitRecord {
+    /// The resource.
+    async fn resource(&self, ctx: &Context<'_>) -> Result<Option<ChildcareResource>> {
+        Ok(loader(ctx)?
+            .load_one(ResourceById(self.resource_id))
+            .await?
+            .map(Into::into))
+    }
+}
+
+/// Visits of one resource in one month.
+#[derive(Debug, Clone, SimpleObject)]
+#[graphql(complex)]
+pub struct ChildcareUsageRow {
+    #[graphql(skip)]
+    pub resource_id: Uuid,
+    /// Calendar year.
+    pub year: i32,
+    /// Month (1–12).
+    pub month: i32,
+    /// Days with a record.
+    pub days: i64,
+    /// Adults.
+    pub adults: i64,
+    /// Children.
+    pub children: i64,
+    /// Adults and children.
+    pub total: i64,
+}
+
+impl From<service::UsageRow> for ChildcareUsageRow {
+    fn from(row: service::UsageRow) -> Self {
+        Self {
+            resource_id: row.resource_id,
+            year: row.month.0,
+            month: i32::try_from(row.month.1).unwrap_or(0),
+            days: row.days,
+            adults: row.adults,
+            children: row.children,
+            total: row.adults + row.children,
+        }
+    }
+}
+
+#[ComplexObject]
+impl ChildcareUsageRow {
+    /// The resource.
+    async fn resource(&self, ctx: &Context<'_>) -> Result<Option<ChildcareResource>> {
+        Ok(loader(ctx)?
+            .load_one(ResourceById(self.resource_id))
+            .await?
+            .map(Into::into))
+    }
+}
+
+/// Visitors summed.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct ChildcareVisitTotals {
+    /// Adults.
+    pub adults: i64,
+    /// Children.
+    pub children: i64,
+    /// Adults and children.
+    pub total: i64,
+}
+
+/// Usage of the childcare resources of a municipality in a fiscal year.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct ChildcareUsageReport {
+    /// The fiscal year (年度, April–March).
+    pub fiscal_year: i32,
+    /// Visits per resource and month, by resource then month.
+    pub rows: Vec<ChildcareUsageRow>,
+    /// Visits at the child-rearing plazas (親子元気ルーム, プレイルーム) of the whole
+    /// municipality: the plaza users KPI; null unless you administer the municipality.
+    pub plaza_visits: Option<ChildcareVisitTotals>,
+}
+
+/// Satisfaction of temporary childcare (一時保育) users in a fiscal year.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct ChildcareSatisfaction {
+    /// The fiscal year (年度).
+    pub fiscal_year: i32,
+    /// Number of answers.
+    pub answers: i64,
+    /// Mean score (1–5); null without answers.
+    pub mean_score: Option<f64>,
+    /// Answers scoring 4 or 5.
+    pub satisfied_answers: i64,
+    /// Share (0–1) of answers scoring 4 or 5; null without answers.
+    pub satisfied_share: Option<f64>,
+}
+
+impl ChildcareSatisfaction {
+    /// Builds the summary from (answers, sum of scores, answers scoring 4–5).
+    pub fn of(fiscal_year: i32, (answers, sum, satisfied): (i64, i64, i64)) -> Self {
+        let share = |n: i64| (answers > 0).then(|| n as f64 / answers as f64);
+        Self {
+            fiscal_year,
+            answers,
+            mean_score: share(sum),
+            satisfied_answers: satisfied,
+            satisfied_share: share(satisfied),
+        }
+    }
+}
