@@ -245,6 +245,7 @@ pub async fn demo(db: &DatabaseConnection) -> anyhow::Result<Vec<DemoAccount>> {
     partnership(db).await?;
     programs(db).await?;
     relocation(db, &mut accounts).await?;
+    crate::domains::content::demo::load(db).await?;
     Ok(accounts)
 }
 

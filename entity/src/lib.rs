@@ -3,6 +3,7 @@
 //! GraphQL types are built from these models in `src/domains/*/types.rs`; a column never
 //! reaches the schema by accident.
 
+pub mod article;
 pub mod concierge_leave;
 pub mod concierge_profile;
 pub mod idempotency_key;
@@ -33,6 +34,7 @@ pub mod session;
 pub mod user;
 
 pub mod prelude {
+    pub use super::article::Entity as Article;
     pub use super::concierge_leave::Entity as ConciergeLeave;
     pub use super::concierge_profile::Entity as ConciergeProfile;
     pub use super::idempotency_key::Entity as IdempotencyKey;

@@ -8,6 +8,7 @@ mod m20261125_000003_partnership;
 mod m20261125_000004_relocation;
 mod m20261125_000005_programs;
 mod m20261125_000006_search;
+mod m20261201_000007_content;
 
 /// Every migration of the product, applied in order.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_relocation::Migration),
             Box::new(m20261125_000005_programs::Migration),
             Box::new(m20261125_000006_search::Migration),
+            Box::new(m20261201_000007_content::Migration),
         ]
     }
 }

@@ -2,6 +2,7 @@
 //! `inputs.rs`, `resolver.rs` (thin), `service.rs` (rules and transactions) and
 //! `loaders.rs` (DataLoaders).
 
+pub mod content;
 pub mod identity;
 pub mod partnership;
 pub mod programs;

@@ -16,6 +16,10 @@ use crate::{
     auth::Viewer,
     config::Limits,
     domains::{
+        content::{
+            loaders::ContentLoader,
+            resolver::{ContentMutation, ContentQuery},
+        },
         identity::{
             loaders::IdentityLoader,
             resolver::{IdentityMutation, IdentityQuery, IdentitySubscription},
@@ -49,6 +53,7 @@ pub struct QueryRoot(
     PartnershipQuery,
     ProgramsQuery,
     RelocationQuery,
+    ContentQuery,
     crate::search::graphql::SearchQuery,
 );
 
@@ -60,6 +65,7 @@ pub struct MutationRoot(
     PartnershipMutation,
     ProgramsMutation,
     RelocationMutation,
+    ContentMutation,
 );
 
 /// Every subscription of every domain.
@@ -98,6 +104,10 @@ pub fn build_schema(state: AppState) -> AppSchema {
         ))
         .data(DataLoader::new(
             RelocationLoader::new(state.db.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            ContentLoader::new(state.db.clone()),
             tokio::spawn,
         ))
         .data(state)

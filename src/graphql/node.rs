@@ -6,6 +6,7 @@ use super::{context, ids};
 use crate::{
     auth::Viewer,
     domains::{
+        content::{service as content, types::Article},
         identity::{
             service as identity,
             types::{Municipality, Organization, User},
@@ -52,6 +53,8 @@ pub enum Node {
     Registration(Registration),
     /// A relocation inquiry (staff of its municipality only).
     RelocationInquiry(RelocationInquiry),
+    /// An article, relocation guide or resident's story.
+    Article(Article),
 }
 
 /// `node` and `nodes`.
@@ -139,6 +142,9 @@ pub(crate) async fn resolve(state: &AppState, viewer: &Viewer, id: &ID) -> AppRe
         "RelocationInquiry" => relocation::find_inquiry(state, viewer, uuid)
             .await
             .map(|i| Node::RelocationInquiry(i.into())),
+        "Article" => content::find_article(state, viewer, uuid)
+            .await
+            .map(|a| Node::Article(a.into())),
         _ => Err(AppError::NotFound),
     };
     match found {

@@ -2,6 +2,7 @@
 //! database (the source of truth). Personal data never goes into a document.
 
 use entity::{
+    article,
     local_issue::{self, IssueCategory},
     organization, partner_project,
     partner_project::ProjectStatus,
@@ -16,8 +17,11 @@ pub const LOCAL_ISSUE: &str = "local_issue";
 /// Kind of a partner project.
 pub const PARTNER_PROJECT: &str = "partner_project";
 
+/// Kind of an article, relocation guide or resident's story.
+pub const ARTICLE: &str = "article";
+
 /// Every kind the index holds.
-pub const KINDS: [&str; 2] = [LOCAL_ISSUE, PARTNER_PROJECT];
+pub const KINDS: [&str; 3] = [LOCAL_ISSUE, PARTNER_PROJECT, ARTICLE];
 
 /// Records read per batch when rebuilding.
 const BATCH: u64 = 500;
@@ -42,6 +46,10 @@ pub async fn load(
                 .await?;
             Ok(project_document(project, organization.map(|o| o.name)))
         }
+        ARTICLE => Ok(article::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .and_then(crate::domains::content::service::search_document)),
         _ => Ok(None),
     }
 }
@@ -51,6 +59,7 @@ pub async fn count(db: &impl ConnectionTrait, kind: &str) -> Result<u64, DbErr> 
     match kind {
         LOCAL_ISSUE => local_issue::Entity::find().count(db).await,
         PARTNER_PROJECT => partner_project::Entity::find().count(db).await,
+        ARTICLE => article::Entity::find().count(db).await,
         _ => Ok(0),
     }
 }
@@ -84,6 +93,20 @@ pub async fn page(
                     .filter_map(|(project, organization)| {
                         project_document(project, organization.map(|o| o.name))
                     })
+                    .collect(),
+                read,
+            ))
+        }
+        ARTICLE => {
+            let rows = article::Entity::find()
+                .order_by_asc(article::Column::Id)
+                .paginate(db, BATCH)
+                .fetch_page(page)
+                .await?;
+            let read = rows.len() as u64;
+            Ok((
+                rows.into_iter()
+                    .filter_map(crate::domains::content::service::search_document)
                     .collect(),
                 read,
             ))

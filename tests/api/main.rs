@@ -6,6 +6,7 @@
 
 mod helpers;
 
+mod content;
 mod identity;
 mod partnership;
 mod programs;
