@@ -170,6 +170,14 @@ fn router(state: AppState, limits: &Limits) -> Router {
             "/calendar/programs/{file}",
             get(crate::domains::programs::calendar::program_calendar),
         )
+        .route(
+            "/reports/kpi.csv",
+            get(crate::domains::kpi::export::kpi_csv),
+        )
+        .route(
+            "/reports/kpi.json",
+            get(crate::domains::kpi::export::kpi_json),
+        )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))

@@ -11,6 +11,7 @@ pub mod inquiry_access_log;
 pub mod inquiry_event;
 pub mod inquiry_task;
 pub mod issue_comment;
+pub mod kpi_target;
 pub mod local_issue;
 pub mod municipality;
 pub mod organization;
@@ -42,6 +43,7 @@ pub mod prelude {
     pub use super::inquiry_event::Entity as InquiryEvent;
     pub use super::inquiry_task::Entity as InquiryTask;
     pub use super::issue_comment::Entity as IssueComment;
+    pub use super::kpi_target::Entity as KpiTarget;
     pub use super::local_issue::Entity as LocalIssue;
     pub use super::municipality::Entity as Municipality;
     pub use super::organization::Entity as Organization;

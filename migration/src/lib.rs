@@ -9,6 +9,7 @@ mod m20261125_000004_relocation;
 mod m20261125_000005_programs;
 mod m20261125_000006_search;
 mod m20261201_000007_content;
+mod m20261201_000008_kpi;
 
 /// Every migration of the product, applied in order.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_programs::Migration),
             Box::new(m20261125_000006_search::Migration),
             Box::new(m20261201_000007_content::Migration),
+            Box::new(m20261201_000008_kpi::Migration),
         ]
     }
 }

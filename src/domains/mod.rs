@@ -4,6 +4,7 @@
 
 pub mod content;
 pub mod identity;
+pub mod kpi;
 pub mod partnership;
 pub mod programs;
 pub mod relocation;

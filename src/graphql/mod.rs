@@ -24,6 +24,7 @@ use crate::{
             loaders::IdentityLoader,
             resolver::{IdentityMutation, IdentityQuery, IdentitySubscription},
         },
+        kpi::resolver::{KpiMutation, KpiQuery},
         partnership::{
             loaders::PartnershipLoader,
             resolver::{PartnershipMutation, PartnershipQuery},
@@ -54,6 +55,7 @@ pub struct QueryRoot(
     ProgramsQuery,
     RelocationQuery,
     ContentQuery,
+    KpiQuery,
     crate::search::graphql::SearchQuery,
 );
 
@@ -66,6 +68,7 @@ pub struct MutationRoot(
     ProgramsMutation,
     RelocationMutation,
     ContentMutation,
+    KpiMutation,
 );
 
 /// Every subscription of every domain.

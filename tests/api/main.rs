@@ -8,6 +8,7 @@ mod helpers;
 
 mod content;
 mod identity;
+mod kpi;
 mod partnership;
 mod programs;
 mod relocation;
