@@ -733,3 +733,45 @@ async fn the_demo_holds_stories_of_both_towns_with_a_draft_and_a_scheduled_artic
         6
     );
 }
+
+#[tokio::test]
+async fn a_scheduled_article_is_released_to_search_once_however_many_replicas_try() {
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let app = spawn_app().await;
+    let replica = app.spawn_replica().await;
+    let admin = app.login_demo("maebashi-admin@example.jp").await;
+    let soon = (chrono::Utc::now() + chrono::Duration::seconds(1)).to_rfc3339();
+    let article = create_ok(
+        &app,
+        &admin,
+        with(
+            article_input("二つの複製で公開される記事"),
+            json!({ "publish": true, "publishAt": soon }),
+        ),
+    )
+    .await;
+    let id = tsunagu::graphql::ids::decode_as(
+        &article["id"].as_str().unwrap().to_owned().into(),
+        "Article",
+    )
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Both replicas' schedulers run meanwhile; two more passes race here.
+    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    let other = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    let (first, second) = tokio::join!(
+        tsunagu::domains::content::service::release_scheduled(&db),
+        tsunagu::domains::content::service::release_scheduled(&other),
+    );
+    let (first, second) = (first.unwrap(), second.unwrap());
+    assert!(first + second <= 1, "{first} + {second}");
+    // Wait for the periodic passes of both replicas too.
+    tokio::time::sleep(tsunagu::domains::content::service::RELEASE_EVERY).await;
+    let rows = entity::search_outbox::Entity::find()
+        .filter(entity::search_outbox::Column::RecordId.eq(id))
+        .count(&db)
+        .await
+        .unwrap();
+    assert_eq!(rows, 2, "one row for the creation, one for the release");
+    replica.stop().await;
+}
