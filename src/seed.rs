@@ -246,6 +246,7 @@ pub async fn demo(db: &DatabaseConnection) -> anyhow::Result<Vec<DemoAccount>> {
     programs(db).await?;
     relocation(db, &mut accounts).await?;
     crate::domains::content::demo::load(db).await?;
+    crate::domains::kpi::demo::load(db).await?;
     Ok(accounts)
 }
 

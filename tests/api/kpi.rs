@@ -827,3 +827,37 @@ async fn a_report_over_a_year_of_data_computes_in_well_under_a_second() {
         median.as_millis()
     );
 }
+
+#[tokio::test]
+async fn the_demo_report_of_this_fiscal_year_has_targets_and_values_from_the_demo_records() {
+    let app = spawn_app().await;
+    let now = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Tokyo);
+    let year = if chrono::Datelike::month(&now) >= 4 {
+        chrono::Datelike::year(&now)
+    } else {
+        chrono::Datelike::year(&now) - 1
+    };
+    for (code, slug) in [(MAEBASHI, "maebashi"), (MANAZURU, "manazuru")] {
+        let admin = app.login_demo(&format!("{slug}-admin@example.jp")).await;
+        let report = report(&app, &admin, code, year).await;
+        for entry in report["kpis"].as_array().unwrap() {
+            assert!(entry["target"].is_number(), "{entry}");
+            assert!(entry["baseline"].is_number(), "{entry}");
+            assert_eq!(
+                entry["targetMet"].is_boolean(),
+                entry["value"].is_number(),
+                "{entry}"
+            );
+        }
+    }
+    // The demo's survey answers of Manazuru count toward its satisfaction KPIs.
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    let mut answered = 0.0;
+    for y in [year, year - 1] {
+        let report = report(&app, &admin, MANAZURU, y).await;
+        answered += kpi(&report, EDUCATION_MEAN)["denominator"]
+            .as_f64()
+            .unwrap_or_default();
+    }
+    assert!(answered > 0.0, "the demo has education surveys");
+}

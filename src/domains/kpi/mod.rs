@@ -3,6 +3,7 @@
 //! targets and the records behind every value; reported through GraphQL and as CSV and
 //! JSON downloads.
 
+pub mod demo;
 pub mod export;
 pub mod inputs;
 pub mod registry;
