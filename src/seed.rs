@@ -247,6 +247,8 @@ pub async fn demo(db: &DatabaseConnection) -> anyhow::Result<Vec<DemoAccount>> {
     relocation(db, &mut accounts).await?;
     crate::domains::employment::demo::load(db).await?;
     crate::domains::childcare::demo::load(db).await?;
+    crate::domains::content::demo::load(db).await?;
+    crate::domains::kpi::demo::load(db).await?;
     Ok(accounts)
 }
 

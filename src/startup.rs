@@ -134,6 +134,9 @@ impl Application {
         let maintenance = tokio::spawn(maintain(self.state.clone()));
         let offers = tokio::spawn(expire_waitlist_offers(self.state.clone()));
         let sweeper = tokio::spawn(sweep_assignments(self.state.clone()));
+        let articles = tokio::spawn(
+            crate::domains::content::service::release_scheduled_periodically(self.state.db.clone()),
+        );
         let indexer = self.state.search.spawn_indexer();
         let result = axum::serve(
             self.listener,
@@ -145,6 +148,7 @@ impl Application {
         maintenance.abort();
         offers.abort();
         sweeper.abort();
+        articles.abort();
         indexer.abort();
         result
     }
@@ -165,6 +169,14 @@ fn router(state: AppState, limits: &Limits) -> Router {
         .route(
             "/calendar/programs/{file}",
             get(crate::domains::programs::calendar::program_calendar),
+        )
+        .route(
+            "/reports/kpi.csv",
+            get(crate::domains::kpi::export::kpi_csv),
+        )
+        .route(
+            "/reports/kpi.json",
+            get(crate::domains::kpi::export::kpi_json),
         )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))

@@ -3,6 +3,7 @@
 //! GraphQL types are built from these models in `src/domains/*/types.rs`; a column never
 //! reaches the schema by accident.
 
+pub mod article;
 pub mod childcare_booking;
 pub mod childcare_booking_child;
 pub mod childcare_booking_rule;
@@ -24,6 +25,7 @@ pub mod inquiry_access_log;
 pub mod inquiry_event;
 pub mod inquiry_task;
 pub mod issue_comment;
+pub mod kpi_target;
 pub mod local_issue;
 pub mod municipality;
 pub mod organization;
@@ -48,6 +50,7 @@ pub mod session;
 pub mod user;
 
 pub mod prelude {
+    pub use super::article::Entity as Article;
     pub use super::concierge_leave::Entity as ConciergeLeave;
     pub use super::concierge_profile::Entity as ConciergeProfile;
     pub use super::employment_enrollment::Entity as EmploymentEnrollment;
@@ -59,6 +62,7 @@ pub mod prelude {
     pub use super::inquiry_event::Entity as InquiryEvent;
     pub use super::inquiry_task::Entity as InquiryTask;
     pub use super::issue_comment::Entity as IssueComment;
+    pub use super::kpi_target::Entity as KpiTarget;
     pub use super::local_issue::Entity as LocalIssue;
     pub use super::municipality::Entity as Municipality;
     pub use super::organization::Entity as Organization;

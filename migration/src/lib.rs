@@ -8,10 +8,12 @@ mod m20261125_000003_partnership;
 mod m20261125_000004_relocation;
 mod m20261125_000005_programs;
 mod m20261125_000006_search;
-mod m20261201_000001_childcare;
 mod m20261201_000001_personal_data_access_log;
 mod m20261201_000002_employment;
-mod m20261201_000007_relocation_refinements;
+mod m20261201_000003_childcare;
+mod m20261201_000004_relocation_refinements;
+mod m20261201_000005_content;
+mod m20261201_000006_kpi;
 
 /// Every migration of the product, applied in order.
 pub struct Migrator;
@@ -28,8 +30,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000006_search::Migration),
             Box::new(m20261201_000001_personal_data_access_log::Migration),
             Box::new(m20261201_000002_employment::Migration),
-            Box::new(m20261201_000007_relocation_refinements::Migration),
-            Box::new(m20261201_000001_childcare::Migration),
+            Box::new(m20261201_000003_childcare::Migration),
+            Box::new(m20261201_000004_relocation_refinements::Migration),
+            Box::new(m20261201_000005_content::Migration),
+            Box::new(m20261201_000006_kpi::Migration),
         ]
     }
 }

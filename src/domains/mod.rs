@@ -3,8 +3,10 @@
 //! `loaders.rs` (DataLoaders).
 
 pub mod childcare;
+pub mod content;
 pub mod employment;
 pub mod identity;
+pub mod kpi;
 pub mod partnership;
 pub mod programs;
 pub mod relocation;

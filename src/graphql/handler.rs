@@ -123,7 +123,7 @@ fn request_error(status: StatusCode, code: &str, message: &str, media: Media) ->
 }
 
 /// The viewer behind a request: anonymous without `Authorization`, refused with a bad token.
-async fn viewer_of(
+pub(crate) async fn viewer_of(
     state: &AppState,
     headers: &HeaderMap,
     peer: SocketAddr,

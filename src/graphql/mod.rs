@@ -20,6 +20,10 @@ use crate::{
             loaders::ChildcareLoader,
             resolver::{ChildcareMutation, ChildcareQuery},
         },
+        content::{
+            loaders::ContentLoader,
+            resolver::{ContentMutation, ContentQuery},
+        },
         employment::{
             loaders::EmploymentLoader,
             resolver::{EmploymentMutation, EmploymentQuery},
@@ -28,6 +32,7 @@ use crate::{
             loaders::IdentityLoader,
             resolver::{IdentityMutation, IdentityQuery, IdentitySubscription},
         },
+        kpi::resolver::{KpiMutation, KpiQuery},
         partnership::{
             loaders::PartnershipLoader,
             resolver::{PartnershipMutation, PartnershipQuery},
@@ -60,6 +65,8 @@ pub struct QueryRoot(
     ProgramsQuery,
     ChildcareQuery,
     RelocationQuery,
+    ContentQuery,
+    KpiQuery,
     crate::search::graphql::SearchQuery,
 );
 
@@ -73,6 +80,8 @@ pub struct MutationRoot(
     ProgramsMutation,
     RelocationMutation,
     ChildcareMutation,
+    ContentMutation,
+    KpiMutation,
 );
 
 /// Every subscription of every domain.
@@ -123,6 +132,10 @@ pub fn build_schema(state: AppState) -> AppSchema {
         ))
         .data(DataLoader::new(
             ChildcareLoader::new(state.db.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            ContentLoader::new(state.db.clone()),
             tokio::spawn,
         ))
         .data(state)

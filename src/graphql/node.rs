@@ -10,6 +10,7 @@ use crate::{
             service as childcare,
             types::{ChildcareBooking, ChildcareChild, ChildcareResource, ChildcareSlot},
         },
+        content::{service as content, types::Article},
         employment::{
             service as employment,
             types::{EmploymentEnrollment, EmploymentFollowUp, EmploymentPlacement},
@@ -74,6 +75,8 @@ pub enum Node {
     EmploymentPlacement(EmploymentPlacement),
     /// A follow-up checkpoint of a placement (the municipality's employment team).
     EmploymentFollowUp(EmploymentFollowUp),
+    /// An article, relocation guide or resident's story.
+    Article(Article),
 }
 
 /// `node` and `nodes`.
@@ -182,6 +185,9 @@ pub(crate) async fn resolve(state: &AppState, viewer: &Viewer, id: &ID) -> AppRe
         "EmploymentFollowUp" => employment::find_follow_up(&state.db, viewer, uuid)
             .await
             .map(|f| Node::EmploymentFollowUp(f.into())),
+        "Article" => content::find_article(state, viewer, uuid)
+            .await
+            .map(|a| Node::Article(a.into())),
         _ => Err(AppError::NotFound),
     };
     match found {

@@ -27,6 +27,9 @@ pub enum SearchKind {
     LocalIssue,
     /// A partner project taking on local issues (public once approved).
     PartnerProject,
+    /// An article, relocation guide or resident's story (public once its publish time has
+    /// come).
+    Article,
 }
 
 impl SearchKind {
@@ -34,6 +37,7 @@ impl SearchKind {
         match self {
             Self::LocalIssue => sources::LOCAL_ISSUE,
             Self::PartnerProject => sources::PARTNER_PROJECT,
+            Self::Article => sources::ARTICLE,
         }
     }
 
@@ -41,6 +45,7 @@ impl SearchKind {
         match code {
             sources::LOCAL_ISSUE => Some(Self::LocalIssue),
             sources::PARTNER_PROJECT => Some(Self::PartnerProject),
+            sources::ARTICLE => Some(Self::Article),
             _ => None,
         }
     }
@@ -49,6 +54,7 @@ impl SearchKind {
         match self {
             Self::LocalIssue => "LocalIssue",
             Self::PartnerProject => "PartnerProject",
+            Self::Article => "Article",
         }
     }
 }

@@ -2,6 +2,7 @@
 //! database (the source of truth). Personal data never goes into a document.
 
 use entity::{
+    article,
     local_issue::{self, IssueCategory},
     organization, partner_project,
     partner_project::ProjectStatus,
@@ -18,8 +19,11 @@ pub const PARTNER_PROJECT: &str = "partner_project";
 /// Kind of a childcare resource (子育てひろば, 一時保育, …).
 pub const CHILDCARE_RESOURCE: &str = "childcare_resource";
 
+/// Kind of an article, relocation guide or resident's story.
+pub const ARTICLE: &str = "article";
+
 /// Every kind the index holds.
-pub const KINDS: [&str; 3] = [LOCAL_ISSUE, PARTNER_PROJECT, CHILDCARE_RESOURCE];
+pub const KINDS: [&str; 4] = [LOCAL_ISSUE, PARTNER_PROJECT, CHILDCARE_RESOURCE, ARTICLE];
 
 /// Records read per batch when rebuilding.
 const BATCH: u64 = 500;
@@ -45,6 +49,10 @@ pub async fn load(
             Ok(project_document(project, organization.map(|o| o.name)))
         }
         CHILDCARE_RESOURCE => crate::domains::childcare::documents::load(db, id).await,
+        ARTICLE => Ok(article::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .and_then(crate::domains::content::service::search_document)),
         _ => Ok(None),
     }
 }
@@ -55,6 +63,7 @@ pub async fn count(db: &impl ConnectionTrait, kind: &str) -> Result<u64, DbErr> 
         LOCAL_ISSUE => local_issue::Entity::find().count(db).await,
         PARTNER_PROJECT => partner_project::Entity::find().count(db).await,
         CHILDCARE_RESOURCE => crate::domains::childcare::documents::count(db).await,
+        ARTICLE => article::Entity::find().count(db).await,
         _ => Ok(0),
     }
 }
@@ -93,6 +102,20 @@ pub async fn page(
             ))
         }
         CHILDCARE_RESOURCE => crate::domains::childcare::documents::page(db, page, BATCH).await,
+        ARTICLE => {
+            let rows = article::Entity::find()
+                .order_by_asc(article::Column::Id)
+                .paginate(db, BATCH)
+                .fetch_page(page)
+                .await?;
+            let read = rows.len() as u64;
+            Ok((
+                rows.into_iter()
+                    .filter_map(crate::domains::content::service::search_document)
+                    .collect(),
+                read,
+            ))
+        }
         _ => Ok((Vec::new(), 0)),
     }
 }

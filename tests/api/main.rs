@@ -7,8 +7,10 @@
 mod helpers;
 
 mod childcare;
+mod content;
 mod employment;
 mod identity;
+mod kpi;
 mod partnership;
 mod programs;
 mod relocation;

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, error_code, spawn_app};
 
-const SEARCH: &str = "query($text: String!, $filter: SearchFilter) { search(text: $text, filter: $filter) { hits { totalCount nodes { kind titleHtml snippetHtml node { id ... on LocalIssue { title } ... on PartnerProject { title } } } pageInfo { hasNextPage endCursor } } kindCounts { kind count } } }";
+const SEARCH: &str = "query($text: String!, $filter: SearchFilter) { search(text: $text, filter: $filter) { hits { totalCount nodes { kind titleHtml snippetHtml node { id ... on LocalIssue { title } ... on PartnerProject { title } ... on Article { title } } } pageInfo { hasNextPage endCursor } } kindCounts { kind count } } }";
 
 async fn search(app: &TestApp, token: Option<&str>, text: &str, filter: Value) -> Value {
     let body = app

@@ -1,0 +1,118 @@
+//! Demo targets and baselines of the KPIs of 前橋市 and 真鶴町 for the current and previous
+//! fiscal years, so the demo report shows whether targets are met. Setting a target
+//! replaces it, so loading twice changes nothing.
+
+use std::net::IpAddr;
+
+use chrono::Utc;
+use entity::user;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use super::service::{self, NewTarget};
+use crate::{
+    auth::{AuthUser, Viewer},
+    domains::programs::registration::fiscal_year,
+};
+
+/// (town, KPI key, target, baseline).
+const TARGETS: &[(&str, &str, f64, f64)] = &[
+    (
+        "maebashi",
+        "maebashi.relocation.people_moved_in",
+        120.0,
+        95.0,
+    ),
+    (
+        "manazuru",
+        "manazuru.programs.education_participants_growth",
+        10.0,
+        0.0,
+    ),
+    ("manazuru", "manazuru.partnership.issues_solved", 2.0, 0.0),
+    (
+        "manazuru",
+        "manazuru.programs.parenting_class_satisfaction_mean",
+        4.0,
+        3.8,
+    ),
+    (
+        "manazuru",
+        "manazuru.programs.parenting_class_satisfied_share",
+        80.0,
+        70.0,
+    ),
+    (
+        "manazuru",
+        "manazuru.programs.education_satisfaction_mean",
+        4.0,
+        3.8,
+    ),
+    (
+        "manazuru",
+        "manazuru.programs.education_satisfied_share",
+        80.0,
+        70.0,
+    ),
+];
+
+/// Sets the demo targets (as each town's administrator).
+pub async fn load(db: &DatabaseConnection) -> anyhow::Result<()> {
+    let this_year = fiscal_year(Utc::now());
+    for (town, key, target, baseline) in TARGETS {
+        let (admin, code) = admin_of(db, town).await?;
+        for year in [this_year - 1, this_year] {
+            let outcome = service::set_target(
+                db,
+                &admin,
+                NewTarget {
+                    municipality_code: code.clone(),
+                    key: (*key).to_owned(),
+                    fiscal_year: year,
+                    target: *target,
+                    baseline: Some(*baseline),
+                },
+            )
+            .await?;
+            if let Err(errors) = outcome {
+                anyhow::bail!(
+                    "demo KPI target {key} refused: {}",
+                    errors
+                        .iter()
+                        .map(|error| error.message.clone())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn admin_of(db: &DatabaseConnection, town: &str) -> anyhow::Result<(Viewer, String)> {
+    let email = format!("{town}-admin@example.jp");
+    let admin = user::Entity::find()
+        .filter(user::Column::Email.eq(email.as_str()))
+        .one(db)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("demo account {email} missing"))?;
+    let municipality_id = admin
+        .municipality_id
+        .ok_or_else(|| anyhow::anyhow!("demo admin {email} has no municipality"))?;
+    let code = entity::municipality::Entity::find_by_id(municipality_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("municipality of {email} missing"))?
+        .jis_code;
+    let viewer = Viewer {
+        user: Some(AuthUser {
+            id: admin.id,
+            role: admin.role,
+            municipality_id: admin.municipality_id,
+            organization_id: admin.organization_id,
+            session_id: Uuid::nil(),
+        }),
+        client_ip: IpAddr::from([127, 0, 0, 1]),
+    };
+    Ok((viewer, code))
+}

@@ -1,0 +1,31 @@
+//! GraphQL inputs of the KPI domain and payloads of its mutations.
+
+use async_graphql::{InputObject, SimpleObject};
+
+use super::types::KpiTarget;
+use crate::graphql::payload::UserError;
+
+/// Set the target and baseline of one KPI for one fiscal year (administrators of the
+/// municipality). Setting again replaces them.
+#[derive(Debug, InputObject)]
+pub struct SetKpiTargetInput {
+    /// JIS code of the municipality, e.g. `14384`.
+    pub municipality_code: String,
+    /// Key of the KPI (see `kpiDefinitions`).
+    pub key: String,
+    /// The fiscal year (2000–2100).
+    pub fiscal_year: i32,
+    /// Target value, in the KPI's unit (0 or more).
+    pub target: f64,
+    /// Baseline value, in the KPI's unit (0 or more).
+    pub baseline: Option<f64>,
+}
+
+/// Result of `setKpiTarget`.
+#[derive(Debug, SimpleObject)]
+pub struct SetKpiTargetPayload {
+    /// The target as saved.
+    pub target: Option<KpiTarget>,
+    /// Why the input was refused; nothing was changed then.
+    pub user_errors: Vec<UserError>,
+}

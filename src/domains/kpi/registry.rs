@@ -1,0 +1,311 @@
+//! The KPIs, each declared once: what it is called, which records count and how they
+//! combine. The report, the drill-down and the exports all compute from these
+//! declarations, so two views of one KPI never disagree.
+//!
+//! A KPI is a numerator and, for ratios, a denominator, each a [`Source`] (a set of records
+//! of one fiscal year, each weighing something: a person, a score, one issue) read for the
+//! report's fiscal year or one before it, combined by a [`Formula`]. A KPI of a domain
+//! still to come (child-rearing plaza visits, temporary-childcare satisfaction, the
+//! regular-employment rate of women) is one more [`Source`] variant with its query in
+//! `sources.rs` and one more entry in [`KPIS`].
+
+use entity::program::ProgramKind;
+
+/// What a KPI's value counts in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// People (人).
+    People,
+    /// Items such as issues (件).
+    Count,
+    /// Percent (%).
+    Percent,
+    /// Mean survey score, 1–5 (点).
+    Score,
+}
+
+/// The programme (and domain) a KPI reports on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Programme {
+    /// Relocation support (移住支援).
+    Relocation,
+    /// Education, parenting and career programs.
+    Programs,
+    /// Public-private partnership (公民連携).
+    Partnership,
+}
+
+/// How numerator and denominator make the value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Formula {
+    /// The numerator itself (no denominator).
+    Total,
+    /// Numerator ÷ denominator, in percent.
+    Share,
+    /// Numerator ÷ denominator (a mean, e.g. the sum of scores over the answers).
+    Mean,
+    /// (numerator − denominator) ÷ denominator, in percent: the numerator is this fiscal
+    /// year's total, the denominator the previous year's.
+    Growth,
+}
+
+/// A set of records of one fiscal year, each with a weight; a part of a KPI is the sum of
+/// the weights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Source {
+    /// Relocation inquiries with a move-in outcome whose move-in date falls in the fiscal
+    /// year; each weighs the number of people who moved.
+    PeopleMovedIn,
+    /// Attended registrations of sessions of programs of this kind held in the fiscal
+    /// year; each weighs the people of the party (adults and children).
+    Attendees(ProgramKind),
+    /// Local issues verified solved through a partner project in the fiscal year; one each.
+    IssuesSolved,
+    /// Satisfaction survey answers about programs of this kind in the fiscal year; each
+    /// weighs its score (1–5).
+    SurveyScores(ProgramKind),
+    /// Satisfaction survey answers about programs of this kind in the fiscal year; one each.
+    SurveyAnswers(ProgramKind),
+    /// Survey answers of 4 or 5 about programs of this kind in the fiscal year; one each.
+    SatisfiedAnswers(ProgramKind),
+}
+
+/// A part of a KPI: a source read for the report's fiscal year plus `year_offset`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Part {
+    /// Which records.
+    pub source: Source,
+    /// 0 for the report's fiscal year, −1 for the year before.
+    pub year_offset: i32,
+    /// What the part counts, in Japanese (for the definition and the CSV).
+    pub label_ja: &'static str,
+}
+
+/// One KPI, declared once.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct KpiDefinition {
+    /// Stable key, e.g. `maebashi.relocation.people_moved_in`.
+    pub key: &'static str,
+    /// JIS code of the municipality whose programme states it.
+    pub municipality_code: &'static str,
+    /// The programme it reports on.
+    pub programme: Programme,
+    /// Name in Japanese, as the programme states it.
+    pub name_ja: &'static str,
+    /// Name in English.
+    pub name_en: &'static str,
+    /// How it is computed, in Japanese.
+    pub description: &'static str,
+    /// Unit of the value.
+    pub unit: Unit,
+    /// How the parts combine.
+    pub formula: Formula,
+    /// The numerator (the total, for a total).
+    pub numerator: Part,
+    /// The denominator, for every formula but a total.
+    pub denominator: Option<Part>,
+}
+
+const MAEBASHI: &str = "10201";
+const MANAZURU: &str = "14384";
+
+/// Every KPI tsunagu reports.
+pub const KPIS: &[KpiDefinition] = &[
+    KpiDefinition {
+        key: "maebashi.relocation.people_moved_in",
+        municipality_code: MAEBASHI,
+        programme: Programme::Relocation,
+        name_ja: "市の支援による移住者数",
+        name_en: "People who moved in through the city's support",
+        description: "移住相談のうち転入の結果が記録されたもので、転入日がその年度にあるものの転入人数の合計。",
+        unit: Unit::People,
+        formula: Formula::Total,
+        numerator: Part {
+            source: Source::PeopleMovedIn,
+            year_offset: 0,
+            label_ja: "転入人数（転入日が年度内の相談）",
+        },
+        denominator: None,
+    },
+    KpiDefinition {
+        key: "manazuru.programs.education_participants_growth",
+        municipality_code: MANAZURU,
+        programme: Programme::Programs,
+        name_ja: "教育プログラム参加者数の対前年度増加率",
+        name_en: "Year-over-year growth of education-program participants",
+        description: "教育プログラム（鑑賞会・体験学習など）の年度内の回に出席した人数（大人と子ども）の、前年度に対する増加率。",
+        unit: Unit::Percent,
+        formula: Formula::Growth,
+        numerator: Part {
+            source: Source::Attendees(ProgramKind::EducationWorkshop),
+            year_offset: 0,
+            label_ja: "当年度の教育プログラム出席者数",
+        },
+        denominator: Some(Part {
+            source: Source::Attendees(ProgramKind::EducationWorkshop),
+            year_offset: -1,
+            label_ja: "前年度の教育プログラム出席者数",
+        }),
+    },
+    KpiDefinition {
+        key: "manazuru.partnership.issues_solved",
+        municipality_code: MANAZURU,
+        programme: Programme::Partnership,
+        name_ja: "公民連携による地域課題の解決件数",
+        name_en: "Issues solved through public-private partnership",
+        description: "公民連携プロジェクトの成果を町が確認し、年度内に解決済みとなった地域課題の件数。",
+        unit: Unit::Count,
+        formula: Formula::Total,
+        numerator: Part {
+            source: Source::IssuesSolved,
+            year_offset: 0,
+            label_ja: "年度内に解決済みとなった地域課題",
+        },
+        denominator: None,
+    },
+    KpiDefinition {
+        key: "manazuru.programs.parenting_class_satisfaction_mean",
+        municipality_code: MANAZURU,
+        programme: Programme::Programs,
+        name_ja: "子育て学級参加者の満足度（平均点）",
+        name_en: "Satisfaction of parenting-class participants (mean score)",
+        description: "年度内の子育て学級の満足度アンケート（1〜5点）の平均点。",
+        unit: Unit::Score,
+        formula: Formula::Mean,
+        numerator: Part {
+            source: Source::SurveyScores(ProgramKind::ParentingClass),
+            year_offset: 0,
+            label_ja: "回答の点数の合計",
+        },
+        denominator: Some(Part {
+            source: Source::SurveyAnswers(ProgramKind::ParentingClass),
+            year_offset: 0,
+            label_ja: "回答数",
+        }),
+    },
+    KpiDefinition {
+        key: "manazuru.programs.parenting_class_satisfied_share",
+        municipality_code: MANAZURU,
+        programme: Programme::Programs,
+        name_ja: "子育て学級参加者の満足度（4・5点の割合）",
+        name_en: "Satisfaction of parenting-class participants (share answering 4–5)",
+        description: "年度内の子育て学級の満足度アンケートで4点または5点と答えた割合。",
+        unit: Unit::Percent,
+        formula: Formula::Share,
+        numerator: Part {
+            source: Source::SatisfiedAnswers(ProgramKind::ParentingClass),
+            year_offset: 0,
+            label_ja: "4点・5点の回答数",
+        },
+        denominator: Some(Part {
+            source: Source::SurveyAnswers(ProgramKind::ParentingClass),
+            year_offset: 0,
+            label_ja: "回答数",
+        }),
+    },
+    KpiDefinition {
+        key: "manazuru.programs.education_satisfaction_mean",
+        municipality_code: MANAZURU,
+        programme: Programme::Programs,
+        name_ja: "教育プログラム参加者の満足度（平均点）",
+        name_en: "Satisfaction of education-program participants (mean score)",
+        description: "年度内の教育プログラムの満足度アンケート（1〜5点）の平均点。",
+        unit: Unit::Score,
+        formula: Formula::Mean,
+        numerator: Part {
+            source: Source::SurveyScores(ProgramKind::EducationWorkshop),
+            year_offset: 0,
+            label_ja: "回答の点数の合計",
+        },
+        denominator: Some(Part {
+            source: Source::SurveyAnswers(ProgramKind::EducationWorkshop),
+            year_offset: 0,
+            label_ja: "回答数",
+        }),
+    },
+    KpiDefinition {
+        key: "manazuru.programs.education_satisfied_share",
+        municipality_code: MANAZURU,
+        programme: Programme::Programs,
+        name_ja: "教育プログラム参加者の満足度（4・5点の割合）",
+        name_en: "Satisfaction of education-program participants (share answering 4–5)",
+        description: "年度内の教育プログラムの満足度アンケートで4点または5点と答えた割合。",
+        unit: Unit::Percent,
+        formula: Formula::Share,
+        numerator: Part {
+            source: Source::SatisfiedAnswers(ProgramKind::EducationWorkshop),
+            year_offset: 0,
+            label_ja: "4点・5点の回答数",
+        },
+        denominator: Some(Part {
+            source: Source::SurveyAnswers(ProgramKind::EducationWorkshop),
+            year_offset: 0,
+            label_ja: "回答数",
+        }),
+    },
+];
+
+/// The KPI with `key`.
+pub fn find(key: &str) -> Option<&'static KpiDefinition> {
+    KPIS.iter().find(|kpi| kpi.key == key)
+}
+
+/// The KPIs of the municipality with JIS code `code`, in declaration order.
+pub fn of_municipality(code: &str) -> impl Iterator<Item = &'static KpiDefinition> {
+    KPIS.iter().filter(move |kpi| kpi.municipality_code == code)
+}
+
+impl Formula {
+    /// The value from the numerator and denominator; `None` when the denominator is zero.
+    pub fn value(self, numerator: f64, denominator: Option<f64>) -> Option<f64> {
+        let nonzero = denominator.filter(|d| *d != 0.0);
+        match self {
+            Self::Total => Some(numerator),
+            Self::Share => nonzero.map(|d| numerator / d * 100.0),
+            Self::Mean => nonzero.map(|d| numerator / d),
+            Self::Growth => nonzero.map(|d| (numerator - d) / d * 100.0),
+        }
+    }
+}
+
+impl Unit {
+    /// Japanese unit label.
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Self::People => "人",
+            Self::Count => "件",
+            Self::Percent => "%",
+            Self::Score => "点",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn keys_are_unique_and_ratios_have_denominators() {
+        let keys: HashSet<&str> = KPIS.iter().map(|kpi| kpi.key).collect();
+        assert_eq!(keys.len(), KPIS.len());
+        for kpi in KPIS {
+            assert_eq!(
+                kpi.denominator.is_some(),
+                kpi.formula != Formula::Total,
+                "{}",
+                kpi.key
+            );
+        }
+    }
+
+    #[test]
+    fn formulas_combine_the_parts() {
+        assert_eq!(Formula::Total.value(7.0, None), Some(7.0));
+        assert_eq!(Formula::Share.value(3.0, Some(4.0)), Some(75.0));
+        assert_eq!(Formula::Mean.value(9.0, Some(2.0)), Some(4.5));
+        assert_eq!(Formula::Growth.value(15.0, Some(10.0)), Some(50.0));
+        assert_eq!(Formula::Growth.value(15.0, Some(0.0)), None);
+    }
+}

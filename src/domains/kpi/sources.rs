@@ -1,0 +1,266 @@
+//! The records behind each [`Source`]: one query per source and fiscal year, read from the
+//! raw records of the other domains. No personal data leaves here: a record is named by its
+//! program, issue or reference code, never by a person.
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use entity::{
+    local_issue::{self, IssueStatus},
+    program::{self, ProgramKind},
+    program_session, program_survey,
+    registration::{self, RegistrationStatus},
+    relocation_inquiry::{self, InquiryStage},
+};
+use std::collections::HashMap;
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use uuid::Uuid;
+
+use super::registry::Source;
+use crate::{
+    domains::{programs::registration::tokyo_date, relocation::service::fiscal_year_bounds},
+    error::{AppError, AppResult},
+};
+
+/// One record counted by a source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceRecord {
+    /// GraphQL type of the record (`RelocationInquiry`, `Registration`, `LocalIssue`).
+    pub record_type: &'static str,
+    /// Its primary key.
+    pub record_id: Uuid,
+    /// The day it counts on (JST).
+    pub occurred_on: NaiveDate,
+    /// What it adds to the part.
+    pub weight: f64,
+    /// What it is, without personal data: a program and session, an issue title, an
+    /// inquiry's reference code.
+    pub label: String,
+}
+
+/// The records of `source` in fiscal year `year` of a municipality, oldest first.
+pub async fn records(
+    db: &impl ConnectionTrait,
+    municipality_id: Uuid,
+    source: Source,
+    year: i32,
+) -> AppResult<Vec<SourceRecord>> {
+    let (from, until) = fiscal_year_bounds(year)
+        .ok_or_else(|| AppError::BadUserInput("fiscalYear is out of range".into()))?;
+    let mut rows = match source {
+        Source::PeopleMovedIn => people_moved_in(db, municipality_id, year).await?,
+        Source::Attendees(kind) => attendees(db, municipality_id, kind, from, until).await?,
+        Source::IssuesSolved => issues_solved(db, municipality_id, from, until).await?,
+        Source::SurveyScores(kind) => {
+            survey_answers(db, municipality_id, kind, year, SurveyWeight::Score).await?
+        }
+        Source::SurveyAnswers(kind) => {
+            survey_answers(db, municipality_id, kind, year, SurveyWeight::One).await?
+        }
+        Source::SatisfiedAnswers(kind) => {
+            survey_answers(db, municipality_id, kind, year, SurveyWeight::Satisfied).await?
+        }
+    };
+    rows.sort_by_key(|row| (row.occurred_on, row.record_id));
+    Ok(rows)
+}
+
+async fn people_moved_in(
+    db: &impl ConnectionTrait,
+    municipality_id: Uuid,
+    year: i32,
+) -> AppResult<Vec<SourceRecord>> {
+    use relocation_inquiry::Column;
+    let (Some(first), Some(next_first)) = (
+        NaiveDate::from_ymd_opt(year, 4, 1),
+        NaiveDate::from_ymd_opt(year + 1, 4, 1),
+    ) else {
+        return Err(AppError::BadUserInput("fiscalYear is out of range".into()));
+    };
+    // Only the outcome and the reference code: no personal data of the family.
+    let rows: Vec<(Uuid, String, Option<NaiveDate>, Option<i32>)> =
+        relocation_inquiry::Entity::find()
+            .select_only()
+            .column(Column::Id)
+            .column(Column::ReferenceCode)
+            .column(Column::MovedInOn)
+            .column(Column::PeopleMoved)
+            .filter(Column::MunicipalityId.eq(municipality_id))
+            .filter(Column::Stage.eq(InquiryStage::MovedIn))
+            .filter(Column::MovedInOn.gte(first))
+            .filter(Column::MovedInOn.lt(next_first))
+            .filter(Column::PeopleMoved.is_not_null())
+            .into_tuple()
+            .all(db)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, reference_code, moved_in_on, people_moved)| {
+            Some(SourceRecord {
+                record_type: "RelocationInquiry",
+                record_id: id,
+                occurred_on: moved_in_on?,
+                weight: f64::from(people_moved?),
+                label: format!("移住相談 {reference_code}"),
+            })
+        })
+        .collect())
+}
+
+async fn programs_of_kind(
+    db: &impl ConnectionTrait,
+    municipality_id: Uuid,
+    kind: ProgramKind,
+) -> AppResult<Vec<program::Model>> {
+    Ok(program::Entity::find()
+        .filter(program::Column::MunicipalityId.eq(municipality_id))
+        .filter(program::Column::Kind.eq(kind))
+        .all(db)
+        .await?)
+}
+
+async fn attendees(
+    db: &impl ConnectionTrait,
+    municipality_id: Uuid,
+    kind: ProgramKind,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> AppResult<Vec<SourceRecord>> {
+    let programs = programs_of_kind(db, municipality_id, kind).await?;
+    if programs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sessions = program_session::Entity::find()
+        .filter(program_session::Column::ProgramId.is_in(programs.iter().map(|p| p.id)))
+        .filter(program_session::Column::StartsAt.gte(from))
+        .filter(program_session::Column::StartsAt.lt(until))
+        .order_by_asc(program_session::Column::StartsAt)
+        .all(db)
+        .await?;
+    if sessions.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Only the columns counted: a party's contact details never leave the database here.
+    let registrations: Vec<(Uuid, Uuid, i32, i32)> = registration::Entity::find()
+        .select_only()
+        .column(registration::Column::Id)
+        .column(registration::Column::SessionId)
+        .column(registration::Column::Adults)
+        .column(registration::Column::Children)
+        .filter(registration::Column::SessionId.is_in(sessions.iter().map(|s| s.id)))
+        .filter(registration::Column::Status.eq(RegistrationStatus::Attended))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let titles: HashMap<Uuid, &str> = programs.iter().map(|p| (p.id, p.title.as_str())).collect();
+    let labels: HashMap<Uuid, (NaiveDate, String)> = sessions
+        .iter()
+        .filter_map(|session| {
+            let title = titles.get(&session.program_id)?;
+            let day = tokyo_date(session.starts_at);
+            let label = format!(
+                "{title}（{}年{}月{}日の回）",
+                day.year(),
+                day.month(),
+                day.day()
+            );
+            Some((session.id, (day, label)))
+        })
+        .collect();
+    Ok(registrations
+        .into_iter()
+        .filter_map(|(id, session_id, adults, children)| {
+            let (day, label) = labels.get(&session_id)?;
+            Some(SourceRecord {
+                record_type: "Registration",
+                record_id: id,
+                occurred_on: *day,
+                weight: f64::from(adults + children),
+                label: label.clone(),
+            })
+        })
+        .collect())
+}
+
+async fn issues_solved(
+    db: &impl ConnectionTrait,
+    municipality_id: Uuid,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> AppResult<Vec<SourceRecord>> {
+    use local_issue::Column;
+    // The same rule as the partnership domain's count of issues solved.
+    let rows = local_issue::Entity::find()
+        .filter(Column::MunicipalityId.eq(municipality_id))
+        .filter(Column::Status.eq(IssueStatus::Solved))
+        .filter(Column::SolvedAt.gte(from))
+        .filter(Column::SolvedAt.lt(until))
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|issue| {
+            Some(SourceRecord {
+                record_type: "LocalIssue",
+                record_id: issue.id,
+                occurred_on: tokyo_date(issue.solved_at?),
+                weight: 1.0,
+                label: issue.title,
+            })
+        })
+        .collect())
+}
+
+#[derive(Clone, Copy)]
+enum SurveyWeight {
+    Score,
+    One,
+    Satisfied,
+}
+
+async fn survey_answers(
+    db: &impl ConnectionTrait,
+    municipality_id: Uuid,
+    kind: ProgramKind,
+    year: i32,
+    weight: SurveyWeight,
+) -> AppResult<Vec<SourceRecord>> {
+    let programs = programs_of_kind(db, municipality_id, kind).await?;
+    if programs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut query = program_survey::Entity::find()
+        .filter(program_survey::Column::MunicipalityId.eq(municipality_id))
+        .filter(program_survey::Column::ProgramId.is_in(programs.iter().map(|p| p.id)))
+        .filter(program_survey::Column::FiscalYear.eq(year));
+    if matches!(weight, SurveyWeight::Satisfied) {
+        query = query.filter(program_survey::Column::Score.gte(4));
+    }
+    // Scores only: free-text comments stay out of reports.
+    let answers: Vec<(Uuid, Uuid, i16, DateTime<Utc>)> = query
+        .select_only()
+        .column(program_survey::Column::RegistrationId)
+        .column(program_survey::Column::ProgramId)
+        .column(program_survey::Column::Score)
+        .column(program_survey::Column::SubmittedAt)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let titles: HashMap<Uuid, &str> = programs.iter().map(|p| (p.id, p.title.as_str())).collect();
+    Ok(answers
+        .into_iter()
+        .filter_map(|(registration_id, program_id, score, submitted_at)| {
+            let title = titles.get(&program_id)?;
+            Some(SourceRecord {
+                // The survey belongs to its registration, which has a global id.
+                record_type: "Registration",
+                record_id: registration_id,
+                occurred_on: tokyo_date(submitted_at),
+                weight: match weight {
+                    SurveyWeight::Score => f64::from(score),
+                    SurveyWeight::One | SurveyWeight::Satisfied => 1.0,
+                },
+                label: format!("{title}の満足度アンケート（{score}点）"),
+            })
+        })
+        .collect())
+}
