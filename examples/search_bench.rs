@@ -83,6 +83,16 @@ const SENTENCES: &[&str] = &[
     "申し込みは電話またはメールで受け付けます。定員になり次第締め切ります。",
     "駐車場に限りがありますので、公共交通機関をご利用ください。",
 ];
+const CATEGORIES: &[&str] = &[
+    "art",
+    "nature",
+    "parenting",
+    "childcare",
+    "career",
+    "relocation",
+    "parks",
+    "mobility",
+];
 const KINDS: &[&str] = &[
     "program",
     "resource",
@@ -109,6 +119,7 @@ fn corpus(count: usize, municipalities: &[Uuid]) -> Vec<SearchDocument> {
                 title: format!("{place}の{topic}{word}"),
                 kana: String::new(),
                 tags: vec![topic.into()],
+                categories: vec![CATEGORIES[rng.random_range(0..CATEGORIES.len())].into()],
                 body: format!("{place}市の{topic}。{}", sentences.join("")),
                 organizer: format!("{place}市役所"),
                 starts_at: Utc

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use super::{index::SearchRequest, query::MAX_QUERY_CHARS, sources};
 use crate::{
     connection,
+    domains::programs::types::ProgramStatus,
     error::AppError,
     graphql::{
         context, ids,
@@ -27,6 +28,8 @@ pub enum SearchKind {
     LocalIssue,
     /// A partner project taking on local issues (public once approved).
     PartnerProject,
+    /// A published program (seminar, workshop, class, fair) with upcoming sessions or not.
+    Program,
 }
 
 impl SearchKind {
@@ -34,6 +37,7 @@ impl SearchKind {
         match self {
             Self::LocalIssue => sources::LOCAL_ISSUE,
             Self::PartnerProject => sources::PARTNER_PROJECT,
+            Self::Program => sources::PROGRAM,
         }
     }
 
@@ -41,6 +45,7 @@ impl SearchKind {
         match code {
             sources::LOCAL_ISSUE => Some(Self::LocalIssue),
             sources::PARTNER_PROJECT => Some(Self::PartnerProject),
+            sources::PROGRAM => Some(Self::Program),
             _ => None,
         }
     }
@@ -49,6 +54,7 @@ impl SearchKind {
         match self {
             Self::LocalIssue => "LocalIssue",
             Self::PartnerProject => "PartnerProject",
+            Self::Program => "Program",
         }
     }
 }
@@ -86,6 +92,10 @@ pub struct SearchHit {
     pub snippet_html: String,
     /// Relevance: higher is better (title matches weigh most, then tags, then body).
     pub score: f64,
+    /// The item's next date as indexed (a program's next session start), if it has one.
+    pub starts_at: Option<DateTime<Utc>>,
+    /// Free places as indexed (a program's upcoming sessions still taking registrations).
+    pub free_places: Option<i32>,
 }
 
 connection!(SearchHit, SearchHitConnection, SearchHitEdge);
@@ -186,6 +196,12 @@ impl SearchQuery {
             let Some(found) = node::resolve(state, viewer, &id).await.extend()? else {
                 continue;
             };
+            // Managers see drafts and cancelled programs too; search shows published ones.
+            if let Node::Program(program) = &found
+                && program.status != ProgramStatus::Published
+            {
+                continue;
+            }
             edges.push((
                 encode_cursor(offset + position),
                 SearchHit {
@@ -194,6 +210,10 @@ impl SearchQuery {
                     title_html: hit.title_html,
                     snippet_html: hit.body_html,
                     score: f64::from(hit.score),
+                    starts_at: hit.starts_at,
+                    free_places: hit
+                        .free_places
+                        .map(|n| i32::try_from(n).unwrap_or(i32::MAX)),
                 },
             ));
         }

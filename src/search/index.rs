@@ -13,8 +13,8 @@ use tantivy::{
     directory::MmapDirectory,
     query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery},
     schema::{
-        FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
-        TextOptions, Value,
+        FAST, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema,
+        TextFieldIndexing, TextOptions, Value,
     },
     snippet::SnippetGenerator,
     tokenizer::TextAnalyzer,
@@ -22,12 +22,12 @@ use tantivy::{
 use uuid::Uuid;
 
 use super::{
-    analyzer::{self, JapaneseBigram},
+    analyzer::{self, JapaneseBigram, JapaneseKana},
     query,
 };
 
 /// Bump when the schema or the analyzer changes: an index of another version is rebuilt.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// Memory the writer may use before it flushes a segment.
 const WRITER_MEMORY: usize = 50_000_000;
@@ -49,6 +49,8 @@ pub struct Fields {
     pub kana: Field,
     /// Tags and categories.
     pub tags: Field,
+    /// Category codes, for the category filter and counts.
+    pub categories: Field,
     /// Body text.
     pub body: Field,
     /// Organizer or partner name.
@@ -109,20 +111,26 @@ fn schema() -> (Schema, Fields) {
                 .set_index_option(IndexRecordOption::WithFreqsAndPositions),
         )
         .set_stored();
+    let kana = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(analyzer::KANA_NAME)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
     let fields = Fields {
         key: builder.add_text_field("key", STRING | STORED),
         kind: builder.add_text_field("kind", STRING | STORED),
         kind_facet: builder.add_facet_field("kind_facet", FacetOptions::default()),
         municipality: builder.add_text_field("municipality", STRING | STORED),
         title: builder.add_text_field("title", text.clone()),
-        kana: builder.add_text_field("kana", text.clone()),
+        kana: builder.add_text_field("kana", kana),
         tags: builder.add_text_field("tags", text.clone()),
+        categories: builder.add_text_field("categories", STRING | FAST),
         body: builder.add_text_field("body", text.clone()),
         organizer: builder.add_text_field("organizer", text),
         starts_at: builder.add_i64_field("starts_at", INDEXED | STORED),
         child_age_min: builder.add_i64_field("child_age_min", INDEXED),
         child_age_max: builder.add_i64_field("child_age_max", INDEXED),
-        free_places: builder.add_i64_field("free_places", INDEXED),
+        free_places: builder.add_i64_field("free_places", INDEXED | STORED),
     };
     (builder.build(), fields)
 }
@@ -142,6 +150,8 @@ pub struct SearchDocument {
     pub kana: String,
     /// Tags and categories (Japanese labels as well as codes).
     pub tags: Vec<String>,
+    /// Category codes (e.g. `art`, `parks`), for the category filter and counts.
+    pub categories: Vec<String>,
     /// Body text.
     pub body: String,
     /// Organizer or partner name.
@@ -202,6 +212,10 @@ pub struct SearchHit {
     pub title_html: String,
     /// A fragment of the body with matches in `<b>…</b>`.
     pub body_html: String,
+    /// The document's date, if it has one.
+    pub starts_at: Option<DateTime<Utc>>,
+    /// Free places, if the item takes registrations.
+    pub free_places: Option<i64>,
 }
 
 /// Hits of one page, the total and counts per kind.
@@ -244,6 +258,9 @@ impl SearchIndex {
         index
             .tokenizers()
             .register(analyzer::NAME, TextAnalyzer::from(JapaneseBigram));
+        index
+            .tokenizers()
+            .register(analyzer::KANA_NAME, TextAnalyzer::from(JapaneseKana));
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -326,6 +343,9 @@ impl SearchIndex {
         doc.add_text(f.title, &document.title);
         doc.add_text(f.kana, &document.kana);
         doc.add_text(f.tags, document.tags.join(" "));
+        for category in &document.categories {
+            doc.add_text(f.categories, category);
+        }
         doc.add_text(f.body, &document.body);
         doc.add_text(f.organizer, &document.organizer);
         if let Some(starts_at) = document.starts_at {
@@ -339,6 +359,37 @@ impl SearchIndex {
             doc.add_i64(f.free_places, free);
         }
         doc
+    }
+
+    /// Documents whose date (next session start) is at or before `now`: they must be
+    /// reloaded so that the date moves on to the next session. At most `limit`, as
+    /// (kind, id). Blocking.
+    pub fn started(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> tantivy::Result<Vec<(String, Uuid)>> {
+        let f = self.fields;
+        let query = RangeQuery::new(
+            Bound::Unbounded,
+            Bound::Included(Term::from_field_i64(f.starts_at, now.timestamp())),
+        );
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&query, &TopDocs::with_limit(limit.max(1)).order_by_score())?;
+        let mut started = Vec::with_capacity(top.len());
+        for (_, address) in top {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let key = doc
+                .get_first(f.key)
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            if let Some((kind, id)) = key.split_once(':')
+                && let Ok(id) = Uuid::parse_str(id)
+            {
+                started.push((kind.to_owned(), id));
+            }
+        }
+        Ok(started)
     }
 
     /// Runs `request`. Blocking: call from `spawn_blocking`.
@@ -457,6 +508,11 @@ impl SearchIndex {
             score,
             title_html,
             body_html: body_snippets.snippet_from_doc(&doc).to_html(),
+            starts_at: doc
+                .get_first(f.starts_at)
+                .and_then(|v| v.as_i64())
+                .and_then(|t| DateTime::from_timestamp(t, 0)),
+            free_places: doc.get_first(f.free_places).and_then(|v| v.as_i64()),
         }))
     }
 
@@ -529,13 +585,8 @@ mod tests {
             id: Uuid::now_v7(),
             municipality_id: municipality,
             title: title.into(),
-            kana: String::new(),
-            tags: Vec::new(),
             body: body.into(),
-            organizer: String::new(),
-            starts_at: None,
-            child_age_months: None,
-            free_places: None,
+            ..SearchDocument::default()
         }
     }
 

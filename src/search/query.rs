@@ -15,7 +15,7 @@ use tantivy::{
 
 use super::{
     analyzer::{self, Run, RunKind},
-    index::{BOOSTS, Fields},
+    index::{BOOSTS, FieldName, Fields},
 };
 
 /// Longest query text considered, in characters.
@@ -34,9 +34,18 @@ pub fn text_query(fields: &Fields, text: &str) -> tantivy::Result<Option<Box<dyn
         };
         for run in analyzer::runs(word) {
             let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            let mut kana_run = run.clone();
+            for (c, _, _) in &mut kana_run.chars {
+                *c = analyzer::to_katakana(*c);
+            }
             for (name, boost) in BOOSTS {
                 let field = fields.text(name);
-                if let Some(query) = run_query(field, &run, occur == Occur::MustNot)? {
+                let run = if name == FieldName::Kana {
+                    &kana_run
+                } else {
+                    &run
+                };
+                if let Some(query) = run_query(field, run, occur == Occur::MustNot)? {
                     alternatives.push((Occur::Should, Box::new(BoostQuery::new(query, boost))));
                 }
             }

@@ -95,16 +95,51 @@ impl Search {
         Ok(search)
     }
 
-    /// Applies outbox rows until none are left; returns how many were read.
+    /// Applies outbox rows until none are left, then refreshes documents whose date has
+    /// passed; returns how many outbox rows were read.
     pub async fn sync(&self) -> anyhow::Result<usize> {
         let mut total = 0;
         loop {
             let read = self.sync_round().await?;
             total += read;
             if read < BATCH as usize {
-                return Ok(total);
+                break;
             }
         }
+        self.refresh_started().await?;
+        Ok(total)
+    }
+
+    /// Reloads the documents whose indexed date (a program's next session start) has
+    /// come: their date moves on to the next upcoming session, or goes. Nothing in the
+    /// database changes when time passes, so no outbox row would say so; every replica
+    /// looks at its own index instead. Returns how many were reloaded.
+    pub async fn refresh_started(&self) -> anyhow::Result<usize> {
+        let index = self.index.clone();
+        let started =
+            tokio::task::spawn_blocking(move || index.started(Utc::now(), BATCH as usize))
+                .await??;
+        if started.is_empty() {
+            return Ok(0);
+        }
+        let progress = self.progress.lock().await;
+        let mut upserts = Vec::new();
+        let mut removals = Vec::new();
+        for (kind, id) in &started {
+            match sources::load(&self.db, kind, *id).await? {
+                Some(document) => upserts.push(document),
+                None => removals.push(document_key(kind, *id)),
+            }
+        }
+        let payload = serde_json::to_string(&progress.checkpoint)?;
+        let index = self.index.clone();
+        tokio::task::spawn_blocking(move || {
+            index.stage(&upserts, &removals)?;
+            index.commit(&payload)
+        })
+        .await??;
+        drop(progress);
+        Ok(started.len())
     }
 
     /// Runs the indexer until the process ends.
