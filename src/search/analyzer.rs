@@ -17,7 +17,7 @@ pub const NAME: &str = "ja_bigram";
 pub const KANA_NAME: &str = "ja_kana";
 
 /// Positions left empty between two runs.
-const RUN_GAP: usize = 2;
+pub const RUN_GAP: usize = 2;
 
 /// What a run is made of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +60,8 @@ fn is_japanese(c: char) -> bool {
     )
 }
 
-fn is_kanji(c: char) -> bool {
+/// Whether `c` is a kanji (or 々).
+pub fn is_kanji(c: char) -> bool {
     matches!(c, '\u{3005}' | '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{2FA1F}')
 }
 
@@ -117,6 +118,27 @@ fn fold(chars: &mut [(char, usize, usize)]) {
             chars[i].0 = 'ー';
         }
     }
+}
+
+/// `text` normalized as the index sees it (NFKC, lowercase, spelling variants folded).
+pub fn normalized(text: &str) -> String {
+    normalize(text).into_iter().map(|(c, _, _)| c).collect()
+}
+
+/// `text` normalized, from each of its word starts: the whole text, and the rest after
+/// each space or punctuation (「前橋市 移住相談会」 → 前橋市 移住相談会, 移住相談会).
+pub fn word_starts(text: &str) -> Vec<String> {
+    let chars: Vec<char> = normalized(text).chars().collect();
+    let mut starts = Vec::new();
+    for i in 0..chars.len() {
+        let here = chars[i];
+        let word = is_japanese(here) || here.is_alphanumeric();
+        let after_gap = i == 0 || !(is_japanese(chars[i - 1]) || chars[i - 1].is_alphanumeric());
+        if word && after_gap {
+            starts.push(chars[i..].iter().collect::<String>().trim_end().to_owned());
+        }
+    }
+    starts
 }
 
 /// Splits `text` into normalized runs.
@@ -301,6 +323,18 @@ mod tests {
         assert_eq!(folded("ﾏﾅﾂﾞﾙ"), folded("まなづる"));
         // Documents' own text keeps hiragana apart.
         assert_ne!(texts("まなづる"), texts("マナヅル"));
+    }
+
+    #[test]
+    fn titles_are_kept_from_every_word_start_for_autocomplete() {
+        assert_eq!(
+            word_starts("前橋市 移住相談会（ｾﾐﾅｰ）"),
+            [
+                "前橋市 移住相談会(セミナー)",
+                "移住相談会(セミナー)",
+                "セミナー)"
+            ]
+        );
     }
 
     #[test]

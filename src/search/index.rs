@@ -9,25 +9,27 @@ use std::{
 use chrono::{DateTime, Utc};
 use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Score, TantivyDocument, Term,
-    collector::{Count, FacetCollector, TopDocs},
+    collector::TopDocs,
     directory::MmapDirectory,
-    query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery},
+    query::{BooleanQuery, Occur, Query, RangeQuery, RegexQuery, TermQuery},
     schema::{
-        FAST, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema,
-        TextFieldIndexing, TextOptions, Value,
+        FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+        TextOptions, Value,
     },
     snippet::SnippetGenerator,
     tokenizer::TextAnalyzer,
 };
 use uuid::Uuid;
 
+pub use super::collector::Order;
 use super::{
     analyzer::{self, JapaneseBigram, JapaneseKana},
+    collector::Facets,
     query,
 };
 
 /// Bump when the schema or the analyzer changes: an index of another version is rebuilt.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 
 /// Memory the writer may use before it flushes a segment.
 const WRITER_MEMORY: usize = 50_000_000;
@@ -39,8 +41,8 @@ pub struct Fields {
     pub key: Field,
     /// Document kind, e.g. `local_issue`.
     pub kind: Field,
-    /// Kind as a facet, for counts.
-    pub kind_facet: Field,
+    /// The title normalized, from each of its word starts: for autocomplete.
+    pub title_prefix: Field,
     /// Municipality id.
     pub municipality: Field,
     /// Title (boosted most).
@@ -102,6 +104,13 @@ impl Fields {
     }
 }
 
+const KIND_FIELD: &str = "kind";
+const CATEGORY_FIELD: &str = "categories";
+const DATE_FIELD: &str = "starts_at";
+
+/// Suggestions looked at before ranking them.
+const SUGGEST_CANDIDATES: usize = 200;
+
 fn schema() -> (Schema, Fields) {
     let mut builder = Schema::builder();
     let text = TextOptions::default()
@@ -118,16 +127,16 @@ fn schema() -> (Schema, Fields) {
     );
     let fields = Fields {
         key: builder.add_text_field("key", STRING | STORED),
-        kind: builder.add_text_field("kind", STRING | STORED),
-        kind_facet: builder.add_facet_field("kind_facet", FacetOptions::default()),
+        kind: builder.add_text_field(KIND_FIELD, STRING | STORED | FAST),
+        title_prefix: builder.add_text_field("title_prefix", STRING),
         municipality: builder.add_text_field("municipality", STRING | STORED),
         title: builder.add_text_field("title", text.clone()),
         kana: builder.add_text_field("kana", kana),
         tags: builder.add_text_field("tags", text.clone()),
-        categories: builder.add_text_field("categories", STRING | FAST),
+        categories: builder.add_text_field(CATEGORY_FIELD, STRING | FAST),
         body: builder.add_text_field("body", text.clone()),
         organizer: builder.add_text_field("organizer", text),
-        starts_at: builder.add_i64_field("starts_at", INDEXED | STORED),
+        starts_at: builder.add_i64_field(DATE_FIELD, INDEXED | STORED | FAST),
         child_age_min: builder.add_i64_field("child_age_min", INDEXED),
         child_age_max: builder.add_i64_field("child_age_max", INDEXED),
         free_places: builder.add_i64_field("free_places", INDEXED | STORED),
@@ -185,6 +194,10 @@ pub struct SearchRequest {
     pub municipality_id: Option<Uuid>,
     /// Only these kinds (any of them).
     pub kinds: Vec<String>,
+    /// Only these category codes (any of them).
+    pub categories: Vec<String>,
+    /// How to order the hits.
+    pub order: Order,
     /// Only items whose next date is at or after this.
     pub starts_after: Option<DateTime<Utc>>,
     /// Only items whose next date is before this.
@@ -227,6 +240,19 @@ pub struct SearchResults {
     pub hits: Vec<SearchHit>,
     /// Matches per kind, ignoring the kind filter.
     pub kind_counts: Vec<(String, u64)>,
+    /// Matches per category code, ignoring the category filter.
+    pub category_counts: Vec<(String, u64)>,
+}
+
+/// One autocomplete suggestion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suggestion {
+    /// Document kind.
+    pub kind: String,
+    /// Record id.
+    pub id: Uuid,
+    /// The title as written.
+    pub title: String,
 }
 
 /// The index with its reader and single writer.
@@ -338,7 +364,9 @@ impl SearchIndex {
         let mut doc = TantivyDocument::default();
         doc.add_text(f.key, document.key());
         doc.add_text(f.kind, &document.kind);
-        doc.add_facet(f.kind_facet, format!("/{}", document.kind).as_str());
+        for prefix in analyzer::word_starts(&document.title) {
+            doc.add_text(f.title_prefix, prefix);
+        }
         doc.add_text(f.municipality, document.municipality_id.to_string());
         doc.add_text(f.title, &document.title);
         doc.add_text(f.kana, &document.kana);
@@ -392,79 +420,123 @@ impl SearchIndex {
         Ok(started)
     }
 
-    /// Runs `request`. Blocking: call from `spawn_blocking`.
+    /// Runs `request`: one pass collects the page, the total and the counts per kind and
+    /// category; snippets are made for the page only. Blocking: call from `spawn_blocking`.
     pub fn search(&self, request: &SearchRequest) -> tantivy::Result<SearchResults> {
         let f = self.fields;
         let Some(text_query) = query::text_query(&f, &request.text)? else {
             return Ok(SearchResults::default());
         };
-        let filters = self.filters(request);
-        let kind_filter: Vec<(Occur, Box<dyn Query>)> = request
-            .kinds
-            .iter()
-            .map(|kind| {
-                let term = Term::from_field_text(f.kind, kind);
-                (
-                    Occur::Should,
-                    Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>,
-                )
-            })
-            .collect();
-
-        let mut without_kind: Vec<(Occur, Box<dyn Query>)> =
-            vec![(Occur::Must, text_query.box_clone())];
-        without_kind.extend(filters);
-        let facet_query = BooleanQuery::new(
-            without_kind
-                .iter()
-                .map(|(o, q)| (*o, q.box_clone()))
-                .collect(),
-        );
-        let mut clauses = without_kind;
-        if !kind_filter.is_empty() {
-            clauses.push((Occur::Must, Box::new(BooleanQuery::new(kind_filter))));
-        }
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_query.box_clone())];
+        clauses.extend(self.filters(request));
         let full = BooleanQuery::new(clauses);
-
         let searcher = self.reader.searcher();
-        let limit = request.limit.max(1);
-        let (top, total) = searcher.search(
+        let keep = request.offset + request.limit;
+        let collected = searcher.search(
             &full,
-            &(
-                TopDocs::with_limit(limit)
-                    .and_offset(request.offset)
-                    .order_by_score(),
-                Count,
-            ),
+            &Facets {
+                kinds: request.kinds.clone(),
+                categories: request.categories.clone(),
+                keep,
+                order: request.order,
+                now: Utc::now(),
+                kind_field: KIND_FIELD,
+                category_field: CATEGORY_FIELD,
+                date_field: DATE_FIELD,
+            },
         )?;
-        let mut facets = FacetCollector::for_field("kind_facet");
-        facets.add_facet("/");
-        let facet_counts = searcher.search(&facet_query, &facets)?;
-        let kind_counts = facet_counts
-            .get("/")
-            .map(|(facet, count)| {
-                let path = facet.to_path_string();
-                (path.trim_start_matches('/').to_owned(), count)
-            })
-            .collect();
-
-        let mut title_snippets = SnippetGenerator::create(&searcher, &*text_query, f.title)?;
-        title_snippets.set_max_num_chars(200);
-        let mut body_snippets = SnippetGenerator::create(&searcher, &*text_query, f.body)?;
-        body_snippets.set_max_num_chars(160);
-        let mut hits = Vec::with_capacity(top.len());
-        for (score, address) in top {
-            if let Some(hit) =
-                self.hit(&searcher, address, score, &title_snippets, &body_snippets)?
-            {
-                hits.push(hit);
+        let page: Vec<_> = collected.top.iter().skip(request.offset).collect();
+        let mut hits = Vec::with_capacity(page.len());
+        if !page.is_empty() {
+            let mut title_snippets = SnippetGenerator::create(&searcher, &*text_query, f.title)?;
+            title_snippets.set_max_num_chars(200);
+            let mut body_snippets = SnippetGenerator::create(&searcher, &*text_query, f.body)?;
+            body_snippets.set_max_num_chars(160);
+            for ranked in page {
+                if let Some(hit) = self.hit(
+                    &searcher,
+                    ranked.address,
+                    ranked.score,
+                    &title_snippets,
+                    &body_snippets,
+                )? {
+                    hits.push(hit);
+                }
             }
         }
         Ok(SearchResults {
-            total,
+            total: collected.total,
             hits,
-            kind_counts,
+            kind_counts: collected.kind_counts,
+            category_counts: collected.category_counts,
         })
+    }
+
+    /// Titles that have a word starting with `prefix` (normalized like the text: ｾﾐ =
+    /// セミ), titles starting with it first, then shorter ones; each title once. Blocking.
+    pub fn suggest(
+        &self,
+        municipality: Option<Uuid>,
+        prefix: &str,
+        limit: usize,
+    ) -> tantivy::Result<Vec<Suggestion>> {
+        let f = self.fields;
+        let normalized = analyzer::normalized(prefix);
+        let normalized = normalized.trim();
+        if normalized.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let pattern = format!("{}.*", query::regex_escape(normalized));
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
+            Occur::Must,
+            Box::new(RegexQuery::from_pattern(&pattern, f.title_prefix)?),
+        )];
+        if let Some(municipality) = municipality {
+            let term = Term::from_field_text(f.municipality, &municipality.to_string());
+            clauses.push((
+                Occur::Must,
+                Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+            ));
+        }
+        let searcher = self.reader.searcher();
+        let top = searcher.search(
+            &BooleanQuery::new(clauses),
+            &TopDocs::with_limit(SUGGEST_CANDIDATES).order_by_score(),
+        )?;
+        let mut found: Vec<(bool, Suggestion)> = Vec::with_capacity(top.len());
+        for (_, address) in top {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let text = |field: Field| {
+                doc.get_first(field)
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            };
+            let title = text(f.title);
+            let Some((kind, id)) = text(f.key)
+                .split_once(':')
+                .and_then(|(kind, id)| Some((kind.to_owned(), Uuid::parse_str(id).ok()?)))
+            else {
+                continue;
+            };
+            let starts = analyzer::normalized(&title).starts_with(normalized);
+            found.push((starts, Suggestion { kind, id, title }));
+        }
+        found.sort_by(|(a_starts, a), (b_starts, b)| {
+            b_starts
+                .cmp(a_starts)
+                .then(a.title.chars().count().cmp(&b.title.chars().count()))
+                .then_with(|| a.title.cmp(&b.title))
+        });
+        let mut suggestions: Vec<Suggestion> = Vec::with_capacity(limit);
+        for (_, suggestion) in found {
+            if suggestions.len() == limit {
+                break;
+            }
+            if !suggestions.iter().any(|s| s.title == suggestion.title) {
+                suggestions.push(suggestion);
+            }
+        }
+        Ok(suggestions)
     }
 
     fn hit(
@@ -813,6 +885,158 @@ mod tests {
             },
         );
         assert!(upcoming.is_empty());
+    }
+
+    #[test]
+    fn a_quoted_phrase_is_exact_and_spans_the_spaces_between_japanese_words() {
+        let town = Uuid::now_v7();
+        let index = SearchIndex::in_memory().unwrap();
+        index
+            .apply(
+                &[
+                    doc("article", town, "子育て支援センターだより", "お知らせ"),
+                    doc("article", town, "支援の輪と子育て", "地域で"),
+                ],
+                &[],
+            )
+            .unwrap();
+        assert_eq!(
+            find(&index, "\"子育て 支援\""),
+            ["子育て支援センターだより"]
+        );
+        assert_eq!(find(&index, "子育て 支援").len(), 2);
+        // An open quote is a phrase to the end, not an error.
+        assert_eq!(find(&index, "\"子育て 支援"), ["子育て支援センターだより"]);
+        // Excluding a phrase keeps the other.
+        assert_eq!(
+            find(&index, "子育て -\"子育て 支援\""),
+            ["支援の輪と子育て"]
+        );
+        assert!(find(&index, "\"支援 子育て\"").is_empty());
+    }
+
+    #[test]
+    fn longer_latin_words_match_one_typo_away_below_the_exact_word() {
+        let town = Uuid::now_v7();
+        let index = SearchIndex::in_memory().unwrap();
+        index
+            .apply(
+                &[
+                    doc("article", town, "Workshop for families", ""),
+                    doc("article", town, "Workshops online", ""),
+                    doc("article", town, "Tour of the port", ""),
+                ],
+                &[],
+            )
+            .unwrap();
+        assert_eq!(find(&index, "workshp"), ["Workshop for families"]);
+        assert_eq!(
+            find(&index, "workshops"),
+            ["Workshops online", "Workshop for families"]
+        );
+        // Short words do not stretch: tour is not your.
+        assert!(find(&index, "tours").contains(&"Tour of the port".to_owned()));
+        assert!(find(&index, "your").is_empty());
+    }
+
+    #[test]
+    fn categories_filter_and_count_like_kinds_and_dates_order_or_boost() {
+        let town = Uuid::now_v7();
+        let now = Utc::now();
+        let mut art_soon = doc("program", town, "美術の体験 あす", "");
+        art_soon.categories = vec!["art".into()];
+        art_soon.starts_at = Some(now + chrono::Duration::days(1));
+        let mut art_later = doc("program", town, "美術の体験 来年", "");
+        art_later.categories = vec!["art".into(), "nature".into()];
+        art_later.starts_at = Some(now + chrono::Duration::days(300));
+        let mut park = doc("local_issue", town, "公園で美術の体験を", "");
+        park.categories = vec!["parks".into()];
+        let index = SearchIndex::in_memory().unwrap();
+        index.apply(&[park, art_later, art_soon], &[]).unwrap();
+
+        let request = |categories: &[&str], kinds: &[&str], order| SearchRequest {
+            text: "美術 体験".into(),
+            categories: categories.iter().map(|c| (*c).to_owned()).collect(),
+            kinds: kinds.iter().map(|c| (*c).to_owned()).collect(),
+            order,
+            limit: 10,
+            ..SearchRequest::default()
+        };
+        let all = index.search(&request(&[], &[], Order::Relevance)).unwrap();
+        assert_eq!(all.total, 3);
+        assert_eq!(
+            all.category_counts,
+            [
+                ("art".to_owned(), 2),
+                ("nature".to_owned(), 1),
+                ("parks".to_owned(), 1)
+            ]
+        );
+        // The session tomorrow outranks the one next year; equal text otherwise.
+        let first = &all.hits[0]
+            .title_html
+            .replace("<b>", "")
+            .replace("</b>", "");
+        assert_eq!(first, "美術の体験 あす");
+
+        let nature = index
+            .search(&request(&["nature"], &[], Order::Relevance))
+            .unwrap();
+        assert_eq!(nature.total, 1);
+        // Category counts ignore the category filter; kind counts honour it.
+        assert_eq!(nature.category_counts, all.category_counts);
+        assert_eq!(nature.kind_counts, [("program".to_owned(), 1)]);
+        let issues = index
+            .search(&request(&[], &["local_issue"], Order::Relevance))
+            .unwrap();
+        assert_eq!(issues.category_counts, [("parks".to_owned(), 1)]);
+        assert_eq!(
+            issues.kind_counts,
+            [("local_issue".to_owned(), 1), ("program".to_owned(), 2)]
+        );
+
+        let by_date = titles(&index, request(&[], &[], Order::Date));
+        assert_eq!(
+            by_date,
+            ["美術の体験 あす", "美術の体験 来年", "公園で美術の体験を"]
+        );
+        let paged = index
+            .search(&SearchRequest {
+                offset: 1,
+                limit: 1,
+                ..request(&[], &[], Order::Date)
+            })
+            .unwrap();
+        assert_eq!(paged.total, 3);
+        assert_eq!(paged.hits.len(), 1);
+        assert!(paged.hits[0].title_html.contains("来年"), "{paged:?}");
+    }
+
+    #[test]
+    fn suggestions_complete_any_word_of_a_title_in_one_town() {
+        let c = corpus();
+        let titles = |prefix: &str, town: Uuid| -> Vec<String> {
+            c.index
+                .suggest(Some(town), prefix, 5)
+                .unwrap()
+                .into_iter()
+                .map(|s| s.title)
+                .collect()
+        };
+        assert_eq!(titles("子育", c.maebashi), ["子育てひろば 親子元気ルーム"]);
+        assert_eq!(titles("親子", c.maebashi), ["子育てひろば 親子元気ルーム"]);
+        assert_eq!(titles("ｾﾐﾅ", c.maebashi), Vec::<String>::new());
+        assert_eq!(
+            titles("女性", c.maebashi),
+            ["女性活躍推進セミナー（託児付き）"]
+        );
+        assert_eq!(
+            titles("美術館", c.manazuru),
+            ["美術館ワークショップ 小学生の鑑賞会"]
+        );
+        assert!(titles("美術館", c.maebashi).is_empty());
+        assert!(titles(" ", c.maebashi).is_empty());
+        assert!(titles(".*", c.maebashi).is_empty());
     }
 
     #[test]

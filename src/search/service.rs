@@ -17,7 +17,7 @@ use tokio::sync::Mutex;
 use uuid::Uuid;
 
 use super::{
-    index::{SearchIndex, SearchRequest, SearchResults, VERSION, document_key},
+    index::{SearchIndex, SearchRequest, SearchResults, Suggestion, VERSION, document_key},
     sources,
 };
 
@@ -275,6 +275,20 @@ impl Search {
     pub async fn search(&self, request: SearchRequest) -> anyhow::Result<SearchResults> {
         let index = self.index.clone();
         Ok(tokio::task::spawn_blocking(move || index.search(&request)).await??)
+    }
+
+    /// Titles of `municipality` with a word starting with `prefix`, best first.
+    pub async fn suggest(
+        &self,
+        municipality: Uuid,
+        prefix: String,
+        limit: usize,
+    ) -> anyhow::Result<Vec<Suggestion>> {
+        let index = self.index.clone();
+        Ok(
+            tokio::task::spawn_blocking(move || index.suggest(Some(municipality), &prefix, limit))
+                .await??,
+        )
     }
 
     /// Number of searchable documents (for readiness).

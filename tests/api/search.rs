@@ -403,3 +403,154 @@ async fn a_programs_next_session_moves_on_once_it_has_started() {
         [title]
     );
 }
+
+#[tokio::test]
+async fn residents_narrow_by_category_order_by_date_and_see_counts_per_category() {
+    let app = spawn_app().await;
+    let query = "query($text: String!, $filter: SearchFilter, $order: SearchOrderBy) { search(text: $text, filter: $filter, orderBy: $order) { hits { totalCount nodes { kind startsAt node { ... on Program { title } ... on LocalIssue { title } ... on PartnerProject { title } } } } kindCounts { kind count } categoryCounts { category count } } }";
+    let run = async |text: &str, filter: Value, order: &str| -> Value {
+        let body = app
+            .graphql(
+                None,
+                query,
+                json!({ "text": text, "filter": filter, "order": order }),
+            )
+            .await;
+        assert_eq!(error_code(&body), None, "{body}");
+        body["data"]["search"].clone()
+    };
+    let manazuru = app.municipality_id("14384").await;
+    // 体験学習 is in the nature programme and the museum's (体験学習もあります).
+    let all = run("体験", json!({ "municipalityId": manazuru }), "RELEVANCE").await;
+    let count = |results: &Value, category: &str| {
+        results["categoryCounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["category"] == category)
+            .map_or(0, |c| c["count"].as_u64().unwrap())
+    };
+    assert!(count(&all, "ART") >= 1, "{all}");
+    assert!(count(&all, "NATURE") >= 1, "{all}");
+    let nature = run(
+        "体験",
+        json!({ "municipalityId": manazuru, "categories": ["NATURE"] }),
+        "RELEVANCE",
+    )
+    .await;
+    assert_eq!(titles(&nature), ["お林と磯の自然観察 体験学習"], "{nature}");
+    // Counts per category ignore the category filter.
+    assert_eq!(nature["categoryCounts"], all["categoryCounts"]);
+
+    // By date: the soonest next session first, content without a date last.
+    let by_date = run("の", json!({ "municipalityId": manazuru }), "DATE").await;
+    let dates: Vec<Option<DateTime<Utc>>> = by_date["hits"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|hit| date(&hit["startsAt"]))
+        .collect();
+    let dated = dates.iter().take_while(|d| d.is_some()).count();
+    assert!(dated >= 3, "{by_date}");
+    assert!(dates[dated..].iter().all(Option::is_none), "{by_date}");
+    assert!(dates[..dated].windows(2).all(|w| w[0] <= w[1]), "{by_date}");
+    assert_eq!(
+        titles(&by_date).first().map(String::as_str),
+        Some("子育て学級"),
+        "the class in seven days is the soonest: {by_date}"
+    );
+}
+
+#[tokio::test]
+async fn phrases_typos_and_odd_syntax_give_sensible_answers_never_a_server_error() {
+    let app = spawn_app().await;
+    // Exact phrase: the words side by side.
+    let found = titles(&search(&app, None, "\"移住 相談会\"", json!({})).await);
+    assert_eq!(found, ["前橋市 移住相談会"]);
+    let found = titles(&search(&app, None, "\"相談会 移住\"", json!({})).await);
+    assert!(found.is_empty(), "{found:?}");
+    // An open quote runs to the end.
+    let found = titles(&search(&app, None, "前橋 \"移住 相談", json!({})).await);
+    assert_eq!(found, ["前橋市 移住相談会"]);
+    // Anything else is text, never an error.
+    for text in [
+        "title:公園 AND (子ども*)",
+        "\"\"",
+        "-",
+        "--公園",
+        "[{}]^~!?",
+        "\u{3000}公園\u{3000}",
+        "SELECT * FROM programs; --",
+    ] {
+        let body = app.graphql(None, SEARCH, json!({ "text": text })).await;
+        assert_eq!(error_code(&body), None, "{text}: {body}");
+        assert!(
+            body["data"]["search"]["hits"]["totalCount"].is_u64(),
+            "{text}: {body}"
+        );
+    }
+    let found = titles(&search(&app, None, "\u{3000}公園\u{3000}", json!({})).await);
+    assert!(found.iter().any(|t| t.contains("こども公園")), "{found:?}");
+    // Empty text is refused plainly, in Japanese.
+    for text in ["", "   ", "\u{3000}"] {
+        let body = app.graphql(None, SEARCH, json!({ "text": text })).await;
+        assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body}");
+        assert!(
+            !body["errors"][0]["message"].as_str().unwrap().is_ascii(),
+            "{body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn suggestions_complete_titles_of_one_municipality_from_any_word() {
+    let app = spawn_app().await;
+    let suggest = async |code: &str, prefix: &str| -> Value {
+        app.graphql(
+            None,
+            "query($code: String!, $prefix: String!) { suggest(municipalityCode: $code, prefix: $prefix, first: 5) { title kind id } }",
+            json!({ "code": code, "prefix": prefix }),
+        )
+        .await
+    };
+    let titles_of = |body: &Value| -> Vec<String> {
+        body["data"]["suggest"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{body}"))
+            .iter()
+            .map(|s| s["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let body = suggest("14384", "子育").await;
+    assert_eq!(titles_of(&body)[0], "子育て学級", "{body}");
+    assert_eq!(body["data"]["suggest"][0]["kind"], "PROGRAM");
+    // The id opens the item.
+    let id = body["data"]["suggest"][0]["id"].as_str().unwrap();
+    let node = app
+        .graphql(
+            None,
+            "query($id: ID!) { node(id: $id) { ... on Program { title } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(node["data"]["node"]["title"], "子育て学級", "{node}");
+    // Any word of the title, half-width typed too.
+    assert!(titles_of(&suggest("10201", "移住").await).contains(&"前橋市 移住相談会".to_owned()));
+    assert!(
+        titles_of(&suggest("14384", "ｵﾝﾃﾞﾏﾝﾄﾞ").await)
+            .contains(&"オンデマンド乗合交通の実証運行".to_owned())
+    );
+    // Another town's titles never show.
+    assert!(titles_of(&suggest("40100", "子育て学").await).is_empty());
+    assert!(titles_of(&suggest("14384", "").await).is_empty());
+    // Unknown towns and long prefixes are refused plainly.
+    assert_eq!(
+        error_code(&suggest("99999", "子育").await),
+        Some("BAD_USER_INPUT")
+    );
+    let long = "子".repeat(51);
+    assert_eq!(
+        error_code(&suggest("14384", &long).await),
+        Some("BAD_USER_INPUT")
+    );
+}
