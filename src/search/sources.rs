@@ -211,7 +211,8 @@ async fn program_documents(
 }
 
 /// A published program as a document: tags are its categories, kind and audiences in
-/// Japanese (and 託児付き when an upcoming session has childcare); the date is the next
+/// Japanese (with English words for the kind and categories, and 託児付き when an upcoming
+/// session has childcare); the date is the next
 /// session's start and the free places those of the upcoming sessions still taking
 /// registrations.
 fn program_document(
@@ -226,6 +227,7 @@ fn program_document(
         .iter()
         .map(|c| program_category_label(*c).into())
         .collect();
+    tags.extend(categories.iter().map(|c| program_category_code(*c).into()));
     tags.push(program_kind_label(program.kind).into());
     tags.extend(audiences.iter().map(|a| audience_label(*a).into()));
     if upcoming.iter().any(|s| s.childcare_slots > 0) {
@@ -309,12 +311,12 @@ fn program_category_label(category: ProgramCategory) -> &'static str {
 
 fn program_kind_label(kind: ProgramKind) -> &'static str {
     match kind {
-        ProgramKind::CareerSeminar => "セミナー 講座",
-        ProgramKind::EducationWorkshop => "ワークショップ 体験",
-        ProgramKind::ParentingClass => "子育て講座 教室",
-        ProgramKind::RelocationFair => "移住相談会",
-        ProgramKind::ChildcareExperience => "保育体験",
-        ProgramKind::Other => "イベント",
+        ProgramKind::CareerSeminar => "セミナー 講座 seminar career",
+        ProgramKind::EducationWorkshop => "ワークショップ 体験 workshop",
+        ProgramKind::ParentingClass => "子育て講座 教室 parenting class",
+        ProgramKind::RelocationFair => "移住相談会 relocation consultation",
+        ProgramKind::ChildcareExperience => "保育体験 childcare experience",
+        ProgramKind::Other => "イベント event",
     }
 }
 
