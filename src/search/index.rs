@@ -29,7 +29,7 @@ use super::{
 };
 
 /// Bump when the schema or the analyzer changes: an index of another version is rebuilt.
-pub const VERSION: u32 = 3;
+pub const VERSION: u32 = 4;
 
 /// Memory the writer may use before it flushes a segment.
 const WRITER_MEMORY: usize = 50_000_000;
@@ -137,9 +137,11 @@ fn schema() -> (Schema, Fields) {
         body: builder.add_text_field("body", text.clone()),
         organizer: builder.add_text_field("organizer", text),
         starts_at: builder.add_i64_field(DATE_FIELD, INDEXED | STORED | FAST),
-        child_age_min: builder.add_i64_field("child_age_min", INDEXED),
-        child_age_max: builder.add_i64_field("child_age_max", INDEXED),
-        free_places: builder.add_i64_field("free_places", INDEXED | STORED),
+        // Fast fields: range filters then test each candidate of the text query instead of
+        // collecting every document in the range first.
+        child_age_min: builder.add_i64_field("child_age_min", INDEXED | FAST),
+        child_age_max: builder.add_i64_field("child_age_max", INDEXED | FAST),
+        free_places: builder.add_i64_field("free_places", INDEXED | STORED | FAST),
     };
     (builder.build(), fields)
 }
