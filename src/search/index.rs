@@ -29,7 +29,7 @@ use super::{
 };
 
 /// Bump when the schema or the analyzer changes: an index of another version is rebuilt.
-pub const VERSION: u32 = 4;
+pub const VERSION: u32 = 5;
 
 /// Memory the writer may use before it flushes a segment.
 const WRITER_MEMORY: usize = 50_000_000;
@@ -55,8 +55,9 @@ pub struct Fields {
     pub categories: Field,
     /// Body text.
     pub body: Field,
-    /// Organizer or partner name.
-    pub organizer: Field,
+    /// Title, tags, organizer and body in one field: what every part of a query must
+    /// match (one posting list per term instead of one per field).
+    pub all: Field,
     /// Next date (e.g. next session start), epoch seconds.
     pub starts_at: Field,
     /// Youngest child age in months the item is for.
@@ -67,14 +68,12 @@ pub struct Fields {
     pub free_places: Field,
 }
 
-/// Field weights: title over tags over body.
-pub const BOOSTS: [(FieldName, Score); 5] = [
-    (FieldName::Title, 4.0),
-    (FieldName::Kana, 2.0),
-    (FieldName::Tags, 2.0),
-    (FieldName::Organizer, 1.5),
-    (FieldName::Body, 1.0),
-];
+/// Where each part of a query may match, and its weight there: the combined field, or the
+/// kana reading.
+pub const MATCH: [(FieldName, Score); 2] = [(FieldName::All, 1.0), (FieldName::Kana, 2.0)];
+/// Extra weight of a part that also matches in these fields (on top of the combined field):
+/// title over tags over the rest.
+pub const BOOSTERS: [(FieldName, Score); 2] = [(FieldName::Title, 3.0), (FieldName::Tags, 1.0)];
 
 /// The searchable text fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,10 +84,8 @@ pub enum FieldName {
     Kana,
     /// Tags.
     Tags,
-    /// Organizer.
-    Organizer,
-    /// Body.
-    Body,
+    /// Title, tags, organizer and body together.
+    All,
 }
 
 impl Fields {
@@ -98,8 +95,7 @@ impl Fields {
             FieldName::Title => self.title,
             FieldName::Kana => self.kana,
             FieldName::Tags => self.tags,
-            FieldName::Organizer => self.organizer,
-            FieldName::Body => self.body,
+            FieldName::All => self.all,
         }
     }
 }
@@ -120,6 +116,11 @@ fn schema() -> (Schema, Fields) {
                 .set_index_option(IndexRecordOption::WithFreqsAndPositions),
         )
         .set_stored();
+    let indexed = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(analyzer::NAME)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
     let kana = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
             .set_tokenizer(analyzer::KANA_NAME)
@@ -132,10 +133,11 @@ fn schema() -> (Schema, Fields) {
         municipality: builder.add_text_field("municipality", STRING | STORED),
         title: builder.add_text_field("title", text.clone()),
         kana: builder.add_text_field("kana", kana),
-        tags: builder.add_text_field("tags", text.clone()),
+        tags: builder.add_text_field("tags", indexed.clone()),
         categories: builder.add_text_field(CATEGORY_FIELD, STRING | FAST),
-        body: builder.add_text_field("body", text.clone()),
-        organizer: builder.add_text_field("organizer", text),
+        // Stored for snippets; searched through `all`.
+        body: builder.add_text_field("body", STORED),
+        all: builder.add_text_field("all", indexed),
         starts_at: builder.add_i64_field(DATE_FIELD, INDEXED | STORED | FAST),
         // Fast fields: range filters then test each candidate of the text query instead of
         // collecting every document in the range first.
@@ -377,7 +379,17 @@ impl SearchIndex {
             doc.add_text(f.categories, category);
         }
         doc.add_text(f.body, &document.body);
-        doc.add_text(f.organizer, &document.organizer);
+        let tags = document.tags.join(" ");
+        doc.add_text(
+            f.all,
+            [
+                document.title.as_str(),
+                tags.as_str(),
+                document.organizer.as_str(),
+                document.body.as_str(),
+            ]
+            .join("\n"),
+        );
         if let Some(starts_at) = document.starts_at {
             doc.add_i64(f.starts_at, starts_at.timestamp());
         }
@@ -429,7 +441,7 @@ impl SearchIndex {
         let Some(text_query) = query::text_query(&f, &request.text)? else {
             return Ok(SearchResults::default());
         };
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_query.box_clone())];
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_query.query)];
         clauses.extend(self.filters(request));
         let full = BooleanQuery::new(clauses);
         let searcher = self.reader.searcher();
@@ -450,10 +462,26 @@ impl SearchIndex {
         let page: Vec<_> = collected.top.iter().skip(request.offset).collect();
         let mut hits = Vec::with_capacity(page.len());
         if !page.is_empty() {
-            let mut title_snippets = SnippetGenerator::create(&searcher, &*text_query, f.title)?;
-            title_snippets.set_max_num_chars(200);
-            let mut body_snippets = SnippetGenerator::create(&searcher, &*text_query, f.body)?;
-            body_snippets.set_max_num_chars(160);
+            // The words to mark: those every hit matched, as terms of the combined field.
+            let mut terms = std::collections::BTreeSet::new();
+            text_query.highlight.query_terms(&mut |term, _| {
+                if term.field() == f.all {
+                    terms.insert(term.clone());
+                }
+            });
+            let mut weights = std::collections::BTreeMap::new();
+            for term in terms {
+                let doc_freq = searcher.doc_freq(&term)?;
+                if let Some(text) = term.value().as_str()
+                    && doc_freq > 0
+                {
+                    weights.insert(text.to_owned(), 1.0 / (1.0 + doc_freq as Score));
+                }
+            }
+            let analyzer = TextAnalyzer::from(JapaneseBigram);
+            let title_snippets =
+                SnippetGenerator::new(weights.clone(), analyzer.clone(), f.title, 200);
+            let body_snippets = SnippetGenerator::new(weights, analyzer, f.body, 160);
             for ranked in page {
                 if let Some(hit) = self.hit(
                     &searcher,

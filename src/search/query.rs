@@ -10,7 +10,8 @@
 //! bigrams). A one-character part matches the bigrams that start with it or the run-final
 //! unigram, as Groonga expands one-character queries. Words match as terms, and Latin words
 //! of [`FUZZY_MIN_CHARS`] letters or more also one edit away (workshp → workshop), below
-//! the exact match. Each part may match in any text field, title first. Any other syntax
+//! the exact match. Each part must match in the text (title, tags, organizer and body
+//! together) or the kana reading; title and tag matches weigh more. Any other syntax
 //! (`AND`, `title:`, `*`, brackets) is plain text: punctuation separates words.
 
 use tantivy::{
@@ -23,7 +24,7 @@ use tantivy::{
 
 use super::{
     analyzer::{self, RUN_GAP, Run, RunKind},
-    index::{BOOSTS, FieldName, Fields},
+    index::{BOOSTERS, FieldName, Fields, MATCH},
 };
 
 /// Longest query text considered, in characters.
@@ -111,17 +112,25 @@ fn phrase_runs(text: &str) -> Vec<Run> {
     runs
 }
 
+/// The query of what was typed, and the part of it that marks matches in snippets.
+pub struct TextQuery {
+    /// What documents must match, with field weights.
+    pub query: Box<dyn Query>,
+    /// The required parts only, in the combined field (for highlighting).
+    pub highlight: Box<dyn Query>,
+}
+
 /// The query for `text`, or `None` when it has nothing to search for.
-pub fn text_query(fields: &Fields, text: &str) -> tantivy::Result<Option<Box<dyn Query>>> {
+///
+/// Each part must match in the combined field (or, if it has no kanji, the kana reading);
+/// matches in the title and tags add weight through optional clauses, which are only
+/// looked at for documents that match anyway.
+pub fn text_query(fields: &Fields, text: &str) -> tantivy::Result<Option<TextQuery>> {
     let text: String = text.chars().take(MAX_QUERY_CHARS).collect();
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut highlight: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let mut wanted = 0;
     for part in parts(&text) {
-        let occur = if part.exclude {
-            Occur::MustNot
-        } else {
-            Occur::Must
-        };
         // A word is one clause per run (「ＤＸ推進」 = dx AND 推進); a phrase is one clause.
         let groups: Vec<Vec<Run>> = if part.phrase {
             vec![phrase_runs(&part.text)]
@@ -139,35 +148,55 @@ pub fn text_query(fields: &Fields, text: &str) -> tantivy::Result<Option<Box<dyn
             let has_kanji = runs
                 .iter()
                 .any(|run| run.chars.iter().any(|(c, _, _)| analyzer::is_kanji(*c)));
-            let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-            for (name, boost) in BOOSTS {
-                // Readings are kana only: a part with kanji cannot match them.
-                if name == FieldName::Kana && has_kanji {
-                    continue;
-                }
+            let in_field = |name: FieldName| -> tantivy::Result<Option<Box<dyn Query>>> {
                 let field = fields.text(name);
                 let runs = if name == FieldName::Kana {
                     &kana_runs
                 } else {
                     &runs
                 };
-                let query = if runs.len() == 1 {
-                    run_query(field, &runs[0], part.exclude)?
+                if runs.len() == 1 {
+                    run_query(field, &runs[0], part.exclude)
                 } else {
-                    phrase_query(field, runs, part.exclude)
-                };
-                if let Some(query) = query {
+                    Ok(phrase_query(field, runs, part.exclude))
+                }
+            };
+            let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            for (name, boost) in MATCH {
+                // Readings are kana only: a part with kanji cannot match them.
+                if name == FieldName::Kana && has_kanji {
+                    continue;
+                }
+                if let Some(query) = in_field(name)? {
+                    if name == FieldName::All && !part.exclude {
+                        highlight.push((Occur::Should, query.box_clone()));
+                    }
                     alternatives.push((Occur::Should, Box::new(BoostQuery::new(query, boost))));
                 }
             }
-            if !alternatives.is_empty() {
-                wanted += usize::from(occur == Occur::Must);
-                clauses.push((occur, Box::new(BooleanQuery::new(alternatives))));
+            let matching: Box<dyn Query> = match alternatives.len() {
+                0 => continue,
+                1 => alternatives.remove(0).1,
+                _ => Box::new(BooleanQuery::new(alternatives)),
+            };
+            if part.exclude {
+                clauses.push((Occur::MustNot, matching));
+                continue;
+            }
+            wanted += 1;
+            clauses.push((Occur::Must, matching));
+            for (name, boost) in BOOSTERS {
+                if let Some(query) = in_field(name)? {
+                    clauses.push((Occur::Should, Box::new(BoostQuery::new(query, boost))));
+                }
             }
         }
     }
     // Exclusions alone match nothing: there must be something to look for.
-    Ok((wanted > 0).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>))
+    Ok((wanted > 0).then(|| TextQuery {
+        query: Box::new(BooleanQuery::new(clauses)),
+        highlight: Box::new(BooleanQuery::new(highlight)),
+    }))
 }
 
 fn kana(run: &Run) -> Run {
