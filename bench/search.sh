@@ -105,4 +105,4 @@ with open(out, "w") as f:
     f.write(f"{requests} search requests over HTTP, one at a time: p50 {pick(0.5):.2f} ms, p99 {pick(0.99):.2f} ms ({total} hits counted)\n")
 EOF
 cat "$work/latency.txt"
-echo "server resident memory: idle $((idle_kb / 1024)) MB, after the searches $(($(rss VmRSS) / 1024)) MB, peak $(($(rss VmHWM) / 1024)) MB"
+echo "server resident memory: idle $((idle_kb / 1024)) MB, after the searches $(($(rss VmRSS) / 1024)) MB (heap $(($(rss RssAnon) / 1024)) MB, mapped index files $(($(rss RssFile) / 1024)) MB), peak $(($(rss VmHWM) / 1024)) MB"

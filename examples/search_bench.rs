@@ -260,6 +260,10 @@ async fn main() -> anyhow::Result<()> {
     }
     index.commit(&fresh_checkpoint()?)?;
     let indexing = started.elapsed();
+    let segments = index.num_segments();
+    let merging = Instant::now();
+    index.merge_segments()?;
+    let merged = merging.elapsed();
 
     // The same documents in SQLite, for LIKE.
     let sqlite_url = format!(
@@ -296,9 +300,10 @@ async fn main() -> anyhow::Result<()> {
 
     let rounds = 200;
     println!(
-        "corpus: {count} documents; indexing {:.0} docs/s ({:.2} s); index size {:.1} MB",
+        "corpus: {count} documents; indexing {:.0} docs/s ({:.2} s, {segments} segments); merged into one in {:.2} s; index size {:.1} MB",
         count as f64 / indexing.as_secs_f64(),
         indexing.as_secs_f64(),
+        merged.as_secs_f64(),
         dir_size(&index_dir) as f64 / 1_048_576.0
     );
     println!();

@@ -104,6 +104,9 @@ const KIND_FIELD: &str = "kind";
 const CATEGORY_FIELD: &str = "categories";
 const DATE_FIELD: &str = "starts_at";
 
+/// Decompressed stored-document blocks cached per segment.
+const DOC_STORE_CACHE_BLOCKS: usize = 10;
+
 /// Suggestions looked at before ranking them.
 const SUGGEST_CANDIDATES: usize = 200;
 
@@ -294,6 +297,9 @@ impl SearchIndex {
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
+            // Decompressed blocks of stored documents kept per segment: only the page's
+            // hits are read, so a small cache is enough and keeps memory flat.
+            .doc_store_cache_num_blocks(DOC_STORE_CACHE_BLOCKS)
             .try_into()?;
         let writer = index.writer(WRITER_MEMORY)?;
         Ok(Self {
@@ -344,6 +350,26 @@ impl SearchIndex {
         prepared.commit()?;
         drop(writer);
         self.reader.reload()
+    }
+
+    /// Merges every segment into one and waits for it: after a rebuild, so that a fresh
+    /// index is one segment (less memory per search, no merge of many small segments
+    /// later while serving). Blocking.
+    pub fn merge_segments(&self) -> tantivy::Result<()> {
+        let ids = self.index.searchable_segment_ids()?;
+        if ids.len() > 1 {
+            let mut writer = self.writer()?;
+            writer.merge(&ids).wait()?;
+            writer.garbage_collect_files().wait()?;
+            drop(writer);
+            self.reader.reload()?;
+        }
+        Ok(())
+    }
+
+    /// Number of segments searched now.
+    pub fn num_segments(&self) -> usize {
+        self.reader.searcher().segment_readers().len()
     }
 
     /// Stages and commits in one step (tests, tools). Blocking.

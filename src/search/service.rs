@@ -125,9 +125,16 @@ impl Search {
         let progress = self.progress.lock().await;
         let mut upserts = Vec::new();
         let mut removals = Vec::new();
+        let now = Utc::now();
         for (kind, id) in &started {
             match sources::load(&self.db, kind, *id).await? {
-                Some(document) => upserts.push(document),
+                Some(mut document) => {
+                    // A source that still gives a past date would be reloaded every round.
+                    if document.starts_at.is_some_and(|at| at <= now) {
+                        document.starts_at = None;
+                    }
+                    upserts.push(document);
+                }
                 None => removals.push(document_key(kind, *id)),
             }
         }
@@ -265,7 +272,11 @@ impl Search {
         };
         let payload = serde_json::to_string(&next)?;
         let index = self.index.clone();
-        tokio::task::spawn_blocking(move || index.commit(&payload)).await??;
+        tokio::task::spawn_blocking(move || {
+            index.commit(&payload)?;
+            index.merge_segments()
+        })
+        .await??;
         state.checkpoint = next;
         state.applied.clear();
         Ok(indexed)
