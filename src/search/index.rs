@@ -104,6 +104,9 @@ const KIND_FIELD: &str = "kind";
 const CATEGORY_FIELD: &str = "categories";
 const DATE_FIELD: &str = "starts_at";
 
+/// Tries to merge all segments while background merges hold some of them.
+const MERGE_ATTEMPTS: usize = 100;
+
 /// Decompressed stored-document blocks cached per segment.
 const DOC_STORE_CACHE_BLOCKS: usize = 10;
 
@@ -356,15 +359,27 @@ impl SearchIndex {
     /// index is one segment (less memory per search, no merge of many small segments
     /// later while serving). Blocking.
     pub fn merge_segments(&self) -> tantivy::Result<()> {
-        let ids = self.index.searchable_segment_ids()?;
-        if ids.len() > 1 {
+        for _ in 0..MERGE_ATTEMPTS {
+            let ids = self.index.searchable_segment_ids()?;
+            if ids.len() <= 1 {
+                break;
+            }
             let mut writer = self.writer()?;
-            writer.merge(&ids).wait()?;
-            writer.garbage_collect_files().wait()?;
-            drop(writer);
-            self.reader.reload()?;
+            match writer.merge(&ids).wait() {
+                Ok(_) => {
+                    writer.garbage_collect_files().wait()?;
+                    break;
+                }
+                // The merge policy is merging some of them in the background already:
+                // wait for it and ask again with the segments as they are then.
+                Err(tantivy::TantivyError::InvalidArgument(_)) => {
+                    drop(writer);
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                Err(error) => return Err(error),
+            }
         }
-        Ok(())
+        self.reader.reload()
     }
 
     /// Number of segments searched now.
@@ -1093,6 +1108,25 @@ mod tests {
         assert!(titles("美術館", c.maebashi).is_empty());
         assert!(titles(" ", c.maebashi).is_empty());
         assert!(titles(".*", c.maebashi).is_empty());
+    }
+
+    #[test]
+    fn many_commits_merge_into_one_segment_that_finds_everything() {
+        let town = Uuid::now_v7();
+        let index = SearchIndex::in_memory().unwrap();
+        for n in 0..12 {
+            index
+                .apply(
+                    &[doc("article", town, &format!("公園だより 第{n}号"), "")],
+                    &[],
+                )
+                .unwrap();
+        }
+        assert!(index.num_segments() > 1);
+        index.merge_segments().unwrap();
+        assert_eq!(index.num_segments(), 1);
+        assert_eq!(find(&index, "公園だより").len(), 10);
+        assert_eq!(index.num_docs(), 12);
     }
 
     #[test]
