@@ -2,14 +2,20 @@
 //! indexed with tsunagu's analyzer and queried, next to the same queries answered with SQL
 //! `LIKE '%…%'` on SQLite. Prints one table; run through `bench/search.sh`.
 //!
-//! `cargo run --release --example search_bench -- [DOCS]` (default 100000).
+//! `cargo run --release --example search_bench -- [DOCS] [--server-index DIR]` (default
+//! 100000 documents). With `--server-index`, the index is written to DIR with a checkpoint
+//! the server accepts as current, so that `tsunagu serve` with that index directory serves
+//! it without rebuilding (how `bench/search.sh` measures the server's memory).
 
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use sea_orm::{ConnectionTrait, Database, DbBackend, Statement, TransactionTrait};
-use tsunagu::search::index::{SearchDocument, SearchIndex, SearchRequest};
+use tsunagu::search::{
+    index::{SearchDocument, SearchIndex, SearchRequest},
+    service::fresh_checkpoint,
+};
 use uuid::Uuid;
 
 const PLACES: &[&str] = &[
@@ -83,6 +89,16 @@ const SENTENCES: &[&str] = &[
     "申し込みは電話またはメールで受け付けます。定員になり次第締め切ります。",
     "駐車場に限りがありますので、公共交通機関をご利用ください。",
 ];
+const CATEGORIES: &[&str] = &[
+    "art",
+    "nature",
+    "parenting",
+    "childcare",
+    "career",
+    "relocation",
+    "parks",
+    "mobility",
+];
 const KINDS: &[&str] = &[
     "program",
     "resource",
@@ -109,6 +125,7 @@ fn corpus(count: usize, municipalities: &[Uuid]) -> Vec<SearchDocument> {
                 title: format!("{place}の{topic}{word}"),
                 kana: String::new(),
                 tags: vec![topic.into()],
+                categories: vec![CATEGORIES[rng.random_range(0..CATEGORIES.len())].into()],
                 body: format!("{place}市の{topic}。{}", sentences.join("")),
                 organizer: format!("{place}市役所"),
                 starts_at: Utc
@@ -125,6 +142,7 @@ struct Case {
     name: &'static str,
     text: &'static str,
     filtered: bool,
+    category: bool,
 }
 
 const CASES: &[Case] = &[
@@ -132,36 +150,49 @@ const CASES: &[Case] = &[
         name: "two terms",
         text: "子育て ひろば",
         filtered: false,
+        category: false,
     },
     Case {
         name: "two terms + filters",
         text: "子育て ひろば",
         filtered: true,
+        category: false,
+    },
+    Case {
+        name: "two terms + filters + category",
+        text: "子育て ひろば",
+        filtered: true,
+        category: true,
     },
     Case {
         name: "phrase",
         text: "女性活躍推進セミナー",
         filtered: false,
+        category: false,
     },
     Case {
         name: "phrase + filters",
         text: "移住相談会",
         filtered: true,
+        category: false,
     },
     Case {
         name: "half-width",
         text: "ｾﾐﾅｰ 前橋",
         filtered: false,
+        category: false,
     },
     Case {
         name: "one character",
         text: "海",
         filtered: false,
+        category: false,
     },
     Case {
         name: "three terms + filters",
         text: "美術館 ワークショップ 体験",
         filtered: true,
+        category: false,
     },
 ];
 
@@ -202,8 +233,15 @@ fn dir_size(path: &std::path::Path) -> u64 {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
-    let count: usize = std::env::args()
-        .nth(1)
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let server_index = args
+        .iter()
+        .position(|a| a == "--server-index")
+        .and_then(|i| args.get(i + 1))
+        .map(std::path::PathBuf::from);
+    let count: usize = args
+        .first()
+        .filter(|a| !a.starts_with("--"))
         .map(|n| n.parse())
         .transpose()?
         .unwrap_or(100_000);
@@ -212,14 +250,20 @@ async fn main() -> anyhow::Result<()> {
     let work = tempfile::tempdir()?;
 
     // Index.
-    let index_dir = work.path().join("index");
+    let index_dir = server_index
+        .clone()
+        .unwrap_or_else(|| work.path().join("index"));
     let index = SearchIndex::open_in_dir(&index_dir)?;
     let started = Instant::now();
     for batch in documents.chunks(5_000) {
         index.stage(batch, &[])?;
     }
-    index.commit("{}")?;
+    index.commit(&fresh_checkpoint()?)?;
     let indexing = started.elapsed();
+    let segments = index.num_segments();
+    let merging = Instant::now();
+    index.merge_segments()?;
+    let merged = merging.elapsed();
 
     // The same documents in SQLite, for LIKE.
     let sqlite_url = format!(
@@ -228,7 +272,7 @@ async fn main() -> anyhow::Result<()> {
     );
     let db = Database::connect(&sqlite_url).await?;
     db.execute_unprepared(
-        "CREATE TABLE docs (id INTEGER PRIMARY KEY, kind TEXT, municipality TEXT, title TEXT, body TEXT, starts_at INTEGER, age_min INTEGER, age_max INTEGER, free_places INTEGER)",
+        "CREATE TABLE docs (id INTEGER PRIMARY KEY, kind TEXT, municipality TEXT, title TEXT, body TEXT, starts_at INTEGER, age_min INTEGER, age_max INTEGER, free_places INTEGER, category TEXT)",
     )
     .await?;
     let txn = db.begin().await?;
@@ -236,7 +280,7 @@ async fn main() -> anyhow::Result<()> {
         let (age_min, age_max) = doc.child_age_months.unwrap_or((0, 0));
         txn.execute_raw(Statement::from_sql_and_values(
             DbBackend::Sqlite,
-            "INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (i as i64).into(),
                 doc.kind.clone().into(),
@@ -247,6 +291,7 @@ async fn main() -> anyhow::Result<()> {
                 age_min.into(),
                 age_max.into(),
                 doc.free_places.unwrap_or(0).into(),
+                doc.categories.first().cloned().unwrap_or_default().into(),
             ],
         ))
         .await?;
@@ -255,9 +300,10 @@ async fn main() -> anyhow::Result<()> {
 
     let rounds = 200;
     println!(
-        "corpus: {count} documents; indexing {:.0} docs/s ({:.2} s); index size {:.1} MB",
+        "corpus: {count} documents; indexing {:.0} docs/s ({:.2} s, {segments} segments); merged into one in {:.2} s; index size {:.1} MB",
         count as f64 / indexing.as_secs_f64(),
         indexing.as_secs_f64(),
+        merged.as_secs_f64(),
         dir_size(&index_dir) as f64 / 1_048_576.0
     );
     println!();
@@ -271,6 +317,11 @@ async fn main() -> anyhow::Result<()> {
             municipality_id: case.filtered.then(|| municipalities[0]),
             kinds: if case.filtered {
                 vec!["program".into(), "resource".into()]
+            } else {
+                Vec::new()
+            },
+            categories: if case.category {
+                vec!["parenting".into(), "childcare".into()]
             } else {
                 Vec::new()
             },
@@ -300,6 +351,9 @@ async fn main() -> anyhow::Result<()> {
             sql.push_str(" AND municipality = ? AND kind IN ('program', 'resource') AND age_min <= 24 AND age_max >= 24 AND free_places > 0");
             values.push(municipalities[0].to_string().into());
         }
+        if case.category {
+            sql.push_str(" AND category IN ('parenting', 'childcare')");
+        }
         sql.push_str(" LIMIT 20");
         let like_rounds = rounds / 10;
         let mut like_times = Vec::with_capacity(like_rounds);
@@ -318,7 +372,7 @@ async fn main() -> anyhow::Result<()> {
             percentile(&mut like_times, 0.99),
         );
         println!(
-            "| {} 「{}」 | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.0}× |",
+            "| {} 「{}」 | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.1}× |",
             case.name,
             case.text,
             hits,
@@ -331,7 +385,7 @@ async fn main() -> anyhow::Result<()> {
     }
     println!();
     println!(
-        "resident memory of this process: {:.0} MB",
+        "resident memory of this benchmark process (corpus, SQLite and index together): {:.0} MB",
         resident_memory_mb()
     );
     Ok(())

@@ -12,9 +12,12 @@ use unicode_normalization::{UnicodeNormalization, char::compose};
 
 /// Name the analyzer is registered under in the index.
 pub const NAME: &str = "ja_bigram";
+/// Name of the analyzer of kana readings: the same, with hiragana folded to katakana so
+/// that a reading typed in either finds the other (まなづる = マナヅル).
+pub const KANA_NAME: &str = "ja_kana";
 
 /// Positions left empty between two runs.
-const RUN_GAP: usize = 2;
+pub const RUN_GAP: usize = 2;
 
 /// What a run is made of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,7 +60,8 @@ fn is_japanese(c: char) -> bool {
     )
 }
 
-fn is_kanji(c: char) -> bool {
+/// Whether `c` is a kanji (or 々).
+pub fn is_kanji(c: char) -> bool {
     matches!(c, '\u{3005}' | '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{2FA1F}')
 }
 
@@ -116,6 +120,27 @@ fn fold(chars: &mut [(char, usize, usize)]) {
     }
 }
 
+/// `text` normalized as the index sees it (NFKC, lowercase, spelling variants folded).
+pub fn normalized(text: &str) -> String {
+    normalize(text).into_iter().map(|(c, _, _)| c).collect()
+}
+
+/// `text` normalized, from each of its word starts: the whole text, and the rest after
+/// each space or punctuation (「前橋市 移住相談会」 → 前橋市 移住相談会, 移住相談会).
+pub fn word_starts(text: &str) -> Vec<String> {
+    let chars: Vec<char> = normalized(text).chars().collect();
+    let mut starts = Vec::new();
+    for i in 0..chars.len() {
+        let here = chars[i];
+        let word = is_japanese(here) || here.is_alphanumeric();
+        let after_gap = i == 0 || !(is_japanese(chars[i - 1]) || chars[i - 1].is_alphanumeric());
+        if word && after_gap {
+            starts.push(chars[i..].iter().collect::<String>().trim_end().to_owned());
+        }
+    }
+    starts
+}
+
 /// Splits `text` into normalized runs.
 pub fn runs(text: &str) -> Vec<Run> {
     let mut runs: Vec<Run> = Vec::new();
@@ -146,11 +171,36 @@ pub fn runs(text: &str) -> Vec<Run> {
     runs
 }
 
+/// Hiragana as katakana; everything else as it is.
+pub fn to_katakana(c: char) -> char {
+    match c {
+        '\u{3041}'..='\u{3096}' | '\u{309D}'..='\u{309E}' => {
+            char::from_u32(u32::from(c) + 0x60).unwrap_or(c)
+        }
+        _ => c,
+    }
+}
+
+/// Runs of `text` with hiragana folded to katakana (for kana readings).
+pub fn kana_runs(text: &str) -> Vec<Run> {
+    let mut runs = runs(text);
+    for run in &mut runs {
+        for (c, _, _) in &mut run.chars {
+            *c = to_katakana(*c);
+        }
+    }
+    runs
+}
+
 /// Every token of `text`, in order.
 pub fn tokens(text: &str) -> Vec<Token> {
+    tokens_of(runs(text))
+}
+
+fn tokens_of(runs: Vec<Run>) -> Vec<Token> {
     let mut tokens = Vec::new();
     let mut position = 0;
-    for run in runs(text) {
+    for run in runs {
         match run.kind {
             RunKind::Word => {
                 let (_, from, _) = run.chars[0];
@@ -205,6 +255,21 @@ impl Tokenizer for JapaneseBigram {
     }
 }
 
+/// The tantivy tokenizer of kana readings: [`tokens`] of [`kana_runs`].
+#[derive(Debug, Clone, Default)]
+pub struct JapaneseKana;
+
+impl Tokenizer for JapaneseKana {
+    type TokenStream<'a> = JapaneseBigramStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        JapaneseBigramStream {
+            tokens: tokens_of(kana_runs(text)).into_iter(),
+            current: Token::default(),
+        }
+    }
+}
+
 impl TokenStream for JapaneseBigramStream {
     fn advance(&mut self) -> bool {
         match self.tokens.next() {
@@ -244,6 +309,32 @@ mod tests {
         assert_eq!(texts("セミナー"), ["セミ", "ミナ", "ナー", "ー"]);
         assert_eq!(texts("ｾﾐﾅｰ"), texts("セミナー"));
         assert_eq!(texts("セミナ－"), texts("セミナー"));
+    }
+
+    #[test]
+    fn kana_readings_fold_hiragana_to_katakana() {
+        let folded = |text: &str| -> Vec<String> {
+            tokens_of(kana_runs(text))
+                .into_iter()
+                .map(|t| t.text)
+                .collect()
+        };
+        assert_eq!(folded("まなづる"), folded("マナヅル"));
+        assert_eq!(folded("ﾏﾅﾂﾞﾙ"), folded("まなづる"));
+        // Documents' own text keeps hiragana apart.
+        assert_ne!(texts("まなづる"), texts("マナヅル"));
+    }
+
+    #[test]
+    fn titles_are_kept_from_every_word_start_for_autocomplete() {
+        assert_eq!(
+            word_starts("前橋市 移住相談会（ｾﾐﾅｰ）"),
+            [
+                "前橋市 移住相談会(セミナー)",
+                "移住相談会(セミナー)",
+                "セミナー)"
+            ]
+        );
     }
 
     #[test]

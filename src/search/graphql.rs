@@ -1,4 +1,5 @@
-//! The GraphQL `search` query: one search box over every kind of public content.
+//! The GraphQL `search` and `suggest` queries: one search box over every kind of public
+//! content, and autocomplete over titles.
 
 use async_graphql::{
     Context, Enum, ErrorExtensions, ID, InputObject, Object, Result, ResultExt, SimpleObject,
@@ -6,9 +7,17 @@ use async_graphql::{
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 
-use super::{index::SearchRequest, query::MAX_QUERY_CHARS, sources};
+use super::{
+    index::{Order, SearchRequest},
+    query::MAX_QUERY_CHARS,
+    sources,
+};
 use crate::{
     connection,
+    domains::{
+        content::types::ArticleStatus, identity::service as identity,
+        programs::types::ProgramStatus,
+    },
     error::AppError,
     graphql::{
         context, ids,
@@ -19,6 +28,12 @@ use crate::{
 
 /// Hits past this many are not reachable by paging (refine the search instead).
 const MAX_OFFSET: usize = 1000;
+/// Longest autocomplete prefix, in characters.
+const MAX_PREFIX_CHARS: usize = 50;
+/// Most suggestions one call returns.
+const MAX_SUGGESTIONS: i32 = 20;
+/// Suggestions returned when `first` is not given.
+const DEFAULT_SUGGESTIONS: i32 = 8;
 
 /// Kinds of public content the search covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -27,6 +42,10 @@ pub enum SearchKind {
     LocalIssue,
     /// A partner project taking on local issues (public once approved).
     PartnerProject,
+    /// A published program (seminar, workshop, class, fair) with upcoming sessions or not.
+    Program,
+    /// A child-rearing resource (子育てひろば, 一時保育, consultation, …), once published.
+    ChildcareResource,
     /// An article, relocation guide or resident's story (public once its publish time has
     /// come).
     Article,
@@ -37,6 +56,8 @@ impl SearchKind {
         match self {
             Self::LocalIssue => sources::LOCAL_ISSUE,
             Self::PartnerProject => sources::PARTNER_PROJECT,
+            Self::Program => sources::PROGRAM,
+            Self::ChildcareResource => sources::CHILDCARE_RESOURCE,
             Self::Article => sources::ARTICLE,
         }
     }
@@ -45,6 +66,8 @@ impl SearchKind {
         match code {
             sources::LOCAL_ISSUE => Some(Self::LocalIssue),
             sources::PARTNER_PROJECT => Some(Self::PartnerProject),
+            sources::PROGRAM => Some(Self::Program),
+            sources::CHILDCARE_RESOURCE => Some(Self::ChildcareResource),
             sources::ARTICLE => Some(Self::Article),
             _ => None,
         }
@@ -54,9 +77,105 @@ impl SearchKind {
         match self {
             Self::LocalIssue => "LocalIssue",
             Self::PartnerProject => "PartnerProject",
+            Self::Program => "Program",
+            Self::ChildcareResource => "ChildcareResource",
             Self::Article => "Article",
         }
     }
+}
+
+/// Categories of content, shared by local issues and programs, to narrow a search and to
+/// count hits by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum SearchCategory {
+    /// Parks and play areas (公園).
+    Parks,
+    /// Transport and getting around (交通・移動).
+    Mobility,
+    /// Tourism (観光).
+    Tourism,
+    /// Childcare (保育・託児).
+    Childcare,
+    /// Care of older people (高齢者福祉).
+    ElderlyCare,
+    /// Environment (環境).
+    Environment,
+    /// Disaster prevention (防災).
+    DisasterPrevention,
+    /// Digital services (デジタル).
+    Digital,
+    /// Education (教育).
+    Education,
+    /// Art (美術).
+    Art,
+    /// Nature (自然).
+    Nature,
+    /// History (歴史).
+    History,
+    /// Science (科学).
+    Science,
+    /// Reading and books (読書).
+    Reading,
+    /// Career and work (キャリア).
+    Career,
+    /// Parenting (子育て).
+    Parenting,
+    /// Relocation (移住).
+    Relocation,
+    /// Health (健康).
+    Health,
+    /// Anything else (その他).
+    Other,
+}
+
+impl SearchCategory {
+    const ALL: [(Self, &'static str); 19] = [
+        (Self::Parks, "parks"),
+        (Self::Mobility, "mobility"),
+        (Self::Tourism, "tourism"),
+        (Self::Childcare, "childcare"),
+        (Self::ElderlyCare, "elderly_care"),
+        (Self::Environment, "environment"),
+        (Self::DisasterPrevention, "disaster_prevention"),
+        (Self::Digital, "digital"),
+        (Self::Education, "education"),
+        (Self::Art, "art"),
+        (Self::Nature, "nature"),
+        (Self::History, "history"),
+        (Self::Science, "science"),
+        (Self::Reading, "reading"),
+        (Self::Career, "career"),
+        (Self::Parenting, "parenting"),
+        (Self::Relocation, "relocation"),
+        (Self::Health, "health"),
+        (Self::Other, "other"),
+    ];
+
+    /// The code documents carry.
+    fn code(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(category, _)| *category == self)
+            .map_or("other", |(_, code)| code)
+    }
+
+    fn from_code(code: &str) -> Option<Self> {
+        Self::ALL
+            .iter()
+            .find(|(_, c)| *c == code)
+            .map(|(category, _)| *category)
+    }
+}
+
+/// Order of search hits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Enum)]
+pub enum SearchOrderBy {
+    /// Best match first (title over tags over text); items with a session coming soon
+    /// weigh a little more.
+    #[default]
+    Relevance,
+    /// Soonest next date (a program's next session) first; items without one last.
+    Date,
 }
 
 /// Narrows a search.
@@ -67,6 +186,9 @@ pub struct SearchFilter {
     /// Only these kinds of content (any of them).
     #[graphql(default)]
     pub kinds: Vec<SearchKind>,
+    /// Only content of these categories (any of them).
+    #[graphql(default)]
+    pub categories: Vec<SearchCategory>,
     /// Only items whose next date is at or after this.
     pub starts_after: Option<DateTime<Utc>>,
     /// Only items whose next date is before this.
@@ -92,6 +214,10 @@ pub struct SearchHit {
     pub snippet_html: String,
     /// Relevance: higher is better (title matches weigh most, then tags, then body).
     pub score: f64,
+    /// The item's next date as indexed (a program's next session start), if it has one.
+    pub starts_at: Option<DateTime<Utc>>,
+    /// Free places as indexed (a program's upcoming sessions still taking registrations).
+    pub free_places: Option<i32>,
 }
 
 connection!(SearchHit, SearchHitConnection, SearchHitEdge);
@@ -105,13 +231,36 @@ pub struct SearchKindCount {
     pub count: u64,
 }
 
-/// Search results: a page of hits and counts per kind for refining.
+/// Number of hits of one category.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct SearchCategoryCount {
+    /// The category.
+    pub category: SearchCategory,
+    /// Hits of that category (with every filter but the category filter).
+    pub count: u64,
+}
+
+/// Search results: a page of hits and counts per kind and category for refining.
 #[derive(Debug, Clone, SimpleObject)]
 pub struct SearchResults {
-    /// The hits of this page, best first.
+    /// The hits of this page, best first (or soonest first).
     pub hits: SearchHitConnection,
     /// Hits per kind, ignoring the kind filter, to show next to the kind choices.
     pub kind_counts: Vec<SearchKindCount>,
+    /// Hits per category, ignoring the category filter, to show next to the category
+    /// choices.
+    pub category_counts: Vec<SearchCategoryCount>,
+}
+
+/// One autocomplete suggestion: a title with a word starting with what was typed.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct SearchSuggestion {
+    /// The title as written.
+    pub title: String,
+    /// What kind of content it is.
+    pub kind: SearchKind,
+    /// Global id of the item (for `node(id:)`).
+    pub id: ID,
 }
 
 /// The search query.
@@ -122,14 +271,18 @@ pub struct SearchQuery;
 impl SearchQuery {
     /// Searches every kind of public content, in Japanese or English: 「子育て ひろば」,
     /// 「託児付き セミナー」, 「公園」. Every word must match; Japanese words match as phrases,
-    /// full-width/half-width and kana variants alike. Private content and personal data are
-    /// never searchable. Changes become searchable within about a second.
+    /// full-width/half-width and kana variants alike; `"…"` is one exact phrase (an open
+    /// quote runs to the end), `-word` excludes, and Latin words of five letters or more
+    /// also match one typo away. Private content and personal data are never searchable.
+    /// Changes become searchable within about a second. Empty text is refused
+    /// (`BAD_USER_INPUT`), as is text over 200 characters.
     #[graphql(complexity = "crate::graphql::pagination::page_cost(first, None, child_complexity)")]
     async fn search(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "What to look for.")] text: String,
         #[graphql(desc = "Narrow the search.")] filter: Option<SearchFilter>,
+        #[graphql(desc = "Order of the hits.", default)] order_by: SearchOrderBy,
         #[graphql(desc = "Hits after this cursor.")] after: Option<String>,
         #[graphql(desc = "At most this many hits (capped).")] first: Option<i32>,
     ) -> Result<SearchResults> {
@@ -137,9 +290,12 @@ impl SearchQuery {
         let filter = filter.unwrap_or_default();
         if text.chars().count() > MAX_QUERY_CHARS {
             return Err(AppError::BadUserInput(format!(
-                "search text is longer than {MAX_QUERY_CHARS} characters"
+                "検索語は{MAX_QUERY_CHARS}文字以内で入力してください。"
             ))
             .extend());
+        }
+        if text.trim().is_empty() {
+            return Err(AppError::BadUserInput("検索語を入力してください。".into()).extend());
         }
         let offset = after
             .as_deref()
@@ -148,11 +304,13 @@ impl SearchQuery {
             .extend()?
             .map_or(0, |o| o + 1);
         let limit = usize::try_from(first.unwrap_or(DEFAULT_PAGE_SIZE as i32))
-            .map_err(|_| AppError::BadUserInput("`first` must not be negative".into()).extend())?
+            .map_err(|_| {
+                AppError::BadUserInput("`first` は0以上で指定してください。".into()).extend()
+            })?
             .min(state.limits.max_page_size as usize);
         if offset > MAX_OFFSET {
             return Err(AppError::BadUserInput(format!(
-                "results past the first {MAX_OFFSET} are not available; refine the search"
+                "{MAX_OFFSET}件目より後は表示できません。条件を絞り込んでください。"
             ))
             .extend());
         }
@@ -168,6 +326,15 @@ impl SearchQuery {
                 .iter()
                 .map(|kind| kind.code().to_owned())
                 .collect(),
+            categories: filter
+                .categories
+                .iter()
+                .map(|category| category.code().to_owned())
+                .collect(),
+            order: match order_by {
+                SearchOrderBy::Relevance => Order::Relevance,
+                SearchOrderBy::Date => Order::Date,
+            },
             starts_after: filter.starts_after,
             starts_before: filter.starts_before,
             child_age_months: filter.child_age_months.map(i64::from),
@@ -192,6 +359,20 @@ impl SearchQuery {
             let Some(found) = node::resolve(state, viewer, &id).await.extend()? else {
                 continue;
             };
+            // Managers see drafts, cancelled programs, unpublished resources and scheduled
+            // articles too; search shows what is public only.
+            let public = match &found {
+                Node::Program(program) => program.status == ProgramStatus::Published,
+                Node::ChildcareResource(resource) => resource.model.published,
+                Node::Article(article) => {
+                    article.status == ArticleStatus::Published
+                        && article.publish_at.is_some_and(|at| at <= Utc::now())
+                }
+                _ => true,
+            };
+            if !public {
+                continue;
+            }
             edges.push((
                 encode_cursor(offset + position),
                 SearchHit {
@@ -200,6 +381,10 @@ impl SearchQuery {
                     title_html: hit.title_html,
                     snippet_html: hit.body_html,
                     score: f64::from(hit.score),
+                    starts_at: hit.starts_at,
+                    free_places: hit
+                        .free_places
+                        .map(|n| i32::try_from(n).unwrap_or(i32::MAX)),
                 },
             ));
         }
@@ -219,7 +404,69 @@ impl SearchQuery {
                     SearchKind::from_code(&code).map(|kind| SearchKindCount { kind, count })
                 })
                 .collect(),
+            category_counts: results
+                .category_counts
+                .into_iter()
+                .filter_map(|(code, count)| {
+                    SearchCategory::from_code(&code)
+                        .map(|category| SearchCategoryCount { category, count })
+                })
+                .collect(),
         })
+    }
+
+    /// Autocomplete for a search box of one municipality: titles of public content with a
+    /// word starting with `prefix` (「子育」 → 子育て学級; ｾﾐ finds セミナー), titles starting
+    /// with it first. An empty prefix suggests nothing; an unknown municipality code or a
+    /// prefix over 50 characters is refused (`BAD_USER_INPUT`).
+    async fn suggest(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "JIS code of the municipality, e.g. \"14384\" (真鶴町).")]
+        municipality_code: String,
+        #[graphql(desc = "What has been typed so far.")] prefix: String,
+        #[graphql(desc = "At most this many suggestions (8 when not given, at most 20).")]
+        first: Option<i32>,
+    ) -> Result<Vec<SearchSuggestion>> {
+        let (state, _) = context(ctx)?;
+        if prefix.chars().count() > MAX_PREFIX_CHARS {
+            return Err(AppError::BadUserInput(format!(
+                "入力は{MAX_PREFIX_CHARS}文字以内にしてください。"
+            ))
+            .extend());
+        }
+        let limit = first.unwrap_or(DEFAULT_SUGGESTIONS);
+        if limit < 0 {
+            return Err(
+                AppError::BadUserInput("`first` は0以上で指定してください。".into()).extend(),
+            );
+        }
+        let Some(municipality) = identity::find_municipality_by_code(state, &municipality_code)
+            .await
+            .extend()?
+        else {
+            return Err(AppError::BadUserInput(format!(
+                "市区町村コード「{municipality_code}」は見つかりません。"
+            ))
+            .extend());
+        };
+        let limit = usize::try_from(limit.min(MAX_SUGGESTIONS)).unwrap_or(0);
+        let suggestions = state
+            .search
+            .suggest(municipality.id, prefix, limit)
+            .await
+            .map_err(|error| AppError::internal(error).extend())?;
+        Ok(suggestions
+            .into_iter()
+            .filter_map(|suggestion| {
+                let kind = SearchKind::from_code(&suggestion.kind)?;
+                Some(SearchSuggestion {
+                    title: suggestion.title,
+                    kind,
+                    id: ids::encode(kind.type_name(), suggestion.id),
+                })
+            })
+            .collect())
     }
 }
 

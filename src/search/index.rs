@@ -9,11 +9,11 @@ use std::{
 use chrono::{DateTime, Utc};
 use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Score, TantivyDocument, Term,
-    collector::{Count, FacetCollector, TopDocs},
+    collector::TopDocs,
     directory::MmapDirectory,
-    query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery},
+    query::{BooleanQuery, Occur, Query, RangeQuery, RegexQuery, TermQuery},
     schema::{
-        FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+        FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
         TextOptions, Value,
     },
     snippet::SnippetGenerator,
@@ -21,13 +21,15 @@ use tantivy::{
 };
 use uuid::Uuid;
 
+pub use super::collector::Order;
 use super::{
-    analyzer::{self, JapaneseBigram},
+    analyzer::{self, JapaneseBigram, JapaneseKana},
+    collector::Facets,
     query,
 };
 
 /// Bump when the schema or the analyzer changes: an index of another version is rebuilt.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 5;
 
 /// Memory the writer may use before it flushes a segment.
 const WRITER_MEMORY: usize = 50_000_000;
@@ -39,8 +41,8 @@ pub struct Fields {
     pub key: Field,
     /// Document kind, e.g. `local_issue`.
     pub kind: Field,
-    /// Kind as a facet, for counts.
-    pub kind_facet: Field,
+    /// The title normalized, from each of its word starts: for autocomplete.
+    pub title_prefix: Field,
     /// Municipality id.
     pub municipality: Field,
     /// Title (boosted most).
@@ -49,10 +51,13 @@ pub struct Fields {
     pub kana: Field,
     /// Tags and categories.
     pub tags: Field,
+    /// Category codes, for the category filter and counts.
+    pub categories: Field,
     /// Body text.
     pub body: Field,
-    /// Organizer or partner name.
-    pub organizer: Field,
+    /// Title, tags, organizer and body in one field: what every part of a query must
+    /// match (one posting list per term instead of one per field).
+    pub all: Field,
     /// Next date (e.g. next session start), epoch seconds.
     pub starts_at: Field,
     /// Youngest child age in months the item is for.
@@ -63,14 +68,12 @@ pub struct Fields {
     pub free_places: Field,
 }
 
-/// Field weights: title over tags over body.
-pub const BOOSTS: [(FieldName, Score); 5] = [
-    (FieldName::Title, 4.0),
-    (FieldName::Kana, 2.0),
-    (FieldName::Tags, 2.0),
-    (FieldName::Organizer, 1.5),
-    (FieldName::Body, 1.0),
-];
+/// Where each part of a query may match, and its weight there: the combined field, or the
+/// kana reading.
+pub const MATCH: [(FieldName, Score); 2] = [(FieldName::All, 1.0), (FieldName::Kana, 2.0)];
+/// Extra weight of a part that also matches in these fields (on top of the combined field):
+/// title over tags over the rest.
+pub const BOOSTERS: [(FieldName, Score); 2] = [(FieldName::Title, 3.0), (FieldName::Tags, 1.0)];
 
 /// The searchable text fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,10 +84,8 @@ pub enum FieldName {
     Kana,
     /// Tags.
     Tags,
-    /// Organizer.
-    Organizer,
-    /// Body.
-    Body,
+    /// Title, tags, organizer and body together.
+    All,
 }
 
 impl Fields {
@@ -94,11 +95,23 @@ impl Fields {
             FieldName::Title => self.title,
             FieldName::Kana => self.kana,
             FieldName::Tags => self.tags,
-            FieldName::Organizer => self.organizer,
-            FieldName::Body => self.body,
+            FieldName::All => self.all,
         }
     }
 }
+
+const KIND_FIELD: &str = "kind";
+const CATEGORY_FIELD: &str = "categories";
+const DATE_FIELD: &str = "starts_at";
+
+/// Tries to merge all segments while background merges hold some of them.
+const MERGE_ATTEMPTS: usize = 100;
+
+/// Decompressed stored-document blocks cached per segment.
+const DOC_STORE_CACHE_BLOCKS: usize = 10;
+
+/// Suggestions looked at before ranking them.
+const SUGGEST_CANDIDATES: usize = 200;
 
 fn schema() -> (Schema, Fields) {
     let mut builder = Schema::builder();
@@ -109,20 +122,34 @@ fn schema() -> (Schema, Fields) {
                 .set_index_option(IndexRecordOption::WithFreqsAndPositions),
         )
         .set_stored();
+    let indexed = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(analyzer::NAME)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let kana = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(analyzer::KANA_NAME)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
     let fields = Fields {
         key: builder.add_text_field("key", STRING | STORED),
-        kind: builder.add_text_field("kind", STRING | STORED),
-        kind_facet: builder.add_facet_field("kind_facet", FacetOptions::default()),
+        kind: builder.add_text_field(KIND_FIELD, STRING | STORED | FAST),
+        title_prefix: builder.add_text_field("title_prefix", STRING),
         municipality: builder.add_text_field("municipality", STRING | STORED),
         title: builder.add_text_field("title", text.clone()),
-        kana: builder.add_text_field("kana", text.clone()),
-        tags: builder.add_text_field("tags", text.clone()),
-        body: builder.add_text_field("body", text.clone()),
-        organizer: builder.add_text_field("organizer", text),
-        starts_at: builder.add_i64_field("starts_at", INDEXED | STORED),
-        child_age_min: builder.add_i64_field("child_age_min", INDEXED),
-        child_age_max: builder.add_i64_field("child_age_max", INDEXED),
-        free_places: builder.add_i64_field("free_places", INDEXED),
+        kana: builder.add_text_field("kana", kana),
+        tags: builder.add_text_field("tags", indexed.clone()),
+        categories: builder.add_text_field(CATEGORY_FIELD, STRING | FAST),
+        // Stored for snippets; searched through `all`.
+        body: builder.add_text_field("body", STORED),
+        all: builder.add_text_field("all", indexed),
+        starts_at: builder.add_i64_field(DATE_FIELD, INDEXED | STORED | FAST),
+        // Fast fields: range filters then test each candidate of the text query instead of
+        // collecting every document in the range first.
+        child_age_min: builder.add_i64_field("child_age_min", INDEXED | FAST),
+        child_age_max: builder.add_i64_field("child_age_max", INDEXED | FAST),
+        free_places: builder.add_i64_field("free_places", INDEXED | STORED | FAST),
     };
     (builder.build(), fields)
 }
@@ -142,6 +169,8 @@ pub struct SearchDocument {
     pub kana: String,
     /// Tags and categories (Japanese labels as well as codes).
     pub tags: Vec<String>,
+    /// Category codes (e.g. `art`, `parks`), for the category filter and counts.
+    pub categories: Vec<String>,
     /// Body text.
     pub body: String,
     /// Organizer or partner name.
@@ -175,6 +204,10 @@ pub struct SearchRequest {
     pub municipality_id: Option<Uuid>,
     /// Only these kinds (any of them).
     pub kinds: Vec<String>,
+    /// Only these category codes (any of them).
+    pub categories: Vec<String>,
+    /// How to order the hits.
+    pub order: Order,
     /// Only items whose next date is at or after this.
     pub starts_after: Option<DateTime<Utc>>,
     /// Only items whose next date is before this.
@@ -202,6 +235,10 @@ pub struct SearchHit {
     pub title_html: String,
     /// A fragment of the body with matches in `<b>…</b>`.
     pub body_html: String,
+    /// The document's date, if it has one.
+    pub starts_at: Option<DateTime<Utc>>,
+    /// Free places, if the item takes registrations.
+    pub free_places: Option<i64>,
 }
 
 /// Hits of one page, the total and counts per kind.
@@ -213,6 +250,19 @@ pub struct SearchResults {
     pub hits: Vec<SearchHit>,
     /// Matches per kind, ignoring the kind filter.
     pub kind_counts: Vec<(String, u64)>,
+    /// Matches per category code, ignoring the category filter.
+    pub category_counts: Vec<(String, u64)>,
+}
+
+/// One autocomplete suggestion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suggestion {
+    /// Document kind.
+    pub kind: String,
+    /// Record id.
+    pub id: Uuid,
+    /// The title as written.
+    pub title: String,
 }
 
 /// The index with its reader and single writer.
@@ -244,9 +294,15 @@ impl SearchIndex {
         index
             .tokenizers()
             .register(analyzer::NAME, TextAnalyzer::from(JapaneseBigram));
+        index
+            .tokenizers()
+            .register(analyzer::KANA_NAME, TextAnalyzer::from(JapaneseKana));
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
+            // Decompressed blocks of stored documents kept per segment: only the page's
+            // hits are read, so a small cache is enough and keeps memory flat.
+            .doc_store_cache_num_blocks(DOC_STORE_CACHE_BLOCKS)
             .try_into()?;
         let writer = index.writer(WRITER_MEMORY)?;
         Ok(Self {
@@ -299,6 +355,38 @@ impl SearchIndex {
         self.reader.reload()
     }
 
+    /// Merges every segment into one and waits for it: after a rebuild, so that a fresh
+    /// index is one segment (less memory per search, no merge of many small segments
+    /// later while serving). Blocking.
+    pub fn merge_segments(&self) -> tantivy::Result<()> {
+        for _ in 0..MERGE_ATTEMPTS {
+            let ids = self.index.searchable_segment_ids()?;
+            if ids.len() <= 1 {
+                break;
+            }
+            let mut writer = self.writer()?;
+            match writer.merge(&ids).wait() {
+                Ok(_) => {
+                    writer.garbage_collect_files().wait()?;
+                    break;
+                }
+                // The merge policy is merging some of them in the background already:
+                // wait for it and ask again with the segments as they are then.
+                Err(tantivy::TantivyError::InvalidArgument(_)) => {
+                    drop(writer);
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        self.reader.reload()
+    }
+
+    /// Number of segments searched now.
+    pub fn num_segments(&self) -> usize {
+        self.reader.searcher().segment_readers().len()
+    }
+
     /// Stages and commits in one step (tests, tools). Blocking.
     pub fn apply(&self, upserts: &[SearchDocument], removals: &[String]) -> tantivy::Result<()> {
         self.stage(upserts, removals)?;
@@ -321,13 +409,28 @@ impl SearchIndex {
         let mut doc = TantivyDocument::default();
         doc.add_text(f.key, document.key());
         doc.add_text(f.kind, &document.kind);
-        doc.add_facet(f.kind_facet, format!("/{}", document.kind).as_str());
+        for prefix in analyzer::word_starts(&document.title) {
+            doc.add_text(f.title_prefix, prefix);
+        }
         doc.add_text(f.municipality, document.municipality_id.to_string());
         doc.add_text(f.title, &document.title);
         doc.add_text(f.kana, &document.kana);
         doc.add_text(f.tags, document.tags.join(" "));
+        for category in &document.categories {
+            doc.add_text(f.categories, category);
+        }
         doc.add_text(f.body, &document.body);
-        doc.add_text(f.organizer, &document.organizer);
+        let tags = document.tags.join(" ");
+        doc.add_text(
+            f.all,
+            [
+                document.title.as_str(),
+                tags.as_str(),
+                document.organizer.as_str(),
+                document.body.as_str(),
+            ]
+            .join("\n"),
+        );
         if let Some(starts_at) = document.starts_at {
             doc.add_i64(f.starts_at, starts_at.timestamp());
         }
@@ -341,79 +444,170 @@ impl SearchIndex {
         doc
     }
 
-    /// Runs `request`. Blocking: call from `spawn_blocking`.
+    /// Documents whose date (next session start) is at or before `now`: they must be
+    /// reloaded so that the date moves on to the next session. At most `limit`, as
+    /// (kind, id). Blocking.
+    pub fn started(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> tantivy::Result<Vec<(String, Uuid)>> {
+        let f = self.fields;
+        let query = RangeQuery::new(
+            Bound::Unbounded,
+            Bound::Included(Term::from_field_i64(f.starts_at, now.timestamp())),
+        );
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&query, &TopDocs::with_limit(limit.max(1)).order_by_score())?;
+        let mut started = Vec::with_capacity(top.len());
+        for (_, address) in top {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let key = doc
+                .get_first(f.key)
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            if let Some((kind, id)) = key.split_once(':')
+                && let Ok(id) = Uuid::parse_str(id)
+            {
+                started.push((kind.to_owned(), id));
+            }
+        }
+        Ok(started)
+    }
+
+    /// Runs `request`: one pass collects the page, the total and the counts per kind and
+    /// category; snippets are made for the page only. Blocking: call from `spawn_blocking`.
     pub fn search(&self, request: &SearchRequest) -> tantivy::Result<SearchResults> {
         let f = self.fields;
         let Some(text_query) = query::text_query(&f, &request.text)? else {
             return Ok(SearchResults::default());
         };
-        let filters = self.filters(request);
-        let kind_filter: Vec<(Occur, Box<dyn Query>)> = request
-            .kinds
-            .iter()
-            .map(|kind| {
-                let term = Term::from_field_text(f.kind, kind);
-                (
-                    Occur::Should,
-                    Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>,
-                )
-            })
-            .collect();
-
-        let mut without_kind: Vec<(Occur, Box<dyn Query>)> =
-            vec![(Occur::Must, text_query.box_clone())];
-        without_kind.extend(filters);
-        let facet_query = BooleanQuery::new(
-            without_kind
-                .iter()
-                .map(|(o, q)| (*o, q.box_clone()))
-                .collect(),
-        );
-        let mut clauses = without_kind;
-        if !kind_filter.is_empty() {
-            clauses.push((Occur::Must, Box::new(BooleanQuery::new(kind_filter))));
-        }
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_query.query)];
+        clauses.extend(self.filters(request));
         let full = BooleanQuery::new(clauses);
-
         let searcher = self.reader.searcher();
-        let limit = request.limit.max(1);
-        let (top, total) = searcher.search(
+        let keep = request.offset + request.limit;
+        let collected = searcher.search(
             &full,
-            &(
-                TopDocs::with_limit(limit)
-                    .and_offset(request.offset)
-                    .order_by_score(),
-                Count,
-            ),
+            &Facets {
+                kinds: request.kinds.clone(),
+                categories: request.categories.clone(),
+                keep,
+                order: request.order,
+                now: Utc::now(),
+                kind_field: KIND_FIELD,
+                category_field: CATEGORY_FIELD,
+                date_field: DATE_FIELD,
+            },
         )?;
-        let mut facets = FacetCollector::for_field("kind_facet");
-        facets.add_facet("/");
-        let facet_counts = searcher.search(&facet_query, &facets)?;
-        let kind_counts = facet_counts
-            .get("/")
-            .map(|(facet, count)| {
-                let path = facet.to_path_string();
-                (path.trim_start_matches('/').to_owned(), count)
-            })
-            .collect();
-
-        let mut title_snippets = SnippetGenerator::create(&searcher, &*text_query, f.title)?;
-        title_snippets.set_max_num_chars(200);
-        let mut body_snippets = SnippetGenerator::create(&searcher, &*text_query, f.body)?;
-        body_snippets.set_max_num_chars(160);
-        let mut hits = Vec::with_capacity(top.len());
-        for (score, address) in top {
-            if let Some(hit) =
-                self.hit(&searcher, address, score, &title_snippets, &body_snippets)?
-            {
-                hits.push(hit);
+        let page: Vec<_> = collected.top.iter().skip(request.offset).collect();
+        let mut hits = Vec::with_capacity(page.len());
+        if !page.is_empty() {
+            // The words to mark: those every hit matched, as terms of the combined field.
+            let mut terms = std::collections::BTreeSet::new();
+            text_query.highlight.query_terms(&mut |term, _| {
+                if term.field() == f.all {
+                    terms.insert(term.clone());
+                }
+            });
+            let mut weights = std::collections::BTreeMap::new();
+            for term in terms {
+                let doc_freq = searcher.doc_freq(&term)?;
+                if let Some(text) = term.value().as_str()
+                    && doc_freq > 0
+                {
+                    weights.insert(text.to_owned(), 1.0 / (1.0 + doc_freq as Score));
+                }
+            }
+            let analyzer = TextAnalyzer::from(JapaneseBigram);
+            let title_snippets =
+                SnippetGenerator::new(weights.clone(), analyzer.clone(), f.title, 200);
+            let body_snippets = SnippetGenerator::new(weights, analyzer, f.body, 160);
+            for ranked in page {
+                if let Some(hit) = self.hit(
+                    &searcher,
+                    ranked.address,
+                    ranked.score,
+                    &title_snippets,
+                    &body_snippets,
+                )? {
+                    hits.push(hit);
+                }
             }
         }
         Ok(SearchResults {
-            total,
+            total: collected.total,
             hits,
-            kind_counts,
+            kind_counts: collected.kind_counts,
+            category_counts: collected.category_counts,
         })
+    }
+
+    /// Titles that have a word starting with `prefix` (normalized like the text: ｾﾐ =
+    /// セミ), titles starting with it first, then shorter ones; each title once. Blocking.
+    pub fn suggest(
+        &self,
+        municipality: Option<Uuid>,
+        prefix: &str,
+        limit: usize,
+    ) -> tantivy::Result<Vec<Suggestion>> {
+        let f = self.fields;
+        let normalized = analyzer::normalized(prefix);
+        let normalized = normalized.trim();
+        if normalized.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let pattern = format!("{}.*", query::regex_escape(normalized));
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
+            Occur::Must,
+            Box::new(RegexQuery::from_pattern(&pattern, f.title_prefix)?),
+        )];
+        if let Some(municipality) = municipality {
+            let term = Term::from_field_text(f.municipality, &municipality.to_string());
+            clauses.push((
+                Occur::Must,
+                Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+            ));
+        }
+        let searcher = self.reader.searcher();
+        let top = searcher.search(
+            &BooleanQuery::new(clauses),
+            &TopDocs::with_limit(SUGGEST_CANDIDATES).order_by_score(),
+        )?;
+        let mut found: Vec<(bool, Suggestion)> = Vec::with_capacity(top.len());
+        for (_, address) in top {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let text = |field: Field| {
+                doc.get_first(field)
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            };
+            let title = text(f.title);
+            let Some((kind, id)) = text(f.key)
+                .split_once(':')
+                .and_then(|(kind, id)| Some((kind.to_owned(), Uuid::parse_str(id).ok()?)))
+            else {
+                continue;
+            };
+            let starts = analyzer::normalized(&title).starts_with(normalized);
+            found.push((starts, Suggestion { kind, id, title }));
+        }
+        found.sort_by(|(a_starts, a), (b_starts, b)| {
+            b_starts
+                .cmp(a_starts)
+                .then(a.title.chars().count().cmp(&b.title.chars().count()))
+                .then_with(|| a.title.cmp(&b.title))
+        });
+        let mut suggestions: Vec<Suggestion> = Vec::with_capacity(limit);
+        for (_, suggestion) in found {
+            if suggestions.len() == limit {
+                break;
+            }
+            if !suggestions.iter().any(|s| s.title == suggestion.title) {
+                suggestions.push(suggestion);
+            }
+        }
+        Ok(suggestions)
     }
 
     fn hit(
@@ -457,6 +651,11 @@ impl SearchIndex {
             score,
             title_html,
             body_html: body_snippets.snippet_from_doc(&doc).to_html(),
+            starts_at: doc
+                .get_first(f.starts_at)
+                .and_then(|v| v.as_i64())
+                .and_then(|t| DateTime::from_timestamp(t, 0)),
+            free_places: doc.get_first(f.free_places).and_then(|v| v.as_i64()),
         }))
     }
 
@@ -529,13 +728,8 @@ mod tests {
             id: Uuid::now_v7(),
             municipality_id: municipality,
             title: title.into(),
-            kana: String::new(),
-            tags: Vec::new(),
             body: body.into(),
-            organizer: String::new(),
-            starts_at: None,
-            child_age_months: None,
-            free_places: None,
+            ..SearchDocument::default()
         }
     }
 
@@ -762,6 +956,177 @@ mod tests {
             },
         );
         assert!(upcoming.is_empty());
+    }
+
+    #[test]
+    fn a_quoted_phrase_is_exact_and_spans_the_spaces_between_japanese_words() {
+        let town = Uuid::now_v7();
+        let index = SearchIndex::in_memory().unwrap();
+        index
+            .apply(
+                &[
+                    doc("article", town, "子育て支援センターだより", "お知らせ"),
+                    doc("article", town, "支援の輪と子育て", "地域で"),
+                ],
+                &[],
+            )
+            .unwrap();
+        assert_eq!(
+            find(&index, "\"子育て 支援\""),
+            ["子育て支援センターだより"]
+        );
+        assert_eq!(find(&index, "子育て 支援").len(), 2);
+        // An open quote is a phrase to the end, not an error.
+        assert_eq!(find(&index, "\"子育て 支援"), ["子育て支援センターだより"]);
+        // Excluding a phrase keeps the other.
+        assert_eq!(
+            find(&index, "子育て -\"子育て 支援\""),
+            ["支援の輪と子育て"]
+        );
+        assert!(find(&index, "\"支援 子育て\"").is_empty());
+    }
+
+    #[test]
+    fn longer_latin_words_match_one_typo_away_below_the_exact_word() {
+        let town = Uuid::now_v7();
+        let index = SearchIndex::in_memory().unwrap();
+        index
+            .apply(
+                &[
+                    doc("article", town, "Workshop for families", ""),
+                    doc("article", town, "Workshops online", ""),
+                    doc("article", town, "Tour of the port", ""),
+                ],
+                &[],
+            )
+            .unwrap();
+        assert_eq!(find(&index, "workshp"), ["Workshop for families"]);
+        assert_eq!(
+            find(&index, "workshops"),
+            ["Workshops online", "Workshop for families"]
+        );
+        // Short words do not stretch: tour is not your.
+        assert!(find(&index, "tours").contains(&"Tour of the port".to_owned()));
+        assert!(find(&index, "your").is_empty());
+    }
+
+    #[test]
+    fn categories_filter_and_count_like_kinds_and_dates_order_or_boost() {
+        let town = Uuid::now_v7();
+        let now = Utc::now();
+        let mut art_soon = doc("program", town, "美術の体験 あす", "");
+        art_soon.categories = vec!["art".into()];
+        art_soon.starts_at = Some(now + chrono::Duration::days(1));
+        let mut art_later = doc("program", town, "美術の体験 来年", "");
+        art_later.categories = vec!["art".into(), "nature".into()];
+        art_later.starts_at = Some(now + chrono::Duration::days(300));
+        let mut park = doc("local_issue", town, "公園で美術の体験を", "");
+        park.categories = vec!["parks".into()];
+        let index = SearchIndex::in_memory().unwrap();
+        index.apply(&[park, art_later, art_soon], &[]).unwrap();
+
+        let request = |categories: &[&str], kinds: &[&str], order| SearchRequest {
+            text: "美術 体験".into(),
+            categories: categories.iter().map(|c| (*c).to_owned()).collect(),
+            kinds: kinds.iter().map(|c| (*c).to_owned()).collect(),
+            order,
+            limit: 10,
+            ..SearchRequest::default()
+        };
+        let all = index.search(&request(&[], &[], Order::Relevance)).unwrap();
+        assert_eq!(all.total, 3);
+        assert_eq!(
+            all.category_counts,
+            [
+                ("art".to_owned(), 2),
+                ("nature".to_owned(), 1),
+                ("parks".to_owned(), 1)
+            ]
+        );
+        // The session tomorrow outranks the one next year; equal text otherwise.
+        let first = &all.hits[0]
+            .title_html
+            .replace("<b>", "")
+            .replace("</b>", "");
+        assert_eq!(first, "美術の体験 あす");
+
+        let nature = index
+            .search(&request(&["nature"], &[], Order::Relevance))
+            .unwrap();
+        assert_eq!(nature.total, 1);
+        // Category counts ignore the category filter; kind counts honour it.
+        assert_eq!(nature.category_counts, all.category_counts);
+        assert_eq!(nature.kind_counts, [("program".to_owned(), 1)]);
+        let issues = index
+            .search(&request(&[], &["local_issue"], Order::Relevance))
+            .unwrap();
+        assert_eq!(issues.category_counts, [("parks".to_owned(), 1)]);
+        assert_eq!(
+            issues.kind_counts,
+            [("local_issue".to_owned(), 1), ("program".to_owned(), 2)]
+        );
+
+        let by_date = titles(&index, request(&[], &[], Order::Date));
+        assert_eq!(
+            by_date,
+            ["美術の体験 あす", "美術の体験 来年", "公園で美術の体験を"]
+        );
+        let paged = index
+            .search(&SearchRequest {
+                offset: 1,
+                limit: 1,
+                ..request(&[], &[], Order::Date)
+            })
+            .unwrap();
+        assert_eq!(paged.total, 3);
+        assert_eq!(paged.hits.len(), 1);
+        assert!(paged.hits[0].title_html.contains("来年"), "{paged:?}");
+    }
+
+    #[test]
+    fn suggestions_complete_any_word_of_a_title_in_one_town() {
+        let c = corpus();
+        let titles = |prefix: &str, town: Uuid| -> Vec<String> {
+            c.index
+                .suggest(Some(town), prefix, 5)
+                .unwrap()
+                .into_iter()
+                .map(|s| s.title)
+                .collect()
+        };
+        assert_eq!(titles("子育", c.maebashi), ["子育てひろば 親子元気ルーム"]);
+        assert_eq!(titles("親子", c.maebashi), ["子育てひろば 親子元気ルーム"]);
+        assert_eq!(titles("ｾﾐﾅ", c.maebashi), Vec::<String>::new());
+        assert_eq!(
+            titles("女性", c.maebashi),
+            ["女性活躍推進セミナー（託児付き）"]
+        );
+        assert_eq!(
+            titles("美術館", c.manazuru),
+            ["美術館ワークショップ 小学生の鑑賞会"]
+        );
+        assert!(titles("美術館", c.maebashi).is_empty());
+        assert!(titles(" ", c.maebashi).is_empty());
+        assert!(titles(".*", c.maebashi).is_empty());
+    }
+
+    #[test]
+    fn many_commits_merge_into_one_segment_that_finds_everything() {
+        let town = Uuid::now_v7();
+        let index = SearchIndex::in_memory().unwrap();
+        for n in 0..12 {
+            index
+                .apply(
+                    &[doc("article", town, &format!("公園だより 第{n}号"), "")],
+                    &[],
+                )
+                .unwrap();
+        }
+        assert!(index.num_segments() > 1);
+        index.merge_segments().unwrap();
+        assert_eq!(index.num_segments(), 1);
+        assert_eq!(find(&index, "公園だより").len(), 10);
+        assert_eq!(index.num_docs(), 12);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! and the GraphQL `search` query.
 
 pub mod analyzer;
+pub mod collector;
 pub mod graphql;
 pub mod index;
 pub mod outbox;

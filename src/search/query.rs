@@ -1,71 +1,296 @@
 //! Turning what a resident typed into a tantivy query, with the document analyzer.
 //!
-//! Every whitespace-separated part must match (AND); a part written `-part` must not. A Japanese part of two or more
-//! characters matches as a phrase of its bigrams — only a covering subset of them, at their
-//! positions, which finds the same documents as all bigrams at a fraction of the cost on
-//! long phrases (「子育て支援」 needs 3 of its 4 bigrams). A one-character part matches the
-//! bigrams that start with it or the run-final unigram, as Groonga expands one-character
-//! queries. Words match as terms. Each part may match in any text field, title first.
+//! Every whitespace-separated part must match (AND); a part written `-part` must not. A
+//! part in double quotes (`"子育て 支援"`, also full-width or curly quotes) is one exact
+//! phrase: its words in order, side by side, Japanese words joined across the spaces
+//! between them (so `"子育て 支援"` finds 子育て支援); a quote left open runs to the end.
+//! A Japanese part of two or more characters matches as a phrase of its bigrams — only a
+//! covering subset of them, at their positions, which finds the same documents as all
+//! bigrams at a fraction of the cost on long phrases (「子育て支援」 needs 3 of its 4
+//! bigrams). A one-character part matches the bigrams that start with it or the run-final
+//! unigram, as Groonga expands one-character queries. Words match as terms, and Latin words
+//! of [`FUZZY_MIN_CHARS`] letters or more also one edit away (workshp → workshop), below
+//! the exact match. Each part must match in the text (title, tags, organizer and body
+//! together) or the kana reading; title and tag matches weigh more. Any other syntax
+//! (`AND`, `title:`, `*`, brackets) is plain text: punctuation separates words.
 
 use tantivy::{
     Term,
-    query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RegexQuery, TermQuery},
-    schema::IndexRecordOption,
+    query::{
+        BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, RegexQuery, TermQuery,
+    },
+    schema::{Field, IndexRecordOption},
 };
 
 use super::{
-    analyzer::{self, Run, RunKind},
-    index::{BOOSTS, Fields},
+    analyzer::{self, RUN_GAP, Run, RunKind},
+    index::{BOOSTERS, FieldName, Fields, MATCH},
 };
 
 /// Longest query text considered, in characters.
 pub const MAX_QUERY_CHARS: usize = 200;
+/// Latin words this long or longer also match one edit away.
+pub const FUZZY_MIN_CHARS: usize = 5;
+/// Weight of a match one edit away, against 1 for the exact word.
+const FUZZY_WEIGHT: f32 = 0.3;
+
+/// One part of what was typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    /// Must not match.
+    pub exclude: bool,
+    /// Typed in quotes.
+    pub phrase: bool,
+    /// The text of the part, without the quotes or the minus.
+    pub text: String,
+}
+
+fn is_quote(c: char) -> bool {
+    matches!(c, '"' | '＂' | '“' | '”' | '„')
+}
+
+/// Splits what was typed into parts: words, `-words`, `"phrases"` and `-"phrases"`.
+pub fn parts(text: &str) -> Vec<Part> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_whitespace() {
+            i += 1;
+            continue;
+        }
+        let mut exclude = false;
+        if matches!(chars[i], '-' | '－') && chars.get(i + 1).is_some_and(|c| !c.is_whitespace()) {
+            exclude = true;
+            i += 1;
+        }
+        if is_quote(chars[i]) {
+            let start = i + 1;
+            let mut end = start;
+            while end < chars.len() && !is_quote(chars[end]) {
+                end += 1;
+            }
+            parts.push(Part {
+                exclude,
+                phrase: true,
+                text: chars[start..end].iter().collect(),
+            });
+            i = end + 1;
+        } else {
+            let start = i;
+            while i < chars.len() && !chars[i].is_whitespace() && !is_quote(chars[i]) {
+                i += 1;
+            }
+            parts.push(Part {
+                exclude,
+                phrase: false,
+                text: chars[start..i].iter().collect(),
+            });
+        }
+    }
+    parts
+}
+
+/// The runs of a quoted phrase: Japanese runs with only spaces between them become one.
+fn phrase_runs(text: &str) -> Vec<Run> {
+    let mut runs: Vec<Run> = Vec::new();
+    for run in analyzer::runs(text) {
+        if let Some(last) = runs.last_mut()
+            && last.kind == RunKind::Japanese
+            && run.kind == RunKind::Japanese
+            && let (Some(&(_, _, end)), Some(&(_, start, _))) =
+                (last.chars.last(), run.chars.first())
+            && text
+                .get(end..start)
+                .is_some_and(|gap| gap.chars().all(char::is_whitespace))
+        {
+            last.chars.extend(run.chars);
+            continue;
+        }
+        runs.push(run);
+    }
+    runs
+}
+
+/// The query of what was typed, and the part of it that marks matches in snippets.
+pub struct TextQuery {
+    /// What documents must match, with field weights.
+    pub query: Box<dyn Query>,
+    /// The required parts only, in the combined field (for highlighting).
+    pub highlight: Box<dyn Query>,
+}
 
 /// The query for `text`, or `None` when it has nothing to search for.
-pub fn text_query(fields: &Fields, text: &str) -> tantivy::Result<Option<Box<dyn Query>>> {
+///
+/// Each part must match in the combined field (or, if it has no kanji, the kana reading);
+/// matches in the title and tags add weight through optional clauses, which are only
+/// looked at for documents that match anyway.
+pub fn text_query(fields: &Fields, text: &str) -> tantivy::Result<Option<TextQuery>> {
     let text: String = text.chars().take(MAX_QUERY_CHARS).collect();
-    let mut parts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut highlight: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let mut wanted = 0;
-    for word in text.split_whitespace() {
-        // `-word` excludes; a lone `-` is just punctuation.
-        let (occur, word) = match word.strip_prefix('-').or_else(|| word.strip_prefix('－')) {
-            Some(rest) if !rest.is_empty() => (Occur::MustNot, rest),
-            _ => (Occur::Must, word),
+    for part in parts(&text) {
+        // A word is one clause per run (「ＤＸ推進」 = dx AND 推進); a phrase is one clause.
+        let groups: Vec<Vec<Run>> = if part.phrase {
+            vec![phrase_runs(&part.text)]
+        } else {
+            analyzer::runs(&part.text)
+                .into_iter()
+                .map(|run| vec![run])
+                .collect()
         };
-        for run in analyzer::runs(word) {
-            let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-            for (name, boost) in BOOSTS {
+        for runs in groups {
+            if runs.is_empty() {
+                continue;
+            }
+            let kana_runs: Vec<Run> = runs.iter().map(kana).collect();
+            let has_kanji = runs
+                .iter()
+                .any(|run| run.chars.iter().any(|(c, _, _)| analyzer::is_kanji(*c)));
+            let in_field = |name: FieldName| -> tantivy::Result<Option<Box<dyn Query>>> {
                 let field = fields.text(name);
-                if let Some(query) = run_query(field, &run, occur == Occur::MustNot)? {
+                let runs = if name == FieldName::Kana {
+                    &kana_runs
+                } else {
+                    &runs
+                };
+                if runs.len() == 1 {
+                    run_query(field, &runs[0], part.exclude)
+                } else {
+                    Ok(phrase_query(field, runs, part.exclude))
+                }
+            };
+            let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            for (name, boost) in MATCH {
+                // Readings are kana only: a part with kanji cannot match them.
+                if name == FieldName::Kana && has_kanji {
+                    continue;
+                }
+                if let Some(query) = in_field(name)? {
+                    if name == FieldName::All && !part.exclude {
+                        highlight.push((Occur::Should, query.box_clone()));
+                    }
                     alternatives.push((Occur::Should, Box::new(BoostQuery::new(query, boost))));
                 }
             }
-            if !alternatives.is_empty() {
-                wanted += usize::from(occur == Occur::Must);
-                parts.push((occur, Box::new(BooleanQuery::new(alternatives))));
+            let matching: Box<dyn Query> = match alternatives.len() {
+                0 => continue,
+                1 => alternatives.remove(0).1,
+                _ => Box::new(BooleanQuery::new(alternatives)),
+            };
+            if part.exclude {
+                clauses.push((Occur::MustNot, matching));
+                continue;
+            }
+            wanted += 1;
+            clauses.push((Occur::Must, matching));
+            for (name, boost) in BOOSTERS {
+                if let Some(query) = in_field(name)? {
+                    clauses.push((Occur::Should, Box::new(BoostQuery::new(query, boost))));
+                }
             }
         }
     }
     // Exclusions alone match nothing: there must be something to look for.
-    Ok((wanted > 0).then(|| Box::new(BooleanQuery::new(parts)) as Box<dyn Query>))
+    Ok((wanted > 0).then(|| TextQuery {
+        query: Box::new(BooleanQuery::new(clauses)),
+        highlight: Box::new(BooleanQuery::new(highlight)),
+    }))
+}
+
+fn kana(run: &Run) -> Run {
+    let mut run = run.clone();
+    for (c, _, _) in &mut run.chars {
+        *c = analyzer::to_katakana(*c);
+    }
+    run
+}
+
+/// The terms of several runs at the positions the analyzer gives them: a word takes one
+/// position, a Japanese run of n characters n (its bigrams and final unigram), and
+/// [`RUN_GAP`] positions separate runs.
+fn phrase_terms(field: Field, runs: &[Run]) -> Vec<(usize, Term)> {
+    let mut terms = Vec::new();
+    let mut position = 0;
+    for run in runs {
+        let chars: Vec<char> = run.chars.iter().map(|(c, _, _)| *c).collect();
+        match (run.kind, chars.len()) {
+            (_, 0) => continue,
+            (RunKind::Word, _) => {
+                terms.push((position, Term::from_field_text(field, &run.text())));
+                position += 1;
+            }
+            (RunKind::Japanese, 1) => {
+                terms.push((
+                    position,
+                    Term::from_field_text(field, &chars[0].to_string()),
+                ));
+                position += 1;
+            }
+            (RunKind::Japanese, n) => {
+                for offset in covering_offsets(n - 1) {
+                    let bigram: String = chars[offset..offset + 2].iter().collect();
+                    terms.push((position + offset, Term::from_field_text(field, &bigram)));
+                }
+                position += n;
+            }
+        }
+        position += RUN_GAP;
+    }
+    terms
+}
+
+/// An exact phrase of several runs in one field. `loose` (for exclusions): every term
+/// anywhere, since tantivy's phrase scorer cannot sit under a must-not clause.
+fn phrase_query(field: Field, runs: &[Run], loose: bool) -> Option<Box<dyn Query>> {
+    let terms = phrase_terms(field, runs);
+    match terms.len() {
+        0 => None,
+        1 => terms.into_iter().next().map(|(_, term)| {
+            Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)) as Box<dyn Query>
+        }),
+        _ if loose => Some(Box::new(BooleanQuery::new(
+            terms
+                .into_iter()
+                .map(|(_, term)| {
+                    (
+                        Occur::Must,
+                        Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>,
+                    )
+                })
+                .collect(),
+        ))),
+        _ => Some(Box::new(PhraseQuery::new_with_offset(terms))),
+    }
 }
 
 /// The query of one run in one field. `loose` (for exclusions) asks for the bigrams
 /// anywhere in the text rather than as a phrase: tantivy's phrase scorer cannot sit under
 /// a must-not clause.
-fn run_query(
-    field: tantivy::schema::Field,
-    run: &Run,
-    loose: bool,
-) -> tantivy::Result<Option<Box<dyn Query>>> {
+fn run_query(field: Field, run: &Run, loose: bool) -> tantivy::Result<Option<Box<dyn Query>>> {
     let chars: Vec<char> = run.chars.iter().map(|(c, _, _)| *c).collect();
     let term = |text: &str| Term::from_field_text(field, text);
     Ok(match (run.kind, chars.len()) {
         (_, 0) => None,
-        (RunKind::Word, _) => Some(Box::new(TermQuery::new(
-            term(&run.text()),
-            IndexRecordOption::WithFreqsAndPositions,
-        ))),
+        (RunKind::Word, n) => {
+            let exact: Box<dyn Query> = Box::new(TermQuery::new(
+                term(&run.text()),
+                IndexRecordOption::WithFreqs,
+            ));
+            if loose || n < FUZZY_MIN_CHARS || !chars.iter().all(|c| c.is_ascii_alphabetic()) {
+                Some(exact)
+            } else {
+                let near = FuzzyTermQuery::new(term(&run.text()), 1, true);
+                Some(Box::new(BooleanQuery::new(vec![
+                    (Occur::Should, exact),
+                    (
+                        Occur::Should,
+                        Box::new(BoostQuery::new(Box::new(near), FUZZY_WEIGHT)),
+                    ),
+                ])))
+            }
+        }
         (RunKind::Japanese, 1) => {
             let c = chars[0].to_string();
             let prefix = RegexQuery::from_pattern(&format!("{}.", regex_escape(&c)), field)?;
@@ -81,7 +306,7 @@ fn run_query(
             let bigram: String = chars.iter().collect();
             Some(Box::new(TermQuery::new(
                 term(&bigram),
-                IndexRecordOption::WithFreqsAndPositions,
+                IndexRecordOption::WithFreqs,
             )))
         }
         (RunKind::Japanese, n) if loose => {
@@ -122,10 +347,10 @@ pub fn covering_offsets(bigrams: usize) -> Vec<usize> {
     offsets
 }
 
-fn regex_escape(text: &str) -> String {
+pub fn regex_escape(text: &str) -> String {
     text.chars()
         .flat_map(|c| {
-            let special = ".+*?()|[]{}^$\\".contains(c);
+            let special = ".+*?()|[]{}^$\\#&-~".contains(c);
             special
                 .then_some('\\')
                 .into_iter()
@@ -137,6 +362,45 @@ fn regex_escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quotes_make_phrases_minus_excludes_and_an_open_quote_runs_to_the_end() {
+        let part = |exclude, phrase, text: &str| Part {
+            exclude,
+            phrase,
+            text: text.into(),
+        };
+        assert_eq!(
+            parts("\"子育て 支援\" -保育 -\"一時 預かり\" a-b"),
+            [
+                part(false, true, "子育て 支援"),
+                part(true, false, "保育"),
+                part(true, true, "一時 預かり"),
+                part(false, false, "a-b"),
+            ]
+        );
+        assert_eq!(
+            parts("セミナー \"託児 付き"),
+            [
+                part(false, false, "セミナー"),
+                part(false, true, "託児 付き")
+            ]
+        );
+        assert_eq!(parts("“移住 相談”"), [part(false, true, "移住 相談")]);
+        assert_eq!(
+            parts(" - \"\""),
+            [part(false, false, "-"), part(false, true, "")]
+        );
+    }
+
+    #[test]
+    fn japanese_words_of_a_phrase_join_across_spaces() {
+        let runs = phrase_runs("子育て 支援 ai");
+        let texts: Vec<String> = runs.iter().map(Run::text).collect();
+        assert_eq!(texts, ["子育て支援", "ai"]);
+        let runs = phrase_runs("子育て・支援");
+        assert_eq!(runs.len(), 2);
+    }
 
     #[test]
     fn covering_offsets_cover_every_character() {

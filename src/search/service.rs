@@ -17,7 +17,7 @@ use tokio::sync::Mutex;
 use uuid::Uuid;
 
 use super::{
-    index::{SearchIndex, SearchRequest, SearchResults, VERSION, document_key},
+    index::{SearchIndex, SearchRequest, SearchResults, Suggestion, VERSION, document_key},
     sources,
 };
 
@@ -95,16 +95,58 @@ impl Search {
         Ok(search)
     }
 
-    /// Applies outbox rows until none are left; returns how many were read.
+    /// Applies outbox rows until none are left, then refreshes documents whose date has
+    /// passed; returns how many outbox rows were read.
     pub async fn sync(&self) -> anyhow::Result<usize> {
         let mut total = 0;
         loop {
             let read = self.sync_round().await?;
             total += read;
             if read < BATCH as usize {
-                return Ok(total);
+                break;
             }
         }
+        self.refresh_started().await?;
+        Ok(total)
+    }
+
+    /// Reloads the documents whose indexed date (a program's next session start) has
+    /// come: their date moves on to the next upcoming session, or goes. Nothing in the
+    /// database changes when time passes, so no outbox row would say so; every replica
+    /// looks at its own index instead. Returns how many were reloaded.
+    pub async fn refresh_started(&self) -> anyhow::Result<usize> {
+        let index = self.index.clone();
+        let started =
+            tokio::task::spawn_blocking(move || index.started(Utc::now(), BATCH as usize))
+                .await??;
+        if started.is_empty() {
+            return Ok(0);
+        }
+        let progress = self.progress.lock().await;
+        let mut upserts = Vec::new();
+        let mut removals = Vec::new();
+        let now = Utc::now();
+        for (kind, id) in &started {
+            match sources::load(&self.db, kind, *id).await? {
+                Some(mut document) => {
+                    // A source that still gives a past date would be reloaded every round.
+                    if document.starts_at.is_some_and(|at| at <= now) {
+                        document.starts_at = None;
+                    }
+                    upserts.push(document);
+                }
+                None => removals.push(document_key(kind, *id)),
+            }
+        }
+        let payload = serde_json::to_string(&progress.checkpoint)?;
+        let index = self.index.clone();
+        tokio::task::spawn_blocking(move || {
+            index.stage(&upserts, &removals)?;
+            index.commit(&payload)
+        })
+        .await??;
+        drop(progress);
+        Ok(started.len())
     }
 
     /// Runs the indexer until the process ends.
@@ -230,7 +272,11 @@ impl Search {
         };
         let payload = serde_json::to_string(&next)?;
         let index = self.index.clone();
-        tokio::task::spawn_blocking(move || index.commit(&payload)).await??;
+        tokio::task::spawn_blocking(move || {
+            index.commit(&payload)?;
+            index.merge_segments()
+        })
+        .await??;
         state.checkpoint = next;
         state.applied.clear();
         Ok(indexed)
@@ -242,10 +288,35 @@ impl Search {
         Ok(tokio::task::spawn_blocking(move || index.search(&request)).await??)
     }
 
+    /// Titles of `municipality` with a word starting with `prefix`, best first.
+    pub async fn suggest(
+        &self,
+        municipality: Uuid,
+        prefix: String,
+        limit: usize,
+    ) -> anyhow::Result<Vec<Suggestion>> {
+        let index = self.index.clone();
+        Ok(
+            tokio::task::spawn_blocking(move || index.suggest(Some(municipality), &prefix, limit))
+                .await??,
+        )
+    }
+
     /// Number of searchable documents (for readiness).
     pub fn num_docs(&self) -> u64 {
         self.index.num_docs()
     }
+}
+
+/// The commit payload of an index built just now from nothing but an empty outbox: tools
+/// that build an index outside the server (the search benchmark) commit with it, and the
+/// server then serves that index as current instead of rebuilding it.
+pub fn fresh_checkpoint() -> serde_json::Result<String> {
+    serde_json::to_string(&Checkpoint {
+        version: VERSION,
+        cursor: None,
+        at: Some(Utc::now()),
+    })
 }
 
 /// Deletes outbox rows older than the retention period.

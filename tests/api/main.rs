@@ -17,5 +17,6 @@ mod relocation;
 mod resilience;
 mod schema;
 mod search;
+mod search_relevance;
 mod subscriptions;
 mod transport;

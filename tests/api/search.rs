@@ -2,11 +2,12 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, Duration as Span, Utc};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, error_code, spawn_app};
 
-const SEARCH: &str = "query($text: String!, $filter: SearchFilter) { search(text: $text, filter: $filter) { hits { totalCount nodes { kind titleHtml snippetHtml node { id ... on LocalIssue { title } ... on PartnerProject { title } ... on Article { title } } } pageInfo { hasNextPage endCursor } } kindCounts { kind count } } }";
+const SEARCH: &str = "query($text: String!, $filter: SearchFilter) { search(text: $text, filter: $filter) { hits { totalCount nodes { kind titleHtml snippetHtml startsAt freePlaces node { id ... on LocalIssue { title } ... on PartnerProject { title } ... on Program { title } ... on Article { title } ... on ChildcareResource { title: name } } } pageInfo { hasNextPage endCursor } } kindCounts { kind count } } }";
 
 async fn search(app: &TestApp, token: Option<&str>, text: &str, filter: Value) -> Value {
     let body = app
@@ -23,6 +24,24 @@ fn titles(results: &Value) -> Vec<String> {
         .iter()
         .map(|hit| hit["node"]["title"].as_str().unwrap().to_owned())
         .collect()
+}
+
+/// Searches until `wanted(results)` holds (see [`search_until`]); returns the results.
+async fn results_until(
+    app: &TestApp,
+    text: &str,
+    filter: Value,
+    wanted: impl Fn(&Value) -> bool,
+) -> Value {
+    let mut found = Value::Null;
+    for _ in 0..80 {
+        found = search(app, None, text, filter.clone()).await;
+        if wanted(&found) {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("search for {text} never satisfied the condition; last: {found}");
 }
 
 /// Searches until `wanted(titles)` holds; the index follows the database within about a
@@ -183,4 +202,368 @@ async fn search_refuses_overlong_text_and_bad_cursors() {
         )
         .await;
     assert_eq!(error_code(&body), Some("BAD_USER_INPUT"));
+}
+
+/// Runs a mutation that must succeed without user errors; returns its payload.
+async fn mutate(app: &TestApp, token: &str, name: &str, input: Value, selection: &str) -> Value {
+    let mut chars = name.chars();
+    let input_type = match chars.next() {
+        Some(first) => format!("{}{}Input", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
+    };
+    let query = format!(
+        "mutation($input: {input_type}!) {{ {name}(input: $input) {{ {selection} userErrors {{ code message }} }} }}"
+    );
+    let body = app
+        .graphql(Some(token), &query, json!({ "input": input }))
+        .await;
+    assert_eq!(error_code(&body), None, "{name}: {body}");
+    let payload = body["data"][name].clone();
+    assert_eq!(payload["userErrors"], json!([]), "{name}: {body}");
+    payload
+}
+
+/// A program of the museum (its staff), with `extra` input fields; returns its id.
+async fn create_program(app: &TestApp, token: &str, title: &str, extra: Value) -> String {
+    let mut input = json!({
+        "kind": "EDUCATION_WORKSHOP",
+        "title": title,
+        "summary": "海辺で風景を描きます。",
+        "description": "画用紙と色鉛筆はこちらで用意します。",
+        "categories": ["ART", "NATURE"],
+        "publish": true,
+    });
+    for (key, value) in extra.as_object().unwrap() {
+        input[key] = value.clone();
+    }
+    let payload = mutate(app, token, "createProgram", input, "program { id }").await;
+    payload["program"]["id"].as_str().unwrap().to_owned()
+}
+
+/// One session of `program` starting at `starts`; returns its start as stored.
+async fn create_session(
+    app: &TestApp,
+    token: &str,
+    program: &str,
+    starts: DateTime<Utc>,
+    capacity: i32,
+    childcare: i32,
+) -> DateTime<Utc> {
+    let payload = mutate(
+        app,
+        token,
+        "createProgramSessions",
+        json!({
+            "programId": program,
+            "startsAt": starts.to_rfc3339(),
+            "endsAt": (starts + Span::hours(2)).to_rfc3339(),
+            "registrationClosesAt": starts.to_rfc3339(),
+            "cancellationDeadline": starts.to_rfc3339(),
+            "venue": "琴ヶ浜 海岸広場",
+            "capacity": capacity,
+            "childcareSlots": childcare,
+        }),
+        "sessions { id startsAt }",
+    )
+    .await;
+    date(&payload["sessions"][0]["startsAt"]).unwrap()
+}
+
+fn date(value: &Value) -> Option<DateTime<Utc>> {
+    value
+        .as_str()
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// The hit with this title, if any.
+fn hit<'a>(results: &'a Value, title: &str) -> Option<&'a Value> {
+    results["hits"]["nodes"]
+        .as_array()?
+        .iter()
+        .find(|hit| hit["node"]["title"] == title)
+}
+
+#[tokio::test]
+async fn a_published_program_is_found_with_its_next_session_and_free_places_until_cancelled() {
+    let app = spawn_app().await;
+    let staff = app.login_demo("manazuru-staff@example.jp").await;
+    let resident = app.login_demo("manazuru-resident@example.jp").await;
+    let title = "琴ヶ浜スケッチ教室";
+    let program = create_program(&app, &staff, title, json!({ "publish": false })).await;
+    let starts = create_session(&app, &staff, &program, Utc::now() + Span::days(10), 5, 2).await;
+    // A draft: once a later issue is searchable, the draft (written first) would be too.
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    create_issue(&app, &admin, "スケッチ大会の会場がほしい", true).await;
+    let found = search_until(&app, "スケッチ", json!({}), |t| !t.is_empty()).await;
+    assert_eq!(found, ["スケッチ大会の会場がほしい"]);
+
+    mutate(
+        &app,
+        &staff,
+        "updateProgram",
+        json!({ "id": program, "status": "PUBLISHED" }),
+        "program { status }",
+    )
+    .await;
+    let results = results_until(&app, "スケッチ 教室", json!({}), |r| {
+        hit(r, title).is_some()
+    })
+    .await;
+    let found = hit(&results, title).unwrap();
+    assert_eq!(found["kind"], "PROGRAM", "{results}");
+    assert_eq!(date(&found["startsAt"]), Some(starts), "{results}");
+    assert_eq!(found["freePlaces"], 5, "{results}");
+    // Tags (kind, categories, 託児), organizer, venue and kana reading are searchable too.
+    for text in [
+        "託児付き スケッチ",
+        "ワークショップ 琴ヶ浜",
+        "中川一政美術館 スケッチ",
+        "アート 海岸広場",
+        "なかがわかずまさ スケッチ",
+    ] {
+        let titles = titles(&search(&app, None, text, json!({})).await);
+        assert_eq!(
+            titles.first().map(String::as_str),
+            Some(title),
+            "{text}: {titles:?}"
+        );
+    }
+    let programs_only = search(&app, None, "スケッチ", json!({ "kinds": ["PROGRAM"] })).await;
+    assert_eq!(titles(&programs_only), [title]);
+
+    // A registration takes places: the document follows.
+    let session_id = {
+        let body = app
+            .graphql(
+                None,
+                "query($id: ID!) { node(id: $id) { ... on Program { sessions { id } } } }",
+                json!({ "id": program }),
+            )
+            .await;
+        body["data"]["node"]["sessions"][0]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{body}"))
+            .to_owned()
+    };
+    mutate(
+        &app,
+        &resident,
+        "registerForSession",
+        json!({ "sessionId": session_id, "adults": 2 }),
+        "registration { status }",
+    )
+    .await;
+    results_until(&app, "スケッチ 教室", json!({}), |r| {
+        hit(r, title).is_some_and(|h| h["freePlaces"] == 3)
+    })
+    .await;
+    let with_places = search(
+        &app,
+        None,
+        "スケッチ 教室",
+        json!({ "hasFreePlaces": true }),
+    )
+    .await;
+    assert_eq!(titles(&with_places), [title]);
+
+    mutate(
+        &app,
+        &staff,
+        "updateProgram",
+        json!({ "id": program, "status": "CANCELLED" }),
+        "program { status }",
+    )
+    .await;
+    search_until(&app, "スケッチ 教室", json!({}), <[String]>::is_empty).await;
+}
+
+#[tokio::test]
+async fn a_programs_next_session_moves_on_once_it_has_started() {
+    let app = spawn_app().await;
+    let staff = app.login_demo("manazuru-staff@example.jp").await;
+    let title = "朝の磯観察";
+    let program = create_program(&app, &staff, title, json!({})).await;
+    let soon = create_session(&app, &staff, &program, Utc::now() + Span::seconds(3), 10, 0).await;
+    let later = create_session(&app, &staff, &program, Utc::now() + Span::days(7), 10, 0).await;
+    results_until(&app, "磯観察", json!({}), |r| {
+        hit(r, title).is_some_and(|h| date(&h["startsAt"]) == Some(soon))
+    })
+    .await;
+    let after_soon = json!({ "startsAfter": (soon + Span::seconds(1)).to_rfc3339() });
+    assert!(titles(&search(&app, None, "磯観察", after_soon.clone()).await).is_empty());
+    // No write happens when the first session starts; the index moves on by itself.
+    tokio::time::sleep((soon - Utc::now()).to_std().unwrap_or_default()).await;
+    results_until(&app, "磯観察", json!({}), |r| {
+        hit(r, title).is_some_and(|h| date(&h["startsAt"]) == Some(later))
+    })
+    .await;
+    assert_eq!(
+        titles(&search(&app, None, "磯観察", after_soon).await),
+        [title]
+    );
+}
+
+#[tokio::test]
+async fn residents_narrow_by_category_order_by_date_and_see_counts_per_category() {
+    let app = spawn_app().await;
+    let query = "query($text: String!, $filter: SearchFilter, $order: SearchOrderBy) { search(text: $text, filter: $filter, orderBy: $order) { hits { totalCount nodes { kind startsAt node { ... on Program { title } ... on LocalIssue { title } ... on PartnerProject { title } ... on Article { title } ... on ChildcareResource { title: name } } } } kindCounts { kind count } categoryCounts { category count } } }";
+    let run = async |text: &str, filter: Value, order: &str| -> Value {
+        let body = app
+            .graphql(
+                None,
+                query,
+                json!({ "text": text, "filter": filter, "order": order }),
+            )
+            .await;
+        assert_eq!(error_code(&body), None, "{body}");
+        body["data"]["search"].clone()
+    };
+    let manazuru = app.municipality_id("14384").await;
+    // 体験学習 is in the nature programme and the museum's (体験学習もあります).
+    let all = run("体験", json!({ "municipalityId": manazuru }), "RELEVANCE").await;
+    let count = |results: &Value, category: &str| {
+        results["categoryCounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["category"] == category)
+            .map_or(0, |c| c["count"].as_u64().unwrap())
+    };
+    assert!(count(&all, "ART") >= 1, "{all}");
+    assert!(count(&all, "NATURE") >= 1, "{all}");
+    let nature = run(
+        "体験",
+        json!({ "municipalityId": manazuru, "categories": ["NATURE"] }),
+        "RELEVANCE",
+    )
+    .await;
+    assert_eq!(titles(&nature), ["お林と磯の自然観察 体験学習"], "{nature}");
+    // Counts per category ignore the category filter.
+    assert_eq!(nature["categoryCounts"], all["categoryCounts"]);
+
+    // By date: the soonest next session first, content without a date last.
+    let by_date = run("の", json!({ "municipalityId": manazuru }), "DATE").await;
+    let dates: Vec<Option<DateTime<Utc>>> = by_date["hits"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|hit| date(&hit["startsAt"]))
+        .collect();
+    let dated = dates.iter().take_while(|d| d.is_some()).count();
+    assert!(dated >= 3, "{by_date}");
+    assert!(dates[dated..].iter().all(Option::is_none), "{by_date}");
+    assert!(dates[..dated].windows(2).all(|w| w[0] <= w[1]), "{by_date}");
+    assert_eq!(
+        titles(&by_date).first().map(String::as_str),
+        Some("子育て学級"),
+        "the class in seven days is the soonest: {by_date}"
+    );
+}
+
+#[tokio::test]
+async fn phrases_typos_and_odd_syntax_give_sensible_answers_never_a_server_error() {
+    let app = spawn_app().await;
+    // Exact phrase: the words side by side.
+    let found = titles(&search(&app, None, "\"移住 相談会\"", json!({})).await);
+    assert_eq!(found, ["前橋市 移住相談会"]);
+    let found = titles(&search(&app, None, "\"相談会 移住\"", json!({})).await);
+    assert!(found.is_empty(), "{found:?}");
+    // An open quote runs to the end.
+    // (The fair first; a resident's story that tells of its 移住相談 may follow.)
+    let found = titles(&search(&app, None, "前橋 \"移住 相談", json!({})).await);
+    assert_eq!(
+        found.first().map(String::as_str),
+        Some("前橋市 移住相談会"),
+        "{found:?}"
+    );
+    // Anything else is text, never an error.
+    for text in [
+        "title:公園 AND (子ども*)",
+        "\"\"",
+        "-",
+        "--公園",
+        "[{}]^~!?",
+        "\u{3000}公園\u{3000}",
+        "SELECT * FROM programs; --",
+    ] {
+        let body = app.graphql(None, SEARCH, json!({ "text": text })).await;
+        assert_eq!(error_code(&body), None, "{text}: {body}");
+        assert!(
+            body["data"]["search"]["hits"]["totalCount"].is_u64(),
+            "{text}: {body}"
+        );
+    }
+    let found = titles(&search(&app, None, "\u{3000}公園\u{3000}", json!({})).await);
+    assert!(found.iter().any(|t| t.contains("こども公園")), "{found:?}");
+    // Empty text is refused plainly, in Japanese.
+    for text in ["", "   ", "\u{3000}"] {
+        let body = app.graphql(None, SEARCH, json!({ "text": text })).await;
+        assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body}");
+        assert!(
+            !body["errors"][0]["message"].as_str().unwrap().is_ascii(),
+            "{body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn suggestions_complete_titles_of_one_municipality_from_any_word() {
+    let app = spawn_app().await;
+    let suggest = async |code: &str, prefix: &str| -> Value {
+        app.graphql(
+            None,
+            "query($code: String!, $prefix: String!) { suggest(municipalityCode: $code, prefix: $prefix, first: 5) { title kind id } }",
+            json!({ "code": code, "prefix": prefix }),
+        )
+        .await
+    };
+    let titles_of = |body: &Value| -> Vec<String> {
+        body["data"]["suggest"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{body}"))
+            .iter()
+            .map(|s| s["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // The parenting class is a program and a resource of the directory, under one title.
+    let body = suggest("14384", "子育").await;
+    assert_eq!(titles_of(&body)[0], "子育て学級", "{body}");
+    assert!(
+        ["PROGRAM", "CHILDCARE_RESOURCE"].contains(
+            &body["data"]["suggest"][0]["kind"]
+                .as_str()
+                .unwrap_or_default()
+        ),
+        "{body}"
+    );
+    // The id opens the item.
+    let id = body["data"]["suggest"][0]["id"].as_str().unwrap();
+    let node = app
+        .graphql(
+            None,
+            "query($id: ID!) { node(id: $id) { ... on Program { title } ... on ChildcareResource { title: name } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(node["data"]["node"]["title"], "子育て学級", "{node}");
+    // Any word of the title, half-width typed too.
+    assert!(titles_of(&suggest("10201", "移住").await).contains(&"前橋市 移住相談会".to_owned()));
+    assert!(
+        titles_of(&suggest("14384", "ｵﾝﾃﾞﾏﾝﾄﾞ").await)
+            .contains(&"オンデマンド乗合交通の実証運行".to_owned())
+    );
+    // Another town's titles never show.
+    assert!(titles_of(&suggest("40100", "子育て学").await).is_empty());
+    assert!(titles_of(&suggest("14384", "").await).is_empty());
+    // Unknown towns and long prefixes are refused plainly.
+    assert_eq!(
+        error_code(&suggest("99999", "子育").await),
+        Some("BAD_USER_INPUT")
+    );
+    let long = "子".repeat(51);
+    assert_eq!(
+        error_code(&suggest("14384", &long).await),
+        Some("BAD_USER_INPUT")
+    );
 }

@@ -14,6 +14,9 @@
 //! that first locks the session row (`SELECT … FOR UPDATE` on PostgreSQL; SQLite's
 //! `BEGIN IMMEDIATE` already serializes writers), then recounts what is held and writes the
 //! totals back. Two registrations can therefore never both take the last seat.
+//!
+//! Search: every change to a program, its sessions or the free places of a session writes
+//! a search outbox row for the program in the same transaction.
 
 use std::sync::Mutex;
 
@@ -52,6 +55,7 @@ use crate::{
     graphql::pagination::{Ordering, Page, PageArgs, SortValue, paginate},
     idempotency::{self, KeyScope},
     rate_limit::{Quota, RateLimiter},
+    search::{outbox, sources},
     state::AppState,
     text::{self, Email, Kana, long_text, optional_line},
 };
@@ -896,6 +900,7 @@ pub async fn create_program(
             }
             .insert(txn)
             .await?;
+            outbox::enqueue(txn, sources::PROGRAM, program.id, program.municipality_id).await?;
             Ok(Ok(program.id))
         },
     )
@@ -1011,6 +1016,7 @@ pub async fn update_program(
     }
     model.updated_at = Set(now);
     let updated = model.update(&txn).await?;
+    outbox::enqueue(&txn, sources::PROGRAM, updated.id, updated.municipality_id).await?;
     txn.commit().await?;
     w.announce(events).await;
     Ok(Ok(updated))
@@ -1297,6 +1303,7 @@ pub async fn create_sessions(
                 .await?;
                 ids.push(session.id);
             }
+            outbox::enqueue(txn, sources::PROGRAM, program.id, program.municipality_id).await?;
             Ok(Ok(ids))
         },
     )
@@ -1447,6 +1454,7 @@ pub async fn update_session(
     model.updated_at = Set(now);
     let updated = model.update(&txn).await?;
     events.extend(settle(&txn, &updated, w.offer_hours, now).await?);
+    outbox::enqueue(&txn, sources::PROGRAM, program.id, program.municipality_id).await?;
     txn.commit().await?;
     w.announce(events).await;
     Ok(Ok(program_session::Entity::find_by_id(id)
@@ -1494,6 +1502,7 @@ pub async fn cancel_session(
         return Ok(Err(problems.into_vec()));
     };
     let events = cancel_session_in(&txn, &me, session, &reason, now).await?;
+    outbox::enqueue(&txn, sources::PROGRAM, program.id, program.municipality_id).await?;
     txn.commit().await?;
     w.announce(events).await;
     Ok(Ok(program_session::Entity::find_by_id(id)
@@ -2403,7 +2412,15 @@ async fn recount(
     model.seats_taken = Set(seats);
     model.childcare_taken = Set(childcare);
     model.updated_at = Set(now);
-    model.update(txn).await?;
+    let updated = model.update(txn).await?;
+    // Free places moved: the program's search document shows them.
+    outbox::enqueue(
+        txn,
+        sources::PROGRAM,
+        updated.program_id,
+        updated.municipality_id,
+    )
+    .await?;
     Ok(())
 }
 
