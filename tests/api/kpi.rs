@@ -326,7 +326,8 @@ async fn every_kpi_is_computed_from_raw_records_with_the_fiscal_year_starting_1_
 
     let maebashi = report(&app, &maebashi_admin, MAEBASHI, 2040).await;
     assert_eq!(maebashi["periodStart"], "2040-03-31T15:00:00+00:00");
-    assert_eq!(maebashi["kpis"].as_array().unwrap().len(), 1, "{maebashi}");
+    // Plaza users and the employment rate have no records in this known year.
+    assert_eq!(maebashi["kpis"].as_array().unwrap().len(), 3, "{maebashi}");
     let moved = kpi(&maebashi, PEOPLE_MOVED_IN);
     assert!(close(&moved["value"], 5.0), "{moved}");
     assert!(close(&moved["numerator"], 5.0), "{moved}");
@@ -342,7 +343,7 @@ async fn every_kpi_is_computed_from_raw_records_with_the_fiscal_year_starting_1_
     ));
 
     let manazuru = report(&app, &manazuru_admin, MANAZURU, 2040).await;
-    assert_eq!(manazuru["kpis"].as_array().unwrap().len(), 6, "{manazuru}");
+    assert_eq!(manazuru["kpis"].as_array().unwrap().len(), 8, "{manazuru}");
     let growth = kpi(&manazuru, EDUCATION_GROWTH);
     assert!(close(&growth["numerator"], 6.0), "{growth}");
     assert!(close(&growth["denominator"], 4.0), "{growth}");
@@ -598,7 +599,7 @@ async fn the_csv_and_json_exports_carry_the_same_report_with_japanese_headers() 
         ]
     );
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
-    assert_eq!(rows.len(), 6);
+    assert_eq!(rows.len(), 8);
     let growth = rows.iter().find(|r| &r[3] == EDUCATION_GROWTH).unwrap();
     assert_eq!(&growth[1], "真鶴町");
     assert_eq!(&growth[2], "2040");
@@ -703,12 +704,12 @@ async fn kpi_definitions_are_public_and_declare_their_parts() {
         .await;
     assert_eq!(error_code(&body), None, "{body}");
     let all = body["data"]["kpiDefinitions"].as_array().unwrap();
-    assert_eq!(all.len(), 7, "{body}");
+    assert_eq!(all.len(), 11, "{body}");
     let moved = all.iter().find(|k| k["key"] == PEOPLE_MOVED_IN).unwrap();
     assert_eq!(moved["nameJa"], "市の支援による移住者数");
     assert_eq!(moved["formula"], "TOTAL");
     assert_eq!(moved["denominatorDefinition"], Value::Null);
-    assert_eq!(body["data"]["manazuru"].as_array().unwrap().len(), 6);
+    assert_eq!(body["data"]["manazuru"].as_array().unwrap().len(), 8);
 }
 
 #[tokio::test]
@@ -860,4 +861,121 @@ async fn the_demo_report_of_this_fiscal_year_has_targets_and_values_from_the_dem
             .unwrap_or_default();
     }
     assert!(answered > 0.0, "the demo has education surveys");
+}
+
+#[tokio::test]
+async fn the_childcare_and_employment_kpis_agree_with_their_domains_reports() {
+    let app = spawn_app().await;
+    let maebashi_admin = app.login_demo("maebashi-admin@example.jp").await;
+    let manazuru_admin = app.login_demo("manazuru-admin@example.jp").await;
+    let maebashi = app.municipality_id(MAEBASHI).await;
+    let manazuru = app.municipality_id(MANAZURU).await;
+    let current = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Tokyo);
+    let demo_year = if chrono::Datelike::month(&current) >= 4 {
+        chrono::Datelike::year(&current)
+    } else {
+        chrono::Datelike::year(&current) - 1
+    };
+    let ask = async |token: &str, query: &str, m: &str, year: i32| -> Value {
+        let body = app
+            .graphql(Some(token), query, json!({ "m": m, "y": year }))
+            .await;
+        assert_eq!(error_code(&body), None, "{body}");
+        body["data"].clone()
+    };
+    for year in [demo_year, demo_year - 1] {
+        // Plaza users: the childcare domain's usage report.
+        let maebashi_report = report(&app, &maebashi_admin, MAEBASHI, year).await;
+        let usage = ask(
+            &maebashi_admin,
+            "query($m: ID!, $y: Int!) { childcareUsageReport(municipalityId: $m, fiscalYear: $y) { plazaVisits { total } } }",
+            &maebashi,
+            year,
+        )
+        .await;
+        let plaza = kpi(&maebashi_report, "maebashi.childcare.plaza_users");
+        let visits = usage["childcareUsageReport"]["plazaVisits"]["total"]
+            .as_f64()
+            .unwrap();
+        assert!(visits > 0.0, "{year}: {usage}");
+        assert!(close(&plaza["value"], visits), "{year}: {plaza} vs {usage}");
+
+        // Women's regular-employment rate: the employment domain's team report.
+        let employment = ask(
+            &maebashi_admin,
+            "query($m: ID!, $y: Int!) { employmentReport(municipalityId: $m, fiscalYear: $y, audience: TEAM) { womenRegularEmployment { numerator { value } denominator { value } } } }",
+            &maebashi,
+            year,
+        )
+        .await;
+        let women = &employment["employmentReport"]["womenRegularEmployment"];
+        let rate = kpi(
+            &maebashi_report,
+            "maebashi.employment.women_regular_employment_rate",
+        );
+        let (numerator, denominator) = (
+            women["numerator"]["value"].as_f64().unwrap(),
+            women["denominator"]["value"].as_f64().unwrap(),
+        );
+        assert!(denominator > 0.0, "{year}: {employment}");
+        assert!(close(&rate["numerator"], numerator), "{year}: {rate}");
+        assert!(close(&rate["denominator"], denominator), "{year}: {rate}");
+        assert!(
+            close(&rate["value"], numerator / denominator * 100.0),
+            "{year}: {rate}"
+        );
+
+        // Temporary-childcare satisfaction: the childcare domain's survey summary.
+        let manazuru_report = report(&app, &manazuru_admin, MANAZURU, year).await;
+        let satisfaction = ask(
+            &manazuru_admin,
+            "query($m: ID!, $y: Int!) { temporaryChildcareSatisfaction(municipalityId: $m, fiscalYear: $y) { answers meanScore satisfiedAnswers } }",
+            &manazuru,
+            year,
+        )
+        .await;
+        let summary = &satisfaction["temporaryChildcareSatisfaction"];
+        let answers = summary["answers"].as_f64().unwrap();
+        assert!(answers > 0.0, "{year}: {satisfaction}");
+        let mean = kpi(
+            &manazuru_report,
+            "manazuru.childcare.temporary_childcare_satisfaction_mean",
+        );
+        assert!(close(&mean["denominator"], answers), "{year}: {mean}");
+        assert!(
+            (mean["value"].as_f64().unwrap() - summary["meanScore"].as_f64().unwrap()).abs() < 1e-9,
+            "{year}: {mean} vs {summary}"
+        );
+        let share = kpi(
+            &manazuru_report,
+            "manazuru.childcare.temporary_childcare_satisfied_share",
+        );
+        assert!(
+            close(
+                &share["value"],
+                summary["satisfiedAnswers"].as_f64().unwrap() / answers * 100.0
+            ),
+            "{year}: {share} vs {summary}"
+        );
+    }
+    // The drill-down names records that open, for the municipality's admin.
+    let records = all_records(
+        &app,
+        &maebashi_admin,
+        MAEBASHI,
+        demo_year - 1,
+        "maebashi.employment.women_regular_employment_rate",
+    )
+    .await;
+    let body = app
+        .graphql(
+            Some(&maebashi_admin),
+            "query($id: ID!) { node(id: $id) { __typename } }",
+            json!({ "id": records[0]["recordId"] }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["node"]["__typename"], "EmploymentPlacement",
+        "{body}"
+    );
 }

@@ -19,6 +19,30 @@ use crate::{
 const TARGETS: &[(&str, &str, f64, f64)] = &[
     (
         "maebashi",
+        "maebashi.childcare.plaza_users",
+        20000.0,
+        15000.0,
+    ),
+    (
+        "maebashi",
+        "maebashi.employment.women_regular_employment_rate",
+        50.0,
+        40.0,
+    ),
+    (
+        "manazuru",
+        "manazuru.childcare.temporary_childcare_satisfaction_mean",
+        4.0,
+        3.8,
+    ),
+    (
+        "manazuru",
+        "manazuru.childcare.temporary_childcare_satisfied_share",
+        80.0,
+        70.0,
+    ),
+    (
+        "maebashi",
         "maebashi.relocation.people_moved_in",
         120.0,
         95.0,

@@ -4,10 +4,9 @@
 //!
 //! A KPI is a numerator and, for ratios, a denominator, each a [`Source`] (a set of records
 //! of one fiscal year, each weighing something: a person, a score, one issue) read for the
-//! report's fiscal year or one before it, combined by a [`Formula`]. A KPI of a domain
-//! still to come (child-rearing plaza visits, temporary-childcare satisfaction, the
-//! regular-employment rate of women) is one more [`Source`] variant with its query in
-//! `sources.rs` and one more entry in [`KPIS`].
+//! report's fiscal year or one before it, combined by a [`Formula`]. A new KPI is one more
+//! [`Source`] variant with its query in `sources.rs` (where the records do not exist yet)
+//! and one more entry in [`KPIS`].
 
 use entity::program::ProgramKind;
 
@@ -33,6 +32,10 @@ pub enum Programme {
     Programs,
     /// Public-private partnership (公民連携).
     Partnership,
+    /// Child-rearing support: plazas and temporary childcare (子育て支援).
+    Childcare,
+    /// Employment support (就職支援).
+    Employment,
 }
 
 /// How numerator and denominator make the value.
@@ -68,6 +71,21 @@ pub enum Source {
     SurveyAnswers(ProgramKind),
     /// Survey answers of 4 or 5 about programs of this kind in the fiscal year; one each.
     SatisfiedAnswers(ProgramKind),
+    /// Visits recorded at child-rearing plazas (親子元気ルーム, プレイルーム) on days of the
+    /// fiscal year; each day of a plaza weighs its visitors (adults and children).
+    PlazaVisits,
+    /// Satisfaction answers about temporary childcare (一時保育) in the fiscal year; each
+    /// weighs its score (1–5).
+    TemporaryChildcareScores,
+    /// Satisfaction answers about temporary childcare in the fiscal year; one each.
+    TemporaryChildcareAnswers,
+    /// Answers of 4 or 5 about temporary childcare in the fiscal year; one each.
+    TemporaryChildcareSatisfied,
+    /// Jobs found by women enrolled in employment support, starting in the fiscal year;
+    /// one each.
+    WomenPlacements,
+    /// Of those, jobs that were regular employment (正規雇用) at the start; one each.
+    WomenRegularPlacements,
 }
 
 /// A part of a KPI: a source read for the report's fiscal year plus `year_offset`.
@@ -111,6 +129,42 @@ const MANAZURU: &str = "14384";
 
 /// Every KPI tsunagu reports.
 pub const KPIS: &[KpiDefinition] = &[
+    KpiDefinition {
+        key: "maebashi.childcare.plaza_users",
+        municipality_code: MAEBASHI,
+        programme: Programme::Childcare,
+        name_ja: "子育てひろば（親子元気ルーム・プレイルーム）の利用者数",
+        name_en: "Users of the child-rearing plazas",
+        description: "子育てひろば（親子元気ルーム・プレイルーム）で記録された年度内の来館者数（大人と子ども）の合計。",
+        unit: Unit::People,
+        formula: Formula::Total,
+        numerator: Part {
+            source: Source::PlazaVisits,
+            year_offset: 0,
+            label_ja: "年度内の来館者数（大人と子ども）",
+        },
+        denominator: None,
+    },
+    KpiDefinition {
+        key: "maebashi.employment.women_regular_employment_rate",
+        municipality_code: MAEBASHI,
+        programme: Programme::Employment,
+        name_ja: "就職支援により就職した女性の正規雇用率",
+        name_en: "Regular-employment rate of women placed through employment support",
+        description: "就職支援に登録した女性の、年度内に始まった就職のうち、就職時に正規雇用だったものの割合。",
+        unit: Unit::Percent,
+        formula: Formula::Share,
+        numerator: Part {
+            source: Source::WomenRegularPlacements,
+            year_offset: 0,
+            label_ja: "正規雇用での就職数（女性）",
+        },
+        denominator: Some(Part {
+            source: Source::WomenPlacements,
+            year_offset: 0,
+            label_ja: "就職数（女性）",
+        }),
+    },
     KpiDefinition {
         key: "maebashi.relocation.people_moved_in",
         municipality_code: MAEBASHI,
@@ -239,6 +293,46 @@ pub const KPIS: &[KpiDefinition] = &[
         },
         denominator: Some(Part {
             source: Source::SurveyAnswers(ProgramKind::EducationWorkshop),
+            year_offset: 0,
+            label_ja: "回答数",
+        }),
+    },
+    KpiDefinition {
+        key: "manazuru.childcare.temporary_childcare_satisfaction_mean",
+        municipality_code: MANAZURU,
+        programme: Programme::Childcare,
+        name_ja: "一時保育利用者の満足度（平均点）",
+        name_en: "Satisfaction of temporary-childcare users (mean score)",
+        description: "年度内の一時保育の満足度アンケート（1〜5点）の平均点。",
+        unit: Unit::Score,
+        formula: Formula::Mean,
+        numerator: Part {
+            source: Source::TemporaryChildcareScores,
+            year_offset: 0,
+            label_ja: "回答の点数の合計",
+        },
+        denominator: Some(Part {
+            source: Source::TemporaryChildcareAnswers,
+            year_offset: 0,
+            label_ja: "回答数",
+        }),
+    },
+    KpiDefinition {
+        key: "manazuru.childcare.temporary_childcare_satisfied_share",
+        municipality_code: MANAZURU,
+        programme: Programme::Childcare,
+        name_ja: "一時保育利用者の満足度（4・5点の割合）",
+        name_en: "Satisfaction of temporary-childcare users (share answering 4–5)",
+        description: "年度内の一時保育の満足度アンケートで4点または5点と答えた割合。",
+        unit: Unit::Percent,
+        formula: Formula::Share,
+        numerator: Part {
+            source: Source::TemporaryChildcareSatisfied,
+            year_offset: 0,
+            label_ja: "4点・5点の回答数",
+        },
+        denominator: Some(Part {
+            source: Source::TemporaryChildcareAnswers,
             year_offset: 0,
             label_ja: "回答数",
         }),

@@ -378,11 +378,11 @@ impl Totals {
         if let Some(total) = self.0.get(&key) {
             return Ok(*total);
         }
+        // Folded from +0.0: an empty sum of floats is −0.0, which would print as "-0".
         let total = sources::records(db, municipality_id, key.0, key.1)
             .await?
             .iter()
-            .map(|record| record.weight)
-            .sum();
+            .fold(0.0, |sum, record| sum + record.weight);
         self.0.insert(key, total);
         Ok(total)
     }

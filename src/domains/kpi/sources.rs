@@ -4,6 +4,10 @@
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use entity::{
+    childcare_resource::{self, ResourceKind},
+    childcare_survey, childcare_visit,
+    employment_enrollment::{self, Gender},
+    employment_placement::{self, EmploymentType},
     local_issue::{self, IssueStatus},
     program::{self, ProgramKind},
     program_session, program_survey,
@@ -12,7 +16,9 @@ use entity::{
 };
 use std::collections::HashMap;
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+};
 use uuid::Uuid;
 
 use super::registry::Source;
@@ -59,6 +65,18 @@ pub async fn records(
         Source::SatisfiedAnswers(kind) => {
             survey_answers(db, municipality_id, kind, year, SurveyWeight::Satisfied).await?
         }
+        Source::PlazaVisits => plaza_visits(db, municipality_id, year).await?,
+        Source::TemporaryChildcareScores => {
+            childcare_answers(db, municipality_id, year, SurveyWeight::Score).await?
+        }
+        Source::TemporaryChildcareAnswers => {
+            childcare_answers(db, municipality_id, year, SurveyWeight::One).await?
+        }
+        Source::TemporaryChildcareSatisfied => {
+            childcare_answers(db, municipality_id, year, SurveyWeight::Satisfied).await?
+        }
+        Source::WomenPlacements => women_placements(db, municipality_id, year, false).await?,
+        Source::WomenRegularPlacements => women_placements(db, municipality_id, year, true).await?,
     };
     rows.sort_by_key(|row| (row.occurred_on, row.record_id));
     Ok(rows)
@@ -263,4 +281,162 @@ async fn survey_answers(
             })
         })
         .collect())
+}
+
+/// Resources of `kind` of a municipality, by id, with their names.
+async fn resources_of_kind(
+    db: &impl ConnectionTrait,
+    municipality_id: Uuid,
+    kind: ResourceKind,
+) -> AppResult<HashMap<Uuid, String>> {
+    let rows: Vec<(Uuid, String)> = childcare_resource::Entity::find()
+        .select_only()
+        .column(childcare_resource::Column::Id)
+        .column(childcare_resource::Column::Name)
+        .filter(childcare_resource::Column::MunicipalityId.eq(municipality_id))
+        .filter(childcare_resource::Column::Kind.eq(kind))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The same records as the childcare domain's `plaza_visits`: one per plaza and day.
+async fn plaza_visits(
+    db: &impl ConnectionTrait,
+    municipality_id: Uuid,
+    year: i32,
+) -> AppResult<Vec<SourceRecord>> {
+    let plazas = resources_of_kind(db, municipality_id, ResourceKind::Plaza).await?;
+    if plazas.is_empty() {
+        return Ok(Vec::new());
+    }
+    use childcare_visit::Column;
+    let visits = childcare_visit::Entity::find()
+        .filter(Column::MunicipalityId.eq(municipality_id))
+        .filter(Column::FiscalYear.eq(year))
+        .filter(Column::ResourceId.is_in(plazas.keys().copied()))
+        .all(db)
+        .await?;
+    Ok(visits
+        .into_iter()
+        .filter_map(|visit| {
+            let name = plazas.get(&visit.resource_id)?;
+            let day = visit.visit_date;
+            Some(SourceRecord {
+                // A day of visits is named by its plaza, which has a global id.
+                record_type: "ChildcareResource",
+                record_id: visit.resource_id,
+                occurred_on: day,
+                weight: f64::from(visit.adults + visit.children),
+                label: format!(
+                    "{name}（{}年{}月{}日、大人{}人・子ども{}人）",
+                    day.year(),
+                    day.month(),
+                    day.day(),
+                    visit.adults,
+                    visit.children
+                ),
+            })
+        })
+        .collect())
+}
+
+/// The same answers as the childcare domain's `temporary_childcare_satisfaction`.
+async fn childcare_answers(
+    db: &impl ConnectionTrait,
+    municipality_id: Uuid,
+    year: i32,
+    weight: SurveyWeight,
+) -> AppResult<Vec<SourceRecord>> {
+    let resources =
+        resources_of_kind(db, municipality_id, ResourceKind::TemporaryChildcare).await?;
+    if resources.is_empty() {
+        return Ok(Vec::new());
+    }
+    use childcare_survey::Column;
+    let mut query = childcare_survey::Entity::find()
+        .filter(Column::MunicipalityId.eq(municipality_id))
+        .filter(Column::FiscalYear.eq(year))
+        .filter(Column::ResourceId.is_in(resources.keys().copied()));
+    if matches!(weight, SurveyWeight::Satisfied) {
+        query = query.filter(Column::Score.gte(4));
+    }
+    // Scores only: free-text comments stay out of reports.
+    let answers: Vec<(Uuid, Uuid, i16, DateTime<Utc>)> = query
+        .select_only()
+        .column(Column::BookingId)
+        .column(Column::ResourceId)
+        .column(Column::Score)
+        .column(Column::SubmittedAt)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(answers
+        .into_iter()
+        .filter_map(|(booking_id, resource_id, score, submitted_at)| {
+            let name = resources.get(&resource_id)?;
+            Some(SourceRecord {
+                record_type: "ChildcareBooking",
+                record_id: booking_id,
+                occurred_on: tokyo_date(submitted_at),
+                weight: match weight {
+                    SurveyWeight::Score => f64::from(score),
+                    SurveyWeight::One | SurveyWeight::Satisfied => 1.0,
+                },
+                label: format!("{name}の満足度アンケート（{score}点）"),
+            })
+        })
+        .collect())
+}
+
+/// The same placements as the employment domain's `regular_employment_of_women`: jobs of
+/// women enrolled, starting in the fiscal year (`regular`: regular at the start only).
+async fn women_placements(
+    db: &impl ConnectionTrait,
+    municipality_id: Uuid,
+    year: i32,
+    regular: bool,
+) -> AppResult<Vec<SourceRecord>> {
+    use employment_placement::Column;
+    let women = employment_enrollment::Entity::find()
+        .select_only()
+        .column(employment_enrollment::Column::Id)
+        .filter(employment_enrollment::Column::MunicipalityId.eq(municipality_id))
+        .filter(employment_enrollment::Column::Gender.eq(Gender::Female));
+    let mut query = employment_placement::Entity::find()
+        .filter(Column::MunicipalityId.eq(municipality_id))
+        .filter(Column::FiscalYear.eq(year))
+        .filter(Column::EnrollmentId.in_subquery(women.into_query()));
+    if regular {
+        query = query.filter(Column::EmploymentType.eq(EmploymentType::Regular));
+    }
+    // The kind of job and its start only: nothing that names the job seeker.
+    Ok(query
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|placement| SourceRecord {
+            record_type: "EmploymentPlacement",
+            record_id: placement.id,
+            occurred_on: placement.start_date,
+            weight: 1.0,
+            label: format!(
+                "{}の就職（{}）",
+                placement.industry,
+                employment_type_label(placement.employment_type)
+            ),
+        })
+        .collect())
+}
+
+fn employment_type_label(kind: EmploymentType) -> &'static str {
+    match kind {
+        EmploymentType::Regular => "正規雇用",
+        EmploymentType::Contract => "契約",
+        EmploymentType::PartTime => "パート・アルバイト",
+        EmploymentType::Dispatch => "派遣",
+        EmploymentType::SelfEmployed => "自営",
+        EmploymentType::Other => "その他",
+    }
 }

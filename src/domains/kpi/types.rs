@@ -34,6 +34,10 @@ pub enum KpiProgramme {
     Programs,
     /// Public-private partnership (公民連携).
     Partnership,
+    /// Child-rearing support: plazas and temporary childcare (子育て支援).
+    Childcare,
+    /// Employment support (就職支援).
+    Employment,
 }
 
 /// How a KPI's numerator and denominator make its value.
@@ -95,6 +99,8 @@ impl From<&'static registry::KpiDefinition> for KpiDefinition {
                 Programme::Relocation => KpiProgramme::Relocation,
                 Programme::Programs => KpiProgramme::Programs,
                 Programme::Partnership => KpiProgramme::Partnership,
+                Programme::Childcare => KpiProgramme::Childcare,
+                Programme::Employment => KpiProgramme::Employment,
             },
             name_ja: kpi.name_ja.into(),
             name_en: kpi.name_en.into(),
@@ -195,7 +201,9 @@ pub struct KpiRecord {
     pub role: KpiRecordRole,
     /// The fiscal year it was read for (the previous year for a growth denominator).
     pub fiscal_year: i32,
-    /// GraphQL type of the record: `RelocationInquiry`, `Registration` or `LocalIssue`.
+    /// GraphQL type of the record: `RelocationInquiry`, `Registration`, `LocalIssue`,
+    /// `ChildcareResource` (a day of visits), `ChildcareBooking` (its survey) or
+    /// `EmploymentPlacement`.
     pub record_type: String,
     /// Global id of the record.
     pub record_id: ID,
