@@ -50,6 +50,30 @@ use crate::{
     state::AppState,
 };
 
+/// Mirrors a database enum as a GraphQL enum with the same variants, both ways:
+/// `enum_mirror!(GraphqlEnum, entity::module::DatabaseEnum, [A, B, C]);`.
+#[macro_export]
+macro_rules! enum_mirror {
+    ($graphql:ident, $database:path, [$($variant:ident),* $(,)?]) => {
+        impl From<$database> for $graphql {
+            fn from(value: $database) -> Self {
+                use $database as D;
+                match value {
+                    $(D::$variant => Self::$variant,)*
+                }
+            }
+        }
+
+        impl From<$graphql> for $database {
+            fn from(value: $graphql) -> Self {
+                match value {
+                    $($graphql::$variant => Self::$variant,)*
+                }
+            }
+        }
+    };
+}
+
 /// The executable schema.
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 

@@ -22,27 +22,7 @@ use crate::{
 
 connection!(Article, ArticleConnection, ArticleEdge);
 
-/// Mirrors a database enum as a GraphQL enum, both ways.
-macro_rules! mirror {
-    ($graphql:ident, $database:path, [$($variant:ident),* $(,)?]) => {
-        impl From<$database> for $graphql {
-            fn from(value: $database) -> Self {
-                use $database as D;
-                match value {
-                    $(D::$variant => Self::$variant,)*
-                }
-            }
-        }
-
-        impl From<$graphql> for $database {
-            fn from(value: $graphql) -> Self {
-                match value {
-                    $($graphql::$variant => Self::$variant,)*
-                }
-            }
-        }
-    };
-}
+use crate::enum_mirror as mirror;
 
 /// What kind of article it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]

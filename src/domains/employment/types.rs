@@ -43,27 +43,7 @@ connection!(
     EmploymentFollowUpEdge
 );
 
-/// Mirrors a database enum as a GraphQL enum, both ways.
-macro_rules! mirror {
-    ($graphql:ident, $database:path, [$($variant:ident),* $(,)?]) => {
-        impl From<$database> for $graphql {
-            fn from(value: $database) -> Self {
-                use $database as D;
-                match value {
-                    $(D::$variant => Self::$variant,)*
-                }
-            }
-        }
-
-        impl From<$graphql> for $database {
-            fn from(value: $graphql) -> Self {
-                match value {
-                    $($graphql::$variant => Self::$variant,)*
-                }
-            }
-        }
-    };
-}
+use crate::enum_mirror as mirror;
 
 /// Gender as the job seeker declared it (sensitive: seen only by the employment team).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
