@@ -8,6 +8,7 @@ pub mod db;
 pub mod domains;
 pub mod error;
 pub mod events;
+pub mod fiscal;
 pub mod graphql;
 pub mod idempotency;
 pub mod japan;

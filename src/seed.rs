@@ -1,7 +1,7 @@
 //! Demo data: the three municipalities of the seed programmes, their organizations and one
 //! account per role. Idempotent: loading it twice duplicates nothing.
 
-use chrono::Utc;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::{
     municipality,
     organization::{self, OrganizationKind},
@@ -17,6 +17,7 @@ use crate::{
     auth::{AuthUser, Role, Viewer},
     domains::{identity::service, partnership::service as partnership},
     error::{AppResult, Outcome},
+    fiscal,
 };
 
 /// Password of every demo account. Demo data is for trying the API, never for production.
@@ -266,6 +267,36 @@ pub fn print_accounts(accounts: &[DemoAccount]) {
                 .unwrap_or("(all municipalities)")
         );
     }
+}
+
+/// The day `share` (0 to 1) of the way through the fiscal year `years_back` years before
+/// the current one: where the demo places its history. In the current year the share is of
+/// the days already past, up to yesterday, so every fiscal year the demo covers has
+/// records whatever the day it is loaded on (on 1 April, the current year's fall on that
+/// day).
+pub fn demo_day(years_back: i32, share: f64) -> NaiveDate {
+    day_in_year(fiscal::today(), years_back, share)
+}
+
+/// 10:00 in Japan on `date`.
+fn at_ten(date: NaiveDate) -> DateTime<Utc> {
+    fiscal::midnight(date) + Duration::hours(10)
+}
+
+fn day_in_year(today: NaiveDate, years_back: i32, share: f64) -> NaiveDate {
+    let year = fiscal::year_of_date(today) - years_back;
+    let Some((first, last)) = fiscal::dates(year) else {
+        return today;
+    };
+    let last = if years_back <= 0 {
+        first.max(today - Duration::days(1))
+    } else {
+        last
+    };
+    let span = (last - first).num_days();
+    // Rounded to whole days; the span is at most 365.
+    let offset = (span as f64 * share.clamp(0.0, 1.0)).round() as i64;
+    first + Duration::days(offset)
 }
 
 async fn ensure_municipality(
@@ -525,6 +556,47 @@ async fn partnership(db: &DatabaseConnection) -> anyhow::Result<()> {
         )?;
     }
 
+    // Solved in the previous fiscal year, each step at the time it happened.
+    let last_year = |share: f64| manazuru.as_of(at_ten(demo_day(1, share)));
+    let (study, _) = last_year(0.1)
+        .issue(
+            "放課後に子どもが学べる場所がほしい",
+            "町内には放課後に子どもが集まって宿題をしたり、本を読んだりできる場所が少なく、共働きの家庭から学びの場を求める声が寄せられていました。",
+            C::Education,
+            Some(("真鶴駅前商店街", 35.1580, 139.1340)),
+            true,
+        )
+        .await?;
+    if let Some(project) = last_year(0.15)
+        .project(
+            "空き店舗を使った放課後まなび教室",
+            "駅前の空き店舗を改装し、地域の大学生と退職した教員が見守る放課後の学習スペースを週3日開きます。",
+            &[study],
+        )
+        .await?
+    {
+        last_year(0.17).submit(project).await?;
+        last_year(0.2).approve(project, None).await?;
+        last_year(0.35)
+            .update(project, "空き店舗の改装を終え、見守りスタッフ8名の研修を行いました。", 50, Some("開設準備完了"))
+            .await?;
+        last_year(0.55)
+            .update(project, "教室を開き、毎回15人ほどの小学生が利用しています。", 100, Some("教室の開設"))
+            .await?;
+        last_year(0.7)
+            .complete(project, "半年間で延べ約900人の小学生が利用しました。来年度からは地区の子ども会と運営を続けます。")
+            .await?;
+        done(
+            partnership::verify_project(
+                last_year(0.75).writer(),
+                &manazuru.admin,
+                project,
+                Some("利用記録と保護者アンケートを確認しました。"),
+            )
+            .await,
+        )?;
+    }
+
     let (site, created) = manazuru
         .issue(
             "旧保育所跡地の活用",
@@ -598,12 +670,15 @@ async fn partnership(db: &DatabaseConnection) -> anyhow::Result<()> {
 }
 
 /// The demo accounts of one municipality, acting through the partnership service.
+#[derive(Clone)]
 struct DemoTown<'a> {
     db: &'a DatabaseConnection,
     municipality_id: Uuid,
     admin: Viewer,
     partner: Viewer,
     resident: Viewer,
+    /// When its steps happen: now, or a time in the past.
+    at: Option<DateTime<Utc>>,
 }
 
 impl<'a> DemoTown<'a> {
@@ -640,11 +715,24 @@ impl<'a> DemoTown<'a> {
             admin,
             partner: account("partner").await?,
             resident: account("resident").await?,
+            at: None,
         })
     }
 
+    /// The same accounts, acting at `at`.
+    fn as_of(&self, at: DateTime<Utc>) -> Self {
+        Self {
+            at: Some(at),
+            ..self.clone()
+        }
+    }
+
     fn writer(&self) -> partnership::Writer<'a> {
-        partnership::Writer::quiet(self.db)
+        let writer = partnership::Writer::quiet(self.db);
+        match self.at {
+            Some(at) => writer.as_of(at),
+            None => writer,
+        }
     }
 
     /// The issue with this title, created (as the admin) if missing; and whether it was.
@@ -795,9 +883,15 @@ fn done<T>(outcome: AppResult<Outcome<T>>) -> anyhow::Result<T> {
 // ---------------------------------------------------------------------------------------
 // Programs
 
-/// A past demo session: days before today, capacity, childcare slots, attendees as
-/// (adults, children, survey score), no-shows.
-type PastSession = (i64, i32, i32, &'static [(i32, i32, Option<i16>)], i32);
+/// A past demo session: when (fiscal years back and share of the year, see [`demo_day`]),
+/// capacity, childcare slots, attendees as (adults, children, survey score), no-shows.
+type PastSession = (
+    (i32, f64),
+    i32,
+    i32,
+    &'static [(i32, i32, Option<i16>)],
+    i32,
+);
 /// An upcoming demo session: days after today, capacity, childcare slots, parties to
 /// register as (adults, children).
 type UpcomingSession = (i64, i32, i32, &'static [(i32, i32)]);
@@ -816,8 +910,8 @@ struct DemoProgram {
     residents_only: bool,
     max_party_size: i32,
     venue: &'static str,
-    /// (days before today, capacity, childcare slots, attendees as (adults, children,
-    /// survey score), no-shows).
+    /// (when, capacity, childcare slots, attendees as (adults, children, survey score),
+    /// no-shows), "when" as fiscal years back and share of the year.
     past: &'static [PastSession],
     /// (days after today, capacity, childcare slots, parties to register as (adults,
     /// children)); children stay in the 託児 where the session has one.
@@ -826,7 +920,7 @@ struct DemoProgram {
 
 /// Programs of Maebashi (女性活躍推進セミナー with 託児, 元気保育園 experience, 移住相談会) and
 /// Manazuru (museum 鑑賞会, nature 体験学習, library workshop, 子育て学級): past sessions with
-/// attendance and surveys over two fiscal years, upcoming ones with free seats, a full one
+/// attendance and surveys over this fiscal year and the two before, upcoming ones with free seats, a full one
 /// and a waitlist. Keyed by title within the municipality; an existing program is left as
 /// it is, so loading twice changes nothing.
 async fn programs(db: &DatabaseConnection) -> anyhow::Result<()> {
@@ -847,7 +941,7 @@ async fn programs(db: &DatabaseConnection) -> anyhow::Result<()> {
             venue: "前橋市男女共同参画センター 研修室",
             past: &[
                 (
-                    400,
+                    (1, 0.57),
                     20,
                     6,
                     &[
@@ -859,7 +953,7 @@ async fn programs(db: &DatabaseConnection) -> anyhow::Result<()> {
                     1,
                 ),
                 (
-                    180,
+                    (0, 0.26),
                     20,
                     6,
                     &[
@@ -871,7 +965,7 @@ async fn programs(db: &DatabaseConnection) -> anyhow::Result<()> {
                     1,
                 ),
                 (
-                    30,
+                    (0, 0.88),
                     20,
                     6,
                     &[(1, 0, Some(5)), (1, 1, Some(4)), (1, 1, Some(2))],
@@ -895,7 +989,7 @@ async fn programs(db: &DatabaseConnection) -> anyhow::Result<()> {
             residents_only: true,
             max_party_size: 2,
             venue: "元気保育園",
-            past: &[(90, 6, 0, &[(2, 0, Some(5)), (1, 0, Some(5))], 0)],
+            past: &[((0, 0.63), 6, 0, &[(2, 0, Some(5)), (1, 0, Some(5))], 0)],
             upcoming: &[(21, 6, 0, &[])],
         },
         DemoProgram {
@@ -910,7 +1004,7 @@ async fn programs(db: &DatabaseConnection) -> anyhow::Result<()> {
             residents_only: false,
             max_party_size: 6,
             venue: "前橋市役所 11階 会議室",
-            past: &[(380, 30, 0, &[(2, 0, Some(4)), (2, 0, Some(5))], 0)],
+            past: &[((1, 0.62), 30, 0, &[(2, 0, Some(4)), (2, 0, Some(5))], 0)],
             upcoming: &[(30, 30, 0, &[(2, 0)])],
         },
     ];
@@ -928,15 +1022,16 @@ async fn programs(db: &DatabaseConnection) -> anyhow::Result<()> {
             max_party_size: 4,
             venue: "真鶴町立中川一政美術館",
             past: &[
+                ((2, 0.6), 12, 0, &[(1, 1, Some(4)), (1, 1, Some(4))], 0),
                 (
-                    420,
+                    (1, 0.52),
                     12,
                     0,
                     &[(1, 1, Some(5)), (1, 1, Some(4)), (2, 2, Some(4))],
                     1,
                 ),
                 (
-                    60,
+                    (0, 0.75),
                     12,
                     0,
                     &[
@@ -963,8 +1058,9 @@ async fn programs(db: &DatabaseConnection) -> anyhow::Result<()> {
             max_party_size: 4,
             venue: "真鶴半島自然観察センター 集合",
             past: &[
-                (390, 15, 0, &[(1, 0, Some(5)), (1, 0, Some(4))], 0),
-                (150, 15, 0, &[(1, 0, Some(5)), (2, 0, Some(5))], 1),
+                ((2, 0.45), 15, 0, &[(1, 0, Some(4)), (1, 1, Some(5))], 0),
+                ((1, 0.6), 15, 0, &[(1, 0, Some(5)), (1, 0, Some(4))], 0),
+                ((0, 0.38), 15, 0, &[(1, 0, Some(5)), (2, 0, Some(5))], 1),
             ],
             upcoming: &[(20, 15, 0, &[])],
         },
@@ -980,7 +1076,7 @@ async fn programs(db: &DatabaseConnection) -> anyhow::Result<()> {
             residents_only: false,
             max_party_size: 4,
             venue: "真鶴町民図書館 おはなしコーナー",
-            past: &[(200, 10, 0, &[(1, 0, Some(4)), (1, 0, Some(4))], 0)],
+            past: &[((0, 0.18), 10, 0, &[(1, 0, Some(4)), (1, 0, Some(4))], 0)],
             upcoming: &[(12, 10, 0, &[])],
         },
         DemoProgram {
@@ -996,8 +1092,8 @@ async fn programs(db: &DatabaseConnection) -> anyhow::Result<()> {
             max_party_size: 3,
             venue: "真鶴町子育て支援センター",
             past: &[
-                (410, 8, 0, &[(1, 0, Some(4)), (1, 0, Some(3))], 0),
-                (50, 8, 0, &[(1, 0, Some(5)), (1, 0, Some(4))], 1),
+                ((1, 0.55), 8, 0, &[(1, 0, Some(4)), (1, 0, Some(3))], 0),
+                ((0, 0.8), 8, 0, &[(1, 0, Some(5)), (1, 0, Some(4))], 1),
             ],
             upcoming: &[(7, 8, 0, &[])],
         },
@@ -1015,8 +1111,6 @@ async fn demo_program(
     slug: &str,
     demo: &DemoProgram,
 ) -> anyhow::Result<()> {
-    use chrono::{Duration, TimeZone};
-    use chrono_tz::Asia::Tokyo;
     use entity::{program, program_session, program_survey, registration, registration_child};
 
     use crate::domains::programs::{registration as rules, service as programs};
@@ -1089,16 +1183,9 @@ async fn demo_program(
         )
         .await,
     )?;
-    let today = rules::tokyo_date(Utc::now());
-    let at_ten = |date: chrono::NaiveDate| {
-        date.and_hms_opt(10, 0, 0)
-            .and_then(|local| Tokyo.from_local_datetime(&local).single())
-            .map(|time| time.with_timezone(&Utc))
-            .ok_or_else(|| anyhow::anyhow!("no 10:00 on {date}"))
-    };
-
-    for (days_ago, capacity, childcare_slots, attendees, no_shows) in demo.past {
-        let starts_at = at_ten(today - Duration::days(*days_ago))?;
+    let today = crate::fiscal::today();
+    for ((years_back, share), capacity, childcare_slots, attendees, no_shows) in demo.past {
+        let starts_at = at_ten(demo_day(*years_back, *share));
         let session_id = Uuid::now_v7();
         // Children stay in the 託児 where there is one, else with their guardian.
         let in_childcare = *childcare_slots > 0;
@@ -1198,7 +1285,7 @@ async fn demo_program(
                     score: Set(score),
                     comment: Set((score >= 5)
                         .then(|| "とても参考になりました。また参加したいです。".to_owned())),
-                    fiscal_year: Set(rules::fiscal_year(starts_at)),
+                    fiscal_year: Set(crate::fiscal::year_of(starts_at)),
                     submitted_at: Set(starts_at + Duration::hours(3)),
                 }
                 .insert(db)
@@ -1208,7 +1295,7 @@ async fn demo_program(
     }
 
     for (days_ahead, capacity, childcare_slots, parties) in demo.upcoming {
-        let starts_at = at_ten(today + Duration::days(*days_ahead))?;
+        let starts_at = at_ten(today + Duration::days(*days_ahead));
         let sessions = done(
             programs::create_sessions(
                 w,
@@ -1383,6 +1470,93 @@ async fn relocation(
         if existing.is_some() {
             continue;
         }
+        // Families who moved in during the previous fiscal year, walked through the
+        // pipeline at the times it happened, their follow-up done: last year's funnel and
+        // people moved in.
+        let settled: [(&str, &str, &[I], i32, f64); 3] = [
+            (
+                "松本 大樹",
+                "マツモト ダイキ",
+                &[I::Housing, I::Childcare],
+                4,
+                0.15,
+            ),
+            ("井上 美穂", "イノウエ ミホ", &[I::Work], 2, 0.35),
+            ("木村 悠斗", "キムラ ユウト", &[I::Farming], 3, 0.5),
+        ];
+        for (n, (name, kana, interests, people, share)) in settled.into_iter().enumerate() {
+            let w = relocation::Writer::quiet(db);
+            let day = |later: f64| demo_day(1, share + later);
+            let receipt = done(
+                relocation::create_inquiry(
+                    w,
+                    relocation::NewInquiry {
+                        municipality_id: town.municipality_id,
+                        name: name.into(),
+                        name_kana: kana.into(),
+                        email: Some(format!("settled{n}.{}@example.com", demo.slug)),
+                        phone: Some(format!("090-1111-{n:04}")),
+                        prefecture_code: Some(11),
+                        adults: 2,
+                        children_birth_months: if people > 2 {
+                            vec!["2020-06".into()]
+                        } else {
+                            Vec::new()
+                        },
+                        interests: interests.to_vec(),
+                        desired_timing: Some("半年以内".into()),
+                        consent: true,
+                        ..relocation::NewInquiry::default()
+                    },
+                    at_ten(day(0.0)),
+                )
+                .await,
+            )?;
+            let id = receipt.inquiry_id;
+            for (stage, later) in [
+                (S::Contacted, 0.01),
+                (S::Consulting, 0.04),
+                (S::VisitScheduled, 0.08),
+                (S::Decided, 0.15),
+            ] {
+                done(
+                    relocation::move_stage(
+                        w,
+                        &town.admin,
+                        relocation::StageMove {
+                            inquiry_id: id,
+                            to: stage,
+                            note: None,
+                        },
+                        at_ten(day(later)),
+                    )
+                    .await,
+                )?;
+            }
+            done(
+                relocation::record_move_in(
+                    w,
+                    &town.admin,
+                    id,
+                    relocation::MoveIn {
+                        moved_in_on: day(0.25),
+                        people,
+                        area: Some("中心部".into()),
+                    },
+                    at_ten(day(0.25)),
+                )
+                .await,
+            )?;
+            let follow_ups = entity::inquiry_task::Entity::find()
+                .filter(entity::inquiry_task::Column::InquiryId.eq(id))
+                .filter(entity::inquiry_task::Column::FollowUp.eq(true))
+                .all(db)
+                .await?;
+            for task in follow_ups {
+                let when = at_ten(task.due_on.min(fiscal::today()));
+                done(relocation::complete_task(w, &town.admin, task.id, when).await)?;
+            }
+        }
         let families: [(&str, &str, &[I]); 11] = [
             ("山田 太郎", "ヤマダ タロウ", &[I::Housing]),
             ("佐藤 美咲", "サトウ ミサキ", &[I::Childcare, I::Housing]),
@@ -1482,4 +1656,29 @@ async fn relocation(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(text: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap_or_default()
+    }
+
+    #[test]
+    fn demo_history_falls_in_its_fiscal_year_and_in_the_past() {
+        let today = date("2026-12-01");
+        assert_eq!(day_in_year(today, 1, 0.0), date("2025-04-01"));
+        assert_eq!(day_in_year(today, 1, 1.0), date("2026-03-31"));
+        assert_eq!(day_in_year(today, 2, 0.5), date("2024-09-30"));
+        // The current year: only the days already past, up to yesterday.
+        assert_eq!(day_in_year(today, 0, 1.0), date("2026-11-30"));
+        assert_eq!(day_in_year(today, 0, 0.5), date("2026-08-01"));
+        // Early in a year, still in that year.
+        let second_day = date("2027-04-02");
+        assert_eq!(day_in_year(second_day, 0, 0.9), date("2027-04-01"));
+        assert_eq!(day_in_year(date("2027-04-01"), 0, 0.5), date("2027-04-01"));
+        assert_eq!(day_in_year(second_day, 1, 0.99), date("2027-03-27"));
+    }
 }

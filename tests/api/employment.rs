@@ -62,7 +62,7 @@ fn input_type(mutation: &str) -> String {
 }
 
 fn today() -> NaiveDate {
-    service::today()
+    tsunagu::fiscal::today()
 }
 
 fn date(text: &str) -> NaiveDate {
@@ -1325,7 +1325,7 @@ async fn an_advisor_attaches_a_seminar_attended_as_a_guest_and_detaches_it() {
 #[tokio::test]
 async fn the_demo_has_the_kpi_in_the_current_and_the_previous_fiscal_year_and_loads_once() {
     let desk = desk().await;
-    let this_year = service::fiscal_year_of(today());
+    let this_year = tsunagu::fiscal::year_of_date(today());
     let mut types = std::collections::BTreeSet::new();
     for year in [this_year - 1, this_year] {
         let body = desk

@@ -2000,7 +2000,10 @@ async fn lists_filter_by_status_category_partner_organization_and_municipality()
     let m = t.manazuru.clone();
     assert_eq!(
         list(None, json!({ "municipalityId": m, "status": ["SOLVED"] })).await,
-        set(&["子どもが安心して遊べる公園づくり"])
+        set(&[
+            "子どもが安心して遊べる公園づくり",
+            "放課後に子どもが学べる場所がほしい"
+        ])
     );
     assert_eq!(
         list(
@@ -2026,6 +2029,7 @@ async fn lists_filter_by_status_category_partner_organization_and_municipality()
         "子どもが安心して遊べる公園づくり",
         "高齢者や子育て世帯の移動手段の確保",
         "半島の観光情報を多言語で届けたい",
+        "放課後に子どもが学べる場所がほしい",
     ]);
     assert_eq!(
         list(None, json!({ "partnerOrganizationId": lab })).await,
@@ -2204,11 +2208,11 @@ async fn demo_data_covers_every_status_and_loading_it_twice_duplicates_nothing()
     let public = counts(None).await;
     assert_eq!(
         public["localIssueStatusCounts"],
-        json!({ "open": 3, "inProgress": 2, "solved": 1, "closedUnsolved": 1, "total": 7 })
+        json!({ "open": 3, "inProgress": 2, "solved": 2, "closedUnsolved": 1, "total": 8 })
     );
     assert_eq!(
         public["partnerProjectStatusCounts"],
-        json!({ "draft": 0, "submitted": 0, "rejected": 0, "active": 1, "completed": 1, "verified": 1, "total": 3 })
+        json!({ "draft": 0, "submitted": 0, "rejected": 0, "active": 1, "completed": 1, "verified": 2, "total": 4 })
     );
     let admin = counts(Some(t.admin)).await;
     assert_eq!(
@@ -2217,17 +2221,17 @@ async fn demo_data_covers_every_status_and_loading_it_twice_duplicates_nothing()
     );
     assert_eq!(
         admin["partnerProjectStatusCounts"],
-        json!({ "draft": 0, "submitted": 1, "rejected": 1, "active": 1, "completed": 1, "verified": 1, "total": 5 })
+        json!({ "draft": 0, "submitted": 1, "rejected": 1, "active": 1, "completed": 1, "verified": 2, "total": 6 })
     );
     let partner = counts(Some(t.partner)).await;
     assert_eq!(partner["partnerProjectStatusCounts"]["draft"], 1);
-    assert_eq!(partner["partnerProjectStatusCounts"]["total"], 6);
+    assert_eq!(partner["partnerProjectStatusCounts"]["total"], 7);
 
     let park = t
         .app
         .graphql(
             Some(t.admin),
-            "query($m: ID!) { localIssues(filter: { municipalityId: $m, status: [SOLVED] }) { nodes { title commentCount projects { title status updates { totalCount } } statusHistory { toStatus } } } }",
+            "query($m: ID!) { localIssues(filter: { municipalityId: $m, status: [SOLVED], category: [PARKS] }) { nodes { title commentCount projects { title status updates { totalCount } } statusHistory { toStatus } } } }",
             json!({ "m": t.manazuru }),
         )
         .await["data"]["localIssues"]["nodes"][0]
@@ -2241,7 +2245,8 @@ async fn demo_data_covers_every_status_and_loading_it_twice_duplicates_nothing()
     assert_eq!(park["commentCount"], 2, "one comment is hidden");
 
     let db = tsunagu::db::connect(&t.app.database_url).await.unwrap();
-    // The KPI counts issues solved in a period: the park, solved while loading the demo.
+    // The KPI counts issues solved in a period: the park, solved while loading the demo,
+    // and the after-school classroom, solved last fiscal year.
     let (_, manazuru) = tsunagu::graphql::ids::decode(&t.manazuru.clone().into()).unwrap();
     let now = chrono::Utc::now();
     let solved = |from, until| {
@@ -2250,6 +2255,9 @@ async fn demo_data_covers_every_status_and_loading_it_twice_duplicates_nothing()
     let day = chrono::Duration::days(1);
     assert_eq!(solved(now - day, now + day).await.unwrap(), 1);
     assert_eq!(solved(now - day - day, now - day).await.unwrap(), 0);
+    let last_year = tsunagu::fiscal::year_of(now) - 1;
+    let (from, until) = tsunagu::fiscal::bounds(last_year).unwrap();
+    assert_eq!(solved(from, until).await.unwrap(), 1);
 
     tsunagu::seed::demo(&db).await.unwrap();
     assert_eq!(counts(None).await, public);
@@ -2259,7 +2267,7 @@ async fn demo_data_covers_every_status_and_loading_it_twice_duplicates_nothing()
         .app
         .graphql(
             Some(t.admin),
-            "query($m: ID!) { localIssues(filter: { municipalityId: $m, status: [SOLVED] }) { nodes { title commentCount projects { title status updates { totalCount } } statusHistory { toStatus } } } }",
+            "query($m: ID!) { localIssues(filter: { municipalityId: $m, status: [SOLVED], category: [PARKS] }) { nodes { title commentCount projects { title status updates { totalCount } } statusHistory { toStatus } } } }",
             json!({ "m": t.manazuru }),
         )
         .await["data"]["localIssues"]["nodes"][0]

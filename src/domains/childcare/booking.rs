@@ -1,39 +1,14 @@
 //! The pure rules of temporary childcare bookings: when booking opens, no-show
-//! restrictions, monthly hours per child, fiscal years of dates. No database here.
+//! restrictions, monthly hours per child. No database here.
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
-use chrono_tz::Asia::Tokyo;
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use uuid::Uuid;
-
-/// 00:00 in Tokyo on `date`, as a UTC instant.
-pub fn tokyo_midnight(date: NaiveDate) -> DateTime<Utc> {
-    let midnight = date.and_time(chrono::NaiveTime::MIN);
-    Tokyo
-        .from_local_datetime(&midnight)
-        .earliest()
-        .map_or_else(|| midnight.and_utc(), |at| at.with_timezone(&Utc))
-}
 
 /// When booking for `date` opens: 00:00 JST `days_before` days before it.
 pub fn booking_opens_at(date: NaiveDate, days_before: i32) -> DateTime<Utc> {
-    tokyo_midnight(date - Duration::days(i64::from(days_before)))
-}
-
-/// Fiscal year (年度) of a date: April of N to March of N+1 is N.
-pub fn fiscal_year_of(date: NaiveDate) -> i32 {
-    if date.month() >= 4 {
-        date.year()
-    } else {
-        date.year() - 1
-    }
-}
-
-/// First day of fiscal year `year` and the first day of the next one.
-pub fn fiscal_year_bounds(year: i32) -> (NaiveDate, NaiveDate) {
-    let first = |y| NaiveDate::from_ymd_opt(y, 4, 1).unwrap_or(NaiveDate::MIN);
-    (first(year), first(year + 1))
+    crate::fiscal::midnight(date - Duration::days(i64::from(days_before)))
 }
 
 /// The day new bookings are allowed again, if `limit` no-shows fall within `window_days`
@@ -108,16 +83,6 @@ mod tests {
         assert_eq!(
             booking_opens_at(date(2026, 12, 15), 14).to_rfc3339(),
             "2026-11-30T15:00:00+00:00"
-        );
-    }
-
-    #[test]
-    fn fiscal_years_start_on_the_first_of_april() {
-        assert_eq!(fiscal_year_of(date(2026, 3, 31)), 2025);
-        assert_eq!(fiscal_year_of(date(2026, 4, 1)), 2026);
-        assert_eq!(
-            fiscal_year_bounds(2026),
-            (date(2026, 4, 1), date(2027, 4, 1))
         );
     }
 

@@ -19,14 +19,14 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{
-    booking::fiscal_year_of,
     hours::{self, Interval, Schedule},
     service::{self, BookingRules, ChildRef, NewBooking, NewResource, NewSlots, ResourceFields},
 };
 use crate::{
     auth::{AuthUser, Viewer},
-    domains::programs::registration::tokyo_date,
     error::Outcome,
+    fiscal,
+    seed::demo_day,
 };
 
 /// A demo resource: who runs it, what it is, where, and its week.
@@ -383,7 +383,7 @@ fn year_end_dates(demo: &DemoResource) -> Vec<NaiveDate> {
     if !demo.year_end_closed {
         return Vec::new();
     }
-    let today = tokyo_date(Utc::now());
+    let today = fiscal::today();
     let mut dates = Vec::new();
     for year in [today.year() - 1, today.year()] {
         for (y, m, d) in [
@@ -422,8 +422,9 @@ fn schedule_of(demo: &DemoResource) -> Schedule {
     }
 }
 
-/// Visitors on every open day of the past 400 days: deterministic counts with a weekly
-/// rhythm (weekends busier) so the plaza KPI has values in two fiscal years.
+/// Visitors on every open day from the first day of the previous fiscal year until
+/// yesterday: deterministic counts with a weekly rhythm (weekends busier), so the plaza KPI
+/// has values in both fiscal years.
 async fn visits(
     db: &DatabaseConnection,
     resource: &childcare_resource::Model,
@@ -432,16 +433,16 @@ async fn visits(
     spread: i32,
 ) -> anyhow::Result<()> {
     let schedule = schedule_of(demo);
-    let today = tokyo_date(Utc::now());
+    let today = fiscal::today();
     let recorder = resource.created_by;
     let now = Utc::now();
     let mut rows = Vec::new();
-    for days_ago in 1..=400 {
-        let date = today - Duration::days(days_ago);
+    let (first, last) = (demo_day(1, 0.0), demo_day(0, 1.0));
+    for date in first.iter_days().take_while(|date| *date <= last) {
         if schedule.on(date).intervals.is_empty() {
             continue;
         }
-        let k = i32::try_from(days_ago).unwrap_or(0);
+        let k = i32::try_from((today - date).num_days()).unwrap_or(0);
         let weekend = if hours::weekday_index(date) >= 5 {
             base / 2
         } else {
@@ -454,7 +455,7 @@ async fn visits(
             municipality_id: Set(resource.municipality_id),
             resource_id: Set(resource.id),
             visit_date: Set(date),
-            fiscal_year: Set(fiscal_year_of(date)),
+            fiscal_year: Set(fiscal::year_of_date(date)),
             adults: Set(adults),
             children: Set(children),
             recorded_by: Set(recorder),
@@ -496,7 +497,7 @@ async fn temporary_childcare(
         .await,
         "booking rules",
     )?;
-    let today = tokyo_date(Utc::now());
+    let today = fiscal::today();
     let slots = done(
         service::create_slots(
             db,
@@ -565,21 +566,21 @@ async fn temporary_childcare(
             .await?
         }
     };
-    // Past days: (days ago, attended, survey score).
-    for (days_ago, attended, score) in [
-        (250, true, Some(5)),
-        (230, true, Some(4)),
-        (100, true, Some(5)),
-        (60, false, None),
-        (40, true, Some(3)),
-        (10, true, Some(4)),
+    // Past days: (fiscal years back, share of the year, attended, survey score).
+    for (years_back, share, attended, score) in [
+        (1, 0.7, true, Some(5)),
+        (1, 0.75, true, Some(4)),
+        (1, 0.8, false, None),
+        (0, 0.6, true, Some(5)),
+        (0, 0.85, true, Some(3)),
+        (0, 0.96, true, Some(4)),
     ] {
         past_booking(
             db,
             resource,
             &resident,
             &child,
-            today - Duration::days(days_ago),
+            demo_day(years_back, share),
             attended,
             score,
         )
@@ -597,7 +598,7 @@ async fn past_booking(
     attended: bool,
     score: Option<i16>,
 ) -> anyhow::Result<()> {
-    let starts_at = super::booking::tokyo_midnight(date) + Duration::hours(9);
+    let starts_at = fiscal::midnight(date) + Duration::hours(9);
     let now = Utc::now();
     let slot = childcare_slot::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -656,7 +657,7 @@ async fn past_booking(
             booking_id: Set(booking.id),
             score: Set(score),
             comment: Set(Some("保育士さんが丁寧で安心して預けられました。".into())),
-            fiscal_year: Set(fiscal_year_of(date)),
+            fiscal_year: Set(fiscal::year_of_date(date)),
             submitted_at: Set(starts_at + Duration::days(1)),
         }
         .insert(db)

@@ -33,14 +33,15 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::{
-    booking::{self as rules, fiscal_year_of},
+    booking as rules,
     hours::{self, Interval, Schedule},
 };
 use crate::{
     auth::{AuthUser, Role, Viewer},
     db,
-    domains::programs::registration::{months_between, tokyo_date},
+    domains::programs::registration::months_between,
     error::{AppError, AppResult, FieldError, FieldErrorCode, Outcome, Problems},
+    fiscal,
     graphql::pagination::{Ordering, Page, PageArgs, paginate},
     idempotency::{self, KeyScope},
     search::{outbox, sources},
@@ -517,7 +518,7 @@ pub async fn list_resources(
     let rows = match filter.open_at {
         Some(at) => {
             let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-            let schedules = schedules(&state.db, &ids, Some(tokyo_date(at))).await?;
+            let schedules = schedules(&state.db, &ids, Some(fiscal::date_of(at))).await?;
             rows.into_iter()
                 .filter(|r| schedules.get(&r.id).is_some_and(|s| s.is_open_at(at)))
                 .collect()
@@ -1334,7 +1335,7 @@ pub async fn record_visits(
 ) -> AppResult<Outcome<childcare_visit::Model>> {
     let me = viewer.require_user()?.clone();
     let mut problems = Problems::new();
-    if date > tokyo_date(now()) {
+    if date > fiscal::date_of(now()) {
         problems.push(FieldError::input(
             "date",
             FieldErrorCode::Invalid,
@@ -1382,7 +1383,7 @@ pub async fn record_visits(
                     municipality_id: Set(resource.municipality_id),
                     resource_id: Set(resource.id),
                     visit_date: Set(date),
-                    fiscal_year: Set(fiscal_year_of(date)),
+                    fiscal_year: Set(fiscal::year_of_date(date)),
                     adults: Set(adults),
                     children: Set(children),
                     recorded_by: Set(me.id),
@@ -1618,7 +1619,7 @@ pub async fn set_booking_rules(
 
 /// A local date and minute in Tokyo as a UTC instant.
 fn tokyo_instant(date: NaiveDate, minute: i32) -> DateTime<Utc> {
-    rules::tokyo_midnight(date) + Duration::minutes(i64::from(minute))
+    fiscal::midnight(date) + Duration::minutes(i64::from(minute))
 }
 
 /// Creates slots of one time on one date or on the given weekdays of a range of dates.
@@ -1663,7 +1664,7 @@ pub async fn create_slots(
             "曜日が正しくありません。",
         ));
     }
-    if input.from < tokyo_date(now()) {
+    if input.from < fiscal::date_of(now()) {
         problems.push(FieldError::input(
             "from",
             FieldErrorCode::Invalid,
@@ -1900,7 +1901,7 @@ pub async fn book(
         .into_iter()
         .map(|child| (child.id, child))
         .collect();
-    let today = tokyo_date(now());
+    let today = fiscal::date_of(now());
     let mut children = Vec::new();
     for (index, child) in input.children.iter().enumerate() {
         let field = format!("children.{index}");
@@ -2106,7 +2107,7 @@ async fn booking_refusals(
     now: DateTime<Utc>,
 ) -> AppResult<Vec<FieldError>> {
     let mut problems = Vec::new();
-    let today = tokyo_date(now);
+    let today = fiscal::date_of(now);
     let field_of = |slot: &childcare_slot::Model| {
         let index = requested_order
             .iter()
@@ -2536,7 +2537,7 @@ pub async fn submit_survey(
         booking_id: Set(booking.id),
         score: Set(i16::try_from(score).unwrap_or(0)),
         comment: Set(comment),
-        fiscal_year: Set(fiscal_year_of(booking.date)),
+        fiscal_year: Set(fiscal::year_of_date(booking.date)),
         submitted_at: Set(now()),
     }
     .insert(&txn)

@@ -26,9 +26,10 @@ use crate::{
             loaders::{IdentityLoader, MunicipalityId, OrganizationId},
             types::{Municipality, Organization},
         },
-        programs::registration::{months_between, tokyo_date},
+        programs::registration::months_between,
     },
     error::AppError,
+    fiscal,
     graphql::ids,
 };
 
@@ -555,7 +556,7 @@ impl ChildcareResource {
             NaiveDate,
         >,
     ) -> Result<Vec<ChildcareSlot>> {
-        let from = from.unwrap_or_else(|| tokyo_date(Utc::now()));
+        let from = from.unwrap_or_else(fiscal::today);
         let until = until.unwrap_or(from + Duration::days(30));
         if until < from || (until - from).num_days() > MAX_SLOT_RANGE_DAYS {
             return Err(AppError::BadUserInput(format!(
@@ -719,7 +720,7 @@ impl ChildcareChild {
 
     /// Age in whole months today (Japan).
     async fn age_months(&self) -> i32 {
-        months_between(self.birth_date, tokyo_date(Utc::now()))
+        months_between(self.birth_date, fiscal::today())
     }
 }
 

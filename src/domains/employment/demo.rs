@@ -22,6 +22,7 @@ use super::service::{self, NewEnrollment, NewPlacement, PersonInput};
 use crate::{
     auth::{AuthUser, Viewer},
     error::{AppResult, Outcome},
+    fiscal,
 };
 
 /// One demo job seeker: name, kana, gender, track, consent, and the job found (employer,
@@ -258,12 +259,12 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<()> {
         }),
         client_ip: IpAddr::from([127, 0, 0, 1]),
     };
-    let today = service::today();
-    let this_year = service::fiscal_year_of(today);
-    let (previous_start, _) = service::fiscal_year_dates(this_year - 1)
+    let today = fiscal::today();
+    let this_year = fiscal::year_of_date(today);
+    let (previous_start, _) = fiscal::dates(this_year - 1)
         .ok_or_else(|| anyhow::anyhow!("no fiscal year {}", this_year - 1))?;
-    let (current_start, _) = service::fiscal_year_dates(this_year)
-        .ok_or_else(|| anyhow::anyhow!("no fiscal year {this_year}"))?;
+    let (current_start, _) =
+        fiscal::dates(this_year).ok_or_else(|| anyhow::anyhow!("no fiscal year {this_year}"))?;
     let not_after_today = |date: NaiveDate| date.min(today);
 
     // The demo resident, linked through her account: her seminars appear on the enrollment.

@@ -11,7 +11,7 @@
 //! to the shared access log ([`crate::audit`]) with the enrollment as subject, so "who read
 //! this person's data" is one filter.
 
-use chrono::{DateTime, Datelike, Months, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Months, NaiveDate, TimeZone, Utc};
 use chrono_tz::Asia::Tokyo;
 use entity::{
     employment_enrollment::{
@@ -36,6 +36,7 @@ use crate::{
     auth::{AuthUser, Role, Viewer},
     db,
     error::{AppError, AppResult, FieldError, FieldErrorCode, Outcome, Problems},
+    fiscal,
     graphql::pagination::{Ordering, Page, PageArgs, SortValue, paginate},
     idempotency::{self, KeyScope},
     text::{self, Email, Kana},
@@ -138,27 +139,6 @@ fn read_of(enrollment: &enrollment::Model, accessed: &'static str) -> Read {
 
 // ---------------------------------------------------------------------------------------
 // Dates
-
-/// Today in Japan.
-pub fn today() -> NaiveDate {
-    Utc::now().with_timezone(&Tokyo).date_naive()
-}
-
-/// Fiscal year (年度) of a municipal date: April of year N to March of N+1 is N.
-pub fn fiscal_year_of(date: NaiveDate) -> i32 {
-    if date.month() >= 4 {
-        date.year()
-    } else {
-        date.year() - 1
-    }
-}
-
-/// First and last day of fiscal year `year`: 1 April `year` – 31 March `year + 1`.
-pub fn fiscal_year_dates(year: i32) -> Option<(NaiveDate, NaiveDate)> {
-    let first = NaiveDate::from_ymd_opt(year, 4, 1)?;
-    let last = NaiveDate::from_ymd_opt(year.checked_add(1)?, 3, 31)?;
-    Some((first, last))
-}
 
 /// The day a checkpoint `months` after `start` falls due (end of month when shorter).
 pub fn due_on(start: NaiveDate, months: u32) -> Option<NaiveDate> {
@@ -509,7 +489,7 @@ pub async fn enroll(
             ));
         }
     }
-    if input.enrolled_on > today() {
+    if input.enrolled_on > fiscal::today() {
         problems.push(FieldError::input(
             "enrolledOn",
             FieldErrorCode::Invalid,
@@ -773,8 +753,8 @@ pub async fn close_enrollment(
             "この支援はすでに終了しています。",
         ));
     }
-    let closed_on = closed_on.unwrap_or_else(today);
-    if closed_on > today() || closed_on < current.enrolled_on {
+    let closed_on = closed_on.unwrap_or_else(fiscal::today);
+    if closed_on > fiscal::today() || closed_on < current.enrolled_on {
         problems.push(FieldError::input(
             "closedOn",
             FieldErrorCode::Invalid,
@@ -1037,7 +1017,7 @@ pub async fn record_placement(
                 current_employment_type: Set(input.employment_type),
                 weekly_minutes: Set(weekly_minutes),
                 start_date: Set(input.start_date),
-                fiscal_year: Set(fiscal_year_of(input.start_date)),
+                fiscal_year: Set(fiscal::year_of_date(input.start_date)),
                 converted_to_regular_on: Set(None),
                 created_by: Set(me.id),
                 created_at: Set(now),
@@ -1166,7 +1146,7 @@ pub async fn record_follow_up(
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    let today = today();
+    let today = fiscal::today();
     match due_state(&checkpoint, today) {
         DueState::Recorded => {
             return Ok(Err(vec![FieldError::whole(
@@ -1276,7 +1256,7 @@ pub async fn list_follow_ups(
         select = select.filter(Column::PlacementId.eq(placement_id));
     }
     if !filter.states.is_empty() {
-        let today = today();
+        let today = fiscal::today();
         let window_end = today + chrono::Duration::days(DUE_WINDOW_DAYS);
         let mut any = Condition::any();
         for state in &filter.states {
@@ -1521,7 +1501,7 @@ pub async fn report(
     if audience == Audience::Team {
         require_team(db, viewer, municipality_id).await?;
     }
-    let (from, to) = fiscal_year_dates(fiscal_year)
+    let (from, to) = fiscal::dates(fiscal_year)
         .ok_or_else(|| AppError::BadUserInput("fiscalYear is out of range".into()))?;
     entity::municipality::Entity::find_by_id(municipality_id)
         .one(db)
@@ -1629,16 +1609,6 @@ mod tests {
 
     fn date(text: &str) -> NaiveDate {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap_or_default()
-    }
-
-    #[test]
-    fn fiscal_years_turn_on_the_first_of_april() {
-        assert_eq!(fiscal_year_of(date("2026-03-31")), 2025);
-        assert_eq!(fiscal_year_of(date("2026-04-01")), 2026);
-        assert_eq!(
-            fiscal_year_dates(2025),
-            Some((date("2025-04-01"), date("2026-03-31")))
-        );
     }
 
     #[test]

@@ -29,6 +29,7 @@ use crate::{
             types::{Program, ProgramSession},
         },
     },
+    fiscal,
     graphql::ids,
 };
 
@@ -548,7 +549,7 @@ impl EmploymentFollowUp {
 
     /// Where it stands today (Asia/Tokyo).
     async fn due_state(&self) -> FollowUpDueState {
-        service::due_state(&self.model, service::today()).into()
+        service::due_state(&self.model, fiscal::today()).into()
     }
 
     /// The advisor it is a task for.

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::service::{self, NewTarget};
 use crate::{
     auth::{AuthUser, Viewer},
-    domains::programs::registration::fiscal_year,
+    fiscal,
 };
 
 /// (town, KPI key, target, baseline).
@@ -82,7 +82,7 @@ const TARGETS: &[(&str, &str, f64, f64)] = &[
 
 /// Sets the demo targets (as each town's administrator).
 pub async fn load(db: &DatabaseConnection) -> anyhow::Result<()> {
-    let this_year = fiscal_year(Utc::now());
+    let this_year = fiscal::year_of(Utc::now());
     for (town, key, target, baseline) in TARGETS {
         let (admin, code) = admin_of(db, town).await?;
         for year in [this_year - 1, this_year] {

@@ -24,8 +24,8 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use crate::{
     auth::Viewer,
     db,
-    domains::relocation::service::fiscal_year_bounds,
     error::{AppError, AppResult, FieldError, FieldErrorCode, Outcome, Problems},
+    fiscal,
     graphql::pagination::{DEFAULT_PAGE_SIZE, Page, PageArgs},
 };
 
@@ -302,7 +302,7 @@ pub async fn compute(
     year: i32,
 ) -> AppResult<Report> {
     check_year(year)?;
-    let (period_start, period_end) = fiscal_year_bounds(year)
+    let (period_start, period_end) = fiscal::bounds(year)
         .ok_or_else(|| AppError::BadUserInput("fiscalYear is out of range".into()))?;
     let targets: HashMap<String, kpi_target::Model> = kpi_target::Entity::find()
         .filter(kpi_target::Column::MunicipalityId.eq(municipality.id))

@@ -1,9 +1,10 @@
-//! The records behind each [`Source`]: one query per source and fiscal year, read from the
+//! The records behind each [`Source`]: a few queries per source and fiscal year, read from the
 //! raw records of the other domains. No personal data leaves here: a record is named by its
 //! program, issue or reference code, never by a person.
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use entity::{
+    childcare_booking,
     childcare_resource::{self, ResourceKind},
     childcare_survey, childcare_visit,
     employment_enrollment::{self, Gender},
@@ -23,8 +24,8 @@ use uuid::Uuid;
 
 use super::registry::Source;
 use crate::{
-    domains::{programs::registration::tokyo_date, relocation::service::fiscal_year_bounds},
     error::{AppError, AppResult},
+    fiscal,
 };
 
 /// One record counted by a source.
@@ -50,7 +51,7 @@ pub async fn records(
     source: Source,
     year: i32,
 ) -> AppResult<Vec<SourceRecord>> {
-    let (from, until) = fiscal_year_bounds(year)
+    let (from, until) = fiscal::bounds(year)
         .ok_or_else(|| AppError::BadUserInput("fiscalYear is out of range".into()))?;
     let mut rows = match source {
         Source::PeopleMovedIn => people_moved_in(db, municipality_id, year).await?,
@@ -88,12 +89,8 @@ async fn people_moved_in(
     year: i32,
 ) -> AppResult<Vec<SourceRecord>> {
     use relocation_inquiry::Column;
-    let (Some(first), Some(next_first)) = (
-        NaiveDate::from_ymd_opt(year, 4, 1),
-        NaiveDate::from_ymd_opt(year + 1, 4, 1),
-    ) else {
-        return Err(AppError::BadUserInput("fiscalYear is out of range".into()));
-    };
+    let (first, last) = fiscal::dates(year)
+        .ok_or_else(|| AppError::BadUserInput("fiscalYear is out of range".into()))?;
     // Only the outcome and the reference code: no personal data of the family.
     let rows: Vec<(Uuid, String, Option<NaiveDate>, Option<i32>)> =
         relocation_inquiry::Entity::find()
@@ -104,8 +101,7 @@ async fn people_moved_in(
             .column(Column::PeopleMoved)
             .filter(Column::MunicipalityId.eq(municipality_id))
             .filter(Column::Stage.eq(InquiryStage::MovedIn))
-            .filter(Column::MovedInOn.gte(first))
-            .filter(Column::MovedInOn.lt(next_first))
+            .filter(Column::MovedInOn.between(first, last))
             .filter(Column::PeopleMoved.is_not_null())
             .into_tuple()
             .all(db)
@@ -174,7 +170,7 @@ async fn attendees(
         .iter()
         .filter_map(|session| {
             let title = titles.get(&session.program_id)?;
-            let day = tokyo_date(session.starts_at);
+            let day = fiscal::date_of(session.starts_at);
             let label = format!(
                 "{title}（{}年{}月{}日の回）",
                 day.year(),
@@ -220,7 +216,7 @@ async fn issues_solved(
             Some(SourceRecord {
                 record_type: "LocalIssue",
                 record_id: issue.id,
-                occurred_on: tokyo_date(issue.solved_at?),
+                occurred_on: fiscal::date_of(issue.solved_at?),
                 weight: 1.0,
                 label: issue.title,
             })
@@ -254,25 +250,42 @@ async fn survey_answers(
         query = query.filter(program_survey::Column::Score.gte(4));
     }
     // Scores only: free-text comments stay out of reports.
-    let answers: Vec<(Uuid, Uuid, i16, DateTime<Utc>)> = query
+    let answers: Vec<(Uuid, Uuid, Uuid, i16)> = query
         .select_only()
         .column(program_survey::Column::RegistrationId)
         .column(program_survey::Column::ProgramId)
+        .column(program_survey::Column::SessionId)
         .column(program_survey::Column::Score)
-        .column(program_survey::Column::SubmittedAt)
         .into_tuple()
         .all(db)
         .await?;
+    // An answer counts in the fiscal year of its session, so it counts on the session's
+    // day: the sessions of these programs held in the year.
+    let (from, until) = fiscal::bounds(year)
+        .ok_or_else(|| AppError::BadUserInput("fiscalYear is out of range".into()))?;
+    let session_days: HashMap<Uuid, NaiveDate> = program_session::Entity::find()
+        .select_only()
+        .column(program_session::Column::Id)
+        .column(program_session::Column::StartsAt)
+        .filter(program_session::Column::ProgramId.is_in(programs.iter().map(|p| p.id)))
+        .filter(program_session::Column::StartsAt.gte(from))
+        .filter(program_session::Column::StartsAt.lt(until))
+        .into_tuple::<(Uuid, DateTime<Utc>)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(id, starts_at)| (id, fiscal::date_of(starts_at)))
+        .collect();
     let titles: HashMap<Uuid, &str> = programs.iter().map(|p| (p.id, p.title.as_str())).collect();
     Ok(answers
         .into_iter()
-        .filter_map(|(registration_id, program_id, score, submitted_at)| {
+        .filter_map(|(registration_id, program_id, session_id, score)| {
             let title = titles.get(&program_id)?;
             Some(SourceRecord {
                 // The survey belongs to its registration, which has a global id.
                 record_type: "Registration",
                 record_id: registration_id,
-                occurred_on: tokyo_date(submitted_at),
+                occurred_on: *session_days.get(&session_id)?,
                 weight: match weight {
                     SurveyWeight::Score => f64::from(score),
                     SurveyWeight::One | SurveyWeight::Satisfied => 1.0,
@@ -363,23 +376,37 @@ async fn childcare_answers(
         query = query.filter(Column::Score.gte(4));
     }
     // Scores only: free-text comments stay out of reports.
-    let answers: Vec<(Uuid, Uuid, i16, DateTime<Utc>)> = query
+    let answers: Vec<(Uuid, Uuid, i16)> = query
         .select_only()
         .column(Column::BookingId)
         .column(Column::ResourceId)
         .column(Column::Score)
-        .column(Column::SubmittedAt)
         .into_tuple()
         .all(db)
         .await?;
+    // An answer counts in the fiscal year of its booking's day, so it counts on that day:
+    // the bookings of these resources in the year.
+    let (first, last) = fiscal::dates(year)
+        .ok_or_else(|| AppError::BadUserInput("fiscalYear is out of range".into()))?;
+    let booking_days: HashMap<Uuid, NaiveDate> = childcare_booking::Entity::find()
+        .select_only()
+        .column(childcare_booking::Column::Id)
+        .column(childcare_booking::Column::Date)
+        .filter(childcare_booking::Column::ResourceId.is_in(resources.keys().copied()))
+        .filter(childcare_booking::Column::Date.between(first, last))
+        .into_tuple()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
     Ok(answers
         .into_iter()
-        .filter_map(|(booking_id, resource_id, score, submitted_at)| {
+        .filter_map(|(booking_id, resource_id, score)| {
             let name = resources.get(&resource_id)?;
             Some(SourceRecord {
                 record_type: "ChildcareBooking",
                 record_id: booking_id,
-                occurred_on: tokyo_date(submitted_at),
+                occurred_on: *booking_days.get(&booking_id)?,
                 weight: match weight {
                     SurveyWeight::Score => f64::from(score),
                     SurveyWeight::One | SurveyWeight::Satisfied => 1.0,

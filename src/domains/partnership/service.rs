@@ -73,11 +73,13 @@ const REVIEW_PROJECT_STATUSES: [ProjectStatus; 2] =
     [ProjectStatus::Submitted, ProjectStatus::Rejected];
 
 /// Where the service writes and announces: the database and, when serving, the event bus
-/// (the demo seed writes without announcing).
+/// (the demo seed writes without announcing); and when: now, or the time a piece of
+/// history happened (the demo seed again).
 #[derive(Clone, Copy)]
 pub struct Writer<'a> {
     db: &'a DatabaseConnection,
     events: Option<&'a EventBus>,
+    at: Option<DateTime<Utc>>,
 }
 
 impl<'a> From<&'a AppState> for Writer<'a> {
@@ -85,6 +87,7 @@ impl<'a> From<&'a AppState> for Writer<'a> {
         Self {
             db: &state.db,
             events: Some(&state.events),
+            at: None,
         }
     }
 }
@@ -92,7 +95,25 @@ impl<'a> From<&'a AppState> for Writer<'a> {
 impl<'a> Writer<'a> {
     /// Writes to `db` without publishing events.
     pub fn quiet(db: &'a DatabaseConnection) -> Self {
-        Self { db, events: None }
+        Self {
+            db,
+            events: None,
+            at: None,
+        }
+    }
+
+    /// Writes as of `at` instead of now: for loading records of the past.
+    pub fn as_of(self, at: DateTime<Utc>) -> Self {
+        Self {
+            at: Some(at),
+            ..self
+        }
+    }
+
+    /// Now (or the time written as), to the microsecond: what both databases store, so
+    /// cursors compare equal.
+    fn now(&self) -> DateTime<Utc> {
+        self.at.unwrap_or_else(Utc::now).trunc_subsecs(6)
     }
 
     /// Publishes the step just committed on `project`.
@@ -847,7 +868,7 @@ pub async fn create_issue(
         input.idempotency_key.as_deref(),
         &fingerprint,
         async |txn| {
-            let now = now();
+            let now = w.now();
             let issue = local_issue::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 municipality_id: Set(municipality_id),
@@ -936,7 +957,7 @@ pub async fn update_issue(
     if !model.is_changed() {
         return Ok(Ok(issue));
     }
-    let now = now();
+    let now = w.now();
     model.updated_at = Set(now);
     model.last_activity_at = Set(now);
     let updated = model.update(&txn).await?;
@@ -990,7 +1011,7 @@ async fn move_issue_by_admin(
     let (Some(reason), true) = (reason, problems.is_empty()) else {
         return Ok(Err(problems.into_vec()));
     };
-    let moved = move_issue(&txn, &me, issue, to, Some(reason), now()).await?;
+    let moved = move_issue(&txn, &me, issue, to, Some(reason), w.now()).await?;
     txn.commit().await?;
     Ok(Ok(moved))
 }
@@ -1039,7 +1060,7 @@ pub async fn create_project(
             if let Err(errors) = problems.finish() {
                 return Ok(Err(errors));
             }
-            let now = now();
+            let now = w.now();
             let project = partner_project::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 municipality_id: Set(municipality_id),
@@ -1149,7 +1170,7 @@ pub async fn update_project(
     if let Err(errors) = problems.finish() {
         return Ok(Err(errors));
     }
-    let now = now();
+    let now = w.now();
     model.updated_at = Set(now);
     model.last_activity_at = Set(now);
     let updated = model.update(&txn).await?;
@@ -1186,8 +1207,16 @@ pub async fn submit_project(
     if let Err(error) = states::check_project("id", project.status, ProjectStep::Submit) {
         return Ok(Err(vec![error]));
     }
-    let project =
-        move_project(&txn, &me, project, ProjectStep::Submit, None, now(), |_| {}).await?;
+    let project = move_project(
+        &txn,
+        &me,
+        project,
+        ProjectStep::Submit,
+        None,
+        w.now(),
+        |_| {},
+    )
+    .await?;
     txn.commit().await?;
     w.announce(&project, ProjectStep::Submit).await;
     Ok(Ok(project))
@@ -1300,7 +1329,7 @@ async fn review_project(
     let (Some(comment), true) = (comment, problems.is_empty()) else {
         return Ok(Err(problems.into_vec()));
     };
-    let now = now();
+    let now = w.now();
     let project = move_project(&txn, &me, project, step, comment, now, |_| {}).await?;
     // What the step means for the issues the project takes on.
     let issue_step = match step {
@@ -1361,7 +1390,7 @@ pub async fn complete_project(
         project,
         ProjectStep::Complete,
         None,
-        now(),
+        w.now(),
         |model| model.outcome_report = Set(Some(report)),
     )
     .await?;
@@ -1435,7 +1464,7 @@ pub async fn post_update(
                     ),
                 )]));
             }
-            let now = now();
+            let now = w.now();
             let update = project_update::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 municipality_id: Set(project.municipality_id),
@@ -1503,7 +1532,7 @@ pub async fn add_issue_comment(
         input.idempotency_key.as_deref(),
         &fingerprint,
         async |txn| {
-            let now = now();
+            let now = w.now();
             let comment = issue_comment::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 municipality_id: Set(issue.municipality_id),
@@ -1573,7 +1602,7 @@ pub async fn hide_comment(
         return Ok(Err(problems.into_vec()));
     };
     let mut model = comment.into_active_model();
-    model.hidden_at = Set(Some(now()));
+    model.hidden_at = Set(Some(w.now()));
     model.hidden_by = Set(Some(me.id));
     model.hidden_reason = Set(Some(reason));
     let hidden = model.update(&txn).await?;
@@ -1622,7 +1651,7 @@ pub async fn add_internal_comment(
                     "下書きのプロジェクトにはコメントできません。提出してから自治体とやりとりしてください。",
                 )]));
             }
-            let now = now();
+            let now = w.now();
             let comment = project_internal_comment::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 municipality_id: Set(project.municipality_id),
@@ -1792,11 +1821,6 @@ async fn move_project(
 
 // ---------------------------------------------------------------------------------------
 // Helpers
-
-/// Now, to the microsecond: what both databases store, so cursors compare equal.
-fn now() -> DateTime<Utc> {
-    Utc::now().trunc_subsecs(6)
-}
 
 fn administers(viewer: &Viewer, municipality_id: Uuid) -> bool {
     viewer

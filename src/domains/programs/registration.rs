@@ -1,8 +1,7 @@
 //! The pure rules of registering a party: ages at the session date, eligibility, whether a
-//! party fits, fiscal years. No database here, so every rule is unit-tested.
+//! party fits. No database here, so every rule is unit-tested.
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use chrono_tz::Asia::Tokyo;
+use chrono::{Datelike, NaiveDate};
 use entity::program::{self, Audience};
 
 use crate::error::{FieldError, FieldErrorCode};
@@ -73,11 +72,6 @@ fn count<T>(items: impl Iterator<Item = T>) -> i32 {
     i32::try_from(items.count()).unwrap_or(i32::MAX)
 }
 
-/// The calendar date of `at` in Japan.
-pub fn tokyo_date(at: DateTime<Utc>) -> NaiveDate {
-    at.with_timezone(&Tokyo).date_naive()
-}
-
 /// Whole months from `from` to `to` (negative when `to` is earlier).
 pub fn months_between(from: NaiveDate, to: NaiveDate) -> i32 {
     let months = (to.year() - from.year()) * 12 + to.month0() as i32 - from.month0() as i32;
@@ -91,16 +85,6 @@ pub fn months_between(from: NaiveDate, to: NaiveDate) -> i32 {
         months + 1
     } else {
         months
-    }
-}
-
-/// Fiscal year (年度) of `at`: April of year N to March of N+1 is N, in Japan.
-pub fn fiscal_year(at: DateTime<Utc>) -> i32 {
-    let date = tokyo_date(at);
-    if date.month() >= 4 {
-        date.year()
-    } else {
-        date.year() - 1
     }
 }
 
@@ -315,18 +299,6 @@ mod tests {
         assert!(party.fits(2, 1));
         assert!(!party.fits(1, 1), "never a partial party");
         assert!(!party.fits(2, 0));
-    }
-
-    #[test]
-    fn fiscal_years_run_from_april_in_japan() {
-        let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap_or_default();
-        assert_eq!(fiscal_year(at("2026-03-31T14:59:59Z")), 2025);
-        assert_eq!(
-            fiscal_year(at("2026-03-31T15:00:00Z")),
-            2026,
-            "1 April in Tokyo"
-        );
-        assert_eq!(fiscal_year(at("2027-01-10T00:00:00Z")), 2026);
     }
 
     #[test]

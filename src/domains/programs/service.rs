@@ -52,6 +52,7 @@ use crate::{
     db,
     error::{AppError, AppResult, FieldError, FieldErrorCode, Outcome, Problems},
     events::{Event, EventBus},
+    fiscal,
     graphql::pagination::{Ordering, Page, PageArgs, SortValue, paginate},
     idempotency::{self, KeyScope},
     rate_limit::{Quota, RateLimiter},
@@ -1596,8 +1597,8 @@ pub async fn register(
     let now = now();
     let children = match rules::children_at(
         &input.children,
-        rules::tokyo_date(now),
-        rules::tokyo_date(session.starts_at),
+        fiscal::date_of(now),
+        fiscal::date_of(session.starts_at),
     ) {
         Ok(children) => children,
         Err(errors) => {
@@ -2246,7 +2247,7 @@ pub async fn submit_survey(
         registration_id: Set(registration.id),
         score: Set(i16::try_from(score).unwrap_or(0)),
         comment: Set(comment),
-        fiscal_year: Set(rules::fiscal_year(session.starts_at)),
+        fiscal_year: Set(fiscal::year_of(session.starts_at)),
         submitted_at: Set(now),
     }
     .insert(&txn)

@@ -27,6 +27,7 @@ use super::{
 };
 use crate::{
     auth::{ADMINS, Role, guard::RoleGuard},
+    fiscal,
     graphql::{
         context, ids,
         pagination::{PageArgs, page_cost},
@@ -151,7 +152,7 @@ impl RelocationQuery {
         let steps = service::funnel(&state.db, viewer, municipality_id, fiscal_year)
             .await
             .extend()?;
-        let (from, until) = service::fiscal_year_bounds(fiscal_year)
+        let (from, until) = fiscal::bounds(fiscal_year)
             .ok_or_else(|| crate::error::AppError::BadUserInput("fiscalYear".into()).extend())?;
         Ok(RelocationFunnel {
             fiscal_year,

@@ -45,6 +45,7 @@ use crate::{
     db,
     error::{AppError, AppResult, FieldError, FieldErrorCode, Outcome, Problems},
     events::{Event, EventBus},
+    fiscal,
     graphql::pagination::{Ordering, Page, PageArgs, SortValue, paginate},
     idempotency::{self, KeyScope},
     rate_limit::Quota,
@@ -2448,19 +2449,6 @@ pub async fn tasks_for(
 // ---------------------------------------------------------------------------------------
 // Funnel
 
-/// The first and last instant of fiscal year (年度) `year`: 1 April `year` 0:00 JST to
-/// 1 April `year + 1` 0:00 JST (exclusive).
-pub fn fiscal_year_bounds(year: i32) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
-    use chrono::TimeZone;
-    let start = |y: i32| {
-        chrono_tz::Asia::Tokyo
-            .with_ymd_and_hms(y, 4, 1, 0, 0, 0)
-            .single()
-            .map(|t| t.with_timezone(&Utc))
-    };
-    Some((start(year)?, start(year.checked_add(1)?)?))
-}
-
 /// How many inquiries of a municipality reached each stage during fiscal year `year`
 /// (administrators): `new` counts inquiries received in the year, every other stage the
 /// inquiries that entered it in the year, by the stage changes of their timelines.
@@ -2476,7 +2464,7 @@ pub async fn funnel(
         .or(me.municipality_id)
         .ok_or_else(|| AppError::BadUserInput("give a municipalityId".into()))?;
     viewer.require_admin_of(municipality_id)?;
-    let (from, until) = fiscal_year_bounds(year)
+    let (from, until) = fiscal::bounds(year)
         .filter(|_| (2000..=2100).contains(&year))
         .ok_or_else(|| AppError::BadUserInput("fiscalYear is out of range".into()))?;
     let rows: Vec<(EventKind, Option<String>, Uuid)> = inquiry_event::Entity::find()
