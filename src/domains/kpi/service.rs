@@ -5,7 +5,7 @@
 //! Reports and records are for the administrators of the municipality (and platform
 //! admins); anyone else is refused with `UNAUTHENTICATED` or `FORBIDDEN`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, hash_map::Entry};
 
 use chrono::{DateTime, SubsecRound, Utc};
 use entity::{kpi_target, municipality};
@@ -16,7 +16,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{
-    registry::{self, KpiDefinition, Part, Source},
+    registry::{self, KpiDefinition, Part},
     sources::{self, SourceRecord},
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
@@ -345,9 +345,9 @@ pub async fn compute(
     })
 }
 
-/// Sums of sources already read, per source and year.
+/// The rows already read, per read and year: each is read once per report.
 #[derive(Default)]
-struct Totals(HashMap<(Source, i32), f64>);
+struct Totals(HashMap<(sources::Read, i32), Vec<SourceRecord>>);
 
 impl Totals {
     async fn parts(
@@ -374,17 +374,18 @@ impl Totals {
         part: Part,
         year: i32,
     ) -> AppResult<f64> {
-        let key = (part.source, year + part.year_offset);
-        if let Some(total) = self.0.get(&key) {
-            return Ok(*total);
-        }
+        let key = (sources::Read::of(part.source), year + part.year_offset);
+        let rows = match self.0.entry(key) {
+            Entry::Occupied(rows) => rows.into_mut(),
+            Entry::Vacant(slot) => {
+                slot.insert(sources::read(db, municipality_id, key.0, key.1).await?)
+            }
+        };
         // Folded from +0.0: an empty sum of floats is −0.0, which would print as "-0".
-        let total = sources::records(db, municipality_id, key.0, key.1)
-            .await?
+        Ok(rows
             .iter()
-            .fold(0.0, |sum, record| sum + record.weight);
-        self.0.insert(key, total);
-        Ok(total)
+            .filter_map(|record| sources::weight(part.source, record))
+            .fold(0.0, |sum, weight| sum + weight))
     }
 }
 

@@ -51,33 +51,91 @@ pub async fn records(
     source: Source,
     year: i32,
 ) -> AppResult<Vec<SourceRecord>> {
+    let rows = read(db, municipality_id, Read::of(source), year).await?;
+    Ok(select(source, rows).collect())
+}
+
+/// One read of the database for one fiscal year. The survey sources over one set of
+/// answers (their scores, the answers, the satisfied answers) share a read, so a report
+/// reads each set once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Read {
+    /// The records of a source read on its own.
+    Source(Source),
+    /// Every survey answer about programs of this kind, each weighing its score.
+    ProgramAnswers(ProgramKind),
+    /// Every answer about temporary childcare, each weighing its score.
+    ChildcareAnswers,
+}
+
+impl Read {
+    /// The read that gives the records of `source`.
+    pub fn of(source: Source) -> Self {
+        match source {
+            Source::SurveyScores(kind)
+            | Source::SurveyAnswers(kind)
+            | Source::SatisfiedAnswers(kind) => Self::ProgramAnswers(kind),
+            Source::TemporaryChildcareScores
+            | Source::TemporaryChildcareAnswers
+            | Source::TemporaryChildcareSatisfied => Self::ChildcareAnswers,
+            other => Self::Source(other),
+        }
+    }
+}
+
+/// The records `source` takes from the rows of its [`Read`], with the weight it gives
+/// them: a score, one per answer, or one per answer of 4 or 5.
+pub fn select(source: Source, rows: Vec<SourceRecord>) -> impl Iterator<Item = SourceRecord> {
+    rows.into_iter().filter_map(move |record| {
+        let weight = weight(source, &record)?;
+        Some(SourceRecord { weight, ..record })
+    })
+}
+
+/// What `record` of its read adds to `source`, if it counts.
+pub fn weight(source: Source, record: &SourceRecord) -> Option<f64> {
+    // The rows of an answer set weigh their score.
+    match source {
+        Source::SurveyAnswers(_) | Source::TemporaryChildcareAnswers => Some(1.0),
+        Source::SatisfiedAnswers(_) | Source::TemporaryChildcareSatisfied => {
+            (record.weight >= 4.0).then_some(1.0)
+        }
+        _ => Some(record.weight),
+    }
+}
+
+/// The rows of `read` in fiscal year `year` of a municipality, oldest first.
+pub async fn read(
+    db: &impl ConnectionTrait,
+    municipality_id: Uuid,
+    read: Read,
+    year: i32,
+) -> AppResult<Vec<SourceRecord>> {
     let (from, until) = fiscal::bounds(year)
         .ok_or_else(|| AppError::BadUserInput("fiscalYear is out of range".into()))?;
-    let mut rows = match source {
-        Source::PeopleMovedIn => people_moved_in(db, municipality_id, year).await?,
-        Source::Attendees(kind) => attendees(db, municipality_id, kind, from, until).await?,
-        Source::IssuesSolved => issues_solved(db, municipality_id, from, until).await?,
-        Source::SurveyScores(kind) => {
-            survey_answers(db, municipality_id, kind, year, SurveyWeight::Score).await?
-        }
-        Source::SurveyAnswers(kind) => {
-            survey_answers(db, municipality_id, kind, year, SurveyWeight::One).await?
-        }
-        Source::SatisfiedAnswers(kind) => {
-            survey_answers(db, municipality_id, kind, year, SurveyWeight::Satisfied).await?
-        }
-        Source::PlazaVisits => plaza_visits(db, municipality_id, year).await?,
-        Source::TemporaryChildcareScores => {
-            childcare_answers(db, municipality_id, year, SurveyWeight::Score).await?
-        }
-        Source::TemporaryChildcareAnswers => {
-            childcare_answers(db, municipality_id, year, SurveyWeight::One).await?
-        }
-        Source::TemporaryChildcareSatisfied => {
-            childcare_answers(db, municipality_id, year, SurveyWeight::Satisfied).await?
-        }
-        Source::WomenPlacements => women_placements(db, municipality_id, year, false).await?,
-        Source::WomenRegularPlacements => women_placements(db, municipality_id, year, true).await?,
+    let mut rows = match read {
+        Read::ProgramAnswers(kind) => survey_answers(db, municipality_id, kind, year).await?,
+        Read::ChildcareAnswers => childcare_answers(db, municipality_id, year).await?,
+        Read::Source(source) => match source {
+            Source::PeopleMovedIn => people_moved_in(db, municipality_id, year).await?,
+            Source::Attendees(kind) => attendees(db, municipality_id, kind, from, until).await?,
+            Source::IssuesSolved => issues_solved(db, municipality_id, from, until).await?,
+            Source::PlazaVisits => plaza_visits(db, municipality_id, year).await?,
+            Source::WomenPlacements => women_placements(db, municipality_id, year, false).await?,
+            Source::WomenRegularPlacements => {
+                women_placements(db, municipality_id, year, true).await?
+            }
+            Source::SurveyScores(kind)
+            | Source::SurveyAnswers(kind)
+            | Source::SatisfiedAnswers(kind) => {
+                survey_answers(db, municipality_id, kind, year).await?
+            }
+            Source::TemporaryChildcareScores
+            | Source::TemporaryChildcareAnswers
+            | Source::TemporaryChildcareSatisfied => {
+                childcare_answers(db, municipality_id, year).await?
+            }
+        },
     };
     rows.sort_by_key(|row| (row.occurred_on, row.record_id));
     Ok(rows)
@@ -224,31 +282,21 @@ async fn issues_solved(
         .collect())
 }
 
-#[derive(Clone, Copy)]
-enum SurveyWeight {
-    Score,
-    One,
-    Satisfied,
-}
-
+/// The survey answers about programs of `kind` in the fiscal year, each weighing its score.
 async fn survey_answers(
     db: &impl ConnectionTrait,
     municipality_id: Uuid,
     kind: ProgramKind,
     year: i32,
-    weight: SurveyWeight,
 ) -> AppResult<Vec<SourceRecord>> {
     let programs = programs_of_kind(db, municipality_id, kind).await?;
     if programs.is_empty() {
         return Ok(Vec::new());
     }
-    let mut query = program_survey::Entity::find()
+    let query = program_survey::Entity::find()
         .filter(program_survey::Column::MunicipalityId.eq(municipality_id))
         .filter(program_survey::Column::ProgramId.is_in(programs.iter().map(|p| p.id)))
         .filter(program_survey::Column::FiscalYear.eq(year));
-    if matches!(weight, SurveyWeight::Satisfied) {
-        query = query.filter(program_survey::Column::Score.gte(4));
-    }
     // Scores only: free-text comments stay out of reports.
     let answers: Vec<(Uuid, Uuid, Uuid, i16)> = query
         .select_only()
@@ -286,10 +334,7 @@ async fn survey_answers(
                 record_type: "Registration",
                 record_id: registration_id,
                 occurred_on: *session_days.get(&session_id)?,
-                weight: match weight {
-                    SurveyWeight::Score => f64::from(score),
-                    SurveyWeight::One | SurveyWeight::Satisfied => 1.0,
-                },
+                weight: f64::from(score),
                 label: format!("{title}の満足度アンケート（{score}点）"),
             })
         })
@@ -355,12 +400,12 @@ async fn plaza_visits(
         .collect())
 }
 
-/// The same answers as the childcare domain's `temporary_childcare_satisfaction`.
+/// The same answers as the childcare domain's `temporary_childcare_satisfaction`, each
+/// weighing its score.
 async fn childcare_answers(
     db: &impl ConnectionTrait,
     municipality_id: Uuid,
     year: i32,
-    weight: SurveyWeight,
 ) -> AppResult<Vec<SourceRecord>> {
     let resources =
         resources_of_kind(db, municipality_id, ResourceKind::TemporaryChildcare).await?;
@@ -368,13 +413,10 @@ async fn childcare_answers(
         return Ok(Vec::new());
     }
     use childcare_survey::Column;
-    let mut query = childcare_survey::Entity::find()
+    let query = childcare_survey::Entity::find()
         .filter(Column::MunicipalityId.eq(municipality_id))
         .filter(Column::FiscalYear.eq(year))
         .filter(Column::ResourceId.is_in(resources.keys().copied()));
-    if matches!(weight, SurveyWeight::Satisfied) {
-        query = query.filter(Column::Score.gte(4));
-    }
     // Scores only: free-text comments stay out of reports.
     let answers: Vec<(Uuid, Uuid, i16)> = query
         .select_only()
@@ -407,10 +449,7 @@ async fn childcare_answers(
                 record_type: "ChildcareBooking",
                 record_id: booking_id,
                 occurred_on: *booking_days.get(&booking_id)?,
-                weight: match weight {
-                    SurveyWeight::Score => f64::from(score),
-                    SurveyWeight::One | SurveyWeight::Satisfied => 1.0,
-                },
+                weight: f64::from(score),
                 label: format!("{name}の満足度アンケート（{score}点）"),
             })
         })
