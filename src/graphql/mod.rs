@@ -20,10 +20,7 @@ use crate::{
             loaders::ChildcareLoader,
             resolver::{ChildcareMutation, ChildcareQuery},
         },
-        content::{
-            loaders::ContentLoader,
-            resolver::{ContentMutation, ContentQuery},
-        },
+        content::resolver::{ContentMutation, ContentQuery},
         employment::{
             loaders::EmploymentLoader,
             resolver::{EmploymentMutation, EmploymentQuery},
@@ -156,10 +153,6 @@ pub fn build_schema(state: AppState) -> AppSchema {
         ))
         .data(DataLoader::new(
             ChildcareLoader::new(state.db.clone()),
-            tokio::spawn,
-        ))
-        .data(DataLoader::new(
-            ContentLoader::new(state.db.clone()),
             tokio::spawn,
         ))
         .data(state)

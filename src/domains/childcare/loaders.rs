@@ -7,12 +7,12 @@ use async_graphql::dataloader::Loader;
 use chrono::NaiveDate;
 use entity::{
     childcare_booking_child, childcare_booking_rule, childcare_child, childcare_hours_exception,
-    childcare_opening_hours, childcare_resource, childcare_slot, childcare_survey, user,
+    childcare_opening_hours, childcare_resource, childcare_slot, childcare_survey,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-use crate::{domains::identity::loaders::LoadError, error::AppError};
+use crate::domains::identity::loaders::{LoadError, load_error};
 
 /// Loads what lists of resources, slots and bookings need per item.
 pub struct ChildcareLoader {
@@ -64,15 +64,6 @@ pub struct BookedChildrenOf(pub Uuid);
 /// Key: the survey answer of a booking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SurveyOf(pub Uuid);
-
-/// Key: the account of a guardian.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct GuardianAccount(pub Uuid);
-
-fn load_error(error: sea_orm::DbErr) -> LoadError {
-    use async_graphql::ErrorExtensions;
-    AppError::from(error).extend()
-}
 
 fn group<K: std::hash::Hash + Eq, V>(rows: Vec<V>, key: impl Fn(&V) -> K) -> HashMap<K, Vec<V>> {
     let mut map: HashMap<K, Vec<V>> = HashMap::new();
@@ -255,26 +246,6 @@ impl Loader<SurveyOf> for ChildcareLoader {
         Ok(rows
             .into_iter()
             .map(|row| (SurveyOf(row.booking_id), row))
-            .collect())
-    }
-}
-
-impl Loader<GuardianAccount> for ChildcareLoader {
-    type Value = user::Model;
-    type Error = LoadError;
-
-    async fn load(
-        &self,
-        keys: &[GuardianAccount],
-    ) -> Result<HashMap<GuardianAccount, Self::Value>, Self::Error> {
-        let rows = user::Entity::find()
-            .filter(user::Column::Id.is_in(keys.iter().map(|key| key.0)))
-            .all(&self.db)
-            .await
-            .map_err(load_error)?;
-        Ok(rows
-            .into_iter()
-            .map(|row| (GuardianAccount(row.id), row))
             .collect())
     }
 }

@@ -14,8 +14,8 @@ use uuid::Uuid;
 use super::{
     hours::{self, Interval, Schedule},
     loaders::{
-        BookedChildrenOf, ChildcareLoader, ExceptionsOf, GuardianAccount, ResourceById, RulesOf,
-        SlotById, SlotsOf, SurveyOf, WeeklyHoursOf,
+        BookedChildrenOf, ChildcareLoader, ExceptionsOf, ResourceById, RulesOf, SlotById, SlotsOf,
+        SurveyOf, WeeklyHoursOf,
     },
     service,
 };
@@ -23,7 +23,7 @@ use crate::{
     connection,
     domains::{
         identity::{
-            loaders::{IdentityLoader, MunicipalityId, OrganizationId},
+            loaders::{IdentityLoader, MunicipalityId, OrganizationId, UserId},
             types::{Municipality, Organization},
         },
         programs::registration::months_between,
@@ -863,8 +863,9 @@ impl ChildcareBooking {
 
     /// The guardian who booked.
     async fn guardian(&self, ctx: &Context<'_>) -> Result<Option<ChildcareGuardian>> {
-        Ok(loader(ctx)?
-            .load_one(GuardianAccount(self.model.guardian_user_id))
+        Ok(ctx
+            .data::<DataLoader<IdentityLoader>>()?
+            .load_one(UserId(self.model.guardian_user_id))
             .await?
             .map(|user| ChildcareGuardian {
                 name: user.display_name,

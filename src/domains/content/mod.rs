@@ -3,7 +3,6 @@
 
 pub mod demo;
 pub mod inputs;
-pub mod loaders;
 pub mod markdown;
 pub mod resolver;
 pub mod service;

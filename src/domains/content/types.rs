@@ -7,14 +7,11 @@ use chrono::{DateTime, Utc};
 use entity::article;
 use uuid::Uuid;
 
-use super::{
-    loaders::{AuthorId, ContentLoader},
-    markdown, service,
-};
+use super::{markdown, service};
 use crate::{
     connection,
     domains::identity::{
-        loaders::{IdentityLoader, MunicipalityId, OrganizationId},
+        loaders::{IdentityLoader, MunicipalityId, OrganizationId, UserId},
         types::{Municipality, Organization},
     },
     graphql::ids,
@@ -150,9 +147,9 @@ impl Article {
 
     /// Who wrote it: display name and organization, never an email.
     async fn author(&self, ctx: &Context<'_>) -> Result<ArticleAuthor> {
-        let loader = ctx.data::<DataLoader<ContentLoader>>()?;
+        let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
         let display_name = loader
-            .load_one(AuthorId(self.author_id))
+            .load_one(UserId(self.author_id))
             .await?
             .map(|user| user.display_name)
             .unwrap_or_default();

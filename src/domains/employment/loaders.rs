@@ -8,14 +8,13 @@ use entity::{
     employment_enrollment as enrollment, employment_enrollment_program as attachment,
     employment_follow_up as follow_up, employment_placement as placement,
     registration::{self, RegistrationStatus},
-    user,
 };
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
-use crate::{domains::identity::loaders::LoadError, error::AppError};
+use crate::domains::identity::loaders::{LoadError, load_error};
 
 /// Loads what lists of enrollments, placements and checkpoints need per item.
 pub struct EmploymentLoader {
@@ -45,10 +44,6 @@ pub struct PlacementsOf(pub Uuid);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct FollowUpsOf(pub Uuid);
 
-/// Key: a user account (a linked resident or an advisor).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct AccountById(pub Uuid);
-
 /// Key: the attended program registrations of an enrollment — those of its resident
 /// account and those attached by hand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -68,11 +63,6 @@ pub struct Attended {
     pub registration: registration::Model,
     /// Attached by an advisor (rather than found through the resident account).
     pub attached: bool,
-}
-
-fn load_error(error: sea_orm::DbErr) -> LoadError {
-    use async_graphql::ErrorExtensions;
-    AppError::from(error).extend()
 }
 
 impl Loader<EnrollmentById> for EmploymentLoader {
@@ -164,26 +154,6 @@ impl Loader<FollowUpsOf> for EmploymentLoader {
                 .push(row);
         }
         Ok(grouped)
-    }
-}
-
-impl Loader<AccountById> for EmploymentLoader {
-    type Value = user::Model;
-    type Error = LoadError;
-
-    async fn load(
-        &self,
-        keys: &[AccountById],
-    ) -> Result<HashMap<AccountById, Self::Value>, Self::Error> {
-        let rows = user::Entity::find()
-            .filter(user::Column::Id.is_in(keys.iter().map(|key| key.0)))
-            .all(&self.db)
-            .await
-            .map_err(load_error)?;
-        Ok(rows
-            .into_iter()
-            .map(|row| (AccountById(row.id), row))
-            .collect())
     }
 }
 

@@ -12,8 +12,7 @@ use uuid::Uuid;
 
 use super::{
     loaders::{
-        AccountById, AttendedOf, EmploymentLoader, EnrollmentById, FollowUpsOf, PlacementById,
-        PlacementsOf,
+        AttendedOf, EmploymentLoader, EnrollmentById, FollowUpsOf, PlacementById, PlacementsOf,
     },
     service,
 };
@@ -21,7 +20,7 @@ use crate::{
     connection,
     domains::{
         identity::{
-            loaders::{IdentityLoader, MunicipalityId, OrganizationId},
+            loaders::{IdentityLoader, MunicipalityId, OrganizationId, UserId},
             types::{Municipality, Organization},
         },
         programs::{
@@ -206,9 +205,9 @@ pub struct StaffMember {
 }
 
 async fn staff_member(ctx: &Context<'_>, id: Uuid) -> Result<Option<StaffMember>> {
-    let loader = ctx.data::<DataLoader<EmploymentLoader>>()?;
+    let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
     Ok(loader
-        .load_one(AccountById(id))
+        .load_one(UserId(id))
         .await?
         .map(|account| StaffMember {
             id: ids::encode("User", account.id),
@@ -310,8 +309,8 @@ impl EmploymentEnrollment {
                 resident_id: None,
             });
         };
-        let loader = ctx.data::<DataLoader<EmploymentLoader>>()?;
-        let account = loader.load_one(AccountById(resident)).await?;
+        let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
+        let account = loader.load_one(UserId(resident)).await?;
         Ok(JobSeeker {
             name: account
                 .as_ref()

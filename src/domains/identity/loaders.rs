@@ -3,13 +3,13 @@
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
-use entity::{municipality, organization};
+use entity::{municipality, organization, user};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::error::AppError;
 
-/// Loads municipalities and organizations by id.
+/// Loads municipalities, organizations and accounts by id, for every domain.
 pub struct IdentityLoader {
     db: DatabaseConnection,
 }
@@ -29,10 +29,15 @@ pub struct MunicipalityId(pub Uuid);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct OrganizationId(pub Uuid);
 
+/// Key: a user account's primary key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct UserId(pub Uuid);
+
 /// Loader errors are shared between the waiting fields, with their `extensions.code`.
 pub type LoadError = async_graphql::Error;
 
-fn load_error(error: sea_orm::DbErr) -> LoadError {
+/// A database error as a loader error.
+pub fn load_error(error: sea_orm::DbErr) -> LoadError {
     use async_graphql::ErrorExtensions;
     AppError::from(error).extend()
 }
@@ -74,5 +79,19 @@ impl Loader<OrganizationId> for IdentityLoader {
             .into_iter()
             .map(|row| (OrganizationId(row.id), row))
             .collect())
+    }
+}
+
+impl Loader<UserId> for IdentityLoader {
+    type Value = user::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[UserId]) -> Result<HashMap<UserId, Self::Value>, Self::Error> {
+        let rows = user::Entity::find()
+            .filter(user::Column::Id.is_in(keys.iter().map(|key| key.0)))
+            .all(&self.db)
+            .await
+            .map_err(load_error)?;
+        Ok(rows.into_iter().map(|row| (UserId(row.id), row)).collect())
     }
 }

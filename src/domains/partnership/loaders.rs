@@ -6,13 +6,11 @@ use std::collections::HashMap;
 use async_graphql::dataloader::Loader;
 use entity::{
     issue_comment, local_issue, partner_project, partner_project_issue, partnership_status_change,
-    user,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
-use crate::domains::identity::loaders::LoadError;
-use crate::error::AppError;
+use crate::domains::identity::loaders::{LoadError, load_error};
 
 /// Loads what lists of issues and projects need per item.
 pub struct PartnershipLoader {
@@ -42,10 +40,6 @@ pub struct CommentCountsOf(pub Uuid);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct StatusHistoryOf(pub Uuid);
 
-/// Key: a user account (for comment authors).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct UserById(pub Uuid);
-
 /// Comments of one issue.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CommentCounts {
@@ -53,11 +47,6 @@ pub struct CommentCounts {
     pub total: u64,
     /// Comments hidden by an administrator.
     pub hidden: u64,
-}
-
-fn load_error(error: sea_orm::DbErr) -> LoadError {
-    use async_graphql::ErrorExtensions;
-    AppError::from(error).extend()
 }
 
 impl Loader<ProjectsOfIssue> for PartnershipLoader {
@@ -174,22 +163,5 @@ impl Loader<StatusHistoryOf> for PartnershipLoader {
                 .push(row);
         }
         Ok(map)
-    }
-}
-
-impl Loader<UserById> for PartnershipLoader {
-    type Value = user::Model;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[UserById]) -> Result<HashMap<UserById, Self::Value>, Self::Error> {
-        let rows = user::Entity::find()
-            .filter(user::Column::Id.is_in(keys.iter().map(|key| key.0)))
-            .all(&self.db)
-            .await
-            .map_err(load_error)?;
-        Ok(rows
-            .into_iter()
-            .map(|row| (UserById(row.id), row))
-            .collect())
     }
 }

@@ -16,14 +16,13 @@ use uuid::Uuid;
 use super::{
     loaders::{
         CommentCountsOf, IssuesOfProject, PartnershipLoader, ProjectsOfIssue, StatusHistoryOf,
-        UserById,
     },
     service,
 };
 use crate::{
     connection,
     domains::identity::{
-        loaders::{IdentityLoader, MunicipalityId, OrganizationId},
+        loaders::{IdentityLoader, MunicipalityId, OrganizationId, UserId},
         types::{Municipality, Organization, Role, User},
     },
     graphql::{
@@ -595,8 +594,8 @@ impl IssueComment {
         let Some(me) = &viewer.user else {
             return Ok(None);
         };
-        let loader = ctx.data::<DataLoader<PartnershipLoader>>()?;
-        let Some(author) = loader.load_one(UserById(self.author_id)).await? else {
+        let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
+        let Some(author) = loader.load_one(UserId(self.author_id)).await? else {
             return Ok(None);
         };
         let visible = me.id == author.id
@@ -649,9 +648,9 @@ impl InternalComment {
 
     /// The author's display name.
     async fn author_name(&self, ctx: &Context<'_>) -> Result<Option<String>> {
-        let loader = ctx.data::<DataLoader<PartnershipLoader>>()?;
+        let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
         Ok(loader
-            .load_one(UserById(self.author_id))
+            .load_one(UserId(self.author_id))
             .await?
             .map(|user| user.display_name))
     }

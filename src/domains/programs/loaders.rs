@@ -7,12 +7,12 @@ use async_graphql::dataloader::Loader;
 use entity::{
     program, program_session, program_survey,
     registration::{self, RegistrationStatus},
-    registration_child, registration_status_change, user,
+    registration_child, registration_status_change,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
-use crate::{domains::identity::loaders::LoadError, error::AppError};
+use crate::domains::identity::loaders::{LoadError, load_error};
 
 /// Loads what lists of programs, sessions and registrations need per item.
 pub struct ProgramsLoader {
@@ -76,10 +76,6 @@ pub struct SurveyScoresOf {
     pub fiscal_year: Option<i32>,
 }
 
-/// Key: the account of a registrant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct RegistrantAccount(pub Uuid);
-
 /// Registrations of one session per status: parties and people.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Attendance {
@@ -99,11 +95,6 @@ pub struct Attendance {
 
 /// Session, status, parties, adults and children of one group of registrations.
 type StatusCountRow = (Uuid, RegistrationStatus, i64, Option<i64>, Option<i64>);
-
-fn load_error(error: sea_orm::DbErr) -> LoadError {
-    use async_graphql::ErrorExtensions;
-    AppError::from(error).extend()
-}
 
 impl Loader<ProgramById> for ProgramsLoader {
     type Value = program::Model;
@@ -384,25 +375,5 @@ impl Loader<SurveyScoresOf> for ProgramsLoader {
             map.insert(*key, scores);
         }
         Ok(map)
-    }
-}
-
-impl Loader<RegistrantAccount> for ProgramsLoader {
-    type Value = user::Model;
-    type Error = LoadError;
-
-    async fn load(
-        &self,
-        keys: &[RegistrantAccount],
-    ) -> Result<HashMap<RegistrantAccount, Self::Value>, Self::Error> {
-        let rows = user::Entity::find()
-            .filter(user::Column::Id.is_in(keys.iter().map(|key| key.0)))
-            .all(&self.db)
-            .await
-            .map_err(load_error)?;
-        Ok(rows
-            .into_iter()
-            .map(|row| (RegistrantAccount(row.id), row))
-            .collect())
     }
 }

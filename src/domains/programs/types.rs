@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::{
     loaders::{
         AttendanceOf, ChildrenOf, ConfirmedPlace, HistoryOf, ProgramById, ProgramsLoader,
-        RegistrantAccount, SessionById, SessionsOfProgram, SurveyOf, SurveyScoresOf, WaitlistOf,
+        SessionById, SessionsOfProgram, SurveyOf, SurveyScoresOf, WaitlistOf,
     },
     registration::decode_set,
     service,
@@ -21,7 +21,7 @@ use super::{
 use crate::{
     connection,
     domains::identity::{
-        loaders::{IdentityLoader, MunicipalityId, OrganizationId},
+        loaders::{IdentityLoader, MunicipalityId, OrganizationId, UserId},
         types::{Municipality, Organization},
     },
     graphql::{
@@ -806,9 +806,9 @@ impl Registration {
                 guest: true,
             }));
         };
-        let loader = ctx.data::<DataLoader<ProgramsLoader>>()?;
+        let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
         Ok(loader
-            .load_one(RegistrantAccount(user_id))
+            .load_one(UserId(user_id))
             .await?
             .map(|user| Registrant {
                 name: user.display_name,
