@@ -63,6 +63,13 @@ fn sqlite_file(url: &str) -> Option<&Path> {
     (!path.is_empty() && path != ":memory:").then(|| Path::new(path))
 }
 
+/// Now, to the microsecond: what both databases store, so a time written and read back
+/// compares equal (cursors, deadlines) on SQLite and PostgreSQL alike.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::SubsecRound;
+    chrono::Utc::now().trunc_subsecs(6)
+}
+
 /// Starts a transaction that will write. On SQLite it takes the write lock at `BEGIN`
 /// (`BEGIN IMMEDIATE`), so concurrent writers queue on the busy timeout instead of failing
 /// when a read inside the transaction is followed by a write; PostgreSQL ignores the mode.

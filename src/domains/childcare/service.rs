@@ -38,7 +38,7 @@ use super::{
 };
 use crate::{
     auth::{AuthUser, Role, Viewer},
-    db,
+    db::{self, now},
     domains::programs::registration::months_between,
     error::{AppError, AppResult, FieldError, FieldErrorCode, Outcome, Problems},
     fiscal,
@@ -75,10 +75,6 @@ const ACTIVE: [BookingStatus; 3] = [
     BookingStatus::Attended,
     BookingStatus::NoShow,
 ];
-
-fn now() -> DateTime<Utc> {
-    Utc::now()
-}
 
 // ---------------------------------------------------------------------------------------
 // Inputs

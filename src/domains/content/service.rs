@@ -42,6 +42,9 @@ use crate::{
     text::{self, long_text},
 };
 
+/// Now, at the precision both databases keep (see [`db::now`]).
+pub use crate::db::now;
+
 /// Longest title.
 pub const MAX_TITLE: usize = 200;
 /// Longest summary.
@@ -825,11 +828,6 @@ fn released_at(
     now: DateTime<Utc>,
 ) -> Option<DateTime<Utc>> {
     (status == ArticleStatus::Published && publish_at.is_some_and(|at| at <= now)).then_some(now)
-}
-
-/// The current time at the precision both databases keep.
-pub fn now() -> DateTime<Utc> {
-    Utc::now().trunc_subsecs(6)
 }
 
 async fn find_visible(

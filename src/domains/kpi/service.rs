@@ -7,7 +7,7 @@
 
 use std::collections::{HashMap, hash_map::Entry};
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, Utc};
 use entity::{kpi_target, municipality};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
@@ -258,7 +258,7 @@ pub async fn set_target(
     if let Err(errors) = problems.finish() {
         return Ok(Err(errors));
     }
-    let now = Utc::now().trunc_subsecs(6);
+    let now = crate::db::now();
     let txn = db::begin_write(db).await?;
     let existing = kpi_target::Entity::find()
         .filter(kpi_target::Column::MunicipalityId.eq(municipality.id))

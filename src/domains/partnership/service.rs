@@ -113,7 +113,7 @@ impl<'a> Writer<'a> {
     /// Now (or the time written as), to the microsecond: what both databases store, so
     /// cursors compare equal.
     fn now(&self) -> DateTime<Utc> {
-        self.at.unwrap_or_else(Utc::now).trunc_subsecs(6)
+        self.at.map_or_else(db::now, |at| at.trunc_subsecs(6))
     }
 
     /// Publishes the step just committed on `project`.

@@ -49,7 +49,7 @@ use crate::{
     audit::{self, Read},
     auth::{AuthUser, Role, Viewer},
     config::Limits,
-    db,
+    db::{self, now},
     error::{AppError, AppResult, FieldError, FieldErrorCode, Outcome, Problems},
     events::{Event, EventBus},
     fiscal,
@@ -2588,11 +2588,6 @@ async fn rotate_token(db: &DatabaseConnection, id: Uuid) -> AppResult<String> {
         .exec(db)
         .await?;
     Ok(token)
-}
-
-/// Now, to the microsecond: what both databases store.
-fn now() -> DateTime<Utc> {
-    Utc::now().trunc_subsecs(6)
 }
 
 #[cfg(test)]

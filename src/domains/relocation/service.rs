@@ -53,6 +53,9 @@ use crate::{
     text::{self, Email, Kana, optional_line},
 };
 
+/// Now, at the precision both databases keep (see [`db::now`]).
+pub use crate::db::now;
+
 /// Longest name, area, timing line.
 const MAX_LINE: usize = 100;
 /// Longest message, note or reason.
@@ -2669,11 +2672,6 @@ fn change(
         topic,
         at,
     }
-}
-
-/// Now, to the microsecond: what both databases store.
-pub fn now() -> DateTime<Utc> {
-    Utc::now().trunc_subsecs(6)
 }
 
 /// The values of a delimited column.
