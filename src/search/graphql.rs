@@ -441,7 +441,7 @@ impl SearchQuery {
                 AppError::BadUserInput("`first` は0以上で指定してください。".into()).extend(),
             );
         }
-        let Some(municipality) = identity::find_municipality_by_code(state, &municipality_code)
+        let Some(municipality) = identity::find_municipality_by_code(&state.db, &municipality_code)
             .await
             .extend()?
         else {

@@ -90,7 +90,7 @@ impl IdentityQuery {
         #[graphql(desc = "Five-digit local government code.")] jis_code: String,
     ) -> Result<Option<Municipality>> {
         let (state, _) = context(ctx)?;
-        Ok(service::find_municipality_by_code(state, &jis_code)
+        Ok(service::find_municipality_by_code(&state.db, &jis_code)
             .await
             .extend()?
             .map(Municipality::from))

@@ -676,12 +676,12 @@ pub async fn list_municipalities(
 
 /// One municipality by JIS code (public).
 pub async fn find_municipality_by_code(
-    state: &AppState,
+    db: &impl ConnectionTrait,
     code: &str,
 ) -> AppResult<Option<municipality::Model>> {
     Ok(municipality::Entity::find()
         .filter(municipality::Column::JisCode.eq(text::normalize(code)))
-        .one(&state.db)
+        .one(db)
         .await?)
 }
 

@@ -137,17 +137,22 @@ pub async fn records(
         .filter(|kpi| kpi.municipality_code == municipality.jis_code)
         .ok_or(AppError::NotFound)?;
     let mut out = Vec::new();
+    let mut reads = Reads::default();
     let parts = std::iter::once((PartRole::Numerator, definition.numerator))
         .chain(definition.denominator.map(|d| (PartRole::Denominator, d)));
     for (role, part) in parts {
         let part_year = year + part.year_offset;
-        for record in sources::records(db, municipality.id, part.source, part_year).await? {
-            out.push(KpiRecord {
+        let rows = reads.rows(db, municipality.id, part, year).await?;
+        out.extend(rows.iter().filter_map(|record| {
+            Some(KpiRecord {
                 role,
                 fiscal_year: part_year,
-                record,
-            });
-        }
+                record: SourceRecord {
+                    weight: sources::weight(part.source, record)?,
+                    ..record.clone()
+                },
+            })
+        }));
     }
     Ok(out)
 }
@@ -312,7 +317,7 @@ pub async fn compute(
         .into_iter()
         .map(|target| (target.kpi_key.clone(), target))
         .collect();
-    let mut totals = Totals::default();
+    let mut totals = Reads::default();
     let mut values = Vec::new();
     for definition in registry::of_municipality(&municipality.jis_code) {
         let (numerator, denominator) = totals.parts(db, municipality.id, definition, year).await?;
@@ -345,11 +350,11 @@ pub async fn compute(
     })
 }
 
-/// The rows already read, per read and year: each is read once per report.
+/// The rows already read, per read and year: each is read once per report or drill-down.
 #[derive(Default)]
-struct Totals(HashMap<(sources::Read, i32), Vec<SourceRecord>>);
+struct Reads(HashMap<(sources::Read, i32), Vec<SourceRecord>>);
 
-impl Totals {
+impl Reads {
     async fn parts(
         &mut self,
         db: &impl ConnectionTrait,
@@ -374,18 +379,29 @@ impl Totals {
         part: Part,
         year: i32,
     ) -> AppResult<f64> {
-        let key = (sources::Read::of(part.source), year + part.year_offset);
-        let rows = match self.0.entry(key) {
-            Entry::Occupied(rows) => rows.into_mut(),
-            Entry::Vacant(slot) => {
-                slot.insert(sources::read(db, municipality_id, key.0, key.1).await?)
-            }
-        };
+        let rows = self.rows(db, municipality_id, part, year).await?;
         // Folded from +0.0: an empty sum of floats is −0.0, which would print as "-0".
         Ok(rows
             .iter()
             .filter_map(|record| sources::weight(part.source, record))
             .fold(0.0, |sum, weight| sum + weight))
+    }
+
+    /// The rows of the read behind `part` for the report's year `year`, read once.
+    async fn rows(
+        &mut self,
+        db: &impl ConnectionTrait,
+        municipality_id: Uuid,
+        part: Part,
+        year: i32,
+    ) -> AppResult<&[SourceRecord]> {
+        let key = (sources::Read::of(part.source), year + part.year_offset);
+        Ok(match self.0.entry(key) {
+            Entry::Occupied(rows) => rows.into_mut(),
+            Entry::Vacant(slot) => {
+                slot.insert(sources::read(db, municipality_id, key.0, key.1).await?)
+            }
+        })
     }
 }
 
@@ -394,9 +410,7 @@ pub async fn municipality_by_code(
     db: &impl ConnectionTrait,
     code: &str,
 ) -> AppResult<municipality::Model> {
-    municipality::Entity::find()
-        .filter(municipality::Column::JisCode.eq(code.trim()))
-        .one(db)
+    crate::domains::identity::service::find_municipality_by_code(db, code)
         .await?
         .ok_or(AppError::NotFound)
 }

@@ -44,20 +44,9 @@ pub struct SourceRecord {
     pub label: String,
 }
 
-/// The records of `source` in fiscal year `year` of a municipality, oldest first.
-pub async fn records(
-    db: &impl ConnectionTrait,
-    municipality_id: Uuid,
-    source: Source,
-    year: i32,
-) -> AppResult<Vec<SourceRecord>> {
-    let rows = read(db, municipality_id, Read::of(source), year).await?;
-    Ok(select(source, rows).collect())
-}
-
 /// One read of the database for one fiscal year. The survey sources over one set of
-/// answers (their scores, the answers, the satisfied answers) share a read, so a report
-/// reads each set once.
+/// answers (their scores, the answers, the satisfied answers) share a read, so a report or a
+/// drill-down reads each set once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Read {
     /// The records of a source read on its own.
@@ -83,16 +72,8 @@ impl Read {
     }
 }
 
-/// The records `source` takes from the rows of its [`Read`], with the weight it gives
-/// them: a score, one per answer, or one per answer of 4 or 5.
-pub fn select(source: Source, rows: Vec<SourceRecord>) -> impl Iterator<Item = SourceRecord> {
-    rows.into_iter().filter_map(move |record| {
-        let weight = weight(source, &record)?;
-        Some(SourceRecord { weight, ..record })
-    })
-}
-
-/// What `record` of its read adds to `source`, if it counts.
+/// What `record` of its [`Read`] adds to `source`, if it counts: a score, one per answer,
+/// or one per answer of 4 or 5; the record's own weight for every other source.
 pub fn weight(source: Source, record: &SourceRecord) -> Option<f64> {
     // The rows of an answer set weigh their score.
     match source {
