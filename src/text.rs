@@ -11,6 +11,25 @@ pub fn normalize(text: &str) -> String {
     text.nfkc().collect::<String>().trim().to_owned()
 }
 
+/// A Japanese phone number: 10 or 11 digits starting with 0, with hyphens allowed;
+/// full-width digits and long-vowel marks or dashes typed for hyphens are accepted.
+pub fn phone(field: &str, value: &str) -> Result<String, FieldError> {
+    let normalized = normalize(value).replace(['ー', '−', '‐', '―'], "-");
+    let digits = normalized.chars().filter(char::is_ascii_digit).count();
+    let valid = normalized.starts_with('0')
+        && (10..=11).contains(&digits)
+        && normalized.chars().all(|c| c.is_ascii_digit() || c == '-');
+    if valid {
+        Ok(normalized)
+    } else {
+        Err(FieldError::input(
+            field,
+            FieldErrorCode::Invalid,
+            "電話番号は0から始まる10〜11桁の数字で入力してください。",
+        ))
+    }
+}
+
 /// A required single-line text of at most `max` characters, normalized.
 pub fn required(field: &str, value: &str, max: usize) -> Result<String, FieldError> {
     let value = normalize(value);
@@ -160,6 +179,17 @@ pub fn optional_line(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn phone_numbers_accept_full_width_digits_and_hyphens() {
+        assert_eq!(
+            phone("p", "０２７－２２４－１１１１"),
+            Ok("027-224-1111".into())
+        );
+        assert_eq!(phone("p", "09012345678"), Ok("09012345678".into()));
+        assert!(phone("p", "12345").is_err());
+        assert!(phone("p", "027-224-111a").is_err());
+    }
 
     #[test]
     fn emails_are_normalized_before_comparison() {

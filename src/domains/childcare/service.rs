@@ -805,7 +805,7 @@ fn check_fields(fields: &ResourceFields) -> Result<Checked, Vec<FieldError>> {
         )),
     }
     let phone = match fields.phone.as_deref().map(text::normalize) {
-        Some(value) if !value.is_empty() => problems.check(phone("phone", &value)).map(Some),
+        Some(value) if !value.is_empty() => problems.check(text::phone("phone", &value)).map(Some),
         _ => Some(None),
     };
     let url = match problems.check(optional_line("url", fields.url.as_deref(), 500)) {
@@ -885,24 +885,6 @@ pub fn postal_code(field: &str, value: &str) -> Result<String, FieldError> {
             field,
             FieldErrorCode::Invalid,
             "郵便番号は「371-8601」の形式で入力してください。",
-        ))
-    }
-}
-
-/// A phone number: digits and hyphens, starting with 0, 10–11 digits.
-pub fn phone(field: &str, value: &str) -> Result<String, FieldError> {
-    let normalized = text::normalize(value).replace(['ー', '−', '‐', '―'], "-");
-    let digits = normalized.chars().filter(char::is_ascii_digit).count();
-    let valid = normalized.starts_with('0')
-        && (10..=11).contains(&digits)
-        && normalized.chars().all(|c| c.is_ascii_digit() || c == '-');
-    if valid {
-        Ok(normalized)
-    } else {
-        Err(FieldError::input(
-            field,
-            FieldErrorCode::Invalid,
-            "電話番号は0から始まる10〜11桁の数字で入力してください。",
         ))
     }
 }

@@ -322,23 +322,6 @@ pub struct FollowUpFilter {
 // ---------------------------------------------------------------------------------------
 // Validation helpers
 
-fn phone(field: &str, value: &str) -> Result<String, FieldError> {
-    let normalized = text::normalize(value).replace(['ー', '−', '‐', '―'], "-");
-    let digits = normalized.chars().filter(char::is_ascii_digit).count();
-    let valid = normalized.starts_with('0')
-        && (10..=11).contains(&digits)
-        && normalized.chars().all(|c| c.is_ascii_digit() || c == '-');
-    if valid {
-        Ok(normalized)
-    } else {
-        Err(FieldError::input(
-            field,
-            FieldErrorCode::Invalid,
-            "電話番号は0から始まる10〜11桁の数字で入力してください。",
-        ))
-    }
-}
-
 fn optional_note(field: &str, value: Option<&str>) -> Result<Option<String>, FieldError> {
     match value.filter(|v| !text::normalize(v).is_empty()) {
         Some(value) => text::long_text(field, value, MAX_NOTE).map(Some),
@@ -366,7 +349,9 @@ fn check_person(problems: &mut Problems, person: &PersonInput) -> Option<Person>
         None => Some(None),
     };
     let phone = match person.phone.as_deref().filter(|v| !v.trim().is_empty()) {
-        Some(value) => problems.check(phone(&field("phone"), value)).map(Some),
+        Some(value) => problems
+            .check(text::phone(&field("phone"), value))
+            .map(Some),
         None => Some(None),
     };
     let (name, kana, email, phone) = (name?, kana?, email?, phone?);
