@@ -104,3 +104,19 @@ pub fn split<T, U: From<T>>(outcome: Result<T, Vec<FieldError>>) -> (Option<U>, 
         Err(errors) => (None, errors.into_iter().map(UserError::from).collect()),
     }
 }
+
+/// The payload of a mutation that returns one object: the object, or the reasons the
+/// input was refused. `mutation_payload!(/// docs NamePayload { field: Type, "doc" });`
+#[macro_export]
+macro_rules! mutation_payload {
+    ($(#[$meta:meta])* $name:ident { $field:ident: $ty:ty, $doc:literal }) => {
+        $(#[$meta])*
+        #[derive(Debug, ::async_graphql::SimpleObject)]
+        pub struct $name {
+            #[doc = $doc]
+            pub $field: Option<$ty>,
+            /// Why the input was refused; nothing was changed then.
+            pub user_errors: Vec<$crate::graphql::payload::UserError>,
+        }
+    };
+}

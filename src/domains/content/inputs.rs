@@ -1,10 +1,9 @@
 //! GraphQL inputs of the content domain and payloads of its mutations.
 
-use async_graphql::{Enum, ID, InputObject, MaybeUndefined, SimpleObject};
+use async_graphql::{Enum, ID, InputObject, MaybeUndefined};
 use chrono::{DateTime, Utc};
 
 use super::types::{Article, ArticleKind, ArticleStatus};
-use crate::graphql::payload::UserError;
 
 /// Write an article (administrators of the municipality).
 #[derive(Debug, InputObject)]
@@ -120,18 +119,7 @@ pub enum ArticleOrderBy {
     Oldest,
 }
 
-macro_rules! payload {
-    ($(#[$meta:meta])* $name:ident { $field:ident: $ty:ty, $doc:literal }) => {
-        $(#[$meta])*
-        #[derive(Debug, SimpleObject)]
-        pub struct $name {
-            #[doc = $doc]
-            pub $field: Option<$ty>,
-            /// Why the input was refused; nothing was changed then.
-            pub user_errors: Vec<UserError>,
-        }
-    };
-}
+use crate::mutation_payload as payload;
 
 payload!(
     /// Result of `createArticle`.

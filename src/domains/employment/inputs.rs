@@ -1,13 +1,12 @@
 //! GraphQL inputs of the employment domain and payloads of its mutations.
 
-use async_graphql::{Enum, ID, InputObject, MaybeUndefined, SimpleObject};
+use async_graphql::{Enum, ID, InputObject, MaybeUndefined};
 use chrono::NaiveDate;
 
 use super::types::{
     EmploymentEnrollment, EmploymentFollowUp, EmploymentPlacement, EmploymentType,
     EnrollmentCloseReason, EnrollmentStatus, FollowUpDueState, Gender, SupportTrack,
 };
-use crate::graphql::payload::UserError;
 
 /// Name and contact of a job seeker without a resident account.
 #[derive(Debug, Clone, InputObject)]
@@ -179,18 +178,7 @@ pub struct EmploymentFollowUpFilter {
     pub placement_id: Option<ID>,
 }
 
-macro_rules! payload {
-    ($(#[$meta:meta])* $name:ident { $field:ident: $ty:ty, $doc:literal }) => {
-        $(#[$meta])*
-        #[derive(Debug, SimpleObject)]
-        pub struct $name {
-            #[doc = $doc]
-            pub $field: Option<$ty>,
-            /// Why the input was refused; nothing was changed then.
-            pub user_errors: Vec<UserError>,
-        }
-    };
-}
+use crate::mutation_payload as payload;
 
 payload!(
     /// Result of `enrollJobSeeker`.

@@ -1,12 +1,11 @@
 //! GraphQL inputs of the partnership domain and payloads of its mutations.
 
-use async_graphql::{Enum, ID, InputObject, MaybeUndefined, SimpleObject};
+use async_graphql::{Enum, ID, InputObject, MaybeUndefined};
 
 use super::types::{
     InternalComment, IssueComment, LocalIssue, LocalIssueCategory, LocalIssueStatus,
     PartnerProject, PartnerProjectStatus, ProjectUpdate,
 };
-use crate::graphql::payload::UserError;
 
 /// Where a local issue is. Coordinates are given together or not at all.
 #[derive(Debug, Clone, InputObject)]
@@ -265,18 +264,7 @@ pub enum PartnershipOrderBy {
     Oldest,
 }
 
-macro_rules! payload {
-    ($(#[$meta:meta])* $name:ident { $field:ident: $ty:ty, $doc:literal }) => {
-        $(#[$meta])*
-        #[derive(Debug, SimpleObject)]
-        pub struct $name {
-            #[doc = $doc]
-            pub $field: Option<$ty>,
-            /// Why the input was refused; nothing was changed then.
-            pub user_errors: Vec<UserError>,
-        }
-    };
-}
+use crate::mutation_payload as payload;
 
 payload!(
     /// Result of `createLocalIssue`.
