@@ -14,10 +14,7 @@ use super::{
 };
 use crate::{
     connection,
-    domains::{
-        content::types::ArticleStatus, identity::service as identity,
-        programs::types::ProgramStatus,
-    },
+    domains::{identity::service as identity, programs::types::ProgramStatus},
     error::AppError,
     graphql::{
         context, ids,
@@ -350,13 +347,19 @@ impl SearchQuery {
 
         // The index may lag the database by a moment: every hit is checked again there,
         // with the viewer's own visibility, and dropped if it is no longer visible.
-        let mut edges = Vec::with_capacity(results.hits.len());
-        for (position, hit) in results.hits.into_iter().enumerate() {
+        // The hits of a page are looked up at once, not one after another.
+        let found = futures_util::future::try_join_all(results.hits.iter().map(|hit| async move {
             let Some(kind) = SearchKind::from_code(&hit.kind) else {
-                continue;
+                return Ok(None);
             };
             let id = ids::encode(kind.type_name(), hit.id);
-            let Some(found) = node::resolve(state, viewer, &id).await.extend()? else {
+            let found = node::resolve(state, viewer, &id).await.extend()?;
+            Ok::<_, async_graphql::Error>(found.map(|node| (kind, node)))
+        }))
+        .await?;
+        let mut edges = Vec::with_capacity(results.hits.len());
+        for (position, (hit, found)) in results.hits.into_iter().zip(found).enumerate() {
+            let Some((kind, found)) = found else {
                 continue;
             };
             // Managers see drafts, cancelled programs, unpublished resources and scheduled
@@ -364,10 +367,7 @@ impl SearchQuery {
             let public = match &found {
                 Node::Program(program) => program.status == ProgramStatus::Published,
                 Node::ChildcareResource(resource) => resource.model.published,
-                Node::Article(article) => {
-                    article.status == ArticleStatus::Published
-                        && article.publish_at.is_some_and(|at| at <= Utc::now())
-                }
+                Node::Article(article) => article.is_live(crate::db::now()),
                 _ => true,
             };
             if !public {

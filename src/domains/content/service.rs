@@ -144,14 +144,19 @@ pub enum ArticleOrder {
 // ---------------------------------------------------------------------------------------
 // Visibility
 
-/// Whether `article` is public at `now`: published and its publish time has come.
-pub fn is_live(article: &article::Model, now: DateTime<Utc>) -> bool {
-    article.status == ArticleStatus::Published && article.publish_at.is_some_and(|at| at <= now)
+/// Whether an article in `status` with `publish_at` is public at `now`: published and its
+/// publish time has come. The one rule for lists, reads, search and the index.
+pub fn is_live(
+    status: ArticleStatus,
+    publish_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> bool {
+    status == ArticleStatus::Published && publish_at.is_some_and(|at| at <= now)
 }
 
 /// Whether the viewer may see `article` at `now`.
 pub fn can_see(viewer: &Viewer, article: &article::Model, now: DateTime<Utc>) -> bool {
-    is_live(article, now)
+    is_live(article.status, article.publish_at, now)
         || viewer
             .user
             .as_ref()
@@ -624,7 +629,7 @@ pub async fn release_scheduled_periodically(db: DatabaseConnection) {
 /// The search document of `article`, or `None` while it is not public. Its time is
 /// checked here too: a scheduled article is released by [`release_scheduled`] when it comes.
 pub fn search_document(article: article::Model) -> Option<SearchDocument> {
-    if !is_live(&article, now()) {
+    if !is_live(article.status, article.publish_at, now()) {
         return None;
     }
     let mut tags = split_tags(&article.tags);
@@ -827,7 +832,7 @@ fn released_at(
     publish_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Option<DateTime<Utc>> {
-    (status == ArticleStatus::Published && publish_at.is_some_and(|at| at <= now)).then_some(now)
+    is_live(status, publish_at, now).then_some(now)
 }
 
 async fn find_visible(

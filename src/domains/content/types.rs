@@ -120,6 +120,13 @@ pub struct Article {
     pub updated_at: DateTime<Utc>,
 }
 
+impl Article {
+    /// Whether it is public at `now` ([`service::is_live`]).
+    pub fn is_live(&self, now: DateTime<Utc>) -> bool {
+        service::is_live(self.status.into(), self.publish_at, now)
+    }
+}
+
 #[ComplexObject]
 impl Article {
     /// Opaque global id.
@@ -135,8 +142,7 @@ impl Article {
 
     /// Whether it is public right now (published and its publish time has come).
     async fn is_public(&self) -> bool {
-        self.status == ArticleStatus::Published
-            && self.publish_at.is_some_and(|at| at <= service::now())
+        self.is_live(service::now())
     }
 
     /// Whether it is published with a publish time still to come.
