@@ -282,9 +282,7 @@ pub async fn create_article(
             "自治体を指定してください。",
         )]));
     };
-    if !me.administers(municipality_id) {
-        return Err(AppError::Forbidden);
-    }
+    viewer.require_admin_of(municipality_id)?;
     if municipality::Entity::find_by_id(municipality_id)
         .one(db)
         .await?
@@ -408,12 +406,7 @@ pub async fn update_article(
     id: Uuid,
     changes: ArticleChanges,
 ) -> AppResult<Outcome<article::Model>> {
-    let me = viewer.require_role(ADMINS)?.clone();
-    let txn = db::begin_write(db).await?;
-    let found = find_visible(&txn, viewer, id).await?;
-    if !me.administers(found.municipality_id) {
-        return Err(AppError::Forbidden);
-    }
+    let (txn, found) = open_for_change(db, viewer, id).await?;
     let mut problems = Problems::new();
     let mut model = found.clone().into_active_model();
     if let Some(kind) = changes.kind {
@@ -515,16 +508,25 @@ pub async fn delete_article(
     viewer: &Viewer,
     id: Uuid,
 ) -> AppResult<Outcome<Uuid>> {
-    let me = viewer.require_role(ADMINS)?.clone();
-    let txn = db::begin_write(db).await?;
-    let found = find_visible(&txn, viewer, id).await?;
-    if !me.administers(found.municipality_id) {
-        return Err(AppError::Forbidden);
-    }
+    let (txn, found) = open_for_change(db, viewer, id).await?;
     article::Entity::delete_by_id(found.id).exec(&txn).await?;
     outbox::enqueue(&txn, sources::ARTICLE, found.id, found.municipality_id).await?;
     txn.commit().await?;
     Ok(Ok(found.id))
+}
+
+/// A write transaction on article `id`, with the article, for a change by an administrator
+/// of its municipality.
+async fn open_for_change(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: Uuid,
+) -> AppResult<(sea_orm::DatabaseTransaction, article::Model)> {
+    viewer.require_role(ADMINS)?;
+    let txn = db::begin_write(db).await?;
+    let found = find_visible(&txn, viewer, id).await?;
+    viewer.require_admin_of(found.municipality_id)?;
+    Ok((txn, found))
 }
 
 async fn step(
@@ -534,12 +536,7 @@ async fn step(
     step: ArticleStep,
     publish_at: Option<DateTime<Utc>>,
 ) -> AppResult<Outcome<article::Model>> {
-    let me = viewer.require_role(ADMINS)?.clone();
-    let txn = db::begin_write(db).await?;
-    let found = find_visible(&txn, viewer, id).await?;
-    if !me.administers(found.municipality_id) {
-        return Err(AppError::Forbidden);
-    }
+    let (txn, found) = open_for_change(db, viewer, id).await?;
     let to = match states::check("id", found.status, step) {
         Ok(to) => to,
         Err(error) => return Ok(Err(vec![error])),
