@@ -24,14 +24,13 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::graphql::guard::RoleGuard;
+use crate::paging::{Ordering, Page, PageArgs, SortValue, paginate};
 use crate::{
-    auth::{ADMINS, Viewer, guard::RoleGuard},
+    auth::{ADMINS, Viewer},
     connection,
     error::{AppError, AppResult},
-    graphql::{
-        context, ids,
-        pagination::{Ordering, Page, PageArgs, SortValue, page_cost, paginate},
-    },
+    graphql::{connection::page_cost, context, ids},
 };
 
 /// One read of one record's personal data.

@@ -5,13 +5,12 @@ use entity::municipality;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::{
+    app::{demo, schema},
     auth::{Role, password},
     config::{Cli, Command, CreateUserArgs, RoleArg, ServeArgs},
     db,
     domains::identity::service,
-    graphql,
     search::service::Search,
-    seed,
     startup::{Application, Settings},
 };
 
@@ -35,12 +34,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if !args.demo {
                 anyhow::bail!("nothing to seed: pass --demo to load the demo municipalities");
             }
-            let accounts = seed::demo(&db).await?;
-            seed::print_accounts(&accounts);
+            let accounts = demo::load(&db).await?;
+            demo::print_accounts(&accounts);
             Ok(())
         }
         Some(Command::ExportSchema(args)) => {
-            let sdl = graphql::sdl();
+            let sdl = schema::sdl();
             match args.out {
                 Some(path) => std::fs::write(&path, sdl)
                     .with_context(|| format!("writing {}", path.display()))?,

@@ -1,10 +1,12 @@
 //! tsunagu (つなぐ): a GraphQL API for municipalities that help families move in and stay.
 
+pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod domains;
 pub mod error;
 pub mod events;
@@ -13,9 +15,9 @@ pub mod graphql;
 pub mod idempotency;
 pub mod japan;
 pub mod metrics;
+pub mod paging;
 pub mod rate_limit;
 pub mod search;
-pub mod seed;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -1,6 +1,6 @@
 //! Who is asking: viewer extraction, sessions, roles, guards and password hashing.
 
-pub mod guard;
+pub mod extract;
 pub mod password;
 pub mod session;
 
@@ -8,6 +8,8 @@ use std::net::IpAddr;
 
 pub use entity::user::Role;
 use uuid::Uuid;
+
+pub use self::extract::viewer_of;
 
 use crate::error::{AppError, AppResult};
 

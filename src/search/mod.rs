@@ -4,7 +4,6 @@
 
 pub mod analyzer;
 pub mod collector;
-pub mod graphql;
 pub mod index;
 pub mod outbox;
 pub mod query;

@@ -723,7 +723,7 @@ async fn the_demo_holds_stories_of_both_towns_with_a_draft_and_a_scheduled_artic
     }
     // Loading the demo again duplicates nothing.
     let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
-    tsunagu::seed::demo(&db).await.unwrap();
+    tsunagu::app::demo::load(&db).await.unwrap();
     let manazuru = app.municipality_id("14384").await;
     let admin = app.login_demo("manazuru-admin@example.jp").await;
     assert_eq!(

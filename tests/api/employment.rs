@@ -1351,7 +1351,7 @@ async fn the_demo_has_the_kpi_in_the_current_and_the_previous_fiscal_year_and_lo
     assert_eq!(types.len(), 6, "{types:?}");
     let before = desk.enrollment_count().await;
     let db = Database::connect(&desk.app.database_url).await.unwrap();
-    tsunagu::seed::demo(&db).await.unwrap();
+    tsunagu::app::demo::load(&db).await.unwrap();
     assert_eq!(desk.enrollment_count().await, before);
 }
 

@@ -8,7 +8,7 @@ use tempfile::TempDir;
 use tokio::sync::oneshot;
 use tsunagu::{
     config::Limits,
-    seed::DEMO_PASSWORD,
+    demo::DEMO_PASSWORD,
     startup::{Application, Settings},
 };
 

@@ -170,7 +170,7 @@ async fn repeated_failed_logins_lock_the_email_even_for_the_right_password() {
         );
         attempt("ghost@example.jp", "guess-guess-guess").await;
     }
-    let locked = attempt("manazuru-admin@example.jp", tsunagu::seed::DEMO_PASSWORD).await;
+    let locked = attempt("manazuru-admin@example.jp", tsunagu::demo::DEMO_PASSWORD).await;
     assert_eq!(error_code(&locked), Some("RATE_LIMITED"), "{locked}");
     assert!(
         locked["errors"][0]["extensions"]["retryAfterSeconds"]
@@ -567,7 +567,7 @@ async fn a_deactivated_user_loses_every_session_and_cannot_log_in() {
         .graphql(
             None,
             LOG_IN,
-            json!({ "input": { "email": "manazuru-partner@example.jp", "password": tsunagu::seed::DEMO_PASSWORD } }),
+            json!({ "input": { "email": "manazuru-partner@example.jp", "password": tsunagu::demo::DEMO_PASSWORD } }),
         )
         .await;
     assert_eq!(
@@ -694,7 +694,7 @@ async fn listing_users_costs_the_same_statements_for_any_page_size() {
 async fn loading_the_demo_data_twice_duplicates_nothing() {
     let app = spawn_app().await;
     let db = tsunagu::db::connect(&app.database_url).await.unwrap();
-    let accounts = tsunagu::seed::demo(&db).await.unwrap();
+    let accounts = tsunagu::app::demo::load(&db).await.unwrap();
     assert_eq!(accounts.len(), 22);
     let admin = app.login_demo("platform-admin@example.jp").await;
     let body = app

@@ -2259,7 +2259,7 @@ async fn demo_data_covers_every_status_and_loading_it_twice_duplicates_nothing()
     let (from, until) = tsunagu::fiscal::bounds(last_year).unwrap();
     assert_eq!(solved(from, until).await.unwrap(), 1);
 
-    tsunagu::seed::demo(&db).await.unwrap();
+    tsunagu::app::demo::load(&db).await.unwrap();
     assert_eq!(counts(None).await, public);
     assert_eq!(counts(Some(t.admin)).await, admin);
     assert_eq!(counts(Some(t.partner)).await, partner);

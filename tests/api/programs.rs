@@ -2083,7 +2083,7 @@ async fn the_demo_programs_have_history_over_two_fiscal_years_and_upcoming_full_
     };
     let before = count().await;
     let db = tsunagu::db::connect(&t.app.database_url).await.unwrap();
-    tsunagu::seed::demo(&db).await.unwrap();
+    tsunagu::app::demo::load(&db).await.unwrap();
     assert_eq!(count().await, before);
 }
 

@@ -9,7 +9,7 @@ use crate::helpers::spawn_app;
 async fn committed_schema_matches_the_code() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql");
     let committed = std::fs::read_to_string(path).unwrap_or_default();
-    let code = tsunagu::graphql::sdl();
+    let code = tsunagu::app::schema::sdl();
     if committed == code {
         return;
     }

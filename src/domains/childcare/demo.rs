@@ -24,9 +24,9 @@ use super::{
 };
 use crate::{
     auth::{AuthUser, Viewer},
+    demo::demo_day,
     error::Outcome,
     fiscal,
-    seed::demo_day,
 };
 
 /// A demo resource: who runs it, what it is, where, and its week.

@@ -22,14 +22,9 @@ use super::{
         ChildcareSatisfaction, ChildcareUsageReport, ChildcareVisitTotals,
     },
 };
-use crate::{
-    auth::guard::SignedIn,
-    graphql::{
-        context, ids,
-        pagination::{PageArgs, page_cost},
-        payload::split,
-    },
-};
+use crate::graphql::guard::SignedIn;
+use crate::graphql::{connection::page_cost, context, ids, payload::split};
+use crate::paging::PageArgs;
 
 /// Queries of the childcare domain.
 #[derive(Default)]

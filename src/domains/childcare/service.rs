@@ -42,8 +42,8 @@ use crate::{
     domains::programs::registration::months_between,
     error::{AppError, AppResult, FieldError, FieldErrorCode, Outcome, Problems},
     fiscal,
-    graphql::pagination::{Ordering, Page, PageArgs, paginate},
     idempotency::{self, KeyScope},
+    paging::{Ordering, Page, PageArgs, paginate},
     search::{outbox, sources},
     state::AppState,
     text::{self, Kana, long_text, optional_line},
@@ -617,7 +617,7 @@ fn page_in_memory<T>(
         (Some(n), _) | (_, Some(n)) => u32::try_from(n).map_err(|_| {
             AppError::BadUserInput("`first` and `last` must not be negative".into())
         })?,
-        (None, None) => crate::graphql::pagination::DEFAULT_PAGE_SIZE,
+        (None, None) => crate::paging::DEFAULT_PAGE_SIZE,
     };
     let limit = requested.min(max_page_size) as usize;
     let position = |cursor: &str| -> AppResult<usize> {

@@ -13,14 +13,12 @@ use super::{
     service,
     types::{Article, ArticleConnection},
 };
+use crate::graphql::guard::RoleGuard;
+use crate::paging::PageArgs;
 use crate::{
-    auth::{ADMINS, guard::RoleGuard},
+    auth::ADMINS,
     error::AppError,
-    graphql::{
-        context, ids,
-        pagination::{PageArgs, page_cost},
-        payload::split,
-    },
+    graphql::{connection::page_cost, context, ids, payload::split},
 };
 
 /// Queries of the content domain.

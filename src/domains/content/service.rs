@@ -35,8 +35,8 @@ use crate::{
     auth::{ADMINS, AuthUser, Role, Viewer},
     db,
     error::{AppError, AppResult, FieldError, FieldErrorCode, Outcome, Problems},
-    graphql::pagination::{Ordering, Page, PageArgs, SortValue, paginate},
     idempotency::{self, KeyScope},
+    paging::{Ordering, Page, PageArgs, SortValue, paginate},
     search::{index::SearchDocument, outbox, sources},
     state::AppState,
     text::{self, long_text},
@@ -607,20 +607,6 @@ pub async fn release_scheduled(db: &DatabaseConnection) -> AppResult<u64> {
     }
     txn.commit().await?;
     Ok(released)
-}
-
-/// Releases scheduled articles every [`RELEASE_EVERY`] until the process ends.
-pub async fn release_scheduled_periodically(db: DatabaseConnection) {
-    let mut tick = tokio::time::interval(RELEASE_EVERY);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        match release_scheduled(&db).await {
-            Ok(0) => {}
-            Ok(released) => tracing::info!(released, "released scheduled articles to search"),
-            Err(error) => tracing::warn!(%error, "releasing scheduled articles failed"),
-        }
-    }
 }
 
 /// The search document of `article`, or `None` while it is not public. Its time is

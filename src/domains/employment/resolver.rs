@@ -18,14 +18,9 @@ use super::{
         ReportAudience,
     },
 };
-use crate::{
-    auth::guard::SignedIn,
-    graphql::{
-        context, ids,
-        pagination::{PageArgs, page_cost},
-        payload::split,
-    },
-};
+use crate::graphql::guard::SignedIn;
+use crate::graphql::{connection::page_cost, context, ids, payload::split};
+use crate::paging::PageArgs;
 
 fn optional_id(id: Option<&ID>, type_name: &str) -> Result<Option<Uuid>> {
     id.map(|id| ids::decode_as(id, type_name))

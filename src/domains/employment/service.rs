@@ -37,8 +37,8 @@ use crate::{
     db,
     error::{AppError, AppResult, FieldError, FieldErrorCode, Outcome, Problems},
     fiscal,
-    graphql::pagination::{Ordering, Page, PageArgs, SortValue, paginate},
     idempotency::{self, KeyScope},
+    paging::{Ordering, Page, PageArgs, SortValue, paginate},
     text::{self, Email, Kana},
 };
 

@@ -1,5 +1,6 @@
 //! Identity: municipalities, organizations, users and sessions.
 
+pub mod demo;
 pub mod inputs;
 pub mod loaders;
 pub mod resolver;

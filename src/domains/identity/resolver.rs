@@ -20,16 +20,11 @@ use super::{
         OrganizationConnection, OrganizationKind, Role, Session, User, UserConnection,
     },
 };
+use crate::graphql::guard::{RoleGuard, SignedIn as SignedInGuard};
+use crate::paging::PageArgs;
 use crate::{
-    auth::{
-        ADMINS,
-        guard::{RoleGuard, SignedIn as SignedInGuard},
-    },
-    graphql::{
-        context, ids,
-        pagination::{PageArgs, page_cost},
-        payload::split,
-    },
+    auth::ADMINS,
+    graphql::{connection::page_cost, context, ids, payload::split},
 };
 
 /// Queries of the identity domain.

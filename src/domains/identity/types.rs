@@ -52,7 +52,7 @@ impl Municipality {
     }
 
     /// Organizations of the municipality: the city hall, partner companies, museums…
-    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, last, child_complexity)")]
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)")]
     async fn organizations(
         &self,
         ctx: &Context<'_>,

@@ -15,8 +15,9 @@ use serde_json::json;
 
 use super::service::{self, KpiValue, Report};
 use crate::{
+    auth::viewer_of,
     error::{AppError, AppResult},
-    graphql::handler::{ServerState, viewer_of},
+    state::AppState,
 };
 
 /// Column headers of the CSV, in order.
@@ -49,7 +50,7 @@ pub struct ReportQuery {
 
 /// `GET /reports/kpi.csv`.
 pub async fn kpi_csv(
-    State(state): State<ServerState>,
+    State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Query(query): Query<ReportQuery>,
@@ -78,7 +79,7 @@ pub async fn kpi_csv(
 
 /// `GET /reports/kpi.json`.
 pub async fn kpi_json(
-    State(state): State<ServerState>,
+    State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Query(query): Query<ReportQuery>,
@@ -94,12 +95,12 @@ pub async fn kpi_json(
 }
 
 async fn load(
-    state: &ServerState,
+    state: &AppState,
     headers: &HeaderMap,
     peer: SocketAddr,
     query: &ReportQuery,
 ) -> AppResult<Report> {
-    let viewer = viewer_of(&state.app, headers, peer).await?;
+    let viewer = viewer_of(state, headers, peer).await?;
     viewer.require_user()?;
     let code = query
         .municipality
@@ -111,7 +112,7 @@ async fn load(
         .as_deref()
         .and_then(|year| year.trim().parse::<i32>().ok())
         .ok_or_else(|| AppError::BadUserInput("give `fiscalYear` as a number".into()))?;
-    service::report(&state.app.db, &viewer, code, year).await
+    service::report(&state.db, &viewer, code, year).await
 }
 
 fn refused(error: &AppError) -> Response {

@@ -7,13 +7,11 @@ use super::{
     registry, service,
     types::{KpiDefinition, KpiRecordConnection, KpiReport},
 };
+use crate::graphql::guard::RoleGuard;
+use crate::paging::PageArgs;
 use crate::{
-    auth::{ADMINS, guard::RoleGuard},
-    graphql::{
-        context,
-        pagination::{PageArgs, page_cost},
-        payload::split,
-    },
+    auth::ADMINS,
+    graphql::{connection::page_cost, context, payload::split},
 };
 
 /// Queries of the KPI domain.

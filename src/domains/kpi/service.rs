@@ -26,7 +26,7 @@ use crate::{
     db,
     error::{AppError, AppResult, FieldError, FieldErrorCode, Outcome, Problems},
     fiscal,
-    graphql::pagination::{DEFAULT_PAGE_SIZE, Page, PageArgs},
+    paging::{DEFAULT_PAGE_SIZE, Page, PageArgs},
 };
 
 /// Earliest fiscal year a report covers.

@@ -2,6 +2,7 @@
 //! projects partner organizations propose against them, progress updates, comments, and
 //! the verified resolution that counts toward the "issues solved" KPI.
 
+pub mod demo;
 pub mod inputs;
 pub mod loaders;
 pub mod resolver;

@@ -24,16 +24,11 @@ use super::{
         PartnerProjectStatusCounts,
     },
 };
+use crate::graphql::guard::{RoleGuard, SignedIn};
+use crate::paging::PageArgs;
 use crate::{
-    auth::{
-        ADMINS,
-        guard::{RoleGuard, SignedIn},
-    },
-    graphql::{
-        context, ids,
-        pagination::{PageArgs, page_cost},
-        payload::split,
-    },
+    auth::ADMINS,
+    graphql::{connection::page_cost, context, ids, payload::split},
 };
 
 /// Queries of the partnership domain.

@@ -19,16 +19,14 @@ use super::{
     },
     service,
 };
+use crate::paging::PageArgs;
 use crate::{
     connection,
     domains::identity::{
         loaders::{IdentityLoader, MunicipalityId, OrganizationId, UserId},
         types::{Municipality, Organization, Role, User},
     },
-    graphql::{
-        context, ids,
-        pagination::{PageArgs, page_cost},
-    },
+    graphql::{connection::page_cost, context, ids},
 };
 
 connection!(LocalIssue, LocalIssueConnection, LocalIssueEdge);

@@ -14,17 +14,14 @@ use entity::{
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use crate::{error::AppResult, graphql::handler::ServerState, graphql::ids, state::AppState};
+use crate::{error::AppResult, graphql::ids, state::AppState};
 
 /// `GET /calendar/programs/{id}.ics`: the sessions of a published or cancelled program.
-pub async fn program_calendar(
-    State(state): State<ServerState>,
-    Path(file): Path<String>,
-) -> Response {
+pub async fn program_calendar(State(state): State<AppState>, Path(file): Path<String>) -> Response {
     let Some(id) = file.strip_suffix(".ics") else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    match feed(&state.app, id).await {
+    match feed(&state, id).await {
         Ok(Some(body)) => (
             [
                 (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),

@@ -3,6 +3,7 @@
 //! and 託児), waitlist offers, check-in, no-shows and satisfaction surveys.
 
 pub mod calendar;
+pub mod demo;
 pub mod inputs;
 pub mod loaders;
 pub mod registration;

@@ -24,14 +24,11 @@ use super::{
         RegistrationConnection, RegistrationEvent, RegistrationEventKind, SurveySummary,
     },
 };
+use crate::graphql::guard::SignedIn;
+use crate::paging::PageArgs;
 use crate::{
-    auth::guard::SignedIn,
     error::AppError,
-    graphql::{
-        context, ids,
-        pagination::{PageArgs, page_cost},
-        payload::split,
-    },
+    graphql::{connection::page_cost, context, ids, payload::split},
 };
 
 /// Queries of the programs domain.

@@ -18,16 +18,14 @@ use super::{
     registration::decode_set,
     service,
 };
+use crate::paging::PageArgs;
 use crate::{
     connection,
     domains::identity::{
         loaders::{IdentityLoader, MunicipalityId, OrganizationId, UserId},
         types::{Municipality, Organization},
     },
-    graphql::{
-        context, ids,
-        pagination::{PageArgs, page_cost},
-    },
+    graphql::{connection::page_cost, context, ids},
 };
 
 connection!(Program, ProgramConnection, ProgramEdge);

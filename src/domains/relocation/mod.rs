@@ -2,6 +2,7 @@
 //! within capacity, the pipeline from first contact to move-in, and the first-response SLA.
 
 pub mod assignment;
+pub mod demo;
 pub mod inputs;
 pub mod loaders;
 pub mod resolver;

@@ -25,14 +25,12 @@ use super::{
         StageCount,
     },
 };
+use crate::graphql::guard::RoleGuard;
+use crate::paging::PageArgs;
 use crate::{
-    auth::{ADMINS, Role, guard::RoleGuard},
+    auth::{ADMINS, Role},
     fiscal,
-    graphql::{
-        context, ids,
-        pagination::{PageArgs, page_cost},
-        payload::split,
-    },
+    graphql::{connection::page_cost, context, ids, payload::split},
 };
 
 /// Roles that work inquiries.

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ErrorExtensions, ID, Interface, Object, Result};
 
-use super::{context, ids};
+use crate::graphql::{context, ids};
 use crate::{
     auth::Viewer,
     domains::{

@@ -11,7 +11,7 @@ use async_graphql::{
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::{
     body::{Body, Bytes},
-    extract::{ConnectInfo, Query, Request, State, WebSocketUpgrade},
+    extract::{ConnectInfo, FromRef, Query, Request, State, WebSocketUpgrade},
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     middleware::Next,
     response::{Html, IntoResponse, Response},
@@ -20,15 +20,18 @@ use serde::Deserialize;
 use serde_json::json;
 use tracing::Instrument;
 
-use super::AppSchema;
+use super::schema::AppSchema;
 use crate::{
-    auth::{Viewer, session},
+    auth::{
+        Viewer,
+        extract::{authenticate_token, client_ip, viewer_of},
+    },
     error::AppError,
     state::AppState,
 };
 
 /// What the HTTP handlers share.
-#[derive(Clone)]
+#[derive(Clone, FromRef)]
 pub struct ServerState {
     /// The application state.
     pub app: AppState,
@@ -120,52 +123,6 @@ fn request_error(status: StatusCode, code: &str, message: &str, media: Media) ->
         codes: vec![code.to_owned()],
     });
     response
-}
-
-/// The viewer behind a request: anonymous without `Authorization`, refused with a bad token.
-pub(crate) async fn viewer_of(
-    state: &AppState,
-    headers: &HeaderMap,
-    peer: SocketAddr,
-) -> Result<Viewer, AppError> {
-    let client_ip = client_ip(state, headers, peer);
-    let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Ok(Viewer::anonymous(client_ip));
-    };
-    let token = value
-        .to_str()
-        .ok()
-        .and_then(|v| v.trim().split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim())
-        .ok_or(AppError::Unauthenticated)?;
-    authenticate_token(state, token, client_ip).await
-}
-
-async fn authenticate_token(
-    state: &AppState,
-    token: &str,
-    client_ip: std::net::IpAddr,
-) -> Result<Viewer, AppError> {
-    let user = session::authenticate(&state.db, token).await?;
-    Ok(Viewer {
-        user: Some(user),
-        client_ip,
-    })
-}
-
-fn client_ip(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> std::net::IpAddr {
-    if state.limits.trust_forwarded_for {
-        let forwarded = headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .and_then(|v| v.trim().parse().ok());
-        if let Some(ip) = forwarded {
-            return ip;
-        }
-    }
-    peer.ip()
 }
 
 fn unauthenticated(error: &AppError, media: Media) -> Response {
@@ -379,7 +336,7 @@ async fn execute(
             );
         }
     };
-    if let Err((code, message)) = super::apq::resolve(&state.app.db, &mut request).await {
+    if let Err((code, message)) = crate::graphql::apq::resolve(&state.app.db, &mut request).await {
         let status = if code == "INTERNAL" {
             StatusCode::INTERNAL_SERVER_ERROR
         } else if media == Media::GraphqlResponse {

@@ -3,7 +3,7 @@
 
 use async_graphql::{Context, ErrorExtensions, Guard, Result};
 
-use super::{Role, Viewer};
+use crate::auth::{Role, Viewer};
 
 /// Lets through signed-in users whose role is in the list.
 pub struct RoleGuard(pub &'static [Role]);
@@ -30,5 +30,5 @@ impl Guard for SignedIn {
 }
 
 fn viewer<'a>(ctx: &Context<'a>) -> Result<&'a Viewer> {
-    crate::graphql::context(ctx).map(|(_, viewer)| viewer)
+    super::context(ctx).map(|(_, viewer)| viewer)
 }

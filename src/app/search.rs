@@ -7,19 +7,20 @@ use async_graphql::{
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 
-use super::{
-    index::{Order, SearchRequest},
-    query::MAX_QUERY_CHARS,
-    sources,
-};
+use super::node::{self, Node};
+use crate::paging::DEFAULT_PAGE_SIZE;
 use crate::{
     connection,
     domains::{identity::service as identity, programs::types::ProgramStatus},
     error::AppError,
     graphql::{
+        connection::{ConnectionType, PageInfo},
         context, ids,
-        node::{self, Node},
-        pagination::{ConnectionType, DEFAULT_PAGE_SIZE, PageInfo},
+    },
+    search::{
+        index::{Order, SearchRequest},
+        query::MAX_QUERY_CHARS,
+        sources,
     },
 };
 
@@ -273,7 +274,7 @@ impl SearchQuery {
     /// also match one typo away. Private content and personal data are never searchable.
     /// Changes become searchable within about a second. Empty text is refused
     /// (`BAD_USER_INPUT`), as is text over 200 characters.
-    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, None, child_complexity)")]
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, None, child_complexity)")]
     async fn search(
         &self,
         ctx: &Context<'_>,

@@ -1,0 +1,133 @@
+//! The HTTP router: every route of the server and the middleware around them.
+
+use std::time::Duration;
+
+use axum::{
+    Router,
+    extract::State,
+    http::{HeaderName, HeaderValue, Method, StatusCode, header},
+    middleware,
+    response::IntoResponse,
+    routing::get,
+};
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    compression::CompressionLayer,
+    cors::{AllowOrigin, Any, CorsLayer},
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    timeout::TimeoutLayer,
+    trace::TraceLayer,
+};
+
+use super::{
+    handler::{ServerState, graphql_get, graphql_post, graphql_ws, observe},
+    schema::build_schema,
+};
+use crate::{
+    config::Limits,
+    domains::{kpi::export, programs::calendar},
+    state::AppState,
+};
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The HTTP routes with their middleware: GraphQL over HTTP and WebSocket, the plain HTTP
+/// downloads of the domains, health, readiness and metrics.
+pub fn router(state: AppState, limits: &Limits) -> Router {
+    let schema = build_schema(state.clone());
+    let server_state = ServerState { app: state, schema };
+    let graphql = Router::new()
+        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route_layer(middleware::from_fn_with_state(
+            server_state.clone(),
+            observe,
+        ));
+    let mut router = Router::new()
+        .merge(graphql)
+        .route("/graphql/ws", get(graphql_ws))
+        .route("/calendar/programs/{file}", get(calendar::program_calendar))
+        .route("/reports/kpi.csv", get(export::kpi_csv))
+        .route("/reports/kpi.json", get(export::kpi_json))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .with_state(server_state)
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::GATEWAY_TIMEOUT,
+            Duration::from_secs(limits.request_timeout_secs),
+        ))
+        .layer(CatchPanicLayer::new());
+    if let Some(cors) = cors(limits) {
+        router = router.layer(cors);
+    }
+    router
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+                let request_id = request
+                    .headers()
+                    .get(REQUEST_ID)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                tracing::info_span!(
+                    "http",
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                    request_id,
+                )
+            }),
+        )
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+fn cors(limits: &Limits) -> Option<CorsLayer> {
+    let origins: Vec<&String> = limits
+        .cors_origins
+        .iter()
+        .filter(|origin| !origin.trim().is_empty())
+        .collect();
+    if origins.is_empty() {
+        return None;
+    }
+    let layer = CorsLayer::new()
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::ACCEPT])
+        .max_age(Duration::from_secs(600));
+    if origins.iter().any(|origin| origin.trim() == "*") {
+        return Some(layer.allow_origin(Any));
+    }
+    let allowed: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|origin| HeaderValue::from_str(origin.trim()).ok())
+        .collect();
+    Some(layer.allow_origin(AllowOrigin::list(allowed)))
+}
+
+/// `GET /healthz`: the process is up.
+async fn healthz() -> impl IntoResponse {
+    (StatusCode::OK, "ok")
+}
+
+/// `GET /readyz`: the database answers. (The search index lives in the process and is
+/// open before the server accepts requests.)
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ready"),
+        Err(error) => {
+            tracing::warn!(%error, "database not reachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+        }
+    }
+}
+
+/// `GET /metrics`: Prometheus text format.
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
+}

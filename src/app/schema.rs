@@ -1,0 +1,135 @@
+//! The schema: every domain's queries, mutations and subscriptions merged into the three
+//! roots, with the DataLoaders of every domain.
+
+use async_graphql::{MergedObject, MergedSubscription, Schema, dataloader::DataLoader};
+
+use super::{node, search::SearchQuery};
+use crate::{
+    config::Limits,
+    domains::{
+        childcare::{
+            loaders::ChildcareLoader,
+            resolver::{ChildcareMutation, ChildcareQuery},
+        },
+        content::resolver::{ContentMutation, ContentQuery},
+        employment::{
+            loaders::EmploymentLoader,
+            resolver::{EmploymentMutation, EmploymentQuery},
+        },
+        identity::{
+            loaders::IdentityLoader,
+            resolver::{IdentityMutation, IdentityQuery, IdentitySubscription},
+        },
+        kpi::resolver::{KpiMutation, KpiQuery},
+        partnership::{
+            loaders::PartnershipLoader,
+            resolver::{PartnershipMutation, PartnershipQuery},
+        },
+        programs::{
+            loaders::ProgramsLoader,
+            resolver::{ProgramsMutation, ProgramsQuery, ProgramsSubscription},
+        },
+        relocation::{
+            loaders::RelocationLoader,
+            resolver::{RelocationMutation, RelocationQuery, RelocationSubscription},
+        },
+    },
+    graphql::limits,
+    state::AppState,
+};
+
+/// The executable schema.
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
+
+/// Every query of every domain.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct QueryRoot(
+    node::NodeQuery,
+    IdentityQuery,
+    EmploymentQuery,
+    crate::audit::AuditQuery,
+    PartnershipQuery,
+    ProgramsQuery,
+    ChildcareQuery,
+    RelocationQuery,
+    ContentQuery,
+    KpiQuery,
+    SearchQuery,
+);
+
+/// Every mutation of every domain.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
+pub struct MutationRoot(
+    IdentityMutation,
+    EmploymentMutation,
+    PartnershipMutation,
+    ProgramsMutation,
+    RelocationMutation,
+    ChildcareMutation,
+    ContentMutation,
+    KpiMutation,
+);
+
+/// Every subscription of every domain.
+#[derive(MergedSubscription, Default)]
+#[graphql(name = "Subscription")]
+pub struct SubscriptionRoot(
+    IdentitySubscription,
+    ProgramsSubscription,
+    RelocationSubscription,
+);
+
+/// Builds the schema serving `state`.
+pub fn build_schema(state: AppState) -> AppSchema {
+    let limits = state.limits.clone();
+    schema_builder(&limits)
+        .data(DataLoader::new(
+            IdentityLoader::new(state.db.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            PartnershipLoader::new(state.db.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            ProgramsLoader::new(state.db.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            RelocationLoader::new(state.db.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            EmploymentLoader::new(state.db.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            crate::audit::AuditLoader::new(state.db.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            ChildcareLoader::new(state.db.clone()),
+            tokio::spawn,
+        ))
+        .data(state)
+        .finish()
+}
+
+/// The schema in SDL, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    schema_builder(&Limits::default()).finish().sdl()
+}
+
+fn schema_builder(
+    limits: &Limits,
+) -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        SubscriptionRoot::default(),
+    )
+    .extension(limits::QueryLimits::from(limits))
+    .limit_recursive_depth(64)
+}

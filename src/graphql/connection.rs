@@ -1,0 +1,116 @@
+//! Relay connections: the GraphQL face of a [`Page`](crate::paging::Page), and the cost
+//! of a connection field in the query-complexity estimate.
+
+use async_graphql::SimpleObject;
+
+use crate::paging::{DEFAULT_PAGE_SIZE, Page};
+
+/// Largest page the complexity estimate assumes. `first`/`last` above the configured page
+/// cap are served as the cap, so they must not cost more than it; the estimate uses the
+/// default cap because complexity is computed before any configuration is at hand.
+pub const COMPLEXITY_PAGE_CAP: usize = 100;
+
+/// Query complexity of a connection field: the page actually served times the cost of
+/// one item, plus one for the field itself.
+pub fn page_cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
+    let requested = first.or(last).map_or(DEFAULT_PAGE_SIZE as usize, |n| {
+        usize::try_from(n).unwrap_or(0)
+    });
+    requested
+        .min(COMPLEXITY_PAGE_CAP)
+        .saturating_mul(child_complexity)
+        .saturating_add(1)
+}
+
+/// Where a page sits in its list.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct PageInfo {
+    /// Whether items follow this page (ask with `after: endCursor`).
+    pub has_next_page: bool,
+    /// Whether items precede this page (ask with `before: startCursor`).
+    pub has_previous_page: bool,
+    /// Cursor of the first item of this page.
+    pub start_cursor: Option<String>,
+    /// Cursor of the last item of this page.
+    pub end_cursor: Option<String>,
+}
+
+/// A GraphQL connection type made by [`connection!`](crate::connection).
+pub trait ConnectionType: Sized {
+    /// The item type.
+    type Node;
+
+    /// Builds the connection from its edges (cursor and item), page info and total.
+    fn assemble(edges: Vec<(String, Self::Node)>, page_info: PageInfo, total_count: u64) -> Self;
+}
+
+/// Declares the connection and edge types of a list of `$node` items, with descriptions,
+/// e.g. `connection!(User, UserConnection, UserEdge);`.
+#[macro_export]
+macro_rules! connection {
+    ($node:ident, $connection:ident, $edge:ident) => {
+        #[doc = concat!("A page of `", stringify!($node), "` items with cursors to walk the list (a Relay connection).")]
+        #[derive(Debug, Clone, async_graphql::SimpleObject)]
+        pub struct $connection {
+            /// The items of this page, each with its cursor.
+            pub edges: Vec<$edge>,
+            /// The items of this page, without cursors.
+            pub nodes: Vec<$node>,
+            /// Where this page sits in the whole list.
+            pub page_info: $crate::graphql::connection::PageInfo,
+            /// Number of items matching the filter, on all pages.
+            pub total_count: u64,
+        }
+
+        #[doc = concat!("One `", stringify!($node), "` of a connection, with its cursor.")]
+        #[derive(Debug, Clone, async_graphql::SimpleObject)]
+        pub struct $edge {
+            /// Opaque cursor of this item, for `after` and `before`.
+            pub cursor: String,
+            /// The item.
+            pub node: $node,
+        }
+
+        impl $crate::graphql::connection::ConnectionType for $connection {
+            type Node = $node;
+
+            fn assemble(
+                edges: Vec<(String, $node)>,
+                page_info: $crate::graphql::connection::PageInfo,
+                total_count: u64,
+            ) -> Self {
+                Self {
+                    nodes: edges.iter().map(|(_, node)| node.clone()).collect(),
+                    edges: edges
+                        .into_iter()
+                        .map(|(cursor, node)| $edge { cursor, node })
+                        .collect(),
+                    page_info,
+                    total_count,
+                }
+            }
+        }
+    };
+}
+
+impl<M> Page<M> {
+    /// Converts to the GraphQL connection `C`.
+    pub fn into_connection<C>(self) -> C
+    where
+        C: ConnectionType,
+        C::Node: From<M>,
+    {
+        let page_info = PageInfo {
+            has_next_page: self.has_next_page,
+            has_previous_page: self.has_previous_page,
+            start_cursor: self.rows.first().map(|(cursor, _)| cursor.clone()),
+            end_cursor: self.rows.last().map(|(cursor, _)| cursor.clone()),
+        };
+        let edges = self
+            .rows
+            .into_iter()
+            .map(|(cursor, row)| (cursor, C::Node::from(row)))
+            .collect();
+        C::assemble(edges, page_info, self.total_count)
+    }
+}
