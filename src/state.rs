@@ -1,11 +1,17 @@
-//! The application state every request and background task shares. Cloning is cheap.
+//! The application state every request and background task shares (cloning is cheap),
+//! and the service context every service function takes.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
+use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    config::Limits, events::EventBus, metrics::Metrics, rate_limit::RateLimiter,
+    config::Limits,
+    db,
+    events::{Event, EventBus},
+    metrics::Metrics,
+    rate_limit::RateLimiter,
     search::service::Search,
 };
 
@@ -27,4 +33,72 @@ pub struct AppState {
     /// An argon2 hash of a random password, verified against when an email is unknown so
     /// that a failed login takes the same time whether or not the account exists.
     pub dummy_password_hash: Arc<str>,
+}
+
+/// What a service call works with: the database; when serving, the event bus it announces
+/// committed changes on and the rate limiter; the limits; and the time it acts at (now, or
+/// a time in the past when the demo loads its history). Copy it freely.
+#[derive(Clone, Copy)]
+pub struct ServiceContext<'a> {
+    /// The database.
+    pub db: &'a DatabaseConnection,
+    /// The event bus; `None` writes without announcing (demo data, tools).
+    pub events: Option<&'a EventBus>,
+    /// The shared rate limiter; `None` counts nothing (demo data, tools).
+    pub limiter: Option<&'a RateLimiter>,
+    /// Limits and policies.
+    pub limits: &'a Limits,
+    /// The time the call acts at instead of now.
+    at: Option<DateTime<Utc>>,
+}
+
+/// The limits of a context made without a running server.
+static DEFAULT_LIMITS: LazyLock<Limits> = LazyLock::new(Limits::default);
+
+impl<'a> From<&'a AppState> for ServiceContext<'a> {
+    fn from(state: &'a AppState) -> Self {
+        Self {
+            db: &state.db,
+            events: Some(&state.events),
+            limiter: Some(&state.limiter),
+            limits: &state.limits,
+            at: None,
+        }
+    }
+}
+
+impl<'a> ServiceContext<'a> {
+    /// Works on `db` with the default limits, without announcing or counting: for demo
+    /// data and command-line tools.
+    pub fn quiet(db: &'a DatabaseConnection) -> Self {
+        Self {
+            db,
+            events: None,
+            limiter: None,
+            limits: &DEFAULT_LIMITS,
+            at: None,
+        }
+    }
+
+    /// Acts as of `at` instead of now: for loading records of the past.
+    pub fn as_of(self, at: DateTime<Utc>) -> Self {
+        Self {
+            at: Some(at),
+            ..self
+        }
+    }
+
+    /// Now (or the time acted as), at the precision both databases keep.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.at.map_or_else(db::now, |at| at.trunc_subsecs(6))
+    }
+
+    /// Announces `events` of a committed change, when serving.
+    pub async fn announce(&self, events: impl IntoIterator<Item = Event>) {
+        if let Some(bus) = self.events {
+            for event in events {
+                bus.publish(self.db, event).await;
+            }
+        }
+    }
 }
