@@ -1,10 +1,13 @@
 //! The subcommands of the `tsunagu` binary.
 
+use std::sync::Arc;
+
 use anyhow::Context;
 use entity::municipality;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::{
+    app::documents::DomainDocuments,
     app::{demo, schema},
     auth::{Role, password},
     config::{Cli, Command, CreateUserArgs, RoleArg, ServeArgs},
@@ -98,7 +101,7 @@ async fn serve(
 async fn reindex(database_url: &str, index_dir: std::path::PathBuf) -> anyhow::Result<()> {
     let db = db::connect(database_url).await?;
     db::migrate(&db).await?;
-    let search = Search::open(db, Some(index_dir.clone())).await?;
+    let search = Search::open(db, Arc::new(DomainDocuments), Some(index_dir.clone())).await?;
     let bar = indicatif::ProgressBar::new(0).with_style(
         indicatif::ProgressStyle::with_template(
             "{spinner} reindexing [{bar:40}] {pos}/{len} records ({eta})",

@@ -13,6 +13,7 @@ use secrecy::SecretString;
 use tokio::net::TcpListener;
 
 use crate::{
+    app::documents::DomainDocuments,
     app::{demo, jobs::Jobs, router::router},
     auth::password,
     config::Limits,
@@ -64,7 +65,12 @@ impl Application {
             demo::print_accounts(&accounts);
         }
         let events = EventBus::start(&db).await?;
-        let search = Search::open(background_db, settings.index_dir.clone()).await?;
+        let search = Search::open(
+            background_db,
+            Arc::new(DomainDocuments),
+            settings.index_dir.clone(),
+        )
+        .await?;
         let dummy = password::hash(SecretString::from(uuid::Uuid::new_v4().to_string()))
             .await
             .context("preparing the password hasher")?;

@@ -3,6 +3,7 @@
 //! handlers, the background jobs, and the demo. Nothing below imports from here.
 
 pub mod demo;
+pub mod documents;
 pub mod handler;
 pub mod jobs;
 pub mod node;

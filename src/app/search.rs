@@ -11,7 +11,7 @@ use super::node::{self, Node};
 use crate::paging::DEFAULT_PAGE_SIZE;
 use crate::{
     connection,
-    domains::{identity::service as identity, programs::types::ProgramStatus},
+    domains::{childcare, identity::service as identity, partnership, programs},
     error::AppError,
     graphql::{
         connection::{ConnectionType, PageInfo},
@@ -366,10 +366,16 @@ impl SearchQuery {
             // Managers see drafts, cancelled programs, unpublished resources and scheduled
             // articles too; search shows what is public only.
             let public = match &found {
-                Node::Program(program) => program.status == ProgramStatus::Published,
-                Node::ChildcareResource(resource) => resource.model.published,
+                Node::LocalIssue(issue) => partnership::search::issue_is_public(issue.published),
+                Node::PartnerProject(project) => {
+                    partnership::search::project_is_public(project.status.into())
+                }
+                Node::Program(program) => programs::search::is_public(program.status.into()),
+                Node::ChildcareResource(resource) => {
+                    childcare::search::is_public(resource.model.published)
+                }
                 Node::Article(article) => article.is_live(crate::db::now()),
-                _ => true,
+                _ => false,
             };
             if !public {
                 continue;

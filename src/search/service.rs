@@ -1,4 +1,4 @@
-//! Keeping the index in step with the database, and searching it.
+//! The indexer: keeping this replica's index in step with the database, and searching it.
 //!
 //! Each replica has its own index. Content changes write `search_outbox` rows in their own
 //! transaction; every replica reads the outbox from its checkpoint, reloads the changed
@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use super::{
     index::{SearchIndex, SearchRequest, SearchResults, Suggestion, VERSION, document_key},
-    sources,
+    sources::{self, Documents},
 };
 
 /// Outbox rows read per round.
@@ -56,14 +56,21 @@ struct Progress {
 pub struct Search {
     index: SearchIndex,
     db: DatabaseConnection,
+    /// Where documents are read from.
+    documents: Arc<dyn Documents>,
     /// Serializes index writes (outbox rounds and rebuilds).
     progress: Arc<Mutex<Progress>>,
 }
 
 impl Search {
-    /// Opens the index in `dir` (in memory when `None`), rebuilds it when it is missing,
-    /// of another version or too far behind, and applies the outbox once.
-    pub async fn open(db: DatabaseConnection, dir: Option<PathBuf>) -> anyhow::Result<Self> {
+    /// Opens the index in `dir` (in memory when `None`) over the documents `documents`
+    /// reads, rebuilds it when it is missing, of another version or too far behind, and
+    /// applies the outbox once.
+    pub async fn open(
+        db: DatabaseConnection,
+        documents: Arc<dyn Documents>,
+        dir: Option<PathBuf>,
+    ) -> anyhow::Result<Self> {
         let index = tokio::task::spawn_blocking(move || match dir {
             Some(dir) => SearchIndex::open_in_dir(&dir)
                 .with_context(|| format!("opening the search index in {}", dir.display())),
@@ -76,6 +83,7 @@ impl Search {
         let search = Self {
             index,
             db,
+            documents,
             progress: Arc::new(Mutex::new(Progress {
                 checkpoint: stored.clone().unwrap_or_default(),
                 applied: HashSet::new(),
@@ -127,7 +135,7 @@ impl Search {
         let mut removals = Vec::new();
         let now = Utc::now();
         for (kind, id) in &started {
-            match sources::load(&self.db, kind, *id).await? {
+            match self.documents.load(&self.db, kind, *id).await? {
                 Some(mut document) => {
                     // A source that still gives a past date would be reloaded every round.
                     if document.starts_at.is_some_and(|at| at <= now) {
@@ -209,7 +217,7 @@ impl Search {
         let mut upserts = Vec::new();
         let mut removals = Vec::new();
         for (kind, id) in changed {
-            match sources::load(&self.db, &kind, id).await? {
+            match self.documents.load(&self.db, &kind, id).await? {
                 Some(document) => upserts.push(document),
                 None => removals.push(document_key(&kind, id)),
             }
@@ -244,7 +252,7 @@ impl Search {
             .map(|row| row.id);
         let mut total = 0;
         for kind in sources::KINDS {
-            total += sources::count(&self.db, kind).await?;
+            total += self.documents.count(&self.db, kind).await?;
         }
         let index = self.index.clone();
         tokio::task::spawn_blocking(move || index.stage_clear()).await??;
@@ -253,7 +261,7 @@ impl Search {
         for kind in sources::KINDS {
             let mut page = 0;
             loop {
-                let (documents, read) = sources::page(&self.db, kind, page).await?;
+                let (documents, read) = self.documents.page(&self.db, kind, page, BATCH).await?;
                 if read == 0 {
                     break;
                 }

@@ -1,24 +1,14 @@
-//! Where search documents come from: one loader per kind of public content, reading the
-//! database (the source of truth). Personal data never goes into a document.
+//! The kinds of document the index holds, and the trait through which the indexer reads
+//! them from the database (the source of truth). Each domain produces the documents of its
+//! own public content in its `search.rs`, with its one rule for what is public; the
+//! application dispatches a kind to its domain (`app::documents`). Personal data never goes
+//! into a document.
 
-use std::collections::HashMap;
-
-use chrono::Utc;
-use entity::{
-    article,
-    local_issue::{self, IssueCategory},
-    organization, partner_project,
-    partner_project::ProjectStatus,
-    program::{self, Audience, ProgramCategory, ProgramKind, ProgramStatus},
-    program_session::{self, SessionStatus},
-};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-};
+use futures_util::future::BoxFuture;
+use sea_orm::{DatabaseConnection, DbErr};
 use uuid::Uuid;
 
 use super::index::SearchDocument;
-use crate::domains::programs::registration::decode_set;
 
 /// Kind of a local issue (地域課題).
 pub const LOCAL_ISSUE: &str = "local_issue";
@@ -42,339 +32,30 @@ pub const KINDS: [&str; 5] = [
     ARTICLE,
 ];
 
-/// Records read per batch when rebuilding.
-const BATCH: u64 = 500;
+/// What the indexer reads documents through.
+pub trait Documents: Send + Sync {
+    /// The current document of `kind` `id`, or `None` when it is gone or not public.
+    fn load<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        kind: &'a str,
+        id: Uuid,
+    ) -> BoxFuture<'a, Result<Option<SearchDocument>, DbErr>>;
 
-/// The current document of `kind` `id`, or `None` when it is gone or not public.
-pub async fn load(
-    db: &impl ConnectionTrait,
-    kind: &str,
-    id: Uuid,
-) -> Result<Option<SearchDocument>, DbErr> {
-    match kind {
-        LOCAL_ISSUE => Ok(local_issue::Entity::find_by_id(id)
-            .one(db)
-            .await?
-            .and_then(issue_document)),
-        PARTNER_PROJECT => {
-            let Some(project) = partner_project::Entity::find_by_id(id).one(db).await? else {
-                return Ok(None);
-            };
-            let organization = organization::Entity::find_by_id(project.organization_id)
-                .one(db)
-                .await?;
-            Ok(project_document(project, organization))
-        }
-        PROGRAM => {
-            let Some(program) = program::Entity::find_by_id(id).one(db).await? else {
-                return Ok(None);
-            };
-            let mut documents = program_documents(db, vec![program]).await?;
-            Ok(documents.pop())
-        }
-        CHILDCARE_RESOURCE => crate::domains::childcare::documents::load(db, id).await,
-        ARTICLE => Ok(article::Entity::find_by_id(id)
-            .one(db)
-            .await?
-            .and_then(crate::domains::content::service::search_document)),
-        _ => Ok(None),
-    }
-}
+    /// Number of records of `kind` (public or not), for progress reporting.
+    fn count<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        kind: &'a str,
+    ) -> BoxFuture<'a, Result<u64, DbErr>>;
 
-/// Number of records of `kind` (public or not), for progress reporting.
-pub async fn count(db: &impl ConnectionTrait, kind: &str) -> Result<u64, DbErr> {
-    match kind {
-        LOCAL_ISSUE => local_issue::Entity::find().count(db).await,
-        PARTNER_PROJECT => partner_project::Entity::find().count(db).await,
-        PROGRAM => program::Entity::find().count(db).await,
-        CHILDCARE_RESOURCE => crate::domains::childcare::documents::count(db).await,
-        ARTICLE => article::Entity::find().count(db).await,
-        _ => Ok(0),
-    }
-}
-
-/// Page `page` of the public documents of `kind` (batches of a fixed size, by id).
-pub async fn page(
-    db: &impl ConnectionTrait,
-    kind: &str,
-    page: u64,
-) -> Result<(Vec<SearchDocument>, u64), DbErr> {
-    match kind {
-        LOCAL_ISSUE => {
-            let rows = local_issue::Entity::find()
-                .order_by_asc(local_issue::Column::Id)
-                .paginate(db, BATCH)
-                .fetch_page(page)
-                .await?;
-            let read = rows.len() as u64;
-            Ok((rows.into_iter().filter_map(issue_document).collect(), read))
-        }
-        PARTNER_PROJECT => {
-            let rows = partner_project::Entity::find()
-                .find_also_related(organization::Entity)
-                .order_by_asc(partner_project::Column::Id)
-                .paginate(db, BATCH)
-                .fetch_page(page)
-                .await?;
-            let read = rows.len() as u64;
-            Ok((
-                rows.into_iter()
-                    .filter_map(|(project, organization)| project_document(project, organization))
-                    .collect(),
-                read,
-            ))
-        }
-        PROGRAM => {
-            let rows = program::Entity::find()
-                .order_by_asc(program::Column::Id)
-                .paginate(db, BATCH)
-                .fetch_page(page)
-                .await?;
-            let read = rows.len() as u64;
-            Ok((program_documents(db, rows).await?, read))
-        }
-        CHILDCARE_RESOURCE => crate::domains::childcare::documents::page(db, page, BATCH).await,
-        ARTICLE => {
-            let rows = article::Entity::find()
-                .order_by_asc(article::Column::Id)
-                .paginate(db, BATCH)
-                .fetch_page(page)
-                .await?;
-            let read = rows.len() as u64;
-            Ok((
-                rows.into_iter()
-                    .filter_map(crate::domains::content::service::search_document)
-                    .collect(),
-                read,
-            ))
-        }
-        _ => Ok((Vec::new(), 0)),
-    }
-}
-
-fn issue_document(issue: local_issue::Model) -> Option<SearchDocument> {
-    if !issue.published {
-        return None;
-    }
-    let (code, label) = category_label(issue.category);
-    Some(SearchDocument {
-        kind: LOCAL_ISSUE.into(),
-        id: issue.id,
-        municipality_id: issue.municipality_id,
-        title: issue.title,
-        kana: String::new(),
-        tags: vec![code.into(), label.into(), "地域課題".into()],
-        categories: vec![code.into()],
-        body: [issue.description, issue.place_name.unwrap_or_default()].join("\n"),
-        ..SearchDocument::default()
-    })
-}
-
-fn project_document(
-    project: partner_project::Model,
-    organization: Option<organization::Model>,
-) -> Option<SearchDocument> {
-    // Public once approved; drafts, proposals under review and rejected ones never are.
-    if !matches!(
-        project.status,
-        ProjectStatus::Active | ProjectStatus::Completed | ProjectStatus::Verified
-    ) {
-        return None;
-    }
-    Some(SearchDocument {
-        kind: PARTNER_PROJECT.into(),
-        id: project.id,
-        municipality_id: project.municipality_id,
-        title: project.title,
-        kana: organization
-            .as_ref()
-            .map(|o| o.name_kana.clone())
-            .unwrap_or_default(),
-        tags: vec!["公民連携".into()],
-        body: [project.summary, project.plan, project.expected_outcome].join("\n"),
-        organizer: organization.map(|o| o.name).unwrap_or_default(),
-        ..SearchDocument::default()
-    })
-}
-
-/// The documents of the public ones of `programs`: three statements for the whole batch
-/// (organizers, upcoming sessions). Drafts and cancelled programs have none.
-async fn program_documents(
-    db: &impl ConnectionTrait,
-    programs: Vec<program::Model>,
-) -> Result<Vec<SearchDocument>, DbErr> {
-    let programs: Vec<program::Model> = programs
-        .into_iter()
-        .filter(|program| program.status == ProgramStatus::Published)
-        .collect();
-    if programs.is_empty() {
-        return Ok(Vec::new());
-    }
-    let now = Utc::now();
-    let organizers: HashMap<Uuid, organization::Model> = organization::Entity::find()
-        .filter(
-            organization::Column::Id.is_in(programs.iter().map(|p| p.organizer_organization_id)),
-        )
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|o| (o.id, o))
-        .collect();
-    let mut upcoming: HashMap<Uuid, Vec<program_session::Model>> = HashMap::new();
-    for session in program_session::Entity::find()
-        .filter(program_session::Column::ProgramId.is_in(programs.iter().map(|p| p.id)))
-        .filter(program_session::Column::Status.eq(SessionStatus::Scheduled))
-        .filter(program_session::Column::StartsAt.gt(now))
-        .order_by_asc(program_session::Column::StartsAt)
-        .all(db)
-        .await?
-    {
-        upcoming
-            .entry(session.program_id)
-            .or_default()
-            .push(session);
-    }
-    Ok(programs
-        .into_iter()
-        .map(|program| {
-            let organizer = organizers.get(&program.organizer_organization_id);
-            let sessions = upcoming.remove(&program.id).unwrap_or_default();
-            program_document(program, organizer, &sessions, now)
-        })
-        .collect())
-}
-
-/// A published program as a document: tags are its categories, kind and audiences in
-/// Japanese (with English words for the kind and categories, and 託児付き when an upcoming
-/// session has childcare); the date is the next
-/// session's start and the free places those of the upcoming sessions still taking
-/// registrations.
-fn program_document(
-    program: program::Model,
-    organizer: Option<&organization::Model>,
-    upcoming: &[program_session::Model],
-    now: chrono::DateTime<Utc>,
-) -> SearchDocument {
-    let categories: Vec<ProgramCategory> = decode_set(&program.categories);
-    let audiences: Vec<Audience> = decode_set(&program.audiences);
-    let mut tags: Vec<String> = categories
-        .iter()
-        .map(|c| program_category_label(*c).into())
-        .collect();
-    tags.extend(categories.iter().map(|c| program_category_code(*c).into()));
-    tags.push(program_kind_label(program.kind).into());
-    tags.extend(audiences.iter().map(|a| audience_label(*a).into()));
-    if upcoming.iter().any(|s| s.childcare_slots > 0) {
-        tags.push("託児付き".into());
-    }
-    let mut venues: Vec<&str> = Vec::new();
-    for venue in upcoming.iter().filter_map(|s| s.venue.as_deref()) {
-        if !venues.contains(&venue) {
-            venues.push(venue);
-        }
-    }
-    let open: Vec<&program_session::Model> = upcoming
-        .iter()
-        .filter(|s| s.registration_closes_at > now)
-        .collect();
-    let child_age_months = match (program.child_min_age_months, program.child_max_age_months) {
-        (None, None) => None,
-        (min, max) => Some((
-            i64::from(min.unwrap_or(0)),
-            i64::from(max.unwrap_or(i32::MAX)),
-        )),
-    };
-    let mut body = vec![program.summary, program.description];
-    body.extend(program.accessibility_notes);
-    body.extend(venues.iter().map(|v| (*v).to_owned()));
-    SearchDocument {
-        kind: PROGRAM.into(),
-        id: program.id,
-        municipality_id: program.municipality_id,
-        title: program.title,
-        kana: organizer.map(|o| o.name_kana.clone()).unwrap_or_default(),
-        tags,
-        categories: categories
-            .iter()
-            .map(|c| program_category_code(*c).into())
-            .collect(),
-        body: body.join("\n"),
-        organizer: organizer.map(|o| o.name.clone()).unwrap_or_default(),
-        starts_at: upcoming.first().map(|s| s.starts_at),
-        child_age_months,
-        free_places: Some(
-            open.iter()
-                .map(|s| i64::from((s.capacity - s.seats_taken).max(0)))
-                .sum(),
-        ),
-    }
-}
-
-/// The code of a program category, as the category filter names it.
-pub fn program_category_code(category: ProgramCategory) -> &'static str {
-    match category {
-        ProgramCategory::Art => "art",
-        ProgramCategory::Nature => "nature",
-        ProgramCategory::History => "history",
-        ProgramCategory::Science => "science",
-        ProgramCategory::Reading => "reading",
-        ProgramCategory::Career => "career",
-        ProgramCategory::Parenting => "parenting",
-        ProgramCategory::Childcare => "childcare",
-        ProgramCategory::Relocation => "relocation",
-        ProgramCategory::Health => "health",
-        ProgramCategory::Other => "other",
-    }
-}
-
-fn program_category_label(category: ProgramCategory) -> &'static str {
-    match category {
-        ProgramCategory::Art => "美術 アート",
-        ProgramCategory::Nature => "自然",
-        ProgramCategory::History => "歴史",
-        ProgramCategory::Science => "科学",
-        ProgramCategory::Reading => "読書 絵本",
-        ProgramCategory::Career => "仕事 キャリア",
-        ProgramCategory::Parenting => "子育て",
-        ProgramCategory::Childcare => "保育 託児",
-        ProgramCategory::Relocation => "移住",
-        ProgramCategory::Health => "健康",
-        ProgramCategory::Other => "その他",
-    }
-}
-
-fn program_kind_label(kind: ProgramKind) -> &'static str {
-    match kind {
-        ProgramKind::CareerSeminar => "セミナー 講座 seminar career",
-        ProgramKind::EducationWorkshop => "ワークショップ 体験 workshop",
-        ProgramKind::ParentingClass => "子育て講座 教室 parenting class",
-        ProgramKind::RelocationFair => "移住相談会 relocation consultation",
-        ProgramKind::ChildcareExperience => "保育体験 childcare experience",
-        ProgramKind::Other => "イベント event",
-    }
-}
-
-fn audience_label(audience: Audience) -> &'static str {
-    match audience {
-        Audience::Women => "女性",
-        Audience::ExpectantParents => "妊娠中の方 プレママ プレパパ",
-        Audience::Guardians => "保護者",
-        Audience::Children => "子ども",
-        Audience::Everyone => "どなたでも",
-    }
-}
-
-fn category_label(category: IssueCategory) -> (&'static str, &'static str) {
-    match category {
-        IssueCategory::Parks => ("parks", "公園"),
-        IssueCategory::Mobility => ("mobility", "交通・移動"),
-        IssueCategory::Tourism => ("tourism", "観光"),
-        IssueCategory::Childcare => ("childcare", "子育て"),
-        IssueCategory::ElderlyCare => ("elderly_care", "高齢者福祉"),
-        IssueCategory::Environment => ("environment", "環境"),
-        IssueCategory::DisasterPrevention => ("disaster_prevention", "防災"),
-        IssueCategory::Digital => ("digital", "デジタル"),
-        IssueCategory::Education => ("education", "教育"),
-        IssueCategory::Other => ("other", "その他"),
-    }
+    /// Page `page` of the records of `kind` in batches of `batch`, by id: the documents of
+    /// the public ones and the number of records read.
+    fn page<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        kind: &'a str,
+        page: u64,
+        batch: u64,
+    ) -> BoxFuture<'a, Result<(Vec<SearchDocument>, u64), DbErr>>;
 }

@@ -5,10 +5,10 @@
 
 pub mod booking;
 pub mod demo;
-pub mod documents;
 pub mod hours;
 pub mod inputs;
 pub mod loaders;
 pub mod resolver;
+pub mod search;
 pub mod service;
 pub mod types;

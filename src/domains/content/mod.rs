@@ -5,6 +5,7 @@ pub mod demo;
 pub mod inputs;
 pub mod markdown;
 pub mod resolver;
+pub mod search;
 pub mod service;
 pub mod states;
 pub mod types;

@@ -27,17 +27,14 @@ use sea_orm::{
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{
-    markdown,
-    states::{self, ArticleStep},
-};
+use super::states::{self, ArticleStep};
 use crate::{
     auth::{ADMINS, AuthUser, Role, Viewer},
     db,
     error::{AppError, AppResult, FieldError, FieldErrorCode, Outcome, Problems},
     idempotency::{self, KeyScope},
     paging::{Ordering, Page, PageArgs, SortValue, paginate},
-    search::{index::SearchDocument, outbox, sources},
+    search::{outbox, sources},
     state::AppState,
     text::{self, long_text},
 };
@@ -607,25 +604,6 @@ pub async fn release_scheduled(db: &DatabaseConnection) -> AppResult<u64> {
     }
     txn.commit().await?;
     Ok(released)
-}
-
-/// The search document of `article`, or `None` while it is not public. Its time is
-/// checked here too: a scheduled article is released by [`release_scheduled`] when it comes.
-pub fn search_document(article: article::Model) -> Option<SearchDocument> {
-    if !is_live(article.status, article.publish_at, now()) {
-        return None;
-    }
-    let mut tags = split_tags(&article.tags);
-    tags.push(kind_label(article.kind).into());
-    Some(SearchDocument {
-        kind: sources::ARTICLE.into(),
-        id: article.id,
-        municipality_id: article.municipality_id,
-        title: article.title,
-        tags,
-        body: [article.summary, markdown::to_plain_text(&article.body)].join("\n"),
-        ..Default::default()
-    })
 }
 
 /// Japanese name of a kind, as readers see it (and search for it).

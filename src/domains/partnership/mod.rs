@@ -6,6 +6,7 @@ pub mod demo;
 pub mod inputs;
 pub mod loaders;
 pub mod resolver;
+pub mod search;
 pub mod service;
 pub mod states;
 pub mod types;

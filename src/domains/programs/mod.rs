@@ -8,6 +8,7 @@ pub mod inputs;
 pub mod loaders;
 pub mod registration;
 pub mod resolver;
+pub mod search;
 pub mod service;
 pub mod states;
 pub mod types;

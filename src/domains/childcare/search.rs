@@ -1,5 +1,5 @@
-//! Search documents of childcare resources: public content, without personal data.
-//! Unpublished resources are not documents.
+//! Search documents of childcare resources, and the one rule of which are public.
+//! Personal data never goes into a document.
 
 use entity::{childcare_resource, organization};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryOrder};
@@ -7,6 +7,11 @@ use uuid::Uuid;
 
 use super::{service::decode_languages, types::kind_label};
 use crate::search::{index::SearchDocument, sources::CHILDCARE_RESOURCE};
+
+/// Whether a resource is public: once published.
+pub fn is_public(published: bool) -> bool {
+    published
+}
 
 /// The document of resource `id`, or `None` when it is gone or unpublished.
 pub async fn load(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<SearchDocument>, DbErr> {
@@ -52,7 +57,7 @@ pub fn document(
     resource: childcare_resource::Model,
     provider: Option<String>,
 ) -> Option<SearchDocument> {
-    if !resource.published {
+    if !is_public(resource.published) {
         return None;
     }
     let prefecture = crate::japan::prefecture(resource.prefecture_code)
