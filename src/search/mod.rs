@@ -7,5 +7,6 @@ pub mod collector;
 pub mod index;
 pub mod outbox;
 pub mod query;
+pub mod schema;
 pub mod service;
 pub mod sources;

@@ -24,7 +24,7 @@ use tantivy::{
 
 use super::{
     analyzer::{self, RUN_GAP, Run, RunKind},
-    index::{BOOSTERS, FieldName, Fields, MATCH},
+    schema::{BOOSTERS, FieldName, Fields, MATCH},
 };
 
 /// Longest query text considered, in characters.

@@ -16,8 +16,8 @@ use super::{
     },
     service::{self, SignedIn},
     types::{
-        AccountEvent, AccountEventKind, Municipality, MunicipalityConnection,
-        OrganizationConnection, OrganizationKind, Role, Session, User, UserConnection,
+        AccountEvent, AccountEventKind, Municipality, MunicipalityConnection, Role, Session, User,
+        UserConnection,
     },
 };
 use crate::graphql::guard::{RoleGuard, SignedIn as SignedInGuard};
@@ -126,26 +126,6 @@ impl IdentityQuery {
             .extend()?
             .into_connection())
     }
-}
-
-/// Organizations of a municipality, for `Municipality.organizations`.
-pub(super) async fn organizations_of(
-    ctx: &Context<'_>,
-    municipality_id: Uuid,
-    kind: Option<OrganizationKind>,
-    after: Option<String>,
-    before: Option<String>,
-    first: Option<i32>,
-    last: Option<i32>,
-) -> Result<OrganizationConnection> {
-    let (state, _) = context(ctx)?;
-    let page = PageArgs::new(first, after, last, before);
-    Ok(
-        service::list_organizations(state, municipality_id, kind.map(Into::into), page)
-            .await
-            .extend()?
-            .into_connection(),
-    )
 }
 
 /// Mutations of the identity domain.

@@ -1,14 +1,19 @@
 //! GraphQL objects of the identity domain, built from the database models.
 
 use async_graphql::{
-    ComplexObject, Context, Enum, ID, Result, SimpleObject, dataloader::DataLoader,
+    ComplexObject, Context, Enum, ID, Result, ResultExt, SimpleObject, dataloader::DataLoader,
 };
 use chrono::{DateTime, Utc};
 use entity::{municipality, organization, user};
 use uuid::Uuid;
 
-use super::loaders::IdentityLoader;
-use crate::{connection, graphql::ids, japan};
+use super::{loaders::IdentityLoader, service};
+use crate::{
+    connection,
+    graphql::{context, ids},
+    japan,
+    paging::PageArgs,
+};
 
 connection!(Municipality, MunicipalityConnection, MunicipalityEdge);
 connection!(Organization, OrganizationConnection, OrganizationEdge);
@@ -62,7 +67,14 @@ impl Municipality {
         #[graphql(desc = "At most this many items from the start (capped).")] first: Option<i32>,
         #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
     ) -> Result<OrganizationConnection> {
-        super::resolver::organizations_of(ctx, self.uuid, kind, after, before, first, last).await
+        let (state, _) = context(ctx)?;
+        let page = PageArgs::new(first, after, last, before);
+        Ok(
+            service::list_organizations(state, self.uuid, kind.map(Into::into), page)
+                .await
+                .extend()?
+                .into_connection(),
+        )
     }
 }
 
