@@ -9,7 +9,6 @@ use std::{
 
 use anyhow::Context;
 use axum::Router;
-use secrecy::SecretString;
 use tokio::net::TcpListener;
 
 use crate::{
@@ -71,7 +70,7 @@ impl Application {
             settings.index_dir.clone(),
         )
         .await?;
-        let dummy = password::hash(SecretString::from(uuid::Uuid::new_v4().to_string()))
+        password::dummy_hash()
             .await
             .context("preparing the password hasher")?;
         let state = AppState {
@@ -81,7 +80,6 @@ impl Application {
             events,
             search,
             metrics,
-            dummy_password_hash: dummy.into(),
         };
         let router = router(state.clone(), &settings.limits);
         let listener = TcpListener::bind((settings.host, settings.port))

@@ -9,9 +9,10 @@ use sea_orm::DatabaseConnection;
 use crate::{
     config::Limits,
     db,
+    error::AppResult,
     events::{Event, EventBus},
     metrics::Metrics,
-    rate_limit::RateLimiter,
+    rate_limit::{Quota, RateLimiter},
     search::service::Search,
 };
 
@@ -30,9 +31,6 @@ pub struct AppState {
     pub search: Search,
     /// Prometheus metrics.
     pub metrics: Metrics,
-    /// An argon2 hash of a random password, verified against when an email is unknown so
-    /// that a failed login takes the same time whether or not the account exists.
-    pub dummy_password_hash: Arc<str>,
 }
 
 /// What a service call works with: the database; when serving, the event bus it announces
@@ -91,6 +89,39 @@ impl<'a> ServiceContext<'a> {
     /// Now (or the time acted as), at the precision both databases keep.
     pub fn now(&self) -> DateTime<Utc> {
         self.at.map_or_else(db::now, |at| at.trunc_subsecs(6))
+    }
+
+    /// Counts a call in `bucket` and refuses it (`RATE_LIMITED`) past `quota`; counts
+    /// nothing without a limiter.
+    pub async fn hit(&self, bucket: &str, quota: Quota) -> AppResult<()> {
+        match self.limiter {
+            Some(limiter) => limiter.hit(bucket, quota).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Refuses (`RATE_LIMITED`) when `bucket` is past `quota`, without counting.
+    pub async fn check(&self, bucket: &str, quota: Quota) -> AppResult<()> {
+        match self.limiter {
+            Some(limiter) => limiter.check(bucket, quota).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Counts a failure in `bucket`, without refusing.
+    pub async fn record(&self, bucket: &str, quota: Quota) -> AppResult<()> {
+        match self.limiter {
+            Some(limiter) => limiter.record(bucket, quota).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Forgets the count of `bucket`.
+    pub async fn reset(&self, bucket: &str) -> AppResult<()> {
+        match self.limiter {
+            Some(limiter) => limiter.reset(bucket).await,
+            None => Ok(()),
+        }
     }
 
     /// Announces `events` of a committed change, when serving.

@@ -128,13 +128,13 @@ impl NodeQuery {
 pub(crate) async fn resolve(state: &AppState, viewer: &Viewer, id: &ID) -> AppResult<Option<Node>> {
     let (type_name, uuid) = ids::decode(id)?;
     let found = match type_name.as_str() {
-        "Municipality" => identity::find_municipality(state, uuid)
+        "Municipality" => identity::find_municipality(state.into(), uuid)
             .await
             .map(|m| Node::Municipality(m.into())),
-        "Organization" => identity::find_organization(state, uuid)
+        "Organization" => identity::find_organization(state.into(), uuid)
             .await
             .map(|o| Node::Organization(o.into())),
-        "User" => identity::find_user(state, viewer, uuid)
+        "User" => identity::find_user(state.into(), viewer, uuid)
             .await
             .map(|u| Node::User(u.into())),
         "LocalIssue" => partnership::find_issue(state, viewer, uuid)

@@ -6,6 +6,7 @@ use argon2::{
     password_hash::{SaltString, rand_core::OsRng},
 };
 use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::OnceCell;
 
 use crate::error::{AppError, AppResult, FieldError, FieldErrorCode};
 
@@ -23,6 +24,17 @@ pub async fn hash(password: SecretString) -> AppResult<String> {
     })
     .await
     .map_err(AppError::internal)?
+}
+
+/// An argon2 hash of a random password, made once per process: verified against when an
+/// email is unknown, so that a failed login takes the same time whether or not the account
+/// exists.
+pub async fn dummy_hash() -> AppResult<String> {
+    static DUMMY: OnceCell<String> = OnceCell::const_new();
+    DUMMY
+        .get_or_try_init(|| hash(SecretString::from(uuid::Uuid::new_v4().to_string())))
+        .await
+        .cloned()
 }
 
 /// Whether `password` matches the stored `hash`. Takes as long for a wrong password as for

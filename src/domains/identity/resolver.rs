@@ -57,7 +57,10 @@ impl IdentityQuery {
     /// The signed-in user, or null for anonymous visitors.
     async fn me(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         let (state, viewer) = context(ctx)?;
-        Ok(service::me(state, viewer).await.extend()?.map(User::from))
+        Ok(service::me(state.into(), viewer)
+            .await
+            .extend()?
+            .map(User::from))
     }
 
     /// Municipalities using tsunagu, by JIS code.
@@ -72,7 +75,7 @@ impl IdentityQuery {
     ) -> Result<MunicipalityConnection> {
         let (state, _) = context(ctx)?;
         let page = PageArgs::new(first, after, last, before);
-        Ok(service::list_municipalities(state, page)
+        Ok(service::list_municipalities(state.into(), page)
             .await
             .extend()?
             .into_connection())
@@ -121,10 +124,12 @@ impl IdentityQuery {
             UserOrderBy::DisplayNameKana => service::UserOrder::DisplayNameKana,
         };
         let page = PageArgs::new(first, after, last, before);
-        Ok(service::list_users(state, viewer, filter, order, page)
-            .await
-            .extend()?
-            .into_connection())
+        Ok(
+            service::list_users(state.into(), viewer, filter, order, page)
+                .await
+                .extend()?
+                .into_connection(),
+        )
     }
 }
 
@@ -141,7 +146,7 @@ impl IdentityMutation {
         #[graphql(desc = "The new account.")] input: SignUpInput,
     ) -> Result<SignUpPayload> {
         let (state, viewer) = context(ctx)?;
-        let outcome = service::sign_up(state, viewer, input.into())
+        let outcome = service::sign_up(state.into(), viewer, input.into())
             .await
             .extend()?;
         let (session, user_errors) = split::<SignedIn, Session>(outcome);
@@ -160,7 +165,7 @@ impl IdentityMutation {
     ) -> Result<LogInPayload> {
         let (state, viewer) = context(ctx)?;
         let password = SecretString::from(input.password);
-        let outcome = service::log_in(state, viewer, &input.email, password)
+        let outcome = service::log_in(state.into(), viewer, &input.email, password)
             .await
             .extend()?;
         let (session, user_errors) = split::<SignedIn, Session>(outcome);
@@ -179,7 +184,7 @@ impl IdentityMutation {
         input: LogOutInput,
     ) -> Result<LogOutPayload> {
         let (state, viewer) = context(ctx)?;
-        let ended_sessions = service::log_out(state, viewer, input.everywhere)
+        let ended_sessions = service::log_out(state.into(), viewer, input.everywhere)
             .await
             .extend()?;
         Ok(LogOutPayload {
@@ -207,7 +212,7 @@ impl IdentityMutation {
             organization_id: decode_optional(input.organization_id.as_ref(), "Organization")?,
             idempotency_key: input.idempotency_key,
         };
-        let outcome = service::create_user(state, viewer, new_user)
+        let outcome = service::create_user(state.into(), viewer, new_user)
             .await
             .extend()?;
         let (user, user_errors) = split(outcome);
@@ -230,7 +235,7 @@ impl IdentityMutation {
             role: input.role.map(Into::into),
             organization_id: decode_optional(input.organization_id.as_ref(), "Organization")?,
         };
-        let outcome = service::update_user(state, viewer, id, changes)
+        let outcome = service::update_user(state.into(), viewer, id, changes)
             .await
             .extend()?;
         let (user, user_errors) = split(outcome);
@@ -246,7 +251,9 @@ impl IdentityMutation {
     ) -> Result<DeactivateUserPayload> {
         let (state, viewer) = context(ctx)?;
         let id = ids::decode_as(&input.id, "User").extend()?;
-        let outcome = service::deactivate_user(state, viewer, id).await.extend()?;
+        let outcome = service::deactivate_user(state.into(), viewer, id)
+            .await
+            .extend()?;
         let (user, user_errors) = split(outcome);
         Ok(DeactivateUserPayload { user, user_errors })
     }
@@ -267,7 +274,7 @@ impl IdentityMutation {
             website_url: input.website_url,
             idempotency_key: input.idempotency_key,
         };
-        let outcome = service::create_organization(state, viewer, new_organization)
+        let outcome = service::create_organization(state.into(), viewer, new_organization)
             .await
             .extend()?;
         let (organization, user_errors) = split(outcome);

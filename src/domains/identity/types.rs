@@ -70,7 +70,7 @@ impl Municipality {
         let (state, _) = context(ctx)?;
         let page = PageArgs::new(first, after, last, before);
         Ok(
-            service::list_organizations(state, self.uuid, kind.map(Into::into), page)
+            service::list_organizations(state.into(), self.uuid, kind.map(Into::into), page)
                 .await
                 .extend()?
                 .into_connection(),

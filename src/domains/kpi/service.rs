@@ -108,6 +108,7 @@ pub struct NewTarget {
 }
 
 /// The report of a municipality for fiscal year `year` (its administrators).
+#[tracing::instrument(skip_all)]
 pub async fn report(
     db: &DatabaseConnection,
     viewer: &Viewer,
@@ -122,6 +123,7 @@ pub async fn report(
 
 /// The records behind KPI `key` of a municipality in fiscal year `year`, numerator first
 /// (its administrators).
+#[tracing::instrument(skip_all)]
 pub async fn records(
     db: &DatabaseConnection,
     viewer: &Viewer,
@@ -158,6 +160,7 @@ pub async fn records(
 }
 
 /// One page of [`records`], with offset cursors.
+#[tracing::instrument(skip_all)]
 pub async fn records_page(
     db: &DatabaseConnection,
     viewer: &Viewer,
@@ -225,6 +228,7 @@ pub async fn records_page(
 }
 
 /// Sets (or replaces) the target and baseline of a KPI for a fiscal year (administrators).
+#[tracing::instrument(skip_all)]
 pub async fn set_target(
     db: &DatabaseConnection,
     viewer: &Viewer,
@@ -301,6 +305,7 @@ pub async fn set_target(
 }
 
 /// Computes the report of `municipality` for `year`, reading each source once per year.
+#[tracing::instrument(skip_all)]
 pub async fn compute(
     db: &impl ConnectionTrait,
     municipality: municipality::Model,
@@ -406,6 +411,7 @@ impl Reads {
 }
 
 /// The municipality with JIS code `code`, or `NOT_FOUND`.
+#[tracing::instrument(skip_all)]
 pub async fn municipality_by_code(
     db: &impl ConnectionTrait,
     code: &str,

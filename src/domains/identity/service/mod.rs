@@ -1,0 +1,11 @@
+//! Rules of the identity domain: sign-up, login, accounts and organizations. Knows nothing
+//! of GraphQL; the command line and the demo call it too.
+
+mod accounts;
+mod organizations;
+mod sessions;
+
+pub use self::{accounts::*, organizations::*, sessions::*};
+
+/// Longest display or organization name.
+pub(crate) const MAX_NAME: usize = 100;
