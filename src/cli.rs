@@ -13,7 +13,7 @@ use crate::{
     config::{Cli, Command, CreateUserArgs, RoleArg, ServeArgs},
     db,
     domains::identity::service,
-    search::service::Search,
+    search::indexer::Search,
     startup::{Application, Settings},
 };
 

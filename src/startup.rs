@@ -20,7 +20,7 @@ use crate::{
     events::EventBus,
     metrics::Metrics,
     rate_limit::RateLimiter,
-    search::service::Search,
+    search::indexer::Search,
     state::AppState,
 };
 

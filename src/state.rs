@@ -13,7 +13,7 @@ use crate::{
     events::{Event, EventBus},
     metrics::Metrics,
     rate_limit::{Quota, RateLimiter},
-    search::service::Search,
+    search::indexer::Search,
 };
 
 /// Everything a service needs from the running application.

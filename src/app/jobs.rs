@@ -46,7 +46,7 @@ async fn maintain(state: AppState) {
             let windows = state.limiter.prune(Duration::from_secs(86_400)).await?;
             let keys = idempotency::prune(&state.db, 7).await?;
             let sessions = session::prune(&state.db, 30).await?;
-            search::service::prune_outbox(&state.db).await?;
+            search::indexer::prune_outbox(&state.db).await?;
             Ok::<_, crate::error::AppError>((windows, keys, sessions))
         }
         .await;

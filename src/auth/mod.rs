@@ -1,4 +1,5 @@
-//! Who is asking: viewer extraction, sessions, roles, guards and password hashing.
+//! Who is asking: the viewer of a request (read from its bearer token), roles, sessions
+//! and password hashing. The GraphQL guards built on it are in `graphql::guard`.
 
 pub mod extract;
 pub mod password;

@@ -1,12 +1,13 @@
-//! Japanese full-text search over public content: the analyzer, the tantivy index, the
-//! query builder, the outbox that keeps every replica's index in step with the database,
-//! and the GraphQL `search` query.
+//! The Japanese full-text search engine: the analyzer, the index schema, the tantivy index,
+//! the query builder and collector, and the indexer that keeps every replica's index in
+//! step with the database through the outbox. It knows no domain: the documents come
+//! through [`sources::Documents`], and the GraphQL queries over it are in `app::search`.
 
 pub mod analyzer;
 pub mod collector;
 pub mod index;
+pub mod indexer;
 pub mod outbox;
 pub mod query;
 pub mod schema;
-pub mod service;
 pub mod sources;
