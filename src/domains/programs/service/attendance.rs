@@ -10,14 +10,14 @@ use uuid::Uuid;
 
 use crate::{
     auth::Viewer,
-    db::{self, now},
+    db,
     domains::programs::states::{self},
     error::{AppError, AppResult, FieldError, FieldErrorCode, Outcome},
+    state::ServiceContext,
     text::{self},
 };
 
 use super::{
-    Writer,
     lookup::{lock_session, program_of},
     moves::{event, move_registration},
     visibility::manages,
@@ -42,14 +42,15 @@ pub enum CheckInRef {
 
 /// Checks a confirmed registration in (the program's managers), from two hours before the
 /// start.
+#[tracing::instrument(skip_all)]
 pub async fn check_in(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     reference: CheckInRef,
 ) -> AppResult<Outcome<registration::Model>> {
     let me = viewer.require_user()?.clone();
-    let now = now();
-    let txn = db::begin_write(w.db).await?;
+    let now = ctx.now();
+    let txn = db::begin_write(ctx.db).await?;
     let registration = match &reference {
         CheckInRef::Id(id) => registration::Entity::find_by_id(*id).one(&txn).await?,
         CheckInRef::Code { session_id, code } => {
@@ -111,20 +112,21 @@ pub async fn check_in(
     )
     .await?;
     txn.commit().await?;
-    w.announce(vec![event(&moved, "checked_in")]).await;
+    ctx.announce(vec![event(&moved, "checked_in")]).await;
     Ok(Ok(moved))
 }
 
 /// Marks every confirmed registration not checked in as a no-show, once the session has
 /// ended (the program's managers). Returns the session.
+#[tracing::instrument(skip_all, fields(session_id = %session_id))]
 pub async fn mark_no_shows(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     session_id: Uuid,
 ) -> AppResult<Outcome<(program_session::Model, u64)>> {
     let me = viewer.require_user()?.clone();
-    let now = now();
-    let txn = db::begin_write(w.db).await?;
+    let now = ctx.now();
+    let txn = db::begin_write(ctx.db).await?;
     let session = lock_session(&txn, session_id).await?;
     let program = program_of(&txn, &session).await?;
     if !manages(&me, &program) {

@@ -5,13 +5,14 @@ use sea_orm::EntityTrait;
 
 use crate::{
     auth::Viewer,
-    db::{self, now},
+    db,
     domains::programs::states::{self},
     error::{AppError, AppResult, FieldError, FieldErrorCode, Outcome},
+    state::ServiceContext,
 };
 
 use super::{
-    RegistrationRef, Writer,
+    RegistrationRef,
     capacity::settle,
     lookup::locate,
     moves::{event, move_registration},
@@ -21,16 +22,17 @@ use super::{
 /// Cancels a registration: by its registrant (a confirmed place only until the
 /// cancellation deadline) or by the program's managers. A freed place is offered to the
 /// waitlist.
+#[tracing::instrument(skip_all)]
 pub async fn cancel_registration(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     reference: RegistrationRef,
 ) -> AppResult<Outcome<registration::Model>> {
-    limit_token_use(w, viewer, &reference).await?;
-    let now = now();
-    let txn = db::begin_write(w.db).await?;
+    limit_token_use(ctx, viewer, &reference).await?;
+    let now = ctx.now();
+    let txn = db::begin_write(ctx.db).await?;
     let (registration, session, by_staff) = locate(&txn, viewer, &reference).await?;
-    let mut events = settle(&txn, &session, w.offer_hours, now).await?;
+    let mut events = settle(&txn, &session, ctx.limits.waitlist_offer_hours, now).await?;
     let registration = registration::Entity::find_by_id(registration.id)
         .one(&txn)
         .await?
@@ -39,7 +41,7 @@ pub async fn cancel_registration(
         states::check_registration("id", registration.status, RegistrationStatus::Cancelled)
     {
         txn.commit().await?;
-        w.announce(events).await;
+        ctx.announce(events).await;
         return Ok(Err(vec![error]));
     }
     if !by_staff
@@ -47,7 +49,7 @@ pub async fn cancel_registration(
         && now >= session.cancellation_deadline
     {
         txn.commit().await?;
-        w.announce(events).await;
+        ctx.announce(events).await;
         return Ok(Err(vec![FieldError::input(
             "id",
             FieldErrorCode::DeadlinePassed,
@@ -71,8 +73,8 @@ pub async fn cancel_registration(
     )
     .await?;
     events.push(event(&moved, "cancelled"));
-    events.extend(settle(&txn, &session, w.offer_hours, now).await?);
+    events.extend(settle(&txn, &session, ctx.limits.waitlist_offer_hours, now).await?);
     txn.commit().await?;
-    w.announce(events).await;
+    ctx.announce(events).await;
     Ok(Ok(moved))
 }

@@ -32,15 +32,7 @@ mod surveys;
 mod tokens;
 mod visibility;
 
-use sea_orm::DatabaseConnection;
 use uuid::Uuid;
-
-use crate::{
-    config::Limits,
-    events::{Event, EventBus},
-    rate_limit::RateLimiter,
-    state::AppState,
-};
 
 pub use self::{
     attendance::{CheckInRef, check_in, mark_no_shows},
@@ -73,52 +65,6 @@ pub const MAX_NOTE: usize = 2000;
 pub const MAX_PARTY: i32 = 20;
 /// Most sessions one series may create.
 pub const MAX_SERIES: u32 = 52;
-
-/// Where the service writes and announces: the database and, when serving, the event bus
-/// and the rate limiter (the demo seed writes without either).
-#[derive(Clone, Copy)]
-pub struct Writer<'a> {
-    db: &'a DatabaseConnection,
-    events: Option<&'a EventBus>,
-    limiter: Option<&'a RateLimiter>,
-    offer_hours: u32,
-    public_rate_per_minute: u32,
-}
-
-impl<'a> From<&'a AppState> for Writer<'a> {
-    fn from(state: &'a AppState) -> Self {
-        Self {
-            db: &state.db,
-            events: Some(&state.events),
-            limiter: Some(&state.limiter),
-            offer_hours: state.limits.waitlist_offer_hours,
-            public_rate_per_minute: state.limits.public_rate_per_minute,
-        }
-    }
-}
-
-impl<'a> Writer<'a> {
-    /// Writes to `db` without publishing events or counting calls.
-    pub fn quiet(db: &'a DatabaseConnection) -> Self {
-        let limits = Limits::default();
-        Self {
-            db,
-            events: None,
-            limiter: None,
-            offer_hours: limits.waitlist_offer_hours,
-            public_rate_per_minute: limits.public_rate_per_minute,
-        }
-    }
-
-    /// Publishes events of a committed change.
-    async fn announce(&self, events: Vec<Event>) {
-        if let Some(bus) = self.events {
-            for event in events {
-                bus.publish(self.db, event).await;
-            }
-        }
-    }
-}
 
 /// A registration as its registrant or staff names it.
 #[derive(Debug, Clone)]

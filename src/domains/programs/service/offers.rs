@@ -9,13 +9,14 @@ use uuid::Uuid;
 
 use crate::{
     auth::Viewer,
-    db::{self, now},
+    db,
     domains::programs::states::{self},
     error::{AppError, AppResult, FieldError, FieldErrorCode, Outcome},
+    state::ServiceContext,
 };
 
 use super::{
-    RegistrationRef, Writer,
+    RegistrationRef,
     capacity::settle,
     lookup::locate,
     moves::{event, move_registration},
@@ -25,28 +26,29 @@ use super::{
 
 /// Accepts (`accept`) or declines a waitlist offer, as its registrant. Declining or letting
 /// it expire passes the place on.
+#[tracing::instrument(skip_all, fields(accept))]
 pub async fn respond_to_offer(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     reference: RegistrationRef,
     accept: bool,
 ) -> AppResult<Outcome<registration::Model>> {
-    limit_token_use(w, viewer, &reference).await?;
-    let now = now();
-    let txn = db::begin_write(w.db).await?;
+    limit_token_use(ctx, viewer, &reference).await?;
+    let now = ctx.now();
+    let txn = db::begin_write(ctx.db).await?;
     let (registration, session, _) = locate(&txn, viewer, &reference).await?;
     if !matches!(reference, RegistrationRef::Token(_)) && !is_registrant(viewer, &registration) {
         return Err(AppError::Forbidden);
     }
     let was_offered = registration.status == RegistrationStatus::Offered;
-    let mut events = settle(&txn, &session, w.offer_hours, now).await?;
+    let mut events = settle(&txn, &session, ctx.limits.waitlist_offer_hours, now).await?;
     let registration = registration::Entity::find_by_id(registration.id)
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
     if registration.status != RegistrationStatus::Offered {
         txn.commit().await?;
-        w.announce(events).await;
+        ctx.announce(events).await;
         let error = if was_offered {
             FieldError::input(
                 "id",
@@ -91,45 +93,46 @@ pub async fn respond_to_offer(
         )
         .await?;
         events.push(event(&moved, "cancelled"));
-        events.extend(settle(&txn, &session, w.offer_hours, now).await?);
+        events.extend(settle(&txn, &session, ctx.limits.waitlist_offer_hours, now).await?);
         moved
     };
     txn.commit().await?;
-    w.announce(events).await;
+    ctx.announce(events).await;
     Ok(Ok(moved))
 }
 
 /// Passes on every expired offer of every session (the periodic task). Returns how many
 /// sessions were settled.
-pub async fn expire_due_offers(w: Writer<'_>) -> AppResult<usize> {
+#[tracing::instrument(skip_all)]
+pub async fn expire_due_offers(ctx: ServiceContext<'_>) -> AppResult<usize> {
     let sessions: Vec<Uuid> = registration::Entity::find()
         .select_only()
         .column(registration::Column::SessionId)
         .filter(registration::Column::Status.eq(RegistrationStatus::Offered))
-        .filter(registration::Column::OfferExpiresAt.lte(now()))
+        .filter(registration::Column::OfferExpiresAt.lte(ctx.now()))
         .distinct()
         .into_tuple()
-        .all(w.db)
+        .all(ctx.db)
         .await?;
     for session in &sessions {
-        settle_if_due(w, *session).await?;
+        settle_if_due(ctx, *session).await?;
     }
     Ok(sessions.len())
 }
 
 /// Settles a session whose offers expired, if any did.
-pub(super) async fn settle_if_due(w: Writer<'_>, session_id: Uuid) -> AppResult<()> {
-    let now = now();
+pub(super) async fn settle_if_due(ctx: ServiceContext<'_>, session_id: Uuid) -> AppResult<()> {
+    let now = ctx.now();
     let due = registration::Entity::find()
         .filter(registration::Column::SessionId.eq(session_id))
         .filter(registration::Column::Status.eq(RegistrationStatus::Offered))
         .filter(registration::Column::OfferExpiresAt.lte(now))
-        .count(w.db)
+        .count(ctx.db)
         .await?;
     if due == 0 {
         return Ok(());
     }
-    let txn = db::begin_write(w.db).await?;
+    let txn = db::begin_write(ctx.db).await?;
     let Some(session) = program_session::Entity::find_by_id(session_id)
         .lock_exclusive()
         .one(&txn)
@@ -137,8 +140,8 @@ pub(super) async fn settle_if_due(w: Writer<'_>, session_id: Uuid) -> AppResult<
     else {
         return Ok(());
     };
-    let events = settle(&txn, &session, w.offer_hours, now).await?;
+    let events = settle(&txn, &session, ctx.limits.waitlist_offer_hours, now).await?;
     txn.commit().await?;
-    w.announce(events).await;
+    ctx.announce(events).await;
     Ok(())
 }

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::{
     auth::{Role, Viewer},
-    db::{self, now},
+    db,
     domains::programs::{
         registration::{self as rules},
         states::{self},
@@ -22,11 +22,12 @@ use crate::{
     error::{AppError, AppResult, FieldError, FieldErrorCode, Outcome, Problems},
     idempotency::{self, KeyScope},
     search::{outbox, sources},
+    state::ServiceContext,
     text::{self, long_text},
 };
 
 use super::{
-    MAX_NOTE, MAX_PARTY, MAX_SUMMARY, MAX_TEXT, MAX_TITLE, Writer,
+    MAX_NOTE, MAX_PARTY, MAX_SUMMARY, MAX_TEXT, MAX_TITLE,
     sessions::cancel_session_in,
     visibility::{can_see_program, manages},
 };
@@ -102,8 +103,9 @@ pub struct ProgramChanges {
 
 /// Creates a program (admins of the municipality, or program staff for their own
 /// organization).
+#[tracing::instrument(skip_all, fields(publish = input.publish))]
 pub async fn create_program(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     input: NewProgram,
 ) -> AppResult<Outcome<program::Model>> {
@@ -126,7 +128,7 @@ pub async fn create_program(
         )]));
     };
     let Some(organizer) = organization::Entity::find_by_id(organizer_id)
-        .one(w.db)
+        .one(ctx.db)
         .await?
     else {
         return Ok(Err(vec![FieldError::input(
@@ -158,12 +160,12 @@ pub async fn create_program(
         publish: input.publish,
     };
     let created = idempotency::run_once(
-        w.db,
+        ctx.db,
         &KeyScope::user(me.id, "createProgram"),
         input.idempotency_key.as_deref(),
         &fingerprint,
         async |txn| {
-            let now = now();
+            let now = ctx.now();
             let status = if input.publish {
                 ProgramStatus::Published
             } else {
@@ -198,19 +200,20 @@ pub async fn create_program(
         },
     )
     .await?;
-    idempotency::load_created::<program::Entity>(w.db, created).await
+    idempotency::load_created::<program::Entity>(ctx.db, created).await
 }
 
 /// Changes a program (its managers). Cancelling it cancels its upcoming sessions and
 /// notifies their registrants.
+#[tracing::instrument(skip_all, fields(program_id = %id))]
 pub async fn update_program(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     id: Uuid,
     changes: ProgramChanges,
 ) -> AppResult<Outcome<program::Model>> {
     let me = viewer.require_user()?.clone();
-    let txn = db::begin_write(w.db).await?;
+    let txn = db::begin_write(ctx.db).await?;
     let program = program::Entity::find_by_id(id)
         .lock_exclusive()
         .one(&txn)
@@ -272,7 +275,7 @@ pub async fn update_program(
     let (Some(fields), true) = (checked, problems.is_empty()) else {
         return Ok(Err(problems.into_vec()));
     };
-    let now = now();
+    let now = ctx.now();
     let mut model = program.clone().into_active_model();
     model.title = Set(fields.title);
     model.summary = Set(fields.summary);
@@ -311,7 +314,7 @@ pub async fn update_program(
     let updated = model.update(&txn).await?;
     outbox::enqueue(&txn, sources::PROGRAM, updated.id, updated.municipality_id).await?;
     txn.commit().await?;
-    w.announce(events).await;
+    ctx.announce(events).await;
     Ok(Ok(updated))
 }
 

@@ -17,10 +17,11 @@ use uuid::Uuid;
 use crate::{
     audit::{self, Read},
     auth::Viewer,
-    db::now,
+    db,
     error::{AppError, AppResult},
     paging::{Ordering, Page, PageArgs, SortValue, paginate},
     state::AppState,
+    state::ServiceContext,
 };
 
 use super::{
@@ -113,6 +114,7 @@ impl SurveySummary {
 }
 
 /// A program the viewer may see.
+#[tracing::instrument(skip_all, fields(program_id = %id))]
 pub async fn find_program(
     state: &AppState,
     viewer: &Viewer,
@@ -130,12 +132,13 @@ pub async fn find_program(
 }
 
 /// A session of a program the viewer may see. Offers that expired are passed on first.
+#[tracing::instrument(skip_all, fields(session_id = %id))]
 pub async fn find_session(
     state: &AppState,
     viewer: &Viewer,
     id: Uuid,
 ) -> AppResult<program_session::Model> {
-    settle_if_due(state.into(), id).await?;
+    settle_if_due(ServiceContext::from(state), id).await?;
     let session = program_session::Entity::find_by_id(id)
         .one(&state.db)
         .await?
@@ -145,6 +148,7 @@ pub async fn find_session(
 }
 
 /// A registration the viewer registered or manages.
+#[tracing::instrument(skip_all, fields(registration_id = %id))]
 pub async fn find_registration(
     state: &AppState,
     viewer: &Viewer,
@@ -154,7 +158,7 @@ pub async fn find_registration(
         .one(&state.db)
         .await?
         .ok_or(AppError::NotFound)?;
-    settle_if_due(state.into(), found.session_id).await?;
+    settle_if_due(ServiceContext::from(state), found.session_id).await?;
     let registration = registration::Entity::find_by_id(id)
         .one(&state.db)
         .await?
@@ -191,13 +195,15 @@ fn read_of(registration: &registration::Model, accessed: &'static str) -> Read {
 }
 
 /// A guest's registration by its manage token.
+#[tracing::instrument(skip_all)]
 pub async fn find_by_manage_token(state: &AppState, token: &str) -> AppResult<registration::Model> {
     let found = by_token(&state.db, token).await?;
-    settle_if_due(state.into(), found.session_id).await?;
+    settle_if_due(ServiceContext::from(state), found.session_id).await?;
     by_token(&state.db, token).await
 }
 
 /// Programs the viewer may see, newest first.
+#[tracing::instrument(skip_all)]
 pub async fn list_programs(
     state: &AppState,
     viewer: &Viewer,
@@ -205,7 +211,7 @@ pub async fn list_programs(
     page: PageArgs,
 ) -> AppResult<Page<program::Model>> {
     use program::Column;
-    let now = now();
+    let now = db::now();
     let mut select = program::Entity::find().filter(program_visibility(viewer));
     select = select.filter(program_conditions(
         &filter.kinds,
@@ -251,6 +257,7 @@ pub async fn list_programs(
 }
 
 /// Sessions of programs the viewer may see, by start time.
+#[tracing::instrument(skip_all)]
 pub async fn list_sessions(
     state: &AppState,
     viewer: &Viewer,
@@ -258,7 +265,7 @@ pub async fn list_sessions(
     page: PageArgs,
 ) -> AppResult<Page<program_session::Model>> {
     use program_session::Column;
-    let now = now();
+    let now = db::now();
     let programs = program::Entity::find()
         .select_only()
         .column(program::Column::Id)
@@ -309,6 +316,7 @@ pub async fn list_sessions(
 }
 
 /// The signed-in viewer's own registrations, newest first.
+#[tracing::instrument(skip_all)]
 pub async fn list_my_registrations(
     state: &AppState,
     viewer: &Viewer,
@@ -333,6 +341,7 @@ pub async fn list_my_registrations(
 }
 
 /// The roster of a session, in registration order (managers only).
+#[tracing::instrument(skip_all, fields(session_id = %session.id))]
 pub async fn list_roster(
     state: &AppState,
     viewer: &Viewer,
@@ -378,6 +387,7 @@ pub async fn list_roster(
 
 /// Survey answers of programs of a municipality (admins), optionally of one kind and one
 /// fiscal year.
+#[tracing::instrument(skip_all, fields(municipality_id = %municipality_id, kind = ?kind, fiscal_year = ?fiscal_year))]
 pub async fn municipality_survey_summary(
     state: &AppState,
     viewer: &Viewer,

@@ -20,7 +20,6 @@ use uuid::Uuid;
 
 use crate::{
     auth::{AuthUser, Viewer},
-    db::now,
     domains::programs::{
         registration::{self as rules, Child, ChildInput, Party},
         states::ACTIVE,
@@ -30,11 +29,12 @@ use crate::{
     fiscal,
     idempotency::{self, KeyScope},
     rate_limit::Quota,
+    state::ServiceContext,
     text::{self, Email, Kana},
 };
 
 use super::{
-    MAX_PARTY, RegistrationRef, Writer,
+    MAX_PARTY, RegistrationRef,
     capacity::{held, recount, settle},
     lookup::{lock_session, program_of},
     moves::{event, record_change},
@@ -86,22 +86,23 @@ struct RegisteredId(Uuid);
 /// Registers a party for a session: a signed-in user, or a guest with contact details who
 /// gets a manage token. Confirmed if the whole party fits, else waitlisted; refusals name
 /// the rule. Rate-limited per client address.
+#[tracing::instrument(skip_all, fields(session_id = %input.session_id))]
 pub async fn register(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     input: NewRegistration,
 ) -> AppResult<Outcome<Registered>> {
-    limit_public(w, viewer, "register").await?;
+    limit_public(ctx, viewer, "register").await?;
     let session = program_session::Entity::find_by_id(input.session_id)
-        .one(w.db)
+        .one(ctx.db)
         .await?
         .ok_or(AppError::NotFound)?;
-    let program = program_of(w.db, &session).await?;
+    let program = program_of(ctx.db, &session).await?;
     if !can_see_program(viewer, &program) {
         return Err(AppError::NotFound);
     }
     let me = viewer.user.clone();
-    let (guest, children) = match check_party(me.as_ref(), &input, &session, now()) {
+    let (guest, children) = match check_party(me.as_ref(), &input, &session, ctx.now()) {
         Ok(checked) => checked,
         Err(errors) => return Ok(Err(errors)),
     };
@@ -143,12 +144,12 @@ pub async fn register(
     let events = Mutex::new(Vec::new());
     let created_here = Mutex::new(false);
     let outcome = idempotency::run_once(
-        w.db,
+        ctx.db,
         &scope,
         input.idempotency_key.as_deref(),
         &fingerprint,
         async |txn| {
-            let (id, announced) = match register_in(txn, w, session.id, &applicant).await? {
+            let (id, announced) = match register_in(txn, ctx, session.id, &applicant).await? {
                 Ok(registered) => registered,
                 // Expired offers passed on stay passed on only if a later call commits.
                 Err(refusals) => return Ok(Err(refusals)),
@@ -172,12 +173,12 @@ pub async fn register(
         (Some(token), true) => Some(token),
         // A retry of a guest registration: the first answer (and token) may have been lost,
         // and only a hash is kept, so the retry gets a new token that replaces the old one.
-        (Some(_), false) => Some(rotate_token(w.db, id).await?),
+        (Some(_), false) => Some(rotate_token(ctx.db, id).await?),
         (None, _) => None,
     };
-    w.announce(events.into_inner().unwrap_or_default()).await;
+    ctx.announce(events.into_inner().unwrap_or_default()).await;
     let registration = registration::Entity::find_by_id(id)
-        .one(w.db)
+        .one(ctx.db)
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(Ok(Registered {
@@ -249,16 +250,16 @@ fn check_party(
 /// or waitlists it. Returns the new registration's id and the events to announce.
 async fn register_in(
     txn: &DatabaseTransaction,
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     session_id: Uuid,
     applicant: &Applicant<'_>,
 ) -> AppResult<Result<(Uuid, Vec<Event>), Vec<FieldError>>> {
     let session = lock_session(txn, session_id).await?;
     // Taken once the session is locked, so registration times follow the order in
     // which parties were given a place or a waitlist position.
-    let now = now();
+    let now = ctx.now();
     let program = program_of(txn, &session).await?;
-    let mut announced = settle(txn, &session, w.offer_hours, now).await?;
+    let mut announced = settle(txn, &session, ctx.limits.waitlist_offer_hours, now).await?;
     let session = lock_session(txn, session.id).await?;
     let refusals = refusals(
         txn,
@@ -352,12 +353,16 @@ async fn insert_registration(
 }
 
 /// Counts a call of a public mutation against the client's address.
-pub(super) async fn limit_public(w: Writer<'_>, viewer: &Viewer, operation: &str) -> AppResult<()> {
-    if let Some(limiter) = w.limiter {
+pub(super) async fn limit_public(
+    ctx: ServiceContext<'_>,
+    viewer: &Viewer,
+    operation: &str,
+) -> AppResult<()> {
+    if let Some(limiter) = ctx.limiter {
         limiter
             .hit(
                 &format!("{operation}:{}", viewer.client_ip),
-                Quota::per_minute(w.public_rate_per_minute),
+                Quota::per_minute(ctx.limits.public_rate_per_minute),
             )
             .await?;
     }
@@ -366,12 +371,12 @@ pub(super) async fn limit_public(w: Writer<'_>, viewer: &Viewer, operation: &str
 
 /// Counts a call made with a manage token (no account) against the client's address.
 pub(super) async fn limit_token_use(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     reference: &RegistrationRef,
 ) -> AppResult<()> {
     match reference {
-        RegistrationRef::Token(_) => limit_public(w, viewer, "manage-token").await,
+        RegistrationRef::Token(_) => limit_public(ctx, viewer, "manage-token").await,
         RegistrationRef::Id(_) => Ok(()),
     }
 }

@@ -16,17 +16,18 @@ use uuid::Uuid;
 
 use crate::{
     auth::{AuthUser, Viewer},
-    db::{self, now},
+    db,
     domains::programs::states::ACTIVE,
     error::{AppError, AppResult, FieldError, FieldErrorCode, Outcome, Problems},
     events::Event,
     idempotency::{self, KeyScope},
     search::{outbox, sources},
+    state::ServiceContext,
     text::{long_text, optional_line},
 };
 
 use super::{
-    MAX_NOTE, MAX_SERIES, Writer,
+    MAX_NOTE, MAX_SERIES,
     capacity::{held, settle},
     lookup::{lock_session, program_of},
     moves::{event, move_registration},
@@ -102,21 +103,22 @@ pub struct SessionChanges {
 
 /// Creates one session, or a weekly or monthly series of them (the program's managers).
 /// The registration window and cancellation deadline keep their distance to the start.
+#[tracing::instrument(skip_all, fields(program_id = %input.program_id))]
 pub async fn create_sessions(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     input: NewSessions,
 ) -> AppResult<Outcome<Vec<program_session::Model>>> {
     let me = viewer.require_user()?.clone();
     let program = program::Entity::find_by_id(input.program_id)
-        .one(w.db)
+        .one(ctx.db)
         .await?
         .filter(|program| can_see_program(viewer, program))
         .ok_or(AppError::NotFound)?;
     if !manages(&me, &program) {
         return Err(AppError::Forbidden);
     }
-    let now = now();
+    let now = ctx.now();
     let plan = match plan_series(&program, &input, now) {
         Ok(plan) => plan,
         Err(errors) => return Ok(Err(errors)),
@@ -136,7 +138,7 @@ pub async fn create_sessions(
         childcare: input.childcare_slots,
     };
     let created = idempotency::run_once(
-        w.db,
+        ctx.db,
         &KeyScope::user(me.id, "createProgramSessions"),
         input.idempotency_key.as_deref(),
         &fingerprint,
@@ -151,7 +153,7 @@ pub async fn create_sessions(
         Ok(ids) => Ok(Ok(program_session::Entity::find()
             .filter(program_session::Column::Id.is_in(ids))
             .order_by_asc(program_session::Column::StartsAt)
-            .all(w.db)
+            .all(ctx.db)
             .await?)),
         Err(errors) => Ok(Err(errors)),
     }
@@ -356,15 +358,16 @@ async fn insert_series(
 
 /// Changes a session that has not ended (its program's managers). Seats and childcare slots
 /// never drop below what registrations hold; places added are offered to the waitlist.
+#[tracing::instrument(skip_all, fields(session_id = %id))]
 pub async fn update_session(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     id: Uuid,
     changes: SessionChanges,
 ) -> AppResult<Outcome<program_session::Model>> {
     let me = viewer.require_user()?.clone();
-    let now = now();
-    let txn = db::begin_write(w.db).await?;
+    let now = ctx.now();
+    let txn = db::begin_write(ctx.db).await?;
     let session = lock_session(&txn, id).await?;
     let program = program_of(&txn, &session).await?;
     if !can_see_program(viewer, &program) {
@@ -373,7 +376,7 @@ pub async fn update_session(
     if !manages(&me, &program) {
         return Err(AppError::Forbidden);
     }
-    let mut events = settle(&txn, &session, w.offer_hours, now).await?;
+    let mut events = settle(&txn, &session, ctx.limits.waitlist_offer_hours, now).await?;
     let session = lock_session(&txn, id).await?;
     let mut problems = Problems::new();
     if session.status == SessionStatus::Cancelled || session.ends_at <= now {
@@ -474,7 +477,7 @@ pub async fn update_session(
     }
     let (Some(venue), Some(online_url), true) = (venue, online_url, problems.is_empty()) else {
         txn.commit().await?;
-        w.announce(events).await;
+        ctx.announce(events).await;
         return Ok(Err(problems.into_vec()));
     };
     let mut model = session.into_active_model();
@@ -489,26 +492,27 @@ pub async fn update_session(
     model.childcare_slots = Set(childcare_slots);
     model.updated_at = Set(now);
     let updated = model.update(&txn).await?;
-    events.extend(settle(&txn, &updated, w.offer_hours, now).await?);
+    events.extend(settle(&txn, &updated, ctx.limits.waitlist_offer_hours, now).await?);
     outbox::enqueue(&txn, sources::PROGRAM, program.id, program.municipality_id).await?;
     txn.commit().await?;
-    w.announce(events).await;
+    ctx.announce(events).await;
     Ok(Ok(program_session::Entity::find_by_id(id)
-        .one(w.db)
+        .one(ctx.db)
         .await?
         .ok_or(AppError::NotFound)?))
 }
 
 /// Cancels a session (its program's managers): every registration is cancelled, every seat
 /// released and every registrant notified.
+#[tracing::instrument(skip_all, fields(session_id = %id))]
 pub async fn cancel_session(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     id: Uuid,
     reason: &str,
 ) -> AppResult<Outcome<program_session::Model>> {
     let me = viewer.require_user()?.clone();
-    let txn = db::begin_write(w.db).await?;
+    let txn = db::begin_write(ctx.db).await?;
     let session = lock_session(&txn, id).await?;
     let program = program_of(&txn, &session).await?;
     if !can_see_program(viewer, &program) {
@@ -526,7 +530,7 @@ pub async fn cancel_session(
             "この回はすでに中止されています。",
         ));
     }
-    let now = now();
+    let now = ctx.now();
     if session.ends_at <= now {
         problems.push(FieldError::input(
             "id",
@@ -540,9 +544,9 @@ pub async fn cancel_session(
     let events = cancel_session_in(&txn, &me, session, &reason, now).await?;
     outbox::enqueue(&txn, sources::PROGRAM, program.id, program.municipality_id).await?;
     txn.commit().await?;
-    w.announce(events).await;
+    ctx.announce(events).await;
     Ok(Ok(program_session::Entity::find_by_id(id)
-        .one(w.db)
+        .one(ctx.db)
         .await?
         .ok_or(AppError::NotFound)?))
 }

@@ -8,28 +8,30 @@ use uuid::Uuid;
 
 use crate::{
     auth::Viewer,
-    db::{self, now},
+    db,
     error::{AppError, AppResult, FieldError, FieldErrorCode, Outcome, Problems},
     fiscal,
+    state::ServiceContext,
     text::{self, long_text},
 };
 
 use super::{
-    MAX_NOTE, RegistrationRef, Writer, lookup::locate, registering::limit_token_use,
+    MAX_NOTE, RegistrationRef, lookup::locate, registering::limit_token_use,
     visibility::is_registrant,
 };
 
 /// Records the satisfaction survey of an attended registration, once, by its registrant.
+#[tracing::instrument(skip_all, fields(score))]
 pub async fn submit_survey(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     reference: RegistrationRef,
     score: i32,
     comment: Option<String>,
 ) -> AppResult<Outcome<program_survey::Model>> {
-    limit_token_use(w, viewer, &reference).await?;
-    let now = now();
-    let txn = db::begin_write(w.db).await?;
+    limit_token_use(ctx, viewer, &reference).await?;
+    let now = ctx.now();
+    let txn = db::begin_write(ctx.db).await?;
     let (registration, session, _) = locate(&txn, viewer, &reference).await?;
     if !matches!(reference, RegistrationRef::Token(_)) && !is_registrant(viewer, &registration) {
         // Staff see the registration but only the registrant answers its survey.

@@ -145,7 +145,7 @@ impl Program {
         upcoming_only: bool,
     ) -> Result<Vec<ProgramSession>> {
         let loader = ctx.data::<DataLoader<ProgramsLoader>>()?;
-        let now = Utc::now();
+        let now = crate::db::now();
         Ok(loader
             .load_one(SessionsOfProgram(self.uuid))
             .await?

@@ -105,7 +105,7 @@ impl ProgramSession {
 
     /// Whether registration is open right now.
     async fn registration_open(&self) -> bool {
-        let now = Utc::now();
+        let now = crate::db::now();
         self.model.status == program_session::SessionStatus::Scheduled
             && self.model.registration_opens_at <= now
             && now < self.model.registration_closes_at
