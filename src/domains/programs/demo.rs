@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::auth::{AuthUser, Viewer};
 use crate::demo::{at_ten, demo_day, done};
+use crate::state::ServiceContext;
 
 /// A past demo session: when (fiscal years back and share of the year, see [`demo_day`]),
 /// capacity, childcare slots, attendees as (adults, children, survey score), no-shows.
@@ -283,10 +284,10 @@ async fn demo_program(
         client_ip: IpAddr::from([127, 0, 0, 1]),
     };
     let admin_viewer = as_viewer(&admin);
-    let w = programs::Writer::quiet(db);
+    let ctx = ServiceContext::quiet(db);
     let created = done(
         programs::create_program(
-            w,
+            ctx,
             &admin_viewer,
             programs::NewProgram {
                 organizer_id: Some(organizer.id),
@@ -427,7 +428,7 @@ async fn demo_program(
         let starts_at = at_ten(today + Duration::days(*days_ahead));
         let sessions = done(
             programs::create_sessions(
-                w,
+                ctx,
                 &admin_viewer,
                 programs::NewSessions {
                     program_id: created.id,
@@ -473,7 +474,7 @@ async fn demo_program(
             };
             done(
                 programs::register(
-                    w,
+                    ctx,
                     &viewer,
                     programs::NewRegistration {
                         session_id: session.id,

@@ -1,0 +1,143 @@
+//! Capacity: settling offers and recounting the places held.
+
+use chrono::{DateTime, Duration, Utc};
+use entity::{
+    program_session::{self, SessionStatus},
+    registration::{self, CancelReason, RegistrationStatus},
+};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+use crate::{
+    domains::programs::{registration::Party, states::HOLDING},
+    error::{AppError, AppResult},
+    events::Event,
+    search::{outbox, sources},
+};
+
+use super::moves::{event, move_registration};
+
+/// Expires due offers, then offers the free places to the first waiting parties that fit,
+/// in registration order, and writes the recounted totals. Call with the session locked.
+pub(super) async fn settle(
+    txn: &DatabaseTransaction,
+    session: &program_session::Model,
+    offer_hours: u32,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<Event>> {
+    let mut events = Vec::new();
+    let expired = registration::Entity::find()
+        .filter(registration::Column::SessionId.eq(session.id))
+        .filter(registration::Column::Status.eq(RegistrationStatus::Offered))
+        .filter(registration::Column::OfferExpiresAt.lte(now))
+        .all(txn)
+        .await?;
+    for registration in expired {
+        let moved = move_registration(
+            txn,
+            None,
+            registration,
+            RegistrationStatus::Cancelled,
+            Some(CancelReason::OfferExpired),
+            None,
+            now,
+        )
+        .await?;
+        events.push(event(&moved, "offer_expired"));
+    }
+    let (mut seats, mut childcare) = held(txn, session.id).await?;
+    if session.status == SessionStatus::Scheduled && session.starts_at > now {
+        let waiting = registration::Entity::find()
+            .filter(registration::Column::SessionId.eq(session.id))
+            .filter(registration::Column::Status.eq(RegistrationStatus::Waitlisted))
+            .order_by_asc(registration::Column::Id)
+            .all(txn)
+            .await?;
+        let expires = std::cmp::min(
+            now + Duration::hours(i64::from(offer_hours)),
+            session.starts_at,
+        );
+        for registration in waiting {
+            let party = Party {
+                adults: registration.adults,
+                children: registration.children,
+                seats: registration.seats,
+                childcare: registration.childcare,
+            };
+            if !party.fits(
+                session.capacity - seats,
+                session.childcare_slots - childcare,
+            ) {
+                continue;
+            }
+            seats += party.seats;
+            childcare += party.childcare;
+            let mut model = registration.clone().into_active_model();
+            model.offer_expires_at = Set(Some(expires));
+            let registration = model.update(txn).await?;
+            let moved = move_registration(
+                txn,
+                None,
+                registration,
+                RegistrationStatus::Offered,
+                None,
+                None,
+                now,
+            )
+            .await?;
+            events.push(event(&moved, "offered"));
+        }
+    }
+    recount(txn, session, now).await?;
+    Ok(events)
+}
+
+/// Seats and childcare slots held on a session, counted from its registrations.
+pub(super) async fn held(txn: &DatabaseTransaction, session_id: Uuid) -> AppResult<(i32, i32)> {
+    use registration::Column;
+    let sums: Option<(Option<i64>, Option<i64>)> = registration::Entity::find()
+        .select_only()
+        .column_as(Column::Seats.sum(), "seats")
+        .column_as(Column::Childcare.sum(), "childcare")
+        .filter(Column::SessionId.eq(session_id))
+        .filter(Column::Status.is_in(HOLDING))
+        .into_tuple()
+        .one(txn)
+        .await?;
+    let (seats, childcare) = sums.unwrap_or((None, None));
+    let narrow = |sum: Option<i64>| i32::try_from(sum.unwrap_or(0)).unwrap_or(i32::MAX);
+    Ok((narrow(seats), narrow(childcare)))
+}
+
+/// Writes the recounted totals onto the session row.
+pub(super) async fn recount(
+    txn: &DatabaseTransaction,
+    session: &program_session::Model,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let (seats, childcare) = held(txn, session.id).await?;
+    let current = program_session::Entity::find_by_id(session.id)
+        .one(txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if current.seats_taken == seats && current.childcare_taken == childcare {
+        return Ok(());
+    }
+    let mut model = current.into_active_model();
+    model.seats_taken = Set(seats);
+    model.childcare_taken = Set(childcare);
+    model.updated_at = Set(now);
+    let updated = model.update(txn).await?;
+    // Free places moved: the program's search document shows them.
+    outbox::enqueue(
+        txn,
+        sources::PROGRAM,
+        updated.program_id,
+        updated.municipality_id,
+    )
+    .await?;
+    Ok(())
+}

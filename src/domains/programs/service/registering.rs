@@ -1,0 +1,489 @@
+//! Registering a party for a session.
+
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Asia::Tokyo;
+use entity::{
+    municipality,
+    program::{self, ProgramStatus},
+    program_session::{self, SessionStatus},
+    registration::{self, RegistrationStatus},
+    registration_child,
+};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{
+    auth::{AuthUser, Viewer},
+    domains::programs::{
+        registration::{self as rules, Child, ChildInput, Party},
+        states::ACTIVE,
+    },
+    error::{AppError, AppResult, FieldError, FieldErrorCode, Outcome, Problems},
+    events::Event,
+    fiscal,
+    idempotency::{self, KeyScope},
+    rate_limit::Quota,
+    state::ServiceContext,
+    text::{self, Email, Kana},
+};
+
+use super::{
+    MAX_PARTY, RegistrationRef,
+    capacity::{held, recount, settle},
+    lookup::{lock_session, program_of},
+    moves::{event, record_change},
+    tokens::{free_check_in_code, hash_token, new_token, rotate_token},
+    visibility::can_see_program,
+};
+
+/// A guest's contact details.
+#[derive(Debug, Clone, Default)]
+pub struct GuestInput {
+    /// Name.
+    pub name: String,
+    /// Kana reading.
+    pub kana: String,
+    /// Email.
+    pub email: String,
+    /// Phone.
+    pub phone: String,
+}
+
+/// A party registering for a session.
+#[derive(Debug, Clone)]
+pub struct NewRegistration {
+    /// The session.
+    pub session_id: Uuid,
+    /// Adults.
+    pub adults: i32,
+    /// Children.
+    pub children: Vec<ChildInput>,
+    /// Contact details when not signed in.
+    pub guest: Option<GuestInput>,
+    /// Idempotency key.
+    pub idempotency_key: Option<String>,
+}
+
+/// A registration just made; the manage token is only ever returned here.
+#[derive(Debug, Clone)]
+pub struct Registered {
+    /// The registration.
+    pub registration: registration::Model,
+    /// The guest's manage token.
+    pub manage_token: Option<String>,
+}
+
+/// What the idempotency key stores of a registration: its id only, never the token.
+#[derive(Serialize, Deserialize)]
+struct RegisteredId(Uuid);
+
+/// Registers a party for a session: a signed-in user, or a guest with contact details who
+/// gets a manage token. Confirmed if the whole party fits, else waitlisted; refusals name
+/// the rule. Rate-limited per client address.
+#[tracing::instrument(skip_all, fields(session_id = %input.session_id))]
+pub async fn register(
+    ctx: ServiceContext<'_>,
+    viewer: &Viewer,
+    input: NewRegistration,
+) -> AppResult<Outcome<Registered>> {
+    limit_public(ctx, viewer, "register").await?;
+    let session = program_session::Entity::find_by_id(input.session_id)
+        .one(ctx.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let program = program_of(ctx.db, &session).await?;
+    if !can_see_program(viewer, &program) {
+        return Err(AppError::NotFound);
+    }
+    let me = viewer.user.clone();
+    let (guest, children) = match check_party(me.as_ref(), &input, &session, ctx.now()) {
+        Ok(checked) => checked,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    let token = guest.is_some().then(new_token);
+
+    #[derive(Serialize)]
+    struct Fingerprint<'a> {
+        session: Uuid,
+        adults: i32,
+        children: Vec<(Option<String>, i32, bool)>,
+        guest: Option<&'a str>,
+    }
+    let fingerprint = Fingerprint {
+        session: session.id,
+        adults: input.adults,
+        children: children
+            .iter()
+            .map(|c| {
+                (
+                    c.birth_date.map(|d| d.to_string()),
+                    c.age_months_at_session,
+                    c.needs_childcare,
+                )
+            })
+            .collect(),
+        guest: guest.as_ref().map(|g| g.email.as_str()),
+    };
+    let scope = match &me {
+        Some(me) => KeyScope::user(me.id, "registerForSession"),
+        None => KeyScope::public("registerForSession"),
+    };
+    let applicant = Applicant {
+        me: me.as_ref(),
+        guest: guest.as_ref(),
+        adults: input.adults,
+        children: &children,
+        token: token.as_deref(),
+    };
+    let events = Mutex::new(Vec::new());
+    let created_here = Mutex::new(false);
+    let outcome = idempotency::run_once(
+        ctx.db,
+        &scope,
+        input.idempotency_key.as_deref(),
+        &fingerprint,
+        async |txn| {
+            let (id, announced) = match register_in(txn, ctx, session.id, &applicant).await? {
+                Ok(registered) => registered,
+                // Expired offers passed on stay passed on only if a later call commits.
+                Err(refusals) => return Ok(Err(refusals)),
+            };
+            if let Ok(mut events) = events.lock() {
+                events.extend(announced);
+            }
+            if let Ok(mut created) = created_here.lock() {
+                *created = true;
+            }
+            Ok(Ok(RegisteredId(id)))
+        },
+    )
+    .await?;
+    let RegisteredId(id) = match outcome {
+        Ok(id) => id,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    let created = created_here.lock().map(|created| *created).unwrap_or(false);
+    let manage_token = match (token, created) {
+        (Some(token), true) => Some(token),
+        // A retry of a guest registration: the first answer (and token) may have been lost,
+        // and only a hash is kept, so the retry gets a new token that replaces the old one.
+        (Some(_), false) => Some(rotate_token(ctx.db, id).await?),
+        (None, _) => None,
+    };
+    ctx.announce(events.into_inner().unwrap_or_default()).await;
+    let registration = registration::Entity::find_by_id(id)
+        .one(ctx.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Ok(Registered {
+        registration,
+        manage_token,
+    }))
+}
+
+/// Who registers, checked: the account or the guest, the party, and the guest's new
+/// manage token.
+struct Applicant<'a> {
+    me: Option<&'a AuthUser>,
+    guest: Option<&'a Guest>,
+    adults: i32,
+    children: &'a [Child],
+    token: Option<&'a str>,
+}
+
+/// Checks the contact details and the party before anything is locked: the guest's
+/// details (unless signed in), the adults, and the children's ages on the session date.
+fn check_party(
+    me: Option<&AuthUser>,
+    input: &NewRegistration,
+    session: &program_session::Model,
+    now: DateTime<Utc>,
+) -> Result<(Option<Guest>, Vec<Child>), Vec<FieldError>> {
+    let mut problems = Problems::new();
+    let guest = match (me, &input.guest) {
+        (Some(_), _) => None,
+        (None, Some(guest)) => check_guest(&mut problems, guest),
+        (None, None) => {
+            problems.push(FieldError::input(
+                "guest",
+                FieldErrorCode::Required,
+                "ログインするか、お名前と連絡先を入力してください。",
+            ));
+            None
+        }
+    };
+    if !(1..=MAX_PARTY).contains(&input.adults) {
+        problems.push(FieldError::input(
+            "adults",
+            FieldErrorCode::Invalid,
+            "大人の人数は1人以上で入力してください。",
+        ));
+    }
+    let children = match rules::children_at(
+        &input.children,
+        fiscal::date_of(now),
+        fiscal::date_of(session.starts_at),
+    ) {
+        Ok(children) => children,
+        Err(errors) => {
+            for error in errors {
+                problems.push(error);
+            }
+            Vec::new()
+        }
+    };
+    if problems.is_empty() {
+        Ok((guest, children))
+    } else {
+        Err(problems.into_vec())
+    }
+}
+
+/// The registration itself, inside the write transaction: locks the session, passes on
+/// expired offers, checks every rule, then confirms the party if it fits the places left
+/// or waitlists it. Returns the new registration's id and the events to announce.
+async fn register_in(
+    txn: &DatabaseTransaction,
+    ctx: ServiceContext<'_>,
+    session_id: Uuid,
+    applicant: &Applicant<'_>,
+) -> AppResult<Result<(Uuid, Vec<Event>), Vec<FieldError>>> {
+    let session = lock_session(txn, session_id).await?;
+    // Taken once the session is locked, so registration times follow the order in
+    // which parties were given a place or a waitlist position.
+    let now = ctx.now();
+    let program = program_of(txn, &session).await?;
+    let mut announced = settle(txn, &session, ctx.limits.waitlist_offer_hours, now).await?;
+    let session = lock_session(txn, session.id).await?;
+    let refusals = refusals(
+        txn,
+        &program,
+        &session,
+        applicant.me,
+        applicant.guest,
+        applicant.adults,
+        applicant.children,
+        now,
+    )
+    .await?;
+    if !refusals.is_empty() {
+        return Ok(Err(refusals));
+    }
+    let party = Party::of(applicant.adults, applicant.children);
+    let (seats, childcare) = held(txn, session.id).await?;
+    // Free places were just offered to every waiting party that fits them, so
+    // what is left may go to a newcomer that fits it.
+    let fits = party.fits(
+        session.capacity - seats,
+        session.childcare_slots - childcare,
+    );
+    let status = if fits {
+        RegistrationStatus::Confirmed
+    } else {
+        RegistrationStatus::Waitlisted
+    };
+    let registration = insert_registration(txn, &session, applicant, &party, status, now).await?;
+    recount(txn, &session, now).await?;
+    announced.push(event(
+        &registration,
+        if fits { "confirmed" } else { "waitlisted" },
+    ));
+    Ok(Ok((registration.id, announced)))
+}
+
+/// Inserts the registration with a free check-in code, its children and the first entry
+/// of its history.
+async fn insert_registration(
+    txn: &DatabaseTransaction,
+    session: &program_session::Model,
+    applicant: &Applicant<'_>,
+    party: &Party,
+    status: RegistrationStatus,
+    now: DateTime<Utc>,
+) -> AppResult<registration::Model> {
+    let (me, guest) = (applicant.me, applicant.guest);
+    let id = Uuid::now_v7();
+    let code = free_check_in_code(txn, session.id).await?;
+    let registration = registration::ActiveModel {
+        id: Set(id),
+        municipality_id: Set(session.municipality_id),
+        program_id: Set(session.program_id),
+        session_id: Set(session.id),
+        user_id: Set(me.map(|me| me.id)),
+        guest_name: Set(guest.map(|g| g.name.clone())),
+        guest_kana: Set(guest.map(|g| g.kana.clone())),
+        guest_email: Set(guest.map(|g| g.email.clone())),
+        guest_phone: Set(guest.map(|g| g.phone.clone())),
+        manage_token_hash: Set(applicant.token.map(hash_token)),
+        adults: Set(party.adults),
+        children: Set(party.children),
+        seats: Set(party.seats),
+        childcare: Set(party.childcare),
+        status: Set(status),
+        check_in_code: Set(code),
+        offer_expires_at: Set(None),
+        checked_in_at: Set(None),
+        cancelled_at: Set(None),
+        cancel_reason: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(txn)
+    .await?;
+    for child in applicant.children {
+        registration_child::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            municipality_id: Set(session.municipality_id),
+            registration_id: Set(id),
+            birth_date: Set(child.birth_date),
+            age_months_at_session: Set(child.age_months_at_session),
+            needs_childcare: Set(child.needs_childcare),
+        }
+        .insert(txn)
+        .await?;
+    }
+    record_change(txn, me.map(|me| me.id), &registration, None, None, now).await?;
+    Ok(registration)
+}
+
+/// Counts a call of a public mutation against the client's address.
+pub(super) async fn limit_public(
+    ctx: ServiceContext<'_>,
+    viewer: &Viewer,
+    operation: &str,
+) -> AppResult<()> {
+    if let Some(limiter) = ctx.limiter {
+        limiter
+            .hit(
+                &format!("{operation}:{}", viewer.client_ip),
+                Quota::per_minute(ctx.limits.public_rate_per_minute),
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+/// Counts a call made with a manage token (no account) against the client's address.
+pub(super) async fn limit_token_use(
+    ctx: ServiceContext<'_>,
+    viewer: &Viewer,
+    reference: &RegistrationRef,
+) -> AppResult<()> {
+    match reference {
+        RegistrationRef::Token(_) => limit_public(ctx, viewer, "manage-token").await,
+        RegistrationRef::Id(_) => Ok(()),
+    }
+}
+
+/// Validated guest details.
+struct Guest {
+    name: String,
+    kana: String,
+    email: String,
+    phone: String,
+}
+
+fn check_guest(problems: &mut Problems, guest: &GuestInput) -> Option<Guest> {
+    let name = problems.check(text::required("guest.name", &guest.name, 100));
+    let kana = problems.check(Kana::parse("guest.kana", &guest.kana, 100));
+    let email = problems.check(Email::parse("guest.email", &guest.email));
+    let phone = problems.check(text::phone("guest.phone", &guest.phone));
+    Some(Guest {
+        name: name?,
+        kana: kana?.as_str().to_owned(),
+        email: email?.as_str().to_owned(),
+        phone: phone?,
+    })
+}
+
+/// Every rule the registration breaks, checked inside the locked transaction.
+#[allow(clippy::too_many_arguments)]
+async fn refusals(
+    txn: &DatabaseTransaction,
+    program: &program::Model,
+    session: &program_session::Model,
+    me: Option<&AuthUser>,
+    guest: Option<&Guest>,
+    adults: i32,
+    children: &[Child],
+    now: DateTime<Utc>,
+) -> AppResult<Vec<FieldError>> {
+    let mut problems = Vec::new();
+    if program.status != ProgramStatus::Published || session.status != SessionStatus::Scheduled {
+        problems.push(FieldError::input(
+            "sessionId",
+            FieldErrorCode::InvalidState,
+            "この回は申込みを受け付けていません（中止または非公開）。",
+        ));
+        return Ok(problems);
+    }
+    if now < session.registration_opens_at {
+        problems.push(FieldError::input(
+            "sessionId",
+            FieldErrorCode::RegistrationClosed,
+            format!(
+                "申込受付は{}からです。",
+                session
+                    .registration_opens_at
+                    .with_timezone(&Tokyo)
+                    .format("%Y年%-m月%-d日 %H:%M")
+            ),
+        ));
+    } else if now >= session.registration_closes_at {
+        problems.push(FieldError::input(
+            "sessionId",
+            FieldErrorCode::RegistrationClosed,
+            "申込受付は締め切りました。",
+        ));
+    }
+    if program.residents_only
+        && me.and_then(|me| me.municipality_id) != Some(program.municipality_id)
+    {
+        let name = municipality::Entity::find_by_id(program.municipality_id)
+            .one(txn)
+            .await?
+            .map(|m| m.name_ja)
+            .unwrap_or_default();
+        problems.push(FieldError::input(
+            "sessionId",
+            FieldErrorCode::NotEligible,
+            format!("このプログラムは{name}にお住まいの方が対象です。{name}の住民の方のアカウントでログインしてお申し込みください。"),
+        ));
+    }
+    problems.extend(rules::eligibility_problems(program, adults, children));
+    let party = Party::of(adults, children);
+    if party.seats > session.capacity || party.childcare > session.childcare_slots {
+        problems.push(FieldError::input(
+            "children",
+            FieldErrorCode::NotEligible,
+            format!(
+                "この回の定員（{}人、託児{}人）を超える人数では申し込めません。",
+                session.capacity, session.childcare_slots
+            ),
+        ));
+    }
+    let mut twice = registration::Entity::find()
+        .filter(registration::Column::SessionId.eq(session.id))
+        .filter(registration::Column::Status.is_in(ACTIVE));
+    twice = match (me, guest) {
+        (Some(me), _) => twice.filter(registration::Column::UserId.eq(me.id)),
+        (None, Some(guest)) => {
+            twice.filter(registration::Column::GuestEmail.eq(guest.email.as_str()))
+        }
+        (None, None) => return Ok(problems),
+    };
+    if twice.count(txn).await? > 0 {
+        problems.push(FieldError::input(
+            "sessionId",
+            FieldErrorCode::Taken,
+            "この回にはすでに申し込まれています。",
+        ));
+    }
+    Ok(problems)
+}
