@@ -14,7 +14,7 @@ use rand::{Rng, SeedableRng, rngs::StdRng};
 use sea_orm::{ConnectionTrait, Database, DbBackend, Statement, TransactionTrait};
 use tsunagu::search::{
     index::{SearchDocument, SearchIndex, SearchRequest},
-    service::fresh_checkpoint,
+    indexer::fresh_checkpoint,
 };
 use uuid::Uuid;
 
