@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::{loaders::IdentityLoader, service};
 use crate::{
+    enum_mirror as mirror,
     connection,
     graphql::{context, ids},
     japan,
@@ -113,37 +114,7 @@ pub enum OrganizationKind {
     Nonprofit,
 }
 
-impl From<organization::OrganizationKind> for OrganizationKind {
-    fn from(kind: organization::OrganizationKind) -> Self {
-        use organization::OrganizationKind as K;
-        match kind {
-            K::MunicipalOffice => Self::MunicipalOffice,
-            K::PartnerCompany => Self::PartnerCompany,
-            K::Museum => Self::Museum,
-            K::Library => Self::Library,
-            K::NatureCentre => Self::NatureCentre,
-            K::ChildcareProvider => Self::ChildcareProvider,
-            K::EmploymentSupportOffice => Self::EmploymentSupportOffice,
-            K::Nonprofit => Self::Nonprofit,
-        }
-    }
-}
-
-impl From<OrganizationKind> for organization::OrganizationKind {
-    fn from(kind: OrganizationKind) -> Self {
-        use OrganizationKind as K;
-        match kind {
-            K::MunicipalOffice => Self::MunicipalOffice,
-            K::PartnerCompany => Self::PartnerCompany,
-            K::Museum => Self::Museum,
-            K::Library => Self::Library,
-            K::NatureCentre => Self::NatureCentre,
-            K::ChildcareProvider => Self::ChildcareProvider,
-            K::EmploymentSupportOffice => Self::EmploymentSupportOffice,
-            K::Nonprofit => Self::Nonprofit,
-        }
-    }
-}
+mirror!(OrganizationKind, organization::OrganizationKind, [MunicipalOffice, PartnerCompany, Museum, Library, NatureCentre, ChildcareProvider, EmploymentSupportOffice, Nonprofit]);
 
 /// An organization inside a municipality.
 #[derive(Debug, Clone, SimpleObject)]
@@ -213,31 +184,7 @@ pub enum Role {
     Resident,
 }
 
-impl From<user::Role> for Role {
-    fn from(role: user::Role) -> Self {
-        match role {
-            user::Role::PlatformAdmin => Self::PlatformAdmin,
-            user::Role::MunicipalAdmin => Self::MunicipalAdmin,
-            user::Role::Concierge => Self::Concierge,
-            user::Role::ProgramStaff => Self::ProgramStaff,
-            user::Role::Partner => Self::Partner,
-            user::Role::Resident => Self::Resident,
-        }
-    }
-}
-
-impl From<Role> for user::Role {
-    fn from(role: Role) -> Self {
-        match role {
-            Role::PlatformAdmin => Self::PlatformAdmin,
-            Role::MunicipalAdmin => Self::MunicipalAdmin,
-            Role::Concierge => Self::Concierge,
-            Role::ProgramStaff => Self::ProgramStaff,
-            Role::Partner => Self::Partner,
-            Role::Resident => Self::Resident,
-        }
-    }
-}
+mirror!(Role, user::Role, [PlatformAdmin, MunicipalAdmin, Concierge, ProgramStaff, Partner, Resident]);
 
 /// A person with an account. Only the user themself and the administrators of their
 /// municipality can see a user.
