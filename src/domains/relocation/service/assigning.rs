@@ -3,6 +3,8 @@
 
 use std::collections::BTreeSet;
 
+use super::announce;
+use crate::state::ServiceContext;
 use chrono::{DateTime, Utc};
 use entity::{
     concierge_leave, concierge_profile,
@@ -32,9 +34,7 @@ use crate::{
 use super::concierges::loads;
 use super::settings::settings_of;
 use super::visibility::can_read;
-use super::{
-    Change, MAX_TEXT, TOPIC_ASSIGNED, TOPIC_UNASSIGNED, Writer, change, now, split, timeline,
-};
+use super::{Change, MAX_TEXT, TOPIC_ASSIGNED, TOPIC_UNASSIGNED, change, split, timeline};
 
 /// Serializes assignment decisions of one municipality for the rest of `txn`.
 ///
@@ -178,7 +178,7 @@ pub async fn drain_backlog(
         changes.push(change(&assigned, Some(chosen), TOPIC_ASSIGNED, now));
     }
     if settings.strategy == AssignmentStrategy::RoundRobin && !changes.is_empty() {
-        save_round_robin(txn, &settings).await?;
+        save_round_robin(txn, &settings, now).await?;
     }
     Ok(changes)
 }
@@ -186,6 +186,7 @@ pub async fn drain_backlog(
 async fn save_round_robin(
     txn: &DatabaseTransaction,
     settings: &relocation_setting::Model,
+    now: DateTime<Utc>,
 ) -> AppResult<()> {
     let exists = relocation_setting::Entity::find_by_id(settings.municipality_id)
         .one(txn)
@@ -202,7 +203,7 @@ async fn save_round_robin(
             .await?;
     } else {
         let mut model = settings.clone().into_active_model();
-        model.updated_at = Set(now());
+        model.updated_at = Set(now);
         relocation_setting::Entity::insert(model)
             .exec_without_returning(txn)
             .await?;
@@ -256,14 +257,14 @@ pub enum Handover {
 /// Assigns, reassigns or unassigns an inquiry by hand (administrators of its
 /// municipality). The concierge must be available, not on leave and below capacity.
 pub async fn hand_over(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     inquiry_id: Uuid,
     handover: Handover,
 ) -> AppResult<Outcome<relocation_inquiry::Model>> {
     let me = viewer.require_user()?.clone();
     let found = relocation_inquiry::Entity::find_by_id(inquiry_id)
-        .one(w.db)
+        .one(ctx.db)
         .await?
         .filter(|i| can_read(viewer, i))
         .ok_or(AppError::NotFound)?;
@@ -277,8 +278,8 @@ pub async fn hand_over(
             }
         }
     };
-    let now = now();
-    let txn = db::begin_write(w.db).await?;
+    let now = ctx.now();
+    let txn = db::begin_write(ctx.db).await?;
     lock_municipality(&txn, found.municipality_id).await?;
     let inquiry = relocation_inquiry::Entity::find_by_id(inquiry_id)
         .one(&txn)
@@ -383,6 +384,6 @@ pub async fn hand_over(
         }
     };
     txn.commit().await?;
-    w.announce(&changes).await;
+    announce(ctx, &changes).await;
     Ok(Ok(result))
 }

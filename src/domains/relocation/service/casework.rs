@@ -1,5 +1,7 @@
 //! Working an inquiry: notes, contacts, appointments and tasks.
 
+use super::announce;
+use crate::state::ServiceContext;
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use entity::{
     inquiry_event::EventKind,
@@ -21,7 +23,7 @@ use crate::{
 };
 
 use super::visibility::{Access, read_access};
-use super::{MAX_LINE, MAX_TEXT, TOPIC_CHANGED, Writer, change, timeline};
+use super::{MAX_LINE, MAX_TEXT, TOPIC_CHANGED, change, timeline};
 
 pub use entity::inquiry_event::AppointmentKind;
 
@@ -54,12 +56,12 @@ const CONTACT_CLOCK_SKEW_MINUTES: i64 = 5;
 /// municipality works on. Others get `NOT_FOUND` if they cannot read it and `FORBIDDEN` if
 /// they can (a concierge looking at the unassigned queue, or one whose view is widened).
 async fn work_on(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     inquiry_id: Uuid,
 ) -> AppResult<(DatabaseTransaction, relocation_inquiry::Model, AuthUser)> {
     let me = viewer.require_user()?.clone();
-    let txn = db::begin_write(w.db).await?;
+    let txn = db::begin_write(ctx.db).await?;
     let inquiry = relocation_inquiry::Entity::find_by_id(inquiry_id)
         .one(&txn)
         .await?
@@ -84,17 +86,17 @@ fn erased_error() -> FieldError {
 
 /// Adds a note to an inquiry's timeline (its concierge or an administrator).
 pub async fn add_note(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     inquiry_id: Uuid,
     body: &str,
-    now: DateTime<Utc>,
 ) -> AppResult<Outcome<relocation_inquiry::Model>> {
+    let now = ctx.now();
     let body = match text::required("body", body.trim(), MAX_TEXT) {
         Ok(body) => body,
         Err(error) => return Ok(Err(vec![error])),
     };
-    let (txn, inquiry, me) = work_on(w, viewer, inquiry_id).await?;
+    let (txn, inquiry, me) = work_on(ctx, viewer, inquiry_id).await?;
     if inquiry.erased_at.is_some() {
         return Ok(Err(vec![erased_error()]));
     }
@@ -108,21 +110,21 @@ pub async fn add_note(
         now,
     )];
     txn.commit().await?;
-    w.announce(&changes).await;
+    announce(ctx, &changes).await;
     Ok(Ok(inquiry))
 }
 
 /// Logs a contact with the family (its concierge or an administrator). The first contact
 /// is the first response of the SLA, and moves an assigned inquiry to `contacted`.
 pub async fn log_contact(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     inquiry_id: Uuid,
     channel: ContactChannel,
     summary: &str,
     at: DateTime<Utc>,
-    now: DateTime<Utc>,
 ) -> AppResult<Outcome<relocation_inquiry::Model>> {
+    let now = ctx.now();
     let mut problems = Problems::new();
     let summary = problems.check(text::required("summary", summary.trim(), MAX_TEXT));
     let at = at.trunc_subsecs(6);
@@ -136,7 +138,7 @@ pub async fn log_contact(
     let (Some(summary), true) = (summary, problems.is_empty()) else {
         return Ok(Err(problems.into_vec()));
     };
-    let (txn, inquiry, me) = work_on(w, viewer, inquiry_id).await?;
+    let (txn, inquiry, me) = work_on(ctx, viewer, inquiry_id).await?;
     if inquiry.erased_at.is_some() {
         return Ok(Err(vec![erased_error()]));
     }
@@ -172,19 +174,19 @@ pub async fn log_contact(
     }
     let changes = vec![change(&inquiry, holder, TOPIC_CHANGED, now)];
     txn.commit().await?;
-    w.announce(&changes).await;
+    announce(ctx, &changes).await;
     Ok(Ok(inquiry))
 }
 
 /// Schedules an appointment with the family (its concierge or an administrator); the
 /// earliest upcoming one is the inquiry's next appointment, which the family sees.
 pub async fn schedule_appointment(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     inquiry_id: Uuid,
     appointment: Appointment,
-    now: DateTime<Utc>,
 ) -> AppResult<Outcome<relocation_inquiry::Model>> {
+    let now = ctx.now();
     let mut problems = Problems::new();
     let place = problems.check(optional_line(
         "place",
@@ -202,7 +204,7 @@ pub async fn schedule_appointment(
     let (Some(place), true) = (place, problems.is_empty()) else {
         return Ok(Err(problems.into_vec()));
     };
-    let (txn, inquiry, me) = work_on(w, viewer, inquiry_id).await?;
+    let (txn, inquiry, me) = work_on(ctx, viewer, inquiry_id).await?;
     if inquiry.erased_at.is_some() {
         return Ok(Err(vec![erased_error()]));
     }
@@ -232,24 +234,24 @@ pub async fn schedule_appointment(
     event.insert(&txn).await?;
     let changes = vec![change(&inquiry, holder, TOPIC_CHANGED, now)];
     txn.commit().await?;
-    w.announce(&changes).await;
+    announce(ctx, &changes).await;
     Ok(Ok(inquiry))
 }
 
 /// Creates a task on an inquiry (its concierge or an administrator). The owner defaults
 /// to the inquiry's concierge and must be staff of the municipality.
 pub async fn create_task(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     inquiry_id: Uuid,
     task: NewTask,
-    now: DateTime<Utc>,
 ) -> AppResult<Outcome<entity::inquiry_task::Model>> {
+    let now = ctx.now();
     let title = match text::required("title", task.title.trim(), MAX_LINE) {
         Ok(title) => title,
         Err(error) => return Ok(Err(vec![error])),
     };
-    let (txn, inquiry, me) = work_on(w, viewer, inquiry_id).await?;
+    let (txn, inquiry, me) = work_on(ctx, viewer, inquiry_id).await?;
     if inquiry.erased_at.is_some() {
         return Ok(Err(vec![erased_error()]));
     }
@@ -297,23 +299,23 @@ pub async fn create_task(
         now,
     )];
     txn.commit().await?;
-    w.announce(&changes).await;
+    announce(ctx, &changes).await;
     Ok(Ok(created))
 }
 
 /// Marks a task done (the inquiry's concierge or an administrator).
 pub async fn complete_task(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     task_id: Uuid,
-    now: DateTime<Utc>,
 ) -> AppResult<Outcome<entity::inquiry_task::Model>> {
+    let now = ctx.now();
     viewer.require_user()?;
     let task = entity::inquiry_task::Entity::find_by_id(task_id)
-        .one(w.db)
+        .one(ctx.db)
         .await?
         .ok_or(AppError::NotFound)?;
-    let (txn, inquiry, me) = work_on(w, viewer, task.inquiry_id).await?;
+    let (txn, inquiry, me) = work_on(ctx, viewer, task.inquiry_id).await?;
     let task = entity::inquiry_task::Entity::find_by_id(task_id)
         .one(&txn)
         .await?
@@ -339,7 +341,7 @@ pub async fn complete_task(
         now,
     )];
     txn.commit().await?;
-    w.announce(&changes).await;
+    announce(ctx, &changes).await;
     Ok(Ok(done))
 }
 

@@ -1,6 +1,10 @@
 //! Concierge profiles, availability, leave periods, loads, and the sweep that assigns when a
 //! leave ends.
 
+use super::TOPIC_LEAVE_CHANGED;
+use super::announce;
+use crate::events::Event;
+use crate::state::ServiceContext;
 use chrono::{DateTime, SubsecRound, Utc};
 use entity::{
     concierge_leave, concierge_profile,
@@ -23,7 +27,7 @@ use crate::{
 
 use super::assigning::{drain_backlog, lock_municipality};
 use super::visibility::{access, list_scope};
-use super::{MAX_LINE, Writer, delimited, now};
+use super::{MAX_LINE, delimited};
 
 /// A concierge profile, as typed by an administrator.
 #[derive(Debug, Clone, Default)]
@@ -94,12 +98,12 @@ pub async fn load_of(db: &impl ConnectionTrait, user_id: Uuid) -> AppResult<u64>
 /// Creates or replaces a concierge's profile (administrators of the municipality), then
 /// assigns waiting inquiries if capacity grew.
 pub async fn save_profile(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     input: ProfileInput,
 ) -> AppResult<Outcome<concierge_profile::Model>> {
     viewer.require_user()?;
-    let concierge = user::Entity::find_by_id(input.user_id).one(w.db).await?;
+    let concierge = user::Entity::find_by_id(input.user_id).one(ctx.db).await?;
     let Some(concierge) = concierge.filter(|u| {
         u.municipality_id
             .is_some_and(|m| access(viewer, m).is_some())
@@ -155,8 +159,8 @@ pub async fn save_profile(
     let mut specialties: Vec<String> = input.specialties.iter().map(|i| i.to_value()).collect();
     specialties.sort();
     specialties.dedup();
-    let now = now();
-    let txn = db::begin_write(w.db).await?;
+    let now = ctx.now();
+    let txn = db::begin_write(ctx.db).await?;
     lock_municipality(&txn, municipality_id).await?;
     let existing = concierge_profile::Entity::find_by_id(input.user_id)
         .one(&txn)
@@ -183,26 +187,26 @@ pub async fn save_profile(
     };
     let changes = drain_backlog(&txn, municipality_id, now, None).await?;
     txn.commit().await?;
-    w.announce(&changes).await;
+    announce(ctx, &changes).await;
     Ok(Ok(saved))
 }
 
 /// Turns a concierge's availability on or off (administrators, or the concierge for
 /// themselves); turning it on assigns waiting inquiries at once.
 pub async fn set_availability(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     user_id: Option<Uuid>,
     available: bool,
 ) -> AppResult<Outcome<concierge_profile::Model>> {
     let me = viewer.require_user()?;
     let user_id = user_id.unwrap_or(me.id);
-    let profile = find_profile(w.db, viewer, user_id).await?;
+    let profile = find_profile(ctx.db, viewer, user_id).await?;
     if user_id != me.id {
         viewer.require_admin_of(profile.municipality_id)?;
     }
-    let now = now();
-    let txn = db::begin_write(w.db).await?;
+    let now = ctx.now();
+    let txn = db::begin_write(ctx.db).await?;
     lock_municipality(&txn, profile.municipality_id).await?;
     let mut model = concierge_profile::Entity::find_by_id(user_id)
         .one(&txn)
@@ -214,7 +218,7 @@ pub async fn set_availability(
     let saved = model.update(&txn).await?;
     let changes = drain_backlog(&txn, saved.municipality_id, now, None).await?;
     txn.commit().await?;
-    w.announce(&changes).await;
+    announce(ctx, &changes).await;
     Ok(Ok(saved))
 }
 
@@ -234,7 +238,7 @@ async fn find_profile(
 /// assigned to a concierge while on leave; when the leave ends, waiting inquiries are
 /// assigned at the next assignment pass (the periodic sweep or any change).
 pub async fn add_leave(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     user_id: Option<Uuid>,
     starts_at: DateTime<Utc>,
@@ -243,7 +247,7 @@ pub async fn add_leave(
 ) -> AppResult<Outcome<concierge_leave::Model>> {
     let me = viewer.require_user()?;
     let user_id = user_id.unwrap_or(me.id);
-    let profile = find_profile(w.db, viewer, user_id).await?;
+    let profile = find_profile(ctx.db, viewer, user_id).await?;
     if user_id != me.id {
         viewer.require_admin_of(profile.municipality_id)?;
     }
@@ -259,8 +263,8 @@ pub async fn add_leave(
     let (Some(note), true) = (note, problems.is_empty()) else {
         return Ok(Err(problems.into_vec()));
     };
-    let now = now();
-    let txn = db::begin_write(w.db).await?;
+    let now = ctx.now();
+    let txn = db::begin_write(ctx.db).await?;
     lock_municipality(&txn, profile.municipality_id).await?;
     let leave = concierge_leave::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -275,28 +279,28 @@ pub async fn add_leave(
     .await?;
     let changes = drain_backlog(&txn, profile.municipality_id, now, None).await?;
     txn.commit().await?;
-    w.announce(&changes).await;
-    w.announce_leave(&leave).await;
+    announce(ctx, &changes).await;
+    announce_leave(ctx, &leave).await;
     Ok(Ok(leave))
 }
 
 /// Ends or cancels a leave period; waiting inquiries are assigned at once.
 pub async fn remove_leave(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     leave_id: Uuid,
 ) -> AppResult<Outcome<concierge_profile::Model>> {
     let me = viewer.require_user()?;
     let leave = concierge_leave::Entity::find_by_id(leave_id)
-        .one(w.db)
+        .one(ctx.db)
         .await?
         .filter(|l| access(viewer, l.municipality_id).is_some())
         .ok_or(AppError::NotFound)?;
     if leave.user_id != me.id {
         viewer.require_admin_of(leave.municipality_id)?;
     }
-    let now = now();
-    let txn = db::begin_write(w.db).await?;
+    let now = ctx.now();
+    let txn = db::begin_write(ctx.db).await?;
     lock_municipality(&txn, leave.municipality_id).await?;
     concierge_leave::Entity::delete_by_id(leave.id)
         .exec(&txn)
@@ -307,8 +311,8 @@ pub async fn remove_leave(
         .await?
         .ok_or(AppError::NotFound)?;
     txn.commit().await?;
-    w.announce(&changes).await;
-    w.announce_leave(&leave).await;
+    announce(ctx, &changes).await;
+    announce_leave(ctx, &leave).await;
     Ok(Ok(profile))
 }
 
@@ -328,7 +332,8 @@ pub async fn current_leaves(
 
 /// Assigns waiting inquiries of every municipality where capacity is free (for example a
 /// leave just ended). Run periodically by the server.
-pub async fn sweep(w: Writer<'_>, now: DateTime<Utc>) -> AppResult<usize> {
+pub async fn sweep(ctx: ServiceContext<'_>) -> AppResult<usize> {
+    let now = ctx.now();
     let municipalities: Vec<Uuid> = relocation_inquiry::Entity::find()
         .select_only()
         .column(relocation_inquiry::Column::MunicipalityId)
@@ -336,16 +341,16 @@ pub async fn sweep(w: Writer<'_>, now: DateTime<Utc>) -> AppResult<usize> {
         .filter(relocation_inquiry::Column::Stage.eq(InquiryStage::New))
         .distinct()
         .into_tuple()
-        .all(w.db)
+        .all(ctx.db)
         .await?;
     let mut assigned = 0;
     for municipality_id in municipalities {
-        let txn = db::begin_write(w.db).await?;
+        let txn = db::begin_write(ctx.db).await?;
         lock_municipality(&txn, municipality_id).await?;
         let changes = drain_backlog(&txn, municipality_id, now, None).await?;
         txn.commit().await?;
         assigned += changes.len();
-        w.announce(&changes).await;
+        announce(ctx, &changes).await;
     }
     Ok(assigned)
 }
@@ -376,4 +381,17 @@ fn normalized_list(values: &[String]) -> Vec<String> {
     list.sort();
     list.dedup();
     list
+}
+
+/// Announces that `leave` was written or removed: the end of leave the sweep waits for may
+/// have moved.
+async fn announce_leave(ctx: ServiceContext<'_>, leave: &concierge_leave::Model) {
+    ctx.announce([Event {
+        municipality_id: Some(leave.municipality_id),
+        topic: TOPIC_LEAVE_CHANGED.to_owned(),
+        subject_id: leave.id,
+        user_id: Some(leave.user_id),
+        occurred_at: ctx.now(),
+    }])
+    .await;
 }

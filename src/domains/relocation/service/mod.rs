@@ -27,18 +27,17 @@ mod visibility;
 
 use chrono::{DateTime, Utc};
 use entity::{
-    concierge_leave,
     inquiry_event::{self, EventKind},
     relocation_inquiry,
 };
-use sea_orm::{ActiveValue::Set, DatabaseConnection, DatabaseTransaction};
+use sea_orm::{ActiveValue::Set, DatabaseTransaction};
 use uuid::Uuid;
 
 use crate::{
     auth::AuthUser,
     error::{FieldError, FieldErrorCode},
-    events::{Event, EventBus},
-    state::AppState,
+    events::Event,
+    state::ServiceContext,
     text,
 };
 
@@ -63,9 +62,6 @@ pub use visibility::{
     stage_counts,
 };
 
-/// Now, at the precision both databases keep (see [`db::now`]).
-pub use crate::db::now;
-
 /// Longest name, area, timing line.
 const MAX_LINE: usize = 100;
 /// Longest message, note or reason.
@@ -81,64 +77,19 @@ pub const DEFAULT_FIRST_RESPONSE_MINUTES: i32 = 465;
 /// Closed inquiries keep personal data this long by default.
 pub const DEFAULT_RETENTION_DAYS: i32 = 365 * 3;
 
-/// Where the service writes and announces: the database and, when serving, the event bus.
-#[derive(Clone, Copy)]
-pub struct Writer<'a> {
-    /// The database.
-    pub db: &'a DatabaseConnection,
-    events: Option<&'a EventBus>,
-}
-
-impl<'a> From<&'a AppState> for Writer<'a> {
-    fn from(state: &'a AppState) -> Self {
-        Self {
-            db: &state.db,
-            events: Some(&state.events),
-        }
-    }
-}
-
-impl<'a> Writer<'a> {
-    /// Writes to `db` without publishing events (seed, simulation).
-    pub fn quiet(db: &'a DatabaseConnection) -> Self {
-        Self { db, events: None }
-    }
-
-    /// Publishes that `leave` was written or removed.
-    async fn announce_leave(&self, leave: &concierge_leave::Model) {
-        let Some(events) = self.events else { return };
-        events
-            .publish(
-                self.db,
-                Event {
-                    municipality_id: Some(leave.municipality_id),
-                    topic: TOPIC_LEAVE_CHANGED.to_owned(),
-                    subject_id: leave.id,
-                    user_id: Some(leave.user_id),
-                    occurred_at: now(),
-                },
-            )
-            .await;
-    }
-
-    /// Publishes what a committed transaction did.
-    async fn announce(&self, changes: &[Change]) {
-        let Some(events) = self.events else { return };
-        for change in changes {
-            events
-                .publish(
-                    self.db,
-                    Event {
-                        municipality_id: Some(change.municipality_id),
-                        topic: change.topic.to_owned(),
-                        subject_id: change.inquiry_id,
-                        user_id: change.concierge_id,
-                        occurred_at: change.at,
-                    },
-                )
-                .await;
-        }
-    }
+/// Announces what a committed transaction did, when serving.
+async fn announce(ctx: ServiceContext<'_>, changes: &[Change]) {
+    let events: Vec<Event> = changes
+        .iter()
+        .map(|change| Event {
+            municipality_id: Some(change.municipality_id),
+            topic: change.topic.to_owned(),
+            subject_id: change.inquiry_id,
+            user_id: change.concierge_id,
+            occurred_at: change.at,
+        })
+        .collect();
+    ctx.announce(events).await;
 }
 
 /// Something that happened to an inquiry, announced after commit.

@@ -1,5 +1,7 @@
 //! The pipeline of an inquiry: stage moves, closing, move-in, follow-ups and the timeline.
 
+use super::announce;
+use crate::state::ServiceContext;
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     inquiry_event::{self, EventKind},
@@ -22,7 +24,7 @@ use crate::{
 use super::assigning::{drain_backlog, lock_municipality};
 use super::settings::settings_of;
 use super::visibility::can_read;
-use super::{MAX_LINE, MAX_PEOPLE, TOPIC_CHANGED, Writer, change, optional_text, timeline};
+use super::{MAX_LINE, MAX_PEOPLE, TOPIC_CHANGED, change, optional_text, timeline};
 
 /// A stage change asked by staff.
 #[derive(Debug, Clone)]
@@ -38,10 +40,9 @@ pub struct StageMove {
 
 /// Moves an inquiry along the pipeline (its concierge or an administrator).
 pub async fn move_stage(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     input: StageMove,
-    now: DateTime<Utc>,
 ) -> AppResult<Outcome<relocation_inquiry::Model>> {
     if matches!(
         input.to,
@@ -57,7 +58,7 @@ pub async fn move_stage(
         Ok(note) => note,
         Err(error) => return Ok(Err(vec![error])),
     };
-    transition(w, viewer, input.inquiry_id, now, |inquiry| {
+    transition(ctx, viewer, input.inquiry_id, |inquiry| {
         states::check("stage", inquiry.stage, input.to)?;
         Ok(Transition {
             to: input.to,
@@ -72,12 +73,11 @@ pub async fn move_stage(
 /// Closes an inquiry with a reason (its concierge or an administrator). Closing as "not
 /// now" schedules a follow-up task; the concierge's capacity frees at once.
 pub async fn close_inquiry(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     inquiry_id: Uuid,
     reason: CloseReason,
     note: Option<String>,
-    now: DateTime<Utc>,
 ) -> AppResult<Outcome<relocation_inquiry::Model>> {
     if reason == CloseReason::ConsentWithdrawn {
         return Ok(Err(vec![FieldError::input(
@@ -90,7 +90,7 @@ pub async fn close_inquiry(
         Ok(note) => note,
         Err(error) => return Ok(Err(vec![error])),
     };
-    transition(w, viewer, inquiry_id, now, |inquiry| {
+    transition(ctx, viewer, inquiry_id, |inquiry| {
         states::check("inquiryId", inquiry.stage, InquiryStage::Closed)?;
         Ok(Transition {
             to: InquiryStage::Closed,
@@ -116,11 +116,10 @@ pub struct MoveIn {
 /// Records that a family moved in (its concierge or an administrator): the inquiry becomes
 /// `moved_in`, a follow-up task is scheduled and the concierge's capacity frees.
 pub async fn record_move_in(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     inquiry_id: Uuid,
     move_in: MoveIn,
-    now: DateTime<Utc>,
 ) -> AppResult<Outcome<relocation_inquiry::Model>> {
     let mut problems = Problems::new();
     if !(1..=MAX_PEOPLE * 2).contains(&move_in.people) {
@@ -134,7 +133,7 @@ pub async fn record_move_in(
     let (Some(area), true) = (area, problems.is_empty()) else {
         return Ok(Err(problems.into_vec()));
     };
-    transition(w, viewer, inquiry_id, now, |inquiry| {
+    transition(ctx, viewer, inquiry_id, |inquiry| {
         states::check("inquiryId", inquiry.stage, InquiryStage::MovedIn)?;
         Ok(Transition {
             to: InquiryStage::MovedIn,
@@ -160,19 +159,19 @@ struct Transition {
 /// Locks the municipality, re-reads the inquiry, applies `decide`, writes the stage change,
 /// schedules follow-ups and drains the backlog when capacity freed.
 async fn transition(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     inquiry_id: Uuid,
-    now: DateTime<Utc>,
     decide: impl FnOnce(&relocation_inquiry::Model) -> Result<Transition, FieldError>,
 ) -> AppResult<Outcome<relocation_inquiry::Model>> {
+    let now = ctx.now();
     let me = viewer.require_user()?.clone();
     let found = relocation_inquiry::Entity::find_by_id(inquiry_id)
-        .one(w.db)
+        .one(ctx.db)
         .await?
         .filter(|i| can_read(viewer, i))
         .ok_or(AppError::NotFound)?;
-    let txn = db::begin_write(w.db).await?;
+    let txn = db::begin_write(ctx.db).await?;
     lock_municipality(&txn, found.municipality_id).await?;
     let inquiry = relocation_inquiry::Entity::find_by_id(inquiry_id)
         .one(&txn)
@@ -246,7 +245,7 @@ async fn transition(
         changes.extend(drain_backlog(&txn, moved.municipality_id, now, None).await?);
     }
     txn.commit().await?;
-    w.announce(&changes).await;
+    announce(ctx, &changes).await;
     Ok(Ok(moved))
 }
 

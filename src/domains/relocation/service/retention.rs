@@ -1,5 +1,6 @@
 //! Erasure of personal data, and its anonymization after the retention period.
 
+use crate::state::ServiceContext;
 use chrono::{DateTime, Utc};
 use entity::{
     inquiry_event::{self, EventKind},
@@ -18,7 +19,7 @@ use crate::{
 };
 
 use super::settings::settings_of;
-use super::{Writer, timeline};
+use super::timeline;
 
 /// Erases the personal data of `inquiry`, closing it with `close` if it is active.
 pub(super) async fn erase(
@@ -66,11 +67,11 @@ pub(super) async fn erase(
 /// replaces each municipality's retention setting (the CLI). Returns how many inquiries
 /// were anonymized.
 pub async fn purge_closed(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     municipality_id: Option<Uuid>,
     older_than_days: Option<u32>,
-    now: DateTime<Utc>,
 ) -> AppResult<u64> {
+    let now = ctx.now();
     use relocation_inquiry::Column;
     let mut municipalities: Vec<Uuid> = relocation_inquiry::Entity::find()
         .select_only()
@@ -79,7 +80,7 @@ pub async fn purge_closed(
         .filter(Column::ClosedAt.is_not_null())
         .distinct()
         .into_tuple()
-        .all(w.db)
+        .all(ctx.db)
         .await?;
     if let Some(only) = municipality_id {
         municipalities.retain(|m| *m == only);
@@ -88,10 +89,10 @@ pub async fn purge_closed(
     for municipality_id in municipalities {
         let days = match older_than_days {
             Some(days) => i64::from(days),
-            None => i64::from(settings_of(w.db, municipality_id).await?.retention_days),
+            None => i64::from(settings_of(ctx.db, municipality_id).await?.retention_days),
         };
         let cutoff = now - chrono::Duration::days(days);
-        let txn = db::begin_write(w.db).await?;
+        let txn = db::begin_write(ctx.db).await?;
         let expired = relocation_inquiry::Entity::find()
             .filter(Column::MunicipalityId.eq(municipality_id))
             .filter(Column::ErasedAt.is_null())
@@ -114,17 +115,16 @@ pub async fn purge_closed(
 /// Anonymizes a municipality's inquiries closed longer than its retention setting
 /// (its administrators). Returns the count and the retention period used.
 pub async fn purge_closed_of(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     municipality_id: Option<Uuid>,
-    now: DateTime<Utc>,
 ) -> AppResult<(u64, i32)> {
     let me = viewer.require_user()?;
     let municipality_id = municipality_id
         .or(me.municipality_id)
         .ok_or_else(|| AppError::BadUserInput("give a municipalityId".into()))?;
     viewer.require_admin_of(municipality_id)?;
-    let retention = settings_of(w.db, municipality_id).await?.retention_days;
-    let purged = purge_closed(w, Some(municipality_id), None, now).await?;
+    let retention = settings_of(ctx.db, municipality_id).await?.retention_days;
+    let purged = purge_closed(ctx, Some(municipality_id), None).await?;
     Ok((purged, retention))
 }

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::state::ServiceContext;
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::relocation_setting::{self, AssignmentStrategy};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait};
@@ -16,9 +17,7 @@ use crate::{
 };
 
 use super::assigning::lock_municipality;
-use super::{
-    DEFAULT_FIRST_RESPONSE_MINUTES, DEFAULT_FOLLOW_UP_MONTHS, DEFAULT_RETENTION_DAYS, Writer, now,
-};
+use super::{DEFAULT_FIRST_RESPONSE_MINUTES, DEFAULT_FOLLOW_UP_MONTHS, DEFAULT_RETENTION_DAYS};
 
 /// The settings of a municipality (defaults when none were saved).
 pub async fn settings_of(
@@ -82,7 +81,7 @@ pub struct SettingsChanges {
 
 /// Changes a municipality's relocation settings (its administrators).
 pub async fn update_settings(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     municipality_id: Option<Uuid>,
     changes: SettingsChanges,
@@ -122,7 +121,7 @@ pub async fn update_settings(
         1440,
     );
     range("retentionDays", changes.retention_days, 30, 3650);
-    let txn = db::begin_write(w.db).await?;
+    let txn = db::begin_write(ctx.db).await?;
     lock_municipality(&txn, municipality_id).await?;
     let current = settings_of(&txn, municipality_id).await?;
     let start = changes
@@ -165,7 +164,7 @@ pub async fn update_settings(
         business_day_end_minute: Set(end),
         holidays: Set(holidays),
         retention_days: Set(changes.retention_days.unwrap_or(current.retention_days)),
-        updated_at: Set(now()),
+        updated_at: Set(ctx.now()),
     };
     let saved = if exists {
         model.update(&txn).await?

@@ -3,7 +3,9 @@
 
 use std::sync::Mutex;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use super::announce;
+use crate::state::ServiceContext;
+use chrono::NaiveDate;
 use entity::{
     inquiry_event::EventKind,
     municipality,
@@ -22,16 +24,13 @@ use crate::{
     error::{AppError, AppResult, FieldError, FieldErrorCode, Outcome, Problems},
     idempotency::{self, KeyScope},
     rate_limit::Quota,
-    state::AppState,
     text::{self, Email, Kana, optional_line},
 };
 
 use super::assigning::{drain_backlog, lock_municipality};
 use super::settings::{business_hours, settings_of};
 use super::tracking::{code_prefix, digest, new_token, unused_code};
-use super::{
-    Change, MAX_LINE, MAX_PEOPLE, Writer, delimited, now, optional_text, search_key, timeline,
-};
+use super::{Change, MAX_LINE, MAX_PEOPLE, delimited, optional_text, search_key, timeline};
 
 /// A family's inquiry, as typed.
 #[derive(Debug, Clone, Default)]
@@ -84,18 +83,19 @@ pub struct Receipt {
 /// Receives a family's inquiry: rate-limited per client address, idempotent, assigned at
 /// once when a concierge has room.
 pub async fn submit_inquiry(
-    state: &AppState,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     input: NewInquiry,
 ) -> AppResult<Outcome<Receipt>> {
-    state
-        .limiter
-        .hit(
-            &format!("relocation-inquiry:{}", viewer.client_ip),
-            Quota::per_minute(state.limits.public_rate_per_minute),
-        )
-        .await?;
-    create_inquiry(state.into(), input, now()).await
+    if let Some(limiter) = ctx.limiter {
+        limiter
+            .hit(
+                &format!("relocation-inquiry:{}", viewer.client_ip),
+                Quota::per_minute(ctx.limits.public_rate_per_minute),
+            )
+            .await?;
+    }
+    create_inquiry(ctx, input).await
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -130,20 +130,20 @@ struct Submitted {
 /// a fresh tracking token (the token of the first call stops working): the token is stored
 /// only as a digest, so it cannot be shown twice.
 pub async fn create_inquiry(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     input: NewInquiry,
-    now: DateTime<Utc>,
 ) -> AppResult<Outcome<Receipt>> {
-    let checked = match check_inquiry(w.db, &input).await? {
+    let now = ctx.now();
+    let checked = match check_inquiry(ctx.db, &input, now.date_naive()).await? {
         Ok(checked) => checked,
         Err(errors) => return Ok(Err(errors)),
     };
-    let settings = settings_of(w.db, checked.municipality_id).await?;
-    let prefix = code_prefix(w.db, checked.municipality_id).await?;
+    let settings = settings_of(ctx.db, checked.municipality_id).await?;
+    let prefix = code_prefix(ctx.db, checked.municipality_id).await?;
     let issued: Mutex<Option<(Uuid, String)>> = Mutex::new(None);
     let changes: Mutex<Vec<Change>> = Mutex::new(Vec::new());
     let created = idempotency::run_once(
-        w.db,
+        ctx.db,
         &KeyScope::public("submitRelocationInquiry"),
         input.idempotency_key.as_deref(),
         &checked,
@@ -225,7 +225,7 @@ pub async fn create_inquiry(
     let tracking_token = match fresh {
         Some((id, token)) if id == submitted.inquiry_id => {
             let changes = changes.into_inner().unwrap_or_default();
-            w.announce(&changes).await;
+            announce(ctx, &changes).await;
             token
         }
         _ => {
@@ -237,7 +237,7 @@ pub async fn create_inquiry(
                     sea_orm::sea_query::Expr::value(digest(&token)),
                 )
                 .filter(relocation_inquiry::Column::Id.eq(submitted.inquiry_id))
-                .exec(w.db)
+                .exec(ctx.db)
                 .await?;
             token
         }
@@ -249,7 +249,11 @@ pub async fn create_inquiry(
     }))
 }
 
-async fn check_inquiry(db: &DatabaseConnection, input: &NewInquiry) -> AppResult<Outcome<Checked>> {
+async fn check_inquiry(
+    db: &DatabaseConnection,
+    input: &NewInquiry,
+    today: NaiveDate,
+) -> AppResult<Outcome<Checked>> {
     let mut problems = Problems::new();
     if !input.consent {
         problems.push(FieldError::input(
@@ -273,7 +277,7 @@ async fn check_inquiry(db: &DatabaseConnection, input: &NewInquiry) -> AppResult
     let kana = problems.check(Kana::parse("nameKana", &input.name_kana, MAX_LINE));
     let (email, phone) = check_contact(&mut problems, input);
     let prefecture_code = check_prefecture(&mut problems, input.prefecture_code);
-    let children = check_household(&mut problems, input);
+    let children = check_household(&mut problems, input, today);
     let mut interests: Vec<String> = input.interests.iter().map(|i| i.to_value()).collect();
     interests.sort();
     interests.dedup();
@@ -389,7 +393,7 @@ fn check_prefecture(problems: &mut Problems, code: Option<i32>) -> Option<i16> {
 }
 
 /// The household: adults within bounds and the children's birth months, `YYYY-MM`.
-fn check_household(problems: &mut Problems, input: &NewInquiry) -> Vec<String> {
+fn check_household(problems: &mut Problems, input: &NewInquiry, today: NaiveDate) -> Vec<String> {
     if !(1..=MAX_PEOPLE).contains(&input.adults) {
         problems.push(FieldError::input(
             "adults",
@@ -406,7 +410,7 @@ fn check_household(problems: &mut Problems, input: &NewInquiry) -> Vec<String> {
         ));
     }
     for month in &input.children_birth_months {
-        match parse_month(month) {
+        match parse_month(month, today) {
             Some(month) => children.push(month),
             None => {
                 problems.push(FieldError::input(
@@ -474,13 +478,12 @@ fn parse_phone(field: &str, value: &str) -> Result<String, FieldError> {
     Ok(normalized)
 }
 
-fn parse_month(value: &str) -> Option<String> {
+fn parse_month(value: &str, today: NaiveDate) -> Option<String> {
     let value = text::normalize(value);
     let (year, month) = value.split_once('-')?;
     let year: i32 = year.parse().ok()?;
     let month: u32 = month.parse().ok()?;
     let date = NaiveDate::from_ymd_opt(year, month, 1)?;
-    let today = Utc::now().date_naive();
     (date <= today && year >= chrono::Datelike::year(&today) - 25)
         .then(|| format!("{year:04}-{month:02}"))
 }

@@ -1,6 +1,8 @@
 //! What the family does with its reference code and tracking token: reading the stage and
 //! withdrawing consent. The codes and tokens themselves.
 
+use super::announce;
+use crate::state::ServiceContext;
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use entity::{
@@ -25,7 +27,7 @@ use crate::{
 
 use super::assigning::{drain_backlog, lock_municipality};
 use super::retention::erase;
-use super::{TOPIC_CHANGED, Writer, change, now, timeline};
+use super::{TOPIC_CHANGED, change, timeline};
 
 /// Characters of the reference code: no 0/O, 1/I/L, so it can be read over the phone.
 const CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
@@ -92,21 +94,21 @@ fn token_matches(inquiry: &relocation_inquiry::Model, token: &str) -> bool {
 /// The family withdraws consent: personal data is erased at once, the inquiry is closed
 /// and its counts stay. `None` for an unknown code or a wrong token.
 pub async fn withdraw_consent(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     reference_code: &str,
     tracking_token: &str,
 ) -> AppResult<Option<PublicStatus>> {
     let code = text::normalize(reference_code).to_uppercase();
     let Some(found) = relocation_inquiry::Entity::find()
         .filter(relocation_inquiry::Column::ReferenceCode.eq(code.clone()))
-        .one(w.db)
+        .one(ctx.db)
         .await?
         .filter(|i| token_matches(i, tracking_token))
     else {
         return Ok(None);
     };
-    let now = now();
-    let txn = db::begin_write(w.db).await?;
+    let now = ctx.now();
+    let txn = db::begin_write(ctx.db).await?;
     lock_municipality(&txn, found.municipality_id).await?;
     let inquiry = relocation_inquiry::Entity::find_by_id(found.id)
         .one(&txn)
@@ -138,8 +140,8 @@ pub async fn withdraw_consent(
         }
     }
     txn.commit().await?;
-    w.announce(&changes).await;
-    public_status(w.db, &code, tracking_token).await
+    announce(ctx, &changes).await;
+    public_status(ctx.db, &code, tracking_token).await
 }
 
 pub(super) fn new_token() -> String {

@@ -1,6 +1,7 @@
 //! Who reads an inquiry's personal data: access of staff, the access log, the inquiry list
 //! and the counts per stage.
 
+use crate::state::ServiceContext;
 use chrono::{DateTime, Utc};
 use entity::{
     concierge_profile, inquiry_access_log,
@@ -16,10 +17,9 @@ use crate::{
     auth::{Role, Viewer},
     error::{AppError, AppResult},
     paging::{Ordering, Page, PageArgs, SortValue, paginate},
-    state::AppState,
 };
 
-use super::{now, search_key};
+use super::search_key;
 
 /// Filter of the inquiry list.
 #[derive(Debug, Clone, Default)]
@@ -124,7 +124,7 @@ async fn log_access(
     if inquiries.is_empty() {
         return Ok(());
     }
-    let now = now();
+    let now = crate::db::now();
     inquiry_access_log::Entity::insert_many(inquiries.iter().map(|inquiry| {
         inquiry_access_log::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -142,22 +142,22 @@ async fn log_access(
 
 /// One inquiry the viewer may read, logging the read; `NOT_FOUND` otherwise.
 pub async fn find_inquiry(
-    state: &AppState,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     id: Uuid,
 ) -> AppResult<relocation_inquiry::Model> {
     let me = viewer.require_user()?;
     let Some(inquiry) = relocation_inquiry::Entity::find_by_id(id)
-        .one(&state.db)
+        .one(ctx.db)
         .await?
     else {
         return Err(AppError::NotFound);
     };
-    let access = read_access(&state.db, viewer, inquiry.municipality_id).await?;
+    let access = read_access(ctx.db, viewer, inquiry.municipality_id).await?;
     if !access.is_some_and(|access| access.reads(&inquiry)) {
         return Err(AppError::NotFound);
     }
-    log_access(&state.db, me.id, &[&inquiry], "inquiry").await?;
+    log_access(ctx.db, me.id, &[&inquiry], "inquiry").await?;
     Ok(inquiry)
 }
 
@@ -192,13 +192,13 @@ fn visible_condition(municipality_id: Uuid, access: Access) -> Condition {
 
 /// Inquiries the viewer may read, newest first, logging each read.
 pub async fn list_inquiries(
-    state: &AppState,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     filter: InquiryFilter,
     page: PageArgs,
 ) -> AppResult<Page<relocation_inquiry::Model>> {
     use relocation_inquiry::Column;
-    let (municipality_id, access) = list_scope(&state.db, viewer, filter.municipality_id).await?;
+    let (municipality_id, access) = list_scope(ctx.db, viewer, filter.municipality_id).await?;
     let mut condition = visible_condition(municipality_id, access);
     if !filter.stages.is_empty() {
         condition = condition.add(Column::Stage.is_in(filter.stages.clone()));
@@ -213,7 +213,7 @@ pub async fn list_inquiries(
         condition = condition.add(Column::Interests.contains(format!(",{},", interest.to_value())));
     }
     if filter.overdue {
-        condition = condition.add(overdue_condition(now()));
+        condition = condition.add(overdue_condition(ctx.now()));
     }
     if let Some(from) = filter.received_from {
         condition = condition.add(Column::CreatedAt.gte(from));
@@ -236,15 +236,15 @@ pub async fn list_inquiries(
         key: |row| (Some(SortValue::Time(row.created_at)), row.id),
     };
     let page = paginate(
-        &state.db,
+        ctx.db,
         relocation_inquiry::Entity::find().filter(condition),
         &ordering,
         page,
-        state.limits.max_page_size,
+        ctx.limits.max_page_size,
     )
     .await?;
     let read: Vec<&relocation_inquiry::Model> = page.rows.iter().map(|(_, row)| row).collect();
-    log_access(&state.db, access.user_id(), &read, "list").await?;
+    log_access(ctx.db, access.user_id(), &read, "list").await?;
     Ok(page)
 }
 
@@ -257,21 +257,25 @@ fn overdue_condition(now: DateTime<Utc>) -> Condition {
         .add(Column::Stage.is_not_in([InquiryStage::MovedIn, InquiryStage::Closed]))
 }
 
-/// Whether `inquiry` is past its first-response deadline at `now`.
-pub fn is_overdue(inquiry: &relocation_inquiry::Model, now: DateTime<Utc>) -> bool {
-    inquiry.first_responded_at.is_none()
-        && inquiry.stage.is_active()
-        && inquiry.first_response_due_at < now
+/// Whether an inquiry not yet answered, in `stage`, is past its first-response deadline
+/// at `now`: the rule of [`overdue_condition`] for one inquiry.
+pub fn is_overdue(
+    first_responded_at: Option<DateTime<Utc>>,
+    stage: InquiryStage,
+    first_response_due_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> bool {
+    first_responded_at.is_none() && stage.is_active() && first_response_due_at < now
 }
 
 /// Number of inquiries per stage in a municipality, as far as the viewer sees them.
 pub async fn stage_counts(
-    state: &AppState,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     municipality_id: Option<Uuid>,
 ) -> AppResult<Vec<(InquiryStage, u64)>> {
     use relocation_inquiry::Column;
-    let (municipality_id, access) = list_scope(&state.db, viewer, municipality_id).await?;
+    let (municipality_id, access) = list_scope(ctx.db, viewer, municipality_id).await?;
     let rows: Vec<(InquiryStage, i64)> = relocation_inquiry::Entity::find()
         .select_only()
         .column(Column::Stage)
@@ -279,7 +283,7 @@ pub async fn stage_counts(
         .filter(visible_condition(municipality_id, access))
         .group_by(Column::Stage)
         .into_tuple()
-        .all(&state.db)
+        .all(ctx.db)
         .await?;
     Ok(InquiryStage::iter()
         .map(|stage| {
