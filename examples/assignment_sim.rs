@@ -31,7 +31,8 @@ use sea_orm::{
 };
 use tsunagu::{
     auth::{AuthUser, Viewer},
-    domains::relocation::service::{self, NewInquiry, Writer},
+    domains::relocation::service::{self, NewInquiry},
+    state::ServiceContext,
 };
 use uuid::Uuid;
 
@@ -206,7 +207,7 @@ async fn simulate(strategy: AssignmentStrategy, inquiries: usize) -> anyhow::Res
         push(&mut queue, *at, Event::Arrival(index));
     }
 
-    let writer = Writer::quiet(&db);
+    let quiet = ServiceContext::quiet(&db);
     let wall = Instant::now();
     let mut last = start;
     let mut idle_room_since: Option<DateTime<Utc>> = None;
@@ -226,9 +227,8 @@ async fn simulate(strategy: AssignmentStrategy, inquiries: usize) -> anyhow::Res
         match event {
             Event::Arrival(index) => {
                 let receipt = service::create_inquiry(
-                    writer,
+                    quiet.as_of(now),
                     new_inquiry(&mut rng, municipality_id, index),
-                    now,
                 )
                 .await?
                 .map_err(|errors| anyhow::anyhow!("inquiry refused: {errors:?}"))?;
@@ -236,18 +236,17 @@ async fn simulate(strategy: AssignmentStrategy, inquiries: usize) -> anyhow::Res
             }
             Event::Close(inquiry_id) => {
                 service::close_inquiry(
-                    writer,
+                    quiet.as_of(now),
                     &admin,
                     inquiry_id,
                     CloseReason::ChoseElsewhere,
                     None,
-                    now,
                 )
                 .await?
                 .map_err(|errors| anyhow::anyhow!("close refused: {errors:?}"))?;
             }
             Event::LeaveEnd => {
-                service::sweep(writer, now).await?;
+                service::sweep(quiet.as_of(now)).await?;
             }
         }
         // Inquiries assigned by this event get a closing time: a few days to a few weeks.

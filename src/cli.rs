@@ -55,10 +55,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = db::connect(&database_url).await?;
             db::migrate(&db).await?;
             let purged = crate::domains::relocation::service::purge_closed(
-                crate::domains::relocation::service::Writer::quiet(&db),
+                crate::state::ServiceContext::quiet(&db),
                 None,
                 args.older_than_days,
-                crate::domains::relocation::service::now(),
             )
             .await?;
             println!("{purged} closed inquiries anonymized");

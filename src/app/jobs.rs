@@ -86,8 +86,8 @@ async fn sweep_assignments(state: AppState) {
         i64::try_from(state.limits.assignment_sweep_secs.max(1)).unwrap_or(60),
     );
     loop {
-        let now = relocation::now();
-        match relocation::sweep(relocation::Writer::from(&state), now).await {
+        let now = crate::db::now();
+        match relocation::sweep(crate::state::ServiceContext::from(&state).as_of(now)).await {
             Ok(0) => {}
             Ok(assigned) => tracing::info!(assigned, "assigned waiting relocation inquiries"),
             Err(error) => tracing::warn!(%error, "assigning waiting relocation inquiries failed"),
@@ -101,7 +101,7 @@ async fn sweep_assignments(state: AppState) {
                 backstop
             }
         };
-        let wait = (wake - relocation::now())
+        let wait = (wake - crate::db::now())
             .to_std()
             .unwrap_or_default()
             .max(Duration::from_millis(10));

@@ -161,7 +161,7 @@ pub(crate) async fn resolve(state: &AppState, viewer: &Viewer, id: &ID) -> AppRe
         "Registration" => programs::find_registration(state, viewer, uuid)
             .await
             .map(|r| Node::Registration(r.into())),
-        "RelocationInquiry" => relocation::find_inquiry(state, viewer, uuid)
+        "RelocationInquiry" => relocation::find_inquiry(state.into(), viewer, uuid)
             .await
             .map(|i| Node::RelocationInquiry(i.into())),
         "ChildcareResource" => childcare::find_resource(state, viewer, uuid)

@@ -1163,7 +1163,10 @@ async fn submit_at(
     name: &str,
     at: chrono::DateTime<chrono::Utc>,
 ) -> String {
-    use tsunagu::domains::relocation::service::{self, NewInquiry, Writer};
+    use tsunagu::{
+        domains::relocation::service::{self, NewInquiry},
+        state::ServiceContext,
+    };
     let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
     let municipality_id = tsunagu::graphql::ids::decode_as(
         &async_graphql::ID(municipality.to_owned()),
@@ -1171,7 +1174,7 @@ async fn submit_at(
     )
     .unwrap();
     let receipt = service::create_inquiry(
-        Writer::quiet(&db),
+        ServiceContext::quiet(&db).as_of(at),
         NewInquiry {
             municipality_id,
             name: name.to_owned(),
@@ -1181,7 +1184,6 @@ async fn submit_at(
             consent: true,
             ..NewInquiry::default()
         },
-        at,
     )
     .await
     .unwrap()

@@ -5,7 +5,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use secrecy::SecretString;
 
 use crate::demo::{DEMO_PASSWORD, DemoAccount, DemoTown, at_ten, demo_day, done};
-use crate::{auth::Role, domains::identity::service, fiscal};
+use crate::{auth::Role, domains::identity::service, fiscal, state::ServiceContext};
 
 /// Extra concierges per demo municipality: (email suffix, name, kana, specialties,
 /// languages, areas, capacity).
@@ -90,7 +90,7 @@ pub async fn load(db: &DatabaseConnection, accounts: &mut Vec<DemoAccount>) -> a
             {
                 done(
                     relocation::save_profile(
-                        relocation::Writer::quiet(db),
+                        ServiceContext::quiet(db),
                         &town.admin,
                         relocation::ProfileInput {
                             user_id: user.id,
@@ -128,11 +128,11 @@ pub async fn load(db: &DatabaseConnection, accounts: &mut Vec<DemoAccount>) -> a
             ("木村 悠斗", "キムラ ユウト", &[I::Farming], 3, 0.5),
         ];
         for (n, (name, kana, interests, people, share)) in settled.into_iter().enumerate() {
-            let w = relocation::Writer::quiet(db);
+            let quiet = ServiceContext::quiet(db);
             let day = |later: f64| demo_day(1, share + later);
             let receipt = done(
                 relocation::create_inquiry(
-                    w,
+                    quiet.as_of(at_ten(day(0.0))),
                     relocation::NewInquiry {
                         municipality_id: town.municipality_id,
                         name: name.into(),
@@ -151,7 +151,6 @@ pub async fn load(db: &DatabaseConnection, accounts: &mut Vec<DemoAccount>) -> a
                         consent: true,
                         ..relocation::NewInquiry::default()
                     },
-                    at_ten(day(0.0)),
                 )
                 .await,
             )?;
@@ -164,21 +163,20 @@ pub async fn load(db: &DatabaseConnection, accounts: &mut Vec<DemoAccount>) -> a
             ] {
                 done(
                     relocation::move_stage(
-                        w,
+                        quiet.as_of(at_ten(day(later))),
                         &town.admin,
                         relocation::StageMove {
                             inquiry_id: id,
                             to: stage,
                             note: None,
                         },
-                        at_ten(day(later)),
                     )
                     .await,
                 )?;
             }
             done(
                 relocation::record_move_in(
-                    w,
+                    quiet.as_of(at_ten(day(0.25))),
                     &town.admin,
                     id,
                     relocation::MoveIn {
@@ -186,7 +184,6 @@ pub async fn load(db: &DatabaseConnection, accounts: &mut Vec<DemoAccount>) -> a
                         people,
                         area: Some("中心部".into()),
                     },
-                    at_ten(day(0.25)),
                 )
                 .await,
             )?;
@@ -197,7 +194,7 @@ pub async fn load(db: &DatabaseConnection, accounts: &mut Vec<DemoAccount>) -> a
                 .await?;
             for task in follow_ups {
                 let when = at_ten(task.due_on.min(fiscal::today()));
-                done(relocation::complete_task(w, &town.admin, task.id, when).await)?;
+                done(relocation::complete_task(quiet.as_of(when), &town.admin, task.id).await)?;
             }
         }
         let families: [(&str, &str, &[I]); 11] = [
@@ -213,12 +210,13 @@ pub async fn load(db: &DatabaseConnection, accounts: &mut Vec<DemoAccount>) -> a
             ("加藤 真理", "カトウ マリ", &[I::Healthcare]),
             ("吉田 陽介", "ヨシダ ヨウスケ", &[I::Other]),
         ];
-        let now = relocation::now();
+        let now = crate::db::now();
+        let quiet = ServiceContext::quiet(db).as_of(now);
         let mut ids = Vec::new();
         for (n, (name, kana, interests)) in families.into_iter().enumerate() {
             let receipt = done(
                 relocation::create_inquiry(
-                    relocation::Writer::quiet(db),
+                    quiet,
                     relocation::NewInquiry {
                         municipality_id: town.municipality_id,
                         name: name.into(),
@@ -237,7 +235,6 @@ pub async fn load(db: &DatabaseConnection, accounts: &mut Vec<DemoAccount>) -> a
                         consent: true,
                         ..relocation::NewInquiry::default()
                     },
-                    now,
                 )
                 .await,
             )?;
@@ -245,7 +242,6 @@ pub async fn load(db: &DatabaseConnection, accounts: &mut Vec<DemoAccount>) -> a
             // After eight, advance the pipeline so that capacity frees for two of the last
             // three; the last one waits in the queue.
             if ids.len() == 8 {
-                let w = relocation::Writer::quiet(db);
                 let steps: [(usize, &[S]); 5] = [
                     (1, &[S::Contacted]),
                     (2, &[S::Contacted, S::Consulting]),
@@ -257,14 +253,13 @@ pub async fn load(db: &DatabaseConnection, accounts: &mut Vec<DemoAccount>) -> a
                     for stage in stages {
                         done(
                             relocation::move_stage(
-                                w,
+                                quiet,
                                 &town.admin,
                                 relocation::StageMove {
                                     inquiry_id: ids[index],
                                     to: *stage,
                                     note: None,
                                 },
-                                now,
                             )
                             .await,
                         )?;
@@ -272,7 +267,7 @@ pub async fn load(db: &DatabaseConnection, accounts: &mut Vec<DemoAccount>) -> a
                 }
                 done(
                     relocation::record_move_in(
-                        w,
+                        quiet,
                         &town.admin,
                         ids[5],
                         relocation::MoveIn {
@@ -280,18 +275,16 @@ pub async fn load(db: &DatabaseConnection, accounts: &mut Vec<DemoAccount>) -> a
                             people: 3,
                             area: Some("中心部".into()),
                         },
-                        now,
                     )
                     .await,
                 )?;
                 done(
                     relocation::close_inquiry(
-                        w,
+                        quiet,
                         &town.admin,
                         ids[6],
                         CloseReason::NotNow,
                         Some("来年度に再検討".into()),
-                        now,
                     )
                     .await,
                 )?;

@@ -95,7 +95,7 @@ impl RelocationQuery {
             search: filter.search,
         };
         let page = PageArgs::new(first, after, last, before);
-        Ok(service::list_inquiries(state, viewer, filter, page)
+        Ok(service::list_inquiries(state.into(), viewer, filter, page)
             .await
             .extend()?
             .into_connection())
@@ -176,7 +176,7 @@ impl RelocationQuery {
     ) -> Result<Vec<StageCount>> {
         let (state, viewer) = context(ctx)?;
         let municipality_id = optional_id(municipality_id.as_ref(), "Municipality")?;
-        Ok(service::stage_counts(state, viewer, municipality_id)
+        Ok(service::stage_counts(state.into(), viewer, municipality_id)
             .await
             .extend()?
             .into_iter()
@@ -260,7 +260,9 @@ impl RelocationMutation {
             consent: input.consent_to_privacy_notice,
             idempotency_key: input.idempotency_key,
         };
-        let outcome = service::submit_inquiry(state, viewer, new).await.extend()?;
+        let outcome = service::submit_inquiry(state.into(), viewer, new)
+            .await
+            .extend()?;
         let (receipt, user_errors) = split(outcome);
         Ok(SubmitRelocationInquiryPayload {
             receipt,
@@ -474,7 +476,7 @@ impl RelocationMutation {
             to: input.stage.into(),
             note: input.note,
         };
-        let outcome = service::move_stage(state.into(), viewer, step, service::now())
+        let outcome = service::move_stage(state.into(), viewer, step)
             .await
             .extend()?;
         let (inquiry, user_errors) = split(outcome);
@@ -494,16 +496,10 @@ impl RelocationMutation {
     ) -> Result<RelocationInquiryPayload> {
         let (state, viewer) = context(ctx)?;
         let id = ids::decode_as(&input.inquiry_id, "RelocationInquiry").extend()?;
-        let outcome = service::close_inquiry(
-            state.into(),
-            viewer,
-            id,
-            input.reason.into(),
-            input.note,
-            service::now(),
-        )
-        .await
-        .extend()?;
+        let outcome =
+            service::close_inquiry(state.into(), viewer, id, input.reason.into(), input.note)
+                .await
+                .extend()?;
         let (inquiry, user_errors) = split(outcome);
         Ok(RelocationInquiryPayload {
             inquiry,
@@ -525,7 +521,7 @@ impl RelocationMutation {
             people: input.people_moved,
             area: input.area,
         };
-        let outcome = service::record_move_in(state.into(), viewer, id, move_in, service::now())
+        let outcome = service::record_move_in(state.into(), viewer, id, move_in)
             .await
             .extend()?;
         let (inquiry, user_errors) = split(outcome);
@@ -547,7 +543,7 @@ impl RelocationMutation {
         let (state, viewer) = context(ctx)?;
         let municipality_id = optional_id(input.municipality_id.as_ref(), "Municipality")?;
         let (anonymized_count, retention_days) =
-            service::purge_closed_of(state.into(), viewer, municipality_id, service::now())
+            service::purge_closed_of(state.into(), viewer, municipality_id)
                 .await
                 .extend()?;
         Ok(PurgeClosedInquiriesPayload {
@@ -566,7 +562,7 @@ impl RelocationMutation {
     ) -> Result<RelocationInquiryPayload> {
         let (state, viewer) = context(ctx)?;
         let id = ids::decode_as(&input.inquiry_id, "RelocationInquiry").extend()?;
-        let outcome = service::add_note(state.into(), viewer, id, &input.body, service::now())
+        let outcome = service::add_note(state.into(), viewer, id, &input.body)
             .await
             .extend()?;
         let (inquiry, user_errors) = split(outcome);
@@ -593,7 +589,6 @@ impl RelocationMutation {
             input.channel.into(),
             &input.summary,
             input.at,
-            service::now(),
         )
         .await
         .extend()?;
@@ -619,10 +614,9 @@ impl RelocationMutation {
             kind: input.kind.into(),
             place: input.place,
         };
-        let outcome =
-            service::schedule_appointment(state.into(), viewer, id, appointment, service::now())
-                .await
-                .extend()?;
+        let outcome = service::schedule_appointment(state.into(), viewer, id, appointment)
+            .await
+            .extend()?;
         let (inquiry, user_errors) = split(outcome);
         Ok(RelocationInquiryPayload {
             inquiry,
@@ -644,7 +638,7 @@ impl RelocationMutation {
             due_on: input.due_on,
             owner_id: optional_id(input.assignee_id.as_ref(), "User")?,
         };
-        let outcome = service::create_task(state.into(), viewer, id, task, service::now())
+        let outcome = service::create_task(state.into(), viewer, id, task)
             .await
             .extend()?;
         let (task, user_errors) = split(outcome);
@@ -660,7 +654,7 @@ impl RelocationMutation {
     ) -> Result<InquiryTaskPayload> {
         let (state, viewer) = context(ctx)?;
         let id = ids::decode_as(&input.task_id, "InquiryTask").extend()?;
-        let outcome = service::complete_task(state.into(), viewer, id, service::now())
+        let outcome = service::complete_task(state.into(), viewer, id)
             .await
             .extend()?;
         let (task, user_errors) = split(outcome);

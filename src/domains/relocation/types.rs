@@ -307,9 +307,12 @@ impl RelocationInquiry {
 
     /// Whether the first response is past its deadline.
     async fn overdue(&self) -> bool {
-        self.first_responded_at.is_none()
-            && !matches!(self.stage, InquiryStage::MovedIn | InquiryStage::Closed)
-            && self.first_response_due_at < Utc::now()
+        service::is_overdue(
+            self.first_responded_at,
+            self.stage.into(),
+            self.first_response_due_at,
+            crate::db::now(),
+        )
     }
 
     /// Tasks on the inquiry, open ones first, by due date.
@@ -526,7 +529,7 @@ impl ConciergeProfile {
     async fn leaves(&self, ctx: &Context<'_>) -> Result<Vec<ConciergeLeave>> {
         use async_graphql::ErrorExtensions;
         let (state, _) = crate::graphql::context(ctx)?;
-        let rows = service::current_leaves(&state.db, self.user_uuid, Utc::now())
+        let rows = service::current_leaves(&state.db, self.user_uuid, crate::db::now())
             .await
             .map_err(|e| e.extend())?;
         Ok(rows.into_iter().map(ConciergeLeave::from).collect())
