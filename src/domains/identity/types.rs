@@ -9,8 +9,7 @@ use uuid::Uuid;
 
 use super::{loaders::IdentityLoader, service};
 use crate::{
-    enum_mirror as mirror,
-    connection,
+    connection, enum_mirror as mirror,
     graphql::{context, ids},
     japan,
     paging::PageArgs,
@@ -114,7 +113,20 @@ pub enum OrganizationKind {
     Nonprofit,
 }
 
-mirror!(OrganizationKind, organization::OrganizationKind, [MunicipalOffice, PartnerCompany, Museum, Library, NatureCentre, ChildcareProvider, EmploymentSupportOffice, Nonprofit]);
+mirror!(
+    OrganizationKind,
+    organization::OrganizationKind,
+    [
+        MunicipalOffice,
+        PartnerCompany,
+        Museum,
+        Library,
+        NatureCentre,
+        ChildcareProvider,
+        EmploymentSupportOffice,
+        Nonprofit
+    ]
+);
 
 /// An organization inside a municipality.
 #[derive(Debug, Clone, SimpleObject)]
@@ -184,7 +196,18 @@ pub enum Role {
     Resident,
 }
 
-mirror!(Role, user::Role, [PlatformAdmin, MunicipalAdmin, Concierge, ProgramStaff, Partner, Resident]);
+mirror!(
+    Role,
+    user::Role,
+    [
+        PlatformAdmin,
+        MunicipalAdmin,
+        Concierge,
+        ProgramStaff,
+        Partner,
+        Resident
+    ]
+);
 
 /// A person with an account. Only the user themself and the administrators of their
 /// municipality can see a user.

@@ -23,6 +23,7 @@ pub struct AccessLogFilter {
 
 /// Reads of inquiries' personal data by staff, newest first (administrators of the
 /// municipality only).
+#[tracing::instrument(skip_all)]
 pub async fn access_log(
     db: &DatabaseConnection,
     viewer: &Viewer,

@@ -40,6 +40,7 @@ use super::{Change, MAX_TEXT, TOPIC_ASSIGNED, TOPIC_UNASSIGNED, change, split, t
 ///
 /// On PostgreSQL a transaction-scoped advisory lock keyed by the municipality; on SQLite
 /// the write transaction (`BEGIN IMMEDIATE`) already holds the database's only write lock.
+#[tracing::instrument(skip_all, fields(municipality_id = %municipality_id))]
 pub async fn lock_municipality(txn: &DatabaseTransaction, municipality_id: Uuid) -> AppResult<()> {
     if txn.get_database_backend() != DbBackend::Postgres {
         return Ok(());
@@ -57,6 +58,7 @@ pub async fn lock_municipality(txn: &DatabaseTransaction, municipality_id: Uuid)
 
 /// The concierges of a municipality who may take work at `now`: available, not on leave,
 /// with their active load counted inside the transaction.
+#[tracing::instrument(skip_all, fields(municipality_id = %municipality_id))]
 pub async fn candidates(
     txn: &impl ConnectionTrait,
     municipality_id: Uuid,
@@ -111,6 +113,7 @@ pub async fn candidates(
 /// Assigns the oldest unassigned active inquiries of a municipality while any concierge
 /// has room. Call inside a write transaction after [`lock_municipality`]. `skip` keeps one
 /// concierge from getting one inquiry back (after an unassignment).
+#[tracing::instrument(skip_all, fields(municipality_id = %municipality_id))]
 pub async fn drain_backlog(
     txn: &DatabaseTransaction,
     municipality_id: Uuid,
@@ -256,6 +259,7 @@ pub enum Handover {
 
 /// Assigns, reassigns or unassigns an inquiry by hand (administrators of its
 /// municipality). The concierge must be available, not on leave and below capacity.
+#[tracing::instrument(skip_all, fields(inquiry_id = %inquiry_id))]
 pub async fn hand_over(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,

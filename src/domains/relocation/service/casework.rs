@@ -85,6 +85,7 @@ fn erased_error() -> FieldError {
 }
 
 /// Adds a note to an inquiry's timeline (its concierge or an administrator).
+#[tracing::instrument(skip_all, fields(inquiry_id = %inquiry_id))]
 pub async fn add_note(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
@@ -116,6 +117,7 @@ pub async fn add_note(
 
 /// Logs a contact with the family (its concierge or an administrator). The first contact
 /// is the first response of the SLA, and moves an assigned inquiry to `contacted`.
+#[tracing::instrument(skip_all, fields(inquiry_id = %inquiry_id))]
 pub async fn log_contact(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
@@ -180,6 +182,7 @@ pub async fn log_contact(
 
 /// Schedules an appointment with the family (its concierge or an administrator); the
 /// earliest upcoming one is the inquiry's next appointment, which the family sees.
+#[tracing::instrument(skip_all, fields(inquiry_id = %inquiry_id))]
 pub async fn schedule_appointment(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
@@ -240,6 +243,7 @@ pub async fn schedule_appointment(
 
 /// Creates a task on an inquiry (its concierge or an administrator). The owner defaults
 /// to the inquiry's concierge and must be staff of the municipality.
+#[tracing::instrument(skip_all, fields(inquiry_id = %inquiry_id))]
 pub async fn create_task(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
@@ -304,6 +308,7 @@ pub async fn create_task(
 }
 
 /// Marks a task done (the inquiry's concierge or an administrator).
+#[tracing::instrument(skip_all, fields(task_id = %task_id))]
 pub async fn complete_task(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
@@ -347,6 +352,7 @@ pub async fn complete_task(
 
 /// Tasks of an inquiry, open ones first by due date. Callers have checked that the viewer
 /// may read the inquiry.
+#[tracing::instrument(skip_all, fields(inquiry_id = %inquiry_id, municipality_id = %municipality_id))]
 pub async fn tasks_for(
     db: &DatabaseConnection,
     inquiry_id: Uuid,

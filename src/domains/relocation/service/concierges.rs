@@ -49,6 +49,7 @@ pub struct ProfileInput {
 }
 
 /// Concierge profiles of a municipality (its administrators and concierges).
+#[tracing::instrument(skip_all, fields(municipality_id = ?municipality_id))]
 pub async fn list_profiles(
     db: &DatabaseConnection,
     viewer: &Viewer,
@@ -63,6 +64,7 @@ pub async fn list_profiles(
 }
 
 /// Active inquiries per concierge of a municipality.
+#[tracing::instrument(skip_all, fields(municipality_id = %municipality_id))]
 pub async fn loads(
     db: &impl ConnectionTrait,
     municipality_id: Uuid,
@@ -86,6 +88,7 @@ pub async fn loads(
 }
 
 /// Active inquiries one concierge holds.
+#[tracing::instrument(skip_all, fields(user_id = %user_id))]
 pub async fn load_of(db: &impl ConnectionTrait, user_id: Uuid) -> AppResult<u64> {
     use relocation_inquiry::Column;
     Ok(relocation_inquiry::Entity::find()
@@ -97,6 +100,7 @@ pub async fn load_of(db: &impl ConnectionTrait, user_id: Uuid) -> AppResult<u64>
 
 /// Creates or replaces a concierge's profile (administrators of the municipality), then
 /// assigns waiting inquiries if capacity grew.
+#[tracing::instrument(skip_all)]
 pub async fn save_profile(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
@@ -193,6 +197,7 @@ pub async fn save_profile(
 
 /// Turns a concierge's availability on or off (administrators, or the concierge for
 /// themselves); turning it on assigns waiting inquiries at once.
+#[tracing::instrument(skip_all, fields(user_id = ?user_id))]
 pub async fn set_availability(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
@@ -237,6 +242,7 @@ async fn find_profile(
 /// Records a leave period (administrators, or the concierge for themselves). Nothing is
 /// assigned to a concierge while on leave; when the leave ends, waiting inquiries are
 /// assigned at the next assignment pass (the periodic sweep or any change).
+#[tracing::instrument(skip_all, fields(user_id = ?user_id))]
 pub async fn add_leave(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
@@ -285,6 +291,7 @@ pub async fn add_leave(
 }
 
 /// Ends or cancels a leave period; waiting inquiries are assigned at once.
+#[tracing::instrument(skip_all, fields(leave_id = %leave_id))]
 pub async fn remove_leave(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
@@ -317,6 +324,7 @@ pub async fn remove_leave(
 }
 
 /// Leave periods of a concierge that have not ended.
+#[tracing::instrument(skip_all, fields(user_id = %user_id))]
 pub async fn current_leaves(
     db: &impl ConnectionTrait,
     user_id: Uuid,
@@ -332,6 +340,7 @@ pub async fn current_leaves(
 
 /// Assigns waiting inquiries of every municipality where capacity is free (for example a
 /// leave just ended). Run periodically by the server.
+#[tracing::instrument(skip_all)]
 pub async fn sweep(ctx: ServiceContext<'_>) -> AppResult<usize> {
     let now = ctx.now();
     let municipalities: Vec<Uuid> = relocation_inquiry::Entity::find()
@@ -357,6 +366,7 @@ pub async fn sweep(ctx: ServiceContext<'_>) -> AppResult<usize> {
 
 /// The earliest end of a leave period after `now`, in any municipality: the next moment
 /// capacity frees without anyone doing anything, when the server sweeps again.
+#[tracing::instrument(skip_all)]
 pub async fn next_leave_end(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,

@@ -21,6 +21,7 @@ use crate::{
 /// How many inquiries of a municipality reached each stage during fiscal year `year`
 /// (administrators): `new` counts inquiries received in the year, every other stage the
 /// inquiries that entered it in the year, by the stage changes of their timelines.
+#[tracing::instrument(skip_all, fields(municipality_id = ?municipality_id))]
 pub async fn funnel(
     db: &DatabaseConnection,
     viewer: &Viewer,

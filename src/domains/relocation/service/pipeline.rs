@@ -39,6 +39,7 @@ pub struct StageMove {
 }
 
 /// Moves an inquiry along the pipeline (its concierge or an administrator).
+#[tracing::instrument(skip_all)]
 pub async fn move_stage(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
@@ -72,6 +73,7 @@ pub async fn move_stage(
 
 /// Closes an inquiry with a reason (its concierge or an administrator). Closing as "not
 /// now" schedules a follow-up task; the concierge's capacity frees at once.
+#[tracing::instrument(skip_all, fields(inquiry_id = %inquiry_id))]
 pub async fn close_inquiry(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
@@ -115,6 +117,7 @@ pub struct MoveIn {
 
 /// Records that a family moved in (its concierge or an administrator): the inquiry becomes
 /// `moved_in`, a follow-up task is scheduled and the concierge's capacity frees.
+#[tracing::instrument(skip_all, fields(inquiry_id = %inquiry_id))]
 pub async fn record_move_in(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
@@ -288,6 +291,7 @@ async fn schedule_follow_up(
 
 /// The timeline of an inquiry, oldest first. Callers have checked that the viewer may read
 /// the inquiry.
+#[tracing::instrument(skip_all, fields(inquiry_id = %inquiry_id, municipality_id = %municipality_id))]
 pub async fn timeline_for(
     db: &DatabaseConnection,
     inquiry_id: Uuid,

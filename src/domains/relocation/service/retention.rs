@@ -66,6 +66,7 @@ pub(super) async fn erase(
 /// stay for statistics. `municipality_id` limits it to one municipality; `older_than_days`
 /// replaces each municipality's retention setting (the CLI). Returns how many inquiries
 /// were anonymized.
+#[tracing::instrument(skip_all, fields(municipality_id = ?municipality_id))]
 pub async fn purge_closed(
     ctx: ServiceContext<'_>,
     municipality_id: Option<Uuid>,
@@ -114,6 +115,7 @@ pub async fn purge_closed(
 
 /// Anonymizes a municipality's inquiries closed longer than its retention setting
 /// (its administrators). Returns the count and the retention period used.
+#[tracing::instrument(skip_all, fields(municipality_id = ?municipality_id))]
 pub async fn purge_closed_of(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,

@@ -20,6 +20,7 @@ use super::assigning::lock_municipality;
 use super::{DEFAULT_FIRST_RESPONSE_MINUTES, DEFAULT_FOLLOW_UP_MONTHS, DEFAULT_RETENTION_DAYS};
 
 /// The settings of a municipality (defaults when none were saved).
+#[tracing::instrument(skip_all, fields(municipality_id = %municipality_id))]
 pub async fn settings_of(
     db: &impl ConnectionTrait,
     municipality_id: Uuid,
@@ -80,6 +81,7 @@ pub struct SettingsChanges {
 }
 
 /// Changes a municipality's relocation settings (its administrators).
+#[tracing::instrument(skip_all, fields(municipality_id = ?municipality_id))]
 pub async fn update_settings(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,

@@ -82,6 +82,7 @@ pub struct Receipt {
 
 /// Receives a family's inquiry: rate-limited per client address, idempotent, assigned at
 /// once when a concierge has room.
+#[tracing::instrument(skip_all)]
 pub async fn submit_inquiry(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
@@ -129,6 +130,7 @@ struct Submitted {
 /// A retry with the same idempotency key returns the same inquiry and reference code with
 /// a fresh tracking token (the token of the first call stops working): the token is stored
 /// only as a digest, so it cannot be shown twice.
+#[tracing::instrument(skip_all)]
 pub async fn create_inquiry(
     ctx: ServiceContext<'_>,
     input: NewInquiry,

@@ -51,6 +51,7 @@ pub struct PublicStatus {
 
 /// What a family may see of its inquiry, or `None` for an unknown code or a wrong token
 /// (the same answer, so a code cannot be probed).
+#[tracing::instrument(skip_all)]
 pub async fn public_status(
     db: &DatabaseConnection,
     reference_code: &str,
@@ -93,6 +94,7 @@ fn token_matches(inquiry: &relocation_inquiry::Model, token: &str) -> bool {
 
 /// The family withdraws consent: personal data is erased at once, the inquiry is closed
 /// and its counts stay. `None` for an unknown code or a wrong token.
+#[tracing::instrument(skip_all)]
 pub async fn withdraw_consent(
     ctx: ServiceContext<'_>,
     reference_code: &str,

@@ -89,6 +89,7 @@ pub fn access(viewer: &Viewer, municipality_id: Uuid) -> Option<Access> {
 
 /// The viewer's access for reading `municipality_id`'s inquiries: as [`access`], widened for
 /// a concierge whose profile lets them see every inquiry.
+#[tracing::instrument(skip_all, fields(municipality_id = %municipality_id))]
 pub async fn read_access(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
@@ -141,6 +142,7 @@ async fn log_access(
 }
 
 /// One inquiry the viewer may read, logging the read; `NOT_FOUND` otherwise.
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn find_inquiry(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
@@ -191,6 +193,7 @@ fn visible_condition(municipality_id: Uuid, access: Access) -> Condition {
 }
 
 /// Inquiries the viewer may read, newest first, logging each read.
+#[tracing::instrument(skip_all)]
 pub async fn list_inquiries(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
@@ -269,6 +272,7 @@ pub fn is_overdue(
 }
 
 /// Number of inquiries per stage in a municipality, as far as the viewer sees them.
+#[tracing::instrument(skip_all, fields(municipality_id = ?municipality_id))]
 pub async fn stage_counts(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
