@@ -53,7 +53,7 @@ pub async fn record(
     actor: Uuid,
     reads: impl IntoIterator<Item = Read>,
 ) -> AppResult<()> {
-    let now = Utc::now();
+    let now = crate::db::now();
     let rows: Vec<log::ActiveModel> = reads
         .into_iter()
         .map(|read| log::ActiveModel {

@@ -21,7 +21,6 @@ pub mod employment_enrollment_program;
 pub mod employment_follow_up;
 pub mod employment_placement;
 pub mod idempotency_key;
-pub mod inquiry_access_log;
 pub mod inquiry_event;
 pub mod inquiry_task;
 pub mod issue_comment;
@@ -58,7 +57,6 @@ pub mod prelude {
     pub use super::employment_follow_up::Entity as EmploymentFollowUp;
     pub use super::employment_placement::Entity as EmploymentPlacement;
     pub use super::idempotency_key::Entity as IdempotencyKey;
-    pub use super::inquiry_access_log::Entity as InquiryAccessLog;
     pub use super::inquiry_event::Entity as InquiryEvent;
     pub use super::inquiry_task::Entity as InquiryTask;
     pub use super::issue_comment::Entity as IssueComment;

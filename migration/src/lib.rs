@@ -14,6 +14,7 @@ mod m20261201_000003_childcare;
 mod m20261201_000004_relocation_refinements;
 mod m20261201_000005_content;
 mod m20261201_000006_kpi;
+mod m20261204_000001_one_access_log;
 
 /// Every migration of the product, applied in order.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000004_relocation_refinements::Migration),
             Box::new(m20261201_000005_content::Migration),
             Box::new(m20261201_000006_kpi::Migration),
+            Box::new(m20261204_000001_one_access_log::Migration),
         ]
     }
 }

@@ -1140,6 +1140,22 @@ async fn admins_see_every_staff_read_in_the_access_log_and_concierges_cannot_rea
     assert!(readers.contains(&me.as_str()), "{all}");
     assert!(readers.contains(&app.my_id(&admin).await.as_str()), "{all}");
 
+    // The same reads are in the access log every domain shares, as reads of the inquiry.
+    let shared = app
+        .graphql(
+            Some(&admin),
+            "query($f: PersonalDataAccessLogFilter) { personalDataAccessLog(filter: $f, first: 10) { totalCount nodes { subjectKind subjectId actorId accessed } } }",
+            json!({ "f": { "subjectKind": "relocation_inquiry", "actorId": me } }),
+        )
+        .await;
+    assert_eq!(error_code(&shared), None, "{shared}");
+    let rows = shared["data"]["personalDataAccessLog"]["nodes"]
+        .as_array()
+        .unwrap();
+    assert_eq!(rows.len(), 1, "{shared}");
+    assert_eq!(rows[0]["subjectId"], id.as_str(), "{shared}");
+    assert_eq!(rows[0]["accessed"], "inquiry", "{shared}");
+
     let denied = app
         .graphql(Some(&concierge), LOG, json!({ "inquiry": id }))
         .await;

@@ -102,10 +102,12 @@ impl RelocationQuery {
     }
 
     /// Who read which inquiry's personal data, and when, newest first (administrators of
-    /// the municipality).
+    /// the municipality). The same rows as `personalDataAccessLog` with
+    /// `subjectKind: "relocation_inquiry"`.
     #[graphql(
         guard = "RoleGuard(ADMINS)",
-        complexity = "page_cost(first, last, child_complexity)"
+        complexity = "page_cost(first, last, child_complexity)",
+        deprecation = "Use `personalDataAccessLog` with the subject kind `relocation_inquiry`: the access log of every domain."
     )]
     async fn inquiry_access_log(
         &self,

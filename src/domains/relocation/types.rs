@@ -5,8 +5,8 @@ use async_graphql::{
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
-    concierge_leave, concierge_profile, inquiry_access_log, inquiry_event, relocation_inquiry,
-    relocation_setting,
+    concierge_leave, concierge_profile, inquiry_event, personal_data_access_log,
+    relocation_inquiry, relocation_setting,
 };
 use uuid::Uuid;
 
@@ -735,13 +735,13 @@ pub struct InquiryAccessLogEntry {
     pub read_at: DateTime<Utc>,
 }
 
-impl From<inquiry_access_log::Model> for InquiryAccessLogEntry {
-    fn from(m: inquiry_access_log::Model) -> Self {
+impl From<personal_data_access_log::Model> for InquiryAccessLogEntry {
+    fn from(m: personal_data_access_log::Model) -> Self {
         Self {
-            inquiry: m.inquiry_id,
-            user: m.user_id,
-            purpose: m.purpose,
-            read_at: m.created_at,
+            inquiry: m.subject_id,
+            user: m.actor_user_id,
+            purpose: m.accessed,
+            read_at: m.accessed_at,
         }
     }
 }

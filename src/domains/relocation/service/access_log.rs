@@ -1,13 +1,16 @@
-//! The access log of reads of personal data, for administrators.
+//! The reads of inquiries' personal data, for administrators: the inquiries' part of the
+//! personal-data access log every domain shares.
 
-use entity::inquiry_access_log;
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter};
+use entity::personal_data_access_log;
+use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
+use super::visibility::ACCESS_LOG_KIND;
 use crate::{
+    audit::{self, LogFilter},
     auth::Viewer,
-    error::{AppError, AppResult},
-    paging::{Ordering, Page, PageArgs, SortValue, paginate},
+    error::AppResult,
+    paging::{Page, PageArgs},
 };
 
 /// Filter of the access log.
@@ -23,40 +26,21 @@ pub struct AccessLogFilter {
 
 /// Reads of inquiries' personal data by staff, newest first (administrators of the
 /// municipality only).
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(municipality_id = ?filter.municipality_id))]
 pub async fn access_log(
     db: &DatabaseConnection,
     viewer: &Viewer,
     filter: AccessLogFilter,
     page: PageArgs,
     max_page_size: u32,
-) -> AppResult<Page<inquiry_access_log::Model>> {
-    use inquiry_access_log::Column;
-    let me = viewer.require_user()?;
-    let municipality_id = filter
-        .municipality_id
-        .or(me.municipality_id)
-        .ok_or_else(|| AppError::BadUserInput("give a municipalityId".into()))?;
-    viewer.require_admin_of(municipality_id)?;
-    let mut condition = Condition::all().add(Column::MunicipalityId.eq(municipality_id));
-    if let Some(inquiry_id) = filter.inquiry_id {
-        condition = condition.add(Column::InquiryId.eq(inquiry_id));
-    }
-    if let Some(user_id) = filter.user_id {
-        condition = condition.add(Column::UserId.eq(user_id));
-    }
-    let ordering = Ordering::<inquiry_access_log::Entity> {
-        column: Some(Column::CreatedAt),
-        id: Column::Id,
-        descending: true,
-        key: |row| (Some(SortValue::Time(row.created_at)), row.id),
+) -> AppResult<Page<personal_data_access_log::Model>> {
+    let filter = LogFilter {
+        municipality_id: filter.municipality_id,
+        subject_kind: Some(ACCESS_LOG_KIND.to_owned()),
+        subject_id: filter.inquiry_id,
+        actor_id: filter.user_id,
+        from: None,
+        to: None,
     };
-    paginate(
-        db,
-        inquiry_access_log::Entity::find().filter(condition),
-        &ordering,
-        page,
-        max_page_size,
-    )
-    .await
+    audit::list(db, viewer, filter, page, max_page_size).await
 }

@@ -4,16 +4,17 @@
 use crate::state::ServiceContext;
 use chrono::{DateTime, Utc};
 use entity::{
-    concierge_profile, inquiry_access_log,
+    concierge_profile,
     relocation_inquiry::{self, InquiryStage, Interest},
 };
 use sea_orm::{
-    ActiveEnum, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Iterable,
-    QueryFilter, QuerySelect,
+    ActiveEnum, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Iterable, QueryFilter,
+    QuerySelect,
 };
 use uuid::Uuid;
 
 use crate::{
+    audit,
     auth::{Role, Viewer},
     error::{AppError, AppResult},
     paging::{Ordering, Page, PageArgs, SortValue, paginate},
@@ -115,30 +116,27 @@ pub fn can_read(viewer: &Viewer, inquiry: &relocation_inquiry::Model) -> bool {
     access(viewer, inquiry.municipality_id).is_some_and(|access| access.reads(inquiry))
 }
 
+/// Subject kind of an inquiry in the personal-data access log.
+pub const ACCESS_LOG_KIND: &str = "relocation_inquiry";
+
 /// Writes one access-log row per inquiry read by `user_id`.
 async fn log_access(
     db: &impl ConnectionTrait,
     user_id: Uuid,
     inquiries: &[&relocation_inquiry::Model],
-    purpose: &str,
+    accessed: &'static str,
 ) -> AppResult<()> {
-    if inquiries.is_empty() {
-        return Ok(());
-    }
-    let now = crate::db::now();
-    inquiry_access_log::Entity::insert_many(inquiries.iter().map(|inquiry| {
-        inquiry_access_log::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            municipality_id: Set(inquiry.municipality_id),
-            inquiry_id: Set(inquiry.id),
-            user_id: Set(user_id),
-            purpose: Set(purpose.to_owned()),
-            created_at: Set(now),
-        }
-    }))
-    .exec_without_returning(db)
-    .await?;
-    Ok(())
+    audit::record(
+        db,
+        user_id,
+        inquiries.iter().map(|inquiry| audit::Read {
+            municipality_id: inquiry.municipality_id,
+            subject_kind: ACCESS_LOG_KIND,
+            subject_id: inquiry.id,
+            accessed,
+        }),
+    )
+    .await
 }
 
 /// One inquiry the viewer may read, logging the read; `NOT_FOUND` otherwise.
