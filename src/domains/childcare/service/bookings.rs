@@ -2,20 +2,21 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     childcare_booking::{self, BookingStatus},
-    childcare_booking_child, childcare_booking_rule, childcare_child, childcare_slot, user,
+    childcare_booking_child, childcare_booking_rule, childcare_child, childcare_resource,
+    childcare_slot, user,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::Serialize;
 use uuid::Uuid;
 
 use crate::{
-    auth::{Role, Viewer},
+    auth::{AuthUser, Role, Viewer},
     db::now,
     domains::programs::registration::months_between,
     error::{AppError, AppResult, FieldError, FieldErrorCode, Outcome, Problems},
@@ -87,6 +88,71 @@ pub async fn book(
 ) -> AppResult<Outcome<Vec<childcare_booking::Model>>> {
     let me = viewer.require_role(&[Role::Resident])?.clone();
     let mut problems = Problems::new();
+    let (slot_ids, note) = check_request(&mut problems, &input);
+    let slots = childcare_slot::Entity::find()
+        .filter(childcare_slot::Column::Id.is_in(slot_ids.clone()))
+        .all(db)
+        .await?;
+    if slots.len() != slot_ids.len() {
+        return Err(AppError::NotFound);
+    }
+    let Some(resource_id) = slots.first().map(|slot| slot.resource_id) else {
+        return Ok(Err(problems.into_vec()));
+    };
+    let resource = resource_of(db, resource_id).await?;
+    if !can_see(viewer, &resource) {
+        return Err(AppError::NotFound);
+    }
+    check_slots(&mut problems, &me, &resource, &slots);
+    let Some(rules) = childcare_booking_rule::Entity::find_by_id(resource.id)
+        .one(db)
+        .await?
+    else {
+        problems.push(FieldError::input(
+            "slotIds",
+            FieldErrorCode::NotAllowed,
+            "この施設はインターネット予約を受け付けていません。",
+        ));
+        return Ok(Err(problems.into_vec()));
+    };
+    let children = children_to_book(db, &me, &input.children, &mut problems).await?;
+    if !problems.is_empty() {
+        return Ok(Err(problems.into_vec()));
+    }
+
+    let created = idempotency::run_once(
+        db,
+        &KeyScope::user(me.id, "bookTemporaryChildcare"),
+        input.idempotency_key.as_deref(),
+        &Fingerprint::of(&slot_ids, &children),
+        async |txn| {
+            let locked = lock_slots(txn, me.id, &slot_ids).await?;
+            let now = now();
+            let refusals =
+                booking_refusals(txn, &me, &rules, &locked, &slot_ids, &children, now).await?;
+            if !refusals.is_empty() {
+                return Ok(Err(refusals));
+            }
+            let child_ids =
+                register_children(txn, resource.municipality_id, me.id, &children, now).await?;
+            let ids = insert_bookings(txn, me.id, &locked, &child_ids, note.as_ref(), now).await?;
+            Ok(Ok(ids))
+        },
+    )
+    .await?;
+    match created {
+        Ok(ids) => Ok(Ok(childcare_booking::Entity::find()
+            .filter(childcare_booking::Column::Id.is_in(ids))
+            .order_by_asc(childcare_booking::Column::StartsAt)
+            .all(db)
+            .await?)),
+        Err(errors) => Ok(Err(errors)),
+    }
+}
+
+/// Checks the shape of a request: distinct slots, how many days and children, the note.
+/// Returns the slot ids in id order and the note.
+fn check_request(problems: &mut Problems, input: &NewBooking) -> (Vec<Uuid>, Option<String>) {
     let mut slot_ids = input.slot_ids.clone();
     slot_ids.sort();
     slot_ids.dedup();
@@ -114,20 +180,17 @@ pub async fn book(
     let note = problems
         .check(optional_line("note", input.note.as_deref(), 500))
         .flatten();
-    let slots = childcare_slot::Entity::find()
-        .filter(childcare_slot::Column::Id.is_in(slot_ids.clone()))
-        .all(db)
-        .await?;
-    if slots.len() != slot_ids.len() {
-        return Err(AppError::NotFound);
-    }
-    let Some(resource_id) = slots.first().map(|slot| slot.resource_id) else {
-        return Ok(Err(problems.into_vec()));
-    };
-    let resource = resource_of(db, resource_id).await?;
-    if !can_see(viewer, &resource) {
-        return Err(AppError::NotFound);
-    }
+    (slot_ids, note)
+}
+
+/// Checks that the slots are of one resource, one a day, and that the guardian lives in its
+/// municipality.
+fn check_slots(
+    problems: &mut Problems,
+    me: &AuthUser,
+    resource: &childcare_resource::Model,
+    slots: &[childcare_slot::Model],
+) {
     if slots.iter().any(|slot| slot.resource_id != resource.id) {
         problems.push(FieldError::input(
             "slotIds",
@@ -152,19 +215,16 @@ pub async fn book(
             "一時保育はこの市町村にお住まいの方（住民アカウント）のみ予約できます。",
         ));
     }
-    let Some(rules) = childcare_booking_rule::Entity::find_by_id(resource.id)
-        .one(db)
-        .await?
-    else {
-        problems.push(FieldError::input(
-            "slotIds",
-            FieldErrorCode::NotAllowed,
-            "この施設はインターネット予約を受け付けていません。",
-        ));
-        return Ok(Err(problems.into_vec()));
-    };
-    let registered_ids: Vec<Uuid> = input
-        .children
+}
+
+/// The children of a request: the guardian's registered ones, and new ones checked.
+async fn children_to_book(
+    db: &DatabaseConnection,
+    me: &AuthUser,
+    requested: &[ChildRef],
+    problems: &mut Problems,
+) -> AppResult<Vec<ChildToBook>> {
+    let registered_ids: Vec<Uuid> = requested
         .iter()
         .filter_map(|child| match child {
             ChildRef::Registered(id) => Some(*id),
@@ -181,7 +241,7 @@ pub async fn book(
         .collect();
     let today = fiscal::date_of(now());
     let mut children = Vec::new();
-    for (index, child) in input.children.iter().enumerate() {
+    for (index, child) in requested.iter().enumerate() {
         let field = format!("children.{index}");
         match child {
             ChildRef::Registered(id) => match registered.get(id) {
@@ -245,127 +305,141 @@ pub async fn book(
             }
         }
     }
-    if !problems.is_empty() {
-        return Ok(Err(problems.into_vec()));
-    }
+    Ok(children)
+}
 
-    #[derive(Serialize)]
-    struct Fingerprint {
-        slots: Vec<Uuid>,
-        children: Vec<(Option<Uuid>, String, String)>,
+/// What a repeated request must match to replay its first answer.
+#[derive(Serialize)]
+struct Fingerprint {
+    slots: Vec<Uuid>,
+    children: Vec<(Option<Uuid>, String, String)>,
+}
+
+impl Fingerprint {
+    fn of(slot_ids: &[Uuid], children: &[ChildToBook]) -> Self {
+        Self {
+            slots: slot_ids.to_vec(),
+            children: children
+                .iter()
+                .map(|c| {
+                    (
+                        c.existing.as_ref().map(|e| e.id),
+                        c.name_kana.clone(),
+                        c.birth_date.to_string(),
+                    )
+                })
+                .collect(),
+        }
     }
-    let fingerprint = Fingerprint {
-        slots: slot_ids.clone(),
-        children: children
-            .iter()
-            .map(|c| {
-                (
-                    c.existing.as_ref().map(|e| e.id),
-                    c.name_kana.clone(),
-                    c.birth_date.to_string(),
-                )
-            })
-            .collect(),
-    };
-    let created = idempotency::run_once(
-        db,
-        &KeyScope::user(me.id, "bookTemporaryChildcare"),
-        input.idempotency_key.as_deref(),
-        &fingerprint,
-        async |txn| {
-            // One guardian's bookings are serialized on their account row, then every slot
-            // is locked in id order, so concurrent bookings never deadlock.
-            user::Entity::find_by_id(me.id)
+}
+
+/// Locks the guardian's account row, then every slot in id order; returns the slots by
+/// start.
+async fn lock_slots(
+    txn: &DatabaseTransaction,
+    guardian_id: Uuid,
+    slot_ids: &[Uuid],
+) -> AppResult<Vec<childcare_slot::Model>> {
+    // One guardian's bookings are serialized on their account row, then every slot
+    // is locked in id order, so concurrent bookings never deadlock.
+    user::Entity::find_by_id(guardian_id)
+        .lock_exclusive()
+        .one(txn)
+        .await?;
+    let mut locked = Vec::with_capacity(slot_ids.len());
+    for id in slot_ids {
+        locked.push(
+            childcare_slot::Entity::find_by_id(*id)
                 .lock_exclusive()
                 .one(txn)
-                .await?;
-            let mut locked = Vec::with_capacity(slot_ids.len());
-            for id in &slot_ids {
-                locked.push(
-                    childcare_slot::Entity::find_by_id(*id)
-                        .lock_exclusive()
-                        .one(txn)
-                        .await?
-                        .ok_or(AppError::NotFound)?,
-                );
-            }
-            locked.sort_by_key(|slot| slot.starts_at);
-            let now = now();
-            let refusals =
-                booking_refusals(txn, &me, &rules, &locked, &slot_ids, &children, now).await?;
-            if !refusals.is_empty() {
-                return Ok(Err(refusals));
-            }
-            let mut child_ids = Vec::with_capacity(children.len());
-            for child in &children {
-                let id = match &child.existing {
-                    Some(existing) => existing.id,
-                    None => {
-                        let id = Uuid::now_v7();
-                        childcare_child::ActiveModel {
-                            id: Set(id),
-                            municipality_id: Set(resource.municipality_id),
-                            guardian_user_id: Set(me.id),
-                            name: Set(child.name.clone()),
-                            name_kana: Set(child.name_kana.clone()),
-                            birth_date: Set(child.birth_date),
-                            created_at: Set(now),
-                        }
-                        .insert(txn)
-                        .await?;
-                        id
-                    }
-                };
-                child_ids.push((id, child.birth_date));
-            }
-            let group_id = Uuid::now_v7();
-            let mut ids = Vec::with_capacity(locked.len());
-            for slot in &locked {
+                .await?
+                .ok_or(AppError::NotFound)?,
+        );
+    }
+    locked.sort_by_key(|slot| slot.starts_at);
+    Ok(locked)
+}
+
+/// Registers the new children under the guardian; returns every child's id and birth date.
+async fn register_children(
+    txn: &DatabaseTransaction,
+    municipality_id: Uuid,
+    guardian_id: Uuid,
+    children: &[ChildToBook],
+    now: DateTime<Utc>,
+) -> AppResult<Vec<(Uuid, NaiveDate)>> {
+    let mut child_ids = Vec::with_capacity(children.len());
+    for child in children {
+        let id = match &child.existing {
+            Some(existing) => existing.id,
+            None => {
                 let id = Uuid::now_v7();
-                childcare_booking::ActiveModel {
+                childcare_child::ActiveModel {
                     id: Set(id),
-                    municipality_id: Set(slot.municipality_id),
-                    resource_id: Set(slot.resource_id),
-                    slot_id: Set(slot.id),
-                    group_id: Set(group_id),
-                    guardian_user_id: Set(me.id),
-                    status: Set(BookingStatus::Booked),
-                    children: Set(i32::try_from(child_ids.len()).unwrap_or(i32::MAX)),
-                    minutes: Set(slot_minutes(slot)),
-                    date: Set(slot.date),
-                    starts_at: Set(slot.starts_at),
-                    note: Set(note.clone()),
-                    cancelled_at: Set(None),
-                    marked_at: Set(None),
+                    municipality_id: Set(municipality_id),
+                    guardian_user_id: Set(guardian_id),
+                    name: Set(child.name.clone()),
+                    name_kana: Set(child.name_kana.clone()),
+                    birth_date: Set(child.birth_date),
                     created_at: Set(now),
-                    updated_at: Set(now),
                 }
                 .insert(txn)
                 .await?;
-                for (child_id, birth_date) in &child_ids {
-                    childcare_booking_child::ActiveModel {
-                        id: Set(Uuid::now_v7()),
-                        municipality_id: Set(slot.municipality_id),
-                        booking_id: Set(id),
-                        child_id: Set(*child_id),
-                        age_months: Set(months_between(*birth_date, slot.date)),
-                    }
-                    .insert(txn)
-                    .await?;
-                }
-                recount(txn, slot.id).await?;
-                ids.push(id);
+                id
             }
-            Ok(Ok(ids))
-        },
-    )
-    .await?;
-    match created {
-        Ok(ids) => Ok(Ok(childcare_booking::Entity::find()
-            .filter(childcare_booking::Column::Id.is_in(ids))
-            .order_by_asc(childcare_booking::Column::StartsAt)
-            .all(db)
-            .await?)),
-        Err(errors) => Ok(Err(errors)),
+        };
+        child_ids.push((id, child.birth_date));
     }
+    Ok(child_ids)
+}
+
+/// Inserts one booking per locked slot, all in one group, with its children, and recounts
+/// each slot; returns the booking ids.
+async fn insert_bookings(
+    txn: &DatabaseTransaction,
+    guardian_id: Uuid,
+    locked: &[childcare_slot::Model],
+    child_ids: &[(Uuid, NaiveDate)],
+    note: Option<&String>,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<Uuid>> {
+    let group_id = Uuid::now_v7();
+    let mut ids = Vec::with_capacity(locked.len());
+    for slot in locked {
+        let id = Uuid::now_v7();
+        childcare_booking::ActiveModel {
+            id: Set(id),
+            municipality_id: Set(slot.municipality_id),
+            resource_id: Set(slot.resource_id),
+            slot_id: Set(slot.id),
+            group_id: Set(group_id),
+            guardian_user_id: Set(guardian_id),
+            status: Set(BookingStatus::Booked),
+            children: Set(i32::try_from(child_ids.len()).unwrap_or(i32::MAX)),
+            minutes: Set(slot_minutes(slot)),
+            date: Set(slot.date),
+            starts_at: Set(slot.starts_at),
+            note: Set(note.cloned()),
+            cancelled_at: Set(None),
+            marked_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(txn)
+        .await?;
+        for (child_id, birth_date) in child_ids {
+            childcare_booking_child::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                municipality_id: Set(slot.municipality_id),
+                booking_id: Set(id),
+                child_id: Set(*child_id),
+                age_months: Set(months_between(*birth_date, slot.date)),
+            }
+            .insert(txn)
+            .await?;
+        }
+        recount(txn, slot.id).await?;
+        ids.push(id);
+    }
+    Ok(ids)
 }

@@ -37,6 +37,31 @@ pub(super) async fn booking_refusals(
 ) -> AppResult<Vec<FieldError>> {
     let mut problems = Vec::new();
     let today = fiscal::date_of(now);
+    slot_refusals(
+        txn,
+        &mut problems,
+        rules,
+        slots,
+        requested_order,
+        children,
+        now,
+    )
+    .await?;
+    no_show_refusal(txn, &mut problems, me, rules, today).await?;
+    monthly_refusals(txn, &mut problems, rules, slots, children, today).await?;
+    Ok(problems)
+}
+
+/// Each slot: started, not open yet, children outside the ages, not enough places.
+async fn slot_refusals(
+    txn: &DatabaseTransaction,
+    problems: &mut Vec<FieldError>,
+    rules: &childcare_booking_rule::Model,
+    slots: &[childcare_slot::Model],
+    requested_order: &[Uuid],
+    children: &[ChildToBook],
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     let field_of = |slot: &childcare_slot::Model| {
         let index = requested_order
             .iter()
@@ -96,7 +121,17 @@ pub(super) async fn booking_refusals(
         }
     }
 
-    // Repeated no-shows at this resource restrict new bookings for a while.
+    Ok(())
+}
+
+/// Repeated no-shows at this resource restrict new bookings for a while.
+async fn no_show_refusal(
+    txn: &DatabaseTransaction,
+    problems: &mut Vec<FieldError>,
+    me: &AuthUser,
+    rules: &childcare_booking_rule::Model,
+    today: NaiveDate,
+) -> AppResult<()> {
     let window = i64::from(rules.no_show_window_days) + i64::from(rules.restriction_days);
     let no_shows: Vec<NaiveDate> = childcare_booking::Entity::find()
         .select_only()
@@ -125,6 +160,19 @@ pub(super) async fn booking_refusals(
         ));
     }
 
+    Ok(())
+}
+
+/// The registered children's days already booked in these slots, or, when none, the
+/// monthly hours the booking would exceed.
+async fn monthly_refusals(
+    txn: &DatabaseTransaction,
+    problems: &mut Vec<FieldError>,
+    rules: &childcare_booking_rule::Model,
+    slots: &[childcare_slot::Model],
+    children: &[ChildToBook],
+    today: NaiveDate,
+) -> AppResult<()> {
     let existing: Vec<Uuid> = children
         .iter()
         .filter_map(|child| child.existing.as_ref().map(|e| e.id))
@@ -175,13 +223,13 @@ pub(super) async fn booking_refusals(
         }
         if already_booked {
             // The monthly hours of a day booked twice mean nothing; the duplicate is the rule.
-            return Ok(problems);
+            return Ok(());
         }
         usage_so_far = usage;
     }
     let new = new_children_usage(children, slots);
-    report_monthly(&mut problems, rules, children, &usage_so_far, &new);
-    Ok(problems)
+    report_monthly(problems, rules, children, &usage_so_far, &new);
+    Ok(())
 }
 
 /// Usage keys: registered children by id; new ones by a key made from their position.
