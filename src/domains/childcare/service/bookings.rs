@@ -1,0 +1,445 @@
+//! Booking temporary childcare.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{
+    childcare_booking::{self, BookingStatus},
+    childcare_booking_child, childcare_booking_rule, childcare_child, childcare_resource,
+    childcare_slot, user,
+};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::{
+    auth::{AuthUser, Role, Viewer},
+    db::now,
+    domains::programs::registration::months_between,
+    error::{AppError, AppResult, FieldError, FieldErrorCode, Outcome, Problems},
+    fiscal,
+    idempotency::{self, KeyScope},
+    text::{self, Kana, optional_line},
+};
+
+use super::{
+    capacity::{recount, slot_minutes},
+    reads::resource_of,
+    refusals::booking_refusals,
+    visibility::can_see,
+};
+
+/// Most days one booking may cover.
+const MAX_BOOKING_DAYS: usize = 14;
+/// Most children in one booking.
+const MAX_CHILDREN: usize = 5;
+
+/// A child in a booking request.
+#[derive(Debug, Clone)]
+pub enum ChildRef {
+    /// A child the guardian registered before.
+    Registered(Uuid),
+    /// A new child, registered under the guardian for next time.
+    New {
+        /// Name.
+        name: String,
+        /// Kana reading.
+        name_kana: String,
+        /// Birth date.
+        birth_date: Option<NaiveDate>,
+    },
+}
+
+/// A booking request.
+#[derive(Debug, Clone)]
+pub struct NewBooking {
+    /// One slot per day.
+    pub slot_ids: Vec<Uuid>,
+    /// The children.
+    pub children: Vec<ChildRef>,
+    /// A note for the staff (allergies, …).
+    pub note: Option<String>,
+    /// Idempotency key.
+    pub idempotency_key: Option<String>,
+}
+
+/// A child of a booking request, checked.
+pub(super) struct ChildToBook {
+    /// The registered child, or none for a new one.
+    pub(super) existing: Option<childcare_child::Model>,
+    /// Name.
+    pub(super) name: String,
+    /// Kana reading.
+    pub(super) name_kana: String,
+    /// Birth date.
+    pub(super) birth_date: NaiveDate,
+}
+
+/// Books temporary childcare for some of the guardian's children, one booking per slot
+/// (day), all in one group. Every rule is checked under the slot locks; a refusal names
+/// the rule and books nothing.
+pub async fn book(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    input: NewBooking,
+) -> AppResult<Outcome<Vec<childcare_booking::Model>>> {
+    let me = viewer.require_role(&[Role::Resident])?.clone();
+    let mut problems = Problems::new();
+    let (slot_ids, note) = check_request(&mut problems, &input);
+    let slots = childcare_slot::Entity::find()
+        .filter(childcare_slot::Column::Id.is_in(slot_ids.clone()))
+        .all(db)
+        .await?;
+    if slots.len() != slot_ids.len() {
+        return Err(AppError::NotFound);
+    }
+    let Some(resource_id) = slots.first().map(|slot| slot.resource_id) else {
+        return Ok(Err(problems.into_vec()));
+    };
+    let resource = resource_of(db, resource_id).await?;
+    if !can_see(viewer, &resource) {
+        return Err(AppError::NotFound);
+    }
+    check_slots(&mut problems, &me, &resource, &slots);
+    let Some(rules) = childcare_booking_rule::Entity::find_by_id(resource.id)
+        .one(db)
+        .await?
+    else {
+        problems.push(FieldError::input(
+            "slotIds",
+            FieldErrorCode::NotAllowed,
+            "この施設はインターネット予約を受け付けていません。",
+        ));
+        return Ok(Err(problems.into_vec()));
+    };
+    let children = children_to_book(db, &me, &input.children, &mut problems).await?;
+    if !problems.is_empty() {
+        return Ok(Err(problems.into_vec()));
+    }
+
+    let created = idempotency::run_once(
+        db,
+        &KeyScope::user(me.id, "bookTemporaryChildcare"),
+        input.idempotency_key.as_deref(),
+        &Fingerprint::of(&slot_ids, &children),
+        async |txn| {
+            let locked = lock_slots(txn, me.id, &slot_ids).await?;
+            let now = now();
+            let refusals =
+                booking_refusals(txn, &me, &rules, &locked, &slot_ids, &children, now).await?;
+            if !refusals.is_empty() {
+                return Ok(Err(refusals));
+            }
+            let child_ids =
+                register_children(txn, resource.municipality_id, me.id, &children, now).await?;
+            let ids = insert_bookings(txn, me.id, &locked, &child_ids, note.as_ref(), now).await?;
+            Ok(Ok(ids))
+        },
+    )
+    .await?;
+    match created {
+        Ok(ids) => Ok(Ok(childcare_booking::Entity::find()
+            .filter(childcare_booking::Column::Id.is_in(ids))
+            .order_by_asc(childcare_booking::Column::StartsAt)
+            .all(db)
+            .await?)),
+        Err(errors) => Ok(Err(errors)),
+    }
+}
+
+/// Checks the shape of a request: distinct slots, how many days and children, the note.
+/// Returns the slot ids in id order and the note.
+fn check_request(problems: &mut Problems, input: &NewBooking) -> (Vec<Uuid>, Option<String>) {
+    let mut slot_ids = input.slot_ids.clone();
+    slot_ids.sort();
+    slot_ids.dedup();
+    if slot_ids.is_empty() || slot_ids.len() != input.slot_ids.len() {
+        problems.push(FieldError::input(
+            "slotIds",
+            FieldErrorCode::Invalid,
+            "予約する枠を重複なく1つ以上選んでください。",
+        ));
+    }
+    if slot_ids.len() > MAX_BOOKING_DAYS {
+        problems.push(FieldError::input(
+            "slotIds",
+            FieldErrorCode::TooLong,
+            format!("一度に予約できるのは{MAX_BOOKING_DAYS}日までです。"),
+        ));
+    }
+    if input.children.is_empty() || input.children.len() > MAX_CHILDREN {
+        problems.push(FieldError::input(
+            "children",
+            FieldErrorCode::Invalid,
+            format!("お子さまは1〜{MAX_CHILDREN}人で指定してください。"),
+        ));
+    }
+    let note = problems
+        .check(optional_line("note", input.note.as_deref(), 500))
+        .flatten();
+    (slot_ids, note)
+}
+
+/// Checks that the slots are of one resource, one a day, and that the guardian lives in its
+/// municipality.
+fn check_slots(
+    problems: &mut Problems,
+    me: &AuthUser,
+    resource: &childcare_resource::Model,
+    slots: &[childcare_slot::Model],
+) {
+    if slots.iter().any(|slot| slot.resource_id != resource.id) {
+        problems.push(FieldError::input(
+            "slotIds",
+            FieldErrorCode::Invalid,
+            "一度に予約できるのは同じ施設の枠だけです。",
+        ));
+    }
+    let mut dates: Vec<NaiveDate> = slots.iter().map(|slot| slot.date).collect();
+    dates.sort();
+    dates.dedup();
+    if dates.len() != slots.len() {
+        problems.push(FieldError::input(
+            "slotIds",
+            FieldErrorCode::Invalid,
+            "1日に予約できる枠は1つです。",
+        ));
+    }
+    if me.municipality_id != Some(resource.municipality_id) {
+        problems.push(FieldError::input(
+            "slotIds",
+            FieldErrorCode::NotEligible,
+            "一時保育はこの市町村にお住まいの方（住民アカウント）のみ予約できます。",
+        ));
+    }
+}
+
+/// The children of a request: the guardian's registered ones, and new ones checked.
+async fn children_to_book(
+    db: &DatabaseConnection,
+    me: &AuthUser,
+    requested: &[ChildRef],
+    problems: &mut Problems,
+) -> AppResult<Vec<ChildToBook>> {
+    let registered_ids: Vec<Uuid> = requested
+        .iter()
+        .filter_map(|child| match child {
+            ChildRef::Registered(id) => Some(*id),
+            ChildRef::New { .. } => None,
+        })
+        .collect();
+    let registered: HashMap<Uuid, childcare_child::Model> = childcare_child::Entity::find()
+        .filter(childcare_child::Column::Id.is_in(registered_ids))
+        .filter(childcare_child::Column::GuardianUserId.eq(me.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|child| (child.id, child))
+        .collect();
+    let today = fiscal::date_of(now());
+    let mut children = Vec::new();
+    for (index, child) in requested.iter().enumerate() {
+        let field = format!("children.{index}");
+        match child {
+            ChildRef::Registered(id) => match registered.get(id) {
+                Some(child) => {
+                    if children
+                        .iter()
+                        .any(|c: &ChildToBook| c.existing.as_ref().is_some_and(|e| e.id == *id))
+                    {
+                        problems.push(FieldError::input(
+                            &field,
+                            FieldErrorCode::Invalid,
+                            "同じお子さまが重複しています。",
+                        ));
+                        continue;
+                    }
+                    children.push(ChildToBook {
+                        existing: Some(child.clone()),
+                        name: child.name.clone(),
+                        name_kana: child.name_kana.clone(),
+                        birth_date: child.birth_date,
+                    });
+                }
+                None => problems.push(FieldError::input(
+                    &field,
+                    FieldErrorCode::NotFound,
+                    "登録されたお子さまが見つかりません。",
+                )),
+            },
+            ChildRef::New {
+                name,
+                name_kana,
+                birth_date,
+            } => {
+                let name = problems.check(text::required(&format!("{field}.name"), name, 100));
+                let kana =
+                    problems.check(Kana::parse(&format!("{field}.nameKana"), name_kana, 100));
+                let Some(birth_date) = birth_date else {
+                    problems.push(FieldError::input(
+                        &format!("{field}.birthDate"),
+                        FieldErrorCode::Required,
+                        "お子さまの生年月日を入力してください。",
+                    ));
+                    continue;
+                };
+                if *birth_date > today {
+                    problems.push(FieldError::input(
+                        &format!("{field}.birthDate"),
+                        FieldErrorCode::Invalid,
+                        "生年月日が未来の日付です。",
+                    ));
+                    continue;
+                }
+                if let (Some(name), Some(kana)) = (name, kana) {
+                    children.push(ChildToBook {
+                        existing: None,
+                        name,
+                        name_kana: kana.as_str().to_owned(),
+                        birth_date: *birth_date,
+                    });
+                }
+            }
+        }
+    }
+    Ok(children)
+}
+
+/// What a repeated request must match to replay its first answer.
+#[derive(Serialize)]
+struct Fingerprint {
+    slots: Vec<Uuid>,
+    children: Vec<(Option<Uuid>, String, String)>,
+}
+
+impl Fingerprint {
+    fn of(slot_ids: &[Uuid], children: &[ChildToBook]) -> Self {
+        Self {
+            slots: slot_ids.to_vec(),
+            children: children
+                .iter()
+                .map(|c| {
+                    (
+                        c.existing.as_ref().map(|e| e.id),
+                        c.name_kana.clone(),
+                        c.birth_date.to_string(),
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Locks the guardian's account row, then every slot in id order; returns the slots by
+/// start.
+async fn lock_slots(
+    txn: &DatabaseTransaction,
+    guardian_id: Uuid,
+    slot_ids: &[Uuid],
+) -> AppResult<Vec<childcare_slot::Model>> {
+    // One guardian's bookings are serialized on their account row, then every slot
+    // is locked in id order, so concurrent bookings never deadlock.
+    user::Entity::find_by_id(guardian_id)
+        .lock_exclusive()
+        .one(txn)
+        .await?;
+    let mut locked = Vec::with_capacity(slot_ids.len());
+    for id in slot_ids {
+        locked.push(
+            childcare_slot::Entity::find_by_id(*id)
+                .lock_exclusive()
+                .one(txn)
+                .await?
+                .ok_or(AppError::NotFound)?,
+        );
+    }
+    locked.sort_by_key(|slot| slot.starts_at);
+    Ok(locked)
+}
+
+/// Registers the new children under the guardian; returns every child's id and birth date.
+async fn register_children(
+    txn: &DatabaseTransaction,
+    municipality_id: Uuid,
+    guardian_id: Uuid,
+    children: &[ChildToBook],
+    now: DateTime<Utc>,
+) -> AppResult<Vec<(Uuid, NaiveDate)>> {
+    let mut child_ids = Vec::with_capacity(children.len());
+    for child in children {
+        let id = match &child.existing {
+            Some(existing) => existing.id,
+            None => {
+                let id = Uuid::now_v7();
+                childcare_child::ActiveModel {
+                    id: Set(id),
+                    municipality_id: Set(municipality_id),
+                    guardian_user_id: Set(guardian_id),
+                    name: Set(child.name.clone()),
+                    name_kana: Set(child.name_kana.clone()),
+                    birth_date: Set(child.birth_date),
+                    created_at: Set(now),
+                }
+                .insert(txn)
+                .await?;
+                id
+            }
+        };
+        child_ids.push((id, child.birth_date));
+    }
+    Ok(child_ids)
+}
+
+/// Inserts one booking per locked slot, all in one group, with its children, and recounts
+/// each slot; returns the booking ids.
+async fn insert_bookings(
+    txn: &DatabaseTransaction,
+    guardian_id: Uuid,
+    locked: &[childcare_slot::Model],
+    child_ids: &[(Uuid, NaiveDate)],
+    note: Option<&String>,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<Uuid>> {
+    let group_id = Uuid::now_v7();
+    let mut ids = Vec::with_capacity(locked.len());
+    for slot in locked {
+        let id = Uuid::now_v7();
+        childcare_booking::ActiveModel {
+            id: Set(id),
+            municipality_id: Set(slot.municipality_id),
+            resource_id: Set(slot.resource_id),
+            slot_id: Set(slot.id),
+            group_id: Set(group_id),
+            guardian_user_id: Set(guardian_id),
+            status: Set(BookingStatus::Booked),
+            children: Set(i32::try_from(child_ids.len()).unwrap_or(i32::MAX)),
+            minutes: Set(slot_minutes(slot)),
+            date: Set(slot.date),
+            starts_at: Set(slot.starts_at),
+            note: Set(note.cloned()),
+            cancelled_at: Set(None),
+            marked_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(txn)
+        .await?;
+        for (child_id, birth_date) in child_ids {
+            childcare_booking_child::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                municipality_id: Set(slot.municipality_id),
+                booking_id: Set(id),
+                child_id: Set(*child_id),
+                age_months: Set(months_between(*birth_date, slot.date)),
+            }
+            .insert(txn)
+            .await?;
+        }
+        recount(txn, slot.id).await?;
+        ids.push(id);
+    }
+    Ok(ids)
+}

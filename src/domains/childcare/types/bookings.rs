@@ -1,0 +1,335 @@
+//! Temporary childcare: booking rules, slots, children, bookings and their surveys.
+
+use async_graphql::{
+    ComplexObject, Context, Enum, ID, Result, SimpleObject, dataloader::DataLoader,
+};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use entity::{
+    childcare_booking, childcare_booking_child, childcare_booking_rule, childcare_child,
+    childcare_slot, childcare_survey,
+};
+use uuid::Uuid;
+
+use crate::domains::childcare::loaders::{BookedChildrenOf, ResourceById, SlotById, SurveyOf};
+use crate::{
+    connection,
+    domains::{
+        identity::loaders::{IdentityLoader, UserId},
+        programs::registration::months_between,
+    },
+    fiscal,
+    graphql::ids,
+};
+
+use super::{loader, resources::ChildcareResource};
+
+connection!(
+    ChildcareBooking,
+    ChildcareBookingConnection,
+    ChildcareBookingEdge
+);
+
+/// Booking rules of a resource that takes temporary childcare bookings.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct ChildcareBookingRules {
+    /// Booking for a date opens at 00:00 JST this many days before it.
+    pub opens_days_before: i32,
+    /// Hours one child may be booked per calendar month.
+    pub monthly_limit_hours: i32,
+    /// Youngest age accepted in months, on the booked date.
+    pub min_age_months: i32,
+    /// Oldest age accepted in months, on the booked date.
+    pub max_age_months: i32,
+    /// Guardians may cancel until this many hours before the start.
+    pub cancel_deadline_hours: i32,
+    /// This many no-shows …
+    pub no_show_limit: i32,
+    /// … within this many days …
+    pub no_show_window_days: i32,
+    /// … restrict new bookings for this many days.
+    pub restriction_days: i32,
+}
+
+impl From<childcare_booking_rule::Model> for ChildcareBookingRules {
+    fn from(model: childcare_booking_rule::Model) -> Self {
+        Self {
+            opens_days_before: model.opens_days_before,
+            monthly_limit_hours: model.monthly_limit_hours,
+            min_age_months: model.min_age_months,
+            max_age_months: model.max_age_months,
+            cancel_deadline_hours: model.cancel_deadline_hours,
+            no_show_limit: model.no_show_limit,
+            no_show_window_days: model.no_show_window_days,
+            restriction_days: model.restriction_days,
+        }
+    }
+}
+
+/// A bookable period of temporary childcare on one date.
+#[derive(Debug, Clone, SimpleObject)]
+#[graphql(complex)]
+pub struct ChildcareSlot {
+    #[graphql(skip)]
+    pub model: childcare_slot::Model,
+    /// The date (Japan).
+    pub date: NaiveDate,
+    /// Start.
+    pub starts_at: DateTime<Utc>,
+    /// End.
+    pub ends_at: DateTime<Utc>,
+    /// Children it takes.
+    pub capacity: i32,
+    /// Children it can still take.
+    pub places_remaining: i32,
+}
+
+impl From<childcare_slot::Model> for ChildcareSlot {
+    fn from(model: childcare_slot::Model) -> Self {
+        Self {
+            date: model.date,
+            starts_at: model.starts_at,
+            ends_at: model.ends_at,
+            capacity: model.capacity,
+            places_remaining: (model.capacity - model.children_booked).max(0),
+            model,
+        }
+    }
+}
+
+#[ComplexObject]
+impl ChildcareSlot {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        ids::encode("ChildcareSlot", self.model.id)
+    }
+
+    /// The resource.
+    async fn resource(&self, ctx: &Context<'_>) -> Result<Option<ChildcareResource>> {
+        Ok(loader(ctx)?
+            .load_one(ResourceById(self.model.resource_id))
+            .await?
+            .map(Into::into))
+    }
+}
+
+/// Where a booking stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum ChildcareBookingStatus {
+    /// Booked (予約済み).
+    Booked,
+    /// Cancelled (取消).
+    Cancelled,
+    /// The children came (利用).
+    Attended,
+    /// Nobody came (無断欠席); counts toward the no-show restriction.
+    NoShow,
+}
+
+impl From<childcare_booking::BookingStatus> for ChildcareBookingStatus {
+    fn from(status: childcare_booking::BookingStatus) -> Self {
+        use childcare_booking::BookingStatus as S;
+        match status {
+            S::Booked => Self::Booked,
+            S::Cancelled => Self::Cancelled,
+            S::Attended => Self::Attended,
+            S::NoShow => Self::NoShow,
+        }
+    }
+}
+
+/// A child registered by a guardian (personal data: the guardian only).
+#[derive(Debug, Clone, SimpleObject)]
+#[graphql(complex)]
+pub struct ChildcareChild {
+    #[graphql(skip)]
+    pub uuid: Uuid,
+    /// Name.
+    pub name: String,
+    /// Kana reading.
+    pub name_kana: String,
+    /// Birth date.
+    pub birth_date: NaiveDate,
+}
+
+impl From<childcare_child::Model> for ChildcareChild {
+    fn from(model: childcare_child::Model) -> Self {
+        Self {
+            uuid: model.id,
+            name: model.name,
+            name_kana: model.name_kana,
+            birth_date: model.birth_date,
+        }
+    }
+}
+
+#[ComplexObject]
+impl ChildcareChild {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        ids::encode("ChildcareChild", self.uuid)
+    }
+
+    /// Age in whole months today (Japan).
+    async fn age_months(&self) -> i32 {
+        months_between(self.birth_date, fiscal::today())
+    }
+}
+
+/// A child in a booking.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct BookedChild {
+    /// The child.
+    pub child: ChildcareChild,
+    /// Age in whole months on the booked date.
+    pub age_months: i32,
+}
+
+impl From<(childcare_booking_child::Model, childcare_child::Model)> for BookedChild {
+    fn from((booked, child): (childcare_booking_child::Model, childcare_child::Model)) -> Self {
+        Self {
+            child: child.into(),
+            age_months: booked.age_months,
+        }
+    }
+}
+
+/// The guardian who booked (personal data).
+#[derive(Debug, Clone, SimpleObject)]
+pub struct ChildcareGuardian {
+    /// Name.
+    pub name: String,
+    /// Kana reading.
+    pub name_kana: String,
+    /// Email address.
+    pub email: String,
+}
+
+/// A satisfaction answer after temporary childcare.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct ChildcareSurveyResponse {
+    /// 1 (dissatisfied) – 5 (very satisfied).
+    pub score: i32,
+    /// Comment, if any.
+    pub comment: Option<String>,
+    /// Fiscal year (年度) of the booked date.
+    pub fiscal_year: i32,
+    /// When it was answered.
+    pub submitted_at: DateTime<Utc>,
+}
+
+impl From<childcare_survey::Model> for ChildcareSurveyResponse {
+    fn from(model: childcare_survey::Model) -> Self {
+        Self {
+            score: i32::from(model.score),
+            comment: model.comment,
+            fiscal_year: model.fiscal_year,
+            submitted_at: model.submitted_at,
+        }
+    }
+}
+
+/// A temporary childcare booking of one day. Seen only by the guardian who booked and the
+/// resource's staff.
+#[derive(Debug, Clone, SimpleObject)]
+#[graphql(complex)]
+pub struct ChildcareBooking {
+    #[graphql(skip)]
+    pub model: childcare_booking::Model,
+    /// Where it stands.
+    pub status: ChildcareBookingStatus,
+    /// The date (Japan).
+    pub date: NaiveDate,
+    /// Start.
+    pub starts_at: DateTime<Utc>,
+    /// End.
+    pub ends_at: DateTime<Utc>,
+    /// Minutes booked per child (counted against the monthly limit).
+    pub minutes: i32,
+    /// Children booked.
+    pub child_count: i32,
+    /// Same for every booking made together for several days.
+    pub group_id: ID,
+    /// Note for the staff.
+    pub note: Option<String>,
+    /// When it was cancelled.
+    pub cancelled_at: Option<DateTime<Utc>>,
+    /// When attendance was marked.
+    pub marked_at: Option<DateTime<Utc>>,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<childcare_booking::Model> for ChildcareBooking {
+    fn from(model: childcare_booking::Model) -> Self {
+        Self {
+            status: model.status.into(),
+            date: model.date,
+            starts_at: model.starts_at,
+            ends_at: model.starts_at + Duration::minutes(i64::from(model.minutes)),
+            minutes: model.minutes,
+            child_count: model.children,
+            group_id: ID(model.group_id.to_string()),
+            note: model.note.clone(),
+            cancelled_at: model.cancelled_at,
+            marked_at: model.marked_at,
+            created_at: model.created_at,
+            model,
+        }
+    }
+}
+
+#[ComplexObject]
+impl ChildcareBooking {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        ids::encode("ChildcareBooking", self.model.id)
+    }
+
+    /// The resource.
+    async fn resource(&self, ctx: &Context<'_>) -> Result<Option<ChildcareResource>> {
+        Ok(loader(ctx)?
+            .load_one(ResourceById(self.model.resource_id))
+            .await?
+            .map(Into::into))
+    }
+
+    /// The slot.
+    async fn slot(&self, ctx: &Context<'_>) -> Result<Option<ChildcareSlot>> {
+        Ok(loader(ctx)?
+            .load_one(SlotById(self.model.slot_id))
+            .await?
+            .map(Into::into))
+    }
+
+    /// The children with their ages on the date.
+    async fn children(&self, ctx: &Context<'_>) -> Result<Vec<BookedChild>> {
+        Ok(loader(ctx)?
+            .load_one(BookedChildrenOf(self.model.id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// The guardian who booked.
+    async fn guardian(&self, ctx: &Context<'_>) -> Result<Option<ChildcareGuardian>> {
+        Ok(ctx
+            .data::<DataLoader<IdentityLoader>>()?
+            .load_one(UserId(self.model.guardian_user_id))
+            .await?
+            .map(|user| ChildcareGuardian {
+                name: user.display_name,
+                name_kana: user.display_name_kana,
+                email: user.email,
+            }))
+    }
+
+    /// The satisfaction answer, once given.
+    async fn survey(&self, ctx: &Context<'_>) -> Result<Option<ChildcareSurveyResponse>> {
+        Ok(loader(ctx)?
+            .load_one(SurveyOf(self.model.id))
+            .await?
+            .map(Into::into))
+    }
+}
