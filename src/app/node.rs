@@ -164,16 +164,16 @@ pub(crate) async fn resolve(state: &AppState, viewer: &Viewer, id: &ID) -> AppRe
         "RelocationInquiry" => relocation::find_inquiry(state.into(), viewer, uuid)
             .await
             .map(|i| Node::RelocationInquiry(i.into())),
-        "ChildcareResource" => childcare::find_resource(state, viewer, uuid)
+        "ChildcareResource" => childcare::find_resource(state.into(), viewer, uuid)
             .await
             .map(|r| Node::ChildcareResource(r.into())),
-        "ChildcareSlot" => childcare::find_slot(state, viewer, uuid)
+        "ChildcareSlot" => childcare::find_slot(state.into(), viewer, uuid)
             .await
             .map(|s| Node::ChildcareSlot(s.into())),
-        "ChildcareBooking" => childcare::find_booking(state, viewer, uuid)
+        "ChildcareBooking" => childcare::find_booking(state.into(), viewer, uuid)
             .await
             .map(|b| Node::ChildcareBooking(b.into())),
-        "ChildcareChild" => childcare::find_child(state, viewer, uuid)
+        "ChildcareChild" => childcare::find_child(state.into(), viewer, uuid)
             .await
             .map(|c| Node::ChildcareChild(c.into())),
         "EmploymentEnrollment" => employment::find_enrollment(&state.db, viewer, uuid)

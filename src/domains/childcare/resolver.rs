@@ -63,10 +63,12 @@ impl ChildcareQuery {
             ChildcareResourceOrderField::Distance => service::ResourceOrder::Distance,
         };
         let page = PageArgs::new(first, after, last, before);
-        Ok(service::list_resources(state, viewer, filter, order, page)
-            .await
-            .extend()?
-            .into_connection())
+        Ok(
+            service::list_resources(state.into(), viewer, filter, order, page)
+                .await
+                .extend()?
+                .into_connection(),
+        )
     }
 
     /// The bookings of a resource on a date, with the children's details (its staff).
@@ -88,10 +90,12 @@ impl ChildcareQuery {
         let (state, viewer) = context(ctx)?;
         let resource_id = ids::decode_as(&resource_id, "ChildcareResource").extend()?;
         let page = PageArgs::new(first, after, last, before);
-        Ok(service::bookings_on(state, viewer, resource_id, date, page)
-            .await
-            .extend()?
-            .into_connection())
+        Ok(
+            service::bookings_on(state.into(), viewer, resource_id, date, page)
+                .await
+                .extend()?
+                .into_connection(),
+        )
     }
 
     /// Your own temporary childcare bookings, newest first.
@@ -109,7 +113,7 @@ impl ChildcareQuery {
     ) -> Result<ChildcareBookingConnection> {
         let (state, viewer) = context(ctx)?;
         let page = PageArgs::new(first, after, last, before);
-        Ok(service::my_bookings(state, viewer, page)
+        Ok(service::my_bookings(state.into(), viewer, page)
             .await
             .extend()?
             .into_connection())
@@ -119,7 +123,7 @@ impl ChildcareQuery {
     #[graphql(guard = "SignedIn")]
     async fn my_childcare_children(&self, ctx: &Context<'_>) -> Result<Vec<ChildcareChild>> {
         let (state, viewer) = context(ctx)?;
-        Ok(service::my_children(state, viewer)
+        Ok(service::my_children(state.into(), viewer)
             .await
             .extend()?
             .into_iter()
@@ -138,7 +142,7 @@ impl ChildcareQuery {
     ) -> Result<ChildcareUsageReport> {
         let (state, viewer) = context(ctx)?;
         let municipality_id = ids::decode_as(&municipality_id, "Municipality").extend()?;
-        let rows = service::usage_report(state, viewer, municipality_id, fiscal_year)
+        let rows = service::usage_report(state.into(), viewer, municipality_id, fiscal_year)
             .await
             .extend()?;
         let plaza_visits = match service::require_admin(viewer, municipality_id) {

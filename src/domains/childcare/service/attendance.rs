@@ -21,6 +21,7 @@ use crate::{
 use super::{MAX_NOTE, reads::resource_of, visibility::viewer_edits};
 
 /// Marks a booking attended or no-show, once its slot has started (the resource's editors).
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn mark_attendance(
     db: &DatabaseConnection,
     viewer: &Viewer,
@@ -76,6 +77,7 @@ pub async fn mark_attendance(
 }
 
 /// Records the guardian's one satisfaction answer after an attended booking.
+#[tracing::instrument(skip_all, fields(booking_id = %booking_id))]
 pub async fn submit_survey(
     db: &DatabaseConnection,
     viewer: &Viewer,

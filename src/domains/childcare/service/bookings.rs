@@ -81,6 +81,7 @@ pub(super) struct ChildToBook {
 /// Books temporary childcare for some of the guardian's children, one booking per slot
 /// (day), all in one group. Every rule is checked under the slot locks; a refusal names
 /// the rule and books nothing.
+#[tracing::instrument(skip_all)]
 pub async fn book(
     db: &DatabaseConnection,
     viewer: &Viewer,

@@ -21,6 +21,7 @@ use super::{capacity::recount, reads::resource_of, visibility::viewer_edits};
 
 /// Cancels a booking (its guardian until the deadline, or the resource's editors), or
 /// every open booking of its group with `whole_group`.
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn cancel_booking(
     db: &DatabaseConnection,
     viewer: &Viewer,

@@ -26,6 +26,7 @@ use super::{
 };
 
 /// Replaces the weekly hours of a resource: (weekday 0–6, opens `HH:MM`, closes `HH:MM`).
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn set_opening_hours(
     db: &DatabaseConnection,
     viewer: &Viewer,
@@ -87,6 +88,7 @@ pub async fn set_opening_hours(
 
 /// Sets the hours of one date (closed, or the given intervals), replacing the weekly
 /// hours of that day and any earlier exception for it.
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn set_hours_exception(
     db: &DatabaseConnection,
     viewer: &Viewer,
@@ -147,6 +149,7 @@ pub async fn set_hours_exception(
 }
 
 /// Removes the exception of one date: the weekly hours apply again.
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn remove_hours_exception(
     db: &DatabaseConnection,
     viewer: &Viewer,

@@ -19,7 +19,7 @@ use crate::{
     error::{AppError, AppResult},
     fiscal,
     paging::{Ordering, Page, PageArgs, paginate},
-    state::AppState,
+    state::ServiceContext,
 };
 
 use super::visibility::{can_see, viewer_edits, visibility};
@@ -63,13 +63,14 @@ pub struct Listed {
 }
 
 /// A resource the viewer may see.
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn find_resource(
-    state: &AppState,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     id: Uuid,
 ) -> AppResult<childcare_resource::Model> {
     let resource = childcare_resource::Entity::find_by_id(id)
-        .one(&state.db)
+        .one(ctx.db)
         .await?
         .ok_or(AppError::NotFound)?;
     if can_see(viewer, &resource) {
@@ -80,34 +81,36 @@ pub async fn find_resource(
 }
 
 /// A slot of a resource the viewer may see.
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn find_slot(
-    state: &AppState,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     id: Uuid,
 ) -> AppResult<childcare_slot::Model> {
     let slot = childcare_slot::Entity::find_by_id(id)
-        .one(&state.db)
+        .one(ctx.db)
         .await?
         .ok_or(AppError::NotFound)?;
-    find_resource(state, viewer, slot.resource_id).await?;
+    find_resource(ctx, viewer, slot.resource_id).await?;
     Ok(slot)
 }
 
 /// A booking the viewer made or whose resource the viewer edits.
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn find_booking(
-    state: &AppState,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     id: Uuid,
 ) -> AppResult<childcare_booking::Model> {
     let me = viewer.require_user()?;
     let booking = childcare_booking::Entity::find_by_id(id)
-        .one(&state.db)
+        .one(ctx.db)
         .await?
         .ok_or(AppError::NotFound)?;
     if booking.guardian_user_id == me.id {
         return Ok(booking);
     }
-    let resource = resource_of(&state.db, booking.resource_id).await?;
+    let resource = resource_of(ctx.db, booking.resource_id).await?;
     if viewer_edits(viewer, &resource) {
         Ok(booking)
     } else {
@@ -116,22 +119,24 @@ pub async fn find_booking(
 }
 
 /// A child the viewer registered.
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn find_child(
-    state: &AppState,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     id: Uuid,
 ) -> AppResult<childcare_child::Model> {
     let me = viewer.require_user()?;
     childcare_child::Entity::find_by_id(id)
-        .one(&state.db)
+        .one(ctx.db)
         .await?
         .filter(|child| child.guardian_user_id == me.id)
         .ok_or(AppError::NotFound)
 }
 
 /// The children the signed-in guardian registered, by name.
+#[tracing::instrument(skip_all)]
 pub async fn my_children(
-    state: &AppState,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
 ) -> AppResult<Vec<childcare_child::Model>> {
     let me = viewer.require_user()?;
@@ -140,7 +145,7 @@ pub async fn my_children(
         .filter(Column::GuardianUserId.eq(me.id))
         .order_by_asc(Column::NameKana)
         .order_by_asc(Column::Id)
-        .all(&state.db)
+        .all(ctx.db)
         .await?)
 }
 
@@ -157,8 +162,9 @@ pub(super) async fn resource_of(
 /// Resources the viewer may see, filtered and ordered. "Open at" and distances are
 /// computed from the hours and locations of the matching resources, so a page costs the
 /// same few statements whatever its size.
+#[tracing::instrument(skip_all)]
 pub async fn list_resources(
-    state: &AppState,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     filter: ResourceFilter,
     order: ResourceOrder,
@@ -200,11 +206,11 @@ pub async fn list_resources(
     if filter.expectant_parents {
         select = select.filter(Column::ExpectantParents.eq(true));
     }
-    let rows = select.all(&state.db).await?;
+    let rows = select.all(ctx.db).await?;
     let rows = match filter.open_at {
         Some(at) => {
             let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-            let schedules = schedules(&state.db, &ids, Some(fiscal::date_of(at))).await?;
+            let schedules = schedules(ctx.db, &ids, Some(fiscal::date_of(at))).await?;
             rows.into_iter()
                 .filter(|r| schedules.get(&r.id).is_some_and(|s| s.is_open_at(at)))
                 .collect()
@@ -246,10 +252,11 @@ pub async fn list_resources(
                 .then(a.resource.id.cmp(&b.resource.id))
         }),
     }
-    page_in_memory(listed, |l| l.resource.id, page, state.limits.max_page_size)
+    page_in_memory(listed, |l| l.resource.id, page, ctx.limits.max_page_size)
 }
 
 /// Weekly hours and exceptions of `ids` (only the exceptions of `date`, when given).
+#[tracing::instrument(skip_all)]
 pub async fn schedules(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
@@ -354,6 +361,7 @@ fn page_in_memory<T>(
 }
 
 /// Slots of resources, from `from` to `until` inclusive, by start.
+#[tracing::instrument(skip_all)]
 pub async fn slots_between(
     db: &impl ConnectionTrait,
     resource_ids: &[Uuid],
@@ -372,15 +380,16 @@ pub async fn slots_between(
 }
 
 /// Bookings of a resource on a date, with personal data (its editors only).
+#[tracing::instrument(skip_all, fields(resource_id = %resource_id))]
 pub async fn bookings_on(
-    state: &AppState,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     resource_id: Uuid,
     date: NaiveDate,
     page: PageArgs,
 ) -> AppResult<Page<childcare_booking::Model>> {
     viewer.require_user()?;
-    let resource = find_resource(state, viewer, resource_id).await?;
+    let resource = find_resource(ctx, viewer, resource_id).await?;
     if !viewer_edits(viewer, &resource) {
         return Err(AppError::Forbidden);
     }
@@ -392,20 +401,21 @@ pub async fn bookings_on(
         key: |row| (None, row.id),
     };
     paginate(
-        &state.db,
+        ctx.db,
         childcare_booking::Entity::find()
             .filter(Column::ResourceId.eq(resource.id))
             .filter(Column::Date.eq(date)),
         &ordering,
         page,
-        state.limits.max_page_size,
+        ctx.limits.max_page_size,
     )
     .await
 }
 
 /// The signed-in guardian's bookings, newest first.
+#[tracing::instrument(skip_all)]
 pub async fn my_bookings(
-    state: &AppState,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     page: PageArgs,
 ) -> AppResult<Page<childcare_booking::Model>> {
@@ -418,11 +428,11 @@ pub async fn my_bookings(
         key: |row| (None, row.id),
     };
     paginate(
-        &state.db,
+        ctx.db,
         childcare_booking::Entity::find().filter(Column::GuardianUserId.eq(me.id)),
         &ordering,
         page,
-        state.limits.max_page_size,
+        ctx.limits.max_page_size,
     )
     .await
 }

@@ -80,6 +80,7 @@ pub struct ResourceChanges {
 
 /// Creates a resource (admins of the municipality, or program staff for their own
 /// organization).
+#[tracing::instrument(skip_all)]
 pub async fn create_resource(
     db: &DatabaseConnection,
     viewer: &Viewer,
@@ -202,6 +203,7 @@ pub(super) async fn touch(
 }
 
 /// Changes a resource its editor may edit; publishes or unpublishes it.
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn update_resource(
     db: &DatabaseConnection,
     viewer: &Viewer,

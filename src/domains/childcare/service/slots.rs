@@ -78,6 +78,7 @@ pub struct BookingRules {
 }
 
 /// Sets the booking rules of a resource; it takes bookings from then on.
+#[tracing::instrument(skip_all, fields(resource_id = %resource_id))]
 pub async fn set_booking_rules(
     db: &DatabaseConnection,
     viewer: &Viewer,
@@ -177,6 +178,7 @@ fn tokyo_instant(date: NaiveDate, minute: i32) -> DateTime<Utc> {
 }
 
 /// Creates slots of one time on one date or on the given weekdays of a range of dates.
+#[tracing::instrument(skip_all)]
 pub async fn create_slots(
     db: &DatabaseConnection,
     viewer: &Viewer,

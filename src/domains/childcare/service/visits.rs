@@ -19,7 +19,7 @@ use crate::{
     domains::childcare::booking as rules,
     error::{AppError, AppResult, FieldError, FieldErrorCode, Outcome, Problems},
     fiscal,
-    state::AppState,
+    state::ServiceContext,
 };
 
 use super::resources::editable;
@@ -44,6 +44,7 @@ pub struct UsageRow {
 
 /// Records the visitors of a resource on a date; recording the same date again replaces
 /// the counts.
+#[tracing::instrument(skip_all, fields(resource_id = %resource_id))]
 pub async fn record_visits(
     db: &DatabaseConnection,
     viewer: &Viewer,
@@ -128,8 +129,9 @@ pub async fn record_visits(
 
 /// Visits per resource and month of a fiscal year, for staff of the municipality: its
 /// admins see every resource, program staff those of their own organization.
+#[tracing::instrument(skip_all, fields(municipality_id = %municipality_id))]
 pub async fn usage_report(
-    state: &AppState,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     municipality_id: Uuid,
     fiscal_year: i32,
@@ -153,7 +155,7 @@ pub async fn usage_report(
         .filter(Column::MunicipalityId.eq(municipality_id))
         .filter(Column::FiscalYear.eq(fiscal_year))
         .filter(Column::ResourceId.in_subquery(resources.into_query()))
-        .all(&state.db)
+        .all(ctx.db)
         .await?;
     let mut rows: HashMap<(Uuid, (i32, u32)), UsageRow> = HashMap::new();
     for visit in visits {
@@ -178,6 +180,7 @@ pub async fn usage_report(
 
 /// Visits at the municipality's child-rearing plazas (親子元気ルーム, プレイルーム) in a
 /// fiscal year: (adults, children, total). The KPI "users of the child-rearing plazas".
+#[tracing::instrument(skip_all, fields(municipality_id = %municipality_id))]
 pub async fn plaza_visits(
     db: &impl ConnectionTrait,
     municipality_id: Uuid,
@@ -206,6 +209,7 @@ pub async fn plaza_visits(
 
 /// Satisfaction answers of temporary childcare (一時保育) in a fiscal year:
 /// (answers, sum of scores, answers scoring 4 or 5).
+#[tracing::instrument(skip_all, fields(municipality_id = %municipality_id))]
 pub async fn temporary_childcare_satisfaction(
     db: &impl ConnectionTrait,
     municipality_id: Uuid,
