@@ -13,10 +13,23 @@ use async_graphql::{Context, ErrorExtensions};
 
 use crate::{auth::Viewer, error::AppError, state::AppState};
 
-/// Mirrors a database enum as a GraphQL enum with the same variants, both ways:
-/// `enum_mirror!(GraphqlEnum, entity::module::DatabaseEnum, [A, B, C]);`.
+/// Mirrors a database enum as a GraphQL enum with the same variants, both ways. Either for
+/// an enum declared beside it, `enum_mirror!(GraphqlEnum, entity::module::DatabaseEnum,
+/// [A, B, C]);`, or declaring it, with its documentation:
+/// `enum_mirror! { /// Doc. GraphqlEnum = entity::module::DatabaseEnum { /// Doc. A, B } }`.
 #[macro_export]
 macro_rules! enum_mirror {
+    ($(#[$meta:meta])* $graphql:ident = $database:path {
+        $($(#[$variant_meta:meta])* $variant:ident),+ $(,)?
+    }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+        pub enum $graphql {
+            $($(#[$variant_meta])* $variant),+
+        }
+
+        $crate::enum_mirror!($graphql, $database, [$($variant),+]);
+    };
     ($graphql:ident, $database:path, [$($variant:ident),* $(,)?]) => {
         impl From<$database> for $graphql {
             fn from(value: $database) -> Self {

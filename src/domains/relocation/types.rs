@@ -14,7 +14,7 @@ use super::{
     loaders::{RelocationLoader, StaffName},
     service,
 };
-use crate::{connection, graphql::ids};
+use crate::{connection, enum_mirror as mirror, graphql::ids};
 
 connection!(
     RelocationInquiry,
@@ -26,33 +26,6 @@ connection!(
     InquiryAccessLogConnection,
     InquiryAccessLogEdge
 );
-
-/// Declares a GraphQL enum mirroring a database enum, with conversions both ways.
-macro_rules! mirror {
-    ($(#[$meta:meta])* $name:ident = $db:ty { $($(#[$vmeta:meta])* $variant:ident),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-        pub enum $name {
-            $($(#[$vmeta])* $variant),+
-        }
-
-        impl From<$db> for $name {
-            fn from(value: $db) -> Self {
-                match value {
-                    $(<$db>::$variant => Self::$variant),+
-                }
-            }
-        }
-
-        impl From<$name> for $db {
-            fn from(value: $name) -> Self {
-                match value {
-                    $($name::$variant => Self::$variant),+
-                }
-            }
-        }
-    };
-}
 
 mirror! {
     /// Where an inquiry stands in the concierge pipeline.

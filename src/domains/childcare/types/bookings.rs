@@ -125,17 +125,11 @@ pub enum ChildcareBookingStatus {
     NoShow,
 }
 
-impl From<childcare_booking::BookingStatus> for ChildcareBookingStatus {
-    fn from(status: childcare_booking::BookingStatus) -> Self {
-        use childcare_booking::BookingStatus as S;
-        match status {
-            S::Booked => Self::Booked,
-            S::Cancelled => Self::Cancelled,
-            S::Attended => Self::Attended,
-            S::NoShow => Self::NoShow,
-        }
-    }
-}
+crate::enum_mirror!(
+    ChildcareBookingStatus,
+    childcare_booking::BookingStatus,
+    [Booked, Cancelled, Attended, NoShow]
+);
 
 /// A child registered by a guardian (personal data: the guardian only).
 #[derive(Debug, Clone, SimpleObject)]

@@ -56,35 +56,19 @@ pub enum ChildcareResourceKind {
     Other,
 }
 
-impl From<childcare_resource::ResourceKind> for ChildcareResourceKind {
-    fn from(kind: childcare_resource::ResourceKind) -> Self {
-        use childcare_resource::ResourceKind as K;
-        match kind {
-            K::Plaza => Self::Plaza,
-            K::NurseryExperience => Self::NurseryExperience,
-            K::TemporaryChildcare => Self::TemporaryChildcare,
-            K::Consultation => Self::Consultation,
-            K::HomeVisit => Self::HomeVisit,
-            K::ParentingClass => Self::ParentingClass,
-            K::Other => Self::Other,
-        }
-    }
-}
-
-impl From<ChildcareResourceKind> for childcare_resource::ResourceKind {
-    fn from(kind: ChildcareResourceKind) -> Self {
-        use ChildcareResourceKind as K;
-        match kind {
-            K::Plaza => Self::Plaza,
-            K::NurseryExperience => Self::NurseryExperience,
-            K::TemporaryChildcare => Self::TemporaryChildcare,
-            K::Consultation => Self::Consultation,
-            K::HomeVisit => Self::HomeVisit,
-            K::ParentingClass => Self::ParentingClass,
-            K::Other => Self::Other,
-        }
-    }
-}
+crate::enum_mirror!(
+    ChildcareResourceKind,
+    childcare_resource::ResourceKind,
+    [
+        Plaza,
+        NurseryExperience,
+        TemporaryChildcare,
+        Consultation,
+        HomeVisit,
+        ParentingClass,
+        Other
+    ]
+);
 
 /// The Japanese label of a kind, as residents read it.
 pub fn kind_label(kind: childcare_resource::ResourceKind) -> &'static str {
