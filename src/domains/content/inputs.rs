@@ -3,7 +3,11 @@
 use async_graphql::{Enum, ID, InputObject, MaybeUndefined};
 use chrono::{DateTime, Utc};
 
-use super::types::{Article, ArticleKind, ArticleStatus};
+use super::{
+    service,
+    types::{Article, ArticleKind, ArticleStatus},
+};
+use crate::{error::AppError, graphql::ids};
 
 /// Write an article (administrators of the municipality).
 #[derive(Debug, InputObject)]
@@ -145,3 +149,79 @@ payload!(
     /// Result of `deleteArticle`.
     DeleteArticlePayload { deleted_article_id: ID, "Global id of the deleted article." }
 );
+
+impl TryFrom<CreateArticleInput> for service::NewArticle {
+    type Error = AppError;
+
+    fn try_from(input: CreateArticleInput) -> Result<Self, AppError> {
+        Ok(Self {
+            municipality_id: ids::decode_optional(input.municipality_id.as_ref(), "Municipality")?,
+            kind: input.kind.into(),
+            title: input.title,
+            slug: input.slug,
+            summary: input.summary,
+            body: input.body,
+            tags: input.tags,
+            cover_image_url: input.cover_image_url,
+            organization_id: ids::decode_optional(input.organization_id.as_ref(), "Organization")?,
+            publish: input.publish,
+            publish_at: input.publish_at,
+            idempotency_key: input.idempotency_key,
+        })
+    }
+}
+
+impl TryFrom<UpdateArticleInput> for service::ArticleChanges {
+    type Error = AppError;
+
+    fn try_from(input: UpdateArticleInput) -> Result<Self, AppError> {
+        let organization_id = match input.organization_id {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(id) => Some(Some(ids::decode_as(&id, "Organization")?)),
+        };
+        Ok(Self {
+            kind: input.kind.map(Into::into),
+            title: input.title,
+            slug: ids::patch(input.slug),
+            summary: input.summary,
+            body: input.body,
+            tags: input.tags,
+            cover_image_url: ids::patch(input.cover_image_url),
+            organization_id,
+        })
+    }
+}
+
+impl TryFrom<ArticleFilter> for service::ArticleFilter {
+    type Error = AppError;
+
+    fn try_from(filter: ArticleFilter) -> Result<Self, AppError> {
+        Ok(Self {
+            municipality_id: ids::decode_optional(filter.municipality_id.as_ref(), "Municipality")?,
+            kinds: converted(filter.kind),
+            tag: filter.tag,
+            published_from: filter.published_from,
+            published_to: filter.published_to,
+            statuses: converted(filter.status),
+        })
+    }
+}
+
+impl From<ArticleOrderBy> for service::ArticleOrder {
+    fn from(order: ArticleOrderBy) -> Self {
+        match order {
+            ArticleOrderBy::Newest => Self::Newest,
+            ArticleOrderBy::Oldest => Self::Oldest,
+        }
+    }
+}
+
+/// The values of an optional list filter, converted; none given is an empty list.
+fn converted<T: Into<U>, U>(values: Option<Vec<T>>) -> Vec<U> {
+    values
+        .unwrap_or_default()
+        .into_iter()
+        .map(Into::into)
+        .collect()
+}

@@ -1,7 +1,6 @@
 //! GraphQL entry points of the content domain: adapters of a few lines over the service.
 
-use async_graphql::{Context, ErrorExtensions, ID, MaybeUndefined, Object, Result, ResultExt};
-use uuid::Uuid;
+use async_graphql::{Context, ErrorExtensions, ID, Object, Result, ResultExt};
 
 use super::{
     inputs::{
@@ -42,18 +41,8 @@ impl ContentQuery {
         #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
     ) -> Result<ArticleConnection> {
         let (state, viewer) = context(ctx)?;
-        let filter = service::ArticleFilter {
-            municipality_id: decode_optional(filter.municipality_id.as_ref(), "Municipality")?,
-            kinds: converted(filter.kind),
-            tag: filter.tag,
-            published_from: filter.published_from,
-            published_to: filter.published_to,
-            statuses: converted(filter.status),
-        };
-        let order = match order_by {
-            ArticleOrderBy::Newest => service::ArticleOrder::Newest,
-            ArticleOrderBy::Oldest => service::ArticleOrder::Oldest,
-        };
+        let filter = service::ArticleFilter::try_from(filter).extend()?;
+        let order = order_by.into();
         let page = PageArgs::new(first, after, last, before);
         Ok(service::list_articles(state, viewer, filter, order, page)
             .await
@@ -112,20 +101,7 @@ impl ContentMutation {
         #[graphql(desc = "The new article.")] input: CreateArticleInput,
     ) -> Result<CreateArticlePayload> {
         let (state, viewer) = context(ctx)?;
-        let new_article = service::NewArticle {
-            municipality_id: decode_optional(input.municipality_id.as_ref(), "Municipality")?,
-            kind: input.kind.into(),
-            title: input.title,
-            slug: input.slug,
-            summary: input.summary,
-            body: input.body,
-            tags: input.tags,
-            cover_image_url: input.cover_image_url,
-            organization_id: decode_optional(input.organization_id.as_ref(), "Organization")?,
-            publish: input.publish,
-            publish_at: input.publish_at,
-            idempotency_key: input.idempotency_key,
-        };
+        let new_article = service::NewArticle::try_from(input).extend()?;
         let outcome = service::create_article(&state.db, viewer, new_article)
             .await
             .extend()?;
@@ -145,21 +121,7 @@ impl ContentMutation {
     ) -> Result<UpdateArticlePayload> {
         let (state, viewer) = context(ctx)?;
         let id = ids::decode_as(&input.id, "Article").extend()?;
-        let organization_id = match input.organization_id {
-            MaybeUndefined::Undefined => None,
-            MaybeUndefined::Null => Some(None),
-            MaybeUndefined::Value(id) => Some(Some(ids::decode_as(&id, "Organization").extend()?)),
-        };
-        let changes = service::ArticleChanges {
-            kind: input.kind.map(Into::into),
-            title: input.title,
-            slug: maybe(input.slug),
-            summary: input.summary,
-            body: input.body,
-            tags: input.tags,
-            cover_image_url: maybe(input.cover_image_url),
-            organization_id,
-        };
+        let changes = service::ArticleChanges::try_from(input).extend()?;
         let outcome = service::update_article(&state.db, viewer, id, changes)
             .await
             .extend()?;
@@ -249,26 +211,4 @@ impl ContentMutation {
             user_errors,
         })
     }
-}
-
-fn maybe<T>(value: MaybeUndefined<T>) -> Option<Option<T>> {
-    match value {
-        MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(value) => Some(Some(value)),
-    }
-}
-
-fn converted<T: Into<U>, U>(values: Option<Vec<T>>) -> Vec<U> {
-    values
-        .unwrap_or_default()
-        .into_iter()
-        .map(Into::into)
-        .collect()
-}
-
-fn decode_optional(id: Option<&ID>, type_name: &str) -> Result<Option<Uuid>> {
-    id.map(|id| ids::decode_as(id, type_name))
-        .transpose()
-        .map_err(|error| error.extend())
 }

@@ -1,13 +1,16 @@
 //! GraphQL inputs of the identity domain and payloads of its mutations.
 
-use async_graphql::{ID, InputObject, SimpleObject};
+use async_graphql::{Enum, ID, InputObject, SimpleObject};
 use secrecy::SecretString;
 
 use super::{
     service,
     types::{Organization, OrganizationKind, Role, Session, User},
 };
-use crate::graphql::payload::UserError;
+use crate::{
+    error::AppError,
+    graphql::{ids, payload::UserError},
+};
 
 /// Create a resident account in a municipality.
 #[derive(Debug, InputObject)]
@@ -178,4 +181,91 @@ pub struct CreateOrganizationPayload {
     pub organization: Option<Organization>,
     /// Why the input was refused; nothing was created then.
     pub user_errors: Vec<UserError>,
+}
+
+/// Filter of the `users` list.
+#[derive(Debug, Default, InputObject)]
+pub struct UserFilter {
+    /// Only this municipality (platform admins; municipal admins always see their own).
+    pub municipality_id: Option<ID>,
+    /// Only this role.
+    pub role: Option<Role>,
+    /// Only active (`true`) or deactivated (`false`) accounts.
+    pub active: Option<bool>,
+}
+
+/// Order of the `users` list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Enum)]
+pub enum UserOrderBy {
+    /// Oldest account first.
+    #[default]
+    CreatedAt,
+    /// By kana reading of the display name (五十音順).
+    DisplayNameKana,
+}
+
+impl TryFrom<CreateUserInput> for service::NewUser {
+    type Error = AppError;
+
+    fn try_from(input: CreateUserInput) -> Result<Self, AppError> {
+        Ok(Self {
+            email: input.email,
+            password: SecretString::from(input.password),
+            display_name: input.display_name,
+            display_name_kana: input.display_name_kana,
+            role: input.role.into(),
+            municipality_id: ids::decode_optional(input.municipality_id.as_ref(), "Municipality")?,
+            organization_id: ids::decode_optional(input.organization_id.as_ref(), "Organization")?,
+            idempotency_key: input.idempotency_key,
+        })
+    }
+}
+
+impl TryFrom<UpdateUserInput> for service::UserChanges {
+    type Error = AppError;
+
+    fn try_from(input: UpdateUserInput) -> Result<Self, AppError> {
+        Ok(Self {
+            display_name: input.display_name,
+            display_name_kana: input.display_name_kana,
+            role: input.role.map(Into::into),
+            organization_id: ids::decode_optional(input.organization_id.as_ref(), "Organization")?,
+        })
+    }
+}
+
+impl TryFrom<CreateOrganizationInput> for service::NewOrganization {
+    type Error = AppError;
+
+    fn try_from(input: CreateOrganizationInput) -> Result<Self, AppError> {
+        Ok(Self {
+            municipality_id: ids::decode_optional(input.municipality_id.as_ref(), "Municipality")?,
+            kind: input.kind.into(),
+            name: input.name,
+            name_kana: input.name_kana,
+            website_url: input.website_url,
+            idempotency_key: input.idempotency_key,
+        })
+    }
+}
+
+impl TryFrom<UserFilter> for service::UserFilter {
+    type Error = AppError;
+
+    fn try_from(filter: UserFilter) -> Result<Self, AppError> {
+        Ok(Self {
+            municipality_id: ids::decode_optional(filter.municipality_id.as_ref(), "Municipality")?,
+            role: filter.role.map(Into::into),
+            active: filter.active,
+        })
+    }
+}
+
+impl From<UserOrderBy> for service::UserOrder {
+    fn from(order: UserOrderBy) -> Self {
+        match order {
+            UserOrderBy::CreatedAt => Self::CreatedAt,
+            UserOrderBy::DisplayNameKana => Self::DisplayNameKana,
+        }
+    }
 }

@@ -1,22 +1,20 @@
 //! GraphQL entry points of the identity domain: adapters of a few lines over the service.
 
-use async_graphql::{
-    Context, Enum, ErrorExtensions, ID, InputObject, Object, Result, ResultExt, Subscription,
-};
+use async_graphql::{Context, Object, Result, ResultExt, Subscription};
 use futures_util::{Stream, StreamExt};
 use secrecy::SecretString;
 use tokio_stream::wrappers::BroadcastStream;
-use uuid::Uuid;
 
 use super::{
     inputs::{
         CreateOrganizationInput, CreateOrganizationPayload, CreateUserInput, CreateUserPayload,
         DeactivateUserInput, DeactivateUserPayload, LogInInput, LogInPayload, LogOutInput,
-        LogOutPayload, SignUpInput, SignUpPayload, UpdateUserInput, UpdateUserPayload,
+        LogOutPayload, SignUpInput, SignUpPayload, UpdateUserInput, UpdateUserPayload, UserFilter,
+        UserOrderBy,
     },
     service::{self, SignedIn},
     types::{
-        AccountEvent, AccountEventKind, Municipality, MunicipalityConnection, Role, Session, User,
+        AccountEvent, AccountEventKind, Municipality, MunicipalityConnection, Session, User,
         UserConnection,
     },
 };
@@ -30,27 +28,6 @@ use crate::{
 /// Queries of the identity domain.
 #[derive(Default)]
 pub struct IdentityQuery;
-
-/// Filter of the `users` list.
-#[derive(Debug, Default, InputObject)]
-pub struct UserFilter {
-    /// Only this municipality (platform admins; municipal admins always see their own).
-    pub municipality_id: Option<ID>,
-    /// Only this role.
-    pub role: Option<Role>,
-    /// Only active (`true`) or deactivated (`false`) accounts.
-    pub active: Option<bool>,
-}
-
-/// Order of the `users` list.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Enum)]
-pub enum UserOrderBy {
-    /// Oldest account first.
-    #[default]
-    CreatedAt,
-    /// By kana reading of the display name (五十音順).
-    DisplayNameKana,
-}
 
 #[Object]
 impl IdentityQuery {
@@ -110,19 +87,8 @@ impl IdentityQuery {
         #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
     ) -> Result<UserConnection> {
         let (state, viewer) = context(ctx)?;
-        let filter = service::UserFilter {
-            municipality_id: filter
-                .municipality_id
-                .map(|id| ids::decode_as(&id, "Municipality"))
-                .transpose()
-                .extend()?,
-            role: filter.role.map(Into::into),
-            active: filter.active,
-        };
-        let order = match order_by {
-            UserOrderBy::CreatedAt => service::UserOrder::CreatedAt,
-            UserOrderBy::DisplayNameKana => service::UserOrder::DisplayNameKana,
-        };
+        let filter = service::UserFilter::try_from(filter).extend()?;
+        let order = order_by.into();
         let page = PageArgs::new(first, after, last, before);
         Ok(
             service::list_users(state.into(), viewer, filter, order, page)
@@ -202,16 +168,7 @@ impl IdentityMutation {
         #[graphql(desc = "The new account.")] input: CreateUserInput,
     ) -> Result<CreateUserPayload> {
         let (state, viewer) = context(ctx)?;
-        let new_user = service::NewUser {
-            email: input.email,
-            password: SecretString::from(input.password),
-            display_name: input.display_name,
-            display_name_kana: input.display_name_kana,
-            role: input.role.into(),
-            municipality_id: decode_optional(input.municipality_id.as_ref(), "Municipality")?,
-            organization_id: decode_optional(input.organization_id.as_ref(), "Organization")?,
-            idempotency_key: input.idempotency_key,
-        };
+        let new_user = service::NewUser::try_from(input).extend()?;
         let outcome = service::create_user(state.into(), viewer, new_user)
             .await
             .extend()?;
@@ -229,12 +186,7 @@ impl IdentityMutation {
     ) -> Result<UpdateUserPayload> {
         let (state, viewer) = context(ctx)?;
         let id = ids::decode_as(&input.id, "User").extend()?;
-        let changes = service::UserChanges {
-            display_name: input.display_name,
-            display_name_kana: input.display_name_kana,
-            role: input.role.map(Into::into),
-            organization_id: decode_optional(input.organization_id.as_ref(), "Organization")?,
-        };
+        let changes = service::UserChanges::try_from(input).extend()?;
         let outcome = service::update_user(state.into(), viewer, id, changes)
             .await
             .extend()?;
@@ -266,14 +218,7 @@ impl IdentityMutation {
         #[graphql(desc = "The new organization.")] input: CreateOrganizationInput,
     ) -> Result<CreateOrganizationPayload> {
         let (state, viewer) = context(ctx)?;
-        let new_organization = service::NewOrganization {
-            municipality_id: decode_optional(input.municipality_id.as_ref(), "Municipality")?,
-            kind: input.kind.into(),
-            name: input.name,
-            name_kana: input.name_kana,
-            website_url: input.website_url,
-            idempotency_key: input.idempotency_key,
-        };
+        let new_organization = service::NewOrganization::try_from(input).extend()?;
         let outcome = service::create_organization(state.into(), viewer, new_organization)
             .await
             .extend()?;
@@ -283,12 +228,6 @@ impl IdentityMutation {
             user_errors,
         })
     }
-}
-
-fn decode_optional(id: Option<&ID>, type_name: &str) -> Result<Option<Uuid>> {
-    id.map(|id| ids::decode_as(id, type_name))
-        .transpose()
-        .map_err(|error| error.extend())
 }
 
 impl From<SignedIn> for Session {

@@ -2,7 +2,7 @@
 
 use async_graphql::{InputObject, SimpleObject};
 
-use super::types::KpiTarget;
+use super::{service, types::KpiTarget};
 use crate::graphql::payload::UserError;
 
 /// Set the target and baseline of one KPI for one fiscal year (administrators of the
@@ -28,4 +28,16 @@ pub struct SetKpiTargetPayload {
     pub target: Option<KpiTarget>,
     /// Why the input was refused; nothing was changed then.
     pub user_errors: Vec<UserError>,
+}
+
+impl From<SetKpiTargetInput> for service::NewTarget {
+    fn from(input: SetKpiTargetInput) -> Self {
+        Self {
+            municipality_code: input.municipality_code,
+            key: input.key,
+            fiscal_year: input.fiscal_year,
+            target: input.target,
+            baseline: input.baseline,
+        }
+    }
 }

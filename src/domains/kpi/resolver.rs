@@ -106,13 +106,7 @@ impl KpiMutation {
         #[graphql(desc = "The KPI, year and values.")] input: SetKpiTargetInput,
     ) -> Result<SetKpiTargetPayload> {
         let (state, viewer) = context(ctx)?;
-        let new_target = service::NewTarget {
-            municipality_code: input.municipality_code,
-            key: input.key,
-            fiscal_year: input.fiscal_year,
-            target: input.target,
-            baseline: input.baseline,
-        };
+        let new_target = input.into();
         let outcome = service::set_target(&state.db, viewer, new_target)
             .await
             .extend()?;
