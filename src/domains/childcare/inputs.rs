@@ -3,11 +3,19 @@
 use async_graphql::{Enum, ID, InputObject, MaybeUndefined, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::types::{
-    ChildcareBooking, ChildcareBookingRules, ChildcareResource, ChildcareResourceKind,
-    ChildcareSlot, ChildcareSurveyResponse, ChildcareVisitRecord, Weekday,
+use uuid::Uuid;
+
+use super::{
+    service::{self, ChildRef},
+    types::{
+        ChildcareBooking, ChildcareBookingRules, ChildcareResource, ChildcareResourceKind,
+        ChildcareSlot, ChildcareSurveyResponse, ChildcareVisitRecord, Weekday,
+    },
 };
-use crate::graphql::payload::UserError;
+use crate::{
+    error::AppError,
+    graphql::{ids, payload::UserError},
+};
 
 /// A point on the map (WGS 84).
 #[derive(Debug, Clone, Copy, InputObject)]
@@ -410,4 +418,176 @@ pub struct SubmitChildcareSurveyPayload {
     pub survey: Option<ChildcareSurveyResponse>,
     /// Why it was refused; empty on success.
     pub user_errors: Vec<UserError>,
+}
+
+impl TryFrom<ChildcareResourceFilter> for service::ResourceFilter {
+    type Error = AppError;
+
+    fn try_from(filter: ChildcareResourceFilter) -> Result<Self, AppError> {
+        Ok(Self {
+            kinds: filter.kind.into_iter().map(Into::into).collect(),
+            municipality_id: decode_optional(filter.municipality_id.as_ref(), "Municipality")?,
+            child_age_months: filter.child_age_months,
+            expectant_parents: filter.expectant_parents,
+            open_at: filter.open_at.or(filter.open_now.then(Utc::now)),
+            near: filter.near.map(|p| (p.latitude, p.longitude)),
+            within_metres: filter.within_metres,
+        })
+    }
+}
+
+impl From<ChildcareResourceOrder> for service::ResourceOrder {
+    fn from(order: ChildcareResourceOrder) -> Self {
+        match order.field {
+            ChildcareResourceOrderField::Name => Self::Name,
+            ChildcareResourceOrderField::Distance => Self::Distance,
+        }
+    }
+}
+
+impl TryFrom<CreateChildcareResourceInput> for service::NewResource {
+    type Error = AppError;
+
+    fn try_from(input: CreateChildcareResourceInput) -> Result<Self, AppError> {
+        let range = input.child_age_range;
+        Ok(Self {
+            provider_id: decode_optional(input.provider_id.as_ref(), "Organization")?,
+            fields: service::ResourceFields {
+                kind: input.kind.into(),
+                name: input.name,
+                name_kana: input.name_kana,
+                description: input.description,
+                postal_code: input.address.postal_code,
+                prefecture_code: input.address.prefecture_code,
+                city: input.address.city,
+                street: input.address.street,
+                latitude: input.location.map(|p| p.latitude),
+                longitude: input.location.map(|p| p.longitude),
+                phone: input.phone,
+                url: input.url,
+                fee: input.fee,
+                expectant_parents: input.expectant_parents,
+                child_min_age_months: range.and_then(|r| r.min_months),
+                child_max_age_months: range.and_then(|r| r.max_months),
+                residents_only: input.residents_only,
+                languages: input.languages,
+                accessibility: input.accessibility,
+            },
+            publish: input.publish,
+            idempotency_key: input.idempotency_key,
+        })
+    }
+}
+
+/// The changes only; the resolver decodes the resource id.
+impl From<UpdateChildcareResourceInput> for service::ResourceChanges {
+    fn from(input: UpdateChildcareResourceInput) -> Self {
+        let address = input.address;
+        Self {
+            kind: input.kind.map(Into::into),
+            name: input.name,
+            name_kana: input.name_kana,
+            description: input.description,
+            postal_code: address.as_ref().map(|a| a.postal_code.clone()),
+            prefecture_code: address.as_ref().map(|a| a.prefecture_code),
+            city: address.as_ref().map(|a| a.city.clone()),
+            street: address.as_ref().map(|a| a.street.clone()),
+            location: optional(input.location).map(|p| p.map(|p| (p.latitude, p.longitude))),
+            phone: optional(input.phone),
+            url: optional(input.url),
+            fee: optional(input.fee),
+            expectant_parents: input.expectant_parents,
+            child_age_range: optional(input.child_age_range)
+                .map(|r| r.map_or((None, None), |r| (r.min_months, r.max_months))),
+            residents_only: input.residents_only,
+            languages: input.languages,
+            accessibility: optional(input.accessibility),
+            published: input.published,
+        }
+    }
+}
+
+/// The rules only; the resolver decodes the resource id.
+impl From<SetChildcareBookingRulesInput> for service::BookingRules {
+    fn from(input: SetChildcareBookingRulesInput) -> Self {
+        Self {
+            opens_days_before: input.opens_days_before,
+            monthly_limit_hours: input.monthly_limit_hours,
+            min_age_months: input.min_age_months,
+            max_age_months: input.max_age_months,
+            cancel_deadline_hours: input.cancel_deadline_hours,
+            no_show_limit: input.no_show_limit,
+            no_show_window_days: input.no_show_window_days,
+            restriction_days: input.restriction_days,
+        }
+    }
+}
+
+impl TryFrom<CreateChildcareSlotsInput> for service::NewSlots {
+    type Error = AppError;
+
+    fn try_from(input: CreateChildcareSlotsInput) -> Result<Self, AppError> {
+        Ok(Self {
+            resource_id: ids::decode_as(&input.resource_id, "ChildcareResource")?,
+            from: input.from,
+            until: input.until,
+            weekdays: input.weekdays.iter().map(|day| day.index()).collect(),
+            starts: input.start_time,
+            ends: input.end_time,
+            capacity: input.capacity,
+            idempotency_key: input.idempotency_key,
+        })
+    }
+}
+
+impl TryFrom<ChildcareBookingChildInput> for ChildRef {
+    type Error = AppError;
+
+    fn try_from(child: ChildcareBookingChildInput) -> Result<Self, AppError> {
+        Ok(match child.child_id {
+            Some(id) => Self::Registered(ids::decode_as(&id, "ChildcareChild")?),
+            None => Self::New {
+                name: child.name.unwrap_or_default(),
+                name_kana: child.name_kana.unwrap_or_default(),
+                birth_date: child.birth_date,
+            },
+        })
+    }
+}
+
+/// Every slot id is decoded before any child's.
+impl TryFrom<BookTemporaryChildcareInput> for service::NewBooking {
+    type Error = AppError;
+
+    fn try_from(input: BookTemporaryChildcareInput) -> Result<Self, AppError> {
+        let slot_ids = input
+            .slot_ids
+            .iter()
+            .map(|id| ids::decode_as(id, "ChildcareSlot"))
+            .collect::<Result<Vec<Uuid>, _>>()?;
+        let children = input
+            .children
+            .into_iter()
+            .map(TryInto::try_into)
+            .collect::<Result<Vec<ChildRef>, _>>()?;
+        Ok(Self {
+            slot_ids,
+            children,
+            note: input.note,
+            idempotency_key: input.idempotency_key,
+        })
+    }
+}
+
+/// Undefined leaves a field (`None`), null clears it (`Some(None)`), a value sets it.
+fn optional<T>(value: MaybeUndefined<T>) -> Option<Option<T>> {
+    match value {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(value) => Some(Some(value)),
+    }
+}
+
+fn decode_optional(id: Option<&ID>, type_name: &str) -> Result<Option<Uuid>, AppError> {
+    id.map(|id| ids::decode_as(id, type_name)).transpose()
 }

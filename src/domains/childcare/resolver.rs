@@ -1,22 +1,20 @@
 //! GraphQL entry points of the childcare domain: adapters of a few lines over the service.
 
-use async_graphql::{Context, ID, MaybeUndefined, Object, Result, ResultExt};
-use chrono::{NaiveDate, Utc};
-use uuid::Uuid;
+use async_graphql::{Context, ID, Object, Result, ResultExt};
+use chrono::NaiveDate;
 
 use super::{
     inputs::{
         BookTemporaryChildcareInput, BookTemporaryChildcarePayload, CancelChildcareBookingInput,
         CancelChildcareBookingPayload, ChildcareBookingPayload, ChildcareBookingRulesPayload,
-        ChildcareResourceFilter, ChildcareResourceOrder, ChildcareResourceOrderField,
-        ChildcareResourcePayload, CreateChildcareResourceInput, CreateChildcareSlotsInput,
-        CreateChildcareSlotsPayload, MarkChildcareAttendanceInput, RecordChildcareVisitsInput,
-        RecordChildcareVisitsPayload, RemoveChildcareHoursExceptionInput,
-        SetChildcareBookingRulesInput, SetChildcareHoursExceptionInput,
-        SetChildcareOpeningHoursInput, SubmitChildcareSurveyInput, SubmitChildcareSurveyPayload,
-        UpdateChildcareResourceInput,
+        ChildcareResourceFilter, ChildcareResourceOrder, ChildcareResourcePayload,
+        CreateChildcareResourceInput, CreateChildcareSlotsInput, CreateChildcareSlotsPayload,
+        MarkChildcareAttendanceInput, RecordChildcareVisitsInput, RecordChildcareVisitsPayload,
+        RemoveChildcareHoursExceptionInput, SetChildcareBookingRulesInput,
+        SetChildcareHoursExceptionInput, SetChildcareOpeningHoursInput, SubmitChildcareSurveyInput,
+        SubmitChildcareSurveyPayload, UpdateChildcareResourceInput,
     },
-    service::{self, ChildRef},
+    service,
     types::{
         ChildcareBookingConnection, ChildcareChild, ChildcareResourceConnection,
         ChildcareSatisfaction, ChildcareUsageReport, ChildcareVisitTotals,
@@ -49,19 +47,8 @@ impl ChildcareQuery {
         #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
     ) -> Result<ChildcareResourceConnection> {
         let (state, viewer) = context(ctx)?;
-        let filter = service::ResourceFilter {
-            kinds: filter.kind.into_iter().map(Into::into).collect(),
-            municipality_id: decode_optional(filter.municipality_id.as_ref(), "Municipality")?,
-            child_age_months: filter.child_age_months,
-            expectant_parents: filter.expectant_parents,
-            open_at: filter.open_at.or(filter.open_now.then(Utc::now)),
-            near: filter.near.map(|p| (p.latitude, p.longitude)),
-            within_metres: filter.within_metres,
-        };
-        let order = match order_by.unwrap_or_default().field {
-            ChildcareResourceOrderField::Name => service::ResourceOrder::Name,
-            ChildcareResourceOrderField::Distance => service::ResourceOrder::Distance,
-        };
+        let filter = service::ResourceFilter::try_from(filter).extend()?;
+        let order = order_by.unwrap_or_default().into();
         let page = PageArgs::new(first, after, last, before);
         Ok(
             service::list_resources(state.into(), viewer, filter, order, page)
@@ -201,33 +188,7 @@ impl ChildcareMutation {
         #[graphql(desc = "The new resource.")] input: CreateChildcareResourceInput,
     ) -> Result<ChildcareResourcePayload> {
         let (state, viewer) = context(ctx)?;
-        let range = input.child_age_range;
-        let new_resource = service::NewResource {
-            provider_id: decode_optional(input.provider_id.as_ref(), "Organization")?,
-            fields: service::ResourceFields {
-                kind: input.kind.into(),
-                name: input.name,
-                name_kana: input.name_kana,
-                description: input.description,
-                postal_code: input.address.postal_code,
-                prefecture_code: input.address.prefecture_code,
-                city: input.address.city,
-                street: input.address.street,
-                latitude: input.location.map(|p| p.latitude),
-                longitude: input.location.map(|p| p.longitude),
-                phone: input.phone,
-                url: input.url,
-                fee: input.fee,
-                expectant_parents: input.expectant_parents,
-                child_min_age_months: range.and_then(|r| r.min_months),
-                child_max_age_months: range.and_then(|r| r.max_months),
-                residents_only: input.residents_only,
-                languages: input.languages,
-                accessibility: input.accessibility,
-            },
-            publish: input.publish,
-            idempotency_key: input.idempotency_key,
-        };
+        let new_resource = service::NewResource::try_from(input).extend()?;
         let outcome = service::create_resource(&state.db, viewer, new_resource)
             .await
             .extend()?;
@@ -243,28 +204,7 @@ impl ChildcareMutation {
     ) -> Result<ChildcareResourcePayload> {
         let (state, viewer) = context(ctx)?;
         let id = ids::decode_as(&input.id, "ChildcareResource").extend()?;
-        let address = input.address;
-        let changes = service::ResourceChanges {
-            kind: input.kind.map(Into::into),
-            name: input.name,
-            name_kana: input.name_kana,
-            description: input.description,
-            postal_code: address.as_ref().map(|a| a.postal_code.clone()),
-            prefecture_code: address.as_ref().map(|a| a.prefecture_code),
-            city: address.as_ref().map(|a| a.city.clone()),
-            street: address.as_ref().map(|a| a.street.clone()),
-            location: optional(input.location).map(|p| p.map(|p| (p.latitude, p.longitude))),
-            phone: optional(input.phone),
-            url: optional(input.url),
-            fee: optional(input.fee),
-            expectant_parents: input.expectant_parents,
-            child_age_range: optional(input.child_age_range)
-                .map(|r| r.map_or((None, None), |r| (r.min_months, r.max_months))),
-            residents_only: input.residents_only,
-            languages: input.languages,
-            accessibility: optional(input.accessibility),
-            published: input.published,
-        };
+        let changes = input.into();
         let outcome = service::update_resource(&state.db, viewer, id, changes)
             .await
             .extend()?;
@@ -369,16 +309,7 @@ impl ChildcareMutation {
     ) -> Result<ChildcareBookingRulesPayload> {
         let (state, viewer) = context(ctx)?;
         let id = ids::decode_as(&input.resource_id, "ChildcareResource").extend()?;
-        let rules = service::BookingRules {
-            opens_days_before: input.opens_days_before,
-            monthly_limit_hours: input.monthly_limit_hours,
-            min_age_months: input.min_age_months,
-            max_age_months: input.max_age_months,
-            cancel_deadline_hours: input.cancel_deadline_hours,
-            no_show_limit: input.no_show_limit,
-            no_show_window_days: input.no_show_window_days,
-            restriction_days: input.restriction_days,
-        };
+        let rules = input.into();
         let outcome = service::set_booking_rules(&state.db, viewer, id, rules)
             .await
             .extend()?;
@@ -395,16 +326,7 @@ impl ChildcareMutation {
         input: CreateChildcareSlotsInput,
     ) -> Result<CreateChildcareSlotsPayload> {
         let (state, viewer) = context(ctx)?;
-        let new_slots = service::NewSlots {
-            resource_id: ids::decode_as(&input.resource_id, "ChildcareResource").extend()?,
-            from: input.from,
-            until: input.until,
-            weekdays: input.weekdays.iter().map(|day| day.index()).collect(),
-            starts: input.start_time,
-            ends: input.end_time,
-            capacity: input.capacity,
-            idempotency_key: input.idempotency_key,
-        };
+        let new_slots = service::NewSlots::try_from(input).extend()?;
         let outcome = service::create_slots(&state.db, viewer, new_slots)
             .await
             .extend()?;
@@ -429,29 +351,7 @@ impl ChildcareMutation {
         #[graphql(desc = "The slots and the children.")] input: BookTemporaryChildcareInput,
     ) -> Result<BookTemporaryChildcarePayload> {
         let (state, viewer) = context(ctx)?;
-        let slot_ids = input
-            .slot_ids
-            .iter()
-            .map(|id| ids::decode_as(id, "ChildcareSlot"))
-            .collect::<Result<Vec<Uuid>, _>>()
-            .extend()?;
-        let mut children = Vec::with_capacity(input.children.len());
-        for child in input.children {
-            children.push(match child.child_id {
-                Some(id) => ChildRef::Registered(ids::decode_as(&id, "ChildcareChild").extend()?),
-                None => ChildRef::New {
-                    name: child.name.unwrap_or_default(),
-                    name_kana: child.name_kana.unwrap_or_default(),
-                    birth_date: child.birth_date,
-                },
-            });
-        }
-        let new_booking = service::NewBooking {
-            slot_ids,
-            children,
-            note: input.note,
-            idempotency_key: input.idempotency_key,
-        };
+        let new_booking = service::NewBooking::try_from(input).extend()?;
         let outcome = service::book(&state.db, viewer, new_booking)
             .await
             .extend()?;
@@ -538,18 +438,4 @@ fn resource_payload(
         resource,
         user_errors,
     }
-}
-
-fn optional<T>(value: MaybeUndefined<T>) -> Option<Option<T>> {
-    match value {
-        MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(value) => Some(Some(value)),
-    }
-}
-
-fn decode_optional(id: Option<&ID>, type_name: &str) -> Result<Option<Uuid>> {
-    id.map(|id| ids::decode_as(id, type_name))
-        .transpose()
-        .extend()
 }
