@@ -3,12 +3,20 @@
 use async_graphql::{ID, InputObject, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::types::{
-    AppointmentKind, AssignmentStrategy, CloseReason, ConciergeLeave, ConciergeProfile,
-    ContactChannel, InquiryStage, InquiryTask, RelocationInquiry, RelocationInquiryReceipt,
-    RelocationInquiryStatus, RelocationInterest, RelocationSettings,
+use uuid::Uuid;
+
+use super::{
+    service,
+    types::{
+        AppointmentKind, AssignmentStrategy, CloseReason, ConciergeLeave, ConciergeProfile,
+        ContactChannel, InquiryStage, InquiryTask, RelocationInquiry, RelocationInquiryReceipt,
+        RelocationInquiryStatus, RelocationInterest, RelocationSettings,
+    },
 };
-use crate::graphql::payload::UserError;
+use crate::{
+    error::AppError,
+    graphql::{ids, payload::UserError},
+};
 
 /// A family's relocation inquiry (no account needed).
 #[derive(Debug, InputObject)]
@@ -362,4 +370,129 @@ pub struct PurgeClosedInquiriesPayload {
     pub retention_days: i32,
     /// Why the purge was refused.
     pub user_errors: Vec<UserError>,
+}
+
+impl TryFrom<SubmitRelocationInquiryInput> for service::NewInquiry {
+    type Error = AppError;
+
+    fn try_from(input: SubmitRelocationInquiryInput) -> Result<Self, AppError> {
+        Ok(Self {
+            municipality_id: ids::decode_as(&input.municipality_id, "Municipality")?,
+            name: input.name,
+            name_kana: input.name_kana,
+            email: input.email,
+            phone: input.phone,
+            prefecture_code: input.prefecture_code,
+            adults: input.adults,
+            children_birth_months: input.children_birth_months,
+            interests: input.interests.into_iter().map(Into::into).collect(),
+            desired_area: input.desired_area,
+            desired_timing: input.desired_timing,
+            preferred_channel: Some(input.preferred_channel.into()),
+            preferred_language: input.preferred_language,
+            message: input.message,
+            consent: input.consent_to_privacy_notice,
+            idempotency_key: input.idempotency_key,
+        })
+    }
+}
+
+impl TryFrom<SaveConciergeProfileInput> for service::ProfileInput {
+    type Error = AppError;
+
+    fn try_from(input: SaveConciergeProfileInput) -> Result<Self, AppError> {
+        Ok(Self {
+            user_id: ids::decode_as(&input.user_id, "User")?,
+            specialties: input.specialties.into_iter().map(Into::into).collect(),
+            languages: input.languages,
+            areas: input.areas,
+            capacity: input.capacity,
+            available: input.available,
+            sees_all_inquiries: input.sees_all_inquiries,
+        })
+    }
+}
+
+/// The changes only; the resolver decodes the municipality id.
+impl From<UpdateRelocationSettingsInput> for service::SettingsChanges {
+    fn from(input: UpdateRelocationSettingsInput) -> Self {
+        Self {
+            strategy: input.strategy.map(Into::into),
+            follow_up_months: input.follow_up_months,
+            first_response_minutes: input.first_response_minutes,
+            business_day_start_minute: input.business_day_start_minute,
+            business_day_end_minute: input.business_day_end_minute,
+            holidays: input.holidays,
+            retention_days: input.retention_days,
+        }
+    }
+}
+
+impl TryFrom<MoveInquiryStageInput> for service::StageMove {
+    type Error = AppError;
+
+    fn try_from(input: MoveInquiryStageInput) -> Result<Self, AppError> {
+        Ok(Self {
+            inquiry_id: ids::decode_as(&input.inquiry_id, "RelocationInquiry")?,
+            to: input.stage.into(),
+            note: input.note,
+        })
+    }
+}
+
+/// The outcome only; the resolver decodes the inquiry id.
+impl From<RecordMoveInInput> for service::MoveIn {
+    fn from(input: RecordMoveInInput) -> Self {
+        Self {
+            moved_in_on: input.moved_in_on,
+            people: input.people_moved,
+            area: input.area,
+        }
+    }
+}
+
+/// The appointment only; the resolver decodes the inquiry id.
+impl From<ScheduleInquiryAppointmentInput> for service::Appointment {
+    fn from(input: ScheduleInquiryAppointmentInput) -> Self {
+        Self {
+            at: input.at,
+            kind: input.kind.into(),
+            place: input.place,
+        }
+    }
+}
+
+/// The task only; the resolver decodes the inquiry id first.
+impl TryFrom<CreateInquiryTaskInput> for service::NewTask {
+    type Error = AppError;
+
+    fn try_from(input: CreateInquiryTaskInput) -> Result<Self, AppError> {
+        Ok(Self {
+            title: input.title,
+            due_on: input.due_on,
+            owner_id: decode_optional(input.assignee_id.as_ref(), "User")?,
+        })
+    }
+}
+
+impl TryFrom<RelocationInquiryFilter> for service::InquiryFilter {
+    type Error = AppError;
+
+    fn try_from(filter: RelocationInquiryFilter) -> Result<Self, AppError> {
+        Ok(Self {
+            municipality_id: decode_optional(filter.municipality_id.as_ref(), "Municipality")?,
+            stages: filter.stages.into_iter().map(Into::into).collect(),
+            concierge_id: decode_optional(filter.concierge_id.as_ref(), "User")?,
+            unassigned: filter.unassigned,
+            interest: filter.interest.map(Into::into),
+            overdue: filter.overdue,
+            received_from: filter.received_from,
+            received_until: filter.received_until,
+            search: filter.search,
+        })
+    }
+}
+
+fn decode_optional(id: Option<&ID>, type_name: &str) -> Result<Option<Uuid>, AppError> {
+    id.map(|id| ids::decode_as(id, type_name)).transpose()
 }

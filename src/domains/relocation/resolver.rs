@@ -83,17 +83,7 @@ impl RelocationQuery {
         #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
     ) -> Result<RelocationInquiryConnection> {
         let (state, viewer) = context(ctx)?;
-        let filter = service::InquiryFilter {
-            municipality_id: optional_id(filter.municipality_id.as_ref(), "Municipality")?,
-            stages: filter.stages.into_iter().map(Into::into).collect(),
-            concierge_id: optional_id(filter.concierge_id.as_ref(), "User")?,
-            unassigned: filter.unassigned,
-            interest: filter.interest.map(Into::into),
-            overdue: filter.overdue,
-            received_from: filter.received_from,
-            received_until: filter.received_until,
-            search: filter.search,
-        };
+        let filter = service::InquiryFilter::try_from(filter).extend()?;
         let page = PageArgs::new(first, after, last, before);
         Ok(service::list_inquiries(state.into(), viewer, filter, page)
             .await
@@ -244,24 +234,7 @@ impl RelocationMutation {
         #[graphql(desc = "The inquiry.")] input: SubmitRelocationInquiryInput,
     ) -> Result<SubmitRelocationInquiryPayload> {
         let (state, viewer) = context(ctx)?;
-        let new = service::NewInquiry {
-            municipality_id: ids::decode_as(&input.municipality_id, "Municipality").extend()?,
-            name: input.name,
-            name_kana: input.name_kana,
-            email: input.email,
-            phone: input.phone,
-            prefecture_code: input.prefecture_code,
-            adults: input.adults,
-            children_birth_months: input.children_birth_months,
-            interests: input.interests.into_iter().map(Into::into).collect(),
-            desired_area: input.desired_area,
-            desired_timing: input.desired_timing,
-            preferred_channel: Some(input.preferred_channel.into()),
-            preferred_language: input.preferred_language,
-            message: input.message,
-            consent: input.consent_to_privacy_notice,
-            idempotency_key: input.idempotency_key,
-        };
+        let new = service::NewInquiry::try_from(input).extend()?;
         let outcome = service::submit_inquiry(state.into(), viewer, new)
             .await
             .extend()?;
@@ -317,15 +290,7 @@ impl RelocationMutation {
         #[graphql(desc = "The profile.")] input: SaveConciergeProfileInput,
     ) -> Result<ConciergeProfilePayload> {
         let (state, viewer) = context(ctx)?;
-        let profile = service::ProfileInput {
-            user_id: ids::decode_as(&input.user_id, "User").extend()?,
-            specialties: input.specialties.into_iter().map(Into::into).collect(),
-            languages: input.languages,
-            areas: input.areas,
-            capacity: input.capacity,
-            available: input.available,
-            sees_all_inquiries: input.sees_all_inquiries,
-        };
+        let profile = service::ProfileInput::try_from(input).extend()?;
         let outcome = service::save_profile(state.into(), viewer, profile)
             .await
             .extend()?;
@@ -408,15 +373,7 @@ impl RelocationMutation {
     ) -> Result<UpdateRelocationSettingsPayload> {
         let (state, viewer) = context(ctx)?;
         let municipality_id = optional_id(input.municipality_id.as_ref(), "Municipality")?;
-        let changes = service::SettingsChanges {
-            strategy: input.strategy.map(Into::into),
-            follow_up_months: input.follow_up_months,
-            first_response_minutes: input.first_response_minutes,
-            business_day_start_minute: input.business_day_start_minute,
-            business_day_end_minute: input.business_day_end_minute,
-            holidays: input.holidays,
-            retention_days: input.retention_days,
-        };
+        let changes = input.into();
         let outcome = service::update_settings(state.into(), viewer, municipality_id, changes)
             .await
             .extend()?;
@@ -473,11 +430,7 @@ impl RelocationMutation {
         #[graphql(desc = "Inquiry and stage.")] input: MoveInquiryStageInput,
     ) -> Result<RelocationInquiryPayload> {
         let (state, viewer) = context(ctx)?;
-        let step = service::StageMove {
-            inquiry_id: ids::decode_as(&input.inquiry_id, "RelocationInquiry").extend()?,
-            to: input.stage.into(),
-            note: input.note,
-        };
+        let step = service::StageMove::try_from(input).extend()?;
         let outcome = service::move_stage(state.into(), viewer, step)
             .await
             .extend()?;
@@ -518,11 +471,7 @@ impl RelocationMutation {
     ) -> Result<RelocationInquiryPayload> {
         let (state, viewer) = context(ctx)?;
         let id = ids::decode_as(&input.inquiry_id, "RelocationInquiry").extend()?;
-        let move_in = service::MoveIn {
-            moved_in_on: input.moved_in_on,
-            people: input.people_moved,
-            area: input.area,
-        };
+        let move_in = input.into();
         let outcome = service::record_move_in(state.into(), viewer, id, move_in)
             .await
             .extend()?;
@@ -611,11 +560,7 @@ impl RelocationMutation {
     ) -> Result<RelocationInquiryPayload> {
         let (state, viewer) = context(ctx)?;
         let id = ids::decode_as(&input.inquiry_id, "RelocationInquiry").extend()?;
-        let appointment = service::Appointment {
-            at: input.at,
-            kind: input.kind.into(),
-            place: input.place,
-        };
+        let appointment = input.into();
         let outcome = service::schedule_appointment(state.into(), viewer, id, appointment)
             .await
             .extend()?;
@@ -635,11 +580,7 @@ impl RelocationMutation {
     ) -> Result<InquiryTaskPayload> {
         let (state, viewer) = context(ctx)?;
         let id = ids::decode_as(&input.inquiry_id, "RelocationInquiry").extend()?;
-        let task = service::NewTask {
-            title: input.title,
-            due_on: input.due_on,
-            owner_id: optional_id(input.assignee_id.as_ref(), "User")?,
-        };
+        let task = service::NewTask::try_from(input).extend()?;
         let outcome = service::create_task(state.into(), viewer, id, task)
             .await
             .extend()?;
