@@ -41,16 +41,6 @@ pub fn decode_optional(id: Option<&ID>, type_name: &str) -> AppResult<Option<Uui
     id.map(|id| decode_as(id, type_name)).transpose()
 }
 
-/// A patch field as the service takes it: `None` leaves the value, `Some(None)` clears it,
-/// `Some(Some(v))` sets it.
-pub fn patch<T>(value: async_graphql::MaybeUndefined<T>) -> Option<Option<T>> {
-    match value {
-        async_graphql::MaybeUndefined::Undefined => None,
-        async_graphql::MaybeUndefined::Null => Some(None),
-        async_graphql::MaybeUndefined::Value(value) => Some(Some(value)),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -426,7 +426,7 @@ impl TryFrom<ChildcareResourceFilter> for service::ResourceFilter {
     fn try_from(filter: ChildcareResourceFilter) -> Result<Self, AppError> {
         Ok(Self {
             kinds: filter.kind.into_iter().map(Into::into).collect(),
-            municipality_id: decode_optional(filter.municipality_id.as_ref(), "Municipality")?,
+            municipality_id: ids::decode_optional(filter.municipality_id.as_ref(), "Municipality")?,
             child_age_months: filter.child_age_months,
             expectant_parents: filter.expectant_parents,
             open_at: filter.open_at.or(filter.open_now.then(Utc::now)),
@@ -451,7 +451,7 @@ impl TryFrom<CreateChildcareResourceInput> for service::NewResource {
     fn try_from(input: CreateChildcareResourceInput) -> Result<Self, AppError> {
         let range = input.child_age_range;
         Ok(Self {
-            provider_id: decode_optional(input.provider_id.as_ref(), "Organization")?,
+            provider_id: ids::decode_optional(input.provider_id.as_ref(), "Organization")?,
             fields: service::ResourceFields {
                 kind: input.kind.into(),
                 name: input.name,
@@ -492,16 +492,17 @@ impl From<UpdateChildcareResourceInput> for service::ResourceChanges {
             prefecture_code: address.as_ref().map(|a| a.prefecture_code),
             city: address.as_ref().map(|a| a.city.clone()),
             street: address.as_ref().map(|a| a.street.clone()),
-            location: optional(input.location).map(|p| p.map(|p| (p.latitude, p.longitude))),
-            phone: optional(input.phone),
-            url: optional(input.url),
-            fee: optional(input.fee),
+            location: Option::<Option<_>>::from(input.location)
+                .map(|p| p.map(|p| (p.latitude, p.longitude))),
+            phone: input.phone.into(),
+            url: input.url.into(),
+            fee: input.fee.into(),
             expectant_parents: input.expectant_parents,
-            child_age_range: optional(input.child_age_range)
+            child_age_range: Option::<Option<_>>::from(input.child_age_range)
                 .map(|r| r.map_or((None, None), |r| (r.min_months, r.max_months))),
             residents_only: input.residents_only,
             languages: input.languages,
-            accessibility: optional(input.accessibility),
+            accessibility: input.accessibility.into(),
             published: input.published,
         }
     }
@@ -577,17 +578,4 @@ impl TryFrom<BookTemporaryChildcareInput> for service::NewBooking {
             idempotency_key: input.idempotency_key,
         })
     }
-}
-
-/// Undefined leaves a field (`None`), null clears it (`Some(None)`), a value sets it.
-fn optional<T>(value: MaybeUndefined<T>) -> Option<Option<T>> {
-    match value {
-        MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(value) => Some(Some(value)),
-    }
-}
-
-fn decode_optional(id: Option<&ID>, type_name: &str) -> Result<Option<Uuid>, AppError> {
-    id.map(|id| ids::decode_as(id, type_name)).transpose()
 }

@@ -183,11 +183,11 @@ impl TryFrom<UpdateArticleInput> for service::ArticleChanges {
         Ok(Self {
             kind: input.kind.map(Into::into),
             title: input.title,
-            slug: ids::patch(input.slug),
+            slug: input.slug.into(),
             summary: input.summary,
             body: input.body,
             tags: input.tags,
-            cover_image_url: ids::patch(input.cover_image_url),
+            cover_image_url: input.cover_image_url.into(),
             organization_id,
         })
     }

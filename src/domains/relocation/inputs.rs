@@ -3,8 +3,6 @@
 use async_graphql::{ID, InputObject, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use uuid::Uuid;
-
 use super::{
     service,
     types::{
@@ -470,7 +468,7 @@ impl TryFrom<CreateInquiryTaskInput> for service::NewTask {
         Ok(Self {
             title: input.title,
             due_on: input.due_on,
-            owner_id: decode_optional(input.assignee_id.as_ref(), "User")?,
+            owner_id: ids::decode_optional(input.assignee_id.as_ref(), "User")?,
         })
     }
 }
@@ -480,9 +478,9 @@ impl TryFrom<RelocationInquiryFilter> for service::InquiryFilter {
 
     fn try_from(filter: RelocationInquiryFilter) -> Result<Self, AppError> {
         Ok(Self {
-            municipality_id: decode_optional(filter.municipality_id.as_ref(), "Municipality")?,
+            municipality_id: ids::decode_optional(filter.municipality_id.as_ref(), "Municipality")?,
             stages: filter.stages.into_iter().map(Into::into).collect(),
-            concierge_id: decode_optional(filter.concierge_id.as_ref(), "User")?,
+            concierge_id: ids::decode_optional(filter.concierge_id.as_ref(), "User")?,
             unassigned: filter.unassigned,
             interest: filter.interest.map(Into::into),
             overdue: filter.overdue,
@@ -491,8 +489,4 @@ impl TryFrom<RelocationInquiryFilter> for service::InquiryFilter {
             search: filter.search,
         })
     }
-}
-
-fn decode_optional(id: Option<&ID>, type_name: &str) -> Result<Option<Uuid>, AppError> {
-    id.map(|id| ids::decode_as(id, type_name)).transpose()
 }
