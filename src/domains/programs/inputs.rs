@@ -2,12 +2,20 @@
 
 use async_graphql::{Enum, ID, InputObject, MaybeUndefined, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
 
-use super::types::{
-    Program, ProgramAudience, ProgramCategory, ProgramKind, ProgramSession, ProgramStatus,
-    Registration, SurveyResponse,
+use super::{
+    registration::ChildInput,
+    service::{self, CheckInRef, RegistrationRef},
+    types::{
+        Program, ProgramAudience, ProgramCategory, ProgramKind, ProgramSession, ProgramStatus,
+        Registration, SurveyResponse,
+    },
 };
-use crate::graphql::payload::UserError;
+use crate::{
+    error::AppError,
+    graphql::{ids, payload::UserError},
+};
 
 /// Which programs to list.
 #[derive(Debug, Default, InputObject)]
@@ -401,4 +409,214 @@ pub struct SubmitProgramSurveyPayload {
     pub survey: Option<SurveyResponse>,
     /// Why it was refused.
     pub user_errors: Vec<UserError>,
+}
+
+impl TryFrom<ProgramFilter> for service::ProgramFilter {
+    type Error = AppError;
+
+    fn try_from(filter: ProgramFilter) -> Result<Self, AppError> {
+        Ok(Self {
+            kinds: converted(filter.kind),
+            categories: converted(filter.category),
+            audiences: converted(filter.audience),
+            municipality_id: decode_optional(filter.municipality_id.as_ref(), "Municipality")?,
+            organizer_id: decode_optional(filter.organizer_id.as_ref(), "Organization")?,
+            upcoming: filter.upcoming,
+            child_age_months: filter.child_age_months,
+            has_free_seats: filter.has_free_seats,
+            statuses: converted(filter.status),
+        })
+    }
+}
+
+impl TryFrom<ProgramSessionFilter> for service::SessionFilter {
+    type Error = AppError;
+
+    fn try_from(filter: ProgramSessionFilter) -> Result<Self, AppError> {
+        Ok(Self {
+            program_id: decode_optional(filter.program_id.as_ref(), "Program")?,
+            kinds: converted(filter.kind),
+            categories: converted(filter.category),
+            audiences: converted(filter.audience),
+            municipality_id: decode_optional(filter.municipality_id.as_ref(), "Municipality")?,
+            from: filter.from,
+            until: filter.until,
+            upcoming: filter.upcoming,
+            child_age_months: filter.child_age_months,
+            has_free_seats: filter.has_free_seats,
+        })
+    }
+}
+
+impl TryFrom<CreateProgramInput> for service::NewProgram {
+    type Error = AppError;
+
+    fn try_from(input: CreateProgramInput) -> Result<Self, AppError> {
+        Ok(Self {
+            organizer_id: decode_optional(input.organizer_id.as_ref(), "Organization")?,
+            fields: service::ProgramFields {
+                kind: input.kind.into(),
+                title: input.title,
+                summary: input.summary,
+                description: input.description,
+                categories: converted(input.categories),
+                audiences: converted(input.audiences),
+                child_min_age_months: input.child_min_age_months,
+                child_max_age_months: input.child_max_age_months,
+                residents_only: input.residents_only,
+                max_party_size: input.max_party_size,
+                fee_yen: input.fee_yen,
+                accessibility_notes: input.accessibility_notes,
+            },
+            publish: input.publish,
+            idempotency_key: input.idempotency_key,
+        })
+    }
+}
+
+/// The changes only; the resolver decodes the program id.
+impl From<UpdateProgramInput> for service::ProgramChanges {
+    fn from(input: UpdateProgramInput) -> Self {
+        Self {
+            title: input.title,
+            summary: input.summary,
+            description: input.description,
+            categories: input.categories.map(converted),
+            audiences: input.audiences.map(converted),
+            child_age_range: match input.child_age_range {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some((None, None)),
+                MaybeUndefined::Value(range) => Some((range.min_months, range.max_months)),
+            },
+            residents_only: input.residents_only,
+            max_party_size: input.max_party_size,
+            fee_yen: input.fee_yen,
+            accessibility_notes: input.accessibility_notes.into(),
+            status: input.status.map(Into::into),
+        }
+    }
+}
+
+impl From<RepeatFrequency> for service::Frequency {
+    fn from(frequency: RepeatFrequency) -> Self {
+        match frequency {
+            RepeatFrequency::Weekly => Self::Weekly,
+            RepeatFrequency::Monthly => Self::Monthly,
+        }
+    }
+}
+
+impl TryFrom<CreateProgramSessionsInput> for service::NewSessions {
+    type Error = AppError;
+
+    fn try_from(input: CreateProgramSessionsInput) -> Result<Self, AppError> {
+        Ok(Self {
+            program_id: ids::decode_as(&input.program_id, "Program")?,
+            starts_at: input.starts_at,
+            ends_at: input.ends_at,
+            venue: input.venue,
+            online_url: input.online_url,
+            capacity: input.capacity,
+            childcare_slots: input.childcare_slots,
+            registration_opens_at: input.registration_opens_at,
+            registration_closes_at: input.registration_closes_at,
+            cancellation_deadline: input.cancellation_deadline,
+            repeat: input
+                .repeat
+                .map(|repeat| (repeat.frequency.into(), repeat.count)),
+            idempotency_key: input.idempotency_key,
+        })
+    }
+}
+
+/// The changes only; the resolver decodes the session id.
+impl From<UpdateProgramSessionInput> for service::SessionChanges {
+    fn from(input: UpdateProgramSessionInput) -> Self {
+        Self {
+            starts_at: input.starts_at,
+            ends_at: input.ends_at,
+            venue: input.venue.into(),
+            online_url: input.online_url.into(),
+            capacity: input.capacity,
+            childcare_slots: input.childcare_slots,
+            registration_opens_at: input.registration_opens_at,
+            registration_closes_at: input.registration_closes_at,
+            cancellation_deadline: input.cancellation_deadline,
+        }
+    }
+}
+
+impl From<RegistrationChildInput> for ChildInput {
+    fn from(child: RegistrationChildInput) -> Self {
+        Self {
+            birth_date: child.birth_date,
+            age_months: child.age_months,
+            needs_childcare: child.needs_childcare,
+        }
+    }
+}
+
+impl From<RegistrationGuestInput> for service::GuestInput {
+    fn from(guest: RegistrationGuestInput) -> Self {
+        Self {
+            name: guest.name,
+            kana: guest.name_kana,
+            email: guest.email,
+            phone: guest.phone,
+        }
+    }
+}
+
+impl TryFrom<RegisterForSessionInput> for service::NewRegistration {
+    type Error = AppError;
+
+    fn try_from(input: RegisterForSessionInput) -> Result<Self, AppError> {
+        Ok(Self {
+            session_id: ids::decode_as(&input.session_id, "ProgramSession")?,
+            adults: input.adults,
+            children: converted(input.children),
+            guest: input.guest.map(Into::into),
+            idempotency_key: input.idempotency_key,
+        })
+    }
+}
+
+/// The manage token wins over the id when both are given.
+impl TryFrom<RegistrationRefInput> for RegistrationRef {
+    type Error = AppError;
+
+    fn try_from(input: RegistrationRefInput) -> Result<Self, AppError> {
+        match (input.id, input.manage_token) {
+            (_, Some(token)) => Ok(Self::Token(token)),
+            (Some(id), None) => Ok(Self::Id(ids::decode_as(&id, "Registration")?)),
+            (None, None) => Err(AppError::BadUserInput("give `id` or `manageToken`".into())),
+        }
+    }
+}
+
+/// The id wins over the session and code when both are given.
+impl TryFrom<CheckInRegistrationInput> for CheckInRef {
+    type Error = AppError;
+
+    fn try_from(input: CheckInRegistrationInput) -> Result<Self, AppError> {
+        match (input.id, input.session_id, input.code) {
+            (Some(id), _, _) => Ok(Self::Id(ids::decode_as(&id, "Registration")?)),
+            (None, Some(session_id), Some(code)) => Ok(Self::Code {
+                session_id: ids::decode_as(&session_id, "ProgramSession")?,
+                code,
+            }),
+            _ => Err(AppError::BadUserInput(
+                "give `id`, or `sessionId` and `code`".into(),
+            )),
+        }
+    }
+}
+
+/// Each of `values` converted.
+fn converted<A, B: From<A>>(values: Vec<A>) -> Vec<B> {
+    values.into_iter().map(B::from).collect()
+}
+
+fn decode_optional(id: Option<&ID>, type_name: &str) -> Result<Option<Uuid>, AppError> {
+    id.map(|id| ids::decode_as(id, type_name)).transpose()
 }

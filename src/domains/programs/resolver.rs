@@ -1,11 +1,8 @@
 //! GraphQL entry points of the programs domain: adapters of a few lines over the service.
 
-use async_graphql::{
-    Context, ErrorExtensions, ID, MaybeUndefined, Object, Result, ResultExt, Subscription,
-};
+use async_graphql::{Context, ErrorExtensions, ID, Object, Result, ResultExt, Subscription};
 use futures_util::{Stream, StreamExt};
 use tokio_stream::wrappers::BroadcastStream;
-use uuid::Uuid;
 
 use super::{
     inputs::{
@@ -13,11 +10,10 @@ use super::{
         CreateProgramInput, CreateProgramPayload, CreateProgramSessionsInput,
         CreateProgramSessionsPayload, MarkNoShowsInput, MarkNoShowsPayload, ProgramFilter,
         ProgramSessionFilter, RegisterForSessionInput, RegisterForSessionPayload,
-        RegistrationPayload, RegistrationRefInput, RepeatFrequency, SubmitProgramSurveyInput,
+        RegistrationPayload, RegistrationRefInput, SubmitProgramSurveyInput,
         SubmitProgramSurveyPayload, UpdateProgramInput, UpdateProgramPayload,
         UpdateProgramSessionInput, UpdateProgramSessionPayload,
     },
-    registration::ChildInput,
     service::{self, CheckInRef, RegistrationRef},
     types::{
         ProgramConnection, ProgramKind, ProgramSession, ProgramSessionConnection, Registration,
@@ -50,17 +46,7 @@ impl ProgramsQuery {
         #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
     ) -> Result<ProgramConnection> {
         let (state, viewer) = context(ctx)?;
-        let filter = service::ProgramFilter {
-            kinds: converted(filter.kind),
-            categories: converted(filter.category),
-            audiences: converted(filter.audience),
-            municipality_id: decode_optional(filter.municipality_id.as_ref(), "Municipality")?,
-            organizer_id: decode_optional(filter.organizer_id.as_ref(), "Organization")?,
-            upcoming: filter.upcoming,
-            child_age_months: filter.child_age_months,
-            has_free_seats: filter.has_free_seats,
-            statuses: converted(filter.status),
-        };
+        let filter = service::ProgramFilter::try_from(filter).extend()?;
         let page = PageArgs::new(first, after, last, before);
         Ok(service::list_programs(state, viewer, filter, page)
             .await
@@ -80,18 +66,7 @@ impl ProgramsQuery {
         #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
     ) -> Result<ProgramSessionConnection> {
         let (state, viewer) = context(ctx)?;
-        let filter = service::SessionFilter {
-            program_id: decode_optional(filter.program_id.as_ref(), "Program")?,
-            kinds: converted(filter.kind),
-            categories: converted(filter.category),
-            audiences: converted(filter.audience),
-            municipality_id: decode_optional(filter.municipality_id.as_ref(), "Municipality")?,
-            from: filter.from,
-            until: filter.until,
-            upcoming: filter.upcoming,
-            child_age_months: filter.child_age_months,
-            has_free_seats: filter.has_free_seats,
-        };
+        let filter = service::SessionFilter::try_from(filter).extend()?;
         let page = PageArgs::new(first, after, last, before);
         Ok(service::list_sessions(state, viewer, filter, page)
             .await
@@ -176,25 +151,7 @@ impl ProgramsMutation {
         #[graphql(desc = "The new program.")] input: CreateProgramInput,
     ) -> Result<CreateProgramPayload> {
         let (state, viewer) = context(ctx)?;
-        let new_program = service::NewProgram {
-            organizer_id: decode_optional(input.organizer_id.as_ref(), "Organization")?,
-            fields: service::ProgramFields {
-                kind: input.kind.into(),
-                title: input.title,
-                summary: input.summary,
-                description: input.description,
-                categories: converted(input.categories),
-                audiences: converted(input.audiences),
-                child_min_age_months: input.child_min_age_months,
-                child_max_age_months: input.child_max_age_months,
-                residents_only: input.residents_only,
-                max_party_size: input.max_party_size,
-                fee_yen: input.fee_yen,
-                accessibility_notes: input.accessibility_notes,
-            },
-            publish: input.publish,
-            idempotency_key: input.idempotency_key,
-        };
+        let new_program = service::NewProgram::try_from(input).extend()?;
         let outcome = service::create_program(state.into(), viewer, new_program)
             .await
             .extend()?;
@@ -214,27 +171,7 @@ impl ProgramsMutation {
     ) -> Result<UpdateProgramPayload> {
         let (state, viewer) = context(ctx)?;
         let id = ids::decode_as(&input.id, "Program").extend()?;
-        let changes = service::ProgramChanges {
-            title: input.title,
-            summary: input.summary,
-            description: input.description,
-            categories: input.categories.map(converted),
-            audiences: input.audiences.map(converted),
-            child_age_range: match input.child_age_range {
-                MaybeUndefined::Undefined => None,
-                MaybeUndefined::Null => Some((None, None)),
-                MaybeUndefined::Value(range) => Some((range.min_months, range.max_months)),
-            },
-            residents_only: input.residents_only,
-            max_party_size: input.max_party_size,
-            fee_yen: input.fee_yen,
-            accessibility_notes: match input.accessibility_notes {
-                MaybeUndefined::Undefined => None,
-                MaybeUndefined::Null => Some(None),
-                MaybeUndefined::Value(notes) => Some(Some(notes)),
-            },
-            status: input.status.map(Into::into),
-        };
+        let changes = input.into();
         let outcome = service::update_program(state.into(), viewer, id, changes)
             .await
             .extend()?;
@@ -254,26 +191,7 @@ impl ProgramsMutation {
         input: CreateProgramSessionsInput,
     ) -> Result<CreateProgramSessionsPayload> {
         let (state, viewer) = context(ctx)?;
-        let new_sessions = service::NewSessions {
-            program_id: ids::decode_as(&input.program_id, "Program").extend()?,
-            starts_at: input.starts_at,
-            ends_at: input.ends_at,
-            venue: input.venue,
-            online_url: input.online_url,
-            capacity: input.capacity,
-            childcare_slots: input.childcare_slots,
-            registration_opens_at: input.registration_opens_at,
-            registration_closes_at: input.registration_closes_at,
-            cancellation_deadline: input.cancellation_deadline,
-            repeat: input.repeat.map(|repeat| {
-                let frequency = match repeat.frequency {
-                    RepeatFrequency::Weekly => service::Frequency::Weekly,
-                    RepeatFrequency::Monthly => service::Frequency::Monthly,
-                };
-                (frequency, repeat.count)
-            }),
-            idempotency_key: input.idempotency_key,
-        };
+        let new_sessions = service::NewSessions::try_from(input).extend()?;
         let outcome = service::create_sessions(state.into(), viewer, new_sessions)
             .await
             .extend()?;
@@ -298,22 +216,7 @@ impl ProgramsMutation {
     ) -> Result<UpdateProgramSessionPayload> {
         let (state, viewer) = context(ctx)?;
         let id = ids::decode_as(&input.id, "ProgramSession").extend()?;
-        let optional = |value: MaybeUndefined<String>| match value {
-            MaybeUndefined::Undefined => None,
-            MaybeUndefined::Null => Some(None),
-            MaybeUndefined::Value(value) => Some(Some(value)),
-        };
-        let changes = service::SessionChanges {
-            starts_at: input.starts_at,
-            ends_at: input.ends_at,
-            venue: optional(input.venue),
-            online_url: optional(input.online_url),
-            capacity: input.capacity,
-            childcare_slots: input.childcare_slots,
-            registration_opens_at: input.registration_opens_at,
-            registration_closes_at: input.registration_closes_at,
-            cancellation_deadline: input.cancellation_deadline,
-        };
+        let changes = input.into();
         let outcome = service::update_session(state.into(), viewer, id, changes)
             .await
             .extend()?;
@@ -353,26 +256,7 @@ impl ProgramsMutation {
         #[graphql(desc = "The session and the party.")] input: RegisterForSessionInput,
     ) -> Result<RegisterForSessionPayload> {
         let (state, viewer) = context(ctx)?;
-        let new_registration = service::NewRegistration {
-            session_id: ids::decode_as(&input.session_id, "ProgramSession").extend()?,
-            adults: input.adults,
-            children: input
-                .children
-                .into_iter()
-                .map(|child| ChildInput {
-                    birth_date: child.birth_date,
-                    age_months: child.age_months,
-                    needs_childcare: child.needs_childcare,
-                })
-                .collect(),
-            guest: input.guest.map(|guest| service::GuestInput {
-                name: guest.name,
-                kana: guest.name_kana,
-                email: guest.email,
-                phone: guest.phone,
-            }),
-            idempotency_key: input.idempotency_key,
-        };
+        let new_registration = service::NewRegistration::try_from(input).extend()?;
         let outcome = service::register(state.into(), viewer, new_registration)
             .await
             .extend()?;
@@ -398,7 +282,7 @@ impl ProgramsMutation {
         #[graphql(desc = "The registration.")] input: RegistrationRefInput,
     ) -> Result<RegistrationPayload> {
         let (state, viewer) = context(ctx)?;
-        let reference = registration_ref(&input)?;
+        let reference = RegistrationRef::try_from(input).extend()?;
         let outcome = service::cancel_registration(state.into(), viewer, reference)
             .await
             .extend()?;
@@ -417,7 +301,7 @@ impl ProgramsMutation {
         #[graphql(desc = "The registration.")] input: RegistrationRefInput,
     ) -> Result<RegistrationPayload> {
         let (state, viewer) = context(ctx)?;
-        let reference = registration_ref(&input)?;
+        let reference = RegistrationRef::try_from(input).extend()?;
         let outcome = service::respond_to_offer(state.into(), viewer, reference, true)
             .await
             .extend()?;
@@ -436,7 +320,7 @@ impl ProgramsMutation {
         #[graphql(desc = "The registration.")] input: RegistrationRefInput,
     ) -> Result<RegistrationPayload> {
         let (state, viewer) = context(ctx)?;
-        let reference = registration_ref(&input)?;
+        let reference = RegistrationRef::try_from(input).extend()?;
         let outcome = service::respond_to_offer(state.into(), viewer, reference, false)
             .await
             .extend()?;
@@ -456,18 +340,7 @@ impl ProgramsMutation {
         input: CheckInRegistrationInput,
     ) -> Result<RegistrationPayload> {
         let (state, viewer) = context(ctx)?;
-        let reference = match (&input.id, &input.session_id, &input.code) {
-            (Some(id), _, _) => CheckInRef::Id(ids::decode_as(id, "Registration").extend()?),
-            (None, Some(session_id), Some(code)) => CheckInRef::Code {
-                session_id: ids::decode_as(session_id, "ProgramSession").extend()?,
-                code: code.clone(),
-            },
-            _ => {
-                return Err(
-                    AppError::BadUserInput("give `id`, or `sessionId` and `code`".into()).extend(),
-                );
-            }
-        };
+        let reference = CheckInRef::try_from(input).extend()?;
         let outcome = service::check_in(state.into(), viewer, reference)
             .await
             .extend()?;
@@ -511,7 +384,7 @@ impl ProgramsMutation {
         #[graphql(desc = "The registration and the answer.")] input: SubmitProgramSurveyInput,
     ) -> Result<SubmitProgramSurveyPayload> {
         let (state, viewer) = context(ctx)?;
-        let reference = registration_ref(&input.registration)?;
+        let reference = RegistrationRef::try_from(input.registration).extend()?;
         let outcome =
             service::submit_survey(state.into(), viewer, reference, input.score, input.comment)
                 .await
@@ -552,24 +425,4 @@ impl ProgramsSubscription {
             })
         }))
     }
-}
-
-fn registration_ref(input: &RegistrationRefInput) -> Result<RegistrationRef> {
-    match (&input.id, &input.manage_token) {
-        (_, Some(token)) => Ok(RegistrationRef::Token(token.clone())),
-        (Some(id), None) => Ok(RegistrationRef::Id(
-            ids::decode_as(id, "Registration").extend()?,
-        )),
-        (None, None) => Err(AppError::BadUserInput("give `id` or `manageToken`".into()).extend()),
-    }
-}
-
-fn decode_optional(id: Option<&ID>, type_name: &str) -> Result<Option<Uuid>> {
-    id.map(|id| ids::decode_as(id, type_name))
-        .transpose()
-        .extend()
-}
-
-fn converted<A, B: From<A>>(values: Vec<A>) -> Vec<B> {
-    values.into_iter().map(B::from).collect()
 }
