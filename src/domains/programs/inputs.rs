@@ -2,7 +2,6 @@
 
 use async_graphql::{Enum, ID, InputObject, MaybeUndefined, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
-use uuid::Uuid;
 
 use super::{
     registration::ChildInput,
@@ -419,8 +418,8 @@ impl TryFrom<ProgramFilter> for service::ProgramFilter {
             kinds: converted(filter.kind),
             categories: converted(filter.category),
             audiences: converted(filter.audience),
-            municipality_id: decode_optional(filter.municipality_id.as_ref(), "Municipality")?,
-            organizer_id: decode_optional(filter.organizer_id.as_ref(), "Organization")?,
+            municipality_id: ids::decode_optional(filter.municipality_id.as_ref(), "Municipality")?,
+            organizer_id: ids::decode_optional(filter.organizer_id.as_ref(), "Organization")?,
             upcoming: filter.upcoming,
             child_age_months: filter.child_age_months,
             has_free_seats: filter.has_free_seats,
@@ -434,11 +433,11 @@ impl TryFrom<ProgramSessionFilter> for service::SessionFilter {
 
     fn try_from(filter: ProgramSessionFilter) -> Result<Self, AppError> {
         Ok(Self {
-            program_id: decode_optional(filter.program_id.as_ref(), "Program")?,
+            program_id: ids::decode_optional(filter.program_id.as_ref(), "Program")?,
             kinds: converted(filter.kind),
             categories: converted(filter.category),
             audiences: converted(filter.audience),
-            municipality_id: decode_optional(filter.municipality_id.as_ref(), "Municipality")?,
+            municipality_id: ids::decode_optional(filter.municipality_id.as_ref(), "Municipality")?,
             from: filter.from,
             until: filter.until,
             upcoming: filter.upcoming,
@@ -453,7 +452,7 @@ impl TryFrom<CreateProgramInput> for service::NewProgram {
 
     fn try_from(input: CreateProgramInput) -> Result<Self, AppError> {
         Ok(Self {
-            organizer_id: decode_optional(input.organizer_id.as_ref(), "Organization")?,
+            organizer_id: ids::decode_optional(input.organizer_id.as_ref(), "Organization")?,
             fields: service::ProgramFields {
                 kind: input.kind.into(),
                 title: input.title,
@@ -615,8 +614,4 @@ impl TryFrom<CheckInRegistrationInput> for CheckInRef {
 /// Each of `values` converted.
 fn converted<A, B: From<A>>(values: Vec<A>) -> Vec<B> {
     values.into_iter().map(B::from).collect()
-}
-
-fn decode_optional(id: Option<&ID>, type_name: &str) -> Result<Option<Uuid>, AppError> {
-    id.map(|id| ids::decode_as(id, type_name)).transpose()
 }
