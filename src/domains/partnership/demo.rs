@@ -5,7 +5,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::demo::{DemoTown, at_ten, demo_day, done};
-use crate::{auth::Viewer, domains::partnership::service as partnership};
+use crate::{auth::Viewer, domains::partnership::service as partnership, state::ServiceContext};
 use entity::local_issue::IssueCategory as C;
 
 /// Local issues and partner projects of Manazuru (公園づくり with its satellite-office
@@ -337,8 +337,8 @@ async fn smart_city(maebashi: &DemoTown<'_>) -> anyhow::Result<()> {
     Ok(())
 }
 impl<'a> DemoTown<'a> {
-    fn writer(&self) -> partnership::Writer<'a> {
-        let writer = partnership::Writer::quiet(self.db);
+    fn writer(&self) -> ServiceContext<'a> {
+        let writer = ServiceContext::quiet(self.db);
         match self.at {
             Some(at) => writer.as_of(at),
             None => writer,

@@ -13,7 +13,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::{
-    MAX_COMMENT, RESIDENTS, Writer,
+    MAX_COMMENT, RESIDENTS,
     projects::lock_project,
     visibility::{can_see_comment, find_visible_issue, find_visible_project, is_participant},
 };
@@ -22,6 +22,7 @@ use crate::{
     db,
     error::{AppError, AppResult, FieldError, FieldErrorCode, Outcome, Problems},
     idempotency::{self, KeyScope},
+    state::ServiceContext,
     text::long_text,
 };
 
@@ -38,12 +39,12 @@ pub struct NewComment {
 
 /// A resident's public comment on a published issue of their municipality.
 pub async fn add_issue_comment(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     input: NewComment,
 ) -> AppResult<Outcome<issue_comment::Model>> {
     let me = viewer.require_role(RESIDENTS)?.clone();
-    let issue = find_visible_issue(w.db, viewer, input.subject_id, false).await?;
+    let issue = find_visible_issue(ctx.db, viewer, input.subject_id, false).await?;
     if me.municipality_id != Some(issue.municipality_id) || !issue.published {
         return Err(AppError::Forbidden);
     }
@@ -62,12 +63,12 @@ pub async fn add_issue_comment(
         body: &body,
     };
     let added = idempotency::run_once(
-        w.db,
+        ctx.db,
         &KeyScope::user(me.id, "addIssueComment"),
         input.idempotency_key.as_deref(),
         &fingerprint,
         async |txn| {
-            let now = w.now();
+            let now = ctx.now();
             let comment = issue_comment::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 municipality_id: Set(issue.municipality_id),
@@ -92,7 +93,7 @@ pub async fn add_issue_comment(
     .await?;
     match added {
         Ok(id) => Ok(Ok(issue_comment::Entity::find_by_id(id)
-            .one(w.db)
+            .one(ctx.db)
             .await?
             .ok_or(AppError::NotFound)?)),
         Err(errors) => Ok(Err(errors)),
@@ -102,13 +103,13 @@ pub async fn add_issue_comment(
 /// Hides a comment from the public, with a reason (administrators of its municipality).
 /// Administrators still see it, flagged.
 pub async fn hide_comment(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     id: Uuid,
     reason: &str,
 ) -> AppResult<Outcome<issue_comment::Model>> {
     let me = viewer.require_role(ADMINS)?.clone();
-    let txn = db::begin_write(w.db).await?;
+    let txn = db::begin_write(ctx.db).await?;
     let comment = issue_comment::Entity::find_by_id(id)
         .lock_exclusive()
         .one(&txn)
@@ -137,7 +138,7 @@ pub async fn hide_comment(
         return Ok(Err(problems.into_vec()));
     };
     let mut model = comment.into_active_model();
-    model.hidden_at = Set(Some(w.now()));
+    model.hidden_at = Set(Some(ctx.now()));
     model.hidden_by = Set(Some(me.id));
     model.hidden_reason = Set(Some(reason));
     let hidden = model.update(&txn).await?;
@@ -149,12 +150,12 @@ pub async fn hide_comment(
 /// An internal comment on a project, between the municipality's administrators and the
 /// project's partner organization.
 pub async fn add_internal_comment(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     input: NewComment,
 ) -> AppResult<Outcome<project_internal_comment::Model>> {
     let me = viewer.require_user()?.clone();
-    let project = find_visible_project(w.db, viewer, input.subject_id, false).await?;
+    let project = find_visible_project(ctx.db, viewer, input.subject_id, false).await?;
     if !is_participant(&me, project.municipality_id, project.organization_id) {
         return Err(AppError::Forbidden);
     }
@@ -173,7 +174,7 @@ pub async fn add_internal_comment(
         body: &body,
     };
     let added = idempotency::run_once(
-        w.db,
+        ctx.db,
         &KeyScope::user(me.id, "addInternalComment"),
         input.idempotency_key.as_deref(),
         &fingerprint,
@@ -186,7 +187,7 @@ pub async fn add_internal_comment(
                     "下書きのプロジェクトにはコメントできません。提出してから自治体とやりとりしてください。",
                 )]));
             }
-            let now = w.now();
+            let now = ctx.now();
             let comment = project_internal_comment::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 municipality_id: Set(project.municipality_id),
@@ -210,7 +211,7 @@ pub async fn add_internal_comment(
     .await?;
     match added {
         Ok(id) => Ok(Ok(project_internal_comment::Entity::find_by_id(id)
-            .one(w.db)
+            .one(ctx.db)
             .await?
             .ok_or(AppError::NotFound)?)),
         Err(errors) => Ok(Err(errors)),

@@ -12,7 +12,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::{
-    MAX_COMMENT, MAX_LINE, MAX_TEXT, MAX_TITLE, Writer,
+    MAX_COMMENT, MAX_LINE, MAX_TEXT, MAX_TITLE,
     history::{Subject, move_issue, record_change},
     visibility::find_visible_issue,
 };
@@ -23,6 +23,7 @@ use crate::{
     error::{AppError, AppResult, FieldError, FieldErrorCode, Outcome, Problems},
     idempotency::{self, KeyScope},
     search::{outbox, sources},
+    state::ServiceContext,
     text::{self, long_text},
 };
 
@@ -73,7 +74,7 @@ pub struct IssueChanges {
 
 /// Creates a local issue (administrators of its municipality).
 pub async fn create_issue(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     input: NewIssue,
 ) -> AppResult<Outcome<local_issue::Model>> {
@@ -89,7 +90,7 @@ pub async fn create_issue(
         return Err(AppError::Forbidden);
     }
     if municipality::Entity::find_by_id(municipality_id)
-        .one(w.db)
+        .one(ctx.db)
         .await?
         .is_none()
     {
@@ -127,12 +128,12 @@ pub async fn create_issue(
         publish: input.publish,
     };
     let created = idempotency::run_once(
-        w.db,
+        ctx.db,
         &KeyScope::user(me.id, "createLocalIssue"),
         input.idempotency_key.as_deref(),
         &fingerprint,
         async |txn| {
-            let now = w.now();
+            let now = ctx.now();
             let issue = local_issue::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 municipality_id: Set(municipality_id),
@@ -166,19 +167,19 @@ pub async fn create_issue(
         },
     )
     .await?;
-    idempotency::load_created::<local_issue::Entity>(w.db, created).await
+    idempotency::load_created::<local_issue::Entity>(ctx.db, created).await
 }
 
 /// Changes the texts, category, location or publication of an issue (administrators of its
 /// municipality). The status changes only through its own mutations.
 pub async fn update_issue(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     id: Uuid,
     changes: IssueChanges,
 ) -> AppResult<Outcome<local_issue::Model>> {
     let me = viewer.require_role(ADMINS)?.clone();
-    let txn = db::begin_write(w.db).await?;
+    let txn = db::begin_write(ctx.db).await?;
     let issue = find_visible_issue(&txn, viewer, id, true).await?;
     if !me.administers(issue.municipality_id) {
         return Err(AppError::Forbidden);
@@ -221,7 +222,7 @@ pub async fn update_issue(
     if !model.is_changed() {
         return Ok(Ok(issue));
     }
-    let now = w.now();
+    let now = ctx.now();
     model.updated_at = Set(now);
     model.last_activity_at = Set(now);
     let updated = model.update(&txn).await?;
@@ -238,33 +239,33 @@ pub async fn update_issue(
 
 /// Closes an open or in-progress issue as unsolved, with a reason (administrators).
 pub async fn close_issue(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     id: Uuid,
     reason: &str,
 ) -> AppResult<Outcome<local_issue::Model>> {
-    move_issue_by_admin(w, viewer, id, IssueStatus::ClosedUnsolved, reason).await
+    move_issue_by_admin(ctx, viewer, id, IssueStatus::ClosedUnsolved, reason).await
 }
 
 /// Reopens a solved or closed issue, with a reason (administrators).
 pub async fn reopen_issue(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     id: Uuid,
     reason: &str,
 ) -> AppResult<Outcome<local_issue::Model>> {
-    move_issue_by_admin(w, viewer, id, IssueStatus::Open, reason).await
+    move_issue_by_admin(ctx, viewer, id, IssueStatus::Open, reason).await
 }
 
 async fn move_issue_by_admin(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     id: Uuid,
     to: IssueStatus,
     reason: &str,
 ) -> AppResult<Outcome<local_issue::Model>> {
     let me = viewer.require_role(ADMINS)?.clone();
-    let txn = db::begin_write(w.db).await?;
+    let txn = db::begin_write(ctx.db).await?;
     let issue = find_visible_issue(&txn, viewer, id, true).await?;
     if !me.administers(issue.municipality_id) {
         return Err(AppError::Forbidden);
@@ -275,7 +276,7 @@ async fn move_issue_by_admin(
     let (Some(reason), true) = (reason, problems.is_empty()) else {
         return Ok(Err(problems.into_vec()));
     };
-    let moved = move_issue(&txn, &me, issue, to, Some(reason), w.now()).await?;
+    let moved = move_issue(&txn, &me, issue, to, Some(reason), ctx.now()).await?;
     txn.commit().await?;
     Ok(Ok(moved))
 }

@@ -13,17 +13,7 @@
 //! Records a viewer cannot see answer `NOT_FOUND`; visible records the viewer may not
 //! change answer `FORBIDDEN`; a wrong status is an `INVALID_STATE` user error.
 
-use chrono::{DateTime, SubsecRound, Utc};
-use entity::partner_project;
-use sea_orm::DatabaseConnection;
-
-use super::states::ProjectStep;
-use crate::{
-    auth::Role,
-    db,
-    events::{Event, EventBus},
-    state::AppState,
-};
+use crate::auth::Role;
 
 /// Longest title of an issue or project.
 pub const MAX_TITLE: usize = 200;
@@ -42,87 +32,6 @@ pub const MAX_ISSUES_PER_PROJECT: usize = 20;
 pub const PARTNERS: &[Role] = &[Role::Partner];
 /// Roles that comment publicly on issues.
 pub const RESIDENTS: &[Role] = &[Role::Resident];
-
-/// Where the service writes and announces: the database and, when serving, the event bus
-/// (the demo seed writes without announcing); and when: now, or the time a piece of
-/// history happened (the demo seed again).
-#[derive(Clone, Copy)]
-pub struct Writer<'a> {
-    db: &'a DatabaseConnection,
-    events: Option<&'a EventBus>,
-    at: Option<DateTime<Utc>>,
-}
-
-impl<'a> From<&'a AppState> for Writer<'a> {
-    fn from(state: &'a AppState) -> Self {
-        Self {
-            db: &state.db,
-            events: Some(&state.events),
-            at: None,
-        }
-    }
-}
-
-impl<'a> Writer<'a> {
-    /// Writes to `db` without publishing events.
-    pub fn quiet(db: &'a DatabaseConnection) -> Self {
-        Self {
-            db,
-            events: None,
-            at: None,
-        }
-    }
-
-    /// Writes as of `at` instead of now: for loading records of the past.
-    pub fn as_of(self, at: DateTime<Utc>) -> Self {
-        Self {
-            at: Some(at),
-            ..self
-        }
-    }
-
-    /// Now (or the time written as), to the microsecond: what both databases store, so
-    /// cursors compare equal.
-    fn now(&self) -> DateTime<Utc> {
-        self.at.map_or_else(db::now, |at| at.trunc_subsecs(6))
-    }
-
-    /// Publishes the step just committed on `project`.
-    async fn announce(&self, project: &partner_project::Model, step: ProjectStep) {
-        let name = match step {
-            ProjectStep::Submit => "submitted",
-            ProjectStep::Approve => "approved",
-            ProjectStep::Reject => "rejected",
-            ProjectStep::Complete => "completed",
-            ProjectStep::Verify => "verified",
-            ProjectStep::Return => "returned",
-        };
-        self.publish(project, name).await;
-    }
-
-    /// Publishes a progress update just committed on `project`.
-    async fn announce_update(&self, project: &partner_project::Model) {
-        self.publish(project, "updated").await;
-    }
-
-    /// Publishes `partnership.project.<name>` about `project`.
-    async fn publish(&self, project: &partner_project::Model, name: &str) {
-        if let Some(events) = self.events {
-            events
-                .publish(
-                    self.db,
-                    Event {
-                        municipality_id: Some(project.municipality_id),
-                        topic: format!("partnership.project.{name}"),
-                        subject_id: project.id,
-                        user_id: None,
-                        occurred_at: Utc::now(),
-                    },
-                )
-                .await;
-        }
-    }
-}
 
 mod comments;
 mod history;

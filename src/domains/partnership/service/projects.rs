@@ -13,7 +13,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::{
-    MAX_COMMENT, MAX_CONTACT, MAX_ISSUES_PER_PROJECT, MAX_TEXT, MAX_TITLE, PARTNERS, Writer,
+    MAX_COMMENT, MAX_CONTACT, MAX_ISSUES_PER_PROJECT, MAX_TEXT, MAX_TITLE, PARTNERS,
     history::{Subject, move_issue, move_project, record_change},
     visibility::{can_see_issue, find_visible_project, is_member},
 };
@@ -22,8 +22,10 @@ use crate::{
     auth::{ADMINS, Viewer},
     db,
     error::{AppError, AppResult, FieldError, FieldErrorCode, Outcome, Problems},
+    events::Event,
     idempotency::{self, KeyScope},
     search::{outbox, sources},
+    state::ServiceContext,
     text::{self, long_text},
 };
 
@@ -74,9 +76,42 @@ pub struct ProjectChanges {
     pub contact: Option<String>,
 }
 
+/// Publishes the step just committed on `project`.
+async fn announce_step(
+    ctx: ServiceContext<'_>,
+    project: &partner_project::Model,
+    step: ProjectStep,
+) {
+    let name = match step {
+        ProjectStep::Submit => "submitted",
+        ProjectStep::Approve => "approved",
+        ProjectStep::Reject => "rejected",
+        ProjectStep::Complete => "completed",
+        ProjectStep::Verify => "verified",
+        ProjectStep::Return => "returned",
+    };
+    announce(ctx, project, name).await;
+}
+
+/// Publishes `partnership.project.<name>` about `project`, when serving.
+pub(super) async fn announce(
+    ctx: ServiceContext<'_>,
+    project: &partner_project::Model,
+    name: &str,
+) {
+    ctx.announce([Event {
+        municipality_id: Some(project.municipality_id),
+        topic: format!("partnership.project.{name}"),
+        subject_id: project.id,
+        user_id: None,
+        occurred_at: ctx.now(),
+    }])
+    .await;
+}
+
 /// Saves a proposal as a draft of the viewer's partner organization.
 pub async fn create_project(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     input: NewProject,
 ) -> AppResult<Outcome<partner_project::Model>> {
@@ -102,7 +137,7 @@ pub async fn create_project(
         issue_ids: &issue_ids,
     };
     let created = idempotency::run_once(
-        w.db,
+        ctx.db,
         &KeyScope::user(me.id, "createPartnerProject"),
         input.idempotency_key.as_deref(),
         &fingerprint,
@@ -115,7 +150,7 @@ pub async fn create_project(
             if let Err(errors) = problems.finish() {
                 return Ok(Err(errors));
             }
-            let now = w.now();
+            let now = ctx.now();
             let project = partner_project::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 municipality_id: Set(municipality_id),
@@ -155,18 +190,18 @@ pub async fn create_project(
         },
     )
     .await?;
-    idempotency::load_created::<partner_project::Entity>(w.db, created).await
+    idempotency::load_created::<partner_project::Entity>(ctx.db, created).await
 }
 
 /// Changes a draft of the viewer's own organization.
 pub async fn update_project(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     id: Uuid,
     changes: ProjectChanges,
 ) -> AppResult<Outcome<partner_project::Model>> {
     let me = viewer.require_role(PARTNERS)?.clone();
-    let txn = db::begin_write(w.db).await?;
+    let txn = db::begin_write(ctx.db).await?;
     let project = find_visible_project(&txn, viewer, id, true).await?;
     if !is_member(&me, project.organization_id) {
         return Err(AppError::Forbidden);
@@ -225,7 +260,7 @@ pub async fn update_project(
     if let Err(errors) = problems.finish() {
         return Ok(Err(errors));
     }
-    let now = w.now();
+    let now = ctx.now();
     model.updated_at = Set(now);
     model.last_activity_at = Set(now);
     let updated = model.update(&txn).await?;
@@ -249,12 +284,12 @@ pub async fn update_project(
 
 /// Submits a draft of the viewer's own organization for review.
 pub async fn submit_project(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     id: Uuid,
 ) -> AppResult<Outcome<partner_project::Model>> {
     let me = viewer.require_role(PARTNERS)?.clone();
-    let txn = db::begin_write(w.db).await?;
+    let txn = db::begin_write(ctx.db).await?;
     let project = find_visible_project(&txn, viewer, id, true).await?;
     if !is_member(&me, project.organization_id) {
         return Err(AppError::Forbidden);
@@ -268,25 +303,25 @@ pub async fn submit_project(
         project,
         ProjectStep::Submit,
         None,
-        w.now(),
+        ctx.now(),
         |_| {},
     )
     .await?;
     txn.commit().await?;
-    w.announce(&project, ProjectStep::Submit).await;
+    announce_step(ctx, &project, ProjectStep::Submit).await;
     Ok(Ok(project))
 }
 
 /// Approves a submitted project (administrators of its municipality): it becomes active
 /// and every linked open issue becomes in progress.
 pub async fn approve_project(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     id: Uuid,
     comment: Option<&str>,
 ) -> AppResult<Outcome<partner_project::Model>> {
     review_project(
-        w,
+        ctx,
         viewer,
         id,
         ProjectStep::Approve,
@@ -297,13 +332,13 @@ pub async fn approve_project(
 
 /// Rejects a submitted project with a comment (administrators of its municipality).
 pub async fn reject_project(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     id: Uuid,
     comment: &str,
 ) -> AppResult<Outcome<partner_project::Model>> {
     review_project(
-        w,
+        ctx,
         viewer,
         id,
         ProjectStep::Reject,
@@ -315,13 +350,13 @@ pub async fn reject_project(
 /// Verifies a completed project (administrators of its municipality): every linked issue
 /// in progress becomes solved and counts toward the KPI.
 pub async fn verify_project(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     id: Uuid,
     comment: Option<&str>,
 ) -> AppResult<Outcome<partner_project::Model>> {
     review_project(
-        w,
+        ctx,
         viewer,
         id,
         ProjectStep::Verify,
@@ -333,13 +368,13 @@ pub async fn verify_project(
 /// Returns a completed project to active with a reason (administrators of its
 /// municipality), e.g. when the outcome report is not yet convincing.
 pub async fn return_project(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     id: Uuid,
     reason: &str,
 ) -> AppResult<Outcome<partner_project::Model>> {
     review_project(
-        w,
+        ctx,
         viewer,
         id,
         ProjectStep::Return,
@@ -357,14 +392,14 @@ enum Review<'a> {
 }
 
 async fn review_project(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     id: Uuid,
     step: ProjectStep,
     review: Review<'_>,
 ) -> AppResult<Outcome<partner_project::Model>> {
     let me = viewer.require_role(ADMINS)?.clone();
-    let txn = db::begin_write(w.db).await?;
+    let txn = db::begin_write(ctx.db).await?;
     let project = find_visible_project(&txn, viewer, id, true).await?;
     if !me.administers(project.municipality_id) {
         return Err(AppError::Forbidden);
@@ -384,7 +419,7 @@ async fn review_project(
     let (Some(comment), true) = (comment, problems.is_empty()) else {
         return Ok(Err(problems.into_vec()));
     };
-    let now = w.now();
+    let now = ctx.now();
     let project = move_project(&txn, &me, project, step, comment, now, |_| {}).await?;
     // What the step means for the issues the project takes on.
     let issue_step = match step {
@@ -412,19 +447,19 @@ async fn review_project(
         }
     }
     txn.commit().await?;
-    w.announce(&project, step).await;
+    announce_step(ctx, &project, step).await;
     Ok(Ok(project))
 }
 
 /// Reports an active project of the viewer's organization as completed, with its outcome.
 pub async fn complete_project(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     id: Uuid,
     outcome_report: &str,
 ) -> AppResult<Outcome<partner_project::Model>> {
     let me = viewer.require_role(PARTNERS)?.clone();
-    let txn = db::begin_write(w.db).await?;
+    let txn = db::begin_write(ctx.db).await?;
     let project = find_visible_project(&txn, viewer, id, true).await?;
     if !is_member(&me, project.organization_id) {
         return Err(AppError::Forbidden);
@@ -445,12 +480,12 @@ pub async fn complete_project(
         project,
         ProjectStep::Complete,
         None,
-        w.now(),
+        ctx.now(),
         |model| model.outcome_report = Set(Some(report)),
     )
     .await?;
     txn.commit().await?;
-    w.announce(&project, ProjectStep::Complete).await;
+    announce_step(ctx, &project, ProjectStep::Complete).await;
     Ok(Ok(project))
 }
 

@@ -10,8 +10,8 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::{
-    MAX_LINE, MAX_TEXT, PARTNERS, Writer,
-    projects::lock_project,
+    MAX_LINE, MAX_TEXT, PARTNERS,
+    projects::{announce, lock_project},
     visibility::{find_visible_project, is_member},
 };
 use crate::domains::partnership::states;
@@ -19,6 +19,7 @@ use crate::{
     auth::Viewer,
     error::{AppError, AppResult, FieldError, FieldErrorCode, Outcome, Problems},
     idempotency::{self, KeyScope},
+    state::ServiceContext,
     text::{long_text, optional_line},
 };
 
@@ -39,12 +40,12 @@ pub struct NewUpdate {
 
 /// Posts a progress update on an active project of the viewer's organization.
 pub async fn post_update(
-    w: Writer<'_>,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     input: NewUpdate,
 ) -> AppResult<Outcome<project_update::Model>> {
     let me = viewer.require_role(PARTNERS)?.clone();
-    let project = find_visible_project(w.db, viewer, input.project_id, false).await?;
+    let project = find_visible_project(ctx.db, viewer, input.project_id, false).await?;
     if !is_member(&me, project.organization_id) {
         return Err(AppError::Forbidden);
     }
@@ -86,7 +87,7 @@ pub async fn post_update(
         milestone: &milestone,
     };
     let posted = idempotency::run_once(
-        w.db,
+        ctx.db,
         &KeyScope::user(me.id, "postProjectUpdate"),
         input.idempotency_key.as_deref(),
         &fingerprint,
@@ -102,7 +103,7 @@ pub async fn post_update(
                     ),
                 )]));
             }
-            let now = w.now();
+            let now = ctx.now();
             let update = project_update::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 municipality_id: Set(project.municipality_id),
@@ -129,10 +130,10 @@ pub async fn post_update(
         Err(errors) => return Ok(Err(errors)),
     };
     let update = project_update::Entity::find_by_id(id)
-        .one(w.db)
+        .one(ctx.db)
         .await?
         .ok_or(AppError::NotFound)?;
-    w.announce_update(&project).await;
+    announce(ctx, &project, "updated").await;
     Ok(Ok(update))
 }
 
