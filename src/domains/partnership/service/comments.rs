@@ -38,6 +38,7 @@ pub struct NewComment {
 }
 
 /// A resident's public comment on a published issue of their municipality.
+#[tracing::instrument(skip_all, fields(issue_id = %input.subject_id))]
 pub async fn add_issue_comment(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
@@ -102,6 +103,7 @@ pub async fn add_issue_comment(
 
 /// Hides a comment from the public, with a reason (administrators of its municipality).
 /// Administrators still see it, flagged.
+#[tracing::instrument(skip_all, fields(comment_id = %id))]
 pub async fn hide_comment(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
@@ -149,6 +151,7 @@ pub async fn hide_comment(
 
 /// An internal comment on a project, between the municipality's administrators and the
 /// project's partner organization.
+#[tracing::instrument(skip_all, fields(project_id = %input.subject_id))]
 pub async fn add_internal_comment(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,

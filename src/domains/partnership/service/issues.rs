@@ -73,6 +73,7 @@ pub struct IssueChanges {
 }
 
 /// Creates a local issue (administrators of its municipality).
+#[tracing::instrument(skip_all, fields(municipality_id = ?input.municipality_id))]
 pub async fn create_issue(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
@@ -172,6 +173,7 @@ pub async fn create_issue(
 
 /// Changes the texts, category, location or publication of an issue (administrators of its
 /// municipality). The status changes only through its own mutations.
+#[tracing::instrument(skip_all, fields(issue_id = %id))]
 pub async fn update_issue(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
@@ -238,6 +240,7 @@ pub async fn update_issue(
 }
 
 /// Closes an open or in-progress issue as unsolved, with a reason (administrators).
+#[tracing::instrument(skip_all, fields(issue_id = %id))]
 pub async fn close_issue(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
@@ -248,6 +251,7 @@ pub async fn close_issue(
 }
 
 /// Reopens a solved or closed issue, with a reason (administrators).
+#[tracing::instrument(skip_all, fields(issue_id = %id))]
 pub async fn reopen_issue(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,

@@ -110,6 +110,7 @@ pub(super) async fn announce(
 }
 
 /// Saves a proposal as a draft of the viewer's partner organization.
+#[tracing::instrument(skip_all)]
 pub async fn create_project(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
@@ -194,6 +195,7 @@ pub async fn create_project(
 }
 
 /// Changes a draft of the viewer's own organization.
+#[tracing::instrument(skip_all, fields(project_id = %id))]
 pub async fn update_project(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
@@ -283,6 +285,7 @@ pub async fn update_project(
 }
 
 /// Submits a draft of the viewer's own organization for review.
+#[tracing::instrument(skip_all, fields(project_id = %id))]
 pub async fn submit_project(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
@@ -314,6 +317,7 @@ pub async fn submit_project(
 
 /// Approves a submitted project (administrators of its municipality): it becomes active
 /// and every linked open issue becomes in progress.
+#[tracing::instrument(skip_all, fields(project_id = %id))]
 pub async fn approve_project(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
@@ -331,6 +335,7 @@ pub async fn approve_project(
 }
 
 /// Rejects a submitted project with a comment (administrators of its municipality).
+#[tracing::instrument(skip_all, fields(project_id = %id))]
 pub async fn reject_project(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
@@ -349,6 +354,7 @@ pub async fn reject_project(
 
 /// Verifies a completed project (administrators of its municipality): every linked issue
 /// in progress becomes solved and counts toward the KPI.
+#[tracing::instrument(skip_all, fields(project_id = %id))]
 pub async fn verify_project(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
@@ -367,6 +373,7 @@ pub async fn verify_project(
 
 /// Returns a completed project to active with a reason (administrators of its
 /// municipality), e.g. when the outcome report is not yet convincing.
+#[tracing::instrument(skip_all, fields(project_id = %id))]
 pub async fn return_project(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
@@ -452,6 +459,7 @@ async fn review_project(
 }
 
 /// Reports an active project of the viewer's organization as completed, with its outcome.
+#[tracing::instrument(skip_all, fields(project_id = %id))]
 pub async fn complete_project(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,

@@ -95,6 +95,7 @@ pub struct ProjectStatusCounts {
 }
 
 /// A local issue the viewer may see.
+#[tracing::instrument(skip_all, fields(issue_id = %id))]
 pub async fn find_issue(
     state: &AppState,
     viewer: &Viewer,
@@ -104,6 +105,7 @@ pub async fn find_issue(
 }
 
 /// A partner project the viewer may see.
+#[tracing::instrument(skip_all, fields(project_id = %id))]
 pub async fn find_project(
     state: &AppState,
     viewer: &Viewer,
@@ -113,6 +115,7 @@ pub async fn find_project(
 }
 
 /// A progress update of a project the viewer may see.
+#[tracing::instrument(skip_all, fields(update_id = %id))]
 pub async fn find_project_update(
     state: &AppState,
     viewer: &Viewer,
@@ -127,6 +130,7 @@ pub async fn find_project_update(
 }
 
 /// An issue comment the viewer may see.
+#[tracing::instrument(skip_all, fields(comment_id = %id))]
 pub async fn find_issue_comment(
     state: &AppState,
     viewer: &Viewer,
@@ -148,6 +152,7 @@ pub async fn find_issue_comment(
 }
 
 /// An internal comment, for the participants of its project only.
+#[tracing::instrument(skip_all, fields(comment_id = %id))]
 pub async fn find_internal_comment(
     state: &AppState,
     viewer: &Viewer,
@@ -167,6 +172,7 @@ pub async fn find_internal_comment(
 }
 
 /// Local issues the viewer may see.
+#[tracing::instrument(skip_all, fields(municipality_id = ?filter.municipality_id))]
 pub async fn list_issues(
     state: &AppState,
     viewer: &Viewer,
@@ -223,6 +229,7 @@ pub async fn list_issues(
 }
 
 /// Partner projects the viewer may see.
+#[tracing::instrument(skip_all, fields(municipality_id = ?filter.municipality_id))]
 pub async fn list_projects(
     state: &AppState,
     viewer: &Viewer,
@@ -235,6 +242,7 @@ pub async fn list_projects(
 }
 
 /// Every project of the viewer's own partner organization, drafts included.
+#[tracing::instrument(skip_all)]
 pub async fn list_my_projects(
     state: &AppState,
     viewer: &Viewer,
@@ -304,6 +312,7 @@ async fn page_of_projects(
 
 /// Issues of a municipality per status, as far as the viewer may see them. `solved` is the
 /// number of issues solved through public-private partnership.
+#[tracing::instrument(skip_all, fields(municipality_id = %municipality_id))]
 pub async fn issue_status_counts(
     state: &AppState,
     viewer: &Viewer,
@@ -334,6 +343,7 @@ pub async fn issue_status_counts(
 }
 
 /// Projects of a municipality per status, as far as the viewer may see them.
+#[tracing::instrument(skip_all, fields(municipality_id = %municipality_id))]
 pub async fn project_status_counts(
     state: &AppState,
     viewer: &Viewer,
@@ -367,6 +377,7 @@ pub async fn project_status_counts(
 
 /// Comments of an issue the viewer can see, oldest first: hidden ones only for the
 /// municipality's admins.
+#[tracing::instrument(skip_all, fields(issue_id = %issue_id))]
 pub async fn list_issue_comments(
     state: &AppState,
     viewer: &Viewer,
@@ -396,6 +407,7 @@ pub async fn list_issue_comments(
 }
 
 /// Progress updates of a project, newest first.
+#[tracing::instrument(skip_all, fields(project_id = %project_id))]
 pub async fn list_project_updates(
     state: &AppState,
     project_id: Uuid,
@@ -419,6 +431,7 @@ pub async fn list_project_updates(
 }
 
 /// Internal comments of a project, oldest first, for its participants only.
+#[tracing::instrument(skip_all, fields(project_id = %project_id))]
 pub async fn list_internal_comments(
     state: &AppState,
     viewer: &Viewer,
@@ -449,6 +462,7 @@ pub async fn list_internal_comments(
 }
 
 /// Issues verified solved through a partner project in `[from, until)`, for the KPI.
+#[tracing::instrument(skip_all, fields(municipality_id = %municipality_id))]
 pub async fn count_issues_solved(
     db: &impl ConnectionTrait,
     municipality_id: Uuid,

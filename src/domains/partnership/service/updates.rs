@@ -39,6 +39,7 @@ pub struct NewUpdate {
 }
 
 /// Posts a progress update on an active project of the viewer's organization.
+#[tracing::instrument(skip_all, fields(project_id = %input.project_id))]
 pub async fn post_update(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
