@@ -2,7 +2,9 @@
 //! change what, and the status changes with their history. Knows nothing of GraphQL; the
 //! demo seed calls it too.
 //!
-//! Visibility, in one place:
+//! One file per use case: `reads` (records, lists and counts), `issues`, `projects` (the
+//! proposal and its review steps), `updates`, `comments`; `history` writes every status
+//! change with its history row, and `visibility` holds who sees what, in one place:
 //! - a local issue is public once published; drafts are seen by the municipality's admins;
 //! - a partner project is public when active, completed or verified; its own organization
 //!   sees it in every status; the municipality's admins also see it submitted or rejected
@@ -16,17 +18,17 @@
 use crate::auth::Role;
 
 /// Longest title of an issue or project.
-pub const MAX_TITLE: usize = 200;
+const MAX_TITLE: usize = 200;
 /// Longest description, plan, outcome report or update text.
-pub const MAX_TEXT: usize = 5000;
+const MAX_TEXT: usize = 5000;
 /// Longest comment, reason or review comment.
-pub const MAX_COMMENT: usize = 2000;
+const MAX_COMMENT: usize = 2000;
 /// Longest place name or milestone.
 const MAX_LINE: usize = 200;
 /// Longest contact line of a project.
 const MAX_CONTACT: usize = 500;
 /// Most issues one project may take on.
-pub const MAX_ISSUES_PER_PROJECT: usize = 20;
+const MAX_ISSUES_PER_PROJECT: usize = 20;
 
 /// Roles that run partner projects.
 pub const PARTNERS: &[Role] = &[Role::Partner];
@@ -56,7 +58,7 @@ pub use reads::{
     list_issues, list_my_projects, list_project_updates, list_projects, project_status_counts,
 };
 pub use updates::{NewUpdate, post_update};
-pub use visibility::{can_see_issue, can_see_project, is_participant, is_public};
+pub use visibility::{can_see_issue, can_see_project};
 
 #[cfg(test)]
 mod tests {

@@ -50,12 +50,12 @@ pub(super) fn is_member(me: &AuthUser, organization_id: Uuid) -> bool {
 }
 
 /// Whether `me` takes part in a project's internal conversation.
-pub fn is_participant(me: &AuthUser, municipality_id: Uuid, organization_id: Uuid) -> bool {
+pub(super) fn is_participant(me: &AuthUser, municipality_id: Uuid, organization_id: Uuid) -> bool {
     me.administers(municipality_id) || is_member(me, organization_id)
 }
 
 /// Whether projects in `status` are public.
-pub fn is_public(status: ProjectStatus) -> bool {
+fn is_public(status: ProjectStatus) -> bool {
     PUBLIC_PROJECT_STATUSES.contains(&status)
 }
 
