@@ -186,7 +186,7 @@ impl EmploymentMutation {
             registration_ids,
             idempotency_key: input.idempotency_key,
         };
-        let outcome = service::enroll(&state.db, viewer, new).await.extend()?;
+        let outcome = service::enroll(state.into(), viewer, new).await.extend()?;
         let (enrollment, user_errors) = split(outcome);
         Ok(EnrollJobSeekerPayload {
             enrollment,
@@ -215,7 +215,7 @@ impl EmploymentMutation {
             advisor_id: optional_id(input.advisor_id.as_ref(), "User")?,
             person: person(input.job_seeker),
         };
-        let outcome = service::update_enrollment(&state.db, viewer, id, changes)
+        let outcome = service::update_enrollment(state.into(), viewer, id, changes)
             .await
             .extend()?;
         let (enrollment, user_errors) = split(outcome);
@@ -236,7 +236,7 @@ impl EmploymentMutation {
         let (state, viewer) = context(ctx)?;
         let id = ids::decode_as(&input.id, "EmploymentEnrollment").extend()?;
         let outcome = service::close_enrollment(
-            &state.db,
+            state.into(),
             viewer,
             id,
             input.reason.into(),
@@ -266,7 +266,7 @@ impl EmploymentMutation {
             ids::decode_as(&input.enrollment_id, "EmploymentEnrollment").extend()?;
         let registration_id = ids::decode_as(&input.registration_id, "Registration").extend()?;
         let outcome =
-            service::attach_registration(&state.db, viewer, enrollment_id, registration_id)
+            service::attach_registration(state.into(), viewer, enrollment_id, registration_id)
                 .await
                 .extend()?;
         let (enrollment, user_errors) = split(outcome);
@@ -289,7 +289,7 @@ impl EmploymentMutation {
             ids::decode_as(&input.enrollment_id, "EmploymentEnrollment").extend()?;
         let registration_id = ids::decode_as(&input.registration_id, "Registration").extend()?;
         let outcome =
-            service::detach_registration(&state.db, viewer, enrollment_id, registration_id)
+            service::detach_registration(state.into(), viewer, enrollment_id, registration_id)
                 .await
                 .extend()?;
         let (enrollment, user_errors) = split(outcome);
@@ -322,7 +322,7 @@ impl EmploymentMutation {
             start_date: input.start_date,
             idempotency_key: input.idempotency_key,
         };
-        let outcome = service::record_placement(&state.db, viewer, new)
+        let outcome = service::record_placement(state.into(), viewer, new)
             .await
             .extend()?;
         let (placement, user_errors) = split(outcome);
@@ -346,7 +346,7 @@ impl EmploymentMutation {
             employment_type: input.employment_type.map(Into::into),
             note: input.note,
         };
-        let outcome = service::record_follow_up(&state.db, viewer, answer)
+        let outcome = service::record_follow_up(state.into(), viewer, answer)
             .await
             .extend()?;
         let (follow_up, user_errors) = split(outcome);

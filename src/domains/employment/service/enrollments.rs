@@ -1,6 +1,6 @@
 //! Enrollments of job seekers: enrolling, changing, closing, attaching program registrations, and reading them.
 
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     employment_enrollment::{
         self as enrollment, CloseReason, EnrollmentStatus, Gender, SupportTrack,
@@ -31,6 +31,7 @@ use crate::{
     fiscal,
     idempotency::{self, KeyScope},
     paging::{Ordering, Page, PageArgs, paginate},
+    state::ServiceContext,
     text::{self, Email, Kana},
 };
 
@@ -230,10 +231,11 @@ fn unattachable_error(field: &str) -> FieldError {
 
 /// Enrolls a job seeker (the municipality's employment team).
 pub async fn enroll(
-    db: &DatabaseConnection,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     input: NewEnrollment,
 ) -> AppResult<Outcome<enrollment::Model>> {
+    let db = ctx.db;
     let municipality_id = municipality_of(viewer, input.municipality_id)?;
     let me = require_team(db, viewer, municipality_id).await?.clone();
     let mut problems = Problems::new();
@@ -299,7 +301,7 @@ pub async fn enroll(
                     "この方はすでに支援中です。終了してから登録し直してください。",
                 )]));
             }
-            let now = Utc::now();
+            let now = ctx.now();
             let id = Uuid::now_v7();
             enrollment::ActiveModel {
                 id: Set(id),
@@ -325,7 +327,7 @@ pub async fn enroll(
             }
             .insert(txn)
             .await?;
-            attach_all(txn, municipality_id, id, &registration_ids, me.id).await?;
+            attach_all(txn, municipality_id, id, &registration_ids, me.id, now).await?;
             Ok(Ok(id))
         },
     )
@@ -405,11 +407,11 @@ async fn attach_all(
     enrollment_id: Uuid,
     registration_ids: &[Uuid],
     actor: Uuid,
+    now: DateTime<Utc>,
 ) -> AppResult<()> {
     if registration_ids.is_empty() {
         return Ok(());
     }
-    let now = Utc::now();
     attachment::Entity::insert_many(registration_ids.iter().map(|registration_id| {
         attachment::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -428,11 +430,12 @@ async fn attach_all(
 /// Changes an enrollment (the team). Withdrawing consent removes the checkpoints not yet
 /// answered; giving it creates the missing checkpoints of every placement.
 pub async fn update_enrollment(
-    db: &DatabaseConnection,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     id: Uuid,
     changes: EnrollmentChanges,
 ) -> AppResult<Outcome<enrollment::Model>> {
+    let db = ctx.db;
     let (me, current) = visible_enrollment(db, viewer, id).await?;
     let mut problems = Problems::new();
     let person = match &changes.person {
@@ -504,7 +507,8 @@ pub async fn update_enrollment(
         active.email = Set(person.email);
         active.phone = Set(person.phone);
     }
-    active.updated_at = Set(Utc::now());
+    let now = ctx.now();
+    active.updated_at = Set(now);
     let updated = active.update(&txn).await?;
     match (consent_before, updated.follow_up_consent) {
         (true, false) => {
@@ -520,7 +524,7 @@ pub async fn update_enrollment(
                 .all(&txn)
                 .await?;
             for placement in &placements {
-                create_checkpoints(&txn, &updated, placement).await?;
+                create_checkpoints(&txn, &updated, placement, now).await?;
             }
         }
         _ => {}
@@ -533,13 +537,14 @@ pub async fn update_enrollment(
 /// Closes an open enrollment (found work, withdrew, moved away, …). Checkpoints of its
 /// placements stay: the job is still followed up.
 pub async fn close_enrollment(
-    db: &DatabaseConnection,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     id: Uuid,
     reason: CloseReason,
     closed_on: Option<NaiveDate>,
     note: Option<String>,
 ) -> AppResult<Outcome<enrollment::Model>> {
+    let db = ctx.db;
     let (me, _) = visible_enrollment(db, viewer, id).await?;
     let txn = db::begin_write(db).await?;
     let current = enrollment::Entity::find_by_id(id)
@@ -571,7 +576,7 @@ pub async fn close_enrollment(
     active.closed_on = Set(Some(closed_on));
     active.close_reason = Set(Some(reason));
     active.close_note = Set(note.flatten());
-    active.updated_at = Set(Utc::now());
+    active.updated_at = Set(ctx.now());
     let updated = active.update(&txn).await?;
     txn.commit().await?;
     audit::record(db, me.id, [read_of(&updated, "detail")]).await?;
@@ -580,11 +585,12 @@ pub async fn close_enrollment(
 
 /// Attaches an attended program registration to an enrollment by hand (the team).
 pub async fn attach_registration(
-    db: &DatabaseConnection,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     enrollment_id: Uuid,
     registration_id: Uuid,
 ) -> AppResult<Outcome<enrollment::Model>> {
+    let db = ctx.db;
     let (me, current) = visible_enrollment(db, viewer, enrollment_id).await?;
     if !unattachable(db, current.municipality_id, &[registration_id])
         .await?
@@ -605,6 +611,7 @@ pub async fn attach_registration(
             enrollment_id,
             &[registration_id],
             me.id,
+            ctx.now(),
         )
         .await?;
         txn.commit().await?;
@@ -615,11 +622,12 @@ pub async fn attach_registration(
 
 /// Detaches a registration attached by hand (the team).
 pub async fn detach_registration(
-    db: &DatabaseConnection,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     enrollment_id: Uuid,
     registration_id: Uuid,
 ) -> AppResult<Outcome<enrollment::Model>> {
+    let db = ctx.db;
     let (me, current) = visible_enrollment(db, viewer, enrollment_id).await?;
     let deleted = attachment::Entity::delete_many()
         .filter(attachment::Column::EnrollmentId.eq(enrollment_id))

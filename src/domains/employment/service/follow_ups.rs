@@ -1,6 +1,5 @@
 //! Follow-up checkpoints: recording their answers and listing them.
 
-use chrono::Utc;
 use entity::{
     employment_follow_up as follow_up,
     employment_placement::{self as placement, EmploymentType},
@@ -24,6 +23,7 @@ use crate::{
     error::{AppError, AppResult, FieldError, FieldErrorCode, Outcome, Problems},
     fiscal,
     paging::{Ordering, Page, PageArgs, SortValue, paginate},
+    state::ServiceContext,
 };
 
 /// The answer of a follow-up checkpoint.
@@ -59,10 +59,11 @@ pub struct FollowUpFilter {
 /// and `convertedToRegularOn` on the placement. A job that ended answers the later
 /// checkpoints of the placement "no longer employed".
 pub async fn record_follow_up(
-    db: &DatabaseConnection,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     answer: FollowUpAnswer,
 ) -> AppResult<Outcome<follow_up::Model>> {
+    let db = ctx.db;
     let found = follow_up::Entity::find_by_id(answer.id)
         .one(db)
         .await?
@@ -119,7 +120,7 @@ pub async fn record_follow_up(
     let became_regular = answer.still_employed
         && job.current_employment_type != EmploymentType::Regular
         && answer.employment_type == Some(EmploymentType::Regular);
-    let now = Utc::now();
+    let now = ctx.now();
     let mut active = checkpoint.into_active_model();
     active.recorded_at = Set(Some(now));
     active.recorded_by = Set(Some(me.id));

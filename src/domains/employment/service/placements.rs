@@ -1,6 +1,6 @@
 //! Placements (the jobs found) and the follow-up checkpoints each one gets.
 
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     employment_enrollment::{self as enrollment, EnrollmentStatus},
     employment_follow_up as follow_up,
@@ -25,6 +25,7 @@ use crate::{
     error::{AppError, AppResult, FieldError, FieldErrorCode, Outcome, Problems},
     fiscal,
     idempotency::{self, KeyScope},
+    state::ServiceContext,
     text,
 };
 
@@ -54,10 +55,11 @@ pub struct NewPlacement {
 /// Records a job an enrolled job seeker found (the team); with consent, its 3-, 6- and
 /// 12-month checkpoints are created as tasks of the advisor.
 pub async fn record_placement(
-    db: &DatabaseConnection,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     input: NewPlacement,
 ) -> AppResult<Outcome<placement::Model>> {
+    let db = ctx.db;
     let (me, current) = visible_enrollment(db, viewer, input.enrollment_id).await?;
     let mut problems = Problems::new();
     if current.status != EnrollmentStatus::Open {
@@ -158,7 +160,7 @@ pub async fn record_placement(
                     "終了した支援には就職先を追加できません。",
                 )]));
             }
-            let now = Utc::now();
+            let now = ctx.now();
             let created = placement::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 municipality_id: Set(locked.municipality_id),
@@ -179,7 +181,7 @@ pub async fn record_placement(
             }
             .insert(txn)
             .await?;
-            create_checkpoints(txn, &locked, &created).await?;
+            create_checkpoints(txn, &locked, &created, now).await?;
             Ok(Ok(created.id))
         },
     )
@@ -192,11 +194,12 @@ pub async fn record_placement(
 }
 
 /// Creates the checkpoints of `placement` that do not exist yet, if its job seeker
-/// consented to follow-up.
+/// consented to follow-up; `now` is when they are made.
 pub async fn create_checkpoints(
     txn: &DatabaseTransaction,
     enrollment: &enrollment::Model,
     placement: &placement::Model,
+    now: DateTime<Utc>,
 ) -> AppResult<usize> {
     if !enrollment.follow_up_consent {
         return Ok(0);
@@ -208,7 +211,6 @@ pub async fn create_checkpoints(
         .into_tuple()
         .all(txn)
         .await?;
-    let now = Utc::now();
     let mut rows = Vec::new();
     for months in CHECKPOINTS {
         let months_i32 = i32::try_from(months).unwrap_or(i32::MAX);
