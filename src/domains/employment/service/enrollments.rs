@@ -230,6 +230,7 @@ fn unattachable_error(field: &str) -> FieldError {
 }
 
 /// Enrolls a job seeker (the municipality's employment team).
+#[tracing::instrument(skip_all, fields(municipality_id = ?input.municipality_id))]
 pub async fn enroll(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
@@ -429,6 +430,7 @@ async fn attach_all(
 
 /// Changes an enrollment (the team). Withdrawing consent removes the checkpoints not yet
 /// answered; giving it creates the missing checkpoints of every placement.
+#[tracing::instrument(skip_all, fields(enrollment_id = %id))]
 pub async fn update_enrollment(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
@@ -536,6 +538,7 @@ pub async fn update_enrollment(
 
 /// Closes an open enrollment (found work, withdrew, moved away, …). Checkpoints of its
 /// placements stay: the job is still followed up.
+#[tracing::instrument(skip_all, fields(enrollment_id = %id, reason = ?reason))]
 pub async fn close_enrollment(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
@@ -584,6 +587,7 @@ pub async fn close_enrollment(
 }
 
 /// Attaches an attended program registration to an enrollment by hand (the team).
+#[tracing::instrument(skip_all, fields(enrollment_id = %enrollment_id, registration_id = %registration_id))]
 pub async fn attach_registration(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
@@ -621,6 +625,7 @@ pub async fn attach_registration(
 }
 
 /// Detaches a registration attached by hand (the team).
+#[tracing::instrument(skip_all, fields(enrollment_id = %enrollment_id, registration_id = %registration_id))]
 pub async fn detach_registration(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
@@ -646,6 +651,7 @@ pub async fn detach_registration(
 }
 
 /// One enrollment the viewer's team may see, logging the read.
+#[tracing::instrument(skip_all, fields(enrollment_id = %id))]
 pub async fn find_enrollment(
     db: &DatabaseConnection,
     viewer: &Viewer,
@@ -657,6 +663,7 @@ pub async fn find_enrollment(
 }
 
 /// Enrollments of a municipality (its team), logging one read per enrollment listed.
+#[tracing::instrument(skip_all, fields(municipality_id = ?filter.municipality_id))]
 pub async fn list_enrollments(
     db: &DatabaseConnection,
     viewer: &Viewer,

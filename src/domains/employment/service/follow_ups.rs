@@ -58,6 +58,7 @@ pub struct FollowUpFilter {
 /// is due. A job that was not regular and now is shows `becameRegular` on the checkpoint
 /// and `convertedToRegularOn` on the placement. A job that ended answers the later
 /// checkpoints of the placement "no longer employed".
+#[tracing::instrument(skip_all, fields(follow_up_id = %answer.id))]
 pub async fn record_follow_up(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
@@ -166,6 +167,7 @@ pub async fn record_follow_up(
 }
 
 /// One checkpoint the viewer's team may see, logging the read.
+#[tracing::instrument(skip_all, fields(follow_up_id = %id))]
 pub async fn find_follow_up(
     db: &DatabaseConnection,
     viewer: &Viewer,
@@ -182,6 +184,7 @@ pub async fn find_follow_up(
 
 /// Checkpoints of a municipality (its team), earliest due first, logging one read per
 /// job seeker listed.
+#[tracing::instrument(skip_all, fields(municipality_id = ?filter.municipality_id))]
 pub async fn list_follow_ups(
     db: &DatabaseConnection,
     viewer: &Viewer,

@@ -54,6 +54,7 @@ pub struct NewPlacement {
 
 /// Records a job an enrolled job seeker found (the team); with consent, its 3-, 6- and
 /// 12-month checkpoints are created as tasks of the advisor.
+#[tracing::instrument(skip_all, fields(enrollment_id = %input.enrollment_id))]
 pub async fn record_placement(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
@@ -195,6 +196,7 @@ pub async fn record_placement(
 
 /// Creates the checkpoints of `placement` that do not exist yet, if its job seeker
 /// consented to follow-up; `now` is when they are made.
+#[tracing::instrument(skip_all, fields(enrollment_id = %enrollment.id, placement_id = %placement.id))]
 pub async fn create_checkpoints(
     txn: &DatabaseTransaction,
     enrollment: &enrollment::Model,
@@ -247,6 +249,7 @@ pub async fn create_checkpoints(
 }
 
 /// One placement the viewer's team may see, logging the read.
+#[tracing::instrument(skip_all, fields(placement_id = %id))]
 pub async fn find_placement(
     db: &DatabaseConnection,
     viewer: &Viewer,

@@ -188,6 +188,7 @@ async fn placements_per_type(
 /// municipality and fiscal year, as (numerator, denominator): regular placements of women
 /// enrolled, and all placements of women enrolled, starting in the year. Employment type
 /// at the start counts; later conversions are reported separately.
+#[tracing::instrument(skip_all, fields(municipality_id = %municipality_id, fiscal_year = fiscal_year))]
 pub async fn regular_employment_of_women(
     db: &impl ConnectionTrait,
     municipality_id: Uuid,
@@ -206,6 +207,7 @@ pub async fn regular_employment_of_women(
 /// The employment report of a municipality and fiscal year. `Team` is for the employment
 /// team and administrators only (else `FORBIDDEN`); `Published` suppresses counts below
 /// `threshold` and may be read by anyone.
+#[tracing::instrument(skip_all, fields(municipality_id = %municipality_id, fiscal_year = fiscal_year, audience = ?audience))]
 pub async fn report(
     db: &DatabaseConnection,
     viewer: &Viewer,
