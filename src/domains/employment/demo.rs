@@ -19,6 +19,7 @@ use std::net::IpAddr;
 use uuid::Uuid;
 
 use super::service::{self, NewEnrollment, NewPlacement, PersonInput};
+use crate::state::ServiceContext;
 use crate::{
     auth::{AuthUser, Viewer},
     error::{AppResult, Outcome},
@@ -270,7 +271,7 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<()> {
     // The demo resident, linked through her account: her seminars appear on the enrollment.
     let linked = done(
         service::enroll(
-            db,
+            ServiceContext::quiet(db),
             &viewer,
             NewEnrollment {
                 municipality_id: Some(municipality_id),
@@ -290,7 +291,7 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<()> {
     )?;
     let linked_job = done(
         service::record_placement(
-            db,
+            ServiceContext::quiet(db),
             &viewer,
             NewPlacement {
                 enrollment_id: linked.id,
@@ -309,7 +310,7 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<()> {
     answer_due_checkpoints(db, &linked_job, today, None).await?;
     done(
         service::close_enrollment(
-            db,
+            ServiceContext::quiet(db),
             &viewer,
             linked.id,
             CloseReason::FoundWork,
@@ -383,7 +384,7 @@ async fn enroll_and_place(
 ) -> anyhow::Result<Option<placement::Model>> {
     let enrolled = done(
         service::enroll(
-            db,
+            ServiceContext::quiet(db),
             viewer,
             NewEnrollment {
                 municipality_id: None,
@@ -411,7 +412,7 @@ async fn enroll_and_place(
     };
     let job = done(
         service::record_placement(
-            db,
+            ServiceContext::quiet(db),
             viewer,
             NewPlacement {
                 enrollment_id: enrolled.id,

@@ -2,11 +2,16 @@
 
 use async_graphql::{Enum, ID, InputObject, MaybeUndefined};
 use chrono::NaiveDate;
+use uuid::Uuid;
 
-use super::types::{
-    EmploymentEnrollment, EmploymentFollowUp, EmploymentPlacement, EmploymentType,
-    EnrollmentCloseReason, EnrollmentStatus, FollowUpDueState, Gender, SupportTrack,
+use super::{
+    service,
+    types::{
+        EmploymentEnrollment, EmploymentFollowUp, EmploymentPlacement, EmploymentType,
+        EnrollmentCloseReason, EnrollmentStatus, FollowUpDueState, Gender, SupportTrack,
+    },
 };
+use crate::{error::AppError, graphql::ids};
 
 /// Name and contact of a job seeker without a resident account.
 #[derive(Debug, Clone, InputObject)]
@@ -176,6 +181,139 @@ pub struct EmploymentFollowUpFilter {
     pub due_state: Vec<FollowUpDueState>,
     /// Only checkpoints of this placement.
     pub placement_id: Option<ID>,
+}
+
+impl From<JobSeekerInput> for service::PersonInput {
+    fn from(person: JobSeekerInput) -> Self {
+        Self {
+            name: person.name,
+            name_kana: person.name_kana,
+            email: person.email,
+            phone: person.phone,
+        }
+    }
+}
+
+impl TryFrom<EnrollJobSeekerInput> for service::NewEnrollment {
+    type Error = AppError;
+
+    fn try_from(input: EnrollJobSeekerInput) -> Result<Self, AppError> {
+        let registration_ids = input
+            .registration_ids
+            .iter()
+            .map(|id| ids::decode_as(id, "Registration"))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            municipality_id: optional_id(input.municipality_id.as_ref(), "Municipality")?,
+            resident_id: optional_id(input.resident_id.as_ref(), "User")?,
+            person: input.job_seeker.map(Into::into),
+            gender: input.gender.map(Into::into),
+            enrolled_on: input.enrolled_on,
+            support_track: input.support_track.into(),
+            follow_up_consent: input.follow_up_consent,
+            notes: input.notes,
+            advisor_id: optional_id(input.advisor_id.as_ref(), "User")?,
+            registration_ids,
+            idempotency_key: input.idempotency_key,
+        })
+    }
+}
+
+/// The changes only; the resolver decodes the enrollment id.
+impl TryFrom<UpdateEmploymentEnrollmentInput> for service::EnrollmentChanges {
+    type Error = AppError;
+
+    fn try_from(input: UpdateEmploymentEnrollmentInput) -> Result<Self, AppError> {
+        Ok(Self {
+            gender: input.gender.map(Into::into),
+            support_track: input.support_track.map(Into::into),
+            follow_up_consent: input.follow_up_consent,
+            notes: match input.notes {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Value(notes) => Some(Some(notes)),
+            },
+            advisor_id: optional_id(input.advisor_id.as_ref(), "User")?,
+            person: input.job_seeker.map(Into::into),
+        })
+    }
+}
+
+impl TryFrom<RecordPlacementInput> for service::NewPlacement {
+    type Error = AppError;
+
+    fn try_from(input: RecordPlacementInput) -> Result<Self, AppError> {
+        Ok(Self {
+            enrollment_id: ids::decode_as(&input.enrollment_id, "EmploymentEnrollment")?,
+            employer_name: input.employer_name,
+            employer_organization_id: optional_id(
+                input.employer_organization_id.as_ref(),
+                "Organization",
+            )?,
+            industry: input.industry,
+            job_title: input.job_title,
+            employment_type: input.employment_type.into(),
+            weekly_hours: input.weekly_hours,
+            start_date: input.start_date,
+            idempotency_key: input.idempotency_key,
+        })
+    }
+}
+
+impl TryFrom<RecordFollowUpInput> for service::FollowUpAnswer {
+    type Error = AppError;
+
+    fn try_from(input: RecordFollowUpInput) -> Result<Self, AppError> {
+        Ok(Self {
+            id: ids::decode_as(&input.id, "EmploymentFollowUp")?,
+            still_employed: input.still_employed,
+            employment_type: input.employment_type.map(Into::into),
+            note: input.note,
+        })
+    }
+}
+
+impl TryFrom<EmploymentEnrollmentFilter> for service::EnrollmentFilter {
+    type Error = AppError;
+
+    fn try_from(filter: EmploymentEnrollmentFilter) -> Result<Self, AppError> {
+        Ok(Self {
+            municipality_id: optional_id(filter.municipality_id.as_ref(), "Municipality")?,
+            statuses: filter.status.into_iter().map(Into::into).collect(),
+            tracks: filter.support_track.into_iter().map(Into::into).collect(),
+            advisor_id: optional_id(filter.advisor_id.as_ref(), "User")?,
+            resident_id: optional_id(filter.resident_id.as_ref(), "User")?,
+            enrolled_from: filter.enrolled_from,
+            enrolled_to: filter.enrolled_to,
+        })
+    }
+}
+
+impl From<EmploymentEnrollmentOrderBy> for service::EnrollmentOrder {
+    fn from(order_by: EmploymentEnrollmentOrderBy) -> Self {
+        match order_by {
+            EmploymentEnrollmentOrderBy::Newest => Self::Newest,
+            EmploymentEnrollmentOrderBy::Oldest => Self::Oldest,
+        }
+    }
+}
+
+impl TryFrom<EmploymentFollowUpFilter> for service::FollowUpFilter {
+    type Error = AppError;
+
+    fn try_from(filter: EmploymentFollowUpFilter) -> Result<Self, AppError> {
+        Ok(Self {
+            municipality_id: optional_id(filter.municipality_id.as_ref(), "Municipality")?,
+            advisor_id: optional_id(filter.advisor_id.as_ref(), "User")?,
+            mine: filter.mine,
+            states: filter.due_state.into_iter().map(Into::into).collect(),
+            placement_id: optional_id(filter.placement_id.as_ref(), "EmploymentPlacement")?,
+        })
+    }
+}
+
+fn optional_id(id: Option<&ID>, type_name: &str) -> Result<Option<Uuid>, AppError> {
+    id.map(|id| ids::decode_as(id, type_name)).transpose()
 }
 
 use crate::mutation_payload as payload;

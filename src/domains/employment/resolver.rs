@@ -1,14 +1,13 @@
 //! GraphQL entry points of the employment domain: adapters of a few lines over the
 //! service.
 
-use async_graphql::{Context, ID, MaybeUndefined, Object, Result, ResultExt};
-use uuid::Uuid;
+use async_graphql::{Context, ID, Object, Result, ResultExt};
 
 use super::{
     inputs::{
         CloseEmploymentEnrollmentInput, EmploymentEnrollmentFilter, EmploymentEnrollmentOrderBy,
         EmploymentEnrollmentPayload, EmploymentFollowUpFilter, EnrollJobSeekerInput,
-        EnrollJobSeekerPayload, EnrollmentRegistrationInput, JobSeekerInput, RecordFollowUpInput,
+        EnrollJobSeekerPayload, EnrollmentRegistrationInput, RecordFollowUpInput,
         RecordFollowUpPayload, RecordPlacementInput, RecordPlacementPayload,
         UpdateEmploymentEnrollmentInput,
     },
@@ -21,21 +20,6 @@ use super::{
 use crate::graphql::guard::SignedIn;
 use crate::graphql::{connection::page_cost, context, ids, payload::split};
 use crate::paging::PageArgs;
-
-fn optional_id(id: Option<&ID>, type_name: &str) -> Result<Option<Uuid>> {
-    id.map(|id| ids::decode_as(id, type_name))
-        .transpose()
-        .extend()
-}
-
-fn person(input: Option<JobSeekerInput>) -> Option<service::PersonInput> {
-    input.map(|person| service::PersonInput {
-        name: person.name,
-        name_kana: person.name_kana,
-        email: person.email,
-        phone: person.phone,
-    })
-}
 
 /// Queries of the employment domain.
 #[derive(Default)]
@@ -60,19 +44,8 @@ impl EmploymentQuery {
         #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
     ) -> Result<EmploymentEnrollmentConnection> {
         let (state, viewer) = context(ctx)?;
-        let filter = service::EnrollmentFilter {
-            municipality_id: optional_id(filter.municipality_id.as_ref(), "Municipality")?,
-            statuses: filter.status.into_iter().map(Into::into).collect(),
-            tracks: filter.support_track.into_iter().map(Into::into).collect(),
-            advisor_id: optional_id(filter.advisor_id.as_ref(), "User")?,
-            resident_id: optional_id(filter.resident_id.as_ref(), "User")?,
-            enrolled_from: filter.enrolled_from,
-            enrolled_to: filter.enrolled_to,
-        };
-        let order = match order_by {
-            EmploymentEnrollmentOrderBy::Newest => service::EnrollmentOrder::Newest,
-            EmploymentEnrollmentOrderBy::Oldest => service::EnrollmentOrder::Oldest,
-        };
+        let filter = service::EnrollmentFilter::try_from(filter).extend()?;
+        let order = order_by.into();
         let page = PageArgs::new(first, after, last, before);
         Ok(service::list_enrollments(
             &state.db,
@@ -103,13 +76,7 @@ impl EmploymentQuery {
         #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
     ) -> Result<EmploymentFollowUpConnection> {
         let (state, viewer) = context(ctx)?;
-        let filter = service::FollowUpFilter {
-            municipality_id: optional_id(filter.municipality_id.as_ref(), "Municipality")?,
-            advisor_id: optional_id(filter.advisor_id.as_ref(), "User")?,
-            mine: filter.mine,
-            states: filter.due_state.into_iter().map(Into::into).collect(),
-            placement_id: optional_id(filter.placement_id.as_ref(), "EmploymentPlacement")?,
-        };
+        let filter = service::FollowUpFilter::try_from(filter).extend()?;
         let page = PageArgs::new(first, after, last, before);
         Ok(
             service::list_follow_ups(&state.db, viewer, filter, page, state.limits.max_page_size)
@@ -167,26 +134,8 @@ impl EmploymentMutation {
         #[graphql(desc = "The job seeker and the enrollment.")] input: EnrollJobSeekerInput,
     ) -> Result<EnrollJobSeekerPayload> {
         let (state, viewer) = context(ctx)?;
-        let registration_ids = input
-            .registration_ids
-            .iter()
-            .map(|id| ids::decode_as(id, "Registration"))
-            .collect::<Result<Vec<_>, _>>()
-            .extend()?;
-        let new = service::NewEnrollment {
-            municipality_id: optional_id(input.municipality_id.as_ref(), "Municipality")?,
-            resident_id: optional_id(input.resident_id.as_ref(), "User")?,
-            person: person(input.job_seeker),
-            gender: input.gender.map(Into::into),
-            enrolled_on: input.enrolled_on,
-            support_track: input.support_track.into(),
-            follow_up_consent: input.follow_up_consent,
-            notes: input.notes,
-            advisor_id: optional_id(input.advisor_id.as_ref(), "User")?,
-            registration_ids,
-            idempotency_key: input.idempotency_key,
-        };
-        let outcome = service::enroll(&state.db, viewer, new).await.extend()?;
+        let new = service::NewEnrollment::try_from(input).extend()?;
+        let outcome = service::enroll(state.into(), viewer, new).await.extend()?;
         let (enrollment, user_errors) = split(outcome);
         Ok(EnrollJobSeekerPayload {
             enrollment,
@@ -203,19 +152,8 @@ impl EmploymentMutation {
     ) -> Result<EmploymentEnrollmentPayload> {
         let (state, viewer) = context(ctx)?;
         let id = ids::decode_as(&input.id, "EmploymentEnrollment").extend()?;
-        let changes = service::EnrollmentChanges {
-            gender: input.gender.map(Into::into),
-            support_track: input.support_track.map(Into::into),
-            follow_up_consent: input.follow_up_consent,
-            notes: match input.notes {
-                MaybeUndefined::Undefined => None,
-                MaybeUndefined::Null => Some(None),
-                MaybeUndefined::Value(notes) => Some(Some(notes)),
-            },
-            advisor_id: optional_id(input.advisor_id.as_ref(), "User")?,
-            person: person(input.job_seeker),
-        };
-        let outcome = service::update_enrollment(&state.db, viewer, id, changes)
+        let changes = service::EnrollmentChanges::try_from(input).extend()?;
+        let outcome = service::update_enrollment(state.into(), viewer, id, changes)
             .await
             .extend()?;
         let (enrollment, user_errors) = split(outcome);
@@ -236,7 +174,7 @@ impl EmploymentMutation {
         let (state, viewer) = context(ctx)?;
         let id = ids::decode_as(&input.id, "EmploymentEnrollment").extend()?;
         let outcome = service::close_enrollment(
-            &state.db,
+            state.into(),
             viewer,
             id,
             input.reason.into(),
@@ -266,7 +204,7 @@ impl EmploymentMutation {
             ids::decode_as(&input.enrollment_id, "EmploymentEnrollment").extend()?;
         let registration_id = ids::decode_as(&input.registration_id, "Registration").extend()?;
         let outcome =
-            service::attach_registration(&state.db, viewer, enrollment_id, registration_id)
+            service::attach_registration(state.into(), viewer, enrollment_id, registration_id)
                 .await
                 .extend()?;
         let (enrollment, user_errors) = split(outcome);
@@ -289,7 +227,7 @@ impl EmploymentMutation {
             ids::decode_as(&input.enrollment_id, "EmploymentEnrollment").extend()?;
         let registration_id = ids::decode_as(&input.registration_id, "Registration").extend()?;
         let outcome =
-            service::detach_registration(&state.db, viewer, enrollment_id, registration_id)
+            service::detach_registration(state.into(), viewer, enrollment_id, registration_id)
                 .await
                 .extend()?;
         let (enrollment, user_errors) = split(outcome);
@@ -308,21 +246,8 @@ impl EmploymentMutation {
         #[graphql(desc = "The enrollment and the job.")] input: RecordPlacementInput,
     ) -> Result<RecordPlacementPayload> {
         let (state, viewer) = context(ctx)?;
-        let new = service::NewPlacement {
-            enrollment_id: ids::decode_as(&input.enrollment_id, "EmploymentEnrollment").extend()?,
-            employer_name: input.employer_name,
-            employer_organization_id: optional_id(
-                input.employer_organization_id.as_ref(),
-                "Organization",
-            )?,
-            industry: input.industry,
-            job_title: input.job_title,
-            employment_type: input.employment_type.into(),
-            weekly_hours: input.weekly_hours,
-            start_date: input.start_date,
-            idempotency_key: input.idempotency_key,
-        };
-        let outcome = service::record_placement(&state.db, viewer, new)
+        let new = service::NewPlacement::try_from(input).extend()?;
+        let outcome = service::record_placement(state.into(), viewer, new)
             .await
             .extend()?;
         let (placement, user_errors) = split(outcome);
@@ -340,13 +265,8 @@ impl EmploymentMutation {
         #[graphql(desc = "The checkpoint and the answer.")] input: RecordFollowUpInput,
     ) -> Result<RecordFollowUpPayload> {
         let (state, viewer) = context(ctx)?;
-        let answer = service::FollowUpAnswer {
-            id: ids::decode_as(&input.id, "EmploymentFollowUp").extend()?,
-            still_employed: input.still_employed,
-            employment_type: input.employment_type.map(Into::into),
-            note: input.note,
-        };
-        let outcome = service::record_follow_up(&state.db, viewer, answer)
+        let answer = service::FollowUpAnswer::try_from(input).extend()?;
+        let outcome = service::record_follow_up(state.into(), viewer, answer)
             .await
             .extend()?;
         let (follow_up, user_errors) = split(outcome);

@@ -5,16 +5,24 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::demo::{DemoTown, at_ten, demo_day, done};
-use crate::{auth::Viewer, domains::partnership::service as partnership};
+use crate::{auth::Viewer, domains::partnership::service as partnership, state::ServiceContext};
+use entity::local_issue::IssueCategory as C;
 
 /// Local issues and partner projects of Manazuru (公園づくり with its satellite-office
 /// partner, and the other issues of its programme) and Maebashi, in every status. Records
 /// are keyed by title within their municipality; only records created now are walked
 /// through their steps, so loading twice changes nothing.
 pub async fn load(db: &DatabaseConnection) -> anyhow::Result<()> {
-    use entity::local_issue::IssueCategory as C;
-
     let manazuru = DemoTown::load(db, "manazuru").await?;
+    park(&manazuru).await?;
+    programme(&manazuru).await?;
+    closed_and_drafts(&manazuru).await?;
+    let maebashi = DemoTown::load(db, "maebashi").await?;
+    smart_city(&maebashi).await
+}
+
+/// Manazuru's park: an issue with comments (one hidden) and the partner's project on it.
+async fn park(manazuru: &DemoTown<'_>) -> anyhow::Result<()> {
     let (park, created) = manazuru
         .issue(
             "子どもが安心して遊べる公園づくり",
@@ -78,7 +86,11 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<()> {
             .await,
         )?;
     }
+    Ok(())
+}
 
+/// The other issues of Manazuru's programme, with projects in the other statuses.
+async fn programme(manazuru: &DemoTown<'_>) -> anyhow::Result<()> {
     let (mobility, _) = manazuru
         .issue(
             "高齢者や子育て世帯の移動手段の確保",
@@ -204,7 +216,11 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<()> {
             .await,
         )?;
     }
+    Ok(())
+}
 
+/// Manazuru's past: an issue solved last fiscal year, one closed, and one draft.
+async fn closed_and_drafts(manazuru: &DemoTown<'_>) -> anyhow::Result<()> {
     // Solved in the previous fiscal year, each step at the time it happened.
     let last_year = |share: f64| manazuru.as_of(at_ten(demo_day(1, share)));
     let (study, _) = last_year(0.1)
@@ -276,8 +292,11 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<()> {
             false,
         )
         .await?;
+    Ok(())
+}
 
-    let maebashi = DemoTown::load(db, "maebashi").await?;
+/// Maebashi's issues and project.
+async fn smart_city(maebashi: &DemoTown<'_>) -> anyhow::Result<()> {
     let (plaza, _) = maebashi
         .issue(
             "子育てひろばの混雑状況を見える化したい",
@@ -317,10 +336,9 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<()> {
         .await?;
     Ok(())
 }
-
 impl<'a> DemoTown<'a> {
-    fn writer(&self) -> partnership::Writer<'a> {
-        let writer = partnership::Writer::quiet(self.db);
+    fn writer(&self) -> ServiceContext<'a> {
+        let writer = ServiceContext::quiet(self.db);
         match self.at {
             Some(at) => writer.as_of(at),
             None => writer,

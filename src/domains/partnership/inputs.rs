@@ -1,11 +1,16 @@
 //! GraphQL inputs of the partnership domain and payloads of its mutations.
 
 use async_graphql::{Enum, ID, InputObject, MaybeUndefined};
+use uuid::Uuid;
 
-use super::types::{
-    InternalComment, IssueComment, LocalIssue, LocalIssueCategory, LocalIssueStatus,
-    PartnerProject, PartnerProjectStatus, ProjectUpdate,
+use super::{
+    service,
+    types::{
+        InternalComment, IssueComment, LocalIssue, LocalIssueCategory, LocalIssueStatus,
+        PartnerProject, PartnerProjectStatus, ProjectUpdate,
+    },
 };
+use crate::{error::AppError, graphql::ids};
 
 /// Where a local issue is. Coordinates are given together or not at all.
 #[derive(Debug, Clone, InputObject)]
@@ -262,6 +267,189 @@ pub enum PartnershipOrderBy {
     Newest,
     /// Oldest first.
     Oldest,
+}
+
+impl From<IssueLocationInput> for service::Location {
+    fn from(input: IssueLocationInput) -> Self {
+        Self {
+            place_name: input.place_name,
+            latitude: input.latitude,
+            longitude: input.longitude,
+        }
+    }
+}
+
+impl TryFrom<CreateLocalIssueInput> for service::NewIssue {
+    type Error = AppError;
+
+    fn try_from(input: CreateLocalIssueInput) -> Result<Self, AppError> {
+        Ok(Self {
+            municipality_id: decode_optional(input.municipality_id.as_ref(), "Municipality")?,
+            title: input.title,
+            description: input.description,
+            category: input.category.into(),
+            location: input.location.map(Into::into),
+            publish: input.publish,
+            idempotency_key: input.idempotency_key,
+        })
+    }
+}
+
+/// The changes only; the resolver decodes the issue id.
+impl From<UpdateLocalIssueInput> for service::IssueChanges {
+    fn from(input: UpdateLocalIssueInput) -> Self {
+        Self {
+            title: input.title,
+            description: input.description,
+            category: input.category.map(Into::into),
+            location: match input.location {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Value(value) => Some(Some(value.into())),
+            },
+            published: input.published,
+        }
+    }
+}
+
+impl TryFrom<CreatePartnerProjectInput> for service::NewProject {
+    type Error = AppError;
+
+    fn try_from(input: CreatePartnerProjectInput) -> Result<Self, AppError> {
+        Ok(Self {
+            issue_ids: decode_all(&input.issue_ids, "LocalIssue")?,
+            texts: service::ProjectTexts {
+                title: input.title,
+                summary: input.summary,
+                plan: input.plan,
+                expected_outcome: input.expected_outcome,
+                timeline: input.timeline,
+                contact: input.contact,
+            },
+            idempotency_key: input.idempotency_key,
+        })
+    }
+}
+
+/// The changes only; the resolver decodes the project id.
+impl TryFrom<UpdatePartnerProjectInput> for service::ProjectChanges {
+    type Error = AppError;
+
+    fn try_from(input: UpdatePartnerProjectInput) -> Result<Self, AppError> {
+        Ok(Self {
+            issue_ids: input
+                .issue_ids
+                .map(|ids| decode_all(&ids, "LocalIssue"))
+                .transpose()?,
+            title: input.title,
+            summary: input.summary,
+            plan: input.plan,
+            expected_outcome: input.expected_outcome,
+            timeline: input.timeline,
+            contact: input.contact,
+        })
+    }
+}
+
+impl TryFrom<PostProjectUpdateInput> for service::NewUpdate {
+    type Error = AppError;
+
+    fn try_from(input: PostProjectUpdateInput) -> Result<Self, AppError> {
+        Ok(Self {
+            project_id: ids::decode_as(&input.project_id, "PartnerProject")?,
+            body: input.body,
+            progress_percent: input.progress_percent,
+            milestone: input.milestone,
+            idempotency_key: input.idempotency_key,
+        })
+    }
+}
+
+impl TryFrom<AddIssueCommentInput> for service::NewComment {
+    type Error = AppError;
+
+    fn try_from(input: AddIssueCommentInput) -> Result<Self, AppError> {
+        Ok(Self {
+            subject_id: ids::decode_as(&input.issue_id, "LocalIssue")?,
+            body: input.body,
+            idempotency_key: input.idempotency_key,
+        })
+    }
+}
+
+impl TryFrom<AddInternalCommentInput> for service::NewComment {
+    type Error = AppError;
+
+    fn try_from(input: AddInternalCommentInput) -> Result<Self, AppError> {
+        Ok(Self {
+            subject_id: ids::decode_as(&input.project_id, "PartnerProject")?,
+            body: input.body,
+            idempotency_key: input.idempotency_key,
+        })
+    }
+}
+
+impl TryFrom<LocalIssueFilter> for service::IssueFilter {
+    type Error = AppError;
+
+    fn try_from(filter: LocalIssueFilter) -> Result<Self, AppError> {
+        Ok(Self {
+            municipality_id: decode_optional(filter.municipality_id.as_ref(), "Municipality")?,
+            statuses: converted(filter.status),
+            categories: converted(filter.category),
+            partner_organization_id: decode_optional(
+                filter.partner_organization_id.as_ref(),
+                "Organization",
+            )?,
+            published: filter.published,
+        })
+    }
+}
+
+impl TryFrom<PartnerProjectFilter> for service::ProjectFilter {
+    type Error = AppError;
+
+    fn try_from(filter: PartnerProjectFilter) -> Result<Self, AppError> {
+        Ok(Self {
+            municipality_id: decode_optional(filter.municipality_id.as_ref(), "Municipality")?,
+            statuses: converted(filter.status),
+            partner_organization_id: decode_optional(
+                filter.partner_organization_id.as_ref(),
+                "Organization",
+            )?,
+            issue_id: decode_optional(filter.issue_id.as_ref(), "LocalIssue")?,
+        })
+    }
+}
+
+impl From<PartnershipOrderBy> for service::ActivityOrder {
+    fn from(order_by: PartnershipOrderBy) -> Self {
+        match order_by {
+            PartnershipOrderBy::RecentActivity => Self::RecentActivity,
+            PartnershipOrderBy::Newest => Self::Newest,
+            PartnershipOrderBy::Oldest => Self::Oldest,
+        }
+    }
+}
+
+/// Each of `values` converted; none when absent.
+pub(super) fn converted<T: Into<U>, U>(values: Option<Vec<T>>) -> Vec<U> {
+    values
+        .unwrap_or_default()
+        .into_iter()
+        .map(Into::into)
+        .collect()
+}
+
+fn decode_optional(id: Option<&ID>, type_name: &str) -> Result<Option<Uuid>, AppError> {
+    id.map(|id| ids::decode_as(id, type_name)).transpose()
+}
+
+fn decode_all(values: &[ID], type_name: &str) -> Result<Vec<Uuid>, AppError> {
+    values
+        .iter()
+        .map(|id| ids::decode_as(id, type_name))
+        .collect()
 }
 
 use crate::mutation_payload as payload;

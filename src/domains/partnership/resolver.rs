@@ -1,7 +1,6 @@
 //! GraphQL entry points of the partnership domain: adapters of a few lines over the service.
 
-use async_graphql::{Context, ErrorExtensions, ID, MaybeUndefined, Object, Result, ResultExt};
-use uuid::Uuid;
+use async_graphql::{Context, ID, Object, Result, ResultExt};
 
 use super::{
     inputs::{
@@ -10,13 +9,13 @@ use super::{
         CloseLocalIssueInput, CloseLocalIssuePayload, CompletePartnerProjectInput,
         CompletePartnerProjectPayload, CreateLocalIssueInput, CreateLocalIssuePayload,
         CreatePartnerProjectInput, CreatePartnerProjectPayload, HideCommentInput,
-        HideCommentPayload, IssueLocationInput, LocalIssueFilter, MyPartnerProjectFilter,
-        PartnerProjectFilter, PartnershipOrderBy, PostProjectUpdateInput, PostProjectUpdatePayload,
+        HideCommentPayload, LocalIssueFilter, MyPartnerProjectFilter, PartnerProjectFilter,
+        PartnershipOrderBy, PostProjectUpdateInput, PostProjectUpdatePayload,
         RejectPartnerProjectInput, RejectPartnerProjectPayload, ReopenLocalIssueInput,
         ReopenLocalIssuePayload, ReturnPartnerProjectInput, ReturnPartnerProjectPayload,
         SubmitPartnerProjectInput, SubmitPartnerProjectPayload, UpdateLocalIssueInput,
         UpdateLocalIssuePayload, UpdatePartnerProjectInput, UpdatePartnerProjectPayload,
-        VerifyPartnerProjectInput, VerifyPartnerProjectPayload,
+        VerifyPartnerProjectInput, VerifyPartnerProjectPayload, converted,
     },
     service::{self, PARTNERS, RESIDENTS},
     types::{
@@ -51,19 +50,10 @@ impl PartnershipQuery {
         #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
     ) -> Result<LocalIssueConnection> {
         let (state, viewer) = context(ctx)?;
-        let filter = service::IssueFilter {
-            municipality_id: decode_optional(filter.municipality_id.as_ref(), "Municipality")?,
-            statuses: converted(filter.status),
-            categories: converted(filter.category),
-            partner_organization_id: decode_optional(
-                filter.partner_organization_id.as_ref(),
-                "Organization",
-            )?,
-            published: filter.published,
-        };
+        let filter = service::IssueFilter::try_from(filter).extend()?;
         let page = PageArgs::new(first, after, last, before);
         Ok(
-            service::list_issues(state, viewer, filter, order(order_by), page)
+            service::list_issues(state, viewer, filter, order_by.into(), page)
                 .await
                 .extend()?
                 .into_connection(),
@@ -85,18 +75,10 @@ impl PartnershipQuery {
         #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
     ) -> Result<PartnerProjectConnection> {
         let (state, viewer) = context(ctx)?;
-        let filter = service::ProjectFilter {
-            municipality_id: decode_optional(filter.municipality_id.as_ref(), "Municipality")?,
-            statuses: converted(filter.status),
-            partner_organization_id: decode_optional(
-                filter.partner_organization_id.as_ref(),
-                "Organization",
-            )?,
-            issue_id: decode_optional(filter.issue_id.as_ref(), "LocalIssue")?,
-        };
+        let filter = service::ProjectFilter::try_from(filter).extend()?;
         let page = PageArgs::new(first, after, last, before);
         Ok(
-            service::list_projects(state, viewer, filter, order(order_by), page)
+            service::list_projects(state, viewer, filter, order_by.into(), page)
                 .await
                 .extend()?
                 .into_connection(),
@@ -124,7 +106,7 @@ impl PartnershipQuery {
             state,
             viewer,
             converted(filter.status),
-            order(order_by),
+            order_by.into(),
             page,
         )
         .await
@@ -178,15 +160,7 @@ impl PartnershipMutation {
         #[graphql(desc = "The new issue.")] input: CreateLocalIssueInput,
     ) -> Result<CreateLocalIssuePayload> {
         let (state, viewer) = context(ctx)?;
-        let new_issue = service::NewIssue {
-            municipality_id: decode_optional(input.municipality_id.as_ref(), "Municipality")?,
-            title: input.title,
-            description: input.description,
-            category: input.category.into(),
-            location: input.location.map(location),
-            publish: input.publish,
-            idempotency_key: input.idempotency_key,
-        };
+        let new_issue = service::NewIssue::try_from(input).extend()?;
         let outcome = service::create_issue(state.into(), viewer, new_issue)
             .await
             .extend()?;
@@ -203,17 +177,7 @@ impl PartnershipMutation {
     ) -> Result<UpdateLocalIssuePayload> {
         let (state, viewer) = context(ctx)?;
         let id = ids::decode_as(&input.id, "LocalIssue").extend()?;
-        let changes = service::IssueChanges {
-            title: input.title,
-            description: input.description,
-            category: input.category.map(Into::into),
-            location: match input.location {
-                MaybeUndefined::Undefined => None,
-                MaybeUndefined::Null => Some(None),
-                MaybeUndefined::Value(value) => Some(Some(location(value))),
-            },
-            published: input.published,
-        };
+        let changes = input.into();
         let outcome = service::update_issue(state.into(), viewer, id, changes)
             .await
             .extend()?;
@@ -263,18 +227,7 @@ impl PartnershipMutation {
         #[graphql(desc = "The proposal.")] input: CreatePartnerProjectInput,
     ) -> Result<CreatePartnerProjectPayload> {
         let (state, viewer) = context(ctx)?;
-        let new_project = service::NewProject {
-            issue_ids: decode_all(&input.issue_ids, "LocalIssue")?,
-            texts: service::ProjectTexts {
-                title: input.title,
-                summary: input.summary,
-                plan: input.plan,
-                expected_outcome: input.expected_outcome,
-                timeline: input.timeline,
-                contact: input.contact,
-            },
-            idempotency_key: input.idempotency_key,
-        };
+        let new_project = service::NewProject::try_from(input).extend()?;
         let outcome = service::create_project(state.into(), viewer, new_project)
             .await
             .extend()?;
@@ -294,18 +247,7 @@ impl PartnershipMutation {
     ) -> Result<UpdatePartnerProjectPayload> {
         let (state, viewer) = context(ctx)?;
         let id = ids::decode_as(&input.id, "PartnerProject").extend()?;
-        let changes = service::ProjectChanges {
-            issue_ids: input
-                .issue_ids
-                .map(|ids| decode_all(&ids, "LocalIssue"))
-                .transpose()?,
-            title: input.title,
-            summary: input.summary,
-            plan: input.plan,
-            expected_outcome: input.expected_outcome,
-            timeline: input.timeline,
-            contact: input.contact,
-        };
+        let changes = service::ProjectChanges::try_from(input).extend()?;
         let outcome = service::update_project(state.into(), viewer, id, changes)
             .await
             .extend()?;
@@ -382,13 +324,7 @@ impl PartnershipMutation {
         #[graphql(desc = "The project and the update.")] input: PostProjectUpdateInput,
     ) -> Result<PostProjectUpdatePayload> {
         let (state, viewer) = context(ctx)?;
-        let new_update = service::NewUpdate {
-            project_id: ids::decode_as(&input.project_id, "PartnerProject").extend()?,
-            body: input.body,
-            progress_percent: input.progress_percent,
-            milestone: input.milestone,
-            idempotency_key: input.idempotency_key,
-        };
+        let new_update = service::NewUpdate::try_from(input).extend()?;
         let outcome = service::post_update(state.into(), viewer, new_update)
             .await
             .extend()?;
@@ -467,11 +403,7 @@ impl PartnershipMutation {
         #[graphql(desc = "The issue and the comment.")] input: AddIssueCommentInput,
     ) -> Result<AddIssueCommentPayload> {
         let (state, viewer) = context(ctx)?;
-        let new_comment = service::NewComment {
-            subject_id: ids::decode_as(&input.issue_id, "LocalIssue").extend()?,
-            body: input.body,
-            idempotency_key: input.idempotency_key,
-        };
+        let new_comment = service::NewComment::try_from(input).extend()?;
         let outcome = service::add_issue_comment(state.into(), viewer, new_comment)
             .await
             .extend()?;
@@ -511,11 +443,7 @@ impl PartnershipMutation {
         #[graphql(desc = "The project and the comment.")] input: AddInternalCommentInput,
     ) -> Result<AddInternalCommentPayload> {
         let (state, viewer) = context(ctx)?;
-        let new_comment = service::NewComment {
-            subject_id: ids::decode_as(&input.project_id, "PartnerProject").extend()?,
-            body: input.body,
-            idempotency_key: input.idempotency_key,
-        };
+        let new_comment = service::NewComment::try_from(input).extend()?;
         let outcome = service::add_internal_comment(state.into(), viewer, new_comment)
             .await
             .extend()?;
@@ -525,41 +453,4 @@ impl PartnershipMutation {
             user_errors,
         })
     }
-}
-
-fn location(input: IssueLocationInput) -> service::Location {
-    service::Location {
-        place_name: input.place_name,
-        latitude: input.latitude,
-        longitude: input.longitude,
-    }
-}
-
-fn order(order_by: PartnershipOrderBy) -> service::ActivityOrder {
-    match order_by {
-        PartnershipOrderBy::RecentActivity => service::ActivityOrder::RecentActivity,
-        PartnershipOrderBy::Newest => service::ActivityOrder::Newest,
-        PartnershipOrderBy::Oldest => service::ActivityOrder::Oldest,
-    }
-}
-
-fn converted<T: Into<U>, U>(values: Option<Vec<T>>) -> Vec<U> {
-    values
-        .unwrap_or_default()
-        .into_iter()
-        .map(Into::into)
-        .collect()
-}
-
-fn decode_optional(id: Option<&ID>, type_name: &str) -> Result<Option<Uuid>> {
-    id.map(|id| ids::decode_as(id, type_name))
-        .transpose()
-        .map_err(|error| error.extend())
-}
-
-fn decode_all(values: &[ID], type_name: &str) -> Result<Vec<Uuid>> {
-    values
-        .iter()
-        .map(|id| ids::decode_as(id, type_name).map_err(|error| error.extend()))
-        .collect()
 }

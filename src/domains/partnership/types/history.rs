@@ -1,0 +1,99 @@
+//! The public status history of issues and projects.
+
+use async_graphql::{
+    ComplexObject, Context, OutputType, Result, SimpleObject, dataloader::DataLoader,
+};
+use chrono::{DateTime, Utc};
+use entity::partnership_status_change;
+use sea_orm::ActiveEnum;
+use uuid::Uuid;
+
+use super::{LocalIssueStatus, PartnerProjectStatus};
+use crate::domains::identity::{
+    loaders::{IdentityLoader, OrganizationId},
+    types::{Organization, Role},
+};
+
+/// Who changed a status, as shown publicly: a role and an organization, never a name.
+#[derive(Debug, Clone, SimpleObject)]
+#[graphql(complex)]
+pub struct StatusActor {
+    #[graphql(skip)]
+    pub organization_id: Option<Uuid>,
+    /// The actor's role, e.g. `MUNICIPAL_ADMIN` or `PARTNER`.
+    pub role: Role,
+}
+
+#[ComplexObject]
+impl StatusActor {
+    /// The actor's organization (e.g. 真鶴町役場); null for platform operators.
+    async fn organization(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+        let Some(id) = self.organization_id else {
+            return Ok(None);
+        };
+        let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
+        Ok(loader
+            .load_one(OrganizationId(id))
+            .await?
+            .map(Organization::from))
+    }
+
+    /// Name of the actor's organization, for display.
+    async fn organization_name(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        Ok(self.organization(ctx).await?.map(|o| o.name))
+    }
+}
+
+/// One step in the public status history of a local issue or partner project.
+#[derive(Debug, Clone, SimpleObject)]
+#[graphql(concrete(name = "LocalIssueStatusChange", params(LocalIssueStatus)))]
+#[graphql(concrete(name = "PartnerProjectStatusChange", params(PartnerProjectStatus)))]
+pub struct StatusChange<S: OutputType> {
+    /// The status before; null when the record was created.
+    pub from_status: Option<S>,
+    /// The status after.
+    pub to_status: S,
+    /// Who made the change.
+    pub actor: StatusActor,
+    /// The reason or review comment given, if any.
+    pub reason: Option<String>,
+    /// When it happened.
+    pub changed_at: DateTime<Utc>,
+}
+
+/// Status history of an issue.
+pub type LocalIssueStatusChange = StatusChange<LocalIssueStatus>;
+/// Status history of a project.
+pub type PartnerProjectStatusChange = StatusChange<PartnerProjectStatus>;
+
+/// Reads a stored status change as `S`; a row of another kind or an unknown value is
+/// skipped (and logged).
+pub(super) fn status_change<E, S>(
+    model: partnership_status_change::Model,
+) -> Option<StatusChange<S>>
+where
+    E: ActiveEnum<Value = String> + Into<S>,
+    S: OutputType,
+{
+    let parse = |value: &String| match E::try_from_value(value) {
+        Ok(status) => Some(status.into()),
+        Err(error) => {
+            tracing::error!(%error, change_id = %model.id, "unreadable status in history");
+            None
+        }
+    };
+    let from_status = match &model.from_status {
+        Some(value) => Some(parse(value)?),
+        None => None,
+    };
+    Some(StatusChange {
+        from_status,
+        to_status: parse(&model.to_status)?,
+        actor: StatusActor {
+            organization_id: model.actor_organization_id,
+            role: model.actor_role.into(),
+        },
+        reason: model.reason.clone(),
+        changed_at: model.created_at,
+    })
+}
