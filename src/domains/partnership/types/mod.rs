@@ -41,41 +41,22 @@ pub enum LocalIssueCategory {
     Other,
 }
 
-impl From<local_issue::IssueCategory> for LocalIssueCategory {
-    fn from(category: local_issue::IssueCategory) -> Self {
-        use local_issue::IssueCategory as C;
-        match category {
-            C::Parks => Self::Parks,
-            C::Mobility => Self::Mobility,
-            C::Tourism => Self::Tourism,
-            C::Childcare => Self::Childcare,
-            C::ElderlyCare => Self::ElderlyCare,
-            C::Environment => Self::Environment,
-            C::DisasterPrevention => Self::DisasterPrevention,
-            C::Digital => Self::Digital,
-            C::Education => Self::Education,
-            C::Other => Self::Other,
-        }
-    }
-}
-
-impl From<LocalIssueCategory> for local_issue::IssueCategory {
-    fn from(category: LocalIssueCategory) -> Self {
-        use LocalIssueCategory as C;
-        match category {
-            C::Parks => Self::Parks,
-            C::Mobility => Self::Mobility,
-            C::Tourism => Self::Tourism,
-            C::Childcare => Self::Childcare,
-            C::ElderlyCare => Self::ElderlyCare,
-            C::Environment => Self::Environment,
-            C::DisasterPrevention => Self::DisasterPrevention,
-            C::Digital => Self::Digital,
-            C::Education => Self::Education,
-            C::Other => Self::Other,
-        }
-    }
-}
+crate::enum_mirror!(
+    LocalIssueCategory,
+    local_issue::IssueCategory,
+    [
+        Parks,
+        Mobility,
+        Tourism,
+        Childcare,
+        ElderlyCare,
+        Environment,
+        DisasterPrevention,
+        Digital,
+        Education,
+        Other
+    ]
+);
 
 /// Where a local issue stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -91,29 +72,11 @@ pub enum LocalIssueStatus {
     ClosedUnsolved,
 }
 
-impl From<local_issue::IssueStatus> for LocalIssueStatus {
-    fn from(status: local_issue::IssueStatus) -> Self {
-        use local_issue::IssueStatus as S;
-        match status {
-            S::Open => Self::Open,
-            S::InProgress => Self::InProgress,
-            S::Solved => Self::Solved,
-            S::ClosedUnsolved => Self::ClosedUnsolved,
-        }
-    }
-}
-
-impl From<LocalIssueStatus> for local_issue::IssueStatus {
-    fn from(status: LocalIssueStatus) -> Self {
-        use LocalIssueStatus as S;
-        match status {
-            S::Open => Self::Open,
-            S::InProgress => Self::InProgress,
-            S::Solved => Self::Solved,
-            S::ClosedUnsolved => Self::ClosedUnsolved,
-        }
-    }
-}
+crate::enum_mirror!(
+    LocalIssueStatus,
+    local_issue::IssueStatus,
+    [Open, InProgress, Solved, ClosedUnsolved]
+);
 
 /// Where a partner project stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -132,33 +95,11 @@ pub enum PartnerProjectStatus {
     Verified,
 }
 
-impl From<partner_project::ProjectStatus> for PartnerProjectStatus {
-    fn from(status: partner_project::ProjectStatus) -> Self {
-        use partner_project::ProjectStatus as S;
-        match status {
-            S::Draft => Self::Draft,
-            S::Submitted => Self::Submitted,
-            S::Rejected => Self::Rejected,
-            S::Active => Self::Active,
-            S::Completed => Self::Completed,
-            S::Verified => Self::Verified,
-        }
-    }
-}
-
-impl From<PartnerProjectStatus> for partner_project::ProjectStatus {
-    fn from(status: PartnerProjectStatus) -> Self {
-        use PartnerProjectStatus as S;
-        match status {
-            S::Draft => Self::Draft,
-            S::Submitted => Self::Submitted,
-            S::Rejected => Self::Rejected,
-            S::Active => Self::Active,
-            S::Completed => Self::Completed,
-            S::Verified => Self::Verified,
-        }
-    }
-}
+crate::enum_mirror!(
+    PartnerProjectStatus,
+    partner_project::ProjectStatus,
+    [Draft, Submitted, Rejected, Active, Completed, Verified]
+);
 
 mod history;
 mod issue;
