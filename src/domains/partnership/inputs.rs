@@ -284,7 +284,7 @@ impl TryFrom<CreateLocalIssueInput> for service::NewIssue {
 
     fn try_from(input: CreateLocalIssueInput) -> Result<Self, AppError> {
         Ok(Self {
-            municipality_id: decode_optional(input.municipality_id.as_ref(), "Municipality")?,
+            municipality_id: ids::decode_optional(input.municipality_id.as_ref(), "Municipality")?,
             title: input.title,
             description: input.description,
             category: input.category.into(),
@@ -394,10 +394,10 @@ impl TryFrom<LocalIssueFilter> for service::IssueFilter {
 
     fn try_from(filter: LocalIssueFilter) -> Result<Self, AppError> {
         Ok(Self {
-            municipality_id: decode_optional(filter.municipality_id.as_ref(), "Municipality")?,
+            municipality_id: ids::decode_optional(filter.municipality_id.as_ref(), "Municipality")?,
             statuses: converted(filter.status),
             categories: converted(filter.category),
-            partner_organization_id: decode_optional(
+            partner_organization_id: ids::decode_optional(
                 filter.partner_organization_id.as_ref(),
                 "Organization",
             )?,
@@ -411,13 +411,13 @@ impl TryFrom<PartnerProjectFilter> for service::ProjectFilter {
 
     fn try_from(filter: PartnerProjectFilter) -> Result<Self, AppError> {
         Ok(Self {
-            municipality_id: decode_optional(filter.municipality_id.as_ref(), "Municipality")?,
+            municipality_id: ids::decode_optional(filter.municipality_id.as_ref(), "Municipality")?,
             statuses: converted(filter.status),
-            partner_organization_id: decode_optional(
+            partner_organization_id: ids::decode_optional(
                 filter.partner_organization_id.as_ref(),
                 "Organization",
             )?,
-            issue_id: decode_optional(filter.issue_id.as_ref(), "LocalIssue")?,
+            issue_id: ids::decode_optional(filter.issue_id.as_ref(), "LocalIssue")?,
         })
     }
 }
@@ -439,10 +439,6 @@ pub(super) fn converted<T: Into<U>, U>(values: Option<Vec<T>>) -> Vec<U> {
         .into_iter()
         .map(Into::into)
         .collect()
-}
-
-fn decode_optional(id: Option<&ID>, type_name: &str) -> Result<Option<Uuid>, AppError> {
-    id.map(|id| ids::decode_as(id, type_name)).transpose()
 }
 
 fn decode_all(values: &[ID], type_name: &str) -> Result<Vec<Uuid>, AppError> {

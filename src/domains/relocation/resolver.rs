@@ -3,7 +3,6 @@
 use async_graphql::{Context, ErrorExtensions, ID, Object, Result, ResultExt, Subscription};
 use futures_util::{Stream, StreamExt};
 use tokio_stream::wrappers::BroadcastStream;
-use uuid::Uuid;
 
 use super::{
     inputs::{
@@ -37,12 +36,6 @@ use crate::{
 const STAFF: &[Role] = &[Role::PlatformAdmin, Role::MunicipalAdmin, Role::Concierge];
 /// Concierges only.
 const CONCIERGES: &[Role] = &[Role::Concierge];
-
-fn optional_id(id: Option<&ID>, type_name: &str) -> Result<Option<Uuid>> {
-    id.map(|id| ids::decode_as(id, type_name))
-        .transpose()
-        .extend()
-}
 
 /// Queries of the relocation domain.
 #[derive(Default)]
@@ -113,9 +106,10 @@ impl RelocationQuery {
     ) -> Result<InquiryAccessLogConnection> {
         let (state, viewer) = context(ctx)?;
         let filter = service::AccessLogFilter {
-            municipality_id: optional_id(municipality_id.as_ref(), "Municipality")?,
-            inquiry_id: optional_id(inquiry_id.as_ref(), "RelocationInquiry")?,
-            user_id: optional_id(user_id.as_ref(), "User")?,
+            municipality_id: ids::decode_optional(municipality_id.as_ref(), "Municipality")
+                .extend()?,
+            inquiry_id: ids::decode_optional(inquiry_id.as_ref(), "RelocationInquiry").extend()?,
+            user_id: ids::decode_optional(user_id.as_ref(), "User").extend()?,
         };
         let page = PageArgs::new(first, after, last, before);
         Ok(
@@ -138,7 +132,8 @@ impl RelocationQuery {
         fiscal_year: i32,
     ) -> Result<RelocationFunnel> {
         let (state, viewer) = context(ctx)?;
-        let municipality_id = optional_id(municipality_id.as_ref(), "Municipality")?;
+        let municipality_id =
+            ids::decode_optional(municipality_id.as_ref(), "Municipality").extend()?;
         let steps = service::funnel(&state.db, viewer, municipality_id, fiscal_year)
             .await
             .extend()?;
@@ -167,7 +162,8 @@ impl RelocationQuery {
         municipality_id: Option<ID>,
     ) -> Result<Vec<StageCount>> {
         let (state, viewer) = context(ctx)?;
-        let municipality_id = optional_id(municipality_id.as_ref(), "Municipality")?;
+        let municipality_id =
+            ids::decode_optional(municipality_id.as_ref(), "Municipality").extend()?;
         Ok(service::stage_counts(state.into(), viewer, municipality_id)
             .await
             .extend()?
@@ -188,7 +184,8 @@ impl RelocationQuery {
         municipality_id: Option<ID>,
     ) -> Result<Vec<ConciergeProfile>> {
         let (state, viewer) = context(ctx)?;
-        let municipality_id = optional_id(municipality_id.as_ref(), "Municipality")?;
+        let municipality_id =
+            ids::decode_optional(municipality_id.as_ref(), "Municipality").extend()?;
         Ok(service::list_profiles(&state.db, viewer, municipality_id)
             .await
             .extend()?
@@ -207,7 +204,8 @@ impl RelocationQuery {
     ) -> Result<RelocationSettings> {
         let (state, viewer) = context(ctx)?;
         let me = viewer.require_user().extend()?;
-        let municipality_id = optional_id(municipality_id.as_ref(), "Municipality")?
+        let municipality_id = ids::decode_optional(municipality_id.as_ref(), "Municipality")
+            .extend()?
             .or(me.municipality_id)
             .ok_or_else(|| {
                 crate::error::AppError::BadUserInput("give a municipalityId".into()).extend()
@@ -310,7 +308,7 @@ impl RelocationMutation {
         #[graphql(desc = "Who and whether.")] input: SetConciergeAvailabilityInput,
     ) -> Result<ConciergeProfilePayload> {
         let (state, viewer) = context(ctx)?;
-        let user_id = optional_id(input.user_id.as_ref(), "User")?;
+        let user_id = ids::decode_optional(input.user_id.as_ref(), "User").extend()?;
         let outcome = service::set_availability(state.into(), viewer, user_id, input.available)
             .await
             .extend()?;
@@ -329,7 +327,7 @@ impl RelocationMutation {
         #[graphql(desc = "The leave period.")] input: AddConciergeLeaveInput,
     ) -> Result<AddConciergeLeavePayload> {
         let (state, viewer) = context(ctx)?;
-        let user_id = optional_id(input.user_id.as_ref(), "User")?;
+        let user_id = ids::decode_optional(input.user_id.as_ref(), "User").extend()?;
         let outcome = service::add_leave(
             state.into(),
             viewer,
@@ -372,7 +370,8 @@ impl RelocationMutation {
         #[graphql(desc = "The changes.")] input: UpdateRelocationSettingsInput,
     ) -> Result<UpdateRelocationSettingsPayload> {
         let (state, viewer) = context(ctx)?;
-        let municipality_id = optional_id(input.municipality_id.as_ref(), "Municipality")?;
+        let municipality_id =
+            ids::decode_optional(input.municipality_id.as_ref(), "Municipality").extend()?;
         let changes = input.into();
         let outcome = service::update_settings(state.into(), viewer, municipality_id, changes)
             .await
@@ -492,7 +491,8 @@ impl RelocationMutation {
         #[graphql(desc = "The municipality.", default)] input: PurgeClosedInquiriesInput,
     ) -> Result<PurgeClosedInquiriesPayload> {
         let (state, viewer) = context(ctx)?;
-        let municipality_id = optional_id(input.municipality_id.as_ref(), "Municipality")?;
+        let municipality_id =
+            ids::decode_optional(input.municipality_id.as_ref(), "Municipality").extend()?;
         let (anonymized_count, retention_days) =
             service::purge_closed_of(state.into(), viewer, municipality_id)
                 .await
