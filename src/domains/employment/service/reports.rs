@@ -55,7 +55,7 @@ impl Count {
 
 /// Applies small-count suppression.
 #[derive(Debug, Clone, Copy)]
-pub struct Suppression {
+struct Suppression {
     /// Counts below this are suppressed; 0 disables suppression (the team view).
     pub threshold: u64,
 }
@@ -141,7 +141,7 @@ pub struct Report {
 }
 
 /// Every employment type, in the order reports list them.
-pub const EMPLOYMENT_TYPES: [EmploymentType; 6] = [
+const EMPLOYMENT_TYPES: [EmploymentType; 6] = [
     EmploymentType::Regular,
     EmploymentType::Contract,
     EmploymentType::PartTime,
