@@ -47,4 +47,6 @@ pub use follow_ups::{
     FollowUpAnswer, FollowUpFilter, find_follow_up, list_follow_ups, record_follow_up,
 };
 pub use placements::{NewPlacement, find_placement, record_placement};
-pub use reports::{Audience, Count, Report, Retention, rate, regular_employment_of_women, report};
+pub use reports::{
+    Audience, Count, Report, Retention, rate, regular_employment_of_women, report, women_placements,
+};
