@@ -19,11 +19,11 @@ use std::net::IpAddr;
 use uuid::Uuid;
 
 use super::service::{self, NewEnrollment, NewPlacement, PersonInput};
-use crate::state::ServiceContext;
 use crate::{
     auth::{AuthUser, Viewer},
-    error::{AppResult, Outcome},
+    demo::done,
     fiscal,
+    state::ServiceContext,
 };
 
 /// One demo job seeker: name, kana, gender, track, consent, and the job found (employer,
@@ -213,20 +213,6 @@ const CURRENT: [Seeker; 6] = [
         None,
     ),
 ];
-
-fn done<T>(outcome: AppResult<Outcome<T>>) -> anyhow::Result<T> {
-    match outcome? {
-        Ok(value) => Ok(value),
-        Err(errors) => Err(anyhow::anyhow!(
-            "employment demo data refused: {}",
-            errors
-                .iter()
-                .map(|error| format!("{}: {}", error.field.join("."), error.message))
-                .collect::<Vec<_>>()
-                .join("; ")
-        )),
-    }
-}
 
 async fn account(db: &DatabaseConnection, email: &str) -> anyhow::Result<user::Model> {
     user::Entity::find()

@@ -1,15 +1,15 @@
 //! The records behind each [`Source`]: a few queries per source and fiscal year, read from the
-//! raw records of the other domains. No personal data leaves here: a record is named by its
-//! program, issue or reference code, never by a person.
+//! raw records of the other domains; where a domain owns the rule of a figure (the issues
+//! solved of partnership, the placements of women of employment), its service gives the
+//! records, so the KPI and the domain count the same ones. No personal data leaves here: a
+//! record is named by its program, issue or reference code, never by a person.
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use entity::{
     childcare_booking,
     childcare_resource::{self, ResourceKind},
     childcare_survey, childcare_visit,
-    employment_enrollment::{self, Gender},
-    employment_placement::{self, EmploymentType},
-    local_issue::{self, IssueStatus},
+    employment_placement::EmploymentType,
     program::{self, ProgramKind},
     program_session, program_survey,
     registration::{self, RegistrationStatus},
@@ -17,13 +17,12 @@ use entity::{
 };
 use std::collections::HashMap;
 
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use super::registry::Source;
 use crate::{
+    domains::{employment::service as employment, partnership::service as partnership},
     error::{AppError, AppResult},
     fiscal,
 };
@@ -234,22 +233,15 @@ async fn attendees(
         .collect())
 }
 
+/// The issues the partnership domain counts as solved in the period.
 async fn issues_solved(
     db: &impl ConnectionTrait,
     municipality_id: Uuid,
     from: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> AppResult<Vec<SourceRecord>> {
-    use local_issue::Column;
-    // The same rule as the partnership domain's count of issues solved.
-    let rows = local_issue::Entity::find()
-        .filter(Column::MunicipalityId.eq(municipality_id))
-        .filter(Column::Status.eq(IssueStatus::Solved))
-        .filter(Column::SolvedAt.gte(from))
-        .filter(Column::SolvedAt.lt(until))
-        .all(db)
-        .await?;
-    Ok(rows
+    Ok(partnership::issues_solved(db, municipality_id, from, until)
+        .await?
         .into_iter()
         .filter_map(|issue| {
             Some(SourceRecord {
@@ -437,32 +429,19 @@ async fn childcare_answers(
         .collect())
 }
 
-/// The same placements as the employment domain's `regular_employment_of_women`: jobs of
-/// women enrolled, starting in the fiscal year (`regular`: regular at the start only).
+/// The employment domain's placements of women in the fiscal year, the records behind its
+/// `regular_employment_of_women` (`regular`: regular at the start only).
 async fn women_placements(
     db: &impl ConnectionTrait,
     municipality_id: Uuid,
     year: i32,
     regular: bool,
 ) -> AppResult<Vec<SourceRecord>> {
-    use employment_placement::Column;
-    let women = employment_enrollment::Entity::find()
-        .select_only()
-        .column(employment_enrollment::Column::Id)
-        .filter(employment_enrollment::Column::MunicipalityId.eq(municipality_id))
-        .filter(employment_enrollment::Column::Gender.eq(Gender::Female));
-    let mut query = employment_placement::Entity::find()
-        .filter(Column::MunicipalityId.eq(municipality_id))
-        .filter(Column::FiscalYear.eq(year))
-        .filter(Column::EnrollmentId.in_subquery(women.into_query()));
-    if regular {
-        query = query.filter(Column::EmploymentType.eq(EmploymentType::Regular));
-    }
     // The kind of job and its start only: nothing that names the job seeker.
-    Ok(query
-        .all(db)
+    Ok(employment::women_placements(db, municipality_id, year)
         .await?
         .into_iter()
+        .filter(|placement| !regular || placement.employment_type == EmploymentType::Regular)
         .map(|placement| SourceRecord {
             record_type: "EmploymentPlacement",
             record_id: placement.id,

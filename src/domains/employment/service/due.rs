@@ -8,7 +8,7 @@ use super::DUE_WINDOW_DAYS;
 use crate::error::{AppError, AppResult};
 
 /// The day a checkpoint `months` after `start` falls due (end of month when shorter).
-pub fn due_on(start: NaiveDate, months: u32) -> Option<NaiveDate> {
+pub(super) fn due_on(start: NaiveDate, months: u32) -> Option<NaiveDate> {
     start.checked_add_months(Months::new(months))
 }
 

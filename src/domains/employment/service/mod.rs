@@ -3,7 +3,11 @@
 //! report with small-count suppression; and the KPI figure the `kpi` domain reads. Knows
 //! nothing of GraphQL; the demo seed calls it too.
 //!
-//! Visibility, in one place: an enrollment and everything under it (the job seeker's
+//! One file per use case: `enrollments`, `placements` (with the checkpoints each one gets),
+//! `follow_ups` and `reports`; `team` says who is on a municipality's employment team and
+//! `due` when a checkpoint falls due.
+//!
+//! Visibility, in one place (`team`): an enrollment and everything under it (the job seeker's
 //! personal data, placements, checkpoints) is seen only by the municipality's employment
 //! team — program staff of one of its employment-support offices
 //! (`OrganizationKind::EmploymentSupportOffice`) and its administrators. Anyone else gets
@@ -12,17 +16,17 @@
 //! this person's data" is one filter.
 
 /// Subject kind of every access-log row this domain writes: the enrollment (the person).
-pub const SUBJECT: &str = "employment_enrollment";
+const SUBJECT: &str = "employment_enrollment";
 /// Months after a placement's start at which follow-up checkpoints fall due.
-pub const CHECKPOINTS: [u32; 3] = [3, 6, 12];
+const CHECKPOINTS: [u32; 3] = [3, 6, 12];
 /// Days before its due date from which a checkpoint counts as due and may be recorded.
-pub const DUE_WINDOW_DAYS: i64 = 14;
+const DUE_WINDOW_DAYS: i64 = 14;
 /// Longest name, job title or industry.
 const MAX_LINE: usize = 100;
 /// Longest employer name.
 const MAX_EMPLOYER: usize = 200;
 /// Longest note.
-pub const MAX_NOTE: usize = 2000;
+const MAX_NOTE: usize = 2000;
 /// Most weekly hours a placement may have.
 const MAX_WEEKLY_HOURS: f64 = 80.0;
 
@@ -33,7 +37,7 @@ mod placements;
 mod reports;
 mod team;
 
-pub use due::{DueState, due_on, due_state};
+pub use due::{DueState, due_state};
 pub use enrollments::{
     EnrollmentChanges, EnrollmentFilter, EnrollmentOrder, NewEnrollment, PersonInput,
     attach_registration, close_enrollment, detach_registration, enroll, find_enrollment,
@@ -42,9 +46,7 @@ pub use enrollments::{
 pub use follow_ups::{
     FollowUpAnswer, FollowUpFilter, find_follow_up, list_follow_ups, record_follow_up,
 };
-pub use placements::{NewPlacement, create_checkpoints, find_placement, record_placement};
+pub use placements::{NewPlacement, find_placement, record_placement};
 pub use reports::{
-    Audience, Count, EMPLOYMENT_TYPES, Report, Retention, Suppression, rate,
-    regular_employment_of_women, report,
+    Audience, Count, Report, Retention, rate, regular_employment_of_women, report, women_placements,
 };
-pub use team::on_team;

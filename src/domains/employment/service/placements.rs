@@ -197,7 +197,7 @@ pub async fn record_placement(
 /// Creates the checkpoints of `placement` that do not exist yet, if its job seeker
 /// consented to follow-up; `now` is when they are made.
 #[tracing::instrument(skip_all, fields(enrollment_id = %enrollment.id, placement_id = %placement.id))]
-pub async fn create_checkpoints(
+pub(super) async fn create_checkpoints(
     txn: &DatabaseTransaction,
     enrollment: &enrollment::Model,
     placement: &placement::Model,

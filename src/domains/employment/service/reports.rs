@@ -55,7 +55,7 @@ impl Count {
 
 /// Applies small-count suppression.
 #[derive(Debug, Clone, Copy)]
-pub struct Suppression {
+struct Suppression {
     /// Counts below this are suppressed; 0 disables suppression (the team view).
     pub threshold: u64,
 }
@@ -141,7 +141,7 @@ pub struct Report {
 }
 
 /// Every employment type, in the order reports list them.
-pub const EMPLOYMENT_TYPES: [EmploymentType; 6] = [
+const EMPLOYMENT_TYPES: [EmploymentType; 6] = [
     EmploymentType::Regular,
     EmploymentType::Contract,
     EmploymentType::PartTime,
@@ -150,58 +150,70 @@ pub const EMPLOYMENT_TYPES: [EmploymentType; 6] = [
     EmploymentType::Other,
 ];
 
-fn women_enrollments(municipality_id: Uuid) -> sea_orm::sea_query::SelectStatement {
-    enrollment::Entity::find()
-        .select_only()
-        .column(enrollment::Column::Id)
-        .filter(enrollment::Column::MunicipalityId.eq(municipality_id))
-        .filter(enrollment::Column::Gender.eq(Gender::Female))
-        .into_query()
-}
-
+/// Every placement of a municipality and fiscal year, per employment type at the start.
 async fn placements_per_type(
     db: &impl ConnectionTrait,
     municipality_id: Uuid,
     fiscal_year: i32,
-    women_only: bool,
 ) -> AppResult<Vec<(EmploymentType, u64)>> {
     use placement::Column;
-    let mut select = placement::Entity::find()
+    let rows: Vec<(EmploymentType, i64)> = placement::Entity::find()
         .select_only()
         .column(Column::EmploymentType)
         .column_as(Column::Id.count(), "placements")
         .filter(Column::MunicipalityId.eq(municipality_id))
         .filter(Column::FiscalYear.eq(fiscal_year))
-        .group_by(Column::EmploymentType);
-    if women_only {
-        select =
-            select.filter(Column::EnrollmentId.in_subquery(women_enrollments(municipality_id)));
-    }
-    let rows: Vec<(EmploymentType, i64)> = select.into_tuple().all(db).await?;
+        .group_by(Column::EmploymentType)
+        .into_tuple()
+        .all(db)
+        .await?;
     Ok(rows
         .into_iter()
         .map(|(kind, count)| (kind, u64::try_from(count).unwrap_or(0)))
         .collect())
 }
 
+/// The placements of women enrolled by a municipality that start in a fiscal year: the
+/// records behind the KPI "regular-employment rate of women placed through employment
+/// support" (see [`regular_employment_of_women`]) and its drill-down.
+#[tracing::instrument(skip_all, fields(municipality_id = %municipality_id, fiscal_year = fiscal_year))]
+pub async fn women_placements(
+    db: &impl ConnectionTrait,
+    municipality_id: Uuid,
+    fiscal_year: i32,
+) -> AppResult<Vec<placement::Model>> {
+    use placement::Column;
+    let women = enrollment::Entity::find()
+        .select_only()
+        .column(enrollment::Column::Id)
+        .filter(enrollment::Column::MunicipalityId.eq(municipality_id))
+        .filter(enrollment::Column::Gender.eq(Gender::Female))
+        .into_query();
+    Ok(placement::Entity::find()
+        .filter(Column::MunicipalityId.eq(municipality_id))
+        .filter(Column::FiscalYear.eq(fiscal_year))
+        .filter(Column::EnrollmentId.in_subquery(women))
+        .all(db)
+        .await?)
+}
+
 /// The KPI "regular-employment rate of women placed through employment support" of a
-/// municipality and fiscal year, as (numerator, denominator): regular placements of women
-/// enrolled, and all placements of women enrolled, starting in the year. Employment type
-/// at the start counts; later conversions are reported separately.
+/// municipality and fiscal year, as (numerator, denominator): regular placements among
+/// [`women_placements`], and all of them. Employment type at the start counts; later
+/// conversions are reported separately.
 #[tracing::instrument(skip_all, fields(municipality_id = %municipality_id, fiscal_year = fiscal_year))]
 pub async fn regular_employment_of_women(
     db: &impl ConnectionTrait,
     municipality_id: Uuid,
     fiscal_year: i32,
 ) -> AppResult<(u64, u64)> {
-    let rows = placements_per_type(db, municipality_id, fiscal_year, true).await?;
-    let numerator = rows
+    let placements = women_placements(db, municipality_id, fiscal_year).await?;
+    let regular = placements
         .iter()
-        .filter(|(kind, _)| *kind == EmploymentType::Regular)
-        .map(|(_, count)| count)
-        .sum();
-    let denominator = rows.iter().map(|(_, count)| count).sum();
-    Ok((numerator, denominator))
+        .filter(|placement| placement.employment_type == EmploymentType::Regular)
+        .count();
+    let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+    Ok((count(regular), count(placements.len())))
 }
 
 /// The employment report of a municipality and fiscal year. `Team` is for the employment
@@ -237,7 +249,7 @@ pub async fn report(
         .filter(enrollment::Column::EnrolledOn.lte(to))
         .count(db)
         .await?;
-    let per_type = placements_per_type(db, municipality_id, fiscal_year, false).await?;
+    let per_type = placements_per_type(db, municipality_id, fiscal_year).await?;
     let of_type = |kind: EmploymentType| {
         per_type
             .iter()

@@ -17,7 +17,7 @@ use crate::{
 /// Whether `me` is on the employment team of `municipality_id`: one of its administrators,
 /// or program staff of one of its employment-support offices.
 #[tracing::instrument(skip_all, fields(municipality_id = %municipality_id))]
-pub async fn on_team(
+pub(super) async fn on_team(
     db: &impl ConnectionTrait,
     me: &AuthUser,
     municipality_id: Uuid,

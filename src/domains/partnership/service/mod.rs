@@ -53,9 +53,9 @@ pub use projects::{
 };
 pub use reads::{
     ActivityOrder, IssueFilter, IssueStatusCounts, ProjectFilter, ProjectStatusCounts,
-    count_issues_solved, find_internal_comment, find_issue, find_issue_comment, find_project,
-    find_project_update, issue_status_counts, list_internal_comments, list_issue_comments,
-    list_issues, list_my_projects, list_project_updates, list_projects, project_status_counts,
+    find_internal_comment, find_issue, find_issue_comment, find_project, find_project_update,
+    issue_status_counts, issues_solved, list_internal_comments, list_issue_comments, list_issues,
+    list_my_projects, list_project_updates, list_projects, project_status_counts,
 };
 pub use updates::{NewUpdate, post_update};
 pub use visibility::{can_see_issue, can_see_project};

@@ -461,21 +461,21 @@ pub async fn list_internal_comments(
     .await
 }
 
-/// Issues verified solved through a partner project in `[from, until)`, for the KPI.
+/// The issues of a municipality solved in `[from, until)`: verified solved through a
+/// partner project and not reopened since. The one rule behind the "issues solved" KPI.
 #[tracing::instrument(skip_all, fields(municipality_id = %municipality_id))]
-pub async fn count_issues_solved(
+pub async fn issues_solved(
     db: &impl ConnectionTrait,
     municipality_id: Uuid,
     from: DateTime<Utc>,
     until: DateTime<Utc>,
-) -> AppResult<u64> {
+) -> AppResult<Vec<local_issue::Model>> {
     use local_issue::Column;
-    use sea_orm::PaginatorTrait;
     Ok(local_issue::Entity::find()
         .filter(Column::MunicipalityId.eq(municipality_id))
         .filter(Column::Status.eq(IssueStatus::Solved))
         .filter(Column::SolvedAt.gte(from))
         .filter(Column::SolvedAt.lt(until))
-        .count(db)
+        .all(db)
         .await?)
 }
