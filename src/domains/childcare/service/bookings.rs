@@ -28,7 +28,7 @@ use crate::{
 use super::{
     capacity::{recount, slot_minutes},
     reads::resource_of,
-    refusals::booking_refusals,
+    refusals::{ChildToBook, booking_refusals},
     visibility::can_see,
 };
 
@@ -64,18 +64,6 @@ pub struct NewBooking {
     pub note: Option<String>,
     /// Idempotency key.
     pub idempotency_key: Option<String>,
-}
-
-/// A child of a booking request, checked.
-pub(super) struct ChildToBook {
-    /// The registered child, or none for a new one.
-    pub(super) existing: Option<childcare_child::Model>,
-    /// Name.
-    pub(super) name: String,
-    /// Kana reading.
-    pub(super) name_kana: String,
-    /// Birth date.
-    pub(super) birth_date: NaiveDate,
 }
 
 /// Books temporary childcare for some of the guardian's children, one booking per slot

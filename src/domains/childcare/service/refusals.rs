@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Asia::Tokyo;
 use entity::{
     childcare_booking::{self, BookingStatus},
-    childcare_booking_child, childcare_booking_rule, childcare_slot,
+    childcare_booking_child, childcare_booking_rule, childcare_child, childcare_slot,
 };
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
@@ -21,9 +21,20 @@ use crate::{
 
 use super::{
     ACTIVE,
-    bookings::ChildToBook,
     capacity::{held, slot_minutes},
 };
+
+/// A child of a booking request, checked.
+pub(super) struct ChildToBook {
+    /// The registered child, or none for a new one.
+    pub(super) existing: Option<childcare_child::Model>,
+    /// Name.
+    pub(super) name: String,
+    /// Kana reading.
+    pub(super) name_kana: String,
+    /// Birth date.
+    pub(super) birth_date: NaiveDate,
+}
 
 /// Every booking rule the request breaks, with the slots locked.
 pub(super) async fn booking_refusals(

@@ -15,8 +15,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait,
-    DatabaseTransaction, DbBackend, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
-    QuerySelect, Statement,
+    DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -31,29 +30,32 @@ use crate::{
     text,
 };
 
-use super::concierges::loads;
-use super::settings::settings_of;
+use super::settings::{lock_municipality, settings_of};
 use super::visibility::can_read;
 use super::{Change, MAX_TEXT, TOPIC_ASSIGNED, TOPIC_UNASSIGNED, change, split, timeline};
 
-/// Serializes assignment decisions of one municipality for the rest of `txn`.
-///
-/// On PostgreSQL a transaction-scoped advisory lock keyed by the municipality; on SQLite
-/// the write transaction (`BEGIN IMMEDIATE`) already holds the database's only write lock.
+/// Active inquiries per concierge of a municipality.
 #[tracing::instrument(skip_all, fields(municipality_id = %municipality_id))]
-pub async fn lock_municipality(txn: &DatabaseTransaction, municipality_id: Uuid) -> AppResult<()> {
-    if txn.get_database_backend() != DbBackend::Postgres {
-        return Ok(());
-    }
-    let bits = municipality_id.as_u128();
-    let key = ((bits >> 64) as u64 ^ bits as u64) as i64;
-    txn.execute_raw(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "SELECT pg_advisory_xact_lock($1)",
-        [key.into()],
-    ))
-    .await?;
-    Ok(())
+pub async fn loads(
+    db: &impl ConnectionTrait,
+    municipality_id: Uuid,
+) -> AppResult<Vec<(Uuid, i64)>> {
+    use relocation_inquiry::Column;
+    let rows: Vec<(Option<Uuid>, i64)> = relocation_inquiry::Entity::find()
+        .select_only()
+        .column(Column::AssignedConciergeId)
+        .column_as(Column::Id.count(), "n")
+        .filter(Column::MunicipalityId.eq(municipality_id))
+        .filter(Column::AssignedConciergeId.is_not_null())
+        .filter(Column::Stage.is_not_in([InquiryStage::MovedIn, InquiryStage::Closed]))
+        .group_by(Column::AssignedConciergeId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, n)| id.map(|id| (id, n)))
+        .collect())
 }
 
 /// The concierges of a municipality who may take work at `now`: available, not on leave,

@@ -25,9 +25,9 @@ use crate::{
     text::{self, optional_line},
 };
 
-use super::assigning::{drain_backlog, lock_municipality};
 use super::visibility::{access, list_scope};
 use super::{MAX_LINE, delimited};
+use super::{assigning::drain_backlog, settings::lock_municipality};
 
 /// A concierge profile, as typed by an administrator.
 #[derive(Debug, Clone, Default)]
@@ -61,30 +61,6 @@ pub async fn list_profiles(
         .order_by_asc(concierge_profile::Column::UserId)
         .all(db)
         .await?)
-}
-
-/// Active inquiries per concierge of a municipality.
-#[tracing::instrument(skip_all, fields(municipality_id = %municipality_id))]
-pub async fn loads(
-    db: &impl ConnectionTrait,
-    municipality_id: Uuid,
-) -> AppResult<Vec<(Uuid, i64)>> {
-    use relocation_inquiry::Column;
-    let rows: Vec<(Option<Uuid>, i64)> = relocation_inquiry::Entity::find()
-        .select_only()
-        .column(Column::AssignedConciergeId)
-        .column_as(Column::Id.count(), "n")
-        .filter(Column::MunicipalityId.eq(municipality_id))
-        .filter(Column::AssignedConciergeId.is_not_null())
-        .filter(Column::Stage.is_not_in([InquiryStage::MovedIn, InquiryStage::Closed]))
-        .group_by(Column::AssignedConciergeId)
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(id, n)| id.map(|id| (id, n)))
-        .collect())
 }
 
 /// Active inquiries one concierge holds.

@@ -42,19 +42,21 @@ use crate::{
 };
 
 pub use access_log::{AccessLogFilter, access_log};
-pub use assigning::{Handover, candidates, drain_backlog, hand_over, lock_municipality};
+pub use assigning::{Handover, candidates, drain_backlog, hand_over, loads};
 pub use casework::{
     Appointment, AppointmentKind, NewTask, add_note, complete_task, create_task, log_contact,
     schedule_appointment, tasks_for,
 };
 pub use concierges::{
-    ProfileInput, add_leave, current_leaves, list_profiles, load_of, loads, next_leave_end,
-    remove_leave, save_profile, set_availability, sweep,
+    ProfileInput, add_leave, current_leaves, list_profiles, load_of, next_leave_end, remove_leave,
+    save_profile, set_availability, sweep,
 };
 pub use funnel::funnel;
 pub use pipeline::{MoveIn, StageMove, close_inquiry, move_stage, record_move_in, timeline_for};
 pub use retention::{purge_closed, purge_closed_of};
-pub use settings::{SettingsChanges, business_hours, holidays, settings_of, update_settings};
+pub use settings::{
+    SettingsChanges, business_hours, holidays, lock_municipality, settings_of, update_settings,
+};
 pub use submission::{NewInquiry, Receipt, create_inquiry, submit_inquiry};
 pub use tracking::{PublicStatus, public_status, withdraw_consent};
 pub use visibility::{

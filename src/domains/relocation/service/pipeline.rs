@@ -21,10 +21,10 @@ use crate::{
     text::optional_line,
 };
 
-use super::assigning::{drain_backlog, lock_municipality};
 use super::settings::settings_of;
 use super::visibility::can_read;
 use super::{MAX_LINE, MAX_PEOPLE, TOPIC_CHANGED, change, optional_text, timeline};
+use super::{assigning::drain_backlog, settings::lock_municipality};
 
 /// A stage change asked by staff.
 #[derive(Debug, Clone)]

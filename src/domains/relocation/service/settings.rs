@@ -6,7 +6,10 @@ use std::collections::BTreeSet;
 use crate::state::ServiceContext;
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::relocation_setting::{self, AssignmentStrategy};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseTransaction, DbBackend,
+    EntityTrait, Statement,
+};
 use uuid::Uuid;
 
 use crate::domains::relocation::sla::BusinessHours;
@@ -16,8 +19,27 @@ use crate::{
     error::{AppError, AppResult, FieldError, FieldErrorCode, Outcome, Problems},
 };
 
-use super::assigning::lock_municipality;
 use super::{DEFAULT_FIRST_RESPONSE_MINUTES, DEFAULT_FOLLOW_UP_MONTHS, DEFAULT_RETENTION_DAYS};
+
+/// Serializes assignment decisions of one municipality for the rest of `txn`.
+///
+/// On PostgreSQL a transaction-scoped advisory lock keyed by the municipality; on SQLite
+/// the write transaction (`BEGIN IMMEDIATE`) already holds the database's only write lock.
+#[tracing::instrument(skip_all, fields(municipality_id = %municipality_id))]
+pub async fn lock_municipality(txn: &DatabaseTransaction, municipality_id: Uuid) -> AppResult<()> {
+    if txn.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    let bits = municipality_id.as_u128();
+    let key = ((bits >> 64) as u64 ^ bits as u64) as i64;
+    txn.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT pg_advisory_xact_lock($1)",
+        [key.into()],
+    ))
+    .await?;
+    Ok(())
+}
 
 /// The settings of a municipality (defaults when none were saved).
 #[tracing::instrument(skip_all, fields(municipality_id = %municipality_id))]

@@ -27,10 +27,10 @@ use crate::{
     text::{self, Email, Kana, optional_line},
 };
 
-use super::assigning::{drain_backlog, lock_municipality};
 use super::settings::{business_hours, settings_of};
 use super::tracking::{code_prefix, digest, new_token, unused_code};
 use super::{Change, MAX_LINE, MAX_PEOPLE, delimited, optional_text, search_key, timeline};
+use super::{assigning::drain_backlog, settings::lock_municipality};
 
 /// A family's inquiry, as typed.
 #[derive(Debug, Clone, Default)]

@@ -25,9 +25,9 @@ use crate::{
     text,
 };
 
-use super::assigning::{drain_backlog, lock_municipality};
 use super::retention::erase;
 use super::{TOPIC_CHANGED, change, timeline};
+use super::{assigning::drain_backlog, settings::lock_municipality};
 
 /// Characters of the reference code: no 0/O, 1/I/L, so it can be read over the phone.
 const CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
