@@ -137,28 +137,28 @@ pub(crate) async fn resolve(state: &AppState, viewer: &Viewer, id: &ID) -> AppRe
         "User" => identity::find_user(state.into(), viewer, uuid)
             .await
             .map(|u| Node::User(u.into())),
-        "LocalIssue" => partnership::find_issue(state, viewer, uuid)
+        "LocalIssue" => partnership::find_issue(state.into(), viewer, uuid)
             .await
             .map(|i| Node::LocalIssue(i.into())),
-        "PartnerProject" => partnership::find_project(state, viewer, uuid)
+        "PartnerProject" => partnership::find_project(state.into(), viewer, uuid)
             .await
             .map(|p| Node::PartnerProject(p.into())),
-        "ProjectUpdate" => partnership::find_project_update(state, viewer, uuid)
+        "ProjectUpdate" => partnership::find_project_update(state.into(), viewer, uuid)
             .await
             .map(|u| Node::ProjectUpdate(u.into())),
-        "IssueComment" => partnership::find_issue_comment(state, viewer, uuid)
+        "IssueComment" => partnership::find_issue_comment(state.into(), viewer, uuid)
             .await
             .map(|c| Node::IssueComment(c.into())),
-        "InternalComment" => partnership::find_internal_comment(state, viewer, uuid)
+        "InternalComment" => partnership::find_internal_comment(state.into(), viewer, uuid)
             .await
             .map(|c| Node::InternalComment(c.into())),
-        "Program" => programs::find_program(state, viewer, uuid)
+        "Program" => programs::find_program(state.into(), viewer, uuid)
             .await
             .map(|p| Node::Program(p.into())),
-        "ProgramSession" => programs::find_session(state, viewer, uuid)
+        "ProgramSession" => programs::find_session(state.into(), viewer, uuid)
             .await
             .map(|s| Node::ProgramSession(s.into())),
-        "Registration" => programs::find_registration(state, viewer, uuid)
+        "Registration" => programs::find_registration(state.into(), viewer, uuid)
             .await
             .map(|r| Node::Registration(r.into())),
         "RelocationInquiry" => relocation::find_inquiry(state.into(), viewer, uuid)
@@ -185,7 +185,7 @@ pub(crate) async fn resolve(state: &AppState, viewer: &Viewer, id: &ID) -> AppRe
         "EmploymentFollowUp" => employment::find_follow_up(&state.db, viewer, uuid)
             .await
             .map(|f| Node::EmploymentFollowUp(f.into())),
-        "Article" => content::find_article(state, viewer, uuid)
+        "Article" => content::find_article(state.into(), viewer, uuid)
             .await
             .map(|a| Node::Article(a.into())),
         _ => Err(AppError::NotFound),

@@ -44,10 +44,12 @@ impl ContentQuery {
         let filter = service::ArticleFilter::try_from(filter).extend()?;
         let order = order_by.into();
         let page = PageArgs::new(first, after, last, before);
-        Ok(service::list_articles(state, viewer, filter, order, page)
-            .await
-            .extend()?
-            .into_connection())
+        Ok(
+            service::list_articles(state.into(), viewer, filter, order, page)
+                .await
+                .extend()?
+                .into_connection(),
+        )
     }
 
     /// One article by global id, or by municipality and slug; null if it does not exist
@@ -65,11 +67,11 @@ impl ContentQuery {
         let found = match (id, municipality_id, slug) {
             (Some(id), None, None) => {
                 let id = ids::decode_as(&id, "Article").extend()?;
-                service::find_article(state, viewer, id).await
+                service::find_article(state.into(), viewer, id).await
             }
             (None, Some(municipality_id), Some(slug)) => {
                 let municipality_id = ids::decode_as(&municipality_id, "Municipality").extend()?;
-                service::find_by_slug(state, viewer, municipality_id, &slug).await
+                service::find_by_slug(state.into(), viewer, municipality_id, &slug).await
             }
             _ => {
                 return Err(AppError::BadUserInput(

@@ -53,7 +53,7 @@ impl PartnershipQuery {
         let filter = service::IssueFilter::try_from(filter).extend()?;
         let page = PageArgs::new(first, after, last, before);
         Ok(
-            service::list_issues(state, viewer, filter, order_by.into(), page)
+            service::list_issues(state.into(), viewer, filter, order_by.into(), page)
                 .await
                 .extend()?
                 .into_connection(),
@@ -78,7 +78,7 @@ impl PartnershipQuery {
         let filter = service::ProjectFilter::try_from(filter).extend()?;
         let page = PageArgs::new(first, after, last, before);
         Ok(
-            service::list_projects(state, viewer, filter, order_by.into(), page)
+            service::list_projects(state.into(), viewer, filter, order_by.into(), page)
                 .await
                 .extend()?
                 .into_connection(),
@@ -103,7 +103,7 @@ impl PartnershipQuery {
         let (state, viewer) = context(ctx)?;
         let page = PageArgs::new(first, after, last, before);
         Ok(service::list_my_projects(
-            state,
+            state.into(),
             viewer,
             converted(filter.status),
             order_by.into(),
@@ -123,10 +123,12 @@ impl PartnershipQuery {
     ) -> Result<LocalIssueStatusCounts> {
         let (state, viewer) = context(ctx)?;
         let municipality_id = ids::decode_as(&municipality_id, "Municipality").extend()?;
-        Ok(service::issue_status_counts(state, viewer, municipality_id)
-            .await
-            .extend()?
-            .into())
+        Ok(
+            service::issue_status_counts(state.into(), viewer, municipality_id)
+                .await
+                .extend()?
+                .into(),
+        )
     }
 
     /// Partner projects of a municipality per status, as far as you can see them.
@@ -138,7 +140,7 @@ impl PartnershipQuery {
         let (state, viewer) = context(ctx)?;
         let municipality_id = ids::decode_as(&municipality_id, "Municipality").extend()?;
         Ok(
-            service::project_status_counts(state, viewer, municipality_id)
+            service::project_status_counts(state.into(), viewer, municipality_id)
                 .await
                 .extend()?
                 .into(),

@@ -48,7 +48,7 @@ impl ProgramsQuery {
         let (state, viewer) = context(ctx)?;
         let filter = service::ProgramFilter::try_from(filter).extend()?;
         let page = PageArgs::new(first, after, last, before);
-        Ok(service::list_programs(state, viewer, filter, page)
+        Ok(service::list_programs(state.into(), viewer, filter, page)
             .await
             .extend()?
             .into_connection())
@@ -68,7 +68,7 @@ impl ProgramsQuery {
         let (state, viewer) = context(ctx)?;
         let filter = service::SessionFilter::try_from(filter).extend()?;
         let page = PageArgs::new(first, after, last, before);
-        Ok(service::list_sessions(state, viewer, filter, page)
+        Ok(service::list_sessions(state.into(), viewer, filter, page)
             .await
             .extend()?
             .into_connection())
@@ -89,7 +89,7 @@ impl ProgramsQuery {
     ) -> Result<RegistrationConnection> {
         let (state, viewer) = context(ctx)?;
         let page = PageArgs::new(first, after, last, before);
-        Ok(service::list_my_registrations(state, viewer, page)
+        Ok(service::list_my_registrations(state.into(), viewer, page)
             .await
             .extend()?
             .into_connection())
@@ -103,7 +103,7 @@ impl ProgramsQuery {
         manage_token: String,
     ) -> Result<Option<Registration>> {
         let (state, _) = context(ctx)?;
-        match service::find_by_manage_token(state, &manage_token).await {
+        match service::find_by_manage_token(state.into(), &manage_token).await {
             Ok(registration) => Ok(Some(registration.into())),
             Err(AppError::NotFound) => Ok(None),
             Err(error) => Err(error.extend()),
@@ -124,7 +124,7 @@ impl ProgramsQuery {
         let (state, viewer) = context(ctx)?;
         let municipality_id = ids::decode_as(&municipality_id, "Municipality").extend()?;
         Ok(service::municipality_survey_summary(
-            state,
+            state.into(),
             viewer,
             municipality_id,
             kind.map(Into::into),

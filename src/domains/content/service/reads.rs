@@ -8,7 +8,7 @@ use crate::{
     auth::Viewer,
     error::{AppError, AppResult},
     paging::{Ordering, Page, PageArgs, SortValue, paginate},
-    state::AppState,
+    state::ServiceContext,
     text::{self},
 };
 
@@ -19,17 +19,17 @@ use super::{
 /// An article the viewer may see.
 #[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn find_article(
-    state: &AppState,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     id: Uuid,
 ) -> AppResult<article::Model> {
-    find_visible(&state.db, viewer, id).await
+    find_visible(ctx.db, viewer, id).await
 }
 
 /// The article with `slug` in a municipality, if the viewer may see it.
 #[tracing::instrument(skip_all, fields(municipality_id = %municipality_id))]
 pub async fn find_by_slug(
-    state: &AppState,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     municipality_id: Uuid,
     slug: &str,
@@ -38,7 +38,7 @@ pub async fn find_by_slug(
     let found = article::Entity::find()
         .filter(article::Column::MunicipalityId.eq(municipality_id))
         .filter(article::Column::Slug.eq(slug))
-        .one(&state.db)
+        .one(ctx.db)
         .await?
         .ok_or(AppError::NotFound)?;
     if can_see(viewer, &found, now()) {
@@ -51,7 +51,7 @@ pub async fn find_by_slug(
 /// Articles the viewer may see.
 #[tracing::instrument(skip_all)]
 pub async fn list_articles(
-    state: &AppState,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     filter: ArticleFilter,
     order: ArticleOrder,
@@ -87,12 +87,5 @@ pub async fn list_articles(
         descending: order == ArticleOrder::Newest,
         key: |row| (Some(SortValue::Time(row.sort_at)), row.id),
     };
-    paginate(
-        &state.db,
-        select,
-        &ordering,
-        page,
-        state.limits.max_page_size,
-    )
-    .await
+    paginate(ctx.db, select, &ordering, page, ctx.limits.max_page_size).await
 }

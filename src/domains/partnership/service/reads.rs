@@ -21,7 +21,7 @@ use crate::{
     auth::Viewer,
     error::{AppError, AppResult},
     paging::{Ordering, Page, PageArgs, SortValue, paginate},
-    state::AppState,
+    state::ServiceContext,
 };
 
 /// Filter of the issue list.
@@ -97,51 +97,51 @@ pub struct ProjectStatusCounts {
 /// A local issue the viewer may see.
 #[tracing::instrument(skip_all, fields(issue_id = %id))]
 pub async fn find_issue(
-    state: &AppState,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     id: Uuid,
 ) -> AppResult<local_issue::Model> {
-    find_visible_issue(&state.db, viewer, id, false).await
+    find_visible_issue(ctx.db, viewer, id, false).await
 }
 
 /// A partner project the viewer may see.
 #[tracing::instrument(skip_all, fields(project_id = %id))]
 pub async fn find_project(
-    state: &AppState,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     id: Uuid,
 ) -> AppResult<partner_project::Model> {
-    find_visible_project(&state.db, viewer, id, false).await
+    find_visible_project(ctx.db, viewer, id, false).await
 }
 
 /// A progress update of a project the viewer may see.
 #[tracing::instrument(skip_all, fields(update_id = %id))]
 pub async fn find_project_update(
-    state: &AppState,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     id: Uuid,
 ) -> AppResult<project_update::Model> {
     let update = project_update::Entity::find_by_id(id)
-        .one(&state.db)
+        .one(ctx.db)
         .await?
         .ok_or(AppError::NotFound)?;
-    find_visible_project(&state.db, viewer, update.project_id, false).await?;
+    find_visible_project(ctx.db, viewer, update.project_id, false).await?;
     Ok(update)
 }
 
 /// An issue comment the viewer may see.
 #[tracing::instrument(skip_all, fields(comment_id = %id))]
 pub async fn find_issue_comment(
-    state: &AppState,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     id: Uuid,
 ) -> AppResult<issue_comment::Model> {
     let comment = issue_comment::Entity::find_by_id(id)
-        .one(&state.db)
+        .one(ctx.db)
         .await?
         .ok_or(AppError::NotFound)?;
     let issue = local_issue::Entity::find_by_id(comment.issue_id)
-        .one(&state.db)
+        .one(ctx.db)
         .await?
         .ok_or(AppError::NotFound)?;
     if can_see_comment(viewer, &issue, &comment) {
@@ -154,16 +154,16 @@ pub async fn find_issue_comment(
 /// An internal comment, for the participants of its project only.
 #[tracing::instrument(skip_all, fields(comment_id = %id))]
 pub async fn find_internal_comment(
-    state: &AppState,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     id: Uuid,
 ) -> AppResult<project_internal_comment::Model> {
     let me = viewer.require_user()?;
     let comment = project_internal_comment::Entity::find_by_id(id)
-        .one(&state.db)
+        .one(ctx.db)
         .await?
         .ok_or(AppError::NotFound)?;
-    let project = find_visible_project(&state.db, viewer, comment.project_id, false).await?;
+    let project = find_visible_project(ctx.db, viewer, comment.project_id, false).await?;
     if is_participant(me, project.municipality_id, project.organization_id) {
         Ok(comment)
     } else {
@@ -174,7 +174,7 @@ pub async fn find_internal_comment(
 /// Local issues the viewer may see.
 #[tracing::instrument(skip_all, fields(municipality_id = ?filter.municipality_id))]
 pub async fn list_issues(
-    state: &AppState,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     filter: IssueFilter,
     order: ActivityOrder,
@@ -218,33 +218,26 @@ pub async fn list_issues(
             key: |row: &local_issue::Model| (None, row.id),
         },
     };
-    paginate(
-        &state.db,
-        select,
-        &ordering,
-        page,
-        state.limits.max_page_size,
-    )
-    .await
+    paginate(ctx.db, select, &ordering, page, ctx.limits.max_page_size).await
 }
 
 /// Partner projects the viewer may see.
 #[tracing::instrument(skip_all, fields(municipality_id = ?filter.municipality_id))]
 pub async fn list_projects(
-    state: &AppState,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     filter: ProjectFilter,
     order: ActivityOrder,
     page: PageArgs,
 ) -> AppResult<Page<partner_project::Model>> {
     let select = partner_project::Entity::find().filter(project_visibility(viewer));
-    page_of_projects(state, select, filter, order, page).await
+    page_of_projects(ctx, select, filter, order, page).await
 }
 
 /// Every project of the viewer's own partner organization, drafts included.
 #[tracing::instrument(skip_all)]
 pub async fn list_my_projects(
-    state: &AppState,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     statuses: Vec<ProjectStatus>,
     order: ActivityOrder,
@@ -258,11 +251,11 @@ pub async fn list_my_projects(
         statuses,
         ..ProjectFilter::default()
     };
-    page_of_projects(state, select, filter, order, page).await
+    page_of_projects(ctx, select, filter, order, page).await
 }
 
 async fn page_of_projects(
-    state: &AppState,
+    ctx: ServiceContext<'_>,
     mut select: sea_orm::Select<partner_project::Entity>,
     filter: ProjectFilter,
     order: ActivityOrder,
@@ -300,21 +293,14 @@ async fn page_of_projects(
             key: |row: &partner_project::Model| (None, row.id),
         },
     };
-    paginate(
-        &state.db,
-        select,
-        &ordering,
-        page,
-        state.limits.max_page_size,
-    )
-    .await
+    paginate(ctx.db, select, &ordering, page, ctx.limits.max_page_size).await
 }
 
 /// Issues of a municipality per status, as far as the viewer may see them. `solved` is the
 /// number of issues solved through public-private partnership.
 #[tracing::instrument(skip_all, fields(municipality_id = %municipality_id))]
 pub async fn issue_status_counts(
-    state: &AppState,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     municipality_id: Uuid,
 ) -> AppResult<IssueStatusCounts> {
@@ -327,7 +313,7 @@ pub async fn issue_status_counts(
         .filter(issue_visibility(viewer))
         .group_by(Column::Status)
         .into_tuple()
-        .all(&state.db)
+        .all(ctx.db)
         .await?;
     let mut counts = IssueStatusCounts::default();
     for (status, count) in rows {
@@ -345,7 +331,7 @@ pub async fn issue_status_counts(
 /// Projects of a municipality per status, as far as the viewer may see them.
 #[tracing::instrument(skip_all, fields(municipality_id = %municipality_id))]
 pub async fn project_status_counts(
-    state: &AppState,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     municipality_id: Uuid,
 ) -> AppResult<ProjectStatusCounts> {
@@ -358,7 +344,7 @@ pub async fn project_status_counts(
         .filter(project_visibility(viewer))
         .group_by(Column::Status)
         .into_tuple()
-        .all(&state.db)
+        .all(ctx.db)
         .await?;
     let mut counts = ProjectStatusCounts::default();
     for (status, count) in rows {
@@ -379,7 +365,7 @@ pub async fn project_status_counts(
 /// municipality's admins.
 #[tracing::instrument(skip_all, fields(issue_id = %issue_id))]
 pub async fn list_issue_comments(
-    state: &AppState,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     issue_id: Uuid,
     municipality_id: Uuid,
@@ -396,20 +382,13 @@ pub async fn list_issue_comments(
         descending: false,
         key: |row| (None, row.id),
     };
-    paginate(
-        &state.db,
-        select,
-        &ordering,
-        page,
-        state.limits.max_page_size,
-    )
-    .await
+    paginate(ctx.db, select, &ordering, page, ctx.limits.max_page_size).await
 }
 
 /// Progress updates of a project, newest first.
 #[tracing::instrument(skip_all, fields(project_id = %project_id))]
 pub async fn list_project_updates(
-    state: &AppState,
+    ctx: ServiceContext<'_>,
     project_id: Uuid,
     page: PageArgs,
 ) -> AppResult<Page<project_update::Model>> {
@@ -421,11 +400,11 @@ pub async fn list_project_updates(
         key: |row| (None, row.id),
     };
     paginate(
-        &state.db,
+        ctx.db,
         project_update::Entity::find().filter(Column::ProjectId.eq(project_id)),
         &ordering,
         page,
-        state.limits.max_page_size,
+        ctx.limits.max_page_size,
     )
     .await
 }
@@ -433,7 +412,7 @@ pub async fn list_project_updates(
 /// Internal comments of a project, oldest first, for its participants only.
 #[tracing::instrument(skip_all, fields(project_id = %project_id))]
 pub async fn list_internal_comments(
-    state: &AppState,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     project_id: Uuid,
     municipality_id: Uuid,
@@ -452,11 +431,11 @@ pub async fn list_internal_comments(
         key: |row| (None, row.id),
     };
     paginate(
-        &state.db,
+        ctx.db,
         project_internal_comment::Entity::find().filter(Column::ProjectId.eq(project_id)),
         &ordering,
         page,
-        state.limits.max_page_size,
+        ctx.limits.max_page_size,
     )
     .await
 }

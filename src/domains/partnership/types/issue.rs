@@ -128,12 +128,16 @@ impl LocalIssue {
     ) -> Result<IssueCommentConnection> {
         let (state, viewer) = context(ctx)?;
         let page = PageArgs::new(first, after, last, before);
-        Ok(
-            service::list_issue_comments(state, viewer, self.uuid, self.municipality_id, page)
-                .await
-                .extend()?
-                .into_connection(),
+        Ok(service::list_issue_comments(
+            state.into(),
+            viewer,
+            self.uuid,
+            self.municipality_id,
+            page,
         )
+        .await
+        .extend()?
+        .into_connection())
     }
 
     /// Every status change, oldest first: who (role and organization, never a personal

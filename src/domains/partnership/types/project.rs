@@ -124,7 +124,7 @@ impl PartnerProject {
     ) -> Result<ProjectUpdateConnection> {
         let (state, _) = context(ctx)?;
         let page = PageArgs::new(first, after, last, before);
-        Ok(service::list_project_updates(state, self.uuid, page)
+        Ok(service::list_project_updates(state.into(), self.uuid, page)
             .await
             .extend()?
             .into_connection())
@@ -146,7 +146,7 @@ impl PartnerProject {
         let page = PageArgs::new(first, after, last, before);
         Ok(Some(
             service::list_internal_comments(
-                state,
+                state.into(),
                 viewer,
                 self.uuid,
                 self.municipality_id,

@@ -20,7 +20,6 @@ use crate::{
     db,
     error::{AppError, AppResult},
     paging::{Ordering, Page, PageArgs, SortValue, paginate},
-    state::AppState,
     state::ServiceContext,
 };
 
@@ -116,12 +115,12 @@ impl SurveySummary {
 /// A program the viewer may see.
 #[tracing::instrument(skip_all, fields(program_id = %id))]
 pub async fn find_program(
-    state: &AppState,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     id: Uuid,
 ) -> AppResult<program::Model> {
     let program = program::Entity::find_by_id(id)
-        .one(&state.db)
+        .one(ctx.db)
         .await?
         .ok_or(AppError::NotFound)?;
     if can_see_program(viewer, &program) {
@@ -134,40 +133,40 @@ pub async fn find_program(
 /// A session of a program the viewer may see. Offers that expired are passed on first.
 #[tracing::instrument(skip_all, fields(session_id = %id))]
 pub async fn find_session(
-    state: &AppState,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     id: Uuid,
 ) -> AppResult<program_session::Model> {
-    settle_if_due(ServiceContext::from(state), id).await?;
+    settle_if_due(ctx, id).await?;
     let session = program_session::Entity::find_by_id(id)
-        .one(&state.db)
+        .one(ctx.db)
         .await?
         .ok_or(AppError::NotFound)?;
-    find_program(state, viewer, session.program_id).await?;
+    find_program(ctx, viewer, session.program_id).await?;
     Ok(session)
 }
 
 /// A registration the viewer registered or manages.
 #[tracing::instrument(skip_all, fields(registration_id = %id))]
 pub async fn find_registration(
-    state: &AppState,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     id: Uuid,
 ) -> AppResult<registration::Model> {
     let found = registration::Entity::find_by_id(id)
-        .one(&state.db)
+        .one(ctx.db)
         .await?
         .ok_or(AppError::NotFound)?;
-    settle_if_due(ServiceContext::from(state), found.session_id).await?;
+    settle_if_due(ctx, found.session_id).await?;
     let registration = registration::Entity::find_by_id(id)
-        .one(&state.db)
+        .one(ctx.db)
         .await?
         .ok_or(AppError::NotFound)?;
     if is_registrant(viewer, &registration) {
         return Ok(registration);
     }
     let program = program::Entity::find_by_id(registration.program_id)
-        .one(&state.db)
+        .one(ctx.db)
         .await?
         .ok_or(AppError::NotFound)?;
     let Some(me) = viewer
@@ -177,7 +176,7 @@ pub async fn find_registration(
     else {
         return Err(AppError::NotFound);
     };
-    audit::record(&state.db, me.id, [read_of(&registration, "detail")]).await?;
+    audit::record(ctx.db, me.id, [read_of(&registration, "detail")]).await?;
     Ok(registration)
 }
 
@@ -196,16 +195,19 @@ fn read_of(registration: &registration::Model, accessed: &'static str) -> Read {
 
 /// A guest's registration by its manage token.
 #[tracing::instrument(skip_all)]
-pub async fn find_by_manage_token(state: &AppState, token: &str) -> AppResult<registration::Model> {
-    let found = by_token(&state.db, token).await?;
-    settle_if_due(ServiceContext::from(state), found.session_id).await?;
-    by_token(&state.db, token).await
+pub async fn find_by_manage_token(
+    ctx: ServiceContext<'_>,
+    token: &str,
+) -> AppResult<registration::Model> {
+    let found = by_token(ctx.db, token).await?;
+    settle_if_due(ctx, found.session_id).await?;
+    by_token(ctx.db, token).await
 }
 
 /// Programs the viewer may see, newest first.
 #[tracing::instrument(skip_all)]
 pub async fn list_programs(
-    state: &AppState,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     filter: ProgramFilter,
     page: PageArgs,
@@ -246,20 +248,13 @@ pub async fn list_programs(
         descending: true,
         key: |row| (None, row.id),
     };
-    paginate(
-        &state.db,
-        select,
-        &ordering,
-        page,
-        state.limits.max_page_size,
-    )
-    .await
+    paginate(ctx.db, select, &ordering, page, ctx.limits.max_page_size).await
 }
 
 /// Sessions of programs the viewer may see, by start time.
 #[tracing::instrument(skip_all)]
 pub async fn list_sessions(
-    state: &AppState,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     filter: SessionFilter,
     page: PageArgs,
@@ -305,20 +300,13 @@ pub async fn list_sessions(
         descending: false,
         key: |row| (Some(SortValue::Time(row.starts_at)), row.id),
     };
-    paginate(
-        &state.db,
-        select,
-        &ordering,
-        page,
-        state.limits.max_page_size,
-    )
-    .await
+    paginate(ctx.db, select, &ordering, page, ctx.limits.max_page_size).await
 }
 
 /// The signed-in viewer's own registrations, newest first.
 #[tracing::instrument(skip_all)]
 pub async fn list_my_registrations(
-    state: &AppState,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     page: PageArgs,
 ) -> AppResult<Page<registration::Model>> {
@@ -331,11 +319,11 @@ pub async fn list_my_registrations(
         key: |row| (None, row.id),
     };
     paginate(
-        &state.db,
+        ctx.db,
         registration::Entity::find().filter(Column::UserId.eq(me.id)),
         &ordering,
         page,
-        state.limits.max_page_size,
+        ctx.limits.max_page_size,
     )
     .await
 }
@@ -343,14 +331,14 @@ pub async fn list_my_registrations(
 /// The roster of a session, in registration order (managers only).
 #[tracing::instrument(skip_all, fields(session_id = %session.id))]
 pub async fn list_roster(
-    state: &AppState,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     session: &program_session::Model,
     statuses: Vec<RegistrationStatus>,
     page: PageArgs,
 ) -> AppResult<Page<registration::Model>> {
     let program = program::Entity::find_by_id(session.program_id)
-        .one(&state.db)
+        .one(ctx.db)
         .await?
         .ok_or(AppError::NotFound)?;
     let me = viewer.require_user()?;
@@ -368,16 +356,9 @@ pub async fn list_roster(
         descending: false,
         key: |row| (None, row.id),
     };
-    let page = paginate(
-        &state.db,
-        select,
-        &ordering,
-        page,
-        state.limits.max_page_size,
-    )
-    .await?;
+    let page = paginate(ctx.db, select, &ordering, page, ctx.limits.max_page_size).await?;
     audit::record(
-        &state.db,
+        ctx.db,
         me.id,
         page.rows.iter().map(|(_, row)| read_of(row, "roster")),
     )
@@ -389,7 +370,7 @@ pub async fn list_roster(
 /// fiscal year.
 #[tracing::instrument(skip_all, fields(municipality_id = %municipality_id, kind = ?kind, fiscal_year = ?fiscal_year))]
 pub async fn municipality_survey_summary(
-    state: &AppState,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     municipality_id: Uuid,
     kind: Option<ProgramKind>,
@@ -415,7 +396,7 @@ pub async fn municipality_survey_summary(
             .into_query();
         select = select.filter(Column::ProgramId.in_subquery(programs));
     }
-    let rows: Vec<(i16, i64)> = select.into_tuple().all(&state.db).await?;
+    let rows: Vec<(i16, i64)> = select.into_tuple().all(ctx.db).await?;
     Ok(SurveySummary::of(rows.into_iter().map(
         |(score, answers)| (score, u64::try_from(answers).unwrap_or(0)),
     )))

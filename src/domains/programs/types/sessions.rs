@@ -181,7 +181,7 @@ impl ProgramSession {
         let page = PageArgs::new(first, after, last, before);
         let statuses = status.into_iter().map(Into::into).collect();
         Ok(
-            service::list_roster(state, viewer, &self.model, statuses, page)
+            service::list_roster(state.into(), viewer, &self.model, statuses, page)
                 .await
                 .extend()?
                 .into_connection(),
