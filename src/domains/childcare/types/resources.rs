@@ -1,14 +1,17 @@
-//! Resources: kinds, hours, address, eligibility, and the resource itself.
+//! Resources: kinds, hours, address, eligibility, the resource itself, and its temporary
+//! childcare booking rules and slots.
 
 use async_graphql::{
     ComplexObject, Context, Enum, ID, Result, ResultExt, SimpleObject, dataloader::DataLoader,
 };
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use entity::{childcare_hours_exception, childcare_resource};
+use entity::{
+    childcare_booking_rule, childcare_hours_exception, childcare_resource, childcare_slot,
+};
 
 use crate::domains::childcare::{
     hours::{self, Interval, Schedule},
-    loaders::{ExceptionsOf, RulesOf, SlotsOf, WeeklyHoursOf},
+    loaders::{ExceptionsOf, ResourceById, RulesOf, SlotsOf, WeeklyHoursOf},
     service,
 };
 use crate::{
@@ -22,10 +25,7 @@ use crate::{
     graphql::ids,
 };
 
-use super::{
-    bookings::{ChildcareBookingRules, ChildcareSlot},
-    loader,
-};
+use super::loader;
 
 connection!(
     ChildcareResource,
@@ -544,5 +544,88 @@ impl ChildcareResource {
             .into_iter()
             .map(Into::into)
             .collect())
+    }
+}
+
+/// Booking rules of a resource that takes temporary childcare bookings.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct ChildcareBookingRules {
+    /// Booking for a date opens at 00:00 JST this many days before it.
+    pub opens_days_before: i32,
+    /// Hours one child may be booked per calendar month.
+    pub monthly_limit_hours: i32,
+    /// Youngest age accepted in months, on the booked date.
+    pub min_age_months: i32,
+    /// Oldest age accepted in months, on the booked date.
+    pub max_age_months: i32,
+    /// Guardians may cancel until this many hours before the start.
+    pub cancel_deadline_hours: i32,
+    /// This many no-shows …
+    pub no_show_limit: i32,
+    /// … within this many days …
+    pub no_show_window_days: i32,
+    /// … restrict new bookings for this many days.
+    pub restriction_days: i32,
+}
+
+impl From<childcare_booking_rule::Model> for ChildcareBookingRules {
+    fn from(model: childcare_booking_rule::Model) -> Self {
+        Self {
+            opens_days_before: model.opens_days_before,
+            monthly_limit_hours: model.monthly_limit_hours,
+            min_age_months: model.min_age_months,
+            max_age_months: model.max_age_months,
+            cancel_deadline_hours: model.cancel_deadline_hours,
+            no_show_limit: model.no_show_limit,
+            no_show_window_days: model.no_show_window_days,
+            restriction_days: model.restriction_days,
+        }
+    }
+}
+
+/// A bookable period of temporary childcare on one date.
+#[derive(Debug, Clone, SimpleObject)]
+#[graphql(complex)]
+pub struct ChildcareSlot {
+    #[graphql(skip)]
+    pub model: childcare_slot::Model,
+    /// The date (Japan).
+    pub date: NaiveDate,
+    /// Start.
+    pub starts_at: DateTime<Utc>,
+    /// End.
+    pub ends_at: DateTime<Utc>,
+    /// Children it takes.
+    pub capacity: i32,
+    /// Children it can still take.
+    pub places_remaining: i32,
+}
+
+impl From<childcare_slot::Model> for ChildcareSlot {
+    fn from(model: childcare_slot::Model) -> Self {
+        Self {
+            date: model.date,
+            starts_at: model.starts_at,
+            ends_at: model.ends_at,
+            capacity: model.capacity,
+            places_remaining: (model.capacity - model.children_booked).max(0),
+            model,
+        }
+    }
+}
+
+#[ComplexObject]
+impl ChildcareSlot {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        ids::encode("ChildcareSlot", self.model.id)
+    }
+
+    /// The resource.
+    async fn resource(&self, ctx: &Context<'_>) -> Result<Option<ChildcareResource>> {
+        Ok(loader(ctx)?
+            .load_one(ResourceById(self.model.resource_id))
+            .await?
+            .map(Into::into))
     }
 }

@@ -102,12 +102,12 @@ crate::enum_mirror!(
 );
 
 mod history;
-mod issue;
-mod project;
+mod issues;
 
 pub use history::{LocalIssueStatusChange, PartnerProjectStatusChange, StatusActor, StatusChange};
-pub use issue::{IssueComment, IssueLocation, LocalIssue};
-pub use project::{InternalComment, PartnerProject, ProjectUpdate};
+pub use issues::{
+    InternalComment, IssueComment, IssueLocation, LocalIssue, PartnerProject, ProjectUpdate,
+};
 
 /// Number of local issues per status, as far as you can see them.
 #[derive(Debug, Clone, Copy, SimpleObject)]

@@ -2,7 +2,6 @@
 
 mod programs;
 mod registrations;
-mod sessions;
 
 use async_graphql::Enum;
 use entity::{program, program_session, registration};
@@ -179,10 +178,9 @@ mirror!(
 );
 
 pub use self::{
-    programs::{ChildAgeRange, Program, SurveySummary},
+    programs::{ChildAgeRange, Program, ProgramSession, SessionAttendance, SurveySummary},
     registrations::{
         RegisteredChild, Registrant, Registration, RegistrationEvent, RegistrationEventKind,
         RegistrationStatusChange, SurveyResponse,
     },
-    sessions::{ProgramSession, SessionAttendance},
 };

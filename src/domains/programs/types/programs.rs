@@ -1,25 +1,35 @@
-//! Programs and their survey summaries.
+//! Programs and their sessions: the two objects reference each other (a program lists its
+//! sessions, a session names its program), so they live together; with survey summaries
+//! and attendance.
 
-use async_graphql::{ComplexObject, Context, ID, Result, SimpleObject, dataloader::DataLoader};
+use async_graphql::{
+    ComplexObject, Context, ID, Result, ResultExt, SimpleObject, dataloader::DataLoader,
+};
 use chrono::{DateTime, Utc};
 use entity::{program, program_session};
 use uuid::Uuid;
 
-use crate::domains::programs::{
-    loaders::{ProgramsLoader, SessionsOfProgram, SurveyScoresOf},
-    registration::decode_set,
-    service,
+use super::{
+    ProgramAudience, ProgramCategory, ProgramKind, ProgramSessionStatus, ProgramStatus,
+    RegistrationConnection, RegistrationStatus,
 };
 use crate::{
-    domains::identity::{
-        loaders::{IdentityLoader, MunicipalityId, OrganizationId},
-        types::{Municipality, Organization},
+    domains::{
+        identity::{
+            loaders::{IdentityLoader, MunicipalityId, OrganizationId},
+            types::{Municipality, Organization},
+        },
+        programs::{
+            loaders::{
+                AttendanceOf, ConfirmedPlace, ProgramById, ProgramsLoader, SessionsOfProgram,
+                SurveyScoresOf, WaitlistOf,
+            },
+            registration::decode_set,
+            service,
+        },
     },
-    graphql::{context, ids},
-};
-
-use super::{
-    ProgramAudience, ProgramCategory, ProgramKind, ProgramStatus, sessions::ProgramSession,
+    graphql::{connection::page_cost, context, ids},
+    paging::PageArgs,
 };
 
 /// Ages of children a program accepts, in months on the session date.
@@ -202,4 +212,195 @@ impl From<service::SurveySummary> for SurveySummary {
             satisfied_share: summary.satisfied_share,
         }
     }
+}
+
+/// One date of a program, with its places and registration window.
+#[derive(Debug, Clone, SimpleObject)]
+#[graphql(complex)]
+pub struct ProgramSession {
+    #[graphql(skip)]
+    pub model: program_session::Model,
+    /// Start.
+    pub starts_at: DateTime<Utc>,
+    /// End.
+    pub ends_at: DateTime<Utc>,
+    /// Venue, e.g. 前橋市男女共同参画センター 研修室; null for online sessions.
+    pub venue: Option<String>,
+    /// Whether it takes place online (the link is shown to confirmed registrants).
+    pub is_online: bool,
+    /// Seats, in people (adults and children who stay with them).
+    pub capacity: i32,
+    /// Children the 託児 can look after during the session.
+    pub childcare_slots: i32,
+    /// Seats still free (places held by open waitlist offers are not free).
+    pub seats_remaining: i32,
+    /// Childcare slots still free.
+    pub childcare_slots_remaining: i32,
+    /// When registration opens.
+    pub registration_opens_at: DateTime<Utc>,
+    /// When registration closes.
+    pub registration_closes_at: DateTime<Utc>,
+    /// Until when registrants may cancel a confirmed place themselves.
+    pub cancellation_deadline: DateTime<Utc>,
+    /// Whether it takes place.
+    pub status: ProgramSessionStatus,
+    /// When it was cancelled.
+    pub cancelled_at: Option<DateTime<Utc>>,
+    /// Why it was cancelled.
+    pub cancel_reason: Option<String>,
+}
+
+impl From<program_session::Model> for ProgramSession {
+    fn from(model: program_session::Model) -> Self {
+        Self {
+            starts_at: model.starts_at,
+            ends_at: model.ends_at,
+            venue: model.venue.clone(),
+            is_online: model.online_url.is_some(),
+            capacity: model.capacity,
+            childcare_slots: model.childcare_slots,
+            seats_remaining: (model.capacity - model.seats_taken).max(0),
+            childcare_slots_remaining: (model.childcare_slots - model.childcare_taken).max(0),
+            registration_opens_at: model.registration_opens_at,
+            registration_closes_at: model.registration_closes_at,
+            cancellation_deadline: model.cancellation_deadline,
+            status: model.status.into(),
+            cancelled_at: model.cancelled_at,
+            cancel_reason: model.cancel_reason.clone(),
+            model,
+        }
+    }
+}
+
+impl ProgramSession {
+    async fn program_model(&self, ctx: &Context<'_>) -> Result<Option<program::Model>> {
+        let loader = ctx.data::<DataLoader<ProgramsLoader>>()?;
+        loader.load_one(ProgramById(self.model.program_id)).await
+    }
+
+    async fn managed(&self, ctx: &Context<'_>) -> Result<bool> {
+        let (_, viewer) = context(ctx)?;
+        if viewer.user.is_none() {
+            return Ok(false);
+        }
+        Ok(self
+            .program_model(ctx)
+            .await?
+            .is_some_and(|program| service::viewer_manages(viewer, &program)))
+    }
+}
+
+#[ComplexObject]
+impl ProgramSession {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        ids::encode("ProgramSession", self.model.id)
+    }
+
+    /// The program.
+    async fn program(&self, ctx: &Context<'_>) -> Result<Option<Program>> {
+        Ok(self.program_model(ctx).await?.map(Program::from))
+    }
+
+    /// Whether registration is open right now.
+    async fn registration_open(&self) -> bool {
+        let now = crate::db::now();
+        self.model.status == program_session::SessionStatus::Scheduled
+            && self.model.registration_opens_at <= now
+            && now < self.model.registration_closes_at
+    }
+
+    /// Parties waiting for places.
+    async fn waitlist_length(&self, ctx: &Context<'_>) -> Result<i32> {
+        let loader = ctx.data::<DataLoader<ProgramsLoader>>()?;
+        let waiting = loader
+            .load_one(WaitlistOf(self.model.id))
+            .await?
+            .unwrap_or_default();
+        Ok(i32::try_from(waiting.len()).unwrap_or(i32::MAX))
+    }
+
+    /// The online link; null unless you hold a confirmed place or manage the program.
+    async fn online_url(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        let Some(url) = &self.model.online_url else {
+            return Ok(None);
+        };
+        let (_, viewer) = context(ctx)?;
+        let Some(me) = &viewer.user else {
+            return Ok(None);
+        };
+        if self.managed(ctx).await? {
+            return Ok(Some(url.clone()));
+        }
+        let loader = ctx.data::<DataLoader<ProgramsLoader>>()?;
+        let confirmed = loader
+            .load_one(ConfirmedPlace {
+                user_id: me.id,
+                session_id: self.model.id,
+            })
+            .await?
+            .unwrap_or(false);
+        Ok(confirmed.then(|| url.clone()))
+    }
+
+    /// Registrations per status (出席者数); null unless you manage the program.
+    async fn attendance(&self, ctx: &Context<'_>) -> Result<Option<SessionAttendance>> {
+        if !self.managed(ctx).await? {
+            return Ok(None);
+        }
+        let loader = ctx.data::<DataLoader<ProgramsLoader>>()?;
+        let counts = loader
+            .load_one(AttendanceOf(self.model.id))
+            .await?
+            .unwrap_or_default();
+        Ok(Some(SessionAttendance {
+            confirmed: counts.confirmed,
+            attended: counts.attended,
+            attended_people: counts.attended_people,
+            no_show: counts.no_show,
+            waitlisted: counts.waitlisted,
+            offered: counts.offered,
+        }))
+    }
+
+    /// The roster in registration order, with personal data (the program's managers only).
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn registrations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only these statuses (all when empty).", default)] status: Vec<
+            RegistrationStatus,
+        >,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "At most this many items from the start (capped).")] first: Option<i32>,
+        #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
+    ) -> Result<RegistrationConnection> {
+        let (state, viewer) = context(ctx)?;
+        let page = PageArgs::new(first, after, last, before);
+        let statuses = status.into_iter().map(Into::into).collect();
+        Ok(
+            service::list_roster(state.into(), viewer, &self.model, statuses, page)
+                .await
+                .extend()?
+                .into_connection(),
+        )
+    }
+}
+
+/// Registrations of one session per status.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct SessionAttendance {
+    /// Parties confirmed and not yet checked in.
+    pub confirmed: u64,
+    /// Parties checked in.
+    pub attended: u64,
+    /// People (adults and children) checked in.
+    pub attended_people: u64,
+    /// Parties marked no-show.
+    pub no_show: u64,
+    /// Parties waiting.
+    pub waitlisted: u64,
+    /// Parties with an open waitlist offer.
+    pub offered: u64,
 }

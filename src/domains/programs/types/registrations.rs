@@ -19,7 +19,8 @@ use crate::{
 };
 
 use super::{
-    RegistrationCancelReason, RegistrationStatus, programs::Program, sessions::ProgramSession,
+    RegistrationCancelReason, RegistrationStatus,
+    programs::{Program, ProgramSession},
 };
 
 /// One step in the history of a registration.
