@@ -50,6 +50,16 @@ macro_rules! enum_mirror {
     };
 }
 
+/// The values of an optional list filter, converted to the service's type; none given is
+/// an empty list.
+pub fn converted<T: Into<U>, U>(values: Option<Vec<T>>) -> Vec<U> {
+    values
+        .unwrap_or_default()
+        .into_iter()
+        .map(Into::into)
+        .collect()
+}
+
 /// The application state and the viewer of a request: what every resolver starts with.
 pub fn context<'a>(ctx: &Context<'a>) -> async_graphql::Result<(&'a AppState, &'a Viewer)> {
     let missing =

@@ -7,7 +7,7 @@ use super::{
     service,
     types::{Article, ArticleKind, ArticleStatus},
 };
-use crate::{error::AppError, graphql::ids};
+use crate::{error::AppError, graphql::converted, graphql::ids};
 
 /// Write an article (administrators of the municipality).
 #[derive(Debug, InputObject)]
@@ -215,13 +215,4 @@ impl From<ArticleOrderBy> for service::ArticleOrder {
             ArticleOrderBy::Oldest => Self::Oldest,
         }
     }
-}
-
-/// The values of an optional list filter, converted; none given is an empty list.
-fn converted<T: Into<U>, U>(values: Option<Vec<T>>) -> Vec<U> {
-    values
-        .unwrap_or_default()
-        .into_iter()
-        .map(Into::into)
-        .collect()
 }

@@ -10,7 +10,7 @@ use super::{
         PartnerProject, PartnerProjectStatus, ProjectUpdate,
     },
 };
-use crate::{error::AppError, graphql::ids};
+use crate::{error::AppError, graphql::converted, graphql::ids};
 
 /// Where a local issue is. Coordinates are given together or not at all.
 #[derive(Debug, Clone, InputObject)]
@@ -430,15 +430,6 @@ impl From<PartnershipOrderBy> for service::ActivityOrder {
             PartnershipOrderBy::Oldest => Self::Oldest,
         }
     }
-}
-
-/// Each of `values` converted; none when absent.
-pub(super) fn converted<T: Into<U>, U>(values: Option<Vec<T>>) -> Vec<U> {
-    values
-        .unwrap_or_default()
-        .into_iter()
-        .map(Into::into)
-        .collect()
 }
 
 fn decode_all(values: &[ID], type_name: &str) -> Result<Vec<Uuid>, AppError> {

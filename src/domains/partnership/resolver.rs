@@ -15,7 +15,7 @@ use super::{
         ReopenLocalIssuePayload, ReturnPartnerProjectInput, ReturnPartnerProjectPayload,
         SubmitPartnerProjectInput, SubmitPartnerProjectPayload, UpdateLocalIssueInput,
         UpdateLocalIssuePayload, UpdatePartnerProjectInput, UpdatePartnerProjectPayload,
-        VerifyPartnerProjectInput, VerifyPartnerProjectPayload, converted,
+        VerifyPartnerProjectInput, VerifyPartnerProjectPayload,
     },
     service::{self, PARTNERS, RESIDENTS},
     types::{
@@ -27,6 +27,7 @@ use crate::graphql::guard::{RoleGuard, SignedIn};
 use crate::paging::PageArgs;
 use crate::{
     auth::ADMINS,
+    graphql::converted,
     graphql::{connection::page_cost, context, ids, payload::split},
 };
 
