@@ -5,7 +5,7 @@
 //! before it hands the data out; a list writes one `INSERT` with a row per record.
 //! Administrators read the log with the `personalDataAccessLog` query.
 //!
-//! Subject kinds are the snake-case names of the GraphQL types of the records read
+//! A subject's kind is stored as the snake-case name of its [`NodeKind`]
 //! (`employment_enrollment` for `EmploymentEnrollment`), so the log can show the global id
 //! of each subject.
 
@@ -30,7 +30,11 @@ use crate::{
     auth::{ADMINS, Viewer},
     connection,
     error::{AppError, AppResult},
-    graphql::{connection::page_cost, context, ids},
+    graphql::{
+        connection::page_cost,
+        context,
+        ids::{self, NodeKind},
+    },
 };
 
 /// One read of one record's personal data.
@@ -38,8 +42,8 @@ use crate::{
 pub struct Read {
     /// Municipality the record belongs to.
     pub municipality_id: Uuid,
-    /// Kind of record, e.g. `employment_enrollment`.
-    pub subject_kind: &'static str,
+    /// Kind of record read.
+    pub subject_kind: NodeKind,
     /// Primary key of the record.
     pub subject_id: Uuid,
     /// What was read: a field group or an operation, e.g. `detail`, `list`.
@@ -60,7 +64,7 @@ pub async fn record(
             id: Set(Uuid::now_v7()),
             municipality_id: Set(read.municipality_id),
             actor_user_id: Set(actor),
-            subject_kind: Set(read.subject_kind.to_owned()),
+            subject_kind: Set(subject_code(read.subject_kind)),
             subject_id: Set(read.subject_id),
             accessed: Set(read.accessed.to_owned()),
             accessed_at: Set(now),
@@ -139,9 +143,21 @@ pub async fn list(
     .await
 }
 
-/// The GraphQL type name of a subject kind: `employment_enrollment` → `EmploymentEnrollment`.
-pub fn type_name(subject_kind: &str) -> String {
-    subject_kind
+/// The stored name of a subject kind: `EmploymentEnrollment` → `employment_enrollment`.
+pub fn subject_code(kind: NodeKind) -> String {
+    let mut code = String::new();
+    for (i, c) in kind.name().char_indices() {
+        if c.is_ascii_uppercase() && i > 0 {
+            code.push('_');
+        }
+        code.push(c.to_ascii_lowercase());
+    }
+    code
+}
+
+/// The kind of a stored subject name: `employment_enrollment` → `EmploymentEnrollment`.
+pub fn subject_kind(code: &str) -> Option<NodeKind> {
+    let name: String = code
         .split('_')
         .map(|word| {
             let mut chars = word.chars();
@@ -150,7 +166,8 @@ pub fn type_name(subject_kind: &str) -> String {
                 .map(|first| first.to_uppercase().chain(chars).collect::<String>())
                 .unwrap_or_default()
         })
-        .collect()
+        .collect();
+    NodeKind::from_name(&name)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -190,13 +207,20 @@ impl From<log::Model> for PersonalDataAccess {
 #[ComplexObject]
 impl PersonalDataAccess {
     /// Global id of the record read (fetch it with `node`).
-    async fn subject_id(&self) -> ID {
-        ids::encode(&type_name(&self.model.subject_kind), self.model.subject_id)
+    async fn subject_id(&self) -> Result<ID> {
+        let kind = subject_kind(&self.model.subject_kind).ok_or_else(|| {
+            AppError::Internal(anyhow::anyhow!(
+                "unknown subject kind `{}` in the access log",
+                self.model.subject_kind
+            ))
+            .extend()
+        })?;
+        Ok(ids::encode(kind, self.model.subject_id))
     }
 
     /// Global id of the user who read it (a `User`).
     async fn actor_id(&self) -> ID {
-        ids::encode("User", self.model.actor_user_id)
+        ids::encode(NodeKind::User, self.model.actor_user_id)
     }
 
     /// Display name of the user who read it.
@@ -249,15 +273,18 @@ impl AuditQuery {
         let subject_id = filter
             .subject_id
             .as_ref()
-            .map(ids::decode)
+            .map(|id| {
+                ids::decode(id)?.map(|(_, uuid)| uuid).ok_or_else(|| {
+                    AppError::BadUserInput(format!("`{}` is not the id of a record", id.as_str()))
+                })
+            })
             .transpose()
-            .extend()?
-            .map(|(_, id)| id);
+            .extend()?;
         let filter = LogFilter {
             municipality_id: filter
                 .municipality_id
                 .as_ref()
-                .map(|id| ids::decode_as(id, "Municipality"))
+                .map(|id| ids::decode_as(id, NodeKind::Municipality))
                 .transpose()
                 .extend()?,
             subject_kind: filter.subject_kind,
@@ -265,7 +292,7 @@ impl AuditQuery {
             actor_id: filter
                 .actor_id
                 .as_ref()
-                .map(|id| ids::decode_as(id, "User"))
+                .map(|id| ids::decode_as(id, NodeKind::User))
                 .transpose()
                 .extend()?,
             from: filter.from,
@@ -324,7 +351,16 @@ mod tests {
 
     #[test]
     fn subject_kinds_name_their_graphql_types() {
-        assert_eq!(type_name("employment_enrollment"), "EmploymentEnrollment");
-        assert_eq!(type_name("relocation_inquiry"), "RelocationInquiry");
+        for &kind in NodeKind::ALL {
+            assert_eq!(subject_kind(&subject_code(kind)), Some(kind));
+        }
+        assert_eq!(
+            subject_code(NodeKind::EmploymentEnrollment),
+            "employment_enrollment"
+        );
+        assert_eq!(
+            subject_code(NodeKind::RelocationInquiry),
+            "relocation_inquiry"
+        );
     }
 }

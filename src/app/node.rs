@@ -2,6 +2,7 @@
 
 use async_graphql::{Context, ErrorExtensions, ID, Interface, Object, Result};
 
+use crate::graphql::ids::NodeKind;
 use crate::graphql::{context, ids};
 use crate::{
     auth::Viewer,
@@ -126,66 +127,68 @@ impl NodeQuery {
 }
 
 pub(crate) async fn resolve(state: &AppState, viewer: &Viewer, id: &ID) -> AppResult<Option<Node>> {
-    let (type_name, uuid) = ids::decode(id)?;
-    let found = match type_name.as_str() {
-        "Municipality" => identity::find_municipality(state.into(), uuid)
+    let Some((kind, uuid)) = ids::decode(id)? else {
+        return Ok(None);
+    };
+    let found = match kind {
+        NodeKind::Municipality => identity::find_municipality(state.into(), uuid)
             .await
             .map(|m| Node::Municipality(m.into())),
-        "Organization" => identity::find_organization(state.into(), uuid)
+        NodeKind::Organization => identity::find_organization(state.into(), uuid)
             .await
             .map(|o| Node::Organization(o.into())),
-        "User" => identity::find_user(state.into(), viewer, uuid)
+        NodeKind::User => identity::find_user(state.into(), viewer, uuid)
             .await
             .map(|u| Node::User(u.into())),
-        "LocalIssue" => partnership::find_issue(state.into(), viewer, uuid)
+        NodeKind::LocalIssue => partnership::find_issue(state.into(), viewer, uuid)
             .await
             .map(|i| Node::LocalIssue(i.into())),
-        "PartnerProject" => partnership::find_project(state.into(), viewer, uuid)
+        NodeKind::PartnerProject => partnership::find_project(state.into(), viewer, uuid)
             .await
             .map(|p| Node::PartnerProject(p.into())),
-        "ProjectUpdate" => partnership::find_project_update(state.into(), viewer, uuid)
+        NodeKind::ProjectUpdate => partnership::find_project_update(state.into(), viewer, uuid)
             .await
             .map(|u| Node::ProjectUpdate(u.into())),
-        "IssueComment" => partnership::find_issue_comment(state.into(), viewer, uuid)
+        NodeKind::IssueComment => partnership::find_issue_comment(state.into(), viewer, uuid)
             .await
             .map(|c| Node::IssueComment(c.into())),
-        "InternalComment" => partnership::find_internal_comment(state.into(), viewer, uuid)
+        NodeKind::InternalComment => partnership::find_internal_comment(state.into(), viewer, uuid)
             .await
             .map(|c| Node::InternalComment(c.into())),
-        "Program" => programs::find_program(state.into(), viewer, uuid)
+        NodeKind::Program => programs::find_program(state.into(), viewer, uuid)
             .await
             .map(|p| Node::Program(p.into())),
-        "ProgramSession" => programs::find_session(state.into(), viewer, uuid)
+        NodeKind::ProgramSession => programs::find_session(state.into(), viewer, uuid)
             .await
             .map(|s| Node::ProgramSession(s.into())),
-        "Registration" => programs::find_registration(state.into(), viewer, uuid)
+        NodeKind::Registration => programs::find_registration(state.into(), viewer, uuid)
             .await
             .map(|r| Node::Registration(r.into())),
-        "RelocationInquiry" => relocation::find_inquiry(state.into(), viewer, uuid)
+        NodeKind::RelocationInquiry => relocation::find_inquiry(state.into(), viewer, uuid)
             .await
             .map(|i| Node::RelocationInquiry(i.into())),
-        "ChildcareResource" => childcare::find_resource(state.into(), viewer, uuid)
+        NodeKind::ChildcareResource => childcare::find_resource(state.into(), viewer, uuid)
             .await
             .map(|r| Node::ChildcareResource(r.into())),
-        "ChildcareSlot" => childcare::find_slot(state.into(), viewer, uuid)
+        NodeKind::ChildcareSlot => childcare::find_slot(state.into(), viewer, uuid)
             .await
             .map(|s| Node::ChildcareSlot(s.into())),
-        "ChildcareBooking" => childcare::find_booking(state.into(), viewer, uuid)
+        NodeKind::ChildcareBooking => childcare::find_booking(state.into(), viewer, uuid)
             .await
             .map(|b| Node::ChildcareBooking(b.into())),
-        "ChildcareChild" => childcare::find_child(state.into(), viewer, uuid)
+        NodeKind::ChildcareChild => childcare::find_child(state.into(), viewer, uuid)
             .await
             .map(|c| Node::ChildcareChild(c.into())),
-        "EmploymentEnrollment" => employment::find_enrollment(&state.db, viewer, uuid)
+        NodeKind::EmploymentEnrollment => employment::find_enrollment(&state.db, viewer, uuid)
             .await
             .map(|e| Node::EmploymentEnrollment(e.into())),
-        "EmploymentPlacement" => employment::find_placement(&state.db, viewer, uuid)
+        NodeKind::EmploymentPlacement => employment::find_placement(&state.db, viewer, uuid)
             .await
             .map(|p| Node::EmploymentPlacement(p.into())),
-        "EmploymentFollowUp" => employment::find_follow_up(&state.db, viewer, uuid)
+        NodeKind::EmploymentFollowUp => employment::find_follow_up(&state.db, viewer, uuid)
             .await
             .map(|f| Node::EmploymentFollowUp(f.into())),
-        "Article" => content::find_article(state.into(), viewer, uuid)
+        NodeKind::Article => content::find_article(state.into(), viewer, uuid)
             .await
             .map(|a| Node::Article(a.into())),
         _ => Err(AppError::NotFound),
@@ -194,5 +197,22 @@ pub(crate) async fn resolve(state: &AppState, viewer: &Viewer, id: &ID) -> AppRe
         Ok(node) => Ok(Some(node)),
         Err(AppError::NotFound | AppError::Unauthenticated) => Ok(None),
         Err(error) => Err(error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_node_kind_names_an_object_type_of_the_schema() {
+        let sdl = crate::app::schema::sdl();
+        for &kind in NodeKind::ALL {
+            let declared = format!("type {} ", kind.name());
+            assert!(
+                sdl.contains(&declared),
+                "`{kind}` is not a type of the schema"
+            );
+        }
     }
 }

@@ -8,6 +8,7 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 
 use super::node::{self, Node};
+use crate::graphql::ids::NodeKind;
 use crate::paging::DEFAULT_PAGE_SIZE;
 use crate::{
     connection,
@@ -71,13 +72,13 @@ impl SearchKind {
         }
     }
 
-    fn type_name(self) -> &'static str {
+    fn node_kind(self) -> NodeKind {
         match self {
-            Self::LocalIssue => "LocalIssue",
-            Self::PartnerProject => "PartnerProject",
-            Self::Program => "Program",
-            Self::ChildcareResource => "ChildcareResource",
-            Self::Article => "Article",
+            Self::LocalIssue => NodeKind::LocalIssue,
+            Self::PartnerProject => NodeKind::PartnerProject,
+            Self::Program => NodeKind::Program,
+            Self::ChildcareResource => NodeKind::ChildcareResource,
+            Self::Article => NodeKind::Article,
         }
     }
 }
@@ -316,7 +317,7 @@ impl SearchQuery {
             text,
             municipality_id: filter
                 .municipality_id
-                .map(|id| ids::decode_as(&id, "Municipality"))
+                .map(|id| ids::decode_as(&id, NodeKind::Municipality))
                 .transpose()
                 .extend()?,
             kinds: filter
@@ -353,7 +354,7 @@ impl SearchQuery {
             let Some(kind) = SearchKind::from_code(&hit.kind) else {
                 return Ok(None);
             };
-            let id = ids::encode(kind.type_name(), hit.id);
+            let id = ids::encode(kind.node_kind(), hit.id);
             let found = node::resolve(state, viewer, &id).await.extend()?;
             Ok::<_, async_graphql::Error>(found.map(|node| (kind, node)))
         }))
@@ -470,7 +471,7 @@ impl SearchQuery {
                 Some(SearchSuggestion {
                     title: suggestion.title,
                     kind,
-                    id: ids::encode(kind.type_name(), suggestion.id),
+                    id: ids::encode(kind.node_kind(), suggestion.id),
                 })
             })
             .collect())

@@ -1,4 +1,7 @@
-//! Opaque global ids (Relay): `base64url("Type:uuid")`. Clients must not parse them.
+//! Opaque global ids (Relay): `base64url("Kind:uuid")`. Clients must not parse them.
+//!
+//! The kind is the GraphQL type name of the object the id belongs to; [`NodeKind`] lists
+//! every such type once, so an id can never be made or read with a misspelt name.
 
 use async_graphql::ID;
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
@@ -6,39 +9,130 @@ use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
 
-/// The global id of the `type_name` object with primary key `id`.
-pub fn encode(type_name: &str, id: Uuid) -> ID {
-    ID(URL_SAFE_NO_PAD.encode(format!("{type_name}:{id}")))
+/// Declares [`NodeKind`]: one variant per object type with a global id, named as the type.
+macro_rules! node_kinds {
+    ($($(#[$doc:meta])* $kind:ident),+ $(,)?) => {
+        /// The kinds of object that carry a global id, each named as its GraphQL type.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum NodeKind {
+            $($(#[$doc])* $kind,)+
+        }
+
+        impl NodeKind {
+            /// Every kind, in declaration order.
+            pub const ALL: &[NodeKind] = &[$(NodeKind::$kind),+];
+
+            /// The GraphQL type name this kind stands for.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(NodeKind::$kind => stringify!($kind),)+
+                }
+            }
+
+            /// The kind named `name`, if there is one.
+            pub fn from_name(name: &str) -> Option<NodeKind> {
+                match name {
+                    $(stringify!($kind) => Some(NodeKind::$kind),)+
+                    _ => None,
+                }
+            }
+        }
+    };
 }
 
-/// Splits a global id into its type name and primary key.
-pub fn decode(id: &ID) -> AppResult<(String, Uuid)> {
+node_kinds! {
+    /// A municipality.
+    Municipality,
+    /// An organization.
+    Organization,
+    /// A user account.
+    User,
+    /// A local issue (地域課題).
+    LocalIssue,
+    /// A partner project.
+    PartnerProject,
+    /// A progress update of a partner project.
+    ProjectUpdate,
+    /// A resident's comment on a local issue.
+    IssueComment,
+    /// An internal comment on a partner project.
+    InternalComment,
+    /// A program.
+    Program,
+    /// A session of a program.
+    ProgramSession,
+    /// A registration for a session.
+    Registration,
+    /// A relocation inquiry.
+    RelocationInquiry,
+    /// A task on a relocation inquiry.
+    InquiryTask,
+    /// A concierge's leave.
+    ConciergeLeave,
+    /// A childcare resource.
+    ChildcareResource,
+    /// A temporary childcare slot.
+    ChildcareSlot,
+    /// A temporary childcare booking.
+    ChildcareBooking,
+    /// A child registered for temporary childcare.
+    ChildcareChild,
+    /// An employment-support enrollment.
+    EmploymentEnrollment,
+    /// A placement of an enrolled job seeker.
+    EmploymentPlacement,
+    /// A follow-up checkpoint of a placement.
+    EmploymentFollowUp,
+    /// An article.
+    Article,
+}
+
+impl std::fmt::Display for NodeKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The global id of the `kind` object with primary key `id`.
+pub fn encode(kind: NodeKind, id: Uuid) -> ID {
+    ID(URL_SAFE_NO_PAD.encode(format!("{kind}:{id}")))
+}
+
+/// Splits a global id into the name of its kind and its primary key.
+fn split(id: &ID) -> AppResult<(String, Uuid)> {
     let malformed = || AppError::BadUserInput(format!("`{}` is not a valid id", id.as_str()));
     let bytes = URL_SAFE_NO_PAD
         .decode(id.as_bytes())
         .map_err(|_| malformed())?;
     let text = String::from_utf8(bytes).map_err(|_| malformed())?;
-    let (type_name, uuid) = text.split_once(':').ok_or_else(malformed)?;
+    let (name, uuid) = text.split_once(':').ok_or_else(malformed)?;
     let uuid = Uuid::parse_str(uuid).map_err(|_| malformed())?;
-    Ok((type_name.to_owned(), uuid))
+    Ok((name.to_owned(), uuid))
 }
 
-/// The primary key of a global id that must name a `type_name` object.
-pub fn decode_as(id: &ID, type_name: &str) -> AppResult<Uuid> {
-    let (found, uuid) = decode(id)?;
-    if found == type_name {
+/// Splits a global id into its kind and primary key; `None` for a well-formed id whose kind
+/// is none of ours (no object can have it).
+pub fn decode(id: &ID) -> AppResult<Option<(NodeKind, Uuid)>> {
+    let (name, uuid) = split(id)?;
+    Ok(NodeKind::from_name(&name).map(|kind| (kind, uuid)))
+}
+
+/// The primary key of a global id that must name a `kind` object.
+pub fn decode_as(id: &ID, kind: NodeKind) -> AppResult<Uuid> {
+    let (name, uuid) = split(id)?;
+    if name == kind.name() {
         Ok(uuid)
     } else {
         Err(AppError::BadUserInput(format!(
-            "`{}` is not the id of a {type_name}",
+            "`{}` is not the id of a {kind}",
             id.as_str()
         )))
     }
 }
 
-/// The primary key of an optional global id that must name a `type_name` object.
-pub fn decode_optional(id: Option<&ID>, type_name: &str) -> AppResult<Option<Uuid>> {
-    id.map(|id| decode_as(id, type_name)).transpose()
+/// The primary key of an optional global id that must name a `kind` object.
+pub fn decode_optional(id: Option<&ID>, kind: NodeKind) -> AppResult<Option<Uuid>> {
+    id.map(|id| decode_as(id, kind)).transpose()
 }
 
 #[cfg(test)]
@@ -46,11 +140,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ids_round_trip_and_keep_their_type() {
+    fn ids_round_trip_and_keep_their_kind() {
         let uuid = Uuid::now_v7();
-        let id = encode("User", uuid);
-        assert_eq!(decode_as(&id, "User").ok(), Some(uuid));
-        assert!(decode_as(&id, "Organization").is_err());
+        let id = encode(NodeKind::User, uuid);
+        assert_eq!(decode_as(&id, NodeKind::User).ok(), Some(uuid));
+        assert!(decode_as(&id, NodeKind::Organization).is_err());
         assert!(decode(&ID("not an id".into())).is_err());
+    }
+
+    #[test]
+    fn an_unknown_kind_names_no_object() {
+        let id = ID(URL_SAFE_NO_PAD.encode(format!("Nothing:{}", Uuid::now_v7())));
+        assert!(matches!(decode(&id), Ok(None)));
+        assert!(decode_as(&id, NodeKind::User).is_err());
+    }
+
+    #[test]
+    fn every_kind_is_found_by_its_name() {
+        for &kind in NodeKind::ALL {
+            assert_eq!(NodeKind::from_name(kind.name()), Some(kind));
+        }
     }
 }

@@ -98,6 +98,7 @@ fn today() -> NaiveDate {
 fn uuid_of(id: &str) -> uuid::Uuid {
     tsunagu::graphql::ids::decode(&id.to_owned().into())
         .unwrap()
+        .expect("an id of ours")
         .1
 }
 
@@ -174,7 +175,9 @@ impl Town {
     }
 
     async fn node(&self, token: Option<&str>, id: &str, selection: &str) -> Value {
-        let (type_name, _) = tsunagu::graphql::ids::decode(&id.to_owned().into()).unwrap();
+        let (type_name, _) = tsunagu::graphql::ids::decode(&id.to_owned().into())
+            .unwrap()
+            .expect("an id of ours");
         let query = format!(
             "query($id: ID!) {{ node(id: $id) {{ ... on {type_name} {{ {selection} }} }} }}"
         );

@@ -752,7 +752,7 @@ async fn a_scheduled_article_is_released_to_search_once_however_many_replicas_tr
     .await;
     let id = tsunagu::graphql::ids::decode_as(
         &article["id"].as_str().unwrap().to_owned().into(),
-        "Article",
+        tsunagu::graphql::ids::NodeKind::Article,
     )
     .unwrap();
     tokio::time::sleep(Duration::from_millis(1500)).await;

@@ -126,7 +126,9 @@ impl Desk {
     }
 
     async fn node(&self, token: Option<&str>, id: &str, selection: &str) -> Value {
-        let (type_name, _) = tsunagu::graphql::ids::decode(&id.to_owned().into()).unwrap();
+        let (type_name, _) = tsunagu::graphql::ids::decode(&id.to_owned().into())
+            .unwrap()
+            .expect("an id of ours");
         let query = format!(
             "query($id: ID!) {{ node(id: $id) {{ ... on {type_name} {{ {selection} }} }} }}"
         );

@@ -438,7 +438,7 @@ async fn known_childcare_and_employment(app: &TestApp, records: &Records) {
             &admin,
             "recordChildcareVisits",
             json!({
-                "resourceId": tsunagu::graphql::ids::encode("ChildcareResource", resource.id).to_string(),
+                "resourceId": tsunagu::graphql::ids::encode(tsunagu::graphql::ids::NodeKind::ChildcareResource, resource.id).to_string(),
                 "date": date,
                 "adults": adults,
                 "children": children,

@@ -115,7 +115,9 @@ impl Town {
 
     /// `node(id:)` as seen by `token`, selecting `selection` on its type.
     async fn node(&self, token: Option<&str>, id: &str, selection: &str) -> Value {
-        let (type_name, _) = tsunagu::graphql::ids::decode(&id.to_owned().into()).unwrap();
+        let (type_name, _) = tsunagu::graphql::ids::decode(&id.to_owned().into())
+            .unwrap()
+            .expect("an id of ours");
         let query = format!(
             "query($id: ID!) {{ node(id: $id) {{ ... on {type_name} {{ {selection} }} }} }}"
         );
@@ -2247,7 +2249,9 @@ async fn demo_data_covers_every_status_and_loading_it_twice_duplicates_nothing()
     let db = tsunagu::db::connect(&t.app.database_url).await.unwrap();
     // The KPI counts issues solved in a period: the park, solved while loading the demo,
     // and the after-school classroom, solved last fiscal year.
-    let (_, manazuru) = tsunagu::graphql::ids::decode(&t.manazuru.clone().into()).unwrap();
+    let (_, manazuru) = tsunagu::graphql::ids::decode(&t.manazuru.clone().into())
+        .unwrap()
+        .expect("an id of ours");
     let now = chrono::Utc::now();
     let solved = |from, until| {
         tsunagu::domains::partnership::service::issues_solved(&db, manazuru, from, until)
@@ -2395,8 +2399,12 @@ async fn each_project_step_is_announced_on_the_event_bus() {
     .await;
     run(t.admin, "verifyPartnerProject", json!({ "id": project })).await;
 
-    let (_, project_uuid) = tsunagu::graphql::ids::decode(&project.clone().into()).unwrap();
-    let (_, manazuru_uuid) = tsunagu::graphql::ids::decode(&t.manazuru.clone().into()).unwrap();
+    let (_, project_uuid) = tsunagu::graphql::ids::decode(&project.clone().into())
+        .unwrap()
+        .expect("an id of ours");
+    let (_, manazuru_uuid) = tsunagu::graphql::ids::decode(&t.manazuru.clone().into())
+        .unwrap()
+        .expect("an id of ours");
     let mut topics = Vec::new();
     while topics.len() < 5 {
         let event = tokio::time::timeout(std::time::Duration::from_secs(5), events.recv())

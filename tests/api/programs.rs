@@ -145,7 +145,9 @@ impl Town {
     }
 
     async fn node(&self, token: Option<&str>, id: &str, selection: &str) -> Value {
-        let (type_name, _) = tsunagu::graphql::ids::decode(&id.to_owned().into()).unwrap();
+        let (type_name, _) = tsunagu::graphql::ids::decode(&id.to_owned().into())
+            .unwrap()
+            .expect("an id of ours");
         let query = format!(
             "query($id: ID!) {{ node(id: $id) {{ ... on {type_name} {{ {selection} }} }} }}"
         );
@@ -220,6 +222,7 @@ fn child(months: i32, childcare: bool) -> Value {
 fn uuid_of(id: &str) -> uuid::Uuid {
     tsunagu::graphql::ids::decode(&id.to_owned().into())
         .unwrap()
+        .expect("an id of ours")
         .1
 }
 

@@ -1186,7 +1186,7 @@ async fn submit_at(
     let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
     let municipality_id = tsunagu::graphql::ids::decode_as(
         &async_graphql::ID(municipality.to_owned()),
-        "Municipality",
+        tsunagu::graphql::ids::NodeKind::Municipality,
     )
     .unwrap();
     let receipt = service::create_inquiry(

@@ -12,6 +12,7 @@ use super::{
         ChildcareSlot, ChildcareSurveyResponse, ChildcareVisitRecord, Weekday,
     },
 };
+use crate::graphql::ids::NodeKind;
 use crate::{
     error::AppError,
     graphql::{ids, payload::UserError},
@@ -426,7 +427,10 @@ impl TryFrom<ChildcareResourceFilter> for service::ResourceFilter {
     fn try_from(filter: ChildcareResourceFilter) -> Result<Self, AppError> {
         Ok(Self {
             kinds: filter.kind.into_iter().map(Into::into).collect(),
-            municipality_id: ids::decode_optional(filter.municipality_id.as_ref(), "Municipality")?,
+            municipality_id: ids::decode_optional(
+                filter.municipality_id.as_ref(),
+                NodeKind::Municipality,
+            )?,
             child_age_months: filter.child_age_months,
             expectant_parents: filter.expectant_parents,
             open_at: filter.open_at.or(filter.open_now.then(Utc::now)),
@@ -451,7 +455,7 @@ impl TryFrom<CreateChildcareResourceInput> for service::NewResource {
     fn try_from(input: CreateChildcareResourceInput) -> Result<Self, AppError> {
         let range = input.child_age_range;
         Ok(Self {
-            provider_id: ids::decode_optional(input.provider_id.as_ref(), "Organization")?,
+            provider_id: ids::decode_optional(input.provider_id.as_ref(), NodeKind::Organization)?,
             fields: service::ResourceFields {
                 kind: input.kind.into(),
                 name: input.name,
@@ -529,7 +533,7 @@ impl TryFrom<CreateChildcareSlotsInput> for service::NewSlots {
 
     fn try_from(input: CreateChildcareSlotsInput) -> Result<Self, AppError> {
         Ok(Self {
-            resource_id: ids::decode_as(&input.resource_id, "ChildcareResource")?,
+            resource_id: ids::decode_as(&input.resource_id, NodeKind::ChildcareResource)?,
             from: input.from,
             until: input.until,
             weekdays: input.weekdays.iter().map(|day| day.index()).collect(),
@@ -546,7 +550,7 @@ impl TryFrom<ChildcareBookingChildInput> for ChildRef {
 
     fn try_from(child: ChildcareBookingChildInput) -> Result<Self, AppError> {
         Ok(match child.child_id {
-            Some(id) => Self::Registered(ids::decode_as(&id, "ChildcareChild")?),
+            Some(id) => Self::Registered(ids::decode_as(&id, NodeKind::ChildcareChild)?),
             None => Self::New {
                 name: child.name.unwrap_or_default(),
                 name_kana: child.name_kana.unwrap_or_default(),
@@ -564,7 +568,7 @@ impl TryFrom<BookTemporaryChildcareInput> for service::NewBooking {
         let slot_ids = input
             .slot_ids
             .iter()
-            .map(|id| ids::decode_as(id, "ChildcareSlot"))
+            .map(|id| ids::decode_as(id, NodeKind::ChildcareSlot))
             .collect::<Result<Vec<Uuid>, _>>()?;
         let children = input
             .children

@@ -21,6 +21,7 @@ use super::{
     },
 };
 use crate::graphql::guard::SignedIn;
+use crate::graphql::ids::NodeKind;
 use crate::graphql::{connection::page_cost, context, ids, payload::split};
 use crate::paging::PageArgs;
 
@@ -75,7 +76,7 @@ impl ChildcareQuery {
         #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
     ) -> Result<ChildcareBookingConnection> {
         let (state, viewer) = context(ctx)?;
-        let resource_id = ids::decode_as(&resource_id, "ChildcareResource").extend()?;
+        let resource_id = ids::decode_as(&resource_id, NodeKind::ChildcareResource).extend()?;
         let page = PageArgs::new(first, after, last, before);
         Ok(
             service::bookings_on(state.into(), viewer, resource_id, date, page)
@@ -128,7 +129,7 @@ impl ChildcareQuery {
         #[graphql(desc = "The fiscal year (年度, April–March).")] fiscal_year: i32,
     ) -> Result<ChildcareUsageReport> {
         let (state, viewer) = context(ctx)?;
-        let municipality_id = ids::decode_as(&municipality_id, "Municipality").extend()?;
+        let municipality_id = ids::decode_as(&municipality_id, NodeKind::Municipality).extend()?;
         let rows = service::usage_report(state.into(), viewer, municipality_id, fiscal_year)
             .await
             .extend()?;
@@ -163,7 +164,7 @@ impl ChildcareQuery {
         #[graphql(desc = "The fiscal year (年度, April–March).")] fiscal_year: i32,
     ) -> Result<ChildcareSatisfaction> {
         let (state, viewer) = context(ctx)?;
-        let municipality_id = ids::decode_as(&municipality_id, "Municipality").extend()?;
+        let municipality_id = ids::decode_as(&municipality_id, NodeKind::Municipality).extend()?;
         service::require_admin(viewer, municipality_id).extend()?;
         let figures =
             service::temporary_childcare_satisfaction(&state.db, municipality_id, fiscal_year)
@@ -203,7 +204,7 @@ impl ChildcareMutation {
         #[graphql(desc = "The resource and its changes.")] input: UpdateChildcareResourceInput,
     ) -> Result<ChildcareResourcePayload> {
         let (state, viewer) = context(ctx)?;
-        let id = ids::decode_as(&input.id, "ChildcareResource").extend()?;
+        let id = ids::decode_as(&input.id, NodeKind::ChildcareResource).extend()?;
         let changes = input.into();
         let outcome = service::update_resource(&state.db, viewer, id, changes)
             .await
@@ -219,7 +220,7 @@ impl ChildcareMutation {
         #[graphql(desc = "The resource and its week.")] input: SetChildcareOpeningHoursInput,
     ) -> Result<ChildcareResourcePayload> {
         let (state, viewer) = context(ctx)?;
-        let id = ids::decode_as(&input.resource_id, "ChildcareResource").extend()?;
+        let id = ids::decode_as(&input.resource_id, NodeKind::ChildcareResource).extend()?;
         let weekly = input
             .hours
             .into_iter()
@@ -240,7 +241,7 @@ impl ChildcareMutation {
         input: SetChildcareHoursExceptionInput,
     ) -> Result<ChildcareResourcePayload> {
         let (state, viewer) = context(ctx)?;
-        let id = ids::decode_as(&input.resource_id, "ChildcareResource").extend()?;
+        let id = ids::decode_as(&input.resource_id, NodeKind::ChildcareResource).extend()?;
         let intervals = input
             .intervals
             .into_iter()
@@ -268,7 +269,7 @@ impl ChildcareMutation {
         #[graphql(desc = "The resource and the date.")] input: RemoveChildcareHoursExceptionInput,
     ) -> Result<ChildcareResourcePayload> {
         let (state, viewer) = context(ctx)?;
-        let id = ids::decode_as(&input.resource_id, "ChildcareResource").extend()?;
+        let id = ids::decode_as(&input.resource_id, NodeKind::ChildcareResource).extend()?;
         let outcome = service::remove_hours_exception(&state.db, viewer, id, input.date)
             .await
             .extend()?;
@@ -285,7 +286,7 @@ impl ChildcareMutation {
         input: RecordChildcareVisitsInput,
     ) -> Result<RecordChildcareVisitsPayload> {
         let (state, viewer) = context(ctx)?;
-        let id = ids::decode_as(&input.resource_id, "ChildcareResource").extend()?;
+        let id = ids::decode_as(&input.resource_id, NodeKind::ChildcareResource).extend()?;
         let outcome = service::record_visits(
             &state.db,
             viewer,
@@ -308,7 +309,7 @@ impl ChildcareMutation {
         #[graphql(desc = "The resource and its rules.")] input: SetChildcareBookingRulesInput,
     ) -> Result<ChildcareBookingRulesPayload> {
         let (state, viewer) = context(ctx)?;
-        let id = ids::decode_as(&input.resource_id, "ChildcareResource").extend()?;
+        let id = ids::decode_as(&input.resource_id, NodeKind::ChildcareResource).extend()?;
         let rules = input.into();
         let outcome = service::set_booking_rules(&state.db, viewer, id, rules)
             .await
@@ -375,7 +376,7 @@ impl ChildcareMutation {
         #[graphql(desc = "The booking.")] input: CancelChildcareBookingInput,
     ) -> Result<CancelChildcareBookingPayload> {
         let (state, viewer) = context(ctx)?;
-        let id = ids::decode_as(&input.id, "ChildcareBooking").extend()?;
+        let id = ids::decode_as(&input.id, NodeKind::ChildcareBooking).extend()?;
         let outcome = service::cancel_booking(&state.db, viewer, id, input.cancel_whole_group)
             .await
             .extend()?;
@@ -399,7 +400,7 @@ impl ChildcareMutation {
         #[graphql(desc = "The booking and whether they came.")] input: MarkChildcareAttendanceInput,
     ) -> Result<ChildcareBookingPayload> {
         let (state, viewer) = context(ctx)?;
-        let id = ids::decode_as(&input.id, "ChildcareBooking").extend()?;
+        let id = ids::decode_as(&input.id, NodeKind::ChildcareBooking).extend()?;
         let outcome = service::mark_attendance(&state.db, viewer, id, input.attended)
             .await
             .extend()?;
@@ -418,7 +419,7 @@ impl ChildcareMutation {
         #[graphql(desc = "The booking and the answer.")] input: SubmitChildcareSurveyInput,
     ) -> Result<SubmitChildcareSurveyPayload> {
         let (state, viewer) = context(ctx)?;
-        let id = ids::decode_as(&input.booking_id, "ChildcareBooking").extend()?;
+        let id = ids::decode_as(&input.booking_id, NodeKind::ChildcareBooking).extend()?;
         let outcome = service::submit_survey(&state.db, viewer, id, input.score, input.comment)
             .await
             .extend()?;

@@ -7,6 +7,7 @@ use super::{
     service,
     types::{Article, ArticleKind, ArticleStatus},
 };
+use crate::graphql::ids::NodeKind;
 use crate::{error::AppError, graphql::converted, graphql::ids};
 
 /// Write an article (administrators of the municipality).
@@ -155,7 +156,10 @@ impl TryFrom<CreateArticleInput> for service::NewArticle {
 
     fn try_from(input: CreateArticleInput) -> Result<Self, AppError> {
         Ok(Self {
-            municipality_id: ids::decode_optional(input.municipality_id.as_ref(), "Municipality")?,
+            municipality_id: ids::decode_optional(
+                input.municipality_id.as_ref(),
+                NodeKind::Municipality,
+            )?,
             kind: input.kind.into(),
             title: input.title,
             slug: input.slug,
@@ -163,7 +167,10 @@ impl TryFrom<CreateArticleInput> for service::NewArticle {
             body: input.body,
             tags: input.tags,
             cover_image_url: input.cover_image_url,
-            organization_id: ids::decode_optional(input.organization_id.as_ref(), "Organization")?,
+            organization_id: ids::decode_optional(
+                input.organization_id.as_ref(),
+                NodeKind::Organization,
+            )?,
             publish: input.publish,
             publish_at: input.publish_at,
             idempotency_key: input.idempotency_key,
@@ -178,7 +185,7 @@ impl TryFrom<UpdateArticleInput> for service::ArticleChanges {
         let organization_id = match input.organization_id {
             MaybeUndefined::Undefined => None,
             MaybeUndefined::Null => Some(None),
-            MaybeUndefined::Value(id) => Some(Some(ids::decode_as(&id, "Organization")?)),
+            MaybeUndefined::Value(id) => Some(Some(ids::decode_as(&id, NodeKind::Organization)?)),
         };
         Ok(Self {
             kind: input.kind.map(Into::into),
@@ -198,7 +205,10 @@ impl TryFrom<ArticleFilter> for service::ArticleFilter {
 
     fn try_from(filter: ArticleFilter) -> Result<Self, AppError> {
         Ok(Self {
-            municipality_id: ids::decode_optional(filter.municipality_id.as_ref(), "Municipality")?,
+            municipality_id: ids::decode_optional(
+                filter.municipality_id.as_ref(),
+                NodeKind::Municipality,
+            )?,
             kinds: converted(filter.kind),
             tag: filter.tag,
             published_from: filter.published_from,

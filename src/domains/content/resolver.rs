@@ -13,6 +13,7 @@ use super::{
     types::{Article, ArticleConnection},
 };
 use crate::graphql::guard::RoleGuard;
+use crate::graphql::ids::NodeKind;
 use crate::paging::PageArgs;
 use crate::{
     auth::ADMINS,
@@ -66,11 +67,12 @@ impl ContentQuery {
         let (state, viewer) = context(ctx)?;
         let found = match (id, municipality_id, slug) {
             (Some(id), None, None) => {
-                let id = ids::decode_as(&id, "Article").extend()?;
+                let id = ids::decode_as(&id, NodeKind::Article).extend()?;
                 service::find_article(state.into(), viewer, id).await
             }
             (None, Some(municipality_id), Some(slug)) => {
-                let municipality_id = ids::decode_as(&municipality_id, "Municipality").extend()?;
+                let municipality_id =
+                    ids::decode_as(&municipality_id, NodeKind::Municipality).extend()?;
                 service::find_by_slug(state.into(), viewer, municipality_id, &slug).await
             }
             _ => {
@@ -122,7 +124,7 @@ impl ContentMutation {
         #[graphql(desc = "What to change.")] input: UpdateArticleInput,
     ) -> Result<UpdateArticlePayload> {
         let (state, viewer) = context(ctx)?;
-        let id = ids::decode_as(&input.id, "Article").extend()?;
+        let id = ids::decode_as(&input.id, NodeKind::Article).extend()?;
         let changes = service::ArticleChanges::try_from(input).extend()?;
         let outcome = service::update_article(&state.db, viewer, id, changes)
             .await
@@ -143,7 +145,7 @@ impl ContentMutation {
         #[graphql(desc = "The article and when.")] input: PublishArticleInput,
     ) -> Result<PublishArticlePayload> {
         let (state, viewer) = context(ctx)?;
-        let id = ids::decode_as(&input.id, "Article").extend()?;
+        let id = ids::decode_as(&input.id, NodeKind::Article).extend()?;
         let outcome = service::publish_article(&state.db, viewer, id, input.publish_at)
             .await
             .extend()?;
@@ -162,7 +164,7 @@ impl ContentMutation {
         #[graphql(desc = "The article.")] input: UnpublishArticleInput,
     ) -> Result<UnpublishArticlePayload> {
         let (state, viewer) = context(ctx)?;
-        let id = ids::decode_as(&input.id, "Article").extend()?;
+        let id = ids::decode_as(&input.id, NodeKind::Article).extend()?;
         let outcome = service::unpublish_article(&state.db, viewer, id)
             .await
             .extend()?;
@@ -181,7 +183,7 @@ impl ContentMutation {
         #[graphql(desc = "The article.")] input: ArchiveArticleInput,
     ) -> Result<ArchiveArticlePayload> {
         let (state, viewer) = context(ctx)?;
-        let id = ids::decode_as(&input.id, "Article").extend()?;
+        let id = ids::decode_as(&input.id, NodeKind::Article).extend()?;
         let outcome = service::archive_article(&state.db, viewer, id)
             .await
             .extend()?;
@@ -200,12 +202,12 @@ impl ContentMutation {
         #[graphql(desc = "The article.")] input: DeleteArticleInput,
     ) -> Result<DeleteArticlePayload> {
         let (state, viewer) = context(ctx)?;
-        let id = ids::decode_as(&input.id, "Article").extend()?;
+        let id = ids::decode_as(&input.id, NodeKind::Article).extend()?;
         let outcome = service::delete_article(&state.db, viewer, id)
             .await
             .extend()?;
         let (deleted, user_errors) = match outcome {
-            Ok(id) => (Some(ids::encode("Article", id)), Vec::new()),
+            Ok(id) => (Some(ids::encode(NodeKind::Article, id)), Vec::new()),
             Err(errors) => (None, errors.into_iter().map(Into::into).collect()),
         };
         Ok(DeleteArticlePayload {

@@ -8,6 +8,7 @@ use entity::article;
 use uuid::Uuid;
 
 use super::{markdown, service};
+use crate::graphql::ids::NodeKind;
 use crate::{
     connection,
     domains::identity::{
@@ -131,7 +132,7 @@ impl Article {
 impl Article {
     /// Opaque global id.
     pub async fn id(&self) -> ID {
-        ids::encode("Article", self.uuid)
+        ids::encode(NodeKind::Article, self.uuid)
     }
 
     /// The body rendered as HTML, safe to insert into a page: raw HTML in the source is

@@ -2,7 +2,6 @@
 
 use async_graphql::{Enum, ID, InputObject, MaybeUndefined};
 use chrono::NaiveDate;
-use uuid::Uuid;
 
 use super::{
     service,
@@ -11,6 +10,7 @@ use super::{
         EnrollmentCloseReason, EnrollmentStatus, FollowUpDueState, Gender, SupportTrack,
     },
 };
+use crate::graphql::ids::NodeKind;
 use crate::{error::AppError, graphql::ids};
 
 /// Name and contact of a job seeker without a resident account.
@@ -201,18 +201,21 @@ impl TryFrom<EnrollJobSeekerInput> for service::NewEnrollment {
         let registration_ids = input
             .registration_ids
             .iter()
-            .map(|id| ids::decode_as(id, "Registration"))
+            .map(|id| ids::decode_as(id, NodeKind::Registration))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
-            municipality_id: optional_id(input.municipality_id.as_ref(), "Municipality")?,
-            resident_id: optional_id(input.resident_id.as_ref(), "User")?,
+            municipality_id: ids::decode_optional(
+                input.municipality_id.as_ref(),
+                NodeKind::Municipality,
+            )?,
+            resident_id: ids::decode_optional(input.resident_id.as_ref(), NodeKind::User)?,
             person: input.job_seeker.map(Into::into),
             gender: input.gender.map(Into::into),
             enrolled_on: input.enrolled_on,
             support_track: input.support_track.into(),
             follow_up_consent: input.follow_up_consent,
             notes: input.notes,
-            advisor_id: optional_id(input.advisor_id.as_ref(), "User")?,
+            advisor_id: ids::decode_optional(input.advisor_id.as_ref(), NodeKind::User)?,
             registration_ids,
             idempotency_key: input.idempotency_key,
         })
@@ -233,7 +236,7 @@ impl TryFrom<UpdateEmploymentEnrollmentInput> for service::EnrollmentChanges {
                 MaybeUndefined::Null => Some(None),
                 MaybeUndefined::Value(notes) => Some(Some(notes)),
             },
-            advisor_id: optional_id(input.advisor_id.as_ref(), "User")?,
+            advisor_id: ids::decode_optional(input.advisor_id.as_ref(), NodeKind::User)?,
             person: input.job_seeker.map(Into::into),
         })
     }
@@ -244,11 +247,11 @@ impl TryFrom<RecordPlacementInput> for service::NewPlacement {
 
     fn try_from(input: RecordPlacementInput) -> Result<Self, AppError> {
         Ok(Self {
-            enrollment_id: ids::decode_as(&input.enrollment_id, "EmploymentEnrollment")?,
+            enrollment_id: ids::decode_as(&input.enrollment_id, NodeKind::EmploymentEnrollment)?,
             employer_name: input.employer_name,
-            employer_organization_id: optional_id(
+            employer_organization_id: ids::decode_optional(
                 input.employer_organization_id.as_ref(),
-                "Organization",
+                NodeKind::Organization,
             )?,
             industry: input.industry,
             job_title: input.job_title,
@@ -265,7 +268,7 @@ impl TryFrom<RecordFollowUpInput> for service::FollowUpAnswer {
 
     fn try_from(input: RecordFollowUpInput) -> Result<Self, AppError> {
         Ok(Self {
-            id: ids::decode_as(&input.id, "EmploymentFollowUp")?,
+            id: ids::decode_as(&input.id, NodeKind::EmploymentFollowUp)?,
             still_employed: input.still_employed,
             employment_type: input.employment_type.map(Into::into),
             note: input.note,
@@ -278,11 +281,14 @@ impl TryFrom<EmploymentEnrollmentFilter> for service::EnrollmentFilter {
 
     fn try_from(filter: EmploymentEnrollmentFilter) -> Result<Self, AppError> {
         Ok(Self {
-            municipality_id: optional_id(filter.municipality_id.as_ref(), "Municipality")?,
+            municipality_id: ids::decode_optional(
+                filter.municipality_id.as_ref(),
+                NodeKind::Municipality,
+            )?,
             statuses: filter.status.into_iter().map(Into::into).collect(),
             tracks: filter.support_track.into_iter().map(Into::into).collect(),
-            advisor_id: optional_id(filter.advisor_id.as_ref(), "User")?,
-            resident_id: optional_id(filter.resident_id.as_ref(), "User")?,
+            advisor_id: ids::decode_optional(filter.advisor_id.as_ref(), NodeKind::User)?,
+            resident_id: ids::decode_optional(filter.resident_id.as_ref(), NodeKind::User)?,
             enrolled_from: filter.enrolled_from,
             enrolled_to: filter.enrolled_to,
         })
@@ -303,17 +309,19 @@ impl TryFrom<EmploymentFollowUpFilter> for service::FollowUpFilter {
 
     fn try_from(filter: EmploymentFollowUpFilter) -> Result<Self, AppError> {
         Ok(Self {
-            municipality_id: optional_id(filter.municipality_id.as_ref(), "Municipality")?,
-            advisor_id: optional_id(filter.advisor_id.as_ref(), "User")?,
+            municipality_id: ids::decode_optional(
+                filter.municipality_id.as_ref(),
+                NodeKind::Municipality,
+            )?,
+            advisor_id: ids::decode_optional(filter.advisor_id.as_ref(), NodeKind::User)?,
             mine: filter.mine,
             states: filter.due_state.into_iter().map(Into::into).collect(),
-            placement_id: optional_id(filter.placement_id.as_ref(), "EmploymentPlacement")?,
+            placement_id: ids::decode_optional(
+                filter.placement_id.as_ref(),
+                NodeKind::EmploymentPlacement,
+            )?,
         })
     }
-}
-
-fn optional_id(id: Option<&ID>, type_name: &str) -> Result<Option<Uuid>, AppError> {
-    id.map(|id| ids::decode_as(id, type_name)).transpose()
 }
 
 use crate::mutation_payload as payload;

@@ -18,6 +18,7 @@ use super::{
     },
 };
 use crate::graphql::guard::SignedIn;
+use crate::graphql::ids::NodeKind;
 use crate::graphql::{connection::page_cost, context, ids, payload::split};
 use crate::paging::PageArgs;
 
@@ -104,7 +105,7 @@ impl EmploymentQuery {
         audience: ReportAudience,
     ) -> Result<EmploymentReport> {
         let (state, viewer) = context(ctx)?;
-        let municipality_id = ids::decode_as(&municipality_id, "Municipality").extend()?;
+        let municipality_id = ids::decode_as(&municipality_id, NodeKind::Municipality).extend()?;
         Ok(service::report(
             &state.db,
             viewer,
@@ -151,7 +152,7 @@ impl EmploymentMutation {
         #[graphql(desc = "The enrollment and its changes.")] input: UpdateEmploymentEnrollmentInput,
     ) -> Result<EmploymentEnrollmentPayload> {
         let (state, viewer) = context(ctx)?;
-        let id = ids::decode_as(&input.id, "EmploymentEnrollment").extend()?;
+        let id = ids::decode_as(&input.id, NodeKind::EmploymentEnrollment).extend()?;
         let changes = service::EnrollmentChanges::try_from(input).extend()?;
         let outcome = service::update_enrollment(state.into(), viewer, id, changes)
             .await
@@ -172,7 +173,7 @@ impl EmploymentMutation {
         #[graphql(desc = "The enrollment and why it ends.")] input: CloseEmploymentEnrollmentInput,
     ) -> Result<EmploymentEnrollmentPayload> {
         let (state, viewer) = context(ctx)?;
-        let id = ids::decode_as(&input.id, "EmploymentEnrollment").extend()?;
+        let id = ids::decode_as(&input.id, NodeKind::EmploymentEnrollment).extend()?;
         let outcome = service::close_enrollment(
             state.into(),
             viewer,
@@ -201,8 +202,9 @@ impl EmploymentMutation {
     ) -> Result<EmploymentEnrollmentPayload> {
         let (state, viewer) = context(ctx)?;
         let enrollment_id =
-            ids::decode_as(&input.enrollment_id, "EmploymentEnrollment").extend()?;
-        let registration_id = ids::decode_as(&input.registration_id, "Registration").extend()?;
+            ids::decode_as(&input.enrollment_id, NodeKind::EmploymentEnrollment).extend()?;
+        let registration_id =
+            ids::decode_as(&input.registration_id, NodeKind::Registration).extend()?;
         let outcome =
             service::attach_registration(state.into(), viewer, enrollment_id, registration_id)
                 .await
@@ -224,8 +226,9 @@ impl EmploymentMutation {
     ) -> Result<EmploymentEnrollmentPayload> {
         let (state, viewer) = context(ctx)?;
         let enrollment_id =
-            ids::decode_as(&input.enrollment_id, "EmploymentEnrollment").extend()?;
-        let registration_id = ids::decode_as(&input.registration_id, "Registration").extend()?;
+            ids::decode_as(&input.enrollment_id, NodeKind::EmploymentEnrollment).extend()?;
+        let registration_id =
+            ids::decode_as(&input.registration_id, NodeKind::Registration).extend()?;
         let outcome =
             service::detach_registration(state.into(), viewer, enrollment_id, registration_id)
                 .await

@@ -16,6 +16,7 @@ use super::{
     },
     service,
 };
+use crate::graphql::ids::NodeKind;
 use crate::{
     connection,
     domains::{
@@ -210,7 +211,7 @@ async fn staff_member(ctx: &Context<'_>, id: Uuid) -> Result<Option<StaffMember>
         .load_one(UserId(id))
         .await?
         .map(|account| StaffMember {
-            id: ids::encode("User", account.id),
+            id: ids::encode(NodeKind::User, account.id),
             display_name: account.display_name,
         }))
 }
@@ -285,7 +286,7 @@ impl From<enrollment::Model> for EmploymentEnrollment {
 impl EmploymentEnrollment {
     /// Opaque global id.
     pub async fn id(&self) -> ID {
-        ids::encode("EmploymentEnrollment", self.model.id)
+        ids::encode(NodeKind::EmploymentEnrollment, self.model.id)
     }
 
     /// The municipality.
@@ -322,7 +323,7 @@ impl EmploymentEnrollment {
                 .unwrap_or_default(),
             email: account.map(|a| a.email),
             phone: None,
-            resident_id: Some(ids::encode("User", resident)),
+            resident_id: Some(ids::encode(NodeKind::User, resident)),
         })
     }
 
@@ -389,7 +390,7 @@ pub struct AttendedProgram {
 impl AttendedProgram {
     /// Global id of the registration (for `detachRegistrationFromEnrollment`).
     async fn registration_id(&self) -> ID {
-        ids::encode("Registration", self.registration_id)
+        ids::encode(NodeKind::Registration, self.registration_id)
     }
 
     /// The program.
@@ -464,7 +465,7 @@ impl From<placement::Model> for EmploymentPlacement {
 impl EmploymentPlacement {
     /// Opaque global id.
     pub async fn id(&self) -> ID {
-        ids::encode("EmploymentPlacement", self.model.id)
+        ids::encode(NodeKind::EmploymentPlacement, self.model.id)
     }
 
     /// The employer, when it is an organization of the municipality (a partner company…).
@@ -543,7 +544,7 @@ impl From<follow_up::Model> for EmploymentFollowUp {
 impl EmploymentFollowUp {
     /// Opaque global id.
     pub async fn id(&self) -> ID {
-        ids::encode("EmploymentFollowUp", self.model.id)
+        ids::encode(NodeKind::EmploymentFollowUp, self.model.id)
     }
 
     /// Where it stands today (Asia/Tokyo).

@@ -7,6 +7,7 @@ use super::{
     service,
     types::{Organization, OrganizationKind, Role, Session, User},
 };
+use crate::graphql::ids::NodeKind;
 use crate::{
     error::AppError,
     graphql::{ids, payload::UserError},
@@ -214,8 +215,14 @@ impl TryFrom<CreateUserInput> for service::NewUser {
             display_name: input.display_name,
             display_name_kana: input.display_name_kana,
             role: input.role.into(),
-            municipality_id: ids::decode_optional(input.municipality_id.as_ref(), "Municipality")?,
-            organization_id: ids::decode_optional(input.organization_id.as_ref(), "Organization")?,
+            municipality_id: ids::decode_optional(
+                input.municipality_id.as_ref(),
+                NodeKind::Municipality,
+            )?,
+            organization_id: ids::decode_optional(
+                input.organization_id.as_ref(),
+                NodeKind::Organization,
+            )?,
             idempotency_key: input.idempotency_key,
         })
     }
@@ -229,7 +236,10 @@ impl TryFrom<UpdateUserInput> for service::UserChanges {
             display_name: input.display_name,
             display_name_kana: input.display_name_kana,
             role: input.role.map(Into::into),
-            organization_id: ids::decode_optional(input.organization_id.as_ref(), "Organization")?,
+            organization_id: ids::decode_optional(
+                input.organization_id.as_ref(),
+                NodeKind::Organization,
+            )?,
         })
     }
 }
@@ -239,7 +249,10 @@ impl TryFrom<CreateOrganizationInput> for service::NewOrganization {
 
     fn try_from(input: CreateOrganizationInput) -> Result<Self, AppError> {
         Ok(Self {
-            municipality_id: ids::decode_optional(input.municipality_id.as_ref(), "Municipality")?,
+            municipality_id: ids::decode_optional(
+                input.municipality_id.as_ref(),
+                NodeKind::Municipality,
+            )?,
             kind: input.kind.into(),
             name: input.name,
             name_kana: input.name_kana,
@@ -254,7 +267,10 @@ impl TryFrom<UserFilter> for service::UserFilter {
 
     fn try_from(filter: UserFilter) -> Result<Self, AppError> {
         Ok(Self {
-            municipality_id: ids::decode_optional(filter.municipality_id.as_ref(), "Municipality")?,
+            municipality_id: ids::decode_optional(
+                filter.municipality_id.as_ref(),
+                NodeKind::Municipality,
+            )?,
             role: filter.role.map(Into::into),
             active: filter.active,
         })

@@ -19,6 +19,7 @@ use super::{
     },
 };
 use crate::graphql::guard::{RoleGuard, SignedIn as SignedInGuard};
+use crate::graphql::ids::NodeKind;
 use crate::paging::PageArgs;
 use crate::{
     auth::ADMINS,
@@ -185,7 +186,7 @@ impl IdentityMutation {
         #[graphql(desc = "The account and its changes.")] input: UpdateUserInput,
     ) -> Result<UpdateUserPayload> {
         let (state, viewer) = context(ctx)?;
-        let id = ids::decode_as(&input.id, "User").extend()?;
+        let id = ids::decode_as(&input.id, NodeKind::User).extend()?;
         let changes = service::UserChanges::try_from(input).extend()?;
         let outcome = service::update_user(state.into(), viewer, id, changes)
             .await
@@ -202,7 +203,7 @@ impl IdentityMutation {
         #[graphql(desc = "The account to deactivate.")] input: DeactivateUserInput,
     ) -> Result<DeactivateUserPayload> {
         let (state, viewer) = context(ctx)?;
-        let id = ids::decode_as(&input.id, "User").extend()?;
+        let id = ids::decode_as(&input.id, NodeKind::User).extend()?;
         let outcome = service::deactivate_user(state.into(), viewer, id)
             .await
             .extend()?;
@@ -268,7 +269,7 @@ impl IdentitySubscription {
             };
             Some(AccountEvent {
                 kind,
-                user_id: ids::encode("User", event.subject_id),
+                user_id: ids::encode(NodeKind::User, event.subject_id),
                 occurred_at: event.occurred_at,
             })
         }))

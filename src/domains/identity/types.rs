@@ -8,6 +8,7 @@ use entity::{municipality, organization, user};
 use uuid::Uuid;
 
 use super::{loaders::IdentityLoader, service};
+use crate::graphql::ids::NodeKind;
 use crate::{
     connection, enum_mirror as mirror,
     graphql::{context, ids},
@@ -43,7 +44,7 @@ pub struct Municipality {
 impl Municipality {
     /// Opaque global id.
     pub async fn id(&self) -> ID {
-        ids::encode("Municipality", self.uuid)
+        ids::encode(NodeKind::Municipality, self.uuid)
     }
 
     /// Prefecture name in Japanese, e.g. 群馬県.
@@ -152,7 +153,7 @@ pub struct Organization {
 impl Organization {
     /// Opaque global id.
     pub async fn id(&self) -> ID {
-        ids::encode("Organization", self.uuid)
+        ids::encode(NodeKind::Organization, self.uuid)
     }
 
     /// The municipality it belongs to.
@@ -238,7 +239,7 @@ pub struct User {
 impl User {
     /// Opaque global id.
     pub async fn id(&self) -> ID {
-        ids::encode("User", self.uuid)
+        ids::encode(NodeKind::User, self.uuid)
     }
 
     /// The user's municipality; none for platform admins.

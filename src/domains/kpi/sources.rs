@@ -21,6 +21,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use uuid::Uuid;
 
 use super::registry::Source;
+use crate::graphql::ids::NodeKind;
 use crate::{
     domains::{employment::service as employment, partnership::service as partnership},
     error::{AppError, AppResult},
@@ -31,7 +32,7 @@ use crate::{
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceRecord {
     /// GraphQL type of the record (`RelocationInquiry`, `Registration`, `LocalIssue`).
-    pub record_type: &'static str,
+    pub record_type: NodeKind,
     /// Its primary key.
     pub record_id: Uuid,
     /// The day it counts on (JST).
@@ -148,7 +149,7 @@ async fn people_moved_in(
         .into_iter()
         .filter_map(|(id, reference_code, moved_in_on, people_moved)| {
             Some(SourceRecord {
-                record_type: "RelocationInquiry",
+                record_type: NodeKind::RelocationInquiry,
                 record_id: id,
                 occurred_on: moved_in_on?,
                 weight: f64::from(people_moved?),
@@ -223,7 +224,7 @@ async fn attendees(
         .filter_map(|(id, session_id, adults, children)| {
             let (day, label) = labels.get(&session_id)?;
             Some(SourceRecord {
-                record_type: "Registration",
+                record_type: NodeKind::Registration,
                 record_id: id,
                 occurred_on: *day,
                 weight: f64::from(adults + children),
@@ -245,7 +246,7 @@ async fn issues_solved(
         .into_iter()
         .filter_map(|issue| {
             Some(SourceRecord {
-                record_type: "LocalIssue",
+                record_type: NodeKind::LocalIssue,
                 record_id: issue.id,
                 occurred_on: fiscal::date_of(issue.solved_at?),
                 weight: 1.0,
@@ -304,7 +305,7 @@ async fn survey_answers(
             let title = titles.get(&program_id)?;
             Some(SourceRecord {
                 // The survey belongs to its registration, which has a global id.
-                record_type: "Registration",
+                record_type: NodeKind::Registration,
                 record_id: registration_id,
                 occurred_on: *session_days.get(&session_id)?,
                 weight: f64::from(score),
@@ -356,7 +357,7 @@ async fn plaza_visits(
             let day = visit.visit_date;
             Some(SourceRecord {
                 // A day of visits is named by its plaza, which has a global id.
-                record_type: "ChildcareResource",
+                record_type: NodeKind::ChildcareResource,
                 record_id: visit.resource_id,
                 occurred_on: day,
                 weight: f64::from(visit.adults + visit.children),
@@ -419,7 +420,7 @@ async fn childcare_answers(
         .filter_map(|(booking_id, resource_id, score)| {
             let name = resources.get(&resource_id)?;
             Some(SourceRecord {
-                record_type: "ChildcareBooking",
+                record_type: NodeKind::ChildcareBooking,
                 record_id: booking_id,
                 occurred_on: *booking_days.get(&booking_id)?,
                 weight: f64::from(score),
@@ -443,7 +444,7 @@ async fn women_placements(
         .into_iter()
         .filter(|placement| !regular || placement.employment_type == EmploymentType::Regular)
         .map(|placement| SourceRecord {
-            record_type: "EmploymentPlacement",
+            record_type: NodeKind::EmploymentPlacement,
             record_id: placement.id,
             occurred_on: placement.start_date,
             weight: 1.0,

@@ -223,7 +223,7 @@ impl From<service::KpiRecord> for KpiRecord {
                 PartRole::Denominator => KpiRecordRole::Denominator,
             },
             fiscal_year: record.fiscal_year,
-            record_type: record.record.record_type.into(),
+            record_type: record.record.record_type.name().into(),
             record_id: ids::encode(record.record.record_type, record.record.record_id),
             occurred_on: record.record.occurred_on,
             weight: record.record.weight,

@@ -10,6 +10,7 @@ use super::{
         PartnerProject, PartnerProjectStatus, ProjectUpdate,
     },
 };
+use crate::graphql::ids::NodeKind;
 use crate::{error::AppError, graphql::converted, graphql::ids};
 
 /// Where a local issue is. Coordinates are given together or not at all.
@@ -284,7 +285,10 @@ impl TryFrom<CreateLocalIssueInput> for service::NewIssue {
 
     fn try_from(input: CreateLocalIssueInput) -> Result<Self, AppError> {
         Ok(Self {
-            municipality_id: ids::decode_optional(input.municipality_id.as_ref(), "Municipality")?,
+            municipality_id: ids::decode_optional(
+                input.municipality_id.as_ref(),
+                NodeKind::Municipality,
+            )?,
             title: input.title,
             description: input.description,
             category: input.category.into(),
@@ -317,7 +321,7 @@ impl TryFrom<CreatePartnerProjectInput> for service::NewProject {
 
     fn try_from(input: CreatePartnerProjectInput) -> Result<Self, AppError> {
         Ok(Self {
-            issue_ids: decode_all(&input.issue_ids, "LocalIssue")?,
+            issue_ids: decode_all(&input.issue_ids, NodeKind::LocalIssue)?,
             texts: service::ProjectTexts {
                 title: input.title,
                 summary: input.summary,
@@ -339,7 +343,7 @@ impl TryFrom<UpdatePartnerProjectInput> for service::ProjectChanges {
         Ok(Self {
             issue_ids: input
                 .issue_ids
-                .map(|ids| decode_all(&ids, "LocalIssue"))
+                .map(|ids| decode_all(&ids, NodeKind::LocalIssue))
                 .transpose()?,
             title: input.title,
             summary: input.summary,
@@ -356,7 +360,7 @@ impl TryFrom<PostProjectUpdateInput> for service::NewUpdate {
 
     fn try_from(input: PostProjectUpdateInput) -> Result<Self, AppError> {
         Ok(Self {
-            project_id: ids::decode_as(&input.project_id, "PartnerProject")?,
+            project_id: ids::decode_as(&input.project_id, NodeKind::PartnerProject)?,
             body: input.body,
             progress_percent: input.progress_percent,
             milestone: input.milestone,
@@ -370,7 +374,7 @@ impl TryFrom<AddIssueCommentInput> for service::NewComment {
 
     fn try_from(input: AddIssueCommentInput) -> Result<Self, AppError> {
         Ok(Self {
-            subject_id: ids::decode_as(&input.issue_id, "LocalIssue")?,
+            subject_id: ids::decode_as(&input.issue_id, NodeKind::LocalIssue)?,
             body: input.body,
             idempotency_key: input.idempotency_key,
         })
@@ -382,7 +386,7 @@ impl TryFrom<AddInternalCommentInput> for service::NewComment {
 
     fn try_from(input: AddInternalCommentInput) -> Result<Self, AppError> {
         Ok(Self {
-            subject_id: ids::decode_as(&input.project_id, "PartnerProject")?,
+            subject_id: ids::decode_as(&input.project_id, NodeKind::PartnerProject)?,
             body: input.body,
             idempotency_key: input.idempotency_key,
         })
@@ -394,12 +398,15 @@ impl TryFrom<LocalIssueFilter> for service::IssueFilter {
 
     fn try_from(filter: LocalIssueFilter) -> Result<Self, AppError> {
         Ok(Self {
-            municipality_id: ids::decode_optional(filter.municipality_id.as_ref(), "Municipality")?,
+            municipality_id: ids::decode_optional(
+                filter.municipality_id.as_ref(),
+                NodeKind::Municipality,
+            )?,
             statuses: converted(filter.status),
             categories: converted(filter.category),
             partner_organization_id: ids::decode_optional(
                 filter.partner_organization_id.as_ref(),
-                "Organization",
+                NodeKind::Organization,
             )?,
             published: filter.published,
         })
@@ -411,13 +418,16 @@ impl TryFrom<PartnerProjectFilter> for service::ProjectFilter {
 
     fn try_from(filter: PartnerProjectFilter) -> Result<Self, AppError> {
         Ok(Self {
-            municipality_id: ids::decode_optional(filter.municipality_id.as_ref(), "Municipality")?,
+            municipality_id: ids::decode_optional(
+                filter.municipality_id.as_ref(),
+                NodeKind::Municipality,
+            )?,
             statuses: converted(filter.status),
             partner_organization_id: ids::decode_optional(
                 filter.partner_organization_id.as_ref(),
-                "Organization",
+                NodeKind::Organization,
             )?,
-            issue_id: ids::decode_optional(filter.issue_id.as_ref(), "LocalIssue")?,
+            issue_id: ids::decode_optional(filter.issue_id.as_ref(), NodeKind::LocalIssue)?,
         })
     }
 }
@@ -432,11 +442,8 @@ impl From<PartnershipOrderBy> for service::ActivityOrder {
     }
 }
 
-fn decode_all(values: &[ID], type_name: &str) -> Result<Vec<Uuid>, AppError> {
-    values
-        .iter()
-        .map(|id| ids::decode_as(id, type_name))
-        .collect()
+fn decode_all(values: &[ID], kind: NodeKind) -> Result<Vec<Uuid>, AppError> {
+    values.iter().map(|id| ids::decode_as(id, kind)).collect()
 }
 
 use crate::mutation_payload as payload;

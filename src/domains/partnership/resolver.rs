@@ -24,6 +24,7 @@ use super::{
     },
 };
 use crate::graphql::guard::{RoleGuard, SignedIn};
+use crate::graphql::ids::NodeKind;
 use crate::paging::PageArgs;
 use crate::{
     auth::ADMINS,
@@ -123,7 +124,7 @@ impl PartnershipQuery {
         #[graphql(desc = "Global id of the municipality.")] municipality_id: ID,
     ) -> Result<LocalIssueStatusCounts> {
         let (state, viewer) = context(ctx)?;
-        let municipality_id = ids::decode_as(&municipality_id, "Municipality").extend()?;
+        let municipality_id = ids::decode_as(&municipality_id, NodeKind::Municipality).extend()?;
         Ok(
             service::issue_status_counts(state.into(), viewer, municipality_id)
                 .await
@@ -139,7 +140,7 @@ impl PartnershipQuery {
         #[graphql(desc = "Global id of the municipality.")] municipality_id: ID,
     ) -> Result<PartnerProjectStatusCounts> {
         let (state, viewer) = context(ctx)?;
-        let municipality_id = ids::decode_as(&municipality_id, "Municipality").extend()?;
+        let municipality_id = ids::decode_as(&municipality_id, NodeKind::Municipality).extend()?;
         Ok(
             service::project_status_counts(state.into(), viewer, municipality_id)
                 .await
@@ -179,7 +180,7 @@ impl PartnershipMutation {
         #[graphql(desc = "The issue and its changes.")] input: UpdateLocalIssueInput,
     ) -> Result<UpdateLocalIssuePayload> {
         let (state, viewer) = context(ctx)?;
-        let id = ids::decode_as(&input.id, "LocalIssue").extend()?;
+        let id = ids::decode_as(&input.id, NodeKind::LocalIssue).extend()?;
         let changes = input.into();
         let outcome = service::update_issue(state.into(), viewer, id, changes)
             .await
@@ -196,7 +197,7 @@ impl PartnershipMutation {
         #[graphql(desc = "The issue and the reason.")] input: CloseLocalIssueInput,
     ) -> Result<CloseLocalIssuePayload> {
         let (state, viewer) = context(ctx)?;
-        let id = ids::decode_as(&input.id, "LocalIssue").extend()?;
+        let id = ids::decode_as(&input.id, NodeKind::LocalIssue).extend()?;
         let outcome = service::close_issue(state.into(), viewer, id, &input.reason)
             .await
             .extend()?;
@@ -213,7 +214,7 @@ impl PartnershipMutation {
         #[graphql(desc = "The issue and the reason.")] input: ReopenLocalIssueInput,
     ) -> Result<ReopenLocalIssuePayload> {
         let (state, viewer) = context(ctx)?;
-        let id = ids::decode_as(&input.id, "LocalIssue").extend()?;
+        let id = ids::decode_as(&input.id, NodeKind::LocalIssue).extend()?;
         let outcome = service::reopen_issue(state.into(), viewer, id, &input.reason)
             .await
             .extend()?;
@@ -249,7 +250,7 @@ impl PartnershipMutation {
         #[graphql(desc = "The draft and its changes.")] input: UpdatePartnerProjectInput,
     ) -> Result<UpdatePartnerProjectPayload> {
         let (state, viewer) = context(ctx)?;
-        let id = ids::decode_as(&input.id, "PartnerProject").extend()?;
+        let id = ids::decode_as(&input.id, NodeKind::PartnerProject).extend()?;
         let changes = service::ProjectChanges::try_from(input).extend()?;
         let outcome = service::update_project(state.into(), viewer, id, changes)
             .await
@@ -269,7 +270,7 @@ impl PartnershipMutation {
         #[graphql(desc = "The draft to submit.")] input: SubmitPartnerProjectInput,
     ) -> Result<SubmitPartnerProjectPayload> {
         let (state, viewer) = context(ctx)?;
-        let id = ids::decode_as(&input.id, "PartnerProject").extend()?;
+        let id = ids::decode_as(&input.id, NodeKind::PartnerProject).extend()?;
         let outcome = service::submit_project(state.into(), viewer, id)
             .await
             .extend()?;
@@ -289,7 +290,7 @@ impl PartnershipMutation {
         #[graphql(desc = "The project and an optional comment.")] input: ApprovePartnerProjectInput,
     ) -> Result<ApprovePartnerProjectPayload> {
         let (state, viewer) = context(ctx)?;
-        let id = ids::decode_as(&input.id, "PartnerProject").extend()?;
+        let id = ids::decode_as(&input.id, NodeKind::PartnerProject).extend()?;
         let outcome = service::approve_project(state.into(), viewer, id, input.comment.as_deref())
             .await
             .extend()?;
@@ -308,7 +309,7 @@ impl PartnershipMutation {
         #[graphql(desc = "The project and the comment.")] input: RejectPartnerProjectInput,
     ) -> Result<RejectPartnerProjectPayload> {
         let (state, viewer) = context(ctx)?;
-        let id = ids::decode_as(&input.id, "PartnerProject").extend()?;
+        let id = ids::decode_as(&input.id, NodeKind::PartnerProject).extend()?;
         let outcome = service::reject_project(state.into(), viewer, id, &input.comment)
             .await
             .extend()?;
@@ -347,7 +348,7 @@ impl PartnershipMutation {
         #[graphql(desc = "The project and its outcome report.")] input: CompletePartnerProjectInput,
     ) -> Result<CompletePartnerProjectPayload> {
         let (state, viewer) = context(ctx)?;
-        let id = ids::decode_as(&input.id, "PartnerProject").extend()?;
+        let id = ids::decode_as(&input.id, NodeKind::PartnerProject).extend()?;
         let outcome = service::complete_project(state.into(), viewer, id, &input.outcome_report)
             .await
             .extend()?;
@@ -367,7 +368,7 @@ impl PartnershipMutation {
         #[graphql(desc = "The project and an optional comment.")] input: VerifyPartnerProjectInput,
     ) -> Result<VerifyPartnerProjectPayload> {
         let (state, viewer) = context(ctx)?;
-        let id = ids::decode_as(&input.id, "PartnerProject").extend()?;
+        let id = ids::decode_as(&input.id, NodeKind::PartnerProject).extend()?;
         let outcome = service::verify_project(state.into(), viewer, id, input.comment.as_deref())
             .await
             .extend()?;
@@ -387,7 +388,7 @@ impl PartnershipMutation {
         #[graphql(desc = "The project and the reason.")] input: ReturnPartnerProjectInput,
     ) -> Result<ReturnPartnerProjectPayload> {
         let (state, viewer) = context(ctx)?;
-        let id = ids::decode_as(&input.id, "PartnerProject").extend()?;
+        let id = ids::decode_as(&input.id, NodeKind::PartnerProject).extend()?;
         let outcome = service::return_project(state.into(), viewer, id, &input.reason)
             .await
             .extend()?;
@@ -426,7 +427,7 @@ impl PartnershipMutation {
         #[graphql(desc = "The comment and the reason.")] input: HideCommentInput,
     ) -> Result<HideCommentPayload> {
         let (state, viewer) = context(ctx)?;
-        let id = ids::decode_as(&input.comment_id, "IssueComment").extend()?;
+        let id = ids::decode_as(&input.comment_id, NodeKind::IssueComment).extend()?;
         let outcome = service::hide_comment(state.into(), viewer, id, &input.reason)
             .await
             .extend()?;

@@ -14,6 +14,7 @@ use entity::{
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
+use crate::graphql::ids::NodeKind;
 use crate::{error::AppResult, graphql::ids, state::AppState};
 
 /// `GET /calendar/programs/{id}.ics`: the sessions of a published or cancelled program.
@@ -39,7 +40,7 @@ pub async fn program_calendar(State(state): State<AppState>, Path(file): Path<St
 }
 
 async fn feed(state: &AppState, id: &str) -> AppResult<Option<String>> {
-    let Ok(uuid) = ids::decode_as(&id.to_owned().into(), "Program") else {
+    let Ok(uuid) = ids::decode_as(&id.to_owned().into(), NodeKind::Program) else {
         return Ok(None);
     };
     let Some(program) = program::Entity::find_by_id(uuid)

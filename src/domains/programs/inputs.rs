@@ -11,6 +11,7 @@ use super::{
         Registration, SurveyResponse,
     },
 };
+use crate::graphql::ids::NodeKind;
 use crate::{
     error::AppError,
     graphql::{ids, payload::UserError},
@@ -418,8 +419,14 @@ impl TryFrom<ProgramFilter> for service::ProgramFilter {
             kinds: converted(filter.kind),
             categories: converted(filter.category),
             audiences: converted(filter.audience),
-            municipality_id: ids::decode_optional(filter.municipality_id.as_ref(), "Municipality")?,
-            organizer_id: ids::decode_optional(filter.organizer_id.as_ref(), "Organization")?,
+            municipality_id: ids::decode_optional(
+                filter.municipality_id.as_ref(),
+                NodeKind::Municipality,
+            )?,
+            organizer_id: ids::decode_optional(
+                filter.organizer_id.as_ref(),
+                NodeKind::Organization,
+            )?,
             upcoming: filter.upcoming,
             child_age_months: filter.child_age_months,
             has_free_seats: filter.has_free_seats,
@@ -433,11 +440,14 @@ impl TryFrom<ProgramSessionFilter> for service::SessionFilter {
 
     fn try_from(filter: ProgramSessionFilter) -> Result<Self, AppError> {
         Ok(Self {
-            program_id: ids::decode_optional(filter.program_id.as_ref(), "Program")?,
+            program_id: ids::decode_optional(filter.program_id.as_ref(), NodeKind::Program)?,
             kinds: converted(filter.kind),
             categories: converted(filter.category),
             audiences: converted(filter.audience),
-            municipality_id: ids::decode_optional(filter.municipality_id.as_ref(), "Municipality")?,
+            municipality_id: ids::decode_optional(
+                filter.municipality_id.as_ref(),
+                NodeKind::Municipality,
+            )?,
             from: filter.from,
             until: filter.until,
             upcoming: filter.upcoming,
@@ -452,7 +462,10 @@ impl TryFrom<CreateProgramInput> for service::NewProgram {
 
     fn try_from(input: CreateProgramInput) -> Result<Self, AppError> {
         Ok(Self {
-            organizer_id: ids::decode_optional(input.organizer_id.as_ref(), "Organization")?,
+            organizer_id: ids::decode_optional(
+                input.organizer_id.as_ref(),
+                NodeKind::Organization,
+            )?,
             fields: service::ProgramFields {
                 kind: input.kind.into(),
                 title: input.title,
@@ -510,7 +523,7 @@ impl TryFrom<CreateProgramSessionsInput> for service::NewSessions {
 
     fn try_from(input: CreateProgramSessionsInput) -> Result<Self, AppError> {
         Ok(Self {
-            program_id: ids::decode_as(&input.program_id, "Program")?,
+            program_id: ids::decode_as(&input.program_id, NodeKind::Program)?,
             starts_at: input.starts_at,
             ends_at: input.ends_at,
             venue: input.venue,
@@ -571,7 +584,7 @@ impl TryFrom<RegisterForSessionInput> for service::NewRegistration {
 
     fn try_from(input: RegisterForSessionInput) -> Result<Self, AppError> {
         Ok(Self {
-            session_id: ids::decode_as(&input.session_id, "ProgramSession")?,
+            session_id: ids::decode_as(&input.session_id, NodeKind::ProgramSession)?,
             adults: input.adults,
             children: converted(input.children),
             guest: input.guest.map(Into::into),
@@ -587,7 +600,7 @@ impl TryFrom<RegistrationRefInput> for RegistrationRef {
     fn try_from(input: RegistrationRefInput) -> Result<Self, AppError> {
         match (input.id, input.manage_token) {
             (_, Some(token)) => Ok(Self::Token(token)),
-            (Some(id), None) => Ok(Self::Id(ids::decode_as(&id, "Registration")?)),
+            (Some(id), None) => Ok(Self::Id(ids::decode_as(&id, NodeKind::Registration)?)),
             (None, None) => Err(AppError::BadUserInput("give `id` or `manageToken`".into())),
         }
     }
@@ -599,9 +612,9 @@ impl TryFrom<CheckInRegistrationInput> for CheckInRef {
 
     fn try_from(input: CheckInRegistrationInput) -> Result<Self, AppError> {
         match (input.id, input.session_id, input.code) {
-            (Some(id), _, _) => Ok(Self::Id(ids::decode_as(&id, "Registration")?)),
+            (Some(id), _, _) => Ok(Self::Id(ids::decode_as(&id, NodeKind::Registration)?)),
             (None, Some(session_id), Some(code)) => Ok(Self::Code {
-                session_id: ids::decode_as(&session_id, "ProgramSession")?,
+                session_id: ids::decode_as(&session_id, NodeKind::ProgramSession)?,
                 code,
             }),
             _ => Err(AppError::BadUserInput(

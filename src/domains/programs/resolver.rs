@@ -21,6 +21,7 @@ use super::{
     },
 };
 use crate::graphql::guard::SignedIn;
+use crate::graphql::ids::NodeKind;
 use crate::paging::PageArgs;
 use crate::{
     error::AppError,
@@ -122,7 +123,7 @@ impl ProgramsQuery {
         >,
     ) -> Result<SurveySummary> {
         let (state, viewer) = context(ctx)?;
-        let municipality_id = ids::decode_as(&municipality_id, "Municipality").extend()?;
+        let municipality_id = ids::decode_as(&municipality_id, NodeKind::Municipality).extend()?;
         Ok(service::municipality_survey_summary(
             state.into(),
             viewer,
@@ -170,7 +171,7 @@ impl ProgramsMutation {
         #[graphql(desc = "The program and its changes.")] input: UpdateProgramInput,
     ) -> Result<UpdateProgramPayload> {
         let (state, viewer) = context(ctx)?;
-        let id = ids::decode_as(&input.id, "Program").extend()?;
+        let id = ids::decode_as(&input.id, NodeKind::Program).extend()?;
         let changes = input.into();
         let outcome = service::update_program(state.into(), viewer, id, changes)
             .await
@@ -215,7 +216,7 @@ impl ProgramsMutation {
         #[graphql(desc = "The session and its changes.")] input: UpdateProgramSessionInput,
     ) -> Result<UpdateProgramSessionPayload> {
         let (state, viewer) = context(ctx)?;
-        let id = ids::decode_as(&input.id, "ProgramSession").extend()?;
+        let id = ids::decode_as(&input.id, NodeKind::ProgramSession).extend()?;
         let changes = input.into();
         let outcome = service::update_session(state.into(), viewer, id, changes)
             .await
@@ -236,7 +237,7 @@ impl ProgramsMutation {
         #[graphql(desc = "The session and the reason.")] input: CancelProgramSessionInput,
     ) -> Result<CancelProgramSessionPayload> {
         let (state, viewer) = context(ctx)?;
-        let id = ids::decode_as(&input.id, "ProgramSession").extend()?;
+        let id = ids::decode_as(&input.id, NodeKind::ProgramSession).extend()?;
         let outcome = service::cancel_session(state.into(), viewer, id, &input.reason)
             .await
             .extend()?;
@@ -359,7 +360,7 @@ impl ProgramsMutation {
         #[graphql(desc = "The session.")] input: MarkNoShowsInput,
     ) -> Result<MarkNoShowsPayload> {
         let (state, viewer) = context(ctx)?;
-        let id = ids::decode_as(&input.session_id, "ProgramSession").extend()?;
+        let id = ids::decode_as(&input.session_id, NodeKind::ProgramSession).extend()?;
         let outcome = service::mark_no_shows(state.into(), viewer, id)
             .await
             .extend()?;
@@ -420,7 +421,7 @@ impl ProgramsSubscription {
             }
             Some(RegistrationEvent {
                 kind: RegistrationEventKind::from_topic(&event.topic)?,
-                registration_id: ids::encode("Registration", event.subject_id),
+                registration_id: ids::encode(NodeKind::Registration, event.subject_id),
                 occurred_at: event.occurred_at,
             })
         }))

@@ -11,6 +11,7 @@ use super::{
         RelocationInquiryStatus, RelocationInterest, RelocationSettings,
     },
 };
+use crate::graphql::ids::NodeKind;
 use crate::{
     error::AppError,
     graphql::{ids, payload::UserError},
@@ -375,7 +376,7 @@ impl TryFrom<SubmitRelocationInquiryInput> for service::NewInquiry {
 
     fn try_from(input: SubmitRelocationInquiryInput) -> Result<Self, AppError> {
         Ok(Self {
-            municipality_id: ids::decode_as(&input.municipality_id, "Municipality")?,
+            municipality_id: ids::decode_as(&input.municipality_id, NodeKind::Municipality)?,
             name: input.name,
             name_kana: input.name_kana,
             email: input.email,
@@ -400,7 +401,7 @@ impl TryFrom<SaveConciergeProfileInput> for service::ProfileInput {
 
     fn try_from(input: SaveConciergeProfileInput) -> Result<Self, AppError> {
         Ok(Self {
-            user_id: ids::decode_as(&input.user_id, "User")?,
+            user_id: ids::decode_as(&input.user_id, NodeKind::User)?,
             specialties: input.specialties.into_iter().map(Into::into).collect(),
             languages: input.languages,
             areas: input.areas,
@@ -431,7 +432,7 @@ impl TryFrom<MoveInquiryStageInput> for service::StageMove {
 
     fn try_from(input: MoveInquiryStageInput) -> Result<Self, AppError> {
         Ok(Self {
-            inquiry_id: ids::decode_as(&input.inquiry_id, "RelocationInquiry")?,
+            inquiry_id: ids::decode_as(&input.inquiry_id, NodeKind::RelocationInquiry)?,
             to: input.stage.into(),
             note: input.note,
         })
@@ -468,7 +469,7 @@ impl TryFrom<CreateInquiryTaskInput> for service::NewTask {
         Ok(Self {
             title: input.title,
             due_on: input.due_on,
-            owner_id: ids::decode_optional(input.assignee_id.as_ref(), "User")?,
+            owner_id: ids::decode_optional(input.assignee_id.as_ref(), NodeKind::User)?,
         })
     }
 }
@@ -478,9 +479,12 @@ impl TryFrom<RelocationInquiryFilter> for service::InquiryFilter {
 
     fn try_from(filter: RelocationInquiryFilter) -> Result<Self, AppError> {
         Ok(Self {
-            municipality_id: ids::decode_optional(filter.municipality_id.as_ref(), "Municipality")?,
+            municipality_id: ids::decode_optional(
+                filter.municipality_id.as_ref(),
+                NodeKind::Municipality,
+            )?,
             stages: filter.stages.into_iter().map(Into::into).collect(),
-            concierge_id: ids::decode_optional(filter.concierge_id.as_ref(), "User")?,
+            concierge_id: ids::decode_optional(filter.concierge_id.as_ref(), NodeKind::User)?,
             unassigned: filter.unassigned,
             interest: filter.interest.map(Into::into),
             overdue: filter.overdue,

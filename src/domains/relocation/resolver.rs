@@ -25,6 +25,7 @@ use super::{
     },
 };
 use crate::graphql::guard::RoleGuard;
+use crate::graphql::ids::NodeKind;
 use crate::paging::PageArgs;
 use crate::{
     auth::{ADMINS, Role},
@@ -106,10 +107,11 @@ impl RelocationQuery {
     ) -> Result<InquiryAccessLogConnection> {
         let (state, viewer) = context(ctx)?;
         let filter = service::AccessLogFilter {
-            municipality_id: ids::decode_optional(municipality_id.as_ref(), "Municipality")
+            municipality_id: ids::decode_optional(municipality_id.as_ref(), NodeKind::Municipality)
                 .extend()?,
-            inquiry_id: ids::decode_optional(inquiry_id.as_ref(), "RelocationInquiry").extend()?,
-            user_id: ids::decode_optional(user_id.as_ref(), "User").extend()?,
+            inquiry_id: ids::decode_optional(inquiry_id.as_ref(), NodeKind::RelocationInquiry)
+                .extend()?,
+            user_id: ids::decode_optional(user_id.as_ref(), NodeKind::User).extend()?,
         };
         let page = PageArgs::new(first, after, last, before);
         Ok(
@@ -133,7 +135,7 @@ impl RelocationQuery {
     ) -> Result<RelocationFunnel> {
         let (state, viewer) = context(ctx)?;
         let municipality_id =
-            ids::decode_optional(municipality_id.as_ref(), "Municipality").extend()?;
+            ids::decode_optional(municipality_id.as_ref(), NodeKind::Municipality).extend()?;
         let steps = service::funnel(&state.db, viewer, municipality_id, fiscal_year)
             .await
             .extend()?;
@@ -163,7 +165,7 @@ impl RelocationQuery {
     ) -> Result<Vec<StageCount>> {
         let (state, viewer) = context(ctx)?;
         let municipality_id =
-            ids::decode_optional(municipality_id.as_ref(), "Municipality").extend()?;
+            ids::decode_optional(municipality_id.as_ref(), NodeKind::Municipality).extend()?;
         Ok(service::stage_counts(state.into(), viewer, municipality_id)
             .await
             .extend()?
@@ -185,7 +187,7 @@ impl RelocationQuery {
     ) -> Result<Vec<ConciergeProfile>> {
         let (state, viewer) = context(ctx)?;
         let municipality_id =
-            ids::decode_optional(municipality_id.as_ref(), "Municipality").extend()?;
+            ids::decode_optional(municipality_id.as_ref(), NodeKind::Municipality).extend()?;
         Ok(service::list_profiles(&state.db, viewer, municipality_id)
             .await
             .extend()?
@@ -204,12 +206,13 @@ impl RelocationQuery {
     ) -> Result<RelocationSettings> {
         let (state, viewer) = context(ctx)?;
         let me = viewer.require_user().extend()?;
-        let municipality_id = ids::decode_optional(municipality_id.as_ref(), "Municipality")
-            .extend()?
-            .or(me.municipality_id)
-            .ok_or_else(|| {
-                crate::error::AppError::BadUserInput("give a municipalityId".into()).extend()
-            })?;
+        let municipality_id =
+            ids::decode_optional(municipality_id.as_ref(), NodeKind::Municipality)
+                .extend()?
+                .or(me.municipality_id)
+                .ok_or_else(|| {
+                    crate::error::AppError::BadUserInput("give a municipalityId".into()).extend()
+                })?;
         viewer.require_admin_of(municipality_id).extend()?;
         Ok(service::settings_of(&state.db, municipality_id)
             .await
@@ -308,7 +311,7 @@ impl RelocationMutation {
         #[graphql(desc = "Who and whether.")] input: SetConciergeAvailabilityInput,
     ) -> Result<ConciergeProfilePayload> {
         let (state, viewer) = context(ctx)?;
-        let user_id = ids::decode_optional(input.user_id.as_ref(), "User").extend()?;
+        let user_id = ids::decode_optional(input.user_id.as_ref(), NodeKind::User).extend()?;
         let outcome = service::set_availability(state.into(), viewer, user_id, input.available)
             .await
             .extend()?;
@@ -327,7 +330,7 @@ impl RelocationMutation {
         #[graphql(desc = "The leave period.")] input: AddConciergeLeaveInput,
     ) -> Result<AddConciergeLeavePayload> {
         let (state, viewer) = context(ctx)?;
-        let user_id = ids::decode_optional(input.user_id.as_ref(), "User").extend()?;
+        let user_id = ids::decode_optional(input.user_id.as_ref(), NodeKind::User).extend()?;
         let outcome = service::add_leave(
             state.into(),
             viewer,
@@ -350,7 +353,7 @@ impl RelocationMutation {
         #[graphql(desc = "The leave period.")] input: RemoveConciergeLeaveInput,
     ) -> Result<ConciergeProfilePayload> {
         let (state, viewer) = context(ctx)?;
-        let leave_id = ids::decode_as(&input.leave_id, "ConciergeLeave").extend()?;
+        let leave_id = ids::decode_as(&input.leave_id, NodeKind::ConciergeLeave).extend()?;
         let outcome = service::remove_leave(state.into(), viewer, leave_id)
             .await
             .extend()?;
@@ -371,7 +374,8 @@ impl RelocationMutation {
     ) -> Result<UpdateRelocationSettingsPayload> {
         let (state, viewer) = context(ctx)?;
         let municipality_id =
-            ids::decode_optional(input.municipality_id.as_ref(), "Municipality").extend()?;
+            ids::decode_optional(input.municipality_id.as_ref(), NodeKind::Municipality)
+                .extend()?;
         let changes = input.into();
         let outcome = service::update_settings(state.into(), viewer, municipality_id, changes)
             .await
@@ -390,7 +394,7 @@ impl RelocationMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "Inquiry and concierge.")] input: AssignInquiryInput,
     ) -> Result<RelocationInquiryPayload> {
-        let concierge = ids::decode_as(&input.concierge_id, "User").extend()?;
+        let concierge = ids::decode_as(&input.concierge_id, NodeKind::User).extend()?;
         hand_over(ctx, &input.inquiry_id, Handover::Assign(concierge)).await
     }
 
@@ -401,7 +405,7 @@ impl RelocationMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "Inquiry, new concierge and reason.")] input: ReassignInquiryInput,
     ) -> Result<RelocationInquiryPayload> {
-        let concierge = ids::decode_as(&input.concierge_id, "User").extend()?;
+        let concierge = ids::decode_as(&input.concierge_id, NodeKind::User).extend()?;
         hand_over(
             ctx,
             &input.inquiry_id,
@@ -449,7 +453,7 @@ impl RelocationMutation {
         #[graphql(desc = "Inquiry and reason.")] input: CloseInquiryInput,
     ) -> Result<RelocationInquiryPayload> {
         let (state, viewer) = context(ctx)?;
-        let id = ids::decode_as(&input.inquiry_id, "RelocationInquiry").extend()?;
+        let id = ids::decode_as(&input.inquiry_id, NodeKind::RelocationInquiry).extend()?;
         let outcome =
             service::close_inquiry(state.into(), viewer, id, input.reason.into(), input.note)
                 .await
@@ -469,7 +473,7 @@ impl RelocationMutation {
         #[graphql(desc = "Inquiry and outcome.")] input: RecordMoveInInput,
     ) -> Result<RelocationInquiryPayload> {
         let (state, viewer) = context(ctx)?;
-        let id = ids::decode_as(&input.inquiry_id, "RelocationInquiry").extend()?;
+        let id = ids::decode_as(&input.inquiry_id, NodeKind::RelocationInquiry).extend()?;
         let move_in = input.into();
         let outcome = service::record_move_in(state.into(), viewer, id, move_in)
             .await
@@ -492,7 +496,8 @@ impl RelocationMutation {
     ) -> Result<PurgeClosedInquiriesPayload> {
         let (state, viewer) = context(ctx)?;
         let municipality_id =
-            ids::decode_optional(input.municipality_id.as_ref(), "Municipality").extend()?;
+            ids::decode_optional(input.municipality_id.as_ref(), NodeKind::Municipality)
+                .extend()?;
         let (anonymized_count, retention_days) =
             service::purge_closed_of(state.into(), viewer, municipality_id)
                 .await
@@ -512,7 +517,7 @@ impl RelocationMutation {
         #[graphql(desc = "Inquiry and note.")] input: AddInquiryNoteInput,
     ) -> Result<RelocationInquiryPayload> {
         let (state, viewer) = context(ctx)?;
-        let id = ids::decode_as(&input.inquiry_id, "RelocationInquiry").extend()?;
+        let id = ids::decode_as(&input.inquiry_id, NodeKind::RelocationInquiry).extend()?;
         let outcome = service::add_note(state.into(), viewer, id, &input.body)
             .await
             .extend()?;
@@ -532,7 +537,7 @@ impl RelocationMutation {
         #[graphql(desc = "Inquiry, channel, summary and time.")] input: LogInquiryContactInput,
     ) -> Result<RelocationInquiryPayload> {
         let (state, viewer) = context(ctx)?;
-        let id = ids::decode_as(&input.inquiry_id, "RelocationInquiry").extend()?;
+        let id = ids::decode_as(&input.inquiry_id, NodeKind::RelocationInquiry).extend()?;
         let outcome = service::log_contact(
             state.into(),
             viewer,
@@ -559,7 +564,7 @@ impl RelocationMutation {
         #[graphql(desc = "Inquiry, time, kind and place.")] input: ScheduleInquiryAppointmentInput,
     ) -> Result<RelocationInquiryPayload> {
         let (state, viewer) = context(ctx)?;
-        let id = ids::decode_as(&input.inquiry_id, "RelocationInquiry").extend()?;
+        let id = ids::decode_as(&input.inquiry_id, NodeKind::RelocationInquiry).extend()?;
         let appointment = input.into();
         let outcome = service::schedule_appointment(state.into(), viewer, id, appointment)
             .await
@@ -579,7 +584,7 @@ impl RelocationMutation {
         #[graphql(desc = "Inquiry, title, due date and assignee.")] input: CreateInquiryTaskInput,
     ) -> Result<InquiryTaskPayload> {
         let (state, viewer) = context(ctx)?;
-        let id = ids::decode_as(&input.inquiry_id, "RelocationInquiry").extend()?;
+        let id = ids::decode_as(&input.inquiry_id, NodeKind::RelocationInquiry).extend()?;
         let task = service::NewTask::try_from(input).extend()?;
         let outcome = service::create_task(state.into(), viewer, id, task)
             .await
@@ -596,7 +601,7 @@ impl RelocationMutation {
         #[graphql(desc = "The task.")] input: CompleteInquiryTaskInput,
     ) -> Result<InquiryTaskPayload> {
         let (state, viewer) = context(ctx)?;
-        let id = ids::decode_as(&input.task_id, "InquiryTask").extend()?;
+        let id = ids::decode_as(&input.task_id, NodeKind::InquiryTask).extend()?;
         let outcome = service::complete_task(state.into(), viewer, id)
             .await
             .extend()?;
@@ -611,7 +616,7 @@ async fn hand_over(
     handover: Handover,
 ) -> Result<RelocationInquiryPayload> {
     let (state, viewer) = context(ctx)?;
-    let id = ids::decode_as(inquiry_id, "RelocationInquiry").extend()?;
+    let id = ids::decode_as(inquiry_id, NodeKind::RelocationInquiry).extend()?;
     let outcome = service::hand_over(state.into(), viewer, id, handover)
         .await
         .extend()?;
@@ -650,7 +655,7 @@ impl RelocationSubscription {
             };
             Some(InquiryEvent {
                 kind,
-                inquiry_id: ids::encode("RelocationInquiry", event.subject_id),
+                inquiry_id: ids::encode(NodeKind::RelocationInquiry, event.subject_id),
                 occurred_at: event.occurred_at,
             })
         }))

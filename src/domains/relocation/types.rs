@@ -14,6 +14,7 @@ use super::{
     loaders::{RelocationLoader, StaffName},
     service,
 };
+use crate::graphql::ids::NodeKind;
 use crate::{connection, enum_mirror as mirror, graphql::ids};
 
 connection!(
@@ -260,12 +261,12 @@ impl From<relocation_inquiry::Model> for RelocationInquiry {
 impl RelocationInquiry {
     /// Opaque global id.
     pub async fn id(&self) -> ID {
-        ids::encode("RelocationInquiry", self.uuid)
+        ids::encode(NodeKind::RelocationInquiry, self.uuid)
     }
 
     /// Global id of the assigned concierge (a `User`); null while unassigned.
     async fn concierge_id(&self) -> Option<ID> {
-        self.concierge_id.map(|id| ids::encode("User", id))
+        self.concierge_id.map(|id| ids::encode(NodeKind::User, id))
     }
 
     /// Display name of the assigned concierge; null while unassigned.
@@ -478,7 +479,7 @@ impl From<concierge_profile::Model> for ConciergeProfile {
 impl ConciergeProfile {
     /// Global id of the concierge's account (a `User`).
     async fn user_id(&self) -> ID {
-        ids::encode("User", self.user_uuid)
+        ids::encode(NodeKind::User, self.user_uuid)
     }
 
     /// The concierge's display name.
@@ -538,7 +539,7 @@ impl From<concierge_leave::Model> for ConciergeLeave {
 impl ConciergeLeave {
     /// Id of the leave period (to remove it).
     async fn id(&self) -> ID {
-        ids::encode("ConciergeLeave", self.uuid)
+        ids::encode(NodeKind::ConciergeLeave, self.uuid)
     }
 }
 
@@ -675,12 +676,12 @@ impl From<entity::inquiry_task::Model> for InquiryTask {
 impl InquiryTask {
     /// Id of the task (to complete it).
     async fn id(&self) -> ID {
-        ids::encode("InquiryTask", self.uuid)
+        ids::encode(NodeKind::InquiryTask, self.uuid)
     }
 
     /// Global id of the owner (a `User`).
     async fn owner_id(&self) -> Option<ID> {
-        self.owner.map(|id| ids::encode("User", id))
+        self.owner.map(|id| ids::encode(NodeKind::User, id))
     }
 
     /// Display name of the owner.
@@ -723,12 +724,12 @@ impl From<personal_data_access_log::Model> for InquiryAccessLogEntry {
 impl InquiryAccessLogEntry {
     /// Global id of the inquiry read.
     async fn inquiry_id(&self) -> ID {
-        ids::encode("RelocationInquiry", self.inquiry)
+        ids::encode(NodeKind::RelocationInquiry, self.inquiry)
     }
 
     /// Global id of the staff member who read it (a `User`).
     async fn user_id(&self) -> ID {
-        ids::encode("User", self.user)
+        ids::encode(NodeKind::User, self.user)
     }
 
     /// Display name of the staff member who read it.

@@ -8,6 +8,7 @@ use entity::{childcare_booking, childcare_booking_child, childcare_child, childc
 use uuid::Uuid;
 
 use crate::domains::childcare::loaders::{BookedChildrenOf, ResourceById, SlotById, SurveyOf};
+use crate::graphql::ids::NodeKind;
 use crate::{
     connection,
     domains::{
@@ -77,7 +78,7 @@ impl From<childcare_child::Model> for ChildcareChild {
 impl ChildcareChild {
     /// Opaque global id.
     pub async fn id(&self) -> ID {
-        ids::encode("ChildcareChild", self.uuid)
+        ids::encode(NodeKind::ChildcareChild, self.uuid)
     }
 
     /// Age in whole months today (Japan).
@@ -193,7 +194,7 @@ impl From<childcare_booking::Model> for ChildcareBooking {
 impl ChildcareBooking {
     /// Opaque global id.
     pub async fn id(&self) -> ID {
-        ids::encode("ChildcareBooking", self.model.id)
+        ids::encode(NodeKind::ChildcareBooking, self.model.id)
     }
 
     /// The resource.

@@ -14,6 +14,7 @@ use crate::domains::childcare::{
     loaders::{ExceptionsOf, ResourceById, RulesOf, SlotsOf, WeeklyHoursOf},
     service,
 };
+use crate::graphql::ids::NodeKind;
 use crate::{
     connection,
     domains::identity::{
@@ -313,7 +314,7 @@ impl ChildcareResource {
 impl ChildcareResource {
     /// Opaque global id.
     pub async fn id(&self) -> ID {
-        ids::encode("ChildcareResource", self.model.id)
+        ids::encode(NodeKind::ChildcareResource, self.model.id)
     }
 
     /// Kind of resource.
@@ -618,7 +619,7 @@ impl From<childcare_slot::Model> for ChildcareSlot {
 impl ChildcareSlot {
     /// Opaque global id.
     pub async fn id(&self) -> ID {
-        ids::encode("ChildcareSlot", self.model.id)
+        ids::encode(NodeKind::ChildcareSlot, self.model.id)
     }
 
     /// The resource.

@@ -16,7 +16,7 @@
 //! this person's data" is one filter.
 
 /// Subject kind of every access-log row this domain writes: the enrollment (the person).
-const SUBJECT: &str = "employment_enrollment";
+const SUBJECT: crate::graphql::ids::NodeKind = crate::graphql::ids::NodeKind::EmploymentEnrollment;
 /// Months after a placement's start at which follow-up checkpoints fall due.
 const CHECKPOINTS: [u32; 3] = [3, 6, 12];
 /// Days before its due date from which a checkpoint counts as due and may be recorded.

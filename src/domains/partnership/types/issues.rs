@@ -17,6 +17,7 @@ use super::{
     PartnerProjectStatus, ProjectUpdateConnection,
     history::{LocalIssueStatusChange, PartnerProjectStatusChange, status_change},
 };
+use crate::graphql::ids::NodeKind;
 use crate::{
     domains::{
         identity::{
@@ -81,7 +82,7 @@ pub struct LocalIssue {
 impl LocalIssue {
     /// Opaque global id.
     pub async fn id(&self) -> ID {
-        ids::encode("LocalIssue", self.uuid)
+        ids::encode(NodeKind::LocalIssue, self.uuid)
     }
 
     /// The municipality that posted it.
@@ -218,7 +219,7 @@ pub struct IssueComment {
 impl IssueComment {
     /// Opaque global id.
     pub async fn id(&self) -> ID {
-        ids::encode("IssueComment", self.uuid)
+        ids::encode(NodeKind::IssueComment, self.uuid)
     }
 
     /// Whether you wrote it.
@@ -313,7 +314,7 @@ pub struct PartnerProject {
 impl PartnerProject {
     /// Opaque global id.
     pub async fn id(&self) -> ID {
-        ids::encode("PartnerProject", self.uuid)
+        ids::encode(NodeKind::PartnerProject, self.uuid)
     }
 
     /// The municipality whose issues it takes on.
@@ -458,7 +459,7 @@ pub struct ProjectUpdate {
 impl ProjectUpdate {
     /// Opaque global id.
     pub async fn id(&self) -> ID {
-        ids::encode("ProjectUpdate", self.uuid)
+        ids::encode(NodeKind::ProjectUpdate, self.uuid)
     }
 }
 
@@ -497,7 +498,7 @@ pub struct InternalComment {
 impl InternalComment {
     /// Opaque global id.
     pub async fn id(&self) -> ID {
-        ids::encode("InternalComment", self.uuid)
+        ids::encode(NodeKind::InternalComment, self.uuid)
     }
 
     /// The author's display name.

@@ -14,6 +14,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::graphql::ids::NodeKind;
 use crate::{
     audit::{self, Read},
     auth::Viewer,
@@ -181,7 +182,7 @@ pub async fn find_registration(
 }
 
 /// Kind of registrations in the personal-data access log.
-const SUBJECT: &str = "registration";
+const SUBJECT: NodeKind = NodeKind::Registration;
 
 /// A staff read of `registration`'s personal data (names, contact, children), for the log.
 fn read_of(registration: &registration::Model, accessed: &'static str) -> Read {

@@ -13,6 +13,7 @@ use super::{
     ProgramAudience, ProgramCategory, ProgramKind, ProgramSessionStatus, ProgramStatus,
     RegistrationConnection, RegistrationStatus,
 };
+use crate::graphql::ids::NodeKind;
 use crate::{
     domains::{
         identity::{
@@ -123,7 +124,7 @@ impl From<program::Model> for Program {
 impl Program {
     /// Opaque global id.
     pub async fn id(&self) -> ID {
-        ids::encode("Program", self.uuid)
+        ids::encode(NodeKind::Program, self.uuid)
     }
 
     /// The municipality running it.
@@ -294,7 +295,7 @@ impl ProgramSession {
 impl ProgramSession {
     /// Opaque global id.
     pub async fn id(&self) -> ID {
-        ids::encode("ProgramSession", self.model.id)
+        ids::encode(NodeKind::ProgramSession, self.model.id)
     }
 
     /// The program.

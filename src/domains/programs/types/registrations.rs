@@ -13,6 +13,7 @@ use crate::domains::programs::{
     },
     service,
 };
+use crate::graphql::ids::NodeKind;
 use crate::{
     domains::identity::loaders::{IdentityLoader, UserId},
     graphql::ids,
@@ -184,7 +185,7 @@ impl From<service::Registered> for Registration {
 impl Registration {
     /// Opaque global id.
     pub async fn id(&self) -> ID {
-        ids::encode("Registration", self.model.id)
+        ids::encode(NodeKind::Registration, self.model.id)
     }
 
     /// The session.

@@ -36,7 +36,7 @@ pub async fn access_log(
 ) -> AppResult<Page<personal_data_access_log::Model>> {
     let filter = LogFilter {
         municipality_id: filter.municipality_id,
-        subject_kind: Some(ACCESS_LOG_KIND.to_owned()),
+        subject_kind: Some(audit::subject_code(ACCESS_LOG_KIND)),
         subject_id: filter.inquiry_id,
         actor_id: filter.user_id,
         from: None,

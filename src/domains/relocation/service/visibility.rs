@@ -1,6 +1,7 @@
 //! Who reads an inquiry's personal data: access of staff, the access log, the inquiry list
 //! and the counts per stage.
 
+use crate::graphql::ids::NodeKind;
 use crate::state::ServiceContext;
 use chrono::{DateTime, Utc};
 use entity::{
@@ -117,7 +118,7 @@ pub fn can_read(viewer: &Viewer, inquiry: &relocation_inquiry::Model) -> bool {
 }
 
 /// Subject kind of an inquiry in the personal-data access log.
-pub const ACCESS_LOG_KIND: &str = "relocation_inquiry";
+pub const ACCESS_LOG_KIND: NodeKind = NodeKind::RelocationInquiry;
 
 /// Writes one access-log row per inquiry read by `user_id`.
 async fn log_access(
