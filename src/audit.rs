@@ -52,6 +52,7 @@ pub struct Read {
 
 /// Writes one log row per read by `actor`, all in one statement. Nothing is written for an
 /// empty list.
+#[tracing::instrument(skip_all, fields(actor_id = %actor))]
 pub async fn record(
     db: &impl ConnectionTrait,
     actor: Uuid,
@@ -97,6 +98,7 @@ pub struct LogFilter {
 }
 
 /// Reads of personal data in a municipality, newest first (its administrators only).
+#[tracing::instrument(skip_all)]
 pub async fn list(
     db: &DatabaseConnection,
     viewer: &Viewer,

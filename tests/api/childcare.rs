@@ -1866,4 +1866,25 @@ async fn only_the_guardian_answers_one_survey_after_attended_childcare() {
     );
     let seen = t.node(Some(t.staff), &id, "survey { score }").await;
     assert_eq!(seen["survey"]["score"], json!(5));
+
+    // Re-marked as a no-show, the booking's answer no longer counts.
+    t.ok(
+        Some(t.staff),
+        "markChildcareAttendance",
+        json!({ "id": id, "attended": false }),
+        "booking { status }",
+    )
+    .await;
+    let data = t
+        .query(
+            Some(t.admin),
+            "query($m: ID!, $y: Int!) { temporaryChildcareSatisfaction(municipalityId: $m, fiscalYear: $y) { answers } }",
+            json!({ "m": t.kitakyushu, "y": year }),
+        )
+        .await;
+    assert_eq!(
+        data["temporaryChildcareSatisfaction"]["answers"],
+        json!(0),
+        "{data}"
+    );
 }

@@ -698,11 +698,11 @@ async fn targets_are_set_per_kpi_and_year_and_say_whether_they_are_met() {
         body["data"]["setKpiTarget"]["target"]["target"], 3.0,
         "{body}"
     );
-    // Setting again replaces it.
+    // Setting again replaces the target; a baseline left out stays as it was.
     app.graphql(
         Some(&admin),
         set,
-        json!({ "input": { "municipalityCode": MANAZURU, "key": ISSUES_SOLVED, "fiscalYear": 2040, "target": 2, "baseline": 1 } }),
+        json!({ "input": { "municipalityCode": MANAZURU, "key": ISSUES_SOLVED, "fiscalYear": 2040, "target": 2 } }),
     )
     .await;
     app.graphql(
@@ -745,6 +745,16 @@ async fn targets_are_set_per_kpi_and_year_and_say_whether_they_are_met() {
             "target",
             "INVALID",
         ),
+        (
+            json!({ "key": EDUCATION_SHARE, "fiscalYear": 2040, "target": 150 }),
+            "target",
+            "INVALID",
+        ),
+        (
+            json!({ "key": EDUCATION_MEAN, "fiscalYear": 2040, "target": 4, "baseline": 6 }),
+            "baseline",
+            "INVALID",
+        ),
     ] {
         let mut input = input;
         input["municipalityCode"] = json!(MANAZURU);
@@ -757,6 +767,21 @@ async fn targets_are_set_per_kpi_and_year_and_say_whether_they_are_met() {
     }
     let after = crate::kpi::report(&app, &admin, MANAZURU, 2040).await;
     assert!(close(&kpi(&after, ISSUES_SOLVED)["target"], 2.0));
+    assert_eq!(kpi(&after, EDUCATION_SHARE)["target"], Value::Null);
+    assert!(close(&kpi(&after, EDUCATION_MEAN)["target"], 4.5));
+    // An explicit null clears the baseline.
+    let cleared = app
+        .graphql(
+            Some(&admin),
+            set,
+            json!({ "input": { "municipalityCode": MANAZURU, "key": ISSUES_SOLVED, "fiscalYear": 2040, "target": 2, "baseline": null } }),
+        )
+        .await;
+    assert_eq!(
+        cleared["data"]["setKpiTarget"]["target"]["baseline"],
+        Value::Null,
+        "{cleared}"
+    );
     // Another municipality's admin may not set Manazuru's targets.
     let other_admin = app.login_demo("maebashi-admin@example.jp").await;
     let body = app

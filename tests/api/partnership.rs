@@ -765,6 +765,17 @@ async fn a_verified_project_solves_its_issues_and_the_public_history_names_roles
         "IN_PROGRESS",
         "completion alone solves nothing"
     );
+    // An issue a project is working on cannot be closed under it.
+    assert_eq!(
+        t.refused(
+            t.admin,
+            "closeLocalIssue",
+            json!({ "id": park, "reason": "予算がつかないため" })
+        )
+        .await,
+        ["INVALID_STATE"]
+    );
+    assert_eq!(t.issue_status(&park).await, "IN_PROGRESS");
 
     let verified = t
         .ok(
@@ -1134,16 +1145,19 @@ async fn issues_close_and_reopen_only_from_the_allowed_statuses_and_are_never_so
     .await;
     assert_eq!(t.issue_status(&issue).await, "OPEN");
 
-    // An in-progress issue may be closed; its project's verification then solves nothing.
+    // An issue a project is working on cannot be closed under it; the project's
+    // verification solves it.
     let project = t.active(&[&issue], "途中で止まる取組").await;
-    t.ok(
-        t.admin,
-        "closeLocalIssue",
-        json!({ "id": issue, "reason": "計画変更" }),
-        "issue { id }",
-    )
-    .await;
-    assert_eq!(t.issue_status(&issue).await, "CLOSED_UNSOLVED");
+    assert_eq!(
+        t.refused(
+            t.admin,
+            "closeLocalIssue",
+            json!({ "id": issue, "reason": "計画変更" })
+        )
+        .await,
+        ["INVALID_STATE"]
+    );
+    assert_eq!(t.issue_status(&issue).await, "IN_PROGRESS");
     t.ok(
         t.partner,
         "completePartnerProject",
@@ -1158,7 +1172,7 @@ async fn issues_close_and_reopen_only_from_the_allowed_statuses_and_are_never_so
         "project { id }",
     )
     .await;
-    assert_eq!(t.issue_status(&issue).await, "CLOSED_UNSOLVED");
+    assert_eq!(t.issue_status(&issue).await, "SOLVED");
 
     // There is no way to set a status by hand.
     let body = t
@@ -2506,6 +2520,58 @@ async fn an_admin_of_another_town_can_review_none_of_manazurus_projects() {
         "verifyPartnerProject",
         json!({ "id": completed }),
         "project { id }",
+    )
+    .await;
+    assert_eq!(t.issue_status(&issue).await, "SOLVED");
+}
+
+#[tokio::test]
+async fn a_project_neither_takes_on_nor_solves_an_issue_the_municipality_closed() {
+    let t = town().await;
+    let issue = t.issue("閉じられる課題").await;
+    let project = t.submitted(&[&issue], "閉じた課題への提案").await;
+    // A proposal still under review does not hold the issue open.
+    t.ok(
+        t.admin,
+        "closeLocalIssue",
+        json!({ "id": issue, "reason": "町の方針が変わったため" }),
+        "issue { status }",
+    )
+    .await;
+    assert_eq!(
+        t.refused(t.admin, "approvePartnerProject", json!({ "id": project }))
+            .await,
+        ["INVALID_STATE"]
+    );
+    assert_eq!(t.issue_status(&issue).await, "CLOSED_UNSOLVED");
+    // Reopened, the issue is taken on and solved by the project.
+    t.ok(
+        t.admin,
+        "reopenLocalIssue",
+        json!({ "id": issue, "reason": "方針が戻ったため" }),
+        "issue { status }",
+    )
+    .await;
+    t.ok(
+        t.admin,
+        "approvePartnerProject",
+        json!({ "id": project }),
+        "project { status }",
+    )
+    .await;
+    assert_eq!(t.issue_status(&issue).await, "IN_PROGRESS");
+    t.ok(
+        t.partner,
+        "completePartnerProject",
+        json!({ "id": project, "outcomeReport": "目標を達成しました。" }),
+        "project { id }",
+    )
+    .await;
+    t.ok(
+        t.admin,
+        "verifyPartnerProject",
+        json!({ "id": project }),
+        "project { status }",
     )
     .await;
     assert_eq!(t.issue_status(&issue).await, "SOLVED");

@@ -1572,7 +1572,8 @@ async fn registrants_hear_offers_expiries_and_cancelled_sessions_live() {
             json!({ "id": waiting_id }),
         )
         .await;
-    assert_eq!(too_late[0].0, "INVALID_STATE");
+    // An offer that ran out is answered as a missed deadline, whoever noticed it first.
+    assert_eq!(too_late[0].0, "DEADLINE_PASSED");
 
     // Cancelling the session releases every seat and tells every registrant.
     let confirmed = t
@@ -1659,10 +1660,11 @@ async fn staff_check_in_by_code_mark_no_shows_after_the_end_and_attendees_answer
         )
         .await;
     assert_eq!(early[0].0, "INVALID_STATE");
+    // Check-in opens two hours before the start.
     move_session(
         &t.app,
         &session,
-        Utc::now() - Duration::minutes(30),
+        Utc::now() + Duration::hours(1),
         Utc::now() - Duration::days(1),
     )
     .await;
@@ -1714,6 +1716,22 @@ async fn staff_check_in_by_code_mark_no_shows_after_the_end_and_attendees_answer
         "checkInRegistration",
         json!({ "id": id(&present) }),
         "registration { id }",
+    )
+    .await;
+    // Checked in at the door, but the session has not begun: nothing to rate yet.
+    let before_start = t
+        .refused(
+            Some(t.resident),
+            "submitProgramSurvey",
+            json!({ "registration": { "id": id(&resident) }, "score": 5 }),
+        )
+        .await;
+    assert_eq!(before_start[0].0, "INVALID_STATE");
+    move_session(
+        &t.app,
+        &session,
+        Utc::now() - Duration::minutes(30),
+        Utc::now() - Duration::days(1),
     )
     .await;
 

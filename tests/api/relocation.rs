@@ -454,6 +454,40 @@ async fn nobody_on_leave_gets_work_and_the_backlog_drains_when_capacity_frees() 
     let seen = status(&app, code, token).await;
     assert_eq!(seen["stage"], "ASSIGNED", "{seen}");
     assert!(seen["conciergeName"].is_string());
+
+    // Reopening gives the closed inquiry back to its concierge: refused while they are
+    // full, as assigning them one would be; allowed once they have room.
+    let reopen = || {
+        mutate(
+            &app,
+            &admin,
+            "moveInquiryStage",
+            json!({ "inquiryId": held, "stage": "CONTACTED" }),
+            "inquiry { stage }",
+        )
+    };
+    let full = reopen().await;
+    assert_eq!(user_error_codes(&full), vec!["NOT_ALLOWED"], "{full}");
+    let before = profiles(&app, &admin).await;
+    for profile in &before {
+        let load = profile["activeInquiries"].as_i64().unwrap();
+        save_profile(&app, &admin, profile, load + 1, true).await;
+    }
+    let reopened = reopen().await;
+    assert_eq!(reopened["inquiry"]["stage"], "CONTACTED", "{reopened}");
+    let after = profiles(&app, &admin).await;
+    let total = |team: &[Value]| -> i64 {
+        team.iter()
+            .map(|p| p["activeInquiries"].as_i64().unwrap())
+            .sum()
+    };
+    assert_eq!(total(&after), total(&before) + 1);
+    assert!(
+        after
+            .iter()
+            .all(|p| p["activeInquiries"].as_i64() <= p["capacity"].as_i64()),
+        "{after:?}"
+    );
 }
 
 #[tokio::test]
@@ -639,11 +673,38 @@ async fn skipped_or_final_stages_are_refused_with_invalid_state() {
     assert_eq!(step("DECIDED").await, vec!["INVALID_STATE"]);
     assert_eq!(step("CONSULTING").await, Vec::<String>::new());
     assert_eq!(step("DECIDED").await, Vec::<String>::new());
+    // A move-in is recorded once it happened, and not before the family first asked.
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Tokyo)
+        .date_naive();
+    for (moved_in_on, why) in [
+        (today + chrono::Duration::days(1), "tomorrow"),
+        (today - chrono::Duration::days(400), "before the inquiry"),
+    ] {
+        let refused = mutate(
+            &app,
+            &admin,
+            "recordMoveIn",
+            json!({ "inquiryId": id, "movedInOn": moved_in_on, "peopleMoved": 3 }),
+            "inquiry { stage }",
+        )
+        .await;
+        assert_eq!(
+            user_error_codes(&refused),
+            vec!["INVALID"],
+            "{why}: {refused}"
+        );
+        assert_eq!(
+            refused["userErrors"][0]["field"],
+            json!(["input", "movedInOn"]),
+            "{refused}"
+        );
+    }
     let moved = mutate(
         &app,
         &admin,
         "recordMoveIn",
-        json!({ "inquiryId": id, "movedInOn": "2026-11-01", "peopleMoved": 3, "area": "北部" }),
+        json!({ "inquiryId": id, "movedInOn": today, "peopleMoved": 3, "area": "北部" }),
         "inquiry { stage peopleMoved timeline { kind toStage actorName } }",
     )
     .await;

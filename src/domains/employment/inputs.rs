@@ -231,11 +231,7 @@ impl TryFrom<UpdateEmploymentEnrollmentInput> for service::EnrollmentChanges {
             gender: input.gender.map(Into::into),
             support_track: input.support_track.map(Into::into),
             follow_up_consent: input.follow_up_consent,
-            notes: match input.notes {
-                MaybeUndefined::Undefined => None,
-                MaybeUndefined::Null => Some(None),
-                MaybeUndefined::Value(notes) => Some(Some(notes)),
-            },
+            notes: input.notes.into(),
             advisor_id: ids::decode_optional(input.advisor_id.as_ref(), NodeKind::User)?,
             person: input.job_seeker.map(Into::into),
         })

@@ -94,7 +94,7 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<()> {
                     key: (*key).to_owned(),
                     fiscal_year: year,
                     target: *target,
-                    baseline: Some(*baseline),
+                    baseline: Some(Some(*baseline)),
                 },
             )
             .await?;

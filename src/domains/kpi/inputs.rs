@@ -1,12 +1,12 @@
 //! GraphQL inputs of the KPI domain and payloads of its mutations.
 
-use async_graphql::{InputObject, SimpleObject};
+use async_graphql::{InputObject, MaybeUndefined, SimpleObject};
 
 use super::{service, types::KpiTarget};
 use crate::graphql::payload::UserError;
 
 /// Set the target and baseline of one KPI for one fiscal year (administrators of the
-/// municipality). Setting again replaces them.
+/// municipality). Setting again replaces the target, and the baseline when it is given.
 #[derive(Debug, InputObject)]
 pub struct SetKpiTargetInput {
     /// JIS code of the municipality, e.g. `14384`.
@@ -15,10 +15,12 @@ pub struct SetKpiTargetInput {
     pub key: String,
     /// The fiscal year (2000–2100).
     pub fiscal_year: i32,
-    /// Target value, in the KPI's unit (0 or more).
+    /// Target value, in the KPI's unit: 0–100 for a share, 1–5 for a survey mean, else 0
+    /// or more.
     pub target: f64,
-    /// Baseline value, in the KPI's unit (0 or more).
-    pub baseline: Option<f64>,
+    /// Baseline value, in the KPI's unit (the same range as the target). Omit it to keep
+    /// the stored baseline; `null` clears it.
+    pub baseline: MaybeUndefined<f64>,
 }
 
 /// Result of `setKpiTarget`.
@@ -37,7 +39,7 @@ impl From<SetKpiTargetInput> for service::NewTarget {
             key: input.key,
             fiscal_year: input.fiscal_year,
             target: input.target,
-            baseline: input.baseline,
+            baseline: input.baseline.into(),
         }
     }
 }

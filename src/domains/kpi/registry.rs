@@ -124,6 +124,18 @@ pub struct KpiDefinition {
     pub denominator: Option<Part>,
 }
 
+impl KpiDefinition {
+    /// The values a target or baseline of this KPI may take: a share is a percentage of its
+    /// records (0–100), a survey mean a score (1–5); anything else is 0 or more.
+    pub fn bounds(&self) -> (f64, Option<f64>) {
+        match (self.formula, self.unit) {
+            (Formula::Share, _) => (0.0, Some(100.0)),
+            (_, Unit::Score) => (1.0, Some(5.0)),
+            _ => (0.0, None),
+        }
+    }
+}
+
 const MAEBASHI: &str = "10201";
 const MANAZURU: &str = "14384";
 

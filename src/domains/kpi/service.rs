@@ -103,8 +103,9 @@ pub struct NewTarget {
     pub fiscal_year: i32,
     /// Target value, in the KPI's unit.
     pub target: f64,
-    /// Baseline value, in the KPI's unit.
-    pub baseline: Option<f64>,
+    /// Baseline value, in the KPI's unit: `None` keeps the stored one, `Some(None)` clears
+    /// it.
+    pub baseline: Option<Option<f64>>,
 }
 
 /// The report of a municipality for fiscal year `year` (its administrators).
@@ -238,10 +239,9 @@ pub async fn set_target(
     let municipality = municipality_by_code(db, &input.municipality_code).await?;
     viewer.require_admin_of(municipality.id)?;
     let mut problems = Problems::new();
-    if registry::find(&input.key)
-        .filter(|kpi| kpi.municipality_code == municipality.jis_code)
-        .is_none()
-    {
+    let kpi =
+        registry::find(&input.key).filter(|kpi| kpi.municipality_code == municipality.jis_code);
+    if kpi.is_none() {
         problems.push(FieldError::input(
             "key",
             FieldErrorCode::NotFound,
@@ -255,13 +255,18 @@ pub async fn set_target(
             format!("年度は{FIRST_YEAR}〜{LAST_YEAR}で指定してください。"),
         ));
     }
-    for (field, value) in [("target", Some(input.target)), ("baseline", input.baseline)] {
-        if value.is_some_and(|v| !v.is_finite() || v < 0.0) {
-            problems.push(FieldError::input(
-                field,
-                FieldErrorCode::Invalid,
-                "0以上の数値で指定してください。",
-            ));
+    let (low, high) = kpi.map_or((0.0, None), |kpi| kpi.bounds());
+    for (field, value) in [
+        ("target", Some(input.target)),
+        ("baseline", input.baseline.flatten()),
+    ] {
+        let inside = |v: f64| v.is_finite() && v >= low && high.is_none_or(|high| v <= high);
+        if value.is_some_and(|v| !inside(v)) {
+            let message = match high {
+                Some(high) => format!("{low}以上{high}以下の数値で指定してください。"),
+                None => format!("{low}以上の数値で指定してください。"),
+            };
+            problems.push(FieldError::input(field, FieldErrorCode::Invalid, message));
         }
     }
     if let Err(errors) = problems.finish() {
@@ -279,7 +284,9 @@ pub async fn set_target(
         Some(existing) => {
             let mut model = existing.into_active_model();
             model.target = Set(input.target);
-            model.baseline = Set(input.baseline);
+            if let Some(baseline) = input.baseline {
+                model.baseline = Set(baseline);
+            }
             model.set_by = Set(me.id);
             model.updated_at = Set(now);
             model.update(&txn).await?
@@ -291,7 +298,7 @@ pub async fn set_target(
                 kpi_key: Set(input.key.clone()),
                 fiscal_year: Set(input.fiscal_year),
                 target: Set(input.target),
-                baseline: Set(input.baseline),
+                baseline: Set(input.baseline.flatten()),
                 set_by: Set(me.id),
                 created_at: Set(now),
                 updated_at: Set(now),

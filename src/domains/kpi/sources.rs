@@ -23,7 +23,10 @@ use uuid::Uuid;
 use super::registry::Source;
 use crate::graphql::ids::NodeKind;
 use crate::{
-    domains::{employment::service as employment, partnership::service as partnership},
+    domains::{
+        childcare::service as childcare, employment::service as employment,
+        partnership::service as partnership,
+    },
     error::{AppError, AppResult},
     fiscal,
 };
@@ -387,10 +390,7 @@ async fn childcare_answers(
         return Ok(Vec::new());
     }
     use childcare_survey::Column;
-    let query = childcare_survey::Entity::find()
-        .filter(Column::MunicipalityId.eq(municipality_id))
-        .filter(Column::FiscalYear.eq(year))
-        .filter(Column::ResourceId.is_in(resources.keys().copied()));
+    let query = childcare::counted_answers(municipality_id, year);
     // Scores only: free-text comments stay out of reports.
     let answers: Vec<(Uuid, Uuid, i16)> = query
         .select_only()

@@ -44,7 +44,7 @@ async fn park(manazuru: &DemoTown<'_>) -> anyhow::Result<()> {
             .await?;
         done(
             partnership::hide_comment(
-                manazuru.writer(),
+                manazuru.ctx(),
                 &manazuru.admin,
                 spam,
                 "宣伝目的の投稿のため非表示にしました。",
@@ -78,7 +78,7 @@ async fn park(manazuru: &DemoTown<'_>) -> anyhow::Result<()> {
             .await?;
         done(
             partnership::verify_project(
-                manazuru.writer(),
+                manazuru.ctx(),
                 &manazuru.admin,
                 project,
                 Some("現地で利用状況と安全点検の記録を確認しました。"),
@@ -208,7 +208,7 @@ async fn programme(manazuru: &DemoTown<'_>) -> anyhow::Result<()> {
         manazuru.submit(project).await?;
         done(
             partnership::reject_project(
-                manazuru.writer(),
+                manazuru.ctx(),
                 &manazuru.admin,
                 project,
                 "町の既存システムとの連携方針が決まっていないため、今回は見送ります。",
@@ -253,7 +253,7 @@ async fn closed_and_drafts(manazuru: &DemoTown<'_>) -> anyhow::Result<()> {
             .await?;
         done(
             partnership::verify_project(
-                last_year(0.75).writer(),
+                last_year(0.75).ctx(),
                 &manazuru.admin,
                 project,
                 Some("利用記録と保護者アンケートを確認しました。"),
@@ -274,7 +274,7 @@ async fn closed_and_drafts(manazuru: &DemoTown<'_>) -> anyhow::Result<()> {
     if created {
         done(
             partnership::close_issue(
-                manazuru.writer(),
+                manazuru.ctx(),
                 &manazuru.admin,
                 site,
                 "町の公共施設再編計画で用途が決まったため、募集を終了します。",
@@ -337,11 +337,11 @@ async fn smart_city(maebashi: &DemoTown<'_>) -> anyhow::Result<()> {
     Ok(())
 }
 impl<'a> DemoTown<'a> {
-    fn writer(&self) -> ServiceContext<'a> {
-        let writer = ServiceContext::quiet(self.db);
+    fn ctx(&self) -> ServiceContext<'a> {
+        let ctx = ServiceContext::quiet(self.db);
         match self.at {
-            Some(at) => writer.as_of(at),
-            None => writer,
+            Some(at) => ctx.as_of(at),
+            None => ctx,
         }
     }
 
@@ -364,7 +364,7 @@ impl<'a> DemoTown<'a> {
         }
         let issue = done(
             partnership::create_issue(
-                self.writer(),
+                self.ctx(),
                 &self.admin,
                 partnership::NewIssue {
                     municipality_id: Some(self.municipality_id),
@@ -403,7 +403,7 @@ impl<'a> DemoTown<'a> {
         }
         let project = done(
             partnership::create_project(
-                self.writer(),
+                self.ctx(),
                 &self.partner,
                 partnership::NewProject {
                     issue_ids: issue_ids.to_vec(),
@@ -426,16 +426,16 @@ impl<'a> DemoTown<'a> {
     }
 
     async fn submit(&self, project: Uuid) -> anyhow::Result<()> {
-        done(partnership::submit_project(self.writer(), &self.partner, project).await).map(drop)
+        done(partnership::submit_project(self.ctx(), &self.partner, project).await).map(drop)
     }
 
     async fn approve(&self, project: Uuid, comment: Option<&str>) -> anyhow::Result<()> {
-        done(partnership::approve_project(self.writer(), &self.admin, project, comment).await)
+        done(partnership::approve_project(self.ctx(), &self.admin, project, comment).await)
             .map(drop)
     }
 
     async fn complete(&self, project: Uuid, report: &str) -> anyhow::Result<()> {
-        done(partnership::complete_project(self.writer(), &self.partner, project, report).await)
+        done(partnership::complete_project(self.ctx(), &self.partner, project, report).await)
             .map(drop)
     }
 
@@ -453,7 +453,7 @@ impl<'a> DemoTown<'a> {
             milestone: milestone.map(Into::into),
             idempotency_key: None,
         };
-        done(partnership::post_update(self.writer(), &self.partner, update).await).map(drop)
+        done(partnership::post_update(self.ctx(), &self.partner, update).await).map(drop)
     }
 
     async fn comment(&self, issue: Uuid, body: &str) -> anyhow::Result<Uuid> {
@@ -462,7 +462,7 @@ impl<'a> DemoTown<'a> {
             body: body.into(),
             idempotency_key: None,
         };
-        Ok(done(partnership::add_issue_comment(self.writer(), &self.resident, comment).await)?.id)
+        Ok(done(partnership::add_issue_comment(self.ctx(), &self.resident, comment).await)?.id)
     }
 
     async fn internal(&self, project: Uuid, author: &Viewer, body: &str) -> anyhow::Result<()> {
@@ -471,6 +471,6 @@ impl<'a> DemoTown<'a> {
             body: body.into(),
             idempotency_key: None,
         };
-        done(partnership::add_internal_comment(self.writer(), author, comment).await).map(drop)
+        done(partnership::add_internal_comment(self.ctx(), author, comment).await).map(drop)
     }
 }

@@ -306,11 +306,7 @@ impl From<UpdateLocalIssueInput> for service::IssueChanges {
             title: input.title,
             description: input.description,
             category: input.category.map(Into::into),
-            location: match input.location {
-                MaybeUndefined::Undefined => None,
-                MaybeUndefined::Null => Some(None),
-                MaybeUndefined::Value(value) => Some(Some(value.into())),
-            },
+            location: input.location.map_value(Into::into).into(),
             published: input.published,
         }
     }

@@ -58,7 +58,7 @@ impl ProjectStep {
     }
 
     /// What the step is called in a Japanese sentence ("…できません").
-    fn label(self) -> &'static str {
+    pub fn label(self) -> &'static str {
         match self {
             Self::Submit => "提出",
             Self::Approve => "承認",

@@ -41,8 +41,8 @@ pub use resources::{NewResource, ResourceChanges, create_resource, update_resour
 pub use slots::{BookingRules, NewSlots, create_slots, set_booking_rules};
 pub use visibility::{can_see, edits, viewer_edits};
 pub use visits::{
-    UsageRow, plaza_visits, record_visits, require_admin, temporary_childcare_satisfaction,
-    usage_report,
+    UsageRow, counted_answers, plaza_visits, record_visits, require_admin,
+    temporary_childcare_satisfaction, usage_report,
 };
 
 /// Longest name or street.

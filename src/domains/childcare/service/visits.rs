@@ -4,12 +4,13 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use entity::{
+    childcare_booking::{self, BookingStatus},
     childcare_resource::{self, ResourceKind},
     childcare_survey, childcare_visit,
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, QueryTrait,
+    EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, QueryTrait, Select,
 };
 use uuid::Uuid;
 
@@ -207,27 +208,44 @@ pub async fn plaza_visits(
     Ok((adults, children, adults + children))
 }
 
-/// Satisfaction answers of temporary childcare (一時保育) in a fiscal year:
-/// (answers, sum of scores, answers scoring 4 or 5).
+/// The satisfaction answers of temporary childcare (一時保育) of a municipality that
+/// count for fiscal year `fiscal_year`: those of bookings still marked attended (a booking
+/// re-marked as a no-show takes its answer out).
+pub fn counted_answers(
+    municipality_id: Uuid,
+    fiscal_year: i32,
+) -> Select<childcare_survey::Entity> {
+    let temporary = childcare_resource::Entity::find()
+        .select_only()
+        .column(childcare_resource::Column::Id)
+        .filter(childcare_resource::Column::MunicipalityId.eq(municipality_id))
+        .filter(childcare_resource::Column::Kind.eq(ResourceKind::TemporaryChildcare));
+    let attended = childcare_booking::Entity::find()
+        .select_only()
+        .column(childcare_booking::Column::Id)
+        .filter(childcare_booking::Column::MunicipalityId.eq(municipality_id))
+        .filter(childcare_booking::Column::Status.eq(BookingStatus::Attended));
+    use childcare_survey::Column;
+    childcare_survey::Entity::find()
+        .filter(Column::MunicipalityId.eq(municipality_id))
+        .filter(Column::FiscalYear.eq(fiscal_year))
+        .filter(Column::ResourceId.in_subquery(temporary.into_query()))
+        .filter(Column::BookingId.in_subquery(attended.into_query()))
+}
+
+/// Satisfaction answers of temporary childcare (一時保育) in a fiscal year, as
+/// [`counted_answers`]: (answers, sum of scores, answers scoring 4 or 5).
 #[tracing::instrument(skip_all, fields(municipality_id = %municipality_id))]
 pub async fn temporary_childcare_satisfaction(
     db: &impl ConnectionTrait,
     municipality_id: Uuid,
     fiscal_year: i32,
 ) -> AppResult<(i64, i64, i64)> {
-    let temporary = childcare_resource::Entity::find()
-        .select_only()
-        .column(childcare_resource::Column::Id)
-        .filter(childcare_resource::Column::MunicipalityId.eq(municipality_id))
-        .filter(childcare_resource::Column::Kind.eq(ResourceKind::TemporaryChildcare));
     use childcare_survey::Column;
-    let scores: Vec<(i16, i64)> = childcare_survey::Entity::find()
+    let scores: Vec<(i16, i64)> = counted_answers(municipality_id, fiscal_year)
         .select_only()
         .column(Column::Score)
         .column_as(Column::Id.count(), "answers")
-        .filter(Column::MunicipalityId.eq(municipality_id))
-        .filter(Column::FiscalYear.eq(fiscal_year))
-        .filter(Column::ResourceId.in_subquery(temporary.into_query()))
         .group_by(Column::Score)
         .into_tuple()
         .all(db)

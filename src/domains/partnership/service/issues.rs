@@ -2,11 +2,13 @@
 
 use entity::{
     local_issue::{self, IssueCategory, IssueStatus},
-    municipality, partner_project_issue,
+    municipality,
+    partner_project::{self, ProjectStatus},
+    partner_project_issue,
 };
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait,
-    IntoActiveModel, QueryFilter,
+    IntoActiveModel, QueryFilter, QuerySelect, QueryTrait,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -277,12 +279,44 @@ async fn move_issue_by_admin(
     let mut problems = Problems::new();
     let reason = problems.check(long_text("reason", reason, MAX_COMMENT));
     problems.check(states::check_issue("id", issue.status, to));
+    let under_way = match to {
+        IssueStatus::ClosedUnsolved => project_under_way(&txn, issue.id).await?,
+        _ => None,
+    };
+    if let Some(title) = under_way {
+        problems.push(FieldError::input(
+            "id",
+            FieldErrorCode::InvalidState,
+            format!("公民連携プロジェクト「{title}」が取組中のため、この課題は終了できません。"),
+        ));
+    }
     let (Some(reason), true) = (reason, problems.is_empty()) else {
         return Ok(Err(problems.into_vec()));
     };
     let moved = move_issue(&txn, &me, issue, to, Some(reason), ctx.now()).await?;
     txn.commit().await?;
     Ok(Ok(moved))
+}
+
+/// The title of a project taking the issue on that is under way (active, or completed and
+/// awaiting verification), if there is one.
+async fn project_under_way(db: &impl ConnectionTrait, issue_id: Uuid) -> AppResult<Option<String>> {
+    let linked = partner_project_issue::Entity::find()
+        .select_only()
+        .column(partner_project_issue::Column::ProjectId)
+        .filter(partner_project_issue::Column::IssueId.eq(issue_id))
+        .into_query();
+    Ok(partner_project::Entity::find()
+        .select_only()
+        .column(partner_project::Column::Title)
+        .filter(partner_project::Column::Id.in_subquery(linked))
+        .filter(
+            partner_project::Column::Status
+                .is_in([ProjectStatus::Active, ProjectStatus::Completed]),
+        )
+        .into_tuple()
+        .one(db)
+        .await?)
 }
 
 async fn has_projects(db: &impl ConnectionTrait, issue_id: Uuid) -> AppResult<bool> {

@@ -423,6 +423,24 @@ async fn review_project(
             .map(Some),
     };
     problems.check(states::check_project("id", project.status, step));
+    let issues = linked_issues(&txn, project.id).await?;
+    if matches!(step, ProjectStep::Approve | ProjectStep::Verify) {
+        // A project can neither take on nor solve an issue the municipality has closed.
+        for issue in issues
+            .iter()
+            .filter(|i| i.status == IssueStatus::ClosedUnsolved)
+        {
+            problems.push(FieldError::input(
+                "id",
+                FieldErrorCode::InvalidState,
+                format!(
+                    "課題「{}」は未解決で終了しています。課題を再開してから{}してください。",
+                    issue.title,
+                    step.label()
+                ),
+            ));
+        }
+    }
     let (Some(comment), true) = (comment, problems.is_empty()) else {
         return Ok(Err(problems.into_vec()));
     };
@@ -447,7 +465,19 @@ async fn review_project(
         _ => None,
     };
     if let Some((issue_status, reason)) = issue_step {
-        for issue in linked_issues(&txn, project.id).await? {
+        for mut issue in issues {
+            // An issue reopened while the project ran is taken on again before it is solved.
+            if issue_status == IssueStatus::Solved && issue.status == IssueStatus::Open {
+                issue = move_issue(
+                    &txn,
+                    &me,
+                    issue,
+                    IssueStatus::InProgress,
+                    Some(reason.clone()),
+                    now,
+                )
+                .await?;
+            }
             if states::issue_can_transition(issue.status, issue_status) {
                 move_issue(&txn, &me, issue, issue_status, Some(reason.clone()), now).await?;
             }

@@ -112,7 +112,8 @@ pub async fn check_in(
     )
     .await?;
     txn.commit().await?;
-    ctx.announce(vec![event(&moved, "checked_in")]).await;
+    ctx.announce(vec![event(&moved, "checked_in", ctx.now())])
+        .await;
     Ok(Ok(moved))
 }
 

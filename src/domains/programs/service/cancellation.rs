@@ -72,7 +72,7 @@ pub async fn cancel_registration(
         now,
     )
     .await?;
-    events.push(event(&moved, "cancelled"));
+    events.push(event(&moved, "cancelled", ctx.now()));
     events.extend(settle(&txn, &session, ctx.limits.waitlist_offer_hours, now).await?);
     txn.commit().await?;
     ctx.announce(events).await;

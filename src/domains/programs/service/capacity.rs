@@ -46,7 +46,7 @@ pub(super) async fn settle(
             now,
         )
         .await?;
-        events.push(event(&moved, "offer_expired"));
+        events.push(event(&moved, "offer_expired", now));
     }
     let (mut seats, mut childcare) = held(txn, session.id).await?;
     if session.status == SessionStatus::Scheduled && session.starts_at > now {
@@ -88,7 +88,7 @@ pub(super) async fn settle(
                 now,
             )
             .await?;
-            events.push(event(&moved, "offered"));
+            events.push(event(&moved, "offered", now));
         }
     }
     recount(txn, session, now).await?;

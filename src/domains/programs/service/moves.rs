@@ -76,12 +76,13 @@ pub(super) async fn record_change(
     Ok(())
 }
 
-pub(super) fn event(registration: &registration::Model, name: &str) -> Event {
+/// The event announcing that `registration` moved (`name`) at `at`.
+pub(super) fn event(registration: &registration::Model, name: &str, at: DateTime<Utc>) -> Event {
     Event {
         municipality_id: Some(registration.municipality_id),
         topic: format!("programs.registration.{name}"),
         subject_id: registration.id,
         user_id: registration.user_id,
-        occurred_at: Utc::now(),
+        occurred_at: at,
     }
 }

@@ -49,7 +49,9 @@ pub async fn respond_to_offer(
     if registration.status != RegistrationStatus::Offered {
         txn.commit().await?;
         ctx.announce(events).await;
-        let error = if was_offered {
+        // Expired now (settled above) or earlier (by the offer sweep): the same answer.
+        let expired = was_offered || registration.cancel_reason == Some(CancelReason::OfferExpired);
+        let error = if expired {
             FieldError::input(
                 "id",
                 FieldErrorCode::DeadlinePassed,
@@ -79,7 +81,7 @@ pub async fn respond_to_offer(
             now,
         )
         .await?;
-        events.push(event(&moved, "confirmed"));
+        events.push(event(&moved, "confirmed", ctx.now()));
         moved
     } else {
         let moved = move_registration(
@@ -92,7 +94,7 @@ pub async fn respond_to_offer(
             now,
         )
         .await?;
-        events.push(event(&moved, "cancelled"));
+        events.push(event(&moved, "cancelled", ctx.now()));
         events.extend(settle(&txn, &session, ctx.limits.waitlist_offer_hours, now).await?);
         moved
     };

@@ -293,6 +293,7 @@ async fn register_in(
     announced.push(event(
         &registration,
         if fits { "confirmed" } else { "waitlisted" },
+        now,
     ));
     Ok(Ok((registration.id, announced)))
 }

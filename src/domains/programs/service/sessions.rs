@@ -575,7 +575,7 @@ pub(super) async fn cancel_session_in(
             now,
         )
         .await?;
-        events.push(event(&moved, "session_cancelled"));
+        events.push(event(&moved, "session_cancelled", now));
     }
     let mut model = session.into_active_model();
     model.status = Set(SessionStatus::Cancelled);

@@ -45,6 +45,13 @@ pub async fn submit_survey(
             "アンケートは参加された方のみ回答できます。",
         ));
     }
+    if now < session.starts_at {
+        problems.push(FieldError::input(
+            "id",
+            FieldErrorCode::InvalidState,
+            "アンケートは開催後に回答できます。",
+        ));
+    }
     if !(1..=5).contains(&score) {
         problems.push(FieldError::input(
             "score",

@@ -112,6 +112,34 @@ pub async fn candidates(
         .collect())
 }
 
+/// Whether `concierge` may take one more active inquiry at `now`: available, not on leave,
+/// not deactivated and below capacity. The one rule for assigning, reassigning and
+/// reopening; call inside the write transaction, after [`lock_municipality`].
+pub async fn may_take(
+    txn: &impl ConnectionTrait,
+    municipality_id: Uuid,
+    concierge: Uuid,
+    field: &str,
+    now: DateTime<Utc>,
+) -> AppResult<Result<(), FieldError>> {
+    let candidates = candidates(txn, municipality_id, now).await?;
+    let Some(candidate) = candidates.iter().find(|c| c.user_id == concierge) else {
+        return Ok(Err(FieldError::input(
+            field,
+            FieldErrorCode::NotAllowed,
+            "このコンシェルジュは休暇中か受付停止中のため、担当できません。",
+        )));
+    };
+    if !candidate.has_room() {
+        return Ok(Err(FieldError::input(
+            field,
+            FieldErrorCode::NotAllowed,
+            "このコンシェルジュは担当件数の上限に達しています。",
+        )));
+    }
+    Ok(Ok(()))
+}
+
 /// Assigns the oldest unassigned active inquiries of a municipality while any concierge
 /// has room. Call inside a write transaction after [`lock_municipality`]. `skip` keeps one
 /// concierge from getting one inquiry back (after an unassignment).
@@ -318,20 +346,10 @@ pub async fn hand_over(
                     message,
                 )]));
             }
-            let candidates = candidates(&txn, inquiry.municipality_id, now).await?;
-            let Some(candidate) = candidates.iter().find(|c| c.user_id == concierge) else {
-                return Ok(Err(vec![FieldError::input(
-                    "conciergeId",
-                    FieldErrorCode::NotAllowed,
-                    "このコンシェルジュは休暇中か受付停止中のため、割り当てられません。",
-                )]));
-            };
-            if !candidate.has_room() {
-                return Ok(Err(vec![FieldError::input(
-                    "conciergeId",
-                    FieldErrorCode::NotAllowed,
-                    "このコンシェルジュは担当件数の上限に達しています。",
-                )]));
+            if let Err(error) =
+                may_take(&txn, inquiry.municipality_id, concierge, "conciergeId", now).await?
+            {
+                return Ok(Err(vec![error]));
             }
             if let Some(previous) = holder {
                 let mut event = timeline(&txn, &inquiry, EventKind::Unassigned, Some(&me), now);

@@ -24,7 +24,10 @@ use crate::{
 use super::settings::settings_of;
 use super::visibility::can_read;
 use super::{MAX_LINE, MAX_PEOPLE, TOPIC_CHANGED, change, optional_text, timeline};
-use super::{assigning::drain_backlog, settings::lock_municipality};
+use super::{
+    assigning::{drain_backlog, may_take},
+    settings::lock_municipality,
+};
 
 /// A stage change asked by staff.
 #[derive(Debug, Clone)]
@@ -136,8 +139,23 @@ pub async fn record_move_in(
     let (Some(area), true) = (area, problems.is_empty()) else {
         return Ok(Err(problems.into_vec()));
     };
+    let today = crate::fiscal::date_of(ctx.now());
+    if move_in.moved_in_on > today {
+        return Ok(Err(vec![FieldError::input(
+            "movedInOn",
+            FieldErrorCode::Invalid,
+            "移住日に未来の日付は記録できません。移住後に記録してください。",
+        )]));
+    }
     transition(ctx, viewer, inquiry_id, |inquiry| {
         states::check("inquiryId", inquiry.stage, InquiryStage::MovedIn)?;
+        if move_in.moved_in_on < crate::fiscal::date_of(inquiry.created_at) {
+            return Err(FieldError::input(
+                "movedInOn",
+                FieldErrorCode::Invalid,
+                "移住日が相談の受付日より前になっています。",
+            ));
+        }
         Ok(Transition {
             to: InquiryStage::MovedIn,
             reason: None,
@@ -194,6 +212,15 @@ async fn transition(
     };
     let from = inquiry.stage;
     let holder = inquiry.assigned_concierge_id;
+    // Reopening gives the concierge who held it an active inquiry again: the same rule as
+    // assigning one to them.
+    let reopened_to = holder.filter(|_| !from.is_active() && step.to.is_active());
+    if let Some(concierge) = reopened_to
+        && let Err(error) =
+            may_take(&txn, inquiry.municipality_id, concierge, "inquiryId", now).await?
+    {
+        return Ok(Err(vec![error]));
+    }
     let mut model = inquiry.into_active_model();
     model.stage = Set(step.to);
     model.updated_at = Set(now);
