@@ -1460,6 +1460,24 @@ async fn each_booking_rule_is_refused_with_its_own_code_and_books_nothing() {
         ["TAKEN"],
         "already booked that day"
     );
+    // Typing the same child in again (spaced differently, the reading in katakana) is the
+    // same child: the same limits hold, and no second child is registered.
+    let mut typed = toddler();
+    typed[0]["name"] = json!("小倉はる");
+    typed[0]["nameKana"] = json!("コ ドモ");
+    assert_eq!(
+        refused(t.resident, &[s2], typed.clone()).await,
+        ["MONTHLY_LIMIT_EXCEEDED"]
+    );
+    assert_eq!(refused(t.resident, &[s1], typed).await, ["TAKEN"]);
+    let mine = t
+        .query(
+            Some(t.resident),
+            "{ myChildcareChildren { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(mine["myChildcareChildren"], json!([{ "id": child_id }]));
     assert_eq!(t.places_remaining(s1).await, 1);
     assert_eq!(t.places_remaining(s2).await, 2);
 }

@@ -1,6 +1,6 @@
 //! Booking temporary childcare.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
@@ -9,8 +9,8 @@ use entity::{
     childcare_slot, user,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -104,7 +104,10 @@ pub async fn book(
         ));
         return Ok(Err(problems.into_vec()));
     };
-    let children = children_to_book(db, &me, &input.children, &mut problems).await?;
+    let mut children = children_to_book(db, &me, &input.children, &mut problems).await?;
+    // A retry must match the request as it was typed, before any child is recognised.
+    let fingerprint = Fingerprint::of(&slot_ids, &children);
+    resolve_children(db, &me, &mut children, &mut problems).await?;
     if !problems.is_empty() {
         return Ok(Err(problems.into_vec()));
     }
@@ -113,9 +116,12 @@ pub async fn book(
         db,
         &KeyScope::user(me.id, "bookTemporaryChildcare"),
         input.idempotency_key.as_deref(),
-        &Fingerprint::of(&slot_ids, &children),
+        &fingerprint,
         async |txn| {
             let locked = lock_slots(txn, me.id, &slot_ids).await?;
+            // A child registered by a booking that committed meanwhile is the same child.
+            let mut children = children.clone();
+            match_registered(txn, me.id, &mut children).await?;
             let now = now();
             let refusals =
                 booking_refusals(txn, &me, &rules, &locked, &slot_ids, &children, now).await?;
@@ -229,7 +235,7 @@ async fn children_to_book(
         .map(|child| (child.id, child))
         .collect();
     let today = fiscal::date_of(now());
-    let mut children = Vec::new();
+    let mut children: Vec<ChildToBook> = Vec::new();
     for (index, child) in requested.iter().enumerate() {
         let field = format!("children.{index}");
         match child {
@@ -295,6 +301,64 @@ async fn children_to_book(
         }
     }
     Ok(children)
+}
+
+/// Resolves the new children of a request to the guardian's registered ones where they are
+/// the same child, and refuses a child named twice.
+async fn resolve_children(
+    db: &impl ConnectionTrait,
+    me: &AuthUser,
+    children: &mut [ChildToBook],
+    problems: &mut Problems,
+) -> AppResult<()> {
+    match_registered(db, me.id, children).await?;
+    let mut seen = HashSet::new();
+    for (index, child) in children.iter().enumerate() {
+        let key = match &child.existing {
+            Some(existing) => identity(&existing.name, &existing.name_kana, existing.birth_date),
+            None => identity(&child.name, &child.name_kana, child.birth_date),
+        };
+        if !seen.insert(key) {
+            problems.push(FieldError::input(
+                &format!("children.{index}"),
+                FieldErrorCode::Invalid,
+                "同じお子さまが重複しています。",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// What makes two typed children one: name and reading compared without their spaces
+/// (`八幡 なぎ` and `八幡なぎ`, `ヤハタ ナギ` and `ヤハタナギ`), and the birth date.
+fn identity(name: &str, kana: &str, birth_date: NaiveDate) -> (String, String, NaiveDate) {
+    let squeezed = |text: &str| text.chars().filter(|c| !c.is_whitespace()).collect();
+    (squeezed(name), squeezed(kana), birth_date)
+}
+
+/// Finds, for each new child, a child the guardian registered before with the same name,
+/// reading and birth date: typing a child in again books that child (with its monthly
+/// limit and its one place a day), never a second record of it.
+async fn match_registered(
+    db: &impl ConnectionTrait,
+    guardian_id: Uuid,
+    children: &mut [ChildToBook],
+) -> AppResult<()> {
+    if children.iter().all(|child| child.existing.is_some()) {
+        return Ok(());
+    }
+    let registered = childcare_child::Entity::find()
+        .filter(childcare_child::Column::GuardianUserId.eq(guardian_id))
+        .all(db)
+        .await?;
+    for child in children.iter_mut().filter(|child| child.existing.is_none()) {
+        let key = identity(&child.name, &child.name_kana, child.birth_date);
+        child.existing = registered
+            .iter()
+            .find(|known| identity(&known.name, &known.name_kana, known.birth_date) == key)
+            .cloned();
+    }
+    Ok(())
 }
 
 /// What a repeated request must match to replay its first answer.

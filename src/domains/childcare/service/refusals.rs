@@ -25,6 +25,7 @@ use super::{
 };
 
 /// A child of a booking request, checked.
+#[derive(Debug, Clone)]
 pub(super) struct ChildToBook {
     /// The registered child, or none for a new one.
     pub(super) existing: Option<childcare_child::Model>,
