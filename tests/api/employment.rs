@@ -687,11 +687,34 @@ async fn a_follow_up_shows_the_change_from_part_time_to_regular() {
         .await;
     assert_eq!(codes, ["INVALID_STATE"]);
 
+    // A conversion is recorded with the day it happened, within the job's life.
+    let converted_on = today() - chrono::Duration::days(10);
+    for (input, code) in [
+        (
+            json!({ "id": three["id"], "stillEmployed": true, "employmentType": "REGULAR" }),
+            "REQUIRED",
+        ),
+        (
+            json!({ "id": three["id"], "stillEmployed": true, "employmentType": "REGULAR", "convertedToRegularOn": today() + chrono::Duration::days(1) }),
+            "INVALID",
+        ),
+        (
+            json!({ "id": three["id"], "stillEmployed": true, "employmentType": "REGULAR", "convertedToRegularOn": "2000-01-01" }),
+            "INVALID",
+        ),
+        (
+            json!({ "id": three["id"], "stillEmployed": true, "employmentType": "PART_TIME", "convertedToRegularOn": converted_on }),
+            "NOT_ALLOWED",
+        ),
+    ] {
+        let codes = desk.refused(&desk.advisor, "recordFollowUp", input).await;
+        assert_eq!(codes, [code]);
+    }
     let recorded = desk
         .ok(
             &desk.advisor,
             "recordFollowUp",
-            json!({ "id": three["id"], "stillEmployed": true, "employmentType": "REGULAR", "note": "正社員に登用" }),
+            json!({ "id": three["id"], "stillEmployed": true, "employmentType": "REGULAR", "convertedToRegularOn": converted_on, "note": "正社員に登用" }),
             &format!("followUp {{ {FOLLOW_UP} placement {{ employmentType currentEmploymentType convertedToRegular convertedToRegularOn }} }}"),
         )
         .await["followUp"]
@@ -702,7 +725,7 @@ async fn a_follow_up_shows_the_change_from_part_time_to_regular() {
     assert_eq!(job["employmentType"], "PART_TIME");
     assert_eq!(job["currentEmploymentType"], "REGULAR");
     assert_eq!(job["convertedToRegular"], true);
-    assert_eq!(job["convertedToRegularOn"], json!(today()));
+    assert_eq!(job["convertedToRegularOn"], json!(converted_on));
 
     let codes = desk
         .refused(
@@ -1263,17 +1286,27 @@ async fn an_advisor_attaches_a_seminar_attended_as_a_guest_and_detaches_it() {
     let data = desk
         .query(
             Some(&desk.advisor),
-            "{ programSessions(filter: { kind: [CAREER_SEMINAR] }, first: 10) { nodes { startsAt program { title } registrations(status: [ATTENDED, CONFIRMED], first: 10) { nodes { id status registrant { guest } } } } } }",
+            "{ programSessions(filter: { kind: [CAREER_SEMINAR] }, first: 10) { nodes { startsAt program { title } registrations(status: [ATTENDED, CONFIRMED], first: 10) { nodes { id status registrant { guest name email } } } } } }",
             json!({}),
         )
         .await;
     let mut attended_guest = None;
+    let mut someone_else = None;
     let mut confirmed = None;
     for session in data["programSessions"]["nodes"].as_array().unwrap() {
         for registration in session["registrations"]["nodes"].as_array().unwrap() {
             match registration["status"].as_str().unwrap() {
                 "ATTENDED" if registration["registrant"]["guest"] == true => {
-                    attended_guest.get_or_insert(registration["id"].clone());
+                    match &attended_guest {
+                        None => attended_guest = Some(registration.clone()),
+                        Some(first)
+                            if first["registrant"]["email"]
+                                != registration["registrant"]["email"] =>
+                        {
+                            someone_else.get_or_insert(registration["id"].clone());
+                        }
+                        Some(_) => {}
+                    }
                 }
                 "CONFIRMED" => {
                     confirmed.get_or_insert(registration["id"].clone());
@@ -1282,12 +1315,37 @@ async fn an_advisor_attaches_a_seminar_attended_as_a_guest_and_detaches_it() {
             }
         }
     }
-    let (attended_guest, confirmed) = (attended_guest.unwrap(), confirmed.unwrap());
+    let guest = attended_guest.unwrap();
+    let (attended_guest, confirmed) = (guest["id"].clone(), confirmed.unwrap());
+    let someone_else = someone_else.expect("two guests attended the demo seminars");
+    // The guest enrolls with the email address they registered with.
     let enrollment = desk
-        .enroll(&desk.advisor, "ゲスト 参加", "FEMALE", today(), true)
-        .await;
+        .ok(
+            &desk.advisor,
+            "enrollJobSeeker",
+            json!({
+                "jobSeeker": { "name": guest["registrant"]["name"], "nameKana": "げすと さんか", "email": guest["registrant"]["email"] },
+                "gender": "FEMALE",
+                "enrolledOn": today(),
+                "supportTrack": "REEMPLOYMENT_AFTER_CHILDCARE",
+                "followUpConsent": true,
+            }),
+            &format!("enrollment {{ {ENROLLMENT} }}"),
+        )
+        .await["enrollment"]
+        .clone();
     assert_eq!(enrollment["attendedPrograms"], json!([]));
     let pair = |registration: &Value| json!({ "enrollmentId": enrollment["id"], "registrationId": registration });
+    // Another person's attended registration is not theirs to attach.
+    assert_eq!(
+        desk.refused(
+            &desk.advisor,
+            "attachRegistrationToEnrollment",
+            pair(&someone_else)
+        )
+        .await,
+        ["NOT_FOUND"]
+    );
     let attached = desk
         .ok(&desk.advisor, "attachRegistrationToEnrollment", pair(&attended_guest), "enrollment { attendedPrograms { registrationId attachedByAdvisor program { title } } }")
         .await;

@@ -306,7 +306,8 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<()> {
         .await,
     )?;
 
-    // A seminar attended as a guest, attached by hand to the first job seeker below.
+    // A seminar attended as a guest, who then enrolls as the first job seeker below with
+    // the same name and email, and the seminar attached.
     let guest_seminar = registration::Entity::find()
         .filter(registration::Column::MunicipalityId.eq(municipality_id))
         .filter(registration::Column::Status.eq(RegistrationStatus::Attended))
@@ -319,11 +320,8 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<()> {
         let offset = i64::try_from(index).unwrap_or(0) * 20;
         let enrolled_on = previous_start + Duration::days(10 + offset);
         let start = previous_start + Duration::days(60 + offset);
-        let registrations = match (index, &guest_seminar) {
-            (0, Some(registration)) => vec![registration.id],
-            _ => Vec::new(),
-        };
-        let job = enroll_and_place(db, &viewer, seeker, enrolled_on, start, registrations).await?;
+        let attended = guest_seminar.as_ref().filter(|_| index == 0);
+        let job = enroll_and_place(db, &viewer, seeker, enrolled_on, start, attended).await?;
         if let Some(job) = job {
             // The part-time job of the first one turned regular at six months; the dispatch
             // job of the third one ended before six months.
@@ -339,7 +337,7 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<()> {
         let offset = i64::try_from(index).unwrap_or(0) * 12;
         let enrolled_on = not_after_today(current_start + Duration::days(offset / 3));
         let start = not_after_today(current_start + Duration::days(20 + offset));
-        let job = enroll_and_place(db, &viewer, seeker, enrolled_on, start, Vec::new()).await?;
+        let job = enroll_and_place(db, &viewer, seeker, enrolled_on, start, None).await?;
         // The last placed one's checkpoints stay open: the advisor's due and overdue tasks.
         if let Some(job) = job
             && index + 2 < CURRENT.len()
@@ -366,8 +364,11 @@ async fn enroll_and_place(
     seeker: &Seeker,
     enrolled_on: NaiveDate,
     start: NaiveDate,
-    registration_ids: Vec<Uuid>,
+    attended: Option<&registration::Model>,
 ) -> anyhow::Result<Option<placement::Model>> {
+    // A guest who attended a seminar enrolls as who they registered as.
+    let guest =
+        |value: Option<&String>, fallback: &str| value.map_or(fallback.into(), Clone::clone);
     let enrolled = done(
         service::enroll(
             ServiceContext::quiet(db),
@@ -376,9 +377,9 @@ async fn enroll_and_place(
                 municipality_id: None,
                 resident_id: None,
                 person: Some(PersonInput {
-                    name: seeker.name.into(),
-                    name_kana: seeker.kana.into(),
-                    email: None,
+                    name: guest(attended.and_then(|r| r.guest_name.as_ref()), seeker.name),
+                    name_kana: guest(attended.and_then(|r| r.guest_kana.as_ref()), seeker.kana),
+                    email: attended.and_then(|r| r.guest_email.clone()),
                     phone: Some("027-000-0000".into()),
                 }),
                 gender: Some(seeker.gender),
@@ -387,7 +388,7 @@ async fn enroll_and_place(
                 follow_up_consent: seeker.consent,
                 notes: None,
                 advisor_id: None,
-                registration_ids,
+                registration_ids: attended.map(|r| r.id).into_iter().collect(),
                 idempotency_key: None,
             },
         )
@@ -446,6 +447,7 @@ async fn answer_due_checkpoints(
             continue;
         }
         let months = checkpoint.checkpoint_months;
+        let due_on = checkpoint.due_on;
         let mut became_regular = false;
         match twist {
             Some(Twist::BecameRegularAt(at)) if at == months && kind != T::Regular => {
@@ -473,7 +475,9 @@ async fn answer_due_checkpoints(
         if became_regular {
             let mut changed = job.clone().into_active_model();
             changed.current_employment_type = Set(T::Regular);
-            changed.converted_to_regular_on = Set(Some(recorded_at.date_naive()));
+            // Made regular a month before the checkpoint asked.
+            let converted_on = (due_on - Duration::days(30)).max(job.start_date);
+            changed.converted_to_regular_on = Set(Some(converted_on));
             changed.update(db).await?;
         }
     }

@@ -131,6 +131,9 @@ pub struct RecordFollowUpInput {
     pub still_employed: bool,
     /// Current employment type; required when still employed, refused otherwise.
     pub employment_type: Option<EmploymentType>,
+    /// The day the job became regular (正社員登用), when it was not regular before and now
+    /// is: required then, refused otherwise; between the job's start and today.
+    pub converted_to_regular_on: Option<NaiveDate>,
     /// Note (at most 2000 characters).
     pub note: Option<String>,
 }
@@ -267,6 +270,7 @@ impl TryFrom<RecordFollowUpInput> for service::FollowUpAnswer {
             id: ids::decode_as(&input.id, NodeKind::EmploymentFollowUp)?,
             still_employed: input.still_employed,
             employment_type: input.employment_type.map(Into::into),
+            converted_to_regular_on: input.converted_to_regular_on,
             note: input.note,
         })
     }

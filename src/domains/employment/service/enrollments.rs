@@ -11,7 +11,7 @@ use entity::{
     user,
 };
 use sea_orm::{
-    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait,
+    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
     DatabaseConnection, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
     QuerySelect,
 };
@@ -195,22 +195,41 @@ async fn is_advisor(
     on_team(db, &as_auth, municipality_id).await
 }
 
-/// Registrations that may be attached to an enrollment of `municipality_id`: attended
-/// ones of that municipality. Returns the ids not found that way.
+/// Whose registrations may be attached to an enrollment: the job seeker's, by their
+/// account or, for a guest registration, by their email address.
+struct Seeker<'a> {
+    municipality_id: Uuid,
+    resident_id: Option<Uuid>,
+    email: Option<&'a str>,
+}
+
+/// Registrations that may be attached to an enrollment: attended ones of its municipality,
+/// made by the job seeker themselves. Returns the ids not found that way.
 async fn unattachable(
     db: &impl ConnectionTrait,
-    municipality_id: Uuid,
+    seeker: Seeker<'_>,
     ids: &[Uuid],
 ) -> AppResult<Vec<Uuid>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
+    let mut theirs = Condition::any();
+    if let Some(resident_id) = seeker.resident_id {
+        theirs = theirs.add(registration::Column::UserId.eq(resident_id));
+    }
+    if let Some(email) = seeker.email {
+        theirs = theirs.add(registration::Column::GuestEmail.eq(email));
+    }
+    if theirs.is_empty() {
+        return Ok(ids.to_vec());
+    }
     let found: Vec<Uuid> = registration::Entity::find()
         .select_only()
         .column(registration::Column::Id)
         .filter(registration::Column::Id.is_in(ids.to_vec()))
-        .filter(registration::Column::MunicipalityId.eq(municipality_id))
+        .filter(registration::Column::MunicipalityId.eq(seeker.municipality_id))
         .filter(registration::Column::Status.eq(RegistrationStatus::Attended))
+        .filter(theirs)
         .into_tuple()
         .all(db)
         .await?;
@@ -225,7 +244,7 @@ fn unattachable_error(field: &str) -> FieldError {
     FieldError::input(
         field,
         FieldErrorCode::NotFound,
-        "出席済みの講座・セミナーの申込が見つかりません（同じ自治体で出席したものだけを紐付けられます）。",
+        "出席済みの講座・セミナーの申込が見つかりません（ご本人が同じ自治体で出席したものだけを紐付けられます）。",
     )
 }
 
@@ -260,7 +279,12 @@ pub async fn enroll(
     let mut registration_ids = input.registration_ids.clone();
     registration_ids.sort();
     registration_ids.dedup();
-    if !unattachable(db, municipality_id, &registration_ids)
+    let seeker = Seeker {
+        municipality_id,
+        resident_id: input.resident_id,
+        email: person.as_ref().and_then(|person| person.email.as_deref()),
+    };
+    if !unattachable(db, seeker, &registration_ids)
         .await?
         .is_empty()
     {
@@ -596,7 +620,12 @@ pub async fn attach_registration(
 ) -> AppResult<Outcome<enrollment::Model>> {
     let db = ctx.db;
     let (me, current) = visible_enrollment(db, viewer, enrollment_id).await?;
-    if !unattachable(db, current.municipality_id, &[registration_id])
+    let seeker = Seeker {
+        municipality_id: current.municipality_id,
+        resident_id: current.resident_user_id,
+        email: current.email.as_deref(),
+    };
+    if !unattachable(db, seeker, &[registration_id])
         .await?
         .is_empty()
     {

@@ -1,5 +1,6 @@
 //! Follow-up checkpoints: recording their answers and listing them.
 
+use chrono::NaiveDate;
 use entity::{
     employment_follow_up as follow_up,
     employment_placement::{self as placement, EmploymentType},
@@ -35,6 +36,8 @@ pub struct FollowUpAnswer {
     pub still_employed: bool,
     /// Current employment type (required when still employed).
     pub employment_type: Option<EmploymentType>,
+    /// The day a job that was not regular became regular (required exactly then).
+    pub converted_to_regular_on: Option<NaiveDate>,
     /// Note.
     pub note: Option<String>,
 }
@@ -121,6 +124,31 @@ pub async fn record_follow_up(
     let became_regular = answer.still_employed
         && job.current_employment_type != EmploymentType::Regular
         && answer.employment_type == Some(EmploymentType::Regular);
+    let converted_on = match (became_regular, answer.converted_to_regular_on) {
+        (true, None) => Err(FieldError::input(
+            "convertedToRegularOn",
+            FieldErrorCode::Required,
+            "正社員に登用された日を入力してください。",
+        )),
+        (true, Some(day)) if day < job.start_date || day > today => Err(FieldError::input(
+            "convertedToRegularOn",
+            FieldErrorCode::Invalid,
+            format!(
+                "登用日は就職日（{}）から今日までの日付で入力してください。",
+                job.start_date
+            ),
+        )),
+        (false, Some(_)) => Err(FieldError::input(
+            "convertedToRegularOn",
+            FieldErrorCode::NotAllowed,
+            "登用日は、正社員でなかった仕事が正社員になったときだけ入力してください。",
+        )),
+        (_, day) => Ok(day),
+    };
+    let converted_on = match converted_on {
+        Ok(day) => day,
+        Err(error) => return Ok(Err(vec![error])),
+    };
     let now = ctx.now();
     let mut active = checkpoint.into_active_model();
     active.recorded_at = Set(Some(now));
@@ -134,7 +162,7 @@ pub async fn record_follow_up(
         let mut job_active = job.clone().into_active_model();
         job_active.current_employment_type = Set(kind);
         if became_regular && job.converted_to_regular_on.is_none() {
-            job_active.converted_to_regular_on = Set(Some(today));
+            job_active.converted_to_regular_on = Set(converted_on);
         }
         job_active.updated_at = Set(now);
         job_active.update(&txn).await?;
