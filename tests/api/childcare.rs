@@ -1760,6 +1760,35 @@ async fn bookings_and_children_are_seen_only_by_their_guardian_and_the_resources
         data["childcareBookings"]["nodes"][0]["children"][0]["child"]["name"],
         json!("門司 けい")
     );
+    // Every staff read of the children's data is in the access log; the guardian's are not.
+    let log = t
+        .query(
+            Some(t.admin),
+            "query($f: PersonalDataAccessLogFilter) { personalDataAccessLog(filter: $f, first: 20) { nodes { subjectKind accessed actorId } } }",
+            json!({ "f": { "subjectId": id } }),
+        )
+        .await;
+    let mut reads: Vec<(String, String)> = log["personalDataAccessLog"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            assert_eq!(row["subjectKind"], "childcare_booking", "{row}");
+            (
+                row["actorId"].as_str().unwrap().to_owned(),
+                row["accessed"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    reads.sort();
+    let (staff_id, admin_id) = (t.app.my_id(t.staff).await, t.app.my_id(t.admin).await);
+    let mut expected = vec![
+        (staff_id.clone(), "detail".to_owned()),
+        (staff_id, "list".to_owned()),
+        (admin_id, "detail".to_owned()),
+    ];
+    expected.sort();
+    assert_eq!(reads, expected);
     for (token, code) in [
         (Some(other), "FORBIDDEN"),
         (Some(t.concierge), "FORBIDDEN"),

@@ -1217,6 +1217,45 @@ async fn admins_see_every_staff_read_in_the_access_log_and_concierges_cannot_rea
     assert_eq!(rows[0]["subjectId"], id.as_str(), "{shared}");
     assert_eq!(rows[0]["accessed"], "inquiry", "{shared}");
 
+    // Work whose answer carries the family's details is logged with the work.
+    let noted = mutate(
+        &app,
+        &concierge,
+        "addInquiryNote",
+        json!({ "inquiryId": id, "body": "電話で希望を確認" }),
+        "inquiry { name email }",
+    )
+    .await;
+    assert_eq!(noted["inquiry"]["name"], "閲覧 花子", "{noted}");
+    let moved = mutate(
+        &app,
+        &admin,
+        "moveInquiryStage",
+        json!({ "inquiryId": id, "stage": "CONTACTED" }),
+        "inquiry { name }",
+    )
+    .await;
+    let accessed = async |actor: &str| -> Vec<String> {
+        let body = app
+            .graphql(
+                Some(&admin),
+                "query($f: PersonalDataAccessLogFilter) { personalDataAccessLog(filter: $f, first: 50) { nodes { accessed } } }",
+                json!({ "f": { "subjectId": id, "actorId": actor } }),
+            )
+            .await;
+        body["data"]["personalDataAccessLog"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|row| row["accessed"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(accessed(&me).await.contains(&"work".to_owned()));
+    assert_eq!(user_error_codes(&moved), Vec::<String>::new(), "{moved}");
+    let admin_id = app.my_id(&admin).await;
+    let by_admin = accessed(&admin_id).await;
+    assert!(by_admin.contains(&"stage".to_owned()), "{by_admin:?}");
+
     let denied = app
         .graphql(Some(&concierge), LOG, json!({ "inquiry": id }))
         .await;

@@ -18,7 +18,11 @@ use crate::{
     text::{self, long_text},
 };
 
-use super::{MAX_NOTE, reads::resource_of, visibility::viewer_edits};
+use super::{
+    MAX_NOTE,
+    reads::{log_staff_reads, resource_of},
+    visibility::viewer_edits,
+};
 
 /// Marks a booking attended or no-show, once its slot has started (the resource's editors).
 #[tracing::instrument(skip_all, fields(id = %id))]
@@ -28,7 +32,7 @@ pub async fn mark_attendance(
     id: Uuid,
     attended: bool,
 ) -> AppResult<Outcome<childcare_booking::Model>> {
-    viewer.require_user()?;
+    let me = viewer.require_user()?;
     let txn = db::begin_write(db).await?;
     let booking = childcare_booking::Entity::find_by_id(id)
         .one(&txn)
@@ -72,6 +76,7 @@ pub async fn mark_attendance(
     model.marked_at = Set(Some(now));
     model.updated_at = Set(now);
     let updated = model.update(&txn).await?;
+    log_staff_reads(&txn, me.id, &[&updated], "attendance").await?;
     txn.commit().await?;
     Ok(Ok(updated))
 }

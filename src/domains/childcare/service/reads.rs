@@ -14,6 +14,7 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
 use uuid::Uuid;
 
 use crate::{
+    audit,
     auth::Viewer,
     domains::childcare::hours::{self, Interval, Schedule},
     error::{AppError, AppResult},
@@ -23,6 +24,7 @@ use crate::{
 };
 
 use super::visibility::{can_see, viewer_edits, visibility};
+use crate::graphql::ids::NodeKind;
 
 /// How to order resources.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -112,10 +114,30 @@ pub async fn find_booking(
     }
     let resource = resource_of(ctx.db, booking.resource_id).await?;
     if viewer_edits(viewer, &resource) {
+        log_staff_reads(ctx.db, me.id, &[&booking], "detail").await?;
         Ok(booking)
     } else {
         Err(AppError::NotFound)
     }
+}
+
+/// Writes an access-log row per booking whose children's data staff (`actor`) read.
+pub(super) async fn log_staff_reads(
+    db: &impl ConnectionTrait,
+    actor: Uuid,
+    bookings: &[&childcare_booking::Model],
+    accessed: &'static str,
+) -> AppResult<()> {
+    let reads: Vec<audit::Read> = bookings
+        .iter()
+        .map(|booking| audit::Read {
+            municipality_id: booking.municipality_id,
+            subject_kind: NodeKind::ChildcareBooking,
+            subject_id: booking.id,
+            accessed,
+        })
+        .collect();
+    audit::record(db, actor, reads).await
 }
 
 /// A child the viewer registered.
@@ -388,7 +410,7 @@ pub async fn bookings_on(
     date: NaiveDate,
     page: PageArgs,
 ) -> AppResult<Page<childcare_booking::Model>> {
-    viewer.require_user()?;
+    let me = viewer.require_user()?;
     let resource = find_resource(ctx, viewer, resource_id).await?;
     if !viewer_edits(viewer, &resource) {
         return Err(AppError::Forbidden);
@@ -400,7 +422,7 @@ pub async fn bookings_on(
         descending: false,
         key: |row| (None, row.id),
     };
-    paginate(
+    let page = paginate(
         ctx.db,
         childcare_booking::Entity::find()
             .filter(Column::ResourceId.eq(resource.id))
@@ -409,7 +431,10 @@ pub async fn bookings_on(
         page,
         ctx.limits.max_page_size,
     )
-    .await
+    .await?;
+    let read: Vec<&childcare_booking::Model> = page.rows.iter().map(|(_, row)| row).collect();
+    log_staff_reads(ctx.db, me.id, &read, "list").await?;
+    Ok(page)
 }
 
 /// The signed-in guardian's bookings, newest first.

@@ -31,7 +31,7 @@ use crate::{
 };
 
 use super::settings::{lock_municipality, settings_of};
-use super::visibility::can_read;
+use super::visibility::{can_read, log_access};
 use super::{Change, MAX_TEXT, TOPIC_ASSIGNED, TOPIC_UNASSIGNED, change, split, timeline};
 
 /// Active inquiries per concierge of a municipality.
@@ -407,6 +407,7 @@ pub async fn hand_over(
                 .ok_or(AppError::NotFound)?
         }
     };
+    log_access(&txn, me.id, &[&result], "assignment").await?;
     txn.commit().await?;
     announce(ctx, &changes).await;
     Ok(Ok(result))

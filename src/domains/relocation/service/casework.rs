@@ -22,7 +22,7 @@ use crate::{
     text::{self, optional_line},
 };
 
-use super::visibility::{Access, read_access};
+use super::visibility::{Access, log_access, read_access};
 use super::{MAX_LINE, MAX_TEXT, TOPIC_CHANGED, change, timeline};
 
 pub use entity::inquiry_event::AppointmentKind;
@@ -55,6 +55,7 @@ const CONTACT_CLOCK_SKEW_MINUTES: i64 = 5;
 /// Opens a write transaction on an inquiry its concierge or an administrator of its
 /// municipality works on. Others get `NOT_FOUND` if they cannot read it and `FORBIDDEN` if
 /// they can (a concierge looking at the unassigned queue, or one whose view is widened).
+/// The read is logged in the transaction, so it is kept exactly when the work commits.
 async fn work_on(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
@@ -73,6 +74,9 @@ async fn work_on(
         Some(access) if access.reads(&inquiry) => return Err(AppError::Forbidden),
         _ => return Err(AppError::NotFound),
     }
+    // The work hands the inquiry, with the family's contact details, back to the caller;
+    // the row commits only with the work.
+    log_access(&txn, me.id, &[&inquiry], "work").await?;
     Ok((txn, inquiry, me))
 }
 

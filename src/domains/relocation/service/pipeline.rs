@@ -22,7 +22,7 @@ use crate::{
 };
 
 use super::settings::settings_of;
-use super::visibility::can_read;
+use super::visibility::{can_read, log_access};
 use super::{MAX_LINE, MAX_PEOPLE, TOPIC_CHANGED, change, optional_text, timeline};
 use super::{
     assigning::{drain_backlog, may_take},
@@ -252,6 +252,7 @@ async fn transition(
         }));
     }
     let moved = model.update(&txn).await?;
+    log_access(&txn, me.id, &[&moved], "stage").await?;
     let mut event = timeline(&txn, &moved, EventKind::StageChanged, Some(&me), now);
     event.from_stage = Set(Some(from.to_value()));
     event.to_stage = Set(Some(step.to.to_value()));

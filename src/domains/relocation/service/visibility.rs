@@ -121,7 +121,7 @@ pub fn can_read(viewer: &Viewer, inquiry: &relocation_inquiry::Model) -> bool {
 pub const ACCESS_LOG_KIND: NodeKind = NodeKind::RelocationInquiry;
 
 /// Writes one access-log row per inquiry read by `user_id`.
-async fn log_access(
+pub(super) async fn log_access(
     db: &impl ConnectionTrait,
     user_id: Uuid,
     inquiries: &[&relocation_inquiry::Model],
