@@ -1,5 +1,10 @@
-//! Text input rules shared by every domain: NFKC normalization, emails, kana readings,
-//! required and bounded fields.
+//! Text input rules shared by every domain: required and bounded fields, emails, phone
+//! numbers and kana readings.
+//!
+//! What people write (names, titles, descriptions, Markdown) is stored as written, only
+//! trimmed: `＃ 見出し` stays text, `①` and `（）` stay as typed. NFKC normalization is for
+//! what is matched or compared — emails, phone numbers, postal codes, kana readings — and
+//! for search, whose analyzer normalizes on its own.
 
 use unicode_normalization::UnicodeNormalization;
 
@@ -30,9 +35,9 @@ pub fn phone(field: &str, value: &str) -> Result<String, FieldError> {
     }
 }
 
-/// A required single-line text of at most `max` characters, normalized.
+/// A required single-line text of at most `max` characters, as written (trimmed).
 pub fn required(field: &str, value: &str, max: usize) -> Result<String, FieldError> {
-    let value = normalize(value);
+    let value = value.trim().to_owned();
     if value.is_empty() {
         return Err(FieldError::input(
             field,
@@ -102,7 +107,8 @@ pub struct Kana(String);
 impl Kana {
     /// Parses `value` for the input field `field`, at most `max` characters.
     pub fn parse(field: &str, value: &str, max: usize) -> Result<Self, FieldError> {
-        let text = required(field, value, max)?;
+        // A reading is compared and sorted: half-width katakana become full-width first.
+        let text = required(field, &normalize(value), max)?;
         let katakana: String = text
             .chars()
             .map(|c| match c {
@@ -133,10 +139,14 @@ impl Kana {
     }
 }
 
-/// A required text of several lines, at most `max` characters: NFKC-normalized and trimmed,
-/// line breaks kept, other control characters refused.
+/// A required text of several lines, at most `max` characters: as written and trimmed,
+/// line breaks kept (as `\n`), other control characters refused.
 pub fn long_text(field: &str, value: &str, max: usize) -> Result<String, FieldError> {
-    let value = normalize(&value.replace("\r\n", "\n").replace('\r', "\n"));
+    let value = value
+        .replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .trim()
+        .to_owned();
     if value.is_empty() {
         return Err(FieldError::input(
             field,
@@ -170,7 +180,7 @@ pub fn optional_line(
     value: Option<&str>,
     max: usize,
 ) -> Result<Option<String>, FieldError> {
-    match value.map(normalize).filter(|v| !v.is_empty()) {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
         Some(value) => required(field, &value, max).map(Some),
         None => Ok(None),
     }

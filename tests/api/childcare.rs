@@ -856,8 +856,8 @@ async fn only_admins_of_the_town_and_the_providers_staff_edit_a_resource() {
         .await;
     assert_eq!(
         payload["resource"]["fee"],
-        json!("無料(材料費100円)"),
-        "NFKC"
+        json!("無料（材料費100円）"),
+        "as written"
     );
     t.ok(
         Some(t.maebashi_admin),

@@ -483,7 +483,7 @@ async fn invalid_articles_are_refused_field_by_field_and_nothing_is_written() {
 async fn markdown_is_rendered_and_nothing_a_writer_types_becomes_script() {
     let app = spawn_app().await;
     let admin = app.login_demo("manazuru-admin@example.jp").await;
-    let body = "# 見出し\n\n<script>alert('x')</script>\n\n本文に<img src=x onerror=alert(1)>を書く。\n\n[押して](javascript:alert(1)) と [町のサイト](https://www.town.manazuru.kanagawa.jp/)\n\n<a href=\"javascript:alert(2)\">生のリンク</a>";
+    let body = "# 見出し\n\n＃ 全角の記号は見出しではない ①（注）\n\n<script>alert('x')</script>\n\n本文に<img src=x onerror=alert(1)>を書く。\n\n[押して](javascript:alert(1)) と [町のサイト](https://www.town.manazuru.kanagawa.jp/)\n\n<a href=\"javascript:alert(2)\">生のリンク</a>";
     let article = create_ok(
         &app,
         &admin,
@@ -496,6 +496,12 @@ async fn markdown_is_rendered_and_nothing_a_writer_types_becomes_script() {
     assert_eq!(article["body"], body, "the Markdown is kept as written");
     let html = article["bodyHtml"].as_str().unwrap();
     assert!(html.contains("<h1>見出し</h1>"), "{html}");
+    // Full-width characters are text as the writer typed them.
+    assert!(
+        html.contains("<p>＃ 全角の記号は見出しではない ①（注）</p>"),
+        "{html}"
+    );
+    assert_eq!(html.matches("<h1>").count(), 1, "{html}");
     assert!(
         html.contains(r#"<a href="https://www.town.manazuru.kanagawa.jp/">町のサイト</a>"#),
         "{html}"
@@ -571,9 +577,10 @@ async fn search_finds_a_published_article_and_never_a_draft() {
         }),
     )
     .await;
-    assert_eq!(published["title"], "ミカン畑のある暮らし", "NFKC on input");
+    // Stored as written; search matches the half-width katakana all the same.
+    assert_eq!(published["title"], "ﾐｶﾝ畑のある暮らし");
     let found = search_until(&app, "ミカン", 10, |titles| !titles.is_empty()).await;
-    assert_eq!(found, vec!["ミカン畑のある暮らし".to_owned()]);
+    assert_eq!(found, vec!["ﾐｶﾝ畑のある暮らし".to_owned()]);
 
     // Taken back to draft, it leaves the index.
     let body = app

@@ -47,7 +47,8 @@ pub fn check_slug(slug: &str) -> Result<Option<String>, FieldError> {
 }
 
 pub(super) fn check_tag(field: &str, tag: &str) -> Result<String, FieldError> {
-    let tag = text::required(field, tag, MAX_TAG)?;
+    // A tag is matched by filters: normalized like a code, so `ｲｼﾞｭｳ` is `イジュウ`.
+    let tag = text::required(field, &text::normalize(tag), MAX_TAG)?;
     if tag.contains([',', '%', '_', '\\']) {
         return Err(FieldError::input(
             field,

@@ -65,10 +65,14 @@ mod tests {
     use crate::text::long_text;
 
     #[test]
-    fn long_texts_keep_line_breaks_and_refuse_other_control_characters() {
+    fn long_texts_keep_line_breaks_and_what_was_written_and_refuse_other_control_characters() {
         assert_eq!(
             long_text("plan", " １行目\r\n２行目 ", 100),
-            Ok("1行目\n2行目".to_owned())
+            Ok("１行目\n２行目".to_owned())
+        );
+        assert_eq!(
+            long_text("body", "＃ 見出し\n① （注）", 100),
+            Ok("＃ 見出し\n① （注）".to_owned())
         );
         assert!(long_text("plan", "a\u{7}b", 100).is_err());
         assert!(long_text("plan", " \n ", 100).is_err());
