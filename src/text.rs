@@ -181,7 +181,7 @@ pub fn optional_line(
     max: usize,
 ) -> Result<Option<String>, FieldError> {
     match value.map(str::trim).filter(|v| !v.is_empty()) {
-        Some(value) => required(field, &value, max).map(Some),
+        Some(value) => required(field, value, max).map(Some),
         None => Ok(None),
     }
 }
