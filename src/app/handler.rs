@@ -1,7 +1,10 @@
 //! GraphQL over HTTP (the GraphQL-over-HTTP specification) and over WebSocket
 //! (`graphql-transport-ws`), with the viewer taken from the bearer token.
 
-use std::{net::SocketAddr, time::Instant};
+use std::{
+    net::SocketAddr,
+    time::{Duration, Instant},
+};
 
 use async_graphql::{
     Data, ErrorExtensions, ServerError, Variables,
@@ -363,12 +366,14 @@ async fn execute(
                     op.node.ty
                 }),
             Err(error) => {
-                return request_error(
-                    StatusCode::BAD_REQUEST,
-                    "GRAPHQL_PARSE_FAILED",
-                    &error.message,
-                    media,
-                );
+                // The GraphQL-over-HTTP specification answers a parse error with 200 under
+                // `application/json`, which clients read without looking at the status.
+                let status = if media == Media::GraphqlResponse {
+                    StatusCode::BAD_REQUEST
+                } else {
+                    StatusCode::OK
+                };
+                return request_error(status, "GRAPHQL_PARSE_FAILED", &error.message, media);
             }
         };
         if method == Method::GET && kind.is_some_and(|ty| ty != OperationType::Query) {
@@ -397,11 +402,37 @@ async fn execute(
         operation = operation.as_deref().unwrap_or("anonymous"),
         user_id = viewer.user.as_ref().map(|u| u.id.to_string()),
     );
-    let mut response = state
-        .schema
-        .execute(request.data(viewer))
-        .instrument(span)
-        .await;
+    // Run on a task of its own so the timeout is answered even while the document is being
+    // validated (the limits extension hands that work off the worker thread).
+    let schema = state.schema.clone();
+    let timeout = Duration::from_secs(state.app.limits.request_timeout_secs);
+    let task =
+        tokio::spawn(async move { schema.execute(request.data(viewer)).await }.instrument(span));
+    let abort = task.abort_handle();
+    let mut response = match tokio::time::timeout(timeout, task).await {
+        Ok(Ok(response)) => response,
+        Ok(Err(error)) => {
+            tracing::error!(%error, "a GraphQL request failed");
+            return request_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                "internal server error",
+                media,
+            );
+        }
+        Err(_) => {
+            abort.abort();
+            return request_error(
+                StatusCode::GATEWAY_TIMEOUT,
+                "TIMEOUT",
+                &format!(
+                    "The request took longer than {} seconds.",
+                    timeout.as_secs()
+                ),
+                media,
+            );
+        }
+    };
 
     let is_request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()

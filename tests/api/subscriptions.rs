@@ -189,6 +189,48 @@ async fn subscribing_without_a_session_is_refused() {
 }
 
 #[tokio::test]
+async fn a_subscription_with_two_root_fields_is_refused() {
+    let app = spawn_app().await;
+    let resident = app.login_demo("maebashi-resident@example.jp").await;
+    let (mut socket, ack) = connect(
+        &app,
+        json!({ "authorization": format!("Bearer {resident}") }),
+    )
+    .await;
+    assert_eq!(ack["type"], "connection_ack", "{ack}");
+    for (id, query) in [
+        (
+            "1",
+            "subscription { accountEvents { kind } myRegistrationEvents { kind } }",
+        ),
+        (
+            "2",
+            "subscription { ...Both } fragment Both on Subscription { accountEvents { kind } myInquiryEvents { kind } }",
+        ),
+    ] {
+        socket
+            .send(Message::text(
+                json!({ "id": id, "type": "subscribe", "payload": { "query": query } }).to_string(),
+            ))
+            .await
+            .unwrap();
+        let answer = next_message(&mut socket, Duration::from_secs(5))
+            .await
+            .unwrap();
+        assert_eq!(answer["id"], id, "{answer}");
+        assert!(answer["payload"]["data"].is_null(), "{answer}");
+        assert_eq!(
+            answer["payload"]["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED",
+            "{answer}"
+        );
+        let end = next_message(&mut socket, Duration::from_secs(5))
+            .await
+            .unwrap();
+        assert_eq!(end["type"], "complete", "{end}");
+    }
+}
+
+#[tokio::test]
 async fn a_subscriber_on_one_replica_hears_a_change_made_on_another() {
     let app = spawn_app().await;
     // On PostgreSQL the replicas share only the database and hear each other through
