@@ -140,7 +140,7 @@ pub async fn log_in(
         max: limits.login_max_failures,
         window: std::time::Duration::from_secs(u64::from(limits.login_lockout_minutes) * 60),
     };
-    ctx.check(&failures, lockout).await?;
+    ctx.check_lock(&failures).await?;
 
     let account = user::Entity::find()
         .filter(user::Column::Email.eq(email.as_str()))
@@ -158,7 +158,7 @@ pub async fn log_in(
             Ok(Ok(SignedIn { user, session }))
         }
         _ => {
-            ctx.record(&failures, lockout).await?;
+            ctx.record_failure(&failures, lockout).await?;
             Ok(Err(vec![FieldError::whole(
                 FieldErrorCode::InvalidCredentials,
                 "メールアドレスまたはパスワードが正しくありません。",
