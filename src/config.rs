@@ -215,6 +215,15 @@ pub struct Limits {
         default_value = ""
     )]
     pub cors_origins: Vec<String>,
+    /// Operation names that get their own series in `/metrics`, comma separated (the
+    /// frontends' operations); every other named operation is counted as `other`.
+    #[arg(
+        long,
+        env = "TSUNAGU_METRICS_OPERATIONS",
+        value_delimiter = ',',
+        default_value = ""
+    )]
+    pub metrics_operations: Vec<String>,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
     #[arg(long, env = "TSUNAGU_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: bool,

@@ -921,7 +921,7 @@ async fn health_and_readiness_answer_200() {
 
 #[tokio::test]
 async fn metrics_count_requests_by_operation_name_and_errors_by_code() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(|l| l.metrics_operations = vec!["Probe".into()]).await;
     let probe = json!({ "query": "query Probe { __typename }", "operationName": "Probe" });
     let body: Value = app.post_graphql(None, probe).await.json().await.unwrap();
     assert_eq!(body["data"]["__typename"], "Query", "{body}");
@@ -960,7 +960,7 @@ async fn graphql_metrics(app: &TestApp) -> String {
 
 #[tokio::test]
 async fn metrics_name_an_operation_by_its_document_when_operation_name_is_not_sent() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(|l| l.metrics_operations = vec!["Probe".into()]).await;
     let body = app
         .graphql(None, "query Probe { __typename }", json!({}))
         .await;
@@ -968,6 +968,43 @@ async fn metrics_name_an_operation_by_its_document_when_operation_name_is_not_se
     let metrics = graphql_metrics(&app).await;
     assert!(
         metrics.contains(r#"tsunagu_graphql_requests_total{operation="Probe"} 1"#),
+        "GraphQL series:\n{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn operation_names_outside_the_known_list_share_one_series() {
+    let app = spawn_app_with(|l| l.metrics_operations = vec!["Probe".into()]).await;
+    let before = graphql_metrics(&app).await.lines().count();
+    for i in 0..100 {
+        let name = format!("Chosen{i}");
+        let body: Value = app
+            .post_graphql(
+                None,
+                json!({ "query": format!("query {name} {{ __typename }}"), "operationName": name }),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(body["data"]["__typename"], "Query", "{body}");
+    }
+    app.graphql(None, "query Probe { __typename }", json!({}))
+        .await;
+    let metrics = graphql_metrics(&app).await;
+    assert!(
+        metrics.contains(r#"tsunagu_graphql_requests_total{operation="other"} 100"#),
+        "GraphQL series:\n{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"tsunagu_graphql_requests_total{operation="Probe"} 1"#),
+        "GraphQL series:\n{metrics}"
+    );
+    assert!(!metrics.contains("Chosen"), "GraphQL series:\n{metrics}");
+    // Two labels (other and Probe), each a counter and a histogram of 14 buckets, sum and
+    // count: the page grows by a fixed amount, not per name.
+    assert!(
+        metrics.lines().count() <= before + 48,
         "GraphQL series:\n{metrics}"
     );
 }
