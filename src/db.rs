@@ -1,6 +1,13 @@
 //! Database connection: SQLite (embedded default) or PostgreSQL, chosen by the URL.
 
-use std::{path::Path, time::Duration};
+use std::{
+    path::Path,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
 
 use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
@@ -42,10 +49,80 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     } else {
         options.max_connections(20).min_connections(1);
     }
+    if !sqlite {
+        // The pool retries a refused connection until its acquire timeout and then reports
+        // only that it timed out; one direct attempt first says what is wrong.
+        use sea_orm::sqlx::{Connection, postgres::PgConnection};
+        match tokio::time::timeout(Duration::from_secs(10), PgConnection::connect(url)).await {
+            Ok(Ok(connection)) => {
+                let _ = connection.close().await;
+            }
+            Ok(Err(error)) => {
+                return Err(anyhow::Error::new(error).context(format!(
+                    "cannot connect to the database at {}",
+                    redacted(url)
+                )));
+            }
+            Err(_) => anyhow::bail!(
+                "cannot connect to the database at {}: no answer within 10 seconds",
+                redacted(url)
+            ),
+        }
+    }
     let db = Database::connect(options)
         .await
         .context("connecting to the database")?;
     Ok(db)
+}
+
+/// `url` without its password, for messages.
+fn redacted(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) => {
+            if parsed.password().is_some() {
+                parsed.set_password(Some("***")).ok();
+            }
+            parsed.to_string()
+        }
+        Err(_) => "the configured URL".into(),
+    }
+}
+
+/// Whether the database answered its last health probe. Requests are refused at once with
+/// `SERVICE_UNAVAILABLE` while it does not, instead of each waiting for a connection.
+#[derive(Clone, Debug)]
+pub struct Health(Arc<AtomicBool>);
+
+impl Default for Health {
+    fn default() -> Self {
+        Self(Arc::new(AtomicBool::new(true)))
+    }
+}
+
+impl Health {
+    /// How long a probe may take before the database counts as unreachable.
+    pub const PROBE_TIMEOUT: Duration = Duration::from_millis(1500);
+
+    /// Whether the database answered the last probe.
+    pub fn reachable(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    /// Pings `db` once, within [`Self::PROBE_TIMEOUT`], and remembers the answer.
+    pub async fn probe(&self, db: &DatabaseConnection) -> bool {
+        let reachable = matches!(
+            tokio::time::timeout(Self::PROBE_TIMEOUT, db.ping()).await,
+            Ok(Ok(()))
+        );
+        if self.0.swap(reachable, Ordering::Relaxed) != reachable {
+            if reachable {
+                tracing::info!("the database answers again");
+            } else {
+                tracing::warn!("the database does not answer");
+            }
+        }
+        reachable
+    }
 }
 
 /// Applies every pending migration.

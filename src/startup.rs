@@ -81,6 +81,7 @@ impl Application {
             events,
             search,
             metrics,
+            db_health: db::Health::default(),
         };
         let router = router(state.clone(), &settings.limits);
         let listener = TcpListener::bind((settings.host, settings.port))

@@ -31,6 +31,8 @@ pub struct AppState {
     pub search: Search,
     /// Prometheus metrics.
     pub metrics: Metrics,
+    /// Whether the database answers, probed every second.
+    pub db_health: crate::db::Health,
 }
 
 /// What a service call works with: the database; when serving, the event bus it announces

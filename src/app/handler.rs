@@ -321,6 +321,19 @@ async fn execute(
     method: Method,
 ) -> Response {
     let requested_operation = request.operation_name.clone();
+    if !state.app.db_health.reachable() {
+        let error = AppError::Unavailable;
+        let mut response = request_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            error.code(),
+            &error.to_string(),
+            media,
+        );
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        return response;
+    }
     let viewer = match viewer_of(&state.app, headers, peer).await {
         Ok(viewer) => viewer,
         Err(error @ AppError::Unauthenticated) => return unauthenticated(&error, media),

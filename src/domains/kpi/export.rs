@@ -123,6 +123,7 @@ fn refused(error: &AppError) -> Response {
         AppError::BadUserInput(_) => StatusCode::BAD_REQUEST,
         AppError::Conflict(_) => StatusCode::CONFLICT,
         AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Internal(cause) => {
             tracing::error!(error = ?cause, "KPI report download failed");
             StatusCode::INTERNAL_SERVER_ERROR
