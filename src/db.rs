@@ -90,31 +90,51 @@ fn redacted(url: &str) -> String {
 
 /// Whether the database answered its last health probe. Requests are refused at once with
 /// `SERVICE_UNAVAILABLE` while it does not, instead of each waiting for a connection.
-#[derive(Clone, Debug)]
-pub struct Health(Arc<AtomicBool>);
-
-impl Default for Health {
-    fn default() -> Self {
-        Self(Arc::new(AtomicBool::new(true)))
-    }
+///
+/// On PostgreSQL the probe uses a connection of its own, outside the pool, so a pool whose
+/// connections are all busy is not taken for an unreachable database.
+#[derive(Clone)]
+pub struct Health {
+    reachable: Arc<AtomicBool>,
+    probe: Arc<tokio::sync::Mutex<Option<sea_orm::sqlx::PgConnection>>>,
+    postgres_url: Option<Arc<str>>,
 }
 
 impl Health {
     /// How long a probe may take before the database counts as unreachable.
     pub const PROBE_TIMEOUT: Duration = Duration::from_millis(1500);
 
-    /// Whether the database answered the last probe.
-    pub fn reachable(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
+    /// The health of the database at `url`, reachable until a probe says otherwise.
+    pub fn new(url: &str) -> Self {
+        Self {
+            reachable: Arc::new(AtomicBool::new(true)),
+            probe: Arc::default(),
+            postgres_url: url.starts_with("postgres").then(|| Arc::from(url)),
+        }
     }
 
-    /// Pings `db` once, within [`Self::PROBE_TIMEOUT`], and remembers the answer.
+    /// Whether the database answered the last probe.
+    pub fn reachable(&self) -> bool {
+        self.reachable.load(Ordering::Relaxed)
+    }
+
+    /// Asks the database once, within [`Self::PROBE_TIMEOUT`], and remembers the answer.
     pub async fn probe(&self, db: &DatabaseConnection) -> bool {
-        let reachable = matches!(
-            tokio::time::timeout(Self::PROBE_TIMEOUT, db.ping()).await,
-            Ok(Ok(()))
-        );
-        if self.0.swap(reachable, Ordering::Relaxed) != reachable {
+        let reachable = match tokio::time::timeout(Self::PROBE_TIMEOUT, self.ask(db)).await {
+            Ok(Ok(())) => true,
+            Ok(Err(error)) => {
+                tracing::debug!(%error, "database probe failed");
+                false
+            }
+            Err(_) => false,
+        };
+        if !reachable {
+            // Start from a fresh connection next time.
+            if let Ok(mut probe) = self.probe.try_lock() {
+                *probe = None;
+            }
+        }
+        if self.reachable.swap(reachable, Ordering::Relaxed) != reachable {
             if reachable {
                 tracing::info!("the database answers again");
             } else {
@@ -122,6 +142,27 @@ impl Health {
             }
         }
         reachable
+    }
+
+    async fn ask(&self, db: &DatabaseConnection) -> Result<(), DbErr> {
+        use sea_orm::sqlx::{Connection, PgConnection};
+        let Some(url) = &self.postgres_url else {
+            return db.ping().await;
+        };
+        let mut probe = self.probe.lock().await;
+        if probe.is_none() {
+            let connection = PgConnection::connect(url)
+                .await
+                .map_err(|error| DbErr::Custom(error.to_string()))?;
+            *probe = Some(connection);
+        }
+        match probe.as_mut() {
+            Some(connection) => connection
+                .ping()
+                .await
+                .map_err(|error| DbErr::Custom(error.to_string())),
+            None => Ok(()),
+        }
     }
 }
 

@@ -81,7 +81,7 @@ impl Application {
             events,
             search,
             metrics,
-            db_health: db::Health::default(),
+            db_health: db::Health::new(&settings.database_url),
         };
         let router = router(state.clone(), &settings.limits);
         let listener = TcpListener::bind((settings.host, settings.port))
