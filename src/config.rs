@@ -178,10 +178,18 @@ pub struct Limits {
     /// Most aliases accepted in one document.
     #[arg(long, env = "TSUNAGU_MAX_ALIASES", default_value_t = 30)]
     pub max_aliases: usize,
+    /// Most fields one request may select once its fragments are written out (each spread
+    /// counts the fragment's fields again, `__typename` included).
+    #[arg(long, env = "TSUNAGU_MAX_SELECTIONS", default_value_t = 2000)]
+    pub max_selections: usize,
+    /// Most errors one response carries; the rest are summed up in one last error.
+    #[arg(long, env = "TSUNAGU_MAX_ERRORS", default_value_t = 50)]
+    pub max_errors: usize,
     /// Largest `first`/`last` of a connection.
     #[arg(long, env = "TSUNAGU_MAX_PAGE_SIZE", default_value_t = 100)]
     pub max_page_size: u32,
-    /// Seconds before a request is answered with a timeout.
+    /// Seconds before a request is answered with a timeout (504), parsing and validating
+    /// the document included.
     #[arg(long, env = "TSUNAGU_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
     /// Lifetime of a login session, in hours.
@@ -207,6 +215,15 @@ pub struct Limits {
         default_value = ""
     )]
     pub cors_origins: Vec<String>,
+    /// Operation names that get their own series in `/metrics`, comma separated (the
+    /// frontends' operations); every other named operation is counted as `other`.
+    #[arg(
+        long,
+        env = "TSUNAGU_METRICS_OPERATIONS",
+        value_delimiter = ',',
+        default_value = ""
+    )]
+    pub metrics_operations: Vec<String>,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
     #[arg(long, env = "TSUNAGU_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: bool,

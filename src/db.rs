@@ -1,6 +1,13 @@
 //! Database connection: SQLite (embedded default) or PostgreSQL, chosen by the URL.
 
-use std::{path::Path, time::Duration};
+use std::{
+    path::Path,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
 
 use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
@@ -42,10 +49,121 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     } else {
         options.max_connections(20).min_connections(1);
     }
+    if !sqlite {
+        // The pool retries a refused connection until its acquire timeout and then reports
+        // only that it timed out; one direct attempt first says what is wrong.
+        use sea_orm::sqlx::{Connection, postgres::PgConnection};
+        match tokio::time::timeout(Duration::from_secs(10), PgConnection::connect(url)).await {
+            Ok(Ok(connection)) => {
+                let _ = connection.close().await;
+            }
+            Ok(Err(error)) => {
+                return Err(anyhow::Error::new(error).context(format!(
+                    "cannot connect to the database at {}",
+                    redacted(url)
+                )));
+            }
+            Err(_) => anyhow::bail!(
+                "cannot connect to the database at {}: no answer within 10 seconds",
+                redacted(url)
+            ),
+        }
+    }
     let db = Database::connect(options)
         .await
         .context("connecting to the database")?;
     Ok(db)
+}
+
+/// `url` without its password, for messages.
+fn redacted(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) => {
+            if parsed.password().is_some() {
+                parsed.set_password(Some("***")).ok();
+            }
+            parsed.to_string()
+        }
+        Err(_) => "the configured URL".into(),
+    }
+}
+
+/// Whether the database answered its last health probe. Requests are refused at once with
+/// `SERVICE_UNAVAILABLE` while it does not, instead of each waiting for a connection.
+///
+/// On PostgreSQL the probe uses a connection of its own, outside the pool, so a pool whose
+/// connections are all busy is not taken for an unreachable database.
+#[derive(Clone)]
+pub struct Health {
+    reachable: Arc<AtomicBool>,
+    probe: Arc<tokio::sync::Mutex<Option<sea_orm::sqlx::PgConnection>>>,
+    postgres_url: Option<Arc<str>>,
+}
+
+impl Health {
+    /// How long a probe may take before the database counts as unreachable.
+    pub const PROBE_TIMEOUT: Duration = Duration::from_millis(1500);
+
+    /// The health of the database at `url`, reachable until a probe says otherwise.
+    pub fn new(url: &str) -> Self {
+        Self {
+            reachable: Arc::new(AtomicBool::new(true)),
+            probe: Arc::default(),
+            postgres_url: url.starts_with("postgres").then(|| Arc::from(url)),
+        }
+    }
+
+    /// Whether the database answered the last probe.
+    pub fn reachable(&self) -> bool {
+        self.reachable.load(Ordering::Relaxed)
+    }
+
+    /// Asks the database once, within [`Self::PROBE_TIMEOUT`], and remembers the answer.
+    pub async fn probe(&self, db: &DatabaseConnection) -> bool {
+        let reachable = match tokio::time::timeout(Self::PROBE_TIMEOUT, self.ask(db)).await {
+            Ok(Ok(())) => true,
+            Ok(Err(error)) => {
+                tracing::debug!(%error, "database probe failed");
+                false
+            }
+            Err(_) => false,
+        };
+        if !reachable {
+            // Start from a fresh connection next time.
+            if let Ok(mut probe) = self.probe.try_lock() {
+                *probe = None;
+            }
+        }
+        if self.reachable.swap(reachable, Ordering::Relaxed) != reachable {
+            if reachable {
+                tracing::info!("the database answers again");
+            } else {
+                tracing::warn!("the database does not answer");
+            }
+        }
+        reachable
+    }
+
+    async fn ask(&self, db: &DatabaseConnection) -> Result<(), DbErr> {
+        use sea_orm::sqlx::{Connection, PgConnection};
+        let Some(url) = &self.postgres_url else {
+            return db.ping().await;
+        };
+        let mut probe = self.probe.lock().await;
+        if probe.is_none() {
+            let connection = PgConnection::connect(url)
+                .await
+                .map_err(|error| DbErr::Custom(error.to_string()))?;
+            *probe = Some(connection);
+        }
+        match probe.as_mut() {
+            Some(connection) => connection
+                .ping()
+                .await
+                .map_err(|error| DbErr::Custom(error.to_string())),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Applies every pending migration.

@@ -32,6 +32,9 @@ pub enum AppError {
         /// Seconds until the call is accepted again.
         retry_after_secs: u64,
     },
+    /// `SERVICE_UNAVAILABLE`: the database cannot be reached; try again shortly.
+    #[error("the service is unavailable (its database cannot be reached); try again shortly")]
+    Unavailable,
     /// `INTERNAL`: the server failed; the cause is logged under the request id.
     #[error("internal server error")]
     Internal(#[source] anyhow::Error),
@@ -50,6 +53,7 @@ impl AppError {
             Self::BadUserInput(_) => "BAD_USER_INPUT",
             Self::Conflict(_) => "CONFLICT",
             Self::RateLimited { .. } => "RATE_LIMITED",
+            Self::Unavailable => "SERVICE_UNAVAILABLE",
             Self::Internal(_) => "INTERNAL",
         }
     }
@@ -65,6 +69,10 @@ impl From<DbErr> for AppError {
         match error.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(_)) => {
                 Self::Conflict("a record with the same unique value already exists".into())
+            }
+            _ if matches!(error, DbErr::ConnectionAcquire(_) | DbErr::Conn(_)) => {
+                tracing::warn!(%error, "database unreachable");
+                Self::Unavailable
             }
             _ => Self::Internal(error.into()),
         }

@@ -1,18 +1,14 @@
 //! Prometheus metrics, one registry per application (no globals).
 
-use std::{
-    collections::HashSet,
-    sync::{Arc, Mutex},
-    time::Duration,
-};
+use std::{collections::HashSet, sync::Arc, time::Duration};
 
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
 };
 
-/// Operation names are chosen by clients; past this many distinct names the rest are
-/// counted as `other` so a client cannot blow up the series count.
-const MAX_OPERATION_LABELS: usize = 500;
+/// The label of named operations that are not in the known list: clients choose operation
+/// names, so only the known ones become labels of their own.
+const OTHER: &str = "other";
 
 /// The application's metrics.
 #[derive(Clone)]
@@ -23,12 +19,13 @@ pub struct Metrics {
     errors: IntCounterVec,
     statements: IntCounterVec,
     statement_latency: prometheus::Histogram,
-    known_operations: Arc<Mutex<HashSet<String>>>,
+    known_operations: Arc<HashSet<String>>,
 }
 
 impl Metrics {
-    /// Creates the registry and registers every series.
-    pub fn new() -> prometheus::Result<Self> {
+    /// Creates the registry and registers every series. Requests are labelled with their
+    /// operation name only when it is one of `known_operations`.
+    pub fn new(known_operations: &[String]) -> prometheus::Result<Self> {
         let registry = Registry::new_custom(Some("tsunagu".into()), None)?;
         let requests = IntCounterVec::new(
             Opts::new(
@@ -77,7 +74,13 @@ impl Metrics {
             errors,
             statements,
             statement_latency,
-            known_operations: Arc::default(),
+            known_operations: Arc::new(
+                known_operations
+                    .iter()
+                    .map(|name| name.trim().to_owned())
+                    .filter(|name| !name.is_empty())
+                    .collect(),
+            ),
         })
     }
 
@@ -89,9 +92,9 @@ impl Metrics {
         error_codes: &[&str],
     ) {
         let label = self.operation_label(operation);
-        self.requests.with_label_values(&[&label]).inc();
+        self.requests.with_label_values(&[label]).inc();
         self.latency
-            .with_label_values(&[&label])
+            .with_label_values(&[label])
             .observe(elapsed.as_secs_f64());
         for code in error_codes {
             self.errors.with_label_values(&[code]).inc();
@@ -105,25 +108,14 @@ impl Metrics {
         self.statement_latency.observe(elapsed.as_secs_f64());
     }
 
-    fn operation_label(&self, operation: Option<&str>) -> String {
-        let Some(name) = operation.filter(|name| {
-            !name.is_empty()
-                && name.len() <= 64
-                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        }) else {
-            return "anonymous".into();
-        };
-        let Ok(mut known) = self.known_operations.lock() else {
-            return "other".into();
-        };
-        if known.contains(name) {
-            return name.to_owned();
+    fn operation_label<'a>(&'a self, operation: Option<&str>) -> &'a str {
+        match operation.filter(|name| !name.is_empty()) {
+            None => "anonymous",
+            Some(name) => self
+                .known_operations
+                .get(name)
+                .map_or(OTHER, String::as_str),
         }
-        if known.len() < MAX_OPERATION_LABELS {
-            known.insert(name.to_owned());
-            return name.to_owned();
-        }
-        "other".into()
     }
 
     /// Renders every series in the Prometheus text format.

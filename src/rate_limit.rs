@@ -1,4 +1,8 @@
-//! Fixed-window rate limits kept in the database, so every replica counts the same calls.
+//! Rate limits and lockouts kept in the database, so every replica counts the same calls.
+//!
+//! Calls are counted in fixed windows (`hit`). Failures (`record_failure`) are counted over
+//! a sliding window instead, and reaching the quota locks the bucket until a whole window
+//! after the last failure: a lock is never cut short by a window boundary.
 
 use std::time::Duration;
 
@@ -54,29 +58,59 @@ impl RateLimiter {
         Ok(())
     }
 
-    /// Refuses with `RATE_LIMITED` if `bucket` already reached the quota, without counting.
-    pub async fn check(&self, bucket: &str, quota: Quota) -> AppResult<()> {
-        let (start, retry_after_secs) = window_of(quota);
-        let hits = RateLimitWindow::find_by_id((bucket_key(bucket), start))
-            .one(&self.db)
+    /// Refuses with `RATE_LIMITED` while `bucket` is locked by `record_failure`, without
+    /// counting.
+    pub async fn check_lock(&self, bucket: &str) -> AppResult<()> {
+        let now = Utc::now().timestamp();
+        let locked_until = RateLimitWindow::find()
+            .filter(Column::Bucket.eq(bucket_key(&lock_of(bucket))))
+            .filter(Column::WindowStart.gt(now))
+            .all(&self.db)
             .await?
-            .map_or(0, |window| i64::from(window.hits));
-        if hits >= i64::from(quota.max) {
-            return Err(AppError::RateLimited { retry_after_secs });
+            .into_iter()
+            .map(|lock| lock.window_start)
+            .max();
+        match locked_until {
+            Some(until) => Err(AppError::RateLimited {
+                retry_after_secs: std::cmp::max(u64::try_from(until - now).unwrap_or(1), 1),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Counts one failure against `bucket` without refusing (for example a failed login).
+    /// When `quota.max` failures fall within the last `quota.window`, the bucket is locked
+    /// for a whole window from now.
+    pub async fn record_failure(&self, bucket: &str, quota: Quota) -> AppResult<()> {
+        let now = Utc::now().timestamp();
+        let window = i64::try_from(std::cmp::max(quota.window.as_secs(), 1)).unwrap_or(60);
+        // One row per second that saw failures: the window slides by the second.
+        self.increment(bucket, now).await?;
+        let failures: i64 = RateLimitWindow::find()
+            .filter(Column::Bucket.eq(bucket_key(bucket)))
+            .filter(Column::WindowStart.gt(now - window))
+            .all(&self.db)
+            .await?
+            .iter()
+            .map(|second| i64::from(second.hits))
+            .sum();
+        if failures >= i64::from(quota.max) {
+            RateLimitWindow::insert(rate_limit_window::ActiveModel {
+                bucket: Set(bucket_key(&lock_of(bucket))),
+                window_start: Set(now + window),
+                hits: Set(1),
+            })
+            .on_conflict_do_nothing_on([Column::Bucket, Column::WindowStart])
+            .exec(&self.db)
+            .await?;
         }
         Ok(())
     }
 
-    /// Counts one event against `bucket` without refusing (for example a failed login).
-    pub async fn record(&self, bucket: &str, quota: Quota) -> AppResult<()> {
-        let (start, _) = window_of(quota);
-        self.increment(bucket, start).await.map(drop)
-    }
-
-    /// Forgets the current window of `bucket` (for example after a successful login).
+    /// Forgets the counts and any lock of `bucket` (for example after a successful login).
     pub async fn reset(&self, bucket: &str) -> AppResult<()> {
         RateLimitWindow::delete_many()
-            .filter(Column::Bucket.eq(bucket_key(bucket)))
+            .filter(Column::Bucket.is_in([bucket_key(bucket), bucket_key(&lock_of(bucket))]))
             .exec(&self.db)
             .await?;
         Ok(())
@@ -123,6 +157,12 @@ fn window_of(quota: Quota) -> (i64, u64) {
     let start = now - now.rem_euclid(length);
     let retry_after = std::cmp::max(u64::try_from(start + length - now).unwrap_or(1), 1);
     (start, retry_after)
+}
+
+/// The bucket holding the lock-until times of `bucket` (each row's window start is the
+/// end of a lock).
+fn lock_of(bucket: &str) -> String {
+    format!("lock-{bucket}")
 }
 
 /// Buckets may contain emails; only a digest is stored.

@@ -55,7 +55,8 @@ impl Application {
         // Background work (the search indexer) uses a handle without the statement counter,
         // so `db_statements_total` counts what requests cost.
         let background_db = db.clone();
-        let metrics = Metrics::new().context("registering metrics")?;
+        let metrics =
+            Metrics::new(&settings.limits.metrics_operations).context("registering metrics")?;
         let recorder = metrics.clone();
         db.set_metric_callback(move |info| recorder.observe_statement(info.elapsed, info.failed));
         db::migrate(&db).await?;
@@ -80,6 +81,7 @@ impl Application {
             events,
             search,
             metrics,
+            db_health: db::Health::new(&settings.database_url),
         };
         let router = router(state.clone(), &settings.limits);
         let listener = TcpListener::bind((settings.host, settings.port))

@@ -31,6 +31,8 @@ pub struct AppState {
     pub search: Search,
     /// Prometheus metrics.
     pub metrics: Metrics,
+    /// Whether the database answers, probed every second.
+    pub db_health: crate::db::Health,
 }
 
 /// What a service call works with: the database; when serving, the event bus it announces
@@ -100,18 +102,18 @@ impl<'a> ServiceContext<'a> {
         }
     }
 
-    /// Refuses (`RATE_LIMITED`) when `bucket` is past `quota`, without counting.
-    pub async fn check(&self, bucket: &str, quota: Quota) -> AppResult<()> {
+    /// Refuses (`RATE_LIMITED`) while `bucket` is locked by failures, without counting.
+    pub async fn check_lock(&self, bucket: &str) -> AppResult<()> {
         match self.limiter {
-            Some(limiter) => limiter.check(bucket, quota).await,
+            Some(limiter) => limiter.check_lock(bucket).await,
             None => Ok(()),
         }
     }
 
-    /// Counts a failure in `bucket`, without refusing.
-    pub async fn record(&self, bucket: &str, quota: Quota) -> AppResult<()> {
+    /// Counts a failure in `bucket`, without refusing; locks it at `quota`.
+    pub async fn record_failure(&self, bucket: &str, quota: Quota) -> AppResult<()> {
         match self.limiter {
-            Some(limiter) => limiter.record(bucket, quota).await,
+            Some(limiter) => limiter.record_failure(bucket, quota).await,
             None => Ok(()),
         }
     }

@@ -22,6 +22,7 @@ impl Jobs {
         Self(vec![
             state.search.spawn_indexer(),
             tokio::spawn(maintain(state.clone())),
+            tokio::spawn(probe_database(state.clone())),
             tokio::spawn(expire_waitlist_offers(state.clone())),
             tokio::spawn(sweep_assignments(state.clone())),
             tokio::spawn(release_scheduled_articles(state.clone())),
@@ -34,6 +35,16 @@ impl Drop for Jobs {
         for job in &self.0 {
             job.abort();
         }
+    }
+}
+
+/// Probes the database every second, so requests during an outage are refused at once.
+async fn probe_database(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        state.db_health.probe(&state.db).await;
     }
 }
 

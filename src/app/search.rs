@@ -359,7 +359,8 @@ impl SearchQuery {
             Ok::<_, async_graphql::Error>(found.map(|node| (kind, node)))
         }))
         .await?;
-        let mut edges = Vec::with_capacity(results.hits.len());
+        let examined = results.hits.len();
+        let mut edges = Vec::with_capacity(examined);
         for (position, (hit, found)) in results.hits.into_iter().zip(found).enumerate() {
             let Some((kind, found)) = found else {
                 continue;
@@ -400,8 +401,12 @@ impl SearchQuery {
             has_next_page: offset + limit < results.total,
             has_previous_page: offset > 0,
             start_cursor: edges.first().map(|(cursor, _)| cursor.clone()),
-            end_cursor: Some(encode_cursor(offset + limit.max(1) - 1))
-                .filter(|_| !edges.is_empty()),
+            // The last edge's cursor; when every hit of the page was dropped, the last hit
+            // looked at, so a client can still go on.
+            end_cursor: edges.last().map(|(cursor, _)| cursor.clone()).or_else(|| {
+                (examined > 0 && offset + limit < results.total)
+                    .then(|| encode_cursor(offset + examined - 1))
+            }),
         };
         Ok(SearchResults {
             hits: SearchHitConnection::assemble(edges, page_info, results.total as u64),

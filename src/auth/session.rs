@@ -15,6 +15,13 @@ use uuid::Uuid;
 use super::AuthUser;
 use crate::error::{AppError, AppResult};
 
+/// Event topic announcing that one session ended (`subject_id` is the session).
+pub const SESSION_ENDED: &str = "session.ended";
+/// Event topic announcing that every session of an account ended (`subject_id` is the user).
+pub const ALL_SESSIONS_ENDED: &str = "session.all_ended";
+/// Event topic announcing that an account was deactivated (`subject_id` is the user).
+pub const ACCOUNT_DEACTIVATED: &str = "account.deactivated";
+
 /// Prefix that makes tokens recognizable in logs and secret scanners.
 const TOKEN_PREFIX: &str = "tsu_";
 
@@ -77,6 +84,28 @@ pub async fn authenticate(db: &impl ConnectionTrait, token: &str) -> AppResult<A
         municipality_id: user.municipality_id,
         organization_id: user.organization_id,
         session_id: session.id,
+    })
+}
+
+/// When session `session_id` expires, or `None` if it has already ended (expired, revoked,
+/// or its account deactivated).
+pub async fn live_until(
+    db: &impl ConnectionTrait,
+    session_id: Uuid,
+) -> AppResult<Option<DateTime<Utc>>> {
+    let found = session::Entity::find_by_id(session_id)
+        .find_also_related(user::Entity)
+        .one(db)
+        .await?;
+    Ok(match found {
+        Some((session, Some(user)))
+            if session.revoked_at.is_none()
+                && session.expires_at > Utc::now()
+                && user.deactivated_at.is_none() =>
+        {
+            Some(session.expires_at)
+        }
+        _ => None,
     })
 }
 

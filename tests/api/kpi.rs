@@ -824,6 +824,13 @@ async fn the_csv_and_json_exports_carry_the_same_report_with_japanese_headers() 
         "UTF-8 byte-order mark"
     );
     let text = std::str::from_utf8(&bytes[3..]).unwrap();
+    // Every line ends with CRLF, as Excel on Windows expects.
+    assert!(text.ends_with("\r\n"), "{text:?}");
+    assert_eq!(
+        text.matches('\n').count(),
+        text.matches("\r\n").count(),
+        "{text:?}"
+    );
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let headers: Vec<String> = reader
         .headers()

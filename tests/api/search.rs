@@ -85,6 +85,50 @@ async fn create_issue(app: &TestApp, token: &str, title: &str, publish: bool) ->
 }
 
 #[tokio::test]
+async fn the_end_cursor_of_a_short_page_is_its_last_edges_cursor() {
+    let app = spawn_app().await;
+    let page = |after: Option<String>, first: i32| {
+        let app = &app;
+        async move {
+            let body = app
+                .graphql(
+                    None,
+                    "query($after: String, $first: Int) { search(text: \"公園\", first: $first, after: $after) { hits { totalCount edges { cursor } pageInfo { hasNextPage endCursor } } } }",
+                    json!({ "after": after, "first": first }),
+                )
+                .await;
+            assert_eq!(error_code(&body), None, "{body}");
+            body["data"]["search"]["hits"].clone()
+        }
+    };
+    let all = page(None, 20).await;
+    let edges = all["edges"].as_array().unwrap();
+    assert!(!edges.is_empty() && edges.len() < 20, "{all}");
+    assert_eq!(all["pageInfo"]["hasNextPage"], false, "{all}");
+    assert_eq!(
+        all["pageInfo"]["endCursor"],
+        edges.last().unwrap()["cursor"],
+        "{all}"
+    );
+
+    // Walking one hit at a time with endCursor visits the same hits.
+    let mut walked = Vec::new();
+    let mut after = None;
+    loop {
+        let one = page(after, 1).await;
+        for edge in one["edges"].as_array().unwrap() {
+            walked.push(edge["cursor"].clone());
+        }
+        if one["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = one["pageInfo"]["endCursor"].as_str().map(str::to_owned);
+    }
+    let cursors: Vec<Value> = edges.iter().map(|edge| edge["cursor"].clone()).collect();
+    assert_eq!(walked, cursors);
+}
+
+#[tokio::test]
 async fn residents_find_the_demo_partnership_content_in_japanese() {
     let app = spawn_app().await;
     let results = search(&app, None, "公園", json!({})).await;

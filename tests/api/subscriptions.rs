@@ -137,6 +137,92 @@ async fn a_user_hears_their_own_deactivation_live() {
         }
     }
     assert_eq!(kinds.last(), Some(&json!("DEACTIVATED")), "{kinds:?}");
+    // Then the connection ends with the account.
+    let closed = close_of(&mut socket).await;
+    assert_eq!(closed, Some(4403));
+}
+
+/// Waits (at most ten seconds) for the server to close `socket`; its close code.
+async fn close_of(socket: &mut Socket) -> Option<u16> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while tokio::time::Instant::now() < deadline {
+        match next_message(socket, Duration::from_secs(10)).await {
+            Some(message) if message["type"] == "close" => {
+                return message["code"]
+                    .as_u64()
+                    .and_then(|code| u16::try_from(code).ok());
+            }
+            Some(_) => {}
+            None => return None,
+        }
+    }
+    None
+}
+
+#[tokio::test]
+async fn logging_out_closes_the_sessions_live_connections_on_every_replica() {
+    let app = spawn_app().await;
+    let other = if app.on_postgres() {
+        Some(app.spawn_replica().await)
+    } else {
+        None
+    };
+    let writer = other.as_ref().unwrap_or(&app);
+    let resident = app.login_demo("maebashi-resident@example.jp").await;
+    let other_session = app.login_demo("maebashi-resident@example.jp").await;
+
+    let (mut socket, ack) = connect(&app, json!({ "token": resident })).await;
+    assert_eq!(ack["type"], "connection_ack", "{ack}");
+    subscribe_to_account_events(&mut socket).await;
+    let (mut other_socket, ack) = connect(&app, json!({ "token": other_session })).await;
+    assert_eq!(ack["type"], "connection_ack", "{ack}");
+
+    let body = writer
+        .graphql(
+            Some(&resident),
+            "mutation { logOut { endedSessions } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(body["data"]["logOut"]["endedSessions"], 1, "{body}");
+    assert_eq!(close_of(&mut socket).await, Some(4403));
+    // The account's other session stays connected until it signs out everywhere.
+    assert_eq!(
+        next_message(&mut other_socket, Duration::from_millis(800)).await,
+        None
+    );
+    let body = writer
+        .graphql(
+            Some(&other_session),
+            "mutation { logOut(input: { everywhere: true }) { endedSessions } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(body["data"]["logOut"]["endedSessions"], 1, "{body}");
+    assert_eq!(close_of(&mut other_socket).await, Some(4403));
+}
+
+#[tokio::test]
+async fn a_live_connection_closes_when_its_session_expires() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    let app = spawn_app().await;
+    let resident = app.login_demo("maebashi-resident@example.jp").await;
+    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    entity::session::Entity::update_many()
+        .col_expr(
+            entity::session::Column::ExpiresAt,
+            Expr::value(chrono::Utc::now() + chrono::Duration::seconds(2)),
+        )
+        .filter(entity::session::Column::RevokedAt.is_null())
+        .exec(&db)
+        .await
+        .unwrap();
+    db.close().await.unwrap();
+
+    let (mut socket, ack) = connect(&app, json!({ "token": resident })).await;
+    assert_eq!(ack["type"], "connection_ack", "{ack}");
+    subscribe_to_account_events(&mut socket).await;
+    assert_eq!(close_of(&mut socket).await, Some(4403));
 }
 
 #[tokio::test]
@@ -172,7 +258,8 @@ async fn a_user_does_not_hear_events_of_other_accounts() {
 async fn subscribing_without_a_session_is_refused() {
     let app = spawn_app().await;
     let (_, answer) = connect(&app, json!({ "token": "tsu_not-a-real-token" })).await;
-    assert_ne!(answer["type"], "connection_ack", "{answer}");
+    assert_eq!(answer["type"], "close", "{answer}");
+    assert_eq!(answer["code"], 4403, "{answer}");
 
     let (mut socket, ack) = connect(&app, json!({})).await;
     assert_eq!(ack["type"], "connection_ack");
@@ -186,6 +273,48 @@ async fn subscribing_without_a_session_is_refused() {
         answer["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
         "{answer}"
     );
+}
+
+#[tokio::test]
+async fn a_subscription_with_two_root_fields_is_refused() {
+    let app = spawn_app().await;
+    let resident = app.login_demo("maebashi-resident@example.jp").await;
+    let (mut socket, ack) = connect(
+        &app,
+        json!({ "authorization": format!("Bearer {resident}") }),
+    )
+    .await;
+    assert_eq!(ack["type"], "connection_ack", "{ack}");
+    for (id, query) in [
+        (
+            "1",
+            "subscription { accountEvents { kind } myRegistrationEvents { kind } }",
+        ),
+        (
+            "2",
+            "subscription { ...Both } fragment Both on Subscription { accountEvents { kind } myInquiryEvents { kind } }",
+        ),
+    ] {
+        socket
+            .send(Message::text(
+                json!({ "id": id, "type": "subscribe", "payload": { "query": query } }).to_string(),
+            ))
+            .await
+            .unwrap();
+        let answer = next_message(&mut socket, Duration::from_secs(5))
+            .await
+            .unwrap();
+        assert_eq!(answer["id"], id, "{answer}");
+        assert!(answer["payload"]["data"].is_null(), "{answer}");
+        assert_eq!(
+            answer["payload"]["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED",
+            "{answer}"
+        );
+        let end = next_message(&mut socket, Duration::from_secs(5))
+            .await
+            .unwrap();
+        assert_eq!(end["type"], "complete", "{end}");
+    }
 }
 
 #[tokio::test]

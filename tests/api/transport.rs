@@ -139,6 +139,19 @@ async fn a_syntax_error_is_graphql_parse_failed_with_400_for_graphql_response_js
 }
 
 #[tokio::test]
+async fn a_syntax_error_is_graphql_parse_failed_with_200_for_json() {
+    let app = spawn_app().await;
+    let response = app
+        .post_graphql(None, json!({ "query": "{ municipalities { " }))
+        .await;
+    assert!(content_type(&response).starts_with("application/json"));
+    let (status, body) = status_and_json(response).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(error_code(&body), Some("GRAPHQL_PARSE_FAILED"), "{body}");
+    assert!(body.get("data").is_none(), "{body}");
+}
+
+#[tokio::test]
 async fn an_unknown_field_is_a_validation_error_200_for_json_and_400_for_graphql_response_json() {
     let app = spawn_app().await;
     let request = json!({ "query": "{ municipalities { totalCount noSuchField } }" });
@@ -455,6 +468,144 @@ const INTROSPECTION_QUERY: &str = r"
     }
 ";
 
+/// `{ ...F ...F … } fragment F on Query { __typename … }`: a small document that names
+/// `spreads × fields` selections.
+fn spread_amplification(spreads: usize, fields: usize) -> String {
+    format!(
+        "{{ {} }} fragment F on Query {{ {} }}",
+        "...F ".repeat(spreads),
+        "__typename ".repeat(fields)
+    )
+}
+
+#[tokio::test]
+async fn a_fragment_spread_many_times_is_refused_as_too_many_selections_before_validation() {
+    let app = spawn_app().await;
+    let query = spread_amplification(10_000, 1_000);
+    assert!(query.len() < 70_000);
+    let started = std::time::Instant::now();
+    let (status, body) =
+        status_and_json(app.post_graphql(None, json!({ "query": query })).await).await;
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "refused only after {:?}",
+        started.elapsed()
+    );
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(error_code(&body), Some("TOO_MANY_SELECTIONS"), "{body}");
+    assert!(body.get("data").is_none(), "{body}");
+
+    // Many spreads of a one-field fragment count too.
+    let body = app
+        .graphql(None, &spread_amplification(3_000, 1), json!({}))
+        .await;
+    assert_eq!(error_code(&body), Some("TOO_MANY_SELECTIONS"), "{body}");
+
+    let body = app
+        .graphql(
+            None,
+            "{ ...M ...M } fragment M on Query { municipalities { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(body["data"]["municipalities"]["totalCount"], 3, "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validation_longer_than_the_request_timeout_is_answered_504_at_the_limit() {
+    let app = spawn_app_with(|l| {
+        l.request_timeout_secs = 1;
+        l.max_selections = usize::MAX;
+    })
+    .await;
+    let started = std::time::Instant::now();
+    let response = app
+        .post_graphql(None, json!({ "query": spread_amplification(4_000, 400) }))
+        .await;
+    let elapsed = started.elapsed();
+    let (status, body) = status_and_json(response).await;
+    assert_eq!(status, StatusCode::GATEWAY_TIMEOUT, "{body}");
+    assert_eq!(error_code(&body), Some("TIMEOUT"), "{body}");
+    assert!(
+        elapsed < std::time::Duration::from_millis(1900),
+        "answered after {elapsed:?}"
+    );
+    let health = app.request(Method::GET, "/healthz").send().await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_response_carries_at_most_the_error_limit_and_says_how_many_were_left_out() {
+    let app = spawn_app_with(|l| l.max_errors = 10).await;
+    let fields: String = (0..200).map(|i| format!("unknown{i} ")).collect();
+    let body = app
+        .graphql(None, &format!("{{ {fields} }}"), json!({}))
+        .await;
+    let errors = body["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 11, "{body}");
+    assert_eq!(
+        errors[0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED",
+        "{body}"
+    );
+    assert_eq!(
+        errors[10]["extensions"]["code"], "TOO_MANY_ERRORS",
+        "{body}"
+    );
+    assert!(
+        errors[10]["message"].as_str().unwrap().contains("190"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn control_characters_in_text_are_bad_user_input_on_every_database() {
+    let app = spawn_app().await;
+    // In a literal, in a variable, nested in an input object, and in a mutation.
+    let literal = app
+        .graphql(
+            None,
+            "{ municipality(jisCode: \"1\\u0000\") { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&literal), Some("BAD_USER_INPUT"), "{literal}");
+    assert!(literal.get("data").is_none(), "{literal}");
+    let variable = app
+        .graphql(
+            None,
+            "query($code: String!) { municipality(jisCode: $code) { id } }",
+            json!({ "code": "1\u{0}" }),
+        )
+        .await;
+    assert_eq!(error_code(&variable), Some("BAD_USER_INPUT"), "{variable}");
+    let login = app
+        .graphql(
+            None,
+            "mutation($input: LogInInput!) { logIn(input: $input) { session { token } } }",
+            json!({ "input": { "email": "a\u{7}@example.jp", "password": "x" } }),
+        )
+        .await;
+    assert_eq!(error_code(&login), Some("BAD_USER_INPUT"), "{login}");
+    let search = app
+        .graphql(
+            None,
+            "query($q: String!) { suggest(municipalityCode: \"14384\", prefix: $q) { title } }",
+            json!({ "q": "前\u{1b}" }),
+        )
+        .await;
+    assert_eq!(error_code(&search), Some("BAD_USER_INPUT"), "{search}");
+
+    // Tabs and line breaks are text.
+    let body = app
+        .graphql(
+            None,
+            "query($code: String!) { municipality(jisCode: $code) { id } }",
+            json!({ "code": "10201\t\n" }),
+        )
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+}
+
 #[tokio::test]
 async fn graphiqls_introspection_query_passes_the_default_limits() {
     let app = spawn_app().await;
@@ -770,7 +921,7 @@ async fn health_and_readiness_answer_200() {
 
 #[tokio::test]
 async fn metrics_count_requests_by_operation_name_and_errors_by_code() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(|l| l.metrics_operations = vec!["Probe".into()]).await;
     let probe = json!({ "query": "query Probe { __typename }", "operationName": "Probe" });
     let body: Value = app.post_graphql(None, probe).await.json().await.unwrap();
     assert_eq!(body["data"]["__typename"], "Query", "{body}");
@@ -809,7 +960,7 @@ async fn graphql_metrics(app: &TestApp) -> String {
 
 #[tokio::test]
 async fn metrics_name_an_operation_by_its_document_when_operation_name_is_not_sent() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(|l| l.metrics_operations = vec!["Probe".into()]).await;
     let body = app
         .graphql(None, "query Probe { __typename }", json!({}))
         .await;
@@ -817,6 +968,43 @@ async fn metrics_name_an_operation_by_its_document_when_operation_name_is_not_se
     let metrics = graphql_metrics(&app).await;
     assert!(
         metrics.contains(r#"tsunagu_graphql_requests_total{operation="Probe"} 1"#),
+        "GraphQL series:\n{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn operation_names_outside_the_known_list_share_one_series() {
+    let app = spawn_app_with(|l| l.metrics_operations = vec!["Probe".into()]).await;
+    let before = graphql_metrics(&app).await.lines().count();
+    for i in 0..100 {
+        let name = format!("Chosen{i}");
+        let body: Value = app
+            .post_graphql(
+                None,
+                json!({ "query": format!("query {name} {{ __typename }}"), "operationName": name }),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(body["data"]["__typename"], "Query", "{body}");
+    }
+    app.graphql(None, "query Probe { __typename }", json!({}))
+        .await;
+    let metrics = graphql_metrics(&app).await;
+    assert!(
+        metrics.contains(r#"tsunagu_graphql_requests_total{operation="other"} 100"#),
+        "GraphQL series:\n{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"tsunagu_graphql_requests_total{operation="Probe"} 1"#),
+        "GraphQL series:\n{metrics}"
+    );
+    assert!(!metrics.contains("Chosen"), "GraphQL series:\n{metrics}");
+    // Two labels (other and Probe), each a counter and a histogram of 14 buckets, sum and
+    // count: the page grows by a fixed amount, not per name.
+    assert!(
+        metrics.lines().count() <= before + 48,
         "GraphQL series:\n{metrics}"
     );
 }

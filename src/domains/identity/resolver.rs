@@ -264,7 +264,7 @@ impl IdentitySubscription {
             }
             let kind = match event.topic.as_str() {
                 "account.updated" => AccountEventKind::Updated,
-                "account.deactivated" => AccountEventKind::Deactivated,
+                crate::auth::session::ACCOUNT_DEACTIVATED => AccountEventKind::Deactivated,
                 _ => return None,
             };
             Some(AccountEvent {

@@ -1,5 +1,6 @@
 //! KPI report downloads for administrators: `GET /reports/kpi.csv` (UTF-8 with a BOM, so
-//! spreadsheet software opens it as UTF-8; Japanese column headers) and
+//! spreadsheet software opens it as UTF-8; CRLF line endings, as Excel on Windows expects;
+//! Japanese column headers) and
 //! `GET /reports/kpi.json`, both `?municipality=JIS&fiscalYear=N` with a bearer token. They
 //! compute the same report as the `kpiReport` query.
 
@@ -123,6 +124,7 @@ fn refused(error: &AppError) -> Response {
         AppError::BadUserInput(_) => StatusCode::BAD_REQUEST,
         AppError::Conflict(_) => StatusCode::CONFLICT,
         AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Internal(cause) => {
             tracing::error!(error = ?cause, "KPI report download failed");
             StatusCode::INTERNAL_SERVER_ERROR
@@ -151,11 +153,13 @@ fn round(value: f64) -> f64 {
     (value * 10_000.0).round() / 10_000.0
 }
 
-/// The report as CSV text, with a byte-order mark.
+/// The report as CSV text, with a byte-order mark and CRLF line endings (RFC 4180).
 pub fn csv(report: &Report) -> AppResult<Vec<u8>> {
     let mut out = "\u{feff}".as_bytes().to_vec();
     {
-        let mut writer = csv::Writer::from_writer(&mut out);
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(&mut out);
         writer
             .write_record(CSV_HEADERS)
             .map_err(AppError::internal)?;

@@ -374,7 +374,7 @@ pub async fn deactivate_user(
     session::revoke_all(&txn, updated.id).await?;
     txn.commit().await?;
     tracing::info!(user_id = %updated.id, by = %me.id, "user deactivated");
-    publish_account_event(ctx, &updated, "account.deactivated").await;
+    publish_account_event(ctx, &updated, session::ACCOUNT_DEACTIVATED).await;
     Ok(Ok(updated))
 }
 

@@ -11,6 +11,7 @@ use crate::{
     },
     db,
     error::{AppResult, FieldError, FieldErrorCode, Outcome, Problems, is_unique_violation},
+    events::Event,
     rate_limit::Quota,
     state::ServiceContext,
     text::{self, Email, Kana},
@@ -140,7 +141,7 @@ pub async fn log_in(
         max: limits.login_max_failures,
         window: std::time::Duration::from_secs(u64::from(limits.login_lockout_minutes) * 60),
     };
-    ctx.check(&failures, lockout).await?;
+    ctx.check_lock(&failures).await?;
 
     let account = user::Entity::find()
         .filter(user::Column::Email.eq(email.as_str()))
@@ -158,7 +159,7 @@ pub async fn log_in(
             Ok(Ok(SignedIn { user, session }))
         }
         _ => {
-            ctx.record(&failures, lockout).await?;
+            ctx.record_failure(&failures, lockout).await?;
             Ok(Err(vec![FieldError::whole(
                 FieldErrorCode::InvalidCredentials,
                 "メールアドレスまたはパスワードが正しくありません。",
@@ -171,11 +172,23 @@ pub async fn log_in(
 #[tracing::instrument(skip_all)]
 pub async fn log_out(ctx: ServiceContext<'_>, viewer: &Viewer, everywhere: bool) -> AppResult<u64> {
     let me = viewer.require_user()?;
-    if everywhere {
-        session::revoke_all(ctx.db, me.id).await
+    let (ended, topic, subject_id) = if everywhere {
+        let ended = session::revoke_all(ctx.db, me.id).await?;
+        (ended, session::ALL_SESSIONS_ENDED, me.id)
     } else {
-        session::revoke(ctx.db, me.session_id).await.map(|()| 1)
-    }
+        session::revoke(ctx.db, me.session_id).await?;
+        (1, session::SESSION_ENDED, me.session_id)
+    };
+    // Live connections of the session (subscriptions) listen for this and close.
+    ctx.announce([Event {
+        municipality_id: me.municipality_id,
+        topic: topic.to_owned(),
+        subject_id,
+        user_id: Some(me.id),
+        occurred_at: ctx.now(),
+    }])
+    .await;
+    Ok(ended)
 }
 
 /// The signed-in user's account.
