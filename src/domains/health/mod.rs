@@ -2,4 +2,7 @@
 //! date arithmetic (`dates`), the vaccine catalogue kept as dated data, each child's schedule
 //! and the checks run at booking, at form submission and at the clinic.
 
+pub mod catalogue;
+pub mod checks;
 pub mod dates;
+pub mod schedule;
