@@ -224,7 +224,7 @@ impl Series {
         let versions = || self.doses.iter().filter(move |rule| rule.dose == dose);
         versions()
             .find(|rule| in_force(rule.valid_from, rule.valid_to, on))
-            .or_else(|| versions().last())
+            .or_else(|| versions().next_back())
     }
 
     /// Whether a series may be started on `on`.

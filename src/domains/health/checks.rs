@@ -189,7 +189,7 @@ pub fn check(
     }
     live_interval(catalogue, product, history, day, &mut out.findings);
     series_rules(catalogue, child, product, history, planned, &mut out);
-    out.findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+    out.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     out
 }
 
@@ -448,13 +448,22 @@ mod tests {
         }
     }
 
+    /// (case, birth, history, planned, expected findings)
+    type Case = (
+        &'static str,
+        &'static str,
+        Vec<GivenDose>,
+        Planned,
+        Vec<(Severity, Reason)>,
+    );
+
     #[test]
     fn the_table_of_checks_on_real_dates() {
         use Reason::*;
         use Severity::*;
         let catalogue = seeded();
         // (case, birth, history, planned, expected findings)
-        let table: Vec<(&str, &str, Vec<GivenDose>, Planned, Vec<(Severity, Reason)>)> = vec![
+        let table: Vec<Case> = vec![
             (
                 "5種 1st dose on the first day of 生後2月",
                 "2026-07-31",
