@@ -16,6 +16,7 @@ use crate::{
             loaders::EmploymentLoader,
             resolver::{EmploymentMutation, EmploymentQuery},
         },
+        health::resolver::HealthQuery,
         identity::{
             loaders::IdentityLoader,
             resolver::{IdentityMutation, IdentityQuery, IdentitySubscription},
@@ -52,6 +53,7 @@ pub struct QueryRoot(
     PartnershipQuery,
     ProgramsQuery,
     ChildcareQuery,
+    HealthQuery,
     RelocationQuery,
     ContentQuery,
     KpiQuery,

@@ -60,6 +60,20 @@ pub enum AgePoint {
 }
 
 impl AgePoint {
+    /// The point as the legal texts write it, e.g. 「生後2月」「出生6週0日後」「1歳」.
+    pub fn describe(self) -> String {
+        match self {
+            Self::Birth => "出生日".to_owned(),
+            Self::Months(months) => format!("生後{months}月"),
+            Self::Weeks { weeks, days } => format!("出生{weeks}週{days}日後"),
+            Self::Age(years) => format!("{years}歳"),
+            Self::FiscalYearStartReaching(years) => format!("{years}歳となる年度の初日"),
+            Self::FiscalYearEndReaching(years) => format!("{years}歳となる年度の末日"),
+            Self::YearBeforeSchoolStart => "小学校就学前1年の初日（4月1日）".to_owned(),
+            Self::YearBeforeSchoolEnd => "小学校就学前1年の末日（3月31日）".to_owned(),
+        }
+    }
+
     /// The calendar day of this point for a person born on `birth`.
     pub fn date(self, birth: NaiveDate) -> Option<NaiveDate> {
         match self {

@@ -5,4 +5,7 @@
 pub mod catalogue;
 pub mod checks;
 pub mod dates;
+pub mod resolver;
 pub mod schedule;
+pub mod service;
+pub mod types;
