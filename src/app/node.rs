@@ -15,6 +15,7 @@ use crate::{
             service as employment,
             types::{EmploymentEnrollment, EmploymentFollowUp, EmploymentPlacement},
         },
+        health::{service as health, types::HealthChild},
         identity::{
             service as identity,
             types::{Municipality, Organization, User},
@@ -69,6 +70,9 @@ pub enum Node {
     ChildcareBooking(ChildcareBooking),
     /// A child registered for temporary childcare (its guardian only).
     ChildcareChild(ChildcareChild),
+    /// A child registered for vaccinations (its guardian, and the health staff of its
+    /// municipality with each read logged).
+    HealthChild(HealthChild),
     /// A job seeker's employment-support enrollment (the municipality's employment team).
     EmploymentEnrollment(EmploymentEnrollment),
     /// A job found by an enrolled job seeker (the municipality's employment team).
@@ -176,6 +180,9 @@ pub(crate) async fn resolve(state: &AppState, viewer: &Viewer, id: &ID) -> AppRe
         "ChildcareChild" => childcare::find_child(state.into(), viewer, uuid)
             .await
             .map(|c| Node::ChildcareChild(c.into())),
+        "HealthChild" => health::find_child(state.into(), viewer, uuid, "detail")
+            .await
+            .map(|c| Node::HealthChild(HealthChild(c))),
         "EmploymentEnrollment" => employment::find_enrollment(&state.db, viewer, uuid)
             .await
             .map(|e| Node::EmploymentEnrollment(e.into())),

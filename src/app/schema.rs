@@ -16,7 +16,7 @@ use crate::{
             loaders::EmploymentLoader,
             resolver::{EmploymentMutation, EmploymentQuery},
         },
-        health::resolver::HealthQuery,
+        health::resolver::{HealthMutation, HealthQuery},
         identity::{
             loaders::IdentityLoader,
             resolver::{IdentityMutation, IdentityQuery, IdentitySubscription},
@@ -66,6 +66,7 @@ pub struct QueryRoot(
 pub struct MutationRoot(
     IdentityMutation,
     EmploymentMutation,
+    HealthMutation,
     PartnershipMutation,
     ProgramsMutation,
     RelocationMutation,

@@ -230,3 +230,212 @@ pub struct DoseInterval {
     /// The longest (standard intervals only).
     pub max: Option<String>,
 }
+
+/// A child registered for vaccinations. Health data (要配慮個人情報): only the guardian and
+/// the health staff of the child's municipality read it, and every staff read is logged.
+#[derive(Clone, Debug)]
+pub struct HealthChild(pub entity::health_child::Model);
+
+#[async_graphql::Object]
+impl HealthChild {
+    /// Global id.
+    pub async fn id(&self) -> async_graphql::ID {
+        crate::graphql::ids::encode("HealthChild", self.0.id)
+    }
+
+    /// Name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Reading in katakana.
+    async fn name_kana(&self) -> &str {
+        &self.0.name_kana
+    }
+
+    /// Birth date.
+    async fn birth_date(&self) -> NaiveDate {
+        self.0.birth_date
+    }
+
+    /// Sex.
+    async fn sex(&self) -> ChildSex {
+        super::service::sex_of(&self.0).into()
+    }
+
+    /// The child's routine vaccinations today (JST), antigen by antigen: what was given,
+    /// what is due, overdue, not yet allowed or no longer funded, and why.
+    async fn schedule(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+    ) -> async_graphql::Result<Vec<ScheduleLine>> {
+        use async_graphql::ResultExt;
+        let (state, viewer) = crate::graphql::context(ctx)?;
+        let lines = super::service::child_schedule(state.into(), viewer, self.0.id)
+            .await
+            .extend()?;
+        Ok(lines.into_iter().map(ScheduleLine::from).collect())
+    }
+
+    /// The doses the child has had, oldest first.
+    async fn vaccinations(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+    ) -> async_graphql::Result<Vec<Vaccination>> {
+        use async_graphql::ResultExt;
+        let (state, viewer) = crate::graphql::context(ctx)?;
+        let doses = super::service::history(state.into(), viewer, self.0.id)
+            .await
+            .extend()?;
+        Ok(doses.into_iter().map(Vaccination::from).collect())
+    }
+}
+
+/// Where a dose record came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum VaccinationSource {
+    /// Copied by the guardian from the 母子健康手帳.
+    Handbook,
+}
+
+impl From<entity::health_vaccination::VaccinationSource> for VaccinationSource {
+    fn from(value: entity::health_vaccination::VaccinationSource) -> Self {
+        match value {
+            entity::health_vaccination::VaccinationSource::Handbook => Self::Handbook,
+        }
+    }
+}
+
+/// A dose a child has had.
+#[derive(SimpleObject)]
+pub struct Vaccination {
+    /// Global id.
+    pub id: async_graphql::ID,
+    /// Product code of the catalogue.
+    pub product_code: String,
+    /// The day it was given (JST).
+    pub vaccinated_on: NaiveDate,
+    /// Where the record came from.
+    pub source: VaccinationSource,
+}
+
+impl From<entity::health_vaccination::Model> for Vaccination {
+    fn from(model: entity::health_vaccination::Model) -> Self {
+        Self {
+            id: crate::graphql::ids::encode("Vaccination", model.id),
+            product_code: model.product_code,
+            vaccinated_on: model.vaccinated_on,
+            source: model.source.into(),
+        }
+    }
+}
+
+/// The state of one dose in a child's schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum DoseState {
+    /// Given.
+    Given,
+    /// Allowed now, within the standard window.
+    Due,
+    /// Allowed and still funded, but past the standard window or interval.
+    Overdue,
+    /// Not allowed yet (see `reason` and `earliest`).
+    NotYet,
+    /// The funded window has closed; only voluntary (任意) vaccination remains.
+    Missed,
+    /// Not needed, because an earlier dose came late.
+    Skipped,
+}
+
+impl From<super::schedule::DoseState> for DoseState {
+    fn from(value: super::schedule::DoseState) -> Self {
+        use super::schedule::DoseState as S;
+        match value {
+            S::Given => Self::Given,
+            S::Due => Self::Due,
+            S::Overdue => Self::Overdue,
+            S::NotYet => Self::NotYet,
+            S::Missed => Self::Missed,
+            S::Skipped => Self::Skipped,
+        }
+    }
+}
+
+/// Why a dose is in its state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum ScheduleReason {
+    /// The child has not reached the age yet.
+    Age,
+    /// The interval from an earlier dose has not passed.
+    Interval,
+    /// The previous dose of the series has not been given.
+    PreviousDose,
+    /// The funded window closed.
+    WindowClosed,
+    /// The standard window or interval passed.
+    StandardPassed,
+    /// An earlier dose came after the point that makes this one unnecessary.
+    LateEarlierDose,
+}
+
+impl From<super::schedule::Why> for ScheduleReason {
+    fn from(value: super::schedule::Why) -> Self {
+        use super::schedule::Why as W;
+        match value {
+            W::Age => Self::Age,
+            W::Interval => Self::Interval,
+            W::PreviousDose => Self::PreviousDose,
+            W::WindowClosed => Self::WindowClosed,
+            W::StandardPassed => Self::StandardPassed,
+            W::LateEarlierDose => Self::LateEarlierDose,
+        }
+    }
+}
+
+/// One dose of a child's schedule.
+#[derive(SimpleObject)]
+pub struct ScheduleLine {
+    /// Antigen group, e.g. `PCV`.
+    pub antigen: String,
+    /// The series the child follows, e.g. `PCV_START_2_7`.
+    pub series: String,
+    /// Dose number in the series.
+    pub dose: i32,
+    /// The dose's name, e.g. 「初回2回目」.
+    pub label: String,
+    /// Its state.
+    pub state: DoseState,
+    /// Why, when not simply given or due.
+    pub reason: Option<ScheduleReason>,
+    /// The explanation in Japanese.
+    pub message: String,
+    /// The day it was given.
+    pub given_on: Option<NaiveDate>,
+    /// The product it was given with.
+    pub product_code: Option<String>,
+    /// First day it is allowed.
+    pub earliest: Option<NaiveDate>,
+    /// Last funded day.
+    pub latest: Option<NaiveDate>,
+    /// Last day of the standard window or interval.
+    pub standard_until: Option<NaiveDate>,
+}
+
+impl From<super::schedule::DoseLine> for ScheduleLine {
+    fn from(line: super::schedule::DoseLine) -> Self {
+        Self {
+            message: line.message(),
+            antigen: line.antigen,
+            series: line.series,
+            dose: i32::try_from(line.dose).unwrap_or(i32::MAX),
+            label: line.label,
+            state: line.state.into(),
+            reason: line.why.map(Into::into),
+            given_on: line.given_on,
+            product_code: line.product,
+            earliest: line.earliest,
+            latest: line.latest,
+            standard_until: line.standard_until,
+        }
+    }
+}
