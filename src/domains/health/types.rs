@@ -236,6 +236,8 @@ pub struct DoseInterval {
 #[derive(Clone, Debug)]
 pub struct HealthChild(pub entity::health_child::Model);
 
+/// A child registered for vaccinations. Health data (要配慮個人情報): only the guardian and
+/// the health staff of the child's municipality read it, and every staff read is logged.
 #[async_graphql::Object]
 impl HealthChild {
     /// Global id.
