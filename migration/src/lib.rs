@@ -15,6 +15,8 @@ mod m20261201_000004_relocation_refinements;
 mod m20261201_000005_content;
 mod m20261201_000006_kpi;
 mod m20261204_000001_one_access_log;
+mod m20261205_000001_health_catalogue;
+mod m20261205_000002_health_children;
 
 /// Every migration of the product, applied in order.
 pub struct Migrator;
@@ -36,6 +38,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000005_content::Migration),
             Box::new(m20261201_000006_kpi::Migration),
             Box::new(m20261204_000001_one_access_log::Migration),
+            Box::new(m20261205_000001_health_catalogue::Migration),
+            Box::new(m20261205_000002_health_children::Migration),
         ]
     }
 }

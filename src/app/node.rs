@@ -16,6 +16,7 @@ use crate::{
             service as employment,
             types::{EmploymentEnrollment, EmploymentFollowUp, EmploymentPlacement},
         },
+        health::{service as health, types::HealthChild},
         identity::{
             service as identity,
             types::{Municipality, Organization, User},
@@ -70,6 +71,9 @@ pub enum Node {
     ChildcareBooking(ChildcareBooking),
     /// A child registered for temporary childcare (its guardian only).
     ChildcareChild(ChildcareChild),
+    /// A child registered for vaccinations (its guardian, and the health staff of its
+    /// municipality with each read logged).
+    HealthChild(HealthChild),
     /// A job seeker's employment-support enrollment (the municipality's employment team).
     EmploymentEnrollment(EmploymentEnrollment),
     /// A job found by an enrolled job seeker (the municipality's employment team).
@@ -179,6 +183,9 @@ pub(crate) async fn resolve(state: &AppState, viewer: &Viewer, id: &ID) -> AppRe
         NodeKind::ChildcareChild => childcare::find_child(state.into(), viewer, uuid)
             .await
             .map(|c| Node::ChildcareChild(c.into())),
+        NodeKind::HealthChild => health::find_child(state.into(), viewer, uuid, "detail")
+            .await
+            .map(|c| Node::HealthChild(HealthChild(c))),
         NodeKind::EmploymentEnrollment => employment::find_enrollment(&state.db, viewer, uuid)
             .await
             .map(|e| Node::EmploymentEnrollment(e.into())),

@@ -16,6 +16,7 @@ use crate::{
             loaders::EmploymentLoader,
             resolver::{EmploymentMutation, EmploymentQuery},
         },
+        health::resolver::{HealthMutation, HealthQuery},
         identity::{
             loaders::IdentityLoader,
             resolver::{IdentityMutation, IdentityQuery, IdentitySubscription},
@@ -52,6 +53,7 @@ pub struct QueryRoot(
     PartnershipQuery,
     ProgramsQuery,
     ChildcareQuery,
+    HealthQuery,
     RelocationQuery,
     ContentQuery,
     KpiQuery,
@@ -64,6 +66,7 @@ pub struct QueryRoot(
 pub struct MutationRoot(
     IdentityMutation,
     EmploymentMutation,
+    HealthMutation,
     PartnershipMutation,
     ProgramsMutation,
     RelocationMutation,

@@ -7,6 +7,7 @@
 pub mod childcare;
 pub mod content;
 pub mod employment;
+pub mod health;
 pub mod identity;
 pub mod kpi;
 pub mod partnership;

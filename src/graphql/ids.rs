@@ -85,6 +85,10 @@ node_kinds! {
     EmploymentFollowUp,
     /// An article.
     Article,
+    /// A child registered for the health programme (vaccinations).
+    HealthChild,
+    /// A vaccination given to a child.
+    Vaccination,
 }
 
 impl std::fmt::Display for NodeKind {

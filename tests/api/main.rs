@@ -9,6 +9,7 @@ mod helpers;
 mod childcare;
 mod content;
 mod employment;
+mod health;
 mod identity;
 mod kpi;
 mod partnership;

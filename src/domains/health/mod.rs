@@ -1,0 +1,12 @@
+//! Health (北九州市: きたきゅう子育て応援アプリ): children's routine vaccinations. The legal
+//! date arithmetic (`dates`), the vaccine catalogue kept as dated data, each child's schedule
+//! and the checks run at booking, at form submission and at the clinic.
+
+pub mod catalogue;
+pub mod checks;
+pub mod dates;
+pub mod inputs;
+pub mod resolver;
+pub mod schedule;
+pub mod service;
+pub mod types;

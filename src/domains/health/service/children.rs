@@ -1,0 +1,255 @@
+//! Children registered by their guardians, the doses they have had, and their schedule.
+//!
+//! Who reads a child's health data: the guardian who registered the child, and the health
+//! staff (municipal admins) of the child's municipality, every read of theirs written to
+//! the personal-data access log; anyone else gets `NOT_FOUND`.
+
+use chrono::NaiveDate;
+use entity::{
+    health_child as child,
+    health_vaccination::{self as vaccination, VaccinationSource},
+};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
+};
+use uuid::Uuid;
+
+use super::super::catalogue::Sex;
+use super::super::schedule::{self, DoseLine, GivenDose};
+use super::catalogue::load_catalogue;
+use crate::audit::{self, Read};
+use crate::auth::{Role, Viewer};
+use crate::error::{AppError, AppResult, FieldError, FieldErrorCode, Problems};
+use crate::state::ServiceContext;
+use crate::text::{Kana, required};
+
+/// The kind of the access-log subject of a child's health data.
+pub const SUBJECT_KIND: crate::graphql::ids::NodeKind = crate::graphql::ids::NodeKind::HealthChild;
+
+/// A child to register.
+#[derive(Debug, Clone)]
+pub struct NewChild {
+    /// Name.
+    pub name: String,
+    /// Reading in kana.
+    pub name_kana: String,
+    /// Birth date.
+    pub birth_date: NaiveDate,
+    /// Sex.
+    pub sex: Sex,
+}
+
+fn sex_text(sex: Sex) -> &'static str {
+    match sex {
+        Sex::Female => "FEMALE",
+        Sex::Male => "MALE",
+    }
+}
+
+/// The sex stored for a child.
+pub fn sex_of(model: &child::Model) -> Sex {
+    if model.sex == "FEMALE" {
+        Sex::Female
+    } else {
+        Sex::Male
+    }
+}
+
+/// Registers a child of the signed-in resident, in the resident's municipality.
+#[tracing::instrument(skip_all)]
+pub async fn register_child(
+    ctx: ServiceContext<'_>,
+    viewer: &Viewer,
+    new: NewChild,
+) -> AppResult<Result<child::Model, Vec<FieldError>>> {
+    let me = viewer.require_role(&[Role::Resident])?;
+    let municipality_id = me.municipality_id.ok_or(AppError::Forbidden)?;
+    let today = crate::fiscal::date_of(ctx.now());
+    let mut errors = Problems::new();
+    let name = errors.check(required("name", &new.name, 100));
+    let kana = errors.check(Kana::parse("nameKana", &new.name_kana, 100));
+    if new.birth_date > today {
+        errors.push(FieldError::input(
+            "birthDate",
+            FieldErrorCode::Invalid,
+            "生年月日が未来の日付です。",
+        ));
+    }
+    let (Some(name), Some(kana)) = (name, kana) else {
+        return Ok(Err(errors.into_vec()));
+    };
+    if let Err(errors) = errors.finish() {
+        return Ok(Err(errors));
+    }
+    let model = child::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        municipality_id: Set(municipality_id),
+        guardian_user_id: Set(me.id),
+        name: Set(name),
+        name_kana: Set(kana.as_str().to_owned()),
+        birth_date: Set(new.birth_date),
+        sex: Set(sex_text(new.sex).to_owned()),
+        created_at: Set(ctx.now()),
+    }
+    .insert(ctx.db)
+    .await?;
+    Ok(Ok(model))
+}
+
+/// The signed-in guardian's children, oldest first.
+#[tracing::instrument(skip_all)]
+pub async fn my_children(ctx: ServiceContext<'_>, viewer: &Viewer) -> AppResult<Vec<child::Model>> {
+    let me = viewer.require_user()?;
+    Ok(child::Entity::find()
+        .filter(child::Column::GuardianUserId.eq(me.id))
+        .order_by_asc(child::Column::BirthDate)
+        .order_by_asc(child::Column::Id)
+        .all(ctx.db)
+        .await?)
+}
+
+/// A child the viewer may read (guardian, or health staff of the child's municipality,
+/// whose read is logged as `accessed`); `NOT_FOUND` for anyone else.
+#[tracing::instrument(skip_all)]
+pub async fn find_child(
+    ctx: ServiceContext<'_>,
+    viewer: &Viewer,
+    id: Uuid,
+    accessed: &'static str,
+) -> AppResult<child::Model> {
+    let me = viewer.require_user()?;
+    let model = child::Entity::find_by_id(id)
+        .one(ctx.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if model.guardian_user_id == me.id {
+        return Ok(model);
+    }
+    if me.administers(model.municipality_id) {
+        let read = Read {
+            municipality_id: model.municipality_id,
+            subject_kind: SUBJECT_KIND,
+            subject_id: model.id,
+            accessed,
+        };
+        audit::record(ctx.db, me.id, [read]).await?;
+        return Ok(model);
+    }
+    Err(AppError::NotFound)
+}
+
+/// The doses a child has had, oldest first.
+pub async fn doses_of(
+    ctx: ServiceContext<'_>,
+    child_id: Uuid,
+) -> AppResult<Vec<vaccination::Model>> {
+    Ok(vaccination::Entity::find()
+        .filter(vaccination::Column::ChildId.eq(child_id))
+        .order_by_asc(vaccination::Column::VaccinatedOn)
+        .order_by_asc(vaccination::Column::Id)
+        .all(ctx.db)
+        .await?)
+}
+
+/// A child's history, for a viewer who may read the child.
+#[tracing::instrument(skip_all)]
+pub async fn history(
+    ctx: ServiceContext<'_>,
+    viewer: &Viewer,
+    child_id: Uuid,
+) -> AppResult<Vec<vaccination::Model>> {
+    let child = find_child(ctx, viewer, child_id, "vaccinations").await?;
+    doses_of(ctx, child.id).await
+}
+
+/// A child's schedule today (JST), for a viewer who may read the child: four statements
+/// (the child, its doses, and the catalogue's three tables).
+#[tracing::instrument(skip_all)]
+pub async fn child_schedule(
+    ctx: ServiceContext<'_>,
+    viewer: &Viewer,
+    child_id: Uuid,
+) -> AppResult<Vec<DoseLine>> {
+    let child = find_child(ctx, viewer, child_id, "schedule").await?;
+    let doses = doses_of(ctx, child.id).await?;
+    let catalogue = load_catalogue(ctx).await?;
+    let history: Vec<GivenDose> = doses
+        .into_iter()
+        .map(|dose| GivenDose {
+            product: dose.product_code,
+            date: dose.vaccinated_on,
+        })
+        .collect();
+    let facts = schedule::Child {
+        birth: child.birth_date,
+        sex: sex_of(&child),
+    };
+    let today = crate::fiscal::date_of(ctx.now());
+    Ok(schedule::schedule(&catalogue, facts, &history, today))
+}
+
+/// A dose copied by the guardian from the 母子健康手帳.
+#[derive(Debug, Clone)]
+pub struct HandbookDose {
+    /// The child.
+    pub child_id: Uuid,
+    /// Product code from the catalogue.
+    pub product_code: String,
+    /// The day it was given.
+    pub vaccinated_on: NaiveDate,
+}
+
+/// Records a dose from the 母子健康手帳 for the guardian's own child. The dose is a fact of
+/// the past, so it is kept even where it broke a rule; the schedule reads it as given.
+#[tracing::instrument(skip_all)]
+pub async fn record_handbook_dose(
+    ctx: ServiceContext<'_>,
+    viewer: &Viewer,
+    dose: HandbookDose,
+) -> AppResult<Result<vaccination::Model, Vec<FieldError>>> {
+    let me = viewer.require_user()?;
+    let child = child::Entity::find_by_id(dose.child_id)
+        .one(ctx.db)
+        .await?
+        .filter(|child| child.guardian_user_id == me.id);
+    let Some(child) = child else {
+        return Ok(Err(vec![FieldError::input(
+            "childId",
+            FieldErrorCode::NotFound,
+            "お子さまが見つかりません。",
+        )]));
+    };
+    let mut errors = Problems::new();
+    let catalogue = load_catalogue(ctx).await?;
+    if catalogue.product(&dose.product_code).is_none() {
+        errors.push(FieldError::input(
+            "productCode",
+            FieldErrorCode::Invalid,
+            "ワクチンが登録されていません。",
+        ));
+    }
+    let today = crate::fiscal::date_of(ctx.now());
+    if dose.vaccinated_on < child.birth_date || dose.vaccinated_on > today {
+        errors.push(FieldError::input(
+            "vaccinatedOn",
+            FieldErrorCode::Invalid,
+            "接種日は生年月日から今日までの日付にしてください。",
+        ));
+    }
+    if let Err(errors) = errors.finish() {
+        return Ok(Err(errors));
+    }
+    let model = vaccination::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        municipality_id: Set(child.municipality_id),
+        child_id: Set(child.id),
+        product_code: Set(dose.product_code),
+        vaccinated_on: Set(dose.vaccinated_on),
+        source: Set(VaccinationSource::Handbook),
+        recorded_by: Set(me.id),
+        created_at: Set(ctx.now()),
+    }
+    .insert(ctx.db)
+    .await?;
+    Ok(Ok(model))
+}

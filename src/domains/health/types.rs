@@ -1,0 +1,443 @@
+//! GraphQL objects of the health domain, built from the typed catalogue.
+
+use async_graphql::SimpleObject;
+use chrono::NaiveDate;
+
+use super::catalogue::{self, AgePoint, Catalogue, DoseRule, Product, Series, in_force};
+
+crate::enum_mirror! {
+    /// How a vaccine is given.
+    VaccineRoute = catalogue::Route {
+        /// 注射 (subcutaneous or intramuscular).
+        Injected,
+        /// 経口 (rotavirus).
+        Oral,
+        /// 経皮 (BCG).
+        Percutaneous,
+    }
+}
+
+crate::enum_mirror! {
+    /// A child's sex, as the vaccination rules need it (HPV is for girls).
+    ChildSex = catalogue::Sex {
+        /// 女.
+        Female,
+        /// 男.
+        Male,
+    }
+}
+
+/// The routine vaccine catalogue (定期接種 A類): products and the series children follow,
+/// each with the dates it is in force. Seeded and changed by migrations only.
+#[derive(SimpleObject)]
+pub struct VaccineCatalogue {
+    /// Products, in catalogue order.
+    pub products: Vec<VaccineProduct>,
+    /// Series, in order of preference within an antigen.
+    pub series: Vec<VaccineSeries>,
+}
+
+impl VaccineCatalogue {
+    /// The catalogue, or only what is in force on `on`.
+    pub fn new(catalogue: &Catalogue, on: Option<NaiveDate>) -> Self {
+        let now = |from: Option<NaiveDate>, to: Option<NaiveDate>| {
+            on.is_none_or(|day| in_force(from, to, day))
+        };
+        Self {
+            products: catalogue
+                .products
+                .iter()
+                .filter(|p| now(Some(p.valid_from), p.valid_to))
+                .map(VaccineProduct::from)
+                .collect(),
+            series: catalogue
+                .series
+                .iter()
+                .filter(|s| now(Some(s.valid_from), s.valid_to))
+                .map(|s| VaccineSeries::new(s, on))
+                .collect(),
+        }
+    }
+}
+
+/// A vaccine product.
+#[derive(SimpleObject)]
+pub struct VaccineProduct {
+    /// Stable code, e.g. `PCV15`.
+    pub code: String,
+    /// Japanese name.
+    pub name: String,
+    /// The antigen group it counts doses for, e.g. `PCV`.
+    pub antigen: String,
+    /// A live vaccine (生ワクチン).
+    pub live: bool,
+    /// How it is given.
+    pub route: VaccineRoute,
+    /// Whether the 27-day rule between injected live vaccines applies to it.
+    pub injected_live: bool,
+    /// Default dose in mL, when the product has one.
+    pub default_dose_ml: Option<f64>,
+    /// First day it may be given as 定期接種.
+    pub valid_from: NaiveDate,
+    /// Last day it may be given as 定期接種, if it has one.
+    pub valid_to: Option<NaiveDate>,
+    /// The product's own age limit, beyond which it is not given at all (rotavirus).
+    pub age_limit: Option<String>,
+    /// Products a series started with may continue with this one.
+    pub may_follow: Vec<String>,
+}
+
+impl From<&Product> for VaccineProduct {
+    fn from(product: &Product) -> Self {
+        Self {
+            code: product.code.clone(),
+            name: product.name.clone(),
+            antigen: product.antigen.clone(),
+            live: product.live,
+            route: product.route.into(),
+            injected_live: product.injected_live(),
+            default_dose_ml: product.dose_ml,
+            valid_from: product.valid_from,
+            valid_to: product.valid_to,
+            age_limit: product.absolute_until.map(AgePoint::describe),
+            may_follow: product.may_follow.clone(),
+        }
+    }
+}
+
+/// A series (course) of one antigen.
+#[derive(SimpleObject)]
+pub struct VaccineSeries {
+    /// Stable code, e.g. `PCV_START_2_7`.
+    pub code: String,
+    /// The antigen group.
+    pub antigen: String,
+    /// Japanese name.
+    pub name: String,
+    /// Codes of the products that may be given in it.
+    pub products: Vec<String>,
+    /// The sex it is for, when only one.
+    pub sex: Option<ChildSex>,
+    /// Only for children born on or after this day.
+    pub born_from: Option<NaiveDate>,
+    /// First day a series may be started.
+    pub valid_from: NaiveDate,
+    /// Last day a series may be started; one started before goes on.
+    pub valid_to: Option<NaiveDate>,
+    /// Antigens whose doses rule this series out.
+    pub conflicts_with: Vec<String>,
+    /// The dose rules.
+    pub doses: Vec<VaccineDoseRule>,
+}
+
+impl VaccineSeries {
+    fn new(series: &Series, on: Option<NaiveDate>) -> Self {
+        Self {
+            code: series.code.clone(),
+            antigen: series.antigen.clone(),
+            name: series.name.clone(),
+            products: series.products.clone(),
+            sex: series.sex.map(Into::into),
+            born_from: series.born_from,
+            valid_from: series.valid_from,
+            valid_to: series.valid_to,
+            conflicts_with: series.conflicts_with.clone(),
+            doses: series
+                .doses
+                .iter()
+                .filter(|rule| on.is_none_or(|day| in_force(rule.valid_from, rule.valid_to, day)))
+                .map(VaccineDoseRule::from)
+                .collect(),
+        }
+    }
+}
+
+/// The rule of one dose: the funded window apart from the standard one, intervals from
+/// named earlier doses, and when it is not given.
+#[derive(SimpleObject)]
+pub struct VaccineDoseRule {
+    /// Dose number in the series.
+    pub dose: i32,
+    /// The dose's name, e.g. 「1期初回1回目」.
+    pub label: String,
+    /// First day of the funded (定期) window, as the legal text says it.
+    pub eligible_from: String,
+    /// Last day of the funded window.
+    pub eligible_until: String,
+    /// First day of the standard (標準) window, if any.
+    pub standard_from: Option<String>,
+    /// Last day of the standard window, if any.
+    pub standard_until: Option<String>,
+    /// Minimum intervals.
+    pub min_intervals: Vec<DoseInterval>,
+    /// Standard intervals (outside them is warned about).
+    pub standard_intervals: Vec<DoseInterval>,
+    /// When the dose is not given, e.g. 「2回目が生後12月を過ぎた場合は接種しない」.
+    pub skipped_when: Option<String>,
+    /// First day the rule is in force, if limited.
+    pub valid_from: Option<NaiveDate>,
+    /// Last day the rule is in force, if limited.
+    pub valid_to: Option<NaiveDate>,
+}
+
+impl From<&DoseRule> for VaccineDoseRule {
+    fn from(rule: &DoseRule) -> Self {
+        Self {
+            dose: i32::try_from(rule.dose).unwrap_or(i32::MAX),
+            label: rule.label.clone(),
+            eligible_from: rule.eligible.from.describe(),
+            eligible_until: rule.eligible.until.describe(),
+            standard_from: rule.standard.map(|w| w.from.describe()),
+            standard_until: rule.standard.map(|w| w.until.describe()),
+            min_intervals: rule
+                .min_intervals
+                .iter()
+                .map(|i| DoseInterval {
+                    after_dose: i.after_dose.and_then(|d| i32::try_from(d).ok()),
+                    min: i.length.label(),
+                    max: None,
+                })
+                .collect(),
+            standard_intervals: rule
+                .standard_intervals
+                .iter()
+                .map(|i| DoseInterval {
+                    after_dose: i32::try_from(i.after_dose).ok(),
+                    min: i.min.label(),
+                    max: i.max.map(catalogue::Length::label),
+                })
+                .collect(),
+            skipped_when: rule.skip_if.map(|skip| {
+                format!(
+                    "{}回目が{}を過ぎた場合は接種しない",
+                    skip.dose,
+                    skip.after.describe()
+                )
+            }),
+            valid_from: rule.valid_from,
+            valid_to: rule.valid_to,
+        }
+    }
+}
+
+/// An interval from an earlier dose.
+#[derive(SimpleObject)]
+pub struct DoseInterval {
+    /// The earlier dose it counts from; null is the previous dose given.
+    pub after_dose: Option<i32>,
+    /// The shortest interval, e.g. 「27日」「6か月」「2か月半」 (以上).
+    pub min: String,
+    /// The longest (standard intervals only).
+    pub max: Option<String>,
+}
+
+/// A child registered for vaccinations. Health data (要配慮個人情報): only the guardian and
+/// the health staff of the child's municipality read it, and every staff read is logged.
+#[derive(Clone, Debug)]
+pub struct HealthChild(pub entity::health_child::Model);
+
+/// A child registered for vaccinations. Health data (要配慮個人情報): only the guardian and
+/// the health staff of the child's municipality read it, and every staff read is logged.
+#[async_graphql::Object]
+impl HealthChild {
+    /// Global id.
+    pub async fn id(&self) -> async_graphql::ID {
+        crate::graphql::ids::encode(crate::graphql::ids::NodeKind::HealthChild, self.0.id)
+    }
+
+    /// Name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Reading in katakana.
+    async fn name_kana(&self) -> &str {
+        &self.0.name_kana
+    }
+
+    /// Birth date.
+    async fn birth_date(&self) -> NaiveDate {
+        self.0.birth_date
+    }
+
+    /// Sex.
+    async fn sex(&self) -> ChildSex {
+        super::service::sex_of(&self.0).into()
+    }
+
+    /// The child's routine vaccinations today (JST), antigen by antigen: what was given,
+    /// what is due, overdue, not yet allowed or no longer funded, and why.
+    async fn schedule(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+    ) -> async_graphql::Result<Vec<ScheduleLine>> {
+        use async_graphql::ResultExt;
+        let (state, viewer) = crate::graphql::context(ctx)?;
+        let lines = super::service::child_schedule(state.into(), viewer, self.0.id)
+            .await
+            .extend()?;
+        Ok(lines.into_iter().map(ScheduleLine::from).collect())
+    }
+
+    /// The doses the child has had, oldest first.
+    async fn vaccinations(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+    ) -> async_graphql::Result<Vec<Vaccination>> {
+        use async_graphql::ResultExt;
+        let (state, viewer) = crate::graphql::context(ctx)?;
+        let doses = super::service::history(state.into(), viewer, self.0.id)
+            .await
+            .extend()?;
+        Ok(doses.into_iter().map(Vaccination::from).collect())
+    }
+}
+
+/// Where a dose record came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum VaccinationSource {
+    /// Copied by the guardian from the 母子健康手帳.
+    Handbook,
+}
+
+impl From<entity::health_vaccination::VaccinationSource> for VaccinationSource {
+    fn from(value: entity::health_vaccination::VaccinationSource) -> Self {
+        match value {
+            entity::health_vaccination::VaccinationSource::Handbook => Self::Handbook,
+        }
+    }
+}
+
+/// A dose a child has had.
+#[derive(SimpleObject)]
+pub struct Vaccination {
+    /// Global id.
+    pub id: async_graphql::ID,
+    /// Product code of the catalogue.
+    pub product_code: String,
+    /// The day it was given (JST).
+    pub vaccinated_on: NaiveDate,
+    /// Where the record came from.
+    pub source: VaccinationSource,
+}
+
+impl From<entity::health_vaccination::Model> for Vaccination {
+    fn from(model: entity::health_vaccination::Model) -> Self {
+        Self {
+            id: crate::graphql::ids::encode(crate::graphql::ids::NodeKind::Vaccination, model.id),
+            product_code: model.product_code,
+            vaccinated_on: model.vaccinated_on,
+            source: model.source.into(),
+        }
+    }
+}
+
+/// The state of one dose in a child's schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum DoseState {
+    /// Given.
+    Given,
+    /// Allowed now, within the standard window.
+    Due,
+    /// Allowed and still funded, but past the standard window or interval.
+    Overdue,
+    /// Not allowed yet (see `reason` and `earliest`).
+    NotYet,
+    /// The funded window has closed; only voluntary (任意) vaccination remains.
+    Missed,
+    /// Not needed, because an earlier dose came late.
+    Skipped,
+}
+
+impl From<super::schedule::DoseState> for DoseState {
+    fn from(value: super::schedule::DoseState) -> Self {
+        use super::schedule::DoseState as S;
+        match value {
+            S::Given => Self::Given,
+            S::Due => Self::Due,
+            S::Overdue => Self::Overdue,
+            S::NotYet => Self::NotYet,
+            S::Missed => Self::Missed,
+            S::Skipped => Self::Skipped,
+        }
+    }
+}
+
+/// Why a dose is in its state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum ScheduleReason {
+    /// The child has not reached the age yet.
+    Age,
+    /// The interval from an earlier dose has not passed.
+    Interval,
+    /// The previous dose of the series has not been given.
+    PreviousDose,
+    /// The funded window closed.
+    WindowClosed,
+    /// The standard window or interval passed.
+    StandardPassed,
+    /// An earlier dose came after the point that makes this one unnecessary.
+    LateEarlierDose,
+}
+
+impl From<super::schedule::Why> for ScheduleReason {
+    fn from(value: super::schedule::Why) -> Self {
+        use super::schedule::Why as W;
+        match value {
+            W::Age => Self::Age,
+            W::Interval => Self::Interval,
+            W::PreviousDose => Self::PreviousDose,
+            W::WindowClosed => Self::WindowClosed,
+            W::StandardPassed => Self::StandardPassed,
+            W::LateEarlierDose => Self::LateEarlierDose,
+        }
+    }
+}
+
+/// One dose of a child's schedule.
+#[derive(SimpleObject)]
+pub struct ScheduleLine {
+    /// Antigen group, e.g. `PCV`.
+    pub antigen: String,
+    /// The series the child follows, e.g. `PCV_START_2_7`.
+    pub series: String,
+    /// Dose number in the series.
+    pub dose: i32,
+    /// The dose's name, e.g. 「初回2回目」.
+    pub label: String,
+    /// Its state.
+    pub state: DoseState,
+    /// Why, when not simply given or due.
+    pub reason: Option<ScheduleReason>,
+    /// The explanation in Japanese.
+    pub message: String,
+    /// The day it was given.
+    pub given_on: Option<NaiveDate>,
+    /// The product it was given with.
+    pub product_code: Option<String>,
+    /// First day it is allowed.
+    pub earliest: Option<NaiveDate>,
+    /// Last funded day.
+    pub latest: Option<NaiveDate>,
+    /// Last day of the standard window or interval.
+    pub standard_until: Option<NaiveDate>,
+}
+
+impl From<super::schedule::DoseLine> for ScheduleLine {
+    fn from(line: super::schedule::DoseLine) -> Self {
+        Self {
+            message: line.message(),
+            antigen: line.antigen,
+            series: line.series,
+            dose: i32::try_from(line.dose).unwrap_or(i32::MAX),
+            label: line.label,
+            state: line.state.into(),
+            reason: line.why.map(Into::into),
+            given_on: line.given_on,
+            product_code: line.product,
+            earliest: line.earliest,
+            latest: line.latest,
+            standard_until: line.standard_until,
+        }
+    }
+}
