@@ -2277,3 +2277,56 @@ async fn a_published_program_has_an_icalendar_feed_of_its_sessions_without_onlin
         assert_eq!(response.status(), 404, "{path}");
     }
 }
+
+#[tokio::test]
+async fn staff_register_a_walk_in_guest_and_anyone_else_signed_in_registers_themselves() {
+    let t = town().await;
+    let program = t.program(t.staff, "当日受付のある講座", json!({})).await;
+    let session = t.session(t.staff, &program, 5, 0).await;
+
+    // At the door: the organizer's staff register a guest, who gets the manage token.
+    let walk_in = t
+        .register(
+            Some(t.staff),
+            json!({ "sessionId": session, "guest": guest(1) }),
+        )
+        .await;
+    assert_eq!(walk_in["registration"]["status"], "CONFIRMED");
+    assert!(walk_in["manageToken"].is_string(), "{walk_in}");
+    let id = walk_in["registration"]["id"].as_str().unwrap().to_owned();
+    let seen = t
+        .node(
+            Some(t.staff),
+            &id,
+            "registrant { guest name email } history { toStatus changedByStaff }",
+        )
+        .await;
+    assert_eq!(seen["registrant"]["guest"], true, "{seen}");
+    assert_eq!(seen["registrant"]["name"], "申込 花子1");
+    assert_eq!(
+        seen["history"],
+        json!([{ "toStatus": "CONFIRMED", "changedByStaff": true }]),
+        "a registration made by staff says so"
+    );
+    // The staff member is not registered themselves.
+    let mine = t
+        .app
+        .graphql(
+            Some(t.staff),
+            "{ myRegistrations(first: 10) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(mine["data"]["myRegistrations"]["totalCount"], 0, "{mine}");
+
+    // A signed-in resident giving a guest's details is told so, and nothing is registered.
+    let refused = t
+        .refused(
+            Some(t.resident),
+            "registerForSession",
+            json!({ "sessionId": session, "guest": guest(2) }),
+        )
+        .await;
+    assert_eq!(refused[0].0, "NOT_ALLOWED");
+    assert_eq!(t.session_state(None, &session).await["seatsRemaining"], 4);
+}

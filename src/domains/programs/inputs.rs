@@ -289,7 +289,9 @@ pub struct RegisterForSessionInput {
     /// Children in the party.
     #[graphql(default)]
     pub children: Vec<RegistrationChildInput>,
-    /// Contact details when not signed in (ignored when signed in).
+    /// Contact details when not signed in. Staff who manage the programme give a walk-in
+    /// guest's details here to register the guest at the door (the guest gets the manage
+    /// token); anyone else signed in is refused with `NOT_ALLOWED`.
     pub guest: Option<RegistrationGuestInput>,
     /// Retrying with the same key returns the first result and creates nothing (a guest
     /// gets a new manage token that replaces the first).

@@ -39,7 +39,7 @@ use super::{
     lookup::{lock_session, program_of},
     moves::{event, record_change},
     tokens::{free_check_in_code, hash_token, new_token, rotate_token},
-    visibility::can_see_program,
+    visibility::{can_see_program, manages},
 };
 
 /// A guest's contact details.
@@ -64,7 +64,8 @@ pub struct NewRegistration {
     pub adults: i32,
     /// Children.
     pub children: Vec<ChildInput>,
-    /// Contact details when not signed in.
+    /// Contact details when not signed in, or of a walk-in guest that the programme's staff
+    /// register at the door.
     pub guest: Option<GuestInput>,
     /// Idempotency key.
     pub idempotency_key: Option<String>,
@@ -84,8 +85,9 @@ pub struct Registered {
 struct RegisteredId(Uuid);
 
 /// Registers a party for a session: a signed-in user, or a guest with contact details who
-/// gets a manage token. Confirmed if the whole party fits, else waitlisted; refusals name
-/// the rule. Rate-limited per client address.
+/// gets a manage token — also a walk-in guest registered by staff who manage the programme,
+/// which the registration's history records as a staff action. Confirmed if the whole
+/// party fits, else waitlisted; refusals name the rule. Rate-limited per client address.
 #[tracing::instrument(skip_all, fields(session_id = %input.session_id))]
 pub async fn register(
     ctx: ServiceContext<'_>,
@@ -101,7 +103,12 @@ pub async fn register(
     if !can_see_program(viewer, &program) {
         return Err(AppError::NotFound);
     }
-    let me = viewer.user.clone();
+    let signed_in = viewer.user.clone();
+    // Staff who manage the programme register a walk-in guest on the guest's behalf.
+    let staff = signed_in
+        .clone()
+        .filter(|staff| input.guest.is_some() && manages(staff, &program));
+    let me = if staff.is_some() { None } else { signed_in };
     let (guest, children) = match check_party(me.as_ref(), &input, &session, ctx.now()) {
         Ok(checked) => checked,
         Err(errors) => return Ok(Err(errors)),
@@ -130,12 +137,13 @@ pub async fn register(
             .collect(),
         guest: guest.as_ref().map(|g| g.email.as_str()),
     };
-    let scope = match &me {
-        Some(me) => KeyScope::user(me.id, "registerForSession"),
+    let scope = match me.as_ref().or(staff.as_ref()) {
+        Some(user) => KeyScope::user(user.id, "registerForSession"),
         None => KeyScope::public("registerForSession"),
     };
     let applicant = Applicant {
         me: me.as_ref(),
+        staff: staff.as_ref(),
         guest: guest.as_ref(),
         adults: input.adults,
         children: &children,
@@ -191,6 +199,8 @@ pub async fn register(
 /// manage token.
 struct Applicant<'a> {
     me: Option<&'a AuthUser>,
+    /// The staff member registering a walk-in guest, if it is one.
+    staff: Option<&'a AuthUser>,
     guest: Option<&'a Guest>,
     adults: i32,
     children: &'a [Child],
@@ -207,7 +217,15 @@ fn check_party(
 ) -> Result<(Option<Guest>, Vec<Child>), Vec<FieldError>> {
     let mut problems = Problems::new();
     let guest = match (me, &input.guest) {
-        (Some(_), _) => None,
+        (Some(_), None) => None,
+        (Some(_), Some(_)) => {
+            problems.push(FieldError::input(
+                "guest",
+                FieldErrorCode::NotAllowed,
+                "ログイン中はご自身の申込みになります。ゲストとして申し込むにはログアウトしてください（受付での代理申込みは講座の担当者が行えます）。",
+            ));
+            None
+        }
         (None, Some(guest)) => check_guest(&mut problems, guest),
         (None, None) => {
             problems.push(FieldError::input(
@@ -349,7 +367,8 @@ async fn insert_registration(
         .insert(txn)
         .await?;
     }
-    record_change(txn, me.map(|me| me.id), &registration, None, None, now).await?;
+    let actor = me.or(applicant.staff).map(|user| user.id);
+    record_change(txn, actor, &registration, None, None, now).await?;
     Ok(registration)
 }
 
