@@ -293,18 +293,11 @@ impl HealthChild {
     }
 }
 
-/// Where a dose record came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
-pub enum VaccinationSource {
-    /// Copied by the guardian from the 母子健康手帳.
-    Handbook,
-}
-
-impl From<entity::health_vaccination::VaccinationSource> for VaccinationSource {
-    fn from(value: entity::health_vaccination::VaccinationSource) -> Self {
-        match value {
-            entity::health_vaccination::VaccinationSource::Handbook => Self::Handbook,
-        }
+crate::enum_mirror! {
+    /// Where a dose record came from.
+    VaccinationSource = entity::health_vaccination::VaccinationSource {
+        /// Copied by the guardian from the 母子健康手帳.
+        Handbook,
     }
 }
 
@@ -332,65 +325,39 @@ impl From<entity::health_vaccination::Model> for Vaccination {
     }
 }
 
-/// The state of one dose in a child's schedule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
-pub enum DoseState {
-    /// Given.
-    Given,
-    /// Allowed now, within the standard window.
-    Due,
-    /// Allowed and still funded, but past the standard window or interval.
-    Overdue,
-    /// Not allowed yet (see `reason` and `earliest`).
-    NotYet,
-    /// The funded window has closed; only voluntary (任意) vaccination remains.
-    Missed,
-    /// Not needed, because an earlier dose came late.
-    Skipped,
-}
-
-impl From<super::schedule::DoseState> for DoseState {
-    fn from(value: super::schedule::DoseState) -> Self {
-        use super::schedule::DoseState as S;
-        match value {
-            S::Given => Self::Given,
-            S::Due => Self::Due,
-            S::Overdue => Self::Overdue,
-            S::NotYet => Self::NotYet,
-            S::Missed => Self::Missed,
-            S::Skipped => Self::Skipped,
-        }
+crate::enum_mirror! {
+    /// The state of one dose in a child's schedule.
+    DoseState = super::schedule::DoseState {
+        /// Given.
+        Given,
+        /// Allowed now, within the standard window.
+        Due,
+        /// Allowed and still funded, but past the standard window or interval.
+        Overdue,
+        /// Not allowed yet (see `reason` and `earliest`).
+        NotYet,
+        /// The funded window has closed; only voluntary (任意) vaccination remains.
+        Missed,
+        /// Not needed, because an earlier dose came late.
+        Skipped,
     }
 }
 
-/// Why a dose is in its state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
-pub enum ScheduleReason {
-    /// The child has not reached the age yet.
-    Age,
-    /// The interval from an earlier dose has not passed.
-    Interval,
-    /// The previous dose of the series has not been given.
-    PreviousDose,
-    /// The funded window closed.
-    WindowClosed,
-    /// The standard window or interval passed.
-    StandardPassed,
-    /// An earlier dose came after the point that makes this one unnecessary.
-    LateEarlierDose,
-}
-
-impl From<super::schedule::Why> for ScheduleReason {
-    fn from(value: super::schedule::Why) -> Self {
-        use super::schedule::Why as W;
-        match value {
-            W::Age => Self::Age,
-            W::Interval => Self::Interval,
-            W::PreviousDose => Self::PreviousDose,
-            W::WindowClosed => Self::WindowClosed,
-            W::StandardPassed => Self::StandardPassed,
-            W::LateEarlierDose => Self::LateEarlierDose,
-        }
+crate::enum_mirror! {
+    /// Why a dose is in its state.
+    ScheduleReason = super::schedule::Why {
+        /// The child has not reached the age yet.
+        Age,
+        /// The interval from an earlier dose has not passed.
+        Interval,
+        /// The previous dose of the series has not been given.
+        PreviousDose,
+        /// The funded window closed.
+        WindowClosed,
+        /// The standard window or interval passed.
+        StandardPassed,
+        /// An earlier dose came after the point that makes this one unnecessary.
+        LateEarlierDose,
     }
 }
 
