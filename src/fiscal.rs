@@ -6,6 +6,47 @@
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Asia::Tokyo;
 
+use crate::error::{AppError, AppResult, FieldError, FieldErrorCode};
+
+/// The first fiscal year tsunagu accepts, in every argument and every date it stores.
+pub const FIRST_YEAR: i32 = 2000;
+/// The last fiscal year tsunagu accepts.
+pub const LAST_YEAR: i32 = 2100;
+
+/// `year` if it is a fiscal year tsunagu accepts ([`FIRST_YEAR`]–[`LAST_YEAR`]), else the
+/// one `BAD_USER_INPUT` every query answers.
+pub fn checked_year(year: i32) -> AppResult<i32> {
+    if (FIRST_YEAR..=LAST_YEAR).contains(&year) {
+        Ok(year)
+    } else {
+        Err(AppError::BadUserInput(format!(
+            "fiscalYear must be between {FIRST_YEAR} and {LAST_YEAR}"
+        )))
+    }
+}
+
+/// Whether a scheduled or recorded day falls in an accepted fiscal year.
+pub fn accepts(date: NaiveDate) -> bool {
+    (FIRST_YEAR..=LAST_YEAR).contains(&year_of_date(date))
+}
+
+/// `date` for the input field `field` if it falls in an accepted fiscal year, else the one
+/// `INVALID` user error every input answers (e.g. for a year 9999 typo).
+pub fn check_date(field: &str, date: NaiveDate) -> Result<NaiveDate, FieldError> {
+    if accepts(date) {
+        Ok(date)
+    } else {
+        Err(FieldError::input(
+            field,
+            FieldErrorCode::Invalid,
+            format!(
+                "日付は{FIRST_YEAR}年4月1日から{}年3月31日までで指定してください。",
+                LAST_YEAR + 1
+            ),
+        ))
+    }
+}
+
 /// Today in Japan.
 pub fn today() -> NaiveDate {
     date_of(Utc::now())
@@ -39,8 +80,9 @@ pub fn year_of(at: DateTime<Utc>) -> i32 {
     year_of_date(date_of(at))
 }
 
-/// The first and last day of fiscal year `year`, if the calendar reaches them.
+/// The first and last day of fiscal year `year`, if it is an accepted one.
 pub fn dates(year: i32) -> Option<(NaiveDate, NaiveDate)> {
+    checked_year(year).ok()?;
     let first = NaiveDate::from_ymd_opt(year, 4, 1)?;
     let last = NaiveDate::from_ymd_opt(year.checked_add(1)?, 3, 31)?;
     Some((first, last))
@@ -62,6 +104,17 @@ mod tests {
 
     fn date(text: &str) -> NaiveDate {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap_or_default()
+    }
+
+    #[test]
+    fn one_range_of_years_and_days_is_accepted() {
+        assert!(checked_year(2000).is_ok() && checked_year(2100).is_ok());
+        assert!(checked_year(1999).is_err() && checked_year(-5).is_err());
+        assert!(dates(2101).is_none() && bounds(-5).is_none());
+        assert!(check_date("d", date("2101-03-31")).is_ok());
+        assert!(check_date("d", date("2101-04-01")).is_err());
+        assert!(check_date("d", date("9999-01-01")).is_err());
+        assert!(check_date("d", date("2000-03-31")).is_err());
     }
 
     #[test]

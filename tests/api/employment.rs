@@ -1385,6 +1385,13 @@ async fn an_advisor_attaches_a_seminar_attended_as_a_guest_and_detaches_it() {
 #[tokio::test]
 async fn the_demo_has_the_kpi_in_the_current_and_the_previous_fiscal_year_and_loads_once() {
     let desk = desk().await;
+    // A fiscal year outside 2000–2100 is the same error as in every other report.
+    for year in [-5, 2101] {
+        let body = desk
+            .report(Some(&desk.advisor), &desk.maebashi, year, "TEAM")
+            .await;
+        assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{year}: {body}");
+    }
     let this_year = tsunagu::fiscal::year_of_date(today());
     let mut types = std::collections::BTreeSet::new();
     for year in [this_year - 1, this_year] {

@@ -2330,3 +2330,28 @@ async fn staff_register_a_walk_in_guest_and_anyone_else_signed_in_registers_them
     assert_eq!(refused[0].0, "NOT_ALLOWED");
     assert_eq!(t.session_state(None, &session).await["seatsRemaining"], 4);
 }
+
+#[tokio::test]
+async fn a_session_in_year_9999_is_refused_like_every_date_outside_the_accepted_years() {
+    let t = town().await;
+    let program = t.program(t.staff, "遠い未来の講座", json!({})).await;
+    let far = t
+        .refused(
+            Some(t.staff),
+            "createProgramSessions",
+            json!({
+                "programId": program,
+                "startsAt": "9999-06-01T01:00:00Z",
+                "endsAt": "9999-06-01T03:00:00Z",
+                "venue": "展示室",
+                "capacity": 10,
+            }),
+        )
+        .await;
+    assert!(far.iter().all(|(code, _)| code == "INVALID"), "{far:?}");
+    assert!(
+        far.iter()
+            .any(|(_, message)| message.starts_with("日付は2000年4月1日から")),
+        "{far:?}"
+    );
+}

@@ -915,6 +915,17 @@ async fn the_concierge_works_an_inquiry_with_notes_contacts_appointments_and_tas
         seen["nextAppointmentAt"].as_str().unwrap().parse().unwrap();
     assert!((next - sooner).num_seconds().abs() < 1, "{seen}");
 
+    // A year 9999 typo is refused, like every date outside the fiscal years 2000–2100.
+    let typo = mutate(
+        &app,
+        &concierge,
+        "createInquiryTask",
+        json!({ "inquiryId": id, "title": "住宅補助の資料を送る", "dueOn": "9999-01-15" }),
+        "task { id }",
+    )
+    .await;
+    assert_eq!(user_error_codes(&typo), vec!["INVALID"], "{typo}");
+    assert_eq!(typo["userErrors"][0]["field"], json!(["input", "dueOn"]));
     let created = mutate(
         &app,
         &concierge,
@@ -1313,6 +1324,15 @@ async fn an_inquiry_not_contacted_within_business_hours_is_flagged_overdue_and_l
     let app = spawn_app().await;
     let manazuru = app.municipality_id("14384").await;
     let admin = app.login_demo("manazuru-admin@example.jp").await;
+    let typo = mutate(
+        &app,
+        &admin,
+        "updateRelocationSettings",
+        json!({ "holidays": ["2026-11-23", "9999-11-23"] }),
+        "settings { holidays }",
+    )
+    .await;
+    assert_eq!(user_error_codes(&typo), vec!["INVALID"], "{typo}");
     // 勤労感謝の日 is closed.
     let settings = mutate(
         &app,
@@ -1429,6 +1449,13 @@ async fn the_funnel_counts_each_fiscal_year_from_1_april_to_31_march_in_japan_ti
     let year = &body["data"]["relocationFunnel"];
     let from: chrono::DateTime<chrono::Utc> = year["from"].as_str().unwrap().parse().unwrap();
     assert_eq!(from.to_rfc3339(), "2026-03-31T15:00:00+00:00", "{body}");
+    // Out of the fiscal years 2000–2100: the one error every report answers.
+    for year in [-5, 1999, 2101] {
+        let body = app
+            .graphql(Some(&admin), FUNNEL, json!({ "year": year }))
+            .await;
+        assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{year}: {body}");
+    }
     let before_2025 = funnel(2025).await;
     let before_2026 = funnel(2026).await;
 

@@ -29,10 +29,7 @@ use crate::{
     paging::{DEFAULT_PAGE_SIZE, Page, PageArgs},
 };
 
-/// Earliest fiscal year a report covers.
-pub const FIRST_YEAR: i32 = 2000;
-/// Latest fiscal year a report covers.
-pub const LAST_YEAR: i32 = 2100;
+pub use crate::fiscal::{FIRST_YEAR, LAST_YEAR};
 
 /// One KPI of a report.
 #[derive(Debug, Clone, PartialEq)]
@@ -429,11 +426,5 @@ pub async fn municipality_by_code(
 }
 
 fn check_year(year: i32) -> AppResult<()> {
-    if (FIRST_YEAR..=LAST_YEAR).contains(&year) {
-        Ok(())
-    } else {
-        Err(AppError::BadUserInput(format!(
-            "fiscalYear must be between {FIRST_YEAR} and {LAST_YEAR}"
-        )))
-    }
+    fiscal::checked_year(year).map(drop)
 }

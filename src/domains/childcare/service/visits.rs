@@ -137,6 +137,7 @@ pub async fn usage_report(
     municipality_id: Uuid,
     fiscal_year: i32,
 ) -> AppResult<Vec<UsageRow>> {
+    fiscal::checked_year(fiscal_year)?;
     let me = viewer.require_user()?;
     let mut resources = childcare_resource::Entity::find()
         .select_only()
@@ -187,6 +188,7 @@ pub async fn plaza_visits(
     municipality_id: Uuid,
     fiscal_year: i32,
 ) -> AppResult<(i64, i64, i64)> {
+    fiscal::checked_year(fiscal_year)?;
     let plazas = childcare_resource::Entity::find()
         .select_only()
         .column(childcare_resource::Column::Id)
@@ -241,6 +243,7 @@ pub async fn temporary_childcare_satisfaction(
     municipality_id: Uuid,
     fiscal_year: i32,
 ) -> AppResult<(i64, i64, i64)> {
+    fiscal::checked_year(fiscal_year)?;
     use childcare_survey::Column;
     let scores: Vec<(i16, i64)> = counted_answers(municipality_id, fiscal_year)
         .select_only()

@@ -231,6 +231,7 @@ pub async fn report(
     if audience == Audience::Team {
         require_team(db, viewer, municipality_id).await?;
     }
+    fiscal::checked_year(fiscal_year)?;
     let (from, to) = fiscal::dates(fiscal_year)
         .ok_or_else(|| AppError::BadUserInput("fiscalYear is out of range".into()))?;
     entity::municipality::Entity::find_by_id(municipality_id)

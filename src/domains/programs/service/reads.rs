@@ -378,6 +378,7 @@ pub async fn municipality_survey_summary(
     fiscal_year: Option<i32>,
 ) -> AppResult<SurveySummary> {
     viewer.require_admin_of(municipality_id)?;
+    fiscal_year.map(crate::fiscal::checked_year).transpose()?;
     use program_survey::Column;
     let mut select = program_survey::Entity::find()
         .select_only()

@@ -20,6 +20,7 @@ use crate::{
     domains::programs::states::ACTIVE,
     error::{AppError, AppResult, FieldError, FieldErrorCode, Outcome, Problems},
     events::Event,
+    fiscal,
     idempotency::{self, KeyScope},
     search::{outbox, sources},
     state::ServiceContext,
@@ -202,6 +203,9 @@ fn plan_series(
             FieldErrorCode::Invalid,
             "終了日時は開始日時より後にしてください。",
         ));
+    }
+    for (field, at) in [("startsAt", starts_at), ("endsAt", ends_at)] {
+        problems.check(fiscal::check_date(field, fiscal::date_of(at)));
     }
     // A window opening "now" opens now for the whole series; an explicit opening time
     // keeps its distance to each start.
@@ -414,6 +418,9 @@ pub async fn update_session(
             FieldErrorCode::Invalid,
             "終了日時は開始日時より後にしてください。",
         ));
+    }
+    for (field, at) in [("startsAt", starts_at), ("endsAt", ends_at)] {
+        problems.check(fiscal::check_date(field, fiscal::date_of(at)));
     }
     if closes <= opens || closes > starts_at {
         problems.push(FieldError::input(

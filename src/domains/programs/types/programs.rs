@@ -182,6 +182,10 @@ impl Program {
         if !service::viewer_manages(viewer, &self.model) {
             return Ok(None);
         }
+        fiscal_year
+            .map(crate::fiscal::checked_year)
+            .transpose()
+            .extend()?;
         let loader = ctx.data::<DataLoader<ProgramsLoader>>()?;
         let scores = loader
             .load_one(SurveyScoresOf {

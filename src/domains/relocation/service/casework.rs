@@ -259,6 +259,9 @@ pub async fn create_task(
         Ok(title) => title,
         Err(error) => return Ok(Err(vec![error])),
     };
+    if let Err(error) = crate::fiscal::check_date("dueOn", task.due_on) {
+        return Ok(Err(vec![error]));
+    }
     let (txn, inquiry, me) = work_on(ctx, viewer, inquiry_id).await?;
     if inquiry.erased_at.is_some() {
         return Ok(Err(vec![erased_error()]));

@@ -34,8 +34,8 @@ pub async fn funnel(
         .or(me.municipality_id)
         .ok_or_else(|| AppError::BadUserInput("give a municipalityId".into()))?;
     viewer.require_admin_of(municipality_id)?;
+    fiscal::checked_year(year)?;
     let (from, until) = fiscal::bounds(year)
-        .filter(|_| (2000..=2100).contains(&year))
         .ok_or_else(|| AppError::BadUserInput("fiscalYear is out of range".into()))?;
     let rows: Vec<(EventKind, Option<String>, Uuid)> = inquiry_event::Entity::find()
         .select_only()

@@ -161,6 +161,12 @@ pub async fn update_settings(
             "終業時刻は始業時刻より後にしてください。",
         ));
     }
+    for day in changes.holidays.iter().flatten() {
+        if let Err(error) = crate::fiscal::check_date("holidays", *day) {
+            problems.push(error);
+            break;
+        }
+    }
     if let Err(errors) = problems.finish() {
         return Ok(Err(errors));
     }
