@@ -164,10 +164,14 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    /// An error about `input.<name>`.
+    /// An error about `input.<name>`, where `name` may be a dotted path into the input
+    /// (`guest.nameKana`, `slotIds.0`): the field is then `["input", "guest", "nameKana"]`.
     pub fn input(name: &str, code: FieldErrorCode, message: impl Into<String>) -> Self {
         Self {
-            field: vec!["input".into(), name.into()],
+            field: std::iter::once("input")
+                .chain(name.split('.'))
+                .map(str::to_owned)
+                .collect(),
             code,
             message: message.into(),
         }

@@ -541,6 +541,19 @@ async fn hours_that_overlap_close_before_they_open_or_contradict_closed_are_refu
         set(json!([{ "weekday": "FRIDAY", "opens": "16:00", "closes": "09:00" }])).await,
         ["INVALID"]
     );
+    // The error names the input's own field, `hours`.
+    let body = t
+        .app
+        .graphql(
+            Some(t.staff),
+            "mutation($input: SetChildcareOpeningHoursInput!) { setChildcareOpeningHours(input: $input) { userErrors { field } } }",
+            json!({ "input": { "resourceId": resource, "hours": [{ "weekday": "FRIDAY", "opens": "16:00", "closes": "09:00" }] } }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["setChildcareOpeningHours"]["userErrors"][0]["field"][1], "hours",
+        "{body}"
+    );
     assert_eq!(
         set(json!([{ "weekday": "FRIDAY", "opens": "9時", "closes": "25:00" }])).await,
         ["INVALID", "INVALID"]
@@ -749,18 +762,28 @@ async fn resource_input_is_checked_field_by_field_and_normalized() {
         .as_array()
         .unwrap()
         .clone();
-    let fields: Vec<&str> = errors
+    // Each error names its input field by its path in the input.
+    let fields: Vec<String> = errors
         .iter()
-        .map(|e| e["field"][1].as_str().unwrap())
+        .map(|e| {
+            let path: Vec<&str> = e["field"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|name| name.as_str().unwrap())
+                .collect();
+            assert_eq!(path[0], "input", "{e}");
+            path[1..].join(".")
+        })
         .collect();
     assert_eq!(
         fields,
         [
             "name",
             "nameKana",
-            "postalCode",
-            "prefectureCode",
-            "latitude",
+            "address.postalCode",
+            "address.prefectureCode",
+            "location.latitude",
             "phone",
             "url",
             "childAgeRange",

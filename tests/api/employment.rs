@@ -364,6 +364,20 @@ async fn an_enrollment_with_bad_input_is_refused_with_field_errors_and_writes_no
             .await;
         assert!(codes.contains(&code.to_owned()), "{input}: {codes:?}");
     }
+    // Errors name the input's own fields.
+    let body = desk
+        .app
+        .graphql(
+            Some(&desk.advisor),
+            "mutation($input: EnrollJobSeekerInput!) { enrollJobSeeker(input: $input) { userErrors { field } } }",
+            json!({ "input": { "enrolledOn": today(), "supportTrack": "FIRST_JOB", "followUpConsent": true, "jobSeeker": { "name": "前橋 花", "nameKana": "前橋", "email": "hana@example.jp" } } }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["enrollJobSeeker"]["userErrors"][0]["field"],
+        json!(["input", "jobSeeker", "nameKana"]),
+        "{body}"
+    );
     assert_eq!(desk.enrollment_count().await, before);
 }
 

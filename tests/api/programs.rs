@@ -532,12 +532,17 @@ async fn a_weekly_or_monthly_series_is_created_in_one_call_with_windows_that_fol
             )
             .await;
         let errors = &body["data"]["createProgramSessions"]["userErrors"];
+        // The field is the path in the input: `repeat.count` is ["input", "repeat", "count"].
+        let path: Vec<Value> = std::iter::once("input")
+            .chain(field.split('.'))
+            .map(|name| json!(name))
+            .collect();
         assert!(
             errors
                 .as_array()
                 .unwrap()
                 .iter()
-                .any(|e| e["field"][1] == field),
+                .any(|e| e["field"] == json!(path)),
             "{field}: {body}"
         );
     }
@@ -2353,5 +2358,27 @@ async fn a_session_in_year_9999_is_refused_like_every_date_outside_the_accepted_
         far.iter()
             .any(|(_, message)| message.starts_with("日付は2000年4月1日から")),
         "{far:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_field_is_named_by_its_path_in_the_input() {
+    let t = town().await;
+    let program = t.program(t.staff, "入力の確認", json!({})).await;
+    let session = t.session(t.staff, &program, 5, 0).await;
+    let mut bad = guest(1);
+    bad["nameKana"] = json!("Hanako");
+    let body = t
+        .call(
+            None,
+            "registerForSession",
+            json!({ "sessionId": session, "guest": bad }),
+            "__typename",
+        )
+        .await;
+    assert_eq!(
+        body["data"]["registerForSession"]["userErrors"][0]["field"],
+        json!(["input", "guest", "nameKana"]),
+        "{body}"
     );
 }

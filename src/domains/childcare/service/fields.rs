@@ -112,31 +112,31 @@ pub(super) fn check_fields(fields: &ResourceFields) -> Result<Checked, Vec<Field
     let name = problems.check(text::required("name", &fields.name, MAX_LINE));
     let name_kana = problems.check(Kana::parse("nameKana", &fields.name_kana, MAX_LINE));
     let description = problems.check(long_text("description", &fields.description, MAX_TEXT));
-    let postal_code = problems.check(postal_code("postalCode", &fields.postal_code));
+    let postal_code = problems.check(postal_code("address.postalCode", &fields.postal_code));
     let prefecture_code = i16::try_from(fields.prefecture_code)
         .ok()
         .filter(|code| crate::japan::prefecture(*code).is_some());
     if prefecture_code.is_none() {
         problems.push(FieldError::input(
-            "prefectureCode",
+            "address.prefectureCode",
             FieldErrorCode::Invalid,
             "都道府県コード（JIS X 0401、1〜47）を指定してください。",
         ));
     }
-    let city = problems.check(text::required("city", &fields.city, MAX_CITY));
-    let street = problems.check(text::required("street", &fields.street, MAX_LINE));
+    let city = problems.check(text::required("address.city", &fields.city, MAX_CITY));
+    let street = problems.check(text::required("address.street", &fields.street, MAX_LINE));
     match (fields.latitude, fields.longitude) {
         (Some(latitude), Some(longitude)) => {
             if !(-90.0..=90.0).contains(&latitude) || latitude.is_nan() {
                 problems.push(FieldError::input(
-                    "latitude",
+                    "location.latitude",
                     FieldErrorCode::Invalid,
                     "緯度は-90〜90の範囲で入力してください。",
                 ));
             }
             if !(-180.0..=180.0).contains(&longitude) || longitude.is_nan() {
                 problems.push(FieldError::input(
-                    "longitude",
+                    "location.longitude",
                     FieldErrorCode::Invalid,
                     "経度は-180〜180の範囲で入力してください。",
                 ));
@@ -144,7 +144,7 @@ pub(super) fn check_fields(fields: &ResourceFields) -> Result<Checked, Vec<Field
         }
         (None, None) => {}
         _ => problems.push(FieldError::input(
-            "latitude",
+            "location.latitude",
             FieldErrorCode::Required,
             "緯度と経度は両方入力してください。",
         )),

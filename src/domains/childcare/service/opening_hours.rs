@@ -36,7 +36,7 @@ pub async fn set_opening_hours(
     let mut problems = Problems::new();
     let mut per_day: HashMap<i16, Vec<Interval>> = HashMap::new();
     for (index, (weekday, opens, closes)) in weekly.iter().enumerate() {
-        let field = format!("weekly.{index}");
+        let field = format!("hours.{index}");
         if !(0..=6).contains(weekday) {
             problems.push(FieldError::input(
                 &field,
@@ -56,7 +56,7 @@ pub async fn set_opening_hours(
     }
     let mut checked = Vec::new();
     for (weekday, intervals) in per_day {
-        if let Some(intervals) = problems.check(hours::check_intervals("weekly", intervals)) {
+        if let Some(intervals) = problems.check(hours::check_intervals("hours", intervals)) {
             checked.extend(intervals.into_iter().map(|interval| (weekday, interval)));
         }
     }

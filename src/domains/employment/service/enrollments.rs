@@ -141,7 +141,7 @@ struct Person {
 }
 
 fn check_person(problems: &mut Problems, person: &PersonInput) -> Option<Person> {
-    let field = |name: &str| format!("person.{name}");
+    let field = |name: &str| format!("jobSeeker.{name}");
     let name = problems.check(text::required(&field("name"), &person.name, MAX_LINE));
     let kana = problems.check(Kana::parse(&field("nameKana"), &person.name_kana, MAX_LINE));
     let email = match person.email.as_deref().filter(|v| !v.trim().is_empty()) {

@@ -411,7 +411,7 @@ struct Guest {
 
 fn check_guest(problems: &mut Problems, guest: &GuestInput) -> Option<Guest> {
     let name = problems.check(text::required("guest.name", &guest.name, 100));
-    let kana = problems.check(Kana::parse("guest.kana", &guest.kana, 100));
+    let kana = problems.check(Kana::parse("guest.nameKana", &guest.kana, 100));
     let email = problems.check(Email::parse("guest.email", &guest.email));
     let phone = problems.check(text::phone("guest.phone", &guest.phone));
     Some(Guest {
