@@ -132,7 +132,7 @@ pub async fn records(
     viewer.require_user()?;
     let municipality = municipality_by_code(db, municipality_code).await?;
     viewer.require_admin_of(municipality.id)?;
-    check_year(year)?;
+    fiscal::checked_year(year)?;
     let definition = registry::find(key)
         .filter(|kpi| kpi.municipality_code == municipality.jis_code)
         .ok_or(AppError::NotFound)?;
@@ -315,7 +315,7 @@ pub async fn compute(
     municipality: municipality::Model,
     year: i32,
 ) -> AppResult<Report> {
-    check_year(year)?;
+    fiscal::checked_year(year)?;
     let (period_start, period_end) = fiscal::bounds(year)
         .ok_or_else(|| AppError::BadUserInput("fiscalYear is out of range".into()))?;
     let targets: HashMap<String, kpi_target::Model> = kpi_target::Entity::find()
@@ -423,8 +423,4 @@ pub async fn municipality_by_code(
     crate::domains::identity::service::find_municipality_by_code(db, code)
         .await?
         .ok_or(AppError::NotFound)
-}
-
-fn check_year(year: i32) -> AppResult<()> {
-    fiscal::checked_year(year).map(drop)
 }
