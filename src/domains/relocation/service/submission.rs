@@ -136,7 +136,7 @@ pub async fn create_inquiry(
     input: NewInquiry,
 ) -> AppResult<Outcome<Receipt>> {
     let now = ctx.now();
-    let checked = match check_inquiry(ctx.db, &input, now.date_naive()).await? {
+    let checked = match check_inquiry(ctx.db, &input, crate::fiscal::date_of(now)).await? {
         Ok(checked) => checked,
         Err(errors) => return Ok(Err(errors)),
     };
