@@ -17,6 +17,7 @@ mod m20261201_000006_kpi;
 mod m20261204_000001_one_access_log;
 mod m20261205_000001_health_catalogue;
 mod m20261205_000002_health_children;
+mod m20261205_000003_registration_lookups;
 
 /// Every migration of the product, applied in order.
 pub struct Migrator;
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000001_one_access_log::Migration),
             Box::new(m20261205_000001_health_catalogue::Migration),
             Box::new(m20261205_000002_health_children::Migration),
+            Box::new(m20261205_000003_registration_lookups::Migration),
         ]
     }
 }

@@ -21,13 +21,41 @@ use crate::{
 use super::moves::{event, move_registration};
 
 /// Expires due offers, then offers the free places to the first waiting parties that fit,
-/// in registration order, and writes the recounted totals. Call with the session locked.
+/// in registration order, and writes the recounted totals (also of moves the caller made
+/// before settling). Call with the session locked.
 pub(super) async fn settle(
     txn: &DatabaseTransaction,
     session: &program_session::Model,
     offer_hours: u32,
     now: DateTime<Utc>,
 ) -> AppResult<Vec<Event>> {
+    let settled = settle_counted(txn, session, offer_hours, now).await?;
+    if settled.events.is_empty() {
+        recount(txn, session, now).await?;
+    }
+    Ok(settled.events)
+}
+
+/// A session once settled: the places its registrations hold and the moves made.
+pub(super) struct Settled {
+    /// Seats held.
+    pub seats: i32,
+    /// Childcare slots held.
+    pub childcare: i32,
+    /// One event per registration moved (an offer expired or made); none when nothing moved.
+    pub events: Vec<Event>,
+}
+
+/// [`settle`], also giving the places held once settled, for a caller that has moved
+/// nothing itself: the totals are rewritten only when settling moved a registration.
+/// Waiting parties are read only when a seat is free (every party takes one), and only
+/// those that fit what is free.
+pub(super) async fn settle_counted(
+    txn: &DatabaseTransaction,
+    session: &program_session::Model,
+    offer_hours: u32,
+    now: DateTime<Utc>,
+) -> AppResult<Settled> {
     let mut events = Vec::new();
     let expired = registration::Entity::find()
         .filter(registration::Column::SessionId.eq(session.id))
@@ -49,10 +77,13 @@ pub(super) async fn settle(
         events.push(event(&moved, "offer_expired", now));
     }
     let (mut seats, mut childcare) = held(txn, session.id).await?;
-    if session.status == SessionStatus::Scheduled && session.starts_at > now {
+    let free_seats = session.capacity - seats;
+    if session.status == SessionStatus::Scheduled && session.starts_at > now && free_seats > 0 {
         let waiting = registration::Entity::find()
             .filter(registration::Column::SessionId.eq(session.id))
             .filter(registration::Column::Status.eq(RegistrationStatus::Waitlisted))
+            .filter(registration::Column::Seats.lte(free_seats))
+            .filter(registration::Column::Childcare.lte(session.childcare_slots - childcare))
             .order_by_asc(registration::Column::Id)
             .all(txn)
             .await?;
@@ -91,8 +122,14 @@ pub(super) async fn settle(
             events.push(event(&moved, "offered", now));
         }
     }
-    recount(txn, session, now).await?;
-    Ok(events)
+    if !events.is_empty() {
+        recount(txn, session, now).await?;
+    }
+    Ok(Settled {
+        seats,
+        childcare,
+        events,
+    })
 }
 
 /// Seats and childcare slots held on a session, counted from its registrations.
@@ -123,6 +160,18 @@ pub(super) async fn recount(
         .one(txn)
         .await?
         .ok_or(AppError::NotFound)?;
+    write_totals(txn, current, seats, childcare, now).await
+}
+
+/// Writes `seats` and `childcare` as the places held on `current` (the session row as it
+/// is now, locked), if they differ from what it says.
+pub(super) async fn write_totals(
+    txn: &DatabaseTransaction,
+    current: program_session::Model,
+    seats: i32,
+    childcare: i32,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     if current.seats_taken == seats && current.childcare_taken == childcare {
         return Ok(());
     }

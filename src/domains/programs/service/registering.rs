@@ -35,7 +35,7 @@ use crate::{
 
 use super::{
     MAX_PARTY, RegistrationRef,
-    capacity::{held, recount, settle},
+    capacity::{settle_counted, write_totals},
     lookup::{lock_session, program_of},
     moves::{event, record_change},
     tokens::{free_check_in_code, hash_token, new_token, rotate_token},
@@ -277,8 +277,14 @@ async fn register_in(
     // which parties were given a place or a waitlist position.
     let now = ctx.now();
     let program = program_of(txn, &session).await?;
-    let mut announced = settle(txn, &session, ctx.limits.waitlist_offer_hours, now).await?;
-    let session = lock_session(txn, session.id).await?;
+    let settled = settle_counted(txn, &session, ctx.limits.waitlist_offer_hours, now).await?;
+    let mut announced = settled.events;
+    // Moves rewrote the session's totals: read the row as it is now.
+    let session = if announced.is_empty() {
+        session
+    } else {
+        lock_session(txn, session.id).await?
+    };
     let refusals = refusals(
         txn,
         &program,
@@ -294,7 +300,7 @@ async fn register_in(
         return Ok(Err(refusals));
     }
     let party = Party::of(applicant.adults, applicant.children);
-    let (seats, childcare) = held(txn, session.id).await?;
+    let (seats, childcare) = (settled.seats, settled.childcare);
     // Free places were just offered to every waiting party that fits them, so
     // what is left may go to a newcomer that fits it.
     let fits = party.fits(
@@ -307,7 +313,16 @@ async fn register_in(
         RegistrationStatus::Waitlisted
     };
     let registration = insert_registration(txn, &session, applicant, &party, status, now).await?;
-    recount(txn, &session, now).await?;
+    if fits {
+        write_totals(
+            txn,
+            session,
+            seats + party.seats,
+            childcare + party.childcare,
+            now,
+        )
+        .await?;
+    }
     announced.push(event(
         &registration,
         if fits { "confirmed" } else { "waitlisted" },
