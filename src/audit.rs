@@ -300,7 +300,7 @@ impl AuditQuery {
             from: filter.from,
             to: filter.to,
         };
-        let page = PageArgs::new(first, after, last, before);
+        let page = crate::graphql::connection::page_args(ctx, first, after, last, before);
         Ok(
             list(&state.db, viewer, filter, page, state.limits.max_page_size)
                 .await

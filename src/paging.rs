@@ -17,7 +17,7 @@ use crate::error::{AppError, AppResult};
 pub const DEFAULT_PAGE_SIZE: u32 = 20;
 
 /// The standard connection arguments.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct PageArgs {
     /// Items after `after`, at most this many.
     pub first: Option<i32>,
@@ -27,6 +27,8 @@ pub struct PageArgs {
     pub last: Option<i32>,
     /// Opaque cursor of the item to end before.
     pub before: Option<String>,
+    /// Whether to count the rows on all pages (`Page::total_count` is 0 when not).
+    pub count_total: bool,
 }
 
 impl PageArgs {
@@ -42,6 +44,7 @@ impl PageArgs {
             after,
             last,
             before,
+            count_total: true,
         }
     }
 }
@@ -117,7 +120,8 @@ pub struct Page<M> {
     pub has_previous_page: bool,
     /// Whether rows exist after the last one.
     pub has_next_page: bool,
-    /// Rows matching the filter on all pages.
+    /// Rows matching the filter on all pages; 0 when not counted (see
+    /// [`PageArgs::count_total`]).
     pub total_count: u64,
 }
 
@@ -151,7 +155,11 @@ where
     let after = args.after.as_deref().map(decode_cursor).transpose()?;
     let before = args.before.as_deref().map(decode_cursor).transpose()?;
 
-    let total_count = select.clone().count(db).await?;
+    let total_count = if args.count_total {
+        select.clone().count(db).await?
+    } else {
+        0
+    };
 
     let mut query = select;
     if let Some(cursor) = after {

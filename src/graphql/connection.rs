@@ -1,9 +1,23 @@
 //! Relay connections: the GraphQL face of a [`Page`](crate::paging::Page), and the cost
 //! of a connection field in the query-complexity estimate.
 
-use async_graphql::SimpleObject;
+use async_graphql::{Context, SimpleObject};
 
-use crate::paging::{DEFAULT_PAGE_SIZE, Page};
+use crate::paging::{DEFAULT_PAGE_SIZE, Page, PageArgs};
+
+/// The connection arguments of the field being resolved. Its total is counted only when
+/// the client selects `totalCount`: the count is a statement of its own.
+pub fn page_args(
+    ctx: &Context<'_>,
+    first: Option<i32>,
+    after: Option<String>,
+    last: Option<i32>,
+    before: Option<String>,
+) -> PageArgs {
+    let mut args = PageArgs::new(first, after, last, before);
+    args.count_total = ctx.look_ahead().field("totalCount").exists();
+    args
+}
 
 /// Largest page the complexity estimate assumes. `first`/`last` above the configured page
 /// cap are served as the cap, so they must not cost more than it; the estimate uses the

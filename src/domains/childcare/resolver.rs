@@ -23,7 +23,6 @@ use super::{
 use crate::graphql::guard::SignedIn;
 use crate::graphql::ids::NodeKind;
 use crate::graphql::{connection::page_cost, context, ids, payload::split};
-use crate::paging::PageArgs;
 
 /// Queries of the childcare domain.
 #[derive(Default)]
@@ -50,7 +49,7 @@ impl ChildcareQuery {
         let (state, viewer) = context(ctx)?;
         let filter = service::ResourceFilter::try_from(filter).extend()?;
         let order = order_by.unwrap_or_default().into();
-        let page = PageArgs::new(first, after, last, before);
+        let page = crate::graphql::connection::page_args(ctx, first, after, last, before);
         Ok(
             service::list_resources(state.into(), viewer, filter, order, page)
                 .await
@@ -77,7 +76,7 @@ impl ChildcareQuery {
     ) -> Result<ChildcareBookingConnection> {
         let (state, viewer) = context(ctx)?;
         let resource_id = ids::decode_as(&resource_id, NodeKind::ChildcareResource).extend()?;
-        let page = PageArgs::new(first, after, last, before);
+        let page = crate::graphql::connection::page_args(ctx, first, after, last, before);
         Ok(
             service::bookings_on(state.into(), viewer, resource_id, date, page)
                 .await
@@ -100,7 +99,7 @@ impl ChildcareQuery {
         #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
     ) -> Result<ChildcareBookingConnection> {
         let (state, viewer) = context(ctx)?;
-        let page = PageArgs::new(first, after, last, before);
+        let page = crate::graphql::connection::page_args(ctx, first, after, last, before);
         Ok(service::my_bookings(state.into(), viewer, page)
             .await
             .extend()?

@@ -14,7 +14,6 @@ use super::{
 };
 use crate::graphql::guard::RoleGuard;
 use crate::graphql::ids::NodeKind;
-use crate::paging::PageArgs;
 use crate::{
     auth::ADMINS,
     error::AppError,
@@ -44,7 +43,7 @@ impl ContentQuery {
         let (state, viewer) = context(ctx)?;
         let filter = service::ArticleFilter::try_from(filter).extend()?;
         let order = order_by.into();
-        let page = PageArgs::new(first, after, last, before);
+        let page = crate::graphql::connection::page_args(ctx, first, after, last, before);
         Ok(
             service::list_articles(state.into(), viewer, filter, order, page)
                 .await

@@ -20,7 +20,6 @@ use super::{
 use crate::graphql::guard::SignedIn;
 use crate::graphql::ids::NodeKind;
 use crate::graphql::{connection::page_cost, context, ids, payload::split};
-use crate::paging::PageArgs;
 
 /// Queries of the employment domain.
 #[derive(Default)]
@@ -47,7 +46,7 @@ impl EmploymentQuery {
         let (state, viewer) = context(ctx)?;
         let filter = service::EnrollmentFilter::try_from(filter).extend()?;
         let order = order_by.into();
-        let page = PageArgs::new(first, after, last, before);
+        let page = crate::graphql::connection::page_args(ctx, first, after, last, before);
         Ok(service::list_enrollments(
             &state.db,
             viewer,
@@ -78,7 +77,7 @@ impl EmploymentQuery {
     ) -> Result<EmploymentFollowUpConnection> {
         let (state, viewer) = context(ctx)?;
         let filter = service::FollowUpFilter::try_from(filter).extend()?;
-        let page = PageArgs::new(first, after, last, before);
+        let page = crate::graphql::connection::page_args(ctx, first, after, last, before);
         Ok(
             service::list_follow_ups(&state.db, viewer, filter, page, state.limits.max_page_size)
                 .await

@@ -20,7 +20,6 @@ use super::{
 };
 use crate::graphql::guard::{RoleGuard, SignedIn as SignedInGuard};
 use crate::graphql::ids::NodeKind;
-use crate::paging::PageArgs;
 use crate::{
     auth::ADMINS,
     graphql::{connection::page_cost, context, ids, payload::split},
@@ -52,7 +51,7 @@ impl IdentityQuery {
         #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
     ) -> Result<MunicipalityConnection> {
         let (state, _) = context(ctx)?;
-        let page = PageArgs::new(first, after, last, before);
+        let page = crate::graphql::connection::page_args(ctx, first, after, last, before);
         Ok(service::list_municipalities(state.into(), page)
             .await
             .extend()?
@@ -90,7 +89,7 @@ impl IdentityQuery {
         let (state, viewer) = context(ctx)?;
         let filter = service::UserFilter::try_from(filter).extend()?;
         let order = order_by.into();
-        let page = PageArgs::new(first, after, last, before);
+        let page = crate::graphql::connection::page_args(ctx, first, after, last, before);
         Ok(
             service::list_users(state.into(), viewer, filter, order, page)
                 .await
@@ -263,7 +262,7 @@ impl IdentitySubscription {
                 return None;
             }
             let kind = match event.topic.as_str() {
-                "account.updated" => AccountEventKind::Updated,
+                crate::auth::session::ACCOUNT_UPDATED => AccountEventKind::Updated,
                 crate::auth::session::ACCOUNT_DEACTIVATED => AccountEventKind::Deactivated,
                 _ => return None,
             };

@@ -13,7 +13,6 @@ use crate::{
     connection, enum_mirror as mirror,
     graphql::{context, ids},
     japan,
-    paging::PageArgs,
 };
 
 connection!(Municipality, MunicipalityConnection, MunicipalityEdge);
@@ -69,7 +68,7 @@ impl Municipality {
         #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
     ) -> Result<OrganizationConnection> {
         let (state, _) = context(ctx)?;
-        let page = PageArgs::new(first, after, last, before);
+        let page = crate::graphql::connection::page_args(ctx, first, after, last, before);
         Ok(
             service::list_organizations(state.into(), self.uuid, kind.map(Into::into), page)
                 .await

@@ -8,7 +8,6 @@ use super::{
     types::{KpiDefinition, KpiRecordConnection, KpiReport},
 };
 use crate::graphql::guard::RoleGuard;
-use crate::paging::PageArgs;
 use crate::{
     auth::ADMINS,
     graphql::{connection::page_cost, context, payload::split},
@@ -75,7 +74,7 @@ impl KpiQuery {
         #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
     ) -> Result<KpiRecordConnection> {
         let (state, viewer) = context(ctx)?;
-        let page = PageArgs::new(first, after, last, before);
+        let page = crate::graphql::connection::page_args(ctx, first, after, last, before);
         Ok(service::records_page(
             &state.db,
             viewer,

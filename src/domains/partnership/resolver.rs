@@ -25,7 +25,6 @@ use super::{
 };
 use crate::graphql::guard::{RoleGuard, SignedIn};
 use crate::graphql::ids::NodeKind;
-use crate::paging::PageArgs;
 use crate::{
     auth::ADMINS,
     graphql::converted,
@@ -53,7 +52,7 @@ impl PartnershipQuery {
     ) -> Result<LocalIssueConnection> {
         let (state, viewer) = context(ctx)?;
         let filter = service::IssueFilter::try_from(filter).extend()?;
-        let page = PageArgs::new(first, after, last, before);
+        let page = crate::graphql::connection::page_args(ctx, first, after, last, before);
         Ok(
             service::list_issues(state.into(), viewer, filter, order_by.into(), page)
                 .await
@@ -78,7 +77,7 @@ impl PartnershipQuery {
     ) -> Result<PartnerProjectConnection> {
         let (state, viewer) = context(ctx)?;
         let filter = service::ProjectFilter::try_from(filter).extend()?;
-        let page = PageArgs::new(first, after, last, before);
+        let page = crate::graphql::connection::page_args(ctx, first, after, last, before);
         Ok(
             service::list_projects(state.into(), viewer, filter, order_by.into(), page)
                 .await
@@ -103,7 +102,7 @@ impl PartnershipQuery {
         #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
     ) -> Result<PartnerProjectConnection> {
         let (state, viewer) = context(ctx)?;
-        let page = PageArgs::new(first, after, last, before);
+        let page = crate::graphql::connection::page_args(ctx, first, after, last, before);
         Ok(service::list_my_projects(
             state.into(),
             viewer,

@@ -22,7 +22,6 @@ use super::{
 };
 use crate::graphql::guard::SignedIn;
 use crate::graphql::ids::NodeKind;
-use crate::paging::PageArgs;
 use crate::{
     error::AppError,
     graphql::{connection::page_cost, context, ids, payload::split},
@@ -48,7 +47,7 @@ impl ProgramsQuery {
     ) -> Result<ProgramConnection> {
         let (state, viewer) = context(ctx)?;
         let filter = service::ProgramFilter::try_from(filter).extend()?;
-        let page = PageArgs::new(first, after, last, before);
+        let page = crate::graphql::connection::page_args(ctx, first, after, last, before);
         Ok(service::list_programs(state.into(), viewer, filter, page)
             .await
             .extend()?
@@ -68,7 +67,7 @@ impl ProgramsQuery {
     ) -> Result<ProgramSessionConnection> {
         let (state, viewer) = context(ctx)?;
         let filter = service::SessionFilter::try_from(filter).extend()?;
-        let page = PageArgs::new(first, after, last, before);
+        let page = crate::graphql::connection::page_args(ctx, first, after, last, before);
         Ok(service::list_sessions(state.into(), viewer, filter, page)
             .await
             .extend()?
@@ -89,7 +88,7 @@ impl ProgramsQuery {
         #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
     ) -> Result<RegistrationConnection> {
         let (state, viewer) = context(ctx)?;
-        let page = PageArgs::new(first, after, last, before);
+        let page = crate::graphql::connection::page_args(ctx, first, after, last, before);
         Ok(service::list_my_registrations(state.into(), viewer, page)
             .await
             .extend()?

@@ -26,7 +26,6 @@ use super::{
 };
 use crate::graphql::guard::RoleGuard;
 use crate::graphql::ids::NodeKind;
-use crate::paging::PageArgs;
 use crate::{
     auth::{ADMINS, Role},
     fiscal,
@@ -78,7 +77,7 @@ impl RelocationQuery {
     ) -> Result<RelocationInquiryConnection> {
         let (state, viewer) = context(ctx)?;
         let filter = service::InquiryFilter::try_from(filter).extend()?;
-        let page = PageArgs::new(first, after, last, before);
+        let page = crate::graphql::connection::page_args(ctx, first, after, last, before);
         Ok(service::list_inquiries(state.into(), viewer, filter, page)
             .await
             .extend()?
@@ -113,7 +112,7 @@ impl RelocationQuery {
                 .extend()?,
             user_id: ids::decode_optional(user_id.as_ref(), NodeKind::User).extend()?,
         };
-        let page = PageArgs::new(first, after, last, before);
+        let page = crate::graphql::connection::page_args(ctx, first, after, last, before);
         Ok(
             service::access_log(&state.db, viewer, filter, page, state.limits.max_page_size)
                 .await

@@ -33,7 +33,6 @@ use crate::{
         },
     },
     graphql::{connection::page_cost, context, ids},
-    paging::PageArgs,
 };
 
 /// Where a local issue is.
@@ -140,7 +139,7 @@ impl LocalIssue {
         #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
     ) -> Result<IssueCommentConnection> {
         let (state, viewer) = context(ctx)?;
-        let page = PageArgs::new(first, after, last, before);
+        let page = crate::graphql::connection::page_args(ctx, first, after, last, before);
         Ok(service::list_issue_comments(
             state.into(),
             viewer,
@@ -361,7 +360,7 @@ impl PartnerProject {
         #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
     ) -> Result<ProjectUpdateConnection> {
         let (state, _) = context(ctx)?;
-        let page = PageArgs::new(first, after, last, before);
+        let page = crate::graphql::connection::page_args(ctx, first, after, last, before);
         Ok(service::list_project_updates(state.into(), self.uuid, page)
             .await
             .extend()?
@@ -381,7 +380,7 @@ impl PartnerProject {
         #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
     ) -> Result<Option<InternalCommentConnection>> {
         let (state, viewer) = context(ctx)?;
-        let page = PageArgs::new(first, after, last, before);
+        let page = crate::graphql::connection::page_args(ctx, first, after, last, before);
         Ok(Some(
             service::list_internal_comments(
                 state.into(),

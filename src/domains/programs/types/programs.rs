@@ -30,7 +30,6 @@ use crate::{
         },
     },
     graphql::{connection::page_cost, context, ids},
-    paging::PageArgs,
 };
 
 /// Ages of children a program accepts, in months on the session date.
@@ -382,7 +381,7 @@ impl ProgramSession {
         #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
     ) -> Result<RegistrationConnection> {
         let (state, viewer) = context(ctx)?;
-        let page = PageArgs::new(first, after, last, before);
+        let page = crate::graphql::connection::page_args(ctx, first, after, last, before);
         let statuses = status.into_iter().map(Into::into).collect();
         Ok(
             service::list_roster(state.into(), viewer, &self.model, statuses, page)
