@@ -5,7 +5,10 @@
 
 use std::{
     collections::{HashMap, HashSet},
-    sync::Arc,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
 };
 
 use async_graphql::{
@@ -23,6 +26,9 @@ use crate::config::Limits;
 /// Fragments spreading fragments deeper than this are refused (the chain could otherwise
 /// exhaust the stack of the counting below).
 const MAX_FRAGMENT_NESTING: usize = 64;
+/// Documents selecting more fields than this (fragments written out) are validated off the
+/// worker thread; smaller ones validate in microseconds, cheaper than the hand-off.
+const VALIDATE_INLINE_UP_TO: usize = 200;
 
 /// Installs the limits on a schema.
 #[derive(Debug, Clone, Copy)]
@@ -48,8 +54,18 @@ impl From<&Limits> for QueryLimits {
 
 impl ExtensionFactory for QueryLimits {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(*self)
+        Arc::new(RequestLimits {
+            limits: *self,
+            selections: AtomicUsize::new(0),
+        })
     }
+}
+
+/// The limits applied to one request, with what its parsed document was found to hold.
+struct RequestLimits {
+    limits: QueryLimits,
+    /// Fields the document selects once its fragments are written out.
+    selections: AtomicUsize,
 }
 
 /// A request error with an `extensions.code`.
@@ -62,10 +78,10 @@ pub fn coded_error(code: &str, message: impl Into<String>) -> ServerError {
 }
 
 #[async_trait::async_trait]
-impl Extension for QueryLimits {
+impl Extension for RequestLimits {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         let mut response = next.run(ctx).await;
-        cap_errors(&mut response.errors, self.max_errors);
+        cap_errors(&mut response.errors, self.limits.max_errors);
         response
     }
 
@@ -78,24 +94,25 @@ impl Extension for QueryLimits {
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
         let aliases = count_aliases(&document);
-        if aliases > self.max_aliases {
+        if aliases > self.limits.max_aliases {
             return Err(coded_error(
                 "TOO_MANY_ALIASES",
                 format!(
                     "The query uses {aliases} aliases; at most {} are allowed.",
-                    self.max_aliases
+                    self.limits.max_aliases
                 ),
             ));
         }
         // Validation walks every fragment spread as if it were written out, so a small
         // document spreading a large fragment many times is refused here, before that walk.
         let selections = count_selections(&document);
-        if selections > self.max_selections {
+        self.selections.store(selections, Ordering::Relaxed);
+        if selections > self.limits.max_selections {
             return Err(coded_error(
                 "TOO_MANY_SELECTIONS",
                 format!(
                     "The query selects more than {} fields once its fragments are written out; ask for fewer.",
-                    self.max_selections
+                    self.limits.max_selections
                 ),
             ));
         }
@@ -124,12 +141,14 @@ impl Extension for QueryLimits {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        // Validation is CPU work that grows with the document: on a multi-threaded runtime
-        // it gives up its worker so other requests (and this one's timeout) keep running.
+        // Validation is CPU work that grows with the document: a large one, on a
+        // multi-threaded runtime, gives up its worker so other requests (and this one's
+        // timeout) keep running.
+        let large = self.selections.load(Ordering::Relaxed) > VALIDATE_INLINE_UP_TO;
         let multi_threaded = tokio::runtime::Handle::try_current().is_ok_and(|handle| {
             handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread
         });
-        let result = if multi_threaded {
+        let result = if large && multi_threaded {
             tokio::task::block_in_place(|| {
                 tokio::runtime::Handle::current().block_on(next.run(ctx))
             })
@@ -137,21 +156,21 @@ impl Extension for QueryLimits {
             next.run(ctx).await
         };
         let result = result?;
-        if result.depth > self.max_depth {
+        if result.depth > self.limits.max_depth {
             return Err(vec![coded_error(
                 "QUERY_TOO_DEEP",
                 format!(
                     "The query is nested {} levels deep; at most {} are allowed.",
-                    result.depth, self.max_depth
+                    result.depth, self.limits.max_depth
                 ),
             )]);
         }
-        if result.complexity > self.max_complexity {
+        if result.complexity > self.limits.max_complexity {
             return Err(vec![coded_error(
                 "QUERY_TOO_COMPLEX",
                 format!(
                     "The query has complexity {}; at most {} is allowed. Ask for fewer fields or smaller pages.",
-                    result.complexity, self.max_complexity
+                    result.complexity, self.limits.max_complexity
                 ),
             )]);
         }
