@@ -4,7 +4,10 @@
 //! PostgreSQL they are sent with `pg_notify` and every replica's listener feeds its own
 //! broadcast channel, so a subscriber on one replica hears what another replica published.
 
-use std::time::Duration;
+use std::{
+    sync::{Arc, RwLock},
+    time::Duration,
+};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -18,6 +21,9 @@ use uuid::Uuid;
 
 /// PostgreSQL channel the replicas share.
 const CHANNEL: &str = "tsunagu_events";
+/// Topic of the event the hooks hear (and nothing else) when the listener of another
+/// replica's events reconnected: events published meanwhile may have been missed.
+pub const RECONNECTED: &str = "events.reconnected";
 /// Events a slow subscriber may fall behind by before it misses some.
 const BUFFER: usize = 1024;
 
@@ -37,38 +43,75 @@ pub struct Event {
     pub occurred_at: DateTime<Utc>,
 }
 
+/// Something to run at once with every event, e.g. dropping cached answers it may make
+/// stale.
+type Hook = Arc<dyn Fn(&Event) + Send + Sync>;
+
+/// The hooks of one bus, run in the order they were added.
+#[derive(Clone, Default)]
+struct Hooks(Arc<RwLock<Vec<Hook>>>);
+
+impl Hooks {
+    fn run(&self, event: &Event) {
+        if let Ok(hooks) = self.0.read() {
+            for hook in hooks.iter() {
+                hook(event);
+            }
+        }
+    }
+}
+
 /// Publishes events and hands out receivers.
 #[derive(Clone)]
 pub struct EventBus {
     local: broadcast::Sender<Event>,
     postgres: Option<PgPool>,
+    hooks: Hooks,
 }
 
 impl EventBus {
     /// Starts the bus for `db`; on PostgreSQL this waits until the listener is listening.
     pub async fn start(db: &DatabaseConnection) -> anyhow::Result<Self> {
         let (local, _) = broadcast::channel(BUFFER);
+        let hooks = Hooks::default();
         if db.get_database_backend() != DbBackend::Postgres {
             return Ok(Self {
                 local,
                 postgres: None,
+                hooks,
             });
         }
         let pool = db.get_postgres_connection_pool().clone();
         let (ready_tx, ready_rx) = oneshot::channel();
-        tokio::spawn(listen(pool.clone(), local.clone(), Some(ready_tx)));
+        tokio::spawn(listen(
+            pool.clone(),
+            local.clone(),
+            hooks.clone(),
+            Some(ready_tx),
+        ));
         ready_rx
             .await
             .context("event listener stopped before it started")??;
         Ok(Self {
             local,
             postgres: Some(pool),
+            hooks,
         })
+    }
+
+    /// Runs `hook` with every event from now on: at once with each event this replica
+    /// publishes (before `publish` returns), and with each event another replica publishes
+    /// as it arrives. Keep it quick: it runs on the publisher's task.
+    pub fn on_every_event(&self, hook: impl Fn(&Event) + Send + Sync + 'static) {
+        if let Ok(mut hooks) = self.hooks.0.write() {
+            hooks.push(Arc::new(hook));
+        }
     }
 
     /// Publishes an event to every subscriber on every replica. Call it after the change
     /// it reports has been committed.
     pub async fn publish(&self, db: &DatabaseConnection, event: Event) {
+        self.hooks.run(&event);
         let Some(_) = &self.postgres else {
             // No receiver is not an error: nobody is subscribed right now.
             let _ = self.local.send(event);
@@ -101,6 +144,7 @@ impl EventBus {
 async fn listen(
     pool: PgPool,
     local: broadcast::Sender<Event>,
+    hooks: Hooks,
     mut ready: Option<oneshot::Sender<anyhow::Result<()>>>,
 ) {
     let mut backoff = Duration::from_millis(100);
@@ -126,12 +170,21 @@ async fn listen(
         };
         if let Some(ready) = ready.take() {
             let _ = ready.send(Ok(()));
+        } else {
+            hooks.run(&Event {
+                municipality_id: None,
+                topic: RECONNECTED.to_owned(),
+                subject_id: Uuid::nil(),
+                user_id: None,
+                occurred_at: Utc::now(),
+            });
         }
         backoff = Duration::from_millis(100);
         loop {
             match listener.recv().await {
                 Ok(notification) => match serde_json::from_str::<Event>(notification.payload()) {
                     Ok(event) => {
+                        hooks.run(&event);
                         let _ = local.send(event);
                     }
                     Err(error) => tracing::warn!(%error, "ignoring malformed event"),

@@ -19,6 +19,7 @@ pub struct Metrics {
     errors: IntCounterVec,
     statements: IntCounterVec,
     statement_latency: prometheus::Histogram,
+    response_cache: IntCounterVec,
     known_operations: Arc<HashSet<String>>,
 }
 
@@ -62,6 +63,14 @@ impl Metrics {
                 ],
             ),
         )?;
+        let response_cache = IntCounterVec::new(
+            Opts::new(
+                "response_cache_total",
+                "Anonymous public reads by how they were answered: hit (from the response cache) or miss",
+            ),
+            &["result"],
+        )?;
+        registry.register(Box::new(response_cache.clone()))?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(statements.clone()))?;
         registry.register(Box::new(statement_latency.clone()))?;
@@ -74,6 +83,7 @@ impl Metrics {
             errors,
             statements,
             statement_latency,
+            response_cache,
             known_operations: Arc::new(
                 known_operations
                     .iter()
@@ -106,6 +116,12 @@ impl Metrics {
         let outcome = if failed { "failed" } else { "ok" };
         self.statements.with_label_values(&[outcome]).inc();
         self.statement_latency.observe(elapsed.as_secs_f64());
+    }
+
+    /// Records how an anonymous public read was answered: from the response cache or not.
+    pub fn observe_response_cache(&self, hit: bool) {
+        let result = if hit { "hit" } else { "miss" };
+        self.response_cache.with_label_values(&[result]).inc();
     }
 
     fn operation_label<'a>(&'a self, operation: Option<&str>) -> &'a str {

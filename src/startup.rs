@@ -14,7 +14,7 @@ use tokio::net::TcpListener;
 use crate::{
     app::documents::DomainDocuments,
     app::{demo, jobs::Jobs, router::router},
-    auth::password,
+    auth::{password, session::SessionCache},
     config::Limits,
     db,
     events::EventBus,
@@ -74,6 +74,11 @@ impl Application {
         password::dummy_hash()
             .await
             .context("preparing the password hasher")?;
+        let sessions = Arc::new(SessionCache::default());
+        events.on_every_event({
+            let sessions = Arc::clone(&sessions);
+            move |event| sessions.hear(event)
+        });
         let state = AppState {
             limiter: RateLimiter::new(db.clone()),
             db,
@@ -82,6 +87,7 @@ impl Application {
             search,
             metrics,
             db_health: db::Health::new(&settings.database_url),
+            sessions,
         };
         let router = router(state.clone(), &settings.limits);
         let listener = TcpListener::bind((settings.host, settings.port))

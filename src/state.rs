@@ -33,6 +33,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Whether the database answers, probed every second.
     pub db_health: crate::db::Health,
+    /// Sessions recently looked up.
+    pub sessions: Arc<crate::auth::session::SessionCache>,
 }
 
 /// What a service call works with: the database; when serving, the event bus it announces

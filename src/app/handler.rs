@@ -33,7 +33,10 @@ use tokio::sync::{broadcast, oneshot};
 use tracing::Instrument;
 use uuid::Uuid;
 
-use super::schema::AppSchema;
+use super::{
+    responses::{self, ResponseCache},
+    schema::AppSchema,
+};
 use crate::{
     auth::{
         Viewer,
@@ -51,6 +54,8 @@ pub struct ServerState {
     pub app: AppState,
     /// The executable schema.
     pub schema: AppSchema,
+    /// Answers to anonymous public reads.
+    pub responses: Arc<ResponseCache>,
 }
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -373,22 +378,44 @@ async fn execute(
         };
         return request_error(status, code, message, media);
     }
+    let cache_key = ResponseCache::key(headers, &request);
+    if let Some(key) = &cache_key
+        && !ResponseCache::refused_by(headers)
+        && let Some(body) = state.responses.get(key)
+    {
+        state.app.metrics.observe_response_cache(true);
+        return answer(
+            StatusCode::OK,
+            media,
+            body,
+            Observed {
+                operation: requested_operation,
+                codes: Vec::new(),
+            },
+        );
+    }
     let mut operation = requested_operation.clone();
+    let operation_type;
+    let public_read;
     if !request.query.is_empty() {
         // Parse once up front: a syntax error is a request error, and GET may only query.
         let kind = match request.parsed_query() {
-            Ok(document) => document
-                .operations
-                .iter()
-                .find(|(name, _)| match (&requested_operation, name) {
-                    (Some(wanted), Some(name)) => wanted.as_str() == name.as_str(),
-                    (None, _) => true,
-                    (Some(_), None) => false,
-                })
-                .map(|(name, op)| {
-                    operation = name.map(|name| name.to_string());
-                    op.node.ty
-                }),
+            Ok(document) => {
+                public_read = cache_key.is_some()
+                    && responses::is_public_read(document, requested_operation.as_deref());
+                document
+                    .operations
+                    .iter()
+                    .find(|(name, _)| match (&requested_operation, name) {
+                        (Some(wanted), Some(name)) => wanted.as_str() == name.as_str(),
+                        (None, _) => true,
+                        (Some(_), None) => false,
+                    })
+                    .map(|(name, op)| {
+                        operation = name.map(|name| name.to_string());
+                        op.node.ty
+                    })
+            }
             Err(error) => {
                 // The GraphQL-over-HTTP specification answers a parse error with 200 under
                 // `application/json`, which clients read without looking at the status.
@@ -400,6 +427,7 @@ async fn execute(
                 return request_error(status, "GRAPHQL_PARSE_FAILED", &error.message, media);
             }
         };
+        operation_type = kind;
         if method == Method::GET && kind.is_some_and(|ty| ty != OperationType::Query) {
             let mut response = request_error(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -430,10 +458,16 @@ async fn execute(
     // validated (the limits extension hands that work off the worker thread).
     let schema = state.schema.clone();
     let timeout = Duration::from_secs(state.app.limits.request_timeout_secs);
+    let generation = state.responses.generation();
     let task =
         tokio::spawn(async move { schema.execute(request.data(viewer)).await }.instrument(span));
     let abort = task.abort_handle();
-    let mut response = match tokio::time::timeout(timeout, task).await {
+    let executed = tokio::time::timeout(timeout, task).await;
+    if operation_type == Some(OperationType::Mutation) {
+        // Whatever it changed is seen by the next read.
+        state.responses.invalidate_all();
+    }
+    let mut response = match executed {
         Ok(Ok(response)) => response,
         Ok(Err(error)) => {
             tracing::error!(%error, "a GraphQL request failed");
@@ -499,6 +533,19 @@ async fn execute(
             );
         }
     };
+    let body = Bytes::from(body);
+    if let Some(key) = cache_key
+        && public_read
+        && response.errors.is_empty()
+    {
+        state.app.metrics.observe_response_cache(false);
+        state.responses.insert(generation, key, body.clone());
+    }
+    answer(status, media, body, observed)
+}
+
+/// The HTTP response carrying a GraphQL answer.
+fn answer(status: StatusCode, media: Media, body: Bytes, observed: Observed) -> Response {
     let mut http = Response::new(Body::from(body));
     *http.status_mut() = status;
     http.headers_mut()

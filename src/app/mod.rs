@@ -7,6 +7,7 @@ pub mod documents;
 pub mod handler;
 pub mod jobs;
 pub mod node;
+pub mod responses;
 pub mod router;
 pub mod schema;
 pub mod search;

@@ -1,6 +1,6 @@
 //! The HTTP router: every route of the server and the middleware around them.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use axum::{
     Router,
@@ -21,6 +21,7 @@ use tower_http::{
 
 use super::{
     handler::{ServerState, graphql_get, graphql_post, graphql_ws, observe},
+    responses::ResponseCache,
     schema::build_schema,
 };
 use crate::{
@@ -35,7 +36,16 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// downloads of the domains, health, readiness and metrics.
 pub fn router(state: AppState, limits: &Limits) -> Router {
     let schema = build_schema(state.clone());
-    let server_state = ServerState { app: state, schema };
+    let responses = Arc::new(ResponseCache::default());
+    state.events.on_every_event({
+        let responses = Arc::clone(&responses);
+        move |_| responses.invalidate_all()
+    });
+    let server_state = ServerState {
+        app: state,
+        schema,
+        responses,
+    };
     let graphql = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route_layer(middleware::from_fn_with_state(

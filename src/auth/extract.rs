@@ -34,7 +34,7 @@ pub async fn authenticate_token(
     token: &str,
     client_ip: IpAddr,
 ) -> Result<Viewer, AppError> {
-    let user = session::authenticate(&state.db, token).await?;
+    let user = session::authenticate(&state.db, &state.sessions, token).await?;
     Ok(Viewer {
         user: Some(user),
         client_ip,

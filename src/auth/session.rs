@@ -13,7 +13,11 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::AuthUser;
-use crate::error::{AppError, AppResult};
+use crate::{
+    cache::{Generational, Weight},
+    error::{AppError, AppResult},
+    events::{self, Event},
+};
 
 /// Event topic announcing that one session ended (`subject_id` is the session).
 pub const SESSION_ENDED: &str = "session.ended";
@@ -21,6 +25,16 @@ pub const SESSION_ENDED: &str = "session.ended";
 pub const ALL_SESSIONS_ENDED: &str = "session.all_ended";
 /// Event topic announcing that an account was deactivated (`subject_id` is the user).
 pub const ACCOUNT_DEACTIVATED: &str = "account.deactivated";
+/// Event topic announcing that an account's role, organization or details changed
+/// (`subject_id` is the user).
+pub const ACCOUNT_UPDATED: &str = "account.updated";
+
+/// How long a session once looked up is trusted without asking the database again.
+/// Ending a session, or changing or deactivating an account, drops every cached session at
+/// once on every replica (through the event bus); this bounds what a missed event leaves.
+pub const CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+/// Most sessions cached.
+const CACHE_ITEMS: usize = 100_000;
 
 /// Prefix that makes tokens recognizable in logs and secret scanners.
 const TOKEN_PREFIX: &str = "tsu_";
@@ -58,14 +72,67 @@ pub async fn issue(
     Ok(IssuedSession { token, expires_at })
 }
 
+/// A live session as looked up: its user and when it expires.
+#[derive(Clone)]
+struct Live {
+    user: AuthUser,
+    expires_at: DateTime<Utc>,
+}
+
+impl Weight for Live {}
+
+/// Sessions recently looked up, by token digest, so that a signed-in request does not read
+/// the database to learn who sent it. Only live sessions are kept; see [`CACHE_TTL`].
+pub struct SessionCache {
+    sessions: Generational<String, Live>,
+}
+
+impl Default for SessionCache {
+    fn default() -> Self {
+        Self {
+            sessions: Generational::new(CACHE_ITEMS, CACHE_ITEMS as u64, CACHE_TTL),
+        }
+    }
+}
+
+impl SessionCache {
+    /// Drops every cached session when `event` may have ended one or changed its account.
+    pub fn hear(&self, event: &Event) {
+        if matches!(
+            event.topic.as_str(),
+            SESSION_ENDED
+                | ALL_SESSIONS_ENDED
+                | ACCOUNT_DEACTIVATED
+                | ACCOUNT_UPDATED
+                | events::RECONNECTED
+        ) {
+            self.sessions.invalidate_all();
+        }
+    }
+}
+
 /// The user behind `token`, or `UNAUTHENTICATED` if the token is unknown, expired or
-/// revoked, or the account is deactivated.
-pub async fn authenticate(db: &impl ConnectionTrait, token: &str) -> AppResult<AuthUser> {
+/// revoked, or the account is deactivated. Served from `cache` when the session was looked
+/// up lately and nothing has ended a session or changed an account since.
+pub async fn authenticate(
+    db: &impl ConnectionTrait,
+    cache: &SessionCache,
+    token: &str,
+) -> AppResult<AuthUser> {
     if !token.starts_with(TOKEN_PREFIX) || token.len() > 128 {
         return Err(AppError::Unauthenticated);
     }
+    let digest = digest(token);
+    if let Some(live) = cache.sessions.get(&digest) {
+        return if live.expires_at > Utc::now() {
+            Ok(live.user)
+        } else {
+            Err(AppError::Unauthenticated)
+        };
+    }
+    let generation = cache.sessions.generation();
     let found = session::Entity::find()
-        .filter(session::Column::TokenHash.eq(digest(token)))
+        .filter(session::Column::TokenHash.eq(digest.as_str()))
         .find_also_related(user::Entity)
         .one(db)
         .await?;
@@ -78,13 +145,22 @@ pub async fn authenticate(db: &impl ConnectionTrait, token: &str) -> AppResult<A
     {
         return Err(AppError::Unauthenticated);
     }
-    Ok(AuthUser {
+    let user = AuthUser {
         id: user.id,
         role: user.role,
         municipality_id: user.municipality_id,
         organization_id: user.organization_id,
         session_id: session.id,
-    })
+    };
+    cache.sessions.insert(
+        generation,
+        digest,
+        Live {
+            user: user.clone(),
+            expires_at: session.expires_at,
+        },
+    );
+    Ok(user)
 }
 
 /// When session `session_id` expires, or `None` if it has already ended (expired, revoked,

@@ -707,9 +707,9 @@ async fn listing_resources_with_their_hours_costs_the_same_statements_for_any_pa
         t.resource(&format!("計測ひろば{n}"), json!({})).await;
     }
     let statements = async |first: i32| {
-        let before = statements_run(&t.app).await;
+        let before = t.app.statements_run().await;
         t.query(None, LIST, json!({ "first": first })).await;
-        statements_run(&t.app).await - before
+        t.app.statements_run().await - before
     };
     let small = statements(1).await;
     let large = statements(50).await;
@@ -717,22 +717,6 @@ async fn listing_resources_with_their_hours_costs_the_same_statements_for_any_pa
         small, large,
         "statements per request do not grow with the page"
     );
-}
-
-async fn statements_run(app: &TestApp) -> u64 {
-    let text = app
-        .client
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .filter(|line| line.starts_with("tsunagu_db_statements_total"))
-        .filter_map(|line| line.rsplit(' ').next()?.parse::<u64>().ok())
-        .sum()
 }
 
 #[tokio::test]

@@ -1436,23 +1436,6 @@ async fn the_demo_has_the_kpi_in_the_current_and_the_previous_fiscal_year_and_lo
     assert_eq!(desk.enrollment_count().await, before);
 }
 
-/// Total SQL statements the server has run, from `/metrics`.
-async fn statements_run(app: &TestApp) -> u64 {
-    let text = app
-        .client
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .filter(|line| line.starts_with("tsunagu_db_statements_total"))
-        .filter_map(|line| line.rsplit(' ').next()?.parse::<u64>().ok())
-        .sum()
-}
-
 #[tokio::test]
 async fn a_page_of_enrollments_costs_the_same_statements_for_any_page_size() {
     let desk = desk().await;
@@ -1465,7 +1448,7 @@ async fn a_page_of_enrollments_costs_the_same_statements_for_any_page_size() {
         // three runs, which they can only make dearer.
         let mut cheapest = u64::MAX;
         for _ in 0..3 {
-            let before = statements_run(&desk.app).await;
+            let before = desk.app.statements_run().await;
             let body = desk
                 .app
                 .graphql(Some(&desk.advisor), &query, json!({ "first": first }))
@@ -1475,7 +1458,7 @@ async fn a_page_of_enrollments_costs_the_same_statements_for_any_page_size() {
                 .as_array()
                 .unwrap();
             assert_eq!(nodes.len(), first, "{body}");
-            cheapest = cheapest.min(statements_run(&desk.app).await - before);
+            cheapest = cheapest.min(desk.app.statements_run().await - before);
         }
         costs.push(cheapest);
     }

@@ -106,6 +106,23 @@ impl TestApp {
         request.send().await.expect("request sent")
     }
 
+    /// POSTs a JSON body to `/graphql` anonymously with extra headers.
+    pub async fn post_graphql_with(
+        &self,
+        headers: &[(header::HeaderName, &str)],
+        body: Value,
+    ) -> Response {
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(body.to_string());
+        for (name, value) in headers {
+            request = request.header(name, *value);
+        }
+        request.send().await.expect("request sent")
+    }
+
     /// Logs in and returns the bearer token.
     pub async fn login(&self, email: &str, password: &str) -> String {
         let body = self
@@ -234,5 +251,33 @@ impl TestApp {
     pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         self.client
             .request(method, format!("{}{path}", self.address))
+    }
+}
+
+impl TestApp {
+    /// The sum of every series of the metric `name` in `/metrics` whose labels contain
+    /// `label` (e.g. `result="hit"`; "" for all).
+    pub async fn metric(&self, name: &str, label: &str) -> u64 {
+        let text = self
+            .client
+            .get(format!("{}/metrics", self.address))
+            .send()
+            .await
+            .expect("metrics answered")
+            .text()
+            .await
+            .expect("metrics text");
+        text.lines()
+            .filter(|line| {
+                line.strip_prefix(name)
+                    .is_some_and(|rest| rest.starts_with([' ', '{']) && rest.contains(label))
+            })
+            .filter_map(|line| line.rsplit(' ').next()?.parse::<u64>().ok())
+            .sum()
+    }
+
+    /// Total SQL statements the server has run for requests, from `/metrics`.
+    pub async fn statements_run(&self) -> u64 {
+        self.metric("tsunagu_db_statements_total", "").await
     }
 }

@@ -650,40 +650,28 @@ async fn sign_up_is_rate_limited_per_client() {
     );
 }
 
-/// Total SQL statements the server has run, from `/metrics`.
-async fn statements_run(app: &crate::helpers::TestApp) -> u64 {
-    let text = app
-        .client
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .filter(|line| line.starts_with("tsunagu_db_statements_total"))
-        .filter_map(|line| line.rsplit(' ').next()?.parse::<u64>().ok())
-        .sum()
-}
-
 #[tokio::test]
 async fn listing_users_costs_the_same_statements_for_any_page_size() {
     let app = spawn_app().await;
     let admin = app.login_demo("platform-admin@example.jp").await;
     let mut costs = Vec::new();
     for first in [2, 16] {
-        let before = statements_run(&app).await;
-        let body = app
-            .graphql(
-                Some(&admin),
-                "query($first: Int!) { users(first: $first) { totalCount nodes { email municipality { nameJa } organization { name municipality { jisCode } } } } }",
-                json!({ "first": first }),
-            )
-            .await;
-        let nodes = body["data"]["users"]["nodes"].as_array().unwrap();
-        assert_eq!(nodes.len(), first, "{body}");
-        costs.push(statements_run(&app).await - before);
+        // The cheapest of two: the first request of a token also looks up its session.
+        let mut cheapest = u64::MAX;
+        for _ in 0..2 {
+            let before = app.statements_run().await;
+            let body = app
+                .graphql(
+                    Some(&admin),
+                    "query($first: Int!) { users(first: $first) { totalCount nodes { email municipality { nameJa } organization { name municipality { jisCode } } } } }",
+                    json!({ "first": first }),
+                )
+                .await;
+            let nodes = body["data"]["users"]["nodes"].as_array().unwrap();
+            assert_eq!(nodes.len(), first, "{body}");
+            cheapest = cheapest.min(app.statements_run().await - before);
+        }
+        costs.push(cheapest);
     }
     assert_eq!(
         costs[0], costs[1],

@@ -6,6 +6,7 @@
 
 mod helpers;
 
+mod caching;
 mod childcare;
 mod content;
 mod employment;

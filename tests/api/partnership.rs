@@ -2302,23 +2302,6 @@ async fn demo_data_covers_every_status_and_loading_it_twice_duplicates_nothing()
     assert_eq!(maebashi["data"]["localIssueStatusCounts"]["total"], 2);
 }
 
-/// Total SQL statements the server has run, from `/metrics`.
-async fn statements_run(app: &TestApp) -> u64 {
-    let text = app
-        .client
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .filter(|line| line.starts_with("tsunagu_db_statements_total"))
-        .filter_map(|line| line.rsplit(' ').next()?.parse::<u64>().ok())
-        .sum()
-}
-
 #[tokio::test]
 async fn listing_issues_and_projects_costs_the_same_statements_for_any_page_size() {
     let t = town().await;
@@ -2336,18 +2319,23 @@ async fn listing_issues_and_projects_costs_the_same_statements_for_any_page_size
     ] {
         let mut costs = Vec::new();
         for first in sizes {
-            let before = statements_run(&t.app).await;
-            let body = t
-                .app
-                .graphql(Some(t.platform_admin), query, json!({ "n": first }))
-                .await;
-            assert_eq!(error_code(&body), None, "{body}");
-            assert_eq!(
-                body["data"][what]["nodes"].as_array().unwrap().len(),
-                first,
-                "{body}"
-            );
-            costs.push(statements_run(&t.app).await - before);
+            // The cheapest of two: the first request of a token also looks up its session.
+            let mut cheapest = u64::MAX;
+            for _ in 0..2 {
+                let before = t.app.statements_run().await;
+                let body = t
+                    .app
+                    .graphql(Some(t.platform_admin), query, json!({ "n": first }))
+                    .await;
+                assert_eq!(error_code(&body), None, "{body}");
+                assert_eq!(
+                    body["data"][what]["nodes"].as_array().unwrap().len(),
+                    first,
+                    "{body}"
+                );
+                cheapest = cheapest.min(t.app.statements_run().await - before);
+            }
+            costs.push(cheapest);
         }
         assert_eq!(
             costs[0], costs[1],

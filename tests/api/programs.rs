@@ -1959,23 +1959,6 @@ async fn registrations_are_seen_only_by_their_registrant_and_the_programs_manage
     );
 }
 
-/// Total SQL statements the server has run, from `/metrics`.
-async fn statements_run(app: &TestApp) -> u64 {
-    let text = app
-        .client
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .filter(|line| line.starts_with("tsunagu_db_statements_total"))
-        .filter_map(|line| line.rsplit(' ').next()?.parse::<u64>().ok())
-        .sum()
-}
-
 #[tokio::test]
 async fn listing_programs_with_sessions_and_organizers_costs_the_same_statements_for_any_page_size()
 {
@@ -1990,18 +1973,23 @@ async fn listing_programs_with_sessions_and_organizers_costs_the_same_statements
     ] {
         let mut costs = Vec::new();
         for first in sizes {
-            let before = statements_run(&t.app).await;
-            let body = t
-                .app
-                .graphql(Some(token), query, json!({ "n": first }))
-                .await;
-            assert_eq!(error_code(&body), None, "{body}");
-            assert_eq!(
-                body["data"][what]["nodes"].as_array().unwrap().len(),
-                first,
-                "{body}"
-            );
-            costs.push(statements_run(&t.app).await - before);
+            // The cheapest of two: the first request of a token also looks up its session.
+            let mut cheapest = u64::MAX;
+            for _ in 0..2 {
+                let before = t.app.statements_run().await;
+                let body = t
+                    .app
+                    .graphql(Some(token), query, json!({ "n": first }))
+                    .await;
+                assert_eq!(error_code(&body), None, "{body}");
+                assert_eq!(
+                    body["data"][what]["nodes"].as_array().unwrap().len(),
+                    first,
+                    "{body}"
+                );
+                cheapest = cheapest.min(t.app.statements_run().await - before);
+            }
+            costs.push(cheapest);
         }
         assert_eq!(
             costs[0], costs[1],

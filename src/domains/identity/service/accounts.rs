@@ -339,7 +339,7 @@ pub async fn update_user(
     }
     model.updated_at = Set(crate::db::now());
     let updated = model.update(ctx.db).await?;
-    publish_account_event(ctx, &updated, "account.updated").await;
+    publish_account_event(ctx, &updated, session::ACCOUNT_UPDATED).await;
     Ok(Ok(updated))
 }
 
