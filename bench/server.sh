@@ -4,7 +4,8 @@
 # After `start_server`: `$address` is `http://127.0.0.1:PORT`, `$work` a temporary directory
 # removed on exit, `$server_pid` the server. Add processes to stop on exit to `$extra_pids`.
 # Environment given to `start_server` (e.g. `TSUNAGU_PUBLIC_RATE_PER_MINUTE=…`) reaches the
-# server; `DATABASE_URL` chooses another database than a fresh SQLite file.
+# server; `DATABASE_URL` chooses another database than a fresh SQLite file; `BENCH_BINARY`
+# runs another build than target/release/tsunagu (e.g. a copy kept to compare against).
 
 work="$(mktemp -d)"
 server_pid=""
@@ -26,7 +27,7 @@ start_server() {
     echo "==> starting tsunagu serve --demo"
     # Port 0 lets the server pick a free port; it prints the address it listens on.
     env "$@" TSUNAGU_DATA_DIR="$work/data" RUST_LOG="${RUST_LOG:-warn}" \
-        target/release/tsunagu serve --demo --host 127.0.0.1 --port 0 \
+        "${BENCH_BINARY:-target/release/tsunagu}" serve --demo --host 127.0.0.1 --port 0 \
         >"$work/server.log" 2>&1 &
     server_pid=$!
     address=""

@@ -277,3 +277,44 @@ async fn a_session_is_refused_at_once_after_log_out_even_though_it_was_cached() 
     // `me` reads the user; the session itself came from the cache.
     assert!(cached <= 1, "statements of a signed-in `me`: {cached}");
 }
+
+#[tokio::test]
+async fn logging_out_on_one_replica_refuses_the_cached_session_on_another() {
+    let app = app().await;
+    // On PostgreSQL the replicas share only the database and hear each other through
+    // LISTEN/NOTIFY; on SQLite (one process by design) both sides use the same server.
+    let other = if app.on_postgres() {
+        Some(app.spawn_replica().await)
+    } else {
+        None
+    };
+    let reader = other.as_ref().unwrap_or(&app);
+    let token = app.login_demo("manazuru-resident@example.jp").await;
+    let me = "{ me { id } }";
+    for _ in 0..2 {
+        let data = ok(reader, Some(&token), me, json!({})).await;
+        assert!(data["me"]["id"].is_string());
+    }
+    ok(
+        &app,
+        Some(&token),
+        "mutation { logOut { userErrors { code } } }",
+        json!({}),
+    )
+    .await;
+    let started = std::time::Instant::now();
+    loop {
+        let body = reader.graphql(Some(&token), me, json!({})).await;
+        if error_code(&body) == Some("UNAUTHENTICATED") {
+            break;
+        }
+        assert!(
+            started.elapsed() < StdDuration::from_secs(2),
+            "the other replica still accepts the ended session: {body}"
+        );
+        tokio::time::sleep(StdDuration::from_millis(20)).await;
+    }
+    if let Some(other) = other {
+        other.stop().await;
+    }
+}

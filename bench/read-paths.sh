@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# Read paths of the release server, side by side in one run, as shares of its own ceiling:
+#
+#   bash bench/read-paths.sh
+#
+# Builds the release binary, starts `tsunagu serve --demo` on a free loopback port with a
+# throwaway data directory, adds 30 published programmes with 3 upcoming sessions each (as
+# 真鶴町's programme staff), logs in as a demo administrator, and measures with wrk, in
+# alternating rounds so that drift of the machine hits every query alike:
+#
+#   typename            { __typename }, anonymous: the server's ceiling, 100 %
+#   programs            programs(first: 20) with organizer and upcoming sessions (seatsRemaining)
+#   programs uncached   the same with `Cache-Control: no-cache`: the response cache is skipped
+#   search              two Japanese words, one municipality, 10 hits with snippets and kind counts
+#   articles            articles(first: 20) id, title, summary
+#   typename signed in  { __typename } with a bearer token
+#   me                  me { id displayName } with a bearer token
+#
+# It prints the median round of each (requests/s, p50, p99), its share of the ceiling, and
+# the SQL statements one request of it runs (read from /metrics with the server otherwise
+# idle; for programs also at 5 and 50 items, to show that the count does not grow with the
+# page). Any non-200 answer or body with GraphQL errors fails the run.
+#
+# Needs wrk (`apt-get install wrk`), curl and python3. Settings (environment):
+#   BENCH_SECONDS       length of one measurement (default 5)
+#   BENCH_ROUNDS        rounds (default 3)
+#   BENCH_CONNECTIONS   concurrent connections (default 32)
+#   BENCH_BINARY        measure this build instead of building target/release/tsunagu
+#   DATABASE_URL        measure against this PostgreSQL database instead of a fresh SQLite
+#                       file (an empty database: the demo data is loaded into it)
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+SECONDS_EACH="${BENCH_SECONDS:-5}"
+ROUNDS="${BENCH_ROUNDS:-3}"
+CONNECTIONS="${BENCH_CONNECTIONS:-32}"
+ADMIN_EMAIL=maebashi-admin@example.jp
+STAFF_EMAIL=manazuru-staff@example.jp
+DEMO_PASSWORD='tsunagu-demo-2026!'
+
+for tool in wrk curl python3; do
+    command -v "$tool" >/dev/null 2>&1 || {
+        echo "bench: $tool is required (wrk: apt-get install wrk)" >&2
+        exit 1
+    }
+done
+
+if [ -z "${BENCH_BINARY:-}" ]; then
+    echo "==> cargo build --release --locked"
+    cargo build --release --locked --bin tsunagu
+fi
+
+# shellcheck source=bench/server.sh
+. bench/server.sh
+start_server TSUNAGU_PUBLIC_RATE_PER_MINUTE=100000000
+
+# Every call below goes through this: a GraphQL request that must answer without errors.
+graphql() {
+    python3 - "$address/graphql" "$@" <<'PY'
+import json, sys, urllib.request
+url, query, variables, token = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4]
+headers = {"Content-Type": "application/json"}
+if token:
+    headers["Authorization"] = "Bearer " + token
+request = urllib.request.Request(url, json.dumps({"query": query, "variables": variables}).encode(), headers)
+body = json.load(urllib.request.urlopen(request))
+if body.get("errors"):
+    sys.exit("bench: " + json.dumps(body["errors"], ensure_ascii=False))
+print(json.dumps(body["data"], ensure_ascii=False))
+PY
+}
+login() {
+    graphql 'mutation($input: LogInInput!) { logIn(input: $input) { session { token } } }' \
+        "{\"input\": {\"email\": \"$1\", \"password\": \"$DEMO_PASSWORD\"}}" "" |
+        python3 -c 'import json, sys; print(json.load(sys.stdin)["logIn"]["session"]["token"])'
+}
+
+echo "==> adding 30 programmes with 3 upcoming sessions each"
+staff_token="$(login "$STAFF_EMAIL")"
+python3 - "$address/graphql" "$staff_token" <<'PY'
+import datetime, json, sys, urllib.request
+url, token = sys.argv[1], sys.argv[2]
+def call(query, variables):
+    request = urllib.request.Request(url, json.dumps({"query": query, "variables": variables}).encode(),
+                                     {"Content-Type": "application/json", "Authorization": "Bearer " + token})
+    body = json.load(urllib.request.urlopen(request))
+    if body.get("errors"):
+        sys.exit("bench: " + json.dumps(body["errors"], ensure_ascii=False))
+    return body["data"]
+now = datetime.datetime.now(datetime.timezone.utc)
+for k in range(30):
+    created = call("mutation($i: CreateProgramInput!) { createProgram(input: $i) { program { id } userErrors { message } } }",
+                   {"i": {"kind": "EDUCATION_WORKSHOP", "title": f"自然体験ワークショップ 第{k + 1}回",
+                          "summary": "海と森の体験学習", "description": "真鶴半島の自然を歩き、観察し、記録します。" * 5,
+                          "categories": ["NATURE"], "maxPartySize": 6, "publish": True}})["createProgram"]
+    assert not created["userErrors"], created
+    for s in range(3):
+        starts = now + datetime.timedelta(days=7 + 7 * s, hours=k)
+        made = call("mutation($i: CreateProgramSessionsInput!) { createProgramSessions(input: $i) { userErrors { message } } }",
+                    {"i": {"programId": created["program"]["id"], "startsAt": starts.isoformat(),
+                           "endsAt": (starts + datetime.timedelta(hours=2)).isoformat(),
+                           "venue": "真鶴町 お林展望公園", "capacity": 20, "childcareSlots": 2}})["createProgramSessions"]
+        assert not made["userErrors"], made
+PY
+admin_token="$(login "$ADMIN_EMAIL")"
+manazuru="$(graphql '{ municipality(jisCode: "14384") { id } }' '{}' '' |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["municipality"]["id"])')"
+
+programs_query() {
+    echo "{ programs(first: $1) { totalCount nodes { id title kind organizer { name } sessions(upcomingOnly: true) { id startsAt seatsRemaining } } } }"
+}
+search_query="{ search(text: \"自然 体験\", filter: { municipalityId: \"$manazuru\" }, first: 10) { kindCounts { kind count } hits { totalCount nodes { kind titleHtml snippetHtml node { id } } } } }"
+articles_query='{ articles(first: 20) { nodes { id title summary } } }'
+me_query='{ me { id displayName } }'
+
+# name|query|authorization|cache-control
+measurements=(
+    "typename|{ __typename }||"
+    "programs|$(programs_query 20)||"
+    "programs uncached|$(programs_query 20)||no-cache"
+    "search|$search_query||"
+    "articles|$articles_query||"
+    "typename signed in|{ __typename }|Bearer $admin_token|"
+    "me|$me_query|Bearer $admin_token|"
+)
+
+body_of() {
+    python3 -c 'import json, sys; print(json.dumps({"query": sys.argv[1]}, ensure_ascii=False))' "$1"
+}
+
+# Statements one request runs: the statement counter of /metrics around one request.
+statements_of() {
+    local query=$1 authorization=$2 before after
+    before="$(curl -fsS "$address/metrics" | awk '/^tsunagu_db_statements_total/ { n += $2 } END { print n + 0 }')"
+    curl -fsS -o /dev/null "$address/graphql" -H 'Content-Type: application/json' -H 'Cache-Control: no-cache' \
+        ${authorization:+-H "Authorization: $authorization"} --data-binary "$(body_of "$query")"
+    after="$(curl -fsS "$address/metrics" | awk '/^tsunagu_db_statements_total/ { n += $2 } END { print n + 0 }')"
+    echo $((after - before))
+}
+
+results="$work/results"
+: >"$results"
+for round in $(seq 1 "$ROUNDS"); do
+    for entry in "${measurements[@]}"; do
+        IFS='|' read -r name query authorization cache_control <<<"$entry"
+        line="$(BENCH_BODY="$(body_of "$query")" BENCH_AUTHORIZATION="$authorization" \
+            BENCH_CACHE_CONTROL="$cache_control" \
+            wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_EACH}s" --timeout 10s -s bench/lib/graphql.lua \
+            "$address/graphql" | grep '^RESULT ')"
+        echo "    round $round  $name: $line"
+        echo "$name|$line" >>"$results"
+    done
+done
+
+statements="$work/statements"
+: >"$statements"
+for entry in "${measurements[@]}"; do
+    IFS='|' read -r name query authorization _ <<<"$entry"
+    echo "$name|$(statements_of "$query" "$authorization")" >>"$statements"
+done
+echo "programs, 5 items|$(statements_of "$(programs_query 5)" "")" >>"$statements"
+echo "programs, 50 items|$(statements_of "$(programs_query 50)" "")" >>"$statements"
+
+echo
+python3 - "$results" "$statements" "${DATABASE_URL:+PostgreSQL}" "$SECONDS_EACH" "$ROUNDS" "$CONNECTIONS" <<'PY'
+import statistics, sys
+results, statements, database, seconds, rounds, connections = sys.argv[1:7]
+runs = {}
+for line in open(results, encoding="utf-8"):
+    name, result = line.rstrip("\n").split("|")
+    _, rps, p50, p99, failed = result.split()
+    runs.setdefault(name, []).append((float(rps), float(p50), float(p99), int(failed)))
+counts = dict(line.rstrip("\n").split("|") for line in open(statements, encoding="utf-8"))
+print(f"{database or 'SQLite'}: median of {rounds} rounds of {seconds} s, {connections} connections, loopback")
+print()
+print(f"| {'request':<20} | {'req/s':>8} | {'% of ceiling':>12} | {'p50 ms':>7} | {'p99 ms':>7} | {'statements':>10} |")
+print(f"|{'-' * 22}|{'-' * 10}:|{'-' * 14}:|{'-' * 9}:|{'-' * 9}:|{'-' * 12}:|")
+ceiling = None
+failed = 0
+for name, samples in runs.items():
+    median = sorted(samples)[len(samples) // 2]
+    ceiling = ceiling or median[0]
+    failed += sum(sample[3] for sample in samples)
+    print(f"| {name:<20} | {median[0]:>8.0f} | {100 * median[0] / ceiling:>11.1f}% | {median[1]:>7.2f} | {median[2]:>7.2f} | {counts.get(name, ''):>10} |")
+for name in ("programs, 5 items", "programs, 50 items"):
+    print(f"| {name:<20} | {'':>8} | {'':>12} | {'':>7} | {'':>7} | {counts[name]:>10} |")
+if failed:
+    sys.exit(f"bench: {failed} requests failed (non-200 or GraphQL errors)")
+PY
