@@ -271,7 +271,7 @@ pub async fn load(db: &DatabaseConnection, accounts: &mut Vec<DemoAccount>) -> a
                         &town.admin,
                         ids[5],
                         relocation::MoveIn {
-                            moved_in_on: now.date_naive(),
+                            moved_in_on: crate::fiscal::date_of(now),
                             people: 3,
                             area: Some("中心部".into()),
                         },
