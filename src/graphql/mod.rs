@@ -1,6 +1,7 @@
 //! The GraphQL kit every domain builds its part of the schema with: the request context,
-//! opaque ids, Relay connections, mutation payloads, guards, enum mirroring, query limits
-//! and persisted queries. It imports no domain; the schema itself is assembled in `app`.
+//! opaque ids, Relay connections, mutation payloads, guards, enum mirroring, query limits,
+//! persisted queries and the `Date` scalar. It imports no domain; the schema itself is
+//! assembled in `app`.
 
 pub mod apq;
 pub mod connection;
@@ -8,6 +9,7 @@ pub mod guard;
 pub mod ids;
 pub mod limits;
 pub mod payload;
+pub mod scalars;
 
 use async_graphql::{Context, ErrorExtensions};
 

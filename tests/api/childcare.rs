@@ -1328,7 +1328,7 @@ async fn slots_are_created_on_the_chosen_weekdays_of_a_range_once_per_idempotenc
         ["TAKEN"]
     );
     let listed = t
-        .query(None, "query($id: ID!, $u: NaiveDate) { node(id: $id) { ... on ChildcareResource { slots(until: $u) { id } } } }", json!({ "id": resource, "u": until.to_string() }))
+        .query(None, "query($id: ID!, $u: Date) { node(id: $id) { ... on ChildcareResource { slots(until: $u) { id } } } }", json!({ "id": resource, "u": until.to_string() }))
         .await;
     assert_eq!(
         listed["node"]["slots"].as_array().unwrap().len(),
@@ -1727,7 +1727,7 @@ async fn concurrent_bookings_never_exceed_a_slots_capacity() {
     let data = t
         .query(
             Some(t.staff),
-            "query($r: ID!, $d: NaiveDate!) { childcareBookings(resourceId: $r, date: $d, first: 100) { totalCount } }",
+            "query($r: ID!, $d: Date!) { childcareBookings(resourceId: $r, date: $d, first: 100) { totalCount } }",
             json!({ "r": resource, "d": date.to_string() }),
         )
         .await;
@@ -1776,7 +1776,7 @@ async fn bookings_and_children_are_seen_only_by_their_guardian_and_the_resources
         assert!(t.node(token, child_id, "name").await.is_null(), "{token:?}");
     }
 
-    const DAY: &str = "query($r: ID!, $d: NaiveDate!) { childcareBookings(resourceId: $r, date: $d) { nodes { id children { child { name } } guardian { name } } } }";
+    const DAY: &str = "query($r: ID!, $d: Date!) { childcareBookings(resourceId: $r, date: $d) { nodes { id children { child { name } } guardian { name } } } }";
     let vars = json!({ "r": resource, "d": date.to_string() });
     let data = t.query(Some(t.staff), DAY, vars.clone()).await;
     assert_eq!(

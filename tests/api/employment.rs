@@ -1485,3 +1485,31 @@ async fn a_page_of_enrollments_costs_the_same_statements_for_any_page_size() {
     );
     assert!(costs[0] <= 14, "statements per request: {costs:?}");
 }
+
+#[tokio::test]
+async fn an_enrollment_date_filter_outside_the_accepted_years_is_bad_input() {
+    let desk = desk().await;
+    const LIST: &str = "query($from: Date) { employmentEnrollments(filter: { enrolledFrom: $from }) { totalCount } }";
+    for from in ["9999-01-01", "2026-13-01"] {
+        let body = desk
+            .app
+            .graphql(Some(&desk.advisor), LIST, json!({ "from": from }))
+            .await;
+        assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{from}: {body}");
+    }
+    // Written in the query itself, too.
+    let body = desk
+        .app
+        .graphql(
+            Some(&desk.advisor),
+            "{ employmentEnrollments(filter: { enrolledFrom: \"9999-01-01\" }) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body}");
+    let body = desk
+        .app
+        .graphql(Some(&desk.advisor), LIST, json!({ "from": "2000-04-01" }))
+        .await;
+    assert_eq!(error_code(&body), None, "{body}");
+}

@@ -111,3 +111,25 @@ async fn every_type_field_argument_and_enum_value_is_documented() {
         missing.join("\n  ")
     );
 }
+
+#[tokio::test]
+async fn calendar_dates_are_the_date_scalar_and_instants_are_described_without_rust_words() {
+    let sdl = tsunagu::app::schema::sdl();
+    assert!(sdl.contains("\nscalar Date\n"), "no `scalar Date`");
+    assert!(
+        !sdl.contains("NaiveDate"),
+        "chrono's NaiveDate is still in the schema"
+    );
+    let described = |name: &str| {
+        let end = sdl.find(&format!("\nscalar {name}\n")).unwrap_or(0);
+        sdl[..end].rsplit("\"\"\"").nth(1).unwrap_or("").to_owned()
+    };
+    assert!(
+        described("Date").contains("YYYY-MM-DD"),
+        "{}",
+        described("Date")
+    );
+    let date_time = described("DateTime");
+    assert!(date_time.contains("RFC 3339"), "{date_time}");
+    assert!(!date_time.contains("Utc>"), "{date_time}");
+}

@@ -3,7 +3,7 @@
 use async_graphql::{
     ComplexObject, Context, Enum, ID, Result, SimpleObject, dataloader::DataLoader,
 };
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use entity::{
     employment_enrollment as enrollment, employment_follow_up as follow_up,
     employment_placement as placement,
@@ -17,6 +17,7 @@ use super::{
     service,
 };
 use crate::graphql::ids::NodeKind;
+use crate::graphql::scalars::Date;
 use crate::{
     connection,
     domains::{
@@ -242,7 +243,7 @@ pub struct EmploymentEnrollment {
     /// Self-declared gender (sensitive).
     pub gender: Gender,
     /// Enrollment date.
-    pub enrolled_on: NaiveDate,
+    pub enrolled_on: Date,
     /// Support track.
     pub support_track: SupportTrack,
     /// Whether the job seeker consented to follow-up; without it no checkpoints are made.
@@ -252,7 +253,7 @@ pub struct EmploymentEnrollment {
     /// Whether support goes on.
     pub status: EnrollmentStatus,
     /// When support ended.
-    pub closed_on: Option<NaiveDate>,
+    pub closed_on: Option<Date>,
     /// Why support ended.
     pub close_reason: Option<EnrollmentCloseReason>,
     /// Note on the closing.
@@ -267,12 +268,12 @@ impl From<enrollment::Model> for EmploymentEnrollment {
     fn from(model: enrollment::Model) -> Self {
         Self {
             gender: model.gender.into(),
-            enrolled_on: model.enrolled_on,
+            enrolled_on: model.enrolled_on.into(),
             support_track: model.support_track.into(),
             follow_up_consent: model.follow_up_consent,
             notes: model.notes.clone(),
             status: model.status.into(),
-            closed_on: model.closed_on,
+            closed_on: model.closed_on.map(Into::into),
             close_reason: model.close_reason.map(Into::into),
             close_note: model.close_note.clone(),
             created_at: model.created_at,
@@ -431,11 +432,11 @@ pub struct EmploymentPlacement {
     /// Whether the job turned regular at a follow-up after a non-regular start.
     pub converted_to_regular: bool,
     /// When a follow-up first found it regular after a non-regular start.
-    pub converted_to_regular_on: Option<NaiveDate>,
+    pub converted_to_regular_on: Option<Date>,
     /// Weekly working hours.
     pub weekly_hours: f64,
     /// First day of work.
-    pub start_date: NaiveDate,
+    pub start_date: Date,
     /// Fiscal year (年度) of the start date, which reports count it in.
     pub fiscal_year: i32,
     /// When it was recorded.
@@ -451,9 +452,9 @@ impl From<placement::Model> for EmploymentPlacement {
             employment_type: model.employment_type.into(),
             current_employment_type: model.current_employment_type.into(),
             converted_to_regular: model.converted_to_regular_on.is_some(),
-            converted_to_regular_on: model.converted_to_regular_on,
+            converted_to_regular_on: model.converted_to_regular_on.map(Into::into),
             weekly_hours: f64::from(model.weekly_minutes) / 60.0,
-            start_date: model.start_date,
+            start_date: model.start_date.into(),
             fiscal_year: model.fiscal_year,
             created_at: model.created_at,
             model,
@@ -512,7 +513,7 @@ pub struct EmploymentFollowUp {
     /// Months after the start: 3, 6 or 12.
     pub checkpoint_months: i32,
     /// When it is due.
-    pub due_on: NaiveDate,
+    pub due_on: Date,
     /// When it was answered.
     pub recorded_at: Option<DateTime<Utc>>,
     /// Still employed in the job; null until answered.
@@ -529,7 +530,7 @@ impl From<follow_up::Model> for EmploymentFollowUp {
     fn from(model: follow_up::Model) -> Self {
         Self {
             checkpoint_months: model.checkpoint_months,
-            due_on: model.due_on,
+            due_on: model.due_on.into(),
             recorded_at: model.recorded_at,
             still_employed: model.still_employed,
             employment_type: model.employment_type.map(Into::into),
@@ -639,9 +640,9 @@ pub struct EmploymentReport {
     /// The fiscal year, e.g. 2026 for 1 April 2026 – 31 March 2027.
     pub fiscal_year: i32,
     /// First day of the year.
-    pub from: NaiveDate,
+    pub from: Date,
     /// Last day of the year.
-    pub to: NaiveDate,
+    pub to: Date,
     /// Who the report is for.
     pub audience: ReportAudience,
     /// Counts below this are withheld (0 in the team's report).
@@ -665,8 +666,8 @@ impl From<service::Report> for EmploymentReport {
         Self {
             municipality_uuid: report.municipality_id,
             fiscal_year: report.fiscal_year,
-            from: report.from,
-            to: report.to,
+            from: report.from.into(),
+            to: report.to.into(),
             audience: report.audience.into(),
             suppression_threshold: i32::try_from(report.threshold).unwrap_or(i32::MAX),
             enrollments: report.enrollments.into(),

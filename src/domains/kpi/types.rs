@@ -1,13 +1,14 @@
 //! GraphQL objects of the KPI domain, built from the registry and the computed reports.
 
 use async_graphql::{Enum, ID, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use entity::kpi_target;
 
 use super::{
     registry::{self, Formula, Programme, Unit},
     service::{self, PartRole},
 };
+use crate::graphql::scalars::Date;
 use crate::{connection, domains::identity::types::Municipality, graphql::ids};
 
 connection!(KpiRecord, KpiRecordConnection, KpiRecordEdge);
@@ -208,7 +209,7 @@ pub struct KpiRecord {
     /// Global id of the record.
     pub record_id: ID,
     /// The day it counts on (JST).
-    pub occurred_on: NaiveDate,
+    pub occurred_on: Date,
     /// What it adds to its part: people, a score, or one.
     pub weight: f64,
     /// What it is, e.g. the program and session date.
@@ -225,7 +226,7 @@ impl From<service::KpiRecord> for KpiRecord {
             fiscal_year: record.fiscal_year,
             record_type: record.record.record_type.name().into(),
             record_id: ids::encode(record.record.record_type, record.record.record_id),
-            occurred_on: record.record.occurred_on,
+            occurred_on: record.record.occurred_on.into(),
             weight: record.record.weight,
             label: record.record.label,
         }

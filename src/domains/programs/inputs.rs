@@ -1,7 +1,7 @@
 //! GraphQL inputs of the programs domain and payloads of its mutations.
 
 use async_graphql::{Enum, ID, InputObject, MaybeUndefined, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 
 use super::{
     registration::ChildInput,
@@ -12,6 +12,7 @@ use super::{
     },
 };
 use crate::graphql::ids::NodeKind;
+use crate::graphql::scalars::Date;
 use crate::{
     error::AppError,
     graphql::{ids, payload::UserError},
@@ -257,7 +258,7 @@ pub struct CancelProgramSessionInput {
 #[derive(Debug, Clone, Copy, InputObject)]
 pub struct RegistrationChildInput {
     /// Birth date.
-    pub birth_date: Option<NaiveDate>,
+    pub birth_date: Option<Date>,
     /// Age in whole months today (when no birth date is given).
     pub age_months: Option<i32>,
     /// Stays in the 託児 during the session (takes a childcare slot instead of a seat).
@@ -563,7 +564,7 @@ impl From<UpdateProgramSessionInput> for service::SessionChanges {
 impl From<RegistrationChildInput> for ChildInput {
     fn from(child: RegistrationChildInput) -> Self {
         Self {
-            birth_date: child.birth_date,
+            birth_date: child.birth_date.map(Into::into),
             age_months: child.age_months,
             needs_childcare: child.needs_childcare,
         }

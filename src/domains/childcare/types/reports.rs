@@ -1,11 +1,12 @@
 //! The visit log and the figures made from it and from the surveys.
 
 use async_graphql::{ComplexObject, Context, Result, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use entity::childcare_visit;
 use uuid::Uuid;
 
 use crate::domains::childcare::{loaders::ResourceById, service};
+use crate::graphql::scalars::Date;
 
 use super::{loader, resources::ChildcareResource};
 
@@ -16,7 +17,7 @@ pub struct ChildcareVisitRecord {
     #[graphql(skip)]
     pub resource_id: Uuid,
     /// The date (Japan).
-    pub date: NaiveDate,
+    pub date: Date,
     /// Fiscal year (年度) of the date.
     pub fiscal_year: i32,
     /// Adults.
@@ -33,7 +34,7 @@ impl From<childcare_visit::Model> for ChildcareVisitRecord {
     fn from(model: childcare_visit::Model) -> Self {
         Self {
             resource_id: model.resource_id,
-            date: model.visit_date,
+            date: model.visit_date.into(),
             fiscal_year: model.fiscal_year,
             adults: model.adults,
             children: model.children,

@@ -3,7 +3,7 @@
 use async_graphql::{
     ComplexObject, Context, Enum, ID, Result, SimpleObject, dataloader::DataLoader,
 };
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use entity::{program_survey, registration, registration_child, registration_status_change};
 use uuid::Uuid;
 
@@ -14,6 +14,7 @@ use crate::domains::programs::{
     service,
 };
 use crate::graphql::ids::NodeKind;
+use crate::graphql::scalars::Date;
 use crate::{
     domains::identity::loaders::{IdentityLoader, UserId},
     graphql::ids,
@@ -69,7 +70,7 @@ impl RegistrationStatusChange {
 #[derive(Debug, Clone, SimpleObject)]
 pub struct RegisteredChild {
     /// Birth date, if given.
-    pub birth_date: Option<NaiveDate>,
+    pub birth_date: Option<Date>,
     /// Age in whole months on the session date (Asia/Tokyo).
     pub age_months_at_session: i32,
     /// Whether the child stays in the 託児 during the session.
@@ -79,7 +80,7 @@ pub struct RegisteredChild {
 impl From<registration_child::Model> for RegisteredChild {
     fn from(model: registration_child::Model) -> Self {
         Self {
-            birth_date: model.birth_date,
+            birth_date: model.birth_date.map(Into::into),
             age_months_at_session: model.age_months_at_session,
             needs_childcare: model.needs_childcare,
         }
