@@ -1248,7 +1248,7 @@ async fn the_demo_plazas_have_visits_in_two_fiscal_years_and_the_demo_childcare_
     assert_eq!(figures["satisfiedAnswers"], json!(satisfied));
     assert_eq!(
         figures["meanScore"].as_f64(),
-        Some(sum as f64 / answers as f64)
+        Some(tsunagu::share::round_to(sum as f64 / answers as f64, 2))
     );
     let body = t
         .app
@@ -1926,13 +1926,13 @@ async fn only_the_guardian_answers_one_survey_after_attended_childcare() {
     let data = t
         .query(
             Some(t.admin),
-            "query($m: ID!, $y: Int!) { temporaryChildcareSatisfaction(municipalityId: $m, fiscalYear: $y) { answers meanScore satisfiedShare } }",
+            "query($m: ID!, $y: Int!) { temporaryChildcareSatisfaction(municipalityId: $m, fiscalYear: $y) { answers meanScore satisfiedPercent satisfiedShare } }",
             json!({ "m": t.kitakyushu, "y": year }),
         )
         .await;
     assert_eq!(
         data["temporaryChildcareSatisfaction"],
-        json!({ "answers": 1, "meanScore": 5.0, "satisfiedShare": 1.0 })
+        json!({ "answers": 1, "meanScore": 5.0, "satisfiedPercent": 100.0, "satisfiedShare": 1.0 })
     );
     let seen = t.node(Some(t.staff), &id, "survey { score }").await;
     assert_eq!(seen["survey"]["score"], json!(5));

@@ -1836,14 +1836,14 @@ async fn staff_check_in_by_code_mark_no_shows_after_the_end_and_attendees_answer
         .await;
     assert_eq!(no_show[0].0, "INVALID_STATE");
 
-    let summary = "query($id: ID!) { node(id: $id) { ... on Program { surveySummary { responses meanScore satisfiedShare } } } }";
+    let summary = "query($id: ID!) { node(id: $id) { ... on Program { surveySummary { responses meanScore satisfiedPercent satisfiedShare } } } }";
     let by_staff = t
         .app
         .graphql(Some(t.staff), summary, json!({ "id": program }))
         .await;
     assert_eq!(
         by_staff["data"]["node"]["surveySummary"],
-        json!({ "responses": 2, "meanScore": 4.0, "satisfiedShare": 0.5 })
+        json!({ "responses": 2, "meanScore": 4.0, "satisfiedPercent": 50.0, "satisfiedShare": 0.5 })
     );
     let by_resident = t
         .app

@@ -18,6 +18,7 @@ use super::{
 };
 use crate::graphql::ids::NodeKind;
 use crate::graphql::scalars::Date;
+use crate::share;
 use crate::{
     connection,
     domains::{
@@ -612,7 +613,12 @@ pub struct WomenRegularEmployment {
     pub numerator: ReportCount,
     /// All placements of women enrolled, starting in the year.
     pub denominator: ReportCount,
-    /// numerator ÷ denominator (0–1); null when either is withheld or there is none.
+    /// numerator ÷ denominator in percent, rounded half up to one decimal (1 of 3 is
+    /// 33.3); null when either is withheld or there is none.
+    pub rate_percent: Option<f64>,
+    /// numerator ÷ denominator (0–1), rounded to four decimals; null when either is
+    /// withheld or there is none.
+    #[graphql(deprecation = "Use ratePercent")]
     pub rate: Option<f64>,
 }
 
@@ -625,7 +631,12 @@ pub struct RetentionAtCheckpoint {
     pub answered: ReportCount,
     /// Answered still employed.
     pub still_employed: ReportCount,
-    /// still employed ÷ answered (0–1); null when either is withheld or none answered.
+    /// still employed ÷ answered in percent, rounded half up to one decimal (1 of 3 is
+    /// 33.3); null when either is withheld or none answered.
+    pub rate_percent: Option<f64>,
+    /// still employed ÷ answered (0–1), rounded to four decimals; null when either is
+    /// withheld or none answered.
+    #[graphql(deprecation = "Use ratePercent")]
     pub rate: Option<f64>,
 }
 
@@ -681,7 +692,10 @@ impl From<service::Report> for EmploymentReport {
                 })
                 .collect(),
             women_regular_employment: WomenRegularEmployment {
-                rate: service::rate(report.women_regular, report.women_placed),
+                rate_percent: service::rate_parts(report.women_regular, report.women_placed)
+                    .and_then(|(n, d)| share::percent_of_counts(n, d)),
+                rate: service::rate_parts(report.women_regular, report.women_placed)
+                    .and_then(|(n, d)| share::fraction_of_counts(n, d)),
                 numerator: report.women_regular.into(),
                 denominator: report.women_placed.into(),
             },
@@ -691,7 +705,10 @@ impl From<service::Report> for EmploymentReport {
                 .into_iter()
                 .map(|r| RetentionAtCheckpoint {
                     checkpoint_months: i32::try_from(r.checkpoint_months).unwrap_or(0),
-                    rate: service::rate(r.still_employed, r.answered),
+                    rate_percent: service::rate_parts(r.still_employed, r.answered)
+                        .and_then(|(n, d)| share::percent_of_counts(n, d)),
+                    rate: service::rate_parts(r.still_employed, r.answered)
+                        .and_then(|(n, d)| share::fraction_of_counts(n, d)),
                     answered: r.answered.into(),
                     still_employed: r.still_employed.into(),
                 })

@@ -20,7 +20,7 @@ pub enum KpiUnit {
     People,
     /// Items such as issues (件).
     Count,
-    /// Percent (%).
+    /// Percent (%), rounded half up to one decimal (1 of 3 is 33.3).
     Percent,
     /// Mean survey score, 1–5 (点).
     Score,
@@ -46,12 +46,13 @@ pub enum KpiProgramme {
 pub enum KpiFormula {
     /// The numerator itself; there is no denominator.
     Total,
-    /// Numerator ÷ denominator, in percent.
+    /// Numerator ÷ denominator, in percent rounded half up to one decimal (1 of 3 is 33.3).
     Share,
-    /// Numerator ÷ denominator: a mean (sum of scores over the number of answers).
+    /// Numerator ÷ denominator: a mean (sum of scores over the number of answers), rounded
+    /// half up to two decimals.
     Mean,
-    /// (numerator − denominator) ÷ denominator, in percent: this year's total against the
-    /// previous year's.
+    /// (numerator − denominator) ÷ denominator, in percent rounded half up to one decimal:
+    /// this year's total against the previous year's.
     Growth,
 }
 
@@ -140,7 +141,8 @@ pub struct KpiResult {
     pub denominator: Option<f64>,
     /// The value of the previous fiscal year.
     pub previous_value: Option<f64>,
-    /// Year-over-year change: value minus the previous year's value.
+    /// Year-over-year change: value minus the previous year's value, rounded like the values
+    /// (in percentage points for a value in percent).
     pub change: Option<f64>,
     /// Target the municipality set for the fiscal year.
     pub target: Option<f64>,

@@ -130,11 +130,16 @@ pub struct ChildcareSatisfaction {
     pub fiscal_year: i32,
     /// Number of answers.
     pub answers: i64,
-    /// Mean score (1–5); null without answers.
+    /// Mean score (1–5), rounded half up to two decimals; null without answers.
     pub mean_score: Option<f64>,
     /// Answers scoring 4 or 5.
     pub satisfied_answers: i64,
-    /// Share (0–1) of answers scoring 4 or 5; null without answers.
+    /// Percent of answers scoring 4 or 5, rounded half up to one decimal (1 of 3 is 33.3);
+    /// null without answers.
+    pub satisfied_percent: Option<f64>,
+    /// Share (0–1) of answers scoring 4 or 5, rounded to four decimals; null without
+    /// answers.
+    #[graphql(deprecation = "Use satisfiedPercent")]
     pub satisfied_share: Option<f64>,
 }
 
@@ -145,9 +150,10 @@ impl ChildcareSatisfaction {
         Self {
             fiscal_year,
             answers,
-            mean_score: share(sum),
+            mean_score: share(sum).map(|mean| crate::share::round_to(mean, 2)),
             satisfied_answers: satisfied,
-            satisfied_share: share(satisfied),
+            satisfied_percent: crate::share::percent(satisfied as f64, answers as f64),
+            satisfied_share: crate::share::fraction(satisfied as f64, answers as f64),
         }
     }
 }

@@ -14,6 +14,7 @@ use super::{
     RegistrationConnection, RegistrationStatus,
 };
 use crate::graphql::ids::NodeKind;
+use crate::share;
 use crate::{
     domains::{
         identity::{
@@ -203,9 +204,14 @@ impl Program {
 pub struct SurveySummary {
     /// Number of answers.
     pub responses: u64,
-    /// Mean score (1–5); null without answers.
+    /// Mean score (1–5), rounded half up to two decimals; null without answers.
     pub mean_score: Option<f64>,
-    /// Share (0–1) of answers scoring 4 or 5; null without answers.
+    /// Percent of answers scoring 4 or 5, rounded half up to one decimal (1 of 3 is 33.3);
+    /// null without answers.
+    pub satisfied_percent: Option<f64>,
+    /// Share (0–1) of answers scoring 4 or 5, rounded to four decimals; null without
+    /// answers.
+    #[graphql(deprecation = "Use satisfiedPercent")]
     pub satisfied_share: Option<f64>,
 }
 
@@ -213,8 +219,9 @@ impl From<service::SurveySummary> for SurveySummary {
     fn from(summary: service::SurveySummary) -> Self {
         Self {
             responses: summary.responses,
-            mean_score: summary.mean_score,
-            satisfied_share: summary.satisfied_share,
+            mean_score: summary.mean_score.map(|mean| share::round_to(mean, 2)),
+            satisfied_percent: share::percent_of_counts(summary.satisfied, summary.responses),
+            satisfied_share: share::fraction_of_counts(summary.satisfied, summary.responses),
         }
     }
 }
