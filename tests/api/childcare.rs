@@ -1958,3 +1958,19 @@ async fn only_the_guardian_answers_one_survey_after_attended_childcare() {
         "{data}"
     );
 }
+
+#[tokio::test]
+async fn the_childcare_resource_filter_answers_alike_under_kinds_and_its_former_kind() {
+    let app = crate::helpers::spawn_app().await;
+    let token = app.login_demo("maebashi-admin@example.jp").await;
+    for (names, value) in [(("kinds", "kind"), json!(["PLAZA"]))] {
+        app.assert_former_name_filters_alike(
+            Some(&token),
+            "childcareResources",
+            "ChildcareResourceFilter",
+            names,
+            value,
+        )
+        .await;
+    }
+}

@@ -1577,3 +1577,38 @@ async fn a_third_of_placements_is_33_3_percent_and_the_deprecated_rate_0_3333() 
     assert_eq!(error_code(&kpi), None, "{kpi}");
     assert!(without_float_noise(&kpi, 4), "{kpi}");
 }
+
+#[tokio::test]
+async fn the_enrollment_filter_answers_alike_under_its_plural_names_and_its_former_ones() {
+    let app = crate::helpers::spawn_app().await;
+    let token = app.login_demo("maebashi-staff@example.jp").await;
+    for (names, value) in [
+        (("statuses", "status"), json!(["OPEN"])),
+        (("supportTracks", "supportTrack"), json!(["CAREER_CHANGE"])),
+    ] {
+        app.assert_former_name_filters_alike(
+            Some(&token),
+            "employmentEnrollments",
+            "EmploymentEnrollmentFilter",
+            names,
+            value,
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn the_follow_up_filter_answers_alike_under_due_states_and_its_former_due_state() {
+    let app = crate::helpers::spawn_app().await;
+    let token = app.login_demo("maebashi-staff@example.jp").await;
+    for (names, value) in [(("dueStates", "dueState"), json!(["RECORDED"]))] {
+        app.assert_former_name_filters_alike(
+            Some(&token),
+            "employmentFollowUps",
+            "EmploymentFollowUpFilter",
+            names,
+            value,
+        )
+        .await;
+    }
+}

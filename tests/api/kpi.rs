@@ -1124,3 +1124,28 @@ async fn the_childcare_and_employment_kpis_agree_with_their_domains_reports() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn a_kpi_definition_names_its_municipality_and_still_answers_its_former_code() {
+    let app = spawn_app().await;
+    let body = app
+        .graphql(
+            None,
+            "{ kpiDefinitions { key municipalityCode municipality { jisCode nameJa } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&body), None, "{body}");
+    let definitions = body["data"]["kpiDefinitions"].as_array().unwrap();
+    assert!(!definitions.is_empty());
+    for definition in definitions {
+        assert_eq!(
+            definition["municipality"]["jisCode"], definition["municipalityCode"],
+            "{definition}"
+        );
+        assert!(
+            definition["municipality"]["nameJa"].is_string(),
+            "{definition}"
+        );
+    }
+}

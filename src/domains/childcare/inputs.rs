@@ -33,7 +33,10 @@ pub struct GeoPointInput {
 pub struct ChildcareResourceFilter {
     /// Only these kinds (any when empty).
     #[graphql(default)]
-    pub kind: Vec<ChildcareResourceKind>,
+    pub kinds: Vec<ChildcareResourceKind>,
+    /// Former name of `kinds`; both may be given, and their values add up.
+    #[graphql(default, name = "kind", deprecation = "Use kinds")]
+    pub kind_deprecated: Vec<ChildcareResourceKind>,
     /// Only this municipality.
     pub municipality_id: Option<ID>,
     /// Only resources open to a child of this age in months.
@@ -427,7 +430,10 @@ impl TryFrom<ChildcareResourceFilter> for service::ResourceFilter {
 
     fn try_from(filter: ChildcareResourceFilter) -> Result<Self, AppError> {
         Ok(Self {
-            kinds: filter.kind.into_iter().map(Into::into).collect(),
+            kinds: crate::graphql::with_former(filter.kinds, filter.kind_deprecated)
+                .into_iter()
+                .map(Into::into)
+                .collect(),
             municipality_id: ids::decode_optional(
                 filter.municipality_id.as_ref(),
                 NodeKind::Municipality,

@@ -145,10 +145,16 @@ pub struct EmploymentEnrollmentFilter {
     pub municipality_id: Option<ID>,
     /// Only these statuses (all when empty).
     #[graphql(default)]
-    pub status: Vec<EnrollmentStatus>,
+    pub statuses: Vec<EnrollmentStatus>,
+    /// Former name of `statuses`; both may be given, and their values add up.
+    #[graphql(default, name = "status", deprecation = "Use statuses")]
+    pub status_deprecated: Vec<EnrollmentStatus>,
     /// Only these support tracks (all when empty).
     #[graphql(default)]
-    pub support_track: Vec<SupportTrack>,
+    pub support_tracks: Vec<SupportTrack>,
+    /// Former name of `supportTracks`; both may be given, and their values add up.
+    #[graphql(default, name = "supportTrack", deprecation = "Use supportTracks")]
+    pub support_track_deprecated: Vec<SupportTrack>,
     /// Only enrollments of this advisor (a `User`).
     pub advisor_id: Option<ID>,
     /// Only enrollments of this resident account (a `User`).
@@ -181,7 +187,10 @@ pub struct EmploymentFollowUpFilter {
     pub advisor_id: Option<ID>,
     /// Only checkpoints in these states (all when empty), e.g. `[DUE, OVERDUE]`.
     #[graphql(default)]
-    pub due_state: Vec<FollowUpDueState>,
+    pub due_states: Vec<FollowUpDueState>,
+    /// Former name of `dueStates`; both may be given, and their values add up.
+    #[graphql(default, name = "dueState", deprecation = "Use dueStates")]
+    pub due_state_deprecated: Vec<FollowUpDueState>,
     /// Only checkpoints of this placement.
     pub placement_id: Option<ID>,
 }
@@ -285,8 +294,17 @@ impl TryFrom<EmploymentEnrollmentFilter> for service::EnrollmentFilter {
                 filter.municipality_id.as_ref(),
                 NodeKind::Municipality,
             )?,
-            statuses: filter.status.into_iter().map(Into::into).collect(),
-            tracks: filter.support_track.into_iter().map(Into::into).collect(),
+            statuses: crate::graphql::with_former(filter.statuses, filter.status_deprecated)
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            tracks: crate::graphql::with_former(
+                filter.support_tracks,
+                filter.support_track_deprecated,
+            )
+            .into_iter()
+            .map(Into::into)
+            .collect(),
             advisor_id: ids::decode_optional(filter.advisor_id.as_ref(), NodeKind::User)?,
             resident_id: ids::decode_optional(filter.resident_id.as_ref(), NodeKind::User)?,
             enrolled_from: filter.enrolled_from.map(Into::into),
@@ -315,7 +333,10 @@ impl TryFrom<EmploymentFollowUpFilter> for service::FollowUpFilter {
             )?,
             advisor_id: ids::decode_optional(filter.advisor_id.as_ref(), NodeKind::User)?,
             mine: filter.mine,
-            states: filter.due_state.into_iter().map(Into::into).collect(),
+            states: crate::graphql::with_former(filter.due_states, filter.due_state_deprecated)
+                .into_iter()
+                .map(Into::into)
+                .collect(),
             placement_id: ids::decode_optional(
                 filter.placement_id.as_ref(),
                 NodeKind::EmploymentPlacement,

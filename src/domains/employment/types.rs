@@ -292,12 +292,15 @@ impl EmploymentEnrollment {
     }
 
     /// The municipality.
-    async fn municipality(&self, ctx: &Context<'_>) -> Result<Option<Municipality>> {
+    async fn municipality(&self, ctx: &Context<'_>) -> Result<Municipality> {
         let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
-        Ok(loader
-            .load_one(MunicipalityId(self.model.municipality_id))
-            .await?
-            .map(Municipality::from))
+        crate::graphql::present(
+            loader
+                .load_one(MunicipalityId(self.model.municipality_id))
+                .await?
+                .map(Municipality::from),
+            "municipality",
+        )
     }
 
     /// The job seeker: from the linked resident account, or as entered by the advisor.
@@ -396,21 +399,27 @@ impl AttendedProgram {
     }
 
     /// The program.
-    async fn program(&self, ctx: &Context<'_>) -> Result<Option<Program>> {
+    async fn program(&self, ctx: &Context<'_>) -> Result<Program> {
         let loader = ctx.data::<DataLoader<ProgramsLoader>>()?;
-        Ok(loader
-            .load_one(ProgramById(self.program_id))
-            .await?
-            .map(Program::from))
+        crate::graphql::present(
+            loader
+                .load_one(ProgramById(self.program_id))
+                .await?
+                .map(Program::from),
+            "program",
+        )
     }
 
     /// The session attended.
-    async fn session(&self, ctx: &Context<'_>) -> Result<Option<ProgramSession>> {
+    async fn session(&self, ctx: &Context<'_>) -> Result<ProgramSession> {
         let loader = ctx.data::<DataLoader<ProgramsLoader>>()?;
-        Ok(loader
-            .load_one(SessionById(self.session_id))
-            .await?
-            .map(ProgramSession::from))
+        crate::graphql::present(
+            loader
+                .load_one(SessionById(self.session_id))
+                .await?
+                .map(ProgramSession::from),
+            "session",
+        )
     }
 }
 
@@ -483,12 +492,15 @@ impl EmploymentPlacement {
     }
 
     /// The enrollment.
-    async fn enrollment(&self, ctx: &Context<'_>) -> Result<Option<EmploymentEnrollment>> {
+    async fn enrollment(&self, ctx: &Context<'_>) -> Result<EmploymentEnrollment> {
         let loader = ctx.data::<DataLoader<EmploymentLoader>>()?;
-        Ok(loader
-            .load_one(EnrollmentById(self.model.enrollment_id))
-            .await?
-            .map(EmploymentEnrollment::from))
+        crate::graphql::present(
+            loader
+                .load_one(EnrollmentById(self.model.enrollment_id))
+                .await?
+                .map(EmploymentEnrollment::from),
+            "enrollment",
+        )
     }
 
     /// The follow-up checkpoints (3, 6 and 12 months), by due date; none without consent.
@@ -560,21 +572,27 @@ impl EmploymentFollowUp {
     }
 
     /// The placement.
-    async fn placement(&self, ctx: &Context<'_>) -> Result<Option<EmploymentPlacement>> {
+    async fn placement(&self, ctx: &Context<'_>) -> Result<EmploymentPlacement> {
         let loader = ctx.data::<DataLoader<EmploymentLoader>>()?;
-        Ok(loader
-            .load_one(PlacementById(self.model.placement_id))
-            .await?
-            .map(EmploymentPlacement::from))
+        crate::graphql::present(
+            loader
+                .load_one(PlacementById(self.model.placement_id))
+                .await?
+                .map(EmploymentPlacement::from),
+            "placement",
+        )
     }
 
     /// The enrollment.
-    async fn enrollment(&self, ctx: &Context<'_>) -> Result<Option<EmploymentEnrollment>> {
+    async fn enrollment(&self, ctx: &Context<'_>) -> Result<EmploymentEnrollment> {
         let loader = ctx.data::<DataLoader<EmploymentLoader>>()?;
-        Ok(loader
-            .load_one(EnrollmentById(self.model.enrollment_id))
-            .await?
-            .map(EmploymentEnrollment::from))
+        crate::graphql::present(
+            loader
+                .load_one(EnrollmentById(self.model.enrollment_id))
+                .await?
+                .map(EmploymentEnrollment::from),
+            "enrollment",
+        )
     }
 }
 
@@ -720,11 +738,14 @@ impl From<service::Report> for EmploymentReport {
 #[ComplexObject]
 impl EmploymentReport {
     /// The municipality.
-    async fn municipality(&self, ctx: &Context<'_>) -> Result<Option<Municipality>> {
+    async fn municipality(&self, ctx: &Context<'_>) -> Result<Municipality> {
         let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
-        Ok(loader
-            .load_one(MunicipalityId(self.municipality_uuid))
-            .await?
-            .map(Municipality::from))
+        crate::graphql::present(
+            loader
+                .load_one(MunicipalityId(self.municipality_uuid))
+                .await?
+                .map(Municipality::from),
+            "municipality",
+        )
     }
 }

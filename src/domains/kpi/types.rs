@@ -1,6 +1,8 @@
 //! GraphQL objects of the KPI domain, built from the registry and the computed reports.
 
-use async_graphql::{Enum, ID, SimpleObject};
+use async_graphql::{
+    ComplexObject, Context, Enum, ID, Result, SimpleObject, dataloader::DataLoader,
+};
 use chrono::{DateTime, Utc};
 use entity::kpi_target;
 
@@ -9,7 +11,14 @@ use super::{
     service::{self, PartRole},
 };
 use crate::graphql::scalars::Date;
-use crate::{connection, domains::identity::types::Municipality, graphql::ids};
+use crate::{
+    connection,
+    domains::identity::{
+        loaders::{IdentityLoader, MunicipalityCode},
+        types::Municipality,
+    },
+    graphql::ids,
+};
 
 connection!(KpiRecord, KpiRecordConnection, KpiRecordEdge);
 
@@ -67,10 +76,12 @@ pub enum KpiRecordRole {
 
 /// A KPI as declared: what it measures and how it is computed from raw records.
 #[derive(Debug, Clone, SimpleObject)]
+#[graphql(complex)]
 pub struct KpiDefinition {
     /// Stable key, e.g. `maebashi.relocation.people_moved_in`.
     pub key: String,
     /// JIS code of the municipality whose programme states it.
+    #[graphql(deprecation = "Use municipality { jisCode }")]
     pub municipality_code: String,
     /// The programme it reports on.
     pub programme: KpiProgramme,
@@ -90,6 +101,20 @@ pub struct KpiDefinition {
     pub numerator_definition: String,
     /// What the denominator counts, in Japanese; null for a total.
     pub denominator_definition: Option<String>,
+}
+
+#[ComplexObject]
+impl KpiDefinition {
+    /// The municipality whose programme states it. Null only where this installation has
+    /// no municipality of that JIS code: the KPIs are declared in the code, the
+    /// municipalities are data.
+    async fn municipality(&self, ctx: &Context<'_>) -> Result<Option<Municipality>> {
+        let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
+        Ok(loader
+            .load_one(MunicipalityCode(self.municipality_code.clone()))
+            .await?
+            .map(Municipality::from))
+    }
 }
 
 impl From<&'static registry::KpiDefinition> for KpiDefinition {

@@ -199,19 +199,25 @@ impl ChildcareBooking {
     }
 
     /// The resource.
-    async fn resource(&self, ctx: &Context<'_>) -> Result<Option<ChildcareResource>> {
-        Ok(loader(ctx)?
-            .load_one(ResourceById(self.model.resource_id))
-            .await?
-            .map(Into::into))
+    async fn resource(&self, ctx: &Context<'_>) -> Result<ChildcareResource> {
+        crate::graphql::present(
+            loader(ctx)?
+                .load_one(ResourceById(self.model.resource_id))
+                .await?
+                .map(Into::into),
+            "resource",
+        )
     }
 
     /// The slot.
-    async fn slot(&self, ctx: &Context<'_>) -> Result<Option<ChildcareSlot>> {
-        Ok(loader(ctx)?
-            .load_one(SlotById(self.model.slot_id))
-            .await?
-            .map(Into::into))
+    async fn slot(&self, ctx: &Context<'_>) -> Result<ChildcareSlot> {
+        crate::graphql::present(
+            loader(ctx)?
+                .load_one(SlotById(self.model.slot_id))
+                .await?
+                .map(Into::into),
+            "slot",
+        )
     }
 
     /// The children with their ages on the date.

@@ -47,11 +47,14 @@ impl From<childcare_visit::Model> for ChildcareVisitRecord {
 #[ComplexObject]
 impl ChildcareVisitRecord {
     /// The resource.
-    async fn resource(&self, ctx: &Context<'_>) -> Result<Option<ChildcareResource>> {
-        Ok(loader(ctx)?
-            .load_one(ResourceById(self.resource_id))
-            .await?
-            .map(Into::into))
+    async fn resource(&self, ctx: &Context<'_>) -> Result<ChildcareResource> {
+        crate::graphql::present(
+            loader(ctx)?
+                .load_one(ResourceById(self.resource_id))
+                .await?
+                .map(Into::into),
+            "resource",
+        )
     }
 }
 
@@ -92,11 +95,14 @@ impl From<service::UsageRow> for ChildcareUsageRow {
 #[ComplexObject]
 impl ChildcareUsageRow {
     /// The resource.
-    async fn resource(&self, ctx: &Context<'_>) -> Result<Option<ChildcareResource>> {
-        Ok(loader(ctx)?
-            .load_one(ResourceById(self.resource_id))
-            .await?
-            .map(Into::into))
+    async fn resource(&self, ctx: &Context<'_>) -> Result<ChildcareResource> {
+        crate::graphql::present(
+            loader(ctx)?
+                .load_one(ResourceById(self.resource_id))
+                .await?
+                .map(Into::into),
+            "resource",
+        )
     }
 }
 

@@ -419,21 +419,27 @@ impl ChildcareResource {
     }
 
     /// The municipality it belongs to.
-    async fn municipality(&self, ctx: &Context<'_>) -> Result<Option<Municipality>> {
+    async fn municipality(&self, ctx: &Context<'_>) -> Result<Municipality> {
         let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
-        Ok(loader
-            .load_one(MunicipalityId(self.model.municipality_id))
-            .await?
-            .map(Municipality::from))
+        crate::graphql::present(
+            loader
+                .load_one(MunicipalityId(self.model.municipality_id))
+                .await?
+                .map(Municipality::from),
+            "municipality",
+        )
     }
 
     /// The provider organization that runs it.
-    async fn provider(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+    async fn provider(&self, ctx: &Context<'_>) -> Result<Organization> {
         let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
-        Ok(loader
-            .load_one(OrganizationId(self.model.provider_organization_id))
-            .await?
-            .map(Organization::from))
+        crate::graphql::present(
+            loader
+                .load_one(OrganizationId(self.model.provider_organization_id))
+                .await?
+                .map(Organization::from),
+            "provider",
+        )
     }
 
     /// Regular hours, Monday to Sunday (empty intervals when closed that weekday).
@@ -624,10 +630,13 @@ impl ChildcareSlot {
     }
 
     /// The resource.
-    async fn resource(&self, ctx: &Context<'_>) -> Result<Option<ChildcareResource>> {
-        Ok(loader(ctx)?
-            .load_one(ResourceById(self.model.resource_id))
-            .await?
-            .map(Into::into))
+    async fn resource(&self, ctx: &Context<'_>) -> Result<ChildcareResource> {
+        crate::graphql::present(
+            loader(ctx)?
+                .load_one(ResourceById(self.model.resource_id))
+                .await?
+                .map(Into::into),
+            "resource",
+        )
     }
 }

@@ -129,21 +129,27 @@ impl Program {
     }
 
     /// The municipality running it.
-    async fn municipality(&self, ctx: &Context<'_>) -> Result<Option<Municipality>> {
+    async fn municipality(&self, ctx: &Context<'_>) -> Result<Municipality> {
         let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
-        Ok(loader
-            .load_one(MunicipalityId(self.model.municipality_id))
-            .await?
-            .map(Municipality::from))
+        crate::graphql::present(
+            loader
+                .load_one(MunicipalityId(self.model.municipality_id))
+                .await?
+                .map(Municipality::from),
+            "municipality",
+        )
     }
 
     /// The organizer organization (museum, library, support centre, …).
-    async fn organizer(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+    async fn organizer(&self, ctx: &Context<'_>) -> Result<Organization> {
         let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
-        Ok(loader
-            .load_one(OrganizationId(self.model.organizer_organization_id))
-            .await?
-            .map(Organization::from))
+        crate::graphql::present(
+            loader
+                .load_one(OrganizationId(self.model.organizer_organization_id))
+                .await?
+                .map(Organization::from),
+            "organizer",
+        )
     }
 
     /// Its sessions by start time.
@@ -310,8 +316,8 @@ impl ProgramSession {
     }
 
     /// The program.
-    async fn program(&self, ctx: &Context<'_>) -> Result<Option<Program>> {
-        Ok(self.program_model(ctx).await?.map(Program::from))
+    async fn program(&self, ctx: &Context<'_>) -> Result<Program> {
+        crate::graphql::present(self.program_model(ctx).await?.map(Program::from), "program")
     }
 
     /// Whether registration is open right now.

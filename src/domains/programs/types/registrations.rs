@@ -190,21 +190,27 @@ impl Registration {
     }
 
     /// The session.
-    async fn session(&self, ctx: &Context<'_>) -> Result<Option<ProgramSession>> {
+    async fn session(&self, ctx: &Context<'_>) -> Result<ProgramSession> {
         let loader = ctx.data::<DataLoader<ProgramsLoader>>()?;
-        Ok(loader
-            .load_one(SessionById(self.model.session_id))
-            .await?
-            .map(ProgramSession::from))
+        crate::graphql::present(
+            loader
+                .load_one(SessionById(self.model.session_id))
+                .await?
+                .map(ProgramSession::from),
+            "session",
+        )
     }
 
     /// The program.
-    async fn program(&self, ctx: &Context<'_>) -> Result<Option<Program>> {
+    async fn program(&self, ctx: &Context<'_>) -> Result<Program> {
         let loader = ctx.data::<DataLoader<ProgramsLoader>>()?;
-        Ok(loader
-            .load_one(ProgramById(self.model.program_id))
-            .await?
-            .map(Program::from))
+        crate::graphql::present(
+            loader
+                .load_one(ProgramById(self.model.program_id))
+                .await?
+                .map(Program::from),
+            "program",
+        )
     }
 
     /// The children with their ages on the session date.
