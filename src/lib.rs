@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod paging;
 pub mod rate_limit;
 pub mod search;
+pub mod share;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -135,4 +135,7 @@ fn schema_builder(
     )
     .extension(limits::QueryLimits::from(limits))
     .limit_recursive_depth(64)
+    .override_output_type_description::<chrono::DateTime<chrono::Utc>>(
+        crate::graphql::scalars::DATE_TIME_DESCRIPTION,
+    )
 }

@@ -1,6 +1,7 @@
 //! The GraphQL kit every domain builds its part of the schema with: the request context,
-//! opaque ids, Relay connections, mutation payloads, guards, enum mirroring, query limits
-//! and persisted queries. It imports no domain; the schema itself is assembled in `app`.
+//! opaque ids, Relay connections, mutation payloads, guards, enum mirroring, query limits,
+//! persisted queries and the `Date` scalar. It imports no domain; the schema itself is
+//! assembled in `app`.
 
 pub mod apq;
 pub mod connection;
@@ -8,6 +9,7 @@ pub mod guard;
 pub mod ids;
 pub mod limits;
 pub mod payload;
+pub mod scalars;
 
 use async_graphql::{Context, ErrorExtensions};
 
@@ -58,6 +60,32 @@ pub fn converted<T: Into<U>, U>(values: Option<Vec<T>>) -> Vec<U> {
         .into_iter()
         .map(Into::into)
         .collect()
+}
+
+/// The values of a list filter given under its name and under its deprecated former name
+/// (a singular, say `kind` for `kinds`): either may be used, and both add up.
+pub fn with_former<T>(mut values: Vec<T>, former: Vec<T>) -> Vec<T> {
+    values.extend(former);
+    values
+}
+
+/// [`with_former`] for an optional list filter: none given under either name is none.
+pub fn with_former_optional<T>(values: Option<Vec<T>>, former: Option<Vec<T>>) -> Option<Vec<T>> {
+    match (values, former) {
+        (None, None) => None,
+        (values, former) => Some(with_former(
+            values.unwrap_or_default(),
+            former.unwrap_or_default(),
+        )),
+    }
+}
+
+/// The parent row of a link its foreign key guarantees (a session's program, say): its
+/// absence is a server fault, answered `INTERNAL`, never a null the schema does not allow.
+pub fn present<T>(parent: Option<T>, link: &str) -> async_graphql::Result<T> {
+    parent.ok_or_else(|| {
+        AppError::internal(anyhow::anyhow!("{link}: the parent row is missing")).extend()
+    })
 }
 
 /// The application state and the viewer of a request: what every resolver starts with.

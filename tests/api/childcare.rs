@@ -1232,7 +1232,7 @@ async fn the_demo_plazas_have_visits_in_two_fiscal_years_and_the_demo_childcare_
     assert_eq!(figures["satisfiedAnswers"], json!(satisfied));
     assert_eq!(
         figures["meanScore"].as_f64(),
-        Some(sum as f64 / answers as f64)
+        Some(tsunagu::share::round_to(sum as f64 / answers as f64, 2))
     );
     let body = t
         .app
@@ -1312,7 +1312,7 @@ async fn slots_are_created_on_the_chosen_weekdays_of_a_range_once_per_idempotenc
         ["TAKEN"]
     );
     let listed = t
-        .query(None, "query($id: ID!, $u: NaiveDate) { node(id: $id) { ... on ChildcareResource { slots(until: $u) { id } } } }", json!({ "id": resource, "u": until.to_string() }))
+        .query(None, "query($id: ID!, $u: Date) { node(id: $id) { ... on ChildcareResource { slots(until: $u) { id } } } }", json!({ "id": resource, "u": until.to_string() }))
         .await;
     assert_eq!(
         listed["node"]["slots"].as_array().unwrap().len(),
@@ -1711,7 +1711,7 @@ async fn concurrent_bookings_never_exceed_a_slots_capacity() {
     let data = t
         .query(
             Some(t.staff),
-            "query($r: ID!, $d: NaiveDate!) { childcareBookings(resourceId: $r, date: $d, first: 100) { totalCount } }",
+            "query($r: ID!, $d: Date!) { childcareBookings(resourceId: $r, date: $d, first: 100) { totalCount } }",
             json!({ "r": resource, "d": date.to_string() }),
         )
         .await;
@@ -1760,7 +1760,7 @@ async fn bookings_and_children_are_seen_only_by_their_guardian_and_the_resources
         assert!(t.node(token, child_id, "name").await.is_null(), "{token:?}");
     }
 
-    const DAY: &str = "query($r: ID!, $d: NaiveDate!) { childcareBookings(resourceId: $r, date: $d) { nodes { id children { child { name } } guardian { name } } } }";
+    const DAY: &str = "query($r: ID!, $d: Date!) { childcareBookings(resourceId: $r, date: $d) { nodes { id children { child { name } } guardian { name } } } }";
     let vars = json!({ "r": resource, "d": date.to_string() });
     let data = t.query(Some(t.staff), DAY, vars.clone()).await;
     assert_eq!(
@@ -1910,13 +1910,13 @@ async fn only_the_guardian_answers_one_survey_after_attended_childcare() {
     let data = t
         .query(
             Some(t.admin),
-            "query($m: ID!, $y: Int!) { temporaryChildcareSatisfaction(municipalityId: $m, fiscalYear: $y) { answers meanScore satisfiedShare } }",
+            "query($m: ID!, $y: Int!) { temporaryChildcareSatisfaction(municipalityId: $m, fiscalYear: $y) { answers meanScore satisfiedPercent satisfiedShare } }",
             json!({ "m": t.kitakyushu, "y": year }),
         )
         .await;
     assert_eq!(
         data["temporaryChildcareSatisfaction"],
-        json!({ "answers": 1, "meanScore": 5.0, "satisfiedShare": 1.0 })
+        json!({ "answers": 1, "meanScore": 5.0, "satisfiedPercent": 100.0, "satisfiedShare": 1.0 })
     );
     let seen = t.node(Some(t.staff), &id, "survey { score }").await;
     assert_eq!(seen["survey"]["score"], json!(5));
@@ -1941,4 +1941,20 @@ async fn only_the_guardian_answers_one_survey_after_attended_childcare() {
         json!(0),
         "{data}"
     );
+}
+
+#[tokio::test]
+async fn the_childcare_resource_filter_answers_alike_under_kinds_and_its_former_kind() {
+    let app = crate::helpers::spawn_app().await;
+    let token = app.login_demo("maebashi-admin@example.jp").await;
+    for (names, value) in [(("kinds", "kind"), json!(["PLAZA"]))] {
+        app.assert_former_name_filters_alike(
+            Some(&token),
+            "childcareResources",
+            "ChildcareResourceFilter",
+            names,
+            value,
+        )
+        .await;
+    }
 }

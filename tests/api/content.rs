@@ -782,3 +782,22 @@ async fn a_scheduled_article_is_released_to_search_once_however_many_replicas_tr
     assert_eq!(rows, 2, "one row for the creation, one for the release");
     replica.stop().await;
 }
+
+#[tokio::test]
+async fn the_article_filter_answers_alike_under_its_plural_names_and_its_former_ones() {
+    let app = crate::helpers::spawn_app().await;
+    let token = app.login_demo("manazuru-admin@example.jp").await;
+    for (names, value) in [
+        (("kinds", "kind"), json!(["NEWS"])),
+        (("statuses", "status"), json!(["PUBLISHED"])),
+    ] {
+        app.assert_former_name_filters_alike(
+            Some(&token),
+            "articles",
+            "ArticleFilter",
+            names,
+            value,
+        )
+        .await;
+    }
+}

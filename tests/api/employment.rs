@@ -13,7 +13,7 @@ const ENROLLMENT: &str = "id status gender enrolledOn supportTrack followUpConse
 const PLACEMENT: &str = "id employerName employerOrganization { name } industry jobTitle employmentType currentEmploymentType convertedToRegular convertedToRegularOn weeklyHours startDate fiscalYear followUps { id checkpointMonths dueOn dueState stillEmployed employmentType becameRegular }";
 const FOLLOW_UP: &str =
     "id checkpointMonths dueOn dueState recordedAt stillEmployed employmentType becameRegular note";
-const REPORT: &str = "fiscalYear from to audience suppressionThreshold enrollments { value suppressed } placements { value suppressed } placementsByType { employmentType placements { value suppressed } } womenRegularEmployment { numerator { value suppressed } denominator { value suppressed } rate } convertedToRegular { value suppressed } retention { checkpointMonths answered { value suppressed } stillEmployed { value suppressed } rate }";
+const REPORT: &str = "fiscalYear from to audience suppressionThreshold enrollments { value suppressed } placements { value suppressed } placementsByType { employmentType placements { value suppressed } } womenRegularEmployment { numerator { value suppressed } denominator { value suppressed } ratePercent rate } convertedToRegular { value suppressed } retention { checkpointMonths answered { value suppressed } stillEmployed { value suppressed } ratePercent rate }";
 
 /// The demo towns with the accounts that matter here.
 struct Desk {
@@ -713,7 +713,7 @@ async fn a_follow_up_shows_the_change_from_part_time_to_regular() {
             "INVALID",
         ),
         (
-            json!({ "id": three["id"], "stillEmployed": true, "employmentType": "REGULAR", "convertedToRegularOn": "2000-01-01" }),
+            json!({ "id": three["id"], "stillEmployed": true, "employmentType": "REGULAR", "convertedToRegularOn": "2000-04-01" }),
             "INVALID",
         ),
         (
@@ -915,7 +915,8 @@ async fn the_kpi_counts_regular_placements_of_women_in_the_fiscal_year_of_their_
     let kpi = &report["womenRegularEmployment"];
     assert_eq!(count(&kpi["numerator"]), Some(2), "{report}");
     assert_eq!(count(&kpi["denominator"]), Some(3));
-    assert!((kpi["rate"].as_f64().unwrap() - 2.0 / 3.0).abs() < 1e-9);
+    assert_eq!(kpi["ratePercent"], 66.7, "{report}");
+    assert_eq!(kpi["rate"], 0.6667, "{report}");
     assert_eq!(count(&report["placements"]), Some(5));
     let by_type: Vec<(String, Option<u64>)> = report["placementsByType"]
         .as_array()
@@ -1467,4 +1468,130 @@ async fn a_page_of_enrollments_costs_the_same_statements_for_any_page_size() {
         "statements for 2 vs 12 enrollments: {costs:?}"
     );
     assert!(costs[0] <= 14, "statements per request: {costs:?}");
+}
+
+#[tokio::test]
+async fn an_enrollment_date_filter_outside_the_accepted_years_is_bad_input() {
+    let desk = desk().await;
+    const LIST: &str = "query($from: Date) { employmentEnrollments(filter: { enrolledFrom: $from }) { totalCount } }";
+    for from in ["9999-01-01", "2026-13-01"] {
+        let body = desk
+            .app
+            .graphql(Some(&desk.advisor), LIST, json!({ "from": from }))
+            .await;
+        assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{from}: {body}");
+    }
+    // Written in the query itself, too.
+    let body = desk
+        .app
+        .graphql(
+            Some(&desk.advisor),
+            "{ employmentEnrollments(filter: { enrolledFrom: \"9999-01-01\" }) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body}");
+    let body = desk
+        .app
+        .graphql(Some(&desk.advisor), LIST, json!({ "from": "2000-04-01" }))
+        .await;
+    assert_eq!(error_code(&body), None, "{body}");
+}
+
+/// Every number in `value` written with at most `decimals` decimals: no float noise such as
+/// `0.09999999999999964` reaches a client.
+fn without_float_noise(value: &Value, decimals: usize) -> bool {
+    match value {
+        Value::Number(number) => number
+            .to_string()
+            .split_once('.')
+            .is_none_or(|(_, fraction)| fraction.len() <= decimals),
+        Value::Array(items) => items.iter().all(|v| without_float_noise(v, decimals)),
+        Value::Object(fields) => fields.values().all(|v| without_float_noise(v, decimals)),
+        _ => true,
+    }
+}
+
+#[tokio::test]
+async fn a_third_of_placements_is_33_3_percent_and_the_deprecated_rate_0_3333() {
+    let desk = desk().await;
+    let advisor = known_placements(&desk).await;
+    // FY2025 has 2 regular placements of women out of 3; three part-time ones make it 2 of 6.
+    for index in 0..3 {
+        let enrollment = desk
+            .enroll(
+                &advisor,
+                &format!("真鶴 パート{index}"),
+                "FEMALE",
+                date("2025-04-01"),
+                true,
+            )
+            .await;
+        desk.place(
+            &advisor,
+            enrollment["id"].as_str().unwrap(),
+            "PART_TIME",
+            date("2025-09-01"),
+        )
+        .await;
+    }
+    let body = desk
+        .report(Some(&advisor), &desk.manazuru, 2025, "TEAM")
+        .await;
+    assert_eq!(error_code(&body), None, "{body}");
+    let kpi = &body["data"]["employmentReport"]["womenRegularEmployment"];
+    assert_eq!(
+        (count(&kpi["numerator"]), count(&kpi["denominator"])),
+        (Some(2), Some(6))
+    );
+    assert_eq!(kpi["ratePercent"], 33.3, "{body}");
+    assert_eq!(kpi["rate"], 0.3333, "{body}");
+    assert!(without_float_noise(&body, 4), "{body}");
+
+    // The KPI report states the same share in percent, rounded alike.
+    let kpi = desk
+        .app
+        .graphql(
+            Some(&desk.manazuru_admin),
+            "{ kpiReport(municipalityCode: \"14384\", fiscalYear: 2025) { kpis { key value previousValue change target baseline } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&kpi), None, "{kpi}");
+    assert!(without_float_noise(&kpi, 4), "{kpi}");
+}
+
+#[tokio::test]
+async fn the_enrollment_filter_answers_alike_under_its_plural_names_and_its_former_ones() {
+    let app = crate::helpers::spawn_app().await;
+    let token = app.login_demo("maebashi-staff@example.jp").await;
+    for (names, value) in [
+        (("statuses", "status"), json!(["OPEN"])),
+        (("supportTracks", "supportTrack"), json!(["CAREER_CHANGE"])),
+    ] {
+        app.assert_former_name_filters_alike(
+            Some(&token),
+            "employmentEnrollments",
+            "EmploymentEnrollmentFilter",
+            names,
+            value,
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn the_follow_up_filter_answers_alike_under_due_states_and_its_former_due_state() {
+    let app = crate::helpers::spawn_app().await;
+    let token = app.login_demo("maebashi-staff@example.jp").await;
+    for (names, value) in [(("dueStates", "dueState"), json!(["RECORDED"]))] {
+        app.assert_former_name_filters_alike(
+            Some(&token),
+            "employmentFollowUps",
+            "EmploymentFollowUpFilter",
+            names,
+            value,
+        )
+        .await;
+    }
 }

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, error_code, spawn_app};
 
-const CATALOGUE: &str = "query($on: NaiveDate) { vaccineCatalogue(inForceOn: $on) { products { code antigen live route injectedLive defaultDoseMl validFrom validTo ageLimit mayFollow } series { code antigen products sex bornFrom validFrom validTo conflictsWith doses { dose label eligibleFrom eligibleUntil standardFrom standardUntil minIntervals { afterDose min max } standardIntervals { afterDose min max } skippedWhen validFrom validTo } } } }";
+const CATALOGUE: &str = "query($on: Date) { vaccineCatalogue(inForceOn: $on) { products { code antigen live route injectedLive defaultDoseMl validFrom validTo ageLimit mayFollow } series { code antigen products sex bornFrom validFrom validTo conflictsWith doses { dose label eligibleFrom eligibleUntil standardFrom standardUntil minIntervals { afterDose min max } standardIntervals { afterDose min max } skippedWhen validFrom validTo } } } }";
 
 async fn catalogue(app: &TestApp, token: Option<&str>, on: Option<&str>) -> Value {
     app.graphql(token, CATALOGUE, json!({ "on": on })).await
@@ -248,6 +248,27 @@ async fn registration_and_handbook_entries_refuse_bad_input_with_user_errors() {
     let body = record_handbook(&app, &other, &id, "HEPB", "2025-08-01").await;
     let payload = &body["data"]["recordHandbookVaccination"];
     assert_eq!(crate::helpers::user_error_codes(payload), ["NOT_FOUND"]);
+}
+
+#[tokio::test]
+async fn a_birth_date_outside_the_accepted_years_or_malformed_is_bad_input_and_registers_nobody() {
+    let app = spawn_app().await;
+    let guardian = app.login_demo("kitakyushu-resident@example.jp").await;
+    for birth in [
+        "9999-06-01",
+        "1999-06-01",
+        "2025-02-30",
+        "2025/06/01",
+        "2025-6-1",
+    ] {
+        let body = register(&app, &guardian, "北九 花子", birth, "FEMALE").await;
+        assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{birth}: {body}");
+        assert_eq!(body["data"], Value::Null, "{birth}: {body}");
+    }
+    let mine = app
+        .graphql(Some(&guardian), "{ myHealthChildren { id } }", json!({}))
+        .await;
+    assert_eq!(mine["data"]["myHealthChildren"], json!([]), "{mine}");
 }
 
 #[tokio::test]

@@ -280,4 +280,48 @@ impl TestApp {
     pub async fn statements_run(&self) -> u64 {
         self.metric("tsunagu_db_statements_total", "").await
     }
+
+    /// The `totalCount` of the list `list` with `filter` (a JSON object) as its filter of
+    /// input type `filter_type`, as `token`; panics on any error.
+    pub async fn count_filtered(
+        &self,
+        token: Option<&str>,
+        list: &str,
+        filter_type: &str,
+        filter: Value,
+    ) -> u64 {
+        let query = format!("query($f: {filter_type}!) {{ {list}(filter: $f) {{ totalCount }} }}");
+        let body = self.graphql(token, &query, json!({ "f": filter })).await;
+        assert_eq!(error_code(&body), None, "{list} {filter}: {body}");
+        body["data"][list]["totalCount"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{list} {filter}: {body}"))
+    }
+
+    /// Asserts that a filter field and its deprecated former name select the same items,
+    /// fewer than no filter at all (so neither name is ignored); returns how many.
+    pub async fn assert_former_name_filters_alike(
+        &self,
+        token: Option<&str>,
+        list: &str,
+        filter_type: &str,
+        (name, former): (&str, &str),
+        value: Value,
+    ) -> u64 {
+        let all = self
+            .count_filtered(token, list, filter_type, json!({}))
+            .await;
+        let by_name = self
+            .count_filtered(token, list, filter_type, json!({ name: value }))
+            .await;
+        let by_former = self
+            .count_filtered(token, list, filter_type, json!({ former: value }))
+            .await;
+        assert_eq!(by_name, by_former, "{list}: {name} vs {former} = {value}");
+        assert!(
+            by_name < all,
+            "{list}: {name} = {value} selects {by_name} of {all}; choose a value that narrows"
+        );
+        by_name
+    }
 }

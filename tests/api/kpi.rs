@@ -378,13 +378,14 @@ async fn every_kpi_is_computed_from_raw_records_with_the_fiscal_year_starting_1_
         "{education_mean}"
     );
     assert!(close(&education_mean["denominator"], 3.0));
-    assert!(close(&education_mean["value"], 11.0 / 3.0));
+    assert!(close(&education_mean["value"], 3.67), "{education_mean}");
     let education_share = kpi(&manazuru, EDUCATION_SHARE);
     assert!(
         close(&education_share["numerator"], 2.0),
         "{education_share}"
     );
-    assert!(close(&education_share["value"], 200.0 / 3.0));
+    // Two of three, in percent rounded half up to one decimal.
+    assert!(close(&education_share["value"], 66.7), "{education_share}");
 
     // A year with no records: totals are zero, ratios have no value.
     let empty = report(&app, &manazuru_admin, MANAZURU, 2050).await;
@@ -550,7 +551,7 @@ async fn the_childcare_and_employment_kpis_count_their_records_on_each_side_of_1
     let rate = kpi(&maebashi, WOMEN_REGULAR_RATE);
     assert!(close(&rate["numerator"], 2.0), "{rate}");
     assert!(close(&rate["denominator"], 3.0), "{rate}");
-    assert!(close(&rate["value"], 200.0 / 3.0), "{rate}");
+    assert!(close(&rate["value"], 66.7), "{rate}");
     assert!(close(&rate["previousValue"], 100.0), "{rate}");
     assert_eq!(rate["definition"]["unit"], "PERCENT");
 
@@ -866,7 +867,7 @@ async fn the_csv_and_json_exports_carry_the_same_report_with_japanese_headers() 
     assert_eq!(&growth[5], "%");
     assert_eq!((&growth[6], &growth[7], &growth[8]), ("50", "6", "4"));
     let mean = rows.iter().find(|r| &r[3] == EDUCATION_MEAN).unwrap();
-    assert_eq!(&mean[6], "3.6667");
+    assert_eq!(&mean[6], "3.67");
 
     let response = download(
         &app,
@@ -1052,7 +1053,7 @@ async fn the_childcare_and_employment_kpis_agree_with_their_domains_reports() {
         // Women's regular-employment rate: the employment domain's team report.
         let employment = ask(
             &maebashi_admin,
-            "query($m: ID!, $y: Int!) { employmentReport(municipalityId: $m, fiscalYear: $y, audience: TEAM) { womenRegularEmployment { numerator { value } denominator { value } } } }",
+            "query($m: ID!, $y: Int!) { employmentReport(municipalityId: $m, fiscalYear: $y, audience: TEAM) { womenRegularEmployment { numerator { value } denominator { value } ratePercent } } }",
             &maebashi,
             year,
         )
@@ -1069,16 +1070,14 @@ async fn the_childcare_and_employment_kpis_agree_with_their_domains_reports() {
         assert!(denominator > 0.0, "{year}: {employment}");
         assert!(close(&rate["numerator"], numerator), "{year}: {rate}");
         assert!(close(&rate["denominator"], denominator), "{year}: {rate}");
-        assert!(
-            close(&rate["value"], numerator / denominator * 100.0),
-            "{year}: {rate}"
-        );
+        // One share, rounded once: the KPI and the report state the same percentage.
+        assert_eq!(rate["value"], women["ratePercent"], "{year}: {rate}");
 
         // Temporary-childcare satisfaction: the childcare domain's survey summary.
         let manazuru_report = report(&app, &manazuru_admin, MANAZURU, year).await;
         let satisfaction = ask(
             &manazuru_admin,
-            "query($m: ID!, $y: Int!) { temporaryChildcareSatisfaction(municipalityId: $m, fiscalYear: $y) { answers meanScore satisfiedAnswers } }",
+            "query($m: ID!, $y: Int!) { temporaryChildcareSatisfaction(municipalityId: $m, fiscalYear: $y) { answers meanScore satisfiedAnswers satisfiedPercent } }",
             &manazuru,
             year,
         )
@@ -1099,11 +1098,8 @@ async fn the_childcare_and_employment_kpis_agree_with_their_domains_reports() {
             &manazuru_report,
             "manazuru.childcare.temporary_childcare_satisfied_share",
         );
-        assert!(
-            close(
-                &share["value"],
-                summary["satisfiedAnswers"].as_f64().unwrap() / answers * 100.0
-            ),
+        assert_eq!(
+            share["value"], summary["satisfiedPercent"],
             "{year}: {share} vs {summary}"
         );
     }
@@ -1127,4 +1123,29 @@ async fn the_childcare_and_employment_kpis_agree_with_their_domains_reports() {
         body["data"]["node"]["__typename"], "EmploymentPlacement",
         "{body}"
     );
+}
+
+#[tokio::test]
+async fn a_kpi_definition_names_its_municipality_and_still_answers_its_former_code() {
+    let app = spawn_app().await;
+    let body = app
+        .graphql(
+            None,
+            "{ kpiDefinitions { key municipalityCode municipality { jisCode nameJa } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&body), None, "{body}");
+    let definitions = body["data"]["kpiDefinitions"].as_array().unwrap();
+    assert!(!definitions.is_empty());
+    for definition in definitions {
+        assert_eq!(
+            definition["municipality"]["jisCode"], definition["municipalityCode"],
+            "{definition}"
+        );
+        assert!(
+            definition["municipality"]["nameJa"].is_string(),
+            "{definition}"
+        );
+    }
 }

@@ -2564,3 +2564,54 @@ async fn a_project_neither_takes_on_nor_solves_an_issue_the_municipality_closed(
     .await;
     assert_eq!(t.issue_status(&issue).await, "SOLVED");
 }
+
+#[tokio::test]
+async fn the_local_issue_filter_answers_alike_under_its_plural_names_and_its_former_ones() {
+    let app = crate::helpers::spawn_app().await;
+    let token = app.login_demo("manazuru-admin@example.jp").await;
+    for (names, value) in [
+        (("statuses", "status"), json!(["OPEN"])),
+        (("categories", "category"), json!(["PARKS"])),
+    ] {
+        app.assert_former_name_filters_alike(
+            Some(&token),
+            "localIssues",
+            "LocalIssueFilter",
+            names,
+            value,
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn the_partner_project_filter_answers_alike_under_statuses_and_its_former_status() {
+    let app = crate::helpers::spawn_app().await;
+    let token = app.login_demo("manazuru-admin@example.jp").await;
+    for (names, value) in [(("statuses", "status"), json!(["ACTIVE"]))] {
+        app.assert_former_name_filters_alike(
+            Some(&token),
+            "partnerProjects",
+            "PartnerProjectFilter",
+            names,
+            value,
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn my_partner_project_filter_answers_alike_under_statuses_and_its_former_status() {
+    let app = crate::helpers::spawn_app().await;
+    let token = app.login_demo("manazuru-partner@example.jp").await;
+    for (names, value) in [(("statuses", "status"), json!(["ACTIVE"]))] {
+        app.assert_former_name_filters_alike(
+            Some(&token),
+            "myPartnerProjects",
+            "MyPartnerProjectFilter",
+            names,
+            value,
+        )
+        .await;
+    }
+}

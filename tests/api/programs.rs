@@ -1836,14 +1836,14 @@ async fn staff_check_in_by_code_mark_no_shows_after_the_end_and_attendees_answer
         .await;
     assert_eq!(no_show[0].0, "INVALID_STATE");
 
-    let summary = "query($id: ID!) { node(id: $id) { ... on Program { surveySummary { responses meanScore satisfiedShare } } } }";
+    let summary = "query($id: ID!) { node(id: $id) { ... on Program { surveySummary { responses meanScore satisfiedPercent satisfiedShare } } } }";
     let by_staff = t
         .app
         .graphql(Some(t.staff), summary, json!({ "id": program }))
         .await;
     assert_eq!(
         by_staff["data"]["node"]["surveySummary"],
-        json!({ "responses": 2, "meanScore": 4.0, "satisfiedShare": 0.5 })
+        json!({ "responses": 2, "meanScore": 4.0, "satisfiedPercent": 50.0, "satisfiedShare": 0.5 })
     );
     let by_resident = t
         .app
@@ -2369,4 +2369,58 @@ async fn a_refused_field_is_named_by_its_path_in_the_input() {
         json!(["input", "guest", "nameKana"]),
         "{body}"
     );
+}
+
+#[tokio::test]
+async fn the_program_filter_answers_alike_under_its_plural_names_and_its_former_ones() {
+    let app = crate::helpers::spawn_app().await;
+    let token = app.login_demo("manazuru-admin@example.jp").await;
+    for (names, value) in [
+        (("kinds", "kind"), json!(["EDUCATION_WORKSHOP"])),
+        (("categories", "category"), json!(["ART"])),
+        (("audiences", "audience"), json!(["WOMEN"])),
+        (("statuses", "status"), json!(["DRAFT", "CANCELLED"])),
+    ] {
+        app.assert_former_name_filters_alike(
+            Some(&token),
+            "programs",
+            "ProgramFilter",
+            names,
+            value,
+        )
+        .await;
+    }
+    // Every demo program has room, so here the two names can only be shown to agree; the
+    // session filter below shows them narrowing.
+    let count = async |filter: Value| {
+        app.count_filtered(Some(&token), "programs", "ProgramFilter", filter)
+            .await
+    };
+    let by_name = count(json!({ "hasFreePlaces": true })).await;
+    assert_eq!(count(json!({ "hasFreeSeats": true })).await, by_name);
+    assert_eq!(
+        count(json!({ "hasFreePlaces": false, "hasFreeSeats": true })).await,
+        by_name
+    );
+}
+
+#[tokio::test]
+async fn the_session_filter_answers_alike_under_its_plural_names_and_its_former_ones() {
+    let app = crate::helpers::spawn_app().await;
+    let token = app.login_demo("manazuru-admin@example.jp").await;
+    for (names, value) in [
+        (("kinds", "kind"), json!(["EDUCATION_WORKSHOP"])),
+        (("categories", "category"), json!(["ART"])),
+        (("audiences", "audience"), json!(["WOMEN"])),
+        (("hasFreePlaces", "hasFreeSeats"), json!(true)),
+    ] {
+        app.assert_former_name_filters_alike(
+            Some(&token),
+            "programSessions",
+            "ProgramSessionFilter",
+            names,
+            value,
+        )
+        .await;
+    }
 }

@@ -111,3 +111,72 @@ async fn every_type_field_argument_and_enum_value_is_documented() {
         missing.join("\n  ")
     );
 }
+
+#[tokio::test]
+async fn calendar_dates_are_the_date_scalar_and_instants_are_described_without_rust_words() {
+    let sdl = tsunagu::app::schema::sdl();
+    assert!(sdl.contains("\nscalar Date\n"), "no `scalar Date`");
+    assert!(
+        !sdl.contains("NaiveDate"),
+        "chrono's NaiveDate is still in the schema"
+    );
+    let described = |name: &str| {
+        let end = sdl.find(&format!("\nscalar {name}\n")).unwrap_or(0);
+        sdl[..end].rsplit("\"\"\"").nth(1).unwrap_or("").to_owned()
+    };
+    assert!(
+        described("Date").contains("YYYY-MM-DD"),
+        "{}",
+        described("Date")
+    );
+    let date_time = described("DateTime");
+    assert!(date_time.contains("RFC 3339"), "{date_time}");
+    assert!(!date_time.contains("Utc>"), "{date_time}");
+}
+
+#[tokio::test]
+async fn former_names_are_marked_deprecated_in_the_schema() {
+    let sdl = tsunagu::app::schema::sdl();
+    let lines: Vec<&str> = sdl.lines().map(str::trim).collect();
+    let deprecated = |field: &str, reason: &str| {
+        let wanted = format!("@deprecated(reason: \"{reason}\")");
+        let found = lines
+            .iter()
+            .filter(|line| line.starts_with(&format!("{field}:")))
+            .count();
+        let marked = lines
+            .iter()
+            .filter(|line| line.starts_with(&format!("{field}:")) && line.ends_with(&wanted))
+            .count();
+        (found, marked)
+    };
+    for (field, reason, times) in [
+        ("kind", "Use kinds", 4),
+        ("category", "Use categories", 3),
+        ("audience", "Use audiences", 2),
+        ("status", "Use statuses", 6),
+        ("supportTrack", "Use supportTracks", 1),
+        ("dueState", "Use dueStates", 1),
+        ("hasFreeSeats", "Use hasFreePlaces", 2),
+        ("satisfiedShare", "Use satisfiedPercent", 2),
+        ("rate", "Use ratePercent", 2),
+        ("municipalityCode", "Use municipality { jisCode }", 1),
+    ] {
+        let (_, marked) = deprecated(field, reason);
+        assert_eq!(marked, times, "{field}");
+    }
+    for new in [
+        "kinds:",
+        "categories:",
+        "audiences:",
+        "statuses:",
+        "supportTracks:",
+        "dueStates:",
+        "hasFreePlaces:",
+        "satisfiedPercent:",
+        "ratePercent:",
+        "municipality: Municipality",
+    ] {
+        assert!(lines.iter().any(|line| line.starts_with(new)), "{new}");
+    }
+}

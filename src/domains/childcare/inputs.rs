@@ -1,7 +1,7 @@
 //! GraphQL inputs of the childcare domain and payloads of its mutations.
 
 use async_graphql::{Enum, ID, InputObject, MaybeUndefined, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 
 use uuid::Uuid;
 
@@ -13,6 +13,7 @@ use super::{
     },
 };
 use crate::graphql::ids::NodeKind;
+use crate::graphql::scalars::Date;
 use crate::{
     error::AppError,
     graphql::{ids, payload::UserError},
@@ -32,7 +33,10 @@ pub struct GeoPointInput {
 pub struct ChildcareResourceFilter {
     /// Only these kinds (any when empty).
     #[graphql(default)]
-    pub kind: Vec<ChildcareResourceKind>,
+    pub kinds: Vec<ChildcareResourceKind>,
+    /// Former name of `kinds`; both may be given, and their values add up.
+    #[graphql(default, name = "kind", deprecation = "Use kinds")]
+    pub kind_deprecated: Vec<ChildcareResourceKind>,
     /// Only this municipality.
     pub municipality_id: Option<ID>,
     /// Only resources open to a child of this age in months.
@@ -209,7 +213,7 @@ pub struct SetChildcareHoursExceptionInput {
     /// The resource.
     pub resource_id: ID,
     /// The date (Japan).
-    pub date: NaiveDate,
+    pub date: Date,
     /// Closed all day (give no intervals).
     #[graphql(default)]
     pub closed: bool,
@@ -226,7 +230,7 @@ pub struct RemoveChildcareHoursExceptionInput {
     /// The resource.
     pub resource_id: ID,
     /// The date (Japan).
-    pub date: NaiveDate,
+    pub date: Date,
 }
 
 /// The resource after a change, or why it was refused.
@@ -245,7 +249,7 @@ pub struct RecordChildcareVisitsInput {
     /// The resource.
     pub resource_id: ID,
     /// The date (Japan), today or earlier.
-    pub date: NaiveDate,
+    pub date: Date,
     /// Adults who came.
     pub adults: i32,
     /// Children who came.
@@ -300,9 +304,9 @@ pub struct CreateChildcareSlotsInput {
     /// The resource (with booking rules).
     pub resource_id: ID,
     /// First date (Japan).
-    pub from: NaiveDate,
+    pub from: Date,
     /// Last date, inclusive (the first date when absent; at most 184 days).
-    pub until: Option<NaiveDate>,
+    pub until: Option<Date>,
     /// Weekdays of the range to create slots on (every day when empty).
     #[graphql(default)]
     pub weekdays: Vec<Weekday>,
@@ -336,7 +340,7 @@ pub struct ChildcareBookingChildInput {
     /// Kana reading of a new child's name.
     pub name_kana: Option<String>,
     /// Birth date of a new child.
-    pub birth_date: Option<NaiveDate>,
+    pub birth_date: Option<Date>,
 }
 
 /// Book temporary childcare (一時保育) for your children: one slot per day, several
@@ -426,7 +430,10 @@ impl TryFrom<ChildcareResourceFilter> for service::ResourceFilter {
 
     fn try_from(filter: ChildcareResourceFilter) -> Result<Self, AppError> {
         Ok(Self {
-            kinds: filter.kind.into_iter().map(Into::into).collect(),
+            kinds: crate::graphql::with_former(filter.kinds, filter.kind_deprecated)
+                .into_iter()
+                .map(Into::into)
+                .collect(),
             municipality_id: ids::decode_optional(
                 filter.municipality_id.as_ref(),
                 NodeKind::Municipality,
@@ -534,8 +541,8 @@ impl TryFrom<CreateChildcareSlotsInput> for service::NewSlots {
     fn try_from(input: CreateChildcareSlotsInput) -> Result<Self, AppError> {
         Ok(Self {
             resource_id: ids::decode_as(&input.resource_id, NodeKind::ChildcareResource)?,
-            from: input.from,
-            until: input.until,
+            from: input.from.into(),
+            until: input.until.map(Into::into),
             weekdays: input.weekdays.iter().map(|day| day.index()).collect(),
             starts: input.start_time,
             ends: input.end_time,
@@ -554,7 +561,7 @@ impl TryFrom<ChildcareBookingChildInput> for ChildRef {
             None => Self::New {
                 name: child.name.unwrap_or_default(),
                 name_kana: child.name_kana.unwrap_or_default(),
-                birth_date: child.birth_date,
+                birth_date: child.birth_date.map(Into::into),
             },
         })
     }

@@ -1,7 +1,6 @@
 //! GraphQL entry points of the childcare domain: adapters of a few lines over the service.
 
 use async_graphql::{Context, ID, Object, Result, ResultExt};
-use chrono::NaiveDate;
 
 use super::{
     inputs::{
@@ -22,6 +21,7 @@ use super::{
 };
 use crate::graphql::guard::SignedIn;
 use crate::graphql::ids::NodeKind;
+use crate::graphql::scalars::Date;
 use crate::graphql::{connection::page_cost, context, ids, payload::split};
 
 /// Queries of the childcare domain.
@@ -68,7 +68,7 @@ impl ChildcareQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The resource.")] resource_id: ID,
-        #[graphql(desc = "The date (Japan).")] date: NaiveDate,
+        #[graphql(desc = "The date (Japan).")] date: Date,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
         #[graphql(desc = "At most this many items from the start (capped).")] first: Option<i32>,
@@ -78,7 +78,7 @@ impl ChildcareQuery {
         let resource_id = ids::decode_as(&resource_id, NodeKind::ChildcareResource).extend()?;
         let page = crate::graphql::connection::page_args(ctx, first, after, last, before);
         Ok(
-            service::bookings_on(state.into(), viewer, resource_id, date, page)
+            service::bookings_on(state.into(), viewer, resource_id, date.0, page)
                 .await
                 .extend()?
                 .into_connection(),
@@ -250,7 +250,7 @@ impl ChildcareMutation {
             &state.db,
             viewer,
             id,
-            input.date,
+            input.date.into(),
             input.closed,
             intervals,
             input.note,
@@ -269,7 +269,7 @@ impl ChildcareMutation {
     ) -> Result<ChildcareResourcePayload> {
         let (state, viewer) = context(ctx)?;
         let id = ids::decode_as(&input.resource_id, NodeKind::ChildcareResource).extend()?;
-        let outcome = service::remove_hours_exception(&state.db, viewer, id, input.date)
+        let outcome = service::remove_hours_exception(&state.db, viewer, id, input.date.into())
             .await
             .extend()?;
         Ok(resource_payload(outcome))
@@ -290,7 +290,7 @@ impl ChildcareMutation {
             &state.db,
             viewer,
             id,
-            input.date,
+            input.date.into(),
             input.adults,
             input.children,
         )

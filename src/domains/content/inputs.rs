@@ -102,7 +102,10 @@ pub struct ArticleFilter {
     /// Only this municipality.
     pub municipality_id: Option<ID>,
     /// Only articles of one of these kinds.
-    pub kind: Option<Vec<ArticleKind>>,
+    pub kinds: Option<Vec<ArticleKind>>,
+    /// Former name of `kinds`; both may be given, and their values add up.
+    #[graphql(name = "kind", deprecation = "Use kinds")]
+    pub kind_deprecated: Option<Vec<ArticleKind>>,
     /// Only articles with this tag.
     pub tag: Option<String>,
     /// Only articles public from this time or later.
@@ -111,7 +114,10 @@ pub struct ArticleFilter {
     pub published_to: Option<DateTime<Utc>>,
     /// Only articles in one of these statuses (drafts, scheduled and archived ones are
     /// seen by administrators only).
-    pub status: Option<Vec<ArticleStatus>>,
+    pub statuses: Option<Vec<ArticleStatus>>,
+    /// Former name of `statuses`; both may be given, and their values add up.
+    #[graphql(name = "status", deprecation = "Use statuses")]
+    pub status_deprecated: Option<Vec<ArticleStatus>>,
 }
 
 /// Order of the article list.
@@ -209,11 +215,17 @@ impl TryFrom<ArticleFilter> for service::ArticleFilter {
                 filter.municipality_id.as_ref(),
                 NodeKind::Municipality,
             )?,
-            kinds: converted(filter.kind),
+            kinds: converted(crate::graphql::with_former_optional(
+                filter.kinds,
+                filter.kind_deprecated,
+            )),
             tag: filter.tag,
             published_from: filter.published_from,
             published_to: filter.published_to,
-            statuses: converted(filter.status),
+            statuses: converted(crate::graphql::with_former_optional(
+                filter.statuses,
+                filter.status_deprecated,
+            )),
         })
     }
 }

@@ -167,12 +167,15 @@ impl Article {
     }
 
     /// The municipality that published it.
-    async fn municipality(&self, ctx: &Context<'_>) -> Result<Option<Municipality>> {
+    async fn municipality(&self, ctx: &Context<'_>) -> Result<Municipality> {
         let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
-        Ok(loader
-            .load_one(MunicipalityId(self.municipality_id))
-            .await?
-            .map(Municipality::from))
+        crate::graphql::present(
+            loader
+                .load_one(MunicipalityId(self.municipality_id))
+                .await?
+                .map(Municipality::from),
+            "municipality",
+        )
     }
 }
 

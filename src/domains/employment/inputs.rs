@@ -1,7 +1,6 @@
 //! GraphQL inputs of the employment domain and payloads of its mutations.
 
 use async_graphql::{Enum, ID, InputObject, MaybeUndefined};
-use chrono::NaiveDate;
 
 use super::{
     service,
@@ -11,6 +10,7 @@ use super::{
     },
 };
 use crate::graphql::ids::NodeKind;
+use crate::graphql::scalars::Date;
 use crate::{error::AppError, graphql::ids};
 
 /// Name and contact of a job seeker without a resident account.
@@ -40,7 +40,7 @@ pub struct EnrollJobSeekerInput {
     /// Self-declared gender, if the job seeker wished to give it.
     pub gender: Option<Gender>,
     /// Enrollment date (today or earlier).
-    pub enrolled_on: NaiveDate,
+    pub enrolled_on: Date,
     /// Support track.
     pub support_track: SupportTrack,
     /// Whether the job seeker consented to follow-up after placement.
@@ -84,7 +84,7 @@ pub struct CloseEmploymentEnrollmentInput {
     /// Why support ends.
     pub reason: EnrollmentCloseReason,
     /// When it ended (enrollment date to today); today when omitted.
-    pub closed_on: Option<NaiveDate>,
+    pub closed_on: Option<Date>,
     /// Note (at most 2000 characters).
     pub note: Option<String>,
 }
@@ -117,7 +117,7 @@ pub struct RecordPlacementInput {
     /// Weekly working hours (more than 0, at most 80).
     pub weekly_hours: f64,
     /// First day of work (the enrollment date or later).
-    pub start_date: NaiveDate,
+    pub start_date: Date,
     /// Retrying with the same key returns the first result and creates nothing.
     pub idempotency_key: Option<String>,
 }
@@ -133,7 +133,7 @@ pub struct RecordFollowUpInput {
     pub employment_type: Option<EmploymentType>,
     /// The day the job became regular (正社員登用), when it was not regular before and now
     /// is: required then, refused otherwise; between the job's start and today.
-    pub converted_to_regular_on: Option<NaiveDate>,
+    pub converted_to_regular_on: Option<Date>,
     /// Note (at most 2000 characters).
     pub note: Option<String>,
 }
@@ -145,18 +145,24 @@ pub struct EmploymentEnrollmentFilter {
     pub municipality_id: Option<ID>,
     /// Only these statuses (all when empty).
     #[graphql(default)]
-    pub status: Vec<EnrollmentStatus>,
+    pub statuses: Vec<EnrollmentStatus>,
+    /// Former name of `statuses`; both may be given, and their values add up.
+    #[graphql(default, name = "status", deprecation = "Use statuses")]
+    pub status_deprecated: Vec<EnrollmentStatus>,
     /// Only these support tracks (all when empty).
     #[graphql(default)]
-    pub support_track: Vec<SupportTrack>,
+    pub support_tracks: Vec<SupportTrack>,
+    /// Former name of `supportTracks`; both may be given, and their values add up.
+    #[graphql(default, name = "supportTrack", deprecation = "Use supportTracks")]
+    pub support_track_deprecated: Vec<SupportTrack>,
     /// Only enrollments of this advisor (a `User`).
     pub advisor_id: Option<ID>,
     /// Only enrollments of this resident account (a `User`).
     pub resident_id: Option<ID>,
     /// Enrolled on or after this date.
-    pub enrolled_from: Option<NaiveDate>,
+    pub enrolled_from: Option<Date>,
     /// Enrolled on or before this date.
-    pub enrolled_to: Option<NaiveDate>,
+    pub enrolled_to: Option<Date>,
 }
 
 /// Order of `employmentEnrollments`.
@@ -181,7 +187,10 @@ pub struct EmploymentFollowUpFilter {
     pub advisor_id: Option<ID>,
     /// Only checkpoints in these states (all when empty), e.g. `[DUE, OVERDUE]`.
     #[graphql(default)]
-    pub due_state: Vec<FollowUpDueState>,
+    pub due_states: Vec<FollowUpDueState>,
+    /// Former name of `dueStates`; both may be given, and their values add up.
+    #[graphql(default, name = "dueState", deprecation = "Use dueStates")]
+    pub due_state_deprecated: Vec<FollowUpDueState>,
     /// Only checkpoints of this placement.
     pub placement_id: Option<ID>,
 }
@@ -214,7 +223,7 @@ impl TryFrom<EnrollJobSeekerInput> for service::NewEnrollment {
             resident_id: ids::decode_optional(input.resident_id.as_ref(), NodeKind::User)?,
             person: input.job_seeker.map(Into::into),
             gender: input.gender.map(Into::into),
-            enrolled_on: input.enrolled_on,
+            enrolled_on: input.enrolled_on.into(),
             support_track: input.support_track.into(),
             follow_up_consent: input.follow_up_consent,
             notes: input.notes,
@@ -256,7 +265,7 @@ impl TryFrom<RecordPlacementInput> for service::NewPlacement {
             job_title: input.job_title,
             employment_type: input.employment_type.into(),
             weekly_hours: input.weekly_hours,
-            start_date: input.start_date,
+            start_date: input.start_date.into(),
             idempotency_key: input.idempotency_key,
         })
     }
@@ -270,7 +279,7 @@ impl TryFrom<RecordFollowUpInput> for service::FollowUpAnswer {
             id: ids::decode_as(&input.id, NodeKind::EmploymentFollowUp)?,
             still_employed: input.still_employed,
             employment_type: input.employment_type.map(Into::into),
-            converted_to_regular_on: input.converted_to_regular_on,
+            converted_to_regular_on: input.converted_to_regular_on.map(Into::into),
             note: input.note,
         })
     }
@@ -285,12 +294,21 @@ impl TryFrom<EmploymentEnrollmentFilter> for service::EnrollmentFilter {
                 filter.municipality_id.as_ref(),
                 NodeKind::Municipality,
             )?,
-            statuses: filter.status.into_iter().map(Into::into).collect(),
-            tracks: filter.support_track.into_iter().map(Into::into).collect(),
+            statuses: crate::graphql::with_former(filter.statuses, filter.status_deprecated)
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            tracks: crate::graphql::with_former(
+                filter.support_tracks,
+                filter.support_track_deprecated,
+            )
+            .into_iter()
+            .map(Into::into)
+            .collect(),
             advisor_id: ids::decode_optional(filter.advisor_id.as_ref(), NodeKind::User)?,
             resident_id: ids::decode_optional(filter.resident_id.as_ref(), NodeKind::User)?,
-            enrolled_from: filter.enrolled_from,
-            enrolled_to: filter.enrolled_to,
+            enrolled_from: filter.enrolled_from.map(Into::into),
+            enrolled_to: filter.enrolled_to.map(Into::into),
         })
     }
 }
@@ -315,7 +333,10 @@ impl TryFrom<EmploymentFollowUpFilter> for service::FollowUpFilter {
             )?,
             advisor_id: ids::decode_optional(filter.advisor_id.as_ref(), NodeKind::User)?,
             mine: filter.mine,
-            states: filter.due_state.into_iter().map(Into::into).collect(),
+            states: crate::graphql::with_former(filter.due_states, filter.due_state_deprecated)
+                .into_iter()
+                .map(Into::into)
+                .collect(),
             placement_id: ids::decode_optional(
                 filter.placement_id.as_ref(),
                 NodeKind::EmploymentPlacement,

@@ -178,7 +178,7 @@ impl EmploymentMutation {
             viewer,
             id,
             input.reason.into(),
-            input.closed_on,
+            input.closed_on.map(Into::into),
             input.note,
         )
         .await

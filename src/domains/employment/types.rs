@@ -3,7 +3,7 @@
 use async_graphql::{
     ComplexObject, Context, Enum, ID, Result, SimpleObject, dataloader::DataLoader,
 };
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use entity::{
     employment_enrollment as enrollment, employment_follow_up as follow_up,
     employment_placement as placement,
@@ -17,6 +17,8 @@ use super::{
     service,
 };
 use crate::graphql::ids::NodeKind;
+use crate::graphql::scalars::Date;
+use crate::share;
 use crate::{
     connection,
     domains::{
@@ -242,7 +244,7 @@ pub struct EmploymentEnrollment {
     /// Self-declared gender (sensitive).
     pub gender: Gender,
     /// Enrollment date.
-    pub enrolled_on: NaiveDate,
+    pub enrolled_on: Date,
     /// Support track.
     pub support_track: SupportTrack,
     /// Whether the job seeker consented to follow-up; without it no checkpoints are made.
@@ -252,7 +254,7 @@ pub struct EmploymentEnrollment {
     /// Whether support goes on.
     pub status: EnrollmentStatus,
     /// When support ended.
-    pub closed_on: Option<NaiveDate>,
+    pub closed_on: Option<Date>,
     /// Why support ended.
     pub close_reason: Option<EnrollmentCloseReason>,
     /// Note on the closing.
@@ -267,12 +269,12 @@ impl From<enrollment::Model> for EmploymentEnrollment {
     fn from(model: enrollment::Model) -> Self {
         Self {
             gender: model.gender.into(),
-            enrolled_on: model.enrolled_on,
+            enrolled_on: model.enrolled_on.into(),
             support_track: model.support_track.into(),
             follow_up_consent: model.follow_up_consent,
             notes: model.notes.clone(),
             status: model.status.into(),
-            closed_on: model.closed_on,
+            closed_on: model.closed_on.map(Into::into),
             close_reason: model.close_reason.map(Into::into),
             close_note: model.close_note.clone(),
             created_at: model.created_at,
@@ -290,12 +292,15 @@ impl EmploymentEnrollment {
     }
 
     /// The municipality.
-    async fn municipality(&self, ctx: &Context<'_>) -> Result<Option<Municipality>> {
+    async fn municipality(&self, ctx: &Context<'_>) -> Result<Municipality> {
         let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
-        Ok(loader
-            .load_one(MunicipalityId(self.model.municipality_id))
-            .await?
-            .map(Municipality::from))
+        crate::graphql::present(
+            loader
+                .load_one(MunicipalityId(self.model.municipality_id))
+                .await?
+                .map(Municipality::from),
+            "municipality",
+        )
     }
 
     /// The job seeker: from the linked resident account, or as entered by the advisor.
@@ -394,21 +399,27 @@ impl AttendedProgram {
     }
 
     /// The program.
-    async fn program(&self, ctx: &Context<'_>) -> Result<Option<Program>> {
+    async fn program(&self, ctx: &Context<'_>) -> Result<Program> {
         let loader = ctx.data::<DataLoader<ProgramsLoader>>()?;
-        Ok(loader
-            .load_one(ProgramById(self.program_id))
-            .await?
-            .map(Program::from))
+        crate::graphql::present(
+            loader
+                .load_one(ProgramById(self.program_id))
+                .await?
+                .map(Program::from),
+            "program",
+        )
     }
 
     /// The session attended.
-    async fn session(&self, ctx: &Context<'_>) -> Result<Option<ProgramSession>> {
+    async fn session(&self, ctx: &Context<'_>) -> Result<ProgramSession> {
         let loader = ctx.data::<DataLoader<ProgramsLoader>>()?;
-        Ok(loader
-            .load_one(SessionById(self.session_id))
-            .await?
-            .map(ProgramSession::from))
+        crate::graphql::present(
+            loader
+                .load_one(SessionById(self.session_id))
+                .await?
+                .map(ProgramSession::from),
+            "session",
+        )
     }
 }
 
@@ -431,11 +442,11 @@ pub struct EmploymentPlacement {
     /// Whether the job turned regular at a follow-up after a non-regular start.
     pub converted_to_regular: bool,
     /// When a follow-up first found it regular after a non-regular start.
-    pub converted_to_regular_on: Option<NaiveDate>,
+    pub converted_to_regular_on: Option<Date>,
     /// Weekly working hours.
     pub weekly_hours: f64,
     /// First day of work.
-    pub start_date: NaiveDate,
+    pub start_date: Date,
     /// Fiscal year (年度) of the start date, which reports count it in.
     pub fiscal_year: i32,
     /// When it was recorded.
@@ -451,9 +462,9 @@ impl From<placement::Model> for EmploymentPlacement {
             employment_type: model.employment_type.into(),
             current_employment_type: model.current_employment_type.into(),
             converted_to_regular: model.converted_to_regular_on.is_some(),
-            converted_to_regular_on: model.converted_to_regular_on,
+            converted_to_regular_on: model.converted_to_regular_on.map(Into::into),
             weekly_hours: f64::from(model.weekly_minutes) / 60.0,
-            start_date: model.start_date,
+            start_date: model.start_date.into(),
             fiscal_year: model.fiscal_year,
             created_at: model.created_at,
             model,
@@ -481,12 +492,15 @@ impl EmploymentPlacement {
     }
 
     /// The enrollment.
-    async fn enrollment(&self, ctx: &Context<'_>) -> Result<Option<EmploymentEnrollment>> {
+    async fn enrollment(&self, ctx: &Context<'_>) -> Result<EmploymentEnrollment> {
         let loader = ctx.data::<DataLoader<EmploymentLoader>>()?;
-        Ok(loader
-            .load_one(EnrollmentById(self.model.enrollment_id))
-            .await?
-            .map(EmploymentEnrollment::from))
+        crate::graphql::present(
+            loader
+                .load_one(EnrollmentById(self.model.enrollment_id))
+                .await?
+                .map(EmploymentEnrollment::from),
+            "enrollment",
+        )
     }
 
     /// The follow-up checkpoints (3, 6 and 12 months), by due date; none without consent.
@@ -512,7 +526,7 @@ pub struct EmploymentFollowUp {
     /// Months after the start: 3, 6 or 12.
     pub checkpoint_months: i32,
     /// When it is due.
-    pub due_on: NaiveDate,
+    pub due_on: Date,
     /// When it was answered.
     pub recorded_at: Option<DateTime<Utc>>,
     /// Still employed in the job; null until answered.
@@ -529,7 +543,7 @@ impl From<follow_up::Model> for EmploymentFollowUp {
     fn from(model: follow_up::Model) -> Self {
         Self {
             checkpoint_months: model.checkpoint_months,
-            due_on: model.due_on,
+            due_on: model.due_on.into(),
             recorded_at: model.recorded_at,
             still_employed: model.still_employed,
             employment_type: model.employment_type.map(Into::into),
@@ -558,21 +572,27 @@ impl EmploymentFollowUp {
     }
 
     /// The placement.
-    async fn placement(&self, ctx: &Context<'_>) -> Result<Option<EmploymentPlacement>> {
+    async fn placement(&self, ctx: &Context<'_>) -> Result<EmploymentPlacement> {
         let loader = ctx.data::<DataLoader<EmploymentLoader>>()?;
-        Ok(loader
-            .load_one(PlacementById(self.model.placement_id))
-            .await?
-            .map(EmploymentPlacement::from))
+        crate::graphql::present(
+            loader
+                .load_one(PlacementById(self.model.placement_id))
+                .await?
+                .map(EmploymentPlacement::from),
+            "placement",
+        )
     }
 
     /// The enrollment.
-    async fn enrollment(&self, ctx: &Context<'_>) -> Result<Option<EmploymentEnrollment>> {
+    async fn enrollment(&self, ctx: &Context<'_>) -> Result<EmploymentEnrollment> {
         let loader = ctx.data::<DataLoader<EmploymentLoader>>()?;
-        Ok(loader
-            .load_one(EnrollmentById(self.model.enrollment_id))
-            .await?
-            .map(EmploymentEnrollment::from))
+        crate::graphql::present(
+            loader
+                .load_one(EnrollmentById(self.model.enrollment_id))
+                .await?
+                .map(EmploymentEnrollment::from),
+            "enrollment",
+        )
     }
 }
 
@@ -611,7 +631,12 @@ pub struct WomenRegularEmployment {
     pub numerator: ReportCount,
     /// All placements of women enrolled, starting in the year.
     pub denominator: ReportCount,
-    /// numerator ÷ denominator (0–1); null when either is withheld or there is none.
+    /// numerator ÷ denominator in percent, rounded half up to one decimal (1 of 3 is
+    /// 33.3); null when either is withheld or there is none.
+    pub rate_percent: Option<f64>,
+    /// numerator ÷ denominator (0–1), rounded to four decimals; null when either is
+    /// withheld or there is none.
+    #[graphql(deprecation = "Use ratePercent")]
     pub rate: Option<f64>,
 }
 
@@ -624,7 +649,12 @@ pub struct RetentionAtCheckpoint {
     pub answered: ReportCount,
     /// Answered still employed.
     pub still_employed: ReportCount,
-    /// still employed ÷ answered (0–1); null when either is withheld or none answered.
+    /// still employed ÷ answered in percent, rounded half up to one decimal (1 of 3 is
+    /// 33.3); null when either is withheld or none answered.
+    pub rate_percent: Option<f64>,
+    /// still employed ÷ answered (0–1), rounded to four decimals; null when either is
+    /// withheld or none answered.
+    #[graphql(deprecation = "Use ratePercent")]
     pub rate: Option<f64>,
 }
 
@@ -639,9 +669,9 @@ pub struct EmploymentReport {
     /// The fiscal year, e.g. 2026 for 1 April 2026 – 31 March 2027.
     pub fiscal_year: i32,
     /// First day of the year.
-    pub from: NaiveDate,
+    pub from: Date,
     /// Last day of the year.
-    pub to: NaiveDate,
+    pub to: Date,
     /// Who the report is for.
     pub audience: ReportAudience,
     /// Counts below this are withheld (0 in the team's report).
@@ -665,8 +695,8 @@ impl From<service::Report> for EmploymentReport {
         Self {
             municipality_uuid: report.municipality_id,
             fiscal_year: report.fiscal_year,
-            from: report.from,
-            to: report.to,
+            from: report.from.into(),
+            to: report.to.into(),
             audience: report.audience.into(),
             suppression_threshold: i32::try_from(report.threshold).unwrap_or(i32::MAX),
             enrollments: report.enrollments.into(),
@@ -680,7 +710,10 @@ impl From<service::Report> for EmploymentReport {
                 })
                 .collect(),
             women_regular_employment: WomenRegularEmployment {
-                rate: service::rate(report.women_regular, report.women_placed),
+                rate_percent: service::rate_parts(report.women_regular, report.women_placed)
+                    .and_then(|(n, d)| share::percent_of_counts(n, d)),
+                rate: service::rate_parts(report.women_regular, report.women_placed)
+                    .and_then(|(n, d)| share::fraction_of_counts(n, d)),
                 numerator: report.women_regular.into(),
                 denominator: report.women_placed.into(),
             },
@@ -690,7 +723,10 @@ impl From<service::Report> for EmploymentReport {
                 .into_iter()
                 .map(|r| RetentionAtCheckpoint {
                     checkpoint_months: i32::try_from(r.checkpoint_months).unwrap_or(0),
-                    rate: service::rate(r.still_employed, r.answered),
+                    rate_percent: service::rate_parts(r.still_employed, r.answered)
+                        .and_then(|(n, d)| share::percent_of_counts(n, d)),
+                    rate: service::rate_parts(r.still_employed, r.answered)
+                        .and_then(|(n, d)| share::fraction_of_counts(n, d)),
                     answered: r.answered.into(),
                     still_employed: r.still_employed.into(),
                 })
@@ -702,11 +738,14 @@ impl From<service::Report> for EmploymentReport {
 #[ComplexObject]
 impl EmploymentReport {
     /// The municipality.
-    async fn municipality(&self, ctx: &Context<'_>) -> Result<Option<Municipality>> {
+    async fn municipality(&self, ctx: &Context<'_>) -> Result<Municipality> {
         let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
-        Ok(loader
-            .load_one(MunicipalityId(self.municipality_uuid))
-            .await?
-            .map(Municipality::from))
+        crate::graphql::present(
+            loader
+                .load_one(MunicipalityId(self.municipality_uuid))
+                .await?
+                .map(Municipality::from),
+            "municipality",
+        )
     }
 }

@@ -2,11 +2,11 @@
 //! structs.
 
 use async_graphql::{ID, InputObject, SimpleObject};
-use chrono::NaiveDate;
 
 use super::service::{HandbookDose, NewChild};
 use super::types::{ChildSex, HealthChild, Vaccination};
 use crate::error::AppResult;
+use crate::graphql::scalars::Date;
 use crate::graphql::{
     ids::{self, NodeKind},
     payload::UserError,
@@ -20,7 +20,7 @@ pub struct RegisterHealthChildInput {
     /// Reading in katakana or hiragana.
     pub name_kana: String,
     /// Birth date.
-    pub birth_date: NaiveDate,
+    pub birth_date: Date,
     /// Sex.
     pub sex: ChildSex,
 }
@@ -30,7 +30,7 @@ impl From<RegisterHealthChildInput> for NewChild {
         Self {
             name: input.name,
             name_kana: input.name_kana,
-            birth_date: input.birth_date,
+            birth_date: input.birth_date.into(),
             sex: input.sex.into(),
         }
     }
@@ -53,7 +53,7 @@ pub struct RecordHandbookVaccinationInput {
     /// Product code of the catalogue, e.g. `PCV15`.
     pub product_code: String,
     /// The day it was given.
-    pub vaccinated_on: NaiveDate,
+    pub vaccinated_on: Date,
 }
 
 impl TryFrom<RecordHandbookVaccinationInput> for HandbookDose {
@@ -63,7 +63,7 @@ impl TryFrom<RecordHandbookVaccinationInput> for HandbookDose {
         Ok(Self {
             child_id: ids::decode_as(&input.child_id, NodeKind::HealthChild)?,
             product_code: input.product_code.trim().to_owned(),
-            vaccinated_on: input.vaccinated_on,
+            vaccinated_on: input.vaccinated_on.into(),
         })
     }
 }

@@ -1,7 +1,6 @@
 //! GraphQL entry points of the health domain: adapters of a few lines over the service.
 
 use async_graphql::{Context, ID, Object, Result, ResultExt};
-use chrono::NaiveDate;
 
 use super::{
     inputs::{
@@ -12,6 +11,7 @@ use super::{
     types::{HealthChild, VaccineCatalogue},
 };
 use crate::auth::ADMINS;
+use crate::graphql::scalars::Date;
 use crate::graphql::{
     context,
     guard::{RoleGuard, SignedIn},
@@ -32,13 +32,13 @@ impl HealthQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only the products, series and rules in force on this day (JST).")]
-        in_force_on: Option<NaiveDate>,
+        in_force_on: Option<Date>,
     ) -> Result<VaccineCatalogue> {
         let (state, viewer) = context(ctx)?;
         let catalogue = service::catalogue_for_staff(state.into(), viewer)
             .await
             .extend()?;
-        Ok(VaccineCatalogue::new(&catalogue, in_force_on))
+        Ok(VaccineCatalogue::new(&catalogue, in_force_on.map(|d| d.0)))
     }
 
     /// The children you registered for vaccinations, oldest first.

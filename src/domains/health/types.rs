@@ -3,6 +3,8 @@
 use async_graphql::SimpleObject;
 use chrono::NaiveDate;
 
+use crate::graphql::scalars::Date;
+
 use super::catalogue::{self, AgePoint, Catalogue, DoseRule, Product, Series, in_force};
 
 crate::enum_mirror! {
@@ -78,9 +80,9 @@ pub struct VaccineProduct {
     /// Default dose in mL, when the product has one.
     pub default_dose_ml: Option<f64>,
     /// First day it may be given as 定期接種.
-    pub valid_from: NaiveDate,
+    pub valid_from: Date,
     /// Last day it may be given as 定期接種, if it has one.
-    pub valid_to: Option<NaiveDate>,
+    pub valid_to: Option<Date>,
     /// The product's own age limit, beyond which it is not given at all (rotavirus).
     pub age_limit: Option<String>,
     /// Products a series started with may continue with this one.
@@ -97,8 +99,8 @@ impl From<&Product> for VaccineProduct {
             route: product.route.into(),
             injected_live: product.injected_live(),
             default_dose_ml: product.dose_ml,
-            valid_from: product.valid_from,
-            valid_to: product.valid_to,
+            valid_from: product.valid_from.into(),
+            valid_to: product.valid_to.map(Into::into),
             age_limit: product.absolute_until.map(AgePoint::describe),
             may_follow: product.may_follow.clone(),
         }
@@ -119,11 +121,11 @@ pub struct VaccineSeries {
     /// The sex it is for, when only one.
     pub sex: Option<ChildSex>,
     /// Only for children born on or after this day.
-    pub born_from: Option<NaiveDate>,
+    pub born_from: Option<Date>,
     /// First day a series may be started.
-    pub valid_from: NaiveDate,
+    pub valid_from: Date,
     /// Last day a series may be started; one started before goes on.
-    pub valid_to: Option<NaiveDate>,
+    pub valid_to: Option<Date>,
     /// Antigens whose doses rule this series out.
     pub conflicts_with: Vec<String>,
     /// The dose rules.
@@ -138,9 +140,9 @@ impl VaccineSeries {
             name: series.name.clone(),
             products: series.products.clone(),
             sex: series.sex.map(Into::into),
-            born_from: series.born_from,
-            valid_from: series.valid_from,
-            valid_to: series.valid_to,
+            born_from: series.born_from.map(Into::into),
+            valid_from: series.valid_from.into(),
+            valid_to: series.valid_to.map(Into::into),
             conflicts_with: series.conflicts_with.clone(),
             doses: series
                 .doses
@@ -175,9 +177,9 @@ pub struct VaccineDoseRule {
     /// When the dose is not given, e.g. 「2回目が生後12月を過ぎた場合は接種しない」.
     pub skipped_when: Option<String>,
     /// First day the rule is in force, if limited.
-    pub valid_from: Option<NaiveDate>,
+    pub valid_from: Option<Date>,
     /// Last day the rule is in force, if limited.
-    pub valid_to: Option<NaiveDate>,
+    pub valid_to: Option<Date>,
 }
 
 impl From<&DoseRule> for VaccineDoseRule {
@@ -214,8 +216,8 @@ impl From<&DoseRule> for VaccineDoseRule {
                     skip.after.describe()
                 )
             }),
-            valid_from: rule.valid_from,
-            valid_to: rule.valid_to,
+            valid_from: rule.valid_from.map(Into::into),
+            valid_to: rule.valid_to.map(Into::into),
         }
     }
 }
@@ -256,8 +258,8 @@ impl HealthChild {
     }
 
     /// Birth date.
-    async fn birth_date(&self) -> NaiveDate {
-        self.0.birth_date
+    async fn birth_date(&self) -> Date {
+        self.0.birth_date.into()
     }
 
     /// Sex.
@@ -309,7 +311,7 @@ pub struct Vaccination {
     /// Product code of the catalogue.
     pub product_code: String,
     /// The day it was given (JST).
-    pub vaccinated_on: NaiveDate,
+    pub vaccinated_on: Date,
     /// Where the record came from.
     pub source: VaccinationSource,
 }
@@ -319,7 +321,7 @@ impl From<entity::health_vaccination::Model> for Vaccination {
         Self {
             id: crate::graphql::ids::encode(crate::graphql::ids::NodeKind::Vaccination, model.id),
             product_code: model.product_code,
-            vaccinated_on: model.vaccinated_on,
+            vaccinated_on: model.vaccinated_on.into(),
             source: model.source.into(),
         }
     }
@@ -379,15 +381,15 @@ pub struct ScheduleLine {
     /// The explanation in Japanese.
     pub message: String,
     /// The day it was given.
-    pub given_on: Option<NaiveDate>,
+    pub given_on: Option<Date>,
     /// The product it was given with.
     pub product_code: Option<String>,
     /// First day it is allowed.
-    pub earliest: Option<NaiveDate>,
+    pub earliest: Option<Date>,
     /// Last funded day.
-    pub latest: Option<NaiveDate>,
+    pub latest: Option<Date>,
     /// Last day of the standard window or interval.
-    pub standard_until: Option<NaiveDate>,
+    pub standard_until: Option<Date>,
 }
 
 impl From<super::schedule::DoseLine> for ScheduleLine {
@@ -400,11 +402,11 @@ impl From<super::schedule::DoseLine> for ScheduleLine {
             label: line.label,
             state: line.state.into(),
             reason: line.why.map(Into::into),
-            given_on: line.given_on,
+            given_on: line.given_on.map(Into::into),
             product_code: line.product,
-            earliest: line.earliest,
-            latest: line.latest,
-            standard_until: line.standard_until,
+            earliest: line.earliest.map(Into::into),
+            latest: line.latest.map(Into::into),
+            standard_until: line.standard_until.map(Into::into),
         }
     }
 }

@@ -25,6 +25,10 @@ impl IdentityLoader {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct MunicipalityId(pub Uuid);
 
+/// Key: a municipality's JIS code (as the KPI registry names municipalities).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct MunicipalityCode(pub String);
+
 /// Key: an organization's primary key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct OrganizationId(pub Uuid);
@@ -58,6 +62,26 @@ impl Loader<MunicipalityId> for IdentityLoader {
         Ok(rows
             .into_iter()
             .map(|row| (MunicipalityId(row.id), row))
+            .collect())
+    }
+}
+
+impl Loader<MunicipalityCode> for IdentityLoader {
+    type Value = municipality::Model;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[MunicipalityCode],
+    ) -> Result<HashMap<MunicipalityCode, Self::Value>, Self::Error> {
+        let rows = municipality::Entity::find()
+            .filter(municipality::Column::JisCode.is_in(keys.iter().map(|key| key.0.clone())))
+            .all(&self.db)
+            .await
+            .map_err(load_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|row| (MunicipalityCode(row.jis_code.clone()), row))
             .collect())
     }
 }

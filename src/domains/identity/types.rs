@@ -156,12 +156,15 @@ impl Organization {
     }
 
     /// The municipality it belongs to.
-    async fn municipality(&self, ctx: &Context<'_>) -> Result<Option<Municipality>> {
+    async fn municipality(&self, ctx: &Context<'_>) -> Result<Municipality> {
         let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
-        Ok(loader
-            .load_one(super::loaders::MunicipalityId(self.municipality_id))
-            .await?
-            .map(Municipality::from))
+        crate::graphql::present(
+            loader
+                .load_one(super::loaders::MunicipalityId(self.municipality_id))
+                .await?
+                .map(Municipality::from),
+            "municipality",
+        )
     }
 }
 

@@ -43,12 +43,13 @@ pub enum Programme {
 pub enum Formula {
     /// The numerator itself (no denominator).
     Total,
-    /// Numerator ÷ denominator, in percent.
+    /// Numerator ÷ denominator, in percent rounded half up to one decimal.
     Share,
-    /// Numerator ÷ denominator (a mean, e.g. the sum of scores over the answers).
+    /// Numerator ÷ denominator (a mean, e.g. the sum of scores over the answers), rounded
+    /// half up to two decimals.
     Mean,
-    /// (numerator − denominator) ÷ denominator, in percent: the numerator is this fiscal
-    /// year's total, the denominator the previous year's.
+    /// (numerator − denominator) ÷ denominator, in percent rounded half up to one decimal:
+    /// the numerator is this fiscal year's total, the denominator the previous year's.
     Growth,
 }
 
@@ -367,9 +368,19 @@ impl Formula {
         let nonzero = denominator.filter(|d| *d != 0.0);
         match self {
             Self::Total => Some(numerator),
-            Self::Share => nonzero.map(|d| numerator / d * 100.0),
-            Self::Mean => nonzero.map(|d| numerator / d),
-            Self::Growth => nonzero.map(|d| (numerator - d) / d * 100.0),
+            Self::Share => nonzero.and_then(|d| crate::share::percent(numerator, d)),
+            Self::Mean => nonzero.map(|d| crate::share::round_to(numerator / d, 2)),
+            Self::Growth => nonzero.and_then(|d| crate::share::percent(numerator - d, d)),
+        }
+    }
+
+    /// The change from the value `before` to the value `now`, rounded like the values (in
+    /// percentage points for the formulas in percent).
+    pub fn change(self, now: f64, before: f64) -> f64 {
+        match self {
+            Self::Share | Self::Growth => crate::share::round_percent(now - before),
+            Self::Mean => crate::share::round_to(now - before, 2),
+            Self::Total => now - before,
         }
     }
 }
@@ -413,5 +424,8 @@ mod tests {
         assert_eq!(Formula::Mean.value(9.0, Some(2.0)), Some(4.5));
         assert_eq!(Formula::Growth.value(15.0, Some(10.0)), Some(50.0));
         assert_eq!(Formula::Growth.value(15.0, Some(0.0)), None);
+        assert_eq!(Formula::Share.value(1.0, Some(3.0)), Some(33.3));
+        assert_eq!(Formula::Growth.value(4.0, Some(3.0)), Some(33.3));
+        assert_eq!(Formula::Share.change(33.3, 30.1), 3.2);
     }
 }

@@ -344,7 +344,9 @@ pub async fn compute(
             numerator,
             denominator,
             previous_value,
-            change: value.zip(previous_value).map(|(now, before)| now - before),
+            change: value
+                .zip(previous_value)
+                .map(|(now, before)| definition.formula.change(now, before)),
             target: target.map(|t| t.target),
             baseline: target.and_then(|t| t.baseline),
             target_met: target.zip(value).map(|(t, value)| value >= t.target),

@@ -1,14 +1,24 @@
 //! GraphQL objects of the KPI domain, built from the registry and the computed reports.
 
-use async_graphql::{Enum, ID, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
+use async_graphql::{
+    ComplexObject, Context, Enum, ID, Result, SimpleObject, dataloader::DataLoader,
+};
+use chrono::{DateTime, Utc};
 use entity::kpi_target;
 
 use super::{
     registry::{self, Formula, Programme, Unit},
     service::{self, PartRole},
 };
-use crate::{connection, domains::identity::types::Municipality, graphql::ids};
+use crate::graphql::scalars::Date;
+use crate::{
+    connection,
+    domains::identity::{
+        loaders::{IdentityLoader, MunicipalityCode},
+        types::Municipality,
+    },
+    graphql::ids,
+};
 
 connection!(KpiRecord, KpiRecordConnection, KpiRecordEdge);
 
@@ -19,7 +29,7 @@ pub enum KpiUnit {
     People,
     /// Items such as issues (件).
     Count,
-    /// Percent (%).
+    /// Percent (%), rounded half up to one decimal (1 of 3 is 33.3).
     Percent,
     /// Mean survey score, 1–5 (点).
     Score,
@@ -45,12 +55,13 @@ pub enum KpiProgramme {
 pub enum KpiFormula {
     /// The numerator itself; there is no denominator.
     Total,
-    /// Numerator ÷ denominator, in percent.
+    /// Numerator ÷ denominator, in percent rounded half up to one decimal (1 of 3 is 33.3).
     Share,
-    /// Numerator ÷ denominator: a mean (sum of scores over the number of answers).
+    /// Numerator ÷ denominator: a mean (sum of scores over the number of answers), rounded
+    /// half up to two decimals.
     Mean,
-    /// (numerator − denominator) ÷ denominator, in percent: this year's total against the
-    /// previous year's.
+    /// (numerator − denominator) ÷ denominator, in percent rounded half up to one decimal:
+    /// this year's total against the previous year's.
     Growth,
 }
 
@@ -65,10 +76,12 @@ pub enum KpiRecordRole {
 
 /// A KPI as declared: what it measures and how it is computed from raw records.
 #[derive(Debug, Clone, SimpleObject)]
+#[graphql(complex)]
 pub struct KpiDefinition {
     /// Stable key, e.g. `maebashi.relocation.people_moved_in`.
     pub key: String,
     /// JIS code of the municipality whose programme states it.
+    #[graphql(deprecation = "Use municipality { jisCode }")]
     pub municipality_code: String,
     /// The programme it reports on.
     pub programme: KpiProgramme,
@@ -88,6 +101,20 @@ pub struct KpiDefinition {
     pub numerator_definition: String,
     /// What the denominator counts, in Japanese; null for a total.
     pub denominator_definition: Option<String>,
+}
+
+#[ComplexObject]
+impl KpiDefinition {
+    /// The municipality whose programme states it. Null only where this installation has
+    /// no municipality of that JIS code: the KPIs are declared in the code, the
+    /// municipalities are data.
+    async fn municipality(&self, ctx: &Context<'_>) -> Result<Option<Municipality>> {
+        let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
+        Ok(loader
+            .load_one(MunicipalityCode(self.municipality_code.clone()))
+            .await?
+            .map(Municipality::from))
+    }
 }
 
 impl From<&'static registry::KpiDefinition> for KpiDefinition {
@@ -139,7 +166,8 @@ pub struct KpiResult {
     pub denominator: Option<f64>,
     /// The value of the previous fiscal year.
     pub previous_value: Option<f64>,
-    /// Year-over-year change: value minus the previous year's value.
+    /// Year-over-year change: value minus the previous year's value, rounded like the values
+    /// (in percentage points for a value in percent).
     pub change: Option<f64>,
     /// Target the municipality set for the fiscal year.
     pub target: Option<f64>,
@@ -208,7 +236,7 @@ pub struct KpiRecord {
     /// Global id of the record.
     pub record_id: ID,
     /// The day it counts on (JST).
-    pub occurred_on: NaiveDate,
+    pub occurred_on: Date,
     /// What it adds to its part: people, a score, or one.
     pub weight: f64,
     /// What it is, e.g. the program and session date.
@@ -225,7 +253,7 @@ impl From<service::KpiRecord> for KpiRecord {
             fiscal_year: record.fiscal_year,
             record_type: record.record.record_type.name().into(),
             record_id: ids::encode(record.record.record_type, record.record.record_id),
-            occurred_on: record.record.occurred_on,
+            occurred_on: record.record.occurred_on.into(),
             weight: record.record.weight,
             label: record.record.label,
         }

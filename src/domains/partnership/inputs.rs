@@ -228,9 +228,15 @@ pub struct LocalIssueFilter {
     /// Only this municipality.
     pub municipality_id: Option<ID>,
     /// Only issues in one of these statuses.
-    pub status: Option<Vec<LocalIssueStatus>>,
+    pub statuses: Option<Vec<LocalIssueStatus>>,
+    /// Former name of `statuses`; both may be given, and their values add up.
+    #[graphql(name = "status", deprecation = "Use statuses")]
+    pub status_deprecated: Option<Vec<LocalIssueStatus>>,
     /// Only issues in one of these categories.
-    pub category: Option<Vec<LocalIssueCategory>>,
+    pub categories: Option<Vec<LocalIssueCategory>>,
+    /// Former name of `categories`; both may be given, and their values add up.
+    #[graphql(name = "category", deprecation = "Use categories")]
+    pub category_deprecated: Option<Vec<LocalIssueCategory>>,
     /// Only issues taken on by a project of this partner organization.
     pub partner_organization_id: Option<ID>,
     /// Only published (`true`) or draft (`false`) issues; drafts are seen by
@@ -244,7 +250,10 @@ pub struct PartnerProjectFilter {
     /// Only this municipality.
     pub municipality_id: Option<ID>,
     /// Only projects in one of these statuses.
-    pub status: Option<Vec<PartnerProjectStatus>>,
+    pub statuses: Option<Vec<PartnerProjectStatus>>,
+    /// Former name of `statuses`; both may be given, and their values add up.
+    #[graphql(name = "status", deprecation = "Use statuses")]
+    pub status_deprecated: Option<Vec<PartnerProjectStatus>>,
     /// Only projects of this partner organization.
     pub partner_organization_id: Option<ID>,
     /// Only projects taking on this issue.
@@ -255,7 +264,10 @@ pub struct PartnerProjectFilter {
 #[derive(Debug, Default, InputObject)]
 pub struct MyPartnerProjectFilter {
     /// Only projects in one of these statuses.
-    pub status: Option<Vec<PartnerProjectStatus>>,
+    pub statuses: Option<Vec<PartnerProjectStatus>>,
+    /// Former name of `statuses`; both may be given, and their values add up.
+    #[graphql(name = "status", deprecation = "Use statuses")]
+    pub status_deprecated: Option<Vec<PartnerProjectStatus>>,
 }
 
 /// Order of the issue and project lists.
@@ -398,8 +410,14 @@ impl TryFrom<LocalIssueFilter> for service::IssueFilter {
                 filter.municipality_id.as_ref(),
                 NodeKind::Municipality,
             )?,
-            statuses: converted(filter.status),
-            categories: converted(filter.category),
+            statuses: converted(crate::graphql::with_former_optional(
+                filter.statuses,
+                filter.status_deprecated,
+            )),
+            categories: converted(crate::graphql::with_former_optional(
+                filter.categories,
+                filter.category_deprecated,
+            )),
             partner_organization_id: ids::decode_optional(
                 filter.partner_organization_id.as_ref(),
                 NodeKind::Organization,
@@ -418,7 +436,10 @@ impl TryFrom<PartnerProjectFilter> for service::ProjectFilter {
                 filter.municipality_id.as_ref(),
                 NodeKind::Municipality,
             )?,
-            statuses: converted(filter.status),
+            statuses: converted(crate::graphql::with_former_optional(
+                filter.statuses,
+                filter.status_deprecated,
+            )),
             partner_organization_id: ids::decode_optional(
                 filter.partner_organization_id.as_ref(),
                 NodeKind::Organization,

@@ -106,7 +106,10 @@ impl PartnershipQuery {
         Ok(service::list_my_projects(
             state.into(),
             viewer,
-            converted(filter.status),
+            converted(crate::graphql::with_former_optional(
+                filter.statuses,
+                filter.status_deprecated,
+            )),
             order_by.into(),
             page,
         )

@@ -1,7 +1,7 @@
 //! GraphQL inputs of the programs domain and payloads of its mutations.
 
 use async_graphql::{Enum, ID, InputObject, MaybeUndefined, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 
 use super::{
     registration::ChildInput,
@@ -12,6 +12,7 @@ use super::{
     },
 };
 use crate::graphql::ids::NodeKind;
+use crate::graphql::scalars::Date;
 use crate::{
     error::AppError,
     graphql::{ids, payload::UserError},
@@ -22,13 +23,22 @@ use crate::{
 pub struct ProgramFilter {
     /// Only these kinds (any when empty).
     #[graphql(default)]
-    pub kind: Vec<ProgramKind>,
+    pub kinds: Vec<ProgramKind>,
+    /// Former name of `kinds`; both may be given, and their values add up.
+    #[graphql(default, name = "kind", deprecation = "Use kinds")]
+    pub kind_deprecated: Vec<ProgramKind>,
     /// Only programs with any of these categories (any when empty).
     #[graphql(default)]
-    pub category: Vec<ProgramCategory>,
+    pub categories: Vec<ProgramCategory>,
+    /// Former name of `categories`; both may be given, and their values add up.
+    #[graphql(default, name = "category", deprecation = "Use categories")]
+    pub category_deprecated: Vec<ProgramCategory>,
     /// Only programs for any of these audiences, or for everyone (any when empty).
     #[graphql(default)]
-    pub audience: Vec<ProgramAudience>,
+    pub audiences: Vec<ProgramAudience>,
+    /// Former name of `audiences`; both may be given, and their values add up.
+    #[graphql(default, name = "audience", deprecation = "Use audiences")]
+    pub audience_deprecated: Vec<ProgramAudience>,
     /// Only this municipality.
     pub municipality_id: Option<ID>,
     /// Only this organizer organization.
@@ -38,13 +48,19 @@ pub struct ProgramFilter {
     pub upcoming: bool,
     /// Only programs open to a child of this age in months.
     pub child_age_months: Option<i32>,
-    /// Only programs with a session still to come that has free seats and open
+    /// Only programs with a session still to come that has free places and open
     /// registration.
     #[graphql(default)]
-    pub has_free_seats: bool,
+    pub has_free_places: bool,
+    /// Former name of `hasFreePlaces`; either set filters.
+    #[graphql(default, name = "hasFreeSeats", deprecation = "Use hasFreePlaces")]
+    pub has_free_seats_deprecated: bool,
     /// Only these statuses (drafts only as far as you manage them).
     #[graphql(default)]
-    pub status: Vec<ProgramStatus>,
+    pub statuses: Vec<ProgramStatus>,
+    /// Former name of `statuses`; both may be given, and their values add up.
+    #[graphql(default, name = "status", deprecation = "Use statuses")]
+    pub status_deprecated: Vec<ProgramStatus>,
 }
 
 /// Which sessions to list.
@@ -54,13 +70,22 @@ pub struct ProgramSessionFilter {
     pub program_id: Option<ID>,
     /// Only programs of these kinds.
     #[graphql(default)]
-    pub kind: Vec<ProgramKind>,
+    pub kinds: Vec<ProgramKind>,
+    /// Former name of `kinds`; both may be given, and their values add up.
+    #[graphql(default, name = "kind", deprecation = "Use kinds")]
+    pub kind_deprecated: Vec<ProgramKind>,
     /// Only programs with any of these categories.
     #[graphql(default)]
-    pub category: Vec<ProgramCategory>,
+    pub categories: Vec<ProgramCategory>,
+    /// Former name of `categories`; both may be given, and their values add up.
+    #[graphql(default, name = "category", deprecation = "Use categories")]
+    pub category_deprecated: Vec<ProgramCategory>,
     /// Only programs for any of these audiences, or for everyone (any when empty).
     #[graphql(default)]
-    pub audience: Vec<ProgramAudience>,
+    pub audiences: Vec<ProgramAudience>,
+    /// Former name of `audiences`; both may be given, and their values add up.
+    #[graphql(default, name = "audience", deprecation = "Use audiences")]
+    pub audience_deprecated: Vec<ProgramAudience>,
     /// Only this municipality.
     pub municipality_id: Option<ID>,
     /// Only sessions starting at or after this time.
@@ -72,9 +97,12 @@ pub struct ProgramSessionFilter {
     pub upcoming: bool,
     /// Only programs open to a child of this age in months.
     pub child_age_months: Option<i32>,
-    /// Only sessions with free seats.
+    /// Only sessions with free places.
     #[graphql(default)]
-    pub has_free_seats: bool,
+    pub has_free_places: bool,
+    /// Former name of `hasFreePlaces`; either set filters.
+    #[graphql(default, name = "hasFreeSeats", deprecation = "Use hasFreePlaces")]
+    pub has_free_seats_deprecated: bool,
 }
 
 /// Create a program (admins of the municipality, or program staff for their own
@@ -257,7 +285,7 @@ pub struct CancelProgramSessionInput {
 #[derive(Debug, Clone, Copy, InputObject)]
 pub struct RegistrationChildInput {
     /// Birth date.
-    pub birth_date: Option<NaiveDate>,
+    pub birth_date: Option<Date>,
     /// Age in whole months today (when no birth date is given).
     pub age_months: Option<i32>,
     /// Stays in the 託児 during the session (takes a childcare slot instead of a seat).
@@ -418,9 +446,18 @@ impl TryFrom<ProgramFilter> for service::ProgramFilter {
 
     fn try_from(filter: ProgramFilter) -> Result<Self, AppError> {
         Ok(Self {
-            kinds: converted(filter.kind),
-            categories: converted(filter.category),
-            audiences: converted(filter.audience),
+            kinds: converted(crate::graphql::with_former(
+                filter.kinds,
+                filter.kind_deprecated,
+            )),
+            categories: converted(crate::graphql::with_former(
+                filter.categories,
+                filter.category_deprecated,
+            )),
+            audiences: converted(crate::graphql::with_former(
+                filter.audiences,
+                filter.audience_deprecated,
+            )),
             municipality_id: ids::decode_optional(
                 filter.municipality_id.as_ref(),
                 NodeKind::Municipality,
@@ -431,8 +468,11 @@ impl TryFrom<ProgramFilter> for service::ProgramFilter {
             )?,
             upcoming: filter.upcoming,
             child_age_months: filter.child_age_months,
-            has_free_seats: filter.has_free_seats,
-            statuses: converted(filter.status),
+            has_free_seats: filter.has_free_places || filter.has_free_seats_deprecated,
+            statuses: converted(crate::graphql::with_former(
+                filter.statuses,
+                filter.status_deprecated,
+            )),
         })
     }
 }
@@ -443,9 +483,18 @@ impl TryFrom<ProgramSessionFilter> for service::SessionFilter {
     fn try_from(filter: ProgramSessionFilter) -> Result<Self, AppError> {
         Ok(Self {
             program_id: ids::decode_optional(filter.program_id.as_ref(), NodeKind::Program)?,
-            kinds: converted(filter.kind),
-            categories: converted(filter.category),
-            audiences: converted(filter.audience),
+            kinds: converted(crate::graphql::with_former(
+                filter.kinds,
+                filter.kind_deprecated,
+            )),
+            categories: converted(crate::graphql::with_former(
+                filter.categories,
+                filter.category_deprecated,
+            )),
+            audiences: converted(crate::graphql::with_former(
+                filter.audiences,
+                filter.audience_deprecated,
+            )),
             municipality_id: ids::decode_optional(
                 filter.municipality_id.as_ref(),
                 NodeKind::Municipality,
@@ -454,7 +503,7 @@ impl TryFrom<ProgramSessionFilter> for service::SessionFilter {
             until: filter.until,
             upcoming: filter.upcoming,
             child_age_months: filter.child_age_months,
-            has_free_seats: filter.has_free_seats,
+            has_free_seats: filter.has_free_places || filter.has_free_seats_deprecated,
         })
     }
 }
@@ -563,7 +612,7 @@ impl From<UpdateProgramSessionInput> for service::SessionChanges {
 impl From<RegistrationChildInput> for ChildInput {
     fn from(child: RegistrationChildInput) -> Self {
         Self {
-            birth_date: child.birth_date,
+            birth_date: child.birth_date.map(Into::into),
             age_months: child.age_months,
             needs_childcare: child.needs_childcare,
         }

@@ -1,7 +1,7 @@
 //! GraphQL inputs of the relocation domain and payloads of its mutations.
 
 use async_graphql::{ID, InputObject, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 
 use super::{
     service,
@@ -12,6 +12,7 @@ use super::{
     },
 };
 use crate::graphql::ids::NodeKind;
+use crate::graphql::scalars::Date;
 use crate::{
     error::AppError,
     graphql::{ids, payload::UserError},
@@ -173,7 +174,7 @@ pub struct UpdateRelocationSettingsInput {
     /// Closing, minutes after midnight JST.
     pub business_day_end_minute: Option<i32>,
     /// Closed days besides weekends (replaces the list).
-    pub holidays: Option<Vec<NaiveDate>>,
+    pub holidays: Option<Vec<Date>>,
     /// Days a closed inquiry keeps its personal data (30–3650).
     pub retention_days: Option<i32>,
 }
@@ -245,7 +246,7 @@ pub struct RecordMoveInInput {
     /// The inquiry (must be decided).
     pub inquiry_id: ID,
     /// Date of the move.
-    pub moved_in_on: NaiveDate,
+    pub moved_in_on: Date,
     /// Number of people who moved.
     pub people_moved: i32,
     /// Area moved to.
@@ -331,7 +332,7 @@ pub struct CreateInquiryTaskInput {
     /// What to do (at most 100 characters).
     pub title: String,
     /// When it is due (municipal date).
-    pub due_on: NaiveDate,
+    pub due_on: Date,
     /// Who does it (a `User`: a concierge or administrator of the municipality); the
     /// inquiry's concierge when omitted.
     pub assignee_id: Option<ID>,
@@ -421,7 +422,9 @@ impl From<UpdateRelocationSettingsInput> for service::SettingsChanges {
             first_response_minutes: input.first_response_minutes,
             business_day_start_minute: input.business_day_start_minute,
             business_day_end_minute: input.business_day_end_minute,
-            holidays: input.holidays,
+            holidays: input
+                .holidays
+                .map(|days| days.into_iter().map(Into::into).collect()),
             retention_days: input.retention_days,
         }
     }
@@ -443,7 +446,7 @@ impl TryFrom<MoveInquiryStageInput> for service::StageMove {
 impl From<RecordMoveInInput> for service::MoveIn {
     fn from(input: RecordMoveInInput) -> Self {
         Self {
-            moved_in_on: input.moved_in_on,
+            moved_in_on: input.moved_in_on.into(),
             people: input.people_moved,
             area: input.area,
         }
@@ -468,7 +471,7 @@ impl TryFrom<CreateInquiryTaskInput> for service::NewTask {
     fn try_from(input: CreateInquiryTaskInput) -> Result<Self, AppError> {
         Ok(Self {
             title: input.title,
-            due_on: input.due_on,
+            due_on: input.due_on.into(),
             owner_id: ids::decode_optional(input.assignee_id.as_ref(), NodeKind::User)?,
         })
     }

@@ -3,7 +3,7 @@
 use async_graphql::{
     ComplexObject, Context, Enum, ID, Result, SimpleObject, dataloader::DataLoader,
 };
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use entity::{
     concierge_leave, concierge_profile, inquiry_event, personal_data_access_log,
     relocation_inquiry, relocation_setting,
@@ -15,6 +15,7 @@ use super::{
     service,
 };
 use crate::graphql::ids::NodeKind;
+use crate::graphql::scalars::Date;
 use crate::{connection, enum_mirror as mirror, graphql::ids};
 
 connection!(
@@ -196,7 +197,7 @@ pub struct RelocationInquiry {
     /// Next scheduled appointment.
     pub next_appointment_at: Option<DateTime<Utc>>,
     /// Move-in date, once recorded.
-    pub moved_in_on: Option<NaiveDate>,
+    pub moved_in_on: Option<Date>,
     /// People who moved in, once recorded.
     pub people_moved: Option<i32>,
     /// Area moved to.
@@ -247,7 +248,7 @@ impl From<relocation_inquiry::Model> for RelocationInquiry {
             first_response_due_at: m.first_response_due_at,
             first_responded_at: m.first_responded_at,
             next_appointment_at: m.next_appointment_at,
-            moved_in_on: m.moved_in_on,
+            moved_in_on: m.moved_in_on.map(Into::into),
             people_moved: m.people_moved,
             moved_in_area: m.moved_in_area,
             closed_at: m.closed_at,
@@ -557,7 +558,7 @@ pub struct RelocationSettings {
     /// Closing, minutes after midnight JST.
     pub business_day_end_minute: i32,
     /// Closed days besides weekends.
-    pub holidays: Vec<NaiveDate>,
+    pub holidays: Vec<Date>,
     /// Days a closed inquiry keeps its personal data.
     pub retention_days: i32,
 }
@@ -565,7 +566,7 @@ pub struct RelocationSettings {
 impl From<relocation_setting::Model> for RelocationSettings {
     fn from(m: relocation_setting::Model) -> Self {
         Self {
-            holidays: service::holidays(&m).into_iter().collect(),
+            holidays: service::holidays(&m).into_iter().map(Into::into).collect(),
             strategy: m.strategy.into(),
             follow_up_months: m.follow_up_months,
             first_response_minutes: m.first_response_minutes,
@@ -649,7 +650,7 @@ pub struct InquiryTask {
     /// What to do.
     pub title: String,
     /// When it is due (municipal date).
-    pub due_on: NaiveDate,
+    pub due_on: Date,
     /// Scheduled automatically after "not now" or a move-in.
     pub follow_up: bool,
     /// When it was done; null while open.
@@ -664,7 +665,7 @@ impl From<entity::inquiry_task::Model> for InquiryTask {
             uuid: m.id,
             owner: m.owner_user_id,
             title: m.title,
-            due_on: m.due_on,
+            due_on: m.due_on.into(),
             follow_up: m.follow_up,
             done_at: m.done_at,
             created_at: m.created_at,

@@ -3,12 +3,13 @@
 use async_graphql::{
     ComplexObject, Context, Enum, ID, Result, SimpleObject, dataloader::DataLoader,
 };
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Utc};
 use entity::{childcare_booking, childcare_booking_child, childcare_child, childcare_survey};
 use uuid::Uuid;
 
 use crate::domains::childcare::loaders::{BookedChildrenOf, ResourceById, SlotById, SurveyOf};
 use crate::graphql::ids::NodeKind;
+use crate::graphql::scalars::Date;
 use crate::{
     connection,
     domains::{
@@ -60,7 +61,7 @@ pub struct ChildcareChild {
     /// Kana reading.
     pub name_kana: String,
     /// Birth date.
-    pub birth_date: NaiveDate,
+    pub birth_date: Date,
 }
 
 impl From<childcare_child::Model> for ChildcareChild {
@@ -69,7 +70,7 @@ impl From<childcare_child::Model> for ChildcareChild {
             uuid: model.id,
             name: model.name,
             name_kana: model.name_kana,
-            birth_date: model.birth_date,
+            birth_date: model.birth_date.into(),
         }
     }
 }
@@ -83,7 +84,7 @@ impl ChildcareChild {
 
     /// Age in whole months today (Japan).
     async fn age_months(&self) -> i32 {
-        months_between(self.birth_date, fiscal::today())
+        months_between(self.birth_date.into(), fiscal::today())
     }
 }
 
@@ -150,7 +151,7 @@ pub struct ChildcareBooking {
     /// Where it stands.
     pub status: ChildcareBookingStatus,
     /// The date (Japan).
-    pub date: NaiveDate,
+    pub date: Date,
     /// Start.
     pub starts_at: DateTime<Utc>,
     /// End.
@@ -175,7 +176,7 @@ impl From<childcare_booking::Model> for ChildcareBooking {
     fn from(model: childcare_booking::Model) -> Self {
         Self {
             status: model.status.into(),
-            date: model.date,
+            date: model.date.into(),
             starts_at: model.starts_at,
             ends_at: model.starts_at + Duration::minutes(i64::from(model.minutes)),
             minutes: model.minutes,
@@ -198,19 +199,25 @@ impl ChildcareBooking {
     }
 
     /// The resource.
-    async fn resource(&self, ctx: &Context<'_>) -> Result<Option<ChildcareResource>> {
-        Ok(loader(ctx)?
-            .load_one(ResourceById(self.model.resource_id))
-            .await?
-            .map(Into::into))
+    async fn resource(&self, ctx: &Context<'_>) -> Result<ChildcareResource> {
+        crate::graphql::present(
+            loader(ctx)?
+                .load_one(ResourceById(self.model.resource_id))
+                .await?
+                .map(Into::into),
+            "resource",
+        )
     }
 
     /// The slot.
-    async fn slot(&self, ctx: &Context<'_>) -> Result<Option<ChildcareSlot>> {
-        Ok(loader(ctx)?
-            .load_one(SlotById(self.model.slot_id))
-            .await?
-            .map(Into::into))
+    async fn slot(&self, ctx: &Context<'_>) -> Result<ChildcareSlot> {
+        crate::graphql::present(
+            loader(ctx)?
+                .load_one(SlotById(self.model.slot_id))
+                .await?
+                .map(Into::into),
+            "slot",
+        )
     }
 
     /// The children with their ages on the date.

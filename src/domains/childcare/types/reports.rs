@@ -1,11 +1,12 @@
 //! The visit log and the figures made from it and from the surveys.
 
 use async_graphql::{ComplexObject, Context, Result, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use entity::childcare_visit;
 use uuid::Uuid;
 
 use crate::domains::childcare::{loaders::ResourceById, service};
+use crate::graphql::scalars::Date;
 
 use super::{loader, resources::ChildcareResource};
 
@@ -16,7 +17,7 @@ pub struct ChildcareVisitRecord {
     #[graphql(skip)]
     pub resource_id: Uuid,
     /// The date (Japan).
-    pub date: NaiveDate,
+    pub date: Date,
     /// Fiscal year (年度) of the date.
     pub fiscal_year: i32,
     /// Adults.
@@ -33,7 +34,7 @@ impl From<childcare_visit::Model> for ChildcareVisitRecord {
     fn from(model: childcare_visit::Model) -> Self {
         Self {
             resource_id: model.resource_id,
-            date: model.visit_date,
+            date: model.visit_date.into(),
             fiscal_year: model.fiscal_year,
             adults: model.adults,
             children: model.children,
@@ -46,11 +47,14 @@ impl From<childcare_visit::Model> for ChildcareVisitRecord {
 #[ComplexObject]
 impl ChildcareVisitRecord {
     /// The resource.
-    async fn resource(&self, ctx: &Context<'_>) -> Result<Option<ChildcareResource>> {
-        Ok(loader(ctx)?
-            .load_one(ResourceById(self.resource_id))
-            .await?
-            .map(Into::into))
+    async fn resource(&self, ctx: &Context<'_>) -> Result<ChildcareResource> {
+        crate::graphql::present(
+            loader(ctx)?
+                .load_one(ResourceById(self.resource_id))
+                .await?
+                .map(Into::into),
+            "resource",
+        )
     }
 }
 
@@ -91,11 +95,14 @@ impl From<service::UsageRow> for ChildcareUsageRow {
 #[ComplexObject]
 impl ChildcareUsageRow {
     /// The resource.
-    async fn resource(&self, ctx: &Context<'_>) -> Result<Option<ChildcareResource>> {
-        Ok(loader(ctx)?
-            .load_one(ResourceById(self.resource_id))
-            .await?
-            .map(Into::into))
+    async fn resource(&self, ctx: &Context<'_>) -> Result<ChildcareResource> {
+        crate::graphql::present(
+            loader(ctx)?
+                .load_one(ResourceById(self.resource_id))
+                .await?
+                .map(Into::into),
+            "resource",
+        )
     }
 }
 
@@ -129,11 +136,16 @@ pub struct ChildcareSatisfaction {
     pub fiscal_year: i32,
     /// Number of answers.
     pub answers: i64,
-    /// Mean score (1–5); null without answers.
+    /// Mean score (1–5), rounded half up to two decimals; null without answers.
     pub mean_score: Option<f64>,
     /// Answers scoring 4 or 5.
     pub satisfied_answers: i64,
-    /// Share (0–1) of answers scoring 4 or 5; null without answers.
+    /// Percent of answers scoring 4 or 5, rounded half up to one decimal (1 of 3 is 33.3);
+    /// null without answers.
+    pub satisfied_percent: Option<f64>,
+    /// Share (0–1) of answers scoring 4 or 5, rounded to four decimals; null without
+    /// answers.
+    #[graphql(deprecation = "Use satisfiedPercent")]
     pub satisfied_share: Option<f64>,
 }
 
@@ -144,9 +156,10 @@ impl ChildcareSatisfaction {
         Self {
             fiscal_year,
             answers,
-            mean_score: share(sum),
+            mean_score: share(sum).map(|mean| crate::share::round_to(mean, 2)),
             satisfied_answers: satisfied,
-            satisfied_share: share(satisfied),
+            satisfied_percent: crate::share::percent(satisfied as f64, answers as f64),
+            satisfied_share: crate::share::fraction(satisfied as f64, answers as f64),
         }
     }
 }

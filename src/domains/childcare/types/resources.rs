@@ -4,7 +4,7 @@
 use async_graphql::{
     ComplexObject, Context, Enum, ID, Result, ResultExt, SimpleObject, dataloader::DataLoader,
 };
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Utc};
 use entity::{
     childcare_booking_rule, childcare_hours_exception, childcare_resource, childcare_slot,
 };
@@ -15,6 +15,7 @@ use crate::domains::childcare::{
     service,
 };
 use crate::graphql::ids::NodeKind;
+use crate::graphql::scalars::Date;
 use crate::{
     connection,
     domains::identity::{
@@ -164,7 +165,7 @@ pub struct WeeklyOpeningHours {
 #[derive(Debug, Clone, SimpleObject)]
 pub struct HoursException {
     /// The date (Japan).
-    pub date: NaiveDate,
+    pub date: Date,
     /// Closed all day.
     pub closed: bool,
     /// The special intervals; empty when closed.
@@ -177,7 +178,7 @@ impl From<childcare_hours_exception::Model> for HoursException {
     fn from(model: childcare_hours_exception::Model) -> Self {
         let intervals = hours::decode_intervals(&model.intervals);
         Self {
-            date: model.date,
+            date: model.date.into(),
             closed: intervals.is_empty(),
             intervals: intervals.into_iter().map(Into::into).collect(),
             note: model.note,
@@ -189,7 +190,7 @@ impl From<childcare_hours_exception::Model> for HoursException {
 #[derive(Debug, Clone, SimpleObject)]
 pub struct DayOpeningHours {
     /// The date (Japan).
-    pub date: NaiveDate,
+    pub date: Date,
     /// Its weekday.
     pub weekday: Weekday,
     /// Closed all day.
@@ -418,21 +419,27 @@ impl ChildcareResource {
     }
 
     /// The municipality it belongs to.
-    async fn municipality(&self, ctx: &Context<'_>) -> Result<Option<Municipality>> {
+    async fn municipality(&self, ctx: &Context<'_>) -> Result<Municipality> {
         let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
-        Ok(loader
-            .load_one(MunicipalityId(self.model.municipality_id))
-            .await?
-            .map(Municipality::from))
+        crate::graphql::present(
+            loader
+                .load_one(MunicipalityId(self.model.municipality_id))
+                .await?
+                .map(Municipality::from),
+            "municipality",
+        )
     }
 
     /// The provider organization that runs it.
-    async fn provider(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+    async fn provider(&self, ctx: &Context<'_>) -> Result<Organization> {
         let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
-        Ok(loader
-            .load_one(OrganizationId(self.model.provider_organization_id))
-            .await?
-            .map(Organization::from))
+        crate::graphql::present(
+            loader
+                .load_one(OrganizationId(self.model.provider_organization_id))
+                .await?
+                .map(Organization::from),
+            "provider",
+        )
     }
 
     /// Regular hours, Monday to Sunday (empty intervals when closed that weekday).
@@ -460,11 +467,10 @@ impl ChildcareResource {
     async fn hours_exceptions(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only from this date on (all when absent).")] from: Option<NaiveDate>,
-        #[graphql(desc = "Only until this date, inclusive (all when absent).")] until: Option<
-            NaiveDate,
-        >,
+        #[graphql(desc = "Only from this date on (all when absent).")] from: Option<Date>,
+        #[graphql(desc = "Only until this date, inclusive (all when absent).")] until: Option<Date>,
     ) -> Result<Vec<HoursException>> {
+        let (from, until) = (from.map(|d| d.0), until.map(|d| d.0));
         let (_, exceptions) = self.schedule(ctx).await?;
         Ok(exceptions
             .into_iter()
@@ -478,12 +484,13 @@ impl ChildcareResource {
     async fn opening_hours_on(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The date.")] date: NaiveDate,
+        #[graphql(desc = "The date.")] date: Date,
     ) -> Result<DayOpeningHours> {
+        let date = date.0;
         let (schedule, exceptions) = self.schedule(ctx).await?;
         let day = schedule.on(date);
         Ok(DayOpeningHours {
-            date,
+            date: date.into(),
             weekday: Weekday::of(hours::weekday_index(date)),
             closed: day.intervals.is_empty(),
             intervals: day.intervals.into_iter().map(Into::into).collect(),
@@ -521,13 +528,13 @@ impl ChildcareResource {
     async fn slots(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "First date (today in Japan when absent).")] from: Option<NaiveDate>,
+        #[graphql(desc = "First date (today in Japan when absent).")] from: Option<Date>,
         #[graphql(desc = "Last date, inclusive (30 days after `from` when absent).")] until: Option<
-            NaiveDate,
+            Date,
         >,
     ) -> Result<Vec<ChildcareSlot>> {
-        let from = from.unwrap_or_else(fiscal::today);
-        let until = until.unwrap_or(from + Duration::days(30));
+        let from = from.map_or_else(fiscal::today, |d| d.0);
+        let until = until.map_or(from + Duration::days(30), |d| d.0);
         if until < from || (until - from).num_days() > MAX_SLOT_RANGE_DAYS {
             return Err(AppError::BadUserInput(format!(
                 "`until` must be within {MAX_SLOT_RANGE_DAYS} days after `from`"
@@ -591,7 +598,7 @@ pub struct ChildcareSlot {
     #[graphql(skip)]
     pub model: childcare_slot::Model,
     /// The date (Japan).
-    pub date: NaiveDate,
+    pub date: Date,
     /// Start.
     pub starts_at: DateTime<Utc>,
     /// End.
@@ -605,7 +612,7 @@ pub struct ChildcareSlot {
 impl From<childcare_slot::Model> for ChildcareSlot {
     fn from(model: childcare_slot::Model) -> Self {
         Self {
-            date: model.date,
+            date: model.date.into(),
             starts_at: model.starts_at,
             ends_at: model.ends_at,
             capacity: model.capacity,
@@ -623,10 +630,13 @@ impl ChildcareSlot {
     }
 
     /// The resource.
-    async fn resource(&self, ctx: &Context<'_>) -> Result<Option<ChildcareResource>> {
-        Ok(loader(ctx)?
-            .load_one(ResourceById(self.model.resource_id))
-            .await?
-            .map(Into::into))
+    async fn resource(&self, ctx: &Context<'_>) -> Result<ChildcareResource> {
+        crate::graphql::present(
+            loader(ctx)?
+                .load_one(ResourceById(self.model.resource_id))
+                .await?
+                .map(Into::into),
+            "resource",
+        )
     }
 }

@@ -48,5 +48,6 @@ pub use follow_ups::{
 };
 pub use placements::{NewPlacement, find_placement, record_placement};
 pub use reports::{
-    Audience, Count, Report, Retention, rate, regular_employment_of_women, report, women_placements,
+    Audience, Count, Report, Retention, rate_parts, regular_employment_of_women, report,
+    women_placements,
 };

@@ -90,10 +90,11 @@ impl Suppression {
     }
 }
 
-/// Share `numerator / denominator`, when both are shown and the denominator is not zero.
-pub fn rate(numerator: Count, denominator: Count) -> Option<f64> {
+/// The parts of the share `numerator / denominator`, when both are shown and the
+/// denominator is not zero (the share itself is made by `crate::share`).
+pub fn rate_parts(numerator: Count, denominator: Count) -> Option<(u64, u64)> {
     match (numerator.value, denominator.value) {
-        (Some(n), Some(d)) if d > 0 => Some(n as f64 / d as f64),
+        (Some(n), Some(d)) if d > 0 => Some((n, d)),
         _ => None,
     }
 }

@@ -85,12 +85,15 @@ impl LocalIssue {
     }
 
     /// The municipality that posted it.
-    async fn municipality(&self, ctx: &Context<'_>) -> Result<Option<Municipality>> {
+    async fn municipality(&self, ctx: &Context<'_>) -> Result<Municipality> {
         let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
-        Ok(loader
-            .load_one(MunicipalityId(self.municipality_id))
-            .await?
-            .map(Municipality::from))
+        crate::graphql::present(
+            loader
+                .load_one(MunicipalityId(self.municipality_id))
+                .await?
+                .map(Municipality::from),
+            "municipality",
+        )
     }
 
     /// Partner projects taking it on that you can see, oldest first.
@@ -317,21 +320,27 @@ impl PartnerProject {
     }
 
     /// The municipality whose issues it takes on.
-    async fn municipality(&self, ctx: &Context<'_>) -> Result<Option<Municipality>> {
+    async fn municipality(&self, ctx: &Context<'_>) -> Result<Municipality> {
         let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
-        Ok(loader
-            .load_one(MunicipalityId(self.municipality_id))
-            .await?
-            .map(Municipality::from))
+        crate::graphql::present(
+            loader
+                .load_one(MunicipalityId(self.municipality_id))
+                .await?
+                .map(Municipality::from),
+            "municipality",
+        )
     }
 
     /// The partner organization running it.
-    async fn organization(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+    async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
         let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
-        Ok(loader
-            .load_one(OrganizationId(self.organization_id))
-            .await?
-            .map(Organization::from))
+        crate::graphql::present(
+            loader
+                .load_one(OrganizationId(self.organization_id))
+                .await?
+                .map(Organization::from),
+            "organization",
+        )
     }
 
     /// The local issues it takes on.

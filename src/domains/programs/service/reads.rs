@@ -85,8 +85,8 @@ pub struct SurveySummary {
     pub responses: u64,
     /// Mean score, if any answer.
     pub mean_score: Option<f64>,
-    /// Share of answers scoring 4 or 5.
-    pub satisfied_share: Option<f64>,
+    /// Answers scoring 4 or 5.
+    pub satisfied: u64,
 }
 
 impl SurveySummary {
@@ -108,7 +108,7 @@ impl SurveySummary {
         Self {
             responses,
             mean_score: Some(share(total)),
-            satisfied_share: Some(share(satisfied)),
+            satisfied,
         }
     }
 }
@@ -469,7 +469,7 @@ mod tests {
         let summary = SurveySummary::of([(5, 2), (4, 1), (2, 1)]);
         assert_eq!(summary.responses, 4);
         assert_eq!(summary.mean_score, Some(4.0));
-        assert_eq!(summary.satisfied_share, Some(0.75));
+        assert_eq!(summary.satisfied, 3);
         assert_eq!(SurveySummary::of([]).mean_score, None);
     }
 }

@@ -14,6 +14,7 @@ use super::{
     RegistrationConnection, RegistrationStatus,
 };
 use crate::graphql::ids::NodeKind;
+use crate::share;
 use crate::{
     domains::{
         identity::{
@@ -127,21 +128,27 @@ impl Program {
     }
 
     /// The municipality running it.
-    async fn municipality(&self, ctx: &Context<'_>) -> Result<Option<Municipality>> {
+    async fn municipality(&self, ctx: &Context<'_>) -> Result<Municipality> {
         let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
-        Ok(loader
-            .load_one(MunicipalityId(self.model.municipality_id))
-            .await?
-            .map(Municipality::from))
+        crate::graphql::present(
+            loader
+                .load_one(MunicipalityId(self.model.municipality_id))
+                .await?
+                .map(Municipality::from),
+            "municipality",
+        )
     }
 
     /// The organizer organization (museum, library, support centre, …).
-    async fn organizer(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+    async fn organizer(&self, ctx: &Context<'_>) -> Result<Organization> {
         let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
-        Ok(loader
-            .load_one(OrganizationId(self.model.organizer_organization_id))
-            .await?
-            .map(Organization::from))
+        crate::graphql::present(
+            loader
+                .load_one(OrganizationId(self.model.organizer_organization_id))
+                .await?
+                .map(Organization::from),
+            "organizer",
+        )
     }
 
     /// Its sessions by start time.
@@ -202,9 +209,14 @@ impl Program {
 pub struct SurveySummary {
     /// Number of answers.
     pub responses: u64,
-    /// Mean score (1–5); null without answers.
+    /// Mean score (1–5), rounded half up to two decimals; null without answers.
     pub mean_score: Option<f64>,
-    /// Share (0–1) of answers scoring 4 or 5; null without answers.
+    /// Percent of answers scoring 4 or 5, rounded half up to one decimal (1 of 3 is 33.3);
+    /// null without answers.
+    pub satisfied_percent: Option<f64>,
+    /// Share (0–1) of answers scoring 4 or 5, rounded to four decimals; null without
+    /// answers.
+    #[graphql(deprecation = "Use satisfiedPercent")]
     pub satisfied_share: Option<f64>,
 }
 
@@ -212,8 +224,9 @@ impl From<service::SurveySummary> for SurveySummary {
     fn from(summary: service::SurveySummary) -> Self {
         Self {
             responses: summary.responses,
-            mean_score: summary.mean_score,
-            satisfied_share: summary.satisfied_share,
+            mean_score: summary.mean_score.map(|mean| share::round_to(mean, 2)),
+            satisfied_percent: share::percent_of_counts(summary.satisfied, summary.responses),
+            satisfied_share: share::fraction_of_counts(summary.satisfied, summary.responses),
         }
     }
 }
@@ -302,8 +315,8 @@ impl ProgramSession {
     }
 
     /// The program.
-    async fn program(&self, ctx: &Context<'_>) -> Result<Option<Program>> {
-        Ok(self.program_model(ctx).await?.map(Program::from))
+    async fn program(&self, ctx: &Context<'_>) -> Result<Program> {
+        crate::graphql::present(self.program_model(ctx).await?.map(Program::from), "program")
     }
 
     /// Whether registration is open right now.

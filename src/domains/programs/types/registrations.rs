@@ -3,7 +3,7 @@
 use async_graphql::{
     ComplexObject, Context, Enum, ID, Result, SimpleObject, dataloader::DataLoader,
 };
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use entity::{program_survey, registration, registration_child, registration_status_change};
 use uuid::Uuid;
 
@@ -14,6 +14,7 @@ use crate::domains::programs::{
     service,
 };
 use crate::graphql::ids::NodeKind;
+use crate::graphql::scalars::Date;
 use crate::{
     domains::identity::loaders::{IdentityLoader, UserId},
     graphql::ids,
@@ -69,7 +70,7 @@ impl RegistrationStatusChange {
 #[derive(Debug, Clone, SimpleObject)]
 pub struct RegisteredChild {
     /// Birth date, if given.
-    pub birth_date: Option<NaiveDate>,
+    pub birth_date: Option<Date>,
     /// Age in whole months on the session date (Asia/Tokyo).
     pub age_months_at_session: i32,
     /// Whether the child stays in the 託児 during the session.
@@ -79,7 +80,7 @@ pub struct RegisteredChild {
 impl From<registration_child::Model> for RegisteredChild {
     fn from(model: registration_child::Model) -> Self {
         Self {
-            birth_date: model.birth_date,
+            birth_date: model.birth_date.map(Into::into),
             age_months_at_session: model.age_months_at_session,
             needs_childcare: model.needs_childcare,
         }
@@ -189,21 +190,27 @@ impl Registration {
     }
 
     /// The session.
-    async fn session(&self, ctx: &Context<'_>) -> Result<Option<ProgramSession>> {
+    async fn session(&self, ctx: &Context<'_>) -> Result<ProgramSession> {
         let loader = ctx.data::<DataLoader<ProgramsLoader>>()?;
-        Ok(loader
-            .load_one(SessionById(self.model.session_id))
-            .await?
-            .map(ProgramSession::from))
+        crate::graphql::present(
+            loader
+                .load_one(SessionById(self.model.session_id))
+                .await?
+                .map(ProgramSession::from),
+            "session",
+        )
     }
 
     /// The program.
-    async fn program(&self, ctx: &Context<'_>) -> Result<Option<Program>> {
+    async fn program(&self, ctx: &Context<'_>) -> Result<Program> {
         let loader = ctx.data::<DataLoader<ProgramsLoader>>()?;
-        Ok(loader
-            .load_one(ProgramById(self.model.program_id))
-            .await?
-            .map(Program::from))
+        crate::graphql::present(
+            loader
+                .load_one(ProgramById(self.model.program_id))
+                .await?
+                .map(Program::from),
+            "program",
+        )
     }
 
     /// The children with their ages on the session date.
