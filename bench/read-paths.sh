@@ -19,7 +19,8 @@
 # It prints the median round of each (requests/s, p50, p99), its share of the ceiling, and
 # the SQL statements one request of it runs (read from /metrics with the server otherwise
 # idle; for programs also at 5 and 50 items, to show that the count does not grow with the
-# page). Any non-200 answer or body with GraphQL errors fails the run.
+# page), and the server's resident memory before and after the rounds. Any non-200 answer
+# or body with GraphQL errors fails the run.
 #
 # Needs wrk (`apt-get install wrk`), curl and python3. Settings (environment):
 #   BENCH_SECONDS       length of one measurement (default 5)
@@ -139,6 +140,8 @@ statements_of() {
     echo $((after - before))
 }
 
+resident() { awk '/^VmRSS/ { printf "%.0f MB", $2 / 1024 }' "/proc/$server_pid/status"; }
+resident_before="$(resident)"
 results="$work/results"
 : >"$results"
 for round in $(seq 1 "$ROUNDS"); do
@@ -153,6 +156,7 @@ for round in $(seq 1 "$ROUNDS"); do
     done
 done
 
+resident_after="$(resident)"
 statements="$work/statements"
 : >"$statements"
 for entry in "${measurements[@]}"; do
@@ -188,3 +192,5 @@ for name in ("programs, 5 items", "programs, 50 items"):
 if failed:
     sys.exit(f"bench: {failed} requests failed (non-200 or GraphQL errors)")
 PY
+echo
+echo "resident memory of the server: $resident_before before the rounds, $resident_after after"

@@ -5,14 +5,17 @@ use async_graphql::{
     Context, Enum, ErrorExtensions, ID, InputObject, Object, Result, ResultExt, SimpleObject,
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use chrono::{DateTime, Utc};
+use std::collections::HashMap;
 
-use super::node::{self, Node};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::node::Node;
 use crate::graphql::ids::NodeKind;
 use crate::paging::DEFAULT_PAGE_SIZE;
 use crate::{
     connection,
-    domains::{childcare, identity::service as identity, partnership, programs},
+    domains::{childcare, content, identity::service as identity, partnership, programs},
     error::AppError,
     graphql::{
         connection::{ConnectionType, PageInfo},
@@ -25,6 +28,64 @@ use crate::{
     },
 };
 
+/// The content of `hits` as it is now in the database, by kind and id: one statement per
+/// kind of content among the hits, however many hits there are.
+async fn current_nodes(
+    db: &sea_orm::DatabaseConnection,
+    hits: &[crate::search::index::SearchHit],
+) -> Result<HashMap<(SearchKind, Uuid), Node>, sea_orm::DbErr> {
+    let ids = |kind: SearchKind| -> Vec<Uuid> {
+        hits.iter()
+            .filter(|hit| SearchKind::from_code(&hit.kind) == Some(kind))
+            .map(|hit| hit.id)
+            .collect()
+    };
+    let mut nodes = HashMap::new();
+    let mut keep = |kind: SearchKind, id: Uuid, node: Node| {
+        nodes.insert((kind, id), node);
+    };
+    for kind in [
+        SearchKind::LocalIssue,
+        SearchKind::PartnerProject,
+        SearchKind::Program,
+        SearchKind::ChildcareResource,
+        SearchKind::Article,
+    ] {
+        let wanted = ids(kind);
+        if wanted.is_empty() {
+            continue;
+        }
+        match kind {
+            SearchKind::LocalIssue => {
+                for row in partnership::search::issues_by_ids(db, &wanted).await? {
+                    keep(kind, row.id, Node::LocalIssue(row.into()));
+                }
+            }
+            SearchKind::PartnerProject => {
+                for row in partnership::search::projects_by_ids(db, &wanted).await? {
+                    keep(kind, row.id, Node::PartnerProject(row.into()));
+                }
+            }
+            SearchKind::Program => {
+                for row in programs::search::by_ids(db, &wanted).await? {
+                    keep(kind, row.id, Node::Program(row.into()));
+                }
+            }
+            SearchKind::ChildcareResource => {
+                for row in childcare::search::by_ids(db, &wanted).await? {
+                    keep(kind, row.id, Node::ChildcareResource(row.into()));
+                }
+            }
+            SearchKind::Article => {
+                for row in content::search::by_ids(db, &wanted).await? {
+                    keep(kind, row.id, Node::Article(row.into()));
+                }
+            }
+        }
+    }
+    Ok(nodes)
+}
+
 /// Hits past this many are not reachable by paging (refine the search instead).
 const MAX_OFFSET: usize = 1000;
 /// Longest autocomplete prefix, in characters.
@@ -35,7 +96,7 @@ const MAX_SUGGESTIONS: i32 = 20;
 const DEFAULT_SUGGESTIONS: i32 = 8;
 
 /// Kinds of public content the search covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Enum)]
 pub enum SearchKind {
     /// A local issue (地域課題) a municipality asks partners to take on.
     LocalIssue,
@@ -285,7 +346,7 @@ impl SearchQuery {
         #[graphql(desc = "Hits after this cursor.")] after: Option<String>,
         #[graphql(desc = "At most this many hits (capped).")] first: Option<i32>,
     ) -> Result<SearchResults> {
-        let (state, viewer) = context(ctx)?;
+        let (state, _) = context(ctx)?;
         let filter = filter.unwrap_or_default();
         if text.chars().count() > MAX_QUERY_CHARS {
             return Err(AppError::BadUserInput(format!(
@@ -347,18 +408,19 @@ impl SearchQuery {
             .await
             .map_err(|error| AppError::internal(error).extend())?;
 
-        // The index may lag the database by a moment: every hit is checked again there,
-        // with the viewer's own visibility, and dropped if it is no longer visible.
-        // The hits of a page are looked up at once, not one after another.
-        let found = futures_util::future::try_join_all(results.hits.iter().map(|hit| async move {
-            let Some(kind) = SearchKind::from_code(&hit.kind) else {
-                return Ok(None);
-            };
-            let id = ids::encode(kind.node_kind(), hit.id);
-            let found = node::resolve(state, viewer, &id).await.extend()?;
-            Ok::<_, async_graphql::Error>(found.map(|node| (kind, node)))
-        }))
-        .await?;
+        // The index may lag the database by a moment: every hit is checked again there
+        // and dropped if it is no longer public, with one statement per kind of content.
+        let mut current = current_nodes(&state.db, &results.hits)
+            .await
+            .map_err(|error| AppError::from(error).extend())?;
+        let found: Vec<Option<(SearchKind, Node)>> = results
+            .hits
+            .iter()
+            .map(|hit| {
+                let kind = SearchKind::from_code(&hit.kind)?;
+                current.remove(&(kind, hit.id)).map(|node| (kind, node))
+            })
+            .collect();
         let examined = results.hits.len();
         let mut edges = Vec::with_capacity(examined);
         for (position, (hit, found)) in results.hits.into_iter().zip(found).enumerate() {

@@ -611,3 +611,35 @@ async fn suggestions_complete_titles_of_one_municipality_from_any_word() {
         Some("BAD_USER_INPUT")
     );
 }
+
+#[tokio::test]
+async fn the_hits_of_a_page_are_checked_with_one_statement_per_kind_however_many() {
+    let app = spawn_app().await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    for n in 0..8 {
+        create_issue(&app, &admin, &format!("計測用の地域課題 その{n}"), true).await;
+    }
+    search_until(&app, "計測用", Value::Null, |titles| titles.len() >= 8).await;
+    let query = "query($n: Int!) { search(text: \"計測用\", first: $n) { hits { nodes { node { id ... on LocalIssue { title } } } } } }";
+    let mut costs = Vec::new();
+    for first in [2, 8] {
+        let before = app.statements_run().await;
+        // Asked afresh: an anonymous answer may otherwise come from the response cache.
+        let response = app
+            .post_graphql_with(
+                &[(reqwest::header::CACHE_CONTROL, "no-cache")],
+                json!({ "query": query, "variables": { "n": first } }),
+            )
+            .await;
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(error_code(&body), None, "{body}");
+        let hits = body["data"]["search"]["hits"]["nodes"].as_array().unwrap();
+        assert_eq!(hits.len(), first as usize, "{body}");
+        costs.push(app.statements_run().await - before);
+    }
+    assert_eq!(costs[0], costs[1], "statements for 2 vs 8 hits: {costs:?}");
+    assert!(
+        costs[0] <= 1,
+        "one kind of content, one statement: {costs:?}"
+    );
+}

@@ -2,7 +2,9 @@
 //! Personal data never goes into a document.
 
 use entity::{childcare_resource, organization};
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+};
 use uuid::Uuid;
 
 use super::{service::decode_languages, types::kind_label};
@@ -11,6 +13,17 @@ use crate::search::{index::SearchDocument, sources::CHILDCARE_RESOURCE};
 /// Whether a resource is public: once published.
 pub fn is_public(published: bool) -> bool {
     published
+}
+
+/// The resources of `ids` as they are now (one statement), public or not.
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<Vec<childcare_resource::Model>, DbErr> {
+    childcare_resource::Entity::find()
+        .filter(childcare_resource::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await
 }
 
 /// The document of resource `id`, or `None` when it is gone or unpublished.

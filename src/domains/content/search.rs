@@ -1,7 +1,9 @@
 //! Search documents of articles: public by the domain's one rule, [`is_live`].
 
 use entity::article;
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+};
 use uuid::Uuid;
 
 use super::{
@@ -12,6 +14,14 @@ use crate::{
     db::now,
     search::{index::SearchDocument, sources::ARTICLE},
 };
+
+/// The articles of `ids` as they are now (one statement), public or not.
+pub async fn by_ids(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<article::Model>, DbErr> {
+    article::Entity::find()
+        .filter(article::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await
+}
 
 /// The document of article `id`, or `None` when it is gone or not public.
 pub async fn load(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<SearchDocument>, DbErr> {

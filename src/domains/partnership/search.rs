@@ -6,7 +6,9 @@ use entity::{
     organization,
     partner_project::{self, ProjectStatus},
 };
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+};
 use uuid::Uuid;
 
 use crate::search::{
@@ -29,6 +31,28 @@ pub fn project_is_public(status: ProjectStatus) -> bool {
 }
 
 /// The document of issue `id`, or `None` when it is gone or unpublished.
+/// The local issues of `ids` as they are now (one statement), public or not.
+pub async fn issues_by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<Vec<local_issue::Model>, DbErr> {
+    local_issue::Entity::find()
+        .filter(local_issue::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await
+}
+
+/// The partner projects of `ids` as they are now (one statement), public or not.
+pub async fn projects_by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<Vec<partner_project::Model>, DbErr> {
+    partner_project::Entity::find()
+        .filter(partner_project::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await
+}
+
 pub async fn load_issue(
     db: &impl ConnectionTrait,
     id: Uuid,

@@ -21,6 +21,14 @@ pub fn is_public(status: ProgramStatus) -> bool {
     status == ProgramStatus::Published
 }
 
+/// The programmes of `ids` as they are now (one statement), public or not.
+pub async fn by_ids(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<program::Model>, DbErr> {
+    program::Entity::find()
+        .filter(program::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await
+}
+
 /// The document of programme `id`, or `None` when it is gone or not public.
 pub async fn load(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<SearchDocument>, DbErr> {
     let Some(program) = program::Entity::find_by_id(id).one(db).await? else {
