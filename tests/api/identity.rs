@@ -657,7 +657,7 @@ async fn listing_users_costs_the_same_statements_for_any_page_size() {
     let mut costs = Vec::new();
     for first in [2, 16] {
         let cost = app
-            .cheapest_statements(2, async || {
+            .cheapest_statements(3, async || {
                 let body = app
                     .graphql(
                         Some(&admin),

@@ -2321,7 +2321,7 @@ async fn listing_issues_and_projects_costs_the_same_statements_for_any_page_size
         for first in sizes {
             let cost = t
                 .app
-                .cheapest_statements(2, async || {
+                .cheapest_statements(3, async || {
                     let body = t
                         .app
                         .graphql(Some(t.platform_admin), query, json!({ "n": first }))

@@ -1975,7 +1975,7 @@ async fn listing_programs_with_sessions_and_organizers_costs_the_same_statements
         for first in sizes {
             let cost = t
                 .app
-                .cheapest_statements(2, async || {
+                .cheapest_statements(3, async || {
                     let body = t
                         .app
                         .graphql(Some(token), query, json!({ "n": first }))
