@@ -81,16 +81,25 @@ struct Live {
 
 impl Weight for Live {}
 
+/// An account as read with one of its sessions, without its password hash.
+#[derive(Clone)]
+struct Account(std::sync::Arc<user::Model>);
+
+impl Weight for Account {}
+
 /// Sessions recently looked up, by token digest, so that a signed-in request does not read
-/// the database to learn who sent it. Only live sessions are kept; see [`CACHE_TTL`].
+/// the database to learn who sent it, and their accounts, so that `me` does not either.
+/// Only live sessions are kept; see [`CACHE_TTL`].
 pub struct SessionCache {
     sessions: Generational<String, Live>,
+    accounts: Generational<Uuid, Account>,
 }
 
 impl Default for SessionCache {
     fn default() -> Self {
         Self {
             sessions: Generational::new(CACHE_ITEMS, CACHE_ITEMS as u64, CACHE_TTL),
+            accounts: Generational::new(CACHE_ITEMS, CACHE_ITEMS as u64, CACHE_TTL),
         }
     }
 }
@@ -107,7 +116,16 @@ impl SessionCache {
                 | events::RECONNECTED
         ) {
             self.sessions.invalidate_all();
+            self.accounts.invalidate_all();
         }
+    }
+
+    /// The account `user_id` as read with one of its sessions lately (without its password
+    /// hash), if nothing has changed an account since.
+    pub fn account(&self, user_id: Uuid) -> Option<user::Model> {
+        self.accounts
+            .get(&user_id)
+            .map(|Account(model)| model.as_ref().clone())
     }
 }
 
@@ -131,6 +149,7 @@ pub async fn authenticate(
         };
     }
     let generation = cache.sessions.generation();
+    let account_generation = cache.accounts.generation();
     let found = session::Entity::find()
         .filter(session::Column::TokenHash.eq(digest.as_str()))
         .find_also_related(user::Entity)
@@ -145,13 +164,22 @@ pub async fn authenticate(
     {
         return Err(AppError::Unauthenticated);
     }
+    let account = user::Model {
+        password_hash: String::new(),
+        ..user
+    };
     let user = AuthUser {
-        id: user.id,
-        role: user.role,
-        municipality_id: user.municipality_id,
-        organization_id: user.organization_id,
+        id: account.id,
+        role: account.role,
+        municipality_id: account.municipality_id,
+        organization_id: account.organization_id,
         session_id: session.id,
     };
+    cache.accounts.insert(
+        account_generation,
+        account.id,
+        Account(std::sync::Arc::new(account)),
+    );
     cache.sessions.insert(
         generation,
         digest,

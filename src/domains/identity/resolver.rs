@@ -34,7 +34,7 @@ impl IdentityQuery {
     /// The signed-in user, or null for anonymous visitors.
     async fn me(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         let (state, viewer) = context(ctx)?;
-        Ok(service::me(state.into(), viewer)
+        Ok(service::me(state.into(), &state.sessions, viewer)
             .await
             .extend()?
             .map(User::from))

@@ -7,7 +7,7 @@ use secrecy::SecretString;
 use crate::{
     auth::{
         Role, Viewer, password,
-        session::{self, IssuedSession},
+        session::{self, IssuedSession, SessionCache},
     },
     db,
     error::{AppResult, FieldError, FieldErrorCode, Outcome, Problems, is_unique_violation},
@@ -191,11 +191,18 @@ pub async fn log_out(ctx: ServiceContext<'_>, viewer: &Viewer, everywhere: bool)
     Ok(ended)
 }
 
-/// The signed-in user's account.
+/// The signed-in user's account: as read with the session lately, else from the database.
 #[tracing::instrument(skip_all)]
-pub async fn me(ctx: ServiceContext<'_>, viewer: &Viewer) -> AppResult<Option<user::Model>> {
+pub async fn me(
+    ctx: ServiceContext<'_>,
+    sessions: &SessionCache,
+    viewer: &Viewer,
+) -> AppResult<Option<user::Model>> {
     let Some(me) = &viewer.user else {
         return Ok(None);
     };
+    if let Some(account) = sessions.account(me.id) {
+        return Ok(Some(account));
+    }
     Ok(user::Entity::find_by_id(me.id).one(ctx.db).await?)
 }
