@@ -150,6 +150,10 @@ pub enum FieldErrorCode {
     Full,
     /// New bookings are restricted after repeated no-shows.
     BookingRestricted,
+    /// A vaccination check blocks the dose.
+    VaccinationBlocked,
+    /// A vaccination warning was not overridden with a reason.
+    WarningNotOverridden,
 }
 
 /// An expected failure of a mutation, reported in `userErrors`.

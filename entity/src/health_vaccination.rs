@@ -8,10 +8,17 @@ pub enum VaccinationSource {
     /// elsewhere).
     #[sea_orm(string_value = "handbook")]
     Handbook,
+    /// Recorded by the clinic from a 予診票 submitted in the app.
+    #[sea_orm(string_value = "app")]
+    App,
+    /// Recorded by the clinic from a paper 予診票.
+    #[sea_orm(string_value = "paper")]
+    Paper,
 }
 
-/// A dose a child has had. Never deleted.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+/// A dose a child has had. Never deleted: a correction is a new version of the same record
+/// (`record_id`), and the version it replaces is marked `superseded_at`.
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "health_vaccinations")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
@@ -24,6 +31,30 @@ pub struct Model {
     pub source: VaccinationSource,
     pub recorded_by: Uuid,
     pub created_at: DateTimeUtc,
+    /// The clinic that gave it (clinic records).
+    pub clinic_id: Option<Uuid>,
+    /// The 予診票 it was given on.
+    pub submission_id: Option<Uuid>,
+    pub lot_number: Option<String>,
+    pub lot_expiry: Option<Date>,
+    pub dose_ml: Option<f64>,
+    /// Where it was given, e.g. `LEFT_UPPER_ARM`.
+    pub site: Option<String>,
+    /// `INJECTED`, `ORAL` or `PERCUTANEOUS`.
+    pub route: Option<String>,
+    pub doctor_name: Option<String>,
+    /// The dose number in its series, as the checks counted it.
+    pub dose_number: Option<i32>,
+    pub series_code: Option<String>,
+    /// 定期 (funded) rather than 任意.
+    pub funded: bool,
+    /// JSON array of the warnings the clinic overrode, each with its reason.
+    pub overrides: String,
+    /// The record this is a version of (the first version's id).
+    pub record_id: Uuid,
+    pub version: i32,
+    pub superseded_at: Option<DateTimeUtc>,
+    pub correction_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -20,6 +20,9 @@ pub enum OrganizationKind {
     EmploymentSupportOffice,
     #[sea_orm(string_value = "nonprofit")]
     Nonprofit,
+    /// A medical clinic that gives routine vaccinations.
+    #[sea_orm(string_value = "clinic")]
+    Clinic,
 }
 
 /// An organization inside a municipality: the city hall, a partner company, a museum…

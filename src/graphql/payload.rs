@@ -59,6 +59,12 @@ pub enum UserErrorCode {
     Full,
     /// New bookings are restricted for a while after repeated no-shows.
     BookingRestricted,
+    /// A vaccination check blocks the dose (outside the funded window, too soon, a broken
+    /// series…); the message names the check. A block cannot be overridden.
+    VaccinationBlocked,
+    /// A vaccination check warns about the dose, and the clinic gave no override with a
+    /// reason for it.
+    WarningNotOverridden,
 }
 
 impl From<FieldErrorCode> for UserErrorCode {
@@ -83,6 +89,8 @@ impl From<FieldErrorCode> for UserErrorCode {
             FieldErrorCode::AgeOutOfRange => Self::AgeOutOfRange,
             FieldErrorCode::Full => Self::Full,
             FieldErrorCode::BookingRestricted => Self::BookingRestricted,
+            FieldErrorCode::VaccinationBlocked => Self::VaccinationBlocked,
+            FieldErrorCode::WarningNotOverridden => Self::WarningNotOverridden,
         }
     }
 }

@@ -5,13 +5,15 @@
 //! 接種誤り KPI counts what was prevented and what was made by the same categories.
 
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 
 use super::catalogue::{Catalogue, Product};
 use super::dates;
 use super::schedule::{self, Child, GivenDose};
 
 /// How serious a finding is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Severity {
     /// Allowed, with a reason, by a clinic.
     Warn,
@@ -20,7 +22,8 @@ pub enum Severity {
 }
 
 /// The category of a vaccination error, after the MHLW report's categories.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Category {
     /// 接種間隔の誤り.
     Interval,
@@ -37,7 +40,8 @@ pub enum Category {
 }
 
 /// Why a finding was raised.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Reason {
     /// The product is not in the catalogue.
     UnknownProduct,
@@ -66,7 +70,7 @@ pub enum Reason {
 }
 
 /// One finding.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     /// Block or warn.
     pub severity: Severity,
@@ -79,6 +83,16 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// The code of the reason, as stored and logged (e.g. `TOO_SOON`).
+    pub fn reason_code(&self) -> String {
+        code_of(&self.reason)
+    }
+
+    /// The code of the category (e.g. `INTERVAL`).
+    pub fn category_code(&self) -> String {
+        code_of(&self.category)
+    }
+
     fn block(reason: Reason, category: Category, message: String) -> Self {
         Self {
             severity: Severity::Block,
@@ -96,6 +110,13 @@ impl Finding {
             message,
         }
     }
+}
+
+fn code_of(value: &impl Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|value| value.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 /// A dose to be given (or recorded).

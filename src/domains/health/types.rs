@@ -300,6 +300,10 @@ crate::enum_mirror! {
     VaccinationSource = entity::health_vaccination::VaccinationSource {
         /// Copied by the guardian from the 母子健康手帳.
         Handbook,
+        /// Recorded by the clinic from a 予診票 submitted in the app.
+        App,
+        /// Recorded by the clinic from a paper 予診票.
+        Paper,
     }
 }
 

@@ -111,6 +111,9 @@ pub enum OrganizationKind {
     EmploymentSupportOffice,
     /// A nonprofit organization.
     Nonprofit,
+    /// A medical clinic that gives routine vaccinations; its staff see the forms and
+    /// bookings submitted to it and record the doses.
+    Clinic,
 }
 
 mirror!(
@@ -124,7 +127,8 @@ mirror!(
         NatureCentre,
         ChildcareProvider,
         EmploymentSupportOffice,
-        Nonprofit
+        Nonprofit,
+        Clinic
     ]
 );
 

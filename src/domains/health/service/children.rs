@@ -108,8 +108,9 @@ pub async fn my_children(ctx: ServiceContext<'_>, viewer: &Viewer) -> AppResult<
         .await?)
 }
 
-/// A child the viewer may read (guardian, or health staff of the child's municipality,
-/// whose read is logged as `accessed`); `NOT_FOUND` for anyone else.
+/// A child the viewer may read (the guardian; the health staff of the child's
+/// municipality, or a clinic the child has a booking or form with, whose read is logged as
+/// `accessed`); `NOT_FOUND` for anyone else.
 #[tracing::instrument(skip_all)]
 pub async fn find_child(
     ctx: ServiceContext<'_>,
@@ -125,7 +126,14 @@ pub async fn find_child(
     if model.guardian_user_id == me.id {
         return Ok(model);
     }
-    if me.administers(model.municipality_id) {
+    let clinic_reads = match super::access::clinic_of(ctx.db, me).await? {
+        Some(clinic) => {
+            clinic.municipality_id == model.municipality_id
+                && super::access::clinic_sees_child(ctx.db, clinic.id, model.id).await?
+        }
+        None => false,
+    };
+    if me.administers(model.municipality_id) || clinic_reads {
         let read = Read {
             municipality_id: model.municipality_id,
             subject_kind: SUBJECT_KIND,
@@ -145,6 +153,7 @@ pub async fn doses_of(
 ) -> AppResult<Vec<vaccination::Model>> {
     Ok(vaccination::Entity::find()
         .filter(vaccination::Column::ChildId.eq(child_id))
+        .filter(vaccination::Column::SupersededAt.is_null())
         .order_by_asc(vaccination::Column::VaccinatedOn)
         .order_by_asc(vaccination::Column::Id)
         .all(ctx.db)
@@ -162,8 +171,8 @@ pub async fn history(
     doses_of(ctx, child.id).await
 }
 
-/// A child's schedule today (JST), for a viewer who may read the child: four statements
-/// (the child, its doses, and the catalogue's three tables).
+/// A child's schedule today (JST), for a viewer who may read the child: the child, its
+/// doses, the municipality's settings and the catalogue's three tables.
 #[tracing::instrument(skip_all)]
 pub async fn child_schedule(
     ctx: ServiceContext<'_>,
@@ -172,7 +181,7 @@ pub async fn child_schedule(
 ) -> AppResult<Vec<DoseLine>> {
     let child = find_child(ctx, viewer, child_id, "schedule").await?;
     let doses = doses_of(ctx, child.id).await?;
-    let catalogue = load_catalogue(ctx).await?;
+    let catalogue = super::visits::catalogue_for(ctx, child.municipality_id).await?;
     let history: Vec<GivenDose> = doses
         .into_iter()
         .map(|dose| GivenDose {
@@ -239,8 +248,9 @@ pub async fn record_handbook_dose(
     if let Err(errors) = errors.finish() {
         return Ok(Err(errors));
     }
+    let id = Uuid::now_v7();
     let model = vaccination::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(id),
         municipality_id: Set(child.municipality_id),
         child_id: Set(child.id),
         product_code: Set(dose.product_code),
@@ -248,6 +258,7 @@ pub async fn record_handbook_dose(
         source: Set(VaccinationSource::Handbook),
         recorded_by: Set(me.id),
         created_at: Set(ctx.now()),
+        ..super::visits::new_dose(id)
     }
     .insert(ctx.db)
     .await?;

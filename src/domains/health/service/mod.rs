@@ -3,15 +3,39 @@
 //! The vaccine catalogue is national data read by municipal health staff (municipal
 //! admins) and platform admins; it is changed by a migration, never through the API.
 //!
-//! A child's health data (要配慮個人情報) is read by the child's guardian and by the health
-//! staff of the child's municipality, whose every read is in the personal-data access log;
-//! anyone else gets `NOT_FOUND`. None of it goes into search or logs.
+//! A child's health data (要配慮個人情報) is read by the child's guardian, by the health
+//! staff of the child's municipality, and by a clinic the child has a booking or a form
+//! with (only its own bookings, forms and records); every staff read is in the
+//! personal-data access log; anyone else gets `NOT_FOUND`. None of it goes into search or
+//! logs.
 
+mod access;
+mod bookings;
 mod catalogue;
 mod children;
+mod day;
+mod forms;
+mod records;
+mod settings;
+mod slots;
+mod visits;
 
+pub use access::{clinic_of, require_clinic};
+pub use bookings::{NewBooking, book, bookings_of_child, cancel_booking, products_of, warnings_of};
 pub use catalogue::{catalogue_for_staff, load_catalogue};
 pub use children::{
     HandbookDose, NewChild, SUBJECT_KIND, child_schedule, find_child, history, my_children,
     record_handbook_dose, register_child, sex_of,
 };
+pub use day::{Day, DayEntry, clinic_day};
+pub use forms::{
+    Consent, ConsentMethod, Draft, NewForms, Question, QuestionKind, SignerKind, definitions_in_force,
+    drafts, forms_of_child, questions_of, submit,
+};
+pub use records::{
+    CheckCount, Confirmation, Correction, Judgement, NewRecord, Override, RegisterFilter, SITES,
+    check_counts, confirm, correct, overrides_of, record, register, versions,
+};
+pub use settings::{Settings, SettingsChange, settings_for_admin, update_settings};
+pub use slots::{NewSlot, NewSlots, SlotFilter, antigens_of, create_slots, list_slots};
+pub use visits::{DAY_CHANGED, findings_from};
