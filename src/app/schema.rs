@@ -16,7 +16,7 @@ use crate::{
             loaders::EmploymentLoader,
             resolver::{EmploymentMutation, EmploymentQuery},
         },
-        health::resolver::{HealthMutation, HealthQuery},
+        health::resolver::{HealthMutation, HealthQuery, HealthSubscription, HealthVisitMutation},
         identity::{
             loaders::IdentityLoader,
             resolver::{IdentityMutation, IdentityQuery, IdentitySubscription},
@@ -67,6 +67,7 @@ pub struct MutationRoot(
     IdentityMutation,
     EmploymentMutation,
     HealthMutation,
+    HealthVisitMutation,
     PartnershipMutation,
     ProgramsMutation,
     RelocationMutation,
@@ -82,6 +83,7 @@ pub struct SubscriptionRoot(
     IdentitySubscription,
     ProgramsSubscription,
     RelocationSubscription,
+    HealthSubscription,
 );
 
 /// Builds the schema serving `state`.

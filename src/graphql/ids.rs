@@ -89,6 +89,14 @@ node_kinds! {
     HealthChild,
     /// A vaccination given to a child.
     Vaccination,
+    /// A clinic's vaccination slot.
+    VaccinationSlot,
+    /// A booking of a vaccination slot.
+    VaccinationBooking,
+    /// A submitted 予診票.
+    VaccinationForm,
+    /// A version of a 予診票 definition.
+    VaccinationFormDefinition,
 }
 
 impl std::fmt::Display for NodeKind {

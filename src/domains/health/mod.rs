@@ -5,6 +5,7 @@
 pub mod catalogue;
 pub mod checks;
 pub mod dates;
+pub mod fhir;
 pub mod inputs;
 pub mod resolver;
 pub mod schedule;

@@ -712,3 +712,28 @@ pub async fn definitions_in_force(
     }
     Ok(found)
 }
+
+/// Prefilled drafts for a child the viewer may read (the guardian, or a clinic entering a
+/// paper form). Bad input is a `BAD_USER_INPUT` error, as for any query.
+#[tracing::instrument(skip_all)]
+pub async fn drafts_for(
+    ctx: ServiceContext<'_>,
+    viewer: &Viewer,
+    child_id: Uuid,
+    products: Vec<String>,
+    day: NaiveDate,
+) -> AppResult<Vec<Draft>> {
+    let child = super::children::find_child(ctx, viewer, child_id, "form_draft").await?;
+    let products =
+        product_list("productCodes", &products).map_err(|e| AppError::BadUserInput(e.message))?;
+    match drafts(ctx, &child, &products, day).await? {
+        Ok(drafts) => Ok(drafts),
+        Err(errors) => Err(AppError::BadUserInput(
+            errors
+                .into_iter()
+                .map(|e| e.message)
+                .collect::<Vec<_>>()
+                .join(" "),
+        )),
+    }
+}

@@ -7,6 +7,10 @@ use crate::graphql::scalars::Date;
 
 use super::catalogue::{self, AgePoint, Catalogue, DoseRule, Product, Series, in_force};
 
+mod visits;
+
+pub use visits::*;
+
 crate::enum_mirror! {
     /// How a vaccine is given.
     VaccineRoute = catalogue::Route {
@@ -291,7 +295,33 @@ impl HealthChild {
         let doses = super::service::history(state.into(), viewer, self.0.id)
             .await
             .extend()?;
-        Ok(doses.into_iter().map(Vaccination::from).collect())
+        Ok(doses.into_iter().map(Vaccination).collect())
+    }
+
+    /// The child's vaccination bookings, newest day first (a clinic sees its own only).
+    async fn bookings(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+    ) -> async_graphql::Result<Vec<VaccinationBooking>> {
+        use async_graphql::ResultExt;
+        let (state, viewer) = crate::graphql::context(ctx)?;
+        let rows = super::service::bookings_of_child(state.into(), viewer, self.0.id)
+            .await
+            .extend()?;
+        Ok(rows.into_iter().map(VaccinationBooking).collect())
+    }
+
+    /// The child's 予診票, newest first (a clinic sees those submitted to it only).
+    async fn forms(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+    ) -> async_graphql::Result<Vec<VaccinationForm>> {
+        use async_graphql::ResultExt;
+        let (state, viewer) = crate::graphql::context(ctx)?;
+        let rows = super::service::forms_of_child(state.into(), viewer, self.0.id)
+            .await
+            .extend()?;
+        Ok(rows.into_iter().map(VaccinationForm).collect())
     }
 }
 
@@ -304,30 +334,6 @@ crate::enum_mirror! {
         App,
         /// Recorded by the clinic from a paper 予診票.
         Paper,
-    }
-}
-
-/// A dose a child has had.
-#[derive(SimpleObject)]
-pub struct Vaccination {
-    /// Global id.
-    pub id: async_graphql::ID,
-    /// Product code of the catalogue.
-    pub product_code: String,
-    /// The day it was given (JST).
-    pub vaccinated_on: Date,
-    /// Where the record came from.
-    pub source: VaccinationSource,
-}
-
-impl From<entity::health_vaccination::Model> for Vaccination {
-    fn from(model: entity::health_vaccination::Model) -> Self {
-        Self {
-            id: crate::graphql::ids::encode(crate::graphql::ids::NodeKind::Vaccination, model.id),
-            product_code: model.product_code,
-            vaccinated_on: model.vaccinated_on.into(),
-            source: model.source.into(),
-        }
     }
 }
 
