@@ -5,7 +5,9 @@ use sea_orm::DatabaseConnection;
 
 use crate::{
     demo::{DEMO_PASSWORD, DemoAccount},
-    domains::{childcare, content, employment, identity, kpi, partnership, programs, relocation},
+    domains::{
+        childcare, content, employment, health, identity, kpi, partnership, programs, relocation,
+    },
 };
 
 /// Loads the demo data of every domain; returns every demo account.
@@ -18,6 +20,7 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<Vec<DemoAccount>> {
     childcare::demo::load(db).await?;
     content::demo::load(db).await?;
     kpi::demo::load(db).await?;
+    health::demo::load(db, &mut accounts).await?;
     Ok(accounts)
 }
 

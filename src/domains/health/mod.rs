@@ -3,6 +3,7 @@
 //! and the checks run at booking, at form submission and at the clinic.
 
 pub mod catalogue;
+pub mod demo;
 pub mod checks;
 pub mod dates;
 pub mod fhir;

@@ -260,7 +260,8 @@ async fn ensure_municipality(
     Ok(created.id)
 }
 
-async fn ensure_organization(
+/// The organization of `municipality_id` named `name`, created when missing.
+pub async fn ensure_organization(
     db: &DatabaseConnection,
     municipality_id: Uuid,
     kind: OrganizationKind,
