@@ -88,9 +88,20 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "health_slots_clinic_day", S::Table, [S::ClinicId, S::Day]).await?;
-        index(manager, "health_slots_municipality_day", S::Table, [S::MunicipalityId, S::Day])
-            .await?;
+        index(
+            manager,
+            "health_slots_clinic_day",
+            S::Table,
+            [S::ClinicId, S::Day],
+        )
+        .await?;
+        index(
+            manager,
+            "health_slots_municipality_day",
+            S::Table,
+            [S::MunicipalityId, S::Day],
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
@@ -123,8 +134,20 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "health_bookings_clinic_day", B::Table, [B::ClinicId, B::Day]).await?;
-        index(manager, "health_bookings_child", B::Table, [B::ChildId, B::Day]).await?;
+        index(
+            manager,
+            "health_bookings_clinic_day",
+            B::Table,
+            [B::ClinicId, B::Day],
+        )
+        .await?;
+        index(
+            manager,
+            "health_bookings_child",
+            B::Table,
+            [B::ChildId, B::Day],
+        )
+        .await?;
         index(manager, "health_bookings_slot", B::Table, [B::SlotId]).await?;
         manager
             .create_table(
@@ -144,8 +167,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "health_form_definitions_antigen", D::Table, [D::Antigen, D::Version])
-            .await?;
+        index(
+            manager,
+            "health_form_definitions_antigen",
+            D::Table,
+            [D::Antigen, D::Version],
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
@@ -194,8 +222,20 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "health_forms_clinic_day", F::Table, [F::ClinicId, F::PlannedOn]).await?;
-        index(manager, "health_forms_child", F::Table, [F::ChildId, F::PlannedOn]).await?;
+        index(
+            manager,
+            "health_forms_clinic_day",
+            F::Table,
+            [F::ClinicId, F::PlannedOn],
+        )
+        .await?;
+        index(
+            manager,
+            "health_forms_child",
+            F::Table,
+            [F::ChildId, F::PlannedOn],
+        )
+        .await?;
         index(manager, "health_forms_booking", F::Table, [F::BookingId]).await?;
         manager
             .create_table(
@@ -213,26 +253,52 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "health_check_log_municipality", L::Table, [L::MunicipalityId, L::OccurredAt])
-            .await?;
+        index(
+            manager,
+            "health_check_log_municipality",
+            L::Table,
+            [L::MunicipalityId, L::OccurredAt],
+        )
+        .await?;
 
         // The clinic's record of a dose lives beside the guardians' copies from the handbook.
         // SQLite adds one column per statement.
         let added = [
             ColumnDef::new(V::ClinicId).uuid().null().to_owned(),
             ColumnDef::new(V::SubmissionId).uuid().null().to_owned(),
-            ColumnDef::new(V::LotNumber).string_len(40).null().to_owned(),
+            ColumnDef::new(V::LotNumber)
+                .string_len(40)
+                .null()
+                .to_owned(),
             ColumnDef::new(V::LotExpiry).date().null().to_owned(),
             ColumnDef::new(V::DoseMl).double().null().to_owned(),
             ColumnDef::new(V::Site).string_len(40).null().to_owned(),
             ColumnDef::new(V::Route).string_len(20).null().to_owned(),
-            ColumnDef::new(V::DoctorName).string_len(100).null().to_owned(),
+            ColumnDef::new(V::DoctorName)
+                .string_len(100)
+                .null()
+                .to_owned(),
             ColumnDef::new(V::DoseNumber).integer().null().to_owned(),
-            ColumnDef::new(V::SeriesCode).string_len(40).null().to_owned(),
-            ColumnDef::new(V::Funded).boolean().not_null().default(true).to_owned(),
-            ColumnDef::new(V::Overrides).text().not_null().default("[]").to_owned(),
+            ColumnDef::new(V::SeriesCode)
+                .string_len(40)
+                .null()
+                .to_owned(),
+            ColumnDef::new(V::Funded)
+                .boolean()
+                .not_null()
+                .default(true)
+                .to_owned(),
+            ColumnDef::new(V::Overrides)
+                .text()
+                .not_null()
+                .default("[]")
+                .to_owned(),
             ColumnDef::new(V::RecordId).uuid().null().to_owned(),
-            ColumnDef::new(V::Version).integer().not_null().default(1).to_owned(),
+            ColumnDef::new(V::Version)
+                .integer()
+                .not_null()
+                .default(1)
+                .to_owned(),
             ColumnDef::new(V::SupersededAt)
                 .timestamp_with_time_zone()
                 .null()
@@ -257,9 +323,20 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "health_vaccinations_record", V::Table, [V::RecordId, V::Version]).await?;
-        index(manager, "health_vaccinations_clinic", V::Table, [V::ClinicId, V::VaccinatedOn])
-            .await?;
+        index(
+            manager,
+            "health_vaccinations_record",
+            V::Table,
+            [V::RecordId, V::Version],
+        )
+        .await?;
+        index(
+            manager,
+            "health_vaccinations_clinic",
+            V::Table,
+            [V::ClinicId, V::VaccinatedOn],
+        )
+        .await?;
         index(
             manager,
             "health_vaccinations_municipality",

@@ -85,9 +85,14 @@ pub async fn load(db: &DatabaseConnection, accounts: &mut Vec<DemoAccount>) -> a
     let town = DemoTown::load(db, "kitakyushu").await?;
     let mut clinics = Vec::new();
     for (name, kana, slug, person, person_kana) in CLINICS {
-        let clinic =
-            ensure_organization(db, town.municipality_id, OrganizationKind::Clinic, name, kana)
-                .await?;
+        let clinic = ensure_organization(
+            db,
+            town.municipality_id,
+            OrganizationKind::Clinic,
+            name,
+            kana,
+        )
+        .await?;
         let email = format!("{slug}@example.jp");
         let (user, _) = identity::ensure_user(
             db,
@@ -150,7 +155,12 @@ pub async fn load(db: &DatabaseConnection, accounts: &mut Vec<DemoAccount>) -> a
         health::register_child(
             ctx,
             guardian,
-            child("北九 陽向", "キタキュウ ヒナタ", today - Duration::days(70), Sex::Male),
+            child(
+                "北九 陽向",
+                "キタキュウ ヒナタ",
+                today - Duration::days(70),
+                Sex::Male,
+            ),
         )
         .await,
     )?;
@@ -219,7 +229,12 @@ pub async fn load(db: &DatabaseConnection, accounts: &mut Vec<DemoAccount>) -> a
         health::register_child(
             ctx,
             guardian,
-            child("北九 結衣", "キタキュウ ユイ", today - Duration::days(245), Sex::Female),
+            child(
+                "北九 結衣",
+                "キタキュウ ユイ",
+                today - Duration::days(245),
+                Sex::Female,
+            ),
         )
         .await,
     )?;
@@ -244,7 +259,12 @@ pub async fn load(db: &DatabaseConnection, accounts: &mut Vec<DemoAccount>) -> a
         health::register_child(
             ctx,
             guardian,
-            child("北九 蒼", "キタキュウ アオイ", today - Duration::days(425), Sex::Male),
+            child(
+                "北九 蒼",
+                "キタキュウ アオイ",
+                today - Duration::days(425),
+                Sex::Male,
+            ),
         )
         .await,
     )?;

@@ -109,7 +109,10 @@ pub fn immunization(
             }]),
         );
         if let Some(doctor) = &record.doctor_name {
-            object.insert("note".into(), json!([{ "text": format!("接種医師: {doctor}") }]));
+            object.insert(
+                "note".into(),
+                json!([{ "text": format!("接種医師: {doctor}") }]),
+            );
         }
     }
     if let Some(dose) = record.dose_number {
@@ -165,13 +168,24 @@ mod tests {
         assert_eq!(resource["resourceType"], "Immunization");
         assert_eq!(resource["status"], "completed");
         assert_eq!(resource["vaccineCode"]["coding"][0]["code"], "PCV15");
-        assert!(resource["patient"]["reference"].as_str().unwrap().starts_with("Patient/"));
+        assert!(
+            resource["patient"]["reference"]
+                .as_str()
+                .unwrap()
+                .starts_with("Patient/")
+        );
         assert_eq!(resource["occurrenceDateTime"], "2026-12-01");
         assert_eq!(resource["lotNumber"], "A123");
         assert_eq!(resource["site"]["coding"][0]["code"], "74L");
         assert_eq!(resource["doseQuantity"]["code"], "mL");
-        assert_eq!(resource["performer"][0]["function"]["coding"][0]["code"], "AP");
-        assert_eq!(resource["performer"][0]["actor"]["display"], "小倉こどもクリニック");
+        assert_eq!(
+            resource["performer"][0]["function"]["coding"][0]["code"],
+            "AP"
+        );
+        assert_eq!(
+            resource["performer"][0]["actor"]["display"],
+            "小倉こどもクリニック"
+        );
         assert_eq!(resource["protocolApplied"][0]["doseNumberPositiveInt"], 2);
     }
 }

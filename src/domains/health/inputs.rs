@@ -119,7 +119,11 @@ impl From<CreateVaccinationSlotsInput> for NewSlots {
                     capacity: s.capacity,
                 })
                 .collect(),
-            antigens: input.antigens.iter().map(|a| a.trim().to_uppercase()).collect(),
+            antigens: input
+                .antigens
+                .iter()
+                .map(|a| a.trim().to_uppercase())
+                .collect(),
             idempotency_key: input.idempotency_key,
         }
     }
@@ -280,7 +284,10 @@ impl TryFrom<SubmitVaccinationFormsInput> for NewForms {
             child_name_kana: input.child_name_kana,
             child_birth_date: input.child_birth_date.map(Into::into),
             clinic_id: ids::decode_optional(input.clinic_id.as_ref(), NodeKind::Organization)?,
-            booking_id: ids::decode_optional(input.booking_id.as_ref(), NodeKind::VaccinationBooking)?,
+            booking_id: ids::decode_optional(
+                input.booking_id.as_ref(),
+                NodeKind::VaccinationBooking,
+            )?,
             planned_on: input.planned_on.into(),
             forms: input
                 .forms

@@ -3,9 +3,9 @@
 //! and the checks run at booking, at form submission and at the clinic.
 
 pub mod catalogue;
-pub mod demo;
 pub mod checks;
 pub mod dates;
+pub mod demo;
 pub mod fhir;
 pub mod inputs;
 pub mod resolver;

@@ -17,8 +17,8 @@ use super::{
     service,
     types::{
         ClinicDay, HealthChild, HealthSettings, Vaccination, VaccinationBooking,
-        VaccinationCheckCount, VaccinationConnection, VaccinationForm,
-        VaccinationFormDefinition, VaccinationFormDraft, VaccinationSlot, VaccineCatalogue,
+        VaccinationCheckCount, VaccinationConnection, VaccinationForm, VaccinationFormDefinition,
+        VaccinationFormDraft, VaccinationSlot, VaccineCatalogue,
     },
 };
 use crate::auth::ADMINS;
@@ -97,8 +97,7 @@ impl HealthQuery {
             .extend()?;
         let filter = service::SlotFilter {
             municipality_id,
-            clinic_id: ids::decode_optional(clinic_id.as_ref(), NodeKind::Organization)
-                .extend()?,
+            clinic_id: ids::decode_optional(clinic_id.as_ref(), NodeKind::Organization).extend()?,
             from: from.0,
             to: to.0,
             has_free_places,
@@ -202,7 +201,10 @@ impl HealthQuery {
         let counts = service::check_counts(state.into(), viewer, municipality_id, from.0, to.0)
             .await
             .extend()?;
-        Ok(counts.into_iter().map(VaccinationCheckCount::from).collect())
+        Ok(counts
+            .into_iter()
+            .map(VaccinationCheckCount::from)
+            .collect())
     }
 
     /// Your municipality's health settings (municipal admins).
@@ -216,10 +218,12 @@ impl HealthQuery {
         let (state, viewer) = context(ctx)?;
         let municipality_id =
             ids::decode_optional(municipality_id.as_ref(), NodeKind::Municipality).extend()?;
-        Ok(service::settings_for_admin(state.into(), viewer, municipality_id)
-            .await
-            .extend()?
-            .into())
+        Ok(
+            service::settings_for_admin(state.into(), viewer, municipality_id)
+                .await
+                .extend()?
+                .into(),
+        )
     }
 }
 

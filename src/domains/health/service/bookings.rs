@@ -12,8 +12,9 @@ use entity::{
     health_slot as slot,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Expr, ExprTrait},
 };
 use serde::Serialize;
@@ -84,7 +85,9 @@ pub async fn book(
     let Some(slot) = slot::Entity::find_by_id(new.slot_id)
         .one(ctx.db)
         .await?
-        .filter(|slot| slot.municipality_id == child.municipality_id && slot.cancelled_at.is_none())
+        .filter(|slot| {
+            slot.municipality_id == child.municipality_id && slot.cancelled_at.is_none()
+        })
     else {
         return not_found("slotId", "予約枠が見つかりません。");
     };
@@ -116,7 +119,11 @@ pub async fn book(
                 FieldErrorCode::NotAllowed,
                 format!(
                     "この枠では次のワクチンは接種できません: {}",
-                    missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("、")
+                    missing
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join("、")
                 ),
             )]));
         }
@@ -125,8 +132,14 @@ pub async fn book(
     let checked = visits::check_visit(&catalogue, facts, &history, &products, slot.day, None);
     let blocked = visits::blocks(&checked, "productCodes");
     if !blocked.is_empty() {
-        visits::log_blocks(ctx.db, child.municipality_id, Some(slot.clinic_id), Stage::Booking, &checked)
-            .await?;
+        visits::log_blocks(
+            ctx.db,
+            child.municipality_id,
+            Some(slot.clinic_id),
+            Stage::Booking,
+            &checked,
+        )
+        .await?;
         return Ok(Err(blocked));
     }
     let warnings = visits::findings_json(&visits::warnings(&checked));
@@ -215,7 +228,9 @@ pub async fn cancel_booking(
     if found.guardian_user_id != me.id && !staff {
         return Err(AppError::NotFound);
     }
-    let reason = reason.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
+    let reason = reason
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty());
     if reason.as_ref().is_some_and(|r| r.chars().count() > 500) {
         return Ok(Err(vec![FieldError::input(
             "reason",
@@ -252,7 +267,10 @@ pub async fn cancel_booking(
         .exec(&txn)
         .await?;
     submission::Entity::update_many()
-        .col_expr(submission::Column::Status, Expr::value(FormStatus::Withdrawn))
+        .col_expr(
+            submission::Column::Status,
+            Expr::value(FormStatus::Withdrawn),
+        )
         .col_expr(submission::Column::UpdatedAt, Expr::value(now))
         .filter(submission::Column::BookingId.eq(booking_id))
         .filter(submission::Column::Status.eq(FormStatus::Submitted))

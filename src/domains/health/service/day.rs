@@ -45,7 +45,11 @@ pub struct Day {
 
 /// The day list of the signed-in clinic staff member's clinic.
 #[tracing::instrument(skip_all)]
-pub async fn clinic_day(ctx: ServiceContext<'_>, viewer: &Viewer, day: NaiveDate) -> AppResult<Day> {
+pub async fn clinic_day(
+    ctx: ServiceContext<'_>,
+    viewer: &Viewer,
+    day: NaiveDate,
+) -> AppResult<Day> {
     let (me, clinic) = require_clinic(ctx.db, viewer).await?;
     let bookings = booking::Entity::find()
         .filter(booking::Column::ClinicId.eq(clinic.id))
@@ -107,10 +111,18 @@ pub async fn clinic_day(ctx: ServiceContext<'_>, viewer: &Viewer, day: NaiveDate
             booking: Some(booking),
         });
     }
-    entries.sort_by_key(|e| (e.slot.as_ref().map(|s| s.starts_at), e.booking.as_ref().map(|b| b.id)));
+    entries.sort_by_key(|e| {
+        (
+            e.slot.as_ref().map(|s| s.starts_at),
+            e.booking.as_ref().map(|b| b.id),
+        )
+    });
     // Forms without a booking (or whose booking is on another day), one entry per visit.
     let mut visits: Vec<(Uuid, Vec<submission::Model>)> = Vec::new();
-    for form in walk_ins.into_iter().chain(by_booking.into_values().flatten()) {
+    for form in walk_ins
+        .into_iter()
+        .chain(by_booking.into_values().flatten())
+    {
         match visits.iter_mut().find(|(visit, _)| *visit == form.visit_id) {
             Some((_, forms)) => forms.push(form),
             None => visits.push((form.visit_id, vec![form])),
@@ -118,7 +130,11 @@ pub async fn clinic_day(ctx: ServiceContext<'_>, viewer: &Viewer, day: NaiveDate
     }
     visits.sort_by_key(|(visit, _)| *visit);
     for (_, forms) in visits {
-        let Some(child) = forms.first().and_then(|f| children.get(&f.child_id)).cloned() else {
+        let Some(child) = forms
+            .first()
+            .and_then(|f| children.get(&f.child_id))
+            .cloned()
+        else {
             continue;
         };
         entries.push(DayEntry {
@@ -128,12 +144,15 @@ pub async fn clinic_day(ctx: ServiceContext<'_>, viewer: &Viewer, day: NaiveDate
             forms,
         });
     }
-    let reads = child_ids.iter().filter_map(|id| children.get(id)).map(|c| Read {
-        municipality_id: c.municipality_id,
-        subject_kind: super::SUBJECT_KIND,
-        subject_id: c.id,
-        accessed: "day_list",
-    });
+    let reads = child_ids
+        .iter()
+        .filter_map(|id| children.get(id))
+        .map(|c| Read {
+            municipality_id: c.municipality_id,
+            subject_kind: super::SUBJECT_KIND,
+            subject_id: c.id,
+            accessed: "day_list",
+        });
     audit::record(ctx.db, me.id, reads).await?;
     Ok(Day {
         clinic_id: clinic.id,

@@ -9,8 +9,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use entity::{
     health_booking::{self as booking, BookingStatus},
-    health_child as child,
-    health_form_definition as definition,
+    health_child as child, health_form_definition as definition,
     health_form_submission::{self as submission, FormSource, FormStatus},
     user,
 };
@@ -167,7 +166,9 @@ pub async fn drafts(
     let mut drafts = Vec::new();
     let mut errors = Problems::new();
     for (i, one) in checked.into_iter().enumerate() {
-        let Some(definition) = form_of(ctx, &catalogue, child.municipality_id, &one.product, day).await? else {
+        let Some(definition) =
+            form_of(ctx, &catalogue, child.municipality_id, &one.product, day).await?
+        else {
             errors.push(FieldError::input(
                 &format!("productCodes.{i}"),
                 FieldErrorCode::NotFound,
@@ -218,7 +219,10 @@ pub async fn drafts(
             findings: one.outcome.findings,
         });
     }
-    errors.finish().map(|()| drafts).map_or_else(|e| Ok(Err(e)), |d| Ok(Ok(d)))
+    errors
+        .finish()
+        .map(|()| drafts)
+        .map_or_else(|e| Ok(Err(e)), |d| Ok(Ok(d)))
 }
 
 async fn form_of(
@@ -349,7 +353,11 @@ pub async fn submit(
         ));
     }
     let consent = check_consent(&mut errors, &new.consent, source, &child, new.planned_on);
-    let codes: Vec<String> = new.forms.iter().map(|(product, _)| product.clone()).collect();
+    let codes: Vec<String> = new
+        .forms
+        .iter()
+        .map(|(product, _)| product.clone())
+        .collect();
     let products = errors.check(product_list("forms", &codes));
     if let Some(booking_id) = new.booking_id {
         let found = booking::Entity::find_by_id(booking_id).one(ctx.db).await?;
@@ -410,8 +418,14 @@ pub async fn submit(
         .collect();
     let blocked = visits::blocks(&checked, "forms");
     if !blocked.is_empty() {
-        visits::log_blocks(ctx.db, child.municipality_id, Some(clinic.id), Stage::Submission, &checked)
-            .await?;
+        visits::log_blocks(
+            ctx.db,
+            child.municipality_id,
+            Some(clinic.id),
+            Stage::Submission,
+            &checked,
+        )
+        .await?;
         return Ok(Err(blocked));
     }
     let now = ctx.now();
@@ -499,16 +513,30 @@ async fn paper_child(
     let Ok(kana) = Kana::parse("childNameKana", kana, 100) else {
         return Ok(None);
     };
-    let wanted: String = kana.as_str().chars().filter(|c| !c.is_whitespace()).collect();
+    let wanted: String = kana
+        .as_str()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
     let found: Vec<child::Model> = child::Entity::find()
         .filter(child::Column::MunicipalityId.eq(municipality_id))
         .filter(child::Column::BirthDate.eq(birth))
         .all(ctx.db)
         .await?
         .into_iter()
-        .filter(|c| c.name_kana.chars().filter(|ch| !ch.is_whitespace()).collect::<String>() == wanted)
+        .filter(|c| {
+            c.name_kana
+                .chars()
+                .filter(|ch| !ch.is_whitespace())
+                .collect::<String>()
+                == wanted
+        })
         .collect();
-    Ok(if found.len() == 1 { found.into_iter().next() } else { None })
+    Ok(if found.len() == 1 {
+        found.into_iter().next()
+    } else {
+        None
+    })
 }
 
 struct CheckedConsent {
@@ -536,7 +564,11 @@ fn check_consent(
             "アプリでの同意はボタンかチェックボックス、紙の予診票は署名（PAPER）で記録します。",
         ));
     }
-    let name = errors.check(crate::text::required("consent.signerName", &consent.signer_name, 100));
+    let name = errors.check(crate::text::required(
+        "consent.signerName",
+        &consent.signer_name,
+        100,
+    ));
     let relationship = consent
         .relationship
         .as_ref()
@@ -559,7 +591,10 @@ fn check_consent(
         }
         _ => {}
     }
-    if relationship.as_ref().is_some_and(|r| r.chars().count() > 40) {
+    if relationship
+        .as_ref()
+        .is_some_and(|r| r.chars().count() > 40)
+    {
         errors.push(FieldError::input(
             "consent.relationship",
             FieldErrorCode::TooLong,
@@ -634,9 +669,10 @@ fn answers(
                     matches!(answer, "YES" | "NO")
                 }
                 QuestionKind::Text => true,
-                QuestionKind::Number => value
-                    .parse::<f64>()
-                    .is_ok_and(|n| n.is_finite() && (question.code != "H_TEMPERATURE" || (34.0..=42.0).contains(&n))),
+                QuestionKind::Number => value.parse::<f64>().is_ok_and(|n| {
+                    n.is_finite()
+                        && (question.code != "H_TEMPERATURE" || (34.0..=42.0).contains(&n))
+                }),
                 QuestionKind::Date => NaiveDate::parse_from_str(value, "%Y-%m-%d").is_ok(),
             };
         if !fits {
@@ -644,7 +680,9 @@ fn answers(
                 &field(&question.code),
                 FieldErrorCode::Invalid,
                 match question.kind {
-                    QuestionKind::YesNo => "「YES」か「NO」で答えてください（詳しくは「YES:内容」）。".to_owned(),
+                    QuestionKind::YesNo => {
+                        "「YES」か「NO」で答えてください（詳しくは「YES:内容」）。".to_owned()
+                    }
                     QuestionKind::Number if question.code == "H_TEMPERATURE" => {
                         "体温は34.0〜42.0の数字で入力してください。".to_owned()
                     }
@@ -655,7 +693,11 @@ fn answers(
             ));
         }
     }
-    if errors.is_empty() { Ok(answers) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(answers)
+    } else {
+        Err(errors)
+    }
 }
 
 /// A child's forms, newest first, for a viewer who may read the child; a clinic sees only
@@ -686,7 +728,11 @@ pub async fn clinic_form(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
     id: Uuid,
-) -> AppResult<(crate::auth::AuthUser, entity::organization::Model, submission::Model)> {
+) -> AppResult<(
+    crate::auth::AuthUser,
+    entity::organization::Model,
+    submission::Model,
+)> {
     let (me, clinic) = require_clinic(ctx.db, viewer).await?;
     let form = submission::Entity::find_by_id(id)
         .one(ctx.db)

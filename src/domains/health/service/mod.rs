@@ -29,8 +29,8 @@ pub use children::{
 };
 pub use day::{Day, DayEntry, clinic_day};
 pub use forms::{
-    Consent, ConsentMethod, Draft, NewForms, Question, QuestionKind, SignerKind, definitions_in_force,
-    drafts, drafts_for, forms_of_child, questions_of, submit,
+    Consent, ConsentMethod, Draft, NewForms, Question, QuestionKind, SignerKind,
+    definitions_in_force, drafts, drafts_for, forms_of_child, questions_of, submit,
 };
 pub use records::{
     CheckCount, Confirmation, Correction, Judgement, NewRecord, Override, RegisterFilter, SITES,

@@ -146,8 +146,14 @@ pub async fn confirm(
         );
         let blocked = visits::blocks(&checked, "judgement");
         if !blocked.is_empty() {
-            visits::log_blocks(ctx.db, form.municipality_id, Some(clinic.id), Stage::Confirmation, &checked)
-                .await?;
+            visits::log_blocks(
+                ctx.db,
+                form.municipality_id,
+                Some(clinic.id),
+                Stage::Confirmation,
+                &checked,
+            )
+            .await?;
             return Ok(Err(blocked));
         }
     }
@@ -161,7 +167,10 @@ pub async fn confirm(
                 Judgement::Defer => FormStatus::Deferred,
             }),
         )
-        .col_expr(submission::Column::Temperature, Expr::value(input.temperature))
+        .col_expr(
+            submission::Column::Temperature,
+            Expr::value(input.temperature),
+        )
         .col_expr(
             submission::Column::Judgement,
             Expr::value(match input.judgement {
@@ -176,7 +185,11 @@ pub async fn confirm(
         )
         .col_expr(
             submission::Column::DeferralReason,
-            Expr::value(if input.judgement == Judgement::Defer { reason } else { None }),
+            Expr::value(if input.judgement == Judgement::Defer {
+                reason
+            } else {
+                None
+            }),
         )
         .col_expr(submission::Column::ConfirmedBy, Expr::value(me.id))
         .col_expr(submission::Column::ConfirmedAt, Expr::value(now))
@@ -218,7 +231,10 @@ async fn settle_booking(
         .await?;
     if waiting == 0 {
         booking::Entity::update_many()
-            .col_expr(booking::Column::Status, Expr::value(BookingStatus::Attended))
+            .col_expr(
+                booking::Column::Status,
+                Expr::value(BookingStatus::Attended),
+            )
             .col_expr(booking::Column::UpdatedAt, Expr::value(now))
             .filter(booking::Column::Id.eq(booking_id))
             .filter(booking::Column::Status.eq(BookingStatus::Booked))
@@ -296,7 +312,9 @@ pub async fn record(
         .ok_or(AppError::NotFound)?;
     let catalogue = visits::catalogue_for(ctx, form.municipality_id).await?;
     let Some(product) = catalogue.product(&form.product_code).cloned() else {
-        return Err(AppError::internal(anyhow::anyhow!("form product missing from catalogue")));
+        return Err(AppError::internal(anyhow::anyhow!(
+            "form product missing from catalogue"
+        )));
     };
     let mut errors = Problems::new();
     let lot = errors.check(required("lotNumber", &new.lot_number, 40));
@@ -348,8 +366,14 @@ pub async fn record(
     );
     let blocked = visits::blocks(&checked, "lotExpiry");
     if !blocked.is_empty() && form.status == FormStatus::Confirmed {
-        visits::log_blocks(ctx.db, form.municipality_id, Some(clinic.id), Stage::Confirmation, &checked)
-            .await?;
+        visits::log_blocks(
+            ctx.db,
+            form.municipality_id,
+            Some(clinic.id),
+            Stage::Confirmation,
+            &checked,
+        )
+        .await?;
         return Ok(Err(blocked));
     }
     let warnings = visits::warnings(&checked);
@@ -386,7 +410,10 @@ pub async fn record(
         &new,
         async |txn| {
             let moved = submission::Entity::update_many()
-                .col_expr(submission::Column::Status, Expr::value(FormStatus::Vaccinated))
+                .col_expr(
+                    submission::Column::Status,
+                    Expr::value(FormStatus::Vaccinated),
+                )
                 .col_expr(submission::Column::UpdatedAt, Expr::value(now))
                 .filter(submission::Column::Id.eq(form.id))
                 .filter(submission::Column::Status.eq(FormStatus::Confirmed))
@@ -508,7 +535,11 @@ pub async fn correct(
     if let Some(site) = &input.site
         && !SITES.contains(&site.as_str())
     {
-        errors.push(FieldError::input("site", FieldErrorCode::Invalid, "接種部位が正しくありません。"));
+        errors.push(FieldError::input(
+            "site",
+            FieldErrorCode::Invalid,
+            "接種部位が正しくありません。",
+        ));
     }
     if input.dose_ml.is_some_and(|ml| !(0.01..=5.0).contains(&ml)) {
         errors.push(FieldError::input(
@@ -678,7 +709,9 @@ pub async fn check_counts(
 ) -> AppResult<Vec<CheckCount>> {
     let (_, municipality_id) = admin_municipality(viewer, municipality_id)?;
     if to < from {
-        return Err(AppError::BadUserInput("`to` must be on or after `from`".into()));
+        return Err(AppError::BadUserInput(
+            "`to` must be on or after `from`".into(),
+        ));
     }
     let start = crate::fiscal::midnight(from);
     let end = crate::fiscal::midnight(to + chrono::Days::new(1));
@@ -697,13 +730,15 @@ pub async fn check_counts(
     }
     Ok(counts
         .into_iter()
-        .map(|((stage, outcome, category, clinic_id), count)| CheckCount {
-            stage,
-            outcome,
-            category,
-            clinic_id,
-            count,
-        })
+        .map(
+            |((stage, outcome, category, clinic_id), count)| CheckCount {
+                stage,
+                outcome,
+                category,
+                clinic_id,
+                count,
+            },
+        )
         .collect())
 }
 

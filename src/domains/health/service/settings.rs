@@ -74,11 +74,12 @@ pub async fn settings_for_admin(
 
 fn admin_municipality(viewer: &Viewer, given: Option<Uuid>) -> AppResult<Uuid> {
     let me = viewer.require_role(crate::auth::ADMINS)?;
-    let municipality_id = given
-        .or(me.municipality_id)
-        .ok_or(crate::error::AppError::BadUserInput(
-            "municipalityId is required for platform administrators".into(),
-        ))?;
+    let municipality_id =
+        given
+            .or(me.municipality_id)
+            .ok_or(crate::error::AppError::BadUserInput(
+                "municipalityId is required for platform administrators".into(),
+            ))?;
     viewer.require_admin_of(municipality_id)?;
     Ok(municipality_id)
 }

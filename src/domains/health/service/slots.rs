@@ -168,7 +168,10 @@ pub struct SlotFilter {
 /// Slots not cancelled and not yet started, by start time. Slots are public: they name a
 /// clinic and a time, nothing of anyone.
 #[tracing::instrument(skip_all)]
-pub async fn list_slots(ctx: ServiceContext<'_>, filter: SlotFilter) -> AppResult<Vec<slot::Model>> {
+pub async fn list_slots(
+    ctx: ServiceContext<'_>,
+    filter: SlotFilter,
+) -> AppResult<Vec<slot::Model>> {
     if filter.to < filter.from || (filter.to - filter.from).num_days() > MAX_DAYS {
         return Err(AppError::BadUserInput(format!(
             "`to` must be on or after `from`, at most {MAX_DAYS} days later"

@@ -4,7 +4,9 @@
 //! `userErrors`, the log of what they caught, and the day-list event of a clinic.
 
 use chrono::NaiveDate;
-use entity::{health_check_log as check_log, health_child as child, health_vaccination as vaccination};
+use entity::{
+    health_check_log as check_log, health_child as child, health_vaccination as vaccination,
+};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use uuid::Uuid;
 

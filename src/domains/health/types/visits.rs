@@ -1,9 +1,7 @@
 //! GraphQL objects of a visit: slots, bookings, 予診票 and their definitions, the checks'
 //! findings, the clinic's records and day list, and the municipality's settings.
 
-use async_graphql::{
-    Context, ID, Object, Result, ResultExt, SimpleObject, dataloader::DataLoader,
-};
+use async_graphql::{Context, ID, Object, Result, ResultExt, SimpleObject, dataloader::DataLoader};
 use chrono::{DateTime, Utc};
 use entity::{
     health_booking as booking, health_form_definition as definition,
@@ -26,7 +24,10 @@ use crate::graphql::{
 async fn clinic(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Organization> {
     let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
     present(
-        loader.load_one(OrganizationId(id)).await?.map(Organization::from),
+        loader
+            .load_one(OrganizationId(id))
+            .await?
+            .map(Organization::from),
         "clinic",
     )
 }
@@ -480,7 +481,9 @@ impl VaccinationForm {
 
     /// The booking it belongs to.
     async fn booking_id(&self) -> Option<ID> {
-        self.0.booking_id.map(|id| encode(NodeKind::VaccinationBooking, id))
+        self.0
+            .booking_id
+            .map(|id| encode(NodeKind::VaccinationBooking, id))
     }
 
     /// The same for every form of one visit (同時接種).
@@ -694,7 +697,10 @@ impl Vaccination {
     }
 
     /// The record as a JP Core Immunization resource (FHIR R4 JSON), our own export.
-    async fn jp_core_immunization(&self, ctx: &Context<'_>) -> Result<async_graphql::Json<serde_json::Value>> {
+    async fn jp_core_immunization(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<async_graphql::Json<serde_json::Value>> {
         let (state, _) = context(ctx)?;
         let catalogue = service::load_catalogue(state.into()).await.extend()?;
         let clinic_name = match self.0.clinic_id {
