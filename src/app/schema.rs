@@ -114,6 +114,13 @@ pub fn build_schema(state: AppState) -> AppSchema {
             crate::audit::AuditLoader::new(state.db.clone()),
             tokio::spawn,
         ))
+        .data(
+            DataLoader::new(
+                crate::domains::health::loaders::HealthLoader::new(state.db.clone()),
+                tokio::spawn,
+            )
+            .max_batch_size(crate::domains::health::loaders::BATCH),
+        )
         .data(DataLoader::new(
             ChildcareLoader::new(state.db.clone()),
             tokio::spawn,

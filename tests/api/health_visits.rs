@@ -1152,3 +1152,70 @@ async fn the_clinic_day_list_is_sent_again_when_a_family_books() {
         "{message}"
     );
 }
+
+#[tokio::test]
+async fn schedules_of_many_children_and_a_long_day_list_cost_the_same_statements_as_short_ones() {
+    let app = spawn_app().await;
+    let guardian = app.login_demo(GUARDIAN).await;
+    let clinic = app.login_demo(CLINIC).await;
+    let schedules =
+        "{ myHealthChildren { id schedule { antigen state } vaccinations { productCode } } }";
+    let (slot_id, clinic_id) = slot(&app, &clinic, 6, 20).await;
+    let day = today() + Duration::days(6);
+    let mut visit = async |index: usize| {
+        let child = register_child(
+            &app,
+            &guardian,
+            &format!("北九 {index}"),
+            "キタキュウ",
+            today() - Duration::days(70),
+        )
+        .await;
+        handbook(&app, &guardian, &child, "BCG", today() - Duration::days(5)).await;
+        let booked = book(&app, &guardian, &child, &slot_id, &["HEPB"], None).await;
+        let booking = booked["booking"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{booked}"))
+            .to_owned();
+        let submitted = submit(&app, &guardian, json!({
+            "childId": child, "clinicId": clinic_id, "bookingId": booking, "plannedOn": day.to_string(),
+            "forms": [{ "productCode": "HEPB", "answers": well(&[]) }],
+            "consent": { "method": "BUTTON", "signer": "GUARDIAN", "signerName": "若松 陽菜" },
+        })).await;
+        assert_eq!(submitted["userErrors"], json!([]), "{submitted}");
+    };
+    visit(0).await;
+    let few_children = app
+        .cheapest_statements(3, async || {
+            app.graphql(Some(&guardian), schedules, json!({})).await;
+        })
+        .await;
+    let short_list = app
+        .cheapest_statements(3, async || {
+            clinic_day(&app, &clinic, day).await;
+        })
+        .await;
+    for index in 1..8 {
+        visit(index).await;
+    }
+    let many_children = app
+        .cheapest_statements(3, async || {
+            app.graphql(Some(&guardian), schedules, json!({})).await;
+        })
+        .await;
+    let long_list = app
+        .cheapest_statements(3, async || {
+            let body = clinic_day(&app, &clinic, day).await;
+            assert_eq!(
+                body["data"]["clinicDay"]["entries"]
+                    .as_array()
+                    .unwrap()
+                    .len(),
+                8,
+                "{body}"
+            );
+        })
+        .await;
+    assert_eq!(few_children, many_children);
+    assert_eq!(short_list, long_list);
+}

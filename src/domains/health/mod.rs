@@ -8,6 +8,7 @@ pub mod dates;
 pub mod demo;
 pub mod fhir;
 pub mod inputs;
+pub mod loaders;
 pub mod resolver;
 pub mod schedule;
 pub mod service;

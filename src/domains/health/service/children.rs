@@ -15,7 +15,6 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::super::catalogue::Sex;
-use super::super::schedule::{self, DoseLine, GivenDose};
 use super::catalogue::load_catalogue;
 use crate::audit::{self, Read};
 use crate::auth::{Role, Viewer};
@@ -160,41 +159,26 @@ pub async fn doses_of(
         .await?)
 }
 
-/// A child's history, for a viewer who may read the child.
-#[tracing::instrument(skip_all)]
-pub async fn history(
+/// Writes a read of `child`'s `accessed` part to the personal-data access log when the
+/// viewer is staff (a health admin or a clinic), not the guardian. The viewer was checked
+/// when the child was handed out.
+pub async fn log_staff_read(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
-    child_id: Uuid,
-) -> AppResult<Vec<vaccination::Model>> {
-    let child = find_child(ctx, viewer, child_id, "vaccinations").await?;
-    doses_of(ctx, child.id).await
-}
-
-/// A child's schedule today (JST), for a viewer who may read the child: the child, its
-/// doses, the municipality's settings and the catalogue's three tables.
-#[tracing::instrument(skip_all)]
-pub async fn child_schedule(
-    ctx: ServiceContext<'_>,
-    viewer: &Viewer,
-    child_id: Uuid,
-) -> AppResult<Vec<DoseLine>> {
-    let child = find_child(ctx, viewer, child_id, "schedule").await?;
-    let doses = doses_of(ctx, child.id).await?;
-    let catalogue = super::visits::catalogue_for(ctx, child.municipality_id).await?;
-    let history: Vec<GivenDose> = doses
-        .into_iter()
-        .map(|dose| GivenDose {
-            product: dose.product_code,
-            date: dose.vaccinated_on,
-        })
-        .collect();
-    let facts = schedule::Child {
-        birth: child.birth_date,
-        sex: sex_of(&child),
+    child: &child::Model,
+    accessed: &'static str,
+) -> AppResult<()> {
+    let me = viewer.require_user()?;
+    if me.id == child.guardian_user_id {
+        return Ok(());
+    }
+    let read = Read {
+        municipality_id: child.municipality_id,
+        subject_kind: SUBJECT_KIND,
+        subject_id: child.id,
+        accessed,
     };
-    let today = crate::fiscal::date_of(ctx.now());
-    Ok(schedule::schedule(&catalogue, facts, &history, today))
+    audit::record(ctx.db, me.id, [read]).await
 }
 
 /// A dose copied by the guardian from the 母子健康手帳.

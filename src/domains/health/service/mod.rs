@@ -24,7 +24,7 @@ pub use access::{clinic_of, require_clinic};
 pub use bookings::{NewBooking, book, bookings_of_child, cancel_booking, products_of, warnings_of};
 pub use catalogue::{catalogue_for_staff, load_catalogue};
 pub use children::{
-    HandbookDose, NewChild, SUBJECT_KIND, child_schedule, find_child, history, my_children,
+    HandbookDose, NewChild, SUBJECT_KIND, find_child, log_staff_read, my_children,
     record_handbook_dose, register_child, sex_of,
 };
 pub use day::{Day, DayEntry, clinic_day};
@@ -38,4 +38,4 @@ pub use records::{
 };
 pub use settings::{Settings, SettingsChange, settings_for_admin, update_settings};
 pub use slots::{NewSlot, NewSlots, SlotFilter, antigens_of, create_slots, list_slots};
-pub use visits::{DAY_CHANGED, findings_from};
+pub use visits::{DAY_CHANGED, catalogue_for, findings_from};

@@ -272,30 +272,63 @@ impl HealthChild {
     }
 
     /// The child's routine vaccinations today (JST), antigen by antigen: what was given,
-    /// what is due, overdue, not yet allowed or no longer funded, and why.
+    /// what is due, overdue, not yet allowed or no longer funded, and why. A list of children
+    /// reads their doses and the catalogue in one batch.
     async fn schedule(
         &self,
         ctx: &async_graphql::Context<'_>,
     ) -> async_graphql::Result<Vec<ScheduleLine>> {
+        use super::loaders::{CatalogueFor, DosesOf, HealthLoader};
         use async_graphql::ResultExt;
         let (state, viewer) = crate::graphql::context(ctx)?;
-        let lines = super::service::child_schedule(state.into(), viewer, self.0.id)
+        super::service::log_staff_read(state.into(), viewer, &self.0, "schedule")
             .await
             .extend()?;
-        Ok(lines.into_iter().map(ScheduleLine::from).collect())
+        let loader = ctx.data::<async_graphql::dataloader::DataLoader<HealthLoader>>()?;
+        let (catalogue, doses) = futures_util::try_join!(
+            loader.load_one(CatalogueFor(self.0.municipality_id)),
+            loader.load_one(DosesOf(self.0.id)),
+        )?;
+        let catalogue = crate::graphql::present(catalogue, "catalogue")?;
+        let history: Vec<super::schedule::GivenDose> = doses
+            .unwrap_or_default()
+            .into_iter()
+            .map(|dose| super::schedule::GivenDose {
+                product: dose.product_code,
+                date: dose.vaccinated_on,
+            })
+            .collect();
+        let facts = super::schedule::Child {
+            birth: self.0.birth_date,
+            sex: super::service::sex_of(&self.0),
+        };
+        let today = crate::fiscal::today();
+        Ok(
+            super::schedule::schedule(&catalogue, facts, &history, today)
+                .into_iter()
+                .map(ScheduleLine::from)
+                .collect(),
+        )
     }
 
-    /// The doses the child has had, oldest first.
+    /// The doses the child has had, oldest first (the current version of each record).
     async fn vaccinations(
         &self,
         ctx: &async_graphql::Context<'_>,
     ) -> async_graphql::Result<Vec<Vaccination>> {
+        use super::loaders::{DosesOf, HealthLoader};
         use async_graphql::ResultExt;
         let (state, viewer) = crate::graphql::context(ctx)?;
-        let doses = super::service::history(state.into(), viewer, self.0.id)
+        super::service::log_staff_read(state.into(), viewer, &self.0, "vaccinations")
             .await
             .extend()?;
-        Ok(doses.into_iter().map(Vaccination).collect())
+        let loader = ctx.data::<async_graphql::dataloader::DataLoader<HealthLoader>>()?;
+        let doses = loader.load_one(DosesOf(self.0.id)).await?;
+        Ok(doses
+            .unwrap_or_default()
+            .into_iter()
+            .map(Vaccination)
+            .collect())
     }
 
     /// The child's vaccination bookings, newest day first (a clinic sees its own only).
