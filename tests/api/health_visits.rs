@@ -1219,3 +1219,113 @@ async fn schedules_of_many_children_and_a_long_day_list_cost_the_same_statements
     assert_eq!(few_children, many_children);
     assert_eq!(short_list, long_list);
 }
+
+#[tokio::test]
+async fn a_municipality_publishes_its_own_form_version_and_its_families_fill_it_in() {
+    let app = spawn_app().await;
+    let admin = app.login_demo(ADMIN).await;
+    let guardian = app.login_demo(GUARDIAN).await;
+    let publish = "mutation($input: PublishVaccinationFormInput!) { publishVaccinationForm(input: $input) { definition { antigen version municipal title questions { code } effectiveFrom } userErrors { field code } } }";
+    let question = |code: &str, kind: &str| json!({ "code": code, "text": format!("{code}の質問"), "kind": kind, "required": true });
+    let input = |questions: Vec<Value>| {
+        json!({ "input": {
+        "antigen": "hepb", "title": "北九州市 B型肝炎予診票", "consentText": "説明を受け、接種に同意します。",
+        "effectiveFrom": today().to_string(), "questions": questions } })
+    };
+
+    // Without the temperature, and with a code twice, nothing is published.
+    let body = app
+        .graphql(
+            Some(&admin),
+            publish,
+            input(vec![question("Q01", "YES_NO"), question("Q01", "YES_NO")]),
+        )
+        .await;
+    let codes = user_error_codes(&body["data"]["publishVaccinationForm"]);
+    assert!(
+        codes.contains(&"TAKEN".to_owned()) && codes.contains(&"REQUIRED".to_owned()),
+        "{body}"
+    );
+    // Residents cannot publish.
+    let body = app
+        .graphql(
+            Some(&guardian),
+            publish,
+            input(vec![question("H_TEMPERATURE", "NUMBER")]),
+        )
+        .await;
+    assert_eq!(error_code(&body), Some("FORBIDDEN"), "{body}");
+
+    let body = app
+        .graphql(
+            Some(&admin),
+            publish,
+            input(vec![
+                question("H_TEMPERATURE", "NUMBER"),
+                question("Q01", "YES_NO"),
+                question("K01", "TEXT"),
+            ]),
+        )
+        .await;
+    let definition = &body["data"]["publishVaccinationForm"]["definition"];
+    assert_eq!(definition["version"], 2, "{body}");
+    assert_eq!(definition["municipal"], true);
+    assert_eq!(definition["antigen"], "HEPB");
+
+    // 北九州市's families fill in the new version; 前橋市's keep the national one.
+    let read = "{ vaccinationFormDefinitions { antigen version municipal } }";
+    let mine = app.graphql(Some(&guardian), read, json!({})).await;
+    let hepb = mine["data"]["vaccinationFormDefinitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["antigen"] == "HEPB")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        hepb,
+        json!({ "antigen": "HEPB", "version": 2, "municipal": true })
+    );
+    let other = app.login_demo("maebashi-resident@example.jp").await;
+    let theirs = app.graphql(Some(&other), read, json!({})).await;
+    let hepb = theirs["data"]["vaccinationFormDefinitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["antigen"] == "HEPB")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        hepb,
+        json!({ "antigen": "HEPB", "version": 1, "municipal": false })
+    );
+
+    // A registration retried with the same key registers the child once.
+    let register = "mutation($input: RegisterHealthChildInput!) { registerHealthChild(input: $input) { child { id } } }";
+    let child = json!({ "input": { "name": "北九 環", "nameKana": "キタキュウ タマキ", "birthDate": (today() - Duration::days(70)).to_string(), "sex": "MALE", "idempotencyKey": "child-1" } });
+    let first = app.graphql(Some(&guardian), register, child.clone()).await;
+    let second = app.graphql(Some(&guardian), register, child).await;
+    assert_eq!(
+        first["data"]["registerHealthChild"]["child"]["id"],
+        second["data"]["registerHealthChild"]["child"]["id"]
+    );
+    let id = first["data"]["registerHealthChild"]["child"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let clinic = app.login_demo(CLINIC).await;
+    let body = app
+        .graphql(Some(&clinic), "{ me { organization { id } } }", json!({}))
+        .await;
+    let clinic_id = body["data"]["me"]["organization"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let submitted = submit(&app, &guardian, json!({
+        "childId": id, "clinicId": clinic_id, "plannedOn": today().to_string(),
+        "forms": [{ "productCode": "HEPB", "answers": [{ "code": "H_TEMPERATURE", "value": "36.4" }, { "code": "Q01", "value": "YES" }, { "code": "K01", "value": "特になし" }] }],
+        "consent": { "method": "BUTTON", "signer": "GUARDIAN", "signerName": "若松 陽菜" },
+    })).await;
+    assert_eq!(submitted["userErrors"], json!([]), "{submitted}");
+    assert_eq!(submitted["forms"][0]["consent"]["textVersion"], 2);
+}

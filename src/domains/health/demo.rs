@@ -149,6 +149,7 @@ pub async fn load(db: &DatabaseConnection, accounts: &mut Vec<DemoAccount>) -> a
         name_kana: kana.to_owned(),
         birth_date: birth,
         sex,
+        idempotency_key: None,
     };
     // 1. Ten weeks old: the first doses are due; booked tomorrow with the forms submitted.
     let baby = done(
@@ -247,6 +248,7 @@ pub async fn load(db: &DatabaseConnection, accounts: &mut Vec<DemoAccount>) -> a
                     child_id: eight.id,
                     product_code: product.to_owned(),
                     vaccinated_on: eight.birth_date + Duration::days(65),
+                    idempotency_key: None,
                 },
             )
             .await,

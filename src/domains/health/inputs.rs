@@ -6,11 +6,12 @@ use chrono::{DateTime, Utc};
 
 use super::service::{
     self, Confirmation, Consent, Correction, HandbookDose, Judgement, NewBooking, NewChild,
-    NewForms, NewRecord, NewSlot, NewSlots, Override, RegisterFilter, SettingsChange,
+    NewDefinition, NewForms, NewRecord, NewSlot, NewSlots, Override, Question, RegisterFilter,
+    SettingsChange,
 };
 use super::types::{
-    CheckReason, ChildSex, HealthChild, HealthSettings, MonthEndRule, Vaccination,
-    VaccinationBooking, VaccinationForm, VaccinationSlot,
+    CheckReason, ChildSex, FormQuestionKind, HealthChild, HealthSettings, MonthEndRule,
+    Vaccination, VaccinationBooking, VaccinationForm, VaccinationFormDefinition, VaccinationSlot,
 };
 use crate::error::AppResult;
 use crate::graphql::scalars::Date;
@@ -30,6 +31,8 @@ pub struct RegisterHealthChildInput {
     pub birth_date: Date,
     /// Sex.
     pub sex: ChildSex,
+    /// A retry with the same key registers nothing more.
+    pub idempotency_key: Option<String>,
 }
 
 impl From<RegisterHealthChildInput> for NewChild {
@@ -39,6 +42,7 @@ impl From<RegisterHealthChildInput> for NewChild {
             name_kana: input.name_kana,
             birth_date: input.birth_date.into(),
             sex: input.sex.into(),
+            idempotency_key: input.idempotency_key,
         }
     }
 }
@@ -61,6 +65,8 @@ pub struct RecordHandbookVaccinationInput {
     pub product_code: String,
     /// The day it was given.
     pub vaccinated_on: Date,
+    /// A retry with the same key records nothing more.
+    pub idempotency_key: Option<String>,
 }
 
 impl TryFrom<RecordHandbookVaccinationInput> for HandbookDose {
@@ -71,6 +77,7 @@ impl TryFrom<RecordHandbookVaccinationInput> for HandbookDose {
             child_id: ids::decode_as(&input.child_id, NodeKind::HealthChild)?,
             product_code: input.product_code.trim().to_owned(),
             vaccinated_on: input.vaccinated_on.into(),
+            idempotency_key: input.idempotency_key,
         })
     }
 }
@@ -538,4 +545,81 @@ impl TryFrom<VaccinationRegisterFilter> for RegisterFilter {
             to: input.to.map(Into::into),
         })
     }
+}
+
+/// One question of a 予診票 version.
+#[derive(Debug, InputObject)]
+pub struct FormQuestionInput {
+    /// Stable code, e.g. `Q03`: the same code keeps the same meaning in every version.
+    pub code: String,
+    /// The question.
+    pub text: String,
+    /// The kind of answer.
+    pub kind: FormQuestionKind,
+    /// Whether it must be answered.
+    pub required: bool,
+    /// The answer the doctor must look at (`YES` or `NO`), for yes/no questions.
+    pub attention: Option<String>,
+    /// What the detail should say when the answer needs attention.
+    pub detail: Option<String>,
+    /// Where a draft takes the answer from (see `FormQuestion.prefill`).
+    pub prefill: Option<String>,
+}
+
+/// Publish your municipality's own version of an antigen's 予診票 from a day (municipal
+/// health staff). It replaces your earlier version from that day; other municipalities keep
+/// the national standard.
+#[derive(Debug, InputObject)]
+pub struct PublishVaccinationFormInput {
+    /// The municipality (platform admins); your own when not given.
+    pub municipality_id: Option<ID>,
+    /// The antigen, e.g. `ROTA`.
+    pub antigen: String,
+    /// Title, e.g. 「ロタウイルス予防接種予診票」.
+    pub title: String,
+    /// The questions, header first; `H_TEMPERATURE` (a number) is required.
+    pub questions: Vec<FormQuestionInput>,
+    /// The consent text shown.
+    pub consent_text: String,
+    /// First day in force (today or later).
+    pub effective_from: Date,
+}
+
+impl TryFrom<PublishVaccinationFormInput> for NewDefinition {
+    type Error = crate::error::AppError;
+
+    fn try_from(input: PublishVaccinationFormInput) -> AppResult<Self> {
+        Ok(Self {
+            municipality_id: ids::decode_optional(
+                input.municipality_id.as_ref(),
+                NodeKind::Municipality,
+            )?,
+            antigen: input.antigen,
+            title: input.title,
+            questions: input
+                .questions
+                .into_iter()
+                .map(|q| Question {
+                    code: q.code.trim().to_owned(),
+                    text: q.text,
+                    kind: q.kind.into(),
+                    required: q.required,
+                    attention: q.attention.map(|a| a.trim().to_uppercase()),
+                    detail: q.detail,
+                    prefill: q.prefill,
+                })
+                .collect(),
+            consent_text: input.consent_text,
+            effective_from: input.effective_from.into(),
+        })
+    }
+}
+
+/// The 予診票 version, or why not.
+#[derive(SimpleObject)]
+pub struct VaccinationFormDefinitionPayload {
+    /// The version; null when refused.
+    pub definition: Option<VaccinationFormDefinition>,
+    /// Why the input was refused; nothing was changed then.
+    pub user_errors: Vec<UserError>,
 }

@@ -8,11 +8,11 @@ use super::{
     inputs::{
         BookVaccinationInput, CancelVaccinationBookingInput, ConfirmVaccinationFormInput,
         CorrectVaccinationInput, CreateVaccinationSlotsInput, CreateVaccinationSlotsPayload,
-        HealthSettingsPayload, RecordHandbookVaccinationInput, RecordHandbookVaccinationPayload,
-        RecordVaccinationInput, RegisterHealthChildInput, RegisterHealthChildPayload,
-        SubmitVaccinationFormsInput, SubmitVaccinationFormsPayload, UpdateHealthSettingsInput,
-        VaccinationBookingPayload, VaccinationFormPayload, VaccinationPayload,
-        VaccinationRegisterFilter,
+        HealthSettingsPayload, PublishVaccinationFormInput, RecordHandbookVaccinationInput,
+        RecordHandbookVaccinationPayload, RecordVaccinationInput, RegisterHealthChildInput,
+        RegisterHealthChildPayload, SubmitVaccinationFormsInput, SubmitVaccinationFormsPayload,
+        UpdateHealthSettingsInput, VaccinationBookingPayload, VaccinationFormDefinitionPayload,
+        VaccinationFormPayload, VaccinationPayload, VaccinationRegisterFilter,
     },
     service,
     types::{
@@ -405,6 +405,26 @@ impl HealthVisitMutation {
         let (vaccination, user_errors) = split(outcome.map(Vaccination));
         Ok(VaccinationPayload {
             vaccination,
+            user_errors,
+        })
+    }
+
+    /// Publish your municipality's own version of an antigen's 予診票 from a day (municipal
+    /// health staff).
+    #[graphql(guard = "RoleGuard(ADMINS)")]
+    async fn publish_vaccination_form(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The version.")] input: PublishVaccinationFormInput,
+    ) -> Result<VaccinationFormDefinitionPayload> {
+        let (state, viewer) = context(ctx)?;
+        let new = input.try_into().extend()?;
+        let outcome = service::publish_definition(state.into(), viewer, new)
+            .await
+            .extend()?;
+        let (definition, user_errors) = split(outcome.map(VaccinationFormDefinition));
+        Ok(VaccinationFormDefinitionPayload {
+            definition,
             user_errors,
         })
     }

@@ -19,6 +19,7 @@ use super::catalogue::load_catalogue;
 use crate::audit::{self, Read};
 use crate::auth::{Role, Viewer};
 use crate::error::{AppError, AppResult, FieldError, FieldErrorCode, Problems};
+use crate::idempotency::{self, KeyScope};
 use crate::state::ServiceContext;
 use crate::text::{Kana, required};
 
@@ -36,6 +37,8 @@ pub struct NewChild {
     pub birth_date: NaiveDate,
     /// Sex.
     pub sex: Sex,
+    /// A retry with the same key registers nothing more.
+    pub idempotency_key: Option<String>,
 }
 
 fn sex_text(sex: Sex) -> &'static str {
@@ -80,19 +83,37 @@ pub async fn register_child(
     if let Err(errors) = errors.finish() {
         return Ok(Err(errors));
     }
-    let model = child::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        municipality_id: Set(municipality_id),
-        guardian_user_id: Set(me.id),
-        name: Set(name),
-        name_kana: Set(kana.as_str().to_owned()),
-        birth_date: Set(new.birth_date),
-        sex: Set(sex_text(new.sex).to_owned()),
-        created_at: Set(ctx.now()),
-    }
-    .insert(ctx.db)
+    let fingerprint = (
+        name.clone(),
+        kana.as_str().to_owned(),
+        new.birth_date,
+        sex_text(new.sex),
+    );
+    let now = ctx.now();
+    let created = idempotency::run_once(
+        ctx.db,
+        &KeyScope::user(me.id, "registerHealthChild"),
+        new.idempotency_key.as_deref(),
+        &fingerprint,
+        async |txn| {
+            let id = Uuid::now_v7();
+            child::ActiveModel {
+                id: Set(id),
+                municipality_id: Set(municipality_id),
+                guardian_user_id: Set(me.id),
+                name: Set(name.clone()),
+                name_kana: Set(kana.as_str().to_owned()),
+                birth_date: Set(new.birth_date),
+                sex: Set(sex_text(new.sex).to_owned()),
+                created_at: Set(now),
+            }
+            .insert(txn)
+            .await?;
+            Ok(Ok(id))
+        },
+    )
     .await?;
-    Ok(Ok(model))
+    idempotency::load_created::<child::Entity>(ctx.db, created).await
 }
 
 /// The signed-in guardian's children, oldest first.
@@ -190,6 +211,8 @@ pub struct HandbookDose {
     pub product_code: String,
     /// The day it was given.
     pub vaccinated_on: NaiveDate,
+    /// A retry with the same key records nothing more.
+    pub idempotency_key: Option<String>,
 }
 
 /// Records a dose from the 母子健康手帳 for the guardian's own child. The dose is a fact of
@@ -232,19 +255,31 @@ pub async fn record_handbook_dose(
     if let Err(errors) = errors.finish() {
         return Ok(Err(errors));
     }
-    let id = Uuid::now_v7();
-    let model = vaccination::ActiveModel {
-        id: Set(id),
-        municipality_id: Set(child.municipality_id),
-        child_id: Set(child.id),
-        product_code: Set(dose.product_code),
-        vaccinated_on: Set(dose.vaccinated_on),
-        source: Set(VaccinationSource::Handbook),
-        recorded_by: Set(me.id),
-        created_at: Set(ctx.now()),
-        ..super::visits::new_dose(id)
-    }
-    .insert(ctx.db)
+    let fingerprint = (child.id, dose.product_code.clone(), dose.vaccinated_on);
+    let now = ctx.now();
+    let created = idempotency::run_once(
+        ctx.db,
+        &KeyScope::user(me.id, "recordHandbookVaccination"),
+        dose.idempotency_key.as_deref(),
+        &fingerprint,
+        async |txn| {
+            let id = Uuid::now_v7();
+            vaccination::ActiveModel {
+                id: Set(id),
+                municipality_id: Set(child.municipality_id),
+                child_id: Set(child.id),
+                product_code: Set(dose.product_code.clone()),
+                vaccinated_on: Set(dose.vaccinated_on),
+                source: Set(VaccinationSource::Handbook),
+                recorded_by: Set(me.id),
+                created_at: Set(now),
+                ..super::visits::new_dose(id)
+            }
+            .insert(txn)
+            .await?;
+            Ok(Ok(id))
+        },
+    )
     .await?;
-    Ok(Ok(model))
+    idempotency::load_created::<vaccination::Entity>(ctx.db, created).await
 }

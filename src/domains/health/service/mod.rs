@@ -29,8 +29,9 @@ pub use children::{
 };
 pub use day::{Day, DayEntry, clinic_day};
 pub use forms::{
-    Consent, ConsentMethod, Draft, NewForms, Question, QuestionKind, SignerKind,
-    definitions_in_force, drafts, drafts_for, forms_of_child, questions_of, submit,
+    Consent, ConsentMethod, Draft, NewDefinition, NewForms, Question, QuestionKind, SignerKind,
+    definitions_in_force, drafts, drafts_for, forms_of_child, publish_definition, questions_of,
+    submit,
 };
 pub use records::{
     CheckCount, Confirmation, Correction, Judgement, NewRecord, Override, RegisterFilter, SITES,
