@@ -129,7 +129,7 @@ async fn register(
         .call(
             Some(token),
             "mutation($input: RegisterHealthChildInput!) { registerHealthChild(input: $input) { child { id } userErrors { message } } }",
-            json!({ "input": { "name": format!("負荷 {index}"), "nameKana": "フカ テスト", "birthDate": birth.to_string(), "sex": if index % 2 == 0 { "FEMALE" } else { "MALE" } } }),
+            json!({ "input": { "name": format!("負荷 {index}"), "nameKana": "フカ テスト", "birthDate": birth.to_string(), "sex": if index.is_multiple_of(2) { "FEMALE" } else { "MALE" } } }),
         )
         .await?;
     data["registerHealthChild"]["child"]["id"]

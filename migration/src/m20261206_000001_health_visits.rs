@@ -14,7 +14,10 @@ pub struct Migration;
 
 const SEED: &str = include_str!("health_forms.json");
 
-fn seed_rows() -> Result<Vec<(String, String, String, String, Date)>, DbErr> {
+/// One seeded definition: antigen, title, questions (JSON), consent text, first day.
+type SeedRow = (String, String, String, String, Date);
+
+fn seed_rows() -> Result<Vec<SeedRow>, DbErr> {
     let bad = |what: &str| DbErr::Custom(format!("health forms seed: {what}"));
     let seed: Value = serde_json::from_str(SEED).map_err(|err| bad(&err.to_string()))?;
     let effective_from = seed["effective_from"]

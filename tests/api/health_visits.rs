@@ -1162,7 +1162,7 @@ async fn schedules_of_many_children_and_a_long_day_list_cost_the_same_statements
         "{ myHealthChildren { id schedule { antigen state } vaccinations { productCode } } }";
     let (slot_id, clinic_id) = slot(&app, &clinic, 6, 20).await;
     let day = today() + Duration::days(6);
-    let mut visit = async |index: usize| {
+    let visit = async |index: usize| {
         let child = register_child(
             &app,
             &guardian,
