@@ -711,7 +711,7 @@ async fn loading_the_demo_data_twice_duplicates_nothing() {
         [
             ("10201".into(), 5),
             ("14384".into(), 7),
-            ("40100".into(), 4)
+            ("40100".into(), 6)
         ]
     );
 }
