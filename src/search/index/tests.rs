@@ -432,3 +432,36 @@ fn snippets_highlight_the_match_and_removed_documents_disappear() {
     c.index.apply(&[], &[key]).unwrap();
     assert!(find(&c.index, "プレイルーム").is_empty());
 }
+
+#[test]
+fn hiragana_finds_katakana_and_a_dropped_sokuon_or_long_vowel_still_finds_the_word() {
+    let c = corpus();
+    let workshop = "美術館ワークショップ 小学生の鑑賞会";
+    assert_eq!(find(&c.index, "せみなー"), ["女性活躍推進セミナー（託児付き）"]);
+    assert_eq!(find(&c.index, "わーくしょっぷ"), [workshop]);
+    assert_eq!(find(&c.index, "ワークショプ"), [workshop]);
+    assert_eq!(find(&c.index, "ワクショップ"), [workshop]);
+    assert_eq!(find(&c.index, "ぷれいるーむ"), ["子育てひろば 親子元気ルーム"]);
+    // Too short to loosen, and other words stay apart.
+    assert!(find(&c.index, "ワクシ").is_empty());
+    assert!(find(&c.index, "ワークシャップ").is_empty());
+}
+
+#[test]
+fn an_exact_katakana_word_ranks_above_one_missing_its_sokuon() {
+    let town = Uuid::now_v7();
+    let index = SearchIndex::in_memory().unwrap();
+    index
+        .apply(
+            &[
+                doc("article", town, "ワークショプの案内", ""),
+                doc("article", town, "ワークショップの案内", ""),
+            ],
+            &[],
+        )
+        .unwrap();
+    assert_eq!(
+        find(&index, "ワークショップ"),
+        ["ワークショップの案内", "ワークショプの案内"]
+    );
+}
