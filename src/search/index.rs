@@ -24,6 +24,7 @@ use super::{
     collector::Facets,
     query,
     schema::{CATEGORY_FIELD, DATE_FIELD, Fields, KIND_FIELD, schema},
+    synonyms::Synonyms,
 };
 
 /// Bump when the schema or the analyzer changes: an index of another version is rebuilt.
@@ -159,6 +160,8 @@ pub struct SearchIndex {
     reader: IndexReader,
     writer: Arc<Mutex<IndexWriter>>,
     fields: Fields,
+    /// The built-in synonyms.
+    synonyms: Arc<Synonyms>,
 }
 
 impl SearchIndex {
@@ -200,6 +203,7 @@ impl SearchIndex {
             reader,
             writer: Arc::new(Mutex::new(writer)),
             fields,
+            synonyms: Arc::new(Synonyms::built_in()),
         })
     }
 
@@ -364,11 +368,23 @@ impl SearchIndex {
         Ok(started)
     }
 
-    /// Runs `request`: one pass collects the page, the total and the counts per kind and
-    /// category; snippets are made for the page only. Blocking: call from `spawn_blocking`.
+    /// Runs `request` with the built-in synonyms only (see [`Self::search_with`]).
+    /// Blocking: call from `spawn_blocking`.
     pub fn search(&self, request: &SearchRequest) -> tantivy::Result<SearchResults> {
+        self.search_with(request, &Synonyms::default())
+    }
+
+    /// Runs `request` with the built-in synonyms and the municipalities' own `local` ones:
+    /// one pass collects the page, the total and the counts per kind and category; snippets
+    /// are made for the page only. Blocking: call from `spawn_blocking`.
+    pub fn search_with(
+        &self,
+        request: &SearchRequest,
+        local: &Synonyms,
+    ) -> tantivy::Result<SearchResults> {
         let f = self.fields;
-        let Some(text_query) = query::text_query(&f, &request.text)? else {
+        let Some(text_query) = query::text_query(&f, &request.text, &[&self.synonyms, local])?
+        else {
             return Ok(SearchResults::default());
         };
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_query.query)];

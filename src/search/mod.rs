@@ -10,4 +10,5 @@ pub mod indexer;
 pub mod outbox;
 pub mod query;
 pub mod schema;
+pub mod synonyms;
 pub mod sources;

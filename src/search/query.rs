@@ -27,6 +27,7 @@ use tantivy::{
 use super::{
     analyzer::{self, RUN_GAP, Run, RunKind},
     schema::{BOOSTERS, FieldName, Fields, MATCH},
+    synonyms::{Expansion, Synonyms},
 };
 
 /// Longest query text considered, in characters.
@@ -37,6 +38,8 @@ pub const FUZZY_MIN_CHARS: usize = 5;
 const FUZZY_WEIGHT: f32 = 0.3;
 /// Weight of a katakana word matched without its ッ and ー, against 1 for the exact word.
 const LOOSE_WEIGHT: f32 = 0.4;
+/// Weight of a synonym of a word, against 1 for the word itself.
+const SYNONYM_WEIGHT: f32 = 0.7;
 
 /// One part of what was typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,8 +131,14 @@ pub struct TextQuery {
 ///
 /// Each part must match in the combined field (or, if it has no kanji, the kana reading);
 /// matches in the title and tags add weight through optional clauses, which are only
-/// looked at for documents that match anyway.
-pub fn text_query(fields: &Fields, text: &str) -> tantivy::Result<Option<TextQuery>> {
+/// looked at for documents that match anyway. A word that is a whole word of a group of
+/// `synonyms` also matches the group's other words (a municipality's own groups only in
+/// that municipality's documents), a little below the word itself.
+pub fn text_query(
+    fields: &Fields,
+    text: &str,
+    synonyms: &[&Synonyms],
+) -> tantivy::Result<Option<TextQuery>> {
     let text: String = text.chars().take(MAX_QUERY_CHARS).collect();
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let mut highlight: Vec<(Occur, Box<dyn Query>)> = Vec::new();
@@ -191,6 +200,25 @@ pub fn text_query(fields: &Fields, text: &str) -> tantivy::Result<Option<TextQue
                     Box::new(BoostQuery::new(query, LOOSE_WEIGHT)),
                 ));
             }
+            let expansions: Vec<Expansion> = match runs.as_slice() {
+                [run] if !part.exclude && !part.phrase => synonyms
+                    .iter()
+                    .flat_map(|synonyms| synonyms.expansions(&run.text()))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            for expansion in &expansions {
+                if let Some(query) = word_query(fields.all, &expansion.word)? {
+                    highlight.push((Occur::Should, query.box_clone()));
+                    alternatives.push((
+                        Occur::Should,
+                        Box::new(BoostQuery::new(
+                            only_in(fields, expansion.municipality, query),
+                            SYNONYM_WEIGHT,
+                        )),
+                    ));
+                }
+            }
             let matching: Box<dyn Query> = match alternatives.len() {
                 0 => continue,
                 1 => alternatives.remove(0).1,
@@ -206,6 +234,17 @@ pub fn text_query(fields: &Fields, text: &str) -> tantivy::Result<Option<TextQue
                 if let Some(query) = in_field(name)? {
                     clauses.push((Occur::Should, Box::new(BoostQuery::new(query, boost))));
                 }
+                for expansion in &expansions {
+                    if let Some(query) = word_query(fields.text(name), &expansion.word)? {
+                        clauses.push((
+                            Occur::Should,
+                            Box::new(BoostQuery::new(
+                                only_in(fields, expansion.municipality, query),
+                                boost * SYNONYM_WEIGHT,
+                            )),
+                        ));
+                    }
+                }
             }
         }
     }
@@ -214,6 +253,33 @@ pub fn text_query(fields: &Fields, text: &str) -> tantivy::Result<Option<TextQue
         query: Box::new(BooleanQuery::new(clauses)),
         highlight: Box::new(BooleanQuery::new(highlight)),
     }))
+}
+
+/// The query of a word (one or more runs) in one field, as a phrase.
+fn word_query(field: Field, word: &str) -> tantivy::Result<Option<Box<dyn Query>>> {
+    let runs = analyzer::runs(word);
+    match runs.as_slice() {
+        [] => Ok(None),
+        [run] => run_query(field, run, false),
+        _ => Ok(phrase_query(field, &runs, false)),
+    }
+}
+
+/// `query`, only in documents of `municipality` when given.
+fn only_in(fields: &Fields, municipality: Option<uuid::Uuid>, query: Box<dyn Query>) -> Box<dyn Query> {
+    match municipality {
+        None => query,
+        Some(municipality) => Box::new(BooleanQuery::new(vec![
+            (Occur::Must, query),
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(fields.municipality, &municipality.to_string()),
+                    IndexRecordOption::Basic,
+                )),
+            ),
+        ])),
+    }
 }
 
 fn kana(run: &Run) -> Run {

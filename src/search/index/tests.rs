@@ -465,3 +465,65 @@ fn an_exact_katakana_word_ranks_above_one_missing_its_sokuon() {
         ["ワークショップの案内", "ワークショプの案内"]
     );
 }
+
+#[test]
+fn synonyms_find_the_official_word_below_the_literal_one_and_mark_it() {
+    let town = Uuid::now_v7();
+    let index = SearchIndex::in_memory().unwrap();
+    index
+        .apply(
+            &[
+                doc("program", town, "一時保育のご案内", ""),
+                doc("program", town, "一時預かりの予約", ""),
+                doc("program", town, "地区センターまつり", ""),
+            ],
+            &[],
+        )
+        .unwrap();
+    assert_eq!(
+        find(&index, "一時預かり"),
+        ["一時預かりの予約", "一時保育のご案内"]
+    );
+    assert_eq!(find(&index, "公民館"), ["地区センターまつり"]);
+    let results = index
+        .search(&SearchRequest {
+            text: "公民館".into(),
+            limit: 10,
+            ..SearchRequest::default()
+        })
+        .unwrap();
+    let marked = &results.hits[0].title_html;
+    assert!(marked.starts_with("<b>地区</b>") && marked.ends_with("</b>まつり"), "{marked}");
+}
+
+#[test]
+fn a_municipalitys_own_synonyms_expand_towards_its_documents_only() {
+    let c = corpus();
+    let mut local = Synonyms::default();
+    local.add(Some(c.maebashi), ["げんきるーむ", "プレイルーム"]);
+    let search = |text: &str| -> Vec<String> {
+        index_titles(&c.index, &local, text)
+    };
+    assert_eq!(search("げんきるーむ"), ["子育てひろば 親子元気ルーム"]);
+    // The same words in another town find nothing there.
+    let mut elsewhere = Synonyms::default();
+    elsewhere.add(Some(c.manazuru), ["げんきるーむ", "プレイルーム"]);
+    assert!(index_titles(&c.index, &elsewhere, "げんきるーむ").is_empty());
+}
+
+fn index_titles(index: &SearchIndex, local: &Synonyms, text: &str) -> Vec<String> {
+    index
+        .search_with(
+            &SearchRequest {
+                text: text.into(),
+                limit: 10,
+                ..SearchRequest::default()
+            },
+            local,
+        )
+        .unwrap()
+        .hits
+        .iter()
+        .map(|hit| hit.title_html.replace("<b>", "").replace("</b>", ""))
+        .collect()
+}
