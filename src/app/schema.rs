@@ -22,6 +22,7 @@ use crate::{
             resolver::{IdentityMutation, IdentityQuery, IdentitySubscription},
         },
         kpi::resolver::{KpiMutation, KpiQuery},
+        synonyms::resolver::{SynonymsMutation, SynonymsQuery},
         partnership::{
             loaders::PartnershipLoader,
             resolver::{PartnershipMutation, PartnershipQuery},
@@ -58,6 +59,7 @@ pub struct QueryRoot(
     ContentQuery,
     KpiQuery,
     SearchQuery,
+    SynonymsQuery,
 );
 
 /// Every mutation of every domain.
@@ -73,6 +75,7 @@ pub struct MutationRoot(
     ChildcareMutation,
     ContentMutation,
     KpiMutation,
+    SynonymsMutation,
 );
 
 /// Every subscription of every domain.

@@ -89,6 +89,8 @@ node_kinds! {
     HealthChild,
     /// A vaccination given to a child.
     Vaccination,
+    /// A municipality's group of search synonyms.
+    SearchSynonymGroup,
 }
 
 impl std::fmt::Display for NodeKind {

@@ -6,6 +6,8 @@
 //! group also matches the other words of the group, a little below the word itself. Words
 //! are compared normalized as the index sees them (NFKC, lowercase, kana folded).
 
+use entity::search_synonym;
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryOrder};
 use uuid::Uuid;
 
 use super::analyzer;
@@ -114,6 +116,19 @@ impl Synonyms {
         }
         found
     }
+}
+
+/// Every municipality's own groups, as saved (one word per line).
+pub async fn load_local(db: &impl ConnectionTrait) -> Result<Synonyms, DbErr> {
+    let rows = search_synonym::Entity::find()
+        .order_by_asc(search_synonym::Column::Id)
+        .all(db)
+        .await?;
+    let mut synonyms = Synonyms::default();
+    for row in &rows {
+        synonyms.add(Some(row.municipality_id), row.words.lines());
+    }
+    Ok(synonyms)
 }
 
 /// A word as groups keep it: normalized, without surrounding spaces.

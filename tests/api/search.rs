@@ -643,3 +643,139 @@ async fn the_hits_of_a_page_are_checked_with_one_statement_per_kind_however_many
         "one kind of content, one statement: {costs:?}"
     );
 }
+
+const SAVE_SYNONYMS: &str = "mutation($input: SaveSearchSynonymGroupInput!) { saveSearchSynonymGroup(input: $input) { group { id words } userErrors { field code message } } }";
+const DELETE_SYNONYMS: &str = "mutation($input: DeleteSearchSynonymGroupInput!) { deleteSearchSynonymGroup(input: $input) { deletedId userErrors { code } } }";
+const SYNONYM_GROUPS: &str =
+    "query($code: String!) { searchSynonymGroups(municipalityCode: $code) { id words } }";
+
+async fn save_synonyms(app: &TestApp, token: &str, code: &str, words: &[&str]) -> Value {
+    let body = app
+        .graphql(
+            Some(token),
+            SAVE_SYNONYMS,
+            json!({ "input": { "municipalityCode": code, "words": words } }),
+        )
+        .await;
+    assert_eq!(error_code(&body), None, "{body}");
+    body["data"]["saveSearchSynonymGroup"].clone()
+}
+
+#[tokio::test]
+async fn a_municipalitys_own_synonyms_find_its_content_and_only_its_content() {
+    let app = spawn_app().await;
+    let maebashi_admin = app.login_demo("maebashi-admin@example.jp").await;
+    let manazuru_admin = app.login_demo("manazuru-admin@example.jp").await;
+    let maebashi = app.municipality_id("10201").await;
+    let nickname = "げんきっこひろば";
+    assert!(titles(&search(&app, None, nickname, json!({})).await).is_empty());
+
+    let saved = save_synonyms(&app, &maebashi_admin, "10201", &[nickname, "親子元気ルーム"]).await;
+    assert_eq!(saved["userErrors"], json!([]), "{saved}");
+    assert_eq!(saved["group"]["words"], json!([nickname, "親子元気ルーム"]));
+    let group_id = saved["group"]["id"].as_str().unwrap().to_owned();
+    search_until(&app, nickname, json!({}), |titles| {
+        titles.iter().any(|t| t == "親子元気ルーム")
+    })
+    .await;
+
+    // Manazuru gives the same nickname to its own centre: each town's word leads to its
+    // own content only.
+    let other = save_synonyms(&app, &manazuru_admin, "14384", &[nickname, "子育て支援センター"]).await;
+    assert_eq!(other["userErrors"], json!([]), "{other}");
+    search_until(&app, nickname, json!({}), |titles| {
+        titles.iter().any(|t| t == "真鶴町子育て支援センター 一時保育")
+    })
+    .await;
+    let in_maebashi = titles(&search(&app, None, nickname, json!({ "municipalityId": maebashi })).await);
+    assert!(in_maebashi.iter().any(|t| t == "親子元気ルーム"), "{in_maebashi:?}");
+    assert!(
+        !in_maebashi.iter().any(|t| t.starts_with("真鶴町")),
+        "{in_maebashi:?}"
+    );
+
+    let listed = app
+        .graphql(Some(&maebashi_admin), SYNONYM_GROUPS, json!({ "code": "10201" }))
+        .await;
+    assert_eq!(
+        listed["data"]["searchSynonymGroups"],
+        json!([{ "id": group_id, "words": [nickname, "親子元気ルーム"] }])
+    );
+
+    let deleted = app
+        .graphql(
+            Some(&maebashi_admin),
+            DELETE_SYNONYMS,
+            json!({ "input": { "id": group_id } }),
+        )
+        .await;
+    assert_eq!(deleted["data"]["deleteSearchSynonymGroup"]["deletedId"], json!(group_id));
+    search_until(&app, nickname, json!({ "municipalityId": maebashi }), |titles| {
+        titles.is_empty()
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn synonym_groups_refuse_bad_words_and_anyone_but_the_towns_administrators() {
+    let app = spawn_app().await;
+    let maebashi_admin = app.login_demo("maebashi-admin@example.jp").await;
+    let manazuru_admin = app.login_demo("manazuru-admin@example.jp").await;
+    let resident = app.login_demo("maebashi-resident@example.jp").await;
+
+    // Width and kana variants are one word: a group needs two different words.
+    let refused = save_synonyms(&app, &maebashi_admin, "10201", &["セミナー", "ｾﾐﾅｰ", "せみなー"]).await;
+    assert_eq!(crate::helpers::user_error_codes(&refused), ["TOO_SHORT"]);
+    assert_eq!(refused["group"], Value::Null);
+    let long = "長".repeat(41);
+    let refused = save_synonyms(&app, &maebashi_admin, "10201", &["公園", &long]).await;
+    assert_eq!(crate::helpers::user_error_codes(&refused), ["TOO_LONG"]);
+
+    for (token, code) in [(&resident, "10201"), (&manazuru_admin, "10201")] {
+        let body = app
+            .graphql(
+                Some(token),
+                SAVE_SYNONYMS,
+                json!({ "input": { "municipalityCode": code, "words": ["公園", "広場"] } }),
+            )
+            .await;
+        assert_eq!(error_code(&body), Some("FORBIDDEN"), "{body}");
+        let body = app
+            .graphql(Some(token), SYNONYM_GROUPS, json!({ "code": code }))
+            .await;
+        assert_eq!(error_code(&body), Some("FORBIDDEN"), "{body}");
+    }
+    let body = app
+        .graphql(None, SYNONYM_GROUPS, json!({ "code": "10201" }))
+        .await;
+    assert_eq!(error_code(&body), Some("UNAUTHENTICATED"), "{body}");
+
+    // Another town's group cannot be replaced or deleted, and stays as it was.
+    let saved = save_synonyms(&app, &maebashi_admin, "10201", &["前橋プラザ", "親子元気ルーム"]).await;
+    let id = saved["group"]["id"].as_str().unwrap();
+    let body = app
+        .graphql(
+            Some(&manazuru_admin),
+            SAVE_SYNONYMS,
+            json!({ "input": { "municipalityCode": "14384", "id": id, "words": ["公園", "広場"] } }),
+        )
+        .await;
+    assert_eq!(
+        crate::helpers::user_error_codes(&body["data"]["saveSearchSynonymGroup"]),
+        ["NOT_FOUND"]
+    );
+    let body = app
+        .graphql(Some(&manazuru_admin), DELETE_SYNONYMS, json!({ "input": { "id": id } }))
+        .await;
+    assert_eq!(
+        crate::helpers::user_error_codes(&body["data"]["deleteSearchSynonymGroup"]),
+        ["NOT_FOUND"]
+    );
+    let listed = app
+        .graphql(Some(&maebashi_admin), SYNONYM_GROUPS, json!({ "code": "10201" }))
+        .await;
+    assert_eq!(
+        listed["data"]["searchSynonymGroups"],
+        json!([{ "id": id, "words": ["前橋プラザ", "親子元気ルーム"] }])
+    );
+}
