@@ -310,6 +310,11 @@ pub struct SearchResults {
     /// Hits per category, ignoring the category filter, to show next to the category
     /// choices.
     pub category_counts: Vec<SearchCategoryCount>,
+    /// Whether every hit matches every word. `false` when fewer than three items matched
+    /// every word of a query of two words or more, and items matching only some of the
+    /// words were added after them (most words first, then title over tags over text):
+    /// show 「一部の語に一致」.
+    pub matched_all: bool,
 }
 
 /// One autocomplete suggestion: a title with a word starting with what was typed.
@@ -330,8 +335,12 @@ pub struct SearchQuery;
 #[Object]
 impl SearchQuery {
     /// Searches every kind of public content, in Japanese or English: 「子育て ひろば」,
-    /// 「託児付き セミナー」, 「公園」. Every word must match; Japanese words match as phrases,
-    /// full-width/half-width and kana variants alike; `"…"` is one exact phrase (an open
+    /// 「託児付き セミナー」, 「公園」. Every word must match (when fewer than three items
+    /// match every word, items matching most of the words follow, and `matchedAll` is
+    /// false); Japanese words match as phrases, full-width/half-width, hiragana/katakana
+    /// and small-kana variants alike, long katakana words also without a ッ or ー, and
+    /// words of the synonym dictionary (and the municipality's own synonyms) also as their
+    /// synonyms, a little below the word itself; `"…"` is one exact phrase (an open
     /// quote runs to the end), `-word` excludes, and Latin words of five letters or more
     /// also match one typo away. Private content and personal data are never searchable.
     /// Changes become searchable within about a second. Empty text is refused
@@ -487,6 +496,7 @@ impl SearchQuery {
                         .map(|category| SearchCategoryCount { category, count })
                 })
                 .collect(),
+            matched_all: results.matched_all,
         })
     }
 

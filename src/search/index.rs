@@ -39,6 +39,10 @@ const MERGE_ATTEMPTS: usize = 100;
 /// Decompressed stored-document blocks cached per segment.
 const DOC_STORE_CACHE_BLOCKS: usize = 10;
 
+/// Fewer hits than this matching every word: documents matching only some of the words
+/// are added after them.
+pub const PARTIAL_BELOW: usize = 3;
+
 /// Suggestions looked at before ranking them.
 const SUGGEST_CANDIDATES: usize = 200;
 
@@ -140,6 +144,9 @@ pub struct SearchResults {
     pub kind_counts: Vec<(String, u64)>,
     /// Matches per category code, ignoring the category filter.
     pub category_counts: Vec<(String, u64)>,
+    /// Whether every hit matches every word; `false` when fewer than [`PARTIAL_BELOW`]
+    /// did and documents matching only some of the words were added after them.
+    pub matched_all: bool,
 }
 
 /// One autocomplete suggestion.
@@ -387,24 +394,37 @@ impl SearchIndex {
         else {
             return Ok(SearchResults::default());
         };
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_query.query)];
-        clauses.extend(self.filters(request));
-        let full = BooleanQuery::new(clauses);
         let searcher = self.reader.searcher();
         let keep = request.offset + request.limit;
-        let collected = searcher.search(
-            &full,
-            &Facets {
-                kinds: request.kinds.clone(),
-                categories: request.categories.clone(),
-                keep,
-                order: request.order,
-                now: Utc::now(),
-                kind_field: KIND_FIELD,
-                category_field: CATEGORY_FIELD,
-                date_field: DATE_FIELD,
-            },
-        )?;
+        let collect = |text: Box<dyn Query>| {
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text)];
+            clauses.extend(self.filters(request));
+            searcher.search(
+                &BooleanQuery::new(clauses),
+                &Facets {
+                    kinds: request.kinds.clone(),
+                    categories: request.categories.clone(),
+                    keep,
+                    order: request.order,
+                    now: Utc::now(),
+                    kind_field: KIND_FIELD,
+                    category_field: CATEGORY_FIELD,
+                    date_field: DATE_FIELD,
+                },
+            )
+        };
+        let mut collected = collect(text_query.query)?;
+        let mut matched_all = true;
+        // Too few documents match every word: add those matching most of them.
+        if collected.total < PARTIAL_BELOW
+            && let Some(partial) = text_query.partial
+        {
+            let some = collect(partial)?;
+            if some.total > collected.total {
+                collected = some;
+                matched_all = false;
+            }
+        }
         let page: Vec<_> = collected.top.iter().skip(request.offset).collect();
         let mut hits = Vec::with_capacity(page.len());
         if !page.is_empty() {
@@ -445,6 +465,7 @@ impl SearchIndex {
             hits,
             kind_counts: collected.kind_counts,
             category_counts: collected.category_counts,
+            matched_all,
         })
     }
 

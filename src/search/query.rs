@@ -19,7 +19,8 @@
 use tantivy::{
     Term,
     query::{
-        BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, RegexQuery, TermQuery,
+        BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
+        RegexQuery, TermQuery,
     },
     schema::{Field, IndexRecordOption},
 };
@@ -40,6 +41,9 @@ const FUZZY_WEIGHT: f32 = 0.3;
 const LOOSE_WEIGHT: f32 = 0.4;
 /// Weight of a synonym of a word, against 1 for the word itself.
 const SYNONYM_WEIGHT: f32 = 0.7;
+/// Score of each word a document matches in the partial query: far above any text score,
+/// so that documents matching more words always rank first.
+const WORD_MATCHED_SCORE: f32 = 1000.0;
 
 /// One part of what was typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,6 +129,9 @@ pub struct TextQuery {
     pub query: Box<dyn Query>,
     /// The required parts only, in the combined field (for highlighting).
     pub highlight: Box<dyn Query>,
+    /// For two words or more: documents matching any of them (and none excluded), those
+    /// matching more words first, then by the same weights as `query`.
+    pub partial: Option<Box<dyn Query>>,
 }
 
 /// The query for `text`, or `None` when it has nothing to search for.
@@ -142,6 +149,7 @@ pub fn text_query(
     let text: String = text.chars().take(MAX_QUERY_CHARS).collect();
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let mut highlight: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut partial: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let mut wanted = 0;
     for part in parts(&text) {
         // A word is one clause per run (「ＤＸ推進」 = dx AND 推進); a phrase is one clause.
@@ -207,43 +215,57 @@ pub fn text_query(
                     .collect(),
                 _ => Vec::new(),
             };
+            let mut synonym_alternatives: Vec<Box<dyn Query>> = Vec::new();
             for expansion in &expansions {
                 if let Some(query) = word_query(fields.all, &expansion.word)? {
                     highlight.push((Occur::Should, query.box_clone()));
-                    alternatives.push((
-                        Occur::Should,
-                        Box::new(BoostQuery::new(
-                            only_in(fields, expansion.municipality, query),
-                            SYNONYM_WEIGHT,
-                        )),
-                    ));
+                    synonym_alternatives.push(Box::new(BoostQuery::new(
+                        only_in(fields, expansion.municipality, query),
+                        SYNONYM_WEIGHT,
+                    )));
                 }
             }
-            let matching: Box<dyn Query> = match alternatives.len() {
-                0 => continue,
-                1 => alternatives.remove(0).1,
-                _ => Box::new(BooleanQuery::new(alternatives)),
+            let literal: Option<Box<dyn Query>> = match alternatives.len() {
+                0 => None,
+                1 => Some(alternatives.remove(0).1),
+                _ => Some(Box::new(BooleanQuery::new(alternatives))),
+            };
+            // The word or its best synonym: a document saying both weighs as the word.
+            let matching = best_of(literal.into_iter().chain(synonym_alternatives).collect());
+            let Some(matching) = matching else {
+                continue;
             };
             if part.exclude {
+                partial.push((Occur::MustNot, matching.box_clone()));
                 clauses.push((Occur::MustNot, matching));
                 continue;
             }
             wanted += 1;
+            partial.push((
+                Occur::Should,
+                Box::new(ConstScoreQuery::new(
+                    matching.box_clone(),
+                    WORD_MATCHED_SCORE,
+                )),
+            ));
+            partial.push((Occur::Should, matching.box_clone()));
             clauses.push((Occur::Must, matching));
             for (name, boost) in BOOSTERS {
+                let mut boosters: Vec<Box<dyn Query>> = Vec::new();
                 if let Some(query) = in_field(name)? {
-                    clauses.push((Occur::Should, Box::new(BoostQuery::new(query, boost))));
+                    boosters.push(Box::new(BoostQuery::new(query, boost)));
                 }
                 for expansion in &expansions {
                     if let Some(query) = word_query(fields.text(name), &expansion.word)? {
-                        clauses.push((
-                            Occur::Should,
-                            Box::new(BoostQuery::new(
-                                only_in(fields, expansion.municipality, query),
-                                boost * SYNONYM_WEIGHT,
-                            )),
-                        ));
+                        boosters.push(Box::new(BoostQuery::new(
+                            only_in(fields, expansion.municipality, query),
+                            boost * SYNONYM_WEIGHT,
+                        )));
                     }
+                }
+                if let Some(booster) = best_of(boosters) {
+                    partial.push((Occur::Should, booster.box_clone()));
+                    clauses.push((Occur::Should, booster));
                 }
             }
         }
@@ -252,7 +274,17 @@ pub fn text_query(
     Ok((wanted > 0).then(|| TextQuery {
         query: Box::new(BooleanQuery::new(clauses)),
         highlight: Box::new(BooleanQuery::new(highlight)),
+        partial: (wanted > 1).then(|| Box::new(BooleanQuery::new(partial)) as Box<dyn Query>),
     }))
+}
+
+/// The best scoring of `queries`, or the one query; `None` when there is none.
+fn best_of(mut queries: Vec<Box<dyn Query>>) -> Option<Box<dyn Query>> {
+    match queries.len() {
+        0 => None,
+        1 => queries.pop(),
+        _ => Some(Box::new(DisjunctionMaxQuery::new(queries))),
+    }
 }
 
 /// The query of a word (one or more runs) in one field, as a phrase.

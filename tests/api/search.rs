@@ -350,7 +350,7 @@ async fn a_published_program_is_found_with_its_next_session_and_free_places_unti
         "program { status }",
     )
     .await;
-    let results = results_until(&app, "スケッチ 教室", json!({}), |r| {
+    let results = results_until(&app, "スケッチ教室", json!({}), |r| {
         hit(r, title).is_some()
     })
     .await;
@@ -398,14 +398,14 @@ async fn a_published_program_is_found_with_its_next_session_and_free_places_unti
         "registration { status }",
     )
     .await;
-    results_until(&app, "スケッチ 教室", json!({}), |r| {
+    results_until(&app, "スケッチ教室", json!({}), |r| {
         hit(r, title).is_some_and(|h| h["freePlaces"] == 3)
     })
     .await;
     let with_places = search(
         &app,
         None,
-        "スケッチ 教室",
+        "スケッチ教室",
         json!({ "hasFreePlaces": true }),
     )
     .await;
@@ -419,7 +419,7 @@ async fn a_published_program_is_found_with_its_next_session_and_free_places_unti
         "program { status }",
     )
     .await;
-    search_until(&app, "スケッチ 教室", json!({}), <[String]>::is_empty).await;
+    search_until(&app, "スケッチ教室", json!({}), <[String]>::is_empty).await;
 }
 
 #[tokio::test]
@@ -778,4 +778,51 @@ async fn synonym_groups_refuse_bad_words_and_anyone_but_the_towns_administrators
         listed["data"]["searchSynonymGroups"],
         json!([{ "id": id, "words": ["前橋プラザ", "親子元気ルーム"] }])
     );
+}
+
+#[tokio::test]
+async fn when_no_item_has_every_word_the_best_partial_matches_come_marked_as_such() {
+    let app = spawn_app().await;
+    let query = "query($text: String!) { search(text: $text) { matchedAll hits { totalCount nodes { node { ... on LocalIssue { title } ... on PartnerProject { title } ... on Program { title } ... on Article { title } ... on ChildcareResource { title: name } } } } } }";
+    let body = app
+        .graphql(None, query, json!({ "text": "面接対策 テレワーク" }))
+        .await;
+    assert_eq!(error_code(&body), None, "{body}");
+    let results = &body["data"]["search"];
+    assert_eq!(results["matchedAll"], json!(false), "{body}");
+    let found = titles(results);
+    assert!(found.iter().any(|t| t == "女性活躍推進セミナー"), "{found:?}");
+    assert!(
+        found.iter().any(|t| t == "女性がテレワークで働ける場の確保"),
+        "{found:?}"
+    );
+    // Enough items match every word: only those, and said so.
+    let body = app
+        .graphql(None, query, json!({ "text": "子育て 支援" }))
+        .await;
+    assert_eq!(body["data"]["search"]["matchedAll"], json!(true), "{body}");
+    // Excluded words stay excluded among partial matches.
+    let body = app
+        .graphql(None, query, json!({ "text": "面接対策 テレワーク -女性" }))
+        .await;
+    let found = titles(&body["data"]["search"]);
+    assert!(!found.is_empty(), "{body}");
+    assert!(!found.iter().any(|t| t.contains("女性")), "{found:?}");
+}
+
+#[tokio::test]
+async fn hiragana_a_dropped_sokuon_and_everyday_words_find_the_official_titles() {
+    let app = spawn_app().await;
+    for (typed, title) in [
+        ("せみなー", "女性活躍推進セミナー"),
+        ("テレワク", "女性がテレワークで働ける場の確保"),
+        ("一時預かり", "真鶴町子育て支援センター 一時保育"),
+    ] {
+        let found = titles(&search(&app, None, typed, json!({})).await);
+        assert_eq!(found.first().map(String::as_str), Some(title), "{typed}: {found:?}");
+    }
+    // The synonym that matched is marked in the title.
+    let results = search(&app, None, "一時預かり", json!({})).await;
+    let marked = results["hits"]["nodes"][0]["titleHtml"].as_str().unwrap();
+    assert!(marked.contains("<b>一時</b>") || marked.contains("<b>一時保育</b>"), "{marked}");
 }

@@ -97,8 +97,10 @@ fn find(index: &SearchIndex, text: &str) -> Vec<String> {
 #[test]
 fn residents_find_what_they_type() {
     let c = corpus();
+    // The one document matching every word comes first; documents matching only some of
+    // the words follow it (too few matched them all).
     assert_eq!(
-        find(&c.index, "子育て ひろば"),
+        find(&c.index, "子育て ひろば")[..1],
         ["子育てひろば 親子元気ルーム"]
     );
     assert_eq!(
@@ -526,4 +528,38 @@ fn index_titles(index: &SearchIndex, local: &Synonyms, text: &str) -> Vec<String
         .iter()
         .map(|hit| hit.title_html.replace("<b>", "").replace("</b>", ""))
         .collect()
+}
+
+#[test]
+fn when_too_few_match_every_word_those_matching_most_words_follow() {
+    let c = corpus();
+    let results = |text: &str| {
+        c.index
+            .search(&SearchRequest {
+                text: text.into(),
+                limit: 10,
+                ..SearchRequest::default()
+            })
+            .unwrap()
+    };
+    // No document has both words: each one matching one of them is found.
+    let found = results("プレイルーム 鑑賞会");
+    assert!(!found.matched_all);
+    assert_eq!(found.total, 2);
+    // More words matched rank first, whatever the text scores.
+    let found = results("公園 公民連携 ワークショップ");
+    assert!(!found.matched_all);
+    assert_eq!(
+        found.hits[0].title_html.replace("<b>", "").replace("</b>", ""),
+        "公園づくり"
+    );
+    assert_eq!(found.total, 2);
+    // Exclusions still exclude.
+    assert_eq!(results("公園 鑑賞会 -小学生").total, 1);
+    // Enough documents matching every word: nothing else is added.
+    let found = results("子育て");
+    assert!(found.matched_all);
+    // One word: nothing to fall back to.
+    let found = results("存在しない語");
+    assert_eq!(found.total, 0);
 }
