@@ -315,6 +315,10 @@ pub struct SearchResults {
     /// words were added after them (most words first, then title over tags over text):
     /// show 「一部の語に一致」.
     pub matched_all: bool,
+    /// When nothing was found: what was typed, spelled as the titles or the synonym
+    /// dictionary spell it (テレワーグ → テレワーク; kana-folded edit distance), closest
+    /// first, at most three, each finding something with the same filters. Empty otherwise.
+    pub did_you_mean: Vec<String>,
 }
 
 /// One autocomplete suggestion: a title with a word starting with what was typed.
@@ -497,12 +501,14 @@ impl SearchQuery {
                 })
                 .collect(),
             matched_all: results.matched_all,
+            did_you_mean: results.did_you_mean,
         })
     }
 
     /// Autocomplete for a search box of one municipality: titles of public content with a
-    /// word starting with `prefix` (「子育」 → 子育て学級; ｾﾐ finds セミナー), titles starting
-    /// with it first. An empty prefix suggests nothing; an unknown municipality code or a
+    /// word starting with `prefix` (「子育」 → 子育て学級; ｾﾐ and せみ find セミナー), titles
+    /// starting with it first; when there is none, the titles with the word closest to what
+    /// was typed (テレワーグ → 女性がテレワークで働ける場の確保). An empty prefix suggests nothing; an unknown municipality code or a
     /// prefix over 50 characters is refused (`BAD_USER_INPUT`).
     async fn suggest(
         &self,

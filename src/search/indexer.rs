@@ -27,6 +27,9 @@ use super::{
     synonyms::{self, Synonyms},
 };
 
+/// Corrections offered when a search finds nothing.
+const DID_YOU_MEAN: usize = 3;
+
 /// Outbox rows read per round.
 const BATCH: u64 = 500;
 /// How often the indexer looks for new rows.
@@ -329,7 +332,18 @@ impl Search {
             .read()
             .map_err(|_| anyhow::anyhow!("synonyms lock poisoned"))?
             .clone();
-        Ok(tokio::task::spawn_blocking(move || index.search_with(&request, &local)).await??)
+        Ok(tokio::task::spawn_blocking(move || {
+            let mut results = index.search_with(&request, &local)?;
+            if results.total == 0 {
+                results.did_you_mean = index
+                    .did_you_mean(&request, &local, DID_YOU_MEAN)?
+                    .into_iter()
+                    .map(|correction| correction.text)
+                    .collect();
+            }
+            Ok::<_, tantivy::TantivyError>(results)
+        })
+        .await??)
     }
 
     /// Titles of `municipality` with a word starting with `prefix`, best first.
@@ -340,10 +354,34 @@ impl Search {
         limit: usize,
     ) -> anyhow::Result<Vec<Suggestion>> {
         let index = self.index.clone();
-        Ok(
-            tokio::task::spawn_blocking(move || index.suggest(Some(municipality), &prefix, limit))
-                .await??,
-        )
+        let local = self
+            .local_synonyms
+            .read()
+            .map_err(|_| anyhow::anyhow!("synonyms lock poisoned"))?
+            .clone();
+        Ok(tokio::task::spawn_blocking(move || {
+            let found = index.suggest(Some(municipality), &prefix, limit)?;
+            if !found.is_empty() {
+                return Ok(found);
+            }
+            // No title has a word starting so: the titles with the closest word.
+            let request = SearchRequest {
+                text: prefix,
+                municipality_id: Some(municipality),
+                ..SearchRequest::default()
+            };
+            let mut closest: Vec<Suggestion> = Vec::new();
+            for correction in index.did_you_mean(&request, &local, DID_YOU_MEAN)? {
+                for document in correction.documents {
+                    if closest.len() < limit && !closest.iter().any(|s| s.title == document.title)
+                    {
+                        closest.push(document);
+                    }
+                }
+            }
+            Ok::<_, tantivy::TantivyError>(closest)
+        })
+        .await??)
     }
 
     /// Number of searchable documents (for readiness).

@@ -22,6 +22,8 @@ struct Group {
     municipality: Option<Uuid>,
     /// The words, normalized.
     words: Vec<String>,
+    /// The same words as written.
+    written: Vec<String>,
 }
 
 /// A word a query word expands to.
@@ -68,16 +70,19 @@ impl Synonyms {
         words: impl IntoIterator<Item = &'a str>,
     ) {
         let mut normalized: Vec<String> = Vec::new();
+        let mut written: Vec<String> = Vec::new();
         for word in words {
-            let word = normalize(word);
-            if !word.is_empty() && !normalized.contains(&word) {
-                normalized.push(word);
+            let key = normalize(word);
+            if !key.is_empty() && !normalized.contains(&key) {
+                normalized.push(key);
+                written.push(word.trim().to_owned());
             }
         }
         if normalized.len() >= 2 {
             self.groups.push(Group {
                 municipality,
                 words: normalized,
+                written,
             });
         }
     }
@@ -92,11 +97,23 @@ impl Synonyms {
         self.groups.is_empty()
     }
 
-    /// Every word of every group, normalized (for suggestions).
-    pub fn words(&self) -> impl Iterator<Item = &str> {
+    /// Every word of every group towards `municipality`'s documents (every group when
+    /// `None`), as (normalized, as written): for "did you mean".
+    pub fn entries(&self, municipality: Option<Uuid>) -> impl Iterator<Item = (&str, &str)> {
         self.groups
             .iter()
-            .flat_map(|group| group.words.iter().map(String::as_str))
+            .filter(move |group| {
+                group.municipality.is_none()
+                    || municipality.is_none()
+                    || group.municipality == municipality
+            })
+            .flat_map(|group| {
+                group
+                    .words
+                    .iter()
+                    .map(String::as_str)
+                    .zip(group.written.iter().map(String::as_str))
+            })
     }
 
     /// The words `word` expands to: the other words of each group it is in, each once.

@@ -826,3 +826,36 @@ async fn hiragana_a_dropped_sokuon_and_everyday_words_find_the_official_titles()
     let marked = results["hits"]["nodes"][0]["titleHtml"].as_str().unwrap();
     assert!(marked.contains("<b>一時</b>") || marked.contains("<b>一時保育</b>"), "{marked}");
 }
+
+#[tokio::test]
+async fn a_misspelled_word_that_finds_nothing_is_offered_as_the_titles_spell_it() {
+    let app = spawn_app().await;
+    let query = "query($text: String!) { search(text: $text) { didYouMean matchedAll hits { totalCount } } }";
+    let body = app
+        .graphql(None, query, json!({ "text": "てれわーぐ" }))
+        .await;
+    assert_eq!(error_code(&body), None, "{body}");
+    assert_eq!(body["data"]["search"]["hits"]["totalCount"], json!(0), "{body}");
+    assert_eq!(body["data"]["search"]["didYouMean"][0], json!("テレワーク"), "{body}");
+    // Something found: nothing to correct.
+    let body = app
+        .graphql(None, query, json!({ "text": "テレワーク" }))
+        .await;
+    assert_eq!(body["data"]["search"]["didYouMean"], json!([]), "{body}");
+
+    let suggest = "query($prefix: String!) { suggest(municipalityCode: \"10201\", prefix: $prefix) { title } }";
+    let body = app
+        .graphql(None, suggest, json!({ "prefix": "テレワーグ" }))
+        .await;
+    assert_eq!(error_code(&body), None, "{body}");
+    let titles: Vec<&str> = body["data"]["suggest"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["title"].as_str())
+        .collect();
+    assert!(
+        !titles.is_empty() && titles.iter().all(|t| t.contains("テレワーク")),
+        "{body}"
+    );
+}

@@ -563,3 +563,35 @@ fn when_too_few_match_every_word_those_matching_most_words_follow() {
     let found = results("存在しない語");
     assert_eq!(found.total, 0);
 }
+
+#[test]
+fn a_misspelled_word_that_finds_nothing_is_offered_as_the_titles_spell_it() {
+    let c = corpus();
+    let request = |text: &str, municipality: Option<Uuid>| SearchRequest {
+        text: text.into(),
+        municipality_id: municipality,
+        limit: 10,
+        ..SearchRequest::default()
+    };
+    let corrections = |text: &str, municipality: Option<Uuid>| -> Vec<String> {
+        c.index
+            .did_you_mean(&request(text, municipality), &Synonyms::default(), 3)
+            .unwrap()
+            .into_iter()
+            .map(|correction| correction.text)
+            .collect()
+    };
+    assert_eq!(find(&c.index, "ワークシャップ").len(), 0);
+    assert_eq!(corrections("ワークシャップ", None), ["ワークショップ"]);
+    assert_eq!(corrections("親子元気るうむ", None), ["親子元気ルーム"]);
+    // Only words that would find something with the same filters.
+    assert!(corrections("ワークシャップ", Some(c.maebashi)).is_empty());
+    // The dictionary is a source too, and other words are kept as typed.
+    assert_eq!(corrections("公民館 まつり -前橋", None), Vec::<String>::new());
+    let fixed = c
+        .index
+        .did_you_mean(&request("託児付き せみなあ", None), &Synonyms::default(), 3)
+        .unwrap();
+    assert_eq!(fixed[0].text, "託児付き セミナー");
+    assert_eq!(fixed[0].documents[0].title, "女性活躍推進セミナー（託児付き）");
+}
