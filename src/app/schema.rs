@@ -22,7 +22,6 @@ use crate::{
             resolver::{IdentityMutation, IdentityQuery, IdentitySubscription},
         },
         kpi::resolver::{KpiMutation, KpiQuery},
-        synonyms::resolver::{SynonymsMutation, SynonymsQuery},
         partnership::{
             loaders::PartnershipLoader,
             resolver::{PartnershipMutation, PartnershipQuery},
@@ -35,6 +34,7 @@ use crate::{
             loaders::RelocationLoader,
             resolver::{RelocationMutation, RelocationQuery, RelocationSubscription},
         },
+        synonyms::resolver::{SynonymsMutation, SynonymsQuery},
     },
     graphql::limits,
     state::AppState,

@@ -242,8 +242,11 @@ pub fn loosened(run: &Run) -> Option<Run> {
 /// and short words are left out, so the loose field stays small.
 pub fn loose_tokens(text: &str) -> Vec<Token> {
     let written_in_katakana = |start: usize, end: usize| {
-        text.get(start..end)
-            .is_some_and(|original| !original.chars().any(|c| matches!(c, '\u{3041}'..='\u{309F}')))
+        text.get(start..end).is_some_and(|original| {
+            !original
+                .chars()
+                .any(|c| matches!(c, '\u{3041}'..='\u{309F}'))
+        })
     };
     let mut words = Vec::new();
     for run in runs(text) {
@@ -432,7 +435,8 @@ mod tests {
 
     #[test]
     fn long_vowel_variants_fold_after_katakana() {
-        for variant in ["セミナｰ", "セミナ―", "セミナ‐", "セミナ－", "セミナ-"] {
+        for variant in ["セミナｰ", "セミナ―", "セミナ‐", "セミナ－", "セミナ-"]
+        {
             assert_eq!(texts(variant), texts("セミナー"), "{variant}");
         }
     }
@@ -443,7 +447,10 @@ mod tests {
             loose_tokens(text).into_iter().map(|t| t.text).collect()
         };
         assert_eq!(loose("親子ワークショップ体験"), loose("ワクショプ"));
-        assert_eq!(loose("ワークショップ"), ["ワク", "クシ", "シヨ", "ヨプ", "プ"]);
+        assert_eq!(
+            loose("ワークショップ"),
+            ["ワク", "クシ", "シヨ", "ヨプ", "プ"]
+        );
         // Short words, kanji and words written in hiragana are left out.
         assert!(loose("セミ 子育て支援 わーくしょっぷ").is_empty());
     }

@@ -586,8 +586,16 @@ impl SearchIndex {
                     }
                     None => part.text.clone(),
                 };
-                let word = if part.phrase { format!("\"{word}\"") } else { word };
-                pieces.push(if part.exclude { format!("-{word}") } else { word });
+                let word = if part.phrase {
+                    format!("\"{word}\"")
+                } else {
+                    word
+                };
+                pieces.push(if part.exclude {
+                    format!("-{word}")
+                } else {
+                    word
+                });
             }
             if replaced.is_empty() {
                 break;

@@ -373,8 +373,7 @@ impl Search {
             let mut closest: Vec<Suggestion> = Vec::new();
             for correction in index.did_you_mean(&request, &local, DID_YOU_MEAN)? {
                 for document in correction.documents {
-                    if closest.len() < limit && !closest.iter().any(|s| s.title == document.title)
-                    {
+                    if closest.len() < limit && !closest.iter().any(|s| s.title == document.title) {
                         closest.push(document);
                     }
                 }

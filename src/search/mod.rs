@@ -10,6 +10,6 @@ pub mod indexer;
 pub mod outbox;
 pub mod query;
 pub mod schema;
+pub mod sources;
 pub mod spelling;
 pub mod synonyms;
-pub mod sources;

@@ -19,8 +19,8 @@
 use tantivy::{
     Term,
     query::{
-        BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
-        RegexQuery, TermQuery,
+        BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur,
+        PhraseQuery, Query, RegexQuery, TermQuery,
     },
     schema::{Field, IndexRecordOption},
 };
@@ -298,7 +298,11 @@ fn word_query(field: Field, word: &str) -> tantivy::Result<Option<Box<dyn Query>
 }
 
 /// `query`, only in documents of `municipality` when given.
-fn only_in(fields: &Fields, municipality: Option<uuid::Uuid>, query: Box<dyn Query>) -> Box<dyn Query> {
+fn only_in(
+    fields: &Fields,
+    municipality: Option<uuid::Uuid>,
+    query: Box<dyn Query>,
+) -> Box<dyn Query> {
     match municipality {
         None => query,
         Some(municipality) => Box::new(BooleanQuery::new(vec![

@@ -58,7 +58,7 @@ pub fn title_words(title: &str) -> Vec<(String, String)> {
                     .and_then(|s| s.chars().next())
                     .map_or(Script::Other, script)
             };
-            if of(i) != of(i - 1) && !(run.chars[i].0 == 'ー') {
+            if of(i) != of(i - 1) && run.chars[i].0 != 'ー' {
                 starts.push(i);
             }
         }
@@ -138,9 +138,18 @@ mod tests {
         let words = title_words(title);
         let candidates = || words.iter().map(|(n, w)| (n.as_str(), w.as_str()));
         let typed = |text: &str| analyzer::normalized(text);
-        assert_eq!(closest(&typed("テレワーグ"), candidates(), 3), ["テレワーク"]);
-        assert_eq!(closest(&typed("てれわーぐ"), candidates(), 3), ["テレワーク"]);
-        assert_eq!(closest(&typed("子育て学校"), candidates(), 3), ["子育て学級"]);
+        assert_eq!(
+            closest(&typed("テレワーグ"), candidates(), 3),
+            ["テレワーク"]
+        );
+        assert_eq!(
+            closest(&typed("てれわーぐ"), candidates(), 3),
+            ["テレワーク"]
+        );
+        assert_eq!(
+            closest(&typed("子育て学校"), candidates(), 3),
+            ["子育て学級"]
+        );
         // Too far, too short, or the word itself: nothing.
         assert!(closest(&typed("ぱんだ"), candidates(), 3).is_empty());
         assert!(closest(&typed("学"), candidates(), 3).is_empty());

@@ -165,7 +165,8 @@ mod tests {
     fn the_built_in_dictionary_knows_the_everyday_words_for_the_official_ones() {
         let synonyms = Synonyms::built_in();
         assert!(synonyms.len() >= 30);
-        let expands = |from: &str, to: &str| words(synonyms.expansions(from)).contains(&normalize(to));
+        let expands =
+            |from: &str, to: &str| words(synonyms.expansions(from)).contains(&normalize(to));
         for (from, to) in [
             ("妊婦", "妊娠中"),
             ("プレママ", "妊婦"),
@@ -189,7 +190,10 @@ mod tests {
     fn a_municipalitys_group_expands_towards_that_municipality_only() {
         let town = Uuid::now_v7();
         let mut synonyms = Synonyms::parse("託児, 保育");
-        synonyms.add(Some(town), ["ほっとプラザ", "地域交流センター", "ホットプラザ"]);
+        synonyms.add(
+            Some(town),
+            ["ほっとプラザ", "地域交流センター", "ホットプラザ"],
+        );
         assert_eq!(synonyms.len(), 2);
         assert_eq!(
             synonyms.expansions("ホットプラザ"),

@@ -402,13 +402,7 @@ async fn a_published_program_is_found_with_its_next_session_and_free_places_unti
         hit(r, title).is_some_and(|h| h["freePlaces"] == 3)
     })
     .await;
-    let with_places = search(
-        &app,
-        None,
-        "スケッチ教室",
-        json!({ "hasFreePlaces": true }),
-    )
-    .await;
+    let with_places = search(&app, None, "スケッチ教室", json!({ "hasFreePlaces": true })).await;
     assert_eq!(titles(&with_places), [title]);
 
     mutate(
@@ -670,7 +664,13 @@ async fn a_municipalitys_own_synonyms_find_its_content_and_only_its_content() {
     let nickname = "げんきっこひろば";
     assert!(titles(&search(&app, None, nickname, json!({})).await).is_empty());
 
-    let saved = save_synonyms(&app, &maebashi_admin, "10201", &[nickname, "親子元気ルーム"]).await;
+    let saved = save_synonyms(
+        &app,
+        &maebashi_admin,
+        "10201",
+        &[nickname, "親子元気ルーム"],
+    )
+    .await;
     assert_eq!(saved["userErrors"], json!([]), "{saved}");
     assert_eq!(saved["group"]["words"], json!([nickname, "親子元気ルーム"]));
     let group_id = saved["group"]["id"].as_str().unwrap().to_owned();
@@ -681,21 +681,37 @@ async fn a_municipalitys_own_synonyms_find_its_content_and_only_its_content() {
 
     // Manazuru gives the same nickname to its own centre: each town's word leads to its
     // own content only.
-    let other = save_synonyms(&app, &manazuru_admin, "14384", &[nickname, "子育て支援センター"]).await;
+    let other = save_synonyms(
+        &app,
+        &manazuru_admin,
+        "14384",
+        &[nickname, "子育て支援センター"],
+    )
+    .await;
     assert_eq!(other["userErrors"], json!([]), "{other}");
     search_until(&app, nickname, json!({}), |titles| {
-        titles.iter().any(|t| t == "真鶴町子育て支援センター 一時保育")
+        titles
+            .iter()
+            .any(|t| t == "真鶴町子育て支援センター 一時保育")
     })
     .await;
-    let in_maebashi = titles(&search(&app, None, nickname, json!({ "municipalityId": maebashi })).await);
-    assert!(in_maebashi.iter().any(|t| t == "親子元気ルーム"), "{in_maebashi:?}");
+    let in_maebashi =
+        titles(&search(&app, None, nickname, json!({ "municipalityId": maebashi })).await);
+    assert!(
+        in_maebashi.iter().any(|t| t == "親子元気ルーム"),
+        "{in_maebashi:?}"
+    );
     assert!(
         !in_maebashi.iter().any(|t| t.starts_with("真鶴町")),
         "{in_maebashi:?}"
     );
 
     let listed = app
-        .graphql(Some(&maebashi_admin), SYNONYM_GROUPS, json!({ "code": "10201" }))
+        .graphql(
+            Some(&maebashi_admin),
+            SYNONYM_GROUPS,
+            json!({ "code": "10201" }),
+        )
         .await;
     assert_eq!(
         listed["data"]["searchSynonymGroups"],
@@ -709,10 +725,16 @@ async fn a_municipalitys_own_synonyms_find_its_content_and_only_its_content() {
             json!({ "input": { "id": group_id } }),
         )
         .await;
-    assert_eq!(deleted["data"]["deleteSearchSynonymGroup"]["deletedId"], json!(group_id));
-    search_until(&app, nickname, json!({ "municipalityId": maebashi }), |titles| {
-        titles.is_empty()
-    })
+    assert_eq!(
+        deleted["data"]["deleteSearchSynonymGroup"]["deletedId"],
+        json!(group_id)
+    );
+    search_until(
+        &app,
+        nickname,
+        json!({ "municipalityId": maebashi }),
+        |titles| titles.is_empty(),
+    )
     .await;
 }
 
@@ -724,7 +746,13 @@ async fn synonym_groups_refuse_bad_words_and_anyone_but_the_towns_administrators
     let resident = app.login_demo("maebashi-resident@example.jp").await;
 
     // Width and kana variants are one word: a group needs two different words.
-    let refused = save_synonyms(&app, &maebashi_admin, "10201", &["セミナー", "ｾﾐﾅｰ", "せみなー"]).await;
+    let refused = save_synonyms(
+        &app,
+        &maebashi_admin,
+        "10201",
+        &["セミナー", "ｾﾐﾅｰ", "せみなー"],
+    )
+    .await;
     assert_eq!(crate::helpers::user_error_codes(&refused), ["TOO_SHORT"]);
     assert_eq!(refused["group"], Value::Null);
     let long = "長".repeat(41);
@@ -751,7 +779,13 @@ async fn synonym_groups_refuse_bad_words_and_anyone_but_the_towns_administrators
     assert_eq!(error_code(&body), Some("UNAUTHENTICATED"), "{body}");
 
     // Another town's group cannot be replaced or deleted, and stays as it was.
-    let saved = save_synonyms(&app, &maebashi_admin, "10201", &["前橋プラザ", "親子元気ルーム"]).await;
+    let saved = save_synonyms(
+        &app,
+        &maebashi_admin,
+        "10201",
+        &["前橋プラザ", "親子元気ルーム"],
+    )
+    .await;
     let id = saved["group"]["id"].as_str().unwrap();
     let body = app
         .graphql(
@@ -765,14 +799,22 @@ async fn synonym_groups_refuse_bad_words_and_anyone_but_the_towns_administrators
         ["NOT_FOUND"]
     );
     let body = app
-        .graphql(Some(&manazuru_admin), DELETE_SYNONYMS, json!({ "input": { "id": id } }))
+        .graphql(
+            Some(&manazuru_admin),
+            DELETE_SYNONYMS,
+            json!({ "input": { "id": id } }),
+        )
         .await;
     assert_eq!(
         crate::helpers::user_error_codes(&body["data"]["deleteSearchSynonymGroup"]),
         ["NOT_FOUND"]
     );
     let listed = app
-        .graphql(Some(&maebashi_admin), SYNONYM_GROUPS, json!({ "code": "10201" }))
+        .graphql(
+            Some(&maebashi_admin),
+            SYNONYM_GROUPS,
+            json!({ "code": "10201" }),
+        )
         .await;
     assert_eq!(
         listed["data"]["searchSynonymGroups"],
@@ -791,9 +833,14 @@ async fn when_no_item_has_every_word_the_best_partial_matches_come_marked_as_suc
     let results = &body["data"]["search"];
     assert_eq!(results["matchedAll"], json!(false), "{body}");
     let found = titles(results);
-    assert!(found.iter().any(|t| t == "女性活躍推進セミナー"), "{found:?}");
     assert!(
-        found.iter().any(|t| t == "女性がテレワークで働ける場の確保"),
+        found.iter().any(|t| t == "女性活躍推進セミナー"),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|t| t == "女性がテレワークで働ける場の確保"),
         "{found:?}"
     );
     // Enough items match every word: only those, and said so.
@@ -819,12 +866,19 @@ async fn hiragana_a_dropped_sokuon_and_everyday_words_find_the_official_titles()
         ("一時預かり", "真鶴町子育て支援センター 一時保育"),
     ] {
         let found = titles(&search(&app, None, typed, json!({})).await);
-        assert_eq!(found.first().map(String::as_str), Some(title), "{typed}: {found:?}");
+        assert_eq!(
+            found.first().map(String::as_str),
+            Some(title),
+            "{typed}: {found:?}"
+        );
     }
     // The synonym that matched is marked in the title.
     let results = search(&app, None, "一時預かり", json!({})).await;
     let marked = results["hits"]["nodes"][0]["titleHtml"].as_str().unwrap();
-    assert!(marked.contains("<b>一時</b>") || marked.contains("<b>一時保育</b>"), "{marked}");
+    assert!(
+        marked.contains("<b>一時</b>") || marked.contains("<b>一時保育</b>"),
+        "{marked}"
+    );
 }
 
 #[tokio::test]
@@ -835,8 +889,16 @@ async fn a_misspelled_word_that_finds_nothing_is_offered_as_the_titles_spell_it(
         .graphql(None, query, json!({ "text": "てれわーぐ" }))
         .await;
     assert_eq!(error_code(&body), None, "{body}");
-    assert_eq!(body["data"]["search"]["hits"]["totalCount"], json!(0), "{body}");
-    assert_eq!(body["data"]["search"]["didYouMean"][0], json!("テレワーク"), "{body}");
+    assert_eq!(
+        body["data"]["search"]["hits"]["totalCount"],
+        json!(0),
+        "{body}"
+    );
+    assert_eq!(
+        body["data"]["search"]["didYouMean"][0],
+        json!("テレワーク"),
+        "{body}"
+    );
     // Something found: nothing to correct.
     let body = app
         .graphql(None, query, json!({ "text": "テレワーク" }))

@@ -41,8 +41,7 @@ async fn administered(
     code: &str,
 ) -> AppResult<municipality::Model> {
     viewer.require_user()?;
-    let Some(municipality) = identity::find_municipality_by_code(ctx.db, code.trim()).await?
-    else {
+    let Some(municipality) = identity::find_municipality_by_code(ctx.db, code.trim()).await? else {
         // Only administrators learn which codes exist.
         viewer.require_role(crate::auth::ADMINS)?;
         return Err(AppError::NotFound);
@@ -190,11 +189,8 @@ pub async fn delete(
     viewer.require_role(crate::auth::ADMINS)?;
     let txn = db::begin_write(ctx.db).await?;
     let found = search_synonym::Entity::find_by_id(id).one(&txn).await?;
-    let Some(group) = found.filter(|group| {
-        viewer
-            .require_admin_of(group.municipality_id)
-            .is_ok()
-    }) else {
+    let Some(group) = found.filter(|group| viewer.require_admin_of(group.municipality_id).is_ok())
+    else {
         return Ok(Err(vec![FieldError::input(
             "id",
             FieldErrorCode::NotFound,
@@ -203,7 +199,13 @@ pub async fn delete(
     };
     let municipality_id = group.municipality_id;
     group.delete(&txn).await?;
-    outbox::enqueue(&txn, sources::SEARCH_SYNONYMS, municipality_id, municipality_id).await?;
+    outbox::enqueue(
+        &txn,
+        sources::SEARCH_SYNONYMS,
+        municipality_id,
+        municipality_id,
+    )
+    .await?;
     txn.commit().await?;
     Ok(Ok(id))
 }

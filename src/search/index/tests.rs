@@ -439,11 +439,17 @@ fn snippets_highlight_the_match_and_removed_documents_disappear() {
 fn hiragana_finds_katakana_and_a_dropped_sokuon_or_long_vowel_still_finds_the_word() {
     let c = corpus();
     let workshop = "美術館ワークショップ 小学生の鑑賞会";
-    assert_eq!(find(&c.index, "せみなー"), ["女性活躍推進セミナー（託児付き）"]);
+    assert_eq!(
+        find(&c.index, "せみなー"),
+        ["女性活躍推進セミナー（託児付き）"]
+    );
     assert_eq!(find(&c.index, "わーくしょっぷ"), [workshop]);
     assert_eq!(find(&c.index, "ワークショプ"), [workshop]);
     assert_eq!(find(&c.index, "ワクショップ"), [workshop]);
-    assert_eq!(find(&c.index, "ぷれいるーむ"), ["子育てひろば 親子元気ルーム"]);
+    assert_eq!(
+        find(&c.index, "ぷれいるーむ"),
+        ["子育てひろば 親子元気ルーム"]
+    );
     // Too short to loosen, and other words stay apart.
     assert!(find(&c.index, "ワクシ").is_empty());
     assert!(find(&c.index, "ワークシャップ").is_empty());
@@ -495,7 +501,10 @@ fn synonyms_find_the_official_word_below_the_literal_one_and_mark_it() {
         })
         .unwrap();
     let marked = &results.hits[0].title_html;
-    assert!(marked.starts_with("<b>地区</b>") && marked.ends_with("</b>まつり"), "{marked}");
+    assert!(
+        marked.starts_with("<b>地区</b>") && marked.ends_with("</b>まつり"),
+        "{marked}"
+    );
 }
 
 #[test]
@@ -503,9 +512,7 @@ fn a_municipalitys_own_synonyms_expand_towards_its_documents_only() {
     let c = corpus();
     let mut local = Synonyms::default();
     local.add(Some(c.maebashi), ["げんきるーむ", "プレイルーム"]);
-    let search = |text: &str| -> Vec<String> {
-        index_titles(&c.index, &local, text)
-    };
+    let search = |text: &str| -> Vec<String> { index_titles(&c.index, &local, text) };
     assert_eq!(search("げんきるーむ"), ["子育てひろば 親子元気ルーム"]);
     // The same words in another town find nothing there.
     let mut elsewhere = Synonyms::default();
@@ -550,7 +557,10 @@ fn when_too_few_match_every_word_those_matching_most_words_follow() {
     let found = results("公園 公民連携 ワークショップ");
     assert!(!found.matched_all);
     assert_eq!(
-        found.hits[0].title_html.replace("<b>", "").replace("</b>", ""),
+        found.hits[0]
+            .title_html
+            .replace("<b>", "")
+            .replace("</b>", ""),
         "公園づくり"
     );
     assert_eq!(found.total, 2);
@@ -587,11 +597,17 @@ fn a_misspelled_word_that_finds_nothing_is_offered_as_the_titles_spell_it() {
     // Only words that would find something with the same filters.
     assert!(corrections("ワークシャップ", Some(c.maebashi)).is_empty());
     // The dictionary is a source too, and other words are kept as typed.
-    assert_eq!(corrections("公民館 まつり -前橋", None), Vec::<String>::new());
+    assert_eq!(
+        corrections("公民館 まつり -前橋", None),
+        Vec::<String>::new()
+    );
     let fixed = c
         .index
         .did_you_mean(&request("託児付き せみなあ", None), &Synonyms::default(), 3)
         .unwrap();
     assert_eq!(fixed[0].text, "託児付き セミナー");
-    assert_eq!(fixed[0].documents[0].title, "女性活躍推進セミナー（託児付き）");
+    assert_eq!(
+        fixed[0].documents[0].title,
+        "女性活躍推進セミナー（託児付き）"
+    );
 }
