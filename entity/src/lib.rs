@@ -56,6 +56,7 @@ pub mod registration_status_change;
 pub mod relocation_inquiry;
 pub mod relocation_setting;
 pub mod search_outbox;
+pub mod search_synonym;
 pub mod session;
 pub mod user;
 

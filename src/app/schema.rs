@@ -34,6 +34,7 @@ use crate::{
             loaders::RelocationLoader,
             resolver::{RelocationMutation, RelocationQuery, RelocationSubscription},
         },
+        synonyms::resolver::{SynonymsMutation, SynonymsQuery},
     },
     graphql::limits,
     state::AppState,
@@ -58,6 +59,7 @@ pub struct QueryRoot(
     ContentQuery,
     KpiQuery,
     SearchQuery,
+    SynonymsQuery,
 );
 
 /// Every mutation of every domain.
@@ -74,6 +76,7 @@ pub struct MutationRoot(
     ChildcareMutation,
     ContentMutation,
     KpiMutation,
+    SynonymsMutation,
 );
 
 /// Every subscription of every domain.

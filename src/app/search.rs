@@ -310,6 +310,15 @@ pub struct SearchResults {
     /// Hits per category, ignoring the category filter, to show next to the category
     /// choices.
     pub category_counts: Vec<SearchCategoryCount>,
+    /// Whether every hit matches every word. `false` when fewer than three items matched
+    /// every word of a query of two words or more, and items matching only some of the
+    /// words were added after them (most words first, then title over tags over text):
+    /// show 「一部の語に一致」.
+    pub matched_all: bool,
+    /// When nothing was found: what was typed, spelled as the titles or the synonym
+    /// dictionary spell it (テレワーグ → テレワーク; kana-folded edit distance), closest
+    /// first, at most three, each finding something with the same filters. Empty otherwise.
+    pub did_you_mean: Vec<String>,
 }
 
 /// One autocomplete suggestion: a title with a word starting with what was typed.
@@ -330,8 +339,12 @@ pub struct SearchQuery;
 #[Object]
 impl SearchQuery {
     /// Searches every kind of public content, in Japanese or English: 「子育て ひろば」,
-    /// 「託児付き セミナー」, 「公園」. Every word must match; Japanese words match as phrases,
-    /// full-width/half-width and kana variants alike; `"…"` is one exact phrase (an open
+    /// 「託児付き セミナー」, 「公園」. Every word must match (when fewer than three items
+    /// match every word, items matching most of the words follow, and `matchedAll` is
+    /// false); Japanese words match as phrases, full-width/half-width, hiragana/katakana
+    /// and small-kana variants alike, long katakana words also without a ッ or ー, and
+    /// words of the synonym dictionary (and the municipality's own synonyms) also as their
+    /// synonyms, a little below the word itself; `"…"` is one exact phrase (an open
     /// quote runs to the end), `-word` excludes, and Latin words of five letters or more
     /// also match one typo away. Private content and personal data are never searchable.
     /// Changes become searchable within about a second. Empty text is refused
@@ -487,12 +500,15 @@ impl SearchQuery {
                         .map(|category| SearchCategoryCount { category, count })
                 })
                 .collect(),
+            matched_all: results.matched_all,
+            did_you_mean: results.did_you_mean,
         })
     }
 
     /// Autocomplete for a search box of one municipality: titles of public content with a
-    /// word starting with `prefix` (「子育」 → 子育て学級; ｾﾐ finds セミナー), titles starting
-    /// with it first. An empty prefix suggests nothing; an unknown municipality code or a
+    /// word starting with `prefix` (「子育」 → 子育て学級; ｾﾐ and せみ find セミナー), titles
+    /// starting with it first; when there is none, the titles with the word closest to what
+    /// was typed (テレワーグ → 女性がテレワークで働ける場の確保). An empty prefix suggests nothing; an unknown municipality code or a
     /// prefix over 50 characters is refused (`BAD_USER_INPUT`).
     async fn suggest(
         &self,

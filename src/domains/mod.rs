@@ -13,3 +13,4 @@ pub mod kpi;
 pub mod partnership;
 pub mod programs;
 pub mod relocation;
+pub mod synonyms;

@@ -97,6 +97,8 @@ node_kinds! {
     VaccinationForm,
     /// A version of a 予診票 definition.
     VaccinationFormDefinition,
+    /// A municipality's group of search synonyms.
+    SearchSynonymGroup,
 }
 
 impl std::fmt::Display for NodeKind {

@@ -6,6 +6,12 @@
 //! character of each run is also kept as a unigram so that one-character queries (「市」「海」)
 //! find something. Runs of letters and digits become words. A position gap separates runs,
 //! so a phrase never matches across punctuation or a change of script.
+//!
+//! Kana are folded to one script: hiragana become katakana and small kana (ァ ィ ャ ュ ョ …)
+//! their full-size letters, in documents and queries alike, so that せみなー finds セミナー
+//! and ウィンドウ finds ウインドウ. ッ is kept: the loose analyzer ([`loose_tokens`]) drops it,
+//! and the long-vowel mark, from katakana words of [`LOOSE_MIN_CHARS`] characters or more, so
+//! that a typo dropping one (ワークショプ, ワクショップ) still finds the word, below exact matches.
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 use unicode_normalization::{UnicodeNormalization, char::compose};
@@ -15,6 +21,12 @@ pub const NAME: &str = "ja_bigram";
 /// Name of the analyzer of kana readings: the same, with hiragana folded to katakana so
 /// that a reading typed in either finds the other (まなづる = マナヅル).
 pub const KANA_NAME: &str = "ja_kana";
+
+/// Name of the loose analyzer: katakana words without ッ and ー.
+pub const LOOSE_NAME: &str = "ja_loose";
+
+/// Katakana words this long or longer are also indexed and searched without ッ and ー.
+pub const LOOSE_MIN_CHARS: usize = 4;
 
 /// Positions left empty between two runs.
 pub const RUN_GAP: usize = 2;
@@ -100,14 +112,27 @@ fn normalize(text: &str) -> Vec<(char, usize, usize)> {
     out
 }
 
+/// Small kana (except ッ) as their full-size letters; everything else as it is.
+fn full_size(c: char) -> char {
+    match c {
+        'ァ' | 'ィ' | 'ゥ' | 'ェ' | 'ォ' | 'ャ' | 'ュ' | 'ョ' | 'ヮ' => {
+            char::from_u32(u32::from(c) + 1).unwrap_or(c)
+        }
+        _ => c,
+    }
+}
+
 /// Spelling variants that NFKC leaves apart but readers take as one.
 fn fold(chars: &mut [(char, usize, usize)]) {
+    for (c, _, _) in chars.iter_mut() {
+        *c = full_size(to_katakana(*c));
+    }
     for i in 0..chars.len() {
         let previous = i.checked_sub(1).map(|p| chars[p].0);
         let next = chars.get(i + 1).map(|n| n.0);
         let c = chars[i].0;
         // 由比ヶ浜 / 由比ケ浜 / 由比ガ浜 / 由比が浜: one place.
-        if matches!(c, 'ヶ' | 'ケ' | 'ガ' | 'が' | 'ヵ' | 'け')
+        if matches!(c, 'ヶ' | 'ケ' | 'ガ' | 'ヵ')
             && previous.is_some_and(is_kanji)
             && next.is_some_and(is_kanji)
         {
@@ -181,15 +206,69 @@ pub fn to_katakana(c: char) -> char {
     }
 }
 
-/// Runs of `text` with hiragana folded to katakana (for kana readings).
+/// Runs of `text` for kana readings: the same as [`runs`], kana being folded everywhere.
 pub fn kana_runs(text: &str) -> Vec<Run> {
-    let mut runs = runs(text);
-    for run in &mut runs {
-        for (c, _, _) in &mut run.chars {
-            *c = to_katakana(*c);
+    runs(text)
+}
+
+/// Whether `c` (folded) is part of a katakana word: a letter or the long-vowel mark.
+fn is_katakana_letter(c: char) -> bool {
+    matches!(c, '\u{30A1}'..='\u{30FA}' | '\u{30FC}')
+}
+
+/// `run` loosened: without ッ and ー, when it is a katakana word of [`LOOSE_MIN_CHARS`]
+/// characters or more; `None` otherwise.
+pub fn loosened(run: &Run) -> Option<Run> {
+    if run.kind != RunKind::Japanese
+        || run.chars.len() < LOOSE_MIN_CHARS
+        || !run.chars.iter().all(|(c, _, _)| is_katakana_letter(*c))
+    {
+        return None;
+    }
+    let chars: Vec<(char, usize, usize)> = run
+        .chars
+        .iter()
+        .copied()
+        .filter(|(c, _, _)| !matches!(c, 'ッ' | 'ー'))
+        .collect();
+    (chars.len() >= 2).then_some(Run {
+        kind: RunKind::Japanese,
+        chars,
+    })
+}
+
+/// The loose tokens of `text`: each katakana word written in katakana (not in hiragana) of
+/// [`LOOSE_MIN_CHARS`] characters or more, without ッ and ー, as bigrams. Kanji, hiragana
+/// and short words are left out, so the loose field stays small.
+pub fn loose_tokens(text: &str) -> Vec<Token> {
+    let written_in_katakana = |start: usize, end: usize| {
+        text.get(start..end).is_some_and(|original| {
+            !original
+                .chars()
+                .any(|c| matches!(c, '\u{3041}'..='\u{309F}'))
+        })
+    };
+    let mut words = Vec::new();
+    for run in runs(text) {
+        if run.kind != RunKind::Japanese {
+            continue;
+        }
+        let mut word: Vec<(char, usize, usize)> = Vec::new();
+        for &(c, start, end) in run.chars.iter().chain(std::iter::once(&('\0', 0, 0))) {
+            if is_katakana_letter(c) && written_in_katakana(start, end) {
+                word.push((c, start, end));
+                continue;
+            }
+            let candidate = Run {
+                kind: RunKind::Japanese,
+                chars: std::mem::take(&mut word),
+            };
+            if let Some(loose) = loosened(&candidate) {
+                words.push(loose);
+            }
         }
     }
-    runs
+    tokens_of(words)
 }
 
 /// Every token of `text`, in order.
@@ -270,6 +349,21 @@ impl Tokenizer for JapaneseKana {
     }
 }
 
+/// The tantivy tokenizer of the loose field: [`loose_tokens`].
+#[derive(Debug, Clone, Default)]
+pub struct JapaneseLoose;
+
+impl Tokenizer for JapaneseLoose {
+    type TokenStream<'a> = JapaneseBigramStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        JapaneseBigramStream {
+            tokens: loose_tokens(text).into_iter(),
+            current: Token::default(),
+        }
+    }
+}
+
 impl TokenStream for JapaneseBigramStream {
     fn advance(&mut self) -> bool {
         match self.tokens.next() {
@@ -321,8 +415,44 @@ mod tests {
         };
         assert_eq!(folded("まなづる"), folded("マナヅル"));
         assert_eq!(folded("ﾏﾅﾂﾞﾙ"), folded("まなづる"));
-        // Documents' own text keeps hiragana apart.
-        assert_ne!(texts("まなづる"), texts("マナヅル"));
+    }
+
+    #[test]
+    fn hiragana_and_katakana_fold_to_one_script_in_every_text() {
+        assert_eq!(texts("せみなー"), texts("セミナー"));
+        assert_eq!(texts("わーくしょっぷ"), texts("ワークショップ"));
+        assert_eq!(texts("ｾﾐﾅｰ"), texts("せみなー"));
+        // A dash after hiragana is a long-vowel mark too.
+        assert_eq!(texts("せみな―"), texts("セミナー"));
+    }
+
+    #[test]
+    fn small_kana_fold_to_full_size_but_sokuon_stays() {
+        assert_eq!(texts("ウィンドウ"), texts("ウインドウ"));
+        assert_eq!(texts("キャンプ"), texts("キヤンプ"));
+        assert_ne!(texts("ショップ"), texts("ショツプ"));
+    }
+
+    #[test]
+    fn long_vowel_variants_fold_after_katakana() {
+        for variant in ["セミナｰ", "セミナ―", "セミナ‐", "セミナ－", "セミナ-"]
+        {
+            assert_eq!(texts(variant), texts("セミナー"), "{variant}");
+        }
+    }
+
+    #[test]
+    fn the_loose_field_keeps_long_katakana_words_without_sokuon_and_long_vowels() {
+        let loose = |text: &str| -> Vec<String> {
+            loose_tokens(text).into_iter().map(|t| t.text).collect()
+        };
+        assert_eq!(loose("親子ワークショップ体験"), loose("ワクショプ"));
+        assert_eq!(
+            loose("ワークショップ"),
+            ["ワク", "クシ", "シヨ", "ヨプ", "プ"]
+        );
+        // Short words, kanji and words written in hiragana are left out.
+        assert!(loose("セミ 子育て支援 わーくしょっぷ").is_empty());
     }
 
     #[test]
@@ -360,7 +490,7 @@ mod tests {
     #[test]
     fn full_width_digits_and_latin_become_lowercase_words() {
         assert_eq!(texts("２０２４年度"), ["2024", "年度", "度"]);
-        assert_eq!(texts("ＤＸ推進とAI"), ["dx", "推進", "進と", "と", "ai"]);
+        assert_eq!(texts("ＤＸ推進とAI"), ["dx", "推進", "進ト", "ト", "ai"]);
     }
 
     #[test]
@@ -372,8 +502,8 @@ mod tests {
             positions,
             [
                 ("子育".into(), 0),
-                ("育て".into(), 1),
-                ("て".into(), 2),
+                ("育テ".into(), 1),
+                ("テ".into(), 2),
                 ("支援".into(), 5),
                 ("援".into(), 6)
             ]
@@ -398,7 +528,7 @@ mod tests {
         // 子育てひろば事業 / 親子元気ルーム / 女性活躍推進セミナー
         assert_eq!(
             texts("子育てひろば"),
-            ["子育", "育て", "てひ", "ひろ", "ろば", "ば"]
+            ["子育", "育テ", "テヒ", "ヒロ", "ロバ", "バ"]
         );
         assert!(texts("親子元気ルーム").contains(&"ルー".to_string()));
         assert!(texts("女性活躍推進セミナー").contains(&"進セ".to_string()));

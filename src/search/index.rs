@@ -20,14 +20,16 @@ use uuid::Uuid;
 
 pub use super::collector::Order;
 use super::{
-    analyzer::{self, JapaneseBigram, JapaneseKana},
+    analyzer::{self, JapaneseBigram, JapaneseKana, JapaneseLoose},
     collector::Facets,
     query,
     schema::{CATEGORY_FIELD, DATE_FIELD, Fields, KIND_FIELD, schema},
+    spelling,
+    synonyms::{self, Synonyms},
 };
 
 /// Bump when the schema or the analyzer changes: an index of another version is rebuilt.
-pub const VERSION: u32 = 5;
+pub const VERSION: u32 = 6;
 
 /// Memory the writer may use before it flushes a segment.
 const WRITER_MEMORY: usize = 50_000_000;
@@ -37,6 +39,13 @@ const MERGE_ATTEMPTS: usize = 100;
 
 /// Decompressed stored-document blocks cached per segment.
 const DOC_STORE_CACHE_BLOCKS: usize = 10;
+
+/// Fewer hits than this matching every word: documents matching only some of the words
+/// are added after them.
+pub const PARTIAL_BELOW: usize = 3;
+
+/// Documents whose title words are candidates for "did you mean".
+const SPELLING_DOCUMENTS: usize = 30;
 
 /// Suggestions looked at before ranking them.
 const SUGGEST_CANDIDATES: usize = 200;
@@ -139,6 +148,21 @@ pub struct SearchResults {
     pub kind_counts: Vec<(String, u64)>,
     /// Matches per category code, ignoring the category filter.
     pub category_counts: Vec<(String, u64)>,
+    /// Whether every hit matches every word; `false` when fewer than [`PARTIAL_BELOW`]
+    /// did and documents matching only some of the words were added after them.
+    pub matched_all: bool,
+    /// When nothing was found: the text spelled as titles or the synonym dictionary
+    /// spell it, each finding something (see [`SearchIndex::did_you_mean`]).
+    pub did_you_mean: Vec<String>,
+}
+
+/// What was typed, spelled as the titles or the dictionary spell it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Correction {
+    /// The whole text with the misspelled words replaced.
+    pub text: String,
+    /// The documents whose titles have the replacing words.
+    pub documents: Vec<Suggestion>,
 }
 
 /// One autocomplete suggestion.
@@ -159,6 +183,8 @@ pub struct SearchIndex {
     reader: IndexReader,
     writer: Arc<Mutex<IndexWriter>>,
     fields: Fields,
+    /// The built-in synonyms.
+    synonyms: Arc<Synonyms>,
 }
 
 impl SearchIndex {
@@ -184,6 +210,9 @@ impl SearchIndex {
         index
             .tokenizers()
             .register(analyzer::KANA_NAME, TextAnalyzer::from(JapaneseKana));
+        index
+            .tokenizers()
+            .register(analyzer::LOOSE_NAME, TextAnalyzer::from(JapaneseLoose));
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -197,6 +226,7 @@ impl SearchIndex {
             reader,
             writer: Arc::new(Mutex::new(writer)),
             fields,
+            synonyms: Arc::new(Synonyms::built_in()),
         })
     }
 
@@ -308,16 +338,15 @@ impl SearchIndex {
         }
         doc.add_text(f.body, &document.body);
         let tags = document.tags.join(" ");
-        doc.add_text(
-            f.all,
-            [
-                document.title.as_str(),
-                tags.as_str(),
-                document.organizer.as_str(),
-                document.body.as_str(),
-            ]
-            .join("\n"),
-        );
+        let all = [
+            document.title.as_str(),
+            tags.as_str(),
+            document.organizer.as_str(),
+            document.body.as_str(),
+        ]
+        .join("\n");
+        doc.add_text(f.loose, &all);
+        doc.add_text(f.all, all);
         if let Some(starts_at) = document.starts_at {
             doc.add_i64(f.starts_at, starts_at.timestamp());
         }
@@ -362,31 +391,56 @@ impl SearchIndex {
         Ok(started)
     }
 
-    /// Runs `request`: one pass collects the page, the total and the counts per kind and
-    /// category; snippets are made for the page only. Blocking: call from `spawn_blocking`.
+    /// Runs `request` with the built-in synonyms only (see [`Self::search_with`]).
+    /// Blocking: call from `spawn_blocking`.
     pub fn search(&self, request: &SearchRequest) -> tantivy::Result<SearchResults> {
+        self.search_with(request, &Synonyms::default())
+    }
+
+    /// Runs `request` with the built-in synonyms and the municipalities' own `local` ones:
+    /// one pass collects the page, the total and the counts per kind and category; snippets
+    /// are made for the page only. Blocking: call from `spawn_blocking`.
+    pub fn search_with(
+        &self,
+        request: &SearchRequest,
+        local: &Synonyms,
+    ) -> tantivy::Result<SearchResults> {
         let f = self.fields;
-        let Some(text_query) = query::text_query(&f, &request.text)? else {
+        let Some(text_query) = query::text_query(&f, &request.text, &[&self.synonyms, local])?
+        else {
             return Ok(SearchResults::default());
         };
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_query.query)];
-        clauses.extend(self.filters(request));
-        let full = BooleanQuery::new(clauses);
         let searcher = self.reader.searcher();
         let keep = request.offset + request.limit;
-        let collected = searcher.search(
-            &full,
-            &Facets {
-                kinds: request.kinds.clone(),
-                categories: request.categories.clone(),
-                keep,
-                order: request.order,
-                now: Utc::now(),
-                kind_field: KIND_FIELD,
-                category_field: CATEGORY_FIELD,
-                date_field: DATE_FIELD,
-            },
-        )?;
+        let collect = |text: Box<dyn Query>| {
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text)];
+            clauses.extend(self.filters(request));
+            searcher.search(
+                &BooleanQuery::new(clauses),
+                &Facets {
+                    kinds: request.kinds.clone(),
+                    categories: request.categories.clone(),
+                    keep,
+                    order: request.order,
+                    now: Utc::now(),
+                    kind_field: KIND_FIELD,
+                    category_field: CATEGORY_FIELD,
+                    date_field: DATE_FIELD,
+                },
+            )
+        };
+        let mut collected = collect(text_query.query)?;
+        let mut matched_all = true;
+        // Too few documents match every word: add those matching most of them.
+        if collected.total < PARTIAL_BELOW
+            && let Some(partial) = text_query.partial
+        {
+            let some = collect(partial)?;
+            if some.total > collected.total {
+                collected = some;
+                matched_all = false;
+            }
+        }
         let page: Vec<_> = collected.top.iter().skip(request.offset).collect();
         let mut hits = Vec::with_capacity(page.len());
         if !page.is_empty() {
@@ -427,7 +481,153 @@ impl SearchIndex {
             hits,
             kind_counts: collected.kind_counts,
             category_counts: collected.category_counts,
+            matched_all,
+            did_you_mean: Vec::new(),
         })
+    }
+
+    /// When `request` finds nothing: its text with each word that no title or dictionary
+    /// entry spells that way replaced by the closest one that does (kana-folded edit
+    /// distance: one edit for words of three to five characters, two beyond), closest
+    /// first, at most `limit`, each checked to find something with the same filters. The
+    /// candidates are the words of the titles of the documents sharing a bigram with the
+    /// typed words, and the synonym dictionary. Blocking.
+    pub fn did_you_mean(
+        &self,
+        request: &SearchRequest,
+        local: &Synonyms,
+        limit: usize,
+    ) -> tantivy::Result<Vec<Correction>> {
+        let f = self.fields;
+        let text: String = request.text.chars().take(query::MAX_QUERY_CHARS).collect();
+        let parts = query::parts(&text);
+        let words: Vec<String> = parts.iter().map(|p| synonyms::normalize(&p.text)).collect();
+        let mut shared: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (part, word) in parts.iter().zip(&words) {
+            let chars: Vec<char> = word.chars().filter(|c| !c.is_whitespace()).collect();
+            if part.exclude || spelling::allowed_edits(chars.len()) == 0 {
+                continue;
+            }
+            for pair in chars.windows(2) {
+                let bigram: String = pair.iter().collect();
+                shared.push((
+                    Occur::Should,
+                    Box::new(TermQuery::new(
+                        Term::from_field_text(f.all, &bigram),
+                        IndexRecordOption::Basic,
+                    )),
+                ));
+            }
+        }
+        if shared.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Must, Box::new(BooleanQuery::new(shared)))];
+        clauses.extend(self.filters(request));
+        let searcher = self.reader.searcher();
+        let top = searcher.search(
+            &BooleanQuery::new(clauses),
+            &TopDocs::with_limit(SPELLING_DOCUMENTS).order_by_score(),
+        )?;
+        // (normalized, as written, index of the document it came from)
+        let mut documents: Vec<Suggestion> = Vec::new();
+        let mut candidates: Vec<(String, String, Option<usize>)> = Vec::new();
+        for (_, address) in top {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let text = |field: Field| {
+                doc.get_first(field)
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            };
+            let Some((kind, id)) = text(f.key)
+                .split_once(':')
+                .and_then(|(kind, id)| Some((kind.to_owned(), Uuid::parse_str(id).ok()?)))
+            else {
+                continue;
+            };
+            let title = text(f.title);
+            for (normalized, written) in spelling::title_words(&title) {
+                candidates.push((normalized, written, Some(documents.len())));
+            }
+            documents.push(Suggestion { kind, id, title });
+        }
+        for dictionary in [self.synonyms.as_ref(), local] {
+            for (normalized, written) in dictionary.entries(request.municipality_id) {
+                candidates.push((normalized.to_owned(), written.to_owned(), None));
+            }
+        }
+        let fixes: Vec<Vec<&str>> = parts
+            .iter()
+            .zip(&words)
+            .map(|(part, word)| {
+                if part.exclude {
+                    return Vec::new();
+                }
+                spelling::closest(
+                    word,
+                    candidates.iter().map(|(n, w, _)| (n.as_str(), w.as_str())),
+                    limit,
+                )
+            })
+            .collect();
+        let mut corrections: Vec<Correction> = Vec::new();
+        for k in 0..limit {
+            if fixes.iter().all(|fix| fix.len() <= k) && k > 0 {
+                break;
+            }
+            let mut replaced = Vec::new();
+            let mut pieces = Vec::new();
+            for (part, fix) in parts.iter().zip(&fixes) {
+                let word = match fix.get(k).or_else(|| fix.first()) {
+                    Some(written) => {
+                        replaced.push(*written);
+                        (*written).to_owned()
+                    }
+                    None => part.text.clone(),
+                };
+                let word = if part.phrase {
+                    format!("\"{word}\"")
+                } else {
+                    word
+                };
+                pieces.push(if part.exclude {
+                    format!("-{word}")
+                } else {
+                    word
+                });
+            }
+            if replaced.is_empty() {
+                break;
+            }
+            let text = pieces.join(" ");
+            if corrections.iter().any(|c| c.text == text) {
+                continue;
+            }
+            let check = SearchRequest {
+                text: text.clone(),
+                offset: 0,
+                limit: 0,
+                ..request.clone()
+            };
+            if self.search_with(&check, local)?.total == 0 {
+                continue;
+            }
+            let mut from: Vec<Suggestion> = Vec::new();
+            for (_, written, document) in &candidates {
+                if let Some(document) = document.and_then(|i| documents.get(i))
+                    && replaced.contains(&written.as_str())
+                    && !from.contains(document)
+                {
+                    from.push(document.clone());
+                }
+            }
+            corrections.push(Correction {
+                text,
+                documents: from,
+            });
+        }
+        Ok(corrections)
     }
 
     /// Titles that have a word starting with `prefix` (normalized like the text: ｾﾐ =

@@ -6,7 +6,12 @@
 //! commit payload). A crash between the database commit and the index commit loses
 //! nothing: the checkpoint did not move, so the rows are read again.
 
-use std::{collections::HashSet, path::PathBuf, sync::Arc, time::Duration};
+use std::{
+    collections::HashSet,
+    path::PathBuf,
+    sync::{Arc, RwLock},
+    time::Duration,
+};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -19,7 +24,11 @@ use uuid::Uuid;
 use super::{
     index::{SearchIndex, SearchRequest, SearchResults, Suggestion, VERSION, document_key},
     sources::{self, Documents},
+    synonyms::{self, Synonyms},
 };
+
+/// Corrections offered when a search finds nothing.
+const DID_YOU_MEAN: usize = 3;
 
 /// Outbox rows read per round.
 const BATCH: u64 = 500;
@@ -60,6 +69,8 @@ pub struct Search {
     documents: Arc<dyn Documents>,
     /// Serializes index writes (outbox rounds and rebuilds).
     progress: Arc<Mutex<Progress>>,
+    /// Every municipality's own synonyms, reloaded when the outbox says they changed.
+    local_synonyms: Arc<RwLock<Arc<Synonyms>>>,
 }
 
 impl Search {
@@ -80,10 +91,12 @@ impl Search {
         let stored: Option<Checkpoint> = index
             .payload()?
             .and_then(|payload| serde_json::from_str(&payload).ok());
+        let local_synonyms = synonyms::load_local(&db).await?;
         let search = Self {
             index,
             db,
             documents,
+            local_synonyms: Arc::new(RwLock::new(Arc::new(local_synonyms))),
             progress: Arc::new(Mutex::new(Progress {
                 checkpoint: stored.clone().unwrap_or_default(),
                 applied: HashSet::new(),
@@ -214,6 +227,15 @@ impl Search {
             .collect();
         changed.sort();
         changed.dedup();
+        // A municipality's synonyms changed: not a document, but reloaded here so that every
+        // replica expands with the same words.
+        if changed
+            .iter()
+            .any(|(kind, _)| kind == sources::SEARCH_SYNONYMS)
+        {
+            self.reload_synonyms().await?;
+            changed.retain(|(kind, _)| kind != sources::SEARCH_SYNONYMS);
+        }
         let mut upserts = Vec::new();
         let mut removals = Vec::new();
         for (kind, id) in changed {
@@ -290,10 +312,38 @@ impl Search {
         Ok(indexed)
     }
 
-    /// Searches the index. Hits still need a visibility check against the database.
+    /// Reads every municipality's own synonyms again.
+    pub async fn reload_synonyms(&self) -> anyhow::Result<()> {
+        let loaded = Arc::new(synonyms::load_local(&self.db).await?);
+        let mut local = self
+            .local_synonyms
+            .write()
+            .map_err(|_| anyhow::anyhow!("synonyms lock poisoned"))?;
+        *local = loaded;
+        Ok(())
+    }
+
+    /// Searches the index, with the built-in synonyms and the municipalities' own. Hits
+    /// still need a visibility check against the database.
     pub async fn search(&self, request: SearchRequest) -> anyhow::Result<SearchResults> {
         let index = self.index.clone();
-        Ok(tokio::task::spawn_blocking(move || index.search(&request)).await??)
+        let local = self
+            .local_synonyms
+            .read()
+            .map_err(|_| anyhow::anyhow!("synonyms lock poisoned"))?
+            .clone();
+        Ok(tokio::task::spawn_blocking(move || {
+            let mut results = index.search_with(&request, &local)?;
+            if results.total == 0 {
+                results.did_you_mean = index
+                    .did_you_mean(&request, &local, DID_YOU_MEAN)?
+                    .into_iter()
+                    .map(|correction| correction.text)
+                    .collect();
+            }
+            Ok::<_, tantivy::TantivyError>(results)
+        })
+        .await??)
     }
 
     /// Titles of `municipality` with a word starting with `prefix`, best first.
@@ -304,10 +354,33 @@ impl Search {
         limit: usize,
     ) -> anyhow::Result<Vec<Suggestion>> {
         let index = self.index.clone();
-        Ok(
-            tokio::task::spawn_blocking(move || index.suggest(Some(municipality), &prefix, limit))
-                .await??,
-        )
+        let local = self
+            .local_synonyms
+            .read()
+            .map_err(|_| anyhow::anyhow!("synonyms lock poisoned"))?
+            .clone();
+        Ok(tokio::task::spawn_blocking(move || {
+            let found = index.suggest(Some(municipality), &prefix, limit)?;
+            if !found.is_empty() {
+                return Ok(found);
+            }
+            // No title has a word starting so: the titles with the closest word.
+            let request = SearchRequest {
+                text: prefix,
+                municipality_id: Some(municipality),
+                ..SearchRequest::default()
+            };
+            let mut closest: Vec<Suggestion> = Vec::new();
+            for correction in index.did_you_mean(&request, &local, DID_YOU_MEAN)? {
+                for document in correction.documents {
+                    if closest.len() < limit && !closest.iter().any(|s| s.title == document.title) {
+                        closest.push(document);
+                    }
+                }
+            }
+            Ok::<_, tantivy::TantivyError>(closest)
+        })
+        .await??)
     }
 
     /// Number of searchable documents (for readiness).

@@ -11,3 +11,5 @@ pub mod outbox;
 pub mod query;
 pub mod schema;
 pub mod sources;
+pub mod spelling;
+pub mod synonyms;

@@ -10,14 +10,17 @@
 //! bigrams). A one-character part matches the bigrams that start with it or the run-final
 //! unigram, as Groonga expands one-character queries. Words match as terms, and Latin words
 //! of [`FUZZY_MIN_CHARS`] letters or more also one edit away (workshp → workshop), below
-//! the exact match. Each part must match in the text (title, tags, organizer and body
+//! the exact match; katakana words of four characters or more (typed in either kana) also
+//! match without their ッ and ー (ワークショプ → ワークショップ), below the exact word. Each
+//! part must match in the text (title, tags, organizer and body
 //! together) or the kana reading; title and tag matches weigh more. Any other syntax
 //! (`AND`, `title:`, `*`, brackets) is plain text: punctuation separates words.
 
 use tantivy::{
     Term,
     query::{
-        BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, RegexQuery, TermQuery,
+        BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur,
+        PhraseQuery, Query, RegexQuery, TermQuery,
     },
     schema::{Field, IndexRecordOption},
 };
@@ -25,6 +28,7 @@ use tantivy::{
 use super::{
     analyzer::{self, RUN_GAP, Run, RunKind},
     schema::{BOOSTERS, FieldName, Fields, MATCH},
+    synonyms::{Expansion, Synonyms},
 };
 
 /// Longest query text considered, in characters.
@@ -33,6 +37,13 @@ pub const MAX_QUERY_CHARS: usize = 200;
 pub const FUZZY_MIN_CHARS: usize = 5;
 /// Weight of a match one edit away, against 1 for the exact word.
 const FUZZY_WEIGHT: f32 = 0.3;
+/// Weight of a katakana word matched without its ッ and ー, against 1 for the exact word.
+const LOOSE_WEIGHT: f32 = 0.4;
+/// Weight of a synonym of a word, against 1 for the word itself.
+const SYNONYM_WEIGHT: f32 = 0.7;
+/// Score of each word a document matches in the partial query: far above any text score,
+/// so that documents matching more words always rank first.
+const WORD_MATCHED_SCORE: f32 = 1000.0;
 
 /// One part of what was typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,17 +129,27 @@ pub struct TextQuery {
     pub query: Box<dyn Query>,
     /// The required parts only, in the combined field (for highlighting).
     pub highlight: Box<dyn Query>,
+    /// For two words or more: documents matching any of them (and none excluded), those
+    /// matching more words first, then by the same weights as `query`.
+    pub partial: Option<Box<dyn Query>>,
 }
 
 /// The query for `text`, or `None` when it has nothing to search for.
 ///
 /// Each part must match in the combined field (or, if it has no kanji, the kana reading);
 /// matches in the title and tags add weight through optional clauses, which are only
-/// looked at for documents that match anyway.
-pub fn text_query(fields: &Fields, text: &str) -> tantivy::Result<Option<TextQuery>> {
+/// looked at for documents that match anyway. A word that is a whole word of a group of
+/// `synonyms` also matches the group's other words (a municipality's own groups only in
+/// that municipality's documents), a little below the word itself.
+pub fn text_query(
+    fields: &Fields,
+    text: &str,
+    synonyms: &[&Synonyms],
+) -> tantivy::Result<Option<TextQuery>> {
     let text: String = text.chars().take(MAX_QUERY_CHARS).collect();
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let mut highlight: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut partial: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let mut wanted = 0;
     for part in parts(&text) {
         // A word is one clause per run (「ＤＸ推進」 = dx AND 推進); a phrase is one clause.
@@ -174,20 +195,77 @@ pub fn text_query(fields: &Fields, text: &str) -> tantivy::Result<Option<TextQue
                     alternatives.push((Occur::Should, Box::new(BoostQuery::new(query, boost))));
                 }
             }
-            let matching: Box<dyn Query> = match alternatives.len() {
-                0 => continue,
-                1 => alternatives.remove(0).1,
-                _ => Box::new(BooleanQuery::new(alternatives)),
+            // A long katakana word also matches without its ッ and ー (ワークショプ), below
+            // the exact word.
+            if !part.exclude
+                && !part.phrase
+                && let [run] = runs.as_slice()
+                && let Some(loose) = analyzer::loosened(run)
+                && let Some(query) = run_query(fields.loose, &loose, false)?
+            {
+                alternatives.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(query, LOOSE_WEIGHT)),
+                ));
+            }
+            let expansions: Vec<Expansion> = match runs.as_slice() {
+                [run] if !part.exclude && !part.phrase => synonyms
+                    .iter()
+                    .flat_map(|synonyms| synonyms.expansions(&run.text()))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let mut synonym_alternatives: Vec<Box<dyn Query>> = Vec::new();
+            for expansion in &expansions {
+                if let Some(query) = word_query(fields.all, &expansion.word)? {
+                    highlight.push((Occur::Should, query.box_clone()));
+                    synonym_alternatives.push(Box::new(BoostQuery::new(
+                        only_in(fields, expansion.municipality, query),
+                        SYNONYM_WEIGHT,
+                    )));
+                }
+            }
+            let literal: Option<Box<dyn Query>> = match alternatives.len() {
+                0 => None,
+                1 => Some(alternatives.remove(0).1),
+                _ => Some(Box::new(BooleanQuery::new(alternatives))),
+            };
+            // The word or its best synonym: a document saying both weighs as the word.
+            let matching = best_of(literal.into_iter().chain(synonym_alternatives).collect());
+            let Some(matching) = matching else {
+                continue;
             };
             if part.exclude {
+                partial.push((Occur::MustNot, matching.box_clone()));
                 clauses.push((Occur::MustNot, matching));
                 continue;
             }
             wanted += 1;
+            partial.push((
+                Occur::Should,
+                Box::new(ConstScoreQuery::new(
+                    matching.box_clone(),
+                    WORD_MATCHED_SCORE,
+                )),
+            ));
+            partial.push((Occur::Should, matching.box_clone()));
             clauses.push((Occur::Must, matching));
             for (name, boost) in BOOSTERS {
+                let mut boosters: Vec<Box<dyn Query>> = Vec::new();
                 if let Some(query) = in_field(name)? {
-                    clauses.push((Occur::Should, Box::new(BoostQuery::new(query, boost))));
+                    boosters.push(Box::new(BoostQuery::new(query, boost)));
+                }
+                for expansion in &expansions {
+                    if let Some(query) = word_query(fields.text(name), &expansion.word)? {
+                        boosters.push(Box::new(BoostQuery::new(
+                            only_in(fields, expansion.municipality, query),
+                            boost * SYNONYM_WEIGHT,
+                        )));
+                    }
+                }
+                if let Some(booster) = best_of(boosters) {
+                    partial.push((Occur::Should, booster.box_clone()));
+                    clauses.push((Occur::Should, booster));
                 }
             }
         }
@@ -196,7 +274,48 @@ pub fn text_query(fields: &Fields, text: &str) -> tantivy::Result<Option<TextQue
     Ok((wanted > 0).then(|| TextQuery {
         query: Box::new(BooleanQuery::new(clauses)),
         highlight: Box::new(BooleanQuery::new(highlight)),
+        partial: (wanted > 1).then(|| Box::new(BooleanQuery::new(partial)) as Box<dyn Query>),
     }))
+}
+
+/// The best scoring of `queries`, or the one query; `None` when there is none.
+fn best_of(mut queries: Vec<Box<dyn Query>>) -> Option<Box<dyn Query>> {
+    match queries.len() {
+        0 => None,
+        1 => queries.pop(),
+        _ => Some(Box::new(DisjunctionMaxQuery::new(queries))),
+    }
+}
+
+/// The query of a word (one or more runs) in one field, as a phrase.
+fn word_query(field: Field, word: &str) -> tantivy::Result<Option<Box<dyn Query>>> {
+    let runs = analyzer::runs(word);
+    match runs.as_slice() {
+        [] => Ok(None),
+        [run] => run_query(field, run, false),
+        _ => Ok(phrase_query(field, &runs, false)),
+    }
+}
+
+/// `query`, only in documents of `municipality` when given.
+fn only_in(
+    fields: &Fields,
+    municipality: Option<uuid::Uuid>,
+    query: Box<dyn Query>,
+) -> Box<dyn Query> {
+    match municipality {
+        None => query,
+        Some(municipality) => Box::new(BooleanQuery::new(vec![
+            (Occur::Must, query),
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(fields.municipality, &municipality.to_string()),
+                    IndexRecordOption::Basic,
+                )),
+            ),
+        ])),
+    }
 }
 
 fn kana(run: &Run) -> Run {
@@ -397,7 +516,7 @@ mod tests {
     fn japanese_words_of_a_phrase_join_across_spaces() {
         let runs = phrase_runs("子育て 支援 ai");
         let texts: Vec<String> = runs.iter().map(Run::text).collect();
-        assert_eq!(texts, ["子育て支援", "ai"]);
+        assert_eq!(texts, ["子育テ支援", "ai"]);
         let runs = phrase_runs("子育て・支援");
         assert_eq!(runs.len(), 2);
     }

@@ -34,6 +34,9 @@ pub struct Fields {
     /// Title, tags, organizer and body in one field: what every part of a query must
     /// match (one posting list per term instead of one per field).
     pub all: Field,
+    /// Katakana words of title, tags, organizer and body without ッ and ー: what a typo
+    /// dropping one of them still finds (below exact matches).
+    pub loose: Field,
     /// Next date (e.g. next session start), epoch seconds.
     pub starts_at: Field,
     /// Youngest child age in months the item is for.
@@ -103,6 +106,11 @@ pub fn schema() -> (Schema, Fields) {
             .set_tokenizer(analyzer::KANA_NAME)
             .set_index_option(IndexRecordOption::WithFreqsAndPositions),
     );
+    let loose = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(analyzer::LOOSE_NAME)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
     let fields = Fields {
         key: builder.add_text_field("key", STRING | STORED),
         kind: builder.add_text_field(KIND_FIELD, STRING | STORED | FAST),
@@ -115,6 +123,7 @@ pub fn schema() -> (Schema, Fields) {
         // Stored for snippets; searched through `all`.
         body: builder.add_text_field("body", STORED),
         all: builder.add_text_field("all", indexed),
+        loose: builder.add_text_field("loose", loose),
         starts_at: builder.add_i64_field(DATE_FIELD, INDEXED | STORED | FAST),
         // Fast fields: range filters then test each candidate of the text query instead of
         // collecting every document in the range first.

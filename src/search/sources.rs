@@ -23,6 +23,10 @@ pub const ARTICLE: &str = "article";
 /// Kind of a published program (seminar, workshop, class, fair) with its next sessions.
 pub const PROGRAM: &str = "program";
 
+/// Kind of an outbox row announcing that a municipality's own search synonyms changed (its
+/// record id is the municipality): every replica reloads them. Not a kind of document.
+pub const SEARCH_SYNONYMS: &str = "search_synonyms";
+
 /// Every kind the index holds.
 pub const KINDS: [&str; 5] = [
     LOCAL_ISSUE,

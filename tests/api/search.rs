@@ -350,7 +350,7 @@ async fn a_published_program_is_found_with_its_next_session_and_free_places_unti
         "program { status }",
     )
     .await;
-    let results = results_until(&app, "スケッチ 教室", json!({}), |r| {
+    let results = results_until(&app, "スケッチ教室", json!({}), |r| {
         hit(r, title).is_some()
     })
     .await;
@@ -398,17 +398,11 @@ async fn a_published_program_is_found_with_its_next_session_and_free_places_unti
         "registration { status }",
     )
     .await;
-    results_until(&app, "スケッチ 教室", json!({}), |r| {
+    results_until(&app, "スケッチ教室", json!({}), |r| {
         hit(r, title).is_some_and(|h| h["freePlaces"] == 3)
     })
     .await;
-    let with_places = search(
-        &app,
-        None,
-        "スケッチ 教室",
-        json!({ "hasFreePlaces": true }),
-    )
-    .await;
+    let with_places = search(&app, None, "スケッチ教室", json!({ "hasFreePlaces": true })).await;
     assert_eq!(titles(&with_places), [title]);
 
     mutate(
@@ -419,7 +413,7 @@ async fn a_published_program_is_found_with_its_next_session_and_free_places_unti
         "program { status }",
     )
     .await;
-    search_until(&app, "スケッチ 教室", json!({}), <[String]>::is_empty).await;
+    search_until(&app, "スケッチ教室", json!({}), <[String]>::is_empty).await;
 }
 
 #[tokio::test]
@@ -641,5 +635,289 @@ async fn the_hits_of_a_page_are_checked_with_one_statement_per_kind_however_many
     assert!(
         costs[0] <= 1,
         "one kind of content, one statement: {costs:?}"
+    );
+}
+
+const SAVE_SYNONYMS: &str = "mutation($input: SaveSearchSynonymGroupInput!) { saveSearchSynonymGroup(input: $input) { group { id words } userErrors { field code message } } }";
+const DELETE_SYNONYMS: &str = "mutation($input: DeleteSearchSynonymGroupInput!) { deleteSearchSynonymGroup(input: $input) { deletedId userErrors { code } } }";
+const SYNONYM_GROUPS: &str =
+    "query($code: String!) { searchSynonymGroups(municipalityCode: $code) { id words } }";
+
+async fn save_synonyms(app: &TestApp, token: &str, code: &str, words: &[&str]) -> Value {
+    let body = app
+        .graphql(
+            Some(token),
+            SAVE_SYNONYMS,
+            json!({ "input": { "municipalityCode": code, "words": words } }),
+        )
+        .await;
+    assert_eq!(error_code(&body), None, "{body}");
+    body["data"]["saveSearchSynonymGroup"].clone()
+}
+
+#[tokio::test]
+async fn a_municipalitys_own_synonyms_find_its_content_and_only_its_content() {
+    let app = spawn_app().await;
+    let maebashi_admin = app.login_demo("maebashi-admin@example.jp").await;
+    let manazuru_admin = app.login_demo("manazuru-admin@example.jp").await;
+    let maebashi = app.municipality_id("10201").await;
+    let nickname = "げんきっこひろば";
+    assert!(titles(&search(&app, None, nickname, json!({})).await).is_empty());
+
+    let saved = save_synonyms(
+        &app,
+        &maebashi_admin,
+        "10201",
+        &[nickname, "親子元気ルーム"],
+    )
+    .await;
+    assert_eq!(saved["userErrors"], json!([]), "{saved}");
+    assert_eq!(saved["group"]["words"], json!([nickname, "親子元気ルーム"]));
+    let group_id = saved["group"]["id"].as_str().unwrap().to_owned();
+    search_until(&app, nickname, json!({}), |titles| {
+        titles.iter().any(|t| t == "親子元気ルーム")
+    })
+    .await;
+
+    // Manazuru gives the same nickname to its own centre: each town's word leads to its
+    // own content only.
+    let other = save_synonyms(
+        &app,
+        &manazuru_admin,
+        "14384",
+        &[nickname, "子育て支援センター"],
+    )
+    .await;
+    assert_eq!(other["userErrors"], json!([]), "{other}");
+    search_until(&app, nickname, json!({}), |titles| {
+        titles
+            .iter()
+            .any(|t| t == "真鶴町子育て支援センター 一時保育")
+    })
+    .await;
+    let in_maebashi =
+        titles(&search(&app, None, nickname, json!({ "municipalityId": maebashi })).await);
+    assert!(
+        in_maebashi.iter().any(|t| t == "親子元気ルーム"),
+        "{in_maebashi:?}"
+    );
+    assert!(
+        !in_maebashi.iter().any(|t| t.starts_with("真鶴町")),
+        "{in_maebashi:?}"
+    );
+
+    let listed = app
+        .graphql(
+            Some(&maebashi_admin),
+            SYNONYM_GROUPS,
+            json!({ "code": "10201" }),
+        )
+        .await;
+    assert_eq!(
+        listed["data"]["searchSynonymGroups"],
+        json!([{ "id": group_id, "words": [nickname, "親子元気ルーム"] }])
+    );
+
+    let deleted = app
+        .graphql(
+            Some(&maebashi_admin),
+            DELETE_SYNONYMS,
+            json!({ "input": { "id": group_id } }),
+        )
+        .await;
+    assert_eq!(
+        deleted["data"]["deleteSearchSynonymGroup"]["deletedId"],
+        json!(group_id)
+    );
+    search_until(
+        &app,
+        nickname,
+        json!({ "municipalityId": maebashi }),
+        |titles| titles.is_empty(),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn synonym_groups_refuse_bad_words_and_anyone_but_the_towns_administrators() {
+    let app = spawn_app().await;
+    let maebashi_admin = app.login_demo("maebashi-admin@example.jp").await;
+    let manazuru_admin = app.login_demo("manazuru-admin@example.jp").await;
+    let resident = app.login_demo("maebashi-resident@example.jp").await;
+
+    // Width and kana variants are one word: a group needs two different words.
+    let refused = save_synonyms(
+        &app,
+        &maebashi_admin,
+        "10201",
+        &["セミナー", "ｾﾐﾅｰ", "せみなー"],
+    )
+    .await;
+    assert_eq!(crate::helpers::user_error_codes(&refused), ["TOO_SHORT"]);
+    assert_eq!(refused["group"], Value::Null);
+    let long = "長".repeat(41);
+    let refused = save_synonyms(&app, &maebashi_admin, "10201", &["公園", &long]).await;
+    assert_eq!(crate::helpers::user_error_codes(&refused), ["TOO_LONG"]);
+
+    for (token, code) in [(&resident, "10201"), (&manazuru_admin, "10201")] {
+        let body = app
+            .graphql(
+                Some(token),
+                SAVE_SYNONYMS,
+                json!({ "input": { "municipalityCode": code, "words": ["公園", "広場"] } }),
+            )
+            .await;
+        assert_eq!(error_code(&body), Some("FORBIDDEN"), "{body}");
+        let body = app
+            .graphql(Some(token), SYNONYM_GROUPS, json!({ "code": code }))
+            .await;
+        assert_eq!(error_code(&body), Some("FORBIDDEN"), "{body}");
+    }
+    let body = app
+        .graphql(None, SYNONYM_GROUPS, json!({ "code": "10201" }))
+        .await;
+    assert_eq!(error_code(&body), Some("UNAUTHENTICATED"), "{body}");
+
+    // Another town's group cannot be replaced or deleted, and stays as it was.
+    let saved = save_synonyms(
+        &app,
+        &maebashi_admin,
+        "10201",
+        &["前橋プラザ", "親子元気ルーム"],
+    )
+    .await;
+    let id = saved["group"]["id"].as_str().unwrap();
+    let body = app
+        .graphql(
+            Some(&manazuru_admin),
+            SAVE_SYNONYMS,
+            json!({ "input": { "municipalityCode": "14384", "id": id, "words": ["公園", "広場"] } }),
+        )
+        .await;
+    assert_eq!(
+        crate::helpers::user_error_codes(&body["data"]["saveSearchSynonymGroup"]),
+        ["NOT_FOUND"]
+    );
+    let body = app
+        .graphql(
+            Some(&manazuru_admin),
+            DELETE_SYNONYMS,
+            json!({ "input": { "id": id } }),
+        )
+        .await;
+    assert_eq!(
+        crate::helpers::user_error_codes(&body["data"]["deleteSearchSynonymGroup"]),
+        ["NOT_FOUND"]
+    );
+    let listed = app
+        .graphql(
+            Some(&maebashi_admin),
+            SYNONYM_GROUPS,
+            json!({ "code": "10201" }),
+        )
+        .await;
+    assert_eq!(
+        listed["data"]["searchSynonymGroups"],
+        json!([{ "id": id, "words": ["前橋プラザ", "親子元気ルーム"] }])
+    );
+}
+
+#[tokio::test]
+async fn when_no_item_has_every_word_the_best_partial_matches_come_marked_as_such() {
+    let app = spawn_app().await;
+    let query = "query($text: String!) { search(text: $text) { matchedAll hits { totalCount nodes { node { ... on LocalIssue { title } ... on PartnerProject { title } ... on Program { title } ... on Article { title } ... on ChildcareResource { title: name } } } } } }";
+    let body = app
+        .graphql(None, query, json!({ "text": "面接対策 テレワーク" }))
+        .await;
+    assert_eq!(error_code(&body), None, "{body}");
+    let results = &body["data"]["search"];
+    assert_eq!(results["matchedAll"], json!(false), "{body}");
+    let found = titles(results);
+    assert!(
+        found.iter().any(|t| t == "女性活躍推進セミナー"),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|t| t == "女性がテレワークで働ける場の確保"),
+        "{found:?}"
+    );
+    // Enough items match every word: only those, and said so.
+    let body = app
+        .graphql(None, query, json!({ "text": "子育て 支援" }))
+        .await;
+    assert_eq!(body["data"]["search"]["matchedAll"], json!(true), "{body}");
+    // Excluded words stay excluded among partial matches.
+    let body = app
+        .graphql(None, query, json!({ "text": "面接対策 テレワーク -女性" }))
+        .await;
+    let found = titles(&body["data"]["search"]);
+    assert!(!found.is_empty(), "{body}");
+    assert!(!found.iter().any(|t| t.contains("女性")), "{found:?}");
+}
+
+#[tokio::test]
+async fn hiragana_a_dropped_sokuon_and_everyday_words_find_the_official_titles() {
+    let app = spawn_app().await;
+    for (typed, title) in [
+        ("せみなー", "女性活躍推進セミナー"),
+        ("テレワク", "女性がテレワークで働ける場の確保"),
+        ("一時預かり", "真鶴町子育て支援センター 一時保育"),
+    ] {
+        let found = titles(&search(&app, None, typed, json!({})).await);
+        assert_eq!(
+            found.first().map(String::as_str),
+            Some(title),
+            "{typed}: {found:?}"
+        );
+    }
+    // The synonym that matched is marked in the title.
+    let results = search(&app, None, "一時預かり", json!({})).await;
+    let marked = results["hits"]["nodes"][0]["titleHtml"].as_str().unwrap();
+    assert!(
+        marked.contains("<b>一時</b>") || marked.contains("<b>一時保育</b>"),
+        "{marked}"
+    );
+}
+
+#[tokio::test]
+async fn a_misspelled_word_that_finds_nothing_is_offered_as_the_titles_spell_it() {
+    let app = spawn_app().await;
+    let query = "query($text: String!) { search(text: $text) { didYouMean matchedAll hits { totalCount } } }";
+    let body = app
+        .graphql(None, query, json!({ "text": "てれわーぐ" }))
+        .await;
+    assert_eq!(error_code(&body), None, "{body}");
+    assert_eq!(
+        body["data"]["search"]["hits"]["totalCount"],
+        json!(0),
+        "{body}"
+    );
+    assert_eq!(
+        body["data"]["search"]["didYouMean"][0],
+        json!("テレワーク"),
+        "{body}"
+    );
+    // Something found: nothing to correct.
+    let body = app
+        .graphql(None, query, json!({ "text": "テレワーク" }))
+        .await;
+    assert_eq!(body["data"]["search"]["didYouMean"], json!([]), "{body}");
+
+    let suggest = "query($prefix: String!) { suggest(municipalityCode: \"10201\", prefix: $prefix) { title } }";
+    let body = app
+        .graphql(None, suggest, json!({ "prefix": "テレワーグ" }))
+        .await;
+    assert_eq!(error_code(&body), None, "{body}");
+    let titles: Vec<&str> = body["data"]["suggest"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["title"].as_str())
+        .collect();
+    assert!(
+        !titles.is_empty() && titles.iter().all(|t| t.contains("テレワーク")),
+        "{body}"
     );
 }

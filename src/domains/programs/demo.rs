@@ -56,7 +56,7 @@ struct DemoProgram {
 pub async fn load(db: &DatabaseConnection) -> anyhow::Result<()> {
     use entity::program::{Audience as A, ProgramCategory as C, ProgramKind as K};
 
-    const MAEBASHI: [DemoProgram; 3] = [
+    const MAEBASHI: [DemoProgram; 5] = [
         DemoProgram {
             organizer: "前橋市女性就職支援センター",
             kind: K::CareerSeminar,
@@ -136,6 +136,36 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<()> {
             venue: "前橋市役所 11階 会議室",
             past: &[((1, 0.62), 30, 0, &[(2, 0, Some(4)), (2, 0, Some(5))], 0)],
             upcoming: &[(30, 30, 0, &[(2, 0)])],
+        },
+        DemoProgram {
+            organizer: "前橋市役所",
+            kind: K::ParentingClass,
+            title: "赤ちゃんとママ・パパの子育て講座",
+            summary: "妊娠中の方と0歳児の保護者のための講座。離乳食、予防接種の受け方、一時保育の使い方を保健師がお話しします。",
+            description: "会場は東地区の公民館です。お子さま連れで参加できます。プレママ・プレパパの参加も歓迎です。",
+            categories: &[C::Parenting],
+            audiences: &[A::ExpectantParents, A::Guardians],
+            child_age_months: (Some(0), Some(12)),
+            residents_only: true,
+            max_party_size: 3,
+            venue: "前橋市 東公民館 和室",
+            past: &[],
+            upcoming: &[(16, 12, 0, &[])],
+        },
+        DemoProgram {
+            organizer: "前橋市役所",
+            kind: K::EducationWorkshop,
+            title: "木のおもちゃ体験会",
+            summary: "地元の木工職人と一緒に、やすりがけから色ぬりまで木のおもちゃを手づくりする体験会です。",
+            description: "小学生と保護者が対象。つくったおもちゃは持ち帰れます。エプロンをお持ちください。",
+            categories: &[C::Art],
+            audiences: &[A::Children, A::Guardians],
+            child_age_months: (Some(72), Some(144)),
+            residents_only: false,
+            max_party_size: 4,
+            venue: "前橋市 中央公民館 工作室",
+            past: &[],
+            upcoming: &[(24, 10, 0, &[])],
         },
     ];
     const MANAZURU: [DemoProgram; 4] = [

@@ -97,8 +97,10 @@ fn find(index: &SearchIndex, text: &str) -> Vec<String> {
 #[test]
 fn residents_find_what_they_type() {
     let c = corpus();
+    // The one document matching every word comes first; documents matching only some of
+    // the words follow it (too few matched them all).
     assert_eq!(
-        find(&c.index, "子育て ひろば"),
+        find(&c.index, "子育て ひろば")[..1],
         ["子育てひろば 親子元気ルーム"]
     );
     assert_eq!(
@@ -431,4 +433,181 @@ fn snippets_highlight_the_match_and_removed_documents_disappear() {
     let key = document_key(&results.hits[0].kind, results.hits[0].id);
     c.index.apply(&[], &[key]).unwrap();
     assert!(find(&c.index, "プレイルーム").is_empty());
+}
+
+#[test]
+fn hiragana_finds_katakana_and_a_dropped_sokuon_or_long_vowel_still_finds_the_word() {
+    let c = corpus();
+    let workshop = "美術館ワークショップ 小学生の鑑賞会";
+    assert_eq!(
+        find(&c.index, "せみなー"),
+        ["女性活躍推進セミナー（託児付き）"]
+    );
+    assert_eq!(find(&c.index, "わーくしょっぷ"), [workshop]);
+    assert_eq!(find(&c.index, "ワークショプ"), [workshop]);
+    assert_eq!(find(&c.index, "ワクショップ"), [workshop]);
+    assert_eq!(
+        find(&c.index, "ぷれいるーむ"),
+        ["子育てひろば 親子元気ルーム"]
+    );
+    // Too short to loosen, and other words stay apart.
+    assert!(find(&c.index, "ワクシ").is_empty());
+    assert!(find(&c.index, "ワークシャップ").is_empty());
+}
+
+#[test]
+fn an_exact_katakana_word_ranks_above_one_missing_its_sokuon() {
+    let town = Uuid::now_v7();
+    let index = SearchIndex::in_memory().unwrap();
+    index
+        .apply(
+            &[
+                doc("article", town, "ワークショプの案内", ""),
+                doc("article", town, "ワークショップの案内", ""),
+            ],
+            &[],
+        )
+        .unwrap();
+    assert_eq!(
+        find(&index, "ワークショップ"),
+        ["ワークショップの案内", "ワークショプの案内"]
+    );
+}
+
+#[test]
+fn synonyms_find_the_official_word_below_the_literal_one_and_mark_it() {
+    let town = Uuid::now_v7();
+    let index = SearchIndex::in_memory().unwrap();
+    index
+        .apply(
+            &[
+                doc("program", town, "一時保育のご案内", ""),
+                doc("program", town, "一時預かりの予約", ""),
+                doc("program", town, "地区センターまつり", ""),
+            ],
+            &[],
+        )
+        .unwrap();
+    assert_eq!(
+        find(&index, "一時預かり"),
+        ["一時預かりの予約", "一時保育のご案内"]
+    );
+    assert_eq!(find(&index, "公民館"), ["地区センターまつり"]);
+    let results = index
+        .search(&SearchRequest {
+            text: "公民館".into(),
+            limit: 10,
+            ..SearchRequest::default()
+        })
+        .unwrap();
+    let marked = &results.hits[0].title_html;
+    assert!(
+        marked.starts_with("<b>地区</b>") && marked.ends_with("</b>まつり"),
+        "{marked}"
+    );
+}
+
+#[test]
+fn a_municipalitys_own_synonyms_expand_towards_its_documents_only() {
+    let c = corpus();
+    let mut local = Synonyms::default();
+    local.add(Some(c.maebashi), ["げんきるーむ", "プレイルーム"]);
+    let search = |text: &str| -> Vec<String> { index_titles(&c.index, &local, text) };
+    assert_eq!(search("げんきるーむ"), ["子育てひろば 親子元気ルーム"]);
+    // The same words in another town find nothing there.
+    let mut elsewhere = Synonyms::default();
+    elsewhere.add(Some(c.manazuru), ["げんきるーむ", "プレイルーム"]);
+    assert!(index_titles(&c.index, &elsewhere, "げんきるーむ").is_empty());
+}
+
+fn index_titles(index: &SearchIndex, local: &Synonyms, text: &str) -> Vec<String> {
+    index
+        .search_with(
+            &SearchRequest {
+                text: text.into(),
+                limit: 10,
+                ..SearchRequest::default()
+            },
+            local,
+        )
+        .unwrap()
+        .hits
+        .iter()
+        .map(|hit| hit.title_html.replace("<b>", "").replace("</b>", ""))
+        .collect()
+}
+
+#[test]
+fn when_too_few_match_every_word_those_matching_most_words_follow() {
+    let c = corpus();
+    let results = |text: &str| {
+        c.index
+            .search(&SearchRequest {
+                text: text.into(),
+                limit: 10,
+                ..SearchRequest::default()
+            })
+            .unwrap()
+    };
+    // No document has both words: each one matching one of them is found.
+    let found = results("プレイルーム 鑑賞会");
+    assert!(!found.matched_all);
+    assert_eq!(found.total, 2);
+    // More words matched rank first, whatever the text scores.
+    let found = results("公園 公民連携 ワークショップ");
+    assert!(!found.matched_all);
+    assert_eq!(
+        found.hits[0]
+            .title_html
+            .replace("<b>", "")
+            .replace("</b>", ""),
+        "公園づくり"
+    );
+    assert_eq!(found.total, 2);
+    // Exclusions still exclude.
+    assert_eq!(results("公園 鑑賞会 -小学生").total, 1);
+    // Enough documents matching every word: nothing else is added.
+    let found = results("子育て");
+    assert!(found.matched_all);
+    // One word: nothing to fall back to.
+    let found = results("存在しない語");
+    assert_eq!(found.total, 0);
+}
+
+#[test]
+fn a_misspelled_word_that_finds_nothing_is_offered_as_the_titles_spell_it() {
+    let c = corpus();
+    let request = |text: &str, municipality: Option<Uuid>| SearchRequest {
+        text: text.into(),
+        municipality_id: municipality,
+        limit: 10,
+        ..SearchRequest::default()
+    };
+    let corrections = |text: &str, municipality: Option<Uuid>| -> Vec<String> {
+        c.index
+            .did_you_mean(&request(text, municipality), &Synonyms::default(), 3)
+            .unwrap()
+            .into_iter()
+            .map(|correction| correction.text)
+            .collect()
+    };
+    assert_eq!(find(&c.index, "ワークシャップ").len(), 0);
+    assert_eq!(corrections("ワークシャップ", None), ["ワークショップ"]);
+    assert_eq!(corrections("親子元気るうむ", None), ["親子元気ルーム"]);
+    // Only words that would find something with the same filters.
+    assert!(corrections("ワークシャップ", Some(c.maebashi)).is_empty());
+    // The dictionary is a source too, and other words are kept as typed.
+    assert_eq!(
+        corrections("公民館 まつり -前橋", None),
+        Vec::<String>::new()
+    );
+    let fixed = c
+        .index
+        .did_you_mean(&request("託児付き せみなあ", None), &Synonyms::default(), 3)
+        .unwrap();
+    assert_eq!(fixed[0].text, "託児付き セミナー");
+    assert_eq!(
+        fixed[0].documents[0].title,
+        "女性活躍推進セミナー（託児付き）"
+    );
 }
