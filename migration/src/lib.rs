@@ -18,6 +18,7 @@ mod m20261204_000001_one_access_log;
 mod m20261205_000001_health_catalogue;
 mod m20261205_000002_health_children;
 mod m20261205_000003_registration_lookups;
+mod m20261206_100001_notifications;
 
 /// Every migration of the product, applied in order.
 pub struct Migrator;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000001_health_catalogue::Migration),
             Box::new(m20261205_000002_health_children::Migration),
             Box::new(m20261205_000003_registration_lookups::Migration),
+            Box::new(m20261206_100001_notifications::Migration),
         ]
     }
 }

@@ -36,6 +36,7 @@ use crate::{
         },
     },
     graphql::limits,
+    notify::resolver::{NotifyMutation, NotifyQuery, NotifySubscription},
     state::AppState,
 };
 
@@ -58,6 +59,7 @@ pub struct QueryRoot(
     ContentQuery,
     KpiQuery,
     SearchQuery,
+    NotifyQuery,
 );
 
 /// Every mutation of every domain.
@@ -73,6 +75,7 @@ pub struct MutationRoot(
     ChildcareMutation,
     ContentMutation,
     KpiMutation,
+    NotifyMutation,
 );
 
 /// Every subscription of every domain.
@@ -82,6 +85,7 @@ pub struct SubscriptionRoot(
     IdentitySubscription,
     ProgramsSubscription,
     RelocationSubscription,
+    NotifySubscription,
 );
 
 /// Builds the schema serving `state`.

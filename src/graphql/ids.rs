@@ -89,6 +89,8 @@ node_kinds! {
     HealthChild,
     /// A vaccination given to a child.
     Vaccination,
+    /// A message in a reader's in-app inbox.
+    Notification,
 }
 
 impl std::fmt::Display for NodeKind {

@@ -13,6 +13,7 @@ mod employment;
 mod health;
 mod identity;
 mod kpi;
+mod notifications;
 mod partnership;
 mod programs;
 mod relocation;
