@@ -35,6 +35,7 @@ pub mod municipality;
 pub mod notification;
 pub mod notification_delivery;
 pub mod notification_opt_out;
+pub mod notification_preference;
 pub mod organization;
 pub mod partner_project;
 pub mod partner_project_issue;

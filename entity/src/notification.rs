@@ -29,6 +29,8 @@ pub struct Model {
     /// The guest's one-click opt-out token (it can only stop messages of this kind to
     /// this address); `None` for accounts.
     pub opt_out_token: Option<String>,
+    /// Whether it shows in the reader's inbox (the account's preference for its kind).
+    pub in_inbox: bool,
     /// 1 while unread, 0 once read: the inbox sorts unread first on it.
     pub unread: i32,
     pub read_at: Option<DateTimeUtc>,

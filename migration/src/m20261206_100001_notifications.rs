@@ -1,6 +1,6 @@
 //! Notifications: the messages written in the transaction of the change that causes them,
-//! their delivery on each channel (the outbox the delivery workers claim from), and the
-//! guests' opt-outs.
+//! their delivery on each channel (the outbox the delivery workers claim from), the
+//! guests' opt-outs and the accounts' preferences.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -25,6 +25,7 @@ impl MigrationTrait for Migration {
                     .col(string_len_null(Notifications::Link, 500))
                     .col(string_len(Notifications::DedupeKey, 300))
                     .col(string_len_null(Notifications::OptOutToken, 64))
+                    .col(boolean(Notifications::InInbox))
                     .col(integer(Notifications::Unread))
                     .col(timestamp_with_time_zone_null(Notifications::ReadAt))
                     .col(timestamp_with_time_zone(Notifications::CreatedAt))
@@ -56,6 +57,7 @@ impl MigrationTrait for Migration {
                     .name("notifications_user_unread")
                     .table(Notifications::Table)
                     .col(Notifications::UserId)
+                    .col(Notifications::InInbox)
                     .col(Notifications::Unread)
                     .col(Notifications::Id)
                     .to_owned(),
@@ -135,10 +137,42 @@ impl MigrationTrait for Migration {
                     .unique()
                     .to_owned(),
             )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(NotificationPreferences::Table)
+                    .col(pk_uuid(NotificationPreferences::Id))
+                    .col(uuid(NotificationPreferences::UserId))
+                    .col(string_len(NotificationPreferences::Kind, 64))
+                    .col(string_len(NotificationPreferences::Channel, 16))
+                    .col(boolean(NotificationPreferences::Enabled))
+                    .col(timestamp_with_time_zone(NotificationPreferences::UpdatedAt))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("notification_preferences_user_kind_channel")
+                    .table(NotificationPreferences::Table)
+                    .col(NotificationPreferences::UserId)
+                    .col(NotificationPreferences::Kind)
+                    .col(NotificationPreferences::Channel)
+                    .unique()
+                    .to_owned(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(
+                Table::drop()
+                    .table(NotificationPreferences::Table)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .drop_table(Table::drop().table(NotificationOptOuts::Table).to_owned())
             .await?;
@@ -169,6 +203,7 @@ enum Notifications {
     Link,
     DedupeKey,
     OptOutToken,
+    InInbox,
     Unread,
     ReadAt,
     CreatedAt,
@@ -196,4 +231,15 @@ enum NotificationOptOuts {
     Email,
     Kind,
     CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum NotificationPreferences {
+    Table,
+    Id,
+    UserId,
+    Kind,
+    Channel,
+    Enabled,
+    UpdatedAt,
 }

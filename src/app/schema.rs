@@ -120,6 +120,9 @@ pub fn build_schema(state: AppState) -> AppSchema {
             ChildcareLoader::new(state.db.clone()),
             tokio::spawn,
         ))
+        .data(crate::notify::preferences::Catalogue(
+            crate::domains::programs::notices::KINDS.to_vec(),
+        ))
         .data(state)
         .finish()
 }

@@ -65,7 +65,9 @@ pub async fn list_mine(
     page: PageArgs,
 ) -> AppResult<Page<notification::Model>> {
     let me = viewer.require_user()?;
-    let mut select = notification::Entity::find().filter(Column::UserId.eq(me.id));
+    let mut select = notification::Entity::find()
+        .filter(Column::UserId.eq(me.id))
+        .filter(Column::InInbox.eq(true));
     if unread_only {
         select = select.filter(Column::Unread.eq(1));
     }
@@ -83,6 +85,7 @@ pub async fn unread_count(ctx: ServiceContext<'_>, viewer: &Viewer) -> AppResult
     let me = viewer.require_user()?;
     Ok(notification::Entity::find()
         .filter(Column::UserId.eq(me.id))
+        .filter(Column::InInbox.eq(true))
         .filter(Column::Unread.eq(1))
         .count(ctx.db)
         .await?)
@@ -97,6 +100,7 @@ pub async fn find_mine(
     let me = viewer.require_user()?;
     notification::Entity::find_by_id(id)
         .filter(Column::UserId.eq(me.id))
+        .filter(Column::InInbox.eq(true))
         .one(ctx.db)
         .await?
         .ok_or(AppError::NotFound)

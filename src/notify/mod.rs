@@ -12,6 +12,7 @@ pub mod channel;
 pub mod email;
 pub mod inbox;
 pub mod opt_out;
+pub mod preferences;
 pub mod resolver;
 pub mod worker;
 
@@ -31,6 +32,8 @@ use crate::config::NotifySettings;
 pub const INBOX: &str = "inbox";
 /// The email channel.
 pub const EMAIL: &str = "email";
+/// The channels an account hears on, unless it turns one off.
+pub const CHANNELS: &[&str] = &[INBOX, EMAIL];
 /// Topic of the event announcing a new inbox message to its recipient.
 pub const TOPIC_RECEIVED: &str = "notification.received";
 
@@ -40,23 +43,28 @@ pub const TOPIC_RECEIVED: &str = "notification.received";
 pub struct Kind {
     /// E.g. `programs.place_offered`.
     pub code: &'static str,
+    /// What readers see in their settings, e.g. 「キャンセル待ちの繰り上げ」.
+    pub label: &'static str,
     /// Whether the message cannot be turned off.
     pub required: bool,
 }
 
 impl Kind {
     /// A kind the reader may turn off.
-    pub const fn optional(code: &'static str) -> Self {
+    pub const fn optional(code: &'static str, label: &'static str) -> Self {
         Self {
             code,
+            label,
             required: false,
         }
     }
 
-    /// A kind the reader cannot turn off (a deadline they must act on).
-    pub const fn required(code: &'static str) -> Self {
+    /// A kind the reader cannot turn off, only move between channels (a deadline they must
+    /// act on, a change they must know of).
+    pub const fn required(code: &'static str, label: &'static str) -> Self {
         Self {
             code,
+            label,
             required: true,
         }
     }
@@ -100,7 +108,14 @@ pub struct Notice {
 pub async fn enqueue(txn: &impl ConnectionTrait, notice: Notice) -> Result<bool, DbErr> {
     let now = crate::db::now();
     let (user_id, email, channels, opt_out_token) = match &notice.recipient {
-        Recipient::Account(id) => (Some(*id), None, vec![INBOX, EMAIL], None),
+        Recipient::Account(id) => {
+            let channels = preferences::channels(txn, *id, notice.kind).await?;
+            // Nothing to deliver: the reader turned every channel of this kind off.
+            if channels.is_empty() {
+                return Ok(false);
+            }
+            (Some(*id), None, channels, None)
+        }
         Recipient::Guest(address) => {
             let address = address.trim().to_lowercase();
             if !notice.kind.required && opted_out(txn, &address, notice.kind.code).await? {
@@ -129,6 +144,7 @@ pub async fn enqueue(txn: &impl ConnectionTrait, notice: Notice) -> Result<bool,
         )),
         opt_out_token: Set(opt_out_token),
         email: Set(email),
+        in_inbox: Set(channels.contains(&INBOX)),
         unread: Set(1),
         read_at: Set(None),
         created_at: Set(now),
@@ -213,7 +229,7 @@ mod tests {
 
     #[test]
     fn a_message_is_unique_per_kind_subject_reader_and_occasion() {
-        let kind = Kind::optional("programs.registration_confirmed");
+        let kind = Kind::optional("programs.registration_confirmed", "申込完了");
         let subject = Uuid::nil();
         let guest = Recipient::Guest("Hanako@Example.jp".into());
         let same = Recipient::Guest("hanako@example.jp ".into());

@@ -2,7 +2,8 @@
 //! guests' opt-out, and the `notificationReceived` subscription.
 
 use async_graphql::{
-    ComplexObject, Context, ID, InputObject, Object, Result, ResultExt, SimpleObject, Subscription,
+    ComplexObject, Context, Enum, ID, InputObject, Object, Result, ResultExt, SimpleObject,
+    Subscription,
 };
 use chrono::{DateTime, Utc};
 use entity::notification;
@@ -10,7 +11,10 @@ use futures_util::{Stream, StreamExt};
 use sea_orm::EntityTrait;
 use tokio_stream::wrappers::BroadcastStream;
 
-use super::{inbox, opt_out};
+use super::{
+    inbox, opt_out,
+    preferences::{self, Catalogue},
+};
 use crate::{
     connection,
     error::{AppError, FieldError, FieldErrorCode},
@@ -121,6 +125,76 @@ pub struct OptOutOfNotificationsPayload {
     pub user_errors: Vec<UserError>,
 }
 
+/// A way of hearing of a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum NotificationChannel {
+    /// The in-app inbox (and its live subscription).
+    Inbox,
+    /// Email to the account's address.
+    Email,
+}
+
+impl NotificationChannel {
+    fn code(self) -> &'static str {
+        match self {
+            Self::Inbox => super::INBOX,
+            Self::Email => super::EMAIL,
+        }
+    }
+}
+
+/// How you hear of one kind of message.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct NotificationPreference {
+    /// The kind, e.g. `programs.place_offered`.
+    pub kind: String,
+    /// What the kind is, in Japanese.
+    pub label: String,
+    /// Whether the kind cannot be turned off (only moved between channels): you must act
+    /// on it or know of it for a booking to hold.
+    pub required: bool,
+    /// Shown in the in-app inbox.
+    pub inbox: bool,
+    /// Sent by email.
+    pub email: bool,
+}
+
+impl From<preferences::Preference> for NotificationPreference {
+    fn from(preference: preferences::Preference) -> Self {
+        Self {
+            kind: preference.kind.code.to_owned(),
+            label: preference.kind.label.to_owned(),
+            required: preference.kind.required,
+            inbox: preference.inbox,
+            email: preference.email,
+        }
+    }
+}
+
+/// Input of `setNotificationPreference`.
+#[derive(Debug, InputObject)]
+pub struct SetNotificationPreferenceInput {
+    /// The kind, e.g. `programs.registration_confirmed`.
+    pub kind: String,
+    /// The channel to turn on or off.
+    pub channel: NotificationChannel,
+    /// On or off.
+    pub enabled: bool,
+}
+
+/// Result of `setNotificationPreference`.
+#[derive(Debug, SimpleObject)]
+pub struct SetNotificationPreferencePayload {
+    /// How you now hear of the kind.
+    pub preference: Option<NotificationPreference>,
+    /// Why nothing changed (an unknown kind, or the last channel of a required kind).
+    pub user_errors: Vec<UserError>,
+}
+
+fn catalogue<'a>(ctx: &Context<'a>) -> Result<&'a Catalogue> {
+    ctx.data::<Catalogue>()
+}
+
 /// Queries of the inbox.
 #[derive(Default)]
 pub struct NotifyQuery;
@@ -148,6 +222,23 @@ impl NotifyQuery {
             .await
             .extend()?
             .into_connection())
+    }
+
+    /// How you hear of each kind of message (every channel is on until you turn it off).
+    #[graphql(guard = "SignedIn")]
+    async fn my_notification_preferences(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<NotificationPreference>> {
+        let (state, viewer) = context(ctx)?;
+        Ok(
+            preferences::list_mine(state.into(), viewer, catalogue(ctx)?)
+                .await
+                .extend()?
+                .into_iter()
+                .map(NotificationPreference::from)
+                .collect(),
+        )
     }
 
     /// How many of your messages are unread.
@@ -191,6 +282,33 @@ impl NotifyMutation {
             Err(AppError::NotFound) => Ok(not_found()),
             Err(error) => Err(error).extend(),
         }
+    }
+
+    /// Turn a channel on or off for one kind of message to you. A required kind keeps at
+    /// least one channel.
+    #[graphql(guard = "SignedIn")]
+    async fn set_notification_preference(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The kind, the channel and on or off.")]
+        input: SetNotificationPreferenceInput,
+    ) -> Result<SetNotificationPreferencePayload> {
+        let (state, viewer) = context(ctx)?;
+        let outcome = preferences::set_mine(
+            state.into(),
+            viewer,
+            catalogue(ctx)?,
+            &input.kind,
+            input.channel.code(),
+            input.enabled,
+        )
+        .await
+        .extend()?;
+        let (preference, user_errors) = crate::graphql::payload::split(outcome);
+        Ok(SetNotificationPreferencePayload {
+            preference,
+            user_errors,
+        })
     }
 
     /// Mark every one of your messages read.

@@ -1029,3 +1029,88 @@ async fn without_a_mail_server_emails_are_written_to_the_mailbox_directory() {
         "nothing claimed as sent over SMTP"
     );
 }
+
+#[tokio::test]
+async fn an_account_chooses_channels_per_kind_but_keeps_one_for_required_kinds() {
+    let t = town().await;
+    let set = "mutation($input: SetNotificationPreferenceInput!) { setNotificationPreference(input: $input) { preference { kind required inbox email } userErrors { code message } } }";
+    let call = async |kind: &str, channel: &str, enabled: bool| {
+        let body = t
+            .app
+            .graphql(
+                Some(&t.resident),
+                set,
+                json!({ "input": { "kind": kind, "channel": channel, "enabled": enabled } }),
+            )
+            .await;
+        assert_eq!(error_code(&body), None, "{body}");
+        body["data"]["setNotificationPreference"].clone()
+    };
+    let listed = t
+        .app
+        .graphql(
+            Some(&t.resident),
+            "{ myNotificationPreferences { kind label required inbox email } }",
+            json!({}),
+        )
+        .await;
+    let offered = listed["data"]["myNotificationPreferences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["kind"] == "programs.place_offered")
+        .cloned()
+        .unwrap_or_else(|| panic!("{listed}"));
+    assert_eq!(offered["required"], true);
+    assert_eq!(
+        (offered["inbox"].clone(), offered["email"].clone()),
+        (json!(true), json!(true))
+    );
+
+    // A required kind moves to the inbox, but cannot be turned off altogether.
+    let moved = call("programs.place_offered", "EMAIL", false).await;
+    assert_eq!(moved["preference"]["email"], false, "{moved}");
+    assert_eq!(moved["preference"]["inbox"], true);
+    let refused = call("programs.place_offered", "INBOX", false).await;
+    assert_eq!(user_error_codes(&refused), vec!["NOT_ALLOWED"], "{refused}");
+    let unknown = call("programs.nothing", "EMAIL", false).await;
+    assert_eq!(user_error_codes(&unknown), vec!["NOT_FOUND"], "{unknown}");
+
+    // Confirmations: inbox only.
+    call("programs.registration_confirmed", "EMAIL", false).await;
+    let session = t.session(10).await;
+    t.register(Some(&t.resident), json!({ "sessionId": session }))
+        .await;
+    t.register(None, json!({ "sessionId": session, "guest": guest(11) }))
+        .await;
+    t.smtp.wait_for("notify-guest11@example.jp", 1).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        t.smtp.mails_to(RESIDENT_EMAIL).is_empty(),
+        "no email of a kind turned off"
+    );
+    let inbox = t.inbox(&t.resident).await;
+    let titles: Vec<&str> = inbox["myNotifications"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["title"].as_str().unwrap())
+        .collect();
+    assert!(
+        titles.contains(&"【申込完了】親子で楽しむ美術館ワークショップ"),
+        "{inbox}"
+    );
+
+    // Turned off everywhere: not even in the inbox.
+    call("programs.registration_confirmed", "INBOX", false).await;
+    let before = t.inbox(&t.resident).await["myNotifications"]["totalCount"].clone();
+    t.register(
+        Some(&t.resident),
+        json!({ "sessionId": t.session(10).await }),
+    )
+    .await;
+    assert_eq!(
+        t.inbox(&t.resident).await["myNotifications"]["totalCount"],
+        before
+    );
+}

@@ -8,14 +8,29 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, 
 use crate::notify::{self, Kind, Notice, Recipient, when};
 
 /// A registration was confirmed.
-pub const REGISTRATION_CONFIRMED: Kind = Kind::optional("programs.registration_confirmed");
+pub const REGISTRATION_CONFIRMED: Kind =
+    Kind::optional("programs.registration_confirmed", "講座の申込完了");
 /// A registration was put on the waitlist.
-pub const REGISTRATION_WAITLISTED: Kind = Kind::optional("programs.registration_waitlisted");
+pub const REGISTRATION_WAITLISTED: Kind = Kind::optional(
+    "programs.registration_waitlisted",
+    "講座のキャンセル待ち受付",
+);
 /// A place was offered from the waitlist: it lapses unless accepted by the deadline, so
 /// it cannot be turned off.
-pub const PLACE_OFFERED: Kind = Kind::required("programs.place_offered");
+pub const PLACE_OFFERED: Kind = Kind::required(
+    "programs.place_offered",
+    "キャンセル待ちの繰り上げ（承諾期限あり）",
+);
 /// A session was cancelled: the family must not come, so it cannot be turned off.
-pub const SESSION_CANCELLED: Kind = Kind::required("programs.session_cancelled");
+pub const SESSION_CANCELLED: Kind = Kind::required("programs.session_cancelled", "講座の中止");
+
+/// Every kind of message of the domain.
+pub const KINDS: &[Kind] = &[
+    REGISTRATION_CONFIRMED,
+    REGISTRATION_WAITLISTED,
+    PLACE_OFFERED,
+    SESSION_CANCELLED,
+];
 
 /// Who reads about `registration`: its account, or its guest's address.
 fn recipient(registration: &registration::Model) -> Option<Recipient> {
