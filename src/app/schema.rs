@@ -121,7 +121,11 @@ pub fn build_schema(state: AppState) -> AppSchema {
             tokio::spawn,
         ))
         .data(crate::notify::preferences::Catalogue(
-            crate::domains::programs::notices::KINDS.to_vec(),
+            [
+                crate::domains::identity::notices::KINDS,
+                crate::domains::programs::notices::KINDS,
+            ]
+            .concat(),
         ))
         .data(state)
         .finish()

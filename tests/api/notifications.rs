@@ -1114,3 +1114,43 @@ async fn an_account_chooses_channels_per_kind_but_keeps_one_for_required_kinds()
         before
     );
 }
+
+#[tokio::test]
+async fn a_resident_who_signs_up_is_welcomed_by_email_and_in_the_inbox() {
+    let t = town().await;
+    let body = t
+        .app
+        .graphql(
+            None,
+            "mutation($input: SignUpInput!) { signUp(input: $input) { session { token } userErrors { code } } }",
+            json!({ "input": {
+                "municipalityCode": "14384",
+                "email": "welcome.manazuru@example.jp",
+                "password": "umi-to-ishi-no-machi-42",
+                "displayName": "真鶴 花",
+                "displayNameKana": "まなづる はな",
+            }}),
+        )
+        .await;
+    let token = body["data"]["signUp"]["session"]["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_owned();
+    let mails = t.smtp.wait_for("welcome.manazuru@example.jp", 1).await;
+    assert_eq!(mails[0].subject(), "【真鶴町】tsunagu へようこそ");
+    assert!(
+        mails[0]
+            .header("To")
+            .unwrap()
+            .contains("welcome.manazuru@example.jp")
+    );
+    let text = mails[0].text();
+    assert!(text.starts_with("真鶴 花 様"), "{text}");
+    assert!(text.contains("https://tsunagu.example.jp/mypage"), "{text}");
+    let inbox = t.inbox(&token).await;
+    assert_eq!(inbox["unreadNotificationCount"], 1, "{inbox}");
+    assert_eq!(
+        inbox["myNotifications"]["nodes"][0]["kind"],
+        "identity.welcome"
+    );
+}
