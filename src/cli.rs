@@ -21,9 +21,10 @@ use crate::{
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let database_url = cli.global.database_url();
     let index_dir = cli.global.data_dir.join("index");
+    let mailbox_dir = cli.global.data_dir.join("mailbox");
     match cli.command {
-        None => serve(database_url, index_dir, default_serve_args()).await,
-        Some(Command::Serve(args)) => serve(database_url, index_dir, *args).await,
+        None => serve(database_url, index_dir, mailbox_dir, default_serve_args()).await,
+        Some(Command::Serve(args)) => serve(database_url, index_dir, mailbox_dir, *args).await,
         Some(Command::Reindex) => reindex(&database_url, index_dir).await,
         Some(Command::Migrate) => {
             let db = db::connect(&database_url).await?;
@@ -79,8 +80,10 @@ fn default_serve_args() -> ServeArgs {
 async fn serve(
     database_url: String,
     index_dir: std::path::PathBuf,
-    args: ServeArgs,
+    mailbox_dir: std::path::PathBuf,
+    mut args: ServeArgs,
 ) -> anyhow::Result<()> {
+    args.limits.notify.mailbox_dir.get_or_insert(mailbox_dir);
     let app = Application::build(Settings {
         database_url,
         index_dir: Some(index_dir),

@@ -244,6 +244,72 @@ pub struct Limits {
         default_value_t = 3
     )]
     pub employment_suppression_threshold: u32,
+    /// Settings of the notifications: mail server, sender, links, delivery worker.
+    #[command(flatten)]
+    pub notify: NotifySettings,
+}
+
+/// How messages are sent: the mail server (none: each email is written to the mailbox
+/// directory and the log instead), the sender, the base of links, and the delivery worker.
+#[derive(Debug, Clone, Args)]
+pub struct NotifySettings {
+    /// Mail server host; without one, emails go to the mailbox directory.
+    #[arg(long, env = "TSUNAGU_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+    /// Mail server port.
+    #[arg(long, env = "TSUNAGU_SMTP_PORT", default_value_t = 587)]
+    pub smtp_port: u16,
+    /// Transport security towards the mail server.
+    #[arg(long, env = "TSUNAGU_SMTP_TLS", value_enum, default_value_t = SmtpTls::Starttls)]
+    pub smtp_tls: SmtpTls,
+    /// User name for the mail server, if it asks for one.
+    #[arg(long, env = "TSUNAGU_SMTP_USERNAME")]
+    pub smtp_username: Option<String>,
+    /// Password for the mail server.
+    #[arg(long, env = "TSUNAGU_SMTP_PASSWORD", hide_env_values = true)]
+    pub smtp_password: Option<SecretString>,
+    /// Sender of every email (`Name <address>`).
+    #[arg(
+        long,
+        env = "TSUNAGU_MAIL_FROM",
+        default_value = "tsunagu <no-reply@tsunagu.localhost>"
+    )]
+    pub mail_from: String,
+    /// Directory the emails are written to (as `.eml` files) when no mail server is
+    /// configured; `mailbox` under the data directory when serving.
+    #[arg(long, env = "TSUNAGU_MAILBOX_DIR")]
+    pub mailbox_dir: Option<PathBuf>,
+    /// Public address of the frontend, the base of every link in a message.
+    #[arg(
+        long,
+        env = "TSUNAGU_PUBLIC_BASE_URL",
+        default_value = "http://localhost:8080"
+    )]
+    pub public_base_url: String,
+    /// Milliseconds between looks for due messages.
+    #[arg(long, env = "TSUNAGU_NOTIFY_POLL_MS", default_value_t = 1000)]
+    pub poll_ms: u64,
+    /// Attempts at sending a message before it is given up.
+    #[arg(long, env = "TSUNAGU_NOTIFY_MAX_ATTEMPTS", default_value_t = 8)]
+    pub max_attempts: u32,
+    /// Milliseconds before the first retry; each later one waits twice as long (at most
+    /// an hour).
+    #[arg(long, env = "TSUNAGU_NOTIFY_RETRY_MS", default_value_t = 30_000)]
+    pub retry_ms: u64,
+    /// Seconds a worker holds a claimed message; after that (a crash), another may send it.
+    #[arg(long, env = "TSUNAGU_NOTIFY_LEASE_SECS", default_value_t = 120)]
+    pub lease_secs: u64,
+}
+
+/// Transport security towards the mail server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SmtpTls {
+    /// Plain connection (a relay on the same host or network only).
+    None,
+    /// Upgrade with STARTTLS (port 587).
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
 }
 
 impl Default for Limits {

@@ -16,6 +16,7 @@ pub mod graphql;
 pub mod idempotency;
 pub mod japan;
 pub mod metrics;
+pub mod notify;
 pub mod paging;
 pub mod rate_limit;
 pub mod search;

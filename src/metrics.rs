@@ -20,6 +20,7 @@ pub struct Metrics {
     statements: IntCounterVec,
     statement_latency: prometheus::Histogram,
     response_cache: IntCounterVec,
+    notifications: IntCounterVec,
     known_operations: Arc<HashSet<String>>,
 }
 
@@ -70,6 +71,14 @@ impl Metrics {
             ),
             &["result"],
         )?;
+        let notifications = IntCounterVec::new(
+            Opts::new(
+                "notifications_total",
+                "Notification deliveries by channel, kind and outcome (sent, retried, failed)",
+            ),
+            &["channel", "kind", "outcome"],
+        )?;
+        registry.register(Box::new(notifications.clone()))?;
         registry.register(Box::new(response_cache.clone()))?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(statements.clone()))?;
@@ -84,6 +93,7 @@ impl Metrics {
             statements,
             statement_latency,
             response_cache,
+            notifications,
             known_operations: Arc::new(
                 known_operations
                     .iter()
@@ -122,6 +132,14 @@ impl Metrics {
     pub fn observe_response_cache(&self, hit: bool) {
         let result = if hit { "hit" } else { "miss" };
         self.response_cache.with_label_values(&[result]).inc();
+    }
+
+    /// Records the outcome of one attempt at delivering a notification. Kinds are the
+    /// constants of the code, so the label stays bounded.
+    pub fn count_notification(&self, channel: &str, kind: &str, outcome: &str) {
+        self.notifications
+            .with_label_values(&[channel, kind, outcome])
+            .inc();
     }
 
     fn operation_label<'a>(&'a self, operation: Option<&str>) -> &'a str {

@@ -66,7 +66,7 @@ impl Application {
         }
         let events = EventBus::start(&db).await?;
         let search = Search::open(
-            background_db,
+            background_db.clone(),
             Arc::new(DomainDocuments),
             settings.index_dir.clone(),
         )
@@ -88,6 +88,7 @@ impl Application {
             metrics,
             db_health: db::Health::new(&settings.database_url),
             sessions,
+            background_db,
         };
         let router = router(state.clone(), &settings.limits);
         let listener = TcpListener::bind((settings.host, settings.port))

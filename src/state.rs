@@ -35,6 +35,9 @@ pub struct AppState {
     pub db_health: crate::db::Health,
     /// Sessions recently looked up.
     pub sessions: Arc<crate::auth::session::SessionCache>,
+    /// The database pool without the statement counter of `/metrics`, for background work
+    /// (the notification worker), so the counter shows what requests cost.
+    pub background_db: DatabaseConnection,
 }
 
 /// What a service call works with: the database; when serving, the event bus it announces
@@ -52,6 +55,9 @@ pub struct ServiceContext<'a> {
     pub limits: &'a Limits,
     /// The time the call acts at instead of now.
     at: Option<DateTime<Utc>>,
+    /// Whether changes tell the people they concern (notifications); not for demo data
+    /// and tools.
+    notify: bool,
 }
 
 /// The limits of a context made without a running server.
@@ -65,13 +71,14 @@ impl<'a> From<&'a AppState> for ServiceContext<'a> {
             limiter: Some(&state.limiter),
             limits: &state.limits,
             at: None,
+            notify: true,
         }
     }
 }
 
 impl<'a> ServiceContext<'a> {
-    /// Works on `db` with the default limits, without announcing or counting: for demo
-    /// data and command-line tools.
+    /// Works on `db` with the default limits, without announcing, counting or notifying:
+    /// for demo data and command-line tools.
     pub fn quiet(db: &'a DatabaseConnection) -> Self {
         Self {
             db,
@@ -79,6 +86,7 @@ impl<'a> ServiceContext<'a> {
             limiter: None,
             limits: &DEFAULT_LIMITS,
             at: None,
+            notify: false,
         }
     }
 
@@ -88,6 +96,12 @@ impl<'a> ServiceContext<'a> {
             at: Some(at),
             ..self
         }
+    }
+
+    /// Whether changes made with this context write notifications to the people they
+    /// concern: when serving, not when loading demo data or running tools.
+    pub fn notifies(&self) -> bool {
+        self.notify
     }
 
     /// Now (or the time acted as), at the precision both databases keep.

@@ -19,6 +19,7 @@ mod m20261205_000001_health_catalogue;
 mod m20261205_000002_health_children;
 mod m20261205_000003_registration_lookups;
 mod m20261206_000001_health_visits;
+mod m20261206_100001_notifications;
 mod m20261206_200001_search_synonyms;
 
 /// Every migration of the product, applied in order.
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000002_health_children::Migration),
             Box::new(m20261205_000003_registration_lookups::Migration),
             Box::new(m20261206_000001_health_visits::Migration),
+            Box::new(m20261206_100001_notifications::Migration),
             Box::new(m20261206_200001_search_synonyms::Migration),
         ]
     }

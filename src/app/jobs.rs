@@ -1,6 +1,7 @@
 //! The background jobs every replica runs beside serving requests: the search indexer,
 //! pruning of expired records, waitlist offers that ran out, the assignment of waiting
-//! relocation inquiries and the release of scheduled articles.
+//! relocation inquiries, the release of scheduled articles and the delivery of
+//! notifications.
 
 use std::time::Duration;
 
@@ -26,6 +27,7 @@ impl Jobs {
             tokio::spawn(expire_waitlist_offers(state.clone())),
             tokio::spawn(sweep_assignments(state.clone())),
             tokio::spawn(release_scheduled_articles(state.clone())),
+            crate::notify::worker::spawn(state),
         ])
     }
 }

@@ -32,6 +32,7 @@ use crate::{
         relocation::{service as relocation, types::RelocationInquiry},
     },
     error::{AppError, AppResult},
+    notify::{inbox, resolver::Notification},
     state::AppState,
 };
 
@@ -82,6 +83,7 @@ pub enum Node {
     EmploymentFollowUp(EmploymentFollowUp),
     /// An article, relocation guide or resident's story.
     Article(Article),
+    Notification(Notification),
 }
 
 /// `node` and `nodes`.
@@ -198,6 +200,9 @@ pub(crate) async fn resolve(state: &AppState, viewer: &Viewer, id: &ID) -> AppRe
         NodeKind::Article => content::find_article(state.into(), viewer, uuid)
             .await
             .map(|a| Node::Article(a.into())),
+        NodeKind::Notification => inbox::find_mine(state.into(), viewer, uuid)
+            .await
+            .map(|n| Node::Notification(n.into())),
         _ => Err(AppError::NotFound),
     };
     match found {

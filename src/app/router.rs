@@ -27,6 +27,7 @@ use super::{
 use crate::{
     config::Limits,
     domains::{kpi::export, programs::calendar},
+    notify::opt_out,
     state::AppState,
 };
 
@@ -61,6 +62,10 @@ pub fn router(state: AppState, limits: &Limits) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .route(
+            "/notifications/opt-out",
+            get(opt_out::opt_out_route).post(opt_out::opt_out_route),
+        )
         .with_state(server_state)
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(

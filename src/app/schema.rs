@@ -37,6 +37,7 @@ use crate::{
         synonyms::resolver::{SynonymsMutation, SynonymsQuery},
     },
     graphql::limits,
+    notify::resolver::{NotifyMutation, NotifyQuery, NotifySubscription},
     state::AppState,
 };
 
@@ -60,6 +61,7 @@ pub struct QueryRoot(
     KpiQuery,
     SearchQuery,
     SynonymsQuery,
+    NotifyQuery,
 );
 
 /// Every mutation of every domain.
@@ -77,6 +79,7 @@ pub struct MutationRoot(
     ContentMutation,
     KpiMutation,
     SynonymsMutation,
+    NotifyMutation,
 );
 
 /// Every subscription of every domain.
@@ -87,6 +90,7 @@ pub struct SubscriptionRoot(
     ProgramsSubscription,
     RelocationSubscription,
     HealthSubscription,
+    NotifySubscription,
 );
 
 /// Builds the schema serving `state`.
@@ -127,6 +131,13 @@ pub fn build_schema(state: AppState) -> AppSchema {
         .data(DataLoader::new(
             ChildcareLoader::new(state.db.clone()),
             tokio::spawn,
+        ))
+        .data(crate::notify::preferences::Catalogue(
+            [
+                crate::domains::identity::notices::KINDS,
+                crate::domains::programs::notices::KINDS,
+            ]
+            .concat(),
         ))
         .data(state)
         .finish()

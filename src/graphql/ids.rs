@@ -99,6 +99,8 @@ node_kinds! {
     VaccinationFormDefinition,
     /// A municipality's group of search synonyms.
     SearchSynonymGroup,
+    /// A message in a reader's in-app inbox.
+    Notification,
 }
 
 impl std::fmt::Display for NodeKind {

@@ -53,6 +53,13 @@ impl TestApp {
         .await
     }
 
+    /// A second replica on the same database with limits changed by `configure`.
+    pub async fn spawn_replica_with(&self, configure: impl FnOnce(&mut Limits)) -> TestApp {
+        let mut limits = Limits::default();
+        configure(&mut limits);
+        start(self.database_url.clone(), None, None, limits, false).await
+    }
+
     /// A replica on the same database whose search index lives in `index_dir` (kept
     /// across restarts), instead of in memory.
     pub async fn spawn_replica_with_index(&self, index_dir: &std::path::Path) -> TestApp {

@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod demo;
 pub mod inputs;
 pub mod loaders;
+pub mod notices;
 pub mod registration;
 pub mod resolver;
 pub mod search;

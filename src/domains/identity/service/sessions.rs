@@ -114,6 +114,9 @@ pub async fn sign_up(
         Err(error) => return Err(error.into()),
     };
     let session = session::issue(&txn, user.id, ctx.limits.session_ttl()).await?;
+    if ctx.notifies() {
+        crate::domains::identity::notices::welcome(&txn, &user, &municipality).await?;
+    }
     txn.commit().await?;
     tracing::info!(user_id = %user.id, "resident signed up");
     Ok(Ok(SignedIn { user, session }))

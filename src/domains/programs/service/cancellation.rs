@@ -32,7 +32,7 @@ pub async fn cancel_registration(
     let now = ctx.now();
     let txn = db::begin_write(ctx.db).await?;
     let (registration, session, by_staff) = locate(&txn, viewer, &reference).await?;
-    let mut events = settle(&txn, &session, ctx.limits.waitlist_offer_hours, now).await?;
+    let mut events = settle(&txn, &session, ctx, now).await?;
     let registration = registration::Entity::find_by_id(registration.id)
         .one(&txn)
         .await?
@@ -73,7 +73,7 @@ pub async fn cancel_registration(
     )
     .await?;
     events.push(event(&moved, "cancelled", ctx.now()));
-    events.extend(settle(&txn, &session, ctx.limits.waitlist_offer_hours, now).await?);
+    events.extend(settle(&txn, &session, ctx, now).await?);
     txn.commit().await?;
     ctx.announce(events).await;
     Ok(Ok(moved))

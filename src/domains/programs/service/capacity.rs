@@ -12,13 +12,17 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::{
-    domains::programs::{registration::Party, states::HOLDING},
+    domains::programs::{notices, registration::Party, states::HOLDING},
     error::{AppError, AppResult},
     events::Event,
     search::{outbox, sources},
+    state::ServiceContext,
 };
 
-use super::moves::{event, move_registration};
+use super::{
+    lookup::program_of,
+    moves::{event, move_registration},
+};
 
 /// Expires due offers, then offers the free places to the first waiting parties that fit,
 /// in registration order, and writes the recounted totals (also of moves the caller made
@@ -26,10 +30,10 @@ use super::moves::{event, move_registration};
 pub(super) async fn settle(
     txn: &DatabaseTransaction,
     session: &program_session::Model,
-    offer_hours: u32,
+    ctx: ServiceContext<'_>,
     now: DateTime<Utc>,
 ) -> AppResult<Vec<Event>> {
-    let settled = settle_counted(txn, session, offer_hours, now).await?;
+    let settled = settle_counted(txn, session, ctx, now).await?;
     if settled.events.is_empty() {
         recount(txn, session, now).await?;
     }
@@ -53,9 +57,10 @@ pub(super) struct Settled {
 pub(super) async fn settle_counted(
     txn: &DatabaseTransaction,
     session: &program_session::Model,
-    offer_hours: u32,
+    ctx: ServiceContext<'_>,
     now: DateTime<Utc>,
 ) -> AppResult<Settled> {
+    let offer_hours = ctx.limits.waitlist_offer_hours;
     let mut events = Vec::new();
     let expired = registration::Entity::find()
         .filter(registration::Column::SessionId.eq(session.id))
@@ -119,6 +124,10 @@ pub(super) async fn settle_counted(
                 now,
             )
             .await?;
+            if ctx.notifies() {
+                notices::place_offered(txn, &program_of(txn, session).await?, session, &moved)
+                    .await?;
+            }
             events.push(event(&moved, "offered", now));
         }
     }

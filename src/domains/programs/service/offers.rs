@@ -41,7 +41,7 @@ pub async fn respond_to_offer(
         return Err(AppError::Forbidden);
     }
     let was_offered = registration.status == RegistrationStatus::Offered;
-    let mut events = settle(&txn, &session, ctx.limits.waitlist_offer_hours, now).await?;
+    let mut events = settle(&txn, &session, ctx, now).await?;
     let registration = registration::Entity::find_by_id(registration.id)
         .one(&txn)
         .await?
@@ -95,7 +95,7 @@ pub async fn respond_to_offer(
         )
         .await?;
         events.push(event(&moved, "cancelled", ctx.now()));
-        events.extend(settle(&txn, &session, ctx.limits.waitlist_offer_hours, now).await?);
+        events.extend(settle(&txn, &session, ctx, now).await?);
         moved
     };
     txn.commit().await?;
@@ -142,7 +142,7 @@ pub(super) async fn settle_if_due(ctx: ServiceContext<'_>, session_id: Uuid) -> 
     else {
         return Ok(());
     };
-    let events = settle(&txn, &session, ctx.limits.waitlist_offer_hours, now).await?;
+    let events = settle(&txn, &session, ctx, now).await?;
     txn.commit().await?;
     ctx.announce(events).await;
     Ok(())

@@ -304,8 +304,15 @@ pub async fn update_program(
                 .await?;
             for session in upcoming {
                 events.extend(
-                    cancel_session_in(&txn, &me, session, "プログラムが中止になりました。", now)
-                        .await?,
+                    cancel_session_in(
+                        &txn,
+                        ctx,
+                        &me,
+                        session,
+                        "プログラムが中止になりました。",
+                        now,
+                    )
+                    .await?,
                 );
             }
         }

@@ -21,6 +21,7 @@ use uuid::Uuid;
 use crate::{
     auth::{AuthUser, Viewer},
     domains::programs::{
+        notices,
         registration::{self as rules, Child, ChildInput, Party},
         states::ACTIVE,
     },
@@ -277,7 +278,7 @@ async fn register_in(
     // which parties were given a place or a waitlist position.
     let now = ctx.now();
     let program = program_of(txn, &session).await?;
-    let settled = settle_counted(txn, &session, ctx.limits.waitlist_offer_hours, now).await?;
+    let settled = settle_counted(txn, &session, ctx, now).await?;
     let mut announced = settled.events;
     // Moves rewrote the session's totals: read the row as it is now.
     let session = if announced.is_empty() {
@@ -313,6 +314,9 @@ async fn register_in(
         RegistrationStatus::Waitlisted
     };
     let registration = insert_registration(txn, &session, applicant, &party, status, now).await?;
+    if ctx.notifies() {
+        notices::registered(txn, &program, &session, &registration).await?;
+    }
     if fits {
         write_totals(
             txn,

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::{
     auth::{AuthUser, Viewer},
     db,
-    domains::programs::states::ACTIVE,
+    domains::programs::{notices, states::ACTIVE},
     error::{AppError, AppResult, FieldError, FieldErrorCode, Outcome, Problems},
     events::Event,
     fiscal,
@@ -380,7 +380,7 @@ pub async fn update_session(
     if !manages(&me, &program) {
         return Err(AppError::Forbidden);
     }
-    let mut events = settle(&txn, &session, ctx.limits.waitlist_offer_hours, now).await?;
+    let mut events = settle(&txn, &session, ctx, now).await?;
     let session = lock_session(&txn, id).await?;
     let mut problems = Problems::new();
     if session.status == SessionStatus::Cancelled || session.ends_at <= now {
@@ -499,7 +499,7 @@ pub async fn update_session(
     model.childcare_slots = Set(childcare_slots);
     model.updated_at = Set(now);
     let updated = model.update(&txn).await?;
-    events.extend(settle(&txn, &updated, ctx.limits.waitlist_offer_hours, now).await?);
+    events.extend(settle(&txn, &updated, ctx, now).await?);
     outbox::enqueue(&txn, sources::PROGRAM, program.id, program.municipality_id).await?;
     txn.commit().await?;
     ctx.announce(events).await;
@@ -548,7 +548,7 @@ pub async fn cancel_session(
     let (Some(reason), true) = (reason, problems.is_empty()) else {
         return Ok(Err(problems.into_vec()));
     };
-    let events = cancel_session_in(&txn, &me, session, &reason, now).await?;
+    let events = cancel_session_in(&txn, ctx, &me, session, &reason, now).await?;
     outbox::enqueue(&txn, sources::PROGRAM, program.id, program.municipality_id).await?;
     txn.commit().await?;
     ctx.announce(events).await;
@@ -560,6 +560,7 @@ pub async fn cancel_session(
 
 pub(super) async fn cancel_session_in(
     txn: &DatabaseTransaction,
+    ctx: ServiceContext<'_>,
     actor: &AuthUser,
     session: program_session::Model,
     reason: &str,
@@ -571,6 +572,7 @@ pub(super) async fn cancel_session_in(
         .all(txn)
         .await?;
     let mut events = Vec::new();
+    let mut cancelled = Vec::with_capacity(registrations.len());
     for registration in registrations {
         let moved = move_registration(
             txn,
@@ -583,7 +585,9 @@ pub(super) async fn cancel_session_in(
         )
         .await?;
         events.push(event(&moved, "session_cancelled", now));
+        cancelled.push(moved);
     }
+    let program = program_of(txn, &session).await?;
     let mut model = session.into_active_model();
     model.status = Set(SessionStatus::Cancelled);
     model.cancelled_at = Set(Some(now));
@@ -591,6 +595,11 @@ pub(super) async fn cancel_session_in(
     model.seats_taken = Set(0);
     model.childcare_taken = Set(0);
     model.updated_at = Set(now);
-    model.update(txn).await?;
+    let session = model.update(txn).await?;
+    if ctx.notifies() {
+        for registration in &cancelled {
+            notices::session_cancelled(txn, &program, &session, registration).await?;
+        }
+    }
     Ok(events)
 }

@@ -1,0 +1,214 @@
+//! What the programs domain tells families: the Japanese messages of a registration's life
+//! (confirmed, waitlisted with its position, a place offered with its deadline, the
+//! session cancelled), written through `notify` in the transaction of the change.
+
+use entity::{program, program_session, registration};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
+
+use crate::notify::{self, Kind, Notice, Recipient, when};
+
+/// A registration was confirmed.
+pub const REGISTRATION_CONFIRMED: Kind =
+    Kind::optional("programs.registration_confirmed", "講座の申込完了");
+/// A registration was put on the waitlist.
+pub const REGISTRATION_WAITLISTED: Kind = Kind::optional(
+    "programs.registration_waitlisted",
+    "講座のキャンセル待ち受付",
+);
+/// A place was offered from the waitlist: it lapses unless accepted by the deadline, so
+/// it cannot be turned off.
+pub const PLACE_OFFERED: Kind = Kind::required(
+    "programs.place_offered",
+    "キャンセル待ちの繰り上げ（承諾期限あり）",
+);
+/// A session was cancelled: the family must not come, so it cannot be turned off.
+pub const SESSION_CANCELLED: Kind = Kind::required("programs.session_cancelled", "講座の中止");
+
+/// Every kind of message of the domain.
+pub const KINDS: &[Kind] = &[
+    REGISTRATION_CONFIRMED,
+    REGISTRATION_WAITLISTED,
+    PLACE_OFFERED,
+    SESSION_CANCELLED,
+];
+
+/// Who reads about `registration`: its account, or its guest's address.
+fn recipient(registration: &registration::Model) -> Option<Recipient> {
+    match (registration.user_id, &registration.guest_email) {
+        (Some(user), _) => Some(Recipient::Account(user)),
+        (None, Some(email)) => Some(Recipient::Guest(email.clone())),
+        (None, None) => None,
+    }
+}
+
+/// Where the reader sees the registration: their page, or (guests) the session's page.
+fn link(registration: &registration::Model) -> String {
+    match registration.user_id {
+        Some(_) => format!("/mypage/registrations/{}", registration.id),
+        None => format!(
+            "/programs/{}/sessions/{}",
+            registration.program_id, registration.session_id
+        ),
+    }
+}
+
+/// The facts of the session every message repeats: what, when, where.
+fn facts(program: &program::Model, session: &program_session::Model) -> String {
+    let place = match (&session.venue, &session.online_url) {
+        (Some(venue), _) => venue.clone(),
+        (None, Some(_)) => "オンライン（参加方法は申込み詳細をご覧ください）".to_owned(),
+        (None, None) => "申込み詳細をご覧ください".to_owned(),
+    };
+    format!(
+        "講座: {}\n日時: {} 〜 {}\n会場: {}",
+        program.title,
+        when(session.starts_at),
+        session
+            .ends_at
+            .with_timezone(&chrono_tz::Asia::Tokyo)
+            .format("%H:%M"),
+        place
+    )
+}
+
+fn party(registration: &registration::Model) -> String {
+    if registration.children > 0 {
+        format!(
+            "人数: 大人{}人・子ども{}人",
+            registration.adults, registration.children
+        )
+    } else {
+        format!("人数: 大人{}人", registration.adults)
+    }
+}
+
+/// Tells the registrant that `registration` was confirmed or waitlisted (with its
+/// position). Call in the transaction that made it.
+pub async fn registered(
+    txn: &impl ConnectionTrait,
+    program: &program::Model,
+    session: &program_session::Model,
+    registration: &registration::Model,
+) -> Result<(), DbErr> {
+    let Some(recipient) = recipient(registration) else {
+        return Ok(());
+    };
+    let waitlisted = registration.status == registration::RegistrationStatus::Waitlisted;
+    let (kind, title, body) = if waitlisted {
+        let position = registration::Entity::find()
+            .filter(registration::Column::SessionId.eq(session.id))
+            .filter(registration::Column::Status.eq(registration::RegistrationStatus::Waitlisted))
+            .filter(registration::Column::Id.lte(registration.id))
+            .count(txn)
+            .await?;
+        (
+            REGISTRATION_WAITLISTED,
+            format!("【キャンセル待ち】{}", program.title),
+            format!(
+                "お申込みありがとうございます。定員に達しているため、キャンセル待ち（{position}番目）として受け付けました。\n\n{}\n{}\n\n空きが出た場合は、お席をご用意してメールでお知らせします。期限までに承諾の手続きをしてください。",
+                facts(program, session),
+                party(registration),
+            ),
+        )
+    } else {
+        (
+            REGISTRATION_CONFIRMED,
+            format!("【申込完了】{}", program.title),
+            format!(
+                "お申込みを受け付けました。当日は受付で受付番号をお伝えください。\n\n{}\n{}\n受付番号: {}\n\nご都合が悪くなった場合は、{}までに申込み詳細から取り消してください。",
+                facts(program, session),
+                party(registration),
+                registration.check_in_code,
+                when(session.cancellation_deadline),
+            ),
+        )
+    };
+    notify::enqueue(
+        txn,
+        Notice {
+            recipient,
+            municipality_id: Some(registration.municipality_id),
+            kind,
+            subject_id: registration.id,
+            occasion: String::new(),
+            title,
+            body,
+            link: Some(link(registration)),
+        },
+    )
+    .await
+    .map(drop)
+}
+
+/// Tells a waiting party that a place is theirs if they accept it by the deadline. Call in
+/// the transaction that made the offer.
+pub async fn place_offered(
+    txn: &impl ConnectionTrait,
+    program: &program::Model,
+    session: &program_session::Model,
+    registration: &registration::Model,
+) -> Result<(), DbErr> {
+    let (Some(recipient), Some(deadline)) =
+        (recipient(registration), registration.offer_expires_at)
+    else {
+        return Ok(());
+    };
+    notify::enqueue(
+        txn,
+        Notice {
+            recipient,
+            municipality_id: Some(registration.municipality_id),
+            kind: PLACE_OFFERED,
+            subject_id: registration.id,
+            // A party may be offered a place again after declining: one message per offer.
+            occasion: deadline.to_rfc3339(),
+            title: format!("【要手続き】お席をご用意しました: {}", program.title),
+            body: format!(
+                "キャンセル待ちの講座に空きが出ました。{}までに申込み詳細から「参加する」を選んでください。期限を過ぎると、次にお待ちの方へご案内します。\n\n{}\n{}\n承諾の期限: {}",
+                when(deadline),
+                facts(program, session),
+                party(registration),
+                when(deadline),
+            ),
+            link: Some(link(registration)),
+        },
+    )
+    .await
+    .map(drop)
+}
+
+/// Tells a registrant that the session was cancelled. Call in the transaction that
+/// cancelled it.
+pub async fn session_cancelled(
+    txn: &impl ConnectionTrait,
+    program: &program::Model,
+    session: &program_session::Model,
+    registration: &registration::Model,
+) -> Result<(), DbErr> {
+    let Some(recipient) = recipient(registration) else {
+        return Ok(());
+    };
+    let reason = session
+        .cancel_reason
+        .as_deref()
+        .map(|reason| format!("\n中止の理由: {reason}"))
+        .unwrap_or_default();
+    notify::enqueue(
+        txn,
+        Notice {
+            recipient,
+            municipality_id: Some(registration.municipality_id),
+            kind: SESSION_CANCELLED,
+            subject_id: registration.id,
+            occasion: String::new(),
+            title: format!("【中止】{}", program.title),
+            body: format!(
+                "お申込みいただいた回は中止になりました。ご来場なさらないようお願いいたします。ご迷惑をおかけし申し訳ありません。\n\n{}{reason}\n\n他の日程は講座のページからお申し込みいただけます。",
+                facts(program, session),
+            ),
+            link: Some(format!("/programs/{}", program.id)),
+        },
+    )
+    .await
+    .map(drop)
+}

@@ -1,0 +1,1156 @@
+//! Notifications: messages written with the change that causes them, delivered over a real
+//! SMTP conversation (a small SMTP server runs inside each test) and kept in the in-app
+//! inbox; retries, no duplicates, nothing lost across a restart, one send with two
+//! servers, the live subscription and guests' opt-out.
+
+use std::{
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
+
+use base64::{Engine, engine::general_purpose::STANDARD};
+use chrono::Utc;
+use futures_util::{SinkExt, StreamExt};
+use sea_orm::{ColumnTrait, Database, EntityTrait, QueryFilter, sea_query::Expr};
+use serde_json::{Value, json};
+use tokio::{
+    io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
+    net::{TcpListener, TcpStream},
+};
+use tokio_tungstenite::{
+    connect_async,
+    tungstenite::{Message, client::IntoClientRequest, http::HeaderValue},
+};
+use tsunagu::config::{Limits, SmtpTls};
+
+use crate::helpers::{TestApp, error_code, spawn_app_with, user_error_codes};
+
+// ---------------------------------------------------------------------------------------
+// A small SMTP server
+
+/// One message the SMTP server accepted.
+#[derive(Debug, Clone)]
+struct Mail {
+    to: Vec<String>,
+    raw: String,
+}
+
+impl Mail {
+    fn headers(&self) -> String {
+        let head = self.raw.split("\r\n\r\n").next().unwrap_or_default();
+        head.replace("\r\n ", " ").replace("\r\n\t", " ")
+    }
+
+    /// A top-level header, unfolded, as sent.
+    fn header(&self, name: &str) -> Option<String> {
+        let prefix = format!("{}:", name.to_ascii_lowercase());
+        self.headers()
+            .split("\r\n")
+            .find(|line| line.to_ascii_lowercase().starts_with(&prefix))
+            .map(|line| line[prefix.len()..].trim().to_owned())
+    }
+
+    /// The subject, decoded from its RFC 2047 words.
+    fn subject(&self) -> String {
+        decode_words(&self.header("Subject").expect("a subject"))
+    }
+
+    /// The decoded body of the part of MIME type `mime`.
+    fn part(&self, mime: &str) -> String {
+        let content_type = self.header("Content-Type").expect("a content type");
+        let boundary = content_type
+            .split("boundary=")
+            .nth(1)
+            .expect("multipart")
+            .trim_matches('"')
+            .to_owned();
+        for part in self.raw.split(&format!("--{boundary}")) {
+            let (head, body) = part.split_once("\r\n\r\n").unwrap_or_default();
+            let head = head.to_ascii_lowercase();
+            if !head.contains(&format!("content-type: {mime}")) {
+                continue;
+            }
+            assert!(head.contains("charset=utf-8"), "{head}");
+            let bytes = if head.contains("content-transfer-encoding: base64") {
+                STANDARD
+                    .decode(body.split_whitespace().collect::<String>())
+                    .expect("base64 body")
+            } else if head.contains("content-transfer-encoding: quoted-printable") {
+                decode_quoted_printable(body)
+            } else {
+                body.as_bytes().to_vec()
+            };
+            return String::from_utf8(bytes).expect("UTF-8 body");
+        }
+        panic!("no {mime} part in {}", self.raw);
+    }
+
+    fn text(&self) -> String {
+        self.part("text/plain")
+    }
+}
+
+fn decode_words(value: &str) -> String {
+    let mut bytes = Vec::new();
+    let mut last_encoded = false;
+    for (i, token) in value.split_whitespace().enumerate() {
+        let pieces: Vec<&str> = token.split('?').collect();
+        if token.starts_with("=?") && token.ends_with("?=") && pieces.len() == 5 {
+            match pieces[2] {
+                "b" | "B" => bytes.extend(STANDARD.decode(pieces[3]).expect("base64 word")),
+                _ => bytes.extend(decode_quoted_printable(&pieces[3].replace('_', " "))),
+            }
+            last_encoded = true;
+        } else {
+            if i > 0 && !last_encoded {
+                bytes.push(b' ');
+            }
+            bytes.extend(token.as_bytes());
+            last_encoded = false;
+        }
+    }
+    String::from_utf8(bytes).expect("UTF-8 subject")
+}
+
+fn decode_quoted_printable(text: &str) -> Vec<u8> {
+    let text = text.replace("=\r\n", "");
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'='
+            && let Some(byte) = text
+                .get(i + 1..i + 3)
+                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+        {
+            out.push(byte);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    out
+}
+
+/// An SMTP server on a local port that records every message, and refuses the next
+/// `refuse_next` transactions with a temporary error (451).
+#[derive(Clone)]
+struct SmtpServer {
+    port: u16,
+    mails: Arc<Mutex<Vec<Mail>>>,
+    refusals: Arc<AtomicUsize>,
+    refused: Arc<AtomicUsize>,
+}
+
+impl SmtpServer {
+    async fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let server = Self {
+            port: listener.local_addr().unwrap().port(),
+            mails: Arc::default(),
+            refusals: Arc::default(),
+            refused: Arc::default(),
+        };
+        let accepting = server.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let server = accepting.clone();
+                tokio::spawn(async move {
+                    let _ = server.converse(stream).await;
+                });
+            }
+        });
+        server
+    }
+
+    /// Points `limits` at this server, with a fast delivery worker.
+    fn configure(&self, limits: &mut Limits) {
+        limits.public_rate_per_minute = 1000;
+        limits.notify.smtp_host = Some("127.0.0.1".into());
+        limits.notify.smtp_port = self.port;
+        limits.notify.smtp_tls = SmtpTls::None;
+        limits.notify.mail_from = "真鶴町 <no-reply@manazuru.example.jp>".into();
+        limits.notify.public_base_url = "https://tsunagu.example.jp/".into();
+        limits.notify.poll_ms = 100;
+        limits.notify.retry_ms = 100;
+    }
+
+    fn refuse_next(&self, transactions: usize) {
+        self.refusals.store(transactions, Ordering::SeqCst);
+    }
+
+    fn mails(&self) -> Vec<Mail> {
+        self.mails.lock().unwrap().clone()
+    }
+
+    fn mails_to(&self, address: &str) -> Vec<Mail> {
+        self.mails()
+            .into_iter()
+            .filter(|mail| mail.to.iter().any(|to| to == address))
+            .collect()
+    }
+
+    /// Waits (at most 20 s) until `count` messages have reached `address`.
+    async fn wait_for(&self, address: &str, count: usize) -> Vec<Mail> {
+        for _ in 0..400 {
+            let mails = self.mails_to(address);
+            if mails.len() >= count {
+                return mails;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!(
+            "{address} received {} of {count} messages; all: {:?}",
+            self.mails_to(address).len(),
+            self.mails().iter().map(|m| &m.to).collect::<Vec<_>>()
+        );
+    }
+
+    async fn converse(&self, stream: TcpStream) -> std::io::Result<()> {
+        let (read, mut write) = stream.into_split();
+        let mut reader = BufReader::new(read);
+        write.write_all(b"220 sink.test ESMTP\r\n").await?;
+        let mut to = Vec::new();
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if reader.read_line(&mut line).await? == 0 {
+                return Ok(());
+            }
+            let command = line.trim_end().to_ascii_uppercase();
+            let reply: &[u8] = if command.starts_with("EHLO") {
+                b"250-sink.test\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n"
+            } else if command.starts_with("HELO") || command.starts_with("NOOP") {
+                b"250 OK\r\n"
+            } else if command.starts_with("RSET") {
+                to.clear();
+                b"250 OK\r\n"
+            } else if command.starts_with("MAIL FROM:") {
+                let refuse = self
+                    .refusals
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                    .is_ok();
+                if refuse {
+                    self.refused.fetch_add(1, Ordering::SeqCst);
+                    b"451 4.3.0 Try again later\r\n"
+                } else {
+                    to.clear();
+                    b"250 OK\r\n"
+                }
+            } else if command.starts_with("RCPT TO:") {
+                let address = line
+                    .split_once('<')
+                    .and_then(|(_, rest)| rest.split_once('>'))
+                    .map(|(address, _)| address.to_owned())
+                    .unwrap_or_default();
+                to.push(address);
+                b"250 OK\r\n"
+            } else if command == "DATA" {
+                write
+                    .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+                    .await?;
+                let mut raw = String::new();
+                loop {
+                    line.clear();
+                    if reader.read_line(&mut line).await? == 0 {
+                        return Ok(());
+                    }
+                    if line == ".\r\n" {
+                        break;
+                    }
+                    raw.push_str(line.strip_prefix('.').unwrap_or(&line));
+                }
+                self.mails.lock().unwrap().push(Mail {
+                    to: std::mem::take(&mut to),
+                    raw,
+                });
+                b"250 OK queued\r\n"
+            } else if command.starts_with("QUIT") {
+                write.write_all(b"221 Bye\r\n").await?;
+                return Ok(());
+            } else {
+                b"502 Command not implemented\r\n"
+            };
+            write.write_all(reply).await?;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The town
+
+/// A server talking to its own SMTP server, with the museum's staff and a resident
+/// signed in and a program of the museum.
+struct Town {
+    app: TestApp,
+    smtp: SmtpServer,
+    staff: String,
+    resident: String,
+    program: String,
+}
+
+async fn town() -> Town {
+    let smtp = SmtpServer::start().await;
+    let app = spawn_app_with(|limits| smtp.configure(limits)).await;
+    town_with(app, smtp).await
+}
+
+async fn town_with(app: TestApp, smtp: SmtpServer) -> Town {
+    let staff = app.login_demo("manazuru-staff@example.jp").await;
+    let resident = app.login_demo("manazuru-resident@example.jp").await;
+    let mut town = Town {
+        app,
+        smtp,
+        staff,
+        resident,
+        program: String::new(),
+    };
+    let payload = town
+        .ok(
+            Some(&town.staff.clone()),
+            "createProgram",
+            "CreateProgramInput",
+            json!({
+                "kind": "EDUCATION_WORKSHOP",
+                "title": "親子で楽しむ美術館ワークショップ",
+                "summary": "学芸員と作品を鑑賞します。",
+                "description": "作品を見て感じたことを話し合います。",
+                "categories": ["ART"],
+                "publish": true,
+            }),
+            "program { id }",
+        )
+        .await;
+    town.program = payload["program"]["id"].as_str().unwrap().to_owned();
+    town
+}
+
+const RESIDENT_EMAIL: &str = "manazuru-resident@example.jp";
+
+fn guest(n: usize) -> Value {
+    json!({
+        "name": format!("通知 花子{n}"),
+        "nameKana": "つうち はなこ",
+        "email": format!("notify-guest{n}@example.jp"),
+        "phone": "090-1234-5678",
+    })
+}
+
+impl Town {
+    async fn ok(
+        &self,
+        token: Option<&str>,
+        mutation: &str,
+        input_type: &str,
+        input: Value,
+        selection: &str,
+    ) -> Value {
+        self.ok_on(&self.app, token, mutation, input_type, input, selection)
+            .await
+    }
+
+    async fn ok_on(
+        &self,
+        app: &TestApp,
+        token: Option<&str>,
+        mutation: &str,
+        input_type: &str,
+        input: Value,
+        selection: &str,
+    ) -> Value {
+        let query = format!(
+            "mutation($input: {input_type}!) {{ {mutation}(input: $input) {{ {selection} userErrors {{ field code message }} }} }}"
+        );
+        let body = app.graphql(token, &query, json!({ "input": input })).await;
+        assert_eq!(error_code(&body), None, "{mutation}: {body}");
+        let payload = body["data"][mutation].clone();
+        assert_eq!(
+            user_error_codes(&payload),
+            Vec::<String>::new(),
+            "{mutation}: {body}"
+        );
+        payload
+    }
+
+    /// A session of the program in ten days, with `capacity` seats.
+    async fn session(&self, capacity: i32) -> String {
+        let start = Utc::now() + chrono::Duration::days(10);
+        let payload = self
+            .ok(
+                Some(&self.staff),
+                "createProgramSessions",
+                "CreateProgramSessionsInput",
+                json!({
+                    "programId": self.program,
+                    "startsAt": start.to_rfc3339(),
+                    "endsAt": (start + chrono::Duration::hours(2)).to_rfc3339(),
+                    "venue": "真鶴町立中川一政美術館 展示室",
+                    "capacity": capacity,
+                    "childcareSlots": 0,
+                }),
+                "sessions { id }",
+            )
+            .await;
+        payload["sessions"][0]["id"].as_str().unwrap().to_owned()
+    }
+
+    async fn register(&self, token: Option<&str>, input: Value) -> Value {
+        self.register_on(&self.app, token, input).await
+    }
+
+    async fn register_on(&self, app: &TestApp, token: Option<&str>, input: Value) -> Value {
+        self.ok_on(
+            app,
+            token,
+            "registerForSession",
+            "RegisterForSessionInput",
+            input,
+            "registration { id status checkInCode } manageToken",
+        )
+        .await
+    }
+
+    async fn inbox(&self, token: &str) -> Value {
+        let body = self
+            .app
+            .graphql(
+                Some(token),
+                "{ unreadNotificationCount myNotifications(first: 10) { totalCount nodes { id kind title body link read readAt } } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(error_code(&body), None, "{body}");
+        body["data"].clone()
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Tests
+
+#[tokio::test]
+async fn a_confirmed_registration_is_emailed_in_japanese_and_kept_in_the_inbox() {
+    let t = town().await;
+    let session = t.session(10).await;
+    let registered = t
+        .register(Some(&t.resident), json!({ "sessionId": session }))
+        .await;
+    let code = registered["registration"]["checkInCode"].as_str().unwrap();
+
+    let mails = t.smtp.wait_for(RESIDENT_EMAIL, 1).await;
+    let mail = &mails[0];
+    assert_eq!(
+        mail.subject(),
+        "【申込完了】親子で楽しむ美術館ワークショップ"
+    );
+    assert!(
+        mail.header("From")
+            .unwrap()
+            .contains("no-reply@manazuru.example.jp")
+    );
+    assert!(mail.header("To").unwrap().contains(RESIDENT_EMAIL));
+    assert!(mail.header("Message-ID").is_some());
+    assert!(
+        mail.header("Content-Type")
+            .unwrap()
+            .starts_with("multipart/alternative"),
+        "{}",
+        mail.raw
+    );
+    let text = mail.text();
+    assert!(text.contains("お申込みを受け付けました。"), "{text}");
+    assert!(
+        text.contains("会場: 真鶴町立中川一政美術館 展示室"),
+        "{text}"
+    );
+    assert!(text.contains(&format!("受付番号: {code}")), "{text}");
+    assert!(
+        text.contains("https://tsunagu.example.jp/mypage/registrations/"),
+        "links start at the public base URL: {text}"
+    );
+    let html = mail.part("text/html");
+    assert!(
+        html.contains("<a href=\"https://tsunagu.example.jp/mypage/registrations/"),
+        "{html}"
+    );
+    assert_eq!(
+        mail.header("List-Unsubscribe"),
+        None,
+        "accounts manage their messages signed in"
+    );
+
+    // The same message waits in the inbox, unread.
+    let inbox = t.inbox(&t.resident).await;
+    assert_eq!(inbox["unreadNotificationCount"], 1, "{inbox}");
+    let message = &inbox["myNotifications"]["nodes"][0];
+    assert_eq!(message["kind"], "programs.registration_confirmed");
+    assert_eq!(
+        message["title"],
+        "【申込完了】親子で楽しむ美術館ワークショップ"
+    );
+    assert_eq!(message["read"], false);
+    let id = message["id"].as_str().unwrap().to_owned();
+
+    // Nobody else reads or marks it.
+    let other = t.app.login_demo("maebashi-resident@example.jp").await;
+    assert_eq!(t.inbox(&other).await["myNotifications"]["totalCount"], 0);
+    let body = t
+        .app
+        .graphql(
+            Some(&other),
+            "mutation($input: MarkNotificationReadInput!) { markNotificationRead(input: $input) { notification { id } userErrors { code } } }",
+            json!({ "input": { "id": id } }),
+        )
+        .await;
+    assert_eq!(
+        user_error_codes(&body["data"]["markNotificationRead"]),
+        vec!["NOT_FOUND"],
+        "{body}"
+    );
+    let node = t
+        .app
+        .graphql(
+            Some(&other),
+            "query($id: ID!) { node(id: $id) { id } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert!(node["data"]["node"].is_null(), "{node}");
+
+    // The reader marks it read.
+    let marked = t
+        .ok(
+            Some(&t.resident),
+            "markNotificationRead",
+            "MarkNotificationReadInput",
+            json!({ "id": id }),
+            "notification { read readAt }",
+        )
+        .await;
+    assert_eq!(marked["notification"]["read"], true);
+    assert!(marked["notification"]["readAt"].is_string());
+    assert_eq!(t.inbox(&t.resident).await["unreadNotificationCount"], 0);
+    assert_eq!(
+        eventually_metric(&t.app, "outcome=\"sent\"", 2).await,
+        2,
+        "one email and one inbox delivery"
+    );
+}
+
+/// The notifications counter with `label`, once it reaches `expected` (or after 5 s): a
+/// delivery is counted just after the other side accepted it.
+async fn eventually_metric(app: &TestApp, label: &str, expected: u64) -> u64 {
+    let mut value = 0;
+    for _ in 0..100 {
+        value = app.metric("tsunagu_notifications_total", label).await;
+        if value >= expected {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    value
+}
+
+#[tokio::test]
+async fn unread_messages_come_first_and_all_can_be_marked_read() {
+    let t = town().await;
+    let first = t.session(10).await;
+    let second = t.session(10).await;
+    t.register(Some(&t.resident), json!({ "sessionId": first }))
+        .await;
+    t.register(Some(&t.resident), json!({ "sessionId": second }))
+        .await;
+    let inbox = t.inbox(&t.resident).await;
+    assert_eq!(inbox["unreadNotificationCount"], 2, "{inbox}");
+    let oldest = inbox["myNotifications"]["nodes"][1]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    t.ok(
+        Some(&t.resident),
+        "markNotificationRead",
+        "MarkNotificationReadInput",
+        json!({ "id": oldest }),
+        "notification { id }",
+    )
+    .await;
+    t.register(
+        Some(&t.resident),
+        json!({ "sessionId": t.session(10).await }),
+    )
+    .await;
+    let inbox = t.inbox(&t.resident).await;
+    let nodes = inbox["myNotifications"]["nodes"].as_array().unwrap();
+    let read: Vec<bool> = nodes.iter().map(|n| n["read"].as_bool().unwrap()).collect();
+    assert_eq!(read, vec![false, false, true], "unread first: {inbox}");
+    assert_eq!(nodes[2]["id"], oldest.as_str());
+
+    let body = t
+        .app
+        .graphql(
+            Some(&t.resident),
+            "mutation { markAllNotificationsRead { marked userErrors { code } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["markAllNotificationsRead"]["marked"], 2,
+        "{body}"
+    );
+    assert_eq!(t.inbox(&t.resident).await["unreadNotificationCount"], 0);
+    let anonymous = t
+        .app
+        .graphql(None, "{ unreadNotificationCount }", json!({}))
+        .await;
+    assert_eq!(
+        error_code(&anonymous),
+        Some("UNAUTHENTICATED"),
+        "{anonymous}"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_send_is_retried_and_then_delivered() {
+    let t = town().await;
+    let session = t.session(10).await;
+    t.smtp.refuse_next(2);
+    t.register(None, json!({ "sessionId": session, "guest": guest(1) }))
+        .await;
+    let mails = t.smtp.wait_for("notify-guest1@example.jp", 1).await;
+    assert_eq!(mails.len(), 1);
+    assert_eq!(t.smtp.refused.load(Ordering::SeqCst), 2);
+
+    let db = Database::connect(&t.app.database_url).await.unwrap();
+    let deliveries = entity::notification_delivery::Entity::find()
+        .filter(entity::notification_delivery::Column::Channel.eq("email"))
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(deliveries.len(), 1);
+    assert_eq!(deliveries[0].state, "sent");
+    assert_eq!(deliveries[0].attempts, 3, "two refused, the third accepted");
+    assert!(deliveries[0].sent_at.is_some());
+    assert_eq!(eventually_metric(&t.app, "outcome=\"retried\"", 2).await, 2);
+}
+
+#[tokio::test]
+async fn a_message_refused_too_often_is_given_up_with_the_reason_kept() {
+    let smtp = SmtpServer::start().await;
+    let app = spawn_app_with(|limits| {
+        smtp.configure(limits);
+        limits.notify.max_attempts = 2;
+    })
+    .await;
+    let t = town_with(app, smtp).await;
+    let session = t.session(10).await;
+    t.smtp.refuse_next(100);
+    t.register(None, json!({ "sessionId": session, "guest": guest(2) }))
+        .await;
+    let db = Database::connect(&t.app.database_url).await.unwrap();
+    let mut failed = None;
+    for _ in 0..200 {
+        let row = entity::notification_delivery::Entity::find()
+            .filter(entity::notification_delivery::Column::Channel.eq("email"))
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap();
+        if row.state == "failed" {
+            failed = Some(row);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let failed = failed.expect("given up");
+    assert_eq!(failed.attempts, 2);
+    assert!(
+        failed.last_error.unwrap().contains("451"),
+        "the reason is kept"
+    );
+    assert!(t.smtp.mails().is_empty());
+    assert_eq!(eventually_metric(&t.app, "outcome=\"failed\"", 1).await, 1);
+}
+
+#[tokio::test]
+async fn a_retried_registration_notifies_once() {
+    let t = town().await;
+    let session = t.session(10).await;
+    let input =
+        json!({ "sessionId": session, "guest": guest(3), "idempotencyKey": "guest-3-once" });
+    let first = t.register(None, input.clone()).await;
+    let again = t.register(None, input).await;
+    assert_eq!(first["registration"]["id"], again["registration"]["id"]);
+    t.smtp.wait_for("notify-guest3@example.jp", 1).await;
+    // A later message to someone else is sent after any duplicate would have been.
+    t.register(None, json!({ "sessionId": session, "guest": guest(4) }))
+        .await;
+    t.smtp.wait_for("notify-guest4@example.jp", 1).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(t.smtp.mails_to("notify-guest3@example.jp").len(), 1);
+}
+
+#[tokio::test]
+async fn waitlisted_guests_hear_their_position_and_then_the_offer_with_its_deadline() {
+    let t = town().await;
+    let session = t.session(1).await;
+    let confirmed = t
+        .register(Some(&t.resident), json!({ "sessionId": session }))
+        .await;
+    t.register(None, json!({ "sessionId": session, "guest": guest(5) }))
+        .await;
+    let waiting = t.smtp.wait_for("notify-guest5@example.jp", 1).await;
+    assert_eq!(
+        waiting[0].subject(),
+        "【キャンセル待ち】親子で楽しむ美術館ワークショップ"
+    );
+    assert!(
+        waiting[0].text().contains("キャンセル待ち（1番目）"),
+        "{}",
+        waiting[0].text()
+    );
+    let unsubscribe = waiting[0]
+        .header("List-Unsubscribe")
+        .expect("guests may opt out");
+    assert!(
+        unsubscribe.starts_with("<https://tsunagu.example.jp/notifications/opt-out?token="),
+        "{unsubscribe}"
+    );
+    assert_eq!(
+        waiting[0].header("List-Unsubscribe-Post").as_deref(),
+        Some("List-Unsubscribe=One-Click")
+    );
+
+    t.ok(
+        Some(&t.resident),
+        "cancelRegistration",
+        "RegistrationRefInput",
+        json!({ "id": confirmed["registration"]["id"] }),
+        "registration { status }",
+    )
+    .await;
+    let mails = t.smtp.wait_for("notify-guest5@example.jp", 2).await;
+    let offer = &mails[1];
+    assert_eq!(
+        offer.subject(),
+        "【要手続き】お席をご用意しました: 親子で楽しむ美術館ワークショップ"
+    );
+    let text = offer.text();
+    assert!(text.contains("承諾の期限: "), "{text}");
+    assert!(
+        text.contains("までに申込み詳細から「参加する」を選んでください"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_guest_who_opted_out_gets_no_more_of_that_kind_but_still_hears_of_a_cancellation() {
+    let t = town().await;
+    let session = t.session(10).await;
+    t.register(None, json!({ "sessionId": session, "guest": guest(6) }))
+        .await;
+    let mails = t.smtp.wait_for("notify-guest6@example.jp", 1).await;
+    let link = mails[0].header("List-Unsubscribe").unwrap();
+    let token = link
+        .trim_matches(['<', '>'])
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .to_owned();
+
+    // A wrong token changes nothing.
+    let wrong = t
+        .app
+        .request(reqwest::Method::GET, "/notifications/opt-out?token=nope")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 404);
+    // The link of the email (the frontend's proxy forwards it to this route).
+    let opened = t
+        .app
+        .request(
+            reqwest::Method::GET,
+            &format!("/notifications/opt-out?token={token}"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(opened.status(), 200);
+    assert!(opened.text().await.unwrap().contains("配信を停止しました"));
+    // The same through GraphQL, twice: nothing more changes.
+    let payload = t
+        .ok(
+            None,
+            "optOutOfNotifications",
+            "OptOutOfNotificationsInput",
+            json!({ "token": token }),
+            "kind",
+        )
+        .await;
+    assert_eq!(payload["kind"], "programs.registration_confirmed");
+
+    let other_session = t.session(10).await;
+    t.register(
+        None,
+        json!({ "sessionId": other_session, "guest": guest(6) }),
+    )
+    .await;
+    t.register(
+        None,
+        json!({ "sessionId": other_session, "guest": guest(7) }),
+    )
+    .await;
+    t.smtp.wait_for("notify-guest7@example.jp", 1).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        t.smtp.mails_to("notify-guest6@example.jp").len(),
+        1,
+        "no second confirmation after opting out"
+    );
+
+    // A cancelled session is told regardless.
+    t.ok(
+        Some(&t.staff),
+        "cancelProgramSession",
+        "CancelProgramSessionInput",
+        json!({ "id": other_session, "reason": "台風接近のため中止します。" }),
+        "session { status }",
+    )
+    .await;
+    let mails = t.smtp.wait_for("notify-guest6@example.jp", 2).await;
+    assert_eq!(
+        mails[1].subject(),
+        "【中止】親子で楽しむ美術館ワークショップ"
+    );
+    assert!(
+        mails[1]
+            .text()
+            .contains("中止の理由: 台風接近のため中止します。")
+    );
+    assert_eq!(
+        mails[1].header("List-Unsubscribe"),
+        None,
+        "a required message"
+    );
+}
+
+#[tokio::test]
+async fn a_message_committed_before_a_server_died_is_sent_after_restart() {
+    let smtp = SmtpServer::start().await;
+    // Servers that look for due messages only once an hour: as if they died after the
+    // commit and before sending.
+    let slow = |limits: &mut Limits| {
+        smtp.configure(limits);
+        limits.notify.poll_ms = 3_600_000;
+    };
+    let app = spawn_app_with(slow).await;
+    let t = town_with(app, smtp.clone()).await;
+    let session = t.session(10).await;
+    let doomed = t.app.spawn_replica_with(slow).await;
+    t.register_on(
+        &doomed,
+        None,
+        json!({ "sessionId": session, "guest": guest(8) }),
+    )
+    .await;
+    doomed.stop().await;
+    // And a replica that claimed the message died mid-send: its lease still runs.
+    let db = Database::connect(&t.app.database_url).await.unwrap();
+    entity::notification_delivery::Entity::update_many()
+        .col_expr(
+            entity::notification_delivery::Column::LeaseUntil,
+            Expr::value(Utc::now() + chrono::Duration::milliseconds(500)),
+        )
+        .col_expr(
+            entity::notification_delivery::Column::Attempts,
+            Expr::value(1),
+        )
+        .exec(&db)
+        .await
+        .unwrap();
+    assert!(smtp.mails().is_empty());
+
+    let restarted = t
+        .app
+        .spawn_replica_with(|limits| smtp.configure(limits))
+        .await;
+    let mails = smtp.wait_for("notify-guest8@example.jp", 1).await;
+    assert_eq!(
+        mails[0].subject(),
+        "【申込完了】親子で楽しむ美術館ワークショップ"
+    );
+    let row = entity::notification_delivery::Entity::find()
+        .filter(entity::notification_delivery::Column::Channel.eq("email"))
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.attempts, 2, "the dead replica's attempt counts");
+    restarted.stop().await;
+}
+
+#[tokio::test]
+async fn two_servers_on_one_database_send_each_message_once() {
+    let smtp = SmtpServer::start().await;
+    let app = spawn_app_with(|limits| smtp.configure(limits)).await;
+    let t = town_with(app, smtp.clone()).await;
+    let replica = t
+        .app
+        .spawn_replica_with(|limits| smtp.configure(limits))
+        .await;
+    let session = t.session(100).await;
+    for n in 0..20 {
+        let server = if n % 2 == 0 { &t.app } else { &replica };
+        t.register_on(
+            server,
+            None,
+            json!({ "sessionId": session, "guest": guest(100 + n) }),
+        )
+        .await;
+    }
+    for n in 0..20 {
+        smtp.wait_for(&format!("notify-guest{}@example.jp", 100 + n), 1)
+            .await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(smtp.mails().len(), 20, "each message sent once");
+    let sent = t
+        .app
+        .metric("tsunagu_notifications_total", "channel=\"email\"")
+        .await
+        + replica
+            .metric("tsunagu_notifications_total", "channel=\"email\"")
+            .await;
+    assert_eq!(sent, 20, "each delivery counted once, as sent");
+    replica.stop().await;
+}
+
+#[tokio::test]
+async fn new_messages_arrive_live_on_the_inbox_subscription() {
+    let t = town().await;
+    let session = t.session(10).await;
+    let mut request = format!("ws://{}/graphql/ws", t.app.addr)
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        HeaderValue::from_static("graphql-transport-ws"),
+    );
+    let (mut socket, _) = connect_async(request).await.unwrap();
+    let send = |value: Value| Message::text(value.to_string());
+    socket
+        .send(send(
+            json!({ "type": "connection_init", "payload": { "token": t.resident } }),
+        ))
+        .await
+        .unwrap();
+    socket
+        .send(send(json!({
+            "id": "1",
+            "type": "subscribe",
+            "payload": { "query": "subscription { notificationReceived { id kind title read } }" }
+        })))
+        .await
+        .unwrap();
+    // Anybody else's messages are not heard.
+    t.register(None, json!({ "sessionId": session, "guest": guest(9) }))
+        .await;
+    t.smtp.wait_for("notify-guest9@example.jp", 1).await;
+    t.register(Some(&t.resident), json!({ "sessionId": session }))
+        .await;
+    let heard = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(Ok(message)) = socket.next().await {
+            if let Message::Text(text) = message {
+                let value: Value = serde_json::from_str(&text).unwrap();
+                if value["type"] == "next" {
+                    return value;
+                }
+            }
+        }
+        Value::Null
+    })
+    .await
+    .expect("a message heard in time");
+    let received = &heard["payload"]["data"]["notificationReceived"];
+    assert_eq!(
+        received["kind"], "programs.registration_confirmed",
+        "{heard}"
+    );
+    assert_eq!(
+        received["title"],
+        "【申込完了】親子で楽しむ美術館ワークショップ"
+    );
+    assert_eq!(received["read"], false);
+}
+
+#[tokio::test]
+async fn without_a_mail_server_emails_are_written_to_the_mailbox_directory() {
+    let mailbox = tempfile::tempdir().unwrap();
+    let dir = mailbox.path().to_path_buf();
+    let app = spawn_app_with(|limits| {
+        limits.public_rate_per_minute = 1000;
+        limits.notify.mailbox_dir = Some(dir);
+        limits.notify.poll_ms = 100;
+    })
+    .await;
+    let t = town_with(app, SmtpServer::start().await).await;
+    let session = t.session(10).await;
+    t.register(None, json!({ "sessionId": session, "guest": guest(10) }))
+        .await;
+    let mut files = Vec::new();
+    for _ in 0..200 {
+        files = std::fs::read_dir(mailbox.path())
+            .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        if !files.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(files[0].extension().unwrap(), "eml");
+    let raw = std::fs::read_to_string(&files[0]).unwrap();
+    let mail = Mail { to: vec![], raw };
+    assert!(
+        mail.header("To")
+            .unwrap()
+            .contains("notify-guest10@example.jp")
+    );
+    assert_eq!(
+        mail.subject(),
+        "【申込完了】親子で楽しむ美術館ワークショップ"
+    );
+    assert!(mail.text().contains("お申込みを受け付けました。"));
+    assert!(
+        t.smtp.mails().is_empty(),
+        "nothing claimed as sent over SMTP"
+    );
+}
+
+#[tokio::test]
+async fn an_account_chooses_channels_per_kind_but_keeps_one_for_required_kinds() {
+    let t = town().await;
+    let set = "mutation($input: SetNotificationPreferenceInput!) { setNotificationPreference(input: $input) { preference { kind required inbox email } userErrors { code message } } }";
+    let call = async |kind: &str, channel: &str, enabled: bool| {
+        let body = t
+            .app
+            .graphql(
+                Some(&t.resident),
+                set,
+                json!({ "input": { "kind": kind, "channel": channel, "enabled": enabled } }),
+            )
+            .await;
+        assert_eq!(error_code(&body), None, "{body}");
+        body["data"]["setNotificationPreference"].clone()
+    };
+    let listed = t
+        .app
+        .graphql(
+            Some(&t.resident),
+            "{ myNotificationPreferences { kind label required inbox email } }",
+            json!({}),
+        )
+        .await;
+    let offered = listed["data"]["myNotificationPreferences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["kind"] == "programs.place_offered")
+        .cloned()
+        .unwrap_or_else(|| panic!("{listed}"));
+    assert_eq!(offered["required"], true);
+    assert_eq!(
+        (offered["inbox"].clone(), offered["email"].clone()),
+        (json!(true), json!(true))
+    );
+
+    // A required kind moves to the inbox, but cannot be turned off altogether.
+    let moved = call("programs.place_offered", "EMAIL", false).await;
+    assert_eq!(moved["preference"]["email"], false, "{moved}");
+    assert_eq!(moved["preference"]["inbox"], true);
+    let refused = call("programs.place_offered", "INBOX", false).await;
+    assert_eq!(user_error_codes(&refused), vec!["NOT_ALLOWED"], "{refused}");
+    let unknown = call("programs.nothing", "EMAIL", false).await;
+    assert_eq!(user_error_codes(&unknown), vec!["NOT_FOUND"], "{unknown}");
+
+    // Confirmations: inbox only.
+    call("programs.registration_confirmed", "EMAIL", false).await;
+    let session = t.session(10).await;
+    t.register(Some(&t.resident), json!({ "sessionId": session }))
+        .await;
+    t.register(None, json!({ "sessionId": session, "guest": guest(11) }))
+        .await;
+    t.smtp.wait_for("notify-guest11@example.jp", 1).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        t.smtp.mails_to(RESIDENT_EMAIL).is_empty(),
+        "no email of a kind turned off"
+    );
+    let inbox = t.inbox(&t.resident).await;
+    let titles: Vec<&str> = inbox["myNotifications"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["title"].as_str().unwrap())
+        .collect();
+    assert!(
+        titles.contains(&"【申込完了】親子で楽しむ美術館ワークショップ"),
+        "{inbox}"
+    );
+
+    // Turned off everywhere: not even in the inbox.
+    call("programs.registration_confirmed", "INBOX", false).await;
+    let before = t.inbox(&t.resident).await["myNotifications"]["totalCount"].clone();
+    t.register(
+        Some(&t.resident),
+        json!({ "sessionId": t.session(10).await }),
+    )
+    .await;
+    assert_eq!(
+        t.inbox(&t.resident).await["myNotifications"]["totalCount"],
+        before
+    );
+}
+
+#[tokio::test]
+async fn a_resident_who_signs_up_is_welcomed_by_email_and_in_the_inbox() {
+    let t = town().await;
+    let body = t
+        .app
+        .graphql(
+            None,
+            "mutation($input: SignUpInput!) { signUp(input: $input) { session { token } userErrors { code } } }",
+            json!({ "input": {
+                "municipalityCode": "14384",
+                "email": "welcome.manazuru@example.jp",
+                "password": "umi-to-ishi-no-machi-42",
+                "displayName": "真鶴 花",
+                "displayNameKana": "まなづる はな",
+            }}),
+        )
+        .await;
+    let token = body["data"]["signUp"]["session"]["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_owned();
+    let mails = t.smtp.wait_for("welcome.manazuru@example.jp", 1).await;
+    assert_eq!(mails[0].subject(), "【真鶴町】tsunagu へようこそ");
+    assert!(
+        mails[0]
+            .header("To")
+            .unwrap()
+            .contains("welcome.manazuru@example.jp")
+    );
+    let text = mails[0].text();
+    assert!(text.starts_with("真鶴 花 様"), "{text}");
+    assert!(text.contains("https://tsunagu.example.jp/mypage"), "{text}");
+    let inbox = t.inbox(&token).await;
+    assert_eq!(inbox["unreadNotificationCount"], 1, "{inbox}");
+    assert_eq!(
+        inbox["myNotifications"]["nodes"][0]["kind"],
+        "identity.welcome"
+    );
+}
