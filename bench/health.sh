@@ -5,11 +5,13 @@
 #
 # 1. The clinic day list with 200 bookings (each with its submitted 予診票): SQL statements
 #    of one read, reads per second and latency from 8 clients.
-# 2. The schedules of 10,000 children with their doses in one `myHealthChildren` read: SQL
-#    statements of one read at ~200 children and at 10,000 (the same: doses and the
+# 2. The schedules of 1,000 children with their doses in one `myHealthChildren` read: SQL
+#    statements of one read at ~200 children and at 1,000 (the same: doses and the
 #    catalogue are read in one batch), and the time of one read and per child.
+# 3. The schedule rules alone for 10,000 children with the doses of the standard course
+#    given so far, computed in the load client: time in all and per child.
 #
-# Settings (environment): BOOKINGS, CHILDREN, SECONDS; DATABASE_URL to measure against
+# Settings (environment): BOOKINGS, CHILDREN, COMPUTED, SECONDS; DATABASE_URL to measure against
 # PostgreSQL (an empty database: the demo data is loaded); BENCH_PROFILE=dev to measure the
 # debug build instead of building the release one (figures of a debug build are for
 # checking the script, not for comparing).

@@ -6,10 +6,12 @@
 //!    `clinicDay` is read from 8 concurrent clients for `SECONDS` (5). Prints the SQL
 //!    statements of one read (from `/metrics`, the fewest of three tries), requests per
 //!    second and latency.
-//! 2. **Schedules**: the guardian gets `CHILDREN` children in all (10,000 by default), each
-//!    with two doses copied from the handbook; then `myHealthChildren { schedule }` is read.
-//!    Prints the statements of one read at 200 children and at the full count, and the time
-//!    of one read (the median of three) and per child.
+//! 2. **Schedules over HTTP**: the guardian gets `CHILDREN` children in all (1,000 by
+//!    default), each with up to two doses copied from the handbook; then
+//!    `myHealthChildren { schedule }` is read. Prints the statements of one read at ~200
+//!    children and at the full count (the same), and the time of one read and per child.
+//! 3. **Schedules computed**: the schedule rules alone for `COMPUTED` children (10,000),
+//!    each with the doses of the standard course given so far, in this process.
 //!
 //! `cargo run --release --example health_load -- http://127.0.0.1:PORT`
 
@@ -146,6 +148,79 @@ fn percentile(sorted: &[Duration], share: f64) -> Duration {
     sorted[index.min(sorted.len() - 1)]
 }
 
+/// Times the schedules of `count` children with histories, computed with the catalogue the
+/// migration seeds.
+fn computed_schedules(count: usize) -> anyhow::Result<()> {
+    use tsunagu::domains::health::{
+        catalogue::{Catalogue, Sex},
+        schedule,
+    };
+    let catalogue: Catalogue =
+        serde_json::from_str(include_str!("../migration/src/health_catalogue.json"))?;
+    let today = today();
+    // (product, days after birth) of a standard course.
+    const COURSE: &[(&str, i64)] = &[
+        ("HEPB", 61),
+        ("ROTARIX", 61),
+        ("PCV15", 61),
+        ("DPT_IPV_HIB", 61),
+        ("HEPB", 92),
+        ("ROTARIX", 92),
+        ("PCV15", 92),
+        ("DPT_IPV_HIB", 92),
+        ("PCV15", 122),
+        ("DPT_IPV_HIB", 122),
+        ("BCG", 160),
+        ("HEPB", 215),
+        ("MR", 370),
+        ("VARICELLA", 370),
+        ("PCV15", 400),
+        ("DPT_IPV_HIB", 400),
+        ("VARICELLA", 480),
+        ("JE", 1100),
+        ("JE", 1130),
+        ("JE", 1500),
+    ];
+    let children: Vec<(schedule::Child, Vec<schedule::GivenDose>)> = (0..count)
+        .map(|i| {
+            let birth = today - Days::days((i * 7 % 4400) as i64);
+            let history = COURSE
+                .iter()
+                .filter(|(_, after)| i % 5 != 0 || *after < 200)
+                .map(|(product, after)| schedule::GivenDose {
+                    product: (*product).to_owned(),
+                    date: birth + Days::days(*after),
+                })
+                .filter(|dose| dose.date < today)
+                .collect();
+            let sex = if i.is_multiple_of(2) {
+                Sex::Female
+            } else {
+                Sex::Male
+            };
+            (schedule::Child { birth, sex }, history)
+        })
+        .collect();
+    let doses: usize = children.iter().map(|(_, h)| h.len()).sum();
+    let mut times = Vec::new();
+    let mut lines = 0;
+    for _ in 0..3 {
+        let start = Instant::now();
+        lines = children
+            .iter()
+            .map(|(child, history)| schedule::schedule(&catalogue, *child, history, today).len())
+            .sum();
+        times.push(start.elapsed());
+    }
+    times.sort();
+    println!(
+        "schedules of {count} children computed ({doses} doses given, {lines} dose lines): {:.0} ms, {:.1} µs per child",
+        times[1].as_secs_f64() * 1000.0,
+        times[1].as_secs_f64() * 1e6 / count.max(1) as f64
+    );
+    Ok(())
+}
+
 const DAY_LIST: &str = "query($day: Date) { clinicDay(day: $day) { entries { booking { id status productCodes } slot { startsAt } child { name birthDate } forms { productCode status source } } } }";
 const SCHEDULES: &str = "{ myHealthChildren { id schedule { antigen dose state earliest } } }";
 
@@ -155,7 +230,7 @@ async fn main() -> anyhow::Result<()> {
         .nth(1)
         .ok_or_else(|| anyhow::anyhow!("usage: health_load http://HOST:PORT"))?;
     let bookings = setting("BOOKINGS", 200)?;
-    let children = setting("CHILDREN", 10_000)?;
+    let children = setting("CHILDREN", 1_000)?;
     let seconds = setting("SECONDS", 5)?;
     let api = Api {
         http: reqwest::Client::builder()
@@ -279,7 +354,7 @@ async fn main() -> anyhow::Result<()> {
         percentile(&all, 0.99).as_secs_f64() * 1000.0
     );
 
-    // 2. Schedules.
+    // 2. Schedules over HTTP: the statements of one read at two sizes, and its time.
     let few = api.cheapest(&guardian, SCHEDULES, json!({})).await?;
     let have = api
         .call(Some(&guardian), "{ myHealthChildren { id } }", json!({}))
@@ -339,9 +414,13 @@ async fn main() -> anyhow::Result<()> {
     times.sort();
     let median = times[1];
     println!(
-        "schedules of {count} children ({lines} dose lines): {many} SQL statements per read (with {already} children: {few}), {:.0} ms per read, {:.1} µs per child",
+        "schedules of {count} children over HTTP ({lines} dose lines): {many} SQL statements per read (with {already} children: {few}), {:.0} ms per read, {:.1} µs per child",
         median.as_secs_f64() * 1000.0,
         median.as_secs_f64() * 1e6 / count.max(1) as f64
     );
+
+    // 3. The schedule rules alone, in this process: `COMPUTED` children (10,000) of every
+    // age up to 12 with the doses of the standard course given so far.
+    computed_schedules(setting("COMPUTED", 10_000)?)?;
     Ok(())
 }
