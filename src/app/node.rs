@@ -187,7 +187,7 @@ pub(crate) async fn resolve(state: &AppState, viewer: &Viewer, id: &ID) -> AppRe
             .map(|c| Node::ChildcareChild(c.into())),
         NodeKind::HealthChild => health::find_child(state.into(), viewer, uuid, "detail")
             .await
-            .map(|c| Node::HealthChild(HealthChild(c))),
+            .map(|c| Node::HealthChild(HealthChild(c, None))),
         NodeKind::EmploymentEnrollment => employment::find_enrollment(&state.db, viewer, uuid)
             .await
             .map(|e| Node::EmploymentEnrollment(e.into())),

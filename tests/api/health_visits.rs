@@ -1329,3 +1329,189 @@ async fn a_municipality_publishes_its_own_form_version_and_its_families_fill_it_
     assert_eq!(submitted["userErrors"], json!([]), "{submitted}");
     assert_eq!(submitted["forms"][0]["consent"]["textVersion"], 2);
 }
+
+/// The reasons of the findings of a draft of `product` for `child` on `on`.
+async fn findings_on(
+    app: &TestApp,
+    token: &str,
+    child: &str,
+    product: &str,
+    on: &str,
+) -> Vec<(String, String)> {
+    let body = app
+        .graphql(
+            Some(token),
+            "query($c: ID!, $p: [String!]!, $on: Date!) { vaccinationFormDrafts(childId: $c, productCodes: $p, on: $on) { findings { severity reason } } }",
+            json!({ "c": child, "p": [product], "on": on }),
+        )
+        .await;
+    body["data"]["vaccinationFormDrafts"][0]["findings"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body}"))
+        .iter()
+        .map(|f| {
+            (
+                f["severity"].as_str().unwrap().to_owned(),
+                f["reason"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn day(text: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+}
+
+#[tokio::test]
+async fn each_check_blocks_or_warns_over_http_on_the_worked_dates_of_the_rules() {
+    let app = spawn_app().await;
+    let guardian = app.login_demo(GUARDIAN).await;
+    let block = |reason: &str| ("BLOCK".to_owned(), reason.to_owned());
+    let warn = |reason: &str| ("WARN".to_owned(), reason.to_owned());
+
+    // Born 7/31: 生後2月 is 9/30 (the month has no 31st); rotavirus 14週6日 is 11/13 and
+    // 24週0日 is 1/15 of the next year.
+    let july = register_child(
+        &app,
+        &guardian,
+        "北九 七海",
+        "キタキュウ ナナミ",
+        day("2026-07-31"),
+    )
+    .await;
+    assert_eq!(
+        findings_on(&app, &guardian, &july, "DPT_IPV_HIB", "2026-09-30").await,
+        []
+    );
+    assert_eq!(
+        findings_on(&app, &guardian, &july, "DPT_IPV_HIB", "2026-09-29").await,
+        [block("OUTSIDE_ELIGIBILITY")]
+    );
+    assert_eq!(
+        findings_on(&app, &guardian, &july, "ROTARIX", "2026-11-14").await,
+        [warn("OUTSIDE_STANDARD_AGE")]
+    );
+    handbook(&app, &guardian, &july, "ROTARIX", day("2026-10-01")).await;
+    let late = findings_on(&app, &guardian, &july, "ROTARIX", "2027-01-16").await;
+    assert!(late.contains(&block("PRODUCT_AGE_LIMIT")), "{late:?}");
+
+    // 5種混合: the 2nd dose 20日以上 after the 1st (4/1 → 4/22).
+    let january = register_child(
+        &app,
+        &guardian,
+        "北九 一花",
+        "キタキュウ イチカ",
+        day("2026-01-20"),
+    )
+    .await;
+    handbook(&app, &guardian, &january, "DPT_IPV_HIB", day("2026-04-01")).await;
+    assert_eq!(
+        findings_on(&app, &guardian, &january, "DPT_IPV_HIB", "2026-04-21").await,
+        [block("TOO_SOON")]
+    );
+    assert_eq!(
+        findings_on(&app, &guardian, &january, "DPT_IPV_HIB", "2026-04-22").await,
+        []
+    );
+
+    // An injected live vaccine 27日以上 after another: MR 26 days after BCG is blocked.
+    let april = register_child(
+        &app,
+        &guardian,
+        "北九 春",
+        "キタキュウ ハル",
+        day("2025-04-10"),
+    )
+    .await;
+    handbook(&app, &guardian, &april, "BCG", day("2026-04-01")).await;
+    assert_eq!(
+        findings_on(&app, &guardian, &april, "MR", "2026-04-28").await,
+        [block("LIVE_VACCINE_INTERVAL")]
+    );
+    assert_eq!(
+        findings_on(&app, &guardian, &april, "MR", "2026-04-29").await,
+        []
+    );
+
+    // A series started with PCV15 stays PCV15; B型肝炎 has three doses.
+    let pcv = register_child(
+        &app,
+        &guardian,
+        "北九 晴",
+        "キタキュウ ハレ",
+        day("2026-01-10"),
+    )
+    .await;
+    handbook(&app, &guardian, &pcv, "PCV15", day("2026-03-20")).await;
+    assert_eq!(
+        findings_on(&app, &guardian, &pcv, "PCV20", "2026-04-20").await,
+        [block("PRODUCT_CONTINUITY")]
+    );
+    let hepb = register_child(
+        &app,
+        &guardian,
+        "北九 福",
+        "キタキュウ フク",
+        day("2026-02-01"),
+    )
+    .await;
+    for given in ["2026-04-01", "2026-04-29", "2026-09-01"] {
+        handbook(&app, &guardian, &hepb, "HEPB", day(given)).await;
+    }
+    assert_eq!(
+        findings_on(&app, &guardian, &hepb, "HEPB", "2026-10-01").await,
+        [block("DOSE_BEYOND_SERIES")]
+    );
+}
+
+#[tokio::test]
+async fn a_form_for_another_child_than_the_booked_one_is_blocked_as_the_wrong_child() {
+    let app = spawn_app().await;
+    let guardian = app.login_demo(GUARDIAN).await;
+    let clinic = app.login_demo(CLINIC).await;
+    let admin = app.login_demo(ADMIN).await;
+    let (slot_id, clinic_id) = slot(&app, &clinic, 2, 4).await;
+    let booked_child = register_child(
+        &app,
+        &guardian,
+        "北九 兄",
+        "キタキュウ アニ",
+        today() - Duration::days(70),
+    )
+    .await;
+    let sibling = register_child(
+        &app,
+        &guardian,
+        "北九 弟",
+        "キタキュウ オトウト",
+        today() - Duration::days(70),
+    )
+    .await;
+    let booked = book(&app, &guardian, &booked_child, &slot_id, &["HEPB"], None).await;
+    let booking = booked["booking"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{booked}"))
+        .to_owned();
+    let refused = submit(&app, &guardian, json!({
+        "childId": sibling, "clinicId": clinic_id, "bookingId": booking, "plannedOn": (today() + Duration::days(2)).to_string(),
+        "forms": [{ "productCode": "HEPB", "answers": well(&[]) }],
+        "consent": { "method": "BUTTON", "signer": "GUARDIAN", "signerName": "若松 陽菜" },
+    })).await;
+    assert_eq!(
+        user_error_codes(&refused),
+        ["VACCINATION_BLOCKED"],
+        "{refused}"
+    );
+    let body = app
+        .graphql(
+            Some(&admin),
+            "query($from: Date!, $to: Date!) { vaccinationCheckCounts(from: $from, to: $to) { stage outcome category count } }",
+            json!({ "from": today().to_string(), "to": today().to_string() }),
+        )
+        .await;
+    let counts = body["data"]["vaccinationCheckCounts"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(counts.contains(&json!({ "stage": "SUBMISSION", "outcome": "CAUGHT", "category": "WRONG_PERSON", "count": 1 })), "{body}");
+}

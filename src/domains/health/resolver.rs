@@ -58,7 +58,11 @@ impl HealthQuery {
     async fn my_health_children(&self, ctx: &Context<'_>) -> Result<Vec<HealthChild>> {
         let (state, viewer) = context(ctx)?;
         let children = service::my_children(state.into(), viewer).await.extend()?;
-        Ok(children.into_iter().map(HealthChild).collect())
+        let preloaded = service::preload(state.into(), &children).await.extend()?;
+        Ok(children
+            .into_iter()
+            .map(|child| HealthChild(child, preloaded.clone()))
+            .collect())
     }
 
     /// A child's health record: for the guardian, and for the health staff of the child's
@@ -74,7 +78,7 @@ impl HealthQuery {
         let child = service::find_child(state.into(), viewer, id, "detail")
             .await
             .extend()?;
-        Ok(HealthChild(child))
+        Ok(HealthChild(child, None))
     }
 
     /// Open vaccination slots of a municipality's clinics, by start (anyone). Anonymous
@@ -249,7 +253,7 @@ impl HealthMutation {
         let outcome = service::register_child(state.into(), viewer, input.into())
             .await
             .extend()?;
-        let (child, user_errors) = split(outcome.map(HealthChild));
+        let (child, user_errors) = split(outcome.map(HealthChild::from));
         Ok(RegisterHealthChildPayload { child, user_errors })
     }
 

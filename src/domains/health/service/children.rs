@@ -283,3 +283,48 @@ pub async fn record_handbook_dose(
     .await?;
     idempotency::load_created::<vaccination::Entity>(ctx.db, created).await
 }
+
+/// The catalogue and the current doses of every child of a list, read once for the list.
+#[derive(Debug)]
+pub struct Preloaded {
+    /// The catalogue with the children's municipality's month-end rule.
+    pub catalogue: std::sync::Arc<super::super::catalogue::Catalogue>,
+    doses: std::collections::HashMap<Uuid, Vec<vaccination::Model>>,
+}
+
+impl Preloaded {
+    /// The current doses of `child_id`, oldest first.
+    pub fn doses_of(&self, child_id: Uuid) -> Vec<vaccination::Model> {
+        self.doses.get(&child_id).cloned().unwrap_or_default()
+    }
+}
+
+/// Reads the catalogue and the doses of `children` (all of one municipality: one guardian's)
+/// in a fixed number of statements, one per 10,000 children for the doses.
+pub async fn preload(
+    ctx: ServiceContext<'_>,
+    children: &[child::Model],
+) -> AppResult<Option<std::sync::Arc<Preloaded>>> {
+    let Some(first) = children.first() else {
+        return Ok(None);
+    };
+    let catalogue = super::visits::catalogue_for(ctx, first.municipality_id).await?;
+    let mut doses: std::collections::HashMap<Uuid, Vec<vaccination::Model>> =
+        std::collections::HashMap::new();
+    for chunk in children.chunks(crate::domains::health::loaders::BATCH) {
+        let rows = vaccination::Entity::find()
+            .filter(vaccination::Column::ChildId.is_in(chunk.iter().map(|c| c.id)))
+            .filter(vaccination::Column::SupersededAt.is_null())
+            .order_by_asc(vaccination::Column::VaccinatedOn)
+            .order_by_asc(vaccination::Column::Id)
+            .all(ctx.db)
+            .await?;
+        for row in rows {
+            doses.entry(row.child_id).or_default().push(row);
+        }
+    }
+    Ok(Some(std::sync::Arc::new(Preloaded {
+        catalogue: std::sync::Arc::new(catalogue),
+        doses,
+    })))
+}

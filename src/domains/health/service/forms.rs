@@ -361,6 +361,30 @@ pub async fn submit(
     let products = errors.check(product_list("forms", &codes));
     if let Some(booking_id) = new.booking_id {
         let found = booking::Entity::find_by_id(booking_id).one(ctx.db).await?;
+        // A booking of the same guardian (or of this clinic) for another child: the wrong
+        // child, caught and counted as 対象者の誤認.
+        let visible = found.as_ref().filter(|b| {
+            b.guardian_user_id == me.id
+                || paper_clinic.as_ref().is_some_and(|c| c.id == b.clinic_id)
+        });
+        if let Some(other) = visible
+            && let Some(finding) = super::super::checks::same_child(&other.child_id, &child.id)
+        {
+            visits::log_findings(
+                ctx.db,
+                child.municipality_id,
+                Some(other.clinic_id),
+                Stage::Submission,
+                "caught",
+                [&finding],
+            )
+            .await?;
+            return Ok(Err(vec![FieldError::input(
+                "bookingId",
+                FieldErrorCode::VaccinationBlocked,
+                finding.message,
+            )]));
+        }
         let fits = found.as_ref().is_some_and(|b| {
             b.child_id == child.id
                 && b.clinic_id == clinic.id

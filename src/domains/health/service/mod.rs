@@ -24,8 +24,8 @@ pub use access::{clinic_of, require_clinic};
 pub use bookings::{NewBooking, book, bookings_of_child, cancel_booking, products_of, warnings_of};
 pub use catalogue::{catalogue_for_staff, load_catalogue};
 pub use children::{
-    HandbookDose, NewChild, SUBJECT_KIND, find_child, log_staff_read, my_children,
-    record_handbook_dose, register_child, sex_of,
+    HandbookDose, NewChild, Preloaded, SUBJECT_KIND, find_child, log_staff_read, my_children,
+    preload, record_handbook_dose, register_child, sex_of,
 };
 pub use day::{Day, DayEntry, clinic_day};
 pub use forms::{

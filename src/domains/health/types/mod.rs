@@ -240,7 +240,17 @@ pub struct DoseInterval {
 /// A child registered for vaccinations. Health data (要配慮個人情報): only the guardian and
 /// the health staff of the child's municipality read it, and every staff read is logged.
 #[derive(Clone, Debug)]
-pub struct HealthChild(pub entity::health_child::Model);
+pub struct HealthChild(
+    pub entity::health_child::Model,
+    /// The catalogue and the doses of every child of a list, read once for the whole list.
+    pub Option<std::sync::Arc<super::service::Preloaded>>,
+);
+
+impl From<entity::health_child::Model> for HealthChild {
+    fn from(model: entity::health_child::Model) -> Self {
+        Self(model, None)
+    }
+}
 
 /// A child registered for vaccinations. Health data (要配慮個人情報): only the guardian and
 /// the health staff of the child's municipality read it, and every staff read is logged.
@@ -284,12 +294,17 @@ impl HealthChild {
         super::service::log_staff_read(state.into(), viewer, &self.0, "schedule")
             .await
             .extend()?;
-        let loader = ctx.data::<async_graphql::dataloader::DataLoader<HealthLoader>>()?;
-        let (catalogue, doses) = futures_util::try_join!(
-            loader.load_one(CatalogueFor(self.0.municipality_id)),
-            loader.load_one(DosesOf(self.0.id)),
-        )?;
-        let catalogue = crate::graphql::present(catalogue, "catalogue")?;
+        let (catalogue, doses) = match &self.1 {
+            Some(pre) => (pre.catalogue.clone(), Some(pre.doses_of(self.0.id))),
+            None => {
+                let loader = ctx.data::<async_graphql::dataloader::DataLoader<HealthLoader>>()?;
+                let (catalogue, doses) = futures_util::try_join!(
+                    loader.load_one(CatalogueFor(self.0.municipality_id)),
+                    loader.load_one(DosesOf(self.0.id)),
+                )?;
+                (crate::graphql::present(catalogue, "catalogue")?, doses)
+            }
+        };
         let history: Vec<super::schedule::GivenDose> = doses
             .unwrap_or_default()
             .into_iter()

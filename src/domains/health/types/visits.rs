@@ -747,7 +747,7 @@ impl From<service::Day> for ClinicDay {
                 .map(|e| ClinicDayEntry {
                     booking: e.booking.map(VaccinationBooking),
                     slot: e.slot.map(VaccinationSlot),
-                    child: HealthChild(e.child),
+                    child: HealthChild(e.child, None),
                     forms: e.forms.into_iter().map(VaccinationForm).collect(),
                 })
                 .collect(),
