@@ -78,3 +78,14 @@ pub async fn clinic_sees_child(
         .await?;
     Ok(forms > 0)
 }
+
+/// The municipality a health admin acts on (the given one, or their own) with the admin's
+/// id; `FORBIDDEN` unless they administer it.
+pub fn admin_municipality(viewer: &Viewer, given: Option<Uuid>) -> AppResult<(Uuid, Uuid)> {
+    let me = viewer.require_role(crate::auth::ADMINS)?;
+    let municipality_id = given.or(me.municipality_id).ok_or(AppError::BadUserInput(
+        "municipalityId is required for platform administrators".into(),
+    ))?;
+    viewer.require_admin_of(municipality_id)?;
+    Ok((me.id, municipality_id))
+}

@@ -14,6 +14,7 @@ mod bookings;
 mod catalogue;
 mod children;
 mod day;
+mod form_versions;
 mod forms;
 mod records;
 mod settings;
@@ -28,10 +29,10 @@ pub use children::{
     preload, record_handbook_dose, register_child, sex_of,
 };
 pub use day::{Day, DayEntry, clinic_day};
+pub use form_versions::{NewDefinition, PREFILL_SOURCES, definitions_in_force, publish_definition};
 pub use forms::{
-    Consent, ConsentMethod, Draft, NewDefinition, NewForms, Question, QuestionKind, SignerKind,
-    definitions_in_force, drafts, drafts_for, forms_of_child, publish_definition, questions_of,
-    submit,
+    Consent, ConsentMethod, Draft, NewForms, Question, QuestionKind, SignerKind, drafts,
+    drafts_for, forms_of_child, questions_of, submit,
 };
 pub use records::{
     CheckCount, Confirmation, Correction, Judgement, NewRecord, Override, RegisterFilter, SITES,

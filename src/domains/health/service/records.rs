@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::super::checks::{Finding, Reason};
-use super::access::require_clinic;
+use super::access::{admin_municipality, require_clinic};
 use super::forms::clinic_form;
 use super::settings::settings_of;
 use super::visits::{self, Stage};
@@ -631,15 +631,6 @@ pub struct RegisterFilter {
     pub from: Option<NaiveDate>,
     /// To this day.
     pub to: Option<NaiveDate>,
-}
-
-fn admin_municipality(viewer: &Viewer, given: Option<Uuid>) -> AppResult<(Uuid, Uuid)> {
-    let me = viewer.require_role(crate::auth::ADMINS)?;
-    let municipality_id = given.or(me.municipality_id).ok_or(AppError::BadUserInput(
-        "municipalityId is required for platform administrators".into(),
-    ))?;
-    viewer.require_admin_of(municipality_id)?;
-    Ok((me.id, municipality_id))
 }
 
 /// The vaccination register (台帳) of a municipality: the current version of every clinic

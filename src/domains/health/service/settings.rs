@@ -68,20 +68,8 @@ pub async fn settings_for_admin(
     viewer: &Viewer,
     municipality_id: Option<Uuid>,
 ) -> AppResult<Settings> {
-    let municipality_id = admin_municipality(viewer, municipality_id)?;
+    let (_, municipality_id) = super::access::admin_municipality(viewer, municipality_id)?;
     settings_of(ctx.db, municipality_id).await
-}
-
-fn admin_municipality(viewer: &Viewer, given: Option<Uuid>) -> AppResult<Uuid> {
-    let me = viewer.require_role(crate::auth::ADMINS)?;
-    let municipality_id =
-        given
-            .or(me.municipality_id)
-            .ok_or(crate::error::AppError::BadUserInput(
-                "municipalityId is required for platform administrators".into(),
-            ))?;
-    viewer.require_admin_of(municipality_id)?;
-    Ok(municipality_id)
 }
 
 /// Changes a municipality's settings (its administrators).
@@ -91,7 +79,7 @@ pub async fn update_settings(
     viewer: &Viewer,
     change: SettingsChange,
 ) -> AppResult<Result<Settings, Vec<FieldError>>> {
-    let municipality_id = admin_municipality(viewer, change.municipality_id)?;
+    let (_, municipality_id) = super::access::admin_municipality(viewer, change.municipality_id)?;
     if let Some(threshold) = change.fever_threshold
         && !(37.0..=38.5).contains(&threshold)
     {

@@ -7,8 +7,10 @@ use crate::graphql::scalars::Date;
 
 use super::catalogue::{self, AgePoint, Catalogue, DoseRule, Product, Series, in_force};
 
+mod clinic;
 mod visits;
 
+pub use clinic::*;
 pub use visits::*;
 
 crate::enum_mirror! {
