@@ -1256,21 +1256,32 @@ async fn a_municipality_publishes_its_own_form_version_and_its_families_fill_it_
         .await;
     assert_eq!(error_code(&body), Some("FORBIDDEN"), "{body}");
 
-    let body = app
-        .graphql(
-            Some(&admin),
-            publish,
-            input(vec![
-                question("H_TEMPERATURE", "NUMBER"),
-                question("Q01", "YES_NO"),
-                question("K01", "TEXT"),
-            ]),
-        )
-        .await;
+    let keyed = |key: &str| {
+        let mut body = input(vec![
+            question("H_TEMPERATURE", "NUMBER"),
+            question("Q01", "YES_NO"),
+            question("K01", "TEXT"),
+        ]);
+        body["input"]["idempotencyKey"] = json!(key);
+        body
+    };
+    let body = app.graphql(Some(&admin), publish, keyed("hepb-1")).await;
     let definition = &body["data"]["publishVaccinationForm"]["definition"];
     assert_eq!(definition["version"], 2, "{body}");
     assert_eq!(definition["municipal"], true);
     assert_eq!(definition["antigen"], "HEPB");
+    // A retry with the key answers the same version; without it, the day is taken.
+    let retried = app.graphql(Some(&admin), publish, keyed("hepb-1")).await;
+    assert_eq!(
+        retried["data"]["publishVaccinationForm"]["definition"], *definition,
+        "{retried}"
+    );
+    let again = app.graphql(Some(&admin), publish, keyed("hepb-2")).await;
+    assert_eq!(
+        user_error_codes(&again["data"]["publishVaccinationForm"]),
+        ["INVALID"],
+        "{again}"
+    );
 
     // 北九州市's families fill in the new version; 前橋市's keep the national one.
     let read = "{ vaccinationFormDefinitions { antigen version municipal } }";
@@ -1514,4 +1525,171 @@ async fn a_form_for_another_child_than_the_booked_one_is_blocked_as_the_wrong_ch
         .unwrap()
         .clone();
     assert!(counts.contains(&json!({ "stage": "SUBMISSION", "outcome": "CAUGHT", "category": "WRONG_PERSON", "count": 1 })), "{body}");
+}
+
+async fn issue_claim_code(app: &TestApp, token: &str, child: &str) -> Value {
+    app.graphql(
+        Some(token),
+        "mutation($input: IssueHealthChildClaimCodeInput!) { issueHealthChildClaimCode(input: $input) { claimCode expiresAt userErrors { field code } } }",
+        json!({ "input": { "childId": child } }),
+    )
+    .await
+}
+
+async fn claim(app: &TestApp, token: &str, code: &str, birth: NaiveDate) -> Value {
+    let body = app
+        .graphql(
+            Some(token),
+            "mutation($input: ClaimHealthChildInput!) { claimHealthChild(input: $input) { child { id name hasGuardianAccount } userErrors { field code message } } }",
+            json!({ "input": { "claimCode": code, "birthDate": birth.to_string() } }),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    body["data"]["claimHealthChild"].clone()
+}
+
+#[tokio::test]
+async fn a_child_no_guardian_registered_is_entered_from_paper_and_a_guardian_claims_it_with_the_code()
+ {
+    let app = spawn_app().await;
+    let clinic = app.login_demo(CLINIC2).await;
+    let other_clinic = app.login_demo(CLINIC).await;
+    let guardian = app.login_demo(GUARDIAN).await;
+    let elsewhere = app.login_demo("maebashi-resident@example.jp").await;
+    let admin = app.login_demo(ADMIN).await;
+    let birth = today() - Duration::days(200);
+    let input = |new_child: Value| {
+        json!({
+            "childNameKana": "とばた みなと", "childBirthDate": birth.to_string(), "newChild": new_child,
+            "plannedOn": today().to_string(),
+            "forms": [{ "productCode": "BCG", "answers": well(&[("T01", "NO"), ("H_GUARDIAN", "戸畑 優子")]) }],
+            "consent": { "method": "PAPER", "signer": "GUARDIAN", "signerName": "戸畑 優子" },
+        })
+    };
+    let child_input = json!({ "name": "戸畑 湊", "nameKana": "トバタ ミナト", "birthDate": birth.to_string(), "sex": "MALE" });
+
+    // Nobody registered the child: without the child's details the clinic is told what to give.
+    let refused = submit(&app, &clinic, input(Value::Null)).await;
+    assert_eq!(user_error_codes(&refused), ["NOT_FOUND"], "{refused}");
+    assert!(
+        refused["userErrors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("newChild")
+    );
+    let mut bad = child_input.clone();
+    bad["nameKana"] = json!("tobata");
+    bad["birthDate"] = json!((today() + Duration::days(1)).to_string());
+    let refused = submit(&app, &clinic, input(bad)).await;
+    assert_eq!(
+        refused["userErrors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].clone())
+            .collect::<Vec<_>>(),
+        [
+            json!(["input", "newChild", "nameKana"]),
+            json!(["input", "newChild", "birthDate"])
+        ],
+        "{refused}"
+    );
+
+    // With them, the child is entered with the form, and the dose is recorded as any other.
+    let submitted = submit(&app, &clinic, input(child_input.clone())).await;
+    assert_eq!(submitted["userErrors"], json!([]), "{submitted}");
+    let form = &submitted["forms"][0];
+    assert_eq!(form["source"], "PAPER");
+    let child = form["childId"].as_str().unwrap().to_owned();
+    let form = form["id"].as_str().unwrap().to_owned();
+    confirm(&app, &clinic, &form, 36.6, "OK", None).await;
+    let recorded = record(&app, &clinic, json!({ "formId": form, "lotNumber": "BCG-21", "lotExpiry": expiry(), "site": "LEFT_UPPER_ARM" })).await;
+    assert_eq!(recorded["vaccination"]["source"], "PAPER", "{recorded}");
+    let body = app
+        .graphql(
+            Some(&clinic),
+            "query($id: ID!) { healthChild(id: $id) { name nameKana hasGuardianAccount } }",
+            json!({ "id": child }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["healthChild"],
+        json!({ "name": "戸畑 湊", "nameKana": "トバタ ミナト", "hasGuardianAccount": false }),
+        "{body}"
+    );
+    // The next paper form finds the same child (no second record of the child) and takes
+    // the guardian's name, which no account holds, from the last form.
+    let again = submit(&app, &clinic, {
+        let mut next = input(child_input.clone());
+        next["forms"] = json!([{ "productCode": "PCV20", "answers": well(&[]) }]);
+        next
+    })
+    .await;
+    assert_eq!(again["forms"][0]["childId"], child.as_str(), "{again}");
+
+    // Only the clinic that entered the child, or the municipality's health staff, issue a code.
+    for token in [&other_clinic, &guardian] {
+        let body = issue_claim_code(&app, token, &child).await;
+        assert_eq!(error_code(&body), Some("NOT_FOUND"), "{body}");
+    }
+    let first = issue_claim_code(&app, &admin, &child).await;
+    let first = first["data"]["issueHealthChildClaimCode"]["claimCode"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{first}"))
+        .to_owned();
+    let issued = issue_claim_code(&app, &clinic, &child).await;
+    let issued = &issued["data"]["issueHealthChildClaimCode"];
+    let code = issued["claimCode"].as_str().unwrap().to_owned();
+    assert_eq!(code.len(), 14, "{issued}");
+    assert_eq!(code.matches('-').count(), 2);
+    assert!(issued["expiresAt"].as_str().unwrap() > chrono::Utc::now().to_rfc3339().as_str());
+
+    // A replaced code, a wrong birth date and a resident of another municipality all fail alike.
+    for (token, code, born) in [
+        (&guardian, first.as_str(), birth),
+        (&guardian, code.as_str(), birth - Duration::days(1)),
+        (&elsewhere, code.as_str(), birth),
+        (&guardian, "ABCD-EFGH-JKLM", birth),
+    ] {
+        let refused = claim(&app, token, code, born).await;
+        assert_eq!(user_error_codes(&refused), ["NOT_FOUND"], "{refused}");
+        assert!(refused["child"].is_null());
+    }
+    // Typed in lower case without hyphens, the code links the child to the guardian.
+    let typed = code.replace('-', "").to_lowercase();
+    let claimed = claim(&app, &guardian, &typed, birth).await;
+    assert_eq!(claimed["userErrors"], json!([]), "{claimed}");
+    assert_eq!(claimed["child"]["id"], child.as_str());
+    assert_eq!(claimed["child"]["hasGuardianAccount"], true);
+    // A retry answers the same; another resident cannot take it any more.
+    let retried = claim(&app, &guardian, &code, birth).await;
+    assert_eq!(retried["child"]["id"], child.as_str(), "{retried}");
+    let body = issue_claim_code(&app, &clinic, &child).await;
+    assert_eq!(
+        user_error_codes(&body["data"]["issueHealthChildClaimCode"]),
+        ["INVALID_STATE"],
+        "{body}"
+    );
+
+    // The guardian now has the child with the paper dose.
+    let body = app
+        .graphql(
+            Some(&guardian),
+            "{ myHealthChildren { id name schedule { antigen state } } }",
+            json!({}),
+        )
+        .await;
+    let mine = body["data"]["myHealthChildren"].as_array().unwrap();
+    let found = mine
+        .iter()
+        .find(|c| c["id"] == child.as_str())
+        .unwrap_or_else(|| panic!("{body}"));
+    assert!(
+        found["schedule"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["antigen"] == "BCG" && l["state"] == "GIVEN"),
+        "{body}"
+    );
 }

@@ -56,6 +56,62 @@ pub struct RegisterHealthChildPayload {
     pub user_errors: Vec<UserError>,
 }
 
+/// A child described on a paper 予診票, for a child no guardian has registered in the app.
+#[derive(Debug, InputObject)]
+pub struct PaperChildInput {
+    /// Name as written on the form.
+    pub name: String,
+    /// Reading in katakana or hiragana.
+    pub name_kana: String,
+    /// Birth date.
+    pub birth_date: Date,
+    /// Sex.
+    pub sex: ChildSex,
+}
+
+impl From<PaperChildInput> for NewChild {
+    fn from(input: PaperChildInput) -> Self {
+        Self {
+            name: input.name,
+            name_kana: input.name_kana,
+            birth_date: input.birth_date.into(),
+            sex: input.sex.into(),
+            idempotency_key: None,
+        }
+    }
+}
+
+/// Issue a one-time claim code for a child entered from paper, for the family to link the
+/// child to a guardian's account (the clinic that entered the child, or the municipality's
+/// health staff). A new code replaces the earlier one.
+#[derive(Debug, InputObject)]
+pub struct IssueHealthChildClaimCodeInput {
+    /// The child.
+    pub child_id: ID,
+}
+
+/// The claim code, shown once, or why not.
+#[derive(SimpleObject)]
+pub struct IssueHealthChildClaimCodePayload {
+    /// The code to hand to the family (groups of four letters and digits); null when
+    /// refused. It is not kept in clear text and cannot be read again.
+    pub claim_code: Option<String>,
+    /// When the code stops working.
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Why the input was refused; nothing was changed then.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Link a child a clinic entered from paper to your account (residents of the child's
+/// municipality), with the claim code the clinic gave you and the child's birth date.
+#[derive(Debug, InputObject)]
+pub struct ClaimHealthChildInput {
+    /// The claim code, with or without hyphens.
+    pub claim_code: String,
+    /// The child's birth date.
+    pub birth_date: Date,
+}
+
 /// Copy a dose from the 母子健康手帳 into your child's history (the child's guardian).
 #[derive(Debug, InputObject)]
 pub struct RecordHandbookVaccinationInput {
@@ -268,6 +324,10 @@ pub struct SubmitVaccinationFormsInput {
     pub child_name_kana: Option<String>,
     /// The child's birth date, with the reading.
     pub child_birth_date: Option<Date>,
+    /// A child no guardian has registered in the app, entered from the paper form (clinic
+    /// staff): used only when no registered child has the reading and birth date. Issue a
+    /// claim code afterwards (`issueHealthChildClaimCode`) so a guardian can link the child.
+    pub new_child: Option<PaperChildInput>,
     /// The clinic (guardians; clinic staff enter their own).
     pub clinic_id: Option<ID>,
     /// The booking the forms belong to, if any.
@@ -290,6 +350,7 @@ impl TryFrom<SubmitVaccinationFormsInput> for NewForms {
             child_id: ids::decode_optional(input.child_id.as_ref(), NodeKind::HealthChild)?,
             child_name_kana: input.child_name_kana,
             child_birth_date: input.child_birth_date.map(Into::into),
+            new_child: input.new_child.map(Into::into),
             clinic_id: ids::decode_optional(input.clinic_id.as_ref(), NodeKind::Organization)?,
             booking_id: ids::decode_optional(
                 input.booking_id.as_ref(),
@@ -583,6 +644,8 @@ pub struct PublishVaccinationFormInput {
     pub consent_text: String,
     /// First day in force (today or later).
     pub effective_from: Date,
+    /// A retry with the same key publishes nothing more and answers the same version.
+    pub idempotency_key: Option<String>,
 }
 
 impl TryFrom<PublishVaccinationFormInput> for NewDefinition {
@@ -611,6 +674,7 @@ impl TryFrom<PublishVaccinationFormInput> for NewDefinition {
                 .collect(),
             consent_text: input.consent_text,
             effective_from: input.effective_from.into(),
+            idempotency_key: input.idempotency_key,
         })
     }
 }

@@ -6,13 +6,15 @@ use tokio_stream::wrappers::BroadcastStream;
 
 use super::{
     inputs::{
-        BookVaccinationInput, CancelVaccinationBookingInput, ConfirmVaccinationFormInput,
-        CorrectVaccinationInput, CreateVaccinationSlotsInput, CreateVaccinationSlotsPayload,
-        HealthSettingsPayload, PublishVaccinationFormInput, RecordHandbookVaccinationInput,
-        RecordHandbookVaccinationPayload, RecordVaccinationInput, RegisterHealthChildInput,
-        RegisterHealthChildPayload, SubmitVaccinationFormsInput, SubmitVaccinationFormsPayload,
-        UpdateHealthSettingsInput, VaccinationBookingPayload, VaccinationFormDefinitionPayload,
-        VaccinationFormPayload, VaccinationPayload, VaccinationRegisterFilter,
+        BookVaccinationInput, CancelVaccinationBookingInput, ClaimHealthChildInput,
+        ConfirmVaccinationFormInput, CorrectVaccinationInput, CreateVaccinationSlotsInput,
+        CreateVaccinationSlotsPayload, HealthSettingsPayload, IssueHealthChildClaimCodeInput,
+        IssueHealthChildClaimCodePayload, PublishVaccinationFormInput,
+        RecordHandbookVaccinationInput, RecordHandbookVaccinationPayload, RecordVaccinationInput,
+        RegisterHealthChildInput, RegisterHealthChildPayload, SubmitVaccinationFormsInput,
+        SubmitVaccinationFormsPayload, UpdateHealthSettingsInput, VaccinationBookingPayload,
+        VaccinationFormDefinitionPayload, VaccinationFormPayload, VaccinationPayload,
+        VaccinationRegisterFilter,
     },
     service,
     types::{
@@ -255,6 +257,50 @@ impl HealthMutation {
             .extend()?;
         let (child, user_errors) = split(outcome.map(HealthChild::from));
         Ok(RegisterHealthChildPayload { child, user_errors })
+    }
+
+    /// Link a child a clinic entered from a paper 予診票 to your account (residents), with
+    /// the claim code the clinic gave you and the child's birth date; the child's forms and
+    /// doses come with it. A wrong, used or expired code is `NOT_FOUND` in `userErrors`.
+    #[graphql(guard = "SignedIn")]
+    async fn claim_health_child(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The code and the birth date.")] input: ClaimHealthChildInput,
+    ) -> Result<RegisterHealthChildPayload> {
+        let (state, viewer) = context(ctx)?;
+        let outcome = service::claim_child(
+            state.into(),
+            viewer,
+            &input.claim_code,
+            input.birth_date.into(),
+        )
+        .await
+        .extend()?;
+        let (child, user_errors) = split(outcome.map(HealthChild::from));
+        Ok(RegisterHealthChildPayload { child, user_errors })
+    }
+
+    /// Issue a one-time claim code for a child entered from paper (the clinic that entered
+    /// the child, or the municipality's health staff), for the family to link the child to
+    /// a guardian's account. The code is shown once; a new one replaces it.
+    #[graphql(guard = "SignedIn")]
+    async fn issue_health_child_claim_code(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The child.")] input: IssueHealthChildClaimCodeInput,
+    ) -> Result<IssueHealthChildClaimCodePayload> {
+        let (state, viewer) = context(ctx)?;
+        let child_id = ids::decode_as(&input.child_id, NodeKind::HealthChild).extend()?;
+        let outcome = service::issue_claim_code(state.into(), viewer, child_id)
+            .await
+            .extend()?;
+        let (issued, user_errors): (Option<service::IssuedClaimCode>, _) = split(outcome);
+        Ok(IssueHealthChildClaimCodePayload {
+            claim_code: issued.as_ref().map(|i| i.code.clone()),
+            expires_at: issued.map(|i| i.expires_at),
+            user_errors,
+        })
     }
 
     /// Copy a dose from the 母子健康手帳 into your child's history (the guardian).

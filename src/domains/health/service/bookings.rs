@@ -78,7 +78,7 @@ pub async fn book(
     let Some(child) = child::Entity::find_by_id(new.child_id)
         .one(ctx.db)
         .await?
-        .filter(|child| child.guardian_user_id == me.id)
+        .filter(|child| child.guardian_user_id == Some(me.id))
     else {
         return not_found("childId", "お子さまが見つかりません。");
     };
@@ -296,7 +296,7 @@ pub async fn bookings_of_child(
     let me = viewer.require_user()?;
     let child = super::children::find_child(ctx, viewer, child_id, "bookings").await?;
     let mut select = booking::Entity::find().filter(booking::Column::ChildId.eq(child.id));
-    if child.guardian_user_id != me.id && !me.administers(child.municipality_id) {
+    if child.guardian_user_id != Some(me.id) && !me.administers(child.municipality_id) {
         // A clinic sees only its own bookings of the child.
         let clinic = clinic_of(ctx.db, me).await?.ok_or(AppError::NotFound)?;
         select = select.filter(booking::Column::ClinicId.eq(clinic.id));

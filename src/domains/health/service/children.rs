@@ -27,7 +27,7 @@ use crate::text::{Kana, required};
 pub const SUBJECT_KIND: crate::graphql::ids::NodeKind = crate::graphql::ids::NodeKind::HealthChild;
 
 /// A child to register.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct NewChild {
     /// Name.
     pub name: String,
@@ -38,10 +38,12 @@ pub struct NewChild {
     /// Sex.
     pub sex: Sex,
     /// A retry with the same key registers nothing more.
+    #[serde(skip)]
     pub idempotency_key: Option<String>,
 }
 
-fn sex_text(sex: Sex) -> &'static str {
+/// The sex as stored.
+pub(super) fn sex_text(sex: Sex) -> &'static str {
     match sex {
         Sex::Female => "FEMALE",
         Sex::Male => "MALE",
@@ -67,25 +69,13 @@ pub async fn register_child(
     let me = viewer.require_role(&[Role::Resident])?;
     let municipality_id = me.municipality_id.ok_or(AppError::Forbidden)?;
     let today = crate::fiscal::date_of(ctx.now());
-    let mut errors = Problems::new();
-    let name = errors.check(required("name", &new.name, 100));
-    let kana = errors.check(Kana::parse("nameKana", &new.name_kana, 100));
-    if new.birth_date > today {
-        errors.push(FieldError::input(
-            "birthDate",
-            FieldErrorCode::Invalid,
-            "生年月日が未来の日付です。",
-        ));
-    }
-    let (Some(name), Some(kana)) = (name, kana) else {
-        return Ok(Err(errors.into_vec()));
+    let (name, kana) = match check_new_child("", &new, today) {
+        Ok(checked) => checked,
+        Err(errors) => return Ok(Err(errors)),
     };
-    if let Err(errors) = errors.finish() {
-        return Ok(Err(errors));
-    }
     let fingerprint = (
         name.clone(),
-        kana.as_str().to_owned(),
+        kana.clone(),
         new.birth_date,
         sex_text(new.sex),
     );
@@ -100,12 +90,15 @@ pub async fn register_child(
             child::ActiveModel {
                 id: Set(id),
                 municipality_id: Set(municipality_id),
-                guardian_user_id: Set(me.id),
+                guardian_user_id: Set(Some(me.id)),
                 name: Set(name.clone()),
-                name_kana: Set(kana.as_str().to_owned()),
+                name_kana: Set(kana.clone()),
                 birth_date: Set(new.birth_date),
                 sex: Set(sex_text(new.sex).to_owned()),
                 created_at: Set(now),
+                entered_by_clinic_id: Set(None),
+                claim_code_digest: Set(None),
+                claim_code_expires_at: Set(None),
             }
             .insert(txn)
             .await?;
@@ -114,6 +107,37 @@ pub async fn register_child(
     )
     .await?;
     idempotency::load_created::<child::Entity>(ctx.db, created).await
+}
+
+/// Checks a child's name, reading and birth date (fields under `prefix`, e.g. `newChild`);
+/// answers the name and the reading to store.
+pub(super) fn check_new_child(
+    prefix: &str,
+    new: &NewChild,
+    today: NaiveDate,
+) -> Result<(String, String), Vec<FieldError>> {
+    let field = |name: &str| {
+        if prefix.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{prefix}.{name}")
+        }
+    };
+    let mut errors = Problems::new();
+    let name = errors.check(required(&field("name"), &new.name, 100));
+    let kana = errors.check(Kana::parse(&field("nameKana"), &new.name_kana, 100));
+    if new.birth_date > today {
+        errors.push(FieldError::input(
+            &field("birthDate"),
+            FieldErrorCode::Invalid,
+            "生年月日が未来の日付です。",
+        ));
+    }
+    let (Some(name), Some(kana)) = (name, kana) else {
+        return Err(errors.into_vec());
+    };
+    errors.finish()?;
+    Ok((name, kana.as_str().to_owned()))
 }
 
 /// The signed-in guardian's children, oldest first.
@@ -143,7 +167,7 @@ pub async fn find_child(
         .one(ctx.db)
         .await?
         .ok_or(AppError::NotFound)?;
-    if model.guardian_user_id == me.id {
+    if model.guardian_user_id == Some(me.id) {
         return Ok(model);
     }
     let clinic_reads = match super::access::clinic_of(ctx.db, me).await? {
@@ -190,7 +214,7 @@ pub async fn log_staff_read(
     accessed: &'static str,
 ) -> AppResult<()> {
     let me = viewer.require_user()?;
-    if me.id == child.guardian_user_id {
+    if child.guardian_user_id == Some(me.id) {
         return Ok(());
     }
     let read = Read {
@@ -227,7 +251,7 @@ pub async fn record_handbook_dose(
     let child = child::Entity::find_by_id(dose.child_id)
         .one(ctx.db)
         .await?
-        .filter(|child| child.guardian_user_id == me.id);
+        .filter(|child| child.guardian_user_id == Some(me.id));
     let Some(child) = child else {
         return Ok(Err(vec![FieldError::input(
             "childId",

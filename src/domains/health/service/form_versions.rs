@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::forms::{Question, QuestionKind, definition_for};
 use crate::auth::Viewer;
 use crate::error::{AppError, AppResult, FieldError, FieldErrorCode, Problems};
+use crate::idempotency::{self, KeyScope};
 use crate::state::ServiceContext;
 
 /// A municipality's own version of an antigen's 予診票.
@@ -26,6 +27,8 @@ pub struct NewDefinition {
     pub consent_text: String,
     /// First day in force (today or later).
     pub effective_from: NaiveDate,
+    /// A retry with the same key publishes nothing more and answers the same version.
+    pub idempotency_key: Option<String>,
 }
 
 /// Where a draft may take an answer from.
@@ -159,54 +162,73 @@ pub async fn publish_definition(
     }
     let questions = serde_json::to_string(&new.questions).map_err(AppError::internal)?;
     let now = ctx.now();
-    let txn = crate::db::begin_write(ctx.db).await?;
-    let versions = definition::Entity::find()
-        .filter(definition::Column::Antigen.eq(antigen.as_str()))
-        .all(&txn)
-        .await?;
-    let version = versions
-        .iter()
-        .filter(|d| d.municipality_id.is_none() || d.municipality_id == Some(municipality_id))
-        .map(|d| d.version)
-        .max()
-        .unwrap_or(0)
-        + 1;
-    if versions.iter().any(|d| {
-        d.municipality_id == Some(municipality_id) && d.effective_from >= new.effective_from
-    }) {
-        return Ok(Err(vec![FieldError::input(
-            "effectiveFrom",
-            FieldErrorCode::Invalid,
-            "同じ日以降に始まる版がすでにあります。",
-        )]));
-    }
-    let day_before = new.effective_from.pred_opt().unwrap_or(new.effective_from);
-    definition::Entity::update_many()
-        .col_expr(
-            definition::Column::EffectiveTo,
-            sea_orm::sea_query::Expr::value(day_before),
-        )
-        .filter(definition::Column::Antigen.eq(antigen.as_str()))
-        .filter(definition::Column::MunicipalityId.eq(municipality_id))
-        .filter(definition::Column::EffectiveTo.is_null())
-        .exec(&txn)
-        .await?;
-    let model = definition::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        municipality_id: Set(Some(municipality_id)),
-        antigen: Set(antigen),
-        version: Set(version),
-        title: Set(title),
-        questions: Set(questions),
-        consent_text: Set(consent),
-        effective_from: Set(new.effective_from),
-        effective_to: Set(None),
-        created_by: Set(Some(actor)),
-        created_at: Set(now),
-    };
-    let model = sea_orm::ActiveModelTrait::insert(model, &txn).await?;
-    txn.commit().await?;
-    Ok(Ok(model))
+    let fingerprint = (
+        municipality_id,
+        antigen.as_str(),
+        title.as_str(),
+        questions.as_str(),
+        consent.as_str(),
+        new.effective_from,
+    );
+    let created = idempotency::run_once(
+        ctx.db,
+        &KeyScope::user(actor, "publishVaccinationForm"),
+        new.idempotency_key.as_deref(),
+        &fingerprint,
+        async |txn| {
+            let versions = definition::Entity::find()
+                .filter(definition::Column::Antigen.eq(antigen.as_str()))
+                .all(txn)
+                .await?;
+            let version = versions
+                .iter()
+                .filter(|d| {
+                    d.municipality_id.is_none() || d.municipality_id == Some(municipality_id)
+                })
+                .map(|d| d.version)
+                .max()
+                .unwrap_or(0)
+                + 1;
+            if versions.iter().any(|d| {
+                d.municipality_id == Some(municipality_id) && d.effective_from >= new.effective_from
+            }) {
+                return Ok(Err(vec![FieldError::input(
+                    "effectiveFrom",
+                    FieldErrorCode::Invalid,
+                    "同じ日以降に始まる版がすでにあります。",
+                )]));
+            }
+            let day_before = new.effective_from.pred_opt().unwrap_or(new.effective_from);
+            definition::Entity::update_many()
+                .col_expr(
+                    definition::Column::EffectiveTo,
+                    sea_orm::sea_query::Expr::value(day_before),
+                )
+                .filter(definition::Column::Antigen.eq(antigen.as_str()))
+                .filter(definition::Column::MunicipalityId.eq(municipality_id))
+                .filter(definition::Column::EffectiveTo.is_null())
+                .exec(txn)
+                .await?;
+            let id = Uuid::now_v7();
+            let model = definition::ActiveModel {
+                id: Set(id),
+                municipality_id: Set(Some(municipality_id)),
+                antigen: Set(antigen.clone()),
+                version: Set(version),
+                title: Set(title.clone()),
+                questions: Set(questions.clone()),
+                consent_text: Set(consent.clone()),
+                effective_from: Set(new.effective_from),
+                effective_to: Set(None),
+                created_by: Set(Some(actor)),
+                created_at: Set(now),
+            };
+            sea_orm::ActiveModelTrait::insert(model, txn).await?;
+            Ok(Ok(id))
+        },
+    )
+    .await?;
+    idempotency::load_created::<definition::Entity>(ctx.db, created).await
 }
 
 /// The definitions of the forms in force on `day` for the viewer's municipality (any

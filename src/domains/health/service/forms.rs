@@ -11,11 +11,11 @@ use entity::{
     health_booking::{self as booking, BookingStatus},
     health_child as child, health_form_definition as definition,
     health_form_submission::{self as submission, FormSource, FormStatus},
-    user,
+    organization, user,
 };
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -157,11 +157,14 @@ pub async fn drafts(
     let catalogue = visits::catalogue_for(ctx, child.municipality_id).await?;
     let (facts, history) = visits::history_of(ctx, child).await?;
     let checked = visits::check_visit(&catalogue, facts, &history, products, day, None);
-    let guardian = user::Entity::find_by_id(child.guardian_user_id)
-        .one(ctx.db)
-        .await?
-        .map(|u| u.display_name)
-        .unwrap_or_default();
+    let guardian = match child.guardian_user_id {
+        Some(id) => user::Entity::find_by_id(id)
+            .one(ctx.db)
+            .await?
+            .map(|u| u.display_name)
+            .unwrap_or_default(),
+        None => String::new(),
+    };
     let previous = previous_answers(ctx.db, child.id).await?;
     let mut drafts = Vec::new();
     let mut errors = Problems::new();
@@ -197,7 +200,11 @@ pub async fn drafts(
                 Some("child.birthDate") => Some(child.birth_date.to_string()),
                 Some("child.sex") => Some(sex_label(child).to_owned()),
                 Some("child.age") => Some(age_label(child.birth_date, day)),
-                Some("guardian.name") => Some(guardian.clone()).filter(|g| !g.is_empty()),
+                // A child entered from paper has no guardian account: the name on the
+                // last form.
+                Some("guardian.name") => Some(guardian.clone())
+                    .filter(|g| !g.is_empty())
+                    .or_else(|| previous.get(&question.code).cloned()),
                 Some("history") => Some(if earlier.is_empty() {
                     "なし".to_owned()
                 } else {
@@ -282,6 +289,9 @@ pub struct NewForms {
     pub child_name_kana: Option<String>,
     /// The child's birth date, with the reading.
     pub child_birth_date: Option<NaiveDate>,
+    /// A child no guardian has registered, entered from the paper form (clinics); used
+    /// only when no registered child has the reading and birth date.
+    pub new_child: Option<super::children::NewChild>,
     /// The clinic (guardians; a clinic enters its own).
     pub clinic_id: Option<Uuid>,
     /// The booking it belongs to, if any.
@@ -314,19 +324,31 @@ pub async fn submit(
     } else {
         return Err(AppError::Forbidden);
     };
-    let child = match (&paper_clinic, new.child_id) {
-        (None, Some(id)) => child::Entity::find_by_id(id)
-            .one(ctx.db)
-            .await?
-            .filter(|child| child.guardian_user_id == me.id),
-        (Some(clinic), _) => paper_child(ctx, clinic.municipality_id, &new).await?,
-        (None, None) => None,
+    // A child entered from paper is written with the forms, in one transaction.
+    let (child, entered) = match (&paper_clinic, new.child_id) {
+        (None, Some(id)) => (
+            child::Entity::find_by_id(id)
+                .one(ctx.db)
+                .await?
+                .filter(|child| child.guardian_user_id == Some(me.id)),
+            false,
+        ),
+        (Some(clinic), _) => match paper_child(ctx, clinic, &new).await? {
+            Ok(found) => found,
+            Err(errors) => return Ok(Err(errors)),
+        },
+        (None, None) => (None, false),
     };
     let Some(child) = child else {
+        let message = if paper_clinic.is_some() {
+            "お子さまが見つかりません。アプリに登録のないお子さまは newChild に氏名・読み・生年月日・性別を入力してください。"
+        } else {
+            "お子さまが見つかりません。"
+        };
         return Ok(Err(vec![FieldError::input(
             "childId",
             FieldErrorCode::NotFound,
-            "お子さまが見つかりません。",
+            message,
         )]));
     };
     let clinic = match &paper_clinic {
@@ -461,6 +483,11 @@ pub async fn submit(
         new.idempotency_key.as_deref(),
         &new,
         async |txn| {
+            if entered {
+                let mut model = child::ActiveModel::from(child.clone());
+                model.created_at = Set(now);
+                model.insert(txn).await?;
+            }
             let mut ids = Vec::new();
             let mut models = Vec::new();
             for (draft, answers) in drafts.iter().zip(rows.iter()) {
@@ -518,24 +545,47 @@ pub async fn submit(
     }
 }
 
-/// The child of a paper form: by id when the clinic already sees the child, else the one
-/// registered child of the municipality with this reading and birth date.
+/// The child of a paper form, and whether it is new: by id when the clinic already sees
+/// the child (or entered it), else the one registered child of the municipality with this
+/// reading and birth date, else the child described by `new_child`, not yet written.
 async fn paper_child(
     ctx: ServiceContext<'_>,
-    municipality_id: Uuid,
+    clinic: &organization::Model,
     new: &NewForms,
-) -> AppResult<Option<child::Model>> {
+) -> AppResult<Result<(Option<child::Model>, bool), Vec<FieldError>>> {
     if let Some(id) = new.child_id {
-        return Ok(child::Entity::find_by_id(id)
+        let found = child::Entity::find_by_id(id)
             .one(ctx.db)
             .await?
-            .filter(|c| c.municipality_id == municipality_id));
+            .filter(|c| c.municipality_id == clinic.municipality_id);
+        let seen = match &found {
+            Some(c) => {
+                c.entered_by_clinic_id == Some(clinic.id)
+                    || super::access::clinic_sees_child(ctx.db, clinic.id, c.id).await?
+            }
+            None => false,
+        };
+        return Ok(Ok((found.filter(|_| seen), false)));
     }
-    let (Some(kana), Some(birth)) = (&new.child_name_kana, new.child_birth_date) else {
-        return Ok(None);
+    let described = new.new_child.as_ref();
+    let today = crate::fiscal::date_of(ctx.now());
+    let checked = match described {
+        Some(described) => match super::children::check_new_child("newChild", described, today) {
+            Ok(checked) => Some(checked),
+            Err(errors) => return Ok(Err(errors)),
+        },
+        None => None,
+    };
+    let kana = new
+        .child_name_kana
+        .as_deref()
+        .or(described.map(|c| c.name_kana.as_str()));
+    let birth = new.child_birth_date.or(described.map(|c| c.birth_date));
+    let (Some(kana), Some(birth)) = (kana, birth) else {
+        return Ok(Ok((None, false)));
     };
     let Ok(kana) = Kana::parse("childNameKana", kana, 100) else {
-        return Ok(None);
+        return Ok(Ok((None, false)));
     };
     let wanted: String = kana
         .as_str()
@@ -543,7 +593,7 @@ async fn paper_child(
         .filter(|c| !c.is_whitespace())
         .collect();
     let found: Vec<child::Model> = child::Entity::find()
-        .filter(child::Column::MunicipalityId.eq(municipality_id))
+        .filter(child::Column::MunicipalityId.eq(clinic.municipality_id))
         .filter(child::Column::BirthDate.eq(birth))
         .all(ctx.db)
         .await?
@@ -556,11 +606,31 @@ async fn paper_child(
                 == wanted
         })
         .collect();
-    Ok(if found.len() == 1 {
-        found.into_iter().next()
-    } else {
-        None
-    })
+    match (found.len(), described.zip(checked)) {
+        (1, _) => Ok(Ok((found.into_iter().next(), false))),
+        (0, Some((described, (name, kana)))) => Ok(Ok((
+            Some(child::Model {
+                id: Uuid::now_v7(),
+                municipality_id: clinic.municipality_id,
+                guardian_user_id: None,
+                name,
+                name_kana: kana,
+                birth_date: described.birth_date,
+                sex: super::children::sex_text(described.sex).to_owned(),
+                created_at: ctx.now(),
+                entered_by_clinic_id: Some(clinic.id),
+                claim_code_digest: None,
+                claim_code_expires_at: None,
+            }),
+            true,
+        ))),
+        (0, None) => Ok(Ok((None, false))),
+        _ => Ok(Err(vec![FieldError::input(
+            "childId",
+            FieldErrorCode::NotFound,
+            "同じ読みと生年月日のお子さまが複数います。お子さまを特定してください。",
+        )])),
+    }
 }
 
 struct CheckedConsent {
@@ -735,7 +805,7 @@ pub async fn forms_of_child(
     let me = viewer.require_user()?;
     let child = super::children::find_child(ctx, viewer, child_id, "forms").await?;
     let mut select = submission::Entity::find().filter(submission::Column::ChildId.eq(child.id));
-    if child.guardian_user_id != me.id && !me.administers(child.municipality_id) {
+    if child.guardian_user_id != Some(me.id) && !me.administers(child.municipality_id) {
         let clinic = clinic_of(ctx.db, me).await?.ok_or(AppError::NotFound)?;
         select = select.filter(submission::Column::ClinicId.eq(clinic.id));
     }

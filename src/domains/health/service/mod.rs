@@ -13,6 +13,7 @@ mod access;
 mod bookings;
 mod catalogue;
 mod children;
+mod claims;
 mod day;
 mod form_versions;
 mod forms;
@@ -28,6 +29,7 @@ pub use children::{
     HandbookDose, NewChild, Preloaded, SUBJECT_KIND, find_child, log_staff_read, my_children,
     preload, record_handbook_dose, register_child, sex_of,
 };
+pub use claims::{CLAIM_CODE_DAYS, IssuedClaimCode, claim_child, issue_claim_code};
 pub use day::{Day, DayEntry, clinic_day};
 pub use form_versions::{NewDefinition, PREFILL_SOURCES, definitions_in_force, publish_definition};
 pub use forms::{

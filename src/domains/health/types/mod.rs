@@ -273,6 +273,12 @@ impl HealthChild {
         &self.0.name_kana
     }
 
+    /// Whether a guardian's account holds the child. A child a clinic entered from a paper
+    /// 予診票 has none until a guardian claims it with a claim code.
+    async fn has_guardian_account(&self) -> bool {
+        self.0.guardian_user_id.is_some()
+    }
+
     /// Birth date.
     async fn birth_date(&self) -> Date {
         self.0.birth_date.into()
