@@ -59,6 +59,27 @@ pub enum SortValue {
     Int(i64),
     /// A timestamp column. Kept as `{"time": …}` so that it is not read back as text.
     Time(#[serde(with = "time_key")] DateTime<Utc>),
+    /// A date column. Kept as `{"date": …}` so that it is bound as a date, not as text.
+    Date(#[serde(with = "date_key")] chrono::NaiveDate),
+}
+
+/// A date in a cursor, tagged like [`time_key`].
+mod date_key {
+    use chrono::NaiveDate;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    struct DateKey {
+        date: NaiveDate,
+    }
+
+    pub fn serialize<S: Serializer>(date: &NaiveDate, serializer: S) -> Result<S::Ok, S::Error> {
+        DateKey { date: *date }.serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NaiveDate, D::Error> {
+        DateKey::deserialize(deserializer).map(|key| key.date)
+    }
 }
 
 /// A timestamp in a cursor, tagged: untagged, its RFC 3339 string would be read back as
@@ -92,6 +113,7 @@ impl From<SortValue> for sea_orm::Value {
             SortValue::Text(text) => text.into(),
             SortValue::Int(int) => int.into(),
             SortValue::Time(time) => time.into(),
+            SortValue::Date(date) => date.into(),
         }
     }
 }
@@ -251,6 +273,7 @@ mod tests {
             SortValue::Time(time),
             SortValue::Text(time.to_rfc3339()),
             SortValue::Int(42),
+            SortValue::Date(time.date_naive()),
         ] {
             let id = Uuid::now_v7();
             let cursor = encode_cursor(&Cursor(Some(value.clone()), id));

@@ -1651,3 +1651,274 @@ async fn the_purge_command_anonymizes_inquiries_closed_longer_than_the_days_give
         .await;
     assert_eq!(body["data"]["node"]["name"], "最近 太郎", "{body}");
 }
+
+#[tokio::test]
+async fn a_concierges_day_lists_the_open_tasks_due_first_and_the_appointments_to_come_of_their_inquiries()
+ {
+    let app = spawn_app().await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    let (id, concierge, receipt) = held_inquiry(&app, &admin, "一日 花子").await;
+    let code = receipt["referenceCode"].as_str().unwrap();
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Tokyo)
+        .date_naive();
+    for (title, days) in [
+        ("家の下見の調整", 5),
+        ("補助金の案内を送る", -1),
+        ("折り返し電話", 0),
+        ("済んだこと", 1),
+    ] {
+        let created = mutate(
+            &app,
+            &concierge,
+            "createInquiryTask",
+            json!({ "inquiryId": id, "title": title, "dueOn": (today + chrono::Duration::days(days)).to_string() }),
+            "task { id }",
+        )
+        .await;
+        assert_eq!(
+            user_error_codes(&created),
+            Vec::<String>::new(),
+            "{created}"
+        );
+        if title == "済んだこと" {
+            mutate(
+                &app,
+                &concierge,
+                "completeInquiryTask",
+                json!({ "taskId": created["task"]["id"] }),
+                "task { id }",
+            )
+            .await;
+        }
+    }
+    let now = chrono::Utc::now();
+    for (days, kind, place) in [(10, "TRIAL_STAY", "お試し住宅"), (2, "VISIT", "真鶴町役場")]
+    {
+        let at = now + chrono::Duration::days(days);
+        mutate(
+            &app,
+            &concierge,
+            "scheduleInquiryAppointment",
+            json!({ "inquiryId": id, "at": at.to_rfc3339(), "kind": kind, "place": place }),
+            "inquiry { id }",
+        )
+        .await;
+    }
+
+    let tasks = "{ myInquiryTasks(first: 20) { totalCount nodes { task { title dueOn overdue inquiryId } inquiry { id referenceCode name } } } }";
+    let body = app.graphql(Some(&concierge), tasks, json!({})).await;
+    let mine: Vec<(String, bool)> = body["data"]["myInquiryTasks"]["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body}"))
+        .iter()
+        .filter(|n| n["inquiry"]["id"] == id.as_str())
+        .map(|n| {
+            assert_eq!(n["task"]["inquiryId"], id.as_str());
+            assert_eq!(n["inquiry"]["referenceCode"], code);
+            assert_eq!(n["inquiry"]["name"], "一日 花子");
+            (
+                n["task"]["title"].as_str().unwrap().to_owned(),
+                n["task"]["overdue"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        mine,
+        [
+            ("補助金の案内を送る".to_owned(), true),
+            ("折り返し電話".to_owned(), false),
+            ("家の下見の調整".to_owned(), false)
+        ],
+        "{body}"
+    );
+    let appointments =
+        "{ myInquiryAppointments(first: 20) { nodes { kind place scheduledAt inquiry { id } } } }";
+    let body = app.graphql(Some(&concierge), appointments, json!({})).await;
+    let upcoming: Vec<(&str, &str)> = body["data"]["myInquiryAppointments"]["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body}"))
+        .iter()
+        .filter(|n| n["inquiry"]["id"] == id.as_str())
+        .map(|n| (n["kind"].as_str().unwrap(), n["place"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        upcoming,
+        [("VISIT", "真鶴町役場"), ("TRIAL_STAY", "お試し住宅")],
+        "{body}"
+    );
+
+    // The other concierges see nothing of an inquiry they do not hold; residents nothing.
+    let holder = app.my_id(&concierge).await;
+    for email in [
+        "manazuru-concierge@example.jp",
+        "manazuru-concierge2@example.jp",
+        "manazuru-concierge3@example.jp",
+    ] {
+        let token = app.login_demo(email).await;
+        if app.my_id(&token).await == holder {
+            continue;
+        }
+        for query in [tasks, appointments] {
+            let body = app.graphql(Some(&token), query, json!({})).await;
+            assert!(!body.to_string().contains(id.as_str()), "{body}");
+        }
+    }
+    let resident = app.login_demo("manazuru-resident@example.jp").await;
+    let body = app.graphql(Some(&resident), tasks, json!({})).await;
+    assert_eq!(error_code(&body), Some("FORBIDDEN"), "{body}");
+
+    // The reads are in the access log.
+    let body = app
+        .graphql(
+            Some(&admin),
+            "query($f: PersonalDataAccessLogFilter) { personalDataAccessLog(filter: $f, first: 50) { nodes { accessed } } }",
+            json!({ "f": { "subjectId": id, "actorId": holder } }),
+        )
+        .await;
+    let accessed: Vec<&str> = body["data"]["personalDataAccessLog"]["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body}"))
+        .iter()
+        .filter_map(|row| row["accessed"].as_str())
+        .collect();
+    assert!(accessed.contains(&"my_day"), "{body}");
+}
+
+#[tokio::test]
+async fn the_pipeline_is_ordered_by_receipt_last_activity_or_the_first_response_deadline() {
+    let app = spawn_app().await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    let (older, concierge, _) = held_inquiry(&app, &admin, "古い 相談").await;
+    let (newer, _, _) = held_inquiry(&app, &admin, "新しい 相談").await;
+    let order = async |by: &str| -> Vec<String> {
+        let body = app
+            .graphql(
+                Some(&admin),
+                "query($by: RelocationInquiryOrderBy!) { relocationInquiries(first: 50, orderBy: $by) { nodes { id } } }",
+                json!({ "by": by }),
+            )
+            .await;
+        body["data"]["relocationInquiries"]["nodes"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{body}"))
+            .iter()
+            .map(|n| n["id"].as_str().unwrap().to_owned())
+            .filter(|n| *n == older || *n == newer)
+            .collect()
+    };
+    assert_eq!(order("RECEIVED").await, [newer.clone(), older.clone()]);
+    assert_eq!(order("SLA_DUE").await, [older.clone(), newer.clone()]);
+    // A note is activity: the older inquiry comes first by last activity.
+    let noted = mutate(
+        &app,
+        &concierge,
+        "addInquiryNote",
+        json!({ "inquiryId": older, "body": "書類を受け取った" }),
+        "inquiry { id }",
+    )
+    .await;
+    assert_eq!(user_error_codes(&noted), Vec::<String>::new(), "{noted}");
+    assert_eq!(order("LAST_ACTIVITY").await, [older.clone(), newer.clone()]);
+    let body = app
+        .graphql(
+            Some(&admin),
+            "{ relocationInquiries(orderBy: OLDEST) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        error_code(&body),
+        Some("GRAPHQL_VALIDATION_FAILED"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn saving_a_concierge_profile_changes_only_the_fields_given() {
+    let app = spawn_app().await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    let profile = profiles(&app, &admin).await[0].clone();
+    let select = "profile { languages areas capacity available specialties }";
+    let saved = mutate(
+        &app,
+        &admin,
+        "saveConciergeProfile",
+        json!({ "userId": profile["userId"], "languages": ["ja", "en"], "areas": ["岩地区"], "specialties": ["HOUSING"] }),
+        select,
+    )
+    .await;
+    assert_eq!(user_error_codes(&saved), Vec::<String>::new(), "{saved}");
+    // Capacity and availability were not given: they stay.
+    assert_eq!(
+        saved["profile"]["capacity"],
+        profile_capacity(&app, &admin, &profile).await
+    );
+    let patched = mutate(
+        &app,
+        &admin,
+        "saveConciergeProfile",
+        json!({ "userId": profile["userId"], "capacity": 7 }),
+        select,
+    )
+    .await;
+    assert_eq!(
+        patched["profile"],
+        json!({ "languages": ["en", "ja"], "areas": ["岩地区"], "capacity": 7, "available": saved["profile"]["available"], "specialties": ["HOUSING"] }),
+        "{patched}"
+    );
+    let refused = mutate(
+        &app,
+        &admin,
+        "saveConciergeProfile",
+        json!({ "userId": profile["userId"], "capacity": 501, "areas": ["北部"] }),
+        select,
+    )
+    .await;
+    assert_eq!(user_error_codes(&refused), ["INVALID"], "{refused}");
+    assert_eq!(profile_capacity(&app, &admin, &profile).await, 7);
+
+    // A new profile needs its capacity.
+    let body = app
+        .graphql(
+            Some(&admin),
+            "mutation($input: CreateUserInput!) { createUser(input: $input) { user { id } userErrors { code } } }",
+            json!({ "input": { "email": "manazuru-concierge9@example.jp", "password": "manazuru-minato-2026", "displayName": "港 新", "displayNameKana": "ミナト アラタ", "role": "CONCIERGE" } }),
+        )
+        .await;
+    let user = body["data"]["createUser"]["user"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_owned();
+    let refused = mutate(
+        &app,
+        &admin,
+        "saveConciergeProfile",
+        json!({ "userId": user, "languages": ["ja"] }),
+        select,
+    )
+    .await;
+    assert_eq!(user_error_codes(&refused), ["REQUIRED"], "{refused}");
+    let created = mutate(
+        &app,
+        &admin,
+        "saveConciergeProfile",
+        json!({ "userId": user, "capacity": 3 }),
+        select,
+    )
+    .await;
+    assert_eq!(
+        created["profile"],
+        json!({ "languages": [], "areas": [], "capacity": 3, "available": true, "specialties": [] }),
+        "{created}"
+    );
+}
+
+async fn profile_capacity(app: &TestApp, admin: &str, profile: &Value) -> Value {
+    profiles(app, admin)
+        .await
+        .into_iter()
+        .find(|p| p["userId"] == profile["userId"])
+        .map(|p| p["capacity"].clone())
+        .unwrap_or(Value::Null)
+}

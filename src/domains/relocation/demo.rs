@@ -94,11 +94,11 @@ pub async fn load(db: &DatabaseConnection, accounts: &mut Vec<DemoAccount>) -> a
                         &town.admin,
                         relocation::ProfileInput {
                             user_id: user.id,
-                            specialties: specialties.to_vec(),
-                            languages: languages.iter().map(|l| (*l).to_owned()).collect(),
-                            areas: areas.iter().map(|a| (*a).to_owned()).collect(),
-                            capacity,
-                            available: true,
+                            specialties: Some(specialties.to_vec()),
+                            languages: Some(languages.iter().map(|l| (*l).to_owned()).collect()),
+                            areas: Some(areas.iter().map(|a| (*a).to_owned()).collect()),
+                            capacity: Some(capacity),
+                            available: Some(true),
                             sees_all_inquiries: None,
                         },
                     )

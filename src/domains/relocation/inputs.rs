@@ -91,19 +91,18 @@ pub struct WithdrawRelocationConsentPayload {
 pub struct SaveConciergeProfileInput {
     /// The concierge's account (a `User` with the concierge role).
     pub user_id: ID,
-    /// Interests they specialize in.
-    #[graphql(default)]
-    pub specialties: Vec<RelocationInterest>,
-    /// Languages they speak (BCP 47 tags, e.g. `ja`, `en`).
-    #[graphql(default)]
-    pub languages: Vec<String>,
-    /// Areas they know (at most 30).
-    #[graphql(default)]
-    pub areas: Vec<String>,
-    /// Most active inquiries at once (0–500).
-    pub capacity: i32,
-    /// Whether they take new inquiries.
-    pub available: bool,
+    /// Interests they specialize in. Unchanged when omitted; none for a new profile.
+    pub specialties: Option<Vec<RelocationInterest>>,
+    /// Languages they speak (BCP 47 tags, e.g. `ja`, `en`). Unchanged when omitted; none
+    /// for a new profile.
+    pub languages: Option<Vec<String>>,
+    /// Areas they know (at most 30). Unchanged when omitted; none for a new profile.
+    pub areas: Option<Vec<String>>,
+    /// Most active inquiries at once (0–500). Unchanged when omitted; required for a new
+    /// profile.
+    pub capacity: Option<i32>,
+    /// Whether they take new inquiries. Unchanged when omitted; on for a new profile.
+    pub available: Option<bool>,
     /// Whether they may read every inquiry of the municipality, not only their own and the
     /// unassigned queue (they still work only on inquiries they hold). Unchanged when
     /// omitted; off for a new profile.
@@ -403,7 +402,9 @@ impl TryFrom<SaveConciergeProfileInput> for service::ProfileInput {
     fn try_from(input: SaveConciergeProfileInput) -> Result<Self, AppError> {
         Ok(Self {
             user_id: ids::decode_as(&input.user_id, NodeKind::User)?,
-            specialties: input.specialties.into_iter().map(Into::into).collect(),
+            specialties: input
+                .specialties
+                .map(|list| list.into_iter().map(Into::into).collect()),
             languages: input.languages,
             areas: input.areas,
             capacity: input.capacity,
@@ -495,5 +496,27 @@ impl TryFrom<RelocationInquiryFilter> for service::InquiryFilter {
             received_until: filter.received_until,
             search: filter.search,
         })
+    }
+}
+
+/// Order of the pipeline list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, async_graphql::Enum)]
+pub enum RelocationInquiryOrderBy {
+    /// Newest received first.
+    #[default]
+    Received,
+    /// Most recently worked on first: a stage change, contact, note, task or appointment.
+    LastActivity,
+    /// The first-response deadline (SLA) soonest first.
+    SlaDue,
+}
+
+impl From<RelocationInquiryOrderBy> for service::InquiryOrder {
+    fn from(order: RelocationInquiryOrderBy) -> Self {
+        match order {
+            RelocationInquiryOrderBy::Received => Self::Received,
+            RelocationInquiryOrderBy::LastActivity => Self::LastActivity,
+            RelocationInquiryOrderBy::SlaDue => Self::SlaDue,
+        }
     }
 }

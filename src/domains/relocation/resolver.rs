@@ -10,18 +10,18 @@ use super::{
         CloseInquiryInput, CompleteInquiryTaskInput, ConciergeProfilePayload,
         CreateInquiryTaskInput, InquiryTaskPayload, LogInquiryContactInput, MoveInquiryStageInput,
         PurgeClosedInquiriesInput, PurgeClosedInquiriesPayload, ReassignInquiryInput,
-        RecordMoveInInput, RelocationInquiryFilter, RelocationInquiryPayload,
-        RemoveConciergeLeaveInput, SaveConciergeProfileInput, ScheduleInquiryAppointmentInput,
-        SetConciergeAvailabilityInput, SubmitRelocationInquiryInput,
-        SubmitRelocationInquiryPayload, UnassignInquiryInput, UpdateRelocationSettingsInput,
-        UpdateRelocationSettingsPayload, WithdrawRelocationConsentInput,
-        WithdrawRelocationConsentPayload,
+        RecordMoveInInput, RelocationInquiryFilter, RelocationInquiryOrderBy,
+        RelocationInquiryPayload, RemoveConciergeLeaveInput, SaveConciergeProfileInput,
+        ScheduleInquiryAppointmentInput, SetConciergeAvailabilityInput,
+        SubmitRelocationInquiryInput, SubmitRelocationInquiryPayload, UnassignInquiryInput,
+        UpdateRelocationSettingsInput, UpdateRelocationSettingsPayload,
+        WithdrawRelocationConsentInput, WithdrawRelocationConsentPayload,
     },
     service::{self, Handover},
     types::{
-        ConciergeProfile, FunnelStep, InquiryAccessLogConnection, InquiryEvent, InquiryEventKind,
-        RelocationFunnel, RelocationInquiryConnection, RelocationInquiryStatus, RelocationSettings,
-        StageCount,
+        ConciergeAppointmentConnection, ConciergeProfile, ConciergeTaskConnection, FunnelStep,
+        InquiryAccessLogConnection, InquiryEvent, InquiryEventKind, RelocationFunnel,
+        RelocationInquiryConnection, RelocationInquiryStatus, RelocationSettings, StageCount,
     },
 };
 use crate::graphql::guard::RoleGuard;
@@ -74,11 +74,59 @@ impl RelocationQuery {
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
         #[graphql(desc = "At most this many items from the start (capped).")] first: Option<i32>,
         #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
+        #[graphql(desc = "Order of the list.", default)] order_by: RelocationInquiryOrderBy,
     ) -> Result<RelocationInquiryConnection> {
         let (state, viewer) = context(ctx)?;
         let filter = service::InquiryFilter::try_from(filter).extend()?;
         let page = crate::graphql::connection::page_args(ctx, first, after, last, before);
-        Ok(service::list_inquiries(state.into(), viewer, filter, page)
+        Ok(
+            service::list_inquiries(state.into(), viewer, filter, order_by.into(), page)
+                .await
+                .extend()?
+                .into_connection(),
+        )
+    }
+
+    /// Your day (concierges, and administrators holding inquiries): the open tasks of the
+    /// inquiries you hold, due first (`task.overdue` marks those past their day), each with
+    /// its inquiry. Every inquiry shown is written to the access log.
+    #[graphql(
+        guard = "RoleGuard(STAFF)",
+        complexity = "page_cost(first, last, child_complexity)"
+    )]
+    async fn my_inquiry_tasks(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "At most this many items from the start (capped).")] first: Option<i32>,
+        #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
+    ) -> Result<ConciergeTaskConnection> {
+        let (state, viewer) = context(ctx)?;
+        let page = crate::graphql::connection::page_args(ctx, first, after, last, before);
+        Ok(service::my_tasks(state.into(), viewer, page)
+            .await
+            .extend()?
+            .into_connection())
+    }
+
+    /// The appointments to come with the families of the inquiries you hold, soonest
+    /// first, with kind, place and inquiry. Every inquiry shown is written to the access log.
+    #[graphql(
+        guard = "RoleGuard(STAFF)",
+        complexity = "page_cost(first, last, child_complexity)"
+    )]
+    async fn my_inquiry_appointments(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "At most this many items from the start (capped).")] first: Option<i32>,
+        #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
+    ) -> Result<ConciergeAppointmentConnection> {
+        let (state, viewer) = context(ctx)?;
+        let page = crate::graphql::connection::page_args(ctx, first, after, last, before);
+        Ok(service::my_appointments(state.into(), viewer, page)
             .await
             .extend()?
             .into_connection())

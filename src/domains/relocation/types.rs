@@ -23,6 +23,12 @@ connection!(
     RelocationInquiryConnection,
     RelocationInquiryEdge
 );
+connection!(ConciergeTask, ConciergeTaskConnection, ConciergeTaskEdge);
+connection!(
+    ConciergeAppointment,
+    ConciergeAppointmentConnection,
+    ConciergeAppointmentEdge
+);
 connection!(
     InquiryAccessLogEntry,
     InquiryAccessLogConnection,
@@ -647,6 +653,8 @@ pub struct InquiryTask {
     pub uuid: Uuid,
     #[graphql(skip)]
     pub owner: Option<Uuid>,
+    #[graphql(skip)]
+    pub inquiry: Uuid,
     /// What to do.
     pub title: String,
     /// When it is due (municipal date).
@@ -664,6 +672,7 @@ impl From<entity::inquiry_task::Model> for InquiryTask {
         Self {
             uuid: m.id,
             owner: m.owner_user_id,
+            inquiry: m.inquiry_id,
             title: m.title,
             due_on: m.due_on.into(),
             follow_up: m.follow_up,
@@ -680,6 +689,16 @@ impl InquiryTask {
         ids::encode(NodeKind::InquiryTask, self.uuid)
     }
 
+    /// Global id of the inquiry.
+    async fn inquiry_id(&self) -> ID {
+        ids::encode(NodeKind::RelocationInquiry, self.inquiry)
+    }
+
+    /// Whether it is open past its due day (in Japan).
+    async fn overdue(&self) -> bool {
+        self.done_at.is_none() && self.due_on.0 < crate::fiscal::date_of(crate::db::now())
+    }
+
     /// Global id of the owner (a `User`).
     async fn owner_id(&self) -> Option<ID> {
         self.owner.map(|id| ids::encode(NodeKind::User, id))
@@ -693,6 +712,48 @@ impl InquiryTask {
         ctx.data::<DataLoader<RelocationLoader>>()?
             .load_one(StaffName(id))
             .await
+    }
+}
+
+/// An open task of an inquiry you hold, with the inquiry.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct ConciergeTask {
+    /// The task.
+    pub task: InquiryTask,
+    /// The inquiry it is about.
+    pub inquiry: RelocationInquiry,
+}
+
+impl From<(entity::inquiry_task::Model, relocation_inquiry::Model)> for ConciergeTask {
+    fn from((task, inquiry): (entity::inquiry_task::Model, relocation_inquiry::Model)) -> Self {
+        Self {
+            task: task.into(),
+            inquiry: inquiry.into(),
+        }
+    }
+}
+
+/// An appointment to come with the family of an inquiry you hold.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct ConciergeAppointment {
+    /// When it takes place.
+    pub scheduled_at: DateTime<Utc>,
+    /// Visit, trial stay or online consultation.
+    pub kind: Option<AppointmentKind>,
+    /// Where (or the meeting link's description).
+    pub place: Option<String>,
+    /// The inquiry it is about.
+    pub inquiry: RelocationInquiry,
+}
+
+impl From<(inquiry_event::Model, relocation_inquiry::Model)> for ConciergeAppointment {
+    fn from((event, inquiry): (inquiry_event::Model, relocation_inquiry::Model)) -> Self {
+        Self {
+            scheduled_at: event.scheduled_at.unwrap_or(event.created_at),
+            kind: event.appointment_kind.map(Into::into),
+            place: event.body,
+            inquiry: inquiry.into(),
+        }
     }
 }
 

@@ -88,6 +88,20 @@ fn erased_error() -> FieldError {
     )
 }
 
+/// Marks the inquiry as worked on at `now` (its last activity, an order of the pipeline
+/// list), for timeline entries that change nothing else of the inquiry.
+async fn touch(txn: &DatabaseTransaction, inquiry_id: Uuid, now: DateTime<Utc>) -> AppResult<()> {
+    relocation_inquiry::Entity::update_many()
+        .col_expr(
+            relocation_inquiry::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .filter(relocation_inquiry::Column::Id.eq(inquiry_id))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
 /// Adds a note to an inquiry's timeline (its concierge or an administrator).
 #[tracing::instrument(skip_all, fields(inquiry_id = %inquiry_id))]
 pub async fn add_note(
@@ -108,6 +122,7 @@ pub async fn add_note(
     let mut event = timeline(&txn, &inquiry, EventKind::Note, Some(&me), now);
     event.body = Set(Some(body));
     event.insert(&txn).await?;
+    touch(&txn, inquiry.id, now).await?;
     let changes = vec![change(
         &inquiry,
         inquiry.assigned_concierge_id,
@@ -303,6 +318,7 @@ pub async fn create_task(
     event.body = Set(Some(format!("{title}（{}期限）", task.due_on)));
     event.concierge_id = Set(Some(owner));
     event.insert(&txn).await?;
+    touch(&txn, inquiry.id, now).await?;
     let changes = vec![change(
         &inquiry,
         inquiry.assigned_concierge_id,
@@ -346,6 +362,7 @@ pub async fn complete_task(
     let mut event = timeline(&txn, &inquiry, EventKind::Task, Some(&me), now);
     event.body = Set((inquiry.erased_at.is_none()).then(|| format!("{title}（完了）")));
     event.insert(&txn).await?;
+    touch(&txn, inquiry.id, now).await?;
     let changes = vec![change(
         &inquiry,
         inquiry.assigned_concierge_id,

@@ -34,16 +34,16 @@ use super::{assigning::drain_backlog, settings::lock_municipality};
 pub struct ProfileInput {
     /// The concierge's account.
     pub user_id: Uuid,
-    /// Specialties.
-    pub specialties: Vec<Interest>,
-    /// Languages.
-    pub languages: Vec<String>,
-    /// Areas.
-    pub areas: Vec<String>,
-    /// Capacity of active inquiries.
-    pub capacity: i32,
-    /// Takes new inquiries.
-    pub available: bool,
+    /// Specialties; `None` keeps them (none when new).
+    pub specialties: Option<Vec<Interest>>,
+    /// Languages; `None` keeps them (none when new).
+    pub languages: Option<Vec<String>>,
+    /// Areas; `None` keeps them (none when new).
+    pub areas: Option<Vec<String>>,
+    /// Capacity of active inquiries; `None` keeps it (required when new).
+    pub capacity: Option<i32>,
+    /// Takes new inquiries; `None` keeps it (on when new).
+    pub available: Option<bool>,
     /// Reads every inquiry of the municipality; `None` keeps what is set (off when new).
     pub sees_all_inquiries: Option<bool>,
 }
@@ -102,16 +102,17 @@ pub async fn save_profile(
             "有効なコンシェルジュのアカウントを指定してください。",
         ));
     }
-    if !(0..=500).contains(&input.capacity) {
+    if input.capacity.is_some_and(|c| !(0..=500).contains(&c)) {
         problems.push(FieldError::input(
             "capacity",
             FieldErrorCode::Invalid,
             "同時に担当できる件数は0〜500で指定してください。",
         ));
     }
-    let languages = normalized_list(&input.languages);
+    let languages = input.languages.as_deref().map(normalized_list);
     if languages
         .iter()
+        .flatten()
         .any(|l| l.len() > 16 || !l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
     {
         problems.push(FieldError::input(
@@ -120,13 +121,17 @@ pub async fn save_profile(
             "言語は「ja」「en」などの言語コードで指定してください。",
         ));
     }
-    let areas: Vec<String> = input
-        .areas
-        .iter()
-        .map(|a| text::normalize(a).replace(',', "、"))
-        .filter(|a| !a.is_empty())
-        .collect();
-    if areas.len() > 30 || areas.iter().any(|a| a.chars().count() > MAX_LINE) {
+    let areas: Option<Vec<String>> = input.areas.as_ref().map(|areas| {
+        areas
+            .iter()
+            .map(|a| text::normalize(a).replace(',', "、"))
+            .filter(|a| !a.is_empty())
+            .collect()
+    });
+    if areas
+        .as_ref()
+        .is_some_and(|areas| areas.len() > 30 || areas.iter().any(|a| a.chars().count() > MAX_LINE))
+    {
         problems.push(FieldError::input(
             "areas",
             FieldErrorCode::Invalid,
@@ -136,23 +141,51 @@ pub async fn save_profile(
     if let Err(errors) = problems.finish() {
         return Ok(Err(errors));
     }
-    let mut specialties: Vec<String> = input.specialties.iter().map(|i| i.to_value()).collect();
-    specialties.sort();
-    specialties.dedup();
+    let specialties: Option<Vec<String>> = input.specialties.as_ref().map(|list| {
+        let mut values: Vec<String> = list.iter().map(|i| i.to_value()).collect();
+        values.sort();
+        values.dedup();
+        values
+    });
     let now = ctx.now();
     let txn = db::begin_write(ctx.db).await?;
     lock_municipality(&txn, municipality_id).await?;
     let existing = concierge_profile::Entity::find_by_id(input.user_id)
         .one(&txn)
         .await?;
+    let Some(capacity) = input.capacity.or(existing.as_ref().map(|p| p.capacity)) else {
+        return Ok(Err(vec![FieldError::input(
+            "capacity",
+            FieldErrorCode::Required,
+            "新しいプロフィールには同時に担当できる件数を指定してください。",
+        )]));
+    };
+    let list = |given: Option<String>, kept: Option<&String>| {
+        given.unwrap_or_else(|| {
+            kept.cloned()
+                .unwrap_or_else(|| delimited(std::iter::empty()))
+        })
+    };
     let model = concierge_profile::ActiveModel {
         user_id: Set(input.user_id),
         municipality_id: Set(municipality_id),
-        specialties: Set(delimited(specialties.iter().map(String::as_str))),
-        languages: Set(delimited(languages.iter().map(String::as_str))),
-        areas: Set(delimited(areas.iter().map(String::as_str))),
-        capacity: Set(input.capacity),
-        available: Set(input.available),
+        specialties: Set(list(
+            specialties.map(|v| delimited(v.iter().map(String::as_str))),
+            existing.as_ref().map(|p| &p.specialties),
+        )),
+        languages: Set(list(
+            languages.map(|v| delimited(v.iter().map(String::as_str))),
+            existing.as_ref().map(|p| &p.languages),
+        )),
+        areas: Set(list(
+            areas.map(|v| delimited(v.iter().map(String::as_str))),
+            existing.as_ref().map(|p| &p.areas),
+        )),
+        capacity: Set(capacity),
+        available: Set(input
+            .available
+            .or(existing.as_ref().map(|p| p.available))
+            .unwrap_or(true)),
         sees_all_inquiries: Set(input
             .sees_all_inquiries
             .or(existing.as_ref().map(|p| p.sees_all_inquiries))

@@ -18,6 +18,7 @@ mod assigning;
 mod casework;
 mod concierges;
 mod funnel;
+mod my_day;
 mod pipeline;
 mod retention;
 mod settings;
@@ -52,6 +53,7 @@ pub use concierges::{
     save_profile, set_availability, sweep,
 };
 pub use funnel::funnel;
+pub use my_day::{my_appointments, my_tasks};
 pub use pipeline::{MoveIn, StageMove, close_inquiry, move_stage, record_move_in, timeline_for};
 pub use retention::{purge_closed, purge_closed_of};
 pub use settings::{
@@ -60,8 +62,8 @@ pub use settings::{
 pub use submission::{NewInquiry, Receipt, create_inquiry, submit_inquiry};
 pub use tracking::{PublicStatus, public_status, withdraw_consent};
 pub use visibility::{
-    Access, InquiryFilter, access, can_read, find_inquiry, is_overdue, list_inquiries, read_access,
-    stage_counts,
+    Access, InquiryFilter, InquiryOrder, access, can_read, find_inquiry, is_overdue,
+    list_inquiries, read_access, stage_counts,
 };
 
 /// Longest name, area, timing line.

@@ -46,6 +46,18 @@ pub struct InquiryFilter {
     pub search: Option<String>,
 }
 
+/// The order of the pipeline list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum InquiryOrder {
+    /// Newest received first.
+    #[default]
+    Received,
+    /// Most recently worked on first (a stage change, contact, note, task or appointment).
+    LastActivity,
+    /// The first-response deadline soonest first.
+    SlaDue,
+}
+
 /// How a viewer relates to a municipality's inquiries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
@@ -197,6 +209,7 @@ pub async fn list_inquiries(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
     filter: InquiryFilter,
+    order: InquiryOrder,
     page: PageArgs,
 ) -> AppResult<Page<relocation_inquiry::Model>> {
     use relocation_inquiry::Column;
@@ -231,11 +244,27 @@ pub async fn list_inquiries(
     {
         condition = condition.add(Column::SearchText.contains(search));
     }
-    let ordering = Ordering::<relocation_inquiry::Entity> {
-        column: Some(Column::CreatedAt),
-        id: Column::Id,
-        descending: true,
-        key: |row| (Some(SortValue::Time(row.created_at)), row.id),
+    let ordering = match order {
+        InquiryOrder::Received => Ordering::<relocation_inquiry::Entity> {
+            column: Some(Column::CreatedAt),
+            id: Column::Id,
+            descending: true,
+            key: |row| (Some(SortValue::Time(row.created_at)), row.id),
+        },
+        InquiryOrder::LastActivity => Ordering {
+            column: Some(Column::UpdatedAt),
+            id: Column::Id,
+            descending: true,
+            key: |row: &relocation_inquiry::Model| (Some(SortValue::Time(row.updated_at)), row.id),
+        },
+        InquiryOrder::SlaDue => Ordering {
+            column: Some(Column::FirstResponseDueAt),
+            id: Column::Id,
+            descending: false,
+            key: |row: &relocation_inquiry::Model| {
+                (Some(SortValue::Time(row.first_response_due_at)), row.id)
+            },
+        },
     };
     let page = paginate(
         ctx.db,
