@@ -153,10 +153,11 @@ async fn release_scheduled_articles(state: AppState) {
     }
 }
 
-/// Writes the reminders that have come due, every `reminder_poll_ms`.
+/// Writes the reminders that have come due, every `reminder_poll_ms`, the first time one
+/// period after start (a replica starting writes nothing before it serves).
 async fn send_reminders(state: AppState) {
     let every = Duration::from_millis(state.limits.notify.reminder_poll_ms.max(10));
-    let mut tick = tokio::time::interval(every);
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;

@@ -289,8 +289,8 @@ async fn mutate_as(
     payload
 }
 
-/// A server that runs no reminder passes while the test sets its records up (its first
-/// pass runs at start, before there are any), with its delivery worker sending to `smtp`.
+/// A server that runs no reminder pass while the test sets its records up (its first one
+/// would come an hour after start), with its delivery worker sending to `smtp`.
 async fn quiet_app(smtp: &SmtpServer) -> TestApp {
     spawn_app_with(|limits| {
         smtp.configure(limits);
