@@ -299,6 +299,15 @@ pub struct NotifySettings {
     /// Seconds a worker holds a claimed message; after that (a crash), another may send it.
     #[arg(long, env = "TSUNAGU_NOTIFY_LEASE_SECS", default_value_t = 120)]
     pub lease_secs: u64,
+    /// Milliseconds between passes of the reminder scheduler, which writes the messages
+    /// due by the clock (the day before a session, a deadline in three hours, …). Every
+    /// replica runs it; each message is still written once.
+    #[arg(long, env = "TSUNAGU_REMINDER_POLL_MS", default_value_t = 60_000)]
+    pub reminder_poll_ms: u64,
+    /// Hour (0–23, Japan time) of the day before a session, booking or appointment at
+    /// which its reminder goes out.
+    #[arg(long, env = "TSUNAGU_REMINDER_HOUR", default_value_t = 18, value_parser = clap::value_parser!(u32).range(0..24))]
+    pub reminder_hour: u32,
 }
 
 /// Transport security towards the mail server.

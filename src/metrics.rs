@@ -21,6 +21,7 @@ pub struct Metrics {
     statement_latency: prometheus::Histogram,
     response_cache: IntCounterVec,
     notifications: IntCounterVec,
+    reminders: IntCounterVec,
     known_operations: Arc<HashSet<String>>,
 }
 
@@ -78,6 +79,14 @@ impl Metrics {
             ),
             &["channel", "kind", "outcome"],
         )?;
+        let reminders = IntCounterVec::new(
+            Opts::new(
+                "reminder_passes_total",
+                "Passes of the reminder scheduler by outcome (ok or failed)",
+            ),
+            &["outcome"],
+        )?;
+        registry.register(Box::new(reminders.clone()))?;
         registry.register(Box::new(notifications.clone()))?;
         registry.register(Box::new(response_cache.clone()))?;
         registry.register(Box::new(requests.clone()))?;
@@ -94,6 +103,7 @@ impl Metrics {
             statement_latency,
             response_cache,
             notifications,
+            reminders,
             known_operations: Arc::new(
                 known_operations
                     .iter()
@@ -139,6 +149,13 @@ impl Metrics {
     pub fn count_notification(&self, channel: &str, kind: &str, outcome: &str) {
         self.notifications
             .with_label_values(&[channel, kind, outcome])
+            .inc();
+    }
+
+    /// Counts a pass of the reminder scheduler.
+    pub fn count_reminder_pass(&self, ok: bool) {
+        self.reminders
+            .with_label_values(&[if ok { "ok" } else { "failed" }])
             .inc();
     }
 

@@ -1,7 +1,7 @@
 //! The background jobs every replica runs beside serving requests: the search indexer,
 //! pruning of expired records, waitlist offers that ran out, the assignment of waiting
-//! relocation inquiries, the release of scheduled articles and the delivery of
-//! notifications.
+//! relocation inquiries, the release of scheduled articles, the reminders due by the clock
+//! and the delivery of notifications.
 
 use std::time::Duration;
 
@@ -9,7 +9,7 @@ use tokio::task::JoinHandle;
 
 use crate::{
     auth::session,
-    domains::{content, programs, relocation},
+    domains::{childcare, content, health, programs, relocation},
     idempotency, search,
     state::AppState,
 };
@@ -27,6 +27,7 @@ impl Jobs {
             tokio::spawn(expire_waitlist_offers(state.clone())),
             tokio::spawn(sweep_assignments(state.clone())),
             tokio::spawn(release_scheduled_articles(state.clone())),
+            tokio::spawn(send_reminders(state.clone())),
             crate::notify::worker::spawn(state),
         ])
     }
@@ -150,4 +151,37 @@ async fn release_scheduled_articles(state: AppState) {
             Err(error) => tracing::warn!(%error, "releasing scheduled articles failed"),
         }
     }
+}
+
+/// Writes the reminders that have come due, every `reminder_poll_ms`, the first time one
+/// period after start (a replica starting writes nothing before it serves).
+async fn send_reminders(state: AppState) {
+    let every = Duration::from_millis(state.limits.notify.reminder_poll_ms.max(10));
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let outcome = write_due_reminders(&state, crate::db::now()).await;
+        state.metrics.count_reminder_pass(outcome.is_ok());
+        match outcome {
+            Ok(0) => {}
+            Ok(written) => tracing::info!(written, "wrote reminders"),
+            Err(error) => tracing::warn!(%error, "writing reminders failed"),
+        }
+    }
+}
+
+/// One pass of the reminder scheduler as of `now`: every domain's due reminders, written
+/// once each (see `notify::schedule`). Returns how many were written.
+pub async fn write_due_reminders(
+    state: &AppState,
+    now: chrono::DateTime<chrono::Utc>,
+) -> crate::error::AppResult<usize> {
+    let db = &state.background_db;
+    let settings = &state.limits.notify;
+    let mut notices = programs::reminders::due(db, settings, now).await?;
+    notices.extend(childcare::reminders::due(db, settings, now).await?);
+    notices.extend(health::reminders::due(db, settings, now).await?);
+    notices.extend(relocation::reminders::due(db, settings, now).await?);
+    Ok(crate::notify::schedule::write(db, notices).await?)
 }

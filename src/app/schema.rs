@@ -136,6 +136,10 @@ pub fn build_schema(state: AppState) -> AppSchema {
             [
                 crate::domains::identity::notices::KINDS,
                 crate::domains::programs::notices::KINDS,
+                crate::domains::programs::reminders::REMINDER_KINDS,
+                crate::domains::relocation::reminders::REMINDER_KINDS,
+                crate::domains::childcare::reminders::REMINDER_KINDS,
+                crate::domains::health::reminders::REMINDER_KINDS,
             ]
             .concat(),
         ))

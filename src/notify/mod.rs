@@ -14,6 +14,7 @@ pub mod inbox;
 pub mod opt_out;
 pub mod preferences;
 pub mod resolver;
+pub mod schedule;
 pub mod worker;
 
 use chrono::{DateTime, Datelike, Utc};

@@ -18,6 +18,7 @@ mod notifications;
 mod partnership;
 mod programs;
 mod relocation;
+mod reminders;
 mod resilience;
 mod schema;
 mod search;

@@ -8,6 +8,7 @@ pub mod inputs;
 pub mod loaders;
 pub mod notices;
 pub mod registration;
+pub mod reminders;
 pub mod resolver;
 pub mod search;
 pub mod service;

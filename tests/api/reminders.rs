@@ -1,0 +1,917 @@
+//! Reminders written by the clock: each kind reaches the right reader with the facts over a
+//! real SMTP conversation (a small SMTP server runs inside each test), once however many
+//! passes and servers run, never for what was cancelled or turned off. Time is driven by
+//! creating records at the right distance from now; the reminder hour is midnight, so
+//! whatever starts today or tomorrow (Japan time) is due, and passes run every 100 ms.
+
+use std::{
+    sync::{Arc, Mutex},
+    time::Duration as StdDuration,
+};
+
+use base64::{Engine, engine::general_purpose::STANDARD};
+use chrono::{Datelike, Duration, Months, NaiveDate, Utc};
+use sea_orm::{ColumnTrait, Database, EntityTrait, QueryFilter, sea_query::Expr};
+use serde_json::{Value, json};
+use tokio::{
+    io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
+    net::{TcpListener, TcpStream},
+};
+use tsunagu::config::{Limits, SmtpTls};
+
+use crate::helpers::{TestApp, error_code, spawn_app_with, user_error_codes};
+
+// ---------------------------------------------------------------------------------------
+// A small SMTP server
+
+#[derive(Debug, Clone)]
+struct Mail {
+    to: Vec<String>,
+    raw: String,
+}
+
+impl Mail {
+    fn header(&self, name: &str) -> Option<String> {
+        let head = self.raw.split("\r\n\r\n").next().unwrap_or_default();
+        let head = head.replace("\r\n ", " ").replace("\r\n\t", " ");
+        let prefix = format!("{}:", name.to_ascii_lowercase());
+        head.split("\r\n")
+            .find(|line| line.to_ascii_lowercase().starts_with(&prefix))
+            .map(|line| line[prefix.len()..].trim().to_owned())
+    }
+
+    fn subject(&self) -> String {
+        decode_words(&self.header("Subject").expect("a subject"))
+    }
+
+    /// The decoded plain-text part.
+    fn text(&self) -> String {
+        let content_type = self.header("Content-Type").expect("a content type");
+        let boundary = content_type
+            .split("boundary=")
+            .nth(1)
+            .expect("multipart")
+            .trim_matches('"')
+            .to_owned();
+        for part in self.raw.split(&format!("--{boundary}")) {
+            let (head, body) = part.split_once("\r\n\r\n").unwrap_or_default();
+            let head = head.to_ascii_lowercase();
+            if !head.contains("content-type: text/plain") {
+                continue;
+            }
+            let bytes = if head.contains("content-transfer-encoding: base64") {
+                STANDARD
+                    .decode(body.split_whitespace().collect::<String>())
+                    .expect("base64 body")
+            } else if head.contains("content-transfer-encoding: quoted-printable") {
+                decode_quoted_printable(body)
+            } else {
+                body.as_bytes().to_vec()
+            };
+            return String::from_utf8(bytes).expect("UTF-8 body");
+        }
+        panic!("no text part in {}", self.raw);
+    }
+}
+
+fn decode_words(value: &str) -> String {
+    let mut bytes = Vec::new();
+    let mut last_encoded = false;
+    for (i, token) in value.split_whitespace().enumerate() {
+        let pieces: Vec<&str> = token.split('?').collect();
+        if token.starts_with("=?") && token.ends_with("?=") && pieces.len() == 5 {
+            match pieces[2] {
+                "b" | "B" => bytes.extend(STANDARD.decode(pieces[3]).expect("base64 word")),
+                _ => bytes.extend(decode_quoted_printable(&pieces[3].replace('_', " "))),
+            }
+            last_encoded = true;
+        } else {
+            if i > 0 && !last_encoded {
+                bytes.push(b' ');
+            }
+            bytes.extend(token.as_bytes());
+            last_encoded = false;
+        }
+    }
+    String::from_utf8(bytes).expect("UTF-8 subject")
+}
+
+fn decode_quoted_printable(text: &str) -> Vec<u8> {
+    let text = text.replace("=\r\n", "");
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'='
+            && let Some(byte) = text
+                .get(i + 1..i + 3)
+                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+        {
+            out.push(byte);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    out
+}
+
+/// An SMTP server on a local port that records every message.
+#[derive(Clone)]
+struct SmtpServer {
+    port: u16,
+    mails: Arc<Mutex<Vec<Mail>>>,
+}
+
+impl SmtpServer {
+    async fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let server = Self {
+            port: listener.local_addr().unwrap().port(),
+            mails: Arc::default(),
+        };
+        let accepting = server.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let server = accepting.clone();
+                tokio::spawn(async move {
+                    let _ = server.converse(stream).await;
+                });
+            }
+        });
+        server
+    }
+
+    /// Points `limits` at this server, with fast passes and the reminder hour at midnight.
+    fn configure(&self, limits: &mut Limits) {
+        limits.public_rate_per_minute = 1000;
+        limits.waitlist_offer_hours = 2;
+        limits.notify.smtp_host = Some("127.0.0.1".into());
+        limits.notify.smtp_port = self.port;
+        limits.notify.smtp_tls = SmtpTls::None;
+        limits.notify.public_base_url = "https://tsunagu.example.jp/".into();
+        limits.notify.poll_ms = 100;
+        limits.notify.retry_ms = 100;
+        limits.notify.reminder_poll_ms = 100;
+        limits.notify.reminder_hour = 0;
+    }
+
+    /// Messages to `address` whose subject starts with `prefix`.
+    fn mails(&self, address: &str, prefix: &str) -> Vec<Mail> {
+        self.mails
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|mail| mail.to.iter().any(|to| to == address))
+            .filter(|mail| mail.subject().starts_with(prefix))
+            .cloned()
+            .collect()
+    }
+
+    /// Waits (at most 20 s) until `count` messages starting with `prefix` reached `address`.
+    async fn wait_for(&self, address: &str, prefix: &str, count: usize) -> Vec<Mail> {
+        for _ in 0..400 {
+            let mails = self.mails(address, prefix);
+            if mails.len() >= count {
+                return mails;
+            }
+            tokio::time::sleep(StdDuration::from_millis(50)).await;
+        }
+        panic!(
+            "{address} received {} of {count} 「{prefix}」 messages",
+            self.mails(address, prefix).len()
+        );
+    }
+
+    async fn converse(&self, stream: TcpStream) -> std::io::Result<()> {
+        let (read, mut write) = stream.into_split();
+        let mut reader = BufReader::new(read);
+        write.write_all(b"220 sink.test ESMTP\r\n").await?;
+        let mut to = Vec::new();
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if reader.read_line(&mut line).await? == 0 {
+                return Ok(());
+            }
+            let command = line.trim_end().to_ascii_uppercase();
+            let reply: &[u8] = if command.starts_with("EHLO") {
+                b"250-sink.test\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n"
+            } else if command.starts_with("MAIL FROM:") || command.starts_with("RSET") {
+                to.clear();
+                b"250 OK\r\n"
+            } else if command.starts_with("RCPT TO:") {
+                let address = line
+                    .split_once('<')
+                    .and_then(|(_, rest)| rest.split_once('>'))
+                    .map(|(address, _)| address.to_owned())
+                    .unwrap_or_default();
+                to.push(address);
+                b"250 OK\r\n"
+            } else if command == "DATA" {
+                write
+                    .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+                    .await?;
+                let mut raw = String::new();
+                loop {
+                    line.clear();
+                    if reader.read_line(&mut line).await? == 0 {
+                        return Ok(());
+                    }
+                    if line == ".\r\n" {
+                        break;
+                    }
+                    raw.push_str(line.strip_prefix('.').unwrap_or(&line));
+                }
+                self.mails.lock().unwrap().push(Mail {
+                    to: std::mem::take(&mut to),
+                    raw,
+                });
+                b"250 OK queued\r\n"
+            } else if command.starts_with("QUIT") {
+                write.write_all(b"221 Bye\r\n").await?;
+                return Ok(());
+            } else {
+                b"250 OK\r\n"
+            };
+            write.write_all(reply).await?;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Helpers
+
+async fn mutate(
+    app: &TestApp,
+    token: Option<&str>,
+    mutation: &str,
+    input: Value,
+    selection: &str,
+) -> Value {
+    let mut chars = mutation.chars();
+    let first = chars.next().unwrap().to_uppercase();
+    let query = format!(
+        "mutation($input: {first}{}Input!) {{ {mutation}(input: $input) {{ {selection} userErrors {{ field code message }} }} }}",
+        chars.as_str()
+    );
+    let body = app.graphql(token, &query, json!({ "input": input })).await;
+    assert_eq!(error_code(&body), None, "{mutation}: {body}");
+    let payload = body["data"][mutation].clone();
+    assert_eq!(
+        user_error_codes(&payload),
+        Vec::<String>::new(),
+        "{mutation}: {body}"
+    );
+    payload
+}
+
+async fn mutate_as(
+    app: &TestApp,
+    token: Option<&str>,
+    mutation: &str,
+    input_type: &str,
+    input: Value,
+    selection: &str,
+) -> Value {
+    let query = format!(
+        "mutation($input: {input_type}!) {{ {mutation}(input: $input) {{ {selection} userErrors {{ field code message }} }} }}"
+    );
+    let body = app.graphql(token, &query, json!({ "input": input })).await;
+    assert_eq!(error_code(&body), None, "{mutation}: {body}");
+    let payload = body["data"][mutation].clone();
+    assert_eq!(
+        user_error_codes(&payload),
+        Vec::<String>::new(),
+        "{mutation}: {body}"
+    );
+    payload
+}
+
+/// A server that runs no reminder pass while the test sets its records up (its first one
+/// would come an hour after start), with its delivery worker sending to `smtp`.
+async fn quiet_app(smtp: &SmtpServer) -> TestApp {
+    spawn_app_with(|limits| {
+        smtp.configure(limits);
+        limits.notify.reminder_poll_ms = 3_600_000;
+    })
+    .await
+}
+
+/// A replica on `app`'s database that runs a reminder pass every 100 ms: the clock
+/// reaching the records set up, all at once.
+async fn passes_on(app: &TestApp, smtp: &SmtpServer) -> TestApp {
+    app.spawn_replica_with(|limits| smtp.configure(limits))
+        .await
+}
+
+/// Waits until `app` has run `passes` more reminder passes, so anything they would write
+/// twice would have been written (and delivered: the delivery worker polls as often).
+async fn after_passes(app: &TestApp, passes: u64) {
+    let start = app
+        .metric("tsunagu_reminder_passes_total", "outcome=\"ok\"")
+        .await;
+    for _ in 0..400 {
+        if app
+            .metric("tsunagu_reminder_passes_total", "outcome=\"ok\"")
+            .await
+            >= start + passes
+        {
+            // Give the delivery worker its turn on what the last pass wrote.
+            tokio::time::sleep(StdDuration::from_millis(400)).await;
+            return;
+        }
+        tokio::time::sleep(StdDuration::from_millis(50)).await;
+    }
+    panic!("the reminder scheduler did not run {passes} passes");
+}
+
+fn guest(n: usize) -> Value {
+    json!({
+        "name": format!("前日 花子{n}"),
+        "nameKana": "ぜんじつ はなこ",
+        "email": format!("reminder-guest{n}@example.jp"),
+        "phone": "090-1234-5678",
+    })
+}
+
+fn guest_email(n: usize) -> String {
+    format!("reminder-guest{n}@example.jp")
+}
+
+const PROGRAM: &str = "星空観察ワークショップ";
+
+/// A published program of the museum's staff with a session starting `hours` from now.
+async fn session_in(app: &TestApp, staff: &str, hours: i64, capacity: i32) -> String {
+    let program = mutate(
+        app,
+        Some(staff),
+        "createProgram",
+        json!({
+            "kind": "EDUCATION_WORKSHOP",
+            "title": PROGRAM,
+            "summary": "望遠鏡で星を見ます。",
+            "description": "学芸員と夜空を観察します。",
+            "categories": ["NATURE"],
+            "publish": true,
+        }),
+        "program { id }",
+    )
+    .await;
+    let start = Utc::now() + Duration::hours(hours);
+    let sessions = mutate(
+        app,
+        Some(staff),
+        "createProgramSessions",
+        json!({
+            "programId": program["program"]["id"],
+            "startsAt": start.to_rfc3339(),
+            "endsAt": (start + Duration::hours(2)).to_rfc3339(),
+            "venue": "真鶴町立遠藤貝類博物館 屋上",
+            "capacity": capacity,
+            "childcareSlots": 0,
+        }),
+        "sessions { id }",
+    )
+    .await;
+    sessions["sessions"][0]["id"].as_str().unwrap().to_owned()
+}
+
+async fn register(app: &TestApp, token: Option<&str>, input: Value) -> Value {
+    mutate(
+        app,
+        token,
+        "registerForSession",
+        input,
+        "registration { id status checkInCode }",
+    )
+    .await["registration"]
+        .clone()
+}
+
+const RESIDENT: &str = "manazuru-resident@example.jp";
+const STAFF: &str = "manazuru-staff@example.jp";
+
+// ---------------------------------------------------------------------------------------
+// Programs
+
+#[tokio::test]
+async fn the_day_before_a_session_each_confirmed_registrant_is_reminded_once_and_a_lapsing_offer_too()
+ {
+    let smtp = SmtpServer::start().await;
+    let app = quiet_app(&smtp).await;
+    let staff = app.login_demo(STAFF).await;
+    let resident = app.login_demo(RESIDENT).await;
+    let soon = session_in(&app, &staff, 5, 2).await;
+    let later = session_in(&app, &staff, 24 * 5, 5).await;
+
+    let kept = register(&app, None, json!({ "sessionId": soon, "guest": guest(1) })).await;
+    let cancelled = register(&app, Some(&resident), json!({ "sessionId": soon })).await;
+    let waiting = register(&app, None, json!({ "sessionId": soon, "guest": guest(2) })).await;
+    assert_eq!(waiting["status"], "WAITLISTED");
+    register(&app, None, json!({ "sessionId": later, "guest": guest(3) })).await;
+    // The resident cancels: the waiting guest is offered the place for two hours.
+    mutate_as(
+        &app,
+        Some(&resident),
+        "cancelRegistration",
+        "RegistrationRefInput",
+        json!({ "id": cancelled["id"] }),
+        "registration { status }",
+    )
+    .await;
+    let passes = passes_on(&app, &smtp).await;
+
+    let reminded = smtp.wait_for(&guest_email(1), "【明日開催】", 1).await;
+    let mail = &reminded[0];
+    assert_eq!(mail.subject(), format!("【明日開催】{PROGRAM}"));
+    let text = mail.text();
+    assert!(text.contains(&format!("講座: {PROGRAM}")), "{text}");
+    assert!(text.contains("会場: 真鶴町立遠藤貝類博物館 屋上"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "受付番号: {}",
+            kept["checkInCode"].as_str().unwrap()
+        )),
+        "{text}"
+    );
+    assert!(text.contains("日時: "), "{text}");
+    assert!(
+        text.contains("https://tsunagu.example.jp/programs/"),
+        "{text}"
+    );
+    assert!(
+        mail.header("List-Unsubscribe").is_some(),
+        "a guest may stop reminders"
+    );
+
+    let offer = smtp.wait_for(&guest_email(2), "【期限間近】", 1).await;
+    let text = offer[0].text();
+    assert!(text.contains("承諾の期限: "), "{text}");
+    assert!(text.contains("「参加する」"), "{text}");
+    assert_eq!(
+        offer[0].header("List-Unsubscribe"),
+        None,
+        "a lapsing offer cannot be turned off"
+    );
+
+    after_passes(&passes, 5).await;
+    assert_eq!(smtp.mails(&guest_email(1), "【明日開催】").len(), 1);
+    assert_eq!(smtp.mails(&guest_email(2), "【期限間近】").len(), 1);
+    // The offered guest is not confirmed yet: no session reminder; the cancelled resident
+    // and the guest of a session in five days hear nothing.
+    assert!(smtp.mails(&guest_email(2), "【明日開催】").is_empty());
+    assert!(smtp.mails(RESIDENT, "【明日開催】").is_empty());
+    assert!(
+        smtp.mails(&guest_email(3), "【").len() == 1,
+        "only the confirmation"
+    );
+}
+
+#[tokio::test]
+async fn two_servers_running_passes_write_each_reminder_once() {
+    let smtp = SmtpServer::start().await;
+    let app = spawn_app_with(|limits| smtp.configure(limits)).await;
+    let replica = app
+        .spawn_replica_with(|limits| smtp.configure(limits))
+        .await;
+    let staff = app.login_demo(STAFF).await;
+    let soon = session_in(&app, &staff, 3, 10).await;
+    for n in 10..15 {
+        register(
+            &replica,
+            None,
+            json!({ "sessionId": soon, "guest": guest(n) }),
+        )
+        .await;
+    }
+    for n in 10..15 {
+        smtp.wait_for(&guest_email(n), "【明日開催】", 1).await;
+    }
+    after_passes(&app, 5).await;
+    after_passes(&replica, 5).await;
+    for n in 10..15 {
+        assert_eq!(
+            smtp.mails(&guest_email(n), "【明日開催】").len(),
+            1,
+            "guest {n}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_reminder_turned_off_is_not_written_and_a_guest_who_opted_out_gets_none() {
+    let smtp = SmtpServer::start().await;
+    let app = spawn_app_with(|limits| smtp.configure(limits)).await;
+    let staff = app.login_demo(STAFF).await;
+    let resident = app.login_demo(RESIDENT).await;
+    for channel in ["EMAIL", "INBOX"] {
+        mutate(
+            &app,
+            Some(&resident),
+            "setNotificationPreference",
+            json!({ "kind": "programs.session_reminder", "channel": channel, "enabled": false }),
+            "preference { kind }",
+        )
+        .await;
+    }
+    let soon = session_in(&app, &staff, 4, 10).await;
+    register(&app, Some(&resident), json!({ "sessionId": soon })).await;
+    register(&app, None, json!({ "sessionId": soon, "guest": guest(20) })).await;
+    smtp.wait_for(&guest_email(20), "【明日開催】", 1).await;
+    after_passes(&app, 3).await;
+    assert!(smtp.mails(RESIDENT, "【明日開催】").is_empty());
+    let inbox = app
+        .graphql(
+            Some(&resident),
+            "{ myNotifications(first: 50) { nodes { kind } } }",
+            json!({}),
+        )
+        .await;
+    let kinds: Vec<&str> = inbox["data"]["myNotifications"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n["kind"].as_str())
+        .collect();
+    assert!(
+        kinds.contains(&"programs.registration_confirmed"),
+        "{inbox}"
+    );
+    assert!(!kinds.contains(&"programs.session_reminder"), "{inbox}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Health
+
+const GUARDIAN: &str = "kitakyushu-resident@example.jp";
+const CLINIC: &str = "kitakyushu-clinic@example.jp";
+
+fn today() -> NaiveDate {
+    Utc::now()
+        .with_timezone(&chrono_tz::Asia::Tokyo)
+        .date_naive()
+}
+
+async fn register_child(app: &TestApp, token: &str, name: &str, birth: NaiveDate) -> String {
+    let payload = mutate(
+        app,
+        Some(token),
+        "registerHealthChild",
+        json!({ "name": name, "nameKana": "きたきゅう こども", "birthDate": birth.to_string(), "sex": "FEMALE" }),
+        "child { id }",
+    )
+    .await;
+    payload["child"]["id"].as_str().unwrap().to_owned()
+}
+
+/// A slot of the clinic at 14:00–15:00 JST `days` from today.
+async fn slot(app: &TestApp, clinic: &str, days: i64) -> String {
+    let day = today() + Duration::days(days);
+    let payload = mutate(
+        app,
+        Some(clinic),
+        "createVaccinationSlots",
+        json!({ "slots": [{ "startsAt": format!("{day}T05:00:00Z"), "endsAt": format!("{day}T06:00:00Z"), "capacity": 5 }] }),
+        "slots { id }",
+    )
+    .await;
+    payload["slots"][0]["id"].as_str().unwrap().to_owned()
+}
+
+async fn book(app: &TestApp, token: &str, child: &str, slot: &str) -> String {
+    let payload = mutate(
+        app,
+        Some(token),
+        "bookVaccination",
+        json!({ "childId": child, "slotId": slot, "productCodes": ["HEPB"] }),
+        "booking { id }",
+    )
+    .await;
+    payload["booking"]["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_vaccination_booking_tomorrow_is_reminded_once_and_a_cancelled_one_never() {
+    let smtp = SmtpServer::start().await;
+    let app = quiet_app(&smtp).await;
+    let guardian = app.login_demo(GUARDIAN).await;
+    let clinic = app.login_demo(CLINIC).await;
+    let birth = today() - Duration::days(70);
+    let kept = register_child(&app, &guardian, "前日 ひかり", birth).await;
+    let dropped = register_child(&app, &guardian, "前日 つばさ", birth).await;
+    let tomorrow = slot(&app, &clinic, 1).await;
+    let far = slot(&app, &clinic, 6).await;
+    book(&app, &guardian, &kept, &tomorrow).await;
+    let cancelled = book(&app, &guardian, &dropped, &tomorrow).await;
+    book(&app, &guardian, &dropped, &far).await;
+    let body = app
+        .graphql(
+            Some(&guardian),
+            "mutation($id: ID!) { cancelVaccinationBooking(input: { bookingId: $id, reason: \"都合により\" }) { booking { status } userErrors { code } } }",
+            json!({ "id": cancelled }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["cancelVaccinationBooking"]["booking"]["status"], "CANCELLED",
+        "{body}"
+    );
+    let passes = passes_on(&app, &smtp).await;
+
+    let mails = smtp
+        .wait_for(GUARDIAN, "【明日のご予約】前日 ひかり", 1)
+        .await;
+    let text = mails[0].text();
+    assert!(text.contains("お子さま: 前日 ひかりさん"), "{text}");
+    assert!(text.contains("医療機関: "), "{text}");
+    assert!(text.contains("日時: "), "{text}");
+    assert!(text.contains("14:00 〜 15:00"), "{text}");
+    assert!(text.contains("予定のワクチン: "), "{text}");
+    assert!(text.contains("母子健康手帳"), "{text}");
+    assert!(
+        text.contains("https://tsunagu.example.jp/mypage/health/bookings/"),
+        "{text}"
+    );
+    after_passes(&passes, 5).await;
+    assert_eq!(smtp.mails(GUARDIAN, "【明日のご予約】前日 ひかり").len(), 1);
+    assert!(
+        smtp.mails(GUARDIAN, "【明日のご予約】前日 つばさ")
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn a_guardian_hears_once_of_each_dose_that_becomes_due_next_month() {
+    let smtp = SmtpServer::start().await;
+    let app = spawn_app_with(|limits| smtp.configure(limits)).await;
+    let guardian = app.login_demo(GUARDIAN).await;
+    // Two months old on the 15th of next month: the doses from 生後2月 become due then.
+    let next_month = today()
+        .with_day(15)
+        .unwrap()
+        .checked_add_months(Months::new(1))
+        .unwrap();
+    let birth = next_month.checked_sub_months(Months::new(2)).unwrap();
+    register_child(&app, &guardian, "来月 みらい", birth).await;
+
+    let prefix = "【来月の予防接種】来月 みらいさんの";
+    let mails = smtp.wait_for(GUARDIAN, prefix, 1).await;
+    let subjects: Vec<String> = mails.iter().map(Mail::subject).collect();
+    assert!(
+        subjects.iter().any(|s| s.contains("5種混合")),
+        "{subjects:?}"
+    );
+    let text = mails[0].text();
+    assert!(text.contains("お子さま: 来月 みらいさん"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "受けられる日: {}年{}月",
+            next_month.year(),
+            next_month.month()
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("https://tsunagu.example.jp/mypage/health/children/"),
+        "{text}"
+    );
+    after_passes(&app, 5).await;
+    let again: Vec<String> = smtp
+        .mails(GUARDIAN, prefix)
+        .iter()
+        .map(Mail::subject)
+        .collect();
+    assert_eq!(again.len(), subjects.len(), "{again:?}");
+    let mut unique = again.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), again.len(), "one message per dose: {again:?}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Childcare
+
+#[tokio::test]
+async fn a_childcare_booking_tomorrow_is_reminded_once_and_a_cancelled_one_never() {
+    let smtp = SmtpServer::start().await;
+    let app = quiet_app(&smtp).await;
+    let staff = app.login_demo("kitakyushu-staff@example.jp").await;
+    let guardian = app.login_demo(GUARDIAN).await;
+    let resource = mutate(
+        &app,
+        Some(&staff),
+        "createChildcareResource",
+        json!({
+            "kind": "TEMPORARY_CHILDCARE",
+            "name": "小倉 一時保育室",
+            "nameKana": "こくら いちじほいくしつ",
+            "description": "一時保育をお受けします。",
+            "address": { "postalCode": "803-8501", "prefectureCode": 40, "city": "北九州市", "street": "小倉北区城内1番1号" },
+            "residentsOnly": true,
+            "publish": true,
+        }),
+        "resource { id }",
+    )
+    .await["resource"]["id"]
+        .clone();
+    mutate(
+        &app,
+        Some(&staff),
+        "setChildcareBookingRules",
+        json!({
+            "resourceId": resource,
+            "opensDaysBefore": 14,
+            "monthlyLimitHours": 40,
+            "minAgeMonths": 6,
+            "maxAgeMonths": 72,
+            "cancelDeadlineHours": 1,
+            "noShowLimit": 2,
+            "noShowWindowDays": 30,
+            "restrictionDays": 30,
+        }),
+        "rules { opensDaysBefore }",
+    )
+    .await;
+    let tomorrow = today() + Duration::days(1);
+    let mut slots = Vec::new();
+    for (from, to) in [("09:00", "12:00"), ("13:00", "16:00")] {
+        let payload = mutate(
+            &app,
+            Some(&staff),
+            "createChildcareSlots",
+            json!({ "resourceId": resource, "from": tomorrow.to_string(), "startTime": from, "endTime": to, "capacity": 3 }),
+            "slots { id }",
+        )
+        .await;
+        slots.push(payload["slots"][0]["id"].clone());
+    }
+    let toddler = json!([{ "name": "小倉 はる", "nameKana": "こくら はる", "birthDate": (today() - Duration::days(24 * 31)).to_string() }]);
+    let mut bookings = Vec::new();
+    for slot in &slots {
+        let payload = mutate(
+            &app,
+            Some(&guardian),
+            "bookTemporaryChildcare",
+            json!({ "slotIds": [slot], "children": toddler }),
+            "bookings { id }",
+        )
+        .await;
+        bookings.push(payload["bookings"][0]["id"].clone());
+    }
+    mutate(
+        &app,
+        Some(&guardian),
+        "cancelChildcareBooking",
+        json!({ "id": bookings[1], "cancelWholeGroup": false }),
+        "bookings { status }",
+    )
+    .await;
+    let passes = passes_on(&app, &smtp).await;
+
+    let prefix = "【明日のご予約】小倉 一時保育室";
+    let mails = smtp.wait_for(GUARDIAN, prefix, 1).await;
+    let text = mails[0].text();
+    assert!(text.contains("施設: 小倉 一時保育室"), "{text}");
+    assert!(text.contains("09:00 〜 12:00"), "{text}");
+    assert!(
+        text.contains("場所: 〒803-8501 北九州市小倉北区城内1番1号"),
+        "{text}"
+    );
+    assert!(text.contains("お子さま: 1人"), "{text}");
+    assert!(
+        text.contains("https://tsunagu.example.jp/mypage/childcare/bookings/"),
+        "{text}"
+    );
+    after_passes(&passes, 5).await;
+    let all = smtp.mails(GUARDIAN, prefix);
+    assert_eq!(all.len(), 1, "the cancelled afternoon is not reminded");
+}
+
+// ---------------------------------------------------------------------------------------
+// Relocation
+
+const MANAZURU_ADMIN: &str = "manazuru-admin@example.jp";
+const FAMILY: &str = "reminder-family@example.jp";
+
+#[tokio::test]
+async fn relocation_reminds_the_family_of_tomorrows_appointment_the_concierge_of_todays_task_and_both_of_a_deadline()
+ {
+    let smtp = SmtpServer::start().await;
+    let app = spawn_app_with(|limits| smtp.configure(limits)).await;
+    let admin = app.login_demo(MANAZURU_ADMIN).await;
+    let manazuru = app.municipality_id("14384").await;
+    let profiles = app
+        .graphql(
+            Some(&admin),
+            "{ conciergeProfiles { userId activeInquiries } }",
+            json!({}),
+        )
+        .await;
+    for profile in profiles["data"]["conciergeProfiles"].as_array().unwrap() {
+        let load = profile["activeInquiries"].as_i64().unwrap();
+        mutate(
+            &app,
+            Some(&admin),
+            "saveConciergeProfile",
+            json!({ "userId": profile["userId"], "capacity": load + 1, "available": true, "languages": ["ja"] }),
+            "profile { capacity }",
+        )
+        .await;
+    }
+    let receipt = mutate(
+        &app,
+        None,
+        "submitRelocationInquiry",
+        json!({
+            "municipalityId": manazuru,
+            "name": "移住 花子",
+            "nameKana": "イジュウ ハナコ",
+            "email": FAMILY,
+            "adults": 2,
+            "interests": ["HOUSING"],
+            "preferredChannel": "EMAIL",
+            "consentToPrivacyNotice": true
+        }),
+        "receipt { referenceCode }",
+    )
+    .await;
+    let code = receipt["receipt"]["referenceCode"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let found = app
+        .graphql(
+            Some(&admin),
+            "query($q: String!) { relocationInquiries(filter: { search: $q }) { nodes { id conciergeId } } }",
+            json!({ "q": code }),
+        )
+        .await;
+    let node = &found["data"]["relocationInquiries"]["nodes"][0];
+    let id = node["id"].as_str().unwrap().to_owned();
+    let holder_id = node["conciergeId"].as_str().unwrap().to_owned();
+    let mut holder = None;
+    for email in [
+        "manazuru-concierge@example.jp",
+        "manazuru-concierge2@example.jp",
+        "manazuru-concierge3@example.jp",
+    ] {
+        let token = app.login_demo(email).await;
+        if app.my_id(&token).await == holder_id {
+            holder = Some((email, token));
+        }
+    }
+    let (holder_email, concierge) = holder.expect("a demo concierge holds the inquiry");
+
+    let at = Utc::now() + Duration::hours(5);
+    mutate(
+        &app,
+        Some(&concierge),
+        "scheduleInquiryAppointment",
+        json!({ "inquiryId": id, "at": at.to_rfc3339(), "kind": "VISIT", "place": "真鶴町役場 企画調整課" }),
+        "inquiry { id }",
+    )
+    .await;
+    mutate(
+        &app,
+        Some(&concierge),
+        "createInquiryTask",
+        json!({ "inquiryId": id, "title": "空き家バンクの資料を送る", "dueOn": today().to_string() }),
+        "task { id }",
+    )
+    .await;
+    // The first-response deadline comes within the hour, as the clock would bring it.
+    let db = Database::connect(&app.database_url).await.unwrap();
+    entity::relocation_inquiry::Entity::update_many()
+        .col_expr(
+            entity::relocation_inquiry::Column::FirstResponseDueAt,
+            Expr::value(Utc::now() + Duration::minutes(30)),
+        )
+        .filter(entity::relocation_inquiry::Column::ReferenceCode.eq(code.clone()))
+        .exec(&db)
+        .await
+        .unwrap();
+    db.close().await.ok();
+
+    let family = smtp.wait_for(FAMILY, "【明日のご予定】", 1).await;
+    let text = family[0].text();
+    assert!(text.contains("内容: 現地訪問"), "{text}");
+    assert!(text.contains("場所: 真鶴町役場 企画調整課"), "{text}");
+    assert!(text.contains(&format!("受付番号: {code}")), "{text}");
+    let task = smtp.wait_for(holder_email, "【本日期日】", 1).await;
+    let text = task[0].text();
+    assert!(text.contains("タスク: 空き家バンクの資料を送る"), "{text}");
+    assert!(
+        !text.contains("移住 花子"),
+        "staff mail carries no personal data: {text}"
+    );
+    let deadline = format!("【初回対応の期限間近】{code}");
+    smtp.wait_for(holder_email, &deadline, 1).await;
+    smtp.wait_for(MANAZURU_ADMIN, &deadline, 1).await;
+
+    after_passes(&app, 5).await;
+    assert_eq!(smtp.mails(FAMILY, "【明日のご予定】").len(), 1);
+    assert_eq!(smtp.mails(holder_email, "【本日期日】").len(), 1);
+    assert_eq!(smtp.mails(holder_email, &deadline).len(), 1);
+    assert_eq!(smtp.mails(MANAZURU_ADMIN, &deadline).len(), 1);
+}
