@@ -136,6 +136,9 @@ pub fn build_schema(state: AppState) -> AppSchema {
             [
                 crate::domains::identity::notices::KINDS,
                 crate::domains::programs::notices::KINDS,
+                crate::domains::relocation::notices::KINDS,
+                crate::domains::childcare::notices::KINDS,
+                crate::domains::health::notices::KINDS,
             ]
             .concat(),
         ))

@@ -1,6 +1,6 @@
 //! Working an inquiry: notes, contacts, appointments and tasks.
 
-use super::announce;
+use super::commit;
 use crate::state::ServiceContext;
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use entity::{
@@ -14,7 +14,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::domains::relocation::states;
+use crate::domains::relocation::{notices, states};
 use crate::{
     auth::{AuthUser, Role, Viewer},
     db,
@@ -114,8 +114,7 @@ pub async fn add_note(
         TOPIC_CHANGED,
         now,
     )];
-    txn.commit().await?;
-    announce(ctx, &changes).await;
+    commit(ctx, txn, &changes).await?;
     Ok(Ok(inquiry))
 }
 
@@ -179,8 +178,7 @@ pub async fn log_contact(
         event.insert(&txn).await?;
     }
     let changes = vec![change(&inquiry, holder, TOPIC_CHANGED, now)];
-    txn.commit().await?;
-    announce(ctx, &changes).await;
+    commit(ctx, txn, &changes).await?;
     Ok(Ok(inquiry))
 }
 
@@ -238,10 +236,23 @@ pub async fn schedule_appointment(
     event.scheduled_at = Set(Some(at));
     event.appointment_kind = Set(Some(appointment.kind));
     event.body = Set(place);
-    event.insert(&txn).await?;
+    let event = event.insert(&txn).await?;
+    if ctx.notifies() {
+        notices::appointment_scheduled(
+            &txn,
+            &inquiry,
+            &notices::Scheduled {
+                event_id: event.id,
+                at,
+                kind: appointment.kind,
+                place: event.body.as_deref(),
+                by: me.id,
+            },
+        )
+        .await?;
+    }
     let changes = vec![change(&inquiry, holder, TOPIC_CHANGED, now)];
-    txn.commit().await?;
-    announce(ctx, &changes).await;
+    commit(ctx, txn, &changes).await?;
     Ok(Ok(inquiry))
 }
 
@@ -309,8 +320,7 @@ pub async fn create_task(
         TOPIC_CHANGED,
         now,
     )];
-    txn.commit().await?;
-    announce(ctx, &changes).await;
+    commit(ctx, txn, &changes).await?;
     Ok(Ok(created))
 }
 
@@ -352,8 +362,7 @@ pub async fn complete_task(
         TOPIC_CHANGED,
         now,
     )];
-    txn.commit().await?;
-    announce(ctx, &changes).await;
+    commit(ctx, txn, &changes).await?;
     Ok(Ok(done))
 }
 
