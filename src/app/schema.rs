@@ -139,6 +139,7 @@ pub fn build_schema(state: AppState) -> AppSchema {
                 crate::domains::relocation::notices::KINDS,
                 crate::domains::childcare::notices::KINDS,
                 crate::domains::health::notices::KINDS,
+                crate::domains::partnership::notices::KINDS,
             ]
             .concat(),
         ))

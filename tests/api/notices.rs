@@ -580,3 +580,137 @@ async fn a_guardian_hears_of_a_vaccination_booking_and_of_a_cancellation_by_the_
         "{inbox}"
     );
 }
+
+#[tokio::test]
+async fn a_project_is_announced_to_the_towns_admins_and_its_review_and_comments_to_the_partner() {
+    use crate::partnership::town_with;
+    let smtp = SmtpServer::start().await;
+    let t = town_with(|limits| smtp.configure(limits)).await;
+    let admin_email = "manazuru-admin@example.jp";
+    let partner_email = "manazuru-partner@example.jp";
+    let issue = t.issue("駅前の駐輪場が足りない").await;
+    let project = t.proposal(t.partner, &[&issue], "駐輪場シェアリング").await;
+    // A draft tells nobody; submitting it asks the town's administrators to review it.
+    assert!(smtp.mails_to(admin_email).is_empty());
+    t.ok(
+        t.partner,
+        "submitPartnerProject",
+        json!({ "id": project }),
+        "project { id }",
+    )
+    .await;
+    let mail = &smtp.wait_for(admin_email, 1).await[0];
+    assert_eq!(subject(mail), squeeze("【審査依頼】駐輪場シェアリング"));
+    assert!(mail.text().contains("概要: "), "{}", mail.text());
+
+    t.ok(
+        t.admin,
+        "approvePartnerProject",
+        json!({ "id": project, "comment": "地域説明会の開催を条件に承認します。" }),
+        "project { id }",
+    )
+    .await;
+    let mails = smtp.wait_for(partner_email, 1).await;
+    assert_eq!(subject(&mails[0]), squeeze("【承認】駐輪場シェアリング"));
+    let text = mails[0].text();
+    assert!(
+        text.contains("地域説明会の開催を条件に承認します。"),
+        "{text}"
+    );
+
+    // A resident comments on the issue the partner now works on: the partner hears of it.
+    let body = t
+        .app
+        .graphql(
+            Some(t.resident),
+            "mutation($input: AddIssueCommentInput!) { addIssueComment(input: $input) { comment { id } userErrors { code } } }",
+            json!({ "input": { "issueId": issue, "body": "朝の時間帯が特に足りません。" } }),
+        )
+        .await;
+    assert_eq!(error_code(&body), None, "{body}");
+    assert!(
+        body["data"]["addIssueComment"]["comment"]["id"].is_string(),
+        "{body}"
+    );
+    let mails = smtp.wait_for(partner_email, 2).await;
+    let comment = mails
+        .iter()
+        .find(|m| subject(m) == squeeze("【新しいコメント】駅前の駐輪場が足りない"))
+        .unwrap_or_else(|| panic!("no comment mail"));
+    assert!(comment.text().contains("朝の時間帯が特に足りません。"));
+
+    // Completed, then returned with a reason, completed again and verified.
+    let complete = json!({ "id": project, "outcomeReport": "駐輪場を20台分増やしました。" });
+    t.ok(
+        t.partner,
+        "completePartnerProject",
+        complete.clone(),
+        "project { id }",
+    )
+    .await;
+    t.ok(
+        t.admin,
+        "returnPartnerProject",
+        json!({ "id": project, "reason": "利用状況の数字を添えてください。" }),
+        "project { id }",
+    )
+    .await;
+    let mails = smtp.wait_for(partner_email, 3).await;
+    let returned = mails
+        .iter()
+        .find(|m| subject(m) == squeeze("【差し戻し】駐輪場シェアリング"))
+        .unwrap_or_else(|| panic!("no return mail"));
+    assert!(returned.text().contains("利用状況の数字を添えてください。"));
+    t.ok(
+        t.partner,
+        "completePartnerProject",
+        complete,
+        "project { id }",
+    )
+    .await;
+    t.ok(
+        t.admin,
+        "verifyPartnerProject",
+        json!({ "id": project }),
+        "project { id }",
+    )
+    .await;
+    let mails = smtp.wait_for(partner_email, 4).await;
+    assert!(
+        mails
+            .iter()
+            .any(|m| subject(m) == squeeze("【成果確認】駐輪場シェアリング")),
+        "{:?}",
+        mails.iter().map(subject).collect::<Vec<_>>()
+    );
+    // The partner's own steps tell the partner nothing; the admins heard only of the
+    // submission.
+    assert_eq!(smtp.mails_to(partner_email).len(), 4);
+    assert_eq!(smtp.mails_to(admin_email).len(), 1);
+}
+
+#[tokio::test]
+async fn a_rejected_proposal_tells_the_partner_why() {
+    use crate::partnership::town_with;
+    let smtp = SmtpServer::start().await;
+    let t = town_with(|limits| smtp.configure(limits)).await;
+    let issue = t.issue("夜道が暗い").await;
+    let project = t.proposal(t.partner, &[&issue], "街灯の見守り").await;
+    t.ok(
+        t.partner,
+        "submitPartnerProject",
+        json!({ "id": project }),
+        "project { id }",
+    )
+    .await;
+    t.ok(
+        t.admin,
+        "rejectPartnerProject",
+        json!({ "id": project, "comment": "予算の見込みが示されていません。" }),
+        "project { id }",
+    )
+    .await;
+    let mail = &smtp.wait_for("manazuru-partner@example.jp", 1).await[0];
+    assert_eq!(subject(mail), squeeze("【不承認】街灯の見守り"));
+    assert!(mail.text().contains("予算の見込みが示されていません。"));
+}
