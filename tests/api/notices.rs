@@ -714,3 +714,67 @@ async fn a_rejected_proposal_tells_the_partner_why() {
     assert_eq!(subject(mail), squeeze("【不承認】街灯の見守り"));
     assert!(mail.text().contains("予算の見込みが示されていません。"));
 }
+
+#[tokio::test]
+async fn withdrawing_consent_erases_what_the_inquirys_messages_said_and_where_they_went() {
+    let smtp = SmtpServer::start().await;
+    let app = spawn_app_with(|limits| smtp.configure(limits)).await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    let family = "erase.me@example.jp";
+    let held = held_inquiry(&app, &admin, family).await;
+    mutate(
+        &app,
+        Some(&admin),
+        "scheduleInquiryAppointment",
+        json!({ "inquiryId": held.id, "at": "2031-03-14T01:30:00Z", "kind": "VISIT", "place": "山田さんのご実家" }),
+    )
+    .await;
+    smtp.wait_for(family, 2).await;
+    let body = app
+        .graphql(
+            None,
+            "mutation($input: WithdrawRelocationConsentInput!) { withdrawRelocationConsent(input: $input) { status { stage } userErrors { code } } }",
+            json!({ "input": { "referenceCode": held.code, "trackingToken": held.token } }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["withdrawRelocationConsent"]["status"]["stage"], "CLOSED",
+        "{body}"
+    );
+    // The family's deliveries no longer know the address.
+    let seen = nodes(&deliveries(&app, Some(&admin), json!({ "inquiryId": held.id })).await);
+    let to_family: Vec<&Value> = seen.iter().filter(|d| d["toGuest"] == true).collect();
+    assert_eq!(to_family.len(), 2, "{seen:?}");
+    assert!(
+        to_family.iter().all(|d| d["recipient"] == "***"),
+        "{seen:?}"
+    );
+    // The concierge's messages about it keep their subject but not what they said.
+    let inbox = app
+        .graphql(
+            Some(&held.holder),
+            "{ myNotifications(first: 20) { nodes { kind title body } } }",
+            json!({}),
+        )
+        .await;
+    let about: Vec<&Value> = inbox["data"]["myNotifications"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["title"].as_str().unwrap().contains(&held.code))
+        .collect();
+    assert!(!about.is_empty(), "{inbox}");
+    for message in about {
+        assert!(
+            !message["body"]
+                .as_str()
+                .unwrap()
+                .contains("山田さんのご実家"),
+            "{message}"
+        );
+        assert_eq!(
+            message["body"],
+            "（個人情報の削除に伴い、本文を削除しました）"
+        );
+    }
+}
