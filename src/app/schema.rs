@@ -140,6 +140,10 @@ pub fn build_schema(state: AppState) -> AppSchema {
                 crate::domains::relocation::reminders::REMINDER_KINDS,
                 crate::domains::childcare::reminders::REMINDER_KINDS,
                 crate::domains::health::reminders::REMINDER_KINDS,
+                crate::domains::relocation::notices::KINDS,
+                crate::domains::childcare::notices::KINDS,
+                crate::domains::health::notices::KINDS,
+                crate::domains::partnership::notices::KINDS,
             ]
             .concat(),
         ))

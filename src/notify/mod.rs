@@ -9,6 +9,7 @@
 //! occasion) makes a retried change notify once.
 
 pub mod channel;
+pub mod deliveries;
 pub mod email;
 pub mod inbox;
 pub mod opt_out;
@@ -22,7 +23,7 @@ use chrono_tz::Asia::Tokyo;
 use entity::{notification, notification_delivery, notification_opt_out};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, TryInsertResult,
+    QueryFilter, TryInsertResult, sea_query::Expr,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -174,6 +175,30 @@ pub async fn enqueue(txn: &impl ConnectionTrait, notice: Notice) -> Result<bool,
         .exec_without_returning(txn)
         .await?;
     Ok(true)
+}
+
+/// Erases what messages about `subject_id` (of kinds starting with `kind_prefix`) say and
+/// the guest address they went to, when the record's personal data is erased. A delivery
+/// still pending then has nowhere to go and is given up.
+pub async fn erase_about(
+    txn: &impl ConnectionTrait,
+    subject_id: Uuid,
+    kind_prefix: &str,
+) -> Result<(), DbErr> {
+    notification::Entity::update_many()
+        .col_expr(
+            notification::Column::Email,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            notification::Column::Body,
+            Expr::value("（個人情報の削除に伴い、本文を削除しました）"),
+        )
+        .filter(notification::Column::SubjectId.eq(subject_id))
+        .filter(notification::Column::Kind.starts_with(kind_prefix))
+        .exec(txn)
+        .await?;
+    Ok(())
 }
 
 /// A moment as readers in Japan expect it: `2026年12月10日（木）10:00` (JST).

@@ -12,16 +12,17 @@ use sea_orm::EntityTrait;
 use tokio_stream::wrappers::BroadcastStream;
 
 use super::{
-    inbox, opt_out,
+    deliveries, inbox, opt_out,
     preferences::{self, Catalogue},
 };
 use crate::{
+    auth::Role,
     connection,
     error::{AppError, FieldError, FieldErrorCode},
     graphql::{
         connection::{page_args, page_cost},
         context,
-        guard::SignedIn,
+        guard::{RoleGuard, SignedIn},
         ids::{self, NodeKind},
         payload::UserError,
     },
@@ -191,6 +192,111 @@ pub struct SetNotificationPreferencePayload {
     pub user_errors: Vec<UserError>,
 }
 
+connection!(
+    NotificationDelivery,
+    NotificationDeliveryConnection,
+    NotificationDeliveryEdge
+);
+
+/// Where a delivery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum NotificationDeliveryState {
+    /// Not tried yet.
+    Pending,
+    /// The last attempt failed (see `lastError`); it will be tried again at `nextAttemptAt`.
+    Failed,
+    /// Accepted by the channel (the mail server, or the inbox).
+    Sent,
+    /// No more attempts: refused for good, or failed too many times (see `lastError`).
+    GivenUp,
+}
+
+impl From<deliveries::DeliveryState> for NotificationDeliveryState {
+    fn from(state: deliveries::DeliveryState) -> Self {
+        match state {
+            deliveries::DeliveryState::Pending => Self::Pending,
+            deliveries::DeliveryState::Failed => Self::Failed,
+            deliveries::DeliveryState::Sent => Self::Sent,
+            deliveries::DeliveryState::GivenUp => Self::GivenUp,
+        }
+    }
+}
+
+impl From<NotificationDeliveryState> for deliveries::DeliveryState {
+    fn from(state: NotificationDeliveryState) -> Self {
+        match state {
+            NotificationDeliveryState::Pending => Self::Pending,
+            NotificationDeliveryState::Failed => Self::Failed,
+            NotificationDeliveryState::Sent => Self::Sent,
+            NotificationDeliveryState::GivenUp => Self::GivenUp,
+        }
+    }
+}
+
+/// The delivery of one message on one channel, as staff see it.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct NotificationDelivery {
+    /// What the message is about, e.g. `relocation.inquiry_received`.
+    pub kind: String,
+    /// Its subject line (Japanese).
+    pub title: String,
+    /// The channel.
+    pub channel: Option<NotificationChannel>,
+    /// The recipient's address, masked (`ha***@example.jp`) for every viewer: enough to
+    /// tell whether it went to the right person, not to write to them.
+    pub recipient: String,
+    /// Whether it went to a guest (an address typed in a form) rather than an account.
+    pub to_guest: bool,
+    /// Where it stands.
+    pub state: NotificationDeliveryState,
+    /// Attempts so far.
+    pub attempts: i32,
+    /// Why the last attempt failed, with addresses masked.
+    pub last_error: Option<String>,
+    /// When the message was written (with the change it reports).
+    pub created_at: DateTime<Utc>,
+    /// When it was accepted by the channel.
+    pub sent_at: Option<DateTime<Utc>>,
+    /// When it will be tried next, while not sent and not given up.
+    pub next_attempt_at: Option<DateTime<Utc>>,
+}
+
+impl From<deliveries::DeliveryView> for NotificationDelivery {
+    fn from(view: deliveries::DeliveryView) -> Self {
+        let next_attempt_at = deliveries::next_attempt(&view);
+        Self {
+            kind: view.notification.kind,
+            title: view.notification.title,
+            channel: match view.delivery.channel.as_str() {
+                super::INBOX => Some(NotificationChannel::Inbox),
+                super::EMAIL => Some(NotificationChannel::Email),
+                _ => None,
+            },
+            recipient: view.recipient,
+            to_guest: view.notification.user_id.is_none(),
+            state: view.state.into(),
+            attempts: view.delivery.attempts,
+            last_error: view.last_error,
+            created_at: view.delivery.created_at,
+            sent_at: view.delivery.sent_at,
+            next_attempt_at,
+        }
+    }
+}
+
+/// Which deliveries to list.
+#[derive(Debug, Default, InputObject)]
+pub struct NotificationDeliveryFilter {
+    /// Only this kind, e.g. `relocation.appointment_scheduled`.
+    pub kind: Option<String>,
+    /// Only this channel.
+    pub channel: Option<NotificationChannel>,
+    /// Only deliveries in this state.
+    pub state: Option<NotificationDeliveryState>,
+    /// Only messages about this relocation inquiry (one you may read; else `NOT_FOUND`).
+    pub inquiry_id: Option<ID>,
+}
+
 fn catalogue<'a>(ctx: &Context<'a>) -> Result<&'a Catalogue> {
     ctx.data::<Catalogue>()
 }
@@ -239,6 +345,43 @@ impl NotifyQuery {
                 .map(NotificationPreference::from)
                 .collect(),
         )
+    }
+
+    /// Whether messages went out (staff): a concierge sees the deliveries of messages about
+    /// the inquiries they hold, a municipal administrator those of their municipality, a
+    /// platform administrator all. Newest first. Recipients are masked.
+    #[graphql(
+        guard = "RoleGuard(&[Role::PlatformAdmin, Role::MunicipalAdmin, Role::Concierge])",
+        complexity = "page_cost(first, last, child_complexity)"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    async fn notification_deliveries(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which deliveries.", default)] filter: NotificationDeliveryFilter,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "At most this many items from the start (capped).")] first: Option<i32>,
+        #[graphql(desc = "At most this many items from the end (capped).")] last: Option<i32>,
+    ) -> Result<NotificationDeliveryConnection> {
+        let (state, viewer) = context(ctx)?;
+        let inquiry_id = filter
+            .inquiry_id
+            .as_ref()
+            .map(|id| ids::decode_as(id, NodeKind::RelocationInquiry))
+            .transpose()
+            .extend()?;
+        let filter = deliveries::DeliveryFilter {
+            kind: filter.kind,
+            channel: filter.channel.map(NotificationChannel::code),
+            state: filter.state.map(Into::into),
+            inquiry_id,
+        };
+        let page = page_args(ctx, first, after, last, before);
+        Ok(deliveries::list(state.into(), viewer, filter, page)
+            .await
+            .extend()?
+            .into_connection())
     }
 
     /// How many of your messages are unread.

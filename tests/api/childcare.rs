@@ -13,15 +13,15 @@ const BOOKING: &str = "id status date minutes childCount groupId children { ageM
 
 /// The demo municipalities with the accounts that matter here. Kitakyushu has no demo
 /// childcare data, so its figures are known exactly.
-struct Town {
-    app: TestApp,
+pub(crate) struct Town {
+    pub(crate) app: TestApp,
     kitakyushu: String,
     maebashi: String,
     /// 北九州市 admin.
     admin: &'static str,
     /// Program staff of 北九州市子育て支援課 (a childcare provider).
-    staff: &'static str,
-    resident: &'static str,
+    pub(crate) staff: &'static str,
+    pub(crate) resident: &'static str,
     concierge: &'static str,
     maebashi_admin: &'static str,
     /// Program staff of 前橋市子育てひろば 親子元気ルーム.
@@ -32,7 +32,16 @@ struct Town {
 }
 
 async fn town() -> Town {
-    let app = spawn_app_with(|limits| limits.public_rate_per_minute = 1000).await;
+    town_with(|_| {}).await
+}
+
+/// The town on a server with `configure` applied to its limits.
+pub(crate) async fn town_with(configure: impl FnOnce(&mut tsunagu::config::Limits)) -> Town {
+    let app = spawn_app_with(|limits| {
+        limits.public_rate_per_minute = 1000;
+        configure(limits);
+    })
+    .await;
     let kitakyushu = app.municipality_id("40100").await;
     let maebashi = app.municipality_id("10201").await;
     let login = async |email: &str| -> &'static str { &*app.login_demo(email).await.leak() };
@@ -91,7 +100,7 @@ async fn childcare_staff(app: &TestApp, admin: &str) -> &'static str {
         .leak()
 }
 
-fn today() -> NaiveDate {
+pub(crate) fn today() -> NaiveDate {
     (Utc::now() + Duration::hours(9)).date_naive()
 }
 
@@ -103,7 +112,7 @@ fn uuid_of(id: &str) -> uuid::Uuid {
 }
 
 impl Town {
-    async fn call(
+    pub(crate) async fn call(
         &self,
         token: Option<&str>,
         mutation: &str,
@@ -231,7 +240,7 @@ impl Town {
     }
 
     /// A temporary childcare resource with booking rules.
-    async fn childcare(&self, rules: Value) -> String {
+    pub(crate) async fn childcare(&self, rules: Value) -> String {
         let resource = self
             .resource(
                 "小倉 一時保育室",
@@ -263,7 +272,12 @@ impl Town {
     }
 
     /// Slots on each of `dates` from 9:00 to 16:00 (7 hours), by date.
-    async fn slots(&self, resource: &str, dates: &[NaiveDate], capacity: i32) -> Vec<String> {
+    pub(crate) async fn slots(
+        &self,
+        resource: &str,
+        dates: &[NaiveDate],
+        capacity: i32,
+    ) -> Vec<String> {
         let mut ids = Vec::new();
         for date in dates {
             let payload = self
@@ -279,7 +293,7 @@ impl Town {
         ids
     }
 
-    async fn book(&self, token: &str, slots: &[&str], children: Value) -> Value {
+    pub(crate) async fn book(&self, token: &str, slots: &[&str], children: Value) -> Value {
         let input = json!({ "slotIds": slots, "children": children });
         self.call(
             Some(token),
@@ -297,7 +311,7 @@ impl Town {
     }
 }
 
-fn child(name: &str, months: i64) -> Value {
+pub(crate) fn child(name: &str, months: i64) -> Value {
     let birth = today() - Duration::days(months * 31);
     json!({ "name": name, "nameKana": "こども", "birthDate": birth.to_string() })
 }

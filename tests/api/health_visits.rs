@@ -14,18 +14,18 @@ use tokio_tungstenite::{
 
 use crate::helpers::{TestApp, error_code, spawn_app, user_error_codes};
 
-const CLINIC: &str = "kitakyushu-clinic@example.jp";
+pub(crate) const CLINIC: &str = "kitakyushu-clinic@example.jp";
 const CLINIC2: &str = "kitakyushu-clinic2@example.jp";
-const GUARDIAN: &str = "kitakyushu-resident@example.jp";
+pub(crate) const GUARDIAN: &str = "kitakyushu-resident@example.jp";
 const ADMIN: &str = "kitakyushu-admin@example.jp";
 
-fn today() -> NaiveDate {
+pub(crate) fn today() -> NaiveDate {
     chrono::Utc::now()
         .with_timezone(&chrono_tz::Asia::Tokyo)
         .date_naive()
 }
 
-async fn register_child(
+pub(crate) async fn register_child(
     app: &TestApp,
     token: &str,
     name: &str,
@@ -61,7 +61,12 @@ async fn handbook(app: &TestApp, token: &str, child: &str, product: &str, on: Na
 }
 
 /// The id of a slot of `clinic_token`'s clinic `days` from now, made for the test.
-async fn slot(app: &TestApp, clinic_token: &str, days: i64, capacity: i32) -> (String, String) {
+pub(crate) async fn slot(
+    app: &TestApp,
+    clinic_token: &str,
+    days: i64,
+    capacity: i32,
+) -> (String, String) {
     let day = today() + Duration::days(days);
     let starts = format!("{day}T05:00:00Z");
     let ends = format!("{day}T06:00:00Z");
@@ -80,7 +85,7 @@ async fn slot(app: &TestApp, clinic_token: &str, days: i64, capacity: i32) -> (S
     )
 }
 
-async fn book(
+pub(crate) async fn book(
     app: &TestApp,
     token: &str,
     child: &str,

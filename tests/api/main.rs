@@ -14,6 +14,7 @@ mod health;
 mod health_visits;
 mod identity;
 mod kpi;
+mod notices;
 mod notifications;
 mod partnership;
 mod programs;

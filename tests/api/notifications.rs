@@ -33,8 +33,8 @@ use crate::helpers::{TestApp, error_code, spawn_app_with, user_error_codes};
 
 /// One message the SMTP server accepted.
 #[derive(Debug, Clone)]
-struct Mail {
-    to: Vec<String>,
+pub(crate) struct Mail {
+    pub(crate) to: Vec<String>,
     raw: String,
 }
 
@@ -45,7 +45,7 @@ impl Mail {
     }
 
     /// A top-level header, unfolded, as sent.
-    fn header(&self, name: &str) -> Option<String> {
+    pub(crate) fn header(&self, name: &str) -> Option<String> {
         let prefix = format!("{}:", name.to_ascii_lowercase());
         self.headers()
             .split("\r\n")
@@ -54,7 +54,7 @@ impl Mail {
     }
 
     /// The subject, decoded from its RFC 2047 words.
-    fn subject(&self) -> String {
+    pub(crate) fn subject(&self) -> String {
         decode_words(&self.header("Subject").expect("a subject"))
     }
 
@@ -88,8 +88,15 @@ impl Mail {
         panic!("no {mime} part in {}", self.raw);
     }
 
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         self.part("text/plain")
+    }
+
+    /// Whether `needle` is anywhere in the message: headers, raw or decoded text.
+    pub(crate) fn raw_contains(&self, needle: &str) -> bool {
+        self.raw.contains(needle)
+            || self.text().contains(needle)
+            || self.part("text/html").contains(needle)
     }
 }
 
@@ -139,7 +146,7 @@ fn decode_quoted_printable(text: &str) -> Vec<u8> {
 /// An SMTP server on a local port that records every message, and refuses the next
 /// `refuse_next` transactions with a temporary error (451).
 #[derive(Clone)]
-struct SmtpServer {
+pub(crate) struct SmtpServer {
     port: u16,
     mails: Arc<Mutex<Vec<Mail>>>,
     refusals: Arc<AtomicUsize>,
@@ -147,7 +154,7 @@ struct SmtpServer {
 }
 
 impl SmtpServer {
-    async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let server = Self {
             port: listener.local_addr().unwrap().port(),
@@ -168,7 +175,7 @@ impl SmtpServer {
     }
 
     /// Points `limits` at this server, with a fast delivery worker.
-    fn configure(&self, limits: &mut Limits) {
+    pub(crate) fn configure(&self, limits: &mut Limits) {
         limits.public_rate_per_minute = 1000;
         limits.notify.smtp_host = Some("127.0.0.1".into());
         limits.notify.smtp_port = self.port;
@@ -179,15 +186,15 @@ impl SmtpServer {
         limits.notify.retry_ms = 100;
     }
 
-    fn refuse_next(&self, transactions: usize) {
+    pub(crate) fn refuse_next(&self, transactions: usize) {
         self.refusals.store(transactions, Ordering::SeqCst);
     }
 
-    fn mails(&self) -> Vec<Mail> {
+    pub(crate) fn mails(&self) -> Vec<Mail> {
         self.mails.lock().unwrap().clone()
     }
 
-    fn mails_to(&self, address: &str) -> Vec<Mail> {
+    pub(crate) fn mails_to(&self, address: &str) -> Vec<Mail> {
         self.mails()
             .into_iter()
             .filter(|mail| mail.to.iter().any(|to| to == address))
@@ -195,7 +202,7 @@ impl SmtpServer {
     }
 
     /// Waits (at most 20 s) until `count` messages have reached `address`.
-    async fn wait_for(&self, address: &str, count: usize) -> Vec<Mail> {
+    pub(crate) async fn wait_for(&self, address: &str, count: usize) -> Vec<Mail> {
         for _ in 0..400 {
             let mails = self.mails_to(address);
             if mails.len() >= count {

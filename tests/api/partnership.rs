@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use tokio::sync::oneshot;
 use tsunagu::startup::{Application, Settings};
 
-use crate::helpers::{TestApp, error_code, spawn_app, user_error_codes};
+use crate::helpers::{TestApp, error_code, user_error_codes};
 
 const ISSUE: &str = "id title description category status published solvedAt lastActivityAt location { placeName latitude longitude }";
 const PROJECT: &str = "id title status progressPercent outcomeReport submittedAt approvedAt completedAt verifiedAt organization { name } issues { id status }";
@@ -15,15 +15,15 @@ const HISTORY: &str =
     "statusHistory { fromStatus toStatus reason changedAt actor { role organizationName } }";
 
 /// The demo municipalities with a signed-in account per role that matters here.
-struct Town {
-    app: TestApp,
+pub(crate) struct Town {
+    pub(crate) app: TestApp,
     /// Global id of 真鶴町.
     manazuru: String,
     /// Global id of 前橋市.
     maebashi: String,
-    admin: &'static str,
-    partner: &'static str,
-    resident: &'static str,
+    pub(crate) admin: &'static str,
+    pub(crate) partner: &'static str,
+    pub(crate) resident: &'static str,
     staff: &'static str,
     maebashi_admin: &'static str,
     maebashi_partner: &'static str,
@@ -32,7 +32,12 @@ struct Town {
 }
 
 async fn town() -> Town {
-    let app = spawn_app().await;
+    town_with(|_| {}).await
+}
+
+/// The town on a server with `configure` applied to its limits.
+pub(crate) async fn town_with(configure: impl FnOnce(&mut tsunagu::config::Limits)) -> Town {
+    let app = crate::helpers::spawn_app_with(configure).await;
     let manazuru = app.municipality_id("14384").await;
     let maebashi = app.municipality_id("10201").await;
     // Tokens live as long as the test process; leaking them keeps call sites short.
@@ -77,7 +82,13 @@ impl Town {
     }
 
     /// Runs a mutation that must succeed and returns its payload.
-    async fn ok(&self, token: &str, mutation: &str, input: Value, selection: &str) -> Value {
+    pub(crate) async fn ok(
+        &self,
+        token: &str,
+        mutation: &str,
+        input: Value,
+        selection: &str,
+    ) -> Value {
         let body = self.call(Some(token), mutation, input, selection).await;
         let payload = body["data"][mutation].clone();
         assert_eq!(error_code(&body), None, "{mutation}: {body}");
@@ -131,7 +142,7 @@ impl Town {
     }
 
     /// A published, open issue of 真鶴町.
-    async fn issue(&self, title: &str) -> String {
+    pub(crate) async fn issue(&self, title: &str) -> String {
         self.new_issue(title, true).await
     }
 
@@ -153,7 +164,7 @@ impl Town {
     }
 
     /// A draft project of `partner` on `issues`.
-    async fn proposal(&self, partner: &str, issues: &[&str], title: &str) -> String {
+    pub(crate) async fn proposal(&self, partner: &str, issues: &[&str], title: &str) -> String {
         let payload = self
             .ok(
                 partner,

@@ -529,7 +529,7 @@ async fn temporary_childcare(
     if !bookable.is_empty() {
         done(
             service::book(
-                db,
+                crate::state::ServiceContext::quiet(db),
                 &guardian,
                 NewBooking {
                     slot_ids: bookable,

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod hours;
 pub mod inputs;
 pub mod loaders;
+pub mod notices;
 pub mod reminders;
 pub mod resolver;
 pub mod search;

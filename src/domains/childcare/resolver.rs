@@ -352,7 +352,7 @@ impl ChildcareMutation {
     ) -> Result<BookTemporaryChildcarePayload> {
         let (state, viewer) = context(ctx)?;
         let new_booking = service::NewBooking::try_from(input).extend()?;
-        let outcome = service::book(&state.db, viewer, new_booking)
+        let outcome = service::book(state.into(), viewer, new_booking)
             .await
             .extend()?;
         Ok(match outcome {
@@ -376,7 +376,7 @@ impl ChildcareMutation {
     ) -> Result<CancelChildcareBookingPayload> {
         let (state, viewer) = context(ctx)?;
         let id = ids::decode_as(&input.id, NodeKind::ChildcareBooking).extend()?;
-        let outcome = service::cancel_booking(&state.db, viewer, id, input.cancel_whole_group)
+        let outcome = service::cancel_booking(state.into(), viewer, id, input.cancel_whole_group)
             .await
             .extend()?;
         Ok(match outcome {

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod fhir;
 pub mod inputs;
 pub mod loaders;
+pub mod notices;
 pub mod reminders;
 pub mod resolver;
 pub mod schedule;

@@ -5,6 +5,7 @@
 pub mod demo;
 pub mod inputs;
 pub mod loaders;
+pub mod notices;
 pub mod resolver;
 pub mod search;
 pub mod service;

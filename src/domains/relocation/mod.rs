@@ -5,6 +5,7 @@ pub mod assignment;
 pub mod demo;
 pub mod inputs;
 pub mod loaders;
+pub mod notices;
 pub mod reminders;
 pub mod resolver;
 pub mod service;

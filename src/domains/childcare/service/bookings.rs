@@ -18,10 +18,11 @@ use uuid::Uuid;
 use crate::{
     auth::{AuthUser, Role, Viewer},
     db::now,
-    domains::programs::registration::months_between,
+    domains::{childcare::notices, programs::registration::months_between},
     error::{AppError, AppResult, FieldError, FieldErrorCode, Outcome, Problems},
     fiscal,
     idempotency::{self, KeyScope},
+    state::ServiceContext,
     text::{self, Kana, optional_line},
 };
 
@@ -71,10 +72,11 @@ pub struct NewBooking {
 /// the rule and books nothing.
 #[tracing::instrument(skip_all)]
 pub async fn book(
-    db: &DatabaseConnection,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     input: NewBooking,
 ) -> AppResult<Outcome<Vec<childcare_booking::Model>>> {
+    let db = ctx.db;
     let me = viewer.require_role(&[Role::Resident])?.clone();
     let mut problems = Problems::new();
     let (slot_ids, note) = check_request(&mut problems, &input);
@@ -131,6 +133,14 @@ pub async fn book(
             let child_ids =
                 register_children(txn, resource.municipality_id, me.id, &children, now).await?;
             let ids = insert_bookings(txn, me.id, &locked, &child_ids, note.as_ref(), now).await?;
+            if ctx.notifies() {
+                let booked = childcare_booking::Entity::find()
+                    .filter(childcare_booking::Column::Id.is_in(ids.clone()))
+                    .order_by_asc(childcare_booking::Column::StartsAt)
+                    .all(txn)
+                    .await?;
+                notices::booked(txn, &resource, &booked, rules.cancel_deadline_hours).await?;
+            }
             Ok(Ok(ids))
         },
     )

@@ -6,15 +6,17 @@ use entity::{
     childcare_booking_rule, childcare_slot,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
 use crate::{
     auth::Viewer,
     db::{self, now},
+    domains::childcare::notices,
     error::{AppError, AppResult, FieldError, FieldErrorCode, Outcome},
+    state::ServiceContext,
 };
 
 use super::{capacity::recount, reads::resource_of, visibility::viewer_edits};
@@ -23,13 +25,13 @@ use super::{capacity::recount, reads::resource_of, visibility::viewer_edits};
 /// every open booking of its group with `whole_group`.
 #[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn cancel_booking(
-    db: &DatabaseConnection,
+    ctx: ServiceContext<'_>,
     viewer: &Viewer,
     id: Uuid,
     whole_group: bool,
 ) -> AppResult<Outcome<Vec<childcare_booking::Model>>> {
     let me = viewer.require_user()?.clone();
-    let txn = db::begin_write(db).await?;
+    let txn = db::begin_write(ctx.db).await?;
     let booking = childcare_booking::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -97,7 +99,10 @@ pub async fn cancel_booking(
     for slot_id in &slot_ids {
         recount(&txn, *slot_id).await?;
     }
-    txn.commit().await?;
     cancelled.sort_by_key(|b| b.starts_at);
+    if ctx.notifies() {
+        notices::cancelled(&txn, &resource, &cancelled, !guardian).await?;
+    }
+    txn.commit().await?;
     Ok(Ok(cancelled))
 }

@@ -25,6 +25,7 @@ use super::access::clinic_of;
 use super::slots::antigens_of;
 use super::visits::{self, Stage};
 use crate::auth::Viewer;
+use crate::domains::health::notices;
 use crate::error::{AppError, AppResult, FieldError, FieldErrorCode};
 use crate::idempotency::{self, KeyScope};
 use crate::state::ServiceContext;
@@ -181,7 +182,7 @@ pub async fn book(
                 .exec(txn)
                 .await?;
             let id = Uuid::now_v7();
-            booking::ActiveModel {
+            let made = booking::ActiveModel {
                 id: Set(id),
                 municipality_id: Set(child.municipality_id),
                 clinic_id: Set(slot.clinic_id),
@@ -198,6 +199,10 @@ pub async fn book(
             }
             .insert(txn)
             .await?;
+            if ctx.notifies() {
+                let vaccines = vaccine_names(&catalogue, &products);
+                notices::booked(txn, &made, &child, &slot, &vaccines).await?;
+            }
             Ok(Ok(id))
         },
     )
@@ -239,6 +244,13 @@ pub async fn cancel_booking(
         )]));
     }
     let now = ctx.now();
+    // The guardian is told when the clinic cancels (they know when they did).
+    let tell_guardian = ctx.notifies() && found.guardian_user_id != me.id;
+    let catalogue = if tell_guardian {
+        Some(visits::catalogue_for(ctx, found.municipality_id).await?)
+    } else {
+        None
+    };
     let txn = crate::db::begin_write(ctx.db).await?;
     let slot = slot::Entity::find_by_id(found.slot_id)
         .lock_exclusive()
@@ -281,9 +293,33 @@ pub async fn cancel_booking(
     active.cancel_reason = Set(reason);
     active.updated_at = Set(now);
     let updated = active.update(&txn).await?;
+    if let Some(catalogue) = catalogue {
+        let child = child::Entity::find_by_id(updated.child_id)
+            .one(&txn)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let products: Vec<String> = serde_json::from_str(&updated.products).unwrap_or_default();
+        let vaccines = vaccine_names(&catalogue, &products);
+        notices::cancelled_by_clinic(&txn, &updated, &child, &slot, &vaccines).await?;
+    }
     txn.commit().await?;
     visits::announce_day(ctx, updated.municipality_id, updated.clinic_id).await;
     Ok(Ok(updated))
+}
+
+/// The Japanese names of product codes (a code the catalogue no longer has stays a code).
+fn vaccine_names(
+    catalogue: &crate::domains::health::catalogue::Catalogue,
+    codes: &[String],
+) -> Vec<String> {
+    codes
+        .iter()
+        .map(|code| {
+            catalogue
+                .product(code)
+                .map_or_else(|| code.clone(), |p| p.name.clone())
+        })
+        .collect()
 }
 
 /// A child's bookings, newest day first, for a viewer who may read the child.

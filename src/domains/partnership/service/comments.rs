@@ -20,6 +20,7 @@ use super::{
 use crate::{
     auth::{ADMINS, Viewer},
     db,
+    domains::partnership::notices,
     error::{AppError, AppResult, FieldError, FieldErrorCode, Outcome, Problems},
     idempotency::{self, KeyScope},
     state::ServiceContext,
@@ -88,6 +89,9 @@ pub async fn add_issue_comment(
                 .filter(local_issue::Column::Id.eq(issue.id))
                 .exec(txn)
                 .await?;
+            if ctx.notifies() {
+                notices::issue_commented(txn, &issue, &comment).await?;
+            }
             Ok(Ok(comment.id))
         },
     )

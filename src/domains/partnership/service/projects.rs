@@ -17,6 +17,7 @@ use super::{
     history::{Subject, move_issue, move_project, record_change},
     visibility::{can_see_issue, find_visible_project, is_member},
 };
+use crate::domains::partnership::notices;
 use crate::domains::partnership::states::{self, ProjectStep};
 use crate::{
     auth::{ADMINS, Viewer},
@@ -310,6 +311,9 @@ pub async fn submit_project(
         |_| {},
     )
     .await?;
+    if ctx.notifies() {
+        notices::project_step(&txn, &project, ProjectStep::Submit, None).await?;
+    }
     txn.commit().await?;
     announce_step(ctx, &project, ProjectStep::Submit).await;
     Ok(Ok(project))
@@ -445,6 +449,7 @@ async fn review_project(
         return Ok(Err(problems.into_vec()));
     };
     let now = ctx.now();
+    let told = comment.clone();
     let project = move_project(&txn, &me, project, step, comment, now, |_| {}).await?;
     // What the step means for the issues the project takes on.
     let issue_step = match step {
@@ -482,6 +487,9 @@ async fn review_project(
                 move_issue(&txn, &me, issue, issue_status, Some(reason.clone()), now).await?;
             }
         }
+    }
+    if ctx.notifies() {
+        notices::project_step(&txn, &project, step, told.as_deref()).await?;
     }
     txn.commit().await?;
     announce_step(ctx, &project, step).await;

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use super::announce;
+use super::commit;
 use crate::state::ServiceContext;
 use chrono::{DateTime, Utc};
 use entity::{
@@ -408,7 +408,6 @@ pub async fn hand_over(
         }
     };
     log_access(&txn, me.id, &[&result], "assignment").await?;
-    txn.commit().await?;
-    announce(ctx, &changes).await;
+    commit(ctx, txn, &changes).await?;
     Ok(Ok(result))
 }

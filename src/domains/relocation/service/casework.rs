@@ -1,6 +1,6 @@
 //! Working an inquiry: notes, contacts, appointments and tasks.
 
-use super::announce;
+use super::commit;
 use crate::state::ServiceContext;
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use entity::{
@@ -14,7 +14,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::domains::relocation::states;
+use crate::domains::relocation::{notices, states};
 use crate::{
     auth::{AuthUser, Role, Viewer},
     db,
@@ -129,8 +129,7 @@ pub async fn add_note(
         TOPIC_CHANGED,
         now,
     )];
-    txn.commit().await?;
-    announce(ctx, &changes).await;
+    commit(ctx, txn, &changes).await?;
     Ok(Ok(inquiry))
 }
 
@@ -194,8 +193,7 @@ pub async fn log_contact(
         event.insert(&txn).await?;
     }
     let changes = vec![change(&inquiry, holder, TOPIC_CHANGED, now)];
-    txn.commit().await?;
-    announce(ctx, &changes).await;
+    commit(ctx, txn, &changes).await?;
     Ok(Ok(inquiry))
 }
 
@@ -253,10 +251,23 @@ pub async fn schedule_appointment(
     event.scheduled_at = Set(Some(at));
     event.appointment_kind = Set(Some(appointment.kind));
     event.body = Set(place);
-    event.insert(&txn).await?;
+    let event = event.insert(&txn).await?;
+    if ctx.notifies() {
+        notices::appointment_scheduled(
+            &txn,
+            &inquiry,
+            &notices::Scheduled {
+                event_id: event.id,
+                at,
+                kind: appointment.kind,
+                place: event.body.as_deref(),
+                by: me.id,
+            },
+        )
+        .await?;
+    }
     let changes = vec![change(&inquiry, holder, TOPIC_CHANGED, now)];
-    txn.commit().await?;
-    announce(ctx, &changes).await;
+    commit(ctx, txn, &changes).await?;
     Ok(Ok(inquiry))
 }
 
@@ -325,8 +336,7 @@ pub async fn create_task(
         TOPIC_CHANGED,
         now,
     )];
-    txn.commit().await?;
-    announce(ctx, &changes).await;
+    commit(ctx, txn, &changes).await?;
     Ok(Ok(created))
 }
 
@@ -369,8 +379,7 @@ pub async fn complete_task(
         TOPIC_CHANGED,
         now,
     )];
-    txn.commit().await?;
-    announce(ctx, &changes).await;
+    commit(ctx, txn, &changes).await?;
     Ok(Ok(done))
 }
 

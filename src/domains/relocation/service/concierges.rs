@@ -2,7 +2,7 @@
 //! leave ends.
 
 use super::TOPIC_LEAVE_CHANGED;
-use super::announce;
+use super::commit;
 use crate::events::Event;
 use crate::state::ServiceContext;
 use chrono::{DateTime, SubsecRound, Utc};
@@ -199,8 +199,7 @@ pub async fn save_profile(
         model.insert(&txn).await?
     };
     let changes = drain_backlog(&txn, municipality_id, now, None).await?;
-    txn.commit().await?;
-    announce(ctx, &changes).await;
+    commit(ctx, txn, &changes).await?;
     Ok(Ok(saved))
 }
 
@@ -231,8 +230,7 @@ pub async fn set_availability(
     model.updated_at = Set(now);
     let saved = model.update(&txn).await?;
     let changes = drain_backlog(&txn, saved.municipality_id, now, None).await?;
-    txn.commit().await?;
-    announce(ctx, &changes).await;
+    commit(ctx, txn, &changes).await?;
     Ok(Ok(saved))
 }
 
@@ -293,8 +291,7 @@ pub async fn add_leave(
     .insert(&txn)
     .await?;
     let changes = drain_backlog(&txn, profile.municipality_id, now, None).await?;
-    txn.commit().await?;
-    announce(ctx, &changes).await;
+    commit(ctx, txn, &changes).await?;
     announce_leave(ctx, &leave).await;
     Ok(Ok(leave))
 }
@@ -326,8 +323,7 @@ pub async fn remove_leave(
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    txn.commit().await?;
-    announce(ctx, &changes).await;
+    commit(ctx, txn, &changes).await?;
     announce_leave(ctx, &leave).await;
     Ok(Ok(profile))
 }
@@ -366,9 +362,8 @@ pub async fn sweep(ctx: ServiceContext<'_>) -> AppResult<usize> {
         let txn = db::begin_write(ctx.db).await?;
         lock_municipality(&txn, municipality_id).await?;
         let changes = drain_backlog(&txn, municipality_id, now, None).await?;
-        txn.commit().await?;
+        commit(ctx, txn, &changes).await?;
         assigned += changes.len();
-        announce(ctx, &changes).await;
     }
     Ok(assigned)
 }

@@ -31,7 +31,7 @@ use entity::{
     inquiry_event::{self, EventKind},
     relocation_inquiry,
 };
-use sea_orm::{ActiveValue::Set, DatabaseTransaction};
+use sea_orm::{ActiveValue::Set, DatabaseTransaction, EntityTrait};
 use uuid::Uuid;
 
 use crate::{
@@ -94,6 +94,43 @@ async fn announce(ctx: ServiceContext<'_>, changes: &[Change]) {
         })
         .collect();
     ctx.announce(events).await;
+}
+
+/// Writes the messages `changes` call for (each assignment tells its concierge) in `txn`,
+/// when serving, then commits and announces the changes.
+async fn commit(
+    ctx: ServiceContext<'_>,
+    txn: DatabaseTransaction,
+    changes: &[Change],
+) -> crate::error::AppResult<()> {
+    notify_assigned(ctx, &txn, changes).await?;
+    txn.commit().await?;
+    announce(ctx, changes).await;
+    Ok(())
+}
+
+/// Tells each concierge of `changes` that an inquiry is now theirs, in the transaction that
+/// assigned it, when serving.
+async fn notify_assigned(
+    ctx: ServiceContext<'_>,
+    txn: &DatabaseTransaction,
+    changes: &[Change],
+) -> crate::error::AppResult<()> {
+    if !ctx.notifies() {
+        return Ok(());
+    }
+    for change in changes.iter().filter(|c| c.topic == TOPIC_ASSIGNED) {
+        let (Some(concierge), Some(inquiry)) = (
+            change.concierge_id,
+            relocation_inquiry::Entity::find_by_id(change.inquiry_id)
+                .one(txn)
+                .await?,
+        ) else {
+            continue;
+        };
+        crate::domains::relocation::notices::assigned(txn, &inquiry, concierge).await?;
+    }
+    Ok(())
 }
 
 /// Something that happened to an inquiry, announced after commit.

@@ -1,6 +1,6 @@
 //! The pipeline of an inquiry: stage moves, closing, move-in, follow-ups and the timeline.
 
-use super::announce;
+use super::commit;
 use crate::state::ServiceContext;
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
@@ -275,8 +275,7 @@ async fn transition(
     if from.is_active() != step.to.is_active() {
         changes.extend(drain_backlog(&txn, moved.municipality_id, now, None).await?);
     }
-    txn.commit().await?;
-    announce(ctx, &changes).await;
+    commit(ctx, txn, &changes).await?;
     Ok(Ok(moved))
 }
 

@@ -58,6 +58,8 @@ pub(super) async fn erase(
         .filter(inquiry_event::Column::InquiryId.eq(id))
         .exec(txn)
         .await?;
+    // So do the messages about it: the family's address and what they said go too.
+    crate::notify::erase_about(txn, id, "relocation.").await?;
     Ok(erased)
 }
 

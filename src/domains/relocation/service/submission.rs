@@ -3,7 +3,8 @@
 
 use std::sync::Mutex;
 
-use super::announce;
+use super::{announce, notify_assigned};
+use crate::domains::relocation::notices;
 use crate::state::ServiceContext;
 use chrono::NaiveDate;
 use entity::{
@@ -206,6 +207,10 @@ pub async fn create_inquiry(
                 .insert(txn)
                 .await?;
             let assigned = drain_backlog(txn, checked.municipality_id, now, None).await?;
+            if ctx.notifies() {
+                notices::received(txn, &inquiry).await?;
+                notify_assigned(ctx, txn, &assigned).await?;
+            }
             if let Ok(mut slot) = issued.lock() {
                 *slot = Some((id, token));
             }

@@ -1,7 +1,7 @@
 //! What the family does with its reference code and tracking token: reading the stage and
 //! withdrawing consent. The codes and tokens themselves.
 
-use super::announce;
+use super::commit;
 use crate::state::ServiceContext;
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
@@ -141,8 +141,7 @@ pub async fn withdraw_consent(
             changes.extend(drain_backlog(&txn, erased.municipality_id, now, None).await?);
         }
     }
-    txn.commit().await?;
-    announce(ctx, &changes).await;
+    commit(ctx, txn, &changes).await?;
     public_status(ctx.db, &code, tracking_token).await
 }
 
