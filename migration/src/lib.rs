@@ -21,6 +21,7 @@ mod m20261205_000003_registration_lookups;
 mod m20261206_000001_health_visits;
 mod m20261206_100001_notifications;
 mod m20261206_200001_search_synonyms;
+mod m20261207_300001_title_readings;
 
 /// Every migration of the product, applied in order.
 pub struct Migrator;
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000001_health_visits::Migration),
             Box::new(m20261206_100001_notifications::Migration),
             Box::new(m20261206_200001_search_synonyms::Migration),
+            Box::new(m20261207_300001_title_readings::Migration),
         ]
     }
 }

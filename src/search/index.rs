@@ -29,7 +29,7 @@ use super::{
 };
 
 /// Bump when the schema or the analyzer changes: an index of another version is rebuilt.
-pub const VERSION: u32 = 6;
+pub const VERSION: u32 = 7;
 
 /// Memory the writer may use before it flushes a segment.
 const WRITER_MEMORY: usize = 50_000_000;
@@ -80,6 +80,17 @@ pub struct SearchDocument {
 }
 
 impl SearchDocument {
+    /// The readings of a document for its [`kana`](Self::kana) field: the title's and the
+    /// organizer's, those given, one a line.
+    pub fn readings<'a>(readings: impl IntoIterator<Item = Option<&'a str>>) -> String {
+        readings
+            .into_iter()
+            .flatten()
+            .filter(|reading| !reading.trim().is_empty())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
     /// The unique key of the document.
     pub fn key(&self) -> String {
         document_key(&self.kind, self.id)
