@@ -243,23 +243,31 @@ fn dir_size(path: &std::path::Path) -> u64 {
 /// Fields whose cost is reported on its own: the loose katakana field and the readings.
 const OPTIONAL_FIELDS: [&str; 2] = ["loose", "kana"];
 
-fn megabytes(bytes: u64) -> f64 {
-    bytes as f64 / 1_048_576.0
+/// `bytes` in MB, or in KB below 1 MB (the demo's index).
+fn size(bytes: u64) -> String {
+    if bytes < 1_048_576 {
+        format!("{:.1} KB", bytes as f64 / 1024.0)
+    } else {
+        format!("{:.2} MB", bytes as f64 / 1_048_576.0)
+    }
 }
 
 /// The size of the index in `dir` per field, and without [`OPTIONAL_FIELDS`].
 fn print_space(index: &SearchIndex, dir: &std::path::Path) -> anyhow::Result<()> {
-    let (fields, stored) = index.space_per_field()?;
-    let on_disk = dir_size(dir);
+    let usage = index.space_per_field()?;
+    let (fields, stored, searchable) = (usage.per_field, usage.stored, usage.total);
     let per_field: Vec<String> = fields
         .iter()
-        .map(|(name, bytes)| format!("{name} {:.2}", megabytes(*bytes)))
+        .map(|(name, bytes)| format!("{name} {}", size(*bytes)))
         .collect();
+    // The files of merged segments stay until no reader holds them: the directory can be
+    // larger than the searchable segments for a while.
     println!(
-        "index on disk {:.2} MB ({} documents): stored documents {:.2} MB; per field (MB): {}",
-        megabytes(on_disk),
+        "searchable segments {} ({} documents; directory {}): stored documents {}; per field: {}",
+        size(searchable),
         index.num_docs(),
-        megabytes(stored),
+        size(dir_size(dir)),
+        size(stored),
         per_field.join(", ")
     );
     let optional: u64 = fields
@@ -268,10 +276,10 @@ fn print_space(index: &SearchIndex, dir: &std::path::Path) -> anyhow::Result<()>
         .map(|(_, bytes)| bytes)
         .sum();
     println!(
-        "without the loose field and the readings: {:.2} MB; they take {:.2} MB ({:.1} % of the index)",
-        megabytes(on_disk.saturating_sub(optional)),
-        megabytes(optional),
-        optional as f64 * 100.0 / on_disk.max(1) as f64
+        "without the loose field and the readings: {}; they take {} ({:.1} % of the segments)",
+        size(searchable.saturating_sub(optional)),
+        size(optional),
+        optional as f64 * 100.0 / searchable.max(1) as f64
     );
     Ok(())
 }

@@ -34,6 +34,7 @@ mod suggest;
 mod writing;
 
 pub use partial::PARTIAL_BELOW;
+pub use writing::SpaceUsage;
 
 /// Bump when the schema or the analyzer changes: an index of another version is rebuilt.
 pub const VERSION: u32 = 7;

@@ -12,6 +12,18 @@ use super::{SearchDocument, SearchIndex, analyzer, hits};
 /// Tries to merge all segments while background merges hold some of them.
 const MERGE_ATTEMPTS: usize = 100;
 
+/// Bytes the searchable segments take on disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpaceUsage {
+    /// Per field — terms, postings, positions, fast fields and norms together — largest
+    /// first.
+    pub per_field: Vec<(String, u64)>,
+    /// The stored documents.
+    pub stored: u64,
+    /// Everything.
+    pub total: u64,
+}
+
 impl SearchIndex {
     /// Replaces or removes documents without committing: `upserts` are (re)indexed,
     /// `removals` (document keys) deleted. Blocking: call from `spawn_blocking`.
@@ -93,10 +105,8 @@ impl SearchIndex {
         self.reader.searcher().num_docs()
     }
 
-    /// Bytes the searchable segments take per field — terms, postings, positions, fast
-    /// fields and norms together — largest first, and the bytes of the stored documents:
-    /// what each field costs on disk.
-    pub fn space_per_field(&self) -> tantivy::Result<(Vec<(String, u64)>, u64)> {
+    /// What the searchable segments take on disk, per field and in all.
+    pub fn space_per_field(&self) -> tantivy::Result<SpaceUsage> {
         let usage = self.reader.searcher().space_usage()?;
         let mut per_field: BTreeMap<String, u64> = BTreeMap::new();
         let mut stored = 0;
@@ -117,7 +127,11 @@ impl SearchIndex {
         }
         let mut fields: Vec<(String, u64)> = per_field.into_iter().collect();
         fields.sort_by(|(a_name, a), (b_name, b)| b.cmp(a).then_with(|| a_name.cmp(b_name)));
-        Ok((fields, stored))
+        Ok(SpaceUsage {
+            per_field: fields,
+            stored,
+            total: usage.total().get_bytes(),
+        })
     }
 
     fn to_tantivy(&self, document: &SearchDocument) -> TantivyDocument {
