@@ -6,6 +6,11 @@
 //! 100000 documents). With `--server-index`, the index is written to DIR with a checkpoint
 //! the server accepts as current, so that `tsunagu serve` with that index directory serves
 //! it without rebuilding (how `bench/search.sh` measures the server's memory).
+//!
+//! The size of the index is also given per field, with what it would be without the
+//! `loose` field and the kana readings (`kana`). `-- --space-of DIR` prints only that, for
+//! an index already built in DIR (e.g. the demo's, after `tsunagu seed --demo` and
+//! `tsunagu reindex`).
 
 use std::time::{Duration, Instant};
 
@@ -35,35 +40,39 @@ const PLACES: &[&str] = &[
     "貴船",
     "三ツ石",
 ];
-const TOPICS: &[&str] = &[
-    "子育てひろば",
-    "親子元気ルーム",
-    "プレイルーム",
-    "元気保育園",
-    "一時保育",
-    "子育て学級",
-    "訪問相談",
-    "女性活躍推進セミナー",
-    "就職支援",
-    "移住相談会",
-    "移住コンシェルジュ",
-    "美術館ワークショップ",
-    "鑑賞会",
-    "体験学習",
-    "自然観察",
-    "公園づくり",
-    "地域課題",
-    "公民連携",
-    "防災訓練",
-    "コミュニティバス",
-    "歯科健診",
-    "予防接種",
-    "母子手帳アプリ",
-    "図書館のおはなし会",
-    "託児付き講座",
-    "ｾﾐﾅｰ",
-    "ワーケーション",
-    "サテライトオフィス",
+/// Topics with the reading an editor would give (none for titles in katakana already).
+const TOPICS: &[(&str, Option<&str>)] = &[
+    ("子育てひろば", Some("コソダテヒロバ")),
+    ("親子元気ルーム", Some("オヤコゲンキルーム")),
+    ("プレイルーム", None),
+    ("元気保育園", Some("ゲンキホイクエン")),
+    ("一時保育", Some("イチジホイク")),
+    ("子育て学級", Some("コソダテガッキュウ")),
+    ("訪問相談", Some("ホウモンソウダン")),
+    (
+        "女性活躍推進セミナー",
+        Some("ジョセイカツヤクスイシンセミナー"),
+    ),
+    ("就職支援", Some("シュウショクシエン")),
+    ("移住相談会", Some("イジュウソウダンカイ")),
+    ("移住コンシェルジュ", Some("イジュウコンシェルジュ")),
+    ("美術館ワークショップ", Some("ビジュツカンワークショップ")),
+    ("鑑賞会", Some("カンショウカイ")),
+    ("体験学習", Some("タイケンガクシュウ")),
+    ("自然観察", Some("シゼンカンサツ")),
+    ("公園づくり", Some("コウエンヅクリ")),
+    ("地域課題", Some("チイキカダイ")),
+    ("公民連携", Some("コウミンレンケイ")),
+    ("防災訓練", Some("ボウサイクンレン")),
+    ("コミュニティバス", None),
+    ("歯科健診", Some("シカケンシン")),
+    ("予防接種", Some("ヨボウセッシュ")),
+    ("母子手帳アプリ", Some("ボシテチョウアプリ")),
+    ("図書館のおはなし会", Some("トショカンノオハナシカイ")),
+    ("託児付き講座", Some("タクジツキコウザ")),
+    ("ｾﾐﾅｰ", None),
+    ("ワーケーション", None),
+    ("サテライトオフィス", None),
 ];
 const WORDS: &[&str] = &[
     "について",
@@ -112,7 +121,7 @@ fn corpus(count: usize, municipalities: &[Uuid]) -> Vec<SearchDocument> {
     (0..count)
         .map(|i| {
             let place = PLACES[rng.random_range(0..PLACES.len())];
-            let topic = TOPICS[rng.random_range(0..TOPICS.len())];
+            let (topic, reading) = TOPICS[rng.random_range(0..TOPICS.len())];
             let word = WORDS[rng.random_range(0..WORDS.len())];
             let sentences: Vec<&str> = (0..rng.random_range(2..6))
                 .map(|_| SENTENCES[rng.random_range(0..SENTENCES.len())])
@@ -123,7 +132,7 @@ fn corpus(count: usize, municipalities: &[Uuid]) -> Vec<SearchDocument> {
                 id: Uuid::from_u128(i as u128 + 1),
                 municipality_id: municipalities[i % municipalities.len()],
                 title: format!("{place}の{topic}{word}"),
-                kana: String::new(),
+                kana: SearchDocument::readings([reading]),
                 tags: vec![topic.into()],
                 categories: vec![CATEGORIES[rng.random_range(0..CATEGORIES.len())].into()],
                 body: format!("{place}市の{topic}。{}", sentences.join("")),
@@ -231,9 +240,61 @@ fn dir_size(path: &std::path::Path) -> u64 {
         .unwrap_or(0)
 }
 
+/// Fields whose cost is reported on its own: the loose katakana field and the readings.
+const OPTIONAL_FIELDS: [&str; 2] = ["loose", "kana"];
+
+/// `bytes` in MB, or in KB below 1 MB (the demo's index).
+fn size(bytes: u64) -> String {
+    if bytes < 1_048_576 {
+        format!("{:.1} KB", bytes as f64 / 1024.0)
+    } else {
+        format!("{:.2} MB", bytes as f64 / 1_048_576.0)
+    }
+}
+
+/// The size of the index in `dir` per field, and without [`OPTIONAL_FIELDS`].
+fn print_space(index: &SearchIndex, dir: &std::path::Path) -> anyhow::Result<()> {
+    let usage = index.space_per_field()?;
+    let (fields, stored, searchable) = (usage.per_field, usage.stored, usage.total);
+    let per_field: Vec<String> = fields
+        .iter()
+        .map(|(name, bytes)| format!("{name} {}", size(*bytes)))
+        .collect();
+    // The files of merged segments stay until no reader holds them: the directory can be
+    // larger than the searchable segments for a while.
+    println!(
+        "searchable segments {} ({} documents; directory {}): stored documents {}; per field: {}",
+        size(searchable),
+        index.num_docs(),
+        size(dir_size(dir)),
+        size(stored),
+        per_field.join(", ")
+    );
+    let optional: u64 = fields
+        .iter()
+        .filter(|(name, _)| OPTIONAL_FIELDS.contains(&name.as_str()))
+        .map(|(_, bytes)| bytes)
+        .sum();
+    println!(
+        "without the loose field and the readings: {}; they take {} ({:.1} % of the segments)",
+        size(searchable.saturating_sub(optional)),
+        size(optional),
+        optional as f64 * 100.0 / searchable.max(1) as f64
+    );
+    Ok(())
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(dir) = args
+        .iter()
+        .position(|a| a == "--space-of")
+        .and_then(|i| args.get(i + 1))
+    {
+        let dir = std::path::Path::new(dir);
+        return print_space(&SearchIndex::open_in_dir(dir)?, dir);
+    }
     let server_index = args
         .iter()
         .position(|a| a == "--server-index")
@@ -306,6 +367,7 @@ async fn main() -> anyhow::Result<()> {
         merged.as_secs_f64(),
         dir_size(&index_dir) as f64 / 1_048_576.0
     );
+    print_space(&index, &index_dir)?;
     println!();
     println!(
         "| query | hits | tantivy p50 ms | tantivy p99 ms | LIKE p50 ms | LIKE p99 ms | LIKE / tantivy (p50) |"

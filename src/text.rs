@@ -186,6 +186,19 @@ pub fn optional_line(
     }
 }
 
+/// Longest reading of a title: a kanji often reads as two or three kana.
+pub const MAX_TITLE_READING: usize = 400;
+
+/// An optional reading of a title (フリガナ): blank means absent; otherwise a [`Kana`] of at
+/// most [`MAX_TITLE_READING`] characters (kana, ー, ・ and spaces; hiragana and half-width
+/// katakana become full-width katakana).
+pub fn optional_reading(field: &str, value: Option<&str>) -> Result<Option<String>, FieldError> {
+    match value.map(normalize).filter(|v| !v.is_empty()) {
+        Some(value) => Kana::parse(field, &value, MAX_TITLE_READING).map(|k| Some(k.0)),
+        None => Ok(None),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,6 +233,18 @@ mod tests {
             Ok("マナヅル".to_owned())
         );
         assert!(Kana::parse("kana", "前橋", 50).is_err());
+    }
+
+    #[test]
+    fn title_readings_are_optional_katakana() {
+        assert_eq!(
+            optional_reading("r", Some(" しぜんかんさつかい ")),
+            Ok(Some("シゼンカンサツカイ".to_owned()))
+        );
+        assert_eq!(optional_reading("r", Some("　")), Ok(None));
+        assert_eq!(optional_reading("r", None), Ok(None));
+        assert!(optional_reading("r", Some("自然")).is_err());
+        assert!(optional_reading("r", Some(&"ア".repeat(MAX_TITLE_READING + 1))).is_err());
     }
 
     #[test]

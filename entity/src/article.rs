@@ -38,6 +38,9 @@ pub struct Model {
     /// Readable address within the municipality (`a-z`, `0-9`, `-`), unique there.
     pub slug: Option<String>,
     pub title: String,
+    /// Reading of the title (フリガナ) in katakana, if given.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub title_reading: Option<String>,
     #[sea_orm(column_type = "Text")]
     pub summary: String,
     /// Markdown source as written.

@@ -48,6 +48,9 @@ pub struct Model {
     pub id: Uuid,
     pub municipality_id: Uuid,
     pub title: String,
+    /// Reading of the title (フリガナ) in katakana, if given.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub title_reading: Option<String>,
     #[sea_orm(column_type = "Text")]
     pub description: String,
     pub category: IssueCategory,

@@ -86,6 +86,9 @@ pub struct Model {
     pub created_by: Uuid,
     pub kind: ProgramKind,
     pub title: String,
+    /// Reading of the title (フリガナ) in katakana, if given.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub title_reading: Option<String>,
     #[sea_orm(column_type = "Text")]
     pub summary: String,
     #[sea_orm(column_type = "Text")]

@@ -22,6 +22,7 @@ mod m20261206_000001_health_visits;
 mod m20261206_100001_notifications;
 mod m20261206_200001_search_synonyms;
 mod m20261207_000001_health_unclaimed_children;
+mod m20261207_300001_title_readings;
 
 /// Every migration of the product, applied in order.
 pub struct Migrator;
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_100001_notifications::Migration),
             Box::new(m20261206_200001_search_synonyms::Migration),
             Box::new(m20261207_000001_health_unclaimed_children::Migration),
+            Box::new(m20261207_300001_title_readings::Migration),
         ]
     }
 }

@@ -921,3 +921,159 @@ async fn a_misspelled_word_that_finds_nothing_is_offered_as_the_titles_spell_it(
         "{body}"
     );
 }
+
+const ISSUE_READING: &str = "mutation($input: UpdateLocalIssueInput!) { updateLocalIssue(input: $input) { issue { title titleReading } userErrors { field code } } }";
+
+#[tokio::test]
+async fn a_title_reading_given_by_an_editor_finds_a_kanji_title_from_kana() {
+    let app = spawn_app().await;
+    let admin = app.login_demo("maebashi-admin@example.jp").await;
+    let title = "駐輪場の屋根がほしい";
+    let body = app
+        .graphql(
+            Some(&admin),
+            "mutation($input: CreateLocalIssueInput!) { createLocalIssue(input: $input) { issue { id titleReading } userErrors { code } } }",
+            json!({ "input": {
+                "title": title,
+                "titleReading": "ちゅうりんじょうの　やねがほしい",
+                "description": "雨の日に自転車が濡れてしまいます。",
+                "category": "MOBILITY",
+                "publish": true,
+            }}),
+        )
+        .await;
+    let issue = &body["data"]["createLocalIssue"]["issue"];
+    // Hiragana and the full-width space are stored as katakana and a space.
+    assert_eq!(
+        issue["titleReading"], "チュウリンジョウノ ヤネガホシイ",
+        "{body}"
+    );
+    let id = issue["id"].as_str().unwrap().to_owned();
+    search_until(&app, "ちゅうりんじょう", json!({}), |t| {
+        t == [title]
+    })
+    .await;
+    // Without a reading the kana finds nothing: the title has none of it.
+    let body = app
+        .graphql(
+            Some(&admin),
+            ISSUE_READING,
+            json!({ "input": { "id": id, "titleReading": null } }),
+        )
+        .await;
+    let payload = &body["data"]["updateLocalIssue"];
+    assert_eq!(payload["issue"]["titleReading"], Value::Null, "{body}");
+    search_until(&app, "ちゅうりんじょう", json!({}), <[String]>::is_empty).await;
+    // Half-width katakana are written full-width; another field leaves the reading alone.
+    app.graphql(
+        Some(&admin),
+        ISSUE_READING,
+        json!({ "input": { "id": id, "titleReading": "ﾁｭｳﾘﾝｼﾞｮｳ" } }),
+    )
+    .await;
+    let body = app
+        .graphql(
+            Some(&admin),
+            ISSUE_READING,
+            json!({ "input": { "id": id, "description": "屋根付きの駐輪場を望む声があります。" } }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["updateLocalIssue"]["issue"]["titleReading"], "チュウリンジョウ",
+        "{body}"
+    );
+    search_until(&app, "ちゅうりんじょう", json!({}), |t| {
+        t == [title]
+    })
+    .await;
+
+    // A program's reading, with its organizer's, is searched alike.
+    let staff = app.login_demo("manazuru-staff@example.jp").await;
+    let program = "琴ヶ浜写生教室";
+    create_program(
+        &app,
+        &staff,
+        program,
+        json!({ "titleReading": "ことがはましゃせいきょうしつ" }),
+    )
+    .await;
+    search_until(&app, "しゃせい", json!({}), |t| t == [program]).await;
+}
+
+#[tokio::test]
+async fn a_title_reading_that_is_not_kana_or_too_long_is_refused_and_nothing_is_written() {
+    let app = spawn_app().await;
+    let admin = app.login_demo("maebashi-admin@example.jp").await;
+    let body = app
+        .graphql(
+            Some(&admin),
+            "mutation($input: CreateLocalIssueInput!) { createLocalIssue(input: $input) { issue { id } userErrors { field code } } }",
+            json!({ "input": {
+                "title": "駐輪場の屋根がほしい",
+                "titleReading": "駐輪場",
+                "description": "雨の日に自転車が濡れてしまいます。",
+                "category": "MOBILITY",
+                "publish": true,
+            }}),
+        )
+        .await;
+    let payload = &body["data"]["createLocalIssue"];
+    assert_eq!(payload["issue"], Value::Null, "{body}");
+    assert_eq!(
+        payload["userErrors"],
+        json!([{ "field": ["input", "titleReading"], "code": "INVALID" }]),
+        "{body}"
+    );
+    let body = app
+        .graphql(
+            Some(&admin),
+            "{ articles(first: 1) { nodes { id title titleReading } } }",
+            json!({}),
+        )
+        .await;
+    let article = body["data"]["articles"]["nodes"][0].clone();
+    let update = "mutation($input: UpdateArticleInput!) { updateArticle(input: $input) { article { title titleReading } userErrors { field code } } }";
+    let read = async || {
+        let body = app
+            .graphql(
+                Some(&admin),
+                "query($id: ID!) { node(id: $id) { ... on Article { title titleReading } } }",
+                json!({ "id": article["id"] }),
+            )
+            .await;
+        body["data"]["node"].clone()
+    };
+    for (reading, code) in [("Maebashi", "INVALID"), (&*"ア".repeat(401), "TOO_LONG")] {
+        let body = app
+            .graphql(
+                Some(&admin),
+                update,
+                json!({ "input": { "id": article["id"], "title": "書き換えた題名", "titleReading": reading } }),
+            )
+            .await;
+        assert_eq!(
+            body["data"]["updateArticle"]["userErrors"],
+            json!([{ "field": ["input", "titleReading"], "code": code }]),
+            "{reading}: {body}"
+        );
+        // The refused change wrote nothing, the title included.
+        let now = read().await;
+        assert_eq!(now["title"], article["title"], "{now}");
+        assert_eq!(now["titleReading"], article["titleReading"], "{now}");
+    }
+    let body = app
+        .graphql(
+            Some(&admin),
+            update,
+            json!({ "input": { "id": article["id"], "title": "書き換えた題名", "titleReading": "まえばし・くらし" } }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["updateArticle"]["userErrors"],
+        json!([]),
+        "{body}"
+    );
+    let now = read().await;
+    assert_eq!(now["title"], "書き換えた題名", "{now}");
+    assert_eq!(now["titleReading"], "マエバシ・クラシ", "{now}");
+}

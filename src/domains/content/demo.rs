@@ -32,6 +32,57 @@ struct DemoArticle {
     tags: &'static [&'static str],
     when: When,
 }
+/// Readings of the demo titles, so that a search in kana (いじゅう, くらし) finds them.
+const TITLE_READINGS: &[(&str, &str)] = &[
+    (
+        "前橋市の移住支援金・住まいの補助制度のご案内",
+        "マエバシシノイジュウシエンキン・スマイノホジョセイドノゴアンナイ",
+    ),
+    (
+        "はじめての前橋暮らしガイド",
+        "ハジメテノマエバシグラシガイド",
+    ),
+    (
+        "移住者の声：東京から家族4人で前橋へ",
+        "イジュウシャノコエ トウキョウカラカゾクヨニンデマエバシヘ",
+    ),
+    (
+        "しごとの声：託児付きセミナーから正社員へ",
+        "シゴトノコエ タクジツキセミナーカラセイシャインヘ",
+    ),
+    (
+        "冬の移住相談会を東京で開きます",
+        "フユノイジュウソウダンカイヲトウキョウデヒラキマス",
+    ),
+    (
+        "真鶴町移住ガイド：海と森のある小さな町",
+        "マナヅルマチイジュウガイド ウミトモリノアルチイサナマチ",
+    ),
+    (
+        "移住者の声：港の近くでカフェを開いた山本さん",
+        "イジュウシャノコエ ミナトノチカクデカフェヲヒライタヤマモトサン",
+    ),
+    (
+        "しごとの声：サテライトオフィスで働く子育て世代",
+        "シゴトノコエ サテライトオフィスデハタラクコソダテセダイ",
+    ),
+    (
+        "中川一政美術館で親子鑑賞会を開きました",
+        "ナカガワカズマサビジュツカンデオヤコカンショウカイヲヒラキマシタ",
+    ),
+    (
+        "お試し暮らし住宅の来年度募集を始めます",
+        "オタメシグラシジュウタクノライネンドボシュウヲハジメマス",
+    ),
+];
+
+/// The reading of a demo title, if it has one.
+fn title_reading(title: &str) -> Option<String> {
+    TITLE_READINGS
+        .iter()
+        .find(|(written, _)| *written == title)
+        .map(|(_, reading)| (*reading).to_owned())
+}
 
 const MAEBASHI: &[DemoArticle] = &[
     DemoArticle {
@@ -178,6 +229,7 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<()> {
                     municipality_id: Some(municipality_id),
                     kind: demo.kind,
                     title: demo.title.into(),
+                    title_reading: title_reading(demo.title),
                     slug: Some(demo.slug.into()),
                     summary: demo.summary.into(),
                     body: demo.body.into(),

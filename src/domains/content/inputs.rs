@@ -19,6 +19,9 @@ pub struct CreateArticleInput {
     pub kind: ArticleKind,
     /// Title (at most 200 characters).
     pub title: String,
+    /// Reading of the title (フリガナ): kana, ー, ・ and spaces, at most 400 characters;
+    /// hiragana is converted to katakana. A search in kana finds the title by it.
+    pub title_reading: Option<String>,
     /// Readable address within the municipality: half-width lowercase letters, digits and
     /// hyphens (at most 100 characters); unique in the municipality.
     pub slug: Option<String>,
@@ -52,6 +55,8 @@ pub struct UpdateArticleInput {
     pub kind: Option<ArticleKind>,
     /// New title.
     pub title: Option<String>,
+    /// New reading of the title (as in `createArticle`); `null` or blank removes it.
+    pub title_reading: MaybeUndefined<String>,
     /// New slug; `null` removes it.
     pub slug: MaybeUndefined<String>,
     /// New summary.
@@ -168,6 +173,7 @@ impl TryFrom<CreateArticleInput> for service::NewArticle {
             )?,
             kind: input.kind.into(),
             title: input.title,
+            title_reading: input.title_reading,
             slug: input.slug,
             summary: input.summary,
             body: input.body,
@@ -196,6 +202,7 @@ impl TryFrom<UpdateArticleInput> for service::ArticleChanges {
         Ok(Self {
             kind: input.kind.map(Into::into),
             title: input.title,
+            title_reading: input.title_reading.into(),
             slug: input.slug.into(),
             summary: input.summary,
             body: input.body,

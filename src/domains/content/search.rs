@@ -64,6 +64,7 @@ pub fn search_document(article: article::Model) -> Option<SearchDocument> {
         kind: ARTICLE.into(),
         id: article.id,
         municipality_id: article.municipality_id,
+        kana: SearchDocument::readings([article.title_reading.as_deref()]),
         title: article.title,
         tags,
         body: [article.summary, markdown::to_plain_text(&article.body)].join("\n"),

@@ -103,6 +103,8 @@ pub struct Article {
     pub slug: Option<String>,
     /// Title.
     pub title: String,
+    /// Reading of the title in katakana (フリガナ), if given.
+    pub title_reading: Option<String>,
     /// Short summary for lists and previews (plain text).
     pub summary: String,
     /// The body as written, in Markdown.
@@ -189,6 +191,7 @@ impl From<article::Model> for Article {
             kind: model.kind.into(),
             slug: model.slug,
             title: model.title,
+            title_reading: model.title_reading,
             summary: model.summary,
             body: model.body,
             tags: service::split_tags(&model.tags),

@@ -20,6 +20,61 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<()> {
     let maebashi = DemoTown::load(db, "maebashi").await?;
     smart_city(&maebashi).await
 }
+/// Readings of the demo titles, so that a search in kana (こうえん, こそだて) finds them.
+const TITLE_READINGS: &[(&str, &str)] = &[
+    (
+        "子どもが安心して遊べる公園づくり",
+        "コドモガアンシンシテアソベルコウエンヅクリ",
+    ),
+    (
+        "みんなでつくる岩海岸こども公園",
+        "ミンナデツクルイワカイガンコドモコウエン",
+    ),
+    (
+        "高齢者や子育て世帯の移動手段の確保",
+        "コウレイシャヤコソダテセタイノイドウシュダンノカクホ",
+    ),
+    (
+        "オンデマンド乗合交通の実証運行",
+        "オンデマンドノリアイコウツウノジッショウウンコウ",
+    ),
+    (
+        "一時保育の空き状況をオンラインで確認したい",
+        "イチジホイクノアキジョウキョウヲオンラインデカクニンシタイ",
+    ),
+    (
+        "一時保育予約のオンライン化",
+        "イチジホイクヨヤクノオンラインカ",
+    ),
+    (
+        "津波避難情報をだれにでも届けたい",
+        "ツナミヒナンジョウホウヲダレニデモトドケタイ",
+    ),
+    (
+        "放課後に子どもが学べる場所がほしい",
+        "ホウカゴニコドモガマナベルバショガホシイ",
+    ),
+    (
+        "空き店舗を使った放課後まなび教室",
+        "アキテンポヲツカッタホウカゴマナビキョウシツ",
+    ),
+    (
+        "子育てひろばの混雑状況を見える化したい",
+        "コソダテヒロバノコンザツジョウキョウヲミエルカシタイ",
+    ),
+    (
+        "女性がテレワークで働ける場の確保",
+        "ジョセイガテレワークデハタラケルバノカクホ",
+    ),
+];
+
+/// The reading of a demo title, if it has one.
+fn title_reading(title: &str) -> Option<String> {
+    TITLE_READINGS
+        .iter()
+        .find(|(written, _)| *written == title)
+        .map(|(_, reading)| (*reading).to_owned())
+}
 
 /// Manazuru's park: an issue with comments (one hidden) and the partner's project on it.
 async fn park(manazuru: &DemoTown<'_>) -> anyhow::Result<()> {
@@ -369,6 +424,7 @@ impl<'a> DemoTown<'a> {
                 partnership::NewIssue {
                     municipality_id: Some(self.municipality_id),
                     title: title.into(),
+                    title_reading: title_reading(title),
                     description: description.into(),
                     category,
                     location: place.map(|(name, latitude, longitude)| partnership::Location {
@@ -409,6 +465,7 @@ impl<'a> DemoTown<'a> {
                     issue_ids: issue_ids.to_vec(),
                     texts: partnership::ProjectTexts {
                         title: title.into(),
+                        title_reading: title_reading(title),
                         summary: summary.into(),
                         plan: "1. 関係者へのヒアリング\n2. 試行と改善\n3. 成果の報告と引き継ぎ"
                             .into(),

@@ -31,6 +31,9 @@ pub struct CreateLocalIssueInput {
     pub municipality_id: Option<ID>,
     /// Title (at most 200 characters).
     pub title: String,
+    /// Reading of the title (フリガナ): kana, ー, ・ and spaces, at most 400 characters;
+    /// hiragana is converted to katakana. A search in kana finds the title by it.
+    pub title_reading: Option<String>,
     /// What the issue is and why it matters (at most 5000 characters; line breaks kept).
     pub description: String,
     /// Area of town life.
@@ -52,6 +55,8 @@ pub struct UpdateLocalIssueInput {
     pub id: ID,
     /// New title.
     pub title: Option<String>,
+    /// New reading of the title (as in `createLocalIssue`); `null` or blank removes it.
+    pub title_reading: MaybeUndefined<String>,
     /// New description.
     pub description: Option<String>,
     /// New category.
@@ -87,6 +92,9 @@ pub struct CreatePartnerProjectInput {
     pub issue_ids: Vec<ID>,
     /// Title (at most 200 characters).
     pub title: String,
+    /// Reading of the title (フリガナ): kana, ー, ・ and spaces, at most 400 characters;
+    /// hiragana is converted to katakana. A search in kana finds the title by it.
+    pub title_reading: Option<String>,
     /// Summary of the proposal.
     pub summary: String,
     /// What your organization will do.
@@ -111,6 +119,9 @@ pub struct UpdatePartnerProjectInput {
     pub issue_ids: Option<Vec<ID>>,
     /// New title.
     pub title: Option<String>,
+    /// New reading of the title (as in `createPartnerProject`); `null` or blank removes
+    /// it.
+    pub title_reading: MaybeUndefined<String>,
     /// New summary.
     pub summary: Option<String>,
     /// New plan.
@@ -302,6 +313,7 @@ impl TryFrom<CreateLocalIssueInput> for service::NewIssue {
                 NodeKind::Municipality,
             )?,
             title: input.title,
+            title_reading: input.title_reading,
             description: input.description,
             category: input.category.into(),
             location: input.location.map(Into::into),
@@ -316,6 +328,7 @@ impl From<UpdateLocalIssueInput> for service::IssueChanges {
     fn from(input: UpdateLocalIssueInput) -> Self {
         Self {
             title: input.title,
+            title_reading: input.title_reading.into(),
             description: input.description,
             category: input.category.map(Into::into),
             location: input.location.map_value(Into::into).into(),
@@ -332,6 +345,7 @@ impl TryFrom<CreatePartnerProjectInput> for service::NewProject {
             issue_ids: decode_all(&input.issue_ids, NodeKind::LocalIssue)?,
             texts: service::ProjectTexts {
                 title: input.title,
+                title_reading: input.title_reading,
                 summary: input.summary,
                 plan: input.plan,
                 expected_outcome: input.expected_outcome,
@@ -354,6 +368,7 @@ impl TryFrom<UpdatePartnerProjectInput> for service::ProjectChanges {
                 .map(|ids| decode_all(&ids, NodeKind::LocalIssue))
                 .transpose()?,
             title: input.title,
+            title_reading: input.title_reading.into(),
             summary: input.summary,
             plan: input.plan,
             expected_outcome: input.expected_outcome,

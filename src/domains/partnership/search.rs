@@ -134,8 +134,8 @@ fn issue_document(issue: local_issue::Model) -> Option<SearchDocument> {
         kind: LOCAL_ISSUE.into(),
         id: issue.id,
         municipality_id: issue.municipality_id,
+        kana: SearchDocument::readings([issue.title_reading.as_deref()]),
         title: issue.title,
-        kana: String::new(),
         tags: vec![code.into(), label.into(), "地域課題".into()],
         categories: vec![code.into()],
         body: [issue.description, issue.place_name.unwrap_or_default()].join("\n"),
@@ -154,11 +154,11 @@ fn project_document(
         kind: PARTNER_PROJECT.into(),
         id: project.id,
         municipality_id: project.municipality_id,
+        kana: SearchDocument::readings([
+            project.title_reading.as_deref(),
+            organization.as_ref().map(|o| o.name_kana.as_str()),
+        ]),
         title: project.title,
-        kana: organization
-            .as_ref()
-            .map(|o| o.name_kana.clone())
-            .unwrap_or_default(),
         tags: vec!["公民連携".into()],
         body: [project.summary, project.plan, project.expected_outcome].join("\n"),
         organizer: organization.map(|o| o.name).unwrap_or_default(),

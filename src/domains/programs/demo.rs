@@ -47,6 +47,41 @@ struct DemoProgram {
     /// children)); children stay in the 託児 where the session has one.
     upcoming: &'static [UpcomingSession],
 }
+/// Readings of the demo titles, so that a search in kana (しぜん, えほん, こそだて) finds them.
+const TITLE_READINGS: &[(&str, &str)] = &[
+    ("女性活躍推進セミナー", "ジョセイカツヤクスイシンセミナー"),
+    (
+        "元気保育園 プレママ・プレパパ保育体験",
+        "ゲンキホイクエン プレママ・プレパパホイクタイケン",
+    ),
+    ("前橋市 移住相談会", "マエバシシ イジュウソウダンカイ"),
+    (
+        "赤ちゃんとママ・パパの子育て講座",
+        "アカチャントママ・パパノコソダテコウザ",
+    ),
+    ("木のおもちゃ体験会", "キノオモチャタイケンカイ"),
+    (
+        "中川一政美術館 親子鑑賞会",
+        "ナカガワカズマサビジュツカン オヤコカンショウカイ",
+    ),
+    (
+        "お林と磯の自然観察 体験学習",
+        "オハヤシトイソノシゼンカンサツ タイケンガクシュウ",
+    ),
+    (
+        "図書館のおはなし会と絵本づくり",
+        "トショカンノオハナシカイトエホンヅクリ",
+    ),
+    ("子育て学級", "コソダテガッキュウ"),
+];
+
+/// The reading of a demo title, if it has one.
+fn title_reading(title: &str) -> Option<String> {
+    TITLE_READINGS
+        .iter()
+        .find(|(written, _)| *written == title)
+        .map(|(_, reading)| (*reading).to_owned())
+}
 
 /// Programs of Maebashi (女性活躍推進セミナー with 託児, 元気保育園 experience, 移住相談会) and
 /// Manazuru (museum 鑑賞会, nature 体験学習, library workshop, 子育て学級): past sessions with
@@ -324,6 +359,7 @@ async fn demo_program(
                 fields: programs::ProgramFields {
                     kind: demo.kind,
                     title: demo.title.into(),
+                    title_reading: title_reading(demo.title),
                     summary: demo.summary.into(),
                     description: demo.description.into(),
                     categories: demo.categories.to_vec(),

@@ -115,6 +115,9 @@ pub struct CreateProgramInput {
     pub kind: ProgramKind,
     /// Title (at most 200 characters).
     pub title: String,
+    /// Reading of the title (フリガナ): kana, ー, ・ and spaces, at most 400 characters;
+    /// hiragana is converted to katakana. A search in kana finds the title by it.
+    pub title_reading: Option<String>,
     /// Summary (at most 500 characters).
     pub summary: String,
     /// Description (at most 5000 characters; line breaks kept).
@@ -163,6 +166,8 @@ pub struct UpdateProgramInput {
     pub id: ID,
     /// New title.
     pub title: Option<String>,
+    /// New reading of the title (as in `createProgram`); `null` or blank removes it.
+    pub title_reading: MaybeUndefined<String>,
     /// New summary.
     pub summary: Option<String>,
     /// New description.
@@ -520,6 +525,7 @@ impl TryFrom<CreateProgramInput> for service::NewProgram {
             fields: service::ProgramFields {
                 kind: input.kind.into(),
                 title: input.title,
+                title_reading: input.title_reading,
                 summary: input.summary,
                 description: input.description,
                 categories: converted(input.categories),
@@ -542,6 +548,7 @@ impl From<UpdateProgramInput> for service::ProgramChanges {
     fn from(input: UpdateProgramInput) -> Self {
         Self {
             title: input.title,
+            title_reading: input.title_reading.into(),
             summary: input.summary,
             description: input.description,
             categories: input.categories.map(converted),

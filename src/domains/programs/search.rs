@@ -152,8 +152,11 @@ fn program_document(
         kind: PROGRAM.into(),
         id: program.id,
         municipality_id: program.municipality_id,
+        kana: SearchDocument::readings([
+            program.title_reading.as_deref(),
+            organizer.map(|o| o.name_kana.as_str()),
+        ]),
         title: program.title,
-        kana: organizer.map(|o| o.name_kana.clone()).unwrap_or_default(),
         tags,
         categories: categories
             .iter()

@@ -61,6 +61,8 @@ pub struct NewArticle {
     pub kind: ArticleKind,
     /// Title.
     pub title: String,
+    /// Reading of the title (フリガナ), if given.
+    pub title_reading: Option<String>,
     /// Readable address within the municipality, if any.
     pub slug: Option<String>,
     /// Summary.
@@ -88,6 +90,8 @@ pub struct ArticleChanges {
     pub kind: Option<ArticleKind>,
     /// New title.
     pub title: Option<String>,
+    /// New reading of the title; `Some(None)` removes it.
+    pub title_reading: Option<Option<String>>,
     /// New slug; `Some(None)` removes it.
     pub slug: Option<Option<String>>,
     /// New summary.

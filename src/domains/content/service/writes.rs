@@ -61,6 +61,10 @@ pub async fn create_article(
     }
     let mut problems = Problems::new();
     let title = problems.check(text::required("title", &input.title, MAX_TITLE));
+    let title_reading = problems.check(text::optional_reading(
+        "titleReading",
+        input.title_reading.as_deref(),
+    ));
     let summary = problems.check(long_text("summary", &input.summary, MAX_SUMMARY));
     let body = problems.check(check_body(&input.body));
     let slug = problems.check(input.slug.as_deref().map(check_slug).transpose());
@@ -72,8 +76,25 @@ pub async fn create_article(
             .map(check_cover_url)
             .transpose(),
     );
-    let (Some(title), Some(summary), Some(body), Some(slug), Some(tags), Some(cover), true) =
-        (title, summary, body, slug, tags, cover, problems.is_empty())
+    let (
+        Some(title),
+        Some(title_reading),
+        Some(summary),
+        Some(body),
+        Some(slug),
+        Some(tags),
+        Some(cover),
+        true,
+    ) = (
+        title,
+        title_reading,
+        summary,
+        body,
+        slug,
+        tags,
+        cover,
+        problems.is_empty(),
+    )
     else {
         return Ok(Err(problems.into_vec()));
     };
@@ -88,6 +109,7 @@ pub async fn create_article(
         municipality_id: Uuid,
         kind: String,
         title: &'a str,
+        title_reading: Option<&'a str>,
         slug: Option<&'a str>,
         summary: &'a str,
         body: &'a str,
@@ -101,6 +123,7 @@ pub async fn create_article(
         municipality_id,
         kind: input.kind.to_value(),
         title: &title,
+        title_reading: title_reading.as_deref(),
         slug: slug.as_deref(),
         summary: &summary,
         body: &body,
@@ -140,6 +163,7 @@ pub async fn create_article(
                 kind: Set(input.kind),
                 slug: Set(slug.clone()),
                 title: Set(title.clone()),
+                title_reading: Set(title_reading.clone()),
                 summary: Set(summary.clone()),
                 body: Set(body.clone()),
                 tags: Set(join_tags(&tags)),
@@ -182,6 +206,12 @@ pub async fn update_article(
         && let Some(title) = problems.check(text::required("title", title, MAX_TITLE))
     {
         model.title = Set(title);
+    }
+    if let Some(reading) = &changes.title_reading
+        && let Some(reading) =
+            problems.check(text::optional_reading("titleReading", reading.as_deref()))
+    {
+        model.title_reading = Set(reading);
     }
     if let Some(summary) = &changes.summary
         && let Some(summary) = problems.check(long_text("summary", summary, MAX_SUMMARY))

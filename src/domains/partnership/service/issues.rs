@@ -47,6 +47,8 @@ pub struct NewIssue {
     pub municipality_id: Option<Uuid>,
     /// Title.
     pub title: String,
+    /// Reading of the title (フリガナ), if given.
+    pub title_reading: Option<String>,
     /// Description.
     pub description: String,
     /// Category.
@@ -64,6 +66,8 @@ pub struct NewIssue {
 pub struct IssueChanges {
     /// New title.
     pub title: Option<String>,
+    /// New reading of the title; `Some(None)` removes it.
+    pub title_reading: Option<Option<String>>,
     /// New description.
     pub description: Option<String>,
     /// New category.
@@ -105,11 +109,19 @@ pub async fn create_issue(
     }
     let mut problems = Problems::new();
     let title = problems.check(text::required("title", &input.title, MAX_TITLE));
+    let title_reading = problems.check(text::optional_reading(
+        "titleReading",
+        input.title_reading.as_deref(),
+    ));
     let description = problems.check(long_text("description", &input.description, MAX_TEXT));
     let location = check_location(&mut problems, input.location.as_ref());
-    let (Some(title), Some(description), Some(location), true) =
-        (title, description, location, problems.is_empty())
-    else {
+    let (Some(title), Some(title_reading), Some(description), Some(location), true) = (
+        title,
+        title_reading,
+        description,
+        location,
+        problems.is_empty(),
+    ) else {
         return Ok(Err(problems.into_vec()));
     };
 
@@ -117,6 +129,7 @@ pub async fn create_issue(
     struct Fingerprint<'a> {
         municipality_id: Uuid,
         title: &'a str,
+        title_reading: Option<&'a str>,
         description: &'a str,
         category: String,
         location: &'a CheckedLocation,
@@ -125,6 +138,7 @@ pub async fn create_issue(
     let fingerprint = Fingerprint {
         municipality_id,
         title: &title,
+        title_reading: title_reading.as_deref(),
         description: &description,
         category: input.category.to_value(),
         location: &location,
@@ -141,6 +155,7 @@ pub async fn create_issue(
                 id: Set(Uuid::now_v7()),
                 municipality_id: Set(municipality_id),
                 title: Set(title.clone()),
+                title_reading: Set(title_reading.clone()),
                 description: Set(description.clone()),
                 category: Set(input.category),
                 place_name: Set(location.place_name.clone()),
@@ -194,6 +209,12 @@ pub async fn update_issue(
         && let Some(title) = problems.check(text::required("title", title, MAX_TITLE))
     {
         model.title = Set(title);
+    }
+    if let Some(reading) = &changes.title_reading
+        && let Some(reading) =
+            problems.check(text::optional_reading("titleReading", reading.as_deref()))
+    {
+        model.title_reading = Set(reading);
     }
     if let Some(description) = &changes.description
         && let Some(description) = problems.check(long_text("description", description, MAX_TEXT))

@@ -35,6 +35,8 @@ use crate::{
 pub struct ProjectTexts {
     /// Title.
     pub title: String,
+    /// Reading of the title (フリガナ), if given.
+    pub title_reading: Option<String>,
     /// Summary.
     pub summary: String,
     /// Plan.
@@ -65,6 +67,8 @@ pub struct ProjectChanges {
     pub issue_ids: Option<Vec<Uuid>>,
     /// New title.
     pub title: Option<String>,
+    /// New reading of the title; `Some(None)` removes it.
+    pub title_reading: Option<Option<String>>,
     /// New summary.
     pub summary: Option<String>,
     /// New plan.
@@ -159,6 +163,7 @@ pub async fn create_project(
                 organization_id: Set(organization_id),
                 created_by: Set(me.id),
                 title: Set(texts.title.clone()),
+                title_reading: Set(texts.title_reading.clone()),
                 summary: Set(texts.summary.clone()),
                 plan: Set(texts.plan.clone()),
                 expected_outcome: Set(texts.expected_outcome.clone()),
@@ -233,6 +238,12 @@ pub async fn update_project(
     };
     if let Some(title) = line("title", &changes.title, MAX_TITLE, &mut problems) {
         model.title = Set(title);
+    }
+    if let Some(reading) = &changes.title_reading
+        && let Some(reading) =
+            problems.check(text::optional_reading("titleReading", reading.as_deref()))
+    {
+        model.title_reading = Set(reading);
     }
     if let Some(contact) = line("contact", &changes.contact, MAX_CONTACT, &mut problems) {
         model.contact = Set(contact);
@@ -645,6 +656,7 @@ async fn check_issues_to_take_on(
 #[derive(Debug, Clone, Serialize)]
 struct CheckedTexts {
     title: String,
+    title_reading: Option<String>,
     summary: String,
     plan: String,
     expected_outcome: String,
@@ -654,6 +666,10 @@ struct CheckedTexts {
 
 fn check_texts(problems: &mut Problems, texts: &ProjectTexts) -> Option<CheckedTexts> {
     let title = problems.check(text::required("title", &texts.title, MAX_TITLE));
+    let title_reading = problems.check(text::optional_reading(
+        "titleReading",
+        texts.title_reading.as_deref(),
+    ));
     let summary = problems.check(long_text("summary", &texts.summary, MAX_TEXT));
     let plan = problems.check(long_text("plan", &texts.plan, MAX_TEXT));
     let expected_outcome = problems.check(long_text(
@@ -665,6 +681,7 @@ fn check_texts(problems: &mut Problems, texts: &ProjectTexts) -> Option<CheckedT
     let contact = problems.check(text::required("contact", &texts.contact, MAX_CONTACT));
     Some(CheckedTexts {
         title: title?,
+        title_reading: title_reading?,
         summary: summary?,
         plan: plan?,
         expected_outcome: expected_outcome?,

@@ -57,6 +57,8 @@ pub struct LocalIssue {
     pub municipality_id: Uuid,
     /// Title, e.g. 子どもが安心して遊べる公園がほしい.
     pub title: String,
+    /// Reading of the title in katakana (フリガナ), if given.
+    pub title_reading: Option<String>,
     /// What the issue is and why it matters (several lines).
     pub description: String,
     /// Area of town life.
@@ -183,6 +185,7 @@ impl From<local_issue::Model> for LocalIssue {
             uuid: model.id,
             municipality_id: model.municipality_id,
             title: model.title,
+            title_reading: model.title_reading,
             description: model.description,
             category: model.category.into(),
             location,
@@ -280,6 +283,8 @@ pub struct PartnerProject {
     pub organization_id: Uuid,
     /// Title.
     pub title: String,
+    /// Reading of the title in katakana (フリガナ), if given.
+    pub title_reading: Option<String>,
     /// Summary of the proposal.
     pub summary: String,
     /// What the partner will do.
@@ -428,6 +433,7 @@ impl From<partner_project::Model> for PartnerProject {
             municipality_id: model.municipality_id,
             organization_id: model.organization_id,
             title: model.title,
+            title_reading: model.title_reading,
             summary: model.summary,
             plan: model.plan,
             expected_outcome: model.expected_outcome,

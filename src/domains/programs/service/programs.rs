@@ -39,6 +39,8 @@ pub struct ProgramFields {
     pub kind: ProgramKind,
     /// Title.
     pub title: String,
+    /// Reading of the title (フリガナ), if given.
+    pub title_reading: Option<String>,
     /// Summary.
     pub summary: String,
     /// Description.
@@ -79,6 +81,8 @@ pub struct NewProgram {
 pub struct ProgramChanges {
     /// New title.
     pub title: Option<String>,
+    /// New reading of the title; `Some(None)` removes it.
+    pub title_reading: Option<Option<String>>,
     /// New summary.
     pub summary: Option<String>,
     /// New description.
@@ -178,6 +182,7 @@ pub async fn create_program(
                 created_by: Set(me.id),
                 kind: Set(fields.kind),
                 title: Set(fields.title.clone()),
+                title_reading: Set(fields.title_reading.clone()),
                 summary: Set(fields.summary.clone()),
                 description: Set(fields.description.clone()),
                 categories: Set(rules::encode_set(&fields.categories)),
@@ -229,6 +234,10 @@ pub async fn update_program(
             .title
             .clone()
             .unwrap_or_else(|| program.title.clone()),
+        title_reading: changes
+            .title_reading
+            .clone()
+            .unwrap_or_else(|| program.title_reading.clone()),
         summary: changes
             .summary
             .clone()
@@ -278,6 +287,7 @@ pub async fn update_program(
     let now = ctx.now();
     let mut model = program.clone().into_active_model();
     model.title = Set(fields.title);
+    model.title_reading = Set(fields.title_reading);
     model.summary = Set(fields.summary);
     model.description = Set(fields.description);
     model.categories = Set(rules::encode_set(&fields.categories));
@@ -329,6 +339,7 @@ pub async fn update_program(
 struct CheckedFields {
     kind: ProgramKind,
     title: String,
+    title_reading: Option<String>,
     summary: String,
     description: String,
     categories: Vec<ProgramCategory>,
@@ -344,6 +355,10 @@ struct CheckedFields {
 fn check_fields(fields: &ProgramFields) -> Result<CheckedFields, Vec<FieldError>> {
     let mut problems = Problems::new();
     let title = problems.check(text::required("title", &fields.title, MAX_TITLE));
+    let title_reading = problems.check(text::optional_reading(
+        "titleReading",
+        fields.title_reading.as_deref(),
+    ));
     let summary = problems.check(long_text("summary", &fields.summary, MAX_SUMMARY));
     let description = problems.check(long_text("description", &fields.description, MAX_TEXT));
     let notes = match fields.accessibility_notes.as_deref() {
@@ -395,9 +410,14 @@ fn check_fields(fields: &ProgramFields) -> Result<CheckedFields, Vec<FieldError>
             "カテゴリは10個までです。",
         ));
     }
-    let (Some(title), Some(summary), Some(description), Some(notes), true) =
-        (title, summary, description, notes, problems.is_empty())
-    else {
+    let (Some(title), Some(title_reading), Some(summary), Some(description), Some(notes), true) = (
+        title,
+        title_reading,
+        summary,
+        description,
+        notes,
+        problems.is_empty(),
+    ) else {
         return Err(problems.into_vec());
     };
     let audiences = if fields.audiences.is_empty() {
@@ -408,6 +428,7 @@ fn check_fields(fields: &ProgramFields) -> Result<CheckedFields, Vec<FieldError>
     Ok(CheckedFields {
         kind: fields.kind,
         title,
+        title_reading,
         summary,
         description,
         categories: fields.categories.clone(),

@@ -56,6 +56,9 @@ pub struct Program {
     pub kind: ProgramKind,
     /// Title, e.g. 女性活躍推進セミナー.
     pub title: String,
+    /// Reading of the title in katakana (フリガナ), e.g. ジョセイカツヤクスイシンセミナー, if
+    /// given.
+    pub title_reading: Option<String>,
     /// One-paragraph summary for lists.
     pub summary: String,
     /// Full description (several lines).
@@ -96,6 +99,7 @@ impl From<program::Model> for Program {
             uuid: model.id,
             kind: model.kind.into(),
             title: model.title.clone(),
+            title_reading: model.title_reading.clone(),
             summary: model.summary.clone(),
             description: model.description.clone(),
             categories: decode_set::<program::ProgramCategory>(&model.categories)
