@@ -33,7 +33,7 @@ pub const KINDS: &[Kind] = &[
 ];
 
 /// Who reads about `registration`: its account, or its guest's address.
-fn recipient(registration: &registration::Model) -> Option<Recipient> {
+pub(super) fn recipient(registration: &registration::Model) -> Option<Recipient> {
     match (registration.user_id, &registration.guest_email) {
         (Some(user), _) => Some(Recipient::Account(user)),
         (None, Some(email)) => Some(Recipient::Guest(email.clone())),
@@ -42,7 +42,7 @@ fn recipient(registration: &registration::Model) -> Option<Recipient> {
 }
 
 /// Where the reader sees the registration: their page, or (guests) the session's page.
-fn link(registration: &registration::Model) -> String {
+pub(super) fn link(registration: &registration::Model) -> String {
     match registration.user_id {
         Some(_) => format!("/mypage/registrations/{}", registration.id),
         None => format!(
@@ -53,7 +53,7 @@ fn link(registration: &registration::Model) -> String {
 }
 
 /// The facts of the session every message repeats: what, when, where.
-fn facts(program: &program::Model, session: &program_session::Model) -> String {
+pub(super) fn facts(program: &program::Model, session: &program_session::Model) -> String {
     let place = match (&session.venue, &session.online_url) {
         (Some(venue), _) => venue.clone(),
         (None, Some(_)) => "オンライン（参加方法は申込み詳細をご覧ください）".to_owned(),
@@ -71,7 +71,7 @@ fn facts(program: &program::Model, session: &program_session::Model) -> String {
     )
 }
 
-fn party(registration: &registration::Model) -> String {
+pub(super) fn party(registration: &registration::Model) -> String {
     if registration.children > 0 {
         format!(
             "人数: 大人{}人・子ども{}人",

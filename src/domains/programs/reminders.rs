@@ -12,6 +12,7 @@ use entity::{
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
+use super::notices::{facts, link, party, recipient};
 use crate::{
     config::NotifySettings,
     notify::{
@@ -165,55 +166,5 @@ fn offer_expiring(
             when(deadline),
         ),
         link: Some(link(registration)),
-    }
-}
-
-/// Who reads about `registration`: its account, or its guest's address.
-fn recipient(registration: &registration::Model) -> Option<Recipient> {
-    match (registration.user_id, &registration.guest_email) {
-        (Some(user), _) => Some(Recipient::Account(user)),
-        (None, Some(email)) => Some(Recipient::Guest(email.clone())),
-        (None, None) => None,
-    }
-}
-
-/// Where the reader sees the registration: their page, or (guests) the session's page.
-fn link(registration: &registration::Model) -> String {
-    match registration.user_id {
-        Some(_) => format!("/mypage/registrations/{}", registration.id),
-        None => format!(
-            "/programs/{}/sessions/{}",
-            registration.program_id, registration.session_id
-        ),
-    }
-}
-
-/// What, when and where.
-fn facts(program: &program::Model, session: &session::Model) -> String {
-    let place = match (&session.venue, &session.online_url) {
-        (Some(venue), _) => venue.clone(),
-        (None, Some(_)) => "オンライン（参加方法は申込み詳細をご覧ください）".to_owned(),
-        (None, None) => "申込み詳細をご覧ください".to_owned(),
-    };
-    format!(
-        "講座: {}\n日時: {} 〜 {}\n会場: {}",
-        program.title,
-        when(session.starts_at),
-        session
-            .ends_at
-            .with_timezone(&chrono_tz::Asia::Tokyo)
-            .format("%H:%M"),
-        place
-    )
-}
-
-fn party(registration: &registration::Model) -> String {
-    if registration.children > 0 {
-        format!(
-            "人数: 大人{}人・子ども{}人",
-            registration.adults, registration.children
-        )
-    } else {
-        format!("人数: 大人{}人", registration.adults)
     }
 }

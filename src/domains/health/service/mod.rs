@@ -17,6 +17,7 @@ mod claims;
 mod day;
 mod form_versions;
 mod forms;
+mod paper;
 mod records;
 mod settings;
 mod slots;
