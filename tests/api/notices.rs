@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
+use crate::helpers::smtp::{Mail, SmtpServer};
 use crate::helpers::{TestApp, error_code, spawn_app_with, user_error_codes};
-use crate::notifications::{Mail, SmtpServer};
 
 /// The subject without spaces: the test's decoder of encoded words loses the space
 /// between an encoded word and a plain one.

@@ -4,241 +4,17 @@
 //! creating records at the right distance from now; the reminder hour is midnight, so
 //! whatever starts today or tomorrow (Japan time) is due, and passes run every 100 ms.
 
-use std::{
-    sync::{Arc, Mutex},
-    time::Duration as StdDuration,
-};
+use std::time::Duration as StdDuration;
 
-use base64::{Engine, engine::general_purpose::STANDARD};
 use chrono::{Datelike, Duration, Months, NaiveDate, Utc};
 use sea_orm::{ColumnTrait, Database, EntityTrait, QueryFilter, sea_query::Expr};
 use serde_json::{Value, json};
-use tokio::{
-    io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
-    net::{TcpListener, TcpStream},
+
+use crate::helpers::{
+    TestApp, error_code,
+    smtp::{Mail, SmtpServer},
+    spawn_app_with, user_error_codes,
 };
-use tsunagu::config::{Limits, SmtpTls};
-
-use crate::helpers::{TestApp, error_code, spawn_app_with, user_error_codes};
-
-// ---------------------------------------------------------------------------------------
-// A small SMTP server
-
-#[derive(Debug, Clone)]
-struct Mail {
-    to: Vec<String>,
-    raw: String,
-}
-
-impl Mail {
-    fn header(&self, name: &str) -> Option<String> {
-        let head = self.raw.split("\r\n\r\n").next().unwrap_or_default();
-        let head = head.replace("\r\n ", " ").replace("\r\n\t", " ");
-        let prefix = format!("{}:", name.to_ascii_lowercase());
-        head.split("\r\n")
-            .find(|line| line.to_ascii_lowercase().starts_with(&prefix))
-            .map(|line| line[prefix.len()..].trim().to_owned())
-    }
-
-    fn subject(&self) -> String {
-        decode_words(&self.header("Subject").expect("a subject"))
-    }
-
-    /// The decoded plain-text part.
-    fn text(&self) -> String {
-        let content_type = self.header("Content-Type").expect("a content type");
-        let boundary = content_type
-            .split("boundary=")
-            .nth(1)
-            .expect("multipart")
-            .trim_matches('"')
-            .to_owned();
-        for part in self.raw.split(&format!("--{boundary}")) {
-            let (head, body) = part.split_once("\r\n\r\n").unwrap_or_default();
-            let head = head.to_ascii_lowercase();
-            if !head.contains("content-type: text/plain") {
-                continue;
-            }
-            let bytes = if head.contains("content-transfer-encoding: base64") {
-                STANDARD
-                    .decode(body.split_whitespace().collect::<String>())
-                    .expect("base64 body")
-            } else if head.contains("content-transfer-encoding: quoted-printable") {
-                decode_quoted_printable(body)
-            } else {
-                body.as_bytes().to_vec()
-            };
-            return String::from_utf8(bytes).expect("UTF-8 body");
-        }
-        panic!("no text part in {}", self.raw);
-    }
-}
-
-fn decode_words(value: &str) -> String {
-    let mut bytes = Vec::new();
-    let mut last_encoded = false;
-    for (i, token) in value.split_whitespace().enumerate() {
-        let pieces: Vec<&str> = token.split('?').collect();
-        if token.starts_with("=?") && token.ends_with("?=") && pieces.len() == 5 {
-            match pieces[2] {
-                "b" | "B" => bytes.extend(STANDARD.decode(pieces[3]).expect("base64 word")),
-                _ => bytes.extend(decode_quoted_printable(&pieces[3].replace('_', " "))),
-            }
-            last_encoded = true;
-        } else {
-            if i > 0 && !last_encoded {
-                bytes.push(b' ');
-            }
-            bytes.extend(token.as_bytes());
-            last_encoded = false;
-        }
-    }
-    String::from_utf8(bytes).expect("UTF-8 subject")
-}
-
-fn decode_quoted_printable(text: &str) -> Vec<u8> {
-    let text = text.replace("=\r\n", "");
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'='
-            && let Some(byte) = text
-                .get(i + 1..i + 3)
-                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
-        {
-            out.push(byte);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    out
-}
-
-/// An SMTP server on a local port that records every message.
-#[derive(Clone)]
-struct SmtpServer {
-    port: u16,
-    mails: Arc<Mutex<Vec<Mail>>>,
-}
-
-impl SmtpServer {
-    async fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let server = Self {
-            port: listener.local_addr().unwrap().port(),
-            mails: Arc::default(),
-        };
-        let accepting = server.clone();
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                let server = accepting.clone();
-                tokio::spawn(async move {
-                    let _ = server.converse(stream).await;
-                });
-            }
-        });
-        server
-    }
-
-    /// Points `limits` at this server, with fast passes and the reminder hour at midnight.
-    fn configure(&self, limits: &mut Limits) {
-        limits.public_rate_per_minute = 1000;
-        limits.waitlist_offer_hours = 2;
-        limits.notify.smtp_host = Some("127.0.0.1".into());
-        limits.notify.smtp_port = self.port;
-        limits.notify.smtp_tls = SmtpTls::None;
-        limits.notify.public_base_url = "https://tsunagu.example.jp/".into();
-        limits.notify.poll_ms = 100;
-        limits.notify.retry_ms = 100;
-        limits.notify.reminder_poll_ms = 100;
-        limits.notify.reminder_hour = 0;
-    }
-
-    /// Messages to `address` whose subject starts with `prefix`.
-    fn mails(&self, address: &str, prefix: &str) -> Vec<Mail> {
-        self.mails
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|mail| mail.to.iter().any(|to| to == address))
-            .filter(|mail| mail.subject().starts_with(prefix))
-            .cloned()
-            .collect()
-    }
-
-    /// Waits (at most 20 s) until `count` messages starting with `prefix` reached `address`.
-    async fn wait_for(&self, address: &str, prefix: &str, count: usize) -> Vec<Mail> {
-        for _ in 0..400 {
-            let mails = self.mails(address, prefix);
-            if mails.len() >= count {
-                return mails;
-            }
-            tokio::time::sleep(StdDuration::from_millis(50)).await;
-        }
-        panic!(
-            "{address} received {} of {count} 「{prefix}」 messages",
-            self.mails(address, prefix).len()
-        );
-    }
-
-    async fn converse(&self, stream: TcpStream) -> std::io::Result<()> {
-        let (read, mut write) = stream.into_split();
-        let mut reader = BufReader::new(read);
-        write.write_all(b"220 sink.test ESMTP\r\n").await?;
-        let mut to = Vec::new();
-        let mut line = String::new();
-        loop {
-            line.clear();
-            if reader.read_line(&mut line).await? == 0 {
-                return Ok(());
-            }
-            let command = line.trim_end().to_ascii_uppercase();
-            let reply: &[u8] = if command.starts_with("EHLO") {
-                b"250-sink.test\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n"
-            } else if command.starts_with("MAIL FROM:") || command.starts_with("RSET") {
-                to.clear();
-                b"250 OK\r\n"
-            } else if command.starts_with("RCPT TO:") {
-                let address = line
-                    .split_once('<')
-                    .and_then(|(_, rest)| rest.split_once('>'))
-                    .map(|(address, _)| address.to_owned())
-                    .unwrap_or_default();
-                to.push(address);
-                b"250 OK\r\n"
-            } else if command == "DATA" {
-                write
-                    .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
-                    .await?;
-                let mut raw = String::new();
-                loop {
-                    line.clear();
-                    if reader.read_line(&mut line).await? == 0 {
-                        return Ok(());
-                    }
-                    if line == ".\r\n" {
-                        break;
-                    }
-                    raw.push_str(line.strip_prefix('.').unwrap_or(&line));
-                }
-                self.mails.lock().unwrap().push(Mail {
-                    to: std::mem::take(&mut to),
-                    raw,
-                });
-                b"250 OK queued\r\n"
-            } else if command.starts_with("QUIT") {
-                write.write_all(b"221 Bye\r\n").await?;
-                return Ok(());
-            } else {
-                b"250 OK\r\n"
-            };
-            write.write_all(reply).await?;
-        }
-    }
-}
 
 // ---------------------------------------------------------------------------------------
 // Helpers
@@ -293,7 +69,7 @@ async fn mutate_as(
 /// would come an hour after start), with its delivery worker sending to `smtp`.
 async fn quiet_app(smtp: &SmtpServer) -> TestApp {
     spawn_app_with(|limits| {
-        smtp.configure(limits);
+        smtp.configure_reminders(limits);
         limits.notify.reminder_poll_ms = 3_600_000;
     })
     .await
@@ -302,7 +78,7 @@ async fn quiet_app(smtp: &SmtpServer) -> TestApp {
 /// A replica on `app`'s database that runs a reminder pass every 100 ms: the clock
 /// reaching the records set up, all at once.
 async fn passes_on(app: &TestApp, smtp: &SmtpServer) -> TestApp {
-    app.spawn_replica_with(|limits| smtp.configure(limits))
+    app.spawn_replica_with(|limits| smtp.configure_reminders(limits))
         .await
 }
 
@@ -423,7 +199,9 @@ async fn the_day_before_a_session_each_confirmed_registrant_is_reminded_once_and
     .await;
     let passes = passes_on(&app, &smtp).await;
 
-    let reminded = smtp.wait_for(&guest_email(1), "【明日開催】", 1).await;
+    let reminded = smtp
+        .wait_for_titled(&guest_email(1), "【明日開催】", 1)
+        .await;
     let mail = &reminded[0];
     assert_eq!(mail.subject(), format!("【明日開催】{PROGRAM}"));
     let text = mail.text();
@@ -446,7 +224,9 @@ async fn the_day_before_a_session_each_confirmed_registrant_is_reminded_once_and
         "a guest may stop reminders"
     );
 
-    let offer = smtp.wait_for(&guest_email(2), "【期限間近】", 1).await;
+    let offer = smtp
+        .wait_for_titled(&guest_email(2), "【期限間近】", 1)
+        .await;
     let text = offer[0].text();
     assert!(text.contains("承諾の期限: "), "{text}");
     assert!(text.contains("「参加する」"), "{text}");
@@ -457,14 +237,17 @@ async fn the_day_before_a_session_each_confirmed_registrant_is_reminded_once_and
     );
 
     after_passes(&passes, 5).await;
-    assert_eq!(smtp.mails(&guest_email(1), "【明日開催】").len(), 1);
-    assert_eq!(smtp.mails(&guest_email(2), "【期限間近】").len(), 1);
+    assert_eq!(smtp.mails_titled(&guest_email(1), "【明日開催】").len(), 1);
+    assert_eq!(smtp.mails_titled(&guest_email(2), "【期限間近】").len(), 1);
     // The offered guest is not confirmed yet: no session reminder; the cancelled resident
     // and the guest of a session in five days hear nothing.
-    assert!(smtp.mails(&guest_email(2), "【明日開催】").is_empty());
-    assert!(smtp.mails(RESIDENT, "【明日開催】").is_empty());
     assert!(
-        smtp.mails(&guest_email(3), "【").len() == 1,
+        smtp.mails_titled(&guest_email(2), "【明日開催】")
+            .is_empty()
+    );
+    assert!(smtp.mails_titled(RESIDENT, "【明日開催】").is_empty());
+    assert!(
+        smtp.mails_titled(&guest_email(3), "【").len() == 1,
         "only the confirmation"
     );
 }
@@ -472,9 +255,9 @@ async fn the_day_before_a_session_each_confirmed_registrant_is_reminded_once_and
 #[tokio::test]
 async fn two_servers_running_passes_write_each_reminder_once() {
     let smtp = SmtpServer::start().await;
-    let app = spawn_app_with(|limits| smtp.configure(limits)).await;
+    let app = spawn_app_with(|limits| smtp.configure_reminders(limits)).await;
     let replica = app
-        .spawn_replica_with(|limits| smtp.configure(limits))
+        .spawn_replica_with(|limits| smtp.configure_reminders(limits))
         .await;
     let staff = app.login_demo(STAFF).await;
     let soon = session_in(&app, &staff, 3, 10).await;
@@ -487,13 +270,14 @@ async fn two_servers_running_passes_write_each_reminder_once() {
         .await;
     }
     for n in 10..15 {
-        smtp.wait_for(&guest_email(n), "【明日開催】", 1).await;
+        smtp.wait_for_titled(&guest_email(n), "【明日開催】", 1)
+            .await;
     }
     after_passes(&app, 5).await;
     after_passes(&replica, 5).await;
     for n in 10..15 {
         assert_eq!(
-            smtp.mails(&guest_email(n), "【明日開催】").len(),
+            smtp.mails_titled(&guest_email(n), "【明日開催】").len(),
             1,
             "guest {n}"
         );
@@ -503,7 +287,7 @@ async fn two_servers_running_passes_write_each_reminder_once() {
 #[tokio::test]
 async fn a_reminder_turned_off_is_not_written_and_a_guest_who_opted_out_gets_none() {
     let smtp = SmtpServer::start().await;
-    let app = spawn_app_with(|limits| smtp.configure(limits)).await;
+    let app = spawn_app_with(|limits| smtp.configure_reminders(limits)).await;
     let staff = app.login_demo(STAFF).await;
     let resident = app.login_demo(RESIDENT).await;
     for channel in ["EMAIL", "INBOX"] {
@@ -519,9 +303,10 @@ async fn a_reminder_turned_off_is_not_written_and_a_guest_who_opted_out_gets_non
     let soon = session_in(&app, &staff, 4, 10).await;
     register(&app, Some(&resident), json!({ "sessionId": soon })).await;
     register(&app, None, json!({ "sessionId": soon, "guest": guest(20) })).await;
-    smtp.wait_for(&guest_email(20), "【明日開催】", 1).await;
+    smtp.wait_for_titled(&guest_email(20), "【明日開催】", 1)
+        .await;
     after_passes(&app, 3).await;
-    assert!(smtp.mails(RESIDENT, "【明日開催】").is_empty());
+    assert!(smtp.mails_titled(RESIDENT, "【明日開催】").is_empty());
     let inbox = app
         .graphql(
             Some(&resident),
@@ -620,7 +405,7 @@ async fn a_vaccination_booking_tomorrow_is_reminded_once_and_a_cancelled_one_nev
     let passes = passes_on(&app, &smtp).await;
 
     let mails = smtp
-        .wait_for(GUARDIAN, "【明日のご予約】前日 ひかり", 1)
+        .wait_for_titled(GUARDIAN, "【明日のご予約】前日 ひかり", 1)
         .await;
     let text = mails[0].text();
     assert!(text.contains("お子さま: 前日 ひかりさん"), "{text}");
@@ -634,9 +419,13 @@ async fn a_vaccination_booking_tomorrow_is_reminded_once_and_a_cancelled_one_nev
         "{text}"
     );
     after_passes(&passes, 5).await;
-    assert_eq!(smtp.mails(GUARDIAN, "【明日のご予約】前日 ひかり").len(), 1);
+    assert_eq!(
+        smtp.mails_titled(GUARDIAN, "【明日のご予約】前日 ひかり")
+            .len(),
+        1
+    );
     assert!(
-        smtp.mails(GUARDIAN, "【明日のご予約】前日 つばさ")
+        smtp.mails_titled(GUARDIAN, "【明日のご予約】前日 つばさ")
             .is_empty()
     );
 }
@@ -644,7 +433,7 @@ async fn a_vaccination_booking_tomorrow_is_reminded_once_and_a_cancelled_one_nev
 #[tokio::test]
 async fn a_guardian_hears_once_of_each_dose_that_becomes_due_next_month() {
     let smtp = SmtpServer::start().await;
-    let app = spawn_app_with(|limits| smtp.configure(limits)).await;
+    let app = spawn_app_with(|limits| smtp.configure_reminders(limits)).await;
     let guardian = app.login_demo(GUARDIAN).await;
     // Two months old on the 15th of next month: the doses from 生後2月 become due then.
     let next_month = today()
@@ -656,7 +445,7 @@ async fn a_guardian_hears_once_of_each_dose_that_becomes_due_next_month() {
     register_child(&app, &guardian, "来月 みらい", birth).await;
 
     let prefix = "【来月の予防接種】来月 みらいさんの";
-    let mails = smtp.wait_for(GUARDIAN, prefix, 1).await;
+    let mails = smtp.wait_for_titled(GUARDIAN, prefix, 1).await;
     let subjects: Vec<String> = mails.iter().map(Mail::subject).collect();
     assert!(
         subjects.iter().any(|s| s.contains("5種混合")),
@@ -678,7 +467,7 @@ async fn a_guardian_hears_once_of_each_dose_that_becomes_due_next_month() {
     );
     after_passes(&app, 5).await;
     let again: Vec<String> = smtp
-        .mails(GUARDIAN, prefix)
+        .mails_titled(GUARDIAN, prefix)
         .iter()
         .map(Mail::subject)
         .collect();
@@ -770,7 +559,7 @@ async fn a_childcare_booking_tomorrow_is_reminded_once_and_a_cancelled_one_never
     let passes = passes_on(&app, &smtp).await;
 
     let prefix = "【明日のご予約】小倉 一時保育室";
-    let mails = smtp.wait_for(GUARDIAN, prefix, 1).await;
+    let mails = smtp.wait_for_titled(GUARDIAN, prefix, 1).await;
     let text = mails[0].text();
     assert!(text.contains("施設: 小倉 一時保育室"), "{text}");
     assert!(text.contains("09:00 〜 12:00"), "{text}");
@@ -784,7 +573,7 @@ async fn a_childcare_booking_tomorrow_is_reminded_once_and_a_cancelled_one_never
         "{text}"
     );
     after_passes(&passes, 5).await;
-    let all = smtp.mails(GUARDIAN, prefix);
+    let all = smtp.mails_titled(GUARDIAN, prefix);
     assert_eq!(all.len(), 1, "the cancelled afternoon is not reminded");
 }
 
@@ -798,7 +587,7 @@ const FAMILY: &str = "reminder-family@example.jp";
 async fn relocation_reminds_the_family_of_tomorrows_appointment_the_concierge_of_todays_task_and_both_of_a_deadline()
  {
     let smtp = SmtpServer::start().await;
-    let app = spawn_app_with(|limits| smtp.configure(limits)).await;
+    let app = spawn_app_with(|limits| smtp.configure_reminders(limits)).await;
     let admin = app.login_demo(MANAZURU_ADMIN).await;
     let manazuru = app.municipality_id("14384").await;
     let profiles = app
@@ -893,12 +682,12 @@ async fn relocation_reminds_the_family_of_tomorrows_appointment_the_concierge_of
         .unwrap();
     db.close().await.ok();
 
-    let family = smtp.wait_for(FAMILY, "【明日のご予定】", 1).await;
+    let family = smtp.wait_for_titled(FAMILY, "【明日のご予定】", 1).await;
     let text = family[0].text();
     assert!(text.contains("内容: 現地訪問"), "{text}");
     assert!(text.contains("場所: 真鶴町役場 企画調整課"), "{text}");
     assert!(text.contains(&format!("受付番号: {code}")), "{text}");
-    let task = smtp.wait_for(holder_email, "【本日期日】", 1).await;
+    let task = smtp.wait_for_titled(holder_email, "【本日期日】", 1).await;
     let text = task[0].text();
     assert!(text.contains("タスク: 空き家バンクの資料を送る"), "{text}");
     assert!(
@@ -906,12 +695,12 @@ async fn relocation_reminds_the_family_of_tomorrows_appointment_the_concierge_of
         "staff mail carries no personal data: {text}"
     );
     let deadline = format!("【初回対応の期限間近】{code}");
-    smtp.wait_for(holder_email, &deadline, 1).await;
-    smtp.wait_for(MANAZURU_ADMIN, &deadline, 1).await;
+    smtp.wait_for_titled(holder_email, &deadline, 1).await;
+    smtp.wait_for_titled(MANAZURU_ADMIN, &deadline, 1).await;
 
     after_passes(&app, 5).await;
-    assert_eq!(smtp.mails(FAMILY, "【明日のご予定】").len(), 1);
-    assert_eq!(smtp.mails(holder_email, "【本日期日】").len(), 1);
-    assert_eq!(smtp.mails(holder_email, &deadline).len(), 1);
-    assert_eq!(smtp.mails(MANAZURU_ADMIN, &deadline).len(), 1);
+    assert_eq!(smtp.mails_titled(FAMILY, "【明日のご予定】").len(), 1);
+    assert_eq!(smtp.mails_titled(holder_email, "【本日期日】").len(), 1);
+    assert_eq!(smtp.mails_titled(holder_email, &deadline).len(), 1);
+    assert_eq!(smtp.mails_titled(MANAZURU_ADMIN, &deadline).len(), 1);
 }

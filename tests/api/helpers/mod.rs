@@ -1,5 +1,7 @@
 //! Spawning the app and talking to it.
 
+pub mod smtp;
+
 use std::net::SocketAddr;
 
 use reqwest::{Client, Response, header};
