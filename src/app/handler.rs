@@ -737,6 +737,11 @@ async fn watch_session(
                     let ends = match event.topic.as_str() {
                         session::SESSION_ENDED => event.subject_id == session_id,
                         session::ALL_SESSIONS_ENDED | session::ACCOUNT_DEACTIVATED => true,
+                        // Every session but the one that changed it ended: ask which.
+                        session::PASSWORD_CHANGED => !matches!(
+                            session::live_until(&app.db, session_id).await,
+                            Ok(Some(_))
+                        ),
                         _ => false,
                     };
                     if ends {

@@ -25,6 +25,9 @@ pub const SESSION_ENDED: &str = "session.ended";
 pub const ALL_SESSIONS_ENDED: &str = "session.all_ended";
 /// Event topic announcing that an account was deactivated (`subject_id` is the user).
 pub const ACCOUNT_DEACTIVATED: &str = "account.deactivated";
+/// Event topic announcing that an account's password changed and its other sessions ended
+/// (`subject_id` is the user; the session that changed it lives on).
+pub const PASSWORD_CHANGED: &str = "account.password_changed";
 /// Event topic announcing that an account's role, organization or details changed
 /// (`subject_id` is the user).
 pub const ACCOUNT_UPDATED: &str = "account.updated";
@@ -105,7 +108,8 @@ impl Default for SessionCache {
 }
 
 impl SessionCache {
-    /// Drops every cached session when `event` may have ended one or changed its account.
+    /// Drops every cached session when `event` may have ended one or changed its account
+    /// (a changed password ends the account's other sessions).
     pub fn hear(&self, event: &Event) {
         if matches!(
             event.topic.as_str(),
@@ -113,6 +117,7 @@ impl SessionCache {
                 | ALL_SESSIONS_ENDED
                 | ACCOUNT_DEACTIVATED
                 | ACCOUNT_UPDATED
+                | PASSWORD_CHANGED
                 | events::RECONNECTED
         ) {
             self.sessions.invalidate_all();

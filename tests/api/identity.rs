@@ -2,7 +2,9 @@
 
 use serde_json::json;
 
-use crate::helpers::{error_code, spawn_app, user_error_codes};
+use tsunagu::demo::DEMO_PASSWORD;
+
+use crate::helpers::{error_code, smtp::SmtpServer, spawn_app, spawn_app_with, user_error_codes};
 
 const SIGN_UP: &str = "mutation($input: SignUpInput!) { signUp(input: $input) { session { token expiresAt user { id email displayName displayNameKana role municipality { jisCode } } } userErrors { field code message } } }";
 
@@ -728,4 +730,244 @@ async fn an_argument_that_cannot_be_coerced_is_bad_user_input_not_internal() {
         )
         .await;
     assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body}");
+}
+
+const CHANGE_PASSWORD: &str = "mutation($input: ChangePasswordInput!) { changePassword(input: $input) { user { email } endedSessions userErrors { field code message } } }";
+const HOLDER: &str = "manazuru-resident@example.jp";
+const NEW_PASSWORD: &str = "kaigan-no-hoshizora-73!";
+const PASSWORD_CHANGED: &str = "【重要】パスワードが変更されました";
+
+/// Whether `token` still signs requests in.
+async fn signed_in(app: &crate::helpers::TestApp, token: &str) -> bool {
+    let response = app
+        .post_graphql(Some(token), json!({ "query": "{ me { email } }" }))
+        .await;
+    let status = response.status();
+    let body: serde_json::Value = response.json().await.unwrap();
+    match status.as_u16() {
+        200 => {
+            assert_eq!(body["data"]["me"]["email"], HOLDER, "{body}");
+            true
+        }
+        401 => {
+            assert_eq!(error_code(&body), Some("UNAUTHENTICATED"), "{body}");
+            false
+        }
+        other => panic!("{other}: {body}"),
+    }
+}
+
+/// Whether `password` logs the holder in.
+async fn logs_in(app: &crate::helpers::TestApp, password: &str) -> bool {
+    let body = app
+        .graphql(
+            None,
+            LOG_IN,
+            json!({ "input": { "email": HOLDER, "password": password } }),
+        )
+        .await;
+    !body["data"]["logIn"]["session"]["token"].is_null()
+}
+
+#[tokio::test]
+async fn changing_the_password_keeps_this_session_ends_the_others_and_tells_the_holder() {
+    let smtp = SmtpServer::start().await;
+    let app = spawn_app_with(|limits| smtp.configure(limits)).await;
+    let here = app.login_demo(HOLDER).await;
+    let elsewhere = app.login_demo(HOLDER).await;
+    // Both sessions were looked up (and cached) before the change.
+    assert!(signed_in(&app, &here).await);
+    assert!(signed_in(&app, &elsewhere).await);
+
+    let body = app
+        .graphql(
+            Some(&here),
+            CHANGE_PASSWORD,
+            json!({ "input": { "currentPassword": DEMO_PASSWORD, "newPassword": NEW_PASSWORD } }),
+        )
+        .await;
+    let payload = &body["data"]["changePassword"];
+    assert_eq!(user_error_codes(payload), Vec::<String>::new(), "{body}");
+    assert_eq!(payload["user"]["email"], HOLDER);
+    assert_eq!(payload["endedSessions"], 1, "{body}");
+
+    assert!(
+        !signed_in(&app, &elsewhere).await,
+        "the other session ends at once"
+    );
+    assert!(signed_in(&app, &here).await, "this session stays");
+    assert!(!logs_in(&app, DEMO_PASSWORD).await);
+    assert!(logs_in(&app, NEW_PASSWORD).await);
+
+    let mails = smtp.wait_for_titled(HOLDER, PASSWORD_CHANGED, 1).await;
+    assert!(mails[0].header("To").unwrap().contains(HOLDER));
+    assert_eq!(mails[0].subject(), PASSWORD_CHANGED);
+    let text = mails[0].text();
+    assert!(text.starts_with("貴船 愛 様"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "tsunagu のアカウント（{HOLDER}）のパスワードが変更されました"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("変更の操作をした端末を除き、すべての端末でログアウトしました"),
+        "{text}"
+    );
+    assert!(text.contains("至急真鶴町までご連絡ください"), "{text}");
+    assert!(text.contains("https://tsunagu.example.jp/mypage"), "{text}");
+    assert_eq!(
+        mails[0].header("List-Unsubscribe"),
+        None,
+        "a security message cannot be stopped"
+    );
+
+    // A security message is required: the holder cannot switch off its last channel.
+    let set = |channel: &str| json!({ "input": { "kind": "identity.password_changed", "channel": channel, "enabled": false } });
+    let query = "mutation($input: SetNotificationPreferenceInput!) { setNotificationPreference(input: $input) { userErrors { code } } }";
+    let first = app.graphql(Some(&here), query, set("EMAIL")).await;
+    assert_eq!(
+        user_error_codes(&first["data"]["setNotificationPreference"]),
+        Vec::<String>::new(),
+        "{first}"
+    );
+    let last = app.graphql(Some(&here), query, set("INBOX")).await;
+    assert_eq!(
+        user_error_codes(&last["data"]["setNotificationPreference"]),
+        vec!["NOT_ALLOWED"],
+        "{last}"
+    );
+    let inbox = app
+        .graphql(
+            Some(&here),
+            "{ myNotifications(first: 10) { nodes { kind title } } }",
+            json!({}),
+        )
+        .await;
+    let kinds: Vec<&str> = inbox["data"]["myNotifications"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, vec!["identity.password_changed"], "{inbox}");
+}
+
+#[tokio::test]
+async fn a_wrong_current_password_or_a_weak_new_one_changes_nothing() {
+    let smtp = SmtpServer::start().await;
+    let app = spawn_app_with(|limits| smtp.configure(limits)).await;
+    let here = app.login_demo(HOLDER).await;
+    let elsewhere = app.login_demo(HOLDER).await;
+
+    let anonymous = app
+        .graphql(
+            None,
+            CHANGE_PASSWORD,
+            json!({ "input": { "currentPassword": DEMO_PASSWORD, "newPassword": NEW_PASSWORD } }),
+        )
+        .await;
+    assert_eq!(
+        error_code(&anonymous),
+        Some("UNAUTHENTICATED"),
+        "{anonymous}"
+    );
+
+    let wrong = app
+        .graphql(
+            Some(&here),
+            CHANGE_PASSWORD,
+            json!({ "input": { "currentPassword": "not-my-password-9", "newPassword": NEW_PASSWORD } }),
+        )
+        .await;
+    let payload = &wrong["data"]["changePassword"];
+    assert!(payload["user"].is_null(), "{wrong}");
+    assert_eq!(payload["endedSessions"], 0);
+    assert_eq!(
+        payload["userErrors"][0]["field"],
+        json!(["input", "currentPassword"])
+    );
+    assert_eq!(payload["userErrors"][0]["code"], "INVALID_CREDENTIALS");
+    assert_eq!(
+        payload["userErrors"][0]["message"],
+        "現在のパスワードが正しくありません。"
+    );
+
+    for (weak, code) in [("short1", "TOO_SHORT"), ("password1234", "WEAK_PASSWORD")] {
+        let body = app
+            .graphql(
+                Some(&here),
+                CHANGE_PASSWORD,
+                json!({ "input": { "currentPassword": DEMO_PASSWORD, "newPassword": weak } }),
+            )
+            .await;
+        let payload = &body["data"]["changePassword"];
+        assert!(payload["user"].is_null(), "{body}");
+        assert_eq!(
+            payload["userErrors"][0]["field"],
+            json!(["input", "newPassword"]),
+            "{body}"
+        );
+        assert_eq!(payload["userErrors"][0]["code"], code, "{body}");
+    }
+    let same = app
+        .graphql(
+            Some(&here),
+            CHANGE_PASSWORD,
+            json!({ "input": { "currentPassword": DEMO_PASSWORD, "newPassword": DEMO_PASSWORD } }),
+        )
+        .await;
+    assert_eq!(
+        user_error_codes(&same["data"]["changePassword"]),
+        vec!["NOT_ALLOWED"],
+        "{same}"
+    );
+
+    // Nothing changed: both sessions work, the old password still logs in, no message.
+    assert!(signed_in(&app, &here).await);
+    assert!(signed_in(&app, &elsewhere).await);
+    assert!(logs_in(&app, DEMO_PASSWORD).await);
+    assert!(!logs_in(&app, NEW_PASSWORD).await);
+
+    // The one change that goes through is the one message the holder receives.
+    let body = app
+        .graphql(
+            Some(&here),
+            CHANGE_PASSWORD,
+            json!({ "input": { "currentPassword": DEMO_PASSWORD, "newPassword": NEW_PASSWORD } }),
+        )
+        .await;
+    assert_eq!(body["data"]["changePassword"]["endedSessions"], 2, "{body}");
+    smtp.wait_for_titled(HOLDER, PASSWORD_CHANGED, 1).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(smtp.mails_titled(HOLDER, PASSWORD_CHANGED).len(), 1);
+}
+
+#[tokio::test]
+async fn repeated_wrong_current_passwords_lock_the_account_like_failed_logins() {
+    let app = spawn_app_with(|limits| limits.login_max_failures = 2).await;
+    let here = app.login_demo(HOLDER).await;
+    for _ in 0..2 {
+        let body = app
+            .graphql(
+                Some(&here),
+                CHANGE_PASSWORD,
+                json!({ "input": { "currentPassword": "guess-guess-guess-1", "newPassword": NEW_PASSWORD } }),
+            )
+            .await;
+        assert_eq!(
+            user_error_codes(&body["data"]["changePassword"]),
+            vec!["INVALID_CREDENTIALS"],
+            "{body}"
+        );
+    }
+    let locked = app
+        .graphql(
+            Some(&here),
+            CHANGE_PASSWORD,
+            json!({ "input": { "currentPassword": DEMO_PASSWORD, "newPassword": NEW_PASSWORD } }),
+        )
+        .await;
+    assert_eq!(error_code(&locked), Some("RATE_LIMITED"), "{locked}");
+    assert!(!logs_in(&app, NEW_PASSWORD).await);
 }

@@ -59,6 +59,17 @@ pub struct LogOutInput {
     pub everywhere: bool,
 }
 
+/// Change your own password.
+#[derive(Debug, InputObject)]
+pub struct ChangePasswordInput {
+    /// The password the account has now.
+    #[graphql(secret)]
+    pub current_password: String,
+    /// The new password: the same strength rules as sign-up, and not the current one.
+    #[graphql(secret)]
+    pub new_password: String,
+}
+
 /// Create an account for staff, partners or residents (administrators only).
 #[derive(Debug, InputObject)]
 pub struct CreateUserInput {
@@ -145,6 +156,18 @@ pub struct LogOutPayload {
     /// Number of sessions ended.
     pub ended_sessions: u64,
     /// Always empty; present for uniformity.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Result of `changePassword`.
+#[derive(Debug, SimpleObject)]
+pub struct ChangePasswordPayload {
+    /// The account, once its password changed.
+    pub user: Option<User>,
+    /// Number of other sessions ended (this one stays signed in).
+    pub ended_sessions: u64,
+    /// Why the change was refused (`input.currentPassword` wrong, `input.newPassword`
+    /// too weak); nothing changed then.
     pub user_errors: Vec<UserError>,
 }
 

@@ -7,10 +7,10 @@ use tokio_stream::wrappers::BroadcastStream;
 
 use super::{
     inputs::{
-        CreateOrganizationInput, CreateOrganizationPayload, CreateUserInput, CreateUserPayload,
-        DeactivateUserInput, DeactivateUserPayload, LogInInput, LogInPayload, LogOutInput,
-        LogOutPayload, SignUpInput, SignUpPayload, UpdateUserInput, UpdateUserPayload, UserFilter,
-        UserOrderBy,
+        ChangePasswordInput, ChangePasswordPayload, CreateOrganizationInput,
+        CreateOrganizationPayload, CreateUserInput, CreateUserPayload, DeactivateUserInput,
+        DeactivateUserPayload, LogInInput, LogInPayload, LogOutInput, LogOutPayload, SignUpInput,
+        SignUpPayload, UpdateUserInput, UpdateUserPayload, UserFilter, UserOrderBy,
     },
     service::{self, SignedIn},
     types::{
@@ -159,6 +159,37 @@ impl IdentityMutation {
         })
     }
 
+    /// Change your own password: give the current one and a new one that passes the same
+    /// strength rules as sign-up. A wrong current password counts as a failed login (too
+    /// many lock the account for a while: `RATE_LIMITED`). Every other session of the
+    /// account ends at once (this one stays signed in), and you receive a message that
+    /// cannot be turned off.
+    #[graphql(guard = "SignedInGuard")]
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The current and the new password.")] input: ChangePasswordInput,
+    ) -> Result<ChangePasswordPayload> {
+        let (state, viewer) = context(ctx)?;
+        let current = SecretString::from(input.current_password);
+        let new = SecretString::from(input.new_password);
+        let outcome = service::change_password(state.into(), viewer, current, new)
+            .await
+            .extend()?;
+        Ok(match outcome {
+            Ok(changed) => ChangePasswordPayload {
+                user: Some(changed.user.into()),
+                ended_sessions: changed.ended_sessions,
+                user_errors: Vec::new(),
+            },
+            Err(errors) => ChangePasswordPayload {
+                user: None,
+                ended_sessions: 0,
+                user_errors: errors.into_iter().map(Into::into).collect(),
+            },
+        })
+    }
+
     /// Create an account (administrators: municipal admins in their own municipality,
     /// platform admins anywhere).
     #[graphql(guard = "RoleGuard(ADMINS)")]
@@ -264,6 +295,7 @@ impl IdentitySubscription {
             let kind = match event.topic.as_str() {
                 crate::auth::session::ACCOUNT_UPDATED => AccountEventKind::Updated,
                 crate::auth::session::ACCOUNT_DEACTIVATED => AccountEventKind::Deactivated,
+                crate::auth::session::PASSWORD_CHANGED => AccountEventKind::PasswordChanged,
                 _ => return None,
             };
             Some(AccountEvent {

@@ -307,6 +307,8 @@ pub enum AccountEventKind {
     Updated,
     /// The account was deactivated; its sessions no longer work.
     Deactivated,
+    /// The password was changed; every session but the one that changed it ended.
+    PasswordChanged,
 }
 
 /// A change to the viewer's own account, delivered live.
