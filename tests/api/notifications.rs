@@ -893,3 +893,142 @@ async fn a_resident_who_signs_up_is_welcomed_by_email_and_in_the_inbox() {
         "identity.welcome"
     );
 }
+
+fn uuid_of(id: &str) -> uuid::Uuid {
+    tsunagu::graphql::ids::decode(&id.to_owned().into())
+        .unwrap()
+        .expect("an id of ours")
+        .1
+}
+
+#[tokio::test]
+async fn an_offer_that_lapses_or_is_declined_is_told_once_to_the_party_that_had_it() {
+    let t = town().await;
+    let session = t.session(1).await;
+    let holder = t
+        .register(Some(&t.resident), json!({ "sessionId": session }))
+        .await;
+    let lapsing = t
+        .register(None, json!({ "sessionId": session, "guest": guest(11) }))
+        .await;
+    let declining = t
+        .register(None, json!({ "sessionId": session, "guest": guest(12) }))
+        .await;
+    t.ok(
+        Some(&t.resident),
+        "cancelRegistration",
+        "RegistrationRefInput",
+        json!({ "id": holder["registration"]["id"] }),
+        "registration { status }",
+    )
+    .await;
+    t.smtp
+        .wait_for_titled("notify-guest11@example.jp", "【要手続き】", 1)
+        .await;
+
+    // The offer runs out, as the clock would bring it; the next read passes it on.
+    let db = Database::connect(&t.app.database_url).await.unwrap();
+    entity::registration::Entity::update_many()
+        .col_expr(
+            entity::registration::Column::OfferExpiresAt,
+            Expr::value(Utc::now() - chrono::Duration::minutes(1)),
+        )
+        .filter(
+            entity::registration::Column::Id
+                .eq(uuid_of(lapsing["registration"]["id"].as_str().unwrap())),
+        )
+        .exec(&db)
+        .await
+        .unwrap();
+    db.close().await.ok();
+    let read = t
+        .app
+        .graphql(
+            None,
+            "query($id: ID!) { node(id: $id) { ... on ProgramSession { seatsRemaining } } }",
+            json!({ "id": session }),
+        )
+        .await;
+    assert_eq!(read["data"]["node"]["seatsRemaining"], 0, "{read}");
+
+    let lapsed = t
+        .smtp
+        .wait_for_titled("notify-guest11@example.jp", "【期限切れ】", 1)
+        .await;
+    assert_eq!(
+        lapsed[0].subject(),
+        "【期限切れ】繰り上げのご案内が終了しました: 親子で楽しむ美術館ワークショップ"
+    );
+    let text = lapsed[0].text();
+    assert!(
+        text.contains("までにお手続きがなかったため、次にお待ちの方へご案内しました。"),
+        "{text}"
+    );
+    assert!(text.contains("承諾の期限（"), "{text}");
+    assert!(
+        text.contains("当日はご来場なさらないようお願いいたします"),
+        "{text}"
+    );
+    assert!(
+        text.contains("講座: 親子で楽しむ美術館ワークショップ"),
+        "{text}"
+    );
+    assert!(
+        text.contains("会場: 真鶴町立中川一政美術館 展示室"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "https://tsunagu.example.jp/programs/{}",
+            uuid_of(&t.program)
+        )),
+        "{text}"
+    );
+    assert_eq!(
+        lapsed[0].header("List-Unsubscribe"),
+        None,
+        "losing a place cannot be turned off"
+    );
+
+    // The place went to the next guest, who declines it.
+    t.smtp
+        .wait_for_titled("notify-guest12@example.jp", "【要手続き】", 1)
+        .await;
+    let declined = t
+        .ok(
+            None,
+            "declineWaitlistOffer",
+            "RegistrationRefInput",
+            json!({ "manageToken": declining["manageToken"] }),
+            "registration { status cancelReason }",
+        )
+        .await;
+    assert_eq!(declined["registration"]["cancelReason"], "OFFER_DECLINED");
+    let passed = t
+        .smtp
+        .wait_for_titled("notify-guest12@example.jp", "【辞退受付】", 1)
+        .await;
+    let text = passed[0].text();
+    assert!(text.contains("お席の辞退を承りました。"), "{text}");
+    assert!(text.contains("人数: 大人1人"), "{text}");
+
+    // A later message to someone else goes out after any duplicate would have.
+    t.register(
+        None,
+        json!({ "sessionId": t.session(5).await, "guest": guest(13) }),
+    )
+    .await;
+    t.smtp.wait_for("notify-guest13@example.jp", 1).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let passed_on = |address: &str| {
+        t.smtp.mails_titled(address, "【期限切れ】").len()
+            + t.smtp.mails_titled(address, "【辞退受付】").len()
+    };
+    assert_eq!(passed_on("notify-guest11@example.jp"), 1);
+    assert_eq!(passed_on("notify-guest12@example.jp"), 1);
+    assert_eq!(
+        passed_on(RESIDENT_EMAIL),
+        0,
+        "the resident cancelled themself"
+    );
+}

@@ -1,7 +1,9 @@
 //! What the programs domain tells families: the Japanese messages of a registration's life
-//! (confirmed, waitlisted with its position, a place offered with its deadline, the
-//! session cancelled), written through `notify` in the transaction of the change.
+//! (confirmed, waitlisted with its position, a place offered with its deadline, an offer
+//! passed on, the session cancelled), written through `notify` in the
+//! transaction of the change.
 
+use chrono::{DateTime, Utc};
 use entity::{program, program_session, registration};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
 
@@ -23,13 +25,19 @@ pub const PLACE_OFFERED: Kind = Kind::required(
 );
 /// A session was cancelled: the family must not come, so it cannot be turned off.
 pub const SESSION_CANCELLED: Kind = Kind::required("programs.session_cancelled", "講座の中止");
-
+/// An offered place lapsed or was declined and went to the next party: the family no
+/// longer holds it and must not come, so it cannot be turned off.
+pub const OFFER_PASSED_ON: Kind = Kind::required(
+    "programs.offer_passed_on",
+    "キャンセル待ちの繰り上げの終了（期限切れ・辞退）",
+);
 /// Every kind of message of the domain.
 pub const KINDS: &[Kind] = &[
     REGISTRATION_CONFIRMED,
     REGISTRATION_WAITLISTED,
     PLACE_OFFERED,
     SESSION_CANCELLED,
+    OFFER_PASSED_ON,
 ];
 
 /// Who reads about `registration`: its account, or its guest's address.
@@ -54,21 +62,33 @@ pub(super) fn link(registration: &registration::Model) -> String {
 
 /// The facts of the session every message repeats: what, when, where.
 pub(super) fn facts(program: &program::Model, session: &program_session::Model) -> String {
-    let place = match (&session.venue, &session.online_url) {
-        (Some(venue), _) => venue.clone(),
-        (None, Some(_)) => "オンライン（参加方法は申込み詳細をご覧ください）".to_owned(),
-        (None, None) => "申込み詳細をご覧ください".to_owned(),
-    };
     format!(
-        "講座: {}\n日時: {} 〜 {}\n会場: {}",
+        "講座: {}\n日時: {}\n会場: {}",
         program.title,
+        times(session),
+        place(session)
+    )
+}
+
+/// When a session runs: `2026年12月10日（木）10:00 〜 12:00` (JST).
+fn times(session: &program_session::Model) -> String {
+    format!(
+        "{} 〜 {}",
         when(session.starts_at),
         session
             .ends_at
             .with_timezone(&chrono_tz::Asia::Tokyo)
-            .format("%H:%M"),
-        place
+            .format("%H:%M")
     )
+}
+
+/// Where a session takes place; an online link is never written in a message.
+fn place(session: &program_session::Model) -> String {
+    match (&session.venue, &session.online_url) {
+        (Some(venue), _) => venue.clone(),
+        (None, Some(_)) => "オンライン（参加方法は申込み詳細をご覧ください）".to_owned(),
+        (None, None) => "申込み詳細をご覧ください".to_owned(),
+    }
 }
 
 pub(super) fn party(registration: &registration::Model) -> String {
@@ -205,6 +225,63 @@ pub async fn session_cancelled(
             body: format!(
                 "お申込みいただいた回は中止になりました。ご来場なさらないようお願いいたします。ご迷惑をおかけし申し訳ありません。\n\n{}{reason}\n\n他の日程は講座のページからお申し込みいただけます。",
                 facts(program, session),
+            ),
+            link: Some(format!("/programs/{}", program.id)),
+        },
+    )
+    .await
+    .map(drop)
+}
+
+/// Why an offered place went to the next party.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PassedOn {
+    /// Not accepted by the deadline.
+    Expired,
+    /// Declined by the party.
+    Declined,
+}
+
+/// Tells the party that had the place offered until `deadline` that it went to the next
+/// party, and their registration ended. Call in the transaction that moved it.
+pub async fn offer_passed_on(
+    txn: &impl ConnectionTrait,
+    program: &program::Model,
+    session: &program_session::Model,
+    registration: &registration::Model,
+    deadline: DateTime<Utc>,
+    why: PassedOn,
+) -> Result<(), DbErr> {
+    let Some(recipient) = recipient(registration) else {
+        return Ok(());
+    };
+    let (title, opening) = match why {
+        PassedOn::Expired => (
+            format!("【期限切れ】繰り上げのご案内が終了しました: {}", program.title),
+            format!(
+                "キャンセル待ちの講座にご用意したお席は、承諾の期限（{}）までにお手続きがなかったため、次にお待ちの方へご案内しました。",
+                when(deadline)
+            ),
+        ),
+        PassedOn::Declined => (
+            format!("【辞退受付】繰り上げのご案内を辞退されました: {}", program.title),
+            "キャンセル待ちの講座にご用意したお席の辞退を承りました。お席は次にお待ちの方へご案内します。".to_owned(),
+        ),
+    };
+    notify::enqueue(
+        txn,
+        Notice {
+            recipient,
+            municipality_id: Some(registration.municipality_id),
+            kind: OFFER_PASSED_ON,
+            subject_id: registration.id,
+            // One message per offer: a party may be offered a place more than once.
+            occasion: deadline.to_rfc3339(),
+            title,
+            body: format!(
+                "{opening}このお申込みは取り消しとなりましたので、当日はご来場なさらないようお願いいたします。\n\n{}\n{}\n\n参加をご希望の場合は、講座のページから他の日程にお申し込みください。",
+                facts(program, session),
+                party(registration),
             ),
             link: Some(format!("/programs/{}", program.id)),
         },

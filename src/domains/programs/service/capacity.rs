@@ -68,7 +68,12 @@ pub(super) async fn settle_counted(
         .filter(registration::Column::OfferExpiresAt.lte(now))
         .all(txn)
         .await?;
+    let program = match (expired.is_empty(), ctx.notifies()) {
+        (false, true) => Some(program_of(txn, session).await?),
+        _ => None,
+    };
     for registration in expired {
+        let deadline = registration.offer_expires_at;
         let moved = move_registration(
             txn,
             None,
@@ -79,6 +84,17 @@ pub(super) async fn settle_counted(
             now,
         )
         .await?;
+        if let (Some(program), Some(deadline)) = (&program, deadline) {
+            notices::offer_passed_on(
+                txn,
+                program,
+                session,
+                &moved,
+                deadline,
+                notices::PassedOn::Expired,
+            )
+            .await?;
+        }
         events.push(event(&moved, "offer_expired", now));
     }
     let (mut seats, mut childcare) = held(txn, session.id).await?;

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::{
     auth::Viewer,
     db,
-    domains::programs::states::{self},
+    domains::programs::{notices, states},
     error::{AppError, AppResult, FieldError, FieldErrorCode, Outcome},
     state::ServiceContext,
 };
@@ -18,7 +18,7 @@ use crate::{
 use super::{
     RegistrationRef,
     capacity::settle,
-    lookup::locate,
+    lookup::{locate, program_of},
     moves::{event, move_registration},
     registering::limit_token_use,
     visibility::is_registrant,
@@ -84,6 +84,7 @@ pub async fn respond_to_offer(
         events.push(event(&moved, "confirmed", ctx.now()));
         moved
     } else {
+        let deadline = registration.offer_expires_at;
         let moved = move_registration(
             &txn,
             actor,
@@ -94,6 +95,17 @@ pub async fn respond_to_offer(
             now,
         )
         .await?;
+        if let (true, Some(deadline)) = (ctx.notifies(), deadline) {
+            notices::offer_passed_on(
+                &txn,
+                &program_of(&txn, &session).await?,
+                &session,
+                &moved,
+                deadline,
+                notices::PassedOn::Declined,
+            )
+            .await?;
+        }
         events.push(event(&moved, "cancelled", ctx.now()));
         events.extend(settle(&txn, &session, ctx, now).await?);
         moved
