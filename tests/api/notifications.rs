@@ -1032,3 +1032,153 @@ async fn an_offer_that_lapses_or_is_declined_is_told_once_to_the_party_that_had_
         "the resident cancelled themself"
     );
 }
+
+#[tokio::test]
+async fn moving_a_session_tells_each_confirmed_and_waiting_registrant_old_and_new_and_a_new_capacity_tells_no_one()
+ {
+    let t = town().await;
+    let session = t.session(1).await;
+    let before = t
+        .app
+        .graphql(
+            None,
+            "query($id: ID!) { node(id: $id) { ... on ProgramSession { startsAt } } }",
+            json!({ "id": session }),
+        )
+        .await;
+    let old_start: chrono::DateTime<Utc> = before["data"]["node"]["startsAt"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    t.register(Some(&t.resident), json!({ "sessionId": session }))
+        .await;
+    t.register(None, json!({ "sessionId": session, "guest": guest(14) }))
+        .await;
+    let gone = t
+        .register(None, json!({ "sessionId": session, "guest": guest(15) }))
+        .await;
+    t.ok(
+        None,
+        "cancelRegistration",
+        "RegistrationRefInput",
+        json!({ "manageToken": gone["manageToken"] }),
+        "registration { status }",
+    )
+    .await;
+    let update = |input: Value| {
+        t.ok(
+            Some(&t.staff),
+            "updateProgramSession",
+            "UpdateProgramSessionInput",
+            input,
+            "session { id }",
+        )
+    };
+    // What does not concern those who come tells no one.
+    update(json!({ "id": session, "childcareSlots": 3 })).await;
+    let new_start = old_start + chrono::Duration::days(1) + chrono::Duration::hours(3);
+    update(json!({
+        "id": session,
+        "startsAt": new_start.to_rfc3339(),
+        "endsAt": (new_start + chrono::Duration::hours(2)).to_rfc3339(),
+        "venue": "真鶴町民会館 大ホール",
+    }))
+    .await;
+
+    let day = |at: chrono::DateTime<Utc>| {
+        at.with_timezone(&chrono_tz::Asia::Tokyo)
+            .format("%Y年%-m月%-d日")
+            .to_string()
+    };
+    let title = "【日時・会場変更】親子で楽しむ美術館ワークショップ";
+    for address in [RESIDENT_EMAIL, "notify-guest14@example.jp"] {
+        let mails = t.smtp.wait_for_titled(address, title, 1).await;
+        let text = mails[0].text();
+        assert!(
+            text.contains("お申込みいただいた講座の日時・会場が変更になりました。"),
+            "{text}"
+        );
+        assert!(
+            text.contains("会場: 真鶴町立中川一政美術館 展示室 → 真鶴町民会館 大ホール"),
+            "{text}"
+        );
+        let line = text
+            .lines()
+            .find(|line| line.starts_with("日時: ") && line.contains(" → "))
+            .unwrap_or_else(|| panic!("no old → new time in {text}"));
+        let (old, new) = line.split_once(" → ").unwrap();
+        assert!(old.contains(&day(old_start)), "{line}");
+        assert!(new.contains(&day(new_start)), "{line}");
+        assert!(
+            new.contains(
+                &new_start
+                    .with_timezone(&chrono_tz::Asia::Tokyo)
+                    .format("%H:%M")
+                    .to_string()
+            ),
+            "{line}"
+        );
+        assert!(
+            text.lines()
+                .any(|line| line == "会場: 真鶴町民会館 大ホール"),
+            "the session as it now is: {text}"
+        );
+        assert_eq!(
+            mails[0].header("List-Unsubscribe"),
+            None,
+            "a move cannot be turned off"
+        );
+    }
+    let waiting = t
+        .smtp
+        .mails_titled("notify-guest14@example.jp", title)
+        .remove(0)
+        .text();
+    assert!(
+        waiting.contains("キャンセル待ちでお申込みの方にもお知らせしています"),
+        "{waiting}"
+    );
+    let inbox = t.inbox(&t.resident).await;
+    let kinds: Vec<&str> = inbox["myNotifications"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n["kind"].as_str())
+        .collect();
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|k| **k == "programs.session_changed")
+            .count(),
+        1,
+        "{inbox}"
+    );
+
+    // A later message to someone else goes out after any duplicate would have.
+    t.register(
+        None,
+        json!({ "sessionId": t.session(5).await, "guest": guest(16) }),
+    )
+    .await;
+    t.smtp.wait_for("notify-guest16@example.jp", 1).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for address in [RESIDENT_EMAIL, "notify-guest14@example.jp"] {
+        assert_eq!(
+            t.smtp
+                .mails_titled(address, "【")
+                .iter()
+                .filter(|m| m.subject().contains("変更】"))
+                .count(),
+            1,
+            "{address}"
+        );
+    }
+    assert!(
+        t.smtp
+            .mails_to("notify-guest15@example.jp")
+            .iter()
+            .all(|m| !m.subject().contains("変更】")),
+        "a cancelled registrant hears nothing"
+    );
+}

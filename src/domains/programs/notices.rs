@@ -1,6 +1,6 @@
 //! What the programs domain tells families: the Japanese messages of a registration's life
 //! (confirmed, waitlisted with its position, a place offered with its deadline, an offer
-//! passed on, the session cancelled), written through `notify` in the
+//! passed on, the session moved or cancelled), written through `notify` in the
 //! transaction of the change.
 
 use chrono::{DateTime, Utc};
@@ -31,6 +31,11 @@ pub const OFFER_PASSED_ON: Kind = Kind::required(
     "programs.offer_passed_on",
     "キャンセル待ちの繰り上げの終了（期限切れ・辞退）",
 );
+/// A session moved to another time or place: the family must come then and there, so it
+/// cannot be turned off.
+pub const SESSION_CHANGED: Kind =
+    Kind::required("programs.session_changed", "講座の日時・会場の変更");
+
 /// Every kind of message of the domain.
 pub const KINDS: &[Kind] = &[
     REGISTRATION_CONFIRMED,
@@ -38,6 +43,7 @@ pub const KINDS: &[Kind] = &[
     PLACE_OFFERED,
     SESSION_CANCELLED,
     OFFER_PASSED_ON,
+    SESSION_CHANGED,
 ];
 
 /// Who reads about `registration`: its account, or its guest's address.
@@ -284,6 +290,83 @@ pub async fn offer_passed_on(
                 party(registration),
             ),
             link: Some(format!("/programs/{}", program.id)),
+        },
+    )
+    .await
+    .map(drop)
+}
+
+/// What of a session matters to those who come: its time and its place.
+pub fn moved(before: &program_session::Model, after: &program_session::Model) -> bool {
+    before.starts_at != after.starts_at
+        || before.ends_at != after.ends_at
+        || before.venue != after.venue
+        || before.online_url != after.online_url
+}
+
+/// Tells a registrant that the session moved from `before` to `after` (time or place), old
+/// and new side by side. Call in the transaction that changed it, for a session that
+/// [`moved`].
+pub async fn session_changed(
+    txn: &impl ConnectionTrait,
+    program: &program::Model,
+    before: &program_session::Model,
+    after: &program_session::Model,
+    registration: &registration::Model,
+) -> Result<(), DbErr> {
+    let Some(recipient) = recipient(registration) else {
+        return Ok(());
+    };
+    let time_changed = before.starts_at != after.starts_at || before.ends_at != after.ends_at;
+    let place_changed = place(before) != place(after);
+    let link_changed = before.online_url != after.online_url && after.online_url.is_some();
+    let mut changes = Vec::new();
+    if time_changed {
+        changes.push(format!("日時: {} → {}", times(before), times(after)));
+    }
+    if place_changed {
+        changes.push(format!("会場: {} → {}", place(before), place(after)));
+    }
+    if link_changed {
+        changes.push(
+            "オンライン会場のURL: 変更されました（新しいURLは申込み詳細をご覧ください）".to_owned(),
+        );
+    }
+    let what = match (time_changed, place_changed || link_changed) {
+        (true, true) => "日時・会場",
+        (true, false) => "日時",
+        _ => "会場",
+    };
+    let waiting = match registration.status {
+        registration::RegistrationStatus::Waitlisted => {
+            "（キャンセル待ちでお申込みの方にもお知らせしています）"
+        }
+        _ => "",
+    };
+    notify::enqueue(
+        txn,
+        Notice {
+            recipient,
+            municipality_id: Some(registration.municipality_id),
+            kind: SESSION_CHANGED,
+            subject_id: registration.id,
+            // One message per change: the session as it is after it.
+            occasion: format!(
+                "{}|{}|{}|{}",
+                after.updated_at.to_rfc3339(),
+                after.starts_at.to_rfc3339(),
+                after.venue.as_deref().unwrap_or_default(),
+                after.online_url.as_deref().unwrap_or_default()
+            ),
+            title: format!("【{what}変更】{}", program.title),
+            body: format!(
+                "お申込みいただいた講座の{what}が変更になりました。{waiting}\n\n変更内容\n{}\n\n変更後のご案内\n{}\n{}\n\nご都合が合わなくなった場合は、{}までに申込み詳細から取り消してください。キャンセル待ちの方にお席をお譲りできます。",
+                changes.join("\n"),
+                facts(program, after),
+                party(registration),
+                when(after.cancellation_deadline),
+            ),
+            link: Some(link(registration)),
         },
     )
     .await

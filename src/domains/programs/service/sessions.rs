@@ -361,7 +361,8 @@ async fn insert_series(
 }
 
 /// Changes a session that has not ended (its program's managers). Seats and childcare slots
-/// never drop below what registrations hold; places added are offered to the waitlist.
+/// never drop below what registrations hold; places added are offered to the waitlist. A
+/// new time or place is told to every registrant holding or awaiting a place.
 #[tracing::instrument(skip_all, fields(session_id = %id))]
 pub async fn update_session(
     ctx: ServiceContext<'_>,
@@ -487,6 +488,7 @@ pub async fn update_session(
         ctx.announce(events).await;
         return Ok(Err(problems.into_vec()));
     };
+    let before = session.clone();
     let mut model = session.into_active_model();
     model.starts_at = Set(starts_at);
     model.ends_at = Set(ends_at);
@@ -499,6 +501,18 @@ pub async fn update_session(
     model.childcare_slots = Set(childcare_slots);
     model.updated_at = Set(now);
     let updated = model.update(&txn).await?;
+    if ctx.notifies() && notices::moved(&before, &updated) {
+        // Everyone who holds or awaits a place hears of the new time or place.
+        let concerned = registration::Entity::find()
+            .filter(registration::Column::SessionId.eq(updated.id))
+            .filter(registration::Column::Status.is_in(ACTIVE))
+            .order_by_asc(registration::Column::Id)
+            .all(&txn)
+            .await?;
+        for registration in &concerned {
+            notices::session_changed(&txn, &program, &before, &updated, registration).await?;
+        }
+    }
     events.extend(settle(&txn, &updated, ctx, now).await?);
     outbox::enqueue(&txn, sources::PROGRAM, program.id, program.municipality_id).await?;
     txn.commit().await?;
