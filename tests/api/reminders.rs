@@ -253,6 +253,125 @@ async fn the_day_before_a_session_each_confirmed_registrant_is_reminded_once_and
 }
 
 #[tokio::test]
+async fn after_a_session_those_who_attended_and_have_not_answered_are_asked_once_for_the_survey() {
+    let smtp = SmtpServer::start().await;
+    let app = quiet_app(&smtp).await;
+    let staff = app.login_demo(STAFF).await;
+    let resident = app.login_demo(RESIDENT).await;
+    let session = session_in(&app, &staff, 24 * 5, 10).await;
+    let attended = register(&app, Some(&resident), json!({ "sessionId": session })).await;
+    let answering = mutate(
+        &app,
+        None,
+        "registerForSession",
+        json!({ "sessionId": session, "guest": guest(31) }),
+        "registration { id } manageToken",
+    )
+    .await;
+    let guest_attended = register(
+        &app,
+        None,
+        json!({ "sessionId": session, "guest": guest(32) }),
+    )
+    .await;
+    register(
+        &app,
+        None,
+        json!({ "sessionId": session, "guest": guest(33) }),
+    )
+    .await;
+
+    // The session took place: it began three hours ago and ended an hour ago.
+    let db = Database::connect(&app.database_url).await.unwrap();
+    let session_uuid = tsunagu::graphql::ids::decode(&session.clone().into())
+        .unwrap()
+        .expect("an id of ours")
+        .1;
+    entity::program_session::Entity::update_many()
+        .col_expr(
+            entity::program_session::Column::StartsAt,
+            Expr::value(Utc::now() - Duration::hours(3)),
+        )
+        .col_expr(
+            entity::program_session::Column::EndsAt,
+            Expr::value(Utc::now() - Duration::hours(1)),
+        )
+        .filter(entity::program_session::Column::Id.eq(session_uuid))
+        .exec(&db)
+        .await
+        .unwrap();
+    db.close().await.ok();
+    for id in [
+        &attended["id"],
+        &answering["registration"]["id"],
+        &guest_attended["id"],
+    ] {
+        mutate(
+            &app,
+            Some(&staff),
+            "checkInRegistration",
+            json!({ "id": id }),
+            "registration { status }",
+        )
+        .await;
+    }
+    // One attendee answered already; the fourth party never came.
+    mutate(
+        &app,
+        None,
+        "submitProgramSurvey",
+        json!({ "registration": { "manageToken": answering["manageToken"] }, "score": 4 }),
+        "survey { score }",
+    )
+    .await;
+    let passes = passes_on(&app, &smtp).await;
+
+    let title = format!("【アンケートのお願い】{PROGRAM}");
+    let asked = smtp.wait_for_titled(RESIDENT, &title, 1).await;
+    let text = asked[0].text();
+    assert!(
+        text.contains("先日は講座にご参加いただきありがとうございました。"),
+        "{text}"
+    );
+    assert!(text.contains("満足度アンケート"), "{text}");
+    assert!(text.contains(&format!("講座: {PROGRAM}")), "{text}");
+    assert!(text.contains("会場: 真鶴町立遠藤貝類博物館 屋上"), "{text}");
+    let registration_uuid =
+        tsunagu::graphql::ids::decode(&attended["id"].as_str().unwrap().to_owned().into())
+            .unwrap()
+            .expect("an id of ours")
+            .1;
+    assert!(
+        text.contains(&format!(
+            "https://tsunagu.example.jp/mypage/registrations/{registration_uuid}/survey"
+        )),
+        "{text}"
+    );
+    let guest_asked = smtp.wait_for_titled(&guest_email(32), &title, 1).await;
+    let text = guest_asked[0].text();
+    assert!(
+        text.contains("お申込み完了時にお知らせした申込み管理用のリンクからご回答ください。"),
+        "{text}"
+    );
+    assert!(
+        guest_asked[0].header("List-Unsubscribe").is_some(),
+        "a guest may stop survey requests"
+    );
+
+    after_passes(&passes, 5).await;
+    assert_eq!(smtp.mails_titled(RESIDENT, &title).len(), 1);
+    assert_eq!(smtp.mails_titled(&guest_email(32), &title).len(), 1);
+    assert!(
+        smtp.mails_titled(&guest_email(31), &title).is_empty(),
+        "already answered"
+    );
+    assert!(
+        smtp.mails_titled(&guest_email(33), &title).is_empty(),
+        "did not attend"
+    );
+}
+
+#[tokio::test]
 async fn two_servers_running_passes_write_each_reminder_once() {
     let smtp = SmtpServer::start().await;
     let app = spawn_app_with(|limits| smtp.configure_reminders(limits)).await;

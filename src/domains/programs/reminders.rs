@@ -1,15 +1,17 @@
 //! The reminders of the programs domain, due by the clock: the evening before a session to
-//! every confirmed registrant, and three hours before an offered waitlist place lapses.
-//! Read in five statements however many sessions and registrations the window holds.
+//! every confirmed registrant, three hours before an offered waitlist place lapses, and,
+//! once a session has ended, the request to answer its satisfaction survey to everyone who
+//! attended and has not answered. Read in eight statements however many sessions and
+//! registrations the windows hold.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::{
-    program, program_session as session,
+    program, program_session as session, program_survey,
     registration::{self, RegistrationStatus},
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use super::notices::{facts, link, party, recipient};
@@ -32,11 +34,19 @@ pub const OFFER_EXPIRING: Kind = Kind::required(
     "繰り上げの承諾期限が近いお知らせ",
 );
 
+/// A session the reader attended has ended: would they answer its satisfaction survey.
+pub const SURVEY_REQUEST: Kind =
+    Kind::optional("programs.survey_request", "講座のアンケートのお願い");
+
 /// Every reminder of the domain.
-pub const REMINDER_KINDS: &[Kind] = &[SESSION_REMINDER, OFFER_EXPIRING];
+pub const REMINDER_KINDS: &[Kind] = &[SESSION_REMINDER, OFFER_EXPIRING, SURVEY_REQUEST];
 
 /// How long before an offer lapses its reminder goes out.
 pub const OFFER_WARNING: chrono::Duration = chrono::Duration::hours(3);
+
+/// How long after a session ended its survey is still requested (a request missed while no
+/// replica ran goes out late, within this window, and never for older sessions).
+pub const SURVEY_WINDOW: chrono::Duration = chrono::Duration::days(7);
 
 /// The reminders due at `now`.
 pub async fn due(
@@ -59,8 +69,47 @@ pub async fn due(
         .filter(registration::Column::OfferExpiresAt.lte(now + OFFER_WARNING))
         .all(db)
         .await?;
-    let mut sessions: HashMap<Uuid, session::Model> =
-        upcoming.iter().map(|s| (s.id, s.clone())).collect();
+    let ended: Vec<session::Model> = session::Entity::find()
+        .filter(session::Column::Status.eq(session::SessionStatus::Scheduled))
+        .filter(session::Column::EndsAt.lte(now))
+        .filter(session::Column::EndsAt.gt(now - SURVEY_WINDOW))
+        .all(db)
+        .await?;
+    let attended = if ended.is_empty() {
+        Vec::new()
+    } else {
+        registration::Entity::find()
+            .filter(registration::Column::SessionId.is_in(ended.iter().map(|s| s.id)))
+            .filter(registration::Column::Status.eq(RegistrationStatus::Attended))
+            .all(db)
+            .await?
+    };
+    let answered: std::collections::HashSet<Uuid> = if attended.is_empty() {
+        std::collections::HashSet::new()
+    } else {
+        program_survey::Entity::find()
+            .select_only()
+            .column(program_survey::Column::RegistrationId)
+            .filter(program_survey::Column::SessionId.is_in(ended.iter().map(|s| s.id)))
+            .into_tuple::<Uuid>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    let unanswered: Vec<&registration::Model> = attended
+        .iter()
+        .filter(|r| !answered.contains(&r.id))
+        .collect();
+    let mut sessions: HashMap<Uuid, session::Model> = upcoming
+        .iter()
+        .chain(
+            ended
+                .iter()
+                .filter(|s| unanswered.iter().any(|r| r.session_id == s.id)),
+        )
+        .map(|s| (s.id, s.clone()))
+        .collect();
     let offered_sessions: Vec<Uuid> = offers
         .iter()
         .map(|r| r.session_id)
@@ -113,7 +162,47 @@ pub async fn due(
             notices.push(offer_expiring(program, session, r, recipient, deadline));
         }
     }
+    for r in unanswered {
+        if let (Some((program, session)), Some(recipient)) = (facts_of(r), recipient(r)) {
+            notices.push(survey_request(program, session, r, recipient));
+        }
+    }
     Ok(notices)
+}
+
+fn survey_request(
+    program: &program::Model,
+    session: &session::Model,
+    registration: &registration::Model,
+    recipient: Recipient,
+) -> Notice {
+    let (how, path) = match registration.user_id {
+        Some(_) => (
+            "下のリンクから、マイページの申込み詳細でご回答ください。".to_owned(),
+            format!("/mypage/registrations/{}/survey", registration.id),
+        ),
+        // A guest's manage link is kept only as a digest: they answer through the link
+        // they were shown when registering.
+        None => (
+            "お申込み完了時にお知らせした申込み管理用のリンクからご回答ください。".to_owned(),
+            link(registration),
+        ),
+    };
+    Notice {
+        recipient,
+        municipality_id: Some(registration.municipality_id),
+        kind: SURVEY_REQUEST,
+        subject_id: registration.id,
+        // One request per registration, however often the session moved.
+        occasion: String::new(),
+        title: format!("【アンケートのお願い】{}", program.title),
+        body: format!(
+            "先日は講座にご参加いただきありがとうございました。今後の講座づくりのため、満足度アンケート（5段階、1分ほど）へのご協力をお願いします。{how}\n\n{}\n\n回答の期限: {}",
+            facts(program, session),
+            when(session.ends_at + SURVEY_WINDOW),
+        ),
+        link: Some(path),
+    }
 }
 
 fn session_reminder(
