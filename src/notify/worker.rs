@@ -1,5 +1,5 @@
-//! The delivery worker every replica runs: it claims due deliveries by writing a lease on
-//! them with a conditional `UPDATE` (only one replica's update matches a row, on
+//! The delivery worker every replica runs: it claims a batch of due deliveries by writing a
+//! lease on them with one conditional `UPDATE` (only one replica's update matches a row, on
 //! PostgreSQL and SQLite alike), sends them, and records the outcome. A replica that dies
 //! mid-send leaves the row due again once its lease has passed, so nothing is lost.
 
@@ -9,8 +9,9 @@ use chrono::{DateTime, Utc};
 use entity::{notification, notification_delivery as delivery, user};
 use futures_util::{StreamExt, stream};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::{Expr, ExprTrait as _},
+    ColumnTrait, Condition, DatabaseConnection, DbBackend, EntityTrait, Order, QueryFilter,
+    QueryOrder, QuerySelect,
+    sea_query::{Expr, ExprTrait as _, LockBehavior, LockType, Query},
 };
 use tokio::task::JoinHandle;
 use uuid::Uuid;
@@ -98,9 +99,12 @@ impl Deliverer {
         Ok(count)
     }
 
-    /// Leases due deliveries to this worker. Each row is claimed by an `UPDATE` that
-    /// matches only while the row is still due and unleased, so of several replicas
-    /// racing for a row exactly one updates it.
+    /// Leases a batch of due deliveries to this worker with one `UPDATE`, which matches a
+    /// row only while it is still due and unleased. On PostgreSQL the batch is chosen with
+    /// `FOR UPDATE SKIP LOCKED`, so replicas claiming at once take disjoint batches without
+    /// waiting on each other, and the claimed rows come back with `RETURNING`. On SQLite
+    /// the choice and the update run in one write transaction, whose single writer no
+    /// other replica can interleave with.
     async fn claim(&self, now: DateTime<Utc>) -> AppResult<Vec<delivery::Model>> {
         let due = || {
             Condition::all()
@@ -112,35 +116,53 @@ impl Deliverer {
                         .add(delivery::Column::LeaseUntil.lt(now)),
                 )
         };
-        let candidates = delivery::Entity::find()
-            .filter(due())
-            .order_by_asc(delivery::Column::NextAttemptAt)
-            .limit(BATCH)
-            .all(&self.db)
-            .await?;
         let lease =
             now + chrono::Duration::seconds(i64::try_from(self.settings.lease_secs).unwrap_or(120));
-        let mut claimed = Vec::with_capacity(candidates.len());
-        for row in candidates {
-            let updated = delivery::Entity::update_many()
+        let lease_batch = |ids: Condition| {
+            delivery::Entity::update_many()
                 .col_expr(delivery::Column::LeaseUntil, Expr::value(lease))
                 .col_expr(
                     delivery::Column::Attempts,
                     Expr::col(delivery::Column::Attempts).add(1),
                 )
-                .filter(delivery::Column::Id.eq(row.id))
+                .filter(ids)
                 .filter(due())
-                .exec(&self.db)
-                .await?;
-            if updated.rows_affected == 1 {
-                claimed.push(delivery::Model {
-                    attempts: row.attempts + 1,
-                    lease_until: Some(lease),
-                    ..row
-                });
-            }
+        };
+        if self.db.get_database_backend() == DbBackend::Postgres {
+            let batch = Query::select()
+                .column(delivery::Column::Id)
+                .from(delivery::Entity)
+                .cond_where(due())
+                .order_by(delivery::Column::NextAttemptAt, Order::Asc)
+                .limit(BATCH)
+                .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+                .to_owned();
+            let ids = Condition::all().add(delivery::Column::Id.in_subquery(batch));
+            return Ok(lease_batch(ids).exec_with_returning(&self.db).await?);
         }
-        Ok(claimed)
+        let txn = crate::db::begin_write(&self.db).await?;
+        let candidates = delivery::Entity::find()
+            .filter(due())
+            .order_by_asc(delivery::Column::NextAttemptAt)
+            .limit(BATCH)
+            .all(&txn)
+            .await?;
+        if candidates.is_empty() {
+            return Ok(candidates);
+        }
+        let ids = Condition::all().add(delivery::Column::Id.is_in(candidates.iter().map(|d| d.id)));
+        lease_batch(ids).exec(&txn).await?;
+        txn.commit().await?;
+        // The writer held the database from the choice to the update: every candidate was
+        // still due, and is now ours.
+        Ok(candidates
+            .into_iter()
+            .map(|row| delivery::Model {
+                attempts: row.attempts + 1,
+                lease_until: Some(lease),
+                ..row
+            })
+            .collect())
     }
 
     /// Sends one claimed delivery and records what happened.
