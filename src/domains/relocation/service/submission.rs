@@ -469,7 +469,7 @@ fn search_text(checked: &Checked, reference_code: &str) -> String {
     .join("|")
 }
 
-fn parse_phone(field: &str, value: &str) -> Result<String, FieldError> {
+pub(super) fn parse_phone(field: &str, value: &str) -> Result<String, FieldError> {
     let normalized = text::normalize(value).replace(['ー', '−', '‐', '―'], "-");
     let digits: String = normalized.chars().filter(char::is_ascii_digit).collect();
     let allowed = normalized

@@ -145,6 +145,11 @@ mirror! {
         ConsentWithdrawn,
         /// Personal data was anonymized after the retention period.
         Anonymized,
+        /// The family wrote to its concierge with its tracking token (the text is the body).
+        FamilyMessage,
+        /// The family changed its contact details or desired timing with its tracking token;
+        /// the body names the fields changed, never their values.
+        DetailsUpdated,
     }
 }
 
@@ -417,8 +422,11 @@ pub struct RelocationInquiryStatus {
     pub stage: InquiryStage,
     /// Display name of the concierge in charge; null while unassigned.
     pub concierge_name: Option<String>,
-    /// Next scheduled appointment.
+    /// When the next appointment to come takes place; null when none is scheduled.
     pub next_appointment_at: Option<DateTime<Utc>>,
+    /// The next appointment to come (time, kind and place); null when none is scheduled
+    /// or the inquiry is no longer worked on.
+    pub next_appointment: Option<FamilyAppointment>,
     /// When the inquiry was received.
     pub received_at: DateTime<Utc>,
 }
@@ -430,7 +438,29 @@ impl From<service::PublicStatus> for RelocationInquiryStatus {
             stage: s.stage.into(),
             concierge_name: s.concierge_name,
             next_appointment_at: s.next_appointment_at,
+            next_appointment: s.next_appointment.map(Into::into),
             received_at: s.received_at,
+        }
+    }
+}
+
+/// An appointment with the family, as the family sees it on its status page.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct FamilyAppointment {
+    /// When it takes place.
+    pub at: DateTime<Utc>,
+    /// Visit, trial stay or online consultation.
+    pub kind: AppointmentKind,
+    /// Where (or how to join), as the concierge gave it; null when the concierge will tell.
+    pub place: Option<String>,
+}
+
+impl From<service::NextAppointment> for FamilyAppointment {
+    fn from(a: service::NextAppointment) -> Self {
+        Self {
+            at: a.at,
+            kind: a.kind.into(),
+            place: a.place,
         }
     }
 }
