@@ -2274,3 +2274,194 @@ async fn the_familys_messages_and_changes_are_rate_limited_per_client() {
         .await;
     assert_eq!(error_code(&body), Some("RATE_LIMITED"), "{body}");
 }
+
+const DUPLICATES: &str = "query($id: ID!) { node(id: $id) { ... on RelocationInquiry { referenceCode possibleDuplicates { inquiryId referenceCode stage sameEmail samePhone } } } }";
+
+/// Submits `family` of `municipality` with these contact details; its reference code.
+async fn submit_contact(
+    app: &TestApp,
+    municipality: &str,
+    email: Option<&str>,
+    phone: Option<&str>,
+) -> (String, String) {
+    let mut input = family(municipality, "重複 確認");
+    input["email"] = json!(email);
+    input["phone"] = json!(phone);
+    let payload = submit(app, input).await;
+    assert_eq!(
+        user_error_codes(&payload),
+        Vec::<String>::new(),
+        "{payload}"
+    );
+    (
+        payload["receipt"]["referenceCode"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        payload["receipt"]["trackingToken"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn staff_see_open_inquiries_of_their_municipality_sharing_an_email_or_phone() {
+    let app = spawn_app().await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    let maebashi_admin = app.login_demo("maebashi-admin@example.jp").await;
+    let manazuru = app.municipality_id("14384").await;
+    let maebashi = app.municipality_id("10201").await;
+
+    let (first, _) = submit_contact(
+        &app,
+        &manazuru,
+        Some("Dup.Family@Example.jp"),
+        Some("080-1111-2222"),
+    )
+    .await;
+    let (same_email, _) = submit_contact(
+        &app,
+        &manazuru,
+        Some("ｄｕｐ．ｆａｍｉｌｙ@example.JP"),
+        Some("080-3333-4444"),
+    )
+    .await;
+    let (same_phone, _) =
+        submit_contact(&app, &manazuru, None, Some("０８０ー１１１１ー２２２２")).await;
+    let (elsewhere, _) = submit_contact(
+        &app,
+        &maebashi,
+        Some("dup.family@example.jp"),
+        Some("08011112222"),
+    )
+    .await;
+    let (closed, _) = submit_contact(&app, &manazuru, Some("dup.family@example.jp"), None).await;
+    let closed_id = inquiry_id(&app, &admin, &closed).await;
+    let payload = mutate(
+        &app,
+        &admin,
+        "closeInquiry",
+        json!({ "inquiryId": closed_id, "reason": "OTHER" }),
+        "inquiry { stage }",
+    )
+    .await;
+    assert_eq!(payload["inquiry"]["stage"], "CLOSED", "{payload}");
+    let (unrelated, _) = submit_contact(
+        &app,
+        &manazuru,
+        Some("someone.else@example.jp"),
+        Some("080-9999-0000"),
+    )
+    .await;
+
+    let first_id = inquiry_id(&app, &admin, &first).await;
+    let body = app
+        .graphql(Some(&admin), DUPLICATES, json!({ "id": first_id }))
+        .await;
+    let found = body["data"]["node"]["possibleDuplicates"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body}"))
+        .clone();
+    let codes: Vec<&str> = found
+        .iter()
+        .map(|d| d["referenceCode"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        vec![same_email.as_str(), same_phone.as_str()],
+        "{body}"
+    );
+    assert_eq!(found[0]["sameEmail"], true);
+    assert_eq!(found[0]["samePhone"], false);
+    assert_eq!(found[1]["sameEmail"], false);
+    assert_eq!(found[1]["samePhone"], true);
+    assert_eq!(
+        found[0]["inquiryId"],
+        json!(inquiry_id(&app, &admin, &same_email).await)
+    );
+    assert!(!body.to_string().contains(&elsewhere));
+    assert!(!body.to_string().contains(&closed));
+    // The match goes both ways, and an inquiry with nothing in common has none.
+    let same_phone_id = inquiry_id(&app, &admin, &same_phone).await;
+    let body = app
+        .graphql(Some(&admin), DUPLICATES, json!({ "id": same_phone_id }))
+        .await;
+    assert_eq!(
+        body["data"]["node"]["possibleDuplicates"][0]["referenceCode"], first,
+        "{body}"
+    );
+    let unrelated_id = inquiry_id(&app, &admin, &unrelated).await;
+    let body = app
+        .graphql(Some(&admin), DUPLICATES, json!({ "id": unrelated_id }))
+        .await;
+    assert_eq!(
+        body["data"]["node"]["possibleDuplicates"],
+        json!([]),
+        "{body}"
+    );
+
+    // The other municipality's inquiry with the same contact matches nothing here.
+    let elsewhere_id = inquiry_id(&app, &maebashi_admin, &elsewhere).await;
+    let body = app
+        .graphql(
+            Some(&maebashi_admin),
+            DUPLICATES,
+            json!({ "id": elsewhere_id }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["node"]["possibleDuplicates"],
+        json!([]),
+        "{body}"
+    );
+    // Nor can its administrator read this municipality's inquiry to look.
+    let body = app
+        .graphql(Some(&maebashi_admin), DUPLICATES, json!({ "id": first_id }))
+        .await;
+    assert_eq!(body["data"]["node"], Value::Null, "{body}");
+}
+
+#[tokio::test]
+async fn the_family_never_sees_possible_duplicates_and_withdrawing_drops_the_match() {
+    let app = spawn_app().await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    let manazuru = app.municipality_id("14384").await;
+    let (first, _) = submit_contact(&app, &manazuru, Some("twice@example.jp"), None).await;
+    let (second, token) = submit_contact(&app, &manazuru, Some("TWICE@example.jp"), None).await;
+    let body = app
+        .graphql(
+            None,
+            "query($code: String!, $token: String!) { relocationInquiryStatus(referenceCode: $code, trackingToken: $token) { possibleDuplicates { referenceCode } } }",
+            json!({ "code": second, "token": token }),
+        )
+        .await;
+    assert_eq!(
+        error_code(&body),
+        Some("GRAPHQL_VALIDATION_FAILED"),
+        "{body}"
+    );
+
+    let first_id = inquiry_id(&app, &admin, &first).await;
+    let body = app
+        .graphql(Some(&admin), DUPLICATES, json!({ "id": first_id }))
+        .await;
+    assert_eq!(
+        body["data"]["node"]["possibleDuplicates"][0]["referenceCode"], second,
+        "{body}"
+    );
+    as_family(
+        &app,
+        "mutation($input: WithdrawRelocationConsentInput!) { withdrawRelocationConsent(input: $input) { status { stage } userErrors { code } } }",
+        json!({ "referenceCode": second, "trackingToken": token }),
+    )
+    .await;
+    let body = app
+        .graphql(Some(&admin), DUPLICATES, json!({ "id": first_id }))
+        .await;
+    assert_eq!(
+        body["data"]["node"]["possibleDuplicates"],
+        json!([]),
+        "{body}"
+    );
+}

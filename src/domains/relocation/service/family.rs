@@ -16,6 +16,7 @@ use crate::{
     text::{self, Email, optional_line},
 };
 
+use super::duplicates::{email_digest, phone_digest};
 use super::settings::lock_municipality;
 use super::submission::parse_phone;
 use super::tracking::{PublicStatus, find_tracked, status_of};
@@ -190,6 +191,8 @@ pub async fn update_family_details(
     }
     let search = search_text(&inquiry, new_email.as_deref(), new_phone.as_deref());
     let mut model = inquiry.into_active_model();
+    model.email_digest = Set(new_email.as_deref().and_then(email_digest));
+    model.phone_digest = Set(new_phone.as_deref().and_then(phone_digest));
     model.email = Set(new_email);
     model.phone = Set(new_phone);
     model.desired_timing = Set(new_timing);

@@ -17,6 +17,7 @@ mod access_log;
 mod assigning;
 mod casework;
 mod concierges;
+mod duplicates;
 mod family;
 mod funnel;
 mod my_day;
@@ -53,6 +54,7 @@ pub use concierges::{
     ProfileInput, add_leave, current_leaves, list_profiles, load_of, next_leave_end, remove_leave,
     save_profile, set_availability, sweep,
 };
+pub use duplicates::{Probe, email_digest, phone_digest, possible_duplicates};
 pub use family::{DetailsChanges, send_family_message, update_family_details};
 pub use funnel::funnel;
 pub use my_day::{my_appointments, my_tasks};
