@@ -2465,3 +2465,121 @@ async fn the_family_never_sees_possible_duplicates_and_withdrawing_drops_the_mat
         "{body}"
     );
 }
+
+async fn download(app: &TestApp, token: Option<&str>, path: &str) -> reqwest::Response {
+    let mut request = app.request(reqwest::Method::GET, path);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    request.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn administrators_download_the_pipeline_as_csv_for_excel_without_personal_data() {
+    let app = spawn_app().await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    let (id, concierge, receipt) = held_inquiry(&app, &admin, "表計算 出力子").await;
+    let code = receipt["referenceCode"].as_str().unwrap();
+    mutate(
+        &app,
+        &concierge,
+        "addInquiryNote",
+        json!({ "inquiryId": id, "body": "内部メモ：住宅の希望あり" }),
+        "inquiry { id }",
+    )
+    .await;
+    for at in ["2031-04-20T05:30:00Z", "2031-05-20T05:30:00Z"] {
+        mutate(
+            &app,
+            &concierge,
+            "scheduleInquiryAppointment",
+            json!({ "inquiryId": id, "at": at, "kind": "VISIT" }),
+            "inquiry { id }",
+        )
+        .await;
+    }
+    mutate(
+        &app,
+        &concierge,
+        "createInquiryTask",
+        json!({ "inquiryId": id, "title": "空き家バンクの案内", "dueOn": "2031-04-01" }),
+        "task { id }",
+    )
+    .await;
+
+    let response = download(
+        &app,
+        Some(&admin),
+        "/reports/relocation-pipeline.csv?municipality=14384",
+    )
+    .await;
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/csv; charset=utf-8"
+    );
+    let bytes = response.bytes().await.unwrap();
+    assert!(
+        bytes.starts_with(&[0xEF, 0xBB, 0xBF]),
+        "UTF-8 byte-order mark"
+    );
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    assert!(text.ends_with("\r\n"));
+    assert!(
+        !text.replace("\r\n", "").contains('\n'),
+        "CRLF line endings only"
+    );
+    let lines: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(
+        lines[0],
+        "受付番号,段階,受付日時,担当割り当て日時,最終対応日時,終了日時,メモ件数,連絡件数,予定件数,タスク件数,担当コンシェルジュID,担当コンシェルジュ"
+    );
+    let row: Vec<&str> = lines
+        .iter()
+        .find(|l| l.starts_with(code))
+        .unwrap_or_else(|| panic!("no row for {code}: {text}"))
+        .split(',')
+        .collect();
+    assert_eq!(row[1], "担当決定", "{row:?}");
+    assert_eq!(&row[6..10], ["1", "0", "2", "1"], "{row:?}");
+    assert_eq!(row[10], app.my_id(&concierge).await);
+    assert!(!row[11].is_empty());
+    assert_eq!(row[2].len(), "2026-12-06 17:40".len(), "{row:?}");
+    // Nothing of the family and no free text.
+    for secret in [
+        "表計算",
+        "hanako",
+        "090",
+        "内部メモ",
+        "空き家バンク",
+        "北部",
+    ] {
+        assert!(!text.contains(secret), "{secret} in {text}");
+    }
+}
+
+#[tokio::test]
+async fn only_the_municipalitys_administrators_download_the_pipeline() {
+    let app = spawn_app().await;
+    let concierge = app.login_demo("manazuru-concierge@example.jp").await;
+    let other_admin = app.login_demo("maebashi-admin@example.jp").await;
+    let path = "/reports/relocation-pipeline.csv?municipality=14384";
+    let response = download(&app, None, path).await;
+    assert_eq!(response.status(), reqwest::StatusCode::UNAUTHORIZED);
+    for token in [&concierge, &other_admin] {
+        let response = download(&app, Some(token), path).await;
+        assert_eq!(response.status(), reqwest::StatusCode::FORBIDDEN);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    }
+    let response = download(&app, Some(&other_admin), "/reports/relocation-pipeline.csv").await;
+    assert_eq!(response.status(), reqwest::StatusCode::BAD_REQUEST);
+    // The administrator's own municipality downloads.
+    let response = download(
+        &app,
+        Some(&other_admin),
+        "/reports/relocation-pipeline.csv?municipality=10201",
+    )
+    .await;
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+}

@@ -18,6 +18,7 @@ mod assigning;
 mod casework;
 mod concierges;
 mod duplicates;
+mod export;
 mod family;
 mod funnel;
 mod my_day;
@@ -55,6 +56,7 @@ pub use concierges::{
     save_profile, set_availability, sweep,
 };
 pub use duplicates::{Probe, email_digest, phone_digest, possible_duplicates};
+pub use export::{PipelineRow, pipeline_rows};
 pub use family::{DetailsChanges, send_family_message, update_family_details};
 pub use funnel::funnel;
 pub use my_day::{my_appointments, my_tasks};
