@@ -28,6 +28,10 @@ pub enum EventKind {
     ConsentWithdrawn,
     #[sea_orm(string_value = "anonymized")]
     Anonymized,
+    #[sea_orm(string_value = "family_message")]
+    FamilyMessage,
+    #[sea_orm(string_value = "details_updated")]
+    DetailsUpdated,
 }
 
 /// What kind of appointment is scheduled with a family.

@@ -122,6 +122,11 @@ pub struct Model {
     /// staff text search. Emptied with the personal data.
     #[sea_orm(column_type = "Text")]
     pub search_text: String,
+    /// SHA-256 (hex) of the normalized email, to find open inquiries sharing it; emptied
+    /// with the personal data.
+    pub email_digest: Option<String>,
+    /// SHA-256 (hex) of the phone's digits, likewise.
+    pub phone_digest: Option<String>,
     pub consent_at: DateTimeUtc,
     pub erased_at: Option<DateTimeUtc>,
     pub first_response_due_at: DateTimeUtc,

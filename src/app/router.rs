@@ -26,7 +26,7 @@ use super::{
 };
 use crate::{
     config::Limits,
-    domains::{kpi::export, programs::calendar},
+    domains::{kpi::export, programs::calendar, relocation},
     notify::opt_out,
     state::AppState,
 };
@@ -59,6 +59,10 @@ pub fn router(state: AppState, limits: &Limits) -> Router {
         .route("/calendar/programs/{file}", get(calendar::program_calendar))
         .route("/reports/kpi.csv", get(export::kpi_csv))
         .route("/reports/kpi.json", get(export::kpi_json))
+        .route(
+            "/reports/relocation-pipeline.csv",
+            get(relocation::export::pipeline_csv),
+        )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))

@@ -801,3 +801,57 @@ async fn the_article_filter_answers_alike_under_its_plural_names_and_its_former_
         .await;
     }
 }
+
+#[tokio::test]
+async fn a_draft_is_previewed_with_its_html_by_the_municipalitys_admins_and_its_author_only() {
+    let app = spawn_app().await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    let created = app
+        .graphql(
+            Some(&admin),
+            "mutation($input: CreateUserInput!) { createUser(input: $input) { user { id } userErrors { code } } }",
+            json!({ "input": { "email": "writer@example.jp", "password": "manazuru-umi-2026", "displayName": "書き手 花子", "displayNameKana": "カキテ ハナコ", "role": "MUNICIPAL_ADMIN" } }),
+        )
+        .await;
+    let writer_id = created["data"]["createUser"]["user"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{created}"))
+        .to_owned();
+    let writer = app.login("writer@example.jp", "manazuru-umi-2026").await;
+    let draft = create_ok(&app, &writer, article_input("下書きの確認")).await;
+    let id = draft["id"].as_str().unwrap();
+    // The writer moves to concierge work: still the author, no longer an administrator.
+    let moved = app
+        .graphql(
+            Some(&admin),
+            "mutation($id: ID!) { updateUser(input: { id: $id, role: CONCIERGE }) { user { role } userErrors { code } } }",
+            json!({ "id": writer_id }),
+        )
+        .await;
+    assert_eq!(
+        moved["data"]["updateUser"]["user"]["role"], "CONCIERGE",
+        "{moved}"
+    );
+    let writer = app.login("writer@example.jp", "manazuru-umi-2026").await;
+
+    let preview = "query($id: ID!) { article(id: $id) { title status bodyHtml } }";
+    for token in [&admin, &writer] {
+        let body = app.graphql(Some(token), preview, json!({ "id": id })).await;
+        let article = &body["data"]["article"];
+        assert_eq!(article["status"], "DRAFT", "{body}");
+        assert_eq!(
+            article["bodyHtml"],
+            "<p>本文です。</p>\n<p><strong>大事なこと</strong>があります。</p>\n"
+        );
+    }
+    let concierge = app.login_demo("manazuru-concierge@example.jp").await;
+    let resident = app.login_demo("manazuru-resident@example.jp").await;
+    let other_admin = app.login_demo("maebashi-admin@example.jp").await;
+    for token in [Some(&concierge), Some(&resident), Some(&other_admin), None] {
+        let body = app
+            .graphql(token.map(String::as_str), preview, json!({ "id": id }))
+            .await;
+        assert_eq!(body["data"]["article"], Value::Null, "{body}");
+        assert_eq!(node(&app, token.map(String::as_str), id).await, Value::Null);
+    }
+}

@@ -1869,6 +1869,35 @@ async fn residents_comment_on_published_issues_and_hidden_comments_disappear_for
         "個人を特定できる情報が含まれるため"
     );
     assert_eq!(flagged["author"]["email"], "manazuru-resident@example.jp");
+
+    // An administrator of the town shows it again: everyone reads it, the reason goes.
+    let unhide = json!({ "commentId": comment_id });
+    assert_eq!(
+        t.denied(Some(t.resident), "unhideComment", unhide.clone())
+            .await,
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        t.denied(Some(t.maebashi_admin), "unhideComment", unhide.clone())
+            .await,
+        "NOT_FOUND"
+    );
+    let shown = t
+        .ok(
+            t.admin,
+            "unhideComment",
+            unhide.clone(),
+            "comment { hidden hiddenReason hiddenAt }",
+        )
+        .await;
+    assert_eq!(shown["comment"]["hidden"], false);
+    assert_eq!(shown["comment"]["hiddenReason"], Value::Null);
+    assert_eq!(
+        t.refused(t.admin, "unhideComment", unhide).await,
+        ["INVALID_STATE"]
+    );
+    let public = t.node(None, &issue, read).await;
+    assert_eq!(public["commentCount"], 2, "{public}");
 }
 
 #[tokio::test]

@@ -1922,3 +1922,664 @@ async fn profile_capacity(app: &TestApp, admin: &str, profile: &Value) -> Value 
         .map(|p| p["capacity"].clone())
         .unwrap_or(Value::Null)
 }
+
+const SEND_MESSAGE: &str = "mutation($input: SendInquiryMessageInput!) { sendInquiryMessage(input: $input) { status { referenceCode stage } userErrors { field code message } } }";
+const UPDATE_DETAILS: &str = "mutation($input: UpdateInquiryDetailsInput!) { updateInquiryDetails(input: $input) { status { referenceCode stage } userErrors { field code message } } }";
+const TIMELINE: &str = "query($id: ID!) { node(id: $id) { ... on RelocationInquiry { email phone desiredTiming timeline { kind body actorName } } } }";
+
+/// What the family's tracked mutation `query` answers for `input`.
+async fn as_family(app: &TestApp, query: &str, input: Value) -> Value {
+    let body = app.graphql(None, query, json!({ "input": input })).await;
+    assert_eq!(error_code(&body), None, "{body}");
+    let data = body["data"].as_object().unwrap();
+    data.values().next().unwrap().clone()
+}
+
+async fn timeline_of(app: &TestApp, token: &str, id: &str) -> Value {
+    let body = app
+        .graphql(Some(token), TIMELINE, json!({ "id": id }))
+        .await;
+    assert_eq!(error_code(&body), None, "{body}");
+    body["data"]["node"].clone()
+}
+
+async fn inbox_kinds(app: &TestApp, token: &str) -> Vec<String> {
+    let body = app
+        .graphql(
+            Some(token),
+            "{ myNotifications(first: 50) { nodes { kind title } } }",
+            json!({}),
+        )
+        .await;
+    body["data"]["myNotifications"]["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body}"))
+        .iter()
+        .map(|n| n["kind"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_family_writes_to_its_concierge_who_hears_of_it_and_reads_it_on_the_timeline() {
+    let app = spawn_app().await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    let (id, concierge, receipt) = held_inquiry(&app, &admin, "手紙 書子").await;
+    let code = receipt["referenceCode"].as_str().unwrap();
+    let token = receipt["trackingToken"].as_str().unwrap();
+    let before = inbox_kinds(&app, &concierge).await;
+    assert!(!before.contains(&"relocation.family_message".to_owned()));
+
+    let sent = as_family(
+        &app,
+        SEND_MESSAGE,
+        json!({ "referenceCode": code.to_lowercase(), "trackingToken": token, "body": "来月の週末に見学できますか。" }),
+    )
+    .await;
+    assert_eq!(user_error_codes(&sent), Vec::<String>::new(), "{sent}");
+    assert_eq!(sent["status"]["referenceCode"], code);
+
+    let seen = timeline_of(&app, &concierge, &id).await;
+    let last = seen["timeline"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["kind"], "FAMILY_MESSAGE", "{seen}");
+    assert_eq!(last["body"], "来月の週末に見学できますか。");
+    assert_eq!(last["actorName"], Value::Null);
+    let inbox = inbox_kinds(&app, &concierge).await;
+    assert_eq!(
+        inbox
+            .iter()
+            .filter(|k| *k == "relocation.family_message")
+            .count(),
+        1,
+        "{inbox:?}"
+    );
+    // The administrator is not told of a message to a concierge who holds the inquiry.
+    assert!(
+        !inbox_kinds(&app, &admin)
+            .await
+            .contains(&"relocation.family_message".to_owned())
+    );
+
+    // A wrong token or an unknown code: the same refusal, and nothing is written.
+    for (code, token) in [(code, "trk_wrong"), ("MN-ZZZZ-ZZZZ", token)] {
+        let refused = as_family(
+            &app,
+            SEND_MESSAGE,
+            json!({ "referenceCode": code, "trackingToken": token, "body": "なりすまし" }),
+        )
+        .await;
+        assert_eq!(user_error_codes(&refused), vec!["NOT_FOUND"]);
+        assert_eq!(refused["status"], Value::Null);
+    }
+    let empty = as_family(
+        &app,
+        SEND_MESSAGE,
+        json!({ "referenceCode": code, "trackingToken": token, "body": "  " }),
+    )
+    .await;
+    assert_eq!(user_error_codes(&empty), vec!["REQUIRED"]);
+    assert_eq!(empty["userErrors"][0]["field"], json!(["input", "body"]));
+    let after = timeline_of(&app, &concierge, &id).await;
+    assert_eq!(
+        after["timeline"].as_array().unwrap().len(),
+        seen["timeline"].as_array().unwrap().len()
+    );
+}
+
+#[tokio::test]
+async fn a_message_on_an_unassigned_inquiry_goes_to_the_municipalitys_administrators() {
+    let app = spawn_app().await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    let other_admin = app.login_demo("maebashi-admin@example.jp").await;
+    for profile in profiles(&app, &admin).await {
+        save_profile(&app, &admin, &profile, 5, false).await;
+    }
+    let manazuru = app.municipality_id("14384").await;
+    let payload = submit(&app, family(&manazuru, "待機 中子")).await;
+    let code = payload["receipt"]["referenceCode"].as_str().unwrap();
+    let token = payload["receipt"]["trackingToken"].as_str().unwrap();
+    let sent = as_family(
+        &app,
+        SEND_MESSAGE,
+        json!({ "referenceCode": code, "trackingToken": token, "body": "連絡をお待ちしています。" }),
+    )
+    .await;
+    assert_eq!(user_error_codes(&sent), Vec::<String>::new(), "{sent}");
+    assert_eq!(sent["status"]["stage"], "NEW");
+    assert!(
+        inbox_kinds(&app, &admin)
+            .await
+            .contains(&"relocation.family_message".to_owned())
+    );
+    assert!(
+        !inbox_kinds(&app, &other_admin)
+            .await
+            .contains(&"relocation.family_message".to_owned())
+    );
+}
+
+#[tokio::test]
+async fn a_family_updates_its_contact_details_and_timing_and_the_timeline_names_only_the_fields() {
+    let app = spawn_app().await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    let (id, _, receipt) = held_inquiry(&app, &admin, "転居 先子").await;
+    let code = receipt["referenceCode"].as_str().unwrap();
+    let token = receipt["trackingToken"].as_str().unwrap();
+
+    let invalid = as_family(
+        &app,
+        UPDATE_DETAILS,
+        json!({ "referenceCode": code, "trackingToken": token, "email": "not-an-address", "phone": "12" }),
+    )
+    .await;
+    assert_eq!(user_error_codes(&invalid), vec!["INVALID", "INVALID"]);
+    assert_eq!(invalid["userErrors"][0]["field"], json!(["input", "email"]));
+    let both_gone = as_family(
+        &app,
+        UPDATE_DETAILS,
+        json!({ "referenceCode": code, "trackingToken": token, "email": "", "phone": "" }),
+    )
+    .await;
+    assert_eq!(user_error_codes(&both_gone), vec!["REQUIRED"]);
+    let unchanged = timeline_of(&app, &admin, &id).await;
+    assert_eq!(unchanged["email"], "hanako@example.jp");
+
+    let updated = as_family(
+        &app,
+        UPDATE_DETAILS,
+        json!({ "referenceCode": code, "trackingToken": token, "email": "Shin.Address@Example.JP", "phone": "", "desiredTiming": "2027年秋" }),
+    )
+    .await;
+    assert_eq!(
+        user_error_codes(&updated),
+        Vec::<String>::new(),
+        "{updated}"
+    );
+    let seen = timeline_of(&app, &admin, &id).await;
+    assert_eq!(seen["email"], "shin.address@example.jp");
+    assert_eq!(seen["phone"], Value::Null);
+    assert_eq!(seen["desiredTiming"], "2027年秋");
+    let last = seen["timeline"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["kind"], "DETAILS_UPDATED");
+    let body = last["body"].as_str().unwrap();
+    assert!(
+        body.contains("メールアドレス") && body.contains("電話番号") && body.contains("希望時期"),
+        "{body}"
+    );
+    assert!(!body.contains("shin") && !body.contains("2027"), "{body}");
+    // Staff find the inquiry by its new address, no longer by the old phone.
+    let found = app
+        .graphql(
+            Some(&admin),
+            "query($q: String!) { relocationInquiries(filter: { search: $q }) { totalCount } }",
+            json!({ "q": "shin.address" }),
+        )
+        .await;
+    assert_eq!(
+        found["data"]["relocationInquiries"]["totalCount"], 1,
+        "{found}"
+    );
+    let old = app
+        .graphql(
+            Some(&admin),
+            "query($q: String!) { relocationInquiries(filter: { search: $q }) { nodes { referenceCode } } }",
+            json!({ "q": "09012345678" }),
+        )
+        .await;
+    assert!(
+        !old.to_string().contains(code),
+        "the old phone still finds it: {old}"
+    );
+    let wrong = as_family(
+        &app,
+        UPDATE_DETAILS,
+        json!({ "referenceCode": code, "trackingToken": "trk_nope", "desiredTiming": "すぐ" }),
+    )
+    .await;
+    assert_eq!(user_error_codes(&wrong), vec!["NOT_FOUND"]);
+    assert_eq!(
+        timeline_of(&app, &admin, &id).await["desiredTiming"],
+        "2027年秋"
+    );
+}
+
+#[tokio::test]
+async fn the_status_page_shows_the_next_appointment_with_its_kind_and_place() {
+    let app = spawn_app().await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    let (id, concierge, receipt) = held_inquiry(&app, &admin, "予定 確子").await;
+    let code = receipt["referenceCode"].as_str().unwrap();
+    let token = receipt["trackingToken"].as_str().unwrap();
+    let query = "query($code: String!, $token: String!) { relocationInquiryStatus(referenceCode: $code, trackingToken: $token) { nextAppointmentAt nextAppointment { at kind place } } }";
+    let before = app
+        .graphql(None, query, json!({ "code": code, "token": token }))
+        .await;
+    assert_eq!(
+        before["data"]["relocationInquiryStatus"]["nextAppointment"],
+        Value::Null,
+        "{before}"
+    );
+    for (at, kind, place) in [
+        ("2031-05-10T01:00:00Z", "TRIAL_STAY", Some("お試し住宅 A棟")),
+        ("2031-04-20T05:30:00Z", "VISIT", Some("真鶴町役場 2階")),
+        ("2031-06-01T01:00:00Z", "ONLINE_CONSULTATION", None),
+    ] {
+        let payload = mutate(
+            &app,
+            &concierge,
+            "scheduleInquiryAppointment",
+            json!({ "inquiryId": id, "at": at, "kind": kind, "place": place }),
+            "inquiry { id }",
+        )
+        .await;
+        assert_eq!(
+            user_error_codes(&payload),
+            Vec::<String>::new(),
+            "{payload}"
+        );
+    }
+    let seen = app
+        .graphql(None, query, json!({ "code": code, "token": token }))
+        .await;
+    let status = &seen["data"]["relocationInquiryStatus"];
+    assert_eq!(
+        status["nextAppointment"]["at"], "2031-04-20T05:30:00+00:00",
+        "{seen}"
+    );
+    assert_eq!(status["nextAppointment"]["kind"], "VISIT");
+    assert_eq!(status["nextAppointment"]["place"], "真鶴町役場 2階");
+    assert_eq!(status["nextAppointmentAt"], "2031-04-20T05:30:00+00:00");
+}
+
+#[tokio::test]
+async fn a_withdrawn_or_closed_inquiry_refuses_the_familys_messages_and_changes() {
+    let app = spawn_app().await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    let manazuru = app.municipality_id("14384").await;
+    let withdrawn = submit(&app, family(&manazuru, "撤回 済子")).await;
+    let w_code = withdrawn["receipt"]["referenceCode"].as_str().unwrap();
+    let w_token = withdrawn["receipt"]["trackingToken"].as_str().unwrap();
+    as_family(
+        &app,
+        "mutation($input: WithdrawRelocationConsentInput!) { withdrawRelocationConsent(input: $input) { status { stage } userErrors { code } } }",
+        json!({ "referenceCode": w_code, "trackingToken": w_token }),
+    )
+    .await;
+    let closed = submit(&app, family(&manazuru, "終了 済子")).await;
+    let c_code = closed["receipt"]["referenceCode"].as_str().unwrap();
+    let c_token = closed["receipt"]["trackingToken"].as_str().unwrap();
+    let c_id = inquiry_id(&app, &admin, c_code).await;
+    let payload = mutate(
+        &app,
+        &admin,
+        "closeInquiry",
+        json!({ "inquiryId": c_id, "reason": "NOT_NOW" }),
+        "inquiry { stage }",
+    )
+    .await;
+    assert_eq!(payload["inquiry"]["stage"], "CLOSED", "{payload}");
+    for (code, token) in [(w_code, w_token), (c_code, c_token)] {
+        let message = as_family(
+            &app,
+            SEND_MESSAGE,
+            json!({ "referenceCode": code, "trackingToken": token, "body": "まだ相談できますか。" }),
+        )
+        .await;
+        assert_eq!(
+            user_error_codes(&message),
+            vec!["INVALID_STATE"],
+            "{message}"
+        );
+        assert!(
+            message["userErrors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("お受けできません"),
+            "{message}"
+        );
+        let details = as_family(
+            &app,
+            UPDATE_DETAILS,
+            json!({ "referenceCode": code, "trackingToken": token, "desiredTiming": "来年" }),
+        )
+        .await;
+        assert_eq!(
+            user_error_codes(&details),
+            vec!["INVALID_STATE"],
+            "{details}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_familys_messages_and_changes_are_rate_limited_per_client() {
+    let app = spawn_app_with(|limits| limits.public_rate_per_minute = 2).await;
+    let manazuru = app.municipality_id("14384").await;
+    let payload = submit(&app, family(&manazuru, "連打 多子")).await;
+    let code = payload["receipt"]["referenceCode"].as_str().unwrap();
+    let token = payload["receipt"]["trackingToken"].as_str().unwrap();
+    let input =
+        json!({ "input": { "referenceCode": code, "trackingToken": token, "body": "こんにちは" } });
+    for _ in 0..2 {
+        let body = app.graphql(None, SEND_MESSAGE, input.clone()).await;
+        assert_eq!(error_code(&body), None, "{body}");
+    }
+    let body = app.graphql(None, SEND_MESSAGE, input).await;
+    assert_eq!(error_code(&body), Some("RATE_LIMITED"), "{body}");
+    let body = app
+        .graphql(
+            None,
+            UPDATE_DETAILS,
+            json!({ "input": { "referenceCode": code, "trackingToken": token, "desiredTiming": "来年" } }),
+        )
+        .await;
+    assert_eq!(error_code(&body), Some("RATE_LIMITED"), "{body}");
+}
+
+const DUPLICATES: &str = "query($id: ID!) { node(id: $id) { ... on RelocationInquiry { referenceCode possibleDuplicates { inquiryId referenceCode stage sameEmail samePhone } } } }";
+
+/// Submits `family` of `municipality` with these contact details; its reference code.
+async fn submit_contact(
+    app: &TestApp,
+    municipality: &str,
+    email: Option<&str>,
+    phone: Option<&str>,
+) -> (String, String) {
+    let mut input = family(municipality, "重複 確認");
+    input["email"] = json!(email);
+    input["phone"] = json!(phone);
+    let payload = submit(app, input).await;
+    assert_eq!(
+        user_error_codes(&payload),
+        Vec::<String>::new(),
+        "{payload}"
+    );
+    (
+        payload["receipt"]["referenceCode"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        payload["receipt"]["trackingToken"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn staff_see_open_inquiries_of_their_municipality_sharing_an_email_or_phone() {
+    let app = spawn_app().await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    let maebashi_admin = app.login_demo("maebashi-admin@example.jp").await;
+    let manazuru = app.municipality_id("14384").await;
+    let maebashi = app.municipality_id("10201").await;
+
+    let (first, _) = submit_contact(
+        &app,
+        &manazuru,
+        Some("Dup.Family@Example.jp"),
+        Some("080-1111-2222"),
+    )
+    .await;
+    let (same_email, _) = submit_contact(
+        &app,
+        &manazuru,
+        Some("ｄｕｐ．ｆａｍｉｌｙ@example.JP"),
+        Some("080-3333-4444"),
+    )
+    .await;
+    let (same_phone, _) =
+        submit_contact(&app, &manazuru, None, Some("０８０ー１１１１ー２２２２")).await;
+    let (elsewhere, _) = submit_contact(
+        &app,
+        &maebashi,
+        Some("dup.family@example.jp"),
+        Some("08011112222"),
+    )
+    .await;
+    let (closed, _) = submit_contact(&app, &manazuru, Some("dup.family@example.jp"), None).await;
+    let closed_id = inquiry_id(&app, &admin, &closed).await;
+    let payload = mutate(
+        &app,
+        &admin,
+        "closeInquiry",
+        json!({ "inquiryId": closed_id, "reason": "OTHER" }),
+        "inquiry { stage }",
+    )
+    .await;
+    assert_eq!(payload["inquiry"]["stage"], "CLOSED", "{payload}");
+    let (unrelated, _) = submit_contact(
+        &app,
+        &manazuru,
+        Some("someone.else@example.jp"),
+        Some("080-9999-0000"),
+    )
+    .await;
+
+    let first_id = inquiry_id(&app, &admin, &first).await;
+    let body = app
+        .graphql(Some(&admin), DUPLICATES, json!({ "id": first_id }))
+        .await;
+    let found = body["data"]["node"]["possibleDuplicates"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body}"))
+        .clone();
+    let codes: Vec<&str> = found
+        .iter()
+        .map(|d| d["referenceCode"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        vec![same_email.as_str(), same_phone.as_str()],
+        "{body}"
+    );
+    assert_eq!(found[0]["sameEmail"], true);
+    assert_eq!(found[0]["samePhone"], false);
+    assert_eq!(found[1]["sameEmail"], false);
+    assert_eq!(found[1]["samePhone"], true);
+    assert_eq!(
+        found[0]["inquiryId"],
+        json!(inquiry_id(&app, &admin, &same_email).await)
+    );
+    assert!(!body.to_string().contains(&elsewhere));
+    assert!(!body.to_string().contains(&closed));
+    // The match goes both ways, and an inquiry with nothing in common has none.
+    let same_phone_id = inquiry_id(&app, &admin, &same_phone).await;
+    let body = app
+        .graphql(Some(&admin), DUPLICATES, json!({ "id": same_phone_id }))
+        .await;
+    assert_eq!(
+        body["data"]["node"]["possibleDuplicates"][0]["referenceCode"], first,
+        "{body}"
+    );
+    let unrelated_id = inquiry_id(&app, &admin, &unrelated).await;
+    let body = app
+        .graphql(Some(&admin), DUPLICATES, json!({ "id": unrelated_id }))
+        .await;
+    assert_eq!(
+        body["data"]["node"]["possibleDuplicates"],
+        json!([]),
+        "{body}"
+    );
+
+    // The other municipality's inquiry with the same contact matches nothing here.
+    let elsewhere_id = inquiry_id(&app, &maebashi_admin, &elsewhere).await;
+    let body = app
+        .graphql(
+            Some(&maebashi_admin),
+            DUPLICATES,
+            json!({ "id": elsewhere_id }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["node"]["possibleDuplicates"],
+        json!([]),
+        "{body}"
+    );
+    // Nor can its administrator read this municipality's inquiry to look.
+    let body = app
+        .graphql(Some(&maebashi_admin), DUPLICATES, json!({ "id": first_id }))
+        .await;
+    assert_eq!(body["data"]["node"], Value::Null, "{body}");
+}
+
+#[tokio::test]
+async fn the_family_never_sees_possible_duplicates_and_withdrawing_drops_the_match() {
+    let app = spawn_app().await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    let manazuru = app.municipality_id("14384").await;
+    let (first, _) = submit_contact(&app, &manazuru, Some("twice@example.jp"), None).await;
+    let (second, token) = submit_contact(&app, &manazuru, Some("TWICE@example.jp"), None).await;
+    let body = app
+        .graphql(
+            None,
+            "query($code: String!, $token: String!) { relocationInquiryStatus(referenceCode: $code, trackingToken: $token) { possibleDuplicates { referenceCode } } }",
+            json!({ "code": second, "token": token }),
+        )
+        .await;
+    assert_eq!(
+        error_code(&body),
+        Some("GRAPHQL_VALIDATION_FAILED"),
+        "{body}"
+    );
+
+    let first_id = inquiry_id(&app, &admin, &first).await;
+    let body = app
+        .graphql(Some(&admin), DUPLICATES, json!({ "id": first_id }))
+        .await;
+    assert_eq!(
+        body["data"]["node"]["possibleDuplicates"][0]["referenceCode"], second,
+        "{body}"
+    );
+    as_family(
+        &app,
+        "mutation($input: WithdrawRelocationConsentInput!) { withdrawRelocationConsent(input: $input) { status { stage } userErrors { code } } }",
+        json!({ "referenceCode": second, "trackingToken": token }),
+    )
+    .await;
+    let body = app
+        .graphql(Some(&admin), DUPLICATES, json!({ "id": first_id }))
+        .await;
+    assert_eq!(
+        body["data"]["node"]["possibleDuplicates"],
+        json!([]),
+        "{body}"
+    );
+}
+
+async fn download(app: &TestApp, token: Option<&str>, path: &str) -> reqwest::Response {
+    let mut request = app.request(reqwest::Method::GET, path);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    request.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn administrators_download_the_pipeline_as_csv_for_excel_without_personal_data() {
+    let app = spawn_app().await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    let (id, concierge, receipt) = held_inquiry(&app, &admin, "表計算 出力子").await;
+    let code = receipt["referenceCode"].as_str().unwrap();
+    mutate(
+        &app,
+        &concierge,
+        "addInquiryNote",
+        json!({ "inquiryId": id, "body": "内部メモ：住宅の希望あり" }),
+        "inquiry { id }",
+    )
+    .await;
+    for at in ["2031-04-20T05:30:00Z", "2031-05-20T05:30:00Z"] {
+        mutate(
+            &app,
+            &concierge,
+            "scheduleInquiryAppointment",
+            json!({ "inquiryId": id, "at": at, "kind": "VISIT" }),
+            "inquiry { id }",
+        )
+        .await;
+    }
+    mutate(
+        &app,
+        &concierge,
+        "createInquiryTask",
+        json!({ "inquiryId": id, "title": "空き家バンクの案内", "dueOn": "2031-04-01" }),
+        "task { id }",
+    )
+    .await;
+
+    let response = download(
+        &app,
+        Some(&admin),
+        "/reports/relocation-pipeline.csv?municipality=14384",
+    )
+    .await;
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/csv; charset=utf-8"
+    );
+    let bytes = response.bytes().await.unwrap();
+    assert!(
+        bytes.starts_with(&[0xEF, 0xBB, 0xBF]),
+        "UTF-8 byte-order mark"
+    );
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    assert!(text.ends_with("\r\n"));
+    assert!(
+        !text.replace("\r\n", "").contains('\n'),
+        "CRLF line endings only"
+    );
+    let lines: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(
+        lines[0],
+        "受付番号,段階,受付日時,担当割り当て日時,最終対応日時,終了日時,メモ件数,連絡件数,予定件数,タスク件数,担当コンシェルジュID,担当コンシェルジュ"
+    );
+    let row: Vec<&str> = lines
+        .iter()
+        .find(|l| l.starts_with(code))
+        .unwrap_or_else(|| panic!("no row for {code}: {text}"))
+        .split(',')
+        .collect();
+    assert_eq!(row[1], "担当決定", "{row:?}");
+    assert_eq!(&row[6..10], ["1", "0", "2", "1"], "{row:?}");
+    assert_eq!(row[10], app.my_id(&concierge).await);
+    assert!(!row[11].is_empty());
+    assert_eq!(row[2].len(), "2026-12-06 17:40".len(), "{row:?}");
+    // Nothing of the family and no free text.
+    for secret in [
+        "表計算",
+        "hanako",
+        "090",
+        "内部メモ",
+        "空き家バンク",
+        "北部",
+    ] {
+        assert!(!text.contains(secret), "{secret} in {text}");
+    }
+}
+
+#[tokio::test]
+async fn only_the_municipalitys_administrators_download_the_pipeline() {
+    let app = spawn_app().await;
+    let concierge = app.login_demo("manazuru-concierge@example.jp").await;
+    let other_admin = app.login_demo("maebashi-admin@example.jp").await;
+    let path = "/reports/relocation-pipeline.csv?municipality=14384";
+    let response = download(&app, None, path).await;
+    assert_eq!(response.status(), reqwest::StatusCode::UNAUTHORIZED);
+    for token in [&concierge, &other_admin] {
+        let response = download(&app, Some(token), path).await;
+        assert_eq!(response.status(), reqwest::StatusCode::FORBIDDEN);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    }
+    let response = download(&app, Some(&other_admin), "/reports/relocation-pipeline.csv").await;
+    assert_eq!(response.status(), reqwest::StatusCode::BAD_REQUEST);
+    // The administrator's own municipality downloads.
+    let response = download(
+        &app,
+        Some(&other_admin),
+        "/reports/relocation-pipeline.csv?municipality=10201",
+    )
+    .await;
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+}

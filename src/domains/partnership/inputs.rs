@@ -221,6 +221,13 @@ pub struct HideCommentInput {
     pub reason: String,
 }
 
+/// Show a hidden comment to the public again (administrators).
+#[derive(Debug, InputObject)]
+pub struct UnhideCommentInput {
+    /// The hidden comment.
+    pub comment_id: ID,
+}
+
 /// Comment internally on a project, between the municipality's administrators and the
 /// project's partner organization.
 #[derive(Debug, InputObject)]
@@ -539,6 +546,10 @@ payload!(
 payload!(
     /// Result of `hideComment`.
     HideCommentPayload { comment: IssueComment, "The hidden comment." }
+);
+payload!(
+    /// Result of `unhideComment`.
+    UnhideCommentPayload { comment: IssueComment, "The comment, public again." }
 );
 payload!(
     /// Result of `addInternalComment`.

@@ -440,6 +440,26 @@ impl PartnershipMutation {
         })
     }
 
+    /// Show a hidden issue comment to the public again (administrators of its
+    /// municipality). A comment that is not hidden is refused with `INVALID_STATE`.
+    #[graphql(guard = "RoleGuard(ADMINS)")]
+    async fn unhide_comment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The hidden comment.")] input: super::inputs::UnhideCommentInput,
+    ) -> Result<super::inputs::UnhideCommentPayload> {
+        let (state, viewer) = context(ctx)?;
+        let id = ids::decode_as(&input.comment_id, NodeKind::IssueComment).extend()?;
+        let outcome = service::unhide_comment(state.into(), viewer, id)
+            .await
+            .extend()?;
+        let (comment, user_errors) = split(outcome);
+        Ok(super::inputs::UnhideCommentPayload {
+            comment,
+            user_errors,
+        })
+    }
+
     /// Comment internally on a project: the municipality's administrators and the
     /// project's partner organization only.
     #[graphql(guard = "SignedIn")]

@@ -222,7 +222,13 @@ pub async fn load(db: &DatabaseConnection, accounts: &mut Vec<DemoAccount>) -> a
                         name: name.into(),
                         name_kana: kana.into(),
                         email: Some(format!("family{n}.{}@example.com", demo.slug)),
-                        phone: Some(format!("090-0000-{:04}", n)),
+                        // The last family gives the first one's phone, written otherwise:
+                        // a possible duplicate pair for staff to see.
+                        phone: Some(if n == 10 {
+                            "０９０００００００００".to_owned()
+                        } else {
+                            format!("090-0000-{:04}", n)
+                        }),
                         prefecture_code: Some(13),
                         adults: 2,
                         children_birth_months: if n % 2 == 0 {
@@ -285,6 +291,34 @@ pub async fn load(db: &DatabaseConnection, accounts: &mut Vec<DemoAccount>) -> a
                         ids[6],
                         CloseReason::NotNow,
                         Some("来年度に再検討".into()),
+                    )
+                    .await,
+                )?;
+                // The concierge's day: a task due today and a visit tomorrow at 10:00.
+                let today = crate::fiscal::date_of(now);
+                done(
+                    relocation::create_task(
+                        quiet,
+                        &town.admin,
+                        ids[2],
+                        relocation::NewTask {
+                            title: "空き家バンクの物件情報を送る".into(),
+                            due_on: today,
+                            owner_id: None,
+                        },
+                    )
+                    .await,
+                )?;
+                done(
+                    relocation::schedule_appointment(
+                        quiet,
+                        &town.admin,
+                        ids[3],
+                        relocation::Appointment {
+                            at: at_ten(today + chrono::Duration::days(1)),
+                            kind: relocation::AppointmentKind::Visit,
+                            place: Some("役場 移住相談窓口".into()),
+                        },
                     )
                     .await,
                 )?;

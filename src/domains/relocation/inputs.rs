@@ -86,6 +86,56 @@ pub struct WithdrawRelocationConsentPayload {
     pub user_errors: Vec<UserError>,
 }
 
+/// A message from the family to its concierge, with the reference code and tracking token.
+#[derive(Debug, InputObject)]
+pub struct SendInquiryMessageInput {
+    /// Reference code of the inquiry.
+    pub reference_code: String,
+    /// Tracking token received with it.
+    pub tracking_token: String,
+    /// The message (at most 2000 characters).
+    pub body: String,
+}
+
+/// The family's new contact details or desired timing, with the reference code and
+/// tracking token. An omitted field stays as it is; an empty string clears it (an email or
+/// a phone must remain).
+#[derive(Debug, InputObject)]
+pub struct UpdateInquiryDetailsInput {
+    /// Reference code of the inquiry.
+    pub reference_code: String,
+    /// Tracking token received with it.
+    pub tracking_token: String,
+    /// New email.
+    pub email: Option<String>,
+    /// New phone number; hyphens and full-width digits are accepted.
+    pub phone: Option<String>,
+    /// New desired timing of the move, e.g. 2027年春 (at most 100 characters).
+    pub desired_timing: Option<String>,
+}
+
+impl From<UpdateInquiryDetailsInput> for service::DetailsChanges {
+    fn from(input: UpdateInquiryDetailsInput) -> Self {
+        Self {
+            email: input.email,
+            phone: input.phone,
+            desired_timing: input.desired_timing,
+        }
+    }
+}
+
+/// Result of what the family does with its tracking token (`sendInquiryMessage`,
+/// `updateInquiryDetails`).
+#[derive(Debug, SimpleObject)]
+pub struct InquiryStatusPayload {
+    /// The inquiry's status afterwards; null when the code or token is wrong or nothing was
+    /// done.
+    pub status: Option<RelocationInquiryStatus>,
+    /// Why it was refused: `NOT_FOUND` for a wrong code or token, `INVALID_STATE` for a
+    /// closed or erased inquiry, field errors for the input.
+    pub user_errors: Vec<UserError>,
+}
+
 /// Create or replace a concierge's profile (administrators).
 #[derive(Debug, InputObject)]
 pub struct SaveConciergeProfileInput {

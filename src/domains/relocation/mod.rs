@@ -3,6 +3,7 @@
 
 pub mod assignment;
 pub mod demo;
+pub mod export;
 pub mod inputs;
 pub mod loaders;
 pub mod notices;

@@ -27,8 +27,20 @@ pub const APPOINTMENT_SCHEDULED: Kind = Kind::required(
     "移住相談の面談・訪問の予定",
 );
 
+/// The family wrote to its concierge with its tracking token. The timeline shows it too, so
+/// it may be turned off.
+pub const FAMILY_MESSAGE: Kind = Kind::optional(
+    "relocation.family_message",
+    "移住相談のご家族からのメッセージ",
+);
+
 /// Every kind of message of the domain.
-pub const KINDS: &[Kind] = &[INQUIRY_RECEIVED, INQUIRY_ASSIGNED, APPOINTMENT_SCHEDULED];
+pub const KINDS: &[Kind] = &[
+    INQUIRY_RECEIVED,
+    INQUIRY_ASSIGNED,
+    APPOINTMENT_SCHEDULED,
+    FAMILY_MESSAGE,
+];
 
 /// Where the family reads its inquiry's stage (the page asks for the tracking token).
 fn status_link(inquiry: &relocation_inquiry::Model) -> String {
@@ -118,6 +130,57 @@ pub async fn assigned(
     )
     .await
     .map(drop)
+}
+
+/// Tells the concierge holding `inquiry` that the family wrote (timeline entry `event_id`);
+/// while nobody holds it, every active administrator of its municipality. Call in the
+/// transaction that stored the message. What the family wrote stays on the timeline: the
+/// notice carries only the reference code and the link.
+pub async fn family_message(
+    txn: &impl ConnectionTrait,
+    inquiry: &relocation_inquiry::Model,
+    event_id: Uuid,
+    sent_at: chrono::DateTime<chrono::Utc>,
+) -> Result<(), DbErr> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let recipients: Vec<Uuid> = match inquiry.assigned_concierge_id {
+        Some(concierge) => vec![concierge],
+        None => entity::user::Entity::find()
+            .filter(entity::user::Column::Role.eq(crate::auth::Role::MunicipalAdmin))
+            .filter(entity::user::Column::MunicipalityId.eq(inquiry.municipality_id))
+            .filter(entity::user::Column::DeactivatedAt.is_null())
+            .all(txn)
+            .await?
+            .into_iter()
+            .map(|u| u.id)
+            .collect(),
+    };
+    let waiting = if inquiry.assigned_concierge_id.is_some() {
+        ""
+    } else {
+        "\nこの相談はまだ担当が決まっていません。"
+    };
+    for recipient in recipients {
+        notify::enqueue(
+            txn,
+            Notice {
+                recipient: Recipient::Account(recipient),
+                municipality_id: Some(inquiry.municipality_id),
+                kind: FAMILY_MESSAGE,
+                subject_id: inquiry.id,
+                occasion: event_id.to_string(),
+                title: format!("【メッセージ】移住相談 {} のご家族から", inquiry.reference_code),
+                body: format!(
+                    "移住相談のご家族からメッセージが届きました。{waiting}\n\n受付番号: {}\n受信日時: {}\n\n内容は相談のタイムラインをご覧ください。",
+                    inquiry.reference_code,
+                    when(sent_at),
+                ),
+                link: Some(staff_link(inquiry)),
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// An appointment as the messages tell it.

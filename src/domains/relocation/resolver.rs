@@ -8,13 +8,13 @@ use super::{
     inputs::{
         AddConciergeLeaveInput, AddConciergeLeavePayload, AddInquiryNoteInput, AssignInquiryInput,
         CloseInquiryInput, CompleteInquiryTaskInput, ConciergeProfilePayload,
-        CreateInquiryTaskInput, InquiryTaskPayload, LogInquiryContactInput, MoveInquiryStageInput,
-        PurgeClosedInquiriesInput, PurgeClosedInquiriesPayload, ReassignInquiryInput,
-        RecordMoveInInput, RelocationInquiryFilter, RelocationInquiryOrderBy,
+        CreateInquiryTaskInput, InquiryStatusPayload, InquiryTaskPayload, LogInquiryContactInput,
+        MoveInquiryStageInput, PurgeClosedInquiriesInput, PurgeClosedInquiriesPayload,
+        ReassignInquiryInput, RecordMoveInInput, RelocationInquiryFilter, RelocationInquiryOrderBy,
         RelocationInquiryPayload, RemoveConciergeLeaveInput, SaveConciergeProfileInput,
-        ScheduleInquiryAppointmentInput, SetConciergeAvailabilityInput,
+        ScheduleInquiryAppointmentInput, SendInquiryMessageInput, SetConciergeAvailabilityInput,
         SubmitRelocationInquiryInput, SubmitRelocationInquiryPayload, UnassignInquiryInput,
-        UpdateRelocationSettingsInput, UpdateRelocationSettingsPayload,
+        UpdateInquiryDetailsInput, UpdateRelocationSettingsInput, UpdateRelocationSettingsPayload,
         WithdrawRelocationConsentInput, WithdrawRelocationConsentPayload,
     },
     service::{self, Handover},
@@ -53,7 +53,7 @@ impl RelocationQuery {
     ) -> Result<Option<RelocationInquiryStatus>> {
         let (state, _) = context(ctx)?;
         Ok(
-            service::public_status(&state.db, &reference_code, &tracking_token)
+            service::public_status(state.into(), &reference_code, &tracking_token)
                 .await
                 .extend()?
                 .map(Into::into),
@@ -328,6 +328,48 @@ impl RelocationMutation {
             status: status.map(Into::into),
             user_errors,
         })
+    }
+
+    /// Write to your concierge with your reference code and tracking token; the message
+    /// goes on the inquiry's timeline and the concierge (while nobody holds the inquiry, the
+    /// municipality's administrators) is notified. Rate-limited per client. A wrong code or
+    /// token is answered `NOT_FOUND`; a closed or erased inquiry `INVALID_STATE`.
+    async fn send_inquiry_message(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Reference code, tracking token and message.")]
+        input: SendInquiryMessageInput,
+    ) -> Result<InquiryStatusPayload> {
+        let (state, viewer) = context(ctx)?;
+        let outcome = service::send_family_message(
+            state.into(),
+            viewer,
+            &input.reference_code,
+            &input.tracking_token,
+            &input.body,
+        )
+        .await
+        .extend()?;
+        Ok(tracked_payload(outcome))
+    }
+
+    /// Change your email, phone or desired timing with your reference code and tracking
+    /// token; the timeline records which fields changed. Rate-limited per client. A wrong
+    /// code or token is answered `NOT_FOUND`; a closed or erased inquiry `INVALID_STATE`.
+    async fn update_inquiry_details(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Reference code, tracking token and the changes.")]
+        input: UpdateInquiryDetailsInput,
+    ) -> Result<InquiryStatusPayload> {
+        let (state, viewer) = context(ctx)?;
+        let code = input.reference_code.clone();
+        let token = input.tracking_token.clone();
+        let outcome =
+            service::update_family_details(state.into(), viewer, &code, &token, input.into())
+                .await
+                .extend()?;
+        Ok(tracked_payload(outcome))
     }
 
     /// Create or replace a concierge's profile (administrators of the municipality).
@@ -654,6 +696,31 @@ impl RelocationMutation {
             .extend()?;
         let (task, user_errors) = split(outcome);
         Ok(InquiryTaskPayload { task, user_errors })
+    }
+}
+
+/// The payload of a family's tracked mutation: a wrong code or token is one `NOT_FOUND`
+/// error, the same as `withdrawRelocationConsent` gives.
+fn tracked_payload(
+    outcome: Option<crate::error::Outcome<service::PublicStatus>>,
+) -> InquiryStatusPayload {
+    match outcome {
+        None => InquiryStatusPayload {
+            status: None,
+            user_errors: vec![crate::graphql::payload::UserError::from(
+                crate::error::FieldError::whole(
+                    crate::error::FieldErrorCode::NotFound,
+                    "受付番号または確認用トークンが正しくありません。",
+                ),
+            )],
+        },
+        Some(outcome) => {
+            let (status, user_errors) = split(outcome);
+            InquiryStatusPayload {
+                status,
+                user_errors,
+            }
+        }
     }
 }
 

@@ -146,13 +146,15 @@ pub fn is_live(
     status == ArticleStatus::Published && publish_at.is_some_and(|at| at <= now)
 }
 
-/// Whether the viewer may see `article` at `now`.
+/// Whether the viewer may see `article` at `now`: a live article anyone; a draft,
+/// scheduled or archived one the municipality's administrators and its author (who may
+/// have left the administrators since), so reviewers preview it before it is published.
 pub fn can_see(viewer: &Viewer, article: &article::Model, now: DateTime<Utc>) -> bool {
     is_live(article.status, article.publish_at, now)
         || viewer
             .user
             .as_ref()
-            .is_some_and(|me| me.administers(article.municipality_id))
+            .is_some_and(|me| me.administers(article.municipality_id) || me.id == article.author_id)
 }
 
 fn live_condition(now: DateTime<Utc>) -> Condition {
@@ -169,10 +171,16 @@ fn visibility(viewer: &Viewer, now: DateTime<Utc>) -> Condition {
         Some(me) if me.role == Role::MunicipalAdmin => match me.municipality_id {
             Some(own) => Condition::any()
                 .add(live)
-                .add(article::Column::MunicipalityId.eq(own)),
-            None => live,
+                .add(article::Column::MunicipalityId.eq(own))
+                .add(article::Column::AuthorId.eq(me.id)),
+            None => Condition::any()
+                .add(live)
+                .add(article::Column::AuthorId.eq(me.id)),
         },
-        _ => live,
+        Some(me) => Condition::any()
+            .add(live)
+            .add(article::Column::AuthorId.eq(me.id)),
+        None => live,
     }
 }
 

@@ -153,6 +153,48 @@ pub async fn hide_comment(
     Ok(Ok(hidden))
 }
 
+/// Shows a hidden comment to the public again (administrators of its municipality); the
+/// reason it was hidden goes.
+#[tracing::instrument(skip_all, fields(comment_id = %id))]
+pub async fn unhide_comment(
+    ctx: ServiceContext<'_>,
+    viewer: &Viewer,
+    id: Uuid,
+) -> AppResult<Outcome<issue_comment::Model>> {
+    let me = viewer.require_role(ADMINS)?.clone();
+    let txn = db::begin_write(ctx.db).await?;
+    let comment = issue_comment::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let issue = local_issue::Entity::find_by_id(comment.issue_id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !can_see_comment(viewer, &issue, &comment) {
+        return Err(AppError::NotFound);
+    }
+    if !me.administers(issue.municipality_id) {
+        return Err(AppError::Forbidden);
+    }
+    if comment.hidden_at.is_none() {
+        return Ok(Err(vec![FieldError::input(
+            "commentId",
+            FieldErrorCode::InvalidState,
+            "このコメントは非表示になっていません。",
+        )]));
+    }
+    let mut model = comment.into_active_model();
+    model.hidden_at = Set(None);
+    model.hidden_by = Set(None);
+    model.hidden_reason = Set(None);
+    let shown = model.update(&txn).await?;
+    txn.commit().await?;
+    tracing::info!(comment_id = %shown.id, by = %me.id, "issue comment shown again");
+    Ok(Ok(shown))
+}
+
 /// An internal comment on a project, between the municipality's administrators and the
 /// project's partner organization.
 #[tracing::instrument(skip_all, fields(project_id = %input.subject_id))]

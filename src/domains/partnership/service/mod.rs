@@ -43,7 +43,9 @@ mod reads;
 mod updates;
 mod visibility;
 
-pub use comments::{NewComment, add_internal_comment, add_issue_comment, hide_comment};
+pub use comments::{
+    NewComment, add_internal_comment, add_issue_comment, hide_comment, unhide_comment,
+};
 pub use issues::{
     IssueChanges, Location, NewIssue, close_issue, create_issue, reopen_issue, update_issue,
 };

@@ -17,6 +17,9 @@ mod access_log;
 mod assigning;
 mod casework;
 mod concierges;
+mod duplicates;
+mod export;
+mod family;
 mod funnel;
 mod my_day;
 mod pipeline;
@@ -52,6 +55,9 @@ pub use concierges::{
     ProfileInput, add_leave, current_leaves, list_profiles, load_of, next_leave_end, remove_leave,
     save_profile, set_availability, sweep,
 };
+pub use duplicates::{Probe, email_digest, phone_digest, possible_duplicates};
+pub use export::{PipelineRow, pipeline_rows};
+pub use family::{DetailsChanges, send_family_message, update_family_details};
 pub use funnel::funnel;
 pub use my_day::{my_appointments, my_tasks};
 pub use pipeline::{MoveIn, StageMove, close_inquiry, move_stage, record_move_in, timeline_for};
@@ -60,7 +66,7 @@ pub use settings::{
     SettingsChanges, business_hours, holidays, lock_municipality, settings_of, update_settings,
 };
 pub use submission::{NewInquiry, Receipt, create_inquiry, submit_inquiry};
-pub use tracking::{PublicStatus, public_status, withdraw_consent};
+pub use tracking::{NextAppointment, PublicStatus, public_status, withdraw_consent};
 pub use visibility::{
     Access, InquiryFilter, InquiryOrder, access, can_read, find_inquiry, is_overdue,
     list_inquiries, read_access, stage_counts,

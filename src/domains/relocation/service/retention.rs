@@ -34,6 +34,8 @@ pub(super) async fn erase(
     model.name_kana = Set(None);
     model.email = Set(None);
     model.phone = Set(None);
+    model.email_digest = Set(None);
+    model.phone_digest = Set(None);
     model.prefecture_code = Set(None);
     model.children_birth_months = Set(None);
     model.desired_area = Set(None);

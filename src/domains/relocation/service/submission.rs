@@ -28,6 +28,7 @@ use crate::{
     text::{self, Email, Kana, optional_line},
 };
 
+use super::duplicates::{email_digest, phone_digest};
 use super::settings::{business_hours, settings_of};
 use super::tracking::{code_prefix, digest, new_token, unused_code};
 use super::{Change, MAX_LINE, MAX_PEOPLE, delimited, optional_text, search_key, timeline};
@@ -189,6 +190,8 @@ pub async fn create_inquiry(
                 preferred_language: Set(checked.preferred_language.clone()),
                 message: Set(checked.message.clone()),
                 search_text: Set(search_text),
+                email_digest: Set(checked.email.as_deref().and_then(email_digest)),
+                phone_digest: Set(checked.phone.as_deref().and_then(phone_digest)),
                 consent_at: Set(now),
                 erased_at: Set(None),
                 first_response_due_at: Set(due),
@@ -469,7 +472,7 @@ fn search_text(checked: &Checked, reference_code: &str) -> String {
     .join("|")
 }
 
-fn parse_phone(field: &str, value: &str) -> Result<String, FieldError> {
+pub(super) fn parse_phone(field: &str, value: &str) -> Result<String, FieldError> {
     let normalized = text::normalize(value).replace(['ー', '−', '‐', '―'], "-");
     let digits: String = normalized.chars().filter(char::is_ascii_digit).collect();
     let allowed = normalized

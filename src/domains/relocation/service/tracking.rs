@@ -6,7 +6,7 @@ use crate::state::ServiceContext;
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use entity::{
-    inquiry_event::EventKind,
+    inquiry_event::{self, AppointmentKind, EventKind},
     municipality,
     relocation_inquiry::{self, CloseReason, InquiryStage},
     user,
@@ -14,7 +14,7 @@ use entity::{
 use rand::{Rng, RngCore};
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait,
-    DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
+    DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -45,26 +45,58 @@ pub struct PublicStatus {
     pub concierge_name: Option<String>,
     /// Next appointment.
     pub next_appointment_at: Option<DateTime<Utc>>,
+    /// The next appointment to come: time, kind and place.
+    pub next_appointment: Option<NextAppointment>,
     /// When the inquiry was received.
     pub received_at: DateTime<Utc>,
+}
+
+/// The family's next appointment, as staff scheduled it.
+#[derive(Debug, Clone)]
+pub struct NextAppointment {
+    /// When it takes place.
+    pub at: DateTime<Utc>,
+    /// Visit, trial stay or online consultation.
+    pub kind: AppointmentKind,
+    /// Where, when staff gave a place.
+    pub place: Option<String>,
 }
 
 /// What a family may see of its inquiry, or `None` for an unknown code or a wrong token
 /// (the same answer, so a code cannot be probed).
 #[tracing::instrument(skip_all)]
 pub async fn public_status(
-    db: &DatabaseConnection,
+    ctx: ServiceContext<'_>,
     reference_code: &str,
     tracking_token: &str,
 ) -> AppResult<Option<PublicStatus>> {
+    let Some(inquiry) = find_tracked(ctx.db, reference_code, tracking_token).await? else {
+        return Ok(None);
+    };
+    status_of(ctx.db, inquiry, ctx.now()).await.map(Some)
+}
+
+/// The inquiry of a reference code whose tracking token is `tracking_token`; `None` for an
+/// unknown code or a wrong token alike.
+pub(super) async fn find_tracked(
+    db: &DatabaseConnection,
+    reference_code: &str,
+    tracking_token: &str,
+) -> AppResult<Option<relocation_inquiry::Model>> {
     let code = text::normalize(reference_code).to_uppercase();
     let found = relocation_inquiry::Entity::find()
         .filter(relocation_inquiry::Column::ReferenceCode.eq(code))
         .one(db)
         .await?;
-    let Some(inquiry) = found.filter(|i| token_matches(i, tracking_token)) else {
-        return Ok(None);
-    };
+    Ok(found.filter(|i| token_matches(i, tracking_token)))
+}
+
+/// What the family may see of `inquiry` at `now`.
+pub(super) async fn status_of(
+    db: &impl ConnectionTrait,
+    inquiry: relocation_inquiry::Model,
+    now: DateTime<Utc>,
+) -> AppResult<PublicStatus> {
     let concierge_name = match inquiry.assigned_concierge_id {
         Some(id) => user::Entity::find_by_id(id)
             .one(db)
@@ -72,13 +104,34 @@ pub async fn public_status(
             .map(|u| u.display_name),
         None => None,
     };
-    Ok(Some(PublicStatus {
+    // The earliest appointment still to come, only while the inquiry is worked on.
+    let next = if inquiry.stage.is_active() {
+        inquiry_event::Entity::find()
+            .filter(inquiry_event::Column::InquiryId.eq(inquiry.id))
+            .filter(inquiry_event::Column::Kind.eq(EventKind::Appointment))
+            .filter(inquiry_event::Column::ScheduledAt.gt(now))
+            .order_by_asc(inquiry_event::Column::ScheduledAt)
+            .order_by_asc(inquiry_event::Column::Id)
+            .one(db)
+            .await?
+    } else {
+        None
+    };
+    let next_appointment = next.and_then(|event| {
+        Some(NextAppointment {
+            at: event.scheduled_at?,
+            kind: event.appointment_kind?,
+            place: event.body,
+        })
+    });
+    Ok(PublicStatus {
         reference_code: inquiry.reference_code,
         stage: inquiry.stage,
         concierge_name,
-        next_appointment_at: inquiry.next_appointment_at,
+        next_appointment_at: next_appointment.as_ref().map(|a| a.at),
+        next_appointment,
         received_at: inquiry.created_at,
-    }))
+    })
 }
 
 fn token_matches(inquiry: &relocation_inquiry::Model, token: &str) -> bool {
@@ -100,13 +153,7 @@ pub async fn withdraw_consent(
     reference_code: &str,
     tracking_token: &str,
 ) -> AppResult<Option<PublicStatus>> {
-    let code = text::normalize(reference_code).to_uppercase();
-    let Some(found) = relocation_inquiry::Entity::find()
-        .filter(relocation_inquiry::Column::ReferenceCode.eq(code.clone()))
-        .one(ctx.db)
-        .await?
-        .filter(|i| token_matches(i, tracking_token))
-    else {
+    let Some(found) = find_tracked(ctx.db, reference_code, tracking_token).await? else {
         return Ok(None);
     };
     let now = ctx.now();
@@ -142,7 +189,11 @@ pub async fn withdraw_consent(
         }
     }
     commit(ctx, txn, &changes).await?;
-    public_status(ctx.db, &code, tracking_token).await
+    let inquiry = relocation_inquiry::Entity::find_by_id(found.id)
+        .one(ctx.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    status_of(ctx.db, inquiry, now).await.map(Some)
 }
 
 pub(super) fn new_token() -> String {

@@ -145,6 +145,11 @@ mirror! {
         ConsentWithdrawn,
         /// Personal data was anonymized after the retention period.
         Anonymized,
+        /// The family wrote to its concierge with its tracking token (the text is the body).
+        FamilyMessage,
+        /// The family changed its contact details or desired timing with its tracking token;
+        /// the body names the fields changed, never their values.
+        DetailsUpdated,
     }
 }
 
@@ -159,6 +164,10 @@ pub struct RelocationInquiry {
     pub concierge_id: Option<Uuid>,
     #[graphql(skip)]
     pub municipality_id: Uuid,
+    #[graphql(skip)]
+    pub email_digest: Option<String>,
+    #[graphql(skip)]
+    pub phone_digest: Option<String>,
     /// Reference code for phone calls, e.g. `MB-7K3Q-9F2D`.
     pub reference_code: String,
     /// Where the inquiry stands.
@@ -221,6 +230,8 @@ impl From<relocation_inquiry::Model> for RelocationInquiry {
             uuid: m.id,
             concierge_id: m.assigned_concierge_id,
             municipality_id: m.municipality_id,
+            email_digest: m.email_digest,
+            phone_digest: m.phone_digest,
             reference_code: m.reference_code,
             stage: m.stage.into(),
             close_reason: m.close_reason.map(Into::into),
@@ -305,6 +316,35 @@ impl RelocationInquiry {
         Ok(rows.into_iter().map(InquiryTask::from).collect())
     }
 
+    /// Other open inquiries of the municipality (not moved in or closed) with the same
+    /// email or phone number, compared after folding case, full-width characters and
+    /// hyphens: perhaps the same family asking twice. Oldest first, at most 20; empty once
+    /// the personal data is erased.
+    async fn possible_duplicates(&self, ctx: &Context<'_>) -> Result<Vec<PossibleDuplicate>> {
+        use async_graphql::ErrorExtensions;
+        let (state, _) = crate::graphql::context(ctx)?;
+        let probe = service::Probe {
+            inquiry_id: self.uuid,
+            municipality_id: self.municipality_id,
+            email_digest: self.email_digest.clone(),
+            phone_digest: self.phone_digest.clone(),
+        };
+        let rows = service::possible_duplicates(&state.db, &probe)
+            .await
+            .map_err(|e| e.extend())?;
+        Ok(rows
+            .into_iter()
+            .map(|m| PossibleDuplicate {
+                same_email: m.email_digest.is_some() && m.email_digest == probe.email_digest,
+                same_phone: m.phone_digest.is_some() && m.phone_digest == probe.phone_digest,
+                uuid: m.id,
+                reference_code: m.reference_code,
+                stage: m.stage.into(),
+                received_at: m.created_at,
+            })
+            .collect())
+    }
+
     /// Everything that happened to the inquiry, oldest first.
     async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<TimelineEntry>> {
         use async_graphql::ErrorExtensions;
@@ -313,6 +353,33 @@ impl RelocationInquiry {
             .await
             .map_err(|e| e.extend())?;
         Ok(rows.into_iter().map(TimelineEntry::from).collect())
+    }
+}
+
+/// An open inquiry that shares an email or a phone number with another: its reference
+/// and stage only, no personal data (open it by id to read it, as your role allows).
+#[derive(Debug, Clone, SimpleObject)]
+#[graphql(complex)]
+pub struct PossibleDuplicate {
+    #[graphql(skip)]
+    pub uuid: Uuid,
+    /// Reference code, e.g. `MB-7K3Q-9F2D`.
+    pub reference_code: String,
+    /// Where it stands.
+    pub stage: InquiryStage,
+    /// When it was received.
+    pub received_at: DateTime<Utc>,
+    /// Whether the email is the same.
+    pub same_email: bool,
+    /// Whether the phone number is the same.
+    pub same_phone: bool,
+}
+
+#[ComplexObject]
+impl PossibleDuplicate {
+    /// Global id of the inquiry (a `RelocationInquiry`).
+    async fn inquiry_id(&self) -> ID {
+        ids::encode(NodeKind::RelocationInquiry, self.uuid)
     }
 }
 
@@ -417,8 +484,11 @@ pub struct RelocationInquiryStatus {
     pub stage: InquiryStage,
     /// Display name of the concierge in charge; null while unassigned.
     pub concierge_name: Option<String>,
-    /// Next scheduled appointment.
+    /// When the next appointment to come takes place; null when none is scheduled.
     pub next_appointment_at: Option<DateTime<Utc>>,
+    /// The next appointment to come (time, kind and place); null when none is scheduled
+    /// or the inquiry is no longer worked on.
+    pub next_appointment: Option<FamilyAppointment>,
     /// When the inquiry was received.
     pub received_at: DateTime<Utc>,
 }
@@ -430,7 +500,29 @@ impl From<service::PublicStatus> for RelocationInquiryStatus {
             stage: s.stage.into(),
             concierge_name: s.concierge_name,
             next_appointment_at: s.next_appointment_at,
+            next_appointment: s.next_appointment.map(Into::into),
             received_at: s.received_at,
+        }
+    }
+}
+
+/// An appointment with the family, as the family sees it on its status page.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct FamilyAppointment {
+    /// When it takes place.
+    pub at: DateTime<Utc>,
+    /// Visit, trial stay or online consultation.
+    pub kind: AppointmentKind,
+    /// Where (or how to join), as the concierge gave it; null when the concierge will tell.
+    pub place: Option<String>,
+}
+
+impl From<service::NextAppointment> for FamilyAppointment {
+    fn from(a: service::NextAppointment) -> Self {
+        Self {
+            at: a.at,
+            kind: a.kind.into(),
+            place: a.place,
         }
     }
 }
