@@ -26,7 +26,10 @@ use super::{
 };
 use crate::{
     config::Limits,
-    domains::{kpi::export, programs::calendar},
+    domains::{
+        kpi::export,
+        programs::{calendar, roster},
+    },
     notify::opt_out,
     state::AppState,
 };
@@ -59,6 +62,14 @@ pub fn router(state: AppState, limits: &Limits) -> Router {
         .route("/calendar/programs/{file}", get(calendar::program_calendar))
         .route("/reports/kpi.csv", get(export::kpi_csv))
         .route("/reports/kpi.json", get(export::kpi_json))
+        .route(
+            "/reports/programs/sessions/{id}/roster.csv",
+            get(roster::roster_csv),
+        )
+        .route(
+            "/reports/programs/sessions/{id}/roster.html",
+            get(roster::roster_html),
+        )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))

@@ -27,6 +27,7 @@ mod offers;
 mod programs;
 mod reads;
 mod registering;
+mod roster;
 mod sessions;
 mod surveys;
 mod tokens;
@@ -45,6 +46,7 @@ pub use self::{
         list_sessions, municipality_survey_summary,
     },
     registering::{GuestInput, NewRegistration, Registered, register},
+    roster::{Roster, RosterLine, session_roster},
     sessions::{
         Frequency, NewSessions, SessionChanges, cancel_session, create_sessions, update_session,
     },

@@ -185,7 +185,7 @@ pub async fn find_registration(
 const SUBJECT: NodeKind = NodeKind::Registration;
 
 /// A staff read of `registration`'s personal data (names, contact, children), for the log.
-fn read_of(registration: &registration::Model, accessed: &'static str) -> Read {
+pub(super) fn read_of(registration: &registration::Model, accessed: &'static str) -> Read {
     Read {
         municipality_id: registration.municipality_id,
         subject_kind: SUBJECT,
