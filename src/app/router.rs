@@ -60,6 +60,10 @@ pub fn router(state: AppState, limits: &Limits) -> Router {
         .merge(graphql)
         .route("/graphql/ws", get(graphql_ws))
         .route("/calendar/programs/{file}", get(calendar::program_calendar))
+        .route(
+            "/calendar/registrations/{file}",
+            get(calendar::registration_calendar),
+        )
         .route("/reports/kpi.csv", get(export::kpi_csv))
         .route("/reports/kpi.json", get(export::kpi_json))
         .route(
