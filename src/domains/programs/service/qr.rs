@@ -81,8 +81,10 @@ mod tests {
         );
         let altered = payload.replace("ABC234", "ABC235");
         assert_eq!(verify_payload(&limits, &altered), None);
-        let mut other = Limits::default();
-        other.check_in_secret = Some("another secret".to_owned().into());
+        let other = Limits {
+            check_in_secret: Some("another secret".to_owned().into()),
+            ..Limits::default()
+        };
         assert_eq!(verify_payload(&other, &payload), None);
         assert_eq!(verify_payload(&limits, "TSUNAGU-CHECKIN.1.x.y.z"), None);
     }
