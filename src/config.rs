@@ -244,6 +244,11 @@ pub struct Limits {
         default_value_t = 3
     )]
     pub employment_suppression_threshold: u32,
+    /// Secret that signs the check-in QR codes of registrations (HMAC-SHA256). Give every
+    /// replica the same value; without one, each process makes a random secret when it
+    /// starts, and QR codes shown before a restart no longer check in.
+    #[arg(long, env = "TSUNAGU_CHECK_IN_SECRET", hide_env_values = true)]
+    pub check_in_secret: Option<SecretString>,
     /// Settings of the notifications: mail server, sender, links, delivery worker.
     #[command(flatten)]
     pub notify: NotifySettings,

@@ -108,6 +108,9 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub accessibility_notes: Option<String>,
     pub status: ProgramStatus,
+    /// Start of the first session not cancelled; 9999-12-31T00:00:00Z while there is none
+    /// (so such programs list last by start date).
+    pub first_session_at: DateTimeUtc,
     pub published_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -26,7 +26,11 @@ use super::{
 };
 use crate::{
     config::Limits,
-    domains::{kpi::export, programs::calendar, relocation},
+    domains::{
+        kpi::export,
+        programs::{calendar, roster},
+        relocation,
+    },
     notify::opt_out,
     state::AppState,
 };
@@ -57,11 +61,23 @@ pub fn router(state: AppState, limits: &Limits) -> Router {
         .merge(graphql)
         .route("/graphql/ws", get(graphql_ws))
         .route("/calendar/programs/{file}", get(calendar::program_calendar))
+        .route(
+            "/calendar/registrations/{file}",
+            get(calendar::registration_calendar),
+        )
         .route("/reports/kpi.csv", get(export::kpi_csv))
         .route("/reports/kpi.json", get(export::kpi_json))
         .route(
             "/reports/relocation-pipeline.csv",
             get(relocation::export::pipeline_csv),
+        )
+        .route(
+            "/reports/programs/sessions/{id}/roster.csv",
+            get(roster::roster_csv),
+        )
+        .route(
+            "/reports/programs/sessions/{id}/roster.html",
+            get(roster::roster_html),
         )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))

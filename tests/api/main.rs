@@ -18,6 +18,7 @@ mod notices;
 mod notifications;
 mod partnership;
 mod programs;
+mod programs_tools;
 mod relocation;
 mod reminders;
 mod resilience;

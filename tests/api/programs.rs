@@ -18,31 +18,31 @@ use tokio_tungstenite::{
 use crate::helpers::{TestApp, error_code, spawn_app_with, user_error_codes};
 
 const PROGRAM: &str = "id title kind status categories audiences residentsOnly maxPartySize childAgeRange { minMonths maxMonths } organizer { name } municipality { nameJa }";
-const SESSION: &str = "id startsAt endsAt venue isOnline capacity childcareSlots seatsRemaining childcareSlotsRemaining waitlistLength status registrationOpen";
-const REGISTRATION: &str = "id status adults childCount seats childcareSlots waitlistPosition offerExpiresAt checkInCode cancelReason children { ageMonthsAtSession needsChildcare }";
+pub(crate) const SESSION: &str = "id startsAt endsAt venue isOnline capacity childcareSlots seatsRemaining childcareSlotsRemaining waitlistLength status registrationOpen";
+pub(crate) const REGISTRATION: &str = "id status adults childCount seats childcareSlots waitlistPosition offerExpiresAt checkInCode cancelReason children { ageMonthsAtSession needsChildcare }";
 
 /// The demo municipalities with a signed-in account per role that matters here.
-struct Town {
-    app: TestApp,
-    manazuru: String,
-    maebashi: String,
+pub(crate) struct Town {
+    pub(crate) app: TestApp,
+    pub(crate) manazuru: String,
+    pub(crate) maebashi: String,
     /// 真鶴町 admin.
-    admin: &'static str,
+    pub(crate) admin: &'static str,
     /// Program staff of 真鶴町立中川一政美術館.
-    staff: &'static str,
-    resident: &'static str,
-    concierge: &'static str,
-    maebashi_admin: &'static str,
+    pub(crate) staff: &'static str,
+    pub(crate) resident: &'static str,
+    pub(crate) concierge: &'static str,
+    pub(crate) maebashi_admin: &'static str,
     /// Program staff of 前橋市女性就職支援センター.
-    maebashi_staff: &'static str,
-    maebashi_resident: &'static str,
+    pub(crate) maebashi_staff: &'static str,
+    pub(crate) maebashi_resident: &'static str,
 }
 
-async fn town() -> Town {
+pub(crate) async fn town() -> Town {
     town_with(spawn_app_with(|limits| limits.public_rate_per_minute = 1000).await).await
 }
 
-async fn town_with(app: TestApp) -> Town {
+pub(crate) async fn town_with(app: TestApp) -> Town {
     let manazuru = app.municipality_id("14384").await;
     let maebashi = app.municipality_id("10201").await;
     let login = async |email: &str| -> &'static str { &*app.login_demo(email).await.leak() };
@@ -73,12 +73,12 @@ fn input_type(mutation: &str) -> String {
     }
 }
 
-fn at(offset: Duration) -> String {
+pub(crate) fn at(offset: Duration) -> String {
     (Utc::now() + offset).to_rfc3339()
 }
 
 impl Town {
-    async fn call(
+    pub(crate) async fn call(
         &self,
         token: Option<&str>,
         mutation: &str,
@@ -94,7 +94,7 @@ impl Town {
             .await
     }
 
-    async fn ok(
+    pub(crate) async fn ok(
         &self,
         token: Option<&str>,
         mutation: &str,
@@ -113,7 +113,7 @@ impl Town {
     }
 
     /// A mutation refused with user errors: their codes and messages (Japanese).
-    async fn refused(
+    pub(crate) async fn refused(
         &self,
         token: Option<&str>,
         mutation: &str,
@@ -136,7 +136,7 @@ impl Town {
             .collect()
     }
 
-    async fn denied(&self, token: Option<&str>, mutation: &str, input: Value) -> String {
+    pub(crate) async fn denied(&self, token: Option<&str>, mutation: &str, input: Value) -> String {
         let body = self.call(token, mutation, input, "__typename").await;
         assert!(body["data"][mutation].is_null(), "{mutation}: {body}");
         error_code(&body)
@@ -144,7 +144,7 @@ impl Town {
             .to_owned()
     }
 
-    async fn node(&self, token: Option<&str>, id: &str, selection: &str) -> Value {
+    pub(crate) async fn node(&self, token: Option<&str>, id: &str, selection: &str) -> Value {
         let (type_name, _) = tsunagu::graphql::ids::decode(&id.to_owned().into())
             .unwrap()
             .expect("an id of ours");
@@ -157,7 +157,7 @@ impl Town {
     }
 
     /// A published program of the museum (staff), with `extra` fields.
-    async fn program(&self, token: &str, title: &str, extra: Value) -> String {
+    pub(crate) async fn program(&self, token: &str, title: &str, extra: Value) -> String {
         let mut input = json!({
             "kind": "EDUCATION_WORKSHOP",
             "title": title,
@@ -176,7 +176,13 @@ impl Town {
     }
 
     /// One session starting in ten days, registration open now.
-    async fn session(&self, token: &str, program: &str, capacity: i32, childcare: i32) -> String {
+    pub(crate) async fn session(
+        &self,
+        token: &str,
+        program: &str,
+        capacity: i32,
+        childcare: i32,
+    ) -> String {
         let payload = self
             .ok(
                 Some(token),
@@ -195,18 +201,18 @@ impl Town {
         payload["sessions"][0]["id"].as_str().unwrap().to_owned()
     }
 
-    async fn register(&self, token: Option<&str>, input: Value) -> Value {
+    pub(crate) async fn register(&self, token: Option<&str>, input: Value) -> Value {
         let selection = format!("registration {{ {REGISTRATION} }} manageToken");
         self.ok(token, "registerForSession", input, &selection)
             .await
     }
 
-    async fn session_state(&self, token: Option<&str>, id: &str) -> Value {
+    pub(crate) async fn session_state(&self, token: Option<&str>, id: &str) -> Value {
         self.node(token, id, SESSION).await
     }
 }
 
-fn guest(n: usize) -> Value {
+pub(crate) fn guest(n: usize) -> Value {
     json!({
         "name": format!("申込 花子{n}"),
         "nameKana": "もうしこみ はなこ",
@@ -215,11 +221,11 @@ fn guest(n: usize) -> Value {
     })
 }
 
-fn child(months: i32, childcare: bool) -> Value {
+pub(crate) fn child(months: i32, childcare: bool) -> Value {
     json!({ "ageMonths": months, "needsChildcare": childcare })
 }
 
-fn uuid_of(id: &str) -> uuid::Uuid {
+pub(crate) fn uuid_of(id: &str) -> uuid::Uuid {
     tsunagu::graphql::ids::decode(&id.to_owned().into())
         .unwrap()
         .expect("an id of ours")
@@ -227,7 +233,7 @@ fn uuid_of(id: &str) -> uuid::Uuid {
 }
 
 /// Moves a session in time directly in the database, as the clock would.
-async fn move_session(
+pub(crate) async fn move_session(
     app: &TestApp,
     session: &str,
     starts_at: DateTime<Utc>,

@@ -290,7 +290,13 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<()> {
                 ((1, 0.55), 8, 0, &[(1, 0, Some(4)), (1, 0, Some(3))], 0),
                 ((0, 0.8), 8, 0, &[(1, 0, Some(5)), (1, 0, Some(4))], 1),
             ],
-            upcoming: &[(7, 8, 0, &[])],
+            // A weekly class: the next four weeks, for `registerForSeries`.
+            upcoming: &[
+                (7, 8, 0, &[]),
+                (14, 8, 0, &[]),
+                (21, 8, 0, &[]),
+                (28, 8, 0, &[]),
+            ],
         },
     ];
     for (slug, demo_programs) in [("maebashi", &MAEBASHI[..]), ("manazuru", &MANAZURU[..])] {
@@ -490,6 +496,8 @@ async fn demo_program(
         }
     }
 
+    // Past sessions were written directly: the program's start date follows them.
+    programs::refresh_first_session(db, created.id).await?;
     for (days_ahead, capacity, childcare_slots, parties) in demo.upcoming {
         let starts_at = at_ten(today + Duration::days(*days_ahead));
         let sessions = done(

@@ -10,6 +10,7 @@ pub mod notices;
 pub mod registration;
 pub mod reminders;
 pub mod resolver;
+pub mod roster;
 pub mod search;
 pub mod service;
 pub mod states;

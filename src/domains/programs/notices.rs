@@ -44,6 +44,7 @@ pub const KINDS: &[Kind] = &[
     SESSION_CANCELLED,
     OFFER_PASSED_ON,
     SESSION_CHANGED,
+    ORGANIZER_MESSAGE,
 ];
 
 /// Who reads about `registration`: its account, or its guest's address.
@@ -371,4 +372,40 @@ pub async fn session_changed(
     )
     .await
     .map(drop)
+}
+
+/// A message the organizer's staff wrote to the registrants of a session.
+pub const ORGANIZER_MESSAGE: Kind =
+    Kind::optional("programs.organizer_message", "講座の主催者からのお知らせ");
+
+/// Writes the organizer's message to `registration`'s registrant, once per `key` (a retry
+/// with the same key writes nothing). Returns whether it was written.
+pub async fn organizer_message(
+    txn: &impl ConnectionTrait,
+    program: &program::Model,
+    session: &program_session::Model,
+    registration: &registration::Model,
+    (key, subject, text): (&str, &str, &str),
+) -> Result<bool, DbErr> {
+    let Some(recipient) = recipient(registration) else {
+        return Ok(false);
+    };
+    notify::enqueue(
+        txn,
+        Notice {
+            recipient,
+            municipality_id: Some(registration.municipality_id),
+            kind: ORGANIZER_MESSAGE,
+            subject_id: registration.id,
+            occasion: key.to_owned(),
+            title: format!("【{}】{subject}", program.title),
+            body: format!(
+                "{text}\n\n――\nお申込みの講座について、主催者からのお知らせです。\n{}\n{}",
+                facts(program, session),
+                party(registration),
+            ),
+            link: Some(link(registration)),
+        },
+    )
+    .await
 }

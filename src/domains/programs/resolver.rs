@@ -8,9 +8,11 @@ use super::{
     inputs::{
         CancelProgramSessionInput, CancelProgramSessionPayload, CheckInRegistrationInput,
         CreateProgramInput, CreateProgramPayload, CreateProgramSessionsInput,
-        CreateProgramSessionsPayload, MarkNoShowsInput, MarkNoShowsPayload, ProgramFilter,
-        ProgramSessionFilter, RegisterForSessionInput, RegisterForSessionPayload,
-        RegistrationPayload, RegistrationRefInput, SubmitProgramSurveyInput,
+        CreateProgramSessionsPayload, MarkNoShowsInput, MarkNoShowsPayload,
+        MessageSessionRegistrantsInput, MessageSessionRegistrantsPayload, ProgramFilter,
+        ProgramOrderBy, ProgramSessionFilter, RegisterForSeriesInput, RegisterForSeriesPayload,
+        RegisterForSessionInput, RegisterForSessionPayload, RegisterWalkInInput,
+        RegisterWalkInPayload, RegistrationPayload, RegistrationRefInput, SubmitProgramSurveyInput,
         SubmitProgramSurveyPayload, UpdateProgramInput, UpdateProgramPayload,
         UpdateProgramSessionInput, UpdateProgramSessionPayload,
     },
@@ -33,13 +35,14 @@ pub struct ProgramsQuery;
 
 #[Object]
 impl ProgramsQuery {
-    /// Programs you can see, newest first: published and cancelled ones for everyone,
-    /// drafts for their managers.
+    /// Programs you can see (published and cancelled ones for everyone, drafts for their
+    /// managers), newest first unless `orderBy` says otherwise.
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     async fn programs(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Which programs.", default)] filter: ProgramFilter,
+        #[graphql(desc = "Order of the list.", default)] order_by: ProgramOrderBy,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
         #[graphql(desc = "At most this many items from the start (capped).")] first: Option<i32>,
@@ -48,10 +51,12 @@ impl ProgramsQuery {
         let (state, viewer) = context(ctx)?;
         let filter = service::ProgramFilter::try_from(filter).extend()?;
         let page = crate::graphql::connection::page_args(ctx, first, after, last, before);
-        Ok(service::list_programs(state.into(), viewer, filter, page)
-            .await
-            .extend()?
-            .into_connection())
+        Ok(
+            service::list_programs(state.into(), viewer, filter, order_by.into(), page)
+                .await
+                .extend()?
+                .into_connection(),
+        )
     }
 
     /// Sessions of programs you can see, by start time.
@@ -267,6 +272,87 @@ impl ProgramsMutation {
                 user_errors: Vec::new(),
             },
             Err(errors) => RegisterForSessionPayload {
+                registration: None,
+                manage_token: None,
+                user_errors: errors.into_iter().map(Into::into).collect(),
+            },
+        })
+    }
+
+    /// Register your party for every upcoming session of a program (a weekly class) in one
+    /// call. Each session is registered on its own, so its capacity holds: confirmed where
+    /// the party fits, waitlisted where it does not, refused with reasons where a rule says
+    /// no. Sessions done before a failure stay registered; retry with the same key.
+    #[graphql(guard = "SignedIn")]
+    async fn register_for_series(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The program and the party.")] input: RegisterForSeriesInput,
+    ) -> Result<RegisterForSeriesPayload> {
+        let (state, viewer) = context(ctx)?;
+        let series = service::SeriesRegistration::try_from(input).extend()?;
+        let outcome = service::register_for_series(state.into(), viewer, series)
+            .await
+            .extend()?;
+        Ok(match outcome {
+            Ok(results) => RegisterForSeriesPayload {
+                sessions: results.into_iter().map(Into::into).collect(),
+                user_errors: Vec::new(),
+            },
+            Err(errors) => RegisterForSeriesPayload {
+                sessions: Vec::new(),
+                user_errors: errors.into_iter().map(Into::into).collect(),
+            },
+        })
+    }
+
+    /// Send a message to the confirmed registrants of a session you manage (and, if asked,
+    /// the waitlisted ones) through their notification channels, once per idempotency key.
+    #[graphql(guard = "SignedIn")]
+    async fn message_session_registrants(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The session and the message.")] input: MessageSessionRegistrantsInput,
+    ) -> Result<MessageSessionRegistrantsPayload> {
+        let (state, viewer) = context(ctx)?;
+        let message = service::SessionMessage::try_from(input).extend()?;
+        let outcome = service::message_registrants(state.into(), viewer, message)
+            .await
+            .extend()?;
+        Ok(match outcome {
+            Ok(sent) => MessageSessionRegistrantsPayload {
+                recipient_count: sent.recipients,
+                queued_count: sent.queued,
+                user_errors: Vec::new(),
+            },
+            Err(errors) => MessageSessionRegistrantsPayload {
+                recipient_count: 0,
+                queued_count: 0,
+                user_errors: errors.into_iter().map(Into::into).collect(),
+            },
+        })
+    }
+
+    /// Register a walk-in guest party at the door (staff of the program), optionally checking
+    /// it in at once. Capacity holds: confirmed if the whole party fits, else waitlisted.
+    #[graphql(guard = "SignedIn")]
+    async fn register_walk_in(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The session, the guest and the party.")] input: RegisterWalkInInput,
+    ) -> Result<RegisterWalkInPayload> {
+        let (state, viewer) = context(ctx)?;
+        let walk_in = service::WalkIn::try_from(input).extend()?;
+        let outcome = service::register_walk_in(state.into(), viewer, walk_in)
+            .await
+            .extend()?;
+        Ok(match outcome {
+            Ok(registered) => RegisterWalkInPayload {
+                manage_token: registered.manage_token.clone(),
+                registration: Some(registered.into()),
+                user_errors: Vec::new(),
+            },
+            Err(errors) => RegisterWalkInPayload {
                 registration: None,
                 manage_token: None,
                 user_errors: errors.into_iter().map(Into::into).collect(),

@@ -20,17 +20,20 @@ use crate::{
 use super::{
     lookup::{lock_session, program_of},
     moves::{event, move_registration},
+    qr::verify_payload,
     visibility::manages,
 };
 
 /// Hours before the start from which staff may check people in.
-const CHECK_IN_OPENS_HOURS: i64 = 2;
+pub(super) const CHECK_IN_OPENS_HOURS: i64 = 2;
 
 /// How staff name the registration to check in.
 #[derive(Debug, Clone)]
 pub enum CheckInRef {
     /// By id.
     Id(Uuid),
+    /// By the signed payload of the registration's QR code.
+    Qr(String),
     /// By the short code on the registrant's confirmation.
     Code {
         /// The session.
@@ -50,9 +53,25 @@ pub async fn check_in(
 ) -> AppResult<Outcome<registration::Model>> {
     let me = viewer.require_user()?.clone();
     let now = ctx.now();
+    // A forged or altered QR payload is refused before anything is read.
+    let reference = match reference {
+        CheckInRef::Qr(payload) => match verify_payload(ctx.limits, &payload) {
+            Some((id, _)) => CheckInRef::Id(id),
+            None => {
+                return Ok(Err(vec![FieldError::input(
+                    "qrPayload",
+                    FieldErrorCode::Invalid,
+                    "QRコードを読み取れませんでした（正しい受付用QRコードではありません）。",
+                )]));
+            }
+        },
+        reference => reference,
+    };
     let txn = db::begin_write(ctx.db).await?;
     let registration = match &reference {
         CheckInRef::Id(id) => registration::Entity::find_by_id(*id).one(&txn).await?,
+        // Already read into an id above.
+        CheckInRef::Qr(_) => None,
         CheckInRef::Code { session_id, code } => {
             registration::Entity::find()
                 .filter(registration::Column::SessionId.eq(*session_id))

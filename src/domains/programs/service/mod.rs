@@ -22,35 +22,48 @@ mod attendance;
 mod cancellation;
 mod capacity;
 mod lookup;
+mod messages;
 mod moves;
 mod offers;
 mod programs;
+mod qr;
 mod reads;
 mod registering;
+mod roster;
+mod series;
 mod sessions;
 mod surveys;
 mod tokens;
 mod visibility;
+mod walk_ins;
 
 use uuid::Uuid;
 
 pub use self::{
     attendance::{CheckInRef, check_in, mark_no_shows},
     cancellation::cancel_registration,
+    messages::{MessageSent, SessionMessage, message_registrants},
     offers::{expire_due_offers, respond_to_offer},
-    programs::{NewProgram, ProgramChanges, ProgramFields, create_program, update_program},
+    programs::{
+        NewProgram, ProgramChanges, ProgramFields, create_program, no_session_yet,
+        refresh_first_session, update_program,
+    },
+    qr::check_in_payload,
     reads::{
-        ProgramFilter, SessionFilter, SurveySummary, find_by_manage_token, find_program,
-        find_registration, find_session, list_my_registrations, list_programs, list_roster,
-        list_sessions, municipality_survey_summary,
+        ProgramFilter, ProgramOrder, SessionFilter, SurveySummary, find_by_manage_token,
+        find_program, find_registration, find_session, list_my_registrations, list_programs,
+        list_roster, list_sessions, municipality_survey_summary,
     },
     registering::{GuestInput, NewRegistration, Registered, register},
+    roster::{Roster, RosterLine, session_roster},
+    series::{SeriesRegistration, SeriesResult, register_for_series},
     sessions::{
         Frequency, NewSessions, SessionChanges, cancel_session, create_sessions, update_session,
     },
     surveys::submit_survey,
     tokens::hash_token,
     visibility::{can_see_program, manages, viewer_manages},
+    walk_ins::{WalkIn, register_walk_in},
 };
 
 /// Longest title.

@@ -1,5 +1,6 @@
 //! Creating and changing programs.
 
+use chrono::{DateTime, Utc};
 use entity::{
     organization,
     program::{self, Audience, ProgramCategory, ProgramKind, ProgramStatus},
@@ -194,6 +195,7 @@ pub async fn create_program(
                 fee_yen: Set(fields.fee_yen),
                 accessibility_notes: Set(fields.accessibility_notes.clone()),
                 status: Set(status),
+                first_session_at: Set(no_session_yet()),
                 published_at: Set(input.publish.then_some(now)),
                 created_at: Set(now),
                 updated_at: Set(now),
@@ -329,6 +331,7 @@ pub async fn update_program(
     }
     model.updated_at = Set(now);
     let updated = model.update(&txn).await?;
+    refresh_first_session(&txn, updated.id).await?;
     outbox::enqueue(&txn, sources::PROGRAM, updated.id, updated.municipality_id).await?;
     txn.commit().await?;
     ctx.announce(events).await;
@@ -440,4 +443,37 @@ fn check_fields(fields: &ProgramFields) -> Result<CheckedFields, Vec<FieldError>
         fee_yen: fields.fee_yen,
         accessibility_notes: notes,
     })
+}
+
+/// The start of a program without a session not cancelled: far in the future, so that such
+/// programs list last by start date.
+pub fn no_session_yet() -> DateTime<Utc> {
+    DateTime::from_timestamp(253_402_214_400, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// Writes the start of the program's first session not cancelled onto the program row.
+/// Call in every transaction that adds, moves or cancels a session (the demo calls it after
+/// writing past sessions directly).
+pub async fn refresh_first_session(
+    txn: &impl sea_orm::ConnectionTrait,
+    program_id: Uuid,
+) -> AppResult<()> {
+    use program_session::Column;
+    let first: Option<Option<DateTime<Utc>>> = program_session::Entity::find()
+        .select_only()
+        .column_as(Column::StartsAt.min(), "first")
+        .filter(Column::ProgramId.eq(program_id))
+        .filter(Column::Status.eq(SessionStatus::Scheduled))
+        .into_tuple()
+        .one(txn)
+        .await?;
+    program::Entity::update_many()
+        .col_expr(
+            program::Column::FirstSessionAt,
+            sea_orm::sea_query::Expr::value(first.flatten().unwrap_or_else(no_session_yet)),
+        )
+        .filter(program::Column::Id.eq(program_id))
+        .exec(txn)
+        .await?;
+    Ok(())
 }

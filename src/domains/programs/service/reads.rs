@@ -49,6 +49,9 @@ pub struct ProgramFilter {
     pub child_age_months: Option<i32>,
     /// Only programs with an upcoming session with free seats and registration not closed.
     pub has_free_seats: bool,
+    /// Only programs with an upcoming session with free childcare slots and registration
+    /// not closed.
+    pub has_free_childcare: bool,
     /// Only these statuses (what the viewer may see of them).
     pub statuses: Vec<ProgramStatus>,
 }
@@ -76,6 +79,20 @@ pub struct SessionFilter {
     pub child_age_months: Option<i32>,
     /// Only sessions with free seats.
     pub has_free_seats: bool,
+    /// Only upcoming sessions with free childcare slots.
+    pub has_free_childcare: bool,
+}
+
+/// Order of the program list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ProgramOrder {
+    /// Newest created first.
+    #[default]
+    Newest,
+    /// By the start of the first session not cancelled, earliest first.
+    StartDate,
+    /// By title.
+    Title,
 }
 
 /// Survey answers of a program.
@@ -185,7 +202,7 @@ pub async fn find_registration(
 const SUBJECT: NodeKind = NodeKind::Registration;
 
 /// A staff read of `registration`'s personal data (names, contact, children), for the log.
-fn read_of(registration: &registration::Model, accessed: &'static str) -> Read {
+pub(super) fn read_of(registration: &registration::Model, accessed: &'static str) -> Read {
     Read {
         municipality_id: registration.municipality_id,
         subject_kind: SUBJECT,
@@ -205,12 +222,13 @@ pub async fn find_by_manage_token(
     by_token(ctx.db, token).await
 }
 
-/// Programs the viewer may see, newest first.
+/// Programs the viewer may see, in `order` (ties by id, so cursors stay stable).
 #[tracing::instrument(skip_all)]
 pub async fn list_programs(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
     filter: ProgramFilter,
+    order: ProgramOrder,
     page: PageArgs,
 ) -> AppResult<Page<program::Model>> {
     use program::Column;
@@ -229,7 +247,7 @@ pub async fn list_programs(
     if !filter.statuses.is_empty() {
         select = select.filter(Column::Status.is_in(filter.statuses));
     }
-    if filter.upcoming || filter.has_free_seats {
+    if filter.upcoming || filter.has_free_seats || filter.has_free_childcare {
         use program_session::Column as S;
         let mut sessions = program_session::Entity::find()
             .select_only()
@@ -241,13 +259,32 @@ pub async fn list_programs(
                 .filter(free_seats())
                 .filter(S::RegistrationClosesAt.gt(now));
         }
+        if filter.has_free_childcare {
+            sessions = sessions
+                .filter(free_childcare())
+                .filter(S::RegistrationClosesAt.gt(now));
+        }
         select = select.filter(Column::Id.in_subquery(sessions.into_query()));
     }
-    let ordering = Ordering::<program::Entity> {
-        column: None,
-        id: Column::Id,
-        descending: true,
-        key: |row| (None, row.id),
+    let ordering = match order {
+        ProgramOrder::Newest => Ordering::<program::Entity> {
+            column: None,
+            id: Column::Id,
+            descending: true,
+            key: |row| (None, row.id),
+        },
+        ProgramOrder::StartDate => Ordering {
+            column: Some(Column::FirstSessionAt),
+            id: Column::Id,
+            descending: false,
+            key: |row: &program::Model| (Some(SortValue::Time(row.first_session_at)), row.id),
+        },
+        ProgramOrder::Title => Ordering {
+            column: Some(Column::Title),
+            id: Column::Id,
+            descending: false,
+            key: |row: &program::Model| (Some(SortValue::Text(row.title.clone())), row.id),
+        },
     };
     paginate(ctx.db, select, &ordering, page, ctx.limits.max_page_size).await
 }
@@ -293,6 +330,12 @@ pub async fn list_sessions(
     if filter.has_free_seats {
         select = select
             .filter(free_seats())
+            .filter(Column::Status.eq(SessionStatus::Scheduled));
+    }
+    if filter.has_free_childcare {
+        select = select
+            .filter(free_childcare())
+            .filter(Column::StartsAt.gt(now))
             .filter(Column::Status.eq(SessionStatus::Scheduled));
     }
     let ordering = Ordering::<program_session::Entity> {
@@ -409,6 +452,15 @@ fn free_seats() -> Condition {
     Condition::all().add(
         Expr::col((program_session::Entity, Column::SeatsTaken))
             .lt(Expr::col((program_session::Entity, Column::Capacity))),
+    )
+}
+
+/// Sessions whose 託児 has a free slot (none for a session without 託児).
+fn free_childcare() -> Condition {
+    use program_session::Column;
+    Condition::all().add(
+        Expr::col((program_session::Entity, Column::ChildcareTaken))
+            .lt(Expr::col((program_session::Entity, Column::ChildcareSlots))),
     )
 }
 

@@ -149,6 +149,7 @@ pub async fn register(
         adults: input.adults,
         children: &children,
         token: token.as_deref(),
+        at_the_door: false,
     };
     let events = Mutex::new(Vec::new());
     let created_here = Mutex::new(false);
@@ -198,19 +199,22 @@ pub async fn register(
 
 /// Who registers, checked: the account or the guest, the party, and the guest's new
 /// manage token.
-struct Applicant<'a> {
-    me: Option<&'a AuthUser>,
+pub(super) struct Applicant<'a> {
+    pub(super) me: Option<&'a AuthUser>,
     /// The staff member registering a walk-in guest, if it is one.
-    staff: Option<&'a AuthUser>,
-    guest: Option<&'a Guest>,
-    adults: i32,
-    children: &'a [Child],
-    token: Option<&'a str>,
+    pub(super) staff: Option<&'a AuthUser>,
+    pub(super) guest: Option<&'a Guest>,
+    pub(super) adults: i32,
+    pub(super) children: &'a [Child],
+    pub(super) token: Option<&'a str>,
+    /// Registered by staff at the door: the registration window does not apply, only that
+    /// the session has not ended.
+    pub(super) at_the_door: bool,
 }
 
 /// Checks the contact details and the party before anything is locked: the guest's
 /// details (unless signed in), the adults, and the children's ages on the session date.
-fn check_party(
+pub(super) fn check_party(
     me: Option<&AuthUser>,
     input: &NewRegistration,
     session: &program_session::Model,
@@ -267,7 +271,7 @@ fn check_party(
 /// The registration itself, inside the write transaction: locks the session, passes on
 /// expired offers, checks every rule, then confirms the party if it fits the places left
 /// or waitlists it. Returns the new registration's id and the events to announce.
-async fn register_in(
+pub(super) async fn register_in(
     txn: &DatabaseTransaction,
     ctx: ServiceContext<'_>,
     session_id: Uuid,
@@ -294,6 +298,7 @@ async fn register_in(
         applicant.guest,
         applicant.adults,
         applicant.children,
+        applicant.at_the_door,
         now,
     )
     .await?;
@@ -356,8 +361,9 @@ async fn insert_registration(
         user_id: Set(me.map(|me| me.id)),
         guest_name: Set(guest.map(|g| g.name.clone())),
         guest_kana: Set(guest.map(|g| g.kana.clone())),
-        guest_email: Set(guest.map(|g| g.email.clone())),
-        guest_phone: Set(guest.map(|g| g.phone.clone())),
+        // A walk-in guest may give no email or phone.
+        guest_email: Set(guest.map(|g| g.email.clone()).filter(|e| !e.is_empty())),
+        guest_phone: Set(guest.map(|g| g.phone.clone()).filter(|p| !p.is_empty())),
         manage_token_hash: Set(applicant.token.map(hash_token)),
         adults: Set(party.adults),
         children: Set(party.children),
@@ -420,12 +426,12 @@ pub(super) async fn limit_token_use(
     }
 }
 
-/// Validated guest details.
-struct Guest {
-    name: String,
-    kana: String,
-    email: String,
-    phone: String,
+/// Validated guest details; a walk-in guest's email and phone may be empty.
+pub(super) struct Guest {
+    pub(super) name: String,
+    pub(super) kana: String,
+    pub(super) email: String,
+    pub(super) phone: String,
 }
 
 fn check_guest(problems: &mut Problems, guest: &GuestInput) -> Option<Guest> {
@@ -451,6 +457,7 @@ async fn refusals(
     guest: Option<&Guest>,
     adults: i32,
     children: &[Child],
+    at_the_door: bool,
     now: DateTime<Utc>,
 ) -> AppResult<Vec<FieldError>> {
     let mut problems = Vec::new();
@@ -462,7 +469,15 @@ async fn refusals(
         ));
         return Ok(problems);
     }
-    if now < session.registration_opens_at {
+    if at_the_door {
+        if now >= session.ends_at {
+            problems.push(FieldError::input(
+                "sessionId",
+                FieldErrorCode::InvalidState,
+                "終了した回には受付できません。",
+            ));
+        }
+    } else if now < session.registration_opens_at {
         problems.push(FieldError::input(
             "sessionId",
             FieldErrorCode::RegistrationClosed,
@@ -512,10 +527,10 @@ async fn refusals(
         .filter(registration::Column::Status.is_in(ACTIVE));
     twice = match (me, guest) {
         (Some(me), _) => twice.filter(registration::Column::UserId.eq(me.id)),
-        (None, Some(guest)) => {
+        (None, Some(guest)) if !guest.email.is_empty() => {
             twice.filter(registration::Column::GuestEmail.eq(guest.email.as_str()))
         }
-        (None, None) => return Ok(problems),
+        (None, _) => return Ok(problems),
     };
     if twice.count(txn).await? > 0 {
         problems.push(FieldError::input(

@@ -32,6 +32,7 @@ use super::{
     capacity::{held, settle},
     lookup::{lock_session, program_of},
     moves::{event, move_registration},
+    programs::refresh_first_session,
     visibility::{can_see_program, manages},
 };
 
@@ -145,6 +146,7 @@ pub async fn create_sessions(
         &fingerprint,
         async |txn| {
             let ids = insert_series(txn, &program, &input, &plan, now).await?;
+            refresh_first_session(txn, program.id).await?;
             outbox::enqueue(txn, sources::PROGRAM, program.id, program.municipality_id).await?;
             Ok(Ok(ids))
         },
@@ -514,6 +516,7 @@ pub async fn update_session(
         }
     }
     events.extend(settle(&txn, &updated, ctx, now).await?);
+    refresh_first_session(&txn, program.id).await?;
     outbox::enqueue(&txn, sources::PROGRAM, program.id, program.municipality_id).await?;
     txn.commit().await?;
     ctx.announce(events).await;
@@ -563,6 +566,7 @@ pub async fn cancel_session(
         return Ok(Err(problems.into_vec()));
     };
     let events = cancel_session_in(&txn, ctx, &me, session, &reason, now).await?;
+    refresh_first_session(&txn, program.id).await?;
     outbox::enqueue(&txn, sources::PROGRAM, program.id, program.municipality_id).await?;
     txn.commit().await?;
     ctx.announce(events).await;

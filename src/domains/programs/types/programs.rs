@@ -81,6 +81,8 @@ pub struct Program {
     pub status: ProgramStatus,
     /// When it was first published.
     pub published_at: Option<DateTime<Utc>>,
+    /// When its first session not cancelled starts; null while it has none.
+    pub starts_at: Option<DateTime<Utc>>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// When it last changed.
@@ -117,6 +119,8 @@ impl From<program::Model> for Program {
             accessibility_notes: model.accessibility_notes.clone(),
             status: model.status.into(),
             published_at: model.published_at,
+            starts_at: (model.first_session_at != service::no_session_yet())
+                .then_some(model.first_session_at),
             created_at: model.created_at,
             updated_at: model.updated_at,
             model,

@@ -238,6 +238,39 @@ impl Registration {
             .collect())
     }
 
+    /// What the registration's check-in QR code encodes: its id and check-in code, signed
+    /// by the server so that it cannot be guessed or altered. Show it as a QR code; staff
+    /// scan it into `checkInRegistration(qrPayload:)`.
+    async fn check_in_qr_payload(&self, ctx: &Context<'_>) -> Result<String> {
+        let (state, _) = crate::graphql::context(ctx)?;
+        Ok(service::check_in_payload(&state.limits, &self.model))
+    }
+
+    /// Where the registrant downloads the session as an iCalendar event: a path of this
+    /// server, to call with the registrant's bearer token or with `?token=` and the guest's
+    /// manage token.
+    async fn calendar_path(&self) -> String {
+        format!(
+            "/calendar/registrations/{}.ics",
+            ids::encode(NodeKind::Registration, self.model.id).as_str()
+        )
+    }
+
+    /// Whether municipal or program staff made the registration on the party's behalf
+    /// (a walk-in at the door) rather than the registrant.
+    async fn created_by_staff(&self, ctx: &Context<'_>) -> Result<bool> {
+        let loader = ctx.data::<DataLoader<ProgramsLoader>>()?;
+        let registrant = self.model.user_id;
+        Ok(loader
+            .load_one(HistoryOf(self.model.id))
+            .await?
+            .unwrap_or_default()
+            .iter()
+            .find(|change| change.from_status.is_none())
+            .and_then(|change| change.actor_user_id)
+            .is_some_and(|actor| Some(actor) != registrant))
+    }
+
     /// Position on the waitlist (1 = next); null unless waitlisted.
     async fn waitlist_position(&self, ctx: &Context<'_>) -> Result<Option<i32>> {
         if self.model.status != registration::RegistrationStatus::Waitlisted {
