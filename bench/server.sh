@@ -51,3 +51,27 @@ start_server() {
     fi
     echo "    ready at $address"
 }
+
+# `graphql QUERY VARIABLES_JSON TOKEN`: a request to the started server that must answer
+# without errors; prints its `data`. `login EMAIL`: a demo account's bearer token
+# (`$DEMO_PASSWORD`).
+graphql() {
+    python3 - "$address/graphql" "$@" <<'PY'
+import json, sys, urllib.request
+url, query, variables, token = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4]
+headers = {"Content-Type": "application/json"}
+if token:
+    headers["Authorization"] = "Bearer " + token
+request = urllib.request.Request(url, json.dumps({"query": query, "variables": variables}).encode(), headers)
+body = json.load(urllib.request.urlopen(request))
+if body.get("errors"):
+    sys.exit("bench: " + json.dumps(body["errors"], ensure_ascii=False))
+print(json.dumps(body["data"], ensure_ascii=False))
+PY
+}
+login() {
+    graphql 'mutation($input: LogInInput!) { logIn(input: $input) { session { token } } }' \
+        "{\"input\": {\"email\": \"$1\", \"password\": \"$DEMO_PASSWORD\"}}" "" |
+        python3 -c 'import json, sys; print(json.load(sys.stdin)["logIn"]["session"]["token"])'
+}
+

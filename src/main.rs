@@ -7,7 +7,9 @@ use tsunagu::{cli, config::Cli, telemetry};
 
 /// mimalloc serves the many small, short-lived allocations of a request from per-thread
 /// pages and gives freed memory back to the system (glibc's allocator kept a demo server
-/// at several times its working set).
+/// at several times its working set). It also stands in for `malloc` (the `override`
+/// feature), so SQLite's copies of the values it returns come from it too instead of
+/// glibc's arenas.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

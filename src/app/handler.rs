@@ -44,6 +44,7 @@ use crate::{
         session,
     },
     error::AppError,
+    graphql::limits::{Limited, QueryLimits},
     state::AppState,
 };
 
@@ -449,20 +450,55 @@ async fn execute(
         );
     }
 
+    let limits = QueryLimits::from(state.app.limits.as_ref());
+    let selections = match limits.check_request(&mut request) {
+        Ok(selections) => selections,
+        Err(error) => {
+            let status = if media == Media::GraphqlResponse {
+                StatusCode::BAD_REQUEST
+            } else {
+                StatusCode::OK
+            };
+            return request_error(status, &code_of(&error), &error.message, media);
+        }
+    };
+
     let span = tracing::info_span!(
         "graphql",
         operation = operation.as_deref().unwrap_or("anonymous"),
         user_id = viewer.user.as_ref().map(|u| u.id.to_string()),
     );
-    // Run on a task of its own so the timeout is answered even while the document is being
-    // validated (the limits extension hands that work off the worker thread).
     let schema = state.schema.clone();
     let timeout = Duration::from_secs(state.app.limits.request_timeout_secs);
     let generation = state.responses.generation();
-    let task =
-        tokio::spawn(async move { schema.execute(request.data(viewer)).await }.instrument(span));
-    let abort = task.abort_handle();
-    let executed = tokio::time::timeout(timeout, task).await;
+    let request = request.data(viewer);
+    let executed = if operation_type == Some(OperationType::Query)
+        && !QueryLimits::validates_off_thread(selections)
+    {
+        // A small query validates in microseconds and runs where it was received; were the
+        // client to go, dropping it only stops a read.
+        tokio::time::timeout(timeout, schema.execute(request).instrument(span))
+            .await
+            .map(Ok)
+    } else {
+        // Changes run on a task of their own, so a client going away cannot stop them
+        // halfway; a large document is validated off the worker threads, so the timeout is
+        // answered even while that runs.
+        let task = if QueryLimits::validates_off_thread(selections) {
+            let runtime = tokio::runtime::Handle::current();
+            tokio::task::spawn_blocking(move || {
+                runtime.block_on(schema.execute(request).instrument(span))
+            })
+        } else {
+            tokio::spawn(async move { schema.execute(request).await }.instrument(span))
+        };
+        let abort = task.abort_handle();
+        let executed = tokio::time::timeout(timeout, task).await;
+        if executed.is_err() {
+            abort.abort();
+        }
+        executed
+    };
     if operation_type == Some(OperationType::Mutation) {
         // Whatever it changed is seen by the next read.
         state.responses.invalidate_all();
@@ -479,7 +515,6 @@ async fn execute(
             );
         }
         Err(_) => {
-            abort.abort();
             return request_error(
                 StatusCode::GATEWAY_TIMEOUT,
                 "TIMEOUT",
@@ -491,6 +526,7 @@ async fn execute(
             );
         }
     };
+    limits.finish(&mut response);
 
     let is_request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
@@ -554,6 +590,14 @@ fn answer(status: StatusCode, media: Media, body: Bytes, observed: Observed) -> 
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     http.extensions_mut().insert(observed);
     http
+}
+
+/// The `extensions.code` of an error, `INTERNAL` when it has none.
+fn code_of(error: &ServerError) -> String {
+    match error.extensions.as_ref().and_then(|e| e.get("code")) {
+        Some(async_graphql::Value::String(code)) => code.clone(),
+        _ => "INTERNAL".to_owned(),
+    }
 }
 
 /// Gives every error an `extensions.code`: validation errors from the engine have none.
@@ -632,7 +676,11 @@ async fn serve_websocket(
         });
     let app = state.app.clone();
     let refused_at_init = refused.clone();
-    let graphql = async_graphql::http::WebSocket::new(state.schema.clone(), input, protocol)
+    let executor = Limited::new(
+        state.schema.clone(),
+        QueryLimits::from(state.app.limits.as_ref()),
+    );
+    let graphql = async_graphql::http::WebSocket::new(executor, input, protocol)
         .on_connection_init(move |payload| async move {
             let token = payload
                 .get("authorization")

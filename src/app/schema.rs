@@ -159,14 +159,13 @@ pub fn sdl() -> String {
 fn schema_builder(
     limits: &Limits,
 ) -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
-    Schema::build(
-        QueryRoot::default(),
-        MutationRoot::default(),
-        SubscriptionRoot::default(),
-    )
-    .extension(limits::QueryLimits::from(limits))
-    .limit_recursive_depth(64)
-    .override_output_type_description::<chrono::DateTime<chrono::Utc>>(
-        crate::graphql::scalars::DATE_TIME_DESCRIPTION,
-    )
+    limits::QueryLimits::from(limits)
+        .install(Schema::build(
+            QueryRoot::default(),
+            MutationRoot::default(),
+            SubscriptionRoot::default(),
+        ))
+        .override_output_type_description::<chrono::DateTime<chrono::Utc>>(
+            crate::graphql::scalars::DATE_TIME_DESCRIPTION,
+        )
 }

@@ -5,21 +5,15 @@
 
 use std::{
     collections::{HashMap, HashSet},
-    sync::{
-        Arc,
-        atomic::{AtomicUsize, Ordering},
-    },
+    sync::Arc,
 };
 
 use async_graphql::{
-    ErrorExtensionValues, Name, Response, ServerError, ServerResult, ValidationResult, Value,
-    Variables,
-    extensions::{
-        Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextValidation,
-    },
+    Data, ErrorExtensionValues, Executor, Name, Request, Response, ServerError, Value, Variables,
     parser::Positioned,
     parser::types::{Directive, ExecutableDocument, OperationType, Selection, SelectionSet},
 };
+use futures_util::{StreamExt, stream::BoxStream};
 
 use crate::config::Limits;
 
@@ -30,7 +24,9 @@ const MAX_FRAGMENT_NESTING: usize = 64;
 /// worker thread; smaller ones validate in microseconds, cheaper than the hand-off.
 const VALIDATE_INLINE_UP_TO: usize = 200;
 
-/// Installs the limits on a schema.
+/// What one request may ask for. The engine checks depth and complexity while it validates
+/// ([`Self::install`]); the rest is checked on the parsed document before it runs
+/// ([`Self::check`]), by the transports, so no extension wraps every field's resolver.
 #[derive(Debug, Clone, Copy)]
 pub struct QueryLimits {
     max_depth: usize,
@@ -52,20 +48,168 @@ impl From<&Limits> for QueryLimits {
     }
 }
 
-impl ExtensionFactory for QueryLimits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(RequestLimits {
-            limits: *self,
-            selections: AtomicUsize::new(0),
-        })
+/// Documents nested deeper than this are left to the engine, which refuses them before it
+/// walks them; the checks here stop descending there too.
+const MAX_NESTING: usize = 64;
+
+impl QueryLimits {
+    /// The schema builder with the limits the engine checks while validating (depth and
+    /// complexity); [`Self::finish`] gives its refusals their codes.
+    pub fn install<Q, M, S>(
+        &self,
+        builder: async_graphql::SchemaBuilder<Q, M, S>,
+    ) -> async_graphql::SchemaBuilder<Q, M, S> {
+        builder
+            .limit_depth(self.max_depth)
+            .limit_complexity(self.max_complexity)
+            .limit_recursive_depth(MAX_NESTING)
+    }
+
+    /// Parses the request (the document is kept in it, so it is not parsed again) and refuses
+    /// it if it asks for too much. Answers the selections the document makes once its
+    /// fragments are written out.
+    pub fn check_request(&self, request: &mut Request) -> Result<usize, ServerError> {
+        let variables = std::mem::take(&mut request.variables);
+        let checked = request
+            .parsed_query()
+            .and_then(|document| self.check(document, &variables));
+        request.variables = variables;
+        checked
+    }
+
+    /// Refuses a parsed document that uses too many aliases, selects too many fields once its
+    /// fragments are written out, subscribes to more than one root field, or carries control
+    /// characters in its text (literals or variables). Answers the selections it makes.
+    ///
+    /// A document nested deeper than the engine allows is passed on untouched: the engine
+    /// refuses it before anything walks it.
+    pub fn check(
+        &self,
+        document: &ExecutableDocument,
+        variables: &Variables,
+    ) -> Result<usize, ServerError> {
+        if too_deep(document) {
+            return Ok(0);
+        }
+        let aliases = count_aliases(document);
+        if aliases > self.max_aliases {
+            return Err(coded_error(
+                "TOO_MANY_ALIASES",
+                format!(
+                    "The query uses {aliases} aliases; at most {} are allowed.",
+                    self.max_aliases
+                ),
+            ));
+        }
+        // Validation walks every fragment spread as if it were written out, so a small
+        // document spreading a large fragment many times is refused here, before that walk.
+        let selections = count_selections(document);
+        if selections > self.max_selections {
+            return Err(coded_error(
+                "TOO_MANY_SELECTIONS",
+                format!(
+                    "The query selects more than {} fields once its fragments are written out; ask for fewer.",
+                    self.max_selections
+                ),
+            ));
+        }
+        if let Some(fields) = subscription_root_fields(document) {
+            return Err(coded_error(
+                "GRAPHQL_VALIDATION_FAILED",
+                format!(
+                    "A subscription must select exactly one root field; this one selects {fields}."
+                ),
+            ));
+        }
+        if let Some(found) = control_character_in(document, variables) {
+            return Err(coded_error(
+                "BAD_USER_INPUT",
+                format!(
+                    "Text may not contain control characters other than tab and line breaks; found U+{:04X}.",
+                    u32::from(found)
+                ),
+            ));
+        }
+        Ok(selections)
+    }
+
+    /// Whether validating a document of `selections` fields is worth moving off the worker
+    /// thread: smaller ones validate in microseconds, cheaper than the hand-off.
+    pub fn validates_off_thread(selections: usize) -> bool {
+        selections > VALIDATE_INLINE_UP_TO
+    }
+
+    /// Finishes an answer: the engine's depth and complexity refusals get their codes and
+    /// say the limit, and at most `max_errors` errors are kept.
+    pub fn finish(&self, response: &mut Response) {
+        for error in &mut response.errors {
+            let (code, message) = match error.message.as_str() {
+                "Query is nested too deep." => (
+                    "QUERY_TOO_DEEP",
+                    format!(
+                        "The query is nested more than {} levels deep; ask for less nesting.",
+                        self.max_depth
+                    ),
+                ),
+                "Query is too complex." => (
+                    "QUERY_TOO_COMPLEX",
+                    format!(
+                        "The query's complexity is over {}, the most allowed. Ask for fewer fields or smaller pages.",
+                        self.max_complexity
+                    ),
+                ),
+                _ => continue,
+            };
+            *error = coded_error(code, message);
+        }
+        cap_errors(&mut response.errors, self.max_errors);
     }
 }
 
-/// The limits applied to one request, with what its parsed document was found to hold.
-struct RequestLimits {
+/// An executor that applies the limits to every request before the schema runs it. The
+/// WebSocket transport runs its operations through it; the HTTP handler checks the document
+/// it parses anyway.
+#[derive(Clone)]
+pub struct Limited<E> {
+    executor: E,
     limits: QueryLimits,
-    /// Fields the document selects once its fragments are written out.
-    selections: AtomicUsize,
+}
+
+impl<E> Limited<E> {
+    /// `executor` with `limits` applied.
+    pub fn new(executor: E, limits: QueryLimits) -> Self {
+        Self { executor, limits }
+    }
+}
+
+impl<E: Executor> Executor for Limited<E> {
+    async fn execute(&self, mut request: Request) -> Response {
+        if let Err(error) = self.limits.check_request(&mut request) {
+            return Response::from_errors(vec![error]);
+        }
+        let mut response = self.executor.execute(request).await;
+        self.limits.finish(&mut response);
+        response
+    }
+
+    fn execute_stream(
+        &self,
+        mut request: Request,
+        session_data: Option<Arc<Data>>,
+    ) -> BoxStream<'static, Response> {
+        if let Err(error) = self.limits.check_request(&mut request) {
+            return futures_util::stream::once(async move { Response::from_errors(vec![error]) })
+                .boxed();
+        }
+        let limits = self.limits;
+        self.executor
+            .execute_stream(request, session_data)
+            .map(move |mut response| {
+                limits.finish(&mut response);
+                response
+            })
+            .boxed()
+    }
 }
 
 /// A request error with an `extensions.code`.
@@ -77,105 +221,28 @@ pub fn coded_error(code: &str, message: impl Into<String>) -> ServerError {
     error
 }
 
-#[async_trait::async_trait]
-impl Extension for RequestLimits {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut response = next.run(ctx).await;
-        cap_errors(&mut response.errors, self.limits.max_errors);
-        response
+/// Whether any selection set of the document is nested deeper than [`MAX_NESTING`].
+fn too_deep(document: &ExecutableDocument) -> bool {
+    fn deeper(set: &SelectionSet, depth: usize) -> bool {
+        if depth > MAX_NESTING {
+            return true;
+        }
+        set.items.iter().any(|selection| match &selection.node {
+            Selection::Field(field) => deeper(&field.node.selection_set.node, depth + 1),
+            Selection::InlineFragment(fragment) => {
+                deeper(&fragment.node.selection_set.node, depth + 1)
+            }
+            Selection::FragmentSpread(_) => false,
+        })
     }
-
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        let aliases = count_aliases(&document);
-        if aliases > self.limits.max_aliases {
-            return Err(coded_error(
-                "TOO_MANY_ALIASES",
-                format!(
-                    "The query uses {aliases} aliases; at most {} are allowed.",
-                    self.limits.max_aliases
-                ),
-            ));
-        }
-        // Validation walks every fragment spread as if it were written out, so a small
-        // document spreading a large fragment many times is refused here, before that walk.
-        let selections = count_selections(&document);
-        self.selections.store(selections, Ordering::Relaxed);
-        if selections > self.limits.max_selections {
-            return Err(coded_error(
-                "TOO_MANY_SELECTIONS",
-                format!(
-                    "The query selects more than {} fields once its fragments are written out; ask for fewer.",
-                    self.limits.max_selections
-                ),
-            ));
-        }
-        if let Some(fields) = subscription_root_fields(&document) {
-            return Err(coded_error(
-                "GRAPHQL_VALIDATION_FAILED",
-                format!(
-                    "A subscription must select exactly one root field; this one selects {fields}."
-                ),
-            ));
-        }
-        if let Some(found) = control_character_in(&document, variables) {
-            return Err(coded_error(
-                "BAD_USER_INPUT",
-                format!(
-                    "Text may not contain control characters other than tab and line breaks; found U+{:04X}.",
-                    u32::from(found)
-                ),
-            ));
-        }
-        Ok(document)
-    }
-
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        // Validation is CPU work that grows with the document: a large one, on a
-        // multi-threaded runtime, gives up its worker so other requests (and this one's
-        // timeout) keep running.
-        let large = self.selections.load(Ordering::Relaxed) > VALIDATE_INLINE_UP_TO;
-        let multi_threaded = tokio::runtime::Handle::try_current().is_ok_and(|handle| {
-            handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread
-        });
-        let result = if large && multi_threaded {
-            tokio::task::block_in_place(|| {
-                tokio::runtime::Handle::current().block_on(next.run(ctx))
-            })
-        } else {
-            next.run(ctx).await
-        };
-        let result = result?;
-        if result.depth > self.limits.max_depth {
-            return Err(vec![coded_error(
-                "QUERY_TOO_DEEP",
-                format!(
-                    "The query is nested {} levels deep; at most {} are allowed.",
-                    result.depth, self.limits.max_depth
-                ),
-            )]);
-        }
-        if result.complexity > self.limits.max_complexity {
-            return Err(vec![coded_error(
-                "QUERY_TOO_COMPLEX",
-                format!(
-                    "The query has complexity {}; at most {} is allowed. Ask for fewer fields or smaller pages.",
-                    result.complexity, self.limits.max_complexity
-                ),
-            )]);
-        }
-        Ok(result)
-    }
+    document
+        .operations
+        .iter()
+        .any(|(_, operation)| deeper(&operation.node.selection_set.node, 0))
+        || document
+            .fragments
+            .values()
+            .any(|fragment| deeper(&fragment.node.selection_set.node, 0))
 }
 
 /// Keeps the first `max` errors and says how many more there were, so a response never
