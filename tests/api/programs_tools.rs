@@ -6,8 +6,8 @@ use chrono::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::spawn_app_with;
 use crate::helpers::smtp::SmtpServer;
+use crate::helpers::spawn_app_with;
 use crate::programs::{Town, at, child, guest, move_session, town, town_with};
 
 impl Town {
