@@ -1,10 +1,9 @@
 //! Database connection: SQLite (embedded default) or PostgreSQL, chosen by the URL.
 
 use std::{
-    collections::HashMap,
-    path::{Path, PathBuf},
+    path::Path,
     sync::{
-        Arc, LazyLock, Mutex,
+        Arc,
         atomic::{AtomicBool, Ordering},
     },
     time::Duration,
@@ -13,12 +12,10 @@ use std::{
 use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, ExecResult, QueryResult, SqliteTransactionMode, Statement, TransactionOptions,
-    TransactionTrait,
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Opens a pool to `url`, creating the directory of an SQLite file when needed.
 pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
@@ -191,198 +188,13 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now().trunc_subsecs(6)
 }
 
-/// How long a writer waits for its turn on an SQLite database before it gives up, as
-/// SQLite's own busy timeout would.
-const WRITE_TURN_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// A transaction that will write, from [`begin_write`]. On SQLite it holds this process's
-/// turn to write to the database until it commits, rolls back or is dropped; it reads and
-/// writes like the [`DatabaseTransaction`] it wraps.
-pub struct WriteTransaction {
-    txn: DatabaseTransaction,
-    /// Declared after `txn`, so the turn passes on only once the transaction has ended.
-    _turn: Option<OwnedSemaphorePermit>,
-}
-
-impl WriteTransaction {
-    /// Commits, then passes the turn on.
-    pub async fn commit(self) -> Result<(), DbErr> {
-        self.txn.commit().await
-    }
-
-    /// Rolls back, then passes the turn on.
-    pub async fn rollback(self) -> Result<(), DbErr> {
-        self.txn.rollback().await
-    }
-}
-
-impl std::ops::Deref for WriteTransaction {
-    type Target = DatabaseTransaction;
-
-    fn deref(&self) -> &DatabaseTransaction {
-        &self.txn
-    }
-}
-
-#[async_trait::async_trait]
-impl ConnectionTrait for WriteTransaction {
-    fn get_database_backend(&self) -> DbBackend {
-        self.txn.get_database_backend()
-    }
-
-    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        self.txn.execute_raw(stmt).await
-    }
-
-    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        self.txn.execute_unprepared(sql).await
-    }
-
-    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        self.txn.query_one_raw(stmt).await
-    }
-
-    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        self.txn.query_all_raw(stmt).await
-    }
-}
-
 /// Starts a transaction that will write. On SQLite it takes the write lock at `BEGIN`
-/// (`BEGIN IMMEDIATE`), so concurrent writers queue instead of failing when a read inside
-/// the transaction is followed by a write; PostgreSQL ignores the mode.
-///
-/// SQLite lets one writer in at a time and makes the others retry after sleeps that grow
-/// to 100 ms, so under a burst the lock sat idle between writers. Writers of this process
-/// therefore first queue for their turn in order (and wait for it without holding a pooled
-/// connection): the next one begins as soon as the last one ends. The turn is given up
-/// after ten seconds, as SQLite's busy timeout would.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTransaction, DbErr> {
-    let turn = match write_turns(db) {
-        Some(turns) => Some(
-            tokio::time::timeout(WRITE_TURN_TIMEOUT, turns.acquire_owned())
-                .await
-                .map_err(|_| {
-                    DbErr::Custom("database is locked: no turn to write within 10 s".into())
-                })?
-                .map_err(|_| DbErr::Custom("database is closing".into()))?,
-        ),
-        None => None,
-    };
-    let txn = db
-        .begin_with_options(TransactionOptions {
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            ..TransactionOptions::default()
-        })
-        .await?;
-    Ok(WriteTransaction { txn, _turn: turn })
-}
-
-/// The queue of this process's writers to `db`'s file, if it is an SQLite database.
-fn write_turns(db: &DatabaseConnection) -> Option<Arc<Semaphore>> {
-    static TURNS: LazyLock<Mutex<HashMap<PathBuf, Arc<Semaphore>>>> = LazyLock::new(Mutex::default);
-    if db.get_database_backend() != DbBackend::Sqlite {
-        return None;
-    }
-    let file = db
-        .get_sqlite_connection_pool()
-        .connect_options()
-        .get_filename()
-        .to_path_buf();
-    let mut turns = TURNS
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    Some(
-        turns
-            .entry(file)
-            .or_insert_with(|| Arc::new(Semaphore::new(1)))
-            .clone(),
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    async fn sqlite_in(dir: &Path, file: &str) -> DatabaseConnection {
-        connect(&format!("sqlite://{}?mode=rwc", dir.join(file).display()))
-            .await
-            .unwrap()
-    }
-
-    #[tokio::test]
-    async fn writers_of_one_sqlite_file_take_turns() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = sqlite_in(dir.path(), "turns.db").await;
-        let first = begin_write(&db).await.unwrap();
-        let second = tokio::spawn({
-            let db = db.clone();
-            async move { begin_write(&db).await.map(|txn| drop(txn)) }
-        });
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        assert!(
-            !second.is_finished(),
-            "the second writer waits for the first"
-        );
-        first.commit().await.unwrap();
-        tokio::time::timeout(Duration::from_secs(5), second)
-            .await
-            .expect("the second writer's turn comes once the first commits")
-            .unwrap()
-            .unwrap();
-    }
-
-    #[tokio::test]
-    async fn waiting_writers_leave_the_pool_to_readers() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = sqlite_in(dir.path(), "pool.db").await;
-        let first = begin_write(&db).await.unwrap();
-        // More writers than the pool has connections wait for their turn…
-        let waiting: Vec<_> = (0..12)
-            .map(|_| {
-                let db = db.clone();
-                tokio::spawn(async move { begin_write(&db).await?.commit().await })
-            })
-            .collect();
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        // …without holding a connection each, so a read is answered at once.
-        tokio::time::timeout(Duration::from_secs(1), db.ping())
-            .await
-            .expect("a read gets a connection while writers wait")
-            .unwrap();
-        first.commit().await.unwrap();
-        for writer in waiting {
-            tokio::time::timeout(Duration::from_secs(5), writer)
-                .await
-                .expect("every waiting writer gets its turn")
-                .unwrap()
-                .unwrap();
-        }
-    }
-
-    #[tokio::test]
-    async fn a_dropped_writer_passes_the_turn_on() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = sqlite_in(dir.path(), "dropped.db").await;
-        let first = begin_write(&db).await.unwrap();
-        drop(first);
-        tokio::time::timeout(Duration::from_secs(5), begin_write(&db))
-            .await
-            .expect("a dropped transaction ends its turn")
-            .unwrap();
-    }
-
-    #[tokio::test]
-    async fn writers_of_other_files_do_not_wait() {
-        let dir = tempfile::tempdir().unwrap();
-        let one = sqlite_in(dir.path(), "one.db").await;
-        let other = sqlite_in(dir.path(), "other.db").await;
-        let _holding = begin_write(&one).await.unwrap();
-        tokio::time::timeout(Duration::from_secs(5), begin_write(&other))
-            .await
-            .expect("another file has a queue of its own")
-            .unwrap()
-            .commit()
-            .await
-            .unwrap();
-    }
+/// (`BEGIN IMMEDIATE`), so concurrent writers queue on the busy timeout instead of failing
+/// when a read inside the transaction is followed by a write; PostgreSQL ignores the mode.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    })
+    .await
 }

@@ -321,7 +321,7 @@ pub(super) async fn open_for_change(
     db: &DatabaseConnection,
     viewer: &Viewer,
     id: Uuid,
-) -> AppResult<(crate::db::WriteTransaction, article::Model)> {
+) -> AppResult<(sea_orm::DatabaseTransaction, article::Model)> {
     viewer.require_role(ADMINS)?;
     let txn = db::begin_write(db).await?;
     let found = find_visible(&txn, viewer, id).await?;

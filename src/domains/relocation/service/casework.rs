@@ -60,11 +60,7 @@ async fn work_on(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
     inquiry_id: Uuid,
-) -> AppResult<(
-    crate::db::WriteTransaction,
-    relocation_inquiry::Model,
-    AuthUser,
-)> {
+) -> AppResult<(DatabaseTransaction, relocation_inquiry::Model, AuthUser)> {
     let me = viewer.require_user()?.clone();
     let txn = db::begin_write(ctx.db).await?;
     let inquiry = relocation_inquiry::Entity::find_by_id(inquiry_id)

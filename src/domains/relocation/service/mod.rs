@@ -106,7 +106,7 @@ async fn announce(ctx: ServiceContext<'_>, changes: &[Change]) {
 /// when serving, then commits and announces the changes.
 async fn commit(
     ctx: ServiceContext<'_>,
-    txn: crate::db::WriteTransaction,
+    txn: DatabaseTransaction,
     changes: &[Change],
 ) -> crate::error::AppResult<()> {
     notify_assigned(ctx, &txn, changes).await?;
