@@ -166,6 +166,6 @@ fn schema_builder(
             SubscriptionRoot::default(),
         ))
         .override_output_type_description::<chrono::DateTime<chrono::Utc>>(
-        crate::graphql::scalars::DATE_TIME_DESCRIPTION,
-    )
+            crate::graphql::scalars::DATE_TIME_DESCRIPTION,
+        )
 }
