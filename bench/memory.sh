@@ -56,8 +56,9 @@ admin_token="$(login "$ADMIN_EMAIL")"
 concierge_token="$(login "$CONCIERGE_EMAIL")"
 manazuru="$(graphql '{ municipality(jisCode: "14384") { id } }' '{}' '' |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["municipality"]["id"])')"
-sessions="$(graphql '{ programSessions(first: 100, filter: { upcoming: true }) { nodes { id } } }' '{}' '' |
-    python3 -c 'import json, sys; print(" ".join(n["id"] for n in json.load(sys.stdin)["programSessions"]["nodes"]))')"
+# The sessions of the 30 programmes just added: open to guests, no children required.
+sessions="$(graphql '{ programs(first: 100) { nodes { title sessions(upcomingOnly: true) { id } } } }' '{}' '' |
+    python3 -c 'import json, sys; print(" ".join(s["id"] for p in json.load(sys.stdin)["programs"]["nodes"] if p["title"].startswith("自然体験ワークショップ") for s in p["sessions"]))')"
 loaded="$(megabytes VmRSS)"
 
 programs='{ programs(first: 20) { totalCount nodes { id title kind organizer { name } sessions(upcomingOnly: true) { id startsAt seatsRemaining } } } }'
