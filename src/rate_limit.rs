@@ -1,10 +1,21 @@
 //! Rate limits and lockouts kept in the database, so every replica counts the same calls.
 //!
-//! Calls are counted in fixed windows (`hit`). Failures (`record_failure`) are counted over
-//! a sliding window instead, and reaching the quota locks the bucket until a whole window
-//! after the last failure: a lock is never cut short by a window boundary.
+//! Calls are counted in fixed windows (`hit`). Each replica counts its own calls exactly in
+//! memory and adds them to the shared count in the database at most every
+//! [`SHARE_EVERY`], reading back what the other replicas added: a call more than that
+//! interval after the bucket's last one always meets the shared count, and a burst costs
+//! the database one write per interval instead of one per call. The replicas together may
+//! let through at most what each takes in one interval beyond the quota.
+//!
+//! Failures (`record_failure`) are counted over a sliding window in the database on every
+//! call, and reaching the quota locks the bucket until a whole window after the last
+//! failure: a lock is never cut short by a window boundary.
 
-use std::time::Duration;
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
 
 use chrono::Utc;
 use entity::rate_limit_window::{self, Column, Entity as RateLimitWindow};
@@ -36,26 +47,103 @@ impl Quota {
     }
 }
 
+/// How long a replica counts a bucket's calls on its own before adding them to the shared
+/// count.
+pub const SHARE_EVERY: Duration = Duration::from_millis(100);
+
+/// Windows counted in memory beyond which the ended ones are dropped.
+const TALLIES_KEPT: usize = 4096;
+
 /// Counts calls per bucket (a client address, an account, an email…) in fixed windows.
 #[derive(Clone)]
 pub struct RateLimiter {
     db: DatabaseConnection,
+    tallies: Arc<Mutex<HashMap<(String, i64), Tally>>>,
+}
+
+/// This replica's view of one bucket's window.
+#[derive(Debug, Default)]
+struct Tally {
+    /// When the window ends (epoch seconds).
+    ends: i64,
+    /// Calls counted here and not yet added to the shared count.
+    pending: i64,
+    /// Calls this replica has added to the shared count.
+    shared: i64,
+    /// Calls the other replicas had added when the shared count was last read.
+    others: i64,
+    /// When this replica last added its calls, if it has.
+    shared_at: Option<Instant>,
+    /// A call is adding this replica's calls now.
+    sharing: bool,
+}
+
+impl Tally {
+    fn total(&self) -> i64 {
+        self.others + self.shared + self.pending
+    }
 }
 
 impl RateLimiter {
     /// A limiter storing its windows in `db`.
     pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+        Self {
+            db,
+            tallies: Arc::default(),
+        }
     }
 
     /// Counts one call against `bucket`; `RATE_LIMITED` once the quota is used up.
     pub async fn hit(&self, bucket: &str, quota: Quota) -> AppResult<()> {
         let (start, retry_after_secs) = window_of(quota);
-        let hits = self.increment(bucket, start).await?;
-        if hits > i64::from(quota.max) {
-            return Err(AppError::RateLimited { retry_after_secs });
+        let key = (bucket_key(bucket), start);
+        let limited = || Err(AppError::RateLimited { retry_after_secs });
+        let share = {
+            let mut tallies = self.tallies()?;
+            if tallies.len() >= TALLIES_KEPT && !tallies.contains_key(&key) {
+                let now = Utc::now().timestamp();
+                tallies.retain(|_, tally| tally.ends > now);
+            }
+            let tally = tallies.entry(key.clone()).or_default();
+            tally.ends = start + window_length(quota);
+            tally.pending += 1;
+            let due =
+                !tally.sharing && tally.shared_at.is_none_or(|at| at.elapsed() >= SHARE_EVERY);
+            if !due {
+                return if tally.total() > i64::from(quota.max) {
+                    limited()
+                } else {
+                    Ok(())
+                };
+            }
+            tally.sharing = true;
+            std::mem::take(&mut tally.pending)
+        };
+        let counted = self.add(&key.0, start, share).await;
+        let mut tallies = self.tallies()?;
+        let tally = tallies.entry(key).or_default();
+        tally.sharing = false;
+        let total = match counted {
+            Ok(total) => total,
+            Err(error) => {
+                tally.pending += share;
+                return Err(error);
+            }
+        };
+        tally.shared += share;
+        tally.others = std::cmp::max(total - tally.shared, 0);
+        tally.shared_at = Some(Instant::now());
+        if tally.total() > i64::from(quota.max) {
+            limited()
+        } else {
+            Ok(())
         }
-        Ok(())
+    }
+
+    fn tallies(&self) -> AppResult<std::sync::MutexGuard<'_, HashMap<(String, i64), Tally>>> {
+        self.tallies
+            .lock()
+            .map_err(|_| AppError::Internal(anyhow::anyhow!("rate-limit tallies poisoned")))
     }
 
     /// Refuses with `RATE_LIMITED` while `bucket` is locked by `record_failure`, without
@@ -127,22 +215,28 @@ impl RateLimiter {
     }
 
     async fn increment(&self, bucket: &str, start: i64) -> AppResult<i64> {
-        let key = bucket_key(bucket);
+        self.add(&bucket_key(bucket), start, 1).await
+    }
+
+    /// Adds `hits` to the stored window of the bucket whose stored key is `key`; returns
+    /// the window's count.
+    async fn add(&self, key: &str, start: i64, hits: i64) -> AppResult<i64> {
+        let added = i32::try_from(hits).unwrap_or(i32::MAX);
         let insert = RateLimitWindow::insert(rate_limit_window::ActiveModel {
-            bucket: Set(key.clone()),
+            bucket: Set(key.to_owned()),
             window_start: Set(start),
-            hits: Set(1),
+            hits: Set(added),
         })
         .on_conflict(
             OnConflict::columns([Column::Bucket, Column::WindowStart])
                 .value(
                     Column::Hits,
-                    Expr::col((RateLimitWindow, Column::Hits)).add(1),
+                    Expr::col((RateLimitWindow, Column::Hits)).add(added),
                 )
                 .to_owned(),
         );
         insert.exec_without_returning(&self.db).await?;
-        let hits = RateLimitWindow::find_by_id((key, start))
+        let hits = RateLimitWindow::find_by_id((key.to_owned(), start))
             .one(&self.db)
             .await?
             .map_or(1, |window| i64::from(window.hits));
@@ -152,11 +246,16 @@ impl RateLimiter {
 
 /// Start of the current window (epoch seconds) and seconds until it ends.
 fn window_of(quota: Quota) -> (i64, u64) {
-    let length = i64::try_from(std::cmp::max(quota.window.as_secs(), 1)).unwrap_or(60);
+    let length = window_length(quota);
     let now = Utc::now().timestamp();
     let start = now - now.rem_euclid(length);
     let retry_after = std::cmp::max(u64::try_from(start + length - now).unwrap_or(1), 1);
     (start, retry_after)
+}
+
+/// The window's length in seconds (at least one).
+fn window_length(quota: Quota) -> i64 {
+    i64::try_from(std::cmp::max(quota.window.as_secs(), 1)).unwrap_or(60)
 }
 
 /// The bucket holding the lock-until times of `bucket` (each row's window start is the

@@ -89,6 +89,7 @@ impl Application {
             db_health: db::Health::new(&settings.database_url),
             sessions,
             background_db,
+            queues: crate::state::WriteQueues::default(),
         };
         let router = router(state.clone(), &settings.limits);
         let listener = TcpListener::bind((settings.host, settings.port))

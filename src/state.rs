@@ -1,10 +1,15 @@
 //! The application state every request and background task shares (cloning is cheap),
 //! and the service context every service function takes.
 
-use std::sync::{Arc, LazyLock};
+use std::{
+    any::Any,
+    collections::HashMap,
+    sync::{Arc, LazyLock, Mutex},
+};
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::DatabaseConnection;
+use uuid::Uuid;
 
 use crate::{
     config::Limits,
@@ -38,6 +43,46 @@ pub struct AppState {
     /// The database pool without the statement counter of `/metrics`, for background work
     /// (the notification worker), so the counter shows what requests cost.
     pub background_db: DatabaseConnection,
+    /// Writes waiting for a row many want at once, so that one transaction takes several.
+    pub queues: WriteQueues,
+}
+
+/// This replica's queues of writes waiting for the same row (a popular session's places),
+/// one queue per row. A domain keeps its own kind of queue here; the queues let the writes
+/// that arrive while one transaction holds the row share the next transaction, instead of
+/// each waiting for the row and for its own commit.
+#[derive(Clone, Default)]
+pub struct WriteQueues {
+    queues: Arc<Mutex<HashMap<Uuid, Arc<dyn Any + Send + Sync>>>>,
+}
+
+impl WriteQueues {
+    /// The queue of writes to `row`, made when there is none.
+    pub fn of<Q: Default + Send + Sync + 'static>(&self, row: Uuid) -> Arc<Q> {
+        let Ok(mut queues) = self.queues.lock() else {
+            return Arc::default();
+        };
+        let queue = queues
+            .entry(row)
+            .or_insert_with(|| Arc::new(Q::default()) as Arc<dyn Any + Send + Sync>);
+        // Another kind of queue holding this row would make this write go alone.
+        Arc::clone(queue).downcast::<Q>().unwrap_or_default()
+    }
+
+    /// Drops the queue of `row` when `idle` says nothing waits in it; a later write makes
+    /// a new one.
+    pub fn forget_if<Q: Send + Sync + 'static>(&self, row: Uuid, idle: impl FnOnce(&Q) -> bool) {
+        let Ok(mut queues) = self.queues.lock() else {
+            return;
+        };
+        let forget = queues
+            .get(&row)
+            .and_then(|queue| queue.downcast_ref::<Q>())
+            .is_some_and(idle);
+        if forget {
+            queues.remove(&row);
+        }
+    }
 }
 
 /// What a service call works with: the database; when serving, the event bus it announces
@@ -53,6 +98,8 @@ pub struct ServiceContext<'a> {
     pub limiter: Option<&'a RateLimiter>,
     /// Limits and policies.
     pub limits: &'a Limits,
+    /// The replica's write queues; `None` writes each change alone (demo data, tools).
+    pub queues: Option<&'a WriteQueues>,
     /// The time the call acts at instead of now.
     at: Option<DateTime<Utc>>,
     /// Whether changes tell the people they concern (notifications); not for demo data
@@ -70,6 +117,7 @@ impl<'a> From<&'a AppState> for ServiceContext<'a> {
             events: Some(&state.events),
             limiter: Some(&state.limiter),
             limits: &state.limits,
+            queues: Some(&state.queues),
             at: None,
             notify: true,
         }
@@ -85,6 +133,7 @@ impl<'a> ServiceContext<'a> {
             events: None,
             limiter: None,
             limits: &DEFAULT_LIMITS,
+            queues: None,
             at: None,
             notify: false,
         }

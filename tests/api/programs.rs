@@ -1056,6 +1056,63 @@ async fn registering_is_rate_limited_per_client() {
     );
 }
 
+/// Waits, if need be, for the next minute, so that the next `seconds` of a test fall in one
+/// per-minute rate-limit window.
+async fn within_one_window(seconds: i64) {
+    let into_minute = Utc::now().timestamp().rem_euclid(60);
+    if into_minute + seconds >= 60 {
+        let wait = u64::try_from(61 - into_minute).unwrap_or(1);
+        tokio::time::sleep(StdDuration::from_secs(wait)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_burst_on_one_replica_is_counted_exactly() {
+    let app = spawn_app_with(|limits| limits.public_rate_per_minute = 5).await;
+    let t = town_with(app).await;
+    let program = t.program(t.staff, "人気の講座", json!({})).await;
+    let session = t.session(t.staff, &program, 50, 0).await;
+    within_one_window(5).await;
+    let query = "mutation($input: RegisterForSessionInput!) { registerForSession(input: $input) { registration { status } } }";
+    let calls = (0..12).map(|n| {
+        let input = json!({ "sessionId": session, "guest": guest(n) });
+        let app = &t.app;
+        async move { app.graphql(None, query, json!({ "input": input })).await }
+    });
+    let answers = join_all(calls).await;
+    let limited = answers
+        .iter()
+        .filter(|body| error_code(body) == Some("RATE_LIMITED"))
+        .count();
+    assert_eq!(limited, 7, "{answers:?}");
+}
+
+#[tokio::test]
+async fn replicas_share_the_count_of_a_client_address() {
+    let app = spawn_app_with(|limits| limits.public_rate_per_minute = 3).await;
+    let replica = app
+        .spawn_replica_with(|limits| limits.public_rate_per_minute = 3)
+        .await;
+    let t = town_with(app).await;
+    let program = t.program(t.staff, "人気の講座", json!({})).await;
+    let session = t.session(t.staff, &program, 50, 0).await;
+    within_one_window(5).await;
+    for n in 0..3 {
+        // Calls further apart than a replica counts on its own reach the shared count.
+        tokio::time::sleep(tsunagu::rate_limit::SHARE_EVERY + StdDuration::from_millis(20)).await;
+        t.register(None, json!({ "sessionId": session, "guest": guest(n) }))
+            .await;
+    }
+    let body = replica
+        .graphql(
+            None,
+            "mutation($input: RegisterForSessionInput!) { registerForSession(input: $input) { registration { status } } }",
+            json!({ "input": { "sessionId": session, "guest": guest(3) } }),
+        )
+        .await;
+    assert_eq!(error_code(&body), Some("RATE_LIMITED"), "{body}");
+}
+
 #[tokio::test]
 async fn concurrent_registrations_never_exceed_seats_or_childcare_slots() {
     let t = town().await;

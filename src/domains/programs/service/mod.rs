@@ -33,6 +33,7 @@ mod roster;
 mod series;
 mod sessions;
 mod surveys;
+mod together;
 mod tokens;
 mod visibility;
 mod walk_ins;

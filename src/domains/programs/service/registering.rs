@@ -39,6 +39,7 @@ use super::{
     capacity::{settle_counted, write_totals},
     lookup::{lock_session, program_of},
     moves::{event, record_change},
+    together,
     tokens::{free_check_in_code, hash_token, new_token, rotate_token},
     visibility::{can_see_program, manages},
 };
@@ -153,27 +154,54 @@ pub async fn register(
     };
     let events = Mutex::new(Vec::new());
     let created_here = Mutex::new(false);
-    let outcome = idempotency::run_once(
-        ctx.db,
-        &scope,
-        input.idempotency_key.as_deref(),
-        &fingerprint,
-        async |txn| {
-            let (id, announced) = match register_in(txn, ctx, session.id, &applicant).await? {
-                Ok(registered) => registered,
-                // Expired offers passed on stay passed on only if a later call commits.
-                Err(refusals) => return Ok(Err(refusals)),
-            };
-            if let Ok(mut events) = events.lock() {
-                events.extend(announced);
+    let queues = ctx
+        .queues
+        .filter(|_| input.idempotency_key.is_none() && staff.is_none());
+    let outcome = if let Some(queues) = queues {
+        // Without a key, the registration may share its transaction with others for the
+        // same session.
+        let party = together::Party {
+            me: me.clone(),
+            guest: guest.clone(),
+            adults: input.adults,
+            children: children.clone(),
+            token: token.clone(),
+        };
+        match together::register(ctx, queues, session.id, party).await? {
+            Ok((id, announced)) => {
+                if let Ok(mut events) = events.lock() {
+                    events.extend(announced);
+                }
+                if let Ok(mut created) = created_here.lock() {
+                    *created = true;
+                }
+                Ok(RegisteredId(id))
             }
-            if let Ok(mut created) = created_here.lock() {
-                *created = true;
-            }
-            Ok(Ok(RegisteredId(id)))
-        },
-    )
-    .await?;
+            Err(refusals) => Err(refusals),
+        }
+    } else {
+        idempotency::run_once(
+            ctx.db,
+            &scope,
+            input.idempotency_key.as_deref(),
+            &fingerprint,
+            async |txn| {
+                let (id, announced) = match register_in(txn, ctx, session.id, &applicant).await? {
+                    Ok(registered) => registered,
+                    // Expired offers passed on stay passed on only if a later call commits.
+                    Err(refusals) => return Ok(Err(refusals)),
+                };
+                if let Ok(mut events) = events.lock() {
+                    events.extend(announced);
+                }
+                if let Ok(mut created) = created_here.lock() {
+                    *created = true;
+                }
+                Ok(Ok(RegisteredId(id)))
+            },
+        )
+        .await?
+    };
     let RegisteredId(id) = match outcome {
         Ok(id) => id,
         Err(errors) => return Ok(Err(errors)),
@@ -277,67 +305,122 @@ pub(super) async fn register_in(
     session_id: Uuid,
     applicant: &Applicant<'_>,
 ) -> AppResult<Result<(Uuid, Vec<Event>), Vec<FieldError>>> {
-    let session = lock_session(txn, session_id).await?;
-    // Taken once the session is locked, so registration times follow the order in
-    // which parties were given a place or a waitlist position.
-    let now = ctx.now();
-    let program = program_of(txn, &session).await?;
-    let settled = settle_counted(txn, &session, ctx, now).await?;
-    let mut announced = settled.events;
-    // Moves rewrote the session's totals: read the row as it is now.
-    let session = if announced.is_empty() {
-        session
-    } else {
-        lock_session(txn, session.id).await?
+    let mut desk = Desk::open(txn, ctx, session_id).await?;
+    let (id, registered) = match desk.register(txn, ctx, applicant).await? {
+        Ok(registered) => registered,
+        Err(refusals) => return Ok(Err(refusals)),
     };
-    let refusals = refusals(
-        txn,
-        &program,
-        &session,
-        applicant.me,
-        applicant.guest,
-        applicant.adults,
-        applicant.children,
-        applicant.at_the_door,
-        now,
-    )
-    .await?;
-    if !refusals.is_empty() {
-        return Ok(Err(refusals));
-    }
-    let party = Party::of(applicant.adults, applicant.children);
-    let (seats, childcare) = (settled.seats, settled.childcare);
-    // Free places were just offered to every waiting party that fits them, so
-    // what is left may go to a newcomer that fits it.
-    let fits = party.fits(
-        session.capacity - seats,
-        session.childcare_slots - childcare,
-    );
-    let status = if fits {
-        RegistrationStatus::Confirmed
-    } else {
-        RegistrationStatus::Waitlisted
-    };
-    let registration = insert_registration(txn, &session, applicant, &party, status, now).await?;
-    if ctx.notifies() {
-        notices::registered(txn, &program, &session, &registration).await?;
-    }
-    if fits {
-        write_totals(
-            txn,
+    let mut announced = desk.close(txn).await?;
+    announced.push(registered);
+    Ok(Ok((id, announced)))
+}
+
+/// A session locked for registering, settled once, counting the places held as it takes
+/// one party after another in the same transaction.
+pub(super) struct Desk {
+    session: program_session::Model,
+    program: program::Model,
+    seats: i32,
+    childcare: i32,
+    now: DateTime<Utc>,
+    /// Offers that settling expired or made.
+    settled: Vec<Event>,
+    /// A party was confirmed: the totals on the session row change.
+    confirmed: bool,
+}
+
+impl Desk {
+    /// Locks the session, then passes on expired offers and offers free places to the
+    /// parties waiting (they come before any newcomer).
+    pub(super) async fn open(
+        txn: &DatabaseTransaction,
+        ctx: ServiceContext<'_>,
+        session_id: Uuid,
+    ) -> AppResult<Self> {
+        let session = lock_session(txn, session_id).await?;
+        // Taken once the session is locked, so registration times follow the order in
+        // which parties were given a place or a waitlist position.
+        let now = ctx.now();
+        let program = program_of(txn, &session).await?;
+        let settled = settle_counted(txn, &session, ctx, now).await?;
+        // Moves rewrote the session's totals: read the row as it is now.
+        let session = if settled.events.is_empty() {
+            session
+        } else {
+            lock_session(txn, session.id).await?
+        };
+        Ok(Self {
             session,
-            seats + party.seats,
-            childcare + party.childcare,
+            program,
+            seats: settled.seats,
+            childcare: settled.childcare,
+            now,
+            settled: settled.events,
+            confirmed: false,
+        })
+    }
+
+    /// Checks every rule for one party, then confirms it if it fits the places left or
+    /// waitlists it. Returns the registration's id and its event.
+    pub(super) async fn register(
+        &mut self,
+        txn: &DatabaseTransaction,
+        ctx: ServiceContext<'_>,
+        applicant: &Applicant<'_>,
+    ) -> AppResult<Result<(Uuid, Event), Vec<FieldError>>> {
+        let (program, session, now) = (&self.program, &self.session, self.now);
+        let refusals = refusals(
+            txn,
+            program,
+            session,
+            applicant.me,
+            applicant.guest,
+            applicant.adults,
+            applicant.children,
+            applicant.at_the_door,
             now,
         )
         .await?;
+        if !refusals.is_empty() {
+            return Ok(Err(refusals));
+        }
+        let party = Party::of(applicant.adults, applicant.children);
+        // Free places were offered to every waiting party that fits them when the desk
+        // opened, so what is left may go to a newcomer that fits it.
+        let fits = party.fits(
+            session.capacity - self.seats,
+            session.childcare_slots - self.childcare,
+        );
+        let status = if fits {
+            RegistrationStatus::Confirmed
+        } else {
+            RegistrationStatus::Waitlisted
+        };
+        let registration =
+            insert_registration(txn, session, applicant, &party, status, now).await?;
+        if ctx.notifies() {
+            notices::registered(txn, program, session, &registration).await?;
+        }
+        if fits {
+            self.seats += party.seats;
+            self.childcare += party.childcare;
+            self.confirmed = true;
+        }
+        let registered = event(
+            &registration,
+            if fits { "confirmed" } else { "waitlisted" },
+            now,
+        );
+        Ok(Ok((registration.id, registered)))
     }
-    announced.push(event(
-        &registration,
-        if fits { "confirmed" } else { "waitlisted" },
-        now,
-    ));
-    Ok(Ok((registration.id, announced)))
+
+    /// Writes the places now held onto the session; returns the events of settling.
+    pub(super) async fn close(self, txn: &DatabaseTransaction) -> AppResult<Vec<Event>> {
+        if self.confirmed {
+            write_totals(txn, self.session, self.seats, self.childcare, self.now).await?;
+        }
+        Ok(self.settled)
+    }
 }
 
 /// Inserts the registration with a free check-in code, its children and the first entry
@@ -427,6 +510,7 @@ pub(super) async fn limit_token_use(
 }
 
 /// Validated guest details; a walk-in guest's email and phone may be empty.
+#[derive(Clone)]
 pub(super) struct Guest {
     pub(super) name: String,
     pub(super) kana: String,

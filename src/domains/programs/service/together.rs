@@ -1,0 +1,233 @@
+//! Registrations for one session that arrive together share one transaction.
+//!
+//! Every registration for a session locks the session's row, and its commit waits for the
+//! disk before the next one may take the row: one transaction per registration caps a
+//! popular session at the disk's commits per second, however many clients are waiting.
+//! So a replica keeps a queue per session. The first registration to find it idle writes:
+//! it opens one transaction with the parties waiting behind it (up to [`BATCH`]), takes
+//! them at one desk in the order they arrived — each checked and confirmed or waitlisted as
+//! if alone — commits once, and answers each. Then it hands the queue to the first party
+//! still waiting, which does the same. The row lock still orders writers of other replicas
+//! and of other use cases, so nothing else changes.
+//!
+//! When the shared transaction fails as a whole, each party of it is registered again
+//! alone, so one party's failure is never another's answer.
+
+use std::{
+    collections::VecDeque,
+    sync::{Arc, Mutex},
+};
+
+use tokio::sync::oneshot;
+use uuid::Uuid;
+
+use crate::{
+    auth::AuthUser,
+    domains::programs::registration::Child,
+    error::{AppError, AppResult, FieldError},
+    events::Event,
+    state::{ServiceContext, WriteQueues},
+};
+
+use super::registering::{Applicant, Desk, Guest, register_in};
+
+/// Parties one transaction takes at most.
+pub(super) const BATCH: usize = 64;
+
+/// A registration's answer before its caller's own follow-up: the id and events, or the
+/// rules it breaks.
+pub(super) type Answer = AppResult<Result<(Uuid, Vec<Event>), Vec<FieldError>>>;
+
+/// An [`Applicant`] that owns what it holds, to wait in a queue.
+pub(super) struct Party {
+    pub(super) me: Option<AuthUser>,
+    pub(super) guest: Option<Guest>,
+    pub(super) adults: i32,
+    pub(super) children: Vec<Child>,
+    pub(super) token: Option<String>,
+}
+
+impl Party {
+    fn applicant(&self) -> Applicant<'_> {
+        Applicant {
+            me: self.me.as_ref(),
+            staff: None,
+            guest: self.guest.as_ref(),
+            adults: self.adults,
+            children: &self.children,
+            token: self.token.as_deref(),
+            at_the_door: false,
+        }
+    }
+}
+
+/// The parties waiting for one session, and whether one of them is writing.
+#[derive(Default)]
+pub(super) struct Queue {
+    inner: Mutex<Waiting>,
+}
+
+#[derive(Default)]
+struct Waiting {
+    writing: bool,
+    parties: VecDeque<(Party, oneshot::Sender<Turn>)>,
+}
+
+/// What a waiting party hears: its answer, or that it writes next.
+enum Turn {
+    Answered(Answer),
+    Write(Party),
+}
+
+impl Queue {
+    fn idle(&self) -> bool {
+        self.inner
+            .lock()
+            .is_ok_and(|waiting| !waiting.writing && waiting.parties.is_empty())
+    }
+}
+
+/// Registers `party` for the session, in a transaction shared with the parties that
+/// arrive for the same session meanwhile.
+pub(super) async fn register(
+    ctx: ServiceContext<'_>,
+    queues: &WriteQueues,
+    session_id: Uuid,
+    party: Party,
+) -> Answer {
+    let queue: Arc<Queue> = queues.of(session_id);
+    let waiting = {
+        let mut waiting = queue
+            .inner
+            .lock()
+            .map_err(|_| AppError::Internal(anyhow::anyhow!("registration queue poisoned")))?;
+        if waiting.writing {
+            let (tell, hear) = oneshot::channel();
+            waiting.parties.push_back((party, tell));
+            Err(hear)
+        } else {
+            waiting.writing = true;
+            Ok(party)
+        }
+    };
+    let party = match waiting {
+        Ok(party) => party,
+        Err(hear) => match hear.await {
+            Ok(Turn::Answered(answer)) => return answer,
+            Ok(Turn::Write(party)) => party,
+            // The writer went away without answering (its task was stopped).
+            Err(_) => return Err(AppError::Unavailable),
+        },
+    };
+    write(ctx, queues, &queue, session_id, party).await
+}
+
+/// Writes `first` with the parties waiting behind it, answers them, and hands the queue on.
+async fn write(
+    ctx: ServiceContext<'_>,
+    queues: &WriteQueues,
+    queue: &Queue,
+    session_id: Uuid,
+    first: Party,
+) -> Answer {
+    let others: Vec<(Party, oneshot::Sender<Turn>)> = match queue.inner.lock() {
+        Ok(mut waiting) => {
+            let taken = std::cmp::min(waiting.parties.len(), BATCH - 1);
+            waiting.parties.drain(..taken).collect()
+        }
+        Err(_) => Vec::new(),
+    };
+    let mut parties = vec![first];
+    let mut tells = Vec::with_capacity(others.len());
+    for (party, tell) in others {
+        parties.push(party);
+        tells.push(tell);
+    }
+    let mut answers = write_together(ctx, session_id, &parties).await.into_iter();
+    let mine = answers
+        .next()
+        .unwrap_or_else(|| Err(AppError::Internal(anyhow::anyhow!("no answer for a party"))));
+    for (tell, answer) in tells.into_iter().zip(answers) {
+        // A caller that went away no longer needs its answer.
+        let _ = tell.send(Turn::Answered(answer));
+    }
+    hand_on(queue);
+    queues.forget_if(session_id, Queue::idle);
+    mine
+}
+
+/// Gives the queue to the first party still waiting, or marks it idle.
+fn hand_on(queue: &Queue) {
+    loop {
+        let Ok(mut waiting) = queue.inner.lock() else {
+            return;
+        };
+        let Some((party, tell)) = waiting.parties.pop_front() else {
+            waiting.writing = false;
+            return;
+        };
+        drop(waiting);
+        if tell.send(Turn::Write(party)).is_ok() {
+            return;
+        }
+        // Its caller went away: the next one writes.
+    }
+}
+
+/// The parties' answers, in order: in one transaction, or each alone when that fails.
+async fn write_together(
+    ctx: ServiceContext<'_>,
+    session_id: Uuid,
+    parties: &[Party],
+) -> Vec<Answer> {
+    if parties.len() > 1 {
+        match one_transaction(ctx, session_id, parties).await {
+            Ok(answers) => return answers,
+            Err(error) => {
+                tracing::warn!(%error, parties = parties.len(), "shared registration transaction failed; registering each alone");
+            }
+        }
+    }
+    let mut answers = Vec::with_capacity(parties.len());
+    for party in parties {
+        answers.push(alone(ctx, session_id, party).await);
+    }
+    answers
+}
+
+/// One party in its own transaction, committed only when registered.
+async fn alone(ctx: ServiceContext<'_>, session_id: Uuid, party: &Party) -> Answer {
+    let txn = crate::db::begin_write(ctx.db).await?;
+    let answer = register_in(&txn, ctx, session_id, &party.applicant()).await?;
+    if answer.is_ok() {
+        txn.commit().await?;
+    }
+    Ok(answer)
+}
+
+/// Every party at one desk in one transaction. The events of settling go with the first
+/// party registered.
+async fn one_transaction(
+    ctx: ServiceContext<'_>,
+    session_id: Uuid,
+    parties: &[Party],
+) -> AppResult<Vec<Answer>> {
+    let txn = crate::db::begin_write(ctx.db).await?;
+    let mut desk = Desk::open(&txn, ctx, session_id).await?;
+    let mut outcomes = Vec::with_capacity(parties.len());
+    for party in parties {
+        outcomes.push(desk.register(&txn, ctx, &party.applicant()).await?);
+    }
+    let mut settled = Some(desk.close(&txn).await?);
+    txn.commit().await?;
+    Ok(outcomes
+        .into_iter()
+        .map(|outcome| {
+            Ok(outcome.map(|(id, registered)| {
+                let mut events = settled.take().unwrap_or_default();
+                events.push(registered);
+                (id, events)
+            }))
+        })
+        .collect())
+}
