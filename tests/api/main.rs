@@ -8,6 +8,7 @@ mod helpers;
 
 mod caching;
 mod childcare;
+mod childcare_daily;
 mod content;
 mod employment;
 mod health;
