@@ -785,3 +785,34 @@ async fn the_booking_history_lists_upcoming_soonest_first_and_past_latest_first_
         .await;
     assert_eq!(error_code(&anonymous), Some("UNAUTHENTICATED"));
 }
+
+// ---------------------------------------------------------------------------------------
+// Demo
+
+#[tokio::test]
+async fn the_demo_has_a_full_slot_with_a_waiting_child_and_a_cancelled_slot() {
+    let t = town().await;
+    let resident = t.app.login_demo("manazuru-resident@example.jp").await;
+    let data = t
+        .query(
+            Some(&resident),
+            "{ myChildcareBookings(when: UPCOMING, first: 20) { nodes { status waitlistPosition cancelReason slot { capacity placesRemaining cancelled note } } } }",
+            json!({}),
+        )
+        .await;
+    let nodes = data["myChildcareBookings"]["nodes"].as_array().unwrap();
+    let waiting = nodes
+        .iter()
+        .find(|n| n["status"] == json!("WAITLISTED"))
+        .unwrap_or_else(|| panic!("no waiting booking: {nodes:?}"));
+    assert_eq!(waiting["waitlistPosition"], json!(1));
+    assert_eq!(waiting["slot"]["capacity"], json!(1));
+    assert_eq!(waiting["slot"]["placesRemaining"], json!(0));
+    assert!(waiting["slot"]["note"].is_string());
+    let cancelled = nodes
+        .iter()
+        .find(|n| n["slot"]["cancelled"] == json!(true))
+        .unwrap_or_else(|| panic!("no cancelled slot: {nodes:?}"));
+    assert_eq!(cancelled["status"], json!("CANCELLED"));
+    assert!(cancelled["cancelReason"].is_string());
+}
