@@ -12,6 +12,9 @@ pub enum BookingStatus {
     Attended,
     #[sea_orm(string_value = "no_show")]
     NoShow,
+    /// On the waitlist of a full slot; holds no place until promoted to `booked`.
+    #[sea_orm(string_value = "waitlisted")]
+    Waitlisted,
 }
 
 /// A guardian's booking of one slot (one day) for some of their children. Bookings made
@@ -38,6 +41,8 @@ pub struct Model {
     pub marked_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Why the facility cancelled it (the slot's cancellation reason), when it did.
+    pub cancel_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,6 +12,10 @@ pub struct Model {
     pub name_kana: String,
     pub birth_date: Date,
     pub created_at: DateTimeUtc,
+    /// Allergies and other notes for the staff.
+    pub notes: Option<String>,
+    /// When the guardian removed the child; kept for the bookings made before.
+    pub removed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -16,6 +16,12 @@ pub struct Model {
     /// Children held by active bookings; recounted under the slot lock.
     pub children_booked: i32,
     pub created_at: DateTimeUtc,
+    /// A note for families (what to bring, a change of room, …).
+    pub note: Option<String>,
+    /// When the facility cancelled the slot; a cancelled slot is kept, never deleted.
+    pub cancelled_at: Option<DateTimeUtc>,
+    /// Why it was cancelled, as told to the families.
+    pub cancel_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

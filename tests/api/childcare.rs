@@ -18,17 +18,17 @@ pub(crate) struct Town {
     kitakyushu: String,
     maebashi: String,
     /// 北九州市 admin.
-    admin: &'static str,
+    pub(crate) admin: &'static str,
     /// Program staff of 北九州市子育て支援課 (a childcare provider).
     pub(crate) staff: &'static str,
     pub(crate) resident: &'static str,
     concierge: &'static str,
-    maebashi_admin: &'static str,
+    pub(crate) maebashi_admin: &'static str,
     /// Program staff of 前橋市子育てひろば 親子元気ルーム.
-    maebashi_childcare: &'static str,
+    pub(crate) maebashi_childcare: &'static str,
     /// Program staff of 前橋市女性就職支援センター (not a childcare provider).
     maebashi_staff: &'static str,
-    maebashi_resident: &'static str,
+    pub(crate) maebashi_resident: &'static str,
 }
 
 async fn town() -> Town {
@@ -104,7 +104,7 @@ pub(crate) fn today() -> NaiveDate {
     (Utc::now() + Duration::hours(9)).date_naive()
 }
 
-fn uuid_of(id: &str) -> uuid::Uuid {
+pub(crate) fn uuid_of(id: &str) -> uuid::Uuid {
     tsunagu::graphql::ids::decode(&id.to_owned().into())
         .unwrap()
         .expect("an id of ours")
@@ -130,7 +130,7 @@ impl Town {
             .await
     }
 
-    async fn ok(
+    pub(crate) async fn ok(
         &self,
         token: Option<&str>,
         mutation: &str,
@@ -149,7 +149,12 @@ impl Town {
     }
 
     /// The codes of a refused mutation's user errors (each message in Japanese).
-    async fn refused(&self, token: Option<&str>, mutation: &str, input: Value) -> Vec<String> {
+    pub(crate) async fn refused(
+        &self,
+        token: Option<&str>,
+        mutation: &str,
+        input: Value,
+    ) -> Vec<String> {
         let body = self.call(token, mutation, input, "__typename").await;
         assert_eq!(error_code(&body), None, "{mutation}: {body}");
         let errors = body["data"][mutation]["userErrors"]
@@ -169,7 +174,7 @@ impl Town {
             .collect()
     }
 
-    async fn denied(&self, token: Option<&str>, mutation: &str, input: Value) -> String {
+    pub(crate) async fn denied(&self, token: Option<&str>, mutation: &str, input: Value) -> String {
         let body = self.call(token, mutation, input, "__typename").await;
         assert!(body["data"][mutation].is_null(), "{mutation}: {body}");
         error_code(&body)
@@ -177,13 +182,13 @@ impl Town {
             .to_owned()
     }
 
-    async fn query(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+    pub(crate) async fn query(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
         let body = self.app.graphql(token, query, variables).await;
         assert_eq!(error_code(&body), None, "{body}");
         body["data"].clone()
     }
 
-    async fn node(&self, token: Option<&str>, id: &str, selection: &str) -> Value {
+    pub(crate) async fn node(&self, token: Option<&str>, id: &str, selection: &str) -> Value {
         let (type_name, _) = tsunagu::graphql::ids::decode(&id.to_owned().into())
             .unwrap()
             .expect("an id of ours");
@@ -304,7 +309,7 @@ impl Town {
         .await
     }
 
-    async fn places_remaining(&self, slot: &str) -> i64 {
+    pub(crate) async fn places_remaining(&self, slot: &str) -> i64 {
         self.node(None, slot, "placesRemaining").await["placesRemaining"]
             .as_i64()
             .unwrap()
@@ -329,7 +334,7 @@ fn same_month_dates() -> (NaiveDate, NaiveDate) {
 
 /// Moves a slot and its bookings to start at `starts_at` (for seven hours) directly in the
 /// database, as the clock would.
-async fn move_slot(app: &TestApp, slot: &str, starts_at: DateTime<Utc>) {
+pub(crate) async fn move_slot(app: &TestApp, slot: &str, starts_at: DateTime<Utc>) {
     use entity::{childcare_booking, childcare_slot};
     let date = (starts_at + Duration::hours(9)).date_naive();
     let db = Database::connect(&app.database_url).await.unwrap();
@@ -355,7 +360,7 @@ async fn move_slot(app: &TestApp, slot: &str, starts_at: DateTime<Utc>) {
 }
 
 /// A new resident of 北九州市, signed in.
-async fn sign_up(app: &TestApp, n: usize) -> &'static str {
+pub(crate) async fn sign_up(app: &TestApp, n: usize) -> &'static str {
     let body = app
         .graphql(
             None,
@@ -376,7 +381,7 @@ async fn sign_up(app: &TestApp, n: usize) -> &'static str {
     &*token.leak()
 }
 
-fn codes(body: &Value, mutation: &str) -> Vec<String> {
+pub(crate) fn codes(body: &Value, mutation: &str) -> Vec<String> {
     assert_eq!(error_code(body), None, "{body}");
     user_error_codes(&body["data"][mutation])
 }

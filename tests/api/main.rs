@@ -8,6 +8,8 @@ mod helpers;
 
 mod caching;
 mod childcare;
+mod childcare_daily;
+mod childcare_family;
 mod content;
 mod employment;
 mod health;

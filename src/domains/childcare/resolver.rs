@@ -4,14 +4,17 @@ use async_graphql::{Context, ID, Object, Result, ResultExt};
 
 use super::{
     inputs::{
-        BookTemporaryChildcareInput, BookTemporaryChildcarePayload, CancelChildcareBookingInput,
-        CancelChildcareBookingPayload, ChildcareBookingPayload, ChildcareBookingRulesPayload,
-        ChildcareResourceFilter, ChildcareResourceOrder, ChildcareResourcePayload,
-        CreateChildcareResourceInput, CreateChildcareSlotsInput, CreateChildcareSlotsPayload,
+        AddChildcareChildInput, BookTemporaryChildcareInput, BookTemporaryChildcarePayload,
+        CancelChildcareBookingInput, CancelChildcareBookingPayload, CancelChildcareSlotInput,
+        ChildcareBookingPayload, ChildcareBookingRulesPayload, ChildcareBookingsWhen,
+        ChildcareChildPayload, ChildcareResourceFilter, ChildcareResourceOrder,
+        ChildcareResourcePayload, ChildcareSlotPayload, CreateChildcareResourceInput,
+        CreateChildcareSlotsInput, CreateChildcareSlotsPayload, LeaveChildcareWaitlistInput,
         MarkChildcareAttendanceInput, RecordChildcareVisitsInput, RecordChildcareVisitsPayload,
-        RemoveChildcareHoursExceptionInput, SetChildcareBookingRulesInput,
-        SetChildcareHoursExceptionInput, SetChildcareOpeningHoursInput, SubmitChildcareSurveyInput,
-        SubmitChildcareSurveyPayload, UpdateChildcareResourceInput,
+        RemoveChildcareChildInput, RemoveChildcareHoursExceptionInput,
+        SetChildcareBookingRulesInput, SetChildcareHoursExceptionInput,
+        SetChildcareOpeningHoursInput, SubmitChildcareSurveyInput, SubmitChildcareSurveyPayload,
+        UpdateChildcareChildInput, UpdateChildcareResourceInput, UpdateChildcareSlotInput,
     },
     service,
     types::{
@@ -85,14 +88,18 @@ impl ChildcareQuery {
         )
     }
 
-    /// Your own temporary childcare bookings, newest first.
+    /// Your own temporary childcare bookings, past and future (booked, waiting, cancelled
+    /// with the reason, attended, no-show): all of them the most recently made first, the
+    /// upcoming ones soonest first, or the past ones the most recent first.
     #[graphql(
         guard = "SignedIn",
         complexity = "page_cost(first, last, child_complexity)"
     )]
+    #[allow(clippy::too_many_arguments)]
     async fn my_childcare_bookings(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Which bookings (all when absent).", default)] when: ChildcareBookingsWhen,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
         #[graphql(desc = "At most this many items from the start (capped).")] first: Option<i32>,
@@ -100,10 +107,12 @@ impl ChildcareQuery {
     ) -> Result<ChildcareBookingConnection> {
         let (state, viewer) = context(ctx)?;
         let page = crate::graphql::connection::page_args(ctx, first, after, last, before);
-        Ok(service::my_bookings(state.into(), viewer, page)
-            .await
-            .extend()?
-            .into_connection())
+        Ok(
+            service::my_bookings(state.into(), viewer, when.into(), page)
+                .await
+                .extend()?
+                .into_connection(),
+        )
     }
 
     /// The children you registered for temporary childcare, by kana.
@@ -389,6 +398,113 @@ impl ChildcareMutation {
                 user_errors: errors.into_iter().map(Into::into).collect(),
             },
         })
+    }
+
+    /// Change the capacity, time or note of a slot that has not started (staff who create
+    /// its slots). The capacity never drops below the children booked; places added go to
+    /// the waitlist; a new time is told to the families booked or waiting.
+    #[graphql(guard = "SignedIn")]
+    async fn update_childcare_slot(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The slot and its changes.")] input: UpdateChildcareSlotInput,
+    ) -> Result<ChildcareSlotPayload> {
+        let (state, viewer) = context(ctx)?;
+        let id = ids::decode_as(&input.id, NodeKind::ChildcareSlot).extend()?;
+        let outcome = service::update_slot(state.into(), viewer, id, input.into())
+            .await
+            .extend()?;
+        let (slot, user_errors) = split(outcome);
+        Ok(ChildcareSlotPayload { slot, user_errors })
+    }
+
+    /// Cancel (中止) a slot that has not started, with a reason (staff who create its
+    /// slots): its bookings, booked or waiting, are cancelled and every family is told.
+    #[graphql(guard = "SignedIn")]
+    async fn cancel_childcare_slot(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The slot and the reason.")] input: CancelChildcareSlotInput,
+    ) -> Result<ChildcareSlotPayload> {
+        let (state, viewer) = context(ctx)?;
+        let id = ids::decode_as(&input.id, NodeKind::ChildcareSlot).extend()?;
+        let outcome = service::cancel_slot(
+            state.into(),
+            viewer,
+            id,
+            &input.reason,
+            input.idempotency_key.as_deref(),
+        )
+        .await
+        .extend()?;
+        let (slot, user_errors) = split(outcome);
+        Ok(ChildcareSlotPayload { slot, user_errors })
+    }
+
+    /// Leave the waitlist of a slot (your waiting booking).
+    #[graphql(guard = "SignedIn")]
+    async fn leave_childcare_waitlist(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Your waiting booking.")] input: LeaveChildcareWaitlistInput,
+    ) -> Result<ChildcareBookingPayload> {
+        let (state, viewer) = context(ctx)?;
+        let id = ids::decode_as(&input.id, NodeKind::ChildcareBooking).extend()?;
+        let outcome = service::leave_waitlist(&state.db, viewer, id)
+            .await
+            .extend()?;
+        let (booking, user_errors) = split(outcome);
+        Ok(ChildcareBookingPayload {
+            booking,
+            user_errors,
+        })
+    }
+
+    /// Register a child of yours for temporary childcare (residents).
+    #[graphql(guard = "SignedIn")]
+    async fn add_childcare_child(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The child.")] input: AddChildcareChildInput,
+    ) -> Result<ChildcareChildPayload> {
+        let (state, viewer) = context(ctx)?;
+        let outcome = service::add_child(&state.db, viewer, input.into())
+            .await
+            .extend()?;
+        let (child, user_errors) = split(outcome);
+        Ok(ChildcareChildPayload { child, user_errors })
+    }
+
+    /// Correct a child you registered.
+    #[graphql(guard = "SignedIn")]
+    async fn update_childcare_child(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The child and the corrections.")] input: UpdateChildcareChildInput,
+    ) -> Result<ChildcareChildPayload> {
+        let (state, viewer) = context(ctx)?;
+        let id = ids::decode_as(&input.id, NodeKind::ChildcareChild).extend()?;
+        let outcome = service::update_child(&state.db, viewer, id, input.into())
+            .await
+            .extend()?;
+        let (child, user_errors) = split(outcome);
+        Ok(ChildcareChildPayload { child, user_errors })
+    }
+
+    /// Remove a child you registered (refused while it has upcoming bookings).
+    #[graphql(guard = "SignedIn")]
+    async fn remove_childcare_child(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The child.")] input: RemoveChildcareChildInput,
+    ) -> Result<ChildcareChildPayload> {
+        let (state, viewer) = context(ctx)?;
+        let id = ids::decode_as(&input.id, NodeKind::ChildcareChild).extend()?;
+        let outcome = service::remove_child(&state.db, viewer, id)
+            .await
+            .extend()?;
+        let (child, user_errors) = split(outcome);
+        Ok(ChildcareChildPayload { child, user_errors })
     }
 
     /// Mark whether the children of a booking came (staff, once the slot has started).

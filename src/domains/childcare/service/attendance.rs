@@ -53,11 +53,14 @@ pub async fn mark_attendance(
         );
     }
     let now = now();
-    if booking.status == BookingStatus::Cancelled {
+    if matches!(
+        booking.status,
+        BookingStatus::Cancelled | BookingStatus::Waitlisted
+    ) {
         return Ok(Err(vec![FieldError::input(
             "id",
             FieldErrorCode::InvalidState,
-            "取り消された予約には出欠を付けられません。",
+            "取り消された予約やキャンセル待ちには出欠を付けられません。",
         )]));
     }
     if booking.starts_at > now {

@@ -31,6 +31,7 @@ use super::{
     reads::resource_of,
     refusals::{ChildToBook, booking_refusals},
     visibility::can_see,
+    waitlist::waitlist_position,
 };
 
 /// Most days one booking may cover.
@@ -63,13 +64,17 @@ pub struct NewBooking {
     pub children: Vec<ChildRef>,
     /// A note for the staff (allergies, …).
     pub note: Option<String>,
+    /// Wait on a full slot (キャンセル待ち) instead of being refused; every other rule
+    /// still applies.
+    pub join_waitlist_if_full: bool,
     /// Idempotency key.
     pub idempotency_key: Option<String>,
 }
 
 /// Books temporary childcare for some of the guardian's children, one booking per slot
 /// (day), all in one group. Every rule is checked under the slot locks; a refusal names
-/// the rule and books nothing.
+/// the rule and books nothing. With `join_waitlist_if_full`, the days without enough
+/// places are waited on (status `waitlisted`) instead of refused.
 #[tracing::instrument(skip_all)]
 pub async fn book(
     ctx: ServiceContext<'_>,
@@ -108,7 +113,7 @@ pub async fn book(
     };
     let mut children = children_to_book(db, &me, &input.children, &mut problems).await?;
     // A retry must match the request as it was typed, before any child is recognised.
-    let fingerprint = Fingerprint::of(&slot_ids, &children);
+    let fingerprint = Fingerprint::of(&slot_ids, &children, input.join_waitlist_if_full);
     resolve_children(db, &me, &mut children, &mut problems).await?;
     if !problems.is_empty() {
         return Ok(Err(problems.into_vec()));
@@ -125,21 +130,46 @@ pub async fn book(
             let mut children = children.clone();
             match_registered(txn, me.id, &mut children).await?;
             let now = now();
-            let refusals =
-                booking_refusals(txn, &me, &rules, &locked, &slot_ids, &children, now).await?;
-            if !refusals.is_empty() {
-                return Ok(Err(refusals));
+            let verdict = booking_refusals(
+                txn,
+                &me,
+                &rules,
+                &locked,
+                &slot_ids,
+                &children,
+                input.join_waitlist_if_full,
+                now,
+            )
+            .await?;
+            if !verdict.refusals.is_empty() {
+                return Ok(Err(verdict.refusals));
             }
             let child_ids =
                 register_children(txn, resource.municipality_id, me.id, &children, now).await?;
-            let ids = insert_bookings(txn, me.id, &locked, &child_ids, note.as_ref(), now).await?;
+            let new = NewRows {
+                guardian_id: me.id,
+                child_ids: &child_ids,
+                note: note.as_ref(),
+                full: &verdict.full,
+                now,
+            };
+            let ids = insert_bookings(txn, &locked, &new).await?;
             if ctx.notifies() {
-                let booked = childcare_booking::Entity::find()
+                let made = childcare_booking::Entity::find()
                     .filter(childcare_booking::Column::Id.is_in(ids.clone()))
                     .order_by_asc(childcare_booking::Column::StartsAt)
                     .all(txn)
                     .await?;
+                let (waiting, booked): (Vec<_>, Vec<_>) = made
+                    .into_iter()
+                    .partition(|booking| booking.status == BookingStatus::Waitlisted);
                 notices::booked(txn, &resource, &booked, rules.cancel_deadline_hours).await?;
+                let mut positions = Vec::with_capacity(waiting.len());
+                for booking in waiting {
+                    let position = waitlist_position(txn, &booking).await?.unwrap_or(1);
+                    positions.push((booking, position));
+                }
+                notices::waitlisted(txn, &resource, &positions).await?;
             }
             Ok(Ok(ids))
         },
@@ -239,6 +269,7 @@ async fn children_to_book(
     let registered: HashMap<Uuid, childcare_child::Model> = childcare_child::Entity::find()
         .filter(childcare_child::Column::Id.is_in(registered_ids))
         .filter(childcare_child::Column::GuardianUserId.eq(me.id))
+        .filter(childcare_child::Column::RemovedAt.is_null())
         .all(db)
         .await?
         .into_iter()
@@ -341,7 +372,11 @@ async fn resolve_children(
 
 /// What makes two typed children one: name and reading compared without their spaces
 /// (`八幡 なぎ` and `八幡なぎ`, `ヤハタ ナギ` and `ヤハタナギ`), and the birth date.
-fn identity(name: &str, kana: &str, birth_date: NaiveDate) -> (String, String, NaiveDate) {
+pub(super) fn identity(
+    name: &str,
+    kana: &str,
+    birth_date: NaiveDate,
+) -> (String, String, NaiveDate) {
     let squeezed = |text: &str| text.chars().filter(|c| !c.is_whitespace()).collect();
     (squeezed(name), squeezed(kana), birth_date)
 }
@@ -359,6 +394,7 @@ async fn match_registered(
     }
     let registered = childcare_child::Entity::find()
         .filter(childcare_child::Column::GuardianUserId.eq(guardian_id))
+        .filter(childcare_child::Column::RemovedAt.is_null())
         .all(db)
         .await?;
     for child in children.iter_mut().filter(|child| child.existing.is_none()) {
@@ -376,11 +412,13 @@ async fn match_registered(
 struct Fingerprint {
     slots: Vec<Uuid>,
     children: Vec<(Option<Uuid>, String, String)>,
+    waitlist: bool,
 }
 
 impl Fingerprint {
-    fn of(slot_ids: &[Uuid], children: &[ChildToBook]) -> Self {
+    fn of(slot_ids: &[Uuid], children: &[ChildToBook], waitlist: bool) -> Self {
         Self {
+            waitlist,
             slots: slot_ids.to_vec(),
             children: children
                 .iter()
@@ -445,6 +483,8 @@ async fn register_children(
                     name_kana: Set(child.name_kana.clone()),
                     birth_date: Set(child.birth_date),
                     created_at: Set(now),
+                    notes: Set(None),
+                    removed_at: Set(None),
                 }
                 .insert(txn)
                 .await?;
@@ -456,16 +496,31 @@ async fn register_children(
     Ok(child_ids)
 }
 
-/// Inserts one booking per locked slot, all in one group, with its children, and recounts
-/// each slot; returns the booking ids.
+/// The bookings to insert, one per slot.
+struct NewRows<'a> {
+    guardian_id: Uuid,
+    /// Every child's id and birth date.
+    child_ids: &'a [(Uuid, NaiveDate)],
+    note: Option<&'a String>,
+    /// Slots waited on rather than booked.
+    full: &'a [Uuid],
+    now: DateTime<Utc>,
+}
+
+/// Inserts one booking per locked slot (waiting on the full ones), all in one group, with
+/// its children, and recounts each slot; returns the booking ids.
 async fn insert_bookings(
     txn: &DatabaseTransaction,
-    guardian_id: Uuid,
     locked: &[childcare_slot::Model],
-    child_ids: &[(Uuid, NaiveDate)],
-    note: Option<&String>,
-    now: DateTime<Utc>,
+    new: &NewRows<'_>,
 ) -> AppResult<Vec<Uuid>> {
+    let NewRows {
+        guardian_id,
+        child_ids,
+        note,
+        full,
+        now,
+    } = *new;
     let group_id = Uuid::now_v7();
     let mut ids = Vec::with_capacity(locked.len());
     for slot in locked {
@@ -477,7 +532,11 @@ async fn insert_bookings(
             slot_id: Set(slot.id),
             group_id: Set(group_id),
             guardian_user_id: Set(guardian_id),
-            status: Set(BookingStatus::Booked),
+            status: Set(if full.contains(&slot.id) {
+                BookingStatus::Waitlisted
+            } else {
+                BookingStatus::Booked
+            }),
             children: Set(i32::try_from(child_ids.len()).unwrap_or(i32::MAX)),
             minutes: Set(slot_minutes(slot)),
             date: Set(slot.date),
@@ -487,6 +546,7 @@ async fn insert_bookings(
             marked_at: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
+            cancel_reason: Set(None),
         }
         .insert(txn)
         .await?;

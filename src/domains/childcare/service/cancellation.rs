@@ -19,10 +19,11 @@ use crate::{
     state::ServiceContext,
 };
 
-use super::{capacity::recount, reads::resource_of, visibility::viewer_edits};
+use super::{capacity::recount, reads::resource_of, visibility::viewer_edits, waitlist::promote};
 
 /// Cancels a booking (its guardian until the deadline, or the resource's editors), or
-/// every open booking of its group with `whole_group`.
+/// every open booking of its group with `whole_group`; the places freed go to the first
+/// waiting bookings of the slots.
 #[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn cancel_booking(
     ctx: ServiceContext<'_>,
@@ -102,6 +103,10 @@ pub async fn cancel_booking(
     cancelled.sort_by_key(|b| b.starts_at);
     if ctx.notifies() {
         notices::cancelled(&txn, &resource, &cancelled, !guardian).await?;
+    }
+    // The places freed go to the waitlists, under the same locks.
+    for slot_id in &slot_ids {
+        promote(&txn, ctx.notifies(), &resource, *slot_id, now).await?;
     }
     txn.commit().await?;
     Ok(Ok(cancelled))

@@ -19,7 +19,7 @@ use crate::{
     domains::childcare::hours::{self, Interval, Schedule},
     error::{AppError, AppResult},
     fiscal,
-    paging::{Ordering, Page, PageArgs, paginate},
+    paging::{Ordering, Page, PageArgs, SortValue, paginate},
     state::ServiceContext,
 };
 
@@ -165,6 +165,7 @@ pub async fn my_children(
     use childcare_child::Column;
     Ok(childcare_child::Entity::find()
         .filter(Column::GuardianUserId.eq(me.id))
+        .filter(Column::RemovedAt.is_null())
         .order_by_asc(Column::NameKana)
         .order_by_asc(Column::Id)
         .all(ctx.db)
@@ -437,27 +438,49 @@ pub async fn bookings_on(
     Ok(page)
 }
 
-/// The signed-in guardian's bookings, newest first.
+/// Which of a family's bookings to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BookingsWhen {
+    /// Every booking, the most recently made first.
+    #[default]
+    All,
+    /// Bookings whose slot has not started, soonest first.
+    Upcoming,
+    /// Bookings whose slot has started, the most recent slot first.
+    Past,
+}
+
+/// The signed-in guardian's bookings (booked, waiting, cancelled with their reason,
+/// attended or no-show), filtered by `when` and ordered as it says.
 #[tracing::instrument(skip_all)]
 pub async fn my_bookings(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
+    when: BookingsWhen,
     page: PageArgs,
 ) -> AppResult<Page<childcare_booking::Model>> {
     let me = viewer.require_user()?;
     use childcare_booking::Column;
-    let ordering = Ordering::<childcare_booking::Entity> {
-        column: None,
+    let now = ctx.now();
+    let mine = childcare_booking::Entity::find().filter(Column::GuardianUserId.eq(me.id));
+    let by_start = |descending| Ordering::<childcare_booking::Entity> {
+        column: Some(Column::StartsAt),
         id: Column::Id,
-        descending: true,
-        key: |row| (None, row.id),
+        descending,
+        key: |row| (Some(SortValue::Time(row.starts_at)), row.id),
     };
-    paginate(
-        ctx.db,
-        childcare_booking::Entity::find().filter(Column::GuardianUserId.eq(me.id)),
-        &ordering,
-        page,
-        ctx.limits.max_page_size,
-    )
-    .await
+    let (select, ordering) = match when {
+        BookingsWhen::All => (
+            mine,
+            Ordering::<childcare_booking::Entity> {
+                column: None,
+                id: Column::Id,
+                descending: true,
+                key: |row| (None, row.id),
+            },
+        ),
+        BookingsWhen::Upcoming => (mine.filter(Column::StartsAt.gt(now)), by_start(false)),
+        BookingsWhen::Past => (mine.filter(Column::StartsAt.lte(now)), by_start(true)),
+    };
+    paginate(ctx.db, select, &ordering, page, ctx.limits.max_page_size).await
 }

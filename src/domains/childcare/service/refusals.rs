@@ -37,7 +37,19 @@ pub(super) struct ChildToBook {
     pub(super) birth_date: NaiveDate,
 }
 
-/// Every booking rule the request breaks, with the slots locked.
+/// What the rules say of a request.
+pub(super) struct Verdict {
+    /// Every rule the request breaks; nothing may be booked when there is one.
+    pub(super) refusals: Vec<FieldError>,
+    /// The slots without enough places, waited on instead of refused when the request
+    /// joins waitlists.
+    pub(super) full: Vec<Uuid>,
+}
+
+/// Every booking rule the request breaks, with the slots locked. With `join_waitlist`, a
+/// slot without enough places is not a refusal but goes into [`Verdict::full`]: every
+/// other rule holds for waiting as for booking.
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn booking_refusals(
     txn: &DatabaseTransaction,
     me: &AuthUser,
@@ -45,26 +57,33 @@ pub(super) async fn booking_refusals(
     slots: &[childcare_slot::Model],
     requested_order: &[Uuid],
     children: &[ChildToBook],
+    join_waitlist: bool,
     now: DateTime<Utc>,
-) -> AppResult<Vec<FieldError>> {
+) -> AppResult<Verdict> {
     let mut problems = Vec::new();
     let today = fiscal::date_of(now);
-    slot_refusals(
+    let full = slot_refusals(
         txn,
         &mut problems,
         rules,
         slots,
         requested_order,
         children,
+        join_waitlist,
         now,
     )
     .await?;
     no_show_refusal(txn, &mut problems, me, rules, today).await?;
     monthly_refusals(txn, &mut problems, rules, slots, children, today).await?;
-    Ok(problems)
+    Ok(Verdict {
+        refusals: problems,
+        full,
+    })
 }
 
-/// Each slot: started, not open yet, children outside the ages, not enough places.
+/// Each slot: cancelled, started, not open yet, children outside the ages, not enough
+/// places (returned instead when joining waitlists).
+#[allow(clippy::too_many_arguments)]
 async fn slot_refusals(
     txn: &DatabaseTransaction,
     problems: &mut Vec<FieldError>,
@@ -72,8 +91,10 @@ async fn slot_refusals(
     slots: &[childcare_slot::Model],
     requested_order: &[Uuid],
     children: &[ChildToBook],
+    join_waitlist: bool,
     now: DateTime<Utc>,
-) -> AppResult<()> {
+) -> AppResult<Vec<Uuid>> {
+    let mut full = Vec::new();
     let field_of = |slot: &childcare_slot::Model| {
         let index = requested_order
             .iter()
@@ -84,6 +105,14 @@ async fn slot_refusals(
     let count = i32::try_from(children.len()).unwrap_or(i32::MAX);
     for slot in slots {
         let field = field_of(slot);
+        if slot.cancelled_at.is_some() {
+            problems.push(FieldError::input(
+                &field,
+                FieldErrorCode::RegistrationClosed,
+                format!("{}の枠は中止になりました。", slot.date),
+            ));
+            continue;
+        }
         if slot.starts_at <= now {
             problems.push(FieldError::input(
                 &field,
@@ -119,7 +148,9 @@ async fn slot_refusals(
             }
         }
         let held = held(txn, slot.id).await?;
-        if held + count > slot.capacity {
+        if held + count > slot.capacity && join_waitlist {
+            full.push(slot.id);
+        } else if held + count > slot.capacity {
             problems.push(FieldError::input(
                 &field,
                 FieldErrorCode::Full,
@@ -133,7 +164,7 @@ async fn slot_refusals(
         }
     }
 
-    Ok(())
+    Ok(full)
 }
 
 /// Repeated no-shows at this resource restrict new bookings for a while.
@@ -195,30 +226,36 @@ async fn monthly_refusals(
         let last = slots.iter().map(|s| s.date).max().unwrap_or(today);
         let month_start =
             |date: NaiveDate| date - Duration::days(i64::from(chrono::Datelike::day0(&date)));
-        let booked: Vec<(Uuid, Uuid, NaiveDate, i32)> = childcare_booking_child::Entity::find()
-            .select_only()
-            .column(childcare_booking_child::Column::ChildId)
-            .column(childcare_booking::Column::SlotId)
-            .column(childcare_booking::Column::Date)
-            .column(childcare_booking::Column::Minutes)
-            .join(
-                sea_orm::JoinType::InnerJoin,
-                childcare_booking_child::Entity::belongs_to(childcare_booking::Entity)
-                    .from(childcare_booking_child::Column::BookingId)
-                    .to(childcare_booking::Column::Id)
-                    .into(),
-            )
-            .filter(childcare_booking_child::Column::ChildId.is_in(existing))
-            .filter(childcare_booking::Column::ResourceId.eq(rules.resource_id))
-            .filter(childcare_booking::Column::Status.is_in(ACTIVE))
-            .filter(childcare_booking::Column::Date.gte(month_start(first)))
-            .filter(childcare_booking::Column::Date.lt(month_start(last) + Duration::days(31)))
-            .into_tuple()
-            .all(txn)
-            .await?;
+        let booked: Vec<(Uuid, Uuid, NaiveDate, i32, BookingStatus)> =
+            childcare_booking_child::Entity::find()
+                .select_only()
+                .column(childcare_booking_child::Column::ChildId)
+                .column(childcare_booking::Column::SlotId)
+                .column(childcare_booking::Column::Date)
+                .column(childcare_booking::Column::Minutes)
+                .column(childcare_booking::Column::Status)
+                .join(
+                    sea_orm::JoinType::InnerJoin,
+                    childcare_booking_child::Entity::belongs_to(childcare_booking::Entity)
+                        .from(childcare_booking_child::Column::BookingId)
+                        .to(childcare_booking::Column::Id)
+                        .into(),
+                )
+                .filter(childcare_booking_child::Column::ChildId.is_in(existing))
+                .filter(childcare_booking::Column::ResourceId.eq(rules.resource_id))
+                // A waiting booking holds no hours but is the child's place on that day.
+                .filter(
+                    childcare_booking::Column::Status
+                        .is_in(ACTIVE.into_iter().chain([BookingStatus::Waitlisted])),
+                )
+                .filter(childcare_booking::Column::Date.gte(month_start(first)))
+                .filter(childcare_booking::Column::Date.lt(month_start(last) + Duration::days(31)))
+                .into_tuple()
+                .all(txn)
+                .await?;
         let mut usage: HashMap<(Uuid, (i32, u32)), i64> = HashMap::new();
         let mut already_booked = false;
-        for (child, slot_id, date, minutes) in booked {
+        for (child, slot_id, date, minutes, status) in booked {
             if slots.iter().any(|slot| slot.id == slot_id) {
                 already_booked = true;
                 let name = children
@@ -228,8 +265,13 @@ async fn monthly_refusals(
                 problems.push(FieldError::input(
                     "children",
                     FieldErrorCode::Taken,
-                    format!("{name}さんは{date}の枠をすでに予約しています。"),
+                    format!(
+                        "{name}さんは{date}の枠をすでに予約しています（キャンセル待ちを含む）。"
+                    ),
                 ));
+            }
+            if status == BookingStatus::Waitlisted {
+                continue;
             }
             *usage.entry((child, rules::month_of(date))).or_default() += i64::from(minutes);
         }

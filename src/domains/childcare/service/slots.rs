@@ -33,7 +33,7 @@ use super::{
 const MAX_SLOT_DAYS: i64 = 184;
 
 /// Largest capacity of a slot.
-const MAX_CAPACITY: i32 = 200;
+pub(super) const MAX_CAPACITY: i32 = 200;
 
 /// A slot series to create.
 #[derive(Debug, Clone)]
@@ -173,7 +173,7 @@ pub async fn set_booking_rules(
 }
 
 /// A local date and minute in Tokyo as a UTC instant.
-fn tokyo_instant(date: NaiveDate, minute: i32) -> DateTime<Utc> {
+pub(super) fn tokyo_instant(date: NaiveDate, minute: i32) -> DateTime<Utc> {
     fiscal::midnight(date) + Duration::minutes(i64::from(minute))
 }
 
@@ -309,6 +309,9 @@ pub async fn create_slots(
                     capacity: Set(input.capacity),
                     children_booked: Set(0),
                     created_at: Set(now),
+                    note: Set(None),
+                    cancelled_at: Set(None),
+                    cancel_reason: Set(None),
                 }
                 .insert(txn)
                 .await?;
@@ -328,7 +331,7 @@ pub async fn create_slots(
     }
 }
 
-async fn find_resource_for_edit(
+pub(super) async fn find_resource_for_edit(
     db: &DatabaseConnection,
     viewer: &Viewer,
     id: Uuid,

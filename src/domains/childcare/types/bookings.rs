@@ -1,13 +1,16 @@
 //! Temporary childcare: children, bookings and their surveys.
 
 use async_graphql::{
-    ComplexObject, Context, Enum, ID, Result, SimpleObject, dataloader::DataLoader,
+    ComplexObject, Context, Enum, ID, Result, ResultExt, SimpleObject, dataloader::DataLoader,
 };
 use chrono::{DateTime, Duration, Utc};
 use entity::{childcare_booking, childcare_booking_child, childcare_child, childcare_survey};
 use uuid::Uuid;
 
-use crate::domains::childcare::loaders::{BookedChildrenOf, ResourceById, SlotById, SurveyOf};
+use crate::domains::childcare::{
+    loaders::{BookedChildrenOf, ResourceById, SlotById, SurveyOf},
+    service,
+};
 use crate::graphql::ids::NodeKind;
 use crate::graphql::scalars::Date;
 use crate::{
@@ -42,12 +45,15 @@ pub enum ChildcareBookingStatus {
     Attended,
     /// Nobody came (無断欠席); counts toward the no-show restriction.
     NoShow,
+    /// On the waitlist (キャンセル待ち) of a full slot: holds no place, confirmed
+    /// automatically (becomes `BOOKED`) in turn when places free.
+    Waitlisted,
 }
 
 crate::enum_mirror!(
     ChildcareBookingStatus,
     childcare_booking::BookingStatus,
-    [Booked, Cancelled, Attended, NoShow]
+    [Booked, Cancelled, Attended, NoShow, Waitlisted]
 );
 
 /// A child registered by a guardian (personal data: the guardian only).
@@ -62,6 +68,10 @@ pub struct ChildcareChild {
     pub name_kana: String,
     /// Birth date.
     pub birth_date: Date,
+    /// Allergies and other notes for the staff.
+    pub notes: Option<String>,
+    /// When you removed the child (still named on the bookings made before).
+    pub removed_at: Option<DateTime<Utc>>,
 }
 
 impl From<childcare_child::Model> for ChildcareChild {
@@ -71,6 +81,8 @@ impl From<childcare_child::Model> for ChildcareChild {
             name: model.name,
             name_kana: model.name_kana,
             birth_date: model.birth_date.into(),
+            notes: model.notes,
+            removed_at: model.removed_at,
         }
     }
 }
@@ -166,6 +178,8 @@ pub struct ChildcareBooking {
     pub note: Option<String>,
     /// When it was cancelled.
     pub cancelled_at: Option<DateTime<Utc>>,
+    /// Why the facility cancelled it (the reason the slot was cancelled), when it did.
+    pub cancel_reason: Option<String>,
     /// When attendance was marked.
     pub marked_at: Option<DateTime<Utc>>,
     /// When it was made.
@@ -184,6 +198,7 @@ impl From<childcare_booking::Model> for ChildcareBooking {
             group_id: ID(model.group_id.to_string()),
             note: model.note.clone(),
             cancelled_at: model.cancelled_at,
+            cancel_reason: model.cancel_reason.clone(),
             marked_at: model.marked_at,
             created_at: model.created_at,
             model,
@@ -196,6 +211,15 @@ impl ChildcareBooking {
     /// Opaque global id.
     pub async fn id(&self) -> ID {
         ids::encode(NodeKind::ChildcareBooking, self.model.id)
+    }
+
+    /// Place on the slot's waitlist while `WAITLISTED` (1 is next in line); null otherwise.
+    async fn waitlist_position(&self, ctx: &Context<'_>) -> Result<Option<i32>> {
+        let (state, _) = crate::graphql::context(ctx)?;
+        Ok(service::waitlist_position(&state.db, &self.model)
+            .await
+            .extend()?
+            .map(|position| i32::try_from(position).unwrap_or(i32::MAX)))
     }
 
     /// The resource.

@@ -605,8 +605,16 @@ pub struct ChildcareSlot {
     pub ends_at: DateTime<Utc>,
     /// Children it takes.
     pub capacity: i32,
-    /// Children it can still take.
+    /// Children it can still take (0 once cancelled).
     pub places_remaining: i32,
+    /// A note for families (what to bring, a change of room, …).
+    pub note: Option<String>,
+    /// Whether the facility cancelled it (中止); it can no longer be booked.
+    pub cancelled: bool,
+    /// When it was cancelled.
+    pub cancelled_at: Option<DateTime<Utc>>,
+    /// Why it was cancelled, as told to the families.
+    pub cancel_reason: Option<String>,
 }
 
 impl From<childcare_slot::Model> for ChildcareSlot {
@@ -616,7 +624,15 @@ impl From<childcare_slot::Model> for ChildcareSlot {
             starts_at: model.starts_at,
             ends_at: model.ends_at,
             capacity: model.capacity,
-            places_remaining: (model.capacity - model.children_booked).max(0),
+            places_remaining: if model.cancelled_at.is_some() {
+                0
+            } else {
+                (model.capacity - model.children_booked).max(0)
+            },
+            note: model.note.clone(),
+            cancelled: model.cancelled_at.is_some(),
+            cancelled_at: model.cancelled_at,
+            cancel_reason: model.cancel_reason.clone(),
             model,
         }
     }

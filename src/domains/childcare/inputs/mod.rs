@@ -1,4 +1,9 @@
-//! GraphQL inputs of the childcare domain and payloads of its mutations.
+//! GraphQL inputs of the childcare domain and payloads of its mutations; those of the
+//! daily tools (slot changes, waitlist, children, booking history) are in [`daily`].
+
+mod daily;
+
+pub use daily::*;
 
 use async_graphql::{Enum, ID, InputObject, MaybeUndefined, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -353,6 +358,11 @@ pub struct BookTemporaryChildcareInput {
     pub children: Vec<ChildcareBookingChildInput>,
     /// A note for the staff (allergies, what to bring back, …).
     pub note: Option<String>,
+    /// When a day has not enough places, join its waitlist (キャンセル待ち) instead of
+    /// being refused: that day's booking is `WAITLISTED` and is confirmed automatically,
+    /// in turn, when places free. Every other rule applies as for booking.
+    #[graphql(default)]
+    pub join_waitlist_if_full: bool,
     /// Retrying with the same key returns the first result and creates nothing.
     pub idempotency_key: Option<String>,
 }
@@ -586,6 +596,7 @@ impl TryFrom<BookTemporaryChildcareInput> for service::NewBooking {
             slot_ids,
             children,
             note: input.note,
+            join_waitlist_if_full: input.join_waitlist_if_full,
             idempotency_key: input.idempotency_key,
         })
     }

@@ -4,6 +4,8 @@
 //! answered surveys, and its parenting class (子育て学級). Idempotent: a resource that
 //! exists (by municipality and name) is left as it is, with everything that hangs off it.
 
+mod daily;
+
 use std::net::IpAddr;
 
 use chrono::{Datelike, Duration, NaiveDate, Utc};
@@ -471,8 +473,9 @@ async fn visits(
     Ok(())
 }
 
-/// Booking rules, weekday slots for the next three weeks, a resident's two-day booking,
-/// and past attended bookings with answered surveys over two fiscal years.
+/// Booking rules, weekday slots for the next three weeks, a resident's two-day booking, a
+/// full slot with a waiting child, a cancelled slot, and past attended bookings with
+/// answered surveys over two fiscal years.
 async fn temporary_childcare(
     db: &DatabaseConnection,
     admin: &Viewer,
@@ -539,6 +542,7 @@ async fn temporary_childcare(
                         birth_date: Some(birth),
                     }],
                     note: Some("卵アレルギーがあります。".into()),
+                    join_waitlist_if_full: false,
                     idempotency_key: None,
                 },
             )
@@ -546,6 +550,7 @@ async fn temporary_childcare(
             "booking",
         )?;
     }
+    daily::waitlist_and_cancellation(db, admin, &guardian, &slots, birth).await?;
     let child = match childcare_child::Entity::find()
         .filter(childcare_child::Column::GuardianUserId.eq(resident.id))
         .one(db)
@@ -561,6 +566,8 @@ async fn temporary_childcare(
                 name_kana: Set("キブネ ヒナタ".into()),
                 birth_date: Set(birth),
                 created_at: Set(Utc::now()),
+                notes: Set(None),
+                removed_at: Set(None),
             }
             .insert(db)
             .await?
@@ -610,6 +617,9 @@ async fn past_booking(
         capacity: Set(6),
         children_booked: Set(1),
         created_at: Set(now),
+        note: Set(None),
+        cancelled_at: Set(None),
+        cancel_reason: Set(None),
     }
     .insert(db)
     .await?;
@@ -634,6 +644,7 @@ async fn past_booking(
         marked_at: Set(Some(starts_at + Duration::hours(7))),
         created_at: Set(now),
         updated_at: Set(now),
+        cancel_reason: Set(None),
     }
     .insert(db)
     .await?;
