@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod download;
 pub mod domains;
 pub mod error;
 pub mod events;
