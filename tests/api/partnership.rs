@@ -2163,7 +2163,8 @@ async fn lists_filter_by_status_category_partner_organization_and_municipality()
         .await,
         set(&[
             "一時保育予約のオンライン化",
-            "地域課題マッチングアプリの開発"
+            "地域課題マッチングアプリの開発",
+            "町の申請システムと連携する地域課題の受付窓口"
         ])
     );
     assert_eq!(
@@ -2277,11 +2278,12 @@ async fn demo_data_covers_every_status_and_loading_it_twice_duplicates_nothing()
     );
     assert_eq!(
         admin["partnerProjectStatusCounts"],
-        json!({ "draft": 0, "submitted": 1, "rejected": 1, "active": 1, "completed": 1, "verified": 2, "total": 6 })
+        json!({ "draft": 0, "submitted": 2, "rejected": 1, "active": 1, "completed": 1, "verified": 2, "total": 7 }),
+        "one proposal was rejected, revised and resubmitted"
     );
     let partner = counts(Some(t.partner)).await;
     assert_eq!(partner["partnerProjectStatusCounts"]["draft"], 1);
-    assert_eq!(partner["partnerProjectStatusCounts"]["total"], 7);
+    assert_eq!(partner["partnerProjectStatusCounts"]["total"], 8);
 
     let park = t
         .app
