@@ -1620,9 +1620,13 @@ async fn a_job_seeker_sees_her_own_enrollment_without_the_advisors_notes_and_no_
         .as_str()
         .unwrap()
         .to_owned();
-    desk.place(&desk.advisor, &second, "PART_TIME", today()).await;
+    desk.place(&desk.advisor, &second, "PART_TIME", today())
+        .await;
 
-    let body = desk.app.graphql(Some(&desk.maebashi_resident), MY_ENROLLMENTS, json!({})).await;
+    let body = desk
+        .app
+        .graphql(Some(&desk.maebashi_resident), MY_ENROLLMENTS, json!({}))
+        .await;
     assert_eq!(error_code(&body), None, "{body}");
     let mine = body["data"]["myEmploymentEnrollments"].as_array().unwrap();
     assert_eq!(mine.len(), 2, "{body}");
@@ -1654,7 +1658,10 @@ async fn a_job_seeker_sees_her_own_enrollment_without_the_advisors_notes_and_no_
     );
     let text = body.to_string();
     assert!(!text.contains("内部メモ"), "internal notes leak: {text}");
-    assert!(!text.contains("事務職を希望"), "internal notes leak: {text}");
+    assert!(
+        !text.contains("事務職を希望"),
+        "internal notes leak: {text}"
+    );
     // Nothing internal can even be asked for.
     for field in ["notes", "closeNote", "gender", "jobSeeker { name }"] {
         let body = desk
@@ -1681,7 +1688,10 @@ async fn a_job_seeker_sees_her_own_enrollment_without_the_advisors_notes_and_no_
     // signed out is refused.
     let other = desk.app.login_demo("manazuru-resident@example.jp").await;
     for token in [&other, &desk.advisor, &desk.manazuru_admin] {
-        let body = desk.app.graphql(Some(token), MY_ENROLLMENTS, json!({})).await;
+        let body = desk
+            .app
+            .graphql(Some(token), MY_ENROLLMENTS, json!({}))
+            .await;
         assert_eq!(error_code(&body), None, "{body}");
         assert_eq!(body["data"]["myEmploymentEnrollments"], json!([]), "{body}");
     }
@@ -1739,7 +1749,16 @@ async fn the_team_downloads_the_published_report_as_csv_with_small_counts_withhe
             .collect();
         assert_eq!(
             headers,
-            ["自治体コード", "自治体名", "年度", "区分", "項目", "値", "単位", "秘匿"]
+            [
+                "自治体コード",
+                "自治体名",
+                "年度",
+                "区分",
+                "項目",
+                "値",
+                "単位",
+                "秘匿"
+            ]
         );
         let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
         let row = |item: &str| {
@@ -1773,10 +1792,30 @@ async fn only_the_towns_employment_team_downloads_the_employment_report() {
     let other_resident = desk.app.login_demo("manazuru-resident@example.jp").await;
     for (who, token, status, code) in [
         ("anonymous", None, 401, "UNAUTHENTICATED"),
-        ("another town's advisor", Some(desk.advisor.as_str()), 403, "FORBIDDEN"),
-        ("another town's admin", Some(desk.maebashi_admin.as_str()), 403, "FORBIDDEN"),
-        ("museum staff", Some(desk.museum_staff.as_str()), 403, "FORBIDDEN"),
-        ("a resident", Some(other_resident.as_str()), 403, "FORBIDDEN"),
+        (
+            "another town's advisor",
+            Some(desk.advisor.as_str()),
+            403,
+            "FORBIDDEN",
+        ),
+        (
+            "another town's admin",
+            Some(desk.maebashi_admin.as_str()),
+            403,
+            "FORBIDDEN",
+        ),
+        (
+            "museum staff",
+            Some(desk.museum_staff.as_str()),
+            403,
+            "FORBIDDEN",
+        ),
+        (
+            "a resident",
+            Some(other_resident.as_str()),
+            403,
+            "FORBIDDEN",
+        ),
     ] {
         let response = download(&desk, token, path).await;
         assert_eq!(response.status().as_u16(), status, "{who}");
@@ -1784,11 +1823,20 @@ async fn only_the_towns_employment_team_downloads_the_employment_report() {
             assert_eq!(response.headers()["www-authenticate"], "Bearer");
         }
         let body: Value = response.json().await.unwrap();
-        assert_eq!(body["errors"][0]["extensions"]["code"], code, "{who}: {body}");
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], code,
+            "{who}: {body}"
+        );
     }
     for (path, status) in [
-        ("/reports/employment.csv?municipality=99999&fiscalYear=2025", 404),
-        ("/reports/employment.csv?municipality=14384&fiscalYear=abc", 400),
+        (
+            "/reports/employment.csv?municipality=99999&fiscalYear=2025",
+            404,
+        ),
+        (
+            "/reports/employment.csv?municipality=14384&fiscalYear=abc",
+            400,
+        ),
         ("/reports/employment.csv?fiscalYear=2025", 400),
     ] {
         let response = download(&desk, Some(&desk.manazuru_admin), path).await;

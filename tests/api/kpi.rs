@@ -1229,7 +1229,10 @@ async fn the_records_behind_every_kpi_download_as_csv_with_the_same_rows_as_the_
             assert_eq!(&row[5], record["recordType"].as_str().unwrap());
             assert_eq!(&row[6], record["recordId"].as_str().unwrap());
             assert_eq!(&row[7], record["occurredOn"].as_str().unwrap());
-            assert!(close(&json!(row[8].parse::<f64>().unwrap()), record["weight"].as_f64().unwrap()));
+            assert!(close(
+                &json!(row[8].parse::<f64>().unwrap()),
+                record["weight"].as_f64().unwrap()
+            ));
             assert_eq!(&row[9], record["label"].as_str().unwrap());
         }
     }
@@ -1251,10 +1254,21 @@ async fn only_the_municipalitys_admins_download_a_kpis_records() {
     let resident = app.login_demo("manazuru-resident@example.jp").await;
     let other_admin = app.login_demo("maebashi-admin@example.jp").await;
     let admin = app.login_demo("manazuru-admin@example.jp").await;
-    let path = format!("/reports/kpi/{ISSUES_SOLVED}/records.csv?municipality=14384&fiscalYear=2040");
+    let path =
+        format!("/reports/kpi/{ISSUES_SOLVED}/records.csv?municipality=14384&fiscalYear=2040");
     for (who, token, status, code) in [
-        ("anonymous", None, StatusCode::UNAUTHORIZED, "UNAUTHENTICATED"),
-        ("resident", Some(resident.as_str()), StatusCode::FORBIDDEN, "FORBIDDEN"),
+        (
+            "anonymous",
+            None,
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHENTICATED",
+        ),
+        (
+            "resident",
+            Some(resident.as_str()),
+            StatusCode::FORBIDDEN,
+            "FORBIDDEN",
+        ),
         (
             "another municipality's admin",
             Some(other_admin.as_str()),
@@ -1266,7 +1280,10 @@ async fn only_the_municipalitys_admins_download_a_kpis_records() {
         assert_eq!(response.status(), status, "{who}");
         assert_eq!(response.headers()["content-type"], "application/json");
         let body: Value = response.json().await.unwrap();
-        assert_eq!(body["errors"][0]["extensions"]["code"], code, "{who}: {body}");
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], code,
+            "{who}: {body}"
+        );
     }
     // A key of another municipality, or none at all, is not found; a bad year is bad input.
     for key in [PEOPLE_MOVED_IN, "manazuru.nothing"] {

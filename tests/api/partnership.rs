@@ -2718,7 +2718,10 @@ async fn a_partner_revises_a_rejected_proposal_and_resubmits_it_with_every_versi
             revisions[0]["previousSummary"],
             "サテライトオフィスの社員と住民で取り組みます。"
         );
-        assert_eq!(revisions[0]["rejectionReason"], "予算の根拠が不足しています。");
+        assert_eq!(
+            revisions[0]["rejectionReason"],
+            "予算の根拠が不足しています。"
+        );
         assert_eq!(revisions[0]["note"], "予算の内訳を追記しました。");
         assert_eq!(revisions[1]["revisionNumber"], 2);
         assert_eq!(revisions[1]["previousTitle"], "改訂した提案");
@@ -2741,8 +2744,14 @@ async fn a_partner_revises_a_rejected_proposal_and_resubmits_it_with_every_versi
             [
                 ("DRAFT".to_owned(), String::new()),
                 ("SUBMITTED".to_owned(), String::new()),
-                ("REJECTED".to_owned(), "予算の根拠が不足しています。".to_owned()),
-                ("SUBMITTED".to_owned(), "予算の内訳を追記しました。".to_owned()),
+                (
+                    "REJECTED".to_owned(),
+                    "予算の根拠が不足しています。".to_owned()
+                ),
+                (
+                    "SUBMITTED".to_owned(),
+                    "予算の内訳を追記しました。".to_owned()
+                ),
                 ("REJECTED".to_owned(), "日程が未定です。".to_owned()),
                 ("SUBMITTED".to_owned(), String::new()),
             ]
@@ -2761,7 +2770,12 @@ async fn a_partner_revises_a_rejected_proposal_and_resubmits_it_with_every_versi
         .as_array()
         .unwrap_or_else(|| panic!("{inbox}"))
         .iter()
-        .filter(|n| n["title"].as_str().unwrap_or("").starts_with("【再審査依頼】"))
+        .filter(|n| {
+            n["title"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("【再審査依頼】")
+        })
         .count();
     assert_eq!(resubmitted, 2, "{inbox}");
     // The project can now be approved as usual.
@@ -2808,8 +2822,12 @@ async fn only_the_proposing_partner_revises_and_only_a_rejected_proposal() {
     // Another partner of the town cannot see a rejected proposal; partners of another town
     // neither; residents and administrators are not partners.
     assert_eq!(
-        t.denied(Some(other_partner), "reviseAndResubmitPartnerProject", change.clone())
-            .await,
+        t.denied(
+            Some(other_partner),
+            "reviseAndResubmitPartnerProject",
+            change.clone()
+        )
+        .await,
         "NOT_FOUND"
     );
     assert_eq!(
@@ -2823,8 +2841,12 @@ async fn only_the_proposing_partner_revises_and_only_a_rejected_proposal() {
     );
     for token in [t.resident, t.admin] {
         assert_eq!(
-            t.denied(Some(token), "reviseAndResubmitPartnerProject", change.clone())
-                .await,
+            t.denied(
+                Some(token),
+                "reviseAndResubmitPartnerProject",
+                change.clone()
+            )
+            .await,
             "FORBIDDEN"
         );
     }
@@ -2844,7 +2866,11 @@ async fn only_the_proposing_partner_revises_and_only_a_rejected_proposal() {
         ["REQUIRED"]
     );
     let project = t
-        .node(Some(t.partner), &rejected, "status title revisions { revisionNumber }")
+        .node(
+            Some(t.partner),
+            &rejected,
+            "status title revisions { revisionNumber }",
+        )
         .await;
     assert_eq!(project["status"], "REJECTED");
     assert_eq!(project["title"], "不承認の提案");

@@ -127,7 +127,11 @@ pub fn figures(report: &Report) -> Vec<Figure> {
         "正規雇用で就職した女性",
         report.women_regular,
     ));
-    out.push(count("女性の正規雇用率", "就職した女性", report.women_placed));
+    out.push(count(
+        "女性の正規雇用率",
+        "就職した女性",
+        report.women_placed,
+    ));
     out.push(rate(
         "女性の正規雇用率",
         "正規雇用率",

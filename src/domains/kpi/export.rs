@@ -20,9 +20,9 @@ use super::{
     service::{self, KpiRecord, KpiValue, PartRole, Report},
 };
 use crate::{
-    graphql::ids,
     download::{self, ReportQuery},
     error::AppResult,
+    graphql::ids,
     state::AppState,
 };
 

@@ -47,10 +47,9 @@ pub async fn pipeline_csv(
         .await
         .and_then(|(town, rows)| Ok((town, csv(&rows)?)))
     {
-        Ok((town, body)) => download::csv_response(
-            &format!("relocation-pipeline-{}.csv", town.jis_code),
-            body,
-        ),
+        Ok((town, body)) => {
+            download::csv_response(&format!("relocation-pipeline-{}.csv", town.jis_code), body)
+        }
         Err(error) => download::refused("relocation pipeline", &error),
     }
 }

@@ -202,11 +202,7 @@ pub async fn unhide_comment(
 /// hid may still be deleted by its author. Anyone else who can see the comment gets
 /// `FORBIDDEN`, the rest `NOT_FOUND`. Returns the id of the deleted comment.
 #[tracing::instrument(skip_all, fields(comment_id = %id))]
-pub async fn delete_comment(
-    ctx: ServiceContext<'_>,
-    viewer: &Viewer,
-    id: Uuid,
-) -> AppResult<Uuid> {
+pub async fn delete_comment(ctx: ServiceContext<'_>, viewer: &Viewer, id: Uuid) -> AppResult<Uuid> {
     let me = viewer.require_user()?.clone();
     let txn = db::begin_write(ctx.db).await?;
     let comment = issue_comment::Entity::find_by_id(id)

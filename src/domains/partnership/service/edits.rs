@@ -98,4 +98,3 @@ pub(super) async fn save_changes(
     }
     Ok(updated)
 }
-
