@@ -9,6 +9,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod domains;
+pub mod download;
 pub mod error;
 pub mod events;
 pub mod fiscal;

@@ -1,6 +1,7 @@
 use sea_orm::entity::prelude::*;
 
-/// A resident's public comment on a published local issue. Administrators may hide it.
+/// A resident's public comment on a published local issue. Administrators may hide it; its
+/// author may delete it.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "issue_comments")]
 pub struct Model {
@@ -17,6 +18,8 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub hidden_reason: Option<String>,
     pub created_at: DateTimeUtc,
+    /// Set when the author deleted the comment; its text is erased then.
+    pub deleted_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -45,6 +45,7 @@ pub mod notification_preference;
 pub mod organization;
 pub mod partner_project;
 pub mod partner_project_issue;
+pub mod partner_project_revision;
 pub mod partnership_status_change;
 pub mod persisted_query;
 pub mod personal_data_access_log;
@@ -82,6 +83,7 @@ pub mod prelude {
     pub use super::organization::Entity as Organization;
     pub use super::partner_project::Entity as PartnerProject;
     pub use super::partner_project_issue::Entity as PartnerProjectIssue;
+    pub use super::partner_project_revision::Entity as PartnerProjectRevision;
     pub use super::partnership_status_change::Entity as PartnershipStatusChange;
     pub use super::persisted_query::Entity as PersistedQuery;
     pub use super::personal_data_access_log::Entity as PersonalDataAccessLog;

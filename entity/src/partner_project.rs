@@ -1,7 +1,8 @@
 use sea_orm::entity::prelude::*;
 
 /// Where a partner project stands: draft → submitted → active (or rejected) → completed →
-/// verified; a completed project may be returned to active.
+/// verified; a completed project may be returned to active, and a rejected one revised and
+/// resubmitted by its partner.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
 pub enum ProjectStatus {

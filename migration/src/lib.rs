@@ -26,6 +26,7 @@ mod m20261207_300001_title_readings;
 pub mod m20261208_200001_inquiry_contact_digests;
 mod m20261208_300001_program_start_dates;
 mod m20261209_100001_childcare_daily_tools;
+mod m20261209_200001_revisions_and_comment_deletion;
 
 /// Every migration of the product, applied in order.
 pub struct Migrator;
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_200001_inquiry_contact_digests::Migration),
             Box::new(m20261208_300001_program_start_dates::Migration),
             Box::new(m20261209_100001_childcare_daily_tools::Migration),
+            Box::new(m20261209_200001_revisions_and_comment_deletion::Migration),
         ]
     }
 }

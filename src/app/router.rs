@@ -27,6 +27,7 @@ use super::{
 use crate::{
     config::Limits,
     domains::{
+        employment,
         kpi::export,
         programs::{calendar, roster},
         relocation,
@@ -67,6 +68,14 @@ pub fn router(state: AppState, limits: &Limits) -> Router {
         )
         .route("/reports/kpi.csv", get(export::kpi_csv))
         .route("/reports/kpi.json", get(export::kpi_json))
+        .route(
+            "/reports/kpi/{key}/records.csv",
+            get(export::kpi_records_csv),
+        )
+        .route(
+            "/reports/employment.csv",
+            get(employment::export::employment_csv),
+        )
         .route(
             "/reports/relocation-pipeline.csv",
             get(relocation::export::pipeline_csv),

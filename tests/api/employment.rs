@@ -1593,3 +1593,253 @@ async fn the_follow_up_filter_answers_alike_under_due_states_and_its_former_due_
         .await;
     }
 }
+
+const MY_ENROLLMENTS: &str = "{ myEmploymentEnrollments { id status closeReason enrolledOn supportTrack municipality { nameJa } advisor { displayName } attendedPrograms { program { title } } placements { id jobTitle employmentType startDate checkpoints { checkpointMonths dueOn recordedAt stillEmployed employmentType } } } }";
+
+#[tokio::test]
+async fn a_job_seeker_sees_her_own_enrollment_without_the_advisors_notes_and_no_one_elses() {
+    let desk = desk().await;
+    // The demo links the resident's account to a closed enrollment with a regular job;
+    // the advisor enrolls her again, with notes that stay internal.
+    let resident = desk.app.my_id(&desk.maebashi_resident).await;
+    let second = desk
+        .ok(
+            &desk.advisor,
+            "enrollJobSeeker",
+            json!({
+                "residentId": resident,
+                "gender": "FEMALE",
+                "enrolledOn": today(),
+                "supportTrack": "CAREER_CHANGE",
+                "followUpConsent": true,
+                "notes": "内部メモ：面談で家庭の事情を聞いた。",
+            }),
+            "enrollment { id }",
+        )
+        .await["enrollment"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    desk.place(&desk.advisor, &second, "PART_TIME", today())
+        .await;
+
+    let body = desk
+        .app
+        .graphql(Some(&desk.maebashi_resident), MY_ENROLLMENTS, json!({}))
+        .await;
+    assert_eq!(error_code(&body), None, "{body}");
+    let mine = body["data"]["myEmploymentEnrollments"].as_array().unwrap();
+    assert_eq!(mine.len(), 2, "{body}");
+    assert_eq!(mine[0]["id"], second, "newest first");
+    assert_eq!(mine[0]["status"], "OPEN");
+    assert_eq!(mine[0]["advisor"]["displayName"], "広瀬 さくら");
+    assert_eq!(mine[0]["municipality"]["nameJa"], "前橋市");
+    let job = &mine[0]["placements"][0];
+    assert_eq!(job["jobTitle"], "医療事務");
+    assert_eq!(job["employmentType"], "PART_TIME");
+    let months: Vec<i64> = job["checkpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["checkpointMonths"].as_i64().unwrap())
+        .collect();
+    assert_eq!(months, [3, 6, 12]);
+    // The demo enrollment: closed on finding work, her seminars, the regular job.
+    assert_eq!(mine[1]["status"], "CLOSED");
+    assert_eq!(mine[1]["closeReason"], "FOUND_WORK");
+    assert_eq!(mine[1]["placements"][0]["employmentType"], "REGULAR");
+    assert!(
+        mine[1]["attendedPrograms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["program"]["title"] == "女性活躍推進セミナー"),
+        "{body}"
+    );
+    let text = body.to_string();
+    assert!(!text.contains("内部メモ"), "internal notes leak: {text}");
+    assert!(
+        !text.contains("事務職を希望"),
+        "internal notes leak: {text}"
+    );
+    // Nothing internal can even be asked for.
+    for field in ["notes", "closeNote", "gender", "jobSeeker { name }"] {
+        let body = desk
+            .app
+            .graphql(
+                Some(&desk.maebashi_resident),
+                &format!("{{ myEmploymentEnrollments {{ {field} }} }}"),
+                json!({}),
+            )
+            .await;
+        assert!(body["data"].is_null(), "{field}: {body}");
+    }
+    let body = desk
+        .app
+        .graphql(
+            Some(&desk.maebashi_resident),
+            "{ myEmploymentEnrollments { placements { checkpoints { note } } } }",
+            json!({}),
+        )
+        .await;
+    assert!(body["data"].is_null(), "{body}");
+
+    // Another resident, the advisor herself and another town's staff see none of it;
+    // signed out is refused.
+    let other = desk.app.login_demo("manazuru-resident@example.jp").await;
+    for token in [&other, &desk.advisor, &desk.manazuru_admin] {
+        let body = desk
+            .app
+            .graphql(Some(token), MY_ENROLLMENTS, json!({}))
+            .await;
+        assert_eq!(error_code(&body), None, "{body}");
+        assert_eq!(body["data"]["myEmploymentEnrollments"], json!([]), "{body}");
+    }
+    let body = desk.app.graphql(None, MY_ENROLLMENTS, json!({})).await;
+    assert_eq!(error_code(&body), Some("UNAUTHENTICATED"), "{body}");
+    // The enrollment itself stays the team's: the resident cannot open it by id.
+    let body = desk
+        .app
+        .graphql(
+            Some(&desk.maebashi_resident),
+            "query($id: ID!) { node(id: $id) { ... on EmploymentEnrollment { notes } } }",
+            json!({ "id": second }),
+        )
+        .await;
+    assert!(body["data"]["node"].is_null(), "{body}");
+}
+
+async fn download(desk: &Desk, token: Option<&str>, path: &str) -> reqwest::Response {
+    let mut request = desk.app.request(reqwest::Method::GET, path);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    request.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn the_team_downloads_the_published_report_as_csv_with_small_counts_withheld() {
+    let desk = desk().await;
+    let advisor = known_placements(&desk).await;
+    let path = "/reports/employment.csv?municipality=14384&fiscalYear=2025";
+    for token in [advisor.as_str(), desk.manazuru_admin.as_str()] {
+        let response = download(&desk, Some(token), path).await;
+        assert_eq!(response.status(), reqwest::StatusCode::OK);
+        assert_eq!(
+            response.headers()["content-type"],
+            "text/csv; charset=utf-8"
+        );
+        assert!(
+            response.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .contains("employment-14384-2025.csv")
+        );
+        let bytes = response.bytes().await.unwrap();
+        assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]), "byte-order mark");
+        let text = std::str::from_utf8(&bytes[3..]).unwrap();
+        assert!(text.ends_with("\r\n"));
+        assert_eq!(text.matches('\n').count(), text.matches("\r\n").count());
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let headers: Vec<String> = reader
+            .headers()
+            .unwrap()
+            .iter()
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(
+            headers,
+            [
+                "自治体コード",
+                "自治体名",
+                "年度",
+                "区分",
+                "項目",
+                "値",
+                "単位",
+                "秘匿"
+            ]
+        );
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        let row = |item: &str| {
+            rows.iter()
+                .find(|r| &r[4] == item)
+                .unwrap_or_else(|| panic!("no {item} in {text}"))
+                .clone()
+        };
+        // The same figures as the published report: 5 placements, 3 regular, the rest
+        // withheld; the women's rate withheld with its numerator.
+        let placed = row("就職者数");
+        assert_eq!(
+            placed.iter().collect::<Vec<_>>(),
+            ["14384", "真鶴町", "2025", "就職", "就職者数", "5", "人", ""]
+        );
+        assert_eq!(&row("正規雇用")[5], "3");
+        let contract = row("契約社員");
+        assert_eq!((&contract[5], &contract[7]), ("", "秘匿"));
+        assert_eq!(&row("就職した女性")[5], "3");
+        assert_eq!(&row("正規雇用で就職した女性")[7], "秘匿");
+        let rate = row("正規雇用率");
+        assert_eq!((&rate[5], &rate[6], &rate[7]), ("", "%", "秘匿"));
+        assert!(rows.iter().any(|r| &r[4] == "12か月後の定着率"));
+    }
+}
+
+#[tokio::test]
+async fn only_the_towns_employment_team_downloads_the_employment_report() {
+    let desk = desk().await;
+    let path = "/reports/employment.csv?municipality=14384&fiscalYear=2025";
+    let other_resident = desk.app.login_demo("manazuru-resident@example.jp").await;
+    for (who, token, status, code) in [
+        ("anonymous", None, 401, "UNAUTHENTICATED"),
+        (
+            "another town's advisor",
+            Some(desk.advisor.as_str()),
+            403,
+            "FORBIDDEN",
+        ),
+        (
+            "another town's admin",
+            Some(desk.maebashi_admin.as_str()),
+            403,
+            "FORBIDDEN",
+        ),
+        (
+            "museum staff",
+            Some(desk.museum_staff.as_str()),
+            403,
+            "FORBIDDEN",
+        ),
+        (
+            "a resident",
+            Some(other_resident.as_str()),
+            403,
+            "FORBIDDEN",
+        ),
+    ] {
+        let response = download(&desk, token, path).await;
+        assert_eq!(response.status().as_u16(), status, "{who}");
+        if status == 401 {
+            assert_eq!(response.headers()["www-authenticate"], "Bearer");
+        }
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], code,
+            "{who}: {body}"
+        );
+    }
+    for (path, status) in [
+        (
+            "/reports/employment.csv?municipality=99999&fiscalYear=2025",
+            404,
+        ),
+        (
+            "/reports/employment.csv?municipality=14384&fiscalYear=abc",
+            400,
+        ),
+        ("/reports/employment.csv?fiscalYear=2025", 400),
+    ] {
+        let response = download(&desk, Some(&desk.manazuru_admin), path).await;
+        assert_eq!(response.status().as_u16(), status, "{path}");
+    }
+}

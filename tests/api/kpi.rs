@@ -1149,3 +1149,157 @@ async fn a_kpi_definition_names_its_municipality_and_still_answers_its_former_co
         );
     }
 }
+
+/// The body of a CSV download: checks the byte-order mark and CRLF line endings, then
+/// returns the header row and the records.
+fn excel_csv(bytes: &[u8]) -> (Vec<String>, Vec<csv::StringRecord>) {
+    assert!(
+        bytes.starts_with(&[0xEF, 0xBB, 0xBF]),
+        "UTF-8 byte-order mark"
+    );
+    let text = std::str::from_utf8(&bytes[3..]).unwrap();
+    assert!(text.ends_with("\r\n"), "{text:?}");
+    assert_eq!(
+        text.matches('\n').count(),
+        text.matches("\r\n").count(),
+        "{text:?}"
+    );
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    (headers, reader.records().map(Result::unwrap).collect())
+}
+
+#[tokio::test]
+async fn the_records_behind_every_kpi_download_as_csv_with_the_same_rows_as_the_drill_down() {
+    let app = spawn_app().await;
+    Records::open(&app).await.known_data_set().await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    for key in [ISSUES_SOLVED, EDUCATION_GROWTH, EDUCATION_MEAN] {
+        let response = download(
+            &app,
+            Some(&admin),
+            &format!("/reports/kpi/{key}/records.csv?municipality=14384&fiscalYear=2040"),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::OK, "{key}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "text/csv; charset=utf-8"
+        );
+        assert!(
+            response.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .contains(&format!("kpi-records-{key}-14384-2040.csv"))
+        );
+        let (headers, rows) = excel_csv(&response.bytes().await.unwrap());
+        assert_eq!(
+            headers,
+            [
+                "自治体コード",
+                "指標キー",
+                "指標名",
+                "区分",
+                "年度",
+                "記録の種類",
+                "記録ID",
+                "計上日",
+                "計上値",
+                "内容"
+            ]
+        );
+        let records = all_records(&app, &admin, MANAZURU, 2040, key).await;
+        assert_eq!(rows.len(), records.len(), "{key}");
+        assert!(!rows.is_empty(), "{key} has records in the known year");
+        for (row, record) in rows.iter().zip(&records) {
+            assert_eq!(&row[0], MANAZURU);
+            assert_eq!(&row[1], key);
+            let role = if record["role"] == "NUMERATOR" {
+                "分子"
+            } else {
+                "分母"
+            };
+            assert_eq!(&row[3], role);
+            assert_eq!(row[4].parse::<i64>().ok(), record["fiscalYear"].as_i64());
+            assert_eq!(&row[5], record["recordType"].as_str().unwrap());
+            assert_eq!(&row[6], record["recordId"].as_str().unwrap());
+            assert_eq!(&row[7], record["occurredOn"].as_str().unwrap());
+            assert!(close(
+                &json!(row[8].parse::<f64>().unwrap()),
+                record["weight"].as_f64().unwrap()
+            ));
+            assert_eq!(&row[9], record["label"].as_str().unwrap());
+        }
+    }
+    let solved = download(
+        &app,
+        Some(&admin),
+        &format!("/reports/kpi/{ISSUES_SOLVED}/records.csv?municipality=14384&fiscalYear=2040"),
+    )
+    .await;
+    let (_, rows) = excel_csv(&solved.bytes().await.unwrap());
+    assert_eq!(&rows[0][2], "公民連携による地域課題の解決件数");
+    assert_eq!(&rows[0][5], "LocalIssue");
+}
+
+#[tokio::test]
+async fn only_the_municipalitys_admins_download_a_kpis_records() {
+    let app = spawn_app().await;
+    Records::open(&app).await.known_data_set().await;
+    let resident = app.login_demo("manazuru-resident@example.jp").await;
+    let other_admin = app.login_demo("maebashi-admin@example.jp").await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    let path =
+        format!("/reports/kpi/{ISSUES_SOLVED}/records.csv?municipality=14384&fiscalYear=2040");
+    for (who, token, status, code) in [
+        (
+            "anonymous",
+            None,
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHENTICATED",
+        ),
+        (
+            "resident",
+            Some(resident.as_str()),
+            StatusCode::FORBIDDEN,
+            "FORBIDDEN",
+        ),
+        (
+            "another municipality's admin",
+            Some(other_admin.as_str()),
+            StatusCode::FORBIDDEN,
+            "FORBIDDEN",
+        ),
+    ] {
+        let response = download(&app, token, &path).await;
+        assert_eq!(response.status(), status, "{who}");
+        assert_eq!(response.headers()["content-type"], "application/json");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], code,
+            "{who}: {body}"
+        );
+    }
+    // A key of another municipality, or none at all, is not found; a bad year is bad input.
+    for key in [PEOPLE_MOVED_IN, "manazuru.nothing"] {
+        let response = download(
+            &app,
+            Some(&admin),
+            &format!("/reports/kpi/{key}/records.csv?municipality=14384&fiscalYear=2040"),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{key}");
+    }
+    let response = download(
+        &app,
+        Some(&admin),
+        &format!("/reports/kpi/{ISSUES_SOLVED}/records.csv?municipality=14384&fiscalYear=x"),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+}

@@ -2163,7 +2163,8 @@ async fn lists_filter_by_status_category_partner_organization_and_municipality()
         .await,
         set(&[
             "一時保育予約のオンライン化",
-            "地域課題マッチングアプリの開発"
+            "地域課題マッチングアプリの開発",
+            "町の申請システムと連携する地域課題の受付窓口"
         ])
     );
     assert_eq!(
@@ -2277,11 +2278,12 @@ async fn demo_data_covers_every_status_and_loading_it_twice_duplicates_nothing()
     );
     assert_eq!(
         admin["partnerProjectStatusCounts"],
-        json!({ "draft": 0, "submitted": 1, "rejected": 1, "active": 1, "completed": 1, "verified": 2, "total": 6 })
+        json!({ "draft": 0, "submitted": 2, "rejected": 1, "active": 1, "completed": 1, "verified": 2, "total": 7 }),
+        "one proposal was rejected, revised and resubmitted"
     );
     let partner = counts(Some(t.partner)).await;
     assert_eq!(partner["partnerProjectStatusCounts"]["draft"], 1);
-    assert_eq!(partner["partnerProjectStatusCounts"]["total"], 7);
+    assert_eq!(partner["partnerProjectStatusCounts"]["total"], 8);
 
     let park = t
         .app
@@ -2653,4 +2655,322 @@ async fn my_partner_project_filter_answers_alike_under_statuses_and_its_former_s
         )
         .await;
     }
+}
+
+#[tokio::test]
+async fn a_partner_revises_a_rejected_proposal_and_resubmits_it_with_every_version_kept() {
+    let t = town().await;
+    let issue = t.issue("再提出を受け付ける課題").await;
+    let id = t.submitted(&[&issue], "最初の提案").await;
+    t.ok(
+        t.admin,
+        "rejectPartnerProject",
+        json!({ "id": id, "comment": "予算の根拠が不足しています。" }),
+        "project { id }",
+    )
+    .await;
+    let revised = t
+        .ok(
+            t.partner,
+            "reviseAndResubmitPartnerProject",
+            json!({
+                "id": id,
+                "title": "改訂した提案",
+                "summary": "予算の内訳を添えました。",
+                "note": "予算の内訳を追記しました。",
+            }),
+            "project { id title summary status plan }",
+        )
+        .await;
+    assert_eq!(revised["project"]["status"], "SUBMITTED");
+    assert_eq!(revised["project"]["title"], "改訂した提案");
+    assert_eq!(
+        revised["project"]["plan"], "1. ヒアリング\n2. 試行\n3. 報告",
+        "fields left out keep their value"
+    );
+    // Rejected a second time, revised a second time.
+    t.ok(
+        t.admin,
+        "rejectPartnerProject",
+        json!({ "id": id, "comment": "日程が未定です。" }),
+        "project { id }",
+    )
+    .await;
+    t.ok(
+        t.partner,
+        "reviseAndResubmitPartnerProject",
+        json!({ "id": id, "timeline": "2027年4月〜6月" }),
+        "project { id }",
+    )
+    .await;
+
+    let read = format!(
+        "status title revisions {{ revisionNumber previousTitle previousSummary previousTimeline rejectionReason note revisedAt }} {HISTORY}"
+    );
+    for token in [t.partner, t.admin] {
+        let project = t.node(Some(token), &id, &read).await;
+        assert_eq!(project["status"], "SUBMITTED");
+        let revisions = project["revisions"].as_array().unwrap();
+        assert_eq!(revisions.len(), 2, "{project}");
+        assert_eq!(revisions[0]["revisionNumber"], 1);
+        assert_eq!(revisions[0]["previousTitle"], "最初の提案");
+        assert_eq!(
+            revisions[0]["previousSummary"],
+            "サテライトオフィスの社員と住民で取り組みます。"
+        );
+        assert_eq!(
+            revisions[0]["rejectionReason"],
+            "予算の根拠が不足しています。"
+        );
+        assert_eq!(revisions[0]["note"], "予算の内訳を追記しました。");
+        assert_eq!(revisions[1]["revisionNumber"], 2);
+        assert_eq!(revisions[1]["previousTitle"], "改訂した提案");
+        assert_eq!(revisions[1]["previousTimeline"], "2026年4月〜9月");
+        assert_eq!(revisions[1]["rejectionReason"], "日程が未定です。");
+        assert_eq!(revisions[1]["note"], Value::Null);
+        let steps: Vec<(String, String)> = project["statusHistory"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["toStatus"].as_str().unwrap().to_owned(),
+                    c["reason"].as_str().unwrap_or("").to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                ("DRAFT".to_owned(), String::new()),
+                ("SUBMITTED".to_owned(), String::new()),
+                (
+                    "REJECTED".to_owned(),
+                    "予算の根拠が不足しています。".to_owned()
+                ),
+                (
+                    "SUBMITTED".to_owned(),
+                    "予算の内訳を追記しました。".to_owned()
+                ),
+                ("REJECTED".to_owned(), "日程が未定です。".to_owned()),
+                ("SUBMITTED".to_owned(), String::new()),
+            ]
+        );
+    }
+    // The administrators are asked to review again, as for a first submission.
+    let inbox = t
+        .app
+        .graphql(
+            Some(t.admin),
+            "{ myNotifications(first: 50) { nodes { kind title } } }",
+            json!({}),
+        )
+        .await;
+    let resubmitted = inbox["data"]["myNotifications"]["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{inbox}"))
+        .iter()
+        .filter(|n| {
+            n["title"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("【再審査依頼】")
+        })
+        .count();
+    assert_eq!(resubmitted, 2, "{inbox}");
+    // The project can now be approved as usual.
+    t.ok(
+        t.admin,
+        "approvePartnerProject",
+        json!({ "id": id }),
+        "project { id }",
+    )
+    .await;
+    assert_eq!(t.project_status(&id).await, "ACTIVE");
+}
+
+#[tokio::test]
+async fn only_the_proposing_partner_revises_and_only_a_rejected_proposal() {
+    let t = town().await;
+    let issue = t.issue("再提出の制限を確かめる課題").await;
+    let submitted = t.submitted(&[&issue], "審査中の提案").await;
+    let draft = t.proposal(t.partner, &[&issue], "下書きの提案").await;
+    let rejected = t.submitted(&[&issue], "不承認の提案").await;
+    t.ok(
+        t.admin,
+        "rejectPartnerProject",
+        json!({ "id": rejected, "comment": "対象外です。" }),
+        "project { id }",
+    )
+    .await;
+    let active = t.active(&[&issue], "承認済みの提案").await;
+    for id in [&submitted, &draft, &active] {
+        let before = t.project_status(id).await;
+        assert_eq!(
+            t.refused(
+                t.partner,
+                "reviseAndResubmitPartnerProject",
+                json!({ "id": id, "title": "書き換え" })
+            )
+            .await,
+            ["INVALID_STATE"]
+        );
+        assert_eq!(t.project_status(id).await, before, "nothing changed");
+    }
+    let change = json!({ "id": rejected, "title": "乗っ取り" });
+    let other_partner = t.second_partner().await;
+    // Another partner of the town cannot see a rejected proposal; partners of another town
+    // neither; residents and administrators are not partners.
+    assert_eq!(
+        t.denied(
+            Some(other_partner),
+            "reviseAndResubmitPartnerProject",
+            change.clone()
+        )
+        .await,
+        "NOT_FOUND"
+    );
+    assert_eq!(
+        t.denied(
+            Some(t.maebashi_partner),
+            "reviseAndResubmitPartnerProject",
+            change.clone()
+        )
+        .await,
+        "NOT_FOUND"
+    );
+    for token in [t.resident, t.admin] {
+        assert_eq!(
+            t.denied(
+                Some(token),
+                "reviseAndResubmitPartnerProject",
+                change.clone()
+            )
+            .await,
+            "FORBIDDEN"
+        );
+    }
+    assert_eq!(
+        t.denied(None, "reviseAndResubmitPartnerProject", change.clone())
+            .await,
+        "UNAUTHENTICATED"
+    );
+    // A bad field refuses the whole revision.
+    assert_eq!(
+        t.refused(
+            t.partner,
+            "reviseAndResubmitPartnerProject",
+            json!({ "id": rejected, "title": " " })
+        )
+        .await,
+        ["REQUIRED"]
+    );
+    let project = t
+        .node(
+            Some(t.partner),
+            &rejected,
+            "status title revisions { revisionNumber }",
+        )
+        .await;
+    assert_eq!(project["status"], "REJECTED");
+    assert_eq!(project["title"], "不承認の提案");
+    assert_eq!(project["revisions"], json!([]));
+    // The earlier versions are not for the town's other partners or the other town's admin.
+    let body = t
+        .app
+        .graphql(
+            Some(t.maebashi_admin),
+            "query($id: ID!) { node(id: $id) { ... on PartnerProject { revisions { revisionNumber } } } }",
+            json!({ "id": active }),
+        )
+        .await;
+    assert_eq!(error_code(&body), Some("FORBIDDEN"), "{body}");
+}
+
+#[tokio::test]
+async fn a_resident_deletes_their_own_comment_even_when_hidden_and_no_one_else_can() {
+    let t = town().await;
+    let issue = t.issue("コメント削除を確かめる課題").await;
+    let add = async |body: &str| -> String {
+        t.ok(
+            t.resident,
+            "addIssueComment",
+            json!({ "issueId": issue, "body": body }),
+            "comment { id }",
+        )
+        .await["comment"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let mine = add("書き間違えました。").await;
+    let kept = add("このコメントは残します。").await;
+    let hidden = add("不適切な表現を含むコメント").await;
+    t.ok(
+        t.admin,
+        "hideComment",
+        json!({ "commentId": hidden, "reason": "表現が不適切なため" }),
+        "comment { id }",
+    )
+    .await;
+
+    // Someone else: the administrator and another resident can see it but not delete it;
+    // another town's resident cannot see it at all; anonymous is asked to sign in.
+    assert_eq!(
+        t.denied(Some(t.admin), "deleteComment", json!({ "commentId": mine }))
+            .await,
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        t.denied(
+            Some(t.maebashi_resident),
+            "deleteComment",
+            json!({ "commentId": hidden })
+        )
+        .await,
+        "NOT_FOUND"
+    );
+    assert_eq!(
+        t.denied(None, "deleteComment", json!({ "commentId": mine }))
+            .await,
+        "UNAUTHENTICATED"
+    );
+
+    for id in [&mine, &mine, &hidden] {
+        let payload = t
+            .ok(
+                t.resident,
+                "deleteComment",
+                json!({ "commentId": id }),
+                "deletedCommentId",
+            )
+            .await;
+        assert_eq!(payload["deletedCommentId"], json!(id), "idempotent");
+    }
+
+    let read = "commentCount comments { totalCount nodes { id body } }";
+    for token in [None, Some(t.resident), Some(t.admin)] {
+        let seen = t.node(token, &issue, read).await;
+        let listed: Vec<&str> = seen["comments"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(listed, [kept.as_str()], "{seen}");
+        assert_eq!(seen["comments"]["totalCount"], 1);
+        assert_eq!(seen["commentCount"], 1, "{seen}");
+        assert!(!t.sees(token, &mine).await, "a deleted comment is gone");
+        assert!(!t.sees(token, &hidden).await);
+    }
+    // Deleted comments cannot be moderated any more either.
+    assert_eq!(
+        t.denied(
+            Some(t.admin),
+            "unhideComment",
+            json!({ "commentId": hidden })
+        )
+        .await,
+        "NOT_FOUND"
+    );
 }

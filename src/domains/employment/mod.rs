@@ -4,6 +4,7 @@
 //! of women placed" KPI.
 
 pub mod demo;
+pub mod export;
 pub mod inputs;
 pub mod loaders;
 pub mod resolver;

@@ -14,7 +14,7 @@ use super::{
     service,
     types::{
         EmploymentEnrollmentConnection, EmploymentFollowUpConnection, EmploymentReport,
-        ReportAudience,
+        MyEmploymentEnrollment, ReportAudience,
     },
 };
 use crate::graphql::guard::SignedIn;
@@ -58,6 +58,24 @@ impl EmploymentQuery {
         .await
         .extend()?
         .into_connection())
+    }
+
+    /// Your own enrollments in employment support (就職支援), newest first: those your
+    /// career advisor linked to your account. The seminars you attended, the jobs you
+    /// found and their checkpoints, without the advisor's internal notes. Empty when none
+    /// is linked to you.
+    #[graphql(guard = "SignedIn")]
+    async fn my_employment_enrollments(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<MyEmploymentEnrollment>> {
+        let (state, viewer) = context(ctx)?;
+        Ok(service::my_enrollments(&state.db, viewer)
+            .await
+            .extend()?
+            .into_iter()
+            .map(MyEmploymentEnrollment::from)
+            .collect())
     }
 
     /// Follow-up checkpoints of a municipality (its employment team), earliest due first:

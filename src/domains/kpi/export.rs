@@ -2,22 +2,27 @@
 //! spreadsheet software opens it as UTF-8; CRLF line endings, as Excel on Windows expects;
 //! Japanese column headers) and
 //! `GET /reports/kpi.json`, both `?municipality=JIS&fiscalYear=N` with a bearer token. They
-//! compute the same report as the `kpiReport` query.
+//! compute the same report as the `kpiReport` query. `GET /reports/kpi/{key}/records.csv`
+//! (same query string) lists the records behind one KPI's value, as the `kpiRecords` query
+//! does: every KPI of the registry has them.
 
 use std::net::SocketAddr;
 
 use axum::{
-    extract::{ConnectInfo, Query, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
-    response::{IntoResponse, Response},
+    extract::{ConnectInfo, Path, Query, State},
+    http::HeaderMap,
+    response::Response,
 };
-use serde::Deserialize;
 use serde_json::json;
 
-use super::service::{self, KpiValue, Report};
+use super::{
+    registry,
+    service::{self, KpiRecord, KpiValue, PartRole, Report},
+};
 use crate::{
-    auth::viewer_of,
-    error::{AppError, AppResult},
+    download::{self, ReportQuery},
+    error::AppResult,
+    graphql::ids,
     state::AppState,
 };
 
@@ -39,16 +44,6 @@ pub const CSV_HEADERS: [&str; 14] = [
     "目標達成",
 ];
 
-/// Query string of the downloads.
-#[derive(Debug, Deserialize)]
-pub struct ReportQuery {
-    /// JIS code of the municipality.
-    municipality: Option<String>,
-    /// Fiscal year.
-    #[serde(rename = "fiscalYear")]
-    fiscal_year: Option<String>,
-}
-
 /// `GET /reports/kpi.csv`.
 pub async fn kpi_csv(
     State(state): State<AppState>,
@@ -56,25 +51,18 @@ pub async fn kpi_csv(
     headers: HeaderMap,
     Query(query): Query<ReportQuery>,
 ) -> Response {
-    match load(&state, &headers, peer, &query).await {
-        Ok(report) => match csv(&report) {
-            Ok(body) => (
-                [
-                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        format!(
-                            "attachment; filename=\"kpi-{}-{}.csv\"",
-                            report.municipality.jis_code, report.fiscal_year
-                        ),
-                    ),
-                ],
-                body,
-            )
-                .into_response(),
-            Err(error) => refused(&error),
-        },
-        Err(error) => refused(&error),
+    match load(&state, &headers, peer, &query)
+        .await
+        .and_then(|report| Ok((csv(&report)?, report)))
+    {
+        Ok((body, report)) => download::csv_response(
+            &format!(
+                "kpi-{}-{}.csv",
+                report.municipality.jis_code, report.fiscal_year
+            ),
+            body,
+        ),
+        Err(error) => download::refused("KPI report", &error),
     }
 }
 
@@ -86,12 +74,8 @@ pub async fn kpi_json(
     Query(query): Query<ReportQuery>,
 ) -> Response {
     match load(&state, &headers, peer, &query).await {
-        Ok(report) => (
-            [(header::CONTENT_TYPE, "application/json")],
-            json_body(&report).to_string(),
-        )
-            .into_response(),
-        Err(error) => refused(&error),
+        Ok(report) => download::json_response(&json_body(&report)),
+        Err(error) => download::refused("KPI report", &error),
     }
 }
 
@@ -101,47 +85,71 @@ async fn load(
     peer: SocketAddr,
     query: &ReportQuery,
 ) -> AppResult<Report> {
-    let viewer = viewer_of(state, headers, peer).await?;
-    viewer.require_user()?;
-    let code = query
-        .municipality
-        .as_deref()
-        .filter(|code| !code.trim().is_empty())
-        .ok_or_else(|| AppError::BadUserInput("give `municipality` (a JIS code)".into()))?;
-    let year = query
-        .fiscal_year
-        .as_deref()
-        .and_then(|year| year.trim().parse::<i32>().ok())
-        .ok_or_else(|| AppError::BadUserInput("give `fiscalYear` as a number".into()))?;
+    let viewer = download::signed_in_viewer(state, headers, peer).await?;
+    let (code, year) = (query.municipality()?, query.fiscal_year()?);
     service::report(&state.db, &viewer, code, year).await
 }
 
-fn refused(error: &AppError) -> Response {
-    let status = match error {
-        AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
-        AppError::Forbidden => StatusCode::FORBIDDEN,
-        AppError::NotFound => StatusCode::NOT_FOUND,
-        AppError::BadUserInput(_) => StatusCode::BAD_REQUEST,
-        AppError::Conflict(_) => StatusCode::CONFLICT,
-        AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-        AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-        AppError::Internal(cause) => {
-            tracing::error!(error = ?cause, "KPI report download failed");
-            StatusCode::INTERNAL_SERVER_ERROR
-        }
+/// Column headers of the records CSV, in order.
+pub const RECORD_CSV_HEADERS: [&str; 10] = [
+    "自治体コード",
+    "指標キー",
+    "指標名",
+    "区分",
+    "年度",
+    "記録の種類",
+    "記録ID",
+    "計上日",
+    "計上値",
+    "内容",
+];
+
+/// `GET /reports/kpi/{key}/records.csv`.
+pub async fn kpi_records_csv(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(key): Path<String>,
+    Query(query): Query<ReportQuery>,
+) -> Response {
+    let loaded = async {
+        let viewer = download::signed_in_viewer(&state, &headers, peer).await?;
+        let (code, year) = (query.municipality()?, query.fiscal_year()?);
+        let records = service::records(&state.db, &viewer, code, year, &key).await?;
+        Ok((code.to_owned(), year, records_csv(code, &key, &records)?))
     };
-    let body = json!({ "errors": [{ "message": error.to_string(), "extensions": { "code": error.code() } }] });
-    let mut response = (status, body.to_string()).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    if status == StatusCode::UNAUTHORIZED {
-        response
-            .headers_mut()
-            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    match loaded.await {
+        Ok((code, year, body)) => {
+            download::csv_response(&format!("kpi-records-{key}-{code}-{year}.csv"), body)
+        }
+        Err(error) => download::refused("KPI records", &error),
     }
-    response
+}
+
+/// The records behind KPI `key` as CSV text, numerator first, with a byte-order mark and
+/// CRLF line endings (RFC 4180).
+pub fn records_csv(code: &str, key: &str, records: &[KpiRecord]) -> AppResult<Vec<u8>> {
+    let name = registry::find(key).map_or("", |kpi| kpi.name_ja);
+    download::csv_table(
+        &RECORD_CSV_HEADERS,
+        records.iter().map(|r| {
+            [
+                code.to_owned(),
+                key.to_owned(),
+                name.to_owned(),
+                match r.role {
+                    PartRole::Numerator => "分子".to_owned(),
+                    PartRole::Denominator => "分母".to_owned(),
+                },
+                r.fiscal_year.to_string(),
+                r.record.record_type.name().to_owned(),
+                ids::encode(r.record.record_type, r.record.record_id).to_string(),
+                r.record.occurred_on.format("%Y-%m-%d").to_string(),
+                number(Some(r.record.weight)),
+                r.record.label.clone(),
+            ]
+        }),
+    )
 }
 
 fn number(value: Option<f64>) -> String {
@@ -155,22 +163,10 @@ fn round(value: f64) -> f64 {
 
 /// The report as CSV text, with a byte-order mark and CRLF line endings (RFC 4180).
 pub fn csv(report: &Report) -> AppResult<Vec<u8>> {
-    let mut out = "\u{feff}".as_bytes().to_vec();
-    {
-        let mut writer = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(&mut out);
-        writer
-            .write_record(CSV_HEADERS)
-            .map_err(AppError::internal)?;
-        for value in &report.values {
-            writer
-                .write_record(row(report, value))
-                .map_err(AppError::internal)?;
-        }
-        writer.flush().map_err(AppError::internal)?;
-    }
-    Ok(out)
+    download::csv_table(
+        &CSV_HEADERS,
+        report.values.iter().map(|value| row(report, value)),
+    )
 }
 
 fn row(report: &Report, value: &KpiValue) -> [String; 14] {

@@ -106,6 +106,11 @@ async fn park(manazuru: &DemoTown<'_>) -> anyhow::Result<()> {
             )
             .await,
         )?;
+        // A comment its author took back: it is in no read any more.
+        let mistaken = manazuru
+            .comment(park, "場所を勘違いしていました。すみません。")
+            .await?;
+        partnership::delete_comment(manazuru.ctx(), &manazuru.resident, mistaken).await?;
     }
     if let Some(project) = manazuru
         .project(
@@ -267,6 +272,43 @@ async fn programme(manazuru: &DemoTown<'_>) -> anyhow::Result<()> {
                 &manazuru.admin,
                 project,
                 "町の既存システムとの連携方針が決まっていないため、今回は見送ります。",
+            )
+            .await,
+        )?;
+    }
+    // Rejected once, then revised and resubmitted by the partner: waiting for review again,
+    // with the first version and the reason it was rejected kept as a revision.
+    if let Some(project) = manazuru
+        .project(
+            "町の申請システムと連携する地域課題の受付窓口",
+            "住民から地域課題を受け付ける窓口を新たに開発します。",
+            &[platform],
+        )
+        .await?
+    {
+        manazuru.submit(project).await?;
+        done(
+            partnership::reject_project(
+                manazuru.ctx(),
+                &manazuru.admin,
+                project,
+                "新たな開発ではなく、町の既存の電子申請システムを活かす案を検討してください。",
+            )
+            .await,
+        )?;
+        done(
+            partnership::revise_and_resubmit_project(
+                manazuru.ctx(),
+                &manazuru.partner,
+                project,
+                partnership::ProjectChanges {
+                    summary: Some(
+                        "町の既存の電子申請システムに受付フォームを追加し、寄せられた地域課題を公民連携の担当へつなぎます。"
+                            .into(),
+                    ),
+                    ..Default::default()
+                },
+                Some("ご指摘を受け、既存の電子申請システムを活かす内容に改めました。"),
             )
             .await,
         )?;

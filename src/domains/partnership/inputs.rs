@@ -134,6 +134,34 @@ pub struct UpdatePartnerProjectInput {
     pub contact: Option<String>,
 }
 
+/// Revise a rejected proposal of your organization and submit it for review again (再提出).
+/// Fields left out keep their value; the earlier version is kept as a revision.
+#[derive(Debug, InputObject)]
+pub struct ReviseAndResubmitPartnerProjectInput {
+    /// The rejected project.
+    pub id: ID,
+    /// New set of issues it takes on (replaces the old set).
+    pub issue_ids: Option<Vec<ID>>,
+    /// New title.
+    pub title: Option<String>,
+    /// New reading of the title (as in `createPartnerProject`); `null` or blank removes
+    /// it.
+    pub title_reading: MaybeUndefined<String>,
+    /// New summary.
+    pub summary: Option<String>,
+    /// New plan.
+    pub plan: Option<String>,
+    /// New expected outcome.
+    pub expected_outcome: Option<String>,
+    /// New timeline.
+    pub timeline: Option<String>,
+    /// New contact.
+    pub contact: Option<String>,
+    /// What changed in answer to the rejection (at most 2000 characters); shown in the
+    /// status history and to the reviewers.
+    pub note: Option<String>,
+}
+
 /// Submit a draft of your organization for the municipality's review.
 #[derive(Debug, InputObject)]
 pub struct SubmitPartnerProjectInput {
@@ -219,6 +247,13 @@ pub struct HideCommentInput {
     pub comment_id: ID,
     /// Why it is hidden (administrators see it).
     pub reason: String,
+}
+
+/// Delete your own public comment on an issue.
+#[derive(Debug, InputObject)]
+pub struct DeleteCommentInput {
+    /// The comment.
+    pub comment_id: ID,
 }
 
 /// Show a hidden comment to the public again (administrators).
@@ -365,6 +400,27 @@ impl TryFrom<CreatePartnerProjectInput> for service::NewProject {
 }
 
 /// The changes only; the resolver decodes the project id.
+impl TryFrom<&ReviseAndResubmitPartnerProjectInput> for service::ProjectChanges {
+    type Error = AppError;
+
+    fn try_from(input: &ReviseAndResubmitPartnerProjectInput) -> Result<Self, AppError> {
+        Ok(Self {
+            issue_ids: input
+                .issue_ids
+                .as_ref()
+                .map(|ids| decode_all(ids, NodeKind::LocalIssue))
+                .transpose()?,
+            title: input.title.clone(),
+            title_reading: input.title_reading.clone().into(),
+            summary: input.summary.clone(),
+            plan: input.plan.clone(),
+            expected_outcome: input.expected_outcome.clone(),
+            timeline: input.timeline.clone(),
+            contact: input.contact.clone(),
+        })
+    }
+}
+
 impl TryFrom<UpdatePartnerProjectInput> for service::ProjectChanges {
     type Error = AppError;
 
@@ -546,6 +602,14 @@ payload!(
 payload!(
     /// Result of `hideComment`.
     HideCommentPayload { comment: IssueComment, "The hidden comment." }
+);
+payload!(
+    /// Result of `reviseAndResubmitPartnerProject`.
+    ReviseAndResubmitPartnerProjectPayload { project: PartnerProject, "The project, submitted for review again." }
+);
+payload!(
+    /// Result of `deleteComment`.
+    DeleteCommentPayload { deleted_comment_id: ID, "Global id of the deleted comment." }
 );
 payload!(
     /// Result of `unhideComment`.

@@ -119,6 +119,7 @@ impl Loader<CommentCountsOf> for PartnershipLoader {
                 .column(Column::IssueId)
                 .column_as(Column::Id.count(), "count")
                 .filter(Column::IssueId.is_in(ids.clone()))
+                .filter(Column::DeletedAt.is_null())
                 .group_by(Column::IssueId);
             if hidden_only {
                 select = select.filter(Column::HiddenAt.is_not_null());

@@ -1,5 +1,5 @@
 //! What the partnership domain tells people: the municipality's administrators that a
-//! project was submitted for review, the partner's staff what the review decided, and the
+//! project was submitted (or revised and resubmitted) for review, the partner's staff what the review decided, and the
 //! partners working on an issue that a resident commented on it. Written through `notify`
 //! in the transaction of the change.
 
@@ -96,22 +96,32 @@ pub async fn project_step(
         .map(|comment| format!("\n\nコメント:\n{comment}"))
         .unwrap_or_default();
     let (kind, recipients, title, body, link) = match step {
-        ProjectStep::Submit => (
-            PROJECT_SUBMITTED,
-            active_users(
-                txn,
-                sea_orm::Condition::all()
-                    .add(user::Column::Role.eq(Role::MunicipalAdmin))
-                    .add(user::Column::MunicipalityId.eq(project.municipality_id)),
+        ProjectStep::Submit | ProjectStep::Resubmit => {
+            let (label, what) = if step == ProjectStep::Resubmit {
+                (
+                    "再審査依頼",
+                    "不承認とした公民連携プロジェクトが修正され、再提出されました。",
+                )
+            } else {
+                ("審査依頼", "公民連携プロジェクトが提出されました。")
+            };
+            (
+                PROJECT_SUBMITTED,
+                active_users(
+                    txn,
+                    sea_orm::Condition::all()
+                        .add(user::Column::Role.eq(Role::MunicipalAdmin))
+                        .add(user::Column::MunicipalityId.eq(project.municipality_id)),
+                )
+                .await?,
+                format!("【{label}】{}", project.title),
+                format!(
+                    "{what}内容を確認し、承認または不承認としてください。\n\nプロジェクト: {}\n概要: {}{comment}",
+                    project.title, project.summary
+                ),
+                format!("/admin/partnership/projects/{}", project.id),
             )
-            .await?,
-            format!("【審査依頼】{}", project.title),
-            format!(
-                "公民連携プロジェクトが提出されました。内容を確認し、承認または不承認としてください。\n\nプロジェクト: {}\n概要: {}",
-                project.title, project.summary
-            ),
-            format!("/admin/partnership/projects/{}", project.id),
-        ),
+        }
         ProjectStep::Approve | ProjectStep::Reject | ProjectStep::Return | ProjectStep::Verify => {
             let (kind, label, next) = match step {
                 ProjectStep::Approve => (

@@ -8,14 +8,16 @@ use super::{
         AddIssueCommentPayload, ApprovePartnerProjectInput, ApprovePartnerProjectPayload,
         CloseLocalIssueInput, CloseLocalIssuePayload, CompletePartnerProjectInput,
         CompletePartnerProjectPayload, CreateLocalIssueInput, CreateLocalIssuePayload,
-        CreatePartnerProjectInput, CreatePartnerProjectPayload, HideCommentInput,
-        HideCommentPayload, LocalIssueFilter, MyPartnerProjectFilter, PartnerProjectFilter,
-        PartnershipOrderBy, PostProjectUpdateInput, PostProjectUpdatePayload,
-        RejectPartnerProjectInput, RejectPartnerProjectPayload, ReopenLocalIssueInput,
-        ReopenLocalIssuePayload, ReturnPartnerProjectInput, ReturnPartnerProjectPayload,
-        SubmitPartnerProjectInput, SubmitPartnerProjectPayload, UpdateLocalIssueInput,
-        UpdateLocalIssuePayload, UpdatePartnerProjectInput, UpdatePartnerProjectPayload,
-        VerifyPartnerProjectInput, VerifyPartnerProjectPayload,
+        CreatePartnerProjectInput, CreatePartnerProjectPayload, DeleteCommentInput,
+        DeleteCommentPayload, HideCommentInput, HideCommentPayload, LocalIssueFilter,
+        MyPartnerProjectFilter, PartnerProjectFilter, PartnershipOrderBy, PostProjectUpdateInput,
+        PostProjectUpdatePayload, RejectPartnerProjectInput, RejectPartnerProjectPayload,
+        ReopenLocalIssueInput, ReopenLocalIssuePayload, ReturnPartnerProjectInput,
+        ReturnPartnerProjectPayload, ReviseAndResubmitPartnerProjectInput,
+        ReviseAndResubmitPartnerProjectPayload, SubmitPartnerProjectInput,
+        SubmitPartnerProjectPayload, UpdateLocalIssueInput, UpdateLocalIssuePayload,
+        UpdatePartnerProjectInput, UpdatePartnerProjectPayload, VerifyPartnerProjectInput,
+        VerifyPartnerProjectPayload,
     },
     service::{self, PARTNERS, RESIDENTS},
     types::{
@@ -322,6 +324,36 @@ impl PartnershipMutation {
         })
     }
 
+    /// Revise a rejected proposal of your organization and submit it for review again
+    /// (partners): it goes back to submitted, the earlier texts are kept as a revision
+    /// with the rejection they answer, and the municipality's administrators are told. A
+    /// project that is not rejected is refused with `INVALID_STATE`.
+    #[graphql(guard = "RoleGuard(PARTNERS)")]
+    async fn revise_and_resubmit_partner_project(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The rejected project, its changes and a note.")]
+        input: ReviseAndResubmitPartnerProjectInput,
+    ) -> Result<ReviseAndResubmitPartnerProjectPayload> {
+        let (state, viewer) = context(ctx)?;
+        let id = ids::decode_as(&input.id, NodeKind::PartnerProject).extend()?;
+        let changes = service::ProjectChanges::try_from(&input).extend()?;
+        let outcome = service::revise_and_resubmit_project(
+            state.into(),
+            viewer,
+            id,
+            changes,
+            input.note.as_deref(),
+        )
+        .await
+        .extend()?;
+        let (project, user_errors) = split(outcome);
+        Ok(ReviseAndResubmitPartnerProjectPayload {
+            project,
+            user_errors,
+        })
+    }
+
     /// Post a progress update on an active project of your organization (partners).
     #[graphql(guard = "RoleGuard(PARTNERS)")]
     async fn post_project_update(
@@ -437,6 +469,27 @@ impl PartnershipMutation {
         Ok(HideCommentPayload {
             comment,
             user_errors,
+        })
+    }
+
+    /// Delete your own public comment on an issue: it disappears from every read at once
+    /// and its text is erased. Deleting it again succeeds and changes nothing; a comment
+    /// an administrator hid can still be deleted. Someone else's comment: `FORBIDDEN` if
+    /// you can see it, else `NOT_FOUND`.
+    #[graphql(guard = "SignedIn")]
+    async fn delete_comment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Your comment.")] input: DeleteCommentInput,
+    ) -> Result<DeleteCommentPayload> {
+        let (state, viewer) = context(ctx)?;
+        let id = ids::decode_as(&input.comment_id, NodeKind::IssueComment).extend()?;
+        let deleted = service::delete_comment(state.into(), viewer, id)
+            .await
+            .extend()?;
+        Ok(DeleteCommentPayload {
+            deleted_comment_id: Some(ids::encode(NodeKind::IssueComment, deleted)),
+            user_errors: Vec::new(),
         })
     }
 

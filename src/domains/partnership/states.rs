@@ -26,7 +26,8 @@ pub fn issue_can_transition(from: IssueStatus, to: IssueStatus) -> bool {
 /// cannot stand in for each other.
 ///
 /// draft → submitted → active or rejected; active → completed → verified; a completed
-/// project may be returned to active. Rejected and verified are final.
+/// project may be returned to active; a rejected proposal may be revised and resubmitted
+/// by its partner. Verified is final.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProjectStep {
     /// The partner submits a draft for review.
@@ -41,6 +42,8 @@ pub enum ProjectStep {
     Verify,
     /// The municipality returns a completed project to active.
     Return,
+    /// The partner revises a rejected proposal and submits it for review again.
+    Resubmit,
 }
 
 impl ProjectStep {
@@ -54,6 +57,7 @@ impl ProjectStep {
             Self::Complete => (Active, Completed),
             Self::Verify => (Completed, Verified),
             Self::Return => (Completed, Active),
+            Self::Resubmit => (Rejected, Submitted),
         }
     }
 
@@ -66,6 +70,7 @@ impl ProjectStep {
             Self::Complete => "完了報告",
             Self::Verify => "解決確認",
             Self::Return => "差し戻し",
+            Self::Resubmit => "修正して再提出",
         }
     }
 }
@@ -139,13 +144,14 @@ mod tests {
     use super::*;
 
     /// Every step.
-    const ALL_STEPS: [ProjectStep; 6] = [
+    const ALL_STEPS: [ProjectStep; 7] = [
         ProjectStep::Submit,
         ProjectStep::Approve,
         ProjectStep::Reject,
         ProjectStep::Complete,
         ProjectStep::Verify,
         ProjectStep::Return,
+        ProjectStep::Resubmit,
     ];
 
     #[test]
@@ -184,6 +190,7 @@ mod tests {
             (Active, Completed),
             (Completed, Verified),
             (Completed, Active),
+            (Rejected, Submitted),
         ];
         let edges = ALL_STEPS.map(ProjectStep::edge);
         assert_eq!(edges.len(), allowed.len());

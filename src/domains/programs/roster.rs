@@ -12,17 +12,16 @@ use std::net::SocketAddr;
 
 use axum::{
     extract::{ConnectInfo, Path, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
-    response::{IntoResponse, Response},
+    http::HeaderMap,
+    response::Response,
 };
 use chrono::{DateTime, Utc};
 use chrono_tz::Asia::Tokyo;
 use entity::registration::RegistrationStatus;
-use serde_json::json;
 
 use super::service::{self, Roster, RosterLine};
 use crate::{
-    auth::viewer_of,
+    download,
     error::{AppError, AppResult},
     graphql::ids::{self, NodeKind},
     state::AppState,
@@ -53,26 +52,18 @@ pub async fn roster_csv(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    match load(&state, &headers, peer, &id).await.and_then(|r| {
-        let body = csv(&r)?;
-        Ok((r, body))
-    }) {
-        Ok((roster, body)) => (
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!(
-                        "attachment; filename=\"roster-{}.csv\"",
-                        local(roster.session.starts_at).format("%Y%m%d-%H%M")
-                    ),
-                ),
-                (header::CACHE_CONTROL, "no-store".to_owned()),
-            ],
+    match load(&state, &headers, peer, &id)
+        .await
+        .and_then(|roster| Ok((csv(&roster)?, roster)))
+    {
+        Ok((body, roster)) => download::csv_response(
+            &format!(
+                "roster-{}.csv",
+                local(roster.session.starts_at).format("%Y%m%d-%H%M")
+            ),
             body,
-        )
-            .into_response(),
-        Err(error) => refused(&error),
+        ),
+        Err(error) => download::refused_as_unknown("session roster", &error),
     }
 }
 
@@ -84,15 +75,8 @@ pub async fn roster_html(
     Path(id): Path<String>,
 ) -> Response {
     match load(&state, &headers, peer, &id).await {
-        Ok(roster) => (
-            [
-                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-                (header::CACHE_CONTROL, "no-store"),
-            ],
-            sign_in_sheet(&roster),
-        )
-            .into_response(),
-        Err(error) => refused(&error),
+        Ok(roster) => download::html_response(sign_in_sheet(&roster)),
+        Err(error) => download::refused_as_unknown("session roster", &error),
     }
 }
 
@@ -102,44 +86,11 @@ async fn load(
     peer: SocketAddr,
     id: &str,
 ) -> AppResult<Roster> {
-    let viewer = viewer_of(state, headers, peer).await?;
-    viewer.require_user()?;
+    let viewer = download::signed_in_viewer(state, headers, peer).await?;
     // An id that is not a session's is as unknown as a session of someone else.
     let session_id = ids::decode_as(&id.to_owned().into(), NodeKind::ProgramSession)
         .map_err(|_| AppError::NotFound)?;
     service::session_roster(state.into(), &viewer, session_id).await
-}
-
-fn refused(error: &AppError) -> Response {
-    let status = match error {
-        AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
-        AppError::Forbidden | AppError::NotFound => StatusCode::NOT_FOUND,
-        AppError::BadUserInput(_) => StatusCode::BAD_REQUEST,
-        AppError::Conflict(_) => StatusCode::CONFLICT,
-        AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-        AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-        AppError::Internal(cause) => {
-            tracing::error!(error = ?cause, "roster download failed");
-            StatusCode::INTERNAL_SERVER_ERROR
-        }
-    };
-    let error = if matches!(error, AppError::Forbidden) {
-        &AppError::NotFound
-    } else {
-        error
-    };
-    let body = json!({ "errors": [{ "message": error.to_string(), "extensions": { "code": error.code() } }] });
-    let mut response = (status, body.to_string()).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    if status == StatusCode::UNAUTHORIZED {
-        response
-            .headers_mut()
-            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-    }
-    response
 }
 
 fn local(at: DateTime<Utc>) -> DateTime<chrono_tz::Tz> {
@@ -179,20 +130,7 @@ fn children_ages(line: &RosterLine) -> String {
 
 /// The roster as CSV, with a byte-order mark and CRLF line endings (RFC 4180).
 pub fn csv(roster: &Roster) -> AppResult<Vec<u8>> {
-    let mut out = "\u{feff}".as_bytes().to_vec();
-    {
-        let mut writer = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(&mut out);
-        writer
-            .write_record(CSV_HEADERS)
-            .map_err(AppError::internal)?;
-        for line in &roster.lines {
-            writer.write_record(row(line)).map_err(AppError::internal)?;
-        }
-        writer.flush().map_err(AppError::internal)?;
-    }
-    Ok(out)
+    download::csv_table(&CSV_HEADERS, roster.lines.iter().map(row))
 }
 
 fn row(line: &RosterLine) -> [String; 14] {

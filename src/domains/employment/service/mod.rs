@@ -4,13 +4,15 @@
 //! nothing of GraphQL; the demo seed calls it too.
 //!
 //! One file per use case: `enrollments`, `placements` (with the checkpoints each one gets),
-//! `follow_ups` and `reports`; `team` says who is on a municipality's employment team and
-//! `due` when a checkpoint falls due.
+//! `follow_ups`, `reports` and `own` (a job seeker's own enrollments, through the resident
+//! account linked at enrollment); `team` says who is on a municipality's employment team
+//! and `due` when a checkpoint falls due.
 //!
 //! Visibility, in one place (`team`): an enrollment and everything under it (the job seeker's
 //! personal data, placements, checkpoints) is seen only by the municipality's employment
 //! team — program staff of one of its employment-support offices
-//! (`OrganizationKind::EmploymentSupportOffice`) and its administrators. Anyone else gets
+//! (`OrganizationKind::EmploymentSupportOffice`) and its administrators — and, without
+//! the internal notes, by the job seeker whose account is linked. Anyone else gets
 //! `NOT_FOUND` for a record and `FORBIDDEN` for a list. Every read of a record is written
 //! to the shared access log ([`crate::audit`]) with the enrollment as subject, so "who read
 //! this person's data" is one filter.
@@ -33,6 +35,7 @@ const MAX_WEEKLY_HOURS: f64 = 80.0;
 mod due;
 mod enrollments;
 mod follow_ups;
+mod own;
 mod placements;
 mod reports;
 mod team;
@@ -46,8 +49,9 @@ pub use enrollments::{
 pub use follow_ups::{
     FollowUpAnswer, FollowUpFilter, find_follow_up, list_follow_ups, record_follow_up,
 };
+pub use own::my_enrollments;
 pub use placements::{NewPlacement, find_placement, record_placement};
 pub use reports::{
-    Audience, Count, Report, Retention, rate_parts, regular_employment_of_women, report,
-    women_placements,
+    Audience, Count, Report, Retention, published_report_for_team, rate_parts,
+    regular_employment_of_women, report, women_placements,
 };

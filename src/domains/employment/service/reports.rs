@@ -335,6 +335,35 @@ pub async fn report(
     })
 }
 
+/// The published report (counts below `threshold` withheld) of the municipality with JIS
+/// code `municipality_code`, for its employment team to download: unknown code
+/// `NOT_FOUND`, anyone off the team `UNAUTHENTICATED` / `FORBIDDEN`.
+#[tracing::instrument(skip_all, fields(fiscal_year = fiscal_year))]
+pub async fn published_report_for_team(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    municipality_code: &str,
+    fiscal_year: i32,
+    threshold: u32,
+) -> AppResult<(entity::municipality::Model, Report)> {
+    viewer.require_user()?;
+    let municipality =
+        crate::domains::identity::service::find_municipality_by_code(db, municipality_code)
+            .await?
+            .ok_or(AppError::NotFound)?;
+    require_team(db, viewer, municipality.id).await?;
+    let report = report(
+        db,
+        viewer,
+        municipality.id,
+        fiscal_year,
+        Audience::Published,
+        threshold,
+    )
+    .await?;
+    Ok((municipality, report))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

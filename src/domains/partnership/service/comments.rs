@@ -1,4 +1,5 @@
-//! Public comments on issues, their moderation, and internal comments on projects.
+//! Public comments on issues, their moderation and deletion by their author, and internal
+//! comments on projects.
 
 use entity::{
     issue_comment, local_issue,
@@ -81,6 +82,7 @@ pub async fn add_issue_comment(
                 hidden_by: Set(None),
                 hidden_reason: Set(None),
                 created_at: Set(now),
+                deleted_at: Set(None),
             }
             .insert(txn)
             .await?;
@@ -193,6 +195,42 @@ pub async fn unhide_comment(
     txn.commit().await?;
     tracing::info!(comment_id = %shown.id, by = %me.id, "issue comment shown again");
     Ok(Ok(shown))
+}
+
+/// Deletes a public comment (its author only): it leaves every read at once and its text
+/// is erased. Deleting it again changes nothing and succeeds; a comment an administrator
+/// hid may still be deleted by its author. Anyone else who can see the comment gets
+/// `FORBIDDEN`, the rest `NOT_FOUND`. Returns the id of the deleted comment.
+#[tracing::instrument(skip_all, fields(comment_id = %id))]
+pub async fn delete_comment(ctx: ServiceContext<'_>, viewer: &Viewer, id: Uuid) -> AppResult<Uuid> {
+    let me = viewer.require_user()?.clone();
+    let txn = db::begin_write(ctx.db).await?;
+    let comment = issue_comment::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if comment.author_id != me.id {
+        let issue = local_issue::Entity::find_by_id(comment.issue_id)
+            .one(&txn)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        return Err(if can_see_comment(viewer, &issue, &comment) {
+            AppError::Forbidden
+        } else {
+            AppError::NotFound
+        });
+    }
+    if comment.deleted_at.is_some() {
+        return Ok(comment.id);
+    }
+    let mut model = comment.into_active_model();
+    model.deleted_at = Set(Some(ctx.now()));
+    model.body = Set(String::new());
+    let deleted = model.update(&txn).await?;
+    txn.commit().await?;
+    tracing::info!(comment_id = %deleted.id, "issue comment deleted by its author");
+    Ok(deleted.id)
 }
 
 /// An internal comment on a project, between the municipality's administrators and the

@@ -129,7 +129,7 @@ pub(super) async fn move_project(
     edit(&mut model);
     model.status = Set(to);
     match step {
-        ProjectStep::Submit => model.submitted_at = Set(Some(now)),
+        ProjectStep::Submit | ProjectStep::Resubmit => model.submitted_at = Set(Some(now)),
         ProjectStep::Approve => model.approved_at = Set(Some(now)),
         ProjectStep::Complete => model.completed_at = Set(Some(now)),
         ProjectStep::Return => model.completed_at = Set(None),

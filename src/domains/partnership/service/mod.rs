@@ -3,14 +3,18 @@
 //! demo seed calls it too.
 //!
 //! One file per use case: `reads` (records, lists and counts), `issues`, `projects` (the
-//! proposal and its review steps), `updates`, `comments`; `history` writes every status
-//! change with its history row, and `visibility` holds who sees what, in one place:
+//! proposal and its review steps), `revisions` (a rejected proposal revised and
+//! resubmitted), `updates`, `comments`; `edits` checks a project's texts for drafts and
+//! revisions alike, `history` writes every status change with its history row, and
+//! `visibility` holds who sees what, in one place:
 //! - a local issue is public once published; drafts are seen by the municipality's admins;
 //! - a partner project is public when active, completed or verified; its own organization
 //!   sees it in every status; the municipality's admins also see it submitted or rejected
 //!   (drafts stay with the organization);
-//! - internal comments are seen by the municipality's admins and the project's organization;
-//! - a hidden issue comment is seen by the municipality's admins only.
+//! - internal comments and a project's earlier versions (revisions) are seen by the
+//!   municipality's admins and the project's organization;
+//! - a hidden issue comment is seen by the municipality's admins only; a comment its author
+//!   deleted by no one.
 //!
 //! Records a viewer cannot see answer `NOT_FOUND`; visible records the viewer may not
 //! change answer `FORBIDDEN`; a wrong status is an `INVALID_STATE` user error.
@@ -36,15 +40,18 @@ pub const PARTNERS: &[Role] = &[Role::Partner];
 pub const RESIDENTS: &[Role] = &[Role::Resident];
 
 mod comments;
+mod edits;
 mod history;
 mod issues;
 mod projects;
 mod reads;
+mod revisions;
 mod updates;
 mod visibility;
 
 pub use comments::{
-    NewComment, add_internal_comment, add_issue_comment, hide_comment, unhide_comment,
+    NewComment, add_internal_comment, add_issue_comment, delete_comment, hide_comment,
+    unhide_comment,
 };
 pub use issues::{
     IssueChanges, Location, NewIssue, close_issue, create_issue, reopen_issue, update_issue,
@@ -59,6 +66,7 @@ pub use reads::{
     issue_status_counts, issues_solved, list_internal_comments, list_issue_comments, list_issues,
     list_my_projects, list_project_updates, list_projects, project_status_counts,
 };
+pub use revisions::{list_revisions, revise_and_resubmit_project};
 pub use updates::{NewUpdate, post_update};
 pub use visibility::{can_see_issue, can_see_project};
 

@@ -7,13 +7,14 @@ use entity::{
 };
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait,
-    DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, QueryTrait,
+    DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
 };
 use serde::Serialize;
 use uuid::Uuid;
 
 use super::{
     MAX_COMMENT, MAX_CONTACT, MAX_ISSUES_PER_PROJECT, MAX_TEXT, MAX_TITLE, PARTNERS,
+    edits::{apply_changes, save_changes},
     history::{Subject, move_issue, move_project, record_change},
     visibility::{can_see_issue, find_visible_project, is_member},
 };
@@ -25,7 +26,6 @@ use crate::{
     error::{AppError, AppResult, FieldError, FieldErrorCode, Outcome, Problems},
     events::Event,
     idempotency::{self, KeyScope},
-    search::{outbox, sources},
     state::ServiceContext,
     text::{self, long_text},
 };
@@ -82,7 +82,7 @@ pub struct ProjectChanges {
 }
 
 /// Publishes the step just committed on `project`.
-async fn announce_step(
+pub(super) async fn announce_step(
     ctx: ServiceContext<'_>,
     project: &partner_project::Model,
     step: ProjectStep,
@@ -94,6 +94,7 @@ async fn announce_step(
         ProjectStep::Complete => "completed",
         ProjectStep::Verify => "verified",
         ProjectStep::Return => "returned",
+        ProjectStep::Resubmit => "resubmitted",
     };
     announce(ctx, project, name).await;
 }
@@ -225,73 +226,11 @@ pub async fn update_project(
             ),
         ));
     }
-    let mut model = project.clone().into_active_model();
-    let line = |field: &str, value: &Option<String>, max: usize, problems: &mut Problems| {
-        value
-            .as_ref()
-            .and_then(|value| problems.check(text::required(field, value, max)))
-    };
-    let long = |field: &str, value: &Option<String>, problems: &mut Problems| {
-        value
-            .as_ref()
-            .and_then(|value| problems.check(long_text(field, value, MAX_TEXT)))
-    };
-    if let Some(title) = line("title", &changes.title, MAX_TITLE, &mut problems) {
-        model.title = Set(title);
-    }
-    if let Some(reading) = &changes.title_reading
-        && let Some(reading) =
-            problems.check(text::optional_reading("titleReading", reading.as_deref()))
-    {
-        model.title_reading = Set(reading);
-    }
-    if let Some(contact) = line("contact", &changes.contact, MAX_CONTACT, &mut problems) {
-        model.contact = Set(contact);
-    }
-    if let Some(summary) = long("summary", &changes.summary, &mut problems) {
-        model.summary = Set(summary);
-    }
-    if let Some(plan) = long("plan", &changes.plan, &mut problems) {
-        model.plan = Set(plan);
-    }
-    if let Some(outcome) = long("expectedOutcome", &changes.expected_outcome, &mut problems) {
-        model.expected_outcome = Set(outcome);
-    }
-    if let Some(timeline) = long("timeline", &changes.timeline, &mut problems) {
-        model.timeline = Set(timeline);
-    }
-    let issue_ids = changes.issue_ids.map(dedup);
-    if let Some(issue_ids) = &issue_ids {
-        check_issues_to_take_on(
-            &txn,
-            viewer,
-            project.municipality_id,
-            issue_ids,
-            &mut problems,
-        )
-        .await?;
-    }
+    let (model, issue_ids) = apply_changes(&txn, viewer, &project, changes, &mut problems).await?;
     if let Err(errors) = problems.finish() {
         return Ok(Err(errors));
     }
-    let now = ctx.now();
-    model.updated_at = Set(now);
-    model.last_activity_at = Set(now);
-    let updated = model.update(&txn).await?;
-    outbox::enqueue(
-        &txn,
-        sources::PARTNER_PROJECT,
-        updated.id,
-        updated.municipality_id,
-    )
-    .await?;
-    if let Some(issue_ids) = &issue_ids {
-        partner_project_issue::Entity::delete_many()
-            .filter(partner_project_issue::Column::ProjectId.eq(updated.id))
-            .exec(&txn)
-            .await?;
-        link_issues(&txn, &updated, issue_ids).await?;
-    }
+    let updated = save_changes(&txn, model, issue_ids.as_deref(), ctx.now()).await?;
     txn.commit().await?;
     Ok(Ok(updated))
 }
@@ -574,7 +513,7 @@ async fn linked_issues(
         .await?)
 }
 
-async fn link_issues(
+pub(super) async fn link_issues(
     txn: &DatabaseTransaction,
     project: &partner_project::Model,
     issue_ids: &[Uuid],
@@ -593,7 +532,7 @@ async fn link_issues(
 
 /// Checks the issues a proposal takes on: at least one, each visible, of the partner's own
 /// municipality, published and open.
-async fn check_issues_to_take_on(
+pub(super) async fn check_issues_to_take_on(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
     municipality_id: Uuid,
@@ -690,7 +629,7 @@ fn check_texts(problems: &mut Problems, texts: &ProjectTexts) -> Option<CheckedT
     })
 }
 
-fn dedup(ids: Vec<Uuid>) -> Vec<Uuid> {
+pub(super) fn dedup(ids: Vec<Uuid>) -> Vec<Uuid> {
     let mut seen = std::collections::HashSet::new();
     ids.into_iter().filter(|id| seen.insert(*id)).collect()
 }

@@ -362,7 +362,7 @@ pub async fn project_status_counts(
 }
 
 /// Comments of an issue the viewer can see, oldest first: hidden ones only for the
-/// municipality's admins.
+/// municipality's admins, deleted ones for no one.
 #[tracing::instrument(skip_all, fields(issue_id = %issue_id))]
 pub async fn list_issue_comments(
     ctx: ServiceContext<'_>,
@@ -372,7 +372,9 @@ pub async fn list_issue_comments(
     page: PageArgs,
 ) -> AppResult<Page<issue_comment::Model>> {
     use issue_comment::Column;
-    let mut select = issue_comment::Entity::find().filter(Column::IssueId.eq(issue_id));
+    let mut select = issue_comment::Entity::find()
+        .filter(Column::IssueId.eq(issue_id))
+        .filter(Column::DeletedAt.is_null());
     if !administers(viewer, municipality_id) {
         select = select.filter(Column::HiddenAt.is_null());
     }

@@ -100,6 +100,7 @@ pub(super) fn can_see_comment(
     comment: &issue_comment::Model,
 ) -> bool {
     can_see_issue(viewer, issue)
+        && comment.deleted_at.is_none()
         && (comment.hidden_at.is_none()
             || viewer
                 .user

@@ -1,10 +1,11 @@
-//! The public status history of issues and projects.
+//! The public status history of issues and projects, and the earlier versions of a
+//! project revised after a rejection.
 
 use async_graphql::{
     ComplexObject, Context, OutputType, Result, SimpleObject, dataloader::DataLoader,
 };
 use chrono::{DateTime, Utc};
-use entity::partnership_status_change;
+use entity::{partner_project_revision, partnership_status_change};
 use sea_orm::ActiveEnum;
 use uuid::Uuid;
 
@@ -96,4 +97,51 @@ where
         reason: model.reason.clone(),
         changed_at: model.created_at,
     })
+}
+
+/// An earlier version of a partner project: its texts as they stood when it was rejected,
+/// before its partner revised and resubmitted it (再提出). Seen by the partner organization
+/// and the municipality's administrators.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct PartnerProjectRevision {
+    /// 1 for the first revision, then 2, 3, …
+    pub revision_number: i32,
+    /// The title before the revision.
+    pub previous_title: String,
+    /// The title's reading (フリガナ) before the revision.
+    pub previous_title_reading: Option<String>,
+    /// The summary before the revision.
+    pub previous_summary: String,
+    /// The plan before the revision.
+    pub previous_plan: String,
+    /// The expected outcome before the revision.
+    pub previous_expected_outcome: String,
+    /// The timeline before the revision.
+    pub previous_timeline: String,
+    /// The contact before the revision.
+    pub previous_contact: String,
+    /// The municipality's reason for the rejection this revision answers.
+    pub rejection_reason: Option<String>,
+    /// What the partner changed, in their words.
+    pub note: Option<String>,
+    /// When the project was revised and resubmitted.
+    pub revised_at: DateTime<Utc>,
+}
+
+impl From<partner_project_revision::Model> for PartnerProjectRevision {
+    fn from(model: partner_project_revision::Model) -> Self {
+        Self {
+            revision_number: model.revision_number,
+            previous_title: model.previous_title,
+            previous_title_reading: model.previous_title_reading,
+            previous_summary: model.previous_summary,
+            previous_plan: model.previous_plan,
+            previous_expected_outcome: model.previous_expected_outcome,
+            previous_timeline: model.previous_timeline,
+            previous_contact: model.previous_contact,
+            rejection_reason: model.rejection_reason,
+            note: model.note,
+            revised_at: model.created_at,
+        }
+    }
 }

@@ -15,7 +15,9 @@ use uuid::Uuid;
 use super::{
     InternalCommentConnection, IssueCommentConnection, LocalIssueCategory, LocalIssueStatus,
     PartnerProjectStatus, ProjectUpdateConnection,
-    history::{LocalIssueStatusChange, PartnerProjectStatusChange, status_change},
+    history::{
+        LocalIssueStatusChange, PartnerProjectRevision, PartnerProjectStatusChange, status_change,
+    },
 };
 use crate::graphql::ids::NodeKind;
 use crate::{
@@ -408,6 +410,24 @@ impl PartnerProject {
             .extend()?
             .into_connection(),
         ))
+    }
+
+    /// The earlier versions of a proposal its partner revised and resubmitted after a
+    /// rejection, oldest first, each with the rejection it answers. The partner
+    /// organization and the municipality's administrators only: anyone else gets
+    /// `FORBIDDEN` (or `UNAUTHENTICATED`) here and null.
+    async fn revisions(&self, ctx: &Context<'_>) -> Result<Option<Vec<PartnerProjectRevision>>> {
+        let (state, viewer) = context(ctx)?;
+        let revisions = service::list_revisions(
+            &state.db,
+            viewer,
+            self.uuid,
+            self.municipality_id,
+            self.organization_id,
+        )
+        .await
+        .extend()?;
+        Ok(Some(revisions.into_iter().map(Into::into).collect()))
     }
 
     /// Every status change, oldest first: who (role and organization, never a personal

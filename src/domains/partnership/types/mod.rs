@@ -104,7 +104,10 @@ crate::enum_mirror!(
 mod history;
 mod issues;
 
-pub use history::{LocalIssueStatusChange, PartnerProjectStatusChange, StatusActor, StatusChange};
+pub use history::{
+    LocalIssueStatusChange, PartnerProjectRevision, PartnerProjectStatusChange, StatusActor,
+    StatusChange,
+};
 pub use issues::{
     InternalComment, IssueComment, IssueLocation, LocalIssue, PartnerProject, ProjectUpdate,
 };

@@ -48,6 +48,10 @@ connection!(
 
 use crate::enum_mirror as mirror;
 
+mod own;
+
+pub use own::{MyEmploymentCheckpoint, MyEmploymentEnrollment, MyEmploymentPlacement};
+
 /// Gender as the job seeker declared it (sensitive: seen only by the employment team).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum Gender {
@@ -207,7 +211,7 @@ pub struct StaffMember {
     pub display_name: String,
 }
 
-async fn staff_member(ctx: &Context<'_>, id: Uuid) -> Result<Option<StaffMember>> {
+pub(super) async fn staff_member(ctx: &Context<'_>, id: Uuid) -> Result<Option<StaffMember>> {
     let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
     Ok(loader
         .load_one(UserId(id))
