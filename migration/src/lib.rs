@@ -27,6 +27,10 @@ pub mod m20261208_200001_inquiry_contact_digests;
 mod m20261208_300001_program_start_dates;
 mod m20261209_100001_childcare_daily_tools;
 mod m20261209_200001_revisions_and_comment_deletion;
+mod m20261209_300001_health_checkups;
+
+mod checkup_seed;
+pub use checkup_seed::{KITAKYUSHU_CHECKUPS, seed_kitakyushu_checkups};
 
 /// Every migration of the product, applied in order.
 pub struct Migrator;
@@ -60,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_300001_program_start_dates::Migration),
             Box::new(m20261209_100001_childcare_daily_tools::Migration),
             Box::new(m20261209_200001_revisions_and_comment_deletion::Migration),
+            Box::new(m20261209_300001_health_checkups::Migration),
         ]
     }
 }

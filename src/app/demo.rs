@@ -21,6 +21,7 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<Vec<DemoAccount>> {
     content::demo::load(db).await?;
     kpi::demo::load(db).await?;
     health::demo::load(db, &mut accounts).await?;
+    health::demo_checkups::load(db, &mut accounts).await?;
     Ok(accounts)
 }
 

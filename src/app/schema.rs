@@ -16,7 +16,10 @@ use crate::{
             loaders::EmploymentLoader,
             resolver::{EmploymentMutation, EmploymentQuery},
         },
-        health::resolver::{HealthMutation, HealthQuery, HealthSubscription, HealthVisitMutation},
+        health::resolver::{
+            HealthCheckupMutation, HealthCheckupQuery, HealthMutation, HealthQuery,
+            HealthSubscription, HealthVisitMutation,
+        },
         identity::{
             loaders::IdentityLoader,
             resolver::{IdentityMutation, IdentityQuery, IdentitySubscription},
@@ -56,6 +59,7 @@ pub struct QueryRoot(
     ProgramsQuery,
     ChildcareQuery,
     HealthQuery,
+    HealthCheckupQuery,
     RelocationQuery,
     ContentQuery,
     KpiQuery,
@@ -72,6 +76,7 @@ pub struct MutationRoot(
     EmploymentMutation,
     HealthMutation,
     HealthVisitMutation,
+    HealthCheckupMutation,
     PartnershipMutation,
     ProgramsMutation,
     RelocationMutation,

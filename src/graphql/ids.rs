@@ -97,6 +97,12 @@ node_kinds! {
     VaccinationForm,
     /// A version of a 予診票 definition.
     VaccinationFormDefinition,
+    /// A municipality's kind of infant or dental checkup.
+    HealthCheckupType,
+    /// A booking of a checkup on a clinic's slot.
+    HealthCheckupBooking,
+    /// The result of a child's infant or dental checkup.
+    HealthCheckup,
     /// A municipality's group of search synonyms.
     SearchSynonymGroup,
     /// A message in a reader's in-app inbox.

@@ -13,6 +13,7 @@ mod childcare_family;
 mod content;
 mod employment;
 mod health;
+mod health_checkups;
 mod health_visits;
 mod identity;
 mod kpi;

@@ -20,6 +20,9 @@ use crate::graphql::{
     payload::UserError,
 };
 
+mod checkups;
+pub use checkups::*;
+
 /// Register a child of yours for vaccinations (residents).
 #[derive(Debug, InputObject)]
 pub struct RegisterHealthChildInput {

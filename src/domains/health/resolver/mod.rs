@@ -4,6 +4,9 @@ use async_graphql::{Context, ID, Object, Result, ResultExt, Subscription};
 use futures_util::{Stream, StreamExt};
 use tokio_stream::wrappers::BroadcastStream;
 
+mod checkups;
+pub use checkups::{HealthCheckupMutation, HealthCheckupQuery};
+
 use super::{
     inputs::{
         BookVaccinationInput, CancelVaccinationBookingInput, ClaimHealthChildInput,

@@ -12,6 +12,11 @@
 mod access;
 mod bookings;
 mod catalogue;
+mod checkup_bookings;
+mod checkup_dental;
+mod checkup_records;
+mod checkup_results;
+mod checkup_types;
 mod children;
 mod claims;
 mod day;
@@ -26,6 +31,23 @@ mod visits;
 pub use access::{clinic_of, require_clinic};
 pub use bookings::{NewBooking, book, bookings_of_child, cancel_booking, products_of, warnings_of};
 pub use catalogue::{catalogue_for_staff, load_catalogue};
+pub use checkup_bookings::{
+    NewCheckupBooking, Questionnaire, answers_of as checkup_answers_of, book_checkup,
+    cancel_checkup_booking, checkup_bookings_of_child, questionnaire,
+};
+pub use checkup_dental::{DentalExam, grid_json, grid_of};
+pub use checkup_records::{
+    AreaFinding, NewCheckup, Urine, UrineLevel, findings_of, record_checkup,
+    record_referral_result, urine_of,
+};
+pub use checkup_results::{
+    CheckupFilter, checkup_results, checkups_of_child, clinic_checkup_bookings,
+};
+pub use checkup_types::{
+    CheckupKind, CheckupQuestion, FindingsArea, areas_of, checkup_types_of, judgements_of, kind_of,
+    o2_rule_of, questions_of as checkup_questions_of, register_dental_clinic,
+    register_dental_clinic_by_admin, scheme_of, seed_standard_checkups, window_of,
+};
 pub use children::{
     HandbookDose, NewChild, Preloaded, SUBJECT_KIND, find_child, log_staff_read, my_children,
     preload, record_handbook_dose, register_child, sex_of,

@@ -7,9 +7,11 @@ use crate::graphql::scalars::Date;
 
 use super::catalogue::{self, AgePoint, Catalogue, DoseRule, Product, Series, in_force};
 
+mod checkups;
 mod clinic;
 mod visits;
 
+pub use checkups::*;
 pub use clinic::*;
 pub use visits::*;
 
