@@ -25,6 +25,7 @@ mod m20261207_000001_health_unclaimed_children;
 mod m20261207_300001_title_readings;
 pub mod m20261208_200001_inquiry_contact_digests;
 mod m20261208_300001_program_start_dates;
+mod m20261209_400001_health_fees;
 
 /// Every migration of the product, applied in order.
 pub struct Migrator;
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_300001_title_readings::Migration),
             Box::new(m20261208_200001_inquiry_contact_digests::Migration),
             Box::new(m20261208_300001_program_start_dates::Migration),
+            Box::new(m20261209_400001_health_fees::Migration),
         ]
     }
 }

@@ -16,7 +16,10 @@ use crate::{
             loaders::EmploymentLoader,
             resolver::{EmploymentMutation, EmploymentQuery},
         },
-        health::resolver::{HealthMutation, HealthQuery, HealthSubscription, HealthVisitMutation},
+        health::resolver::{
+            HealthMutation, HealthQuery, HealthSubscription, HealthVisitMutation,
+            fees::{HealthFeeMutation, HealthFeeQuery},
+        },
         identity::{
             loaders::IdentityLoader,
             resolver::{IdentityMutation, IdentityQuery, IdentitySubscription},
@@ -56,6 +59,7 @@ pub struct QueryRoot(
     ProgramsQuery,
     ChildcareQuery,
     HealthQuery,
+    HealthFeeQuery,
     RelocationQuery,
     ContentQuery,
     KpiQuery,
@@ -72,6 +76,7 @@ pub struct MutationRoot(
     EmploymentMutation,
     HealthMutation,
     HealthVisitMutation,
+    HealthFeeMutation,
     PartnershipMutation,
     ProgramsMutation,
     RelocationMutation,
@@ -94,9 +99,10 @@ pub struct SubscriptionRoot(
 );
 
 /// Builds the schema serving `state`.
-pub fn build_schema(state: AppState) -> AppSchema {
+pub fn build_schema(state: AppState, hub: crate::domains::health::hub::HealthHub) -> AppSchema {
     let limits = state.limits.clone();
     schema_builder(&limits)
+        .data(hub)
         .data(DataLoader::new(
             IdentityLoader::new(state.db.clone()),
             tokio::spawn,

@@ -15,6 +15,7 @@ mod catalogue;
 mod children;
 mod claims;
 mod day;
+pub mod fees;
 mod form_versions;
 mod forms;
 mod paper;

@@ -8,9 +8,11 @@ use crate::graphql::scalars::Date;
 use super::catalogue::{self, AgePoint, Catalogue, DoseRule, Product, Series, in_force};
 
 mod clinic;
+mod fees;
 mod visits;
 
 pub use clinic::*;
+pub use fees::*;
 pub use visits::*;
 
 crate::enum_mirror! {
@@ -390,6 +392,8 @@ crate::enum_mirror! {
         App,
         /// Recorded by the clinic from a paper 予診票.
         Paper,
+        /// Imported from the national hub (PMH), where a clinic registered it.
+        Hub,
     }
 }
 
