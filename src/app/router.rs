@@ -83,6 +83,14 @@ pub fn router(
             "/reports/programs/sessions/{id}/roster.html",
             get(roster::roster_html),
         )
+        .route(
+            "/reports/health/fee-claims/{id}/claim.csv",
+            get(crate::domains::health::fee_export::fee_claim_csv),
+        )
+        .route(
+            "/reports/health/fee-batches/{id}/batch.csv",
+            get(crate::domains::health::fee_export::fee_batch_csv),
+        )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))

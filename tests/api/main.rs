@@ -11,6 +11,7 @@ mod childcare;
 mod content;
 mod employment;
 mod health;
+mod health_fees;
 mod health_visits;
 mod identity;
 mod kpi;

@@ -369,5 +369,13 @@ pub async fn load(db: &DatabaseConnection, accounts: &mut Vec<DemoAccount>) -> a
         )
         .await,
     )?;
-    Ok(())
+    let (clinic_one, staff_one, doctor_one) = &clinics[0];
+    super::demo_fees::load(
+        &town,
+        accounts,
+        (*clinic_one, staff_one, doctor_one),
+        guardian,
+        today,
+    )
+    .await
 }

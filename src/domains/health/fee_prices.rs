@@ -45,12 +45,7 @@ pub fn price_of(schedule: &[PriceLine], what: Priced<'_>) -> Option<i64> {
             .filter(|line| line.product_code == product)
             .filter(|line| line.series_code.is_empty() || Some(line.series_code.as_str()) == series)
             .filter(|line| line.dose_number == 0 || Some(line.dose_number) == dose)
-            .max_by_key(|line| {
-                (
-                    !line.series_code.is_empty(),
-                    line.dose_number != 0,
-                )
-            })
+            .max_by_key(|line| (!line.series_code.is_empty(), line.dose_number != 0))
             .map(|line| line.price),
         Priced::Deferral { product } => {
             let lines: Vec<&PriceLine> = schedule
@@ -84,7 +79,13 @@ mod tests {
 
     use super::*;
 
-    fn line(product: &str, series: &str, dose: i32, price: i64, deferral: Option<i64>) -> PriceLine {
+    fn line(
+        product: &str,
+        series: &str,
+        dose: i32,
+        price: i64,
+        deferral: Option<i64>,
+    ) -> PriceLine {
         PriceLine {
             id: Uuid::nil(),
             municipality_id: Uuid::nil(),
@@ -124,19 +125,44 @@ mod tests {
         assert_eq!(price(Some("MR_2"), Some(1)), Some(9_860));
         assert_eq!(price(None, None), Some(9_860));
         assert_eq!(
-            price_of(&schedule, Priced::Vaccination { product: "HIB", series: None, dose: None }),
+            price_of(
+                &schedule,
+                Priced::Vaccination {
+                    product: "HIB",
+                    series: None,
+                    dose: None
+                }
+            ),
             None
         );
     }
 
     #[test]
     fn a_deferral_takes_the_products_own_or_shared_price() {
-        let own = [line("MR", "", 0, 9_860, Some(3_190)), line("MR", "MR_1", 0, 12_074, Some(2_000))];
-        assert_eq!(price_of(&own, Priced::Deferral { product: "MR" }), Some(3_190));
-        let shared = [line("PCV", "A", 1, 11_676, Some(3_570)), line("PCV", "A", 2, 11_676, Some(3_570))];
-        assert_eq!(price_of(&shared, Priced::Deferral { product: "PCV" }), Some(3_570));
-        let differing = [line("PCV", "A", 1, 11_676, Some(3_570)), line("PCV", "A", 2, 11_676, Some(3_000))];
-        assert_eq!(price_of(&differing, Priced::Deferral { product: "PCV" }), None);
+        let own = [
+            line("MR", "", 0, 9_860, Some(3_190)),
+            line("MR", "MR_1", 0, 12_074, Some(2_000)),
+        ];
+        assert_eq!(
+            price_of(&own, Priced::Deferral { product: "MR" }),
+            Some(3_190)
+        );
+        let shared = [
+            line("PCV", "A", 1, 11_676, Some(3_570)),
+            line("PCV", "A", 2, 11_676, Some(3_570)),
+        ];
+        assert_eq!(
+            price_of(&shared, Priced::Deferral { product: "PCV" }),
+            Some(3_570)
+        );
+        let differing = [
+            line("PCV", "A", 1, 11_676, Some(3_570)),
+            line("PCV", "A", 2, 11_676, Some(3_000)),
+        ];
+        assert_eq!(
+            price_of(&differing, Priced::Deferral { product: "PCV" }),
+            None
+        );
         assert_eq!(price_of(&[], Priced::Deferral { product: "PCV" }), None);
     }
 }

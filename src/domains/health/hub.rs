@@ -102,8 +102,11 @@ pub enum HubError {
 #[async_trait::async_trait]
 pub trait PublicMedicalHub: Send + Sync + std::fmt::Debug {
     /// Registers or updates a resident's eligibility (`modificationSeg` 1).
-    async fn upsert_resident(&self, municipality: &str, resident: HubResident)
-    -> Result<(), HubError>;
+    async fn upsert_resident(
+        &self,
+        municipality: &str,
+        resident: HubResident,
+    ) -> Result<(), HubError>;
     /// Removes a resident (`modificationSeg` 2) as of `on`.
     async fn delete_resident(
         &self,
@@ -113,8 +116,11 @@ pub trait PublicMedicalHub: Send + Sync + std::fmt::Debug {
         on: NaiveDate,
     ) -> Result<(), HubError>;
     /// The 予診票 submitted for the municipality's residents on or after `since`.
-    async fn pull_forms(&self, municipality: &str, since: NaiveDate)
-    -> Result<Vec<HubForm>, HubError>;
+    async fn pull_forms(
+        &self,
+        municipality: &str,
+        since: NaiveDate,
+    ) -> Result<Vec<HubForm>, HubError>;
     /// The records of the municipality's residents dated in `[from, until)`.
     async fn pull_records(
         &self,
@@ -149,12 +155,11 @@ impl InMemoryHub {
         self.held.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// What a clinic's own system does outside tsunagu: registers a record in the hub,
-    /// which completes its fee claim. Returns the hub's key of it.
+    /// What a clinic's own system does outside tsunagu: registers a record in the hub
+    /// (with `claimed`, registering completes its fee claim). Returns the hub's key of it.
     pub fn register_from_clinic(&self, municipality: &str, mut record: HubRecord) -> String {
         let mut held = self.held();
         record.hub_reference = format!("PMH-{}", Uuid::now_v7().simple());
-        record.claimed = true;
         let reference = record.hub_reference.clone();
         held.records.push((municipality.to_owned(), record));
         reference
@@ -230,7 +235,11 @@ impl PublicMedicalHub for InMemoryHub {
             .collect())
     }
 
-    async fn push_record(&self, municipality: &str, mut record: HubRecord) -> Result<String, HubError> {
+    async fn push_record(
+        &self,
+        municipality: &str,
+        mut record: HubRecord,
+    ) -> Result<String, HubError> {
         let mut held = self.held();
         if !held
             .residents

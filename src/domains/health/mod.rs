@@ -6,6 +6,8 @@ pub mod catalogue;
 pub mod checks;
 pub mod dates;
 pub mod demo;
+pub mod demo_fees;
+pub mod fee_export;
 pub mod fee_prices;
 pub mod fee_states;
 pub mod fhir;

@@ -4,8 +4,8 @@ use async_graphql::{ID, InputObject, SimpleObject};
 
 use super::super::service::fees::{ClaimFilter, NewPrice, NewSchedule};
 use super::super::types::{
-    HealthAssociation, HealthFeeBatch, HealthFeeClaim, HealthFeeClaimStatus,
-    HealthFeeScheduleLine, HealthFeeService,
+    HealthAssociation, HealthFeeBatch, HealthFeeClaim, HealthFeeClaimStatus, HealthFeeScheduleLine,
+    HealthFeeService,
 };
 use crate::error::{AppError, AppResult};
 use crate::graphql::{

@@ -178,7 +178,11 @@ async fn move_claim(
     Ok(HealthFeeClaimPayload { claim, user_errors })
 }
 
-async fn settle_batch(ctx: &Context<'_>, batch_id: &ID, pay: bool) -> Result<HealthFeeBatchPayload> {
+async fn settle_batch(
+    ctx: &Context<'_>,
+    batch_id: &ID,
+    pay: bool,
+) -> Result<HealthFeeBatchPayload> {
     let (state, viewer) = context(ctx)?;
     let batch_id = ids::decode_as(batch_id, NodeKind::HealthFeeBatch).extend()?;
     let outcome = fees::settle_fee_batch(state.into(), viewer, batch_id, pay)
@@ -203,9 +207,12 @@ impl HealthFeeMutation {
         let outcome = fees::set_fee_schedule(state.into(), viewer, new)
             .await
             .extend()?;
-        let (lines, user_errors) = split(
-            outcome.map(|lines| lines.into_iter().map(HealthFeeScheduleLine).collect::<Vec<_>>()),
-        );
+        let (lines, user_errors) = split(outcome.map(|lines| {
+            lines
+                .into_iter()
+                .map(HealthFeeScheduleLine)
+                .collect::<Vec<_>>()
+        }));
         Ok(HealthFeeSchedulePayload { lines, user_errors })
     }
 
@@ -243,7 +250,13 @@ impl HealthFeeMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The claim and why.")] input: ReturnHealthFeeClaimInput,
     ) -> Result<HealthFeeClaimPayload> {
-        move_claim(ctx, &input.claim_id, ClaimAction::Return, Some(input.reason)).await
+        move_claim(
+            ctx,
+            &input.claim_id,
+            ClaimAction::Return,
+            Some(input.reason),
+        )
+        .await
     }
 
     /// Accept a submitted claim (municipal health staff); a member clinic's claim only
@@ -284,9 +297,10 @@ impl HealthFeeMutation {
             .map(|id| ids::decode_as(id, NodeKind::Organization))
             .collect::<Result<Vec<_>, _>>()
             .extend()?;
-        let outcome = fees::set_association_members(state.into(), viewer, association_id, clinic_ids)
-            .await
-            .extend()?;
+        let outcome =
+            fees::set_association_members(state.into(), viewer, association_id, clinic_ids)
+                .await
+                .extend()?;
         let (association, user_errors) = split(outcome.map(HealthAssociation));
         Ok(HealthAssociationPayload {
             association,

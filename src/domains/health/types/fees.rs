@@ -352,7 +352,12 @@ impl HealthFeeClaim {
 
     /// Every billed record, by day.
     async fn lines(&self) -> Vec<HealthFeeClaimLine> {
-        self.0.lines.iter().cloned().map(HealthFeeClaimLine).collect()
+        self.0
+            .lines
+            .iter()
+            .cloned()
+            .map(HealthFeeClaimLine)
+            .collect()
     }
 
     /// The lines grouped by service and unit price, as the paper 請求書 lists them.
@@ -370,7 +375,11 @@ impl HealthFeeClaim {
 
     /// Lines the fee schedule gives no price for: a problem to solve before submitting.
     async fn missing_price_count(&self) -> usize {
-        self.0.lines.iter().filter(|l| l.unit_price.is_none()).count()
+        self.0
+            .lines
+            .iter()
+            .filter(|l| l.unit_price.is_none())
+            .count()
     }
 
     /// Every change of its state, oldest first.

@@ -94,7 +94,8 @@ pub async fn fee_actor(
             _ => Err(AppError::Forbidden),
         };
     }
-    let (user_id, municipality_id) = super::super::access::admin_municipality(viewer, municipality_id)?;
+    let (user_id, municipality_id) =
+        super::super::access::admin_municipality(viewer, municipality_id)?;
     Ok(FeeActor::City {
         user_id,
         municipality_id,

@@ -16,7 +16,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::access::{FeeActor, fee_actor, is_association};
-use super::claims::{ClaimView, fee_claims, write_event, ClaimFilter};
+use super::claims::{ClaimFilter, ClaimView, fee_claims, write_event};
 use super::lines::month_bounds;
 use crate::auth::Viewer;
 use crate::error::{AppError, AppResult, FieldError, FieldErrorCode};
@@ -67,7 +67,11 @@ pub async fn health_associations(
         query = query.filter(organization::Column::Id.eq(association.id));
     }
     let mut found = Vec::new();
-    for association in query.order_by_asc(organization::Column::NameKana).all(ctx.db).await? {
+    for association in query
+        .order_by_asc(organization::Column::NameKana)
+        .all(ctx.db)
+        .await?
+    {
         let members = members_of(ctx.db, association.id).await?;
         found.push(Association {
             association,
@@ -202,12 +206,16 @@ pub async fn fee_batches(
         FeeActor::Clinic { .. } => return Err(AppError::Forbidden),
     }
     if let Some((year, month)) = month {
-        let (first, _) =
-            month_bounds(year, month).ok_or_else(|| AppError::BadUserInput("no such month".into()))?;
+        let (first, _) = month_bounds(year, month)
+            .ok_or_else(|| AppError::BadUserInput("no such month".into()))?;
         query = query.filter(batch::Column::Month.eq(first));
     }
     let mut views = Vec::new();
-    for found in query.order_by_desc(batch::Column::Month).all(ctx.db).await? {
+    for found in query
+        .order_by_desc(batch::Column::Month)
+        .all(ctx.db)
+        .await?
+    {
         views.push(batch_view(ctx, viewer, found).await?);
     }
     Ok(views)

@@ -10,9 +10,7 @@ use chrono::NaiveDate;
 use entity::{
     health_association_member as member,
     health_fee_claim::{self as claim, ClaimStatus},
-    health_fee_claim_event as event,
-    health_fee_claim_line as line,
-    organization,
+    health_fee_claim_event as event, health_fee_claim_line as line, organization,
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
@@ -43,13 +41,18 @@ pub struct ClaimView {
 impl ClaimView {
     /// Whether it is past its due day and still with the clinic.
     pub fn overdue_on(&self, today: NaiveDate) -> bool {
-        matches!(self.claim.status, ClaimStatus::Draft | ClaimStatus::Returned)
-            && today > self.claim.due_on
+        matches!(
+            self.claim.status,
+            ClaimStatus::Draft | ClaimStatus::Returned
+        ) && today > self.claim.due_on
     }
 }
 
 /// Reads claims with their clinics, lines and history in four statements.
-pub async fn views(db: &impl ConnectionTrait, claims: Vec<claim::Model>) -> AppResult<Vec<ClaimView>> {
+pub async fn views(
+    db: &impl ConnectionTrait,
+    claims: Vec<claim::Model>,
+) -> AppResult<Vec<ClaimView>> {
     let ids: Vec<Uuid> = claims.iter().map(|c| c.id).collect();
     let clinic_ids: Vec<Uuid> = claims.iter().map(|c| c.clinic_id).collect();
     let clinics: HashMap<Uuid, organization::Model> = organization::Entity::find()
@@ -149,8 +152,8 @@ pub async fn fee_claims(
     filter: ClaimFilter,
 ) -> AppResult<Vec<ClaimView>> {
     let actor = fee_actor(ctx.db, viewer, filter.municipality_id).await?;
-    let mut query = claim::Entity::find()
-        .filter(claim::Column::MunicipalityId.eq(actor.municipality_id()));
+    let mut query =
+        claim::Entity::find().filter(claim::Column::MunicipalityId.eq(actor.municipality_id()));
     query = match &actor {
         FeeActor::City { .. } => query,
         FeeActor::Clinic { clinic, .. } => query.filter(claim::Column::ClinicId.eq(clinic.id)),
@@ -270,7 +273,8 @@ pub async fn prepare_fee_claim(
             found.id
         }
         None => {
-            let settings = super::super::settings::settings_of(&txn, clinic.municipality_id).await?;
+            let settings =
+                super::super::settings::settings_of(&txn, clinic.municipality_id).await?;
             let due = due_on(first, settings.fee_claim_due_day)
                 .ok_or_else(|| AppError::BadUserInput("no such month".into()))?;
             let id = Uuid::now_v7();
@@ -348,7 +352,9 @@ pub async fn move_fee_claim(
         FeeActor::Clinic { .. } => ClaimActor::Clinic,
         FeeActor::Association { .. } => ClaimActor::Association,
     };
-    let reason = reason.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
+    let reason = reason
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty());
     if action == ClaimAction::Return {
         match &reason {
             None => {
@@ -429,7 +435,16 @@ pub async fn move_fee_claim(
     if changed.rows_affected == 0 {
         return Ok(Err(invalid_state("この請求は他の操作で変わりました。")));
     }
-    write_event(&txn, found.id, Some(found.status), to, reason, actor.user_id(), now).await?;
+    write_event(
+        &txn,
+        found.id,
+        Some(found.status),
+        to,
+        reason,
+        actor.user_id(),
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(Ok(find_fee_claim(ctx, viewer, found.id).await?))
 }

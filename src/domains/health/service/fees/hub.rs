@@ -247,16 +247,18 @@ pub async fn import_hub_records(
             None => {
                 let (service, record_ref) = match local_of(&txn, municipality_id, &record).await? {
                     Some(local) => local,
-                    None => match import_dose(&txn, municipality_id, user_id, &record, now).await? {
-                        Some(record_ref) => {
-                            outcome.imported += 1;
-                            (LineService::Vaccination, record_ref)
+                    None => {
+                        match import_dose(&txn, municipality_id, user_id, &record, now).await? {
+                            Some(record_ref) => {
+                                outcome.imported += 1;
+                                (LineService::Vaccination, record_ref)
+                            }
+                            None => {
+                                outcome.unmatched += 1;
+                                continue;
+                            }
                         }
-                        None => {
-                            outcome.unmatched += 1;
-                            continue;
-                        }
-                    },
+                    }
                 };
                 hub_record::Entity::insert(hub_record::ActiveModel {
                     id: Set(Uuid::now_v7()),
@@ -347,4 +349,3 @@ async fn import_dose(
         .await?;
     Ok(Some(id))
 }
-

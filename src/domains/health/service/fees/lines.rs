@@ -110,22 +110,24 @@ pub async fn billable(
             unit_price: None,
         })
         .collect();
-    found.extend(deferrals.into_iter().map(|form| Billable {
-        service: LineService::Deferral,
-        record_ref: form.id,
-        child_id: form.child_id,
-        served_on: form
-            .confirmed_at
-            .map_or(form.planned_on, crate::fiscal::date_of),
-        product_code: form.product_code,
-        series_code: None,
-        dose_number: None,
-        checkup_key: String::new(),
-        source: match form.source {
-            FormSource::App => RecordSource::App,
-            FormSource::Paper => RecordSource::Paper,
-        },
-        unit_price: None,
+    found.extend(deferrals.into_iter().map(|form| {
+        Billable {
+            service: LineService::Deferral,
+            record_ref: form.id,
+            child_id: form.child_id,
+            served_on: form
+                .confirmed_at
+                .map_or(form.planned_on, crate::fiscal::date_of),
+            product_code: form.product_code,
+            series_code: None,
+            dose_number: None,
+            checkup_key: String::new(),
+            source: match form.source {
+                FormSource::App => RecordSource::App,
+                FormSource::Paper => RecordSource::Paper,
+            },
+            unit_price: None,
+        }
     }));
     let refs: Vec<Uuid> = found.iter().map(|b| b.record_ref).collect();
     let taken: HashSet<(LineService, Uuid)> = line::Entity::find()
@@ -148,12 +150,9 @@ pub async fn billable(
         !taken.contains(&(b.service, b.record_ref))
             && !through_hub.contains(&(b.service, b.record_ref))
     });
-    let schedule = super::schedule::schedule_of(
-        db,
-        municipality_id,
-        crate::fiscal::year_of_date(first),
-    )
-    .await?;
+    let schedule =
+        super::schedule::schedule_of(db, municipality_id, crate::fiscal::year_of_date(first))
+            .await?;
     for billable in &mut found {
         billable.unit_price = price_of(
             &schedule,
@@ -178,7 +177,11 @@ pub async fn billable(
         );
     }
     found.sort_by(|a, b| {
-        (a.served_on, a.service as u8, a.record_ref).cmp(&(b.served_on, b.service as u8, b.record_ref))
+        (a.served_on, a.service as u8, a.record_ref).cmp(&(
+            b.served_on,
+            b.service as u8,
+            b.record_ref,
+        ))
     });
     Ok(found)
 }
@@ -235,8 +238,20 @@ pub fn items_of(lines: &[line::Model]) -> Vec<ClaimItem> {
         }
     }
     items.sort_by(|a, b| {
-        (a.service as u8, &a.product_code, &a.series_code, a.dose_number, &a.checkup_key)
-            .cmp(&(b.service as u8, &b.product_code, &b.series_code, b.dose_number, &b.checkup_key))
+        (
+            a.service as u8,
+            &a.product_code,
+            &a.series_code,
+            a.dose_number,
+            &a.checkup_key,
+        )
+            .cmp(&(
+                b.service as u8,
+                &b.product_code,
+                &b.series_code,
+                b.dose_number,
+                &b.checkup_key,
+            ))
     });
     items
 }

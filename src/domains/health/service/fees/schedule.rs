@@ -87,7 +87,8 @@ pub async fn set_fee_schedule(
     viewer: &Viewer,
     new: NewSchedule,
 ) -> AppResult<Result<Vec<line::Model>, Vec<FieldError>>> {
-    let (user_id, municipality_id) = super::access::city(ctx.db, viewer, new.municipality_id).await?;
+    let (user_id, municipality_id) =
+        super::access::city(ctx.db, viewer, new.municipality_id).await?;
     let mut errors = Problems::new();
     if crate::fiscal::checked_year(new.fiscal_year).is_err() {
         errors.push(FieldError::input(
@@ -154,9 +155,7 @@ pub async fn set_fee_schedule(
                 if let Some(code) = &series {
                     match catalogue.series(code) {
                         Some(found)
-                            if product
-                                .as_ref()
-                                .is_some_and(|p| found.products.contains(p)) =>
+                            if product.as_ref().is_some_and(|p| found.products.contains(p)) =>
                         {
                             if dose.is_some_and(|d| {
                                 d < 1 || u32::try_from(d).unwrap_or(0) > found.dose_count()
@@ -278,5 +277,7 @@ pub async fn set_fee_schedule(
         .await?;
     }
     txn.commit().await?;
-    Ok(Ok(schedule_of(ctx.db, municipality_id, new.fiscal_year).await?))
+    Ok(Ok(
+        schedule_of(ctx.db, municipality_id, new.fiscal_year).await?
+    ))
 }
