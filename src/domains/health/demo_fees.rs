@@ -110,27 +110,18 @@ fn month_before(today: NaiveDate, back: u32) -> NaiveDate {
         .unwrap_or(today)
 }
 
-/// Loads the fee demo; `clinic` is the 小倉 clinic with its staff and doctor, `guardian`
-/// the demo resident.
-pub async fn load(
+/// The associations and their staff accounts (listed again on every load); returns each
+/// association with its staff member.
+pub async fn associations(
     town: &DemoTown<'_>,
     accounts: &mut Vec<DemoAccount>,
-    clinic: (Uuid, &Viewer, &str),
-    guardian: &Viewer,
-    today: NaiveDate,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<(Uuid, Viewer)>> {
     let db = town.db;
-    let ctx = ServiceContext::quiet(db);
-    let year = crate::fiscal::year_of_date(today);
-    for fiscal_year in [year - 1, year] {
-        done(fees::set_fee_schedule(ctx, &town.admin, schedule(fiscal_year)).await)
-            .context("fee demo step 1")?;
-    }
     let mut staff = Vec::new();
     for (email, person, kana, name, name_kana, kind) in ASSOCIATIONS {
         let association = ensure_organization(db, town.municipality_id, kind, name, name_kana)
             .await
-            .context("fee demo step 2")?;
+            .context("fee demo association")?;
         let (user, _) = identity::ensure_user(
             db,
             email,
@@ -142,13 +133,31 @@ pub async fn load(
             Some(association),
         )
         .await
-        .context("fee demo step 3")?;
+        .context("fee demo association staff")?;
         accounts.push(DemoAccount {
             email: email.to_owned(),
             role: Role::ProgramStaff,
             municipality: Some("北九州市".to_owned()),
         });
         staff.push((association, viewer_of(&user)));
+    }
+    Ok(staff)
+}
+
+/// Loads the fee demo once; `staff` from [`associations`], `clinic` the 小倉 clinic with
+/// its staff and doctor, `guardian` the demo resident.
+pub async fn load(
+    town: &DemoTown<'_>,
+    staff: &[(Uuid, Viewer)],
+    clinic: (Uuid, &Viewer, &str),
+    guardian: &Viewer,
+    today: NaiveDate,
+) -> anyhow::Result<()> {
+    let ctx = ServiceContext::quiet(town.db);
+    let year = crate::fiscal::year_of_date(today);
+    for fiscal_year in [year - 1, year] {
+        done(fees::set_fee_schedule(ctx, &town.admin, schedule(fiscal_year)).await)
+            .context("fee demo schedule")?;
     }
     let (ishikai, ishikai_staff) = &staff[0];
     let (clinic_id, clinic_staff, doctor) = clinic;

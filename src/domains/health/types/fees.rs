@@ -94,6 +94,7 @@ impl From<RecordSource> for HealthRecordSource {
 /// One price of a municipality's fee schedule (委託料単価) for a fiscal year.
 pub struct HealthFeeScheduleLine(pub price_line::Model);
 
+/// One price of a municipality's fee schedule (委託料単価) for a fiscal year.
 #[Object]
 impl HealthFeeScheduleLine {
     /// Global id.
@@ -168,6 +169,7 @@ impl From<&organization::Model> for HealthFeeOrganization {
 /// One billed record of a claim (no personal data: the 予診票 stay with the clinic).
 pub struct HealthFeeClaimLine(pub line::Model);
 
+/// One billed record of a claim (no personal data: the 予診票 stay with the clinic).
 #[Object]
 impl HealthFeeClaimLine {
     /// What it bills.
@@ -215,6 +217,7 @@ impl HealthFeeClaimLine {
 /// One item of a claim as the paper 請求書 prints it: count × unit price.
 pub struct HealthFeeClaimItem(pub ClaimItem);
 
+/// One item of a claim as the paper 請求書 prints it: count × unit price.
 #[Object]
 impl HealthFeeClaimItem {
     /// What it bills.
@@ -261,6 +264,7 @@ impl HealthFeeClaimItem {
 /// One change of a claim's state.
 pub struct HealthFeeClaimEvent(pub event::Model);
 
+/// One change of a claim's state.
 #[Object]
 impl HealthFeeClaimEvent {
     /// The state before; null when the claim was made.
@@ -287,6 +291,7 @@ impl HealthFeeClaimEvent {
 /// A clinic's fee claim (委託料請求) for one service month.
 pub struct HealthFeeClaim(pub ClaimView);
 
+/// A clinic's fee claim (委託料請求) for one service month.
 #[Object]
 impl HealthFeeClaim {
     /// Global id.
@@ -396,6 +401,7 @@ impl HealthFeeClaim {
 /// A medical (医師会) or dental (歯科医師会) association with its member clinics.
 pub struct HealthAssociation(pub Association);
 
+/// A medical (医師会) or dental (歯科医師会) association with its member clinics.
 #[Object]
 impl HealthAssociation {
     /// The association's organization global id.
@@ -435,6 +441,7 @@ pub struct HealthFeeBatchClinicTotal {
     pub total: i64,
 }
 
+/// An association's batch of its member clinics' claims for one month.
 #[Object]
 impl HealthFeeBatch {
     /// Global id.
