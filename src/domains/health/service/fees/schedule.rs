@@ -115,14 +115,14 @@ pub async fn set_fee_schedule(
                 "単価は0円以上で入力してください。",
             ));
         }
-        if let Some(deferral) = price.deferral_price {
-            if deferral < 0 || deferral > price.price.max(0) {
-                errors.push(FieldError::input(
-                    &field("deferralPrice"),
-                    FieldErrorCode::Invalid,
-                    "予診のみの単価は0円以上、接種の単価以下で入力してください。",
-                ));
-            }
+        if let Some(deferral) = price.deferral_price
+            && (deferral < 0 || deferral > price.price.max(0))
+        {
+            errors.push(FieldError::input(
+                &field("deferralPrice"),
+                FieldErrorCode::Invalid,
+                "予診のみの単価は0円以上、接種の単価以下で入力してください。",
+            ));
         }
         let text = |value: &Option<String>| {
             value
