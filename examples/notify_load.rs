@@ -74,6 +74,7 @@ async fn main() -> anyhow::Result<()> {
         demo: true,
         index_dir: None,
         limits,
+        health_hub: None,
     })
     .await?;
     let state = app.state().clone();

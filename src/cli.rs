@@ -91,6 +91,7 @@ async fn serve(
         port: args.port,
         demo: args.demo,
         limits: args.limits,
+        health_hub: None,
     })
     .await?;
     let address = app.local_addr()?;

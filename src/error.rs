@@ -154,6 +154,8 @@ pub enum FieldErrorCode {
     VaccinationBlocked,
     /// A vaccination warning was not overridden with a reason.
     WarningNotOverridden,
+    /// A fee claim has a line the fee schedule gives no price for.
+    PriceMissing,
 }
 
 /// An expected failure of a mutation, reported in `userErrors`.

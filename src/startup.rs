@@ -39,6 +39,8 @@ pub struct Settings {
     pub index_dir: Option<std::path::PathBuf>,
     /// Limits and policies.
     pub limits: Limits,
+    /// The national hub (PMH) the health domain talks to; the in-memory one when `None`.
+    pub health_hub: Option<crate::domains::health::hub::HealthHub>,
 }
 
 /// A built application, bound to its port and ready to serve.
@@ -91,7 +93,11 @@ impl Application {
             background_db,
             queues: crate::state::WriteQueues::default(),
         };
-        let router = router(state.clone(), &settings.limits);
+        let router = router(
+            state.clone(),
+            &settings.limits,
+            settings.health_hub.clone().unwrap_or_default(),
+        );
         let listener = TcpListener::bind((settings.host, settings.port))
             .await
             .with_context(|| format!("binding {}:{}", settings.host, settings.port))?;

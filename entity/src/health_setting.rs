@@ -12,6 +12,8 @@ pub struct Model {
     pub month_end: String,
     /// The temperature (℃) from which the 予診 defers a vaccination.
     pub fever_threshold: f64,
+    /// The day of the month after the service month by which a clinic's fee claim is due.
+    pub fee_claim_due_day: i32,
     pub updated_at: DateTimeUtc,
 }
 

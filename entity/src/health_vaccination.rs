@@ -14,6 +14,9 @@ pub enum VaccinationSource {
     /// Recorded by the clinic from a paper 予診票.
     #[sea_orm(string_value = "paper")]
     Paper,
+    /// Imported from the national hub (PMH), where a clinic registered it.
+    #[sea_orm(string_value = "hub")]
+    Hub,
 }
 
 /// A dose a child has had. Never deleted: a correction is a new version of the same record

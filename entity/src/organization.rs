@@ -23,6 +23,12 @@ pub enum OrganizationKind {
     /// A medical clinic that gives routine vaccinations.
     #[sea_orm(string_value = "clinic")]
     Clinic,
+    /// A medical association (医師会): collects its member clinics' fee claims.
+    #[sea_orm(string_value = "medical_association")]
+    MedicalAssociation,
+    /// A dental association (歯科医師会): collects its member dental clinics' fee claims.
+    #[sea_orm(string_value = "dental_association")]
+    DentalAssociation,
 }
 
 /// An organization inside a municipality: the city hall, a partner company, a museum…

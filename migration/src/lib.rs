@@ -31,6 +31,7 @@ mod m20261209_300001_health_checkups;
 
 mod checkup_seed;
 pub use checkup_seed::{KITAKYUSHU_CHECKUPS, seed_kitakyushu_checkups};
+mod m20261209_400001_health_fees;
 
 /// Every migration of the product, applied in order.
 pub struct Migrator;
@@ -65,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_100001_childcare_daily_tools::Migration),
             Box::new(m20261209_200001_revisions_and_comment_deletion::Migration),
             Box::new(m20261209_300001_health_checkups::Migration),
+            Box::new(m20261209_400001_health_fees::Migration),
         ]
     }
 }

@@ -40,8 +40,12 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The HTTP routes with their middleware: GraphQL over HTTP and WebSocket, the plain HTTP
 /// downloads of the domains, health, readiness and metrics.
-pub fn router(state: AppState, limits: &Limits) -> Router {
-    let schema = build_schema(state.clone());
+pub fn router(
+    state: AppState,
+    limits: &Limits,
+    hub: crate::domains::health::hub::HealthHub,
+) -> Router {
+    let schema = build_schema(state.clone(), hub);
     let responses = Arc::new(ResponseCache::default());
     state.events.on_every_event({
         let responses = Arc::clone(&responses);
@@ -87,6 +91,14 @@ pub fn router(state: AppState, limits: &Limits) -> Router {
         .route(
             "/reports/programs/sessions/{id}/roster.html",
             get(roster::roster_html),
+        )
+        .route(
+            "/reports/health/fee-claims/{id}/claim.csv",
+            get(crate::domains::health::fee_export::fee_claim_csv),
+        )
+        .route(
+            "/reports/health/fee-batches/{id}/batch.csv",
+            get(crate::domains::health::fee_export::fee_batch_csv),
         )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))

@@ -19,6 +19,7 @@ use crate::{
         health::resolver::{
             HealthCheckupMutation, HealthCheckupQuery, HealthMutation, HealthQuery,
             HealthSubscription, HealthVisitMutation,
+            fees::{HealthFeeMutation, HealthFeeQuery},
         },
         identity::{
             loaders::IdentityLoader,
@@ -60,6 +61,7 @@ pub struct QueryRoot(
     ChildcareQuery,
     HealthQuery,
     HealthCheckupQuery,
+    HealthFeeQuery,
     RelocationQuery,
     ContentQuery,
     KpiQuery,
@@ -77,6 +79,7 @@ pub struct MutationRoot(
     HealthMutation,
     HealthVisitMutation,
     HealthCheckupMutation,
+    HealthFeeMutation,
     PartnershipMutation,
     ProgramsMutation,
     RelocationMutation,
@@ -99,9 +102,10 @@ pub struct SubscriptionRoot(
 );
 
 /// Builds the schema serving `state`.
-pub fn build_schema(state: AppState) -> AppSchema {
+pub fn build_schema(state: AppState, hub: crate::domains::health::hub::HealthHub) -> AppSchema {
     let limits = state.limits.clone();
     schema_builder(&limits)
+        .data(hub)
         .data(DataLoader::new(
             IdentityLoader::new(state.db.clone()),
             tokio::spawn,

@@ -103,6 +103,12 @@ node_kinds! {
     HealthCheckupBooking,
     /// The result of a child's infant or dental checkup.
     HealthCheckup,
+    /// A line of a municipality's fee schedule (委託料単価).
+    HealthFeeScheduleLine,
+    /// A clinic's monthly fee claim (委託料請求).
+    HealthFeeClaim,
+    /// An association's monthly batch of fee claims.
+    HealthFeeBatch,
     /// A municipality's group of search synonyms.
     SearchSynonymGroup,
     /// A message in a reader's in-app inbox.

@@ -65,6 +65,8 @@ pub enum UserErrorCode {
     /// A vaccination check warns about the dose, and the clinic gave no override with a
     /// reason for it.
     WarningNotOverridden,
+    /// A fee claim has a line the fee schedule gives no price for.
+    PriceMissing,
 }
 
 impl From<FieldErrorCode> for UserErrorCode {
@@ -91,6 +93,7 @@ impl From<FieldErrorCode> for UserErrorCode {
             FieldErrorCode::BookingRestricted => Self::BookingRestricted,
             FieldErrorCode::VaccinationBlocked => Self::VaccinationBlocked,
             FieldErrorCode::WarningNotOverridden => Self::WarningNotOverridden,
+            FieldErrorCode::PriceMissing => Self::PriceMissing,
         }
     }
 }

@@ -14,6 +14,7 @@ mod content;
 mod employment;
 mod health;
 mod health_checkups;
+mod health_fees;
 mod health_visits;
 mod identity;
 mod kpi;

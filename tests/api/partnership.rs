@@ -2397,6 +2397,7 @@ async fn each_project_step_is_announced_on_the_event_bus() {
         demo: false,
         index_dir: None,
         limits: tsunagu::config::Limits::default(),
+        health_hub: None,
     })
     .await
     .unwrap();

@@ -89,6 +89,7 @@ async fn starting_without_a_database_to_reach_says_so_within_seconds() {
         demo: false,
         index_dir: None,
         limits: Limits::default(),
+        health_hub: None,
     })
     .await;
     let Err(error) = built else {

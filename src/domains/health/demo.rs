@@ -116,6 +116,7 @@ pub async fn load(db: &DatabaseConnection, accounts: &mut Vec<DemoAccount>) -> a
         .filter(slot::Column::ClinicId.eq(clinics[0].0))
         .count(db)
         .await?;
+    let association_staff = super::demo_fees::associations(&town, accounts).await?;
     if existing > 0 {
         return Ok(());
     }
@@ -369,5 +370,13 @@ pub async fn load(db: &DatabaseConnection, accounts: &mut Vec<DemoAccount>) -> a
         )
         .await,
     )?;
-    Ok(())
+    let (clinic_one, staff_one, doctor_one) = &clinics[0];
+    super::demo_fees::load(
+        &town,
+        &association_staff,
+        (*clinic_one, staff_one, doctor_one),
+        guardian,
+        today,
+    )
+    .await
 }

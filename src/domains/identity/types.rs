@@ -114,6 +114,11 @@ pub enum OrganizationKind {
     /// A medical clinic that gives routine vaccinations; its staff see the forms and
     /// bookings submitted to it and record the doses.
     Clinic,
+    /// A medical association (医師会): its staff check and batch their member clinics'
+    /// fee claims for the city.
+    MedicalAssociation,
+    /// A dental association (歯科医師会): the same for dental clinics.
+    DentalAssociation,
 }
 
 mirror!(
@@ -128,7 +133,9 @@ mirror!(
         ChildcareProvider,
         EmploymentSupportOffice,
         Nonprofit,
-        Clinic
+        Clinic,
+        MedicalAssociation,
+        DentalAssociation
     ]
 );
 

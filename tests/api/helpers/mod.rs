@@ -11,6 +11,7 @@ use tokio::sync::oneshot;
 use tsunagu::{
     config::Limits,
     demo::DEMO_PASSWORD,
+    domains::health::hub::{HealthHub, InMemoryHub},
     startup::{Application, Settings},
 };
 
@@ -24,6 +25,9 @@ pub struct TestApp {
     pub database_url: String,
     /// HTTP client.
     pub client: Client,
+    /// The in-memory national hub (PMH) this server talks to, for tests to act as the
+    /// hub's other users (a clinic's own system).
+    pub hub: InMemoryHub,
     _data_dir: Option<TempDir>,
     stop: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
@@ -202,6 +206,7 @@ async fn start(
     limits: Limits,
     demo: bool,
 ) -> TestApp {
+    let hub = InMemoryHub::new();
     let app = Application::build(Settings {
         database_url: database_url.clone(),
         host: "127.0.0.1".parse().expect("loopback address"),
@@ -209,6 +214,7 @@ async fn start(
         demo,
         index_dir,
         limits,
+        health_hub: Some(HealthHub(std::sync::Arc::new(hub.clone()))),
     })
     .await
     .expect("application builds");
@@ -222,6 +228,7 @@ async fn start(
         addr,
         database_url,
         client: Client::new(),
+        hub,
         _data_dir: data_dir,
         stop: Some(stop),
         server: Some(server),

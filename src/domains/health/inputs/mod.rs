@@ -1,6 +1,8 @@
 //! GraphQL inputs and payloads of the health domain, and their conversion into service
 //! structs.
 
+pub mod fees;
+
 use async_graphql::{ID, InputObject, SimpleObject};
 use chrono::{DateTime, Utc};
 
@@ -556,6 +558,9 @@ pub struct UpdateHealthSettingsInput {
     /// The temperature (℃, 37.0–38.5) from which the 予診 may not judge a vaccination
     /// possible.
     pub fever_threshold: Option<f64>,
+    /// The day (1–28) of the month after the service month by which a clinic's fee claim
+    /// (委託料請求) is due; the 10th by default.
+    pub fee_claim_due_day: Option<i32>,
 }
 
 impl TryFrom<UpdateHealthSettingsInput> for SettingsChange {
@@ -569,6 +574,9 @@ impl TryFrom<UpdateHealthSettingsInput> for SettingsChange {
             )?,
             month_end: input.month_end.map(Into::into),
             fever_threshold: input.fever_threshold,
+            fee_claim_due_day: input
+                .fee_claim_due_day
+                .map(|day| u32::try_from(day).unwrap_or(0)),
         })
     }
 }

@@ -1,5 +1,7 @@
 //! GraphQL entry points of the health domain: adapters of a few lines over the service.
 
+pub mod fees;
+
 use async_graphql::{Context, ID, Object, Result, ResultExt, Subscription};
 use futures_util::{Stream, StreamExt};
 use tokio_stream::wrappers::BroadcastStream;

@@ -20,6 +20,7 @@ mod checkup_types;
 mod children;
 mod claims;
 mod day;
+pub mod fees;
 mod form_versions;
 mod forms;
 mod paper;

@@ -20,13 +20,19 @@ pub struct Settings {
     pub month_end: MonthEnd,
     /// The temperature (℃) from which the 予診 may not judge a vaccination possible.
     pub fever_threshold: f64,
+    /// The day of the month after the service month by which a fee claim is due.
+    pub fee_claim_due_day: u32,
 }
+
+/// The day a fee claim is due when a municipality sets none: the 10th of the next month.
+pub const DEFAULT_FEE_CLAIM_DUE_DAY: u32 = 10;
 
 impl Default for Settings {
     fn default() -> Self {
         Self {
             month_end: MonthEnd::NextMonthFirst,
             fever_threshold: DEFAULT_FEVER_THRESHOLD,
+            fee_claim_due_day: DEFAULT_FEE_CLAIM_DUE_DAY,
         }
     }
 }
@@ -48,6 +54,8 @@ pub async fn settings_of(db: &impl ConnectionTrait, municipality_id: Uuid) -> Ap
             MonthEnd::NextMonthFirst
         },
         fever_threshold: row.fever_threshold,
+        fee_claim_due_day: u32::try_from(row.fee_claim_due_day)
+            .unwrap_or(DEFAULT_FEE_CLAIM_DUE_DAY),
     }))
 }
 
@@ -60,6 +68,8 @@ pub struct SettingsChange {
     pub month_end: Option<MonthEnd>,
     /// The fever threshold in ℃ (37.0–38.5).
     pub fever_threshold: Option<f64>,
+    /// The fee claim due day (1–28) of the month after the service month.
+    pub fee_claim_due_day: Option<u32>,
 }
 
 /// The settings of the municipality the viewer administers.
@@ -89,15 +99,29 @@ pub async fn update_settings(
             "発熱とみなす体温は37.0〜38.5℃の範囲で指定してください。",
         )]));
     }
+    if change
+        .fee_claim_due_day
+        .is_some_and(|day| !(1..=28).contains(&day))
+    {
+        return Ok(Err(vec![FieldError::input(
+            "feeClaimDueDay",
+            FieldErrorCode::Invalid,
+            "請求の締切日は1〜28日で指定してください。",
+        )]));
+    }
     let current = settings_of(ctx.db, municipality_id).await?;
     let next = Settings {
         month_end: change.month_end.unwrap_or(current.month_end),
         fever_threshold: change.fever_threshold.unwrap_or(current.fever_threshold),
+        fee_claim_due_day: change
+            .fee_claim_due_day
+            .unwrap_or(current.fee_claim_due_day),
     };
     setting::Entity::insert(setting::ActiveModel {
         municipality_id: Set(municipality_id),
         month_end: Set(month_end_text(next.month_end).to_owned()),
         fever_threshold: Set(next.fever_threshold),
+        fee_claim_due_day: Set(i32::try_from(next.fee_claim_due_day).unwrap_or(10)),
         updated_at: Set(ctx.now()),
     })
     .on_conflict(
@@ -105,6 +129,7 @@ pub async fn update_settings(
             .update_columns([
                 setting::Column::MonthEnd,
                 setting::Column::FeverThreshold,
+                setting::Column::FeeClaimDueDay,
                 setting::Column::UpdatedAt,
             ])
             .to_owned(),

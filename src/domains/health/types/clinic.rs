@@ -67,6 +67,9 @@ pub struct HealthSettings {
     pub month_end: MonthEndRule,
     /// The temperature (℃) from which the 予診 may not judge a vaccination possible.
     pub fever_threshold: f64,
+    /// The day of the month after the service month by which a clinic's fee claim
+    /// (委託料請求) is due.
+    pub fee_claim_due_day: i32,
 }
 
 impl From<service::Settings> for HealthSettings {
@@ -74,6 +77,7 @@ impl From<service::Settings> for HealthSettings {
         Self {
             month_end: settings.month_end.into(),
             fever_threshold: settings.fever_threshold,
+            fee_claim_due_day: i32::try_from(settings.fee_claim_due_day).unwrap_or(10),
         }
     }
 }

@@ -9,10 +9,12 @@ use super::catalogue::{self, AgePoint, Catalogue, DoseRule, Product, Series, in_
 
 mod checkups;
 mod clinic;
+mod fees;
 mod visits;
 
 pub use checkups::*;
 pub use clinic::*;
+pub use fees::*;
 pub use visits::*;
 
 crate::enum_mirror! {
@@ -392,6 +394,8 @@ crate::enum_mirror! {
         App,
         /// Recorded by the clinic from a paper 予診票.
         Paper,
+        /// Imported from the national hub (PMH), where a clinic registered it.
+        Hub,
     }
 }
 
