@@ -98,11 +98,11 @@ node_kinds! {
     /// A version of a 予診票 definition.
     VaccinationFormDefinition,
     /// A municipality's kind of infant or dental checkup.
-    HealthCheckupType,
+    CheckupType,
     /// A booking of a checkup on a clinic's slot.
-    HealthCheckupBooking,
+    CheckupBooking,
     /// The result of a child's infant or dental checkup.
-    HealthCheckup,
+    Checkup,
     /// A line of a municipality's fee schedule (委託料単価).
     HealthFeeScheduleLine,
     /// A clinic's monthly fee claim (委託料請求).

@@ -43,7 +43,7 @@ impl TryFrom<BookCheckupInput> for NewCheckupBooking {
     fn try_from(input: BookCheckupInput) -> AppResult<Self> {
         Ok(Self {
             child_id: ids::decode_as(&input.child_id, NodeKind::HealthChild)?,
-            checkup_type_id: ids::decode_as(&input.checkup_type_id, NodeKind::HealthCheckupType)?,
+            checkup_type_id: ids::decode_as(&input.checkup_type_id, NodeKind::CheckupType)?,
             slot_id: ids::decode_as(&input.slot_id, NodeKind::VaccinationSlot)?,
             answers: input
                 .answers
@@ -163,7 +163,7 @@ impl TryFrom<RecordCheckupInput> for NewCheckup {
         let level = |l: UrineLevel| service::UrineLevel::from(l);
         Ok(Self {
             child_id: ids::decode_as(&input.child_id, NodeKind::HealthChild)?,
-            checkup_type_id: ids::decode_as(&input.checkup_type_id, NodeKind::HealthCheckupType)?,
+            checkup_type_id: ids::decode_as(&input.checkup_type_id, NodeKind::CheckupType)?,
             examined_on: input.examined_on.into(),
             height_cm: input.height_cm,
             weight_kg: input.weight_kg,
@@ -249,7 +249,7 @@ impl TryFrom<CheckupResultFilter> for CheckupFilter {
             )?,
             checkup_type_id: ids::decode_optional(
                 input.checkup_type_id.as_ref(),
-                NodeKind::HealthCheckupType,
+                NodeKind::CheckupType,
             )?,
             from: input.from.map(Into::into),
             to: input.to.map(Into::into),

@@ -76,7 +76,7 @@ impl HealthCheckupQuery {
     ) -> Result<CheckupQuestionnaire> {
         let (state, viewer) = context(ctx)?;
         let child = ids::decode_as(&child_id, NodeKind::HealthChild).extend()?;
-        let kind = ids::decode_as(&checkup_type_id, NodeKind::HealthCheckupType).extend()?;
+        let kind = ids::decode_as(&checkup_type_id, NodeKind::CheckupType).extend()?;
         let on = on.map_or_else(crate::fiscal::today, |d| d.0);
         Ok(
             service::questionnaire(state.into(), viewer, child, kind, on)
@@ -204,7 +204,7 @@ impl HealthCheckupMutation {
         #[graphql(desc = "The booking.")] input: CancelCheckupBookingInput,
     ) -> Result<CheckupBookingPayload> {
         let (state, viewer) = context(ctx)?;
-        let id = ids::decode_as(&input.booking_id, NodeKind::HealthCheckupBooking).extend()?;
+        let id = ids::decode_as(&input.booking_id, NodeKind::CheckupBooking).extend()?;
         let outcome = service::cancel_checkup_booking(state.into(), viewer, id)
             .await
             .extend()?;
@@ -244,7 +244,7 @@ impl HealthCheckupMutation {
         #[graphql(desc = "The referral's use.")] input: RecordCheckupReferralResultInput,
     ) -> Result<CheckupPayload> {
         let (state, viewer) = context(ctx)?;
-        let id = ids::decode_as(&input.checkup_id, NodeKind::HealthCheckup).extend()?;
+        let id = ids::decode_as(&input.checkup_id, NodeKind::Checkup).extend()?;
         let outcome = service::record_referral_result(
             state.into(),
             viewer,

@@ -98,7 +98,7 @@ pub struct CheckupType(pub checkup_type::Model);
 impl CheckupType {
     /// Global id.
     async fn id(&self) -> ID {
-        encode(NodeKind::HealthCheckupType, self.0.id)
+        encode(NodeKind::CheckupType, self.0.id)
     }
 
     /// Stable code, e.g. `INFANT_1Y6M` or `DENTAL_3Y`.
@@ -276,7 +276,7 @@ pub struct CheckupBooking(pub booking::Model);
 impl CheckupBooking {
     /// Global id.
     async fn id(&self) -> ID {
-        encode(NodeKind::HealthCheckupBooking, self.0.id)
+        encode(NodeKind::CheckupBooking, self.0.id)
     }
 
     /// The child's global id.
@@ -458,7 +458,7 @@ impl From<checkup::Model> for Checkup {
 impl Checkup {
     /// Global id.
     async fn id(&self) -> ID {
-        encode(NodeKind::HealthCheckup, self.0.id)
+        encode(NodeKind::Checkup, self.0.id)
     }
 
     /// The child's global id.

@@ -76,7 +76,7 @@ struct Waiting {
 /// What a waiting party hears: its answer, or that it writes next.
 enum Turn {
     Answered(Answer),
-    Write(Party),
+    Write(Party, Pen),
 }
 
 impl Queue {
@@ -84,6 +84,43 @@ impl Queue {
         self.inner
             .lock()
             .is_ok_and(|waiting| !waiting.writing && waiting.parties.is_empty())
+    }
+}
+
+/// The right to write a session's next transaction. Dropped — when its writer is done, or
+/// its task is stopped halfway, or it was handed to a party whose caller went away — it
+/// passes to the first party still waiting, so a queue never stays stuck.
+struct Pen {
+    queue: Arc<Queue>,
+    queues: WriteQueues,
+    session_id: Uuid,
+}
+
+impl Drop for Pen {
+    fn drop(&mut self) {
+        let next = match self.queue.inner.lock() {
+            Ok(mut waiting) => {
+                let next = waiting.parties.pop_front();
+                if next.is_none() {
+                    waiting.writing = false;
+                }
+                next
+            }
+            Err(_) => None,
+        };
+        match next {
+            Some((party, tell)) => {
+                let pen = Pen {
+                    queue: Arc::clone(&self.queue),
+                    queues: self.queues.clone(),
+                    session_id: self.session_id,
+                };
+                // Should its caller have gone, the turn comes back and is dropped here,
+                // and its pen passes to the next one.
+                let _ = tell.send(Turn::Write(party, pen));
+            }
+            None => self.queues.forget_if(self.session_id, Queue::idle),
+        }
     }
 }
 
@@ -110,27 +147,29 @@ pub(super) async fn register(
             Ok(party)
         }
     };
-    let party = match waiting {
-        Ok(party) => party,
+    let (party, pen) = match waiting {
+        Ok(party) => {
+            let pen = Pen {
+                queue,
+                queues: queues.clone(),
+                session_id,
+            };
+            (party, pen)
+        }
         Err(hear) => match hear.await {
             Ok(Turn::Answered(answer)) => return answer,
-            Ok(Turn::Write(party)) => party,
-            // The writer went away without answering (its task was stopped).
+            Ok(Turn::Write(party, pen)) => (party, pen),
+            // The writer's task was stopped before it answered.
             Err(_) => return Err(AppError::Unavailable),
         },
     };
-    write(ctx, queues, &queue, session_id, party).await
+    write(ctx, &pen, party).await
 }
 
-/// Writes `first` with the parties waiting behind it, answers them, and hands the queue on.
-async fn write(
-    ctx: ServiceContext<'_>,
-    queues: &WriteQueues,
-    queue: &Queue,
-    session_id: Uuid,
-    first: Party,
-) -> Answer {
-    let others: Vec<(Party, oneshot::Sender<Turn>)> = match queue.inner.lock() {
+/// Writes `first` with the parties waiting behind it and answers them; the caller's pen
+/// passes on when dropped.
+async fn write(ctx: ServiceContext<'_>, pen: &Pen, first: Party) -> Answer {
+    let others: Vec<(Party, oneshot::Sender<Turn>)> = match pen.queue.inner.lock() {
         Ok(mut waiting) => {
             let taken = std::cmp::min(waiting.parties.len(), BATCH - 1);
             waiting.parties.drain(..taken).collect()
@@ -143,7 +182,9 @@ async fn write(
         parties.push(party);
         tells.push(tell);
     }
-    let mut answers = write_together(ctx, session_id, &parties).await.into_iter();
+    let mut answers = write_together(ctx, pen.session_id, &parties)
+        .await
+        .into_iter();
     let mine = answers
         .next()
         .unwrap_or_else(|| Err(AppError::Internal(anyhow::anyhow!("no answer for a party"))));
@@ -151,27 +192,7 @@ async fn write(
         // A caller that went away no longer needs its answer.
         let _ = tell.send(Turn::Answered(answer));
     }
-    hand_on(queue);
-    queues.forget_if(session_id, Queue::idle);
     mine
-}
-
-/// Gives the queue to the first party still waiting, or marks it idle.
-fn hand_on(queue: &Queue) {
-    loop {
-        let Ok(mut waiting) = queue.inner.lock() else {
-            return;
-        };
-        let Some((party, tell)) = waiting.parties.pop_front() else {
-            waiting.writing = false;
-            return;
-        };
-        drop(waiting);
-        if tell.send(Turn::Write(party)).is_ok() {
-            return;
-        }
-        // Its caller went away: the next one writes.
-    }
 }
 
 /// The parties' answers, in order: in one transaction, or each alone when that fails.
