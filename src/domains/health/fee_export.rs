@@ -9,16 +9,15 @@ use std::net::SocketAddr;
 
 use axum::{
     extract::{ConnectInfo, Path, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
-    response::{IntoResponse, Response},
+    http::HeaderMap,
+    response::Response,
 };
 use chrono::Datelike;
 use entity::{health_fee_claim::ClaimStatus, health_fee_claim_line::LineService};
-use serde_json::json;
 
 use super::service::fees::{self, BatchView, ClaimView};
 use crate::{
-    auth::{Viewer, viewer_of},
+    download,
     error::{AppError, AppResult},
     graphql::ids::{self, NodeKind},
     state::AppState,
@@ -62,22 +61,6 @@ fn status_ja(status: ClaimStatus) -> &'static str {
 
 fn month_ja(month: chrono::NaiveDate) -> String {
     format!("{}年{}月", month.year(), month.month())
-}
-
-/// Writes rows as CSV with a byte-order mark and CRLF line endings.
-fn csv_of<const N: usize>(headers: [&str; N], rows: Vec<[String; N]>) -> AppResult<Vec<u8>> {
-    let mut out = "\u{feff}".as_bytes().to_vec();
-    {
-        let mut writer = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(&mut out);
-        writer.write_record(headers).map_err(AppError::internal)?;
-        for row in rows {
-            writer.write_record(row).map_err(AppError::internal)?;
-        }
-        writer.flush().map_err(AppError::internal)?;
-    }
-    Ok(out)
 }
 
 /// A claim as CSV: one row per item, then the total.
@@ -124,7 +107,7 @@ pub fn claim_csv(view: &ClaimView) -> AppResult<Vec<u8>> {
         total.to_string(),
         String::new(),
     ]);
-    csv_of(CLAIM_HEADERS, rows)
+    download::csv_table(&CLAIM_HEADERS, rows)
 }
 
 /// A batch as CSV: one row per clinic, then the total.
@@ -154,33 +137,12 @@ pub fn batch_csv(view: &BatchView) -> AppResult<Vec<u8>> {
         count.to_string(),
         total.to_string(),
     ]);
-    csv_of(BATCH_HEADERS, rows)
-}
-
-async fn viewer(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> AppResult<Viewer> {
-    let viewer = viewer_of(state, headers, peer).await?;
-    viewer.require_user()?;
-    Ok(viewer)
+    download::csv_table(&BATCH_HEADERS, rows)
 }
 
 fn decoded(id: &str, kind: NodeKind) -> AppResult<uuid::Uuid> {
     // An id of another kind is as unknown as someone else's claim.
     ids::decode_as(&id.to_owned().into(), kind).map_err(|_| AppError::NotFound)
-}
-
-fn download(name: String, body: Vec<u8>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-        body,
-    )
-        .into_response()
 }
 
 /// `GET /reports/health/fee-claims/{id}/claim.csv`.
@@ -191,15 +153,17 @@ pub async fn fee_claim_csv(
     Path(id): Path<String>,
 ) -> Response {
     let outcome = async {
-        let viewer = viewer(&state, &headers, peer).await?;
+        let viewer = download::signed_in_viewer(&state, &headers, peer).await?;
         let id = decoded(&id, NodeKind::HealthFeeClaim)?;
         let view = fees::find_fee_claim((&state).into(), &viewer, id).await?;
         Ok::<_, AppError>((view.claim.month, claim_csv(&view)?))
     }
     .await;
     match outcome {
-        Ok((month, body)) => download(format!("fee-claim-{}.csv", month.format("%Y%m")), body),
-        Err(error) => refused(&error),
+        Ok((month, body)) => {
+            download::csv_response(&format!("fee-claim-{}.csv", month.format("%Y%m")), body)
+        }
+        Err(error) => download::refused("fee claim", &error),
     }
 }
 
@@ -211,42 +175,16 @@ pub async fn fee_batch_csv(
     Path(id): Path<String>,
 ) -> Response {
     let outcome = async {
-        let viewer = viewer(&state, &headers, peer).await?;
+        let viewer = download::signed_in_viewer(&state, &headers, peer).await?;
         let id = decoded(&id, NodeKind::HealthFeeBatch)?;
         let view = fees::find_fee_batch((&state).into(), &viewer, id).await?;
         Ok::<_, AppError>((view.batch.month, batch_csv(&view)?))
     }
     .await;
     match outcome {
-        Ok((month, body)) => download(format!("fee-batch-{}.csv", month.format("%Y%m")), body),
-        Err(error) => refused(&error),
-    }
-}
-
-fn refused(error: &AppError) -> Response {
-    let status = match error {
-        AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
-        AppError::Forbidden => StatusCode::FORBIDDEN,
-        AppError::NotFound => StatusCode::NOT_FOUND,
-        AppError::BadUserInput(_) => StatusCode::BAD_REQUEST,
-        AppError::Conflict(_) => StatusCode::CONFLICT,
-        AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-        AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-        AppError::Internal(cause) => {
-            tracing::error!(error = ?cause, "fee claim download failed");
-            StatusCode::INTERNAL_SERVER_ERROR
+        Ok((month, body)) => {
+            download::csv_response(&format!("fee-batch-{}.csv", month.format("%Y%m")), body)
         }
-    };
-    let body = json!({ "errors": [{ "message": error.to_string(), "extensions": { "code": error.code() } }] });
-    let mut response = (status, body.to_string()).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    if status == StatusCode::UNAUTHORIZED {
-        response
-            .headers_mut()
-            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        Err(error) => download::refused("fee batch", &error),
     }
-    response
 }
