@@ -606,12 +606,30 @@ async fn the_3y_checkup_records_urine_and_a_referral_is_issued_then_used() {
         ["INVALID"],
         "{early}"
     );
-    let used = app.graphql(Some(&admin), mark, json!({ "input": { "checkupId": checkup, "usedOn": today().to_string(), "result": "尿潜血 再検査で陰性" } })).await;
-    assert_eq!(
-        used["data"]["recordCheckupReferralResult"]["checkup"]["referral"],
-        json!({ "status": "USED", "usedOn": today().to_string(), "result": "尿潜血 再検査で陰性" }),
-        "{used}"
+    // Submitted twice at once: one records the result, the other is told it is used.
+    let (first, second) = tokio::join!(
+        app.graphql(Some(&admin), mark, json!({ "input": { "checkupId": checkup, "usedOn": today().to_string(), "result": "尿潜血 再検査で陰性" } })),
+        app.graphql(Some(&admin), mark, json!({ "input": { "checkupId": checkup, "usedOn": today().to_string(), "result": "尿潜血 再検査で陰性" } })),
     );
+    let answers = [&first, &second];
+    let used: Vec<&Value> = answers
+        .iter()
+        .map(|body| &body["data"]["recordCheckupReferralResult"])
+        .filter(|payload| !payload["checkup"].is_null())
+        .collect();
+    assert_eq!(used.len(), 1, "{first} {second}");
+    assert_eq!(
+        used[0]["checkup"]["referral"],
+        json!({ "status": "USED", "usedOn": today().to_string(), "result": "尿潜血 再検査で陰性" }),
+        "{first} {second}"
+    );
+    let refused: Vec<Vec<String>> = answers
+        .iter()
+        .map(|body| &body["data"]["recordCheckupReferralResult"])
+        .filter(|payload| payload["checkup"].is_null())
+        .map(user_error_codes)
+        .collect();
+    assert_eq!(refused, [["INVALID_STATE"]], "{first} {second}");
     let again = app.graphql(Some(&admin), mark, json!({ "input": { "checkupId": checkup, "usedOn": today().to_string(), "result": "x" } })).await;
     assert_eq!(
         user_error_codes(&again["data"]["recordCheckupReferralResult"]),

@@ -19,6 +19,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
+    sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -471,12 +472,26 @@ pub async fn record_referral_result(
     if let Err(errors) = problems.finish() {
         return Ok(Err(errors));
     }
-    let mut active: checkup::ActiveModel = found.into();
-    active.referral_status = Set("used".to_owned());
-    active.referral_used_on = Set(Some(used_on));
-    active.referral_result = Set(Some(result));
-    active.updated_at = Set(ctx.now());
-    Ok(Ok(active.update(ctx.db).await?))
+    // Only while the referral is still unused: of two submissions at once, one records it.
+    let marked = checkup::Entity::update_many()
+        .col_expr(checkup::Column::ReferralStatus, Expr::value("used"))
+        .col_expr(checkup::Column::ReferralUsedOn, Expr::value(Some(used_on)))
+        .col_expr(checkup::Column::ReferralResult, Expr::value(Some(result)))
+        .col_expr(checkup::Column::UpdatedAt, Expr::value(ctx.now()))
+        .filter(checkup::Column::Id.eq(found.id))
+        .filter(checkup::Column::ReferralStatus.eq("issued"))
+        .exec(ctx.db)
+        .await?;
+    if marked.rows_affected == 0 {
+        return Ok(Err(vec![FieldError::whole(
+            FieldErrorCode::InvalidState,
+            "未使用の精密検診受診票がありません。",
+        )]));
+    }
+    Ok(Ok(checkup::Entity::find_by_id(found.id)
+        .one(ctx.db)
+        .await?
+        .ok_or(AppError::NotFound)?))
 }
 
 /// The findings of a result.
