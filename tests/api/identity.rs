@@ -86,7 +86,7 @@ async fn sign_up_refuses_bad_input_field_by_field_and_creates_nothing() {
     let users = app
         .graphql(Some(&admin), "{ users { totalCount } }", json!({}))
         .await;
-    assert_eq!(users["data"]["users"]["totalCount"], 26, "{users}");
+    assert_eq!(users["data"]["users"]["totalCount"], 27, "{users}");
 }
 
 #[tokio::test]
@@ -685,7 +685,7 @@ async fn loading_the_demo_data_twice_duplicates_nothing() {
     let app = spawn_app().await;
     let db = tsunagu::db::connect(&app.database_url).await.unwrap();
     let accounts = tsunagu::app::demo::load(&db).await.unwrap();
-    assert_eq!(accounts.len(), 26);
+    assert_eq!(accounts.len(), 27);
     let admin = app.login_demo("platform-admin@example.jp").await;
     let body = app
         .graphql(
@@ -694,7 +694,7 @@ async fn loading_the_demo_data_twice_duplicates_nothing() {
             json!({}),
         )
         .await;
-    assert_eq!(body["data"]["users"]["totalCount"], 26, "{body}");
+    assert_eq!(body["data"]["users"]["totalCount"], 27, "{body}");
     let municipalities = &body["data"]["municipalities"];
     assert_eq!(municipalities["totalCount"], 3);
     let organizations: Vec<(String, u64)> = municipalities["nodes"]
@@ -713,7 +713,7 @@ async fn loading_the_demo_data_twice_duplicates_nothing() {
         [
             ("10201".into(), 5),
             ("14384".into(), 7),
-            ("40100".into(), 8)
+            ("40100".into(), 9)
         ]
     );
 }
