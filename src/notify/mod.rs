@@ -177,23 +177,39 @@ pub async fn enqueue(txn: &impl ConnectionTrait, notice: Notice) -> Result<bool,
     Ok(true)
 }
 
+/// Why the text of messages was erased; their body then says so.
+#[derive(Debug, Clone, Copy)]
+pub enum Erased {
+    /// The record's personal data was erased.
+    PersonalData,
+    /// Its author deleted what the message quoted.
+    DeletedByAuthor,
+}
+
+impl Erased {
+    fn body(self) -> &'static str {
+        match self {
+            Self::PersonalData => "（個人情報の削除に伴い、本文を削除しました）",
+            Self::DeletedByAuthor => "（投稿者が削除したため、本文を削除しました）",
+        }
+    }
+}
+
 /// Erases what messages about `subject_id` (of kinds starting with `kind_prefix`) say and
-/// the guest address they went to, when the record's personal data is erased. A delivery
-/// still pending then has nowhere to go and is given up.
+/// the guest address they went to, when the record's personal data is erased or its author
+/// deleted it. A delivery still pending then has nowhere to go or sends only the note.
 pub async fn erase_about(
     txn: &impl ConnectionTrait,
     subject_id: Uuid,
     kind_prefix: &str,
+    why: Erased,
 ) -> Result<(), DbErr> {
     notification::Entity::update_many()
         .col_expr(
             notification::Column::Email,
             Expr::value(Option::<String>::None),
         )
-        .col_expr(
-            notification::Column::Body,
-            Expr::value("（個人情報の削除に伴い、本文を削除しました）"),
-        )
+        .col_expr(notification::Column::Body, Expr::value(why.body()))
         .filter(notification::Column::SubjectId.eq(subject_id))
         .filter(notification::Column::Kind.starts_with(kind_prefix))
         .exec(txn)

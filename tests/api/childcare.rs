@@ -322,7 +322,7 @@ pub(crate) fn child(name: &str, months: i64) -> Value {
 }
 
 /// Two dates in the same month within the next 13 days (booking opens 14 days ahead).
-fn same_month_dates() -> (NaiveDate, NaiveDate) {
+pub(crate) fn same_month_dates() -> (NaiveDate, NaiveDate) {
     let days: Vec<NaiveDate> = (1..=13).map(|d| today() + Duration::days(d)).collect();
     for (i, a) in days.iter().enumerate() {
         if let Some(b) = days[i + 1..].iter().find(|b| b.month() == a.month()) {

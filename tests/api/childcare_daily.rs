@@ -6,7 +6,9 @@ use chrono::{Duration, Utc};
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 
-use crate::childcare::{Town, child, codes, move_slot, sign_up, today, town_with};
+use crate::childcare::{
+    Town, child, codes, move_slot, same_month_dates, sign_up, today, town_with,
+};
 use crate::helpers::error_code;
 
 pub(crate) const BOOKING: &str =
@@ -298,6 +300,21 @@ async fn cancelling_a_slot_cancels_every_booking_with_the_reason_tells_each_fami
         );
     }
     assert_eq!(t.places_remaining(&slot).await, 0);
+
+    // The cancelled slot no longer holds its time: a new slot may open then, and families
+    // book it; a second one at that time is refused.
+    let reopened = t.slots(&resource, &[date], 2).await.remove(0);
+    assert_ne!(reopened, slot);
+    made(&book(&t, t.resident, &reopened, "小倉 ゆい", false).await);
+    assert_eq!(
+        t.refused(
+            Some(t.staff),
+            "createChildcareSlots",
+            json!({ "resourceId": resource, "from": date.to_string(), "startTime": "09:00", "endTime": "16:00", "capacity": 1 })
+        )
+        .await,
+        ["TAKEN"]
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -438,6 +455,79 @@ async fn a_full_slot_is_waited_on_in_order_and_freed_places_go_to_the_first_in_l
         1
     );
     assert_eq!(t.places_remaining(&slot).await, 0);
+}
+
+#[tokio::test]
+async fn a_waiting_booking_that_breaks_a_rule_when_places_free_is_passed_over_and_keeps_waiting() {
+    let t = town().await;
+    // Slots are seven hours; a child may have ten a month.
+    let resource = t
+        .childcare(json!({ "monthlyLimitHours": 10, "cancelDeadlineHours": 0 }))
+        .await;
+    let (day, other_day) = same_month_dates();
+    let slots = t.slots(&resource, &[day, other_day], 1).await;
+    let first = made(&book(&t, t.resident, &slots[0], "小倉 ゆい", false).await);
+    let (one, two) = (sign_up(&t.app, 1).await, sign_up(&t.app, 2).await);
+    let a = made(&book(&t, one, &slots[0], "門司 はる", true).await);
+    let b = made(&book(&t, two, &slots[0], "戸畑 そら", true).await);
+    // Waiting holds no hours, so the first in line books another day of the month…
+    made(&book(&t, one, &slots[1], "門司 はる", false).await);
+
+    // …and confirming the wait now would give the child fourteen hours: the place goes
+    // to the next in line, and the first keeps waiting.
+    t.ok(
+        Some(t.resident),
+        "cancelChildcareBooking",
+        json!({ "id": first["id"] }),
+        "bookings { id }",
+    )
+    .await;
+    let a_now = booking(&t, one, &a["id"]).await;
+    assert_eq!(
+        (a_now["status"].clone(), a_now["waitlistPosition"].clone()),
+        (json!("WAITLISTED"), json!(1))
+    );
+    assert_eq!(booking(&t, two, &b["id"]).await["status"], json!("BOOKED"));
+    assert_eq!(
+        count(&inbox(&t, one).await, "childcare.waitlist_promoted"),
+        0
+    );
+    assert_eq!(t.places_remaining(&slots[0]).await, 0);
+
+    // Once the other day is given up, the next free place is theirs.
+    let other = t
+        .query(
+            Some(one),
+            "{ myChildcareBookings(first: 10, when: UPCOMING) { nodes { id status startsAt } } }",
+            json!({}),
+        )
+        .await;
+    let booked = other["myChildcareBookings"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["status"] == "BOOKED")
+        .unwrap()["id"]
+        .clone();
+    t.ok(
+        Some(one),
+        "cancelChildcareBooking",
+        json!({ "id": booked }),
+        "bookings { id }",
+    )
+    .await;
+    t.ok(
+        Some(t.staff),
+        "updateChildcareSlot",
+        json!({ "id": slots[0], "capacity": 2 }),
+        "slot { id }",
+    )
+    .await;
+    assert_eq!(booking(&t, one, &a["id"]).await["status"], json!("BOOKED"));
+    assert_eq!(
+        count(&inbox(&t, one).await, "childcare.waitlist_promoted"),
+        1
+    );
 }
 
 #[tokio::test]

@@ -638,6 +638,35 @@ async fn a_project_is_announced_to_the_towns_admins_and_its_review_and_comments_
         .find(|m| subject(m) == squeeze("【新しいコメント】駅前の駐輪場が足りない"))
         .unwrap_or_else(|| panic!("no comment mail"));
     assert!(comment.text().contains("朝の時間帯が特に足りません。"));
+    // The resident deletes the comment: the partner's inbox no longer quotes it.
+    let comment_id = body["data"]["addIssueComment"]["comment"]["id"].clone();
+    t.ok(
+        t.resident,
+        "deleteComment",
+        json!({ "commentId": comment_id }),
+        "deletedCommentId",
+    )
+    .await;
+    let inbox = t
+        .app
+        .graphql(
+            Some(t.partner),
+            "{ myNotifications(first: 20) { nodes { kind body } } }",
+            json!({}),
+        )
+        .await;
+    let quoted: Vec<&str> = inbox["data"]["myNotifications"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "partnership.issue_commented")
+        .filter_map(|n| n["body"].as_str())
+        .collect();
+    assert_eq!(
+        quoted,
+        ["（投稿者が削除したため、本文を削除しました）"],
+        "{inbox}"
+    );
 
     // Completed, then returned with a reason, completed again and verified.
     let complete = json!({ "id": project, "outcomeReport": "駐輪場を20台分増やしました。" });

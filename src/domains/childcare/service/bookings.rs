@@ -29,7 +29,7 @@ use crate::{
 use super::{
     capacity::{recount, slot_minutes},
     reads::resource_of,
-    refusals::{ChildToBook, booking_refusals},
+    refusals::{ChildToBook, Request, booking_refusals},
     visibility::can_see,
     waitlist::waitlist_position,
 };
@@ -130,17 +130,15 @@ pub async fn book(
             let mut children = children.clone();
             match_registered(txn, me.id, &mut children).await?;
             let now = now();
-            let verdict = booking_refusals(
-                txn,
-                &me,
-                &rules,
-                &locked,
-                &slot_ids,
-                &children,
-                input.join_waitlist_if_full,
-                now,
-            )
-            .await?;
+            let request = Request {
+                guardian_id: me.id,
+                slots: &locked,
+                requested_order: &slot_ids,
+                children: &children,
+                join_waitlist: input.join_waitlist_if_full,
+                promoting: None,
+            };
+            let verdict = booking_refusals(txn, &rules, &request, now).await?;
             if !verdict.refusals.is_empty() {
                 return Ok(Err(verdict.refusals));
             }

@@ -8,11 +8,12 @@ use entity::{
     childcare_booking::{self, BookingStatus},
     childcare_booking_child, childcare_booking_rule, childcare_child, childcare_slot,
 };
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
+};
 use uuid::Uuid;
 
 use crate::{
-    auth::AuthUser,
     domains::childcare::booking as rules,
     domains::programs::registration::months_between,
     error::{AppResult, FieldError, FieldErrorCode},
@@ -46,35 +47,38 @@ pub(super) struct Verdict {
     pub(super) full: Vec<Uuid>,
 }
 
+/// A request to hold places, as the rules see it: a new booking, or a waiting booking
+/// about to be confirmed.
+pub(super) struct Request<'a> {
+    /// The guardian asking.
+    pub(super) guardian_id: Uuid,
+    /// The slots, locked, by start.
+    pub(super) slots: &'a [childcare_slot::Model],
+    /// The slot ids in the order the request named them (for the error fields).
+    pub(super) requested_order: &'a [Uuid],
+    /// The children.
+    pub(super) children: &'a [ChildToBook],
+    /// Wait on a full slot instead of being refused.
+    pub(super) join_waitlist: bool,
+    /// The waiting booking being confirmed: its own row is not a second booking of its
+    /// day, and the hours it would hold are counted once.
+    pub(super) promoting: Option<Uuid>,
+}
+
 /// Every booking rule the request breaks, with the slots locked. With `join_waitlist`, a
 /// slot without enough places is not a refusal but goes into [`Verdict::full`]: every
 /// other rule holds for waiting as for booking.
-#[allow(clippy::too_many_arguments)]
 pub(super) async fn booking_refusals(
     txn: &DatabaseTransaction,
-    me: &AuthUser,
     rules: &childcare_booking_rule::Model,
-    slots: &[childcare_slot::Model],
-    requested_order: &[Uuid],
-    children: &[ChildToBook],
-    join_waitlist: bool,
+    request: &Request<'_>,
     now: DateTime<Utc>,
 ) -> AppResult<Verdict> {
     let mut problems = Vec::new();
     let today = fiscal::date_of(now);
-    let full = slot_refusals(
-        txn,
-        &mut problems,
-        rules,
-        slots,
-        requested_order,
-        children,
-        join_waitlist,
-        now,
-    )
-    .await?;
-    no_show_refusal(txn, &mut problems, me, rules, today).await?;
-    monthly_refusals(txn, &mut problems, rules, slots, children, today).await?;
+    let full = slot_refusals(txn, &mut problems, rules, request, now).await?;
+    no_show_refusal(txn, &mut problems, request.guardian_id, rules, today).await?;
+    monthly_refusals(txn, &mut problems, rules, request, today).await?;
     Ok(Verdict {
         refusals: problems,
         full,
@@ -83,17 +87,20 @@ pub(super) async fn booking_refusals(
 
 /// Each slot: cancelled, started, not open yet, children outside the ages, not enough
 /// places (returned instead when joining waitlists).
-#[allow(clippy::too_many_arguments)]
 async fn slot_refusals(
     txn: &DatabaseTransaction,
     problems: &mut Vec<FieldError>,
     rules: &childcare_booking_rule::Model,
-    slots: &[childcare_slot::Model],
-    requested_order: &[Uuid],
-    children: &[ChildToBook],
-    join_waitlist: bool,
+    request: &Request<'_>,
     now: DateTime<Utc>,
 ) -> AppResult<Vec<Uuid>> {
+    let Request {
+        slots,
+        requested_order,
+        children,
+        join_waitlist,
+        ..
+    } = *request;
     let mut full = Vec::new();
     let field_of = |slot: &childcare_slot::Model| {
         let index = requested_order
@@ -171,7 +178,7 @@ async fn slot_refusals(
 async fn no_show_refusal(
     txn: &DatabaseTransaction,
     problems: &mut Vec<FieldError>,
-    me: &AuthUser,
+    guardian_id: Uuid,
     rules: &childcare_booking_rule::Model,
     today: NaiveDate,
 ) -> AppResult<()> {
@@ -179,7 +186,7 @@ async fn no_show_refusal(
     let no_shows: Vec<NaiveDate> = childcare_booking::Entity::find()
         .select_only()
         .column(childcare_booking::Column::Date)
-        .filter(childcare_booking::Column::GuardianUserId.eq(me.id))
+        .filter(childcare_booking::Column::GuardianUserId.eq(guardian_id))
         .filter(childcare_booking::Column::ResourceId.eq(rules.resource_id))
         .filter(childcare_booking::Column::Status.eq(BookingStatus::NoShow))
         .filter(childcare_booking::Column::Date.gte(today - Duration::days(window)))
@@ -212,10 +219,15 @@ async fn monthly_refusals(
     txn: &DatabaseTransaction,
     problems: &mut Vec<FieldError>,
     rules: &childcare_booking_rule::Model,
-    slots: &[childcare_slot::Model],
-    children: &[ChildToBook],
+    request: &Request<'_>,
     today: NaiveDate,
 ) -> AppResult<()> {
+    let Request {
+        slots,
+        children,
+        promoting,
+        ..
+    } = *request;
     let existing: Vec<Uuid> = children
         .iter()
         .filter_map(|child| child.existing.as_ref().map(|e| e.id))
@@ -250,6 +262,9 @@ async fn monthly_refusals(
                 )
                 .filter(childcare_booking::Column::Date.gte(month_start(first)))
                 .filter(childcare_booking::Column::Date.lt(month_start(last) + Duration::days(31)))
+                .apply_if(promoting, |query, id| {
+                    query.filter(childcare_booking::Column::Id.ne(id))
+                })
                 .into_tuple()
                 .all(txn)
                 .await?;

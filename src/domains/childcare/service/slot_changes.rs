@@ -138,6 +138,7 @@ pub async fn update_slot(
             .filter(childcare_slot::Column::ResourceId.eq(before.resource_id))
             .filter(childcare_slot::Column::StartsAt.eq(starts_at))
             .filter(childcare_slot::Column::Id.ne(before.id))
+            .filter(childcare_slot::Column::CancelledAt.is_null())
             .one(&txn)
             .await?;
         if taken.is_some() {

@@ -287,6 +287,8 @@ pub async fn create_slots(
             let taken = childcare_slot::Entity::find()
                 .filter(childcare_slot::Column::ResourceId.eq(resource.id))
                 .filter(childcare_slot::Column::StartsAt.is_in(instants.clone()))
+                // A cancelled slot frees its time for a new one.
+                .filter(childcare_slot::Column::CancelledAt.is_null())
                 .all(txn)
                 .await?;
             if let Some(slot) = taken.first() {

@@ -6,7 +6,8 @@
 use chrono::{DateTime, Utc};
 use entity::{
     childcare_booking::{self, BookingStatus},
-    childcare_booking_rule, childcare_resource, childcare_slot,
+    childcare_booking_child, childcare_booking_rule, childcare_child, childcare_resource,
+    childcare_slot,
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
@@ -21,7 +22,10 @@ use crate::{
     error::{AppError, AppResult, FieldError, FieldErrorCode, Outcome},
 };
 
-use super::capacity::{held, recount};
+use super::{
+    capacity::{held, recount},
+    refusals::{ChildToBook, Request, booking_refusals},
+};
 
 /// Confirms the first waiting bookings of the slot that fit its free places, in the order
 /// they were made, tells their families (when `notifies`) and recounts the slot. Call with
@@ -52,13 +56,20 @@ pub(super) async fn promote(
         .order_by_asc(Column::Id)
         .all(txn)
         .await?;
-    let deadline_hours = childcare_booking_rule::Entity::find_by_id(resource.id)
+    let rules = childcare_booking_rule::Entity::find_by_id(resource.id)
         .one(txn)
-        .await?
+        .await?;
+    let deadline_hours = rules
+        .as_ref()
         .map_or(0, |rules| rules.cancel_deadline_hours);
     let mut promoted = Vec::new();
     for booking in waiting {
         if booking.children > free {
+            continue;
+        }
+        if let Some(rules) = &rules
+            && !still_allowed(txn, rules, &slot, &booking, now).await?
+        {
             continue;
         }
         free -= booking.children;
@@ -78,6 +89,56 @@ pub(super) async fn promote(
         recount(txn, slot.id).await?;
     }
     Ok(promoted)
+}
+
+/// Whether the waiting booking may be confirmed under the booking rules as they stand now:
+/// its children's ages on the day (a birth date may have been corrected), the guardian's
+/// no-show restriction and the children's monthly hours (other days booked meanwhile).
+/// A booking that may not is passed over and keeps waiting, so nothing is lost when the
+/// family frees hours or the restriction ends.
+async fn still_allowed(
+    txn: &DatabaseTransaction,
+    rules: &childcare_booking_rule::Model,
+    slot: &childcare_slot::Model,
+    booking: &childcare_booking::Model,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    let child_ids: Vec<Uuid> = childcare_booking_child::Entity::find()
+        .select_only()
+        .column(childcare_booking_child::Column::ChildId)
+        .filter(childcare_booking_child::Column::BookingId.eq(booking.id))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    let children: Vec<ChildToBook> = childcare_child::Entity::find()
+        .filter(childcare_child::Column::Id.is_in(child_ids))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|child| ChildToBook {
+            name: child.name.clone(),
+            name_kana: child.name_kana.clone(),
+            birth_date: child.birth_date,
+            existing: Some(child),
+        })
+        .collect();
+    let request = Request {
+        guardian_id: booking.guardian_user_id,
+        slots: std::slice::from_ref(slot),
+        requested_order: &[slot.id],
+        children: &children,
+        join_waitlist: false,
+        promoting: Some(booking.id),
+    };
+    let verdict = booking_refusals(txn, rules, &request, now).await?;
+    if !verdict.refusals.is_empty() {
+        tracing::info!(
+            booking = %booking.id,
+            rules = ?verdict.refusals.iter().map(|e| e.code).collect::<Vec<_>>(),
+            "a waiting booking was passed over: it breaks a booking rule now"
+        );
+    }
+    Ok(verdict.refusals.is_empty())
 }
 
 /// Where a waiting booking stands on its slot's waitlist: 1 for the next in line; `None`

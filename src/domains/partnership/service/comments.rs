@@ -24,6 +24,7 @@ use crate::{
     domains::partnership::notices,
     error::{AppError, AppResult, FieldError, FieldErrorCode, Outcome, Problems},
     idempotency::{self, KeyScope},
+    notify,
     state::ServiceContext,
     text::long_text,
 };
@@ -228,6 +229,14 @@ pub async fn delete_comment(ctx: ServiceContext<'_>, viewer: &Viewer, id: Uuid) 
     model.deleted_at = Set(Some(ctx.now()));
     model.body = Set(String::new());
     let deleted = model.update(&txn).await?;
+    // The partners were told of it with its text: that text goes too.
+    notify::erase_about(
+        &txn,
+        deleted.id,
+        notices::ISSUE_COMMENTED.code,
+        notify::Erased::DeletedByAuthor,
+    )
+    .await?;
     txn.commit().await?;
     tracing::info!(comment_id = %deleted.id, "issue comment deleted by its author");
     Ok(deleted.id)

@@ -61,7 +61,7 @@ pub(super) async fn erase(
         .exec(txn)
         .await?;
     // So do the messages about it: the family's address and what they said go too.
-    crate::notify::erase_about(txn, id, "relocation.").await?;
+    crate::notify::erase_about(txn, id, "relocation.", crate::notify::Erased::PersonalData).await?;
     Ok(erased)
 }
 
