@@ -1028,3 +1028,125 @@ async fn checkup_results_stay_with_the_guardian_the_clinic_concerned_and_the_cit
         "{other_day}"
     );
 }
+
+/// The count and unit price of the claim item for `service` and `key` (`None` when the
+/// claim has no such item).
+fn claim_item(claim: &Value, service: &str, key: &str) -> Option<(i64, Option<i64>)> {
+    claim["items"].as_array().and_then(|items| {
+        items
+            .iter()
+            .find(|i| i["service"] == service && i["checkupKey"] == key)
+            .map(|i| (i["count"].as_i64().unwrap(), i["unitPrice"].as_i64()))
+    })
+}
+
+/// The clinic's claim for this month, gathered again.
+async fn claim_now(app: &TestApp, token: &str) -> Value {
+    let body = app
+        .graphql(
+            Some(token),
+            "mutation($input: PrepareHealthFeeClaimInput!) { prepareHealthFeeClaim(input: $input) { claim { id status items { service checkupKey unitPrice count amount } lines { service servedOn source } } userErrors { code } } }",
+            json!({ "input": { "year": today().year(), "month": today().month() } }),
+        )
+        .await;
+    let prepared = &body["data"]["prepareHealthFeeClaim"];
+    assert_eq!(prepared["userErrors"], json!([]), "{body}");
+    prepared["claim"].clone()
+}
+
+#[tokio::test]
+async fn recorded_checkups_are_billed_on_the_clinics_monthly_claim_at_the_schedules_price() {
+    let app = spawn_app().await;
+    let admin = app.login_demo(ADMIN).await;
+    let guardian = app.login_demo(GUARDIAN).await;
+    let clinic = app.login_demo(CLINIC).await;
+    let dentist = app.login_demo(DENTAL).await;
+    let kinds = types(&app).await;
+    let fiscal_year = if today().month() >= 4 {
+        today().year()
+    } else {
+        today().year() - 1
+    };
+    let body = app
+        .graphql(
+            Some(&admin),
+            "mutation($input: SetHealthFeeScheduleInput!) { setHealthFeeSchedule(input: $input) { userErrors { field code } } }",
+            json!({ "input": { "fiscalYear": fiscal_year, "lines": [
+                { "service": "CHECKUP", "checkupKey": "INFANT_1Y6M", "price": 9_130 },
+                { "service": "DENTAL_CHECKUP", "checkupKey": "DENTAL_1Y6M", "price": 5_280 },
+            ] } }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["setHealthFeeSchedule"]["userErrors"],
+        json!([]),
+        "{body}"
+    );
+    let before = claim_item(&claim_now(&app, &clinic).await, "CHECKUP", "INFANT_1Y6M")
+        .map_or(0, |(count, _)| count);
+    let dental_before = claim_item(
+        &claim_now(&app, &dentist).await,
+        "DENTAL_CHECKUP",
+        "DENTAL_1Y6M",
+    )
+    .map_or(0, |(count, _)| count);
+
+    // The clinic records an infant checkup, the dental clinic a dental one.
+    let child = booked_child(
+        &app,
+        &guardian,
+        &clinic,
+        &kinds,
+        "INFANT_1Y6M",
+        19,
+        ONE_AND_HALF,
+    )
+    .await;
+    let body = record(&app, &clinic, json!({
+        "childId": child, "checkupTypeId": id(&kinds, "INFANT_1Y6M"), "examinedOn": today().to_string(),
+        "heightCm": 81.5, "weightKg": 10.9, "headCircumferenceCm": 46.5,
+        "findings": findings(&kinds, "INFANT_1Y6M"), "judgementCode": "NORMAL",
+    }))
+    .await;
+    assert_eq!(
+        body["data"]["recordCheckup"]["userErrors"],
+        json!([]),
+        "{body}"
+    );
+    let teeth = booked_child(
+        &app,
+        &guardian,
+        &dentist,
+        &kinds,
+        "DENTAL_1Y6M",
+        19,
+        DENTAL_ANSWERS,
+    )
+    .await;
+    let body = record(&app, &dentist, json!({ "childId": teeth, "checkupTypeId": id(&kinds, "DENTAL_1Y6M"), "examinedOn": today().to_string(), "judgementCode": "NORMAL", "dental": { "teeth": grid(&[]), "plaque": 0 } })).await;
+    assert_eq!(
+        body["data"]["recordCheckup"]["userErrors"],
+        json!([]),
+        "{body}"
+    );
+
+    // Each is one more line of its own clinic's claim, at the schedule's price, and of no
+    // other clinic's.
+    let claim = claim_now(&app, &clinic).await;
+    assert_eq!(
+        claim_item(&claim, "CHECKUP", "INFANT_1Y6M"),
+        Some((before + 1, Some(9_130))),
+        "{claim}"
+    );
+    assert_eq!(claim_item(&claim, "DENTAL_CHECKUP", "DENTAL_1Y6M"), None);
+    let dental = claim_now(&app, &dentist).await;
+    assert_eq!(
+        claim_item(&dental, "DENTAL_CHECKUP", "DENTAL_1Y6M"),
+        Some((dental_before + 1, Some(5_280))),
+        "{dental}"
+    );
+    assert_eq!(claim_item(&dental, "CHECKUP", "INFANT_1Y6M"), None);
+    // Gathered again, nothing is billed twice.
+    let again = claim_now(&app, &clinic).await;
+    assert_eq!(again["items"], claim["items"]);
+}

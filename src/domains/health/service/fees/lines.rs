@@ -1,12 +1,14 @@
 //! The lines a clinic may bill for a service month: every current clinic record of a dose
-//! (from the app, paper or the hub) and every deferral (予診のみ) of the month, priced by
+//! (from the app, paper or the hub), every deferral (予診のみ) and every infant or dental
+//! checkup the clinic recorded for a day of the month, priced by
 //! the schedule of the month's fiscal year. A record already on another claim, or whose
 //! fee the national hub reports as claimed there, is left out: nothing is paid twice.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{Datelike, NaiveDate};
 use entity::{
+    health_checkup as checkup, health_checkup_type as checkup_type,
     health_fee_claim_line::{self as line, LineService},
     health_form_submission::{self as submission, FormSource, FormStatus},
     health_hub_record as hub_record,
@@ -17,6 +19,7 @@ use uuid::Uuid;
 
 use super::super::super::fee_prices::{Priced, price_of};
 use super::super::super::source::RecordSource;
+use super::super::checkup_types::{CheckupKind, kind_of};
 use crate::error::AppResult;
 
 /// The first day of a service month and of the month after, if the month exists.
@@ -129,6 +132,7 @@ pub async fn billable(
             unit_price: None,
         }
     }));
+    found.extend(checkups_of(db, municipality_id, clinic_id, (first, next)).await?);
     let refs: Vec<Uuid> = found.iter().map(|b| b.record_ref).collect();
     let taken: HashSet<(LineService, Uuid)> = line::Entity::find()
         .filter(line::Column::RecordRef.is_in(refs.clone()))
@@ -184,6 +188,54 @@ pub async fn billable(
         ))
     });
     Ok(found)
+}
+
+/// The infant and dental checkups `clinic_id` recorded for days of `[first, next)`, as
+/// lines not yet priced; a dental checkup type bills as a dental checkup.
+async fn checkups_of(
+    db: &impl ConnectionTrait,
+    municipality_id: Uuid,
+    clinic_id: Uuid,
+    (first, next): (NaiveDate, NaiveDate),
+) -> AppResult<Vec<Billable>> {
+    let checkups = checkup::Entity::find()
+        .filter(checkup::Column::MunicipalityId.eq(municipality_id))
+        .filter(checkup::Column::ClinicId.eq(clinic_id))
+        .filter(checkup::Column::ExaminedOn.gte(first))
+        .filter(checkup::Column::ExaminedOn.lt(next))
+        .all(db)
+        .await?;
+    if checkups.is_empty() {
+        return Ok(Vec::new());
+    }
+    let types: HashMap<Uuid, checkup_type::Model> = checkup_type::Entity::find()
+        .filter(checkup_type::Column::MunicipalityId.eq(municipality_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t))
+        .collect();
+    Ok(checkups
+        .into_iter()
+        .filter_map(|done| {
+            let kind = types.get(&done.checkup_type_id)?;
+            Some(Billable {
+                service: match kind_of(kind) {
+                    CheckupKind::Dental => LineService::DentalCheckup,
+                    CheckupKind::Medical => LineService::Checkup,
+                },
+                record_ref: done.id,
+                child_id: done.child_id,
+                served_on: done.examined_on,
+                product_code: String::new(),
+                series_code: None,
+                dose_number: None,
+                checkup_key: kind.code.clone(),
+                source: done.source,
+                unit_price: None,
+            })
+        })
+        .collect())
 }
 
 /// One item of a claim as the paper 請求書 prints it: count × unit price.
