@@ -23,6 +23,6 @@ cargo build --release --locked --bin tsunagu --example fees_load
 
 # shellcheck source=bench/server.sh
 . bench/server.sh
-start_server TSUNAGU_PUBLIC_RATE_PER_MINUTE=1000000
+start_server TSUNAGU_PUBLIC_RATE_PER_MINUTE=1000000 TSUNAGU_LOGIN_RATE_PER_MINUTE=1000000
 
 target/release/examples/fees_load "$address" "${DATABASE_URL:-sqlite://$work/data/tsunagu.db?mode=rwc}"
