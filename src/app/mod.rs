@@ -11,3 +11,4 @@ pub mod responses;
 pub mod router;
 pub mod schema;
 pub mod search;
+pub mod ws;

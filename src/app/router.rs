@@ -20,9 +20,10 @@ use tower_http::{
 };
 
 use super::{
-    handler::{ServerState, graphql_get, graphql_post, graphql_ws, observe},
+    handler::{ServerState, graphql_get, graphql_post, observe},
     responses::ResponseCache,
     schema::build_schema,
+    ws::graphql_ws,
 };
 use crate::{
     config::Limits,

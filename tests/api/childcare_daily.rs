@@ -350,6 +350,30 @@ async fn a_full_slot_is_waited_on_in_order_and_freed_places_go_to_the_first_in_l
     assert_eq!(b["waitlistPosition"], json!(2));
     let c = made(&book(&t, three, &slot, "若松 りく", true).await);
     assert_eq!(c["waitlistPosition"], json!(3));
+    // The day's list answers each booking's place in line alike.
+    let day = t
+        .query(
+            Some(t.staff),
+            "query($r: ID!, $d: Date!) { childcareBookings(resourceId: $r, date: $d, first: 100) { nodes { id waitlistPosition } } }",
+            json!({ "r": resource, "d": date.to_string() }),
+        )
+        .await;
+    let mut positions: Vec<(Value, Value)> = day["childcareBookings"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| (n["id"].clone(), n["waitlistPosition"].clone()))
+        .collect();
+    positions.sort_by_key(|(_, position)| position.as_i64());
+    assert_eq!(
+        positions,
+        [
+            (first["id"].clone(), Value::Null),
+            (a["id"].clone(), json!(1)),
+            (b["id"].clone(), json!(2)),
+            (c["id"].clone(), json!(3)),
+        ]
+    );
     // Waiting holds no place; the same rules apply: a child too old cannot wait either,
     // nor can one child wait twice.
     assert_eq!(t.places_remaining(&slot).await, 0);

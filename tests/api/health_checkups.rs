@@ -32,6 +32,28 @@ async fn types(app: &TestApp) -> Value {
     Value::Object(map)
 }
 
+/// A server with the demo, signed in as the demo guardian and the clinic, and the city's
+/// checkup types.
+struct Checkups {
+    app: TestApp,
+    guardian: String,
+    clinic: String,
+    kinds: Value,
+}
+
+async fn checkups() -> Checkups {
+    let app = spawn_app().await;
+    let guardian = app.login_demo(GUARDIAN).await;
+    let clinic = app.login_demo(CLINIC).await;
+    let kinds = types(&app).await;
+    Checkups {
+        app,
+        guardian,
+        clinic,
+        kinds,
+    }
+}
+
 fn id(kinds: &Value, code: &str) -> String {
     kinds[code]["id"].as_str().unwrap().to_owned()
 }
@@ -171,10 +193,12 @@ async fn each_checkup_type_has_its_legal_age_window() {
 
 #[tokio::test]
 async fn booking_is_refused_one_day_outside_the_age_window_with_its_dates() {
-    let app = spawn_app().await;
-    let guardian = app.login_demo(GUARDIAN).await;
-    let clinic = app.login_demo(CLINIC).await;
-    let kinds = types(&app).await;
+    let Checkups {
+        app,
+        guardian,
+        clinic,
+        kinds,
+    } = checkups().await;
     let one_and_half = id(&kinds, "INFANT_1Y6M");
     let day = plain_day();
     let (slot_id, _) = slot(&app, &clinic, (day - today()).num_days(), 10).await;
@@ -300,10 +324,12 @@ async fn booking_is_refused_one_day_outside_the_age_window_with_its_dates() {
 
 #[tokio::test]
 async fn the_questionnaire_is_checked_at_booking_and_prefilled_from_the_last_answers() {
-    let app = spawn_app().await;
-    let guardian = app.login_demo(GUARDIAN).await;
-    let clinic = app.login_demo(CLINIC).await;
-    let kinds = types(&app).await;
+    let Checkups {
+        app,
+        guardian,
+        clinic,
+        kinds,
+    } = checkups().await;
     let child = child_aged(&app, &guardian, "北九 問診", 19).await;
     let (slot_id, _) = slot(&app, &clinic, 3, 5).await;
     let query = "query($c: ID!, $t: ID!) { checkupQuestionnaire(childId: $c, checkupTypeId: $t) { ageMonths window { from to } child { id } items { question { code kind } prefilledValue } } }";
@@ -426,22 +452,34 @@ async fn booked_child(
     child
 }
 
-#[tokio::test]
-async fn the_clinic_records_a_checkup_with_its_rules_and_one_result_per_child_and_type() {
-    let app = spawn_app().await;
-    let guardian = app.login_demo(GUARDIAN).await;
-    let clinic = app.login_demo(CLINIC).await;
-    let kinds = types(&app).await;
-    let child = booked_child(
-        &app,
-        &guardian,
-        &clinic,
-        &kinds,
+/// A child of 19 months booked for the 1歳6か月 checkup at the clinic, with the usual answers.
+async fn booked_for_one_and_half(
+    app: &TestApp,
+    guardian: &str,
+    clinic: &str,
+    kinds: &Value,
+) -> String {
+    booked_child(
+        app,
+        guardian,
+        clinic,
+        kinds,
         "INFANT_1Y6M",
         19,
         ONE_AND_HALF,
     )
-    .await;
+    .await
+}
+
+#[tokio::test]
+async fn the_clinic_records_a_checkup_with_its_rules_and_one_result_per_child_and_type() {
+    let Checkups {
+        app,
+        guardian,
+        clinic,
+        kinds,
+    } = checkups().await;
+    let child = booked_for_one_and_half(&app, &guardian, &clinic, &kinds).await;
     let kind = id(&kinds, "INFANT_1Y6M");
     let base = json!({
         "childId": child, "checkupTypeId": kind, "examinedOn": today().to_string(),
@@ -549,11 +587,13 @@ async fn the_clinic_records_a_checkup_with_its_rules_and_one_result_per_child_an
 
 #[tokio::test]
 async fn the_3y_checkup_records_urine_and_a_referral_is_issued_then_used() {
-    let app = spawn_app().await;
-    let guardian = app.login_demo(GUARDIAN).await;
-    let clinic = app.login_demo(CLINIC).await;
+    let Checkups {
+        app,
+        guardian,
+        clinic,
+        kinds,
+    } = checkups().await;
     let admin = app.login_demo(ADMIN).await;
-    let kinds = types(&app).await;
     let three_answers: &[(&str, &str)] = &[
         ("TALKS_SENTENCES", "YES"),
         ("HEARING", "NO"),
@@ -668,10 +708,13 @@ fn grid(pairs: &[(&str, &str)]) -> Vec<Value> {
 
 #[tokio::test]
 async fn dental_grids_give_the_caries_count_and_type_at_1y6m_and_3y() {
-    let app = spawn_app().await;
-    let guardian = app.login_demo(GUARDIAN).await;
+    let Checkups {
+        app,
+        guardian,
+        kinds,
+        ..
+    } = checkups().await;
     let dentist = app.login_demo(DENTAL).await;
-    let kinds = types(&app).await;
     let dental = |child: &str, code: &str, exam: Value| json!({ "childId": child, "checkupTypeId": id(&kinds, code), "examinedOn": today().to_string(), "judgementCode": "NORMAL", "dental": exam });
 
     // 1歳6か月: upper front teeth and molars → B, two teeth.
@@ -798,11 +841,13 @@ async fn dental_grids_give_the_caries_count_and_type_at_1y6m_and_3y() {
 
 #[tokio::test]
 async fn dental_checkups_only_at_registered_dental_clinics() {
-    let app = spawn_app().await;
-    let guardian = app.login_demo(GUARDIAN).await;
-    let clinic = app.login_demo(CLINIC).await;
+    let Checkups {
+        app,
+        guardian,
+        clinic,
+        kinds,
+    } = checkups().await;
     let dentist = app.login_demo(DENTAL).await;
-    let kinds = types(&app).await;
     let child = child_aged(&app, &guardian, "北九 歯科", 19).await;
     // A dental checkup on a medical clinic's slot.
     let (medical_slot, _) = slot(&app, &clinic, 2, 5).await;
@@ -845,21 +890,14 @@ async fn dental_checkups_only_at_registered_dental_clinics() {
 
 #[tokio::test]
 async fn health_staff_list_results_by_type_day_and_judgement_and_each_read_is_logged() {
-    let app = spawn_app().await;
-    let guardian = app.login_demo(GUARDIAN).await;
-    let clinic = app.login_demo(CLINIC).await;
+    let Checkups {
+        app,
+        guardian,
+        clinic,
+        kinds,
+    } = checkups().await;
     let admin = app.login_demo(ADMIN).await;
-    let kinds = types(&app).await;
-    let child = booked_child(
-        &app,
-        &guardian,
-        &clinic,
-        &kinds,
-        "INFANT_1Y6M",
-        19,
-        ONE_AND_HALF,
-    )
-    .await;
+    let child = booked_for_one_and_half(&app, &guardian, &clinic, &kinds).await;
     let body = record(&app, &clinic, json!({
         "childId": child, "checkupTypeId": id(&kinds, "INFANT_1Y6M"), "examinedOn": today().to_string(),
         "heightCm": 80.0, "weightKg": 10.5, "findings": findings(&kinds, "INFANT_1Y6M"), "judgementCode": "OBSERVE",
@@ -926,20 +964,13 @@ async fn health_staff_list_results_by_type_day_and_judgement_and_each_read_is_lo
 
 #[tokio::test]
 async fn checkup_results_stay_with_the_guardian_the_clinic_concerned_and_the_city() {
-    let app = spawn_app().await;
-    let guardian = app.login_demo(GUARDIAN).await;
-    let clinic = app.login_demo(CLINIC).await;
-    let kinds = types(&app).await;
-    let child = booked_child(
-        &app,
-        &guardian,
-        &clinic,
-        &kinds,
-        "INFANT_1Y6M",
-        19,
-        ONE_AND_HALF,
-    )
-    .await;
+    let Checkups {
+        app,
+        guardian,
+        clinic,
+        kinds,
+    } = checkups().await;
+    let child = booked_for_one_and_half(&app, &guardian, &clinic, &kinds).await;
     let input = json!({
         "childId": child, "checkupTypeId": id(&kinds, "INFANT_1Y6M"), "examinedOn": today().to_string(),
         "heightCm": 80.0, "weightKg": 10.5, "findings": findings(&kinds, "INFANT_1Y6M"), "judgementCode": "NORMAL",

@@ -102,6 +102,43 @@ async fn clinic_id(app: &TestApp, token: &str) -> String {
         .to_owned()
 }
 
+/// A server with the demo, signed in as the city's health administrator, the demo guardian
+/// and 八幡 (a clinic claiming under an individual contract), with the clinic's global id.
+struct IndividualClinic {
+    app: TestApp,
+    admin: String,
+    guardian: String,
+    clinic: String,
+    clinic_id: String,
+}
+
+async fn individual_clinic() -> IndividualClinic {
+    let app = spawn_app().await;
+    let admin = app.login_demo(ADMIN).await;
+    let guardian = app.login_demo(GUARDIAN).await;
+    let clinic = app.login_demo(CLINIC2).await;
+    let clinic_id = clinic_id(&app, &clinic).await;
+    IndividualClinic {
+        app,
+        admin,
+        guardian,
+        clinic,
+        clinic_id,
+    }
+}
+
+/// The demo guardian's new baby, 北九 湊, born 70 days ago; returns the child's id.
+async fn newborn(app: &TestApp, guardian: &str) -> String {
+    register_child(
+        app,
+        guardian,
+        "北九 湊",
+        "キタキュウ ミナト",
+        today() - Duration::days(70),
+    )
+    .await
+}
+
 fn answers(product: &str) -> Vec<Value> {
     let mut answers = vec![
         json!({ "code": "H_ADDRESS", "value": "北九州市小倉北区1-1" }),
@@ -294,12 +331,14 @@ async fn health_staff_set_the_fee_schedule_once_per_line_and_clinics_and_associa
 #[tokio::test]
 async fn a_clinics_claim_bills_doses_and_deferrals_at_the_schedules_prices_and_moves_through_every_state()
  {
-    let app = spawn_app().await;
-    let admin = app.login_demo(ADMIN).await;
-    let guardian = app.login_demo(GUARDIAN).await;
     // 八幡 claims under an individual contract: the city checks its claims itself.
-    let clinic = app.login_demo(CLINIC2).await;
-    let clinic_id = clinic_id(&app, &clinic).await;
+    let IndividualClinic {
+        app,
+        admin,
+        guardian,
+        clinic,
+        clinic_id,
+    } = individual_clinic().await;
     let set = set_schedule(
         &app,
         &admin,
@@ -323,14 +362,7 @@ async fn a_clinics_claim_bills_doses_and_deferrals_at_the_schedules_prices_and_m
         json!([])
     );
 
-    let baby = register_child(
-        &app,
-        &guardian,
-        "北九 湊",
-        "キタキュウ ミナト",
-        today() - Duration::days(70),
-    )
-    .await;
+    let baby = newborn(&app, &guardian).await;
     let other = register_child(
         &app,
         &guardian,
@@ -638,14 +670,7 @@ async fn an_association_sees_only_its_members_claims_batches_them_and_the_city_a
     let set = set_schedule(&app, &admin, json!([{ "service": "VACCINATION", "productCode": "HEPB", "price": 6_490, "deferralPrice": 3_190 }])).await;
     assert_eq!(set["userErrors"], json!([]), "{set}");
     let clinic_uuid = clinic_id(&app, &clinic).await;
-    let baby = register_child(
-        &app,
-        &guardian,
-        "北九 湊",
-        "キタキュウ ミナト",
-        today() - Duration::days(70),
-    )
-    .await;
+    let baby = newborn(&app, &guardian).await;
     let visit = forms(&app, &guardian, &baby, &clinic_uuid, &["HEPB"]).await;
     confirm(&app, &clinic, &visit[0], false).await;
     let draft = prepare(&app, &clinic).await;
@@ -854,25 +879,20 @@ async fn an_association_sees_only_its_members_claims_batches_them_and_the_city_a
 
 #[tokio::test]
 async fn records_claimed_through_the_national_hub_are_never_billed_again() {
-    let app = spawn_app().await;
-    let admin = app.login_demo(ADMIN).await;
-    let guardian = app.login_demo(GUARDIAN).await;
-    let clinic = app.login_demo(CLINIC2).await;
-    let clinic_gid = clinic_id(&app, &clinic).await;
+    let IndividualClinic {
+        app,
+        admin,
+        guardian,
+        clinic,
+        clinic_id: clinic_gid,
+    } = individual_clinic().await;
     let set = set_schedule(&app, &admin, json!([
         { "service": "VACCINATION", "productCode": "HEPB", "price": 6_490, "deferralPrice": 3_190 },
         { "service": "VACCINATION", "productCode": "ROTARIX", "price": 13_750, "deferralPrice": 3_190 },
         { "service": "VACCINATION", "productCode": "VARICELLA", "price": 8_610, "deferralPrice": 3_570 },
     ])).await;
     assert_eq!(set["userErrors"], json!([]), "{set}");
-    let baby = register_child(
-        &app,
-        &guardian,
-        "北九 湊",
-        "キタキュウ ミナト",
-        today() - Duration::days(70),
-    )
-    .await;
+    let baby = newborn(&app, &guardian).await;
     let visit = forms(&app, &guardian, &baby, &clinic_gid, &["HEPB"]).await;
     let record = give(&app, &clinic, &visit[0]).await;
     let draft = prepare(&app, &clinic).await;

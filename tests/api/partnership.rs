@@ -2351,7 +2351,7 @@ async fn listing_issues_and_projects_costs_the_same_statements_for_any_page_size
     // branches may be batched once or twice depending on timing, whatever the page size.
     let issues = "query($n: Int!) { localIssues(first: $n) { totalCount nodes { title municipality { nameJa } commentCount projects { title organization { name } } statusHistory { toStatus actor { role } } } } }";
     let issue_actors = "query($n: Int!) { localIssues(first: $n) { nodes { statusHistory { actor { organizationName } } } } }";
-    let projects = "query($n: Int!) { partnerProjects(first: $n) { totalCount nodes { title municipality { nameJa } issues { title commentCount } statusHistory { toStatus actor { organizationName } } } } }";
+    let projects = "query($n: Int!) { partnerProjects(first: $n) { totalCount nodes { title municipality { nameJa } issues { title commentCount } statusHistory { toStatus actor { organizationName } } revisions { revisionNumber } } } }";
     let project_organizations = "query($n: Int!) { partnerProjects(first: $n) { nodes { organization { name } issues { projects { title } } } } }";
     for (query, what, sizes) in [
         (issues, "localIssues", [2, 8]),

@@ -6,10 +6,11 @@ use std::collections::HashMap;
 use async_graphql::dataloader::Loader;
 use chrono::NaiveDate;
 use entity::{
+    childcare_booking::{self, BookingStatus},
     childcare_booking_child, childcare_booking_rule, childcare_child, childcare_hours_exception,
     childcare_opening_hours, childcare_resource, childcare_slot, childcare_survey,
 };
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use crate::domains::identity::loaders::{LoadError, load_error};
@@ -64,6 +65,10 @@ pub struct BookedChildrenOf(pub Uuid);
 /// Key: the survey answer of a booking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SurveyOf(pub Uuid);
+
+/// Key: the waiting bookings of a slot, in the order they were made (next in line first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct WaitlistOf(pub Uuid);
 
 fn group<K: std::hash::Hash + Eq, V>(rows: Vec<V>, key: impl Fn(&V) -> K) -> HashMap<K, Vec<V>> {
     let mut map: HashMap<K, Vec<V>> = HashMap::new();
@@ -247,5 +252,34 @@ impl Loader<SurveyOf> for ChildcareLoader {
             .into_iter()
             .map(|row| (SurveyOf(row.booking_id), row))
             .collect())
+    }
+}
+
+impl Loader<WaitlistOf> for ChildcareLoader {
+    type Value = Vec<Uuid>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[WaitlistOf],
+    ) -> Result<HashMap<WaitlistOf, Self::Value>, Self::Error> {
+        use childcare_booking::Column;
+        // The same order as promotions take them: the order the bookings were made.
+        let rows: Vec<(Uuid, Uuid)> = childcare_booking::Entity::find()
+            .select_only()
+            .column(Column::SlotId)
+            .column(Column::Id)
+            .filter(Column::SlotId.is_in(keys.iter().map(|key| key.0)))
+            .filter(Column::Status.eq(BookingStatus::Waitlisted))
+            .order_by_asc(Column::Id)
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .map_err(load_error)?;
+        let mut map: HashMap<WaitlistOf, Self::Value> = HashMap::new();
+        for (slot_id, id) in rows {
+            map.entry(WaitlistOf(slot_id)).or_default().push(id);
+        }
+        Ok(map)
     }
 }

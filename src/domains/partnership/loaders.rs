@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
 use entity::{
-    issue_comment, local_issue, partner_project, partner_project_issue, partnership_status_change,
+    issue_comment, local_issue, partner_project, partner_project_issue, partner_project_revision,
+    partnership_status_change,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
@@ -39,6 +40,10 @@ pub struct CommentCountsOf(pub Uuid);
 /// Key: the status history of an issue or project, oldest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct StatusHistoryOf(pub Uuid);
+
+/// Key: the revisions of a project, oldest first (callers check who may read them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RevisionsOf(pub Uuid);
 
 /// Comments of one issue.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -160,6 +165,32 @@ impl Loader<StatusHistoryOf> for PartnershipLoader {
         let mut map: HashMap<StatusHistoryOf, Self::Value> = HashMap::new();
         for row in rows {
             map.entry(StatusHistoryOf(row.subject_id))
+                .or_default()
+                .push(row);
+        }
+        Ok(map)
+    }
+}
+
+impl Loader<RevisionsOf> for PartnershipLoader {
+    type Value = Vec<partner_project_revision::Model>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[RevisionsOf],
+    ) -> Result<HashMap<RevisionsOf, Self::Value>, Self::Error> {
+        use partner_project_revision::Column;
+        let rows = partner_project_revision::Entity::find()
+            .filter(Column::ProjectId.is_in(keys.iter().map(|key| key.0)))
+            .order_by_asc(Column::ProjectId)
+            .order_by_asc(Column::RevisionNumber)
+            .all(&self.db)
+            .await
+            .map_err(load_error)?;
+        let mut map: HashMap<RevisionsOf, Self::Value> = HashMap::new();
+        for row in rows {
+            map.entry(RevisionsOf(row.project_id))
                 .or_default()
                 .push(row);
         }

@@ -1,15 +1,14 @@
 //! Temporary childcare: children, bookings and their surveys.
 
 use async_graphql::{
-    ComplexObject, Context, Enum, ID, Result, ResultExt, SimpleObject, dataloader::DataLoader,
+    ComplexObject, Context, Enum, ID, Result, SimpleObject, dataloader::DataLoader,
 };
 use chrono::{DateTime, Duration, Utc};
 use entity::{childcare_booking, childcare_booking_child, childcare_child, childcare_survey};
 use uuid::Uuid;
 
-use crate::domains::childcare::{
-    loaders::{BookedChildrenOf, ResourceById, SlotById, SurveyOf},
-    service,
+use crate::domains::childcare::loaders::{
+    BookedChildrenOf, ResourceById, SlotById, SurveyOf, WaitlistOf,
 };
 use crate::graphql::ids::NodeKind;
 use crate::graphql::scalars::Date;
@@ -215,11 +214,17 @@ impl ChildcareBooking {
 
     /// Place on the slot's waitlist while `WAITLISTED` (1 is next in line); null otherwise.
     async fn waitlist_position(&self, ctx: &Context<'_>) -> Result<Option<i32>> {
-        let (state, _) = crate::graphql::context(ctx)?;
-        Ok(service::waitlist_position(&state.db, &self.model)
-            .await
-            .extend()?
-            .map(|position| i32::try_from(position).unwrap_or(i32::MAX)))
+        if self.model.status != childcare_booking::BookingStatus::Waitlisted {
+            return Ok(None);
+        }
+        let waiting = loader(ctx)?
+            .load_one(WaitlistOf(self.model.slot_id))
+            .await?
+            .unwrap_or_default();
+        Ok(waiting
+            .iter()
+            .position(|id| *id == self.model.id)
+            .map(|index| i32::try_from(index + 1).unwrap_or(i32::MAX)))
     }
 
     /// The resource.

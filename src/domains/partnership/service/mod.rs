@@ -66,7 +66,7 @@ pub use reads::{
     issue_status_counts, issues_solved, list_internal_comments, list_issue_comments, list_issues,
     list_my_projects, list_project_updates, list_projects, project_status_counts,
 };
-pub use revisions::{list_revisions, revise_and_resubmit_project};
+pub use revisions::{may_read_revisions, revise_and_resubmit_project};
 pub use updates::{NewUpdate, post_update};
 pub use visibility::{can_see_issue, can_see_project};
 

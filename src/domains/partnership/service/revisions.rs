@@ -127,23 +127,16 @@ async fn last_rejection_reason(
         .and_then(|change| change.reason))
 }
 
-/// The revisions of a project, oldest first: for its partner organization's staff and the
-/// municipality's administrators (else `UNAUTHENTICATED` / `FORBIDDEN`).
-#[tracing::instrument(skip_all, fields(project_id = %project_id))]
-pub async fn list_revisions(
-    db: &impl ConnectionTrait,
+/// Whether the viewer may read a project's revisions: its partner organization's staff and
+/// the municipality's administrators may (else `UNAUTHENTICATED` / `FORBIDDEN`).
+pub fn may_read_revisions(
     viewer: &Viewer,
-    project_id: Uuid,
     municipality_id: Uuid,
     organization_id: Uuid,
-) -> AppResult<Vec<revision::Model>> {
+) -> AppResult<()> {
     let me = viewer.require_user()?;
     if !is_participant(me, municipality_id, organization_id) {
         return Err(AppError::Forbidden);
     }
-    Ok(revision::Entity::find()
-        .filter(revision::Column::ProjectId.eq(project_id))
-        .order_by_asc(revision::Column::RevisionNumber)
-        .all(db)
-        .await?)
+    Ok(())
 }

@@ -28,7 +28,7 @@ use crate::{
         },
         partnership::{
             loaders::{
-                CommentCountsOf, IssuesOfProject, PartnershipLoader, ProjectsOfIssue,
+                CommentCountsOf, IssuesOfProject, PartnershipLoader, ProjectsOfIssue, RevisionsOf,
                 StatusHistoryOf,
             },
             service,
@@ -417,16 +417,13 @@ impl PartnerProject {
     /// organization and the municipality's administrators only: anyone else gets
     /// `FORBIDDEN` (or `UNAUTHENTICATED`) here and null.
     async fn revisions(&self, ctx: &Context<'_>) -> Result<Option<Vec<PartnerProjectRevision>>> {
-        let (state, viewer) = context(ctx)?;
-        let revisions = service::list_revisions(
-            &state.db,
-            viewer,
-            self.uuid,
-            self.municipality_id,
-            self.organization_id,
-        )
-        .await
-        .extend()?;
+        let (_, viewer) = context(ctx)?;
+        service::may_read_revisions(viewer, self.municipality_id, self.organization_id).extend()?;
+        let loader = ctx.data::<DataLoader<PartnershipLoader>>()?;
+        let revisions = loader
+            .load_one(RevisionsOf(self.uuid))
+            .await?
+            .unwrap_or_default();
         Ok(Some(revisions.into_iter().map(Into::into).collect()))
     }
 

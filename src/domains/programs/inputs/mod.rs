@@ -1,4 +1,14 @@
-//! GraphQL inputs of the programs domain and payloads of its mutations.
+//! GraphQL inputs of the programs domain and payloads of its mutations; those of
+//! registering a walk-in party at the door ([`walk_in`]), registering for a whole series
+//! ([`series`]) and messaging a session's registrants ([`message`]) are in their own files.
+
+mod message;
+mod series;
+mod walk_in;
+
+pub use message::*;
+pub use series::*;
+pub use walk_in::*;
 
 use async_graphql::{Enum, ID, InputObject, MaybeUndefined, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -359,192 +369,6 @@ pub struct RegisterForSessionInput {
     /// Retrying with the same key returns the first result and creates nothing (a guest
     /// gets a new manage token that replaces the first).
     pub idempotency_key: Option<String>,
-}
-
-/// Register a walk-in guest party at the door (staff of the program).
-#[derive(Debug, InputObject)]
-pub struct RegisterWalkInInput {
-    /// The session.
-    pub session_id: ID,
-    /// The guest's name.
-    pub name: String,
-    /// Kana reading (katakana or hiragana), if given.
-    pub name_kana: Option<String>,
-    /// Email address, if given: the guest then gets the usual messages.
-    pub email: Option<String>,
-    /// Phone number, if given.
-    pub phone: Option<String>,
-    /// Adults in the party.
-    #[graphql(default = 1)]
-    pub adults: i32,
-    /// Children in the party.
-    #[graphql(default)]
-    pub children: Vec<RegistrationChildInput>,
-    /// Check the party in at once if it gets its places (from two hours before the start).
-    #[graphql(default)]
-    pub check_in: bool,
-    /// Retrying with the same key returns the first result and creates nothing.
-    pub idempotency_key: Option<String>,
-}
-
-/// Result of `registerWalkIn`.
-#[derive(Debug, SimpleObject)]
-pub struct RegisterWalkInPayload {
-    /// The registration (confirmed, attended or waitlisted), unless refused.
-    pub registration: Option<Registration>,
-    /// When the guest gave an email: the secret with which the guest views or cancels the
-    /// registration. Shown only here; hand it to the guest.
-    pub manage_token: Option<String>,
-    /// Why it was refused, each naming the rule.
-    pub user_errors: Vec<UserError>,
-}
-
-impl TryFrom<RegisterWalkInInput> for service::WalkIn {
-    type Error = AppError;
-
-    fn try_from(input: RegisterWalkInInput) -> Result<Self, AppError> {
-        Ok(Self {
-            session_id: ids::decode_as(&input.session_id, NodeKind::ProgramSession)?,
-            name: input.name,
-            kana: input.name_kana,
-            email: input.email,
-            phone: input.phone,
-            adults: input.adults,
-            children: converted(input.children),
-            check_in: input.check_in,
-            idempotency_key: input.idempotency_key,
-        })
-    }
-}
-
-/// Register your party for every upcoming session of a program (a weekly class, say).
-#[derive(Debug, InputObject)]
-pub struct RegisterForSeriesInput {
-    /// The program.
-    pub program_id: ID,
-    /// Adults in the party.
-    #[graphql(default = 1)]
-    pub adults: i32,
-    /// Children in the party.
-    #[graphql(default)]
-    pub children: Vec<RegistrationChildInput>,
-    /// Retrying with the same key registers the sessions not done yet and answers the done
-    /// ones as they were.
-    pub idempotency_key: Option<String>,
-}
-
-/// What became of one session of a series registration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-pub enum SeriesSessionOutcome {
-    /// The whole party has its places.
-    Confirmed,
-    /// The session is full: the party waits (see `registration.waitlistPosition`).
-    Waitlisted,
-    /// A rule refused it (see `reasons`): closed, already registered, not eligible, …
-    Refused,
-}
-
-/// One session of a series registration.
-#[derive(Debug, SimpleObject)]
-pub struct SeriesSessionResult {
-    /// The session.
-    pub session: ProgramSession,
-    /// What became of it.
-    pub outcome: SeriesSessionOutcome,
-    /// The registration, unless refused.
-    pub registration: Option<Registration>,
-    /// Why it was refused, each naming the rule; empty otherwise.
-    pub reasons: Vec<UserError>,
-}
-
-impl From<service::SeriesResult> for SeriesSessionResult {
-    fn from(result: service::SeriesResult) -> Self {
-        let session = result.session.into();
-        match result.outcome {
-            Ok(registration) => Self {
-                session,
-                outcome: if registration.status
-                    == entity::registration::RegistrationStatus::Waitlisted
-                {
-                    SeriesSessionOutcome::Waitlisted
-                } else {
-                    SeriesSessionOutcome::Confirmed
-                },
-                registration: Some(registration.into()),
-                reasons: Vec::new(),
-            },
-            Err(errors) => Self {
-                session,
-                outcome: SeriesSessionOutcome::Refused,
-                registration: None,
-                reasons: errors.into_iter().map(Into::into).collect(),
-            },
-        }
-    }
-}
-
-/// Result of `registerForSeries`.
-#[derive(Debug, SimpleObject)]
-pub struct RegisterForSeriesPayload {
-    /// Each upcoming session, earliest first, with what became of it; empty when refused.
-    pub sessions: Vec<SeriesSessionResult>,
-    /// Why the whole series was refused (an invalid party, no session left).
-    pub user_errors: Vec<UserError>,
-}
-
-impl TryFrom<RegisterForSeriesInput> for service::SeriesRegistration {
-    type Error = AppError;
-
-    fn try_from(input: RegisterForSeriesInput) -> Result<Self, AppError> {
-        Ok(Self {
-            program_id: ids::decode_as(&input.program_id, NodeKind::Program)?,
-            adults: input.adults,
-            children: converted(input.children),
-            idempotency_key: input.idempotency_key,
-        })
-    }
-}
-
-/// A message of the organizer's staff to the registrants of a session.
-#[derive(Debug, InputObject)]
-pub struct MessageSessionRegistrantsInput {
-    /// The session.
-    pub session_id: ID,
-    /// Subject line (at most 200 characters).
-    pub subject: String,
-    /// Body, plain text (at most 5000 characters).
-    pub body: String,
-    /// Also to waitlisted parties and those with a place on offer.
-    #[graphql(default)]
-    pub include_waitlisted: bool,
-    /// Any text unique to this message (e.g. a UUID made when the form opens): sending
-    /// again with the same key never reaches a registrant twice.
-    pub idempotency_key: String,
-}
-
-/// Result of `messageSessionRegistrants`.
-#[derive(Debug, SimpleObject)]
-pub struct MessageSessionRegistrantsPayload {
-    /// Registrants addressed (with an account or an email address).
-    pub recipient_count: u64,
-    /// Messages queued by this call: 0 when the key was used before.
-    pub queued_count: u64,
-    /// Why it was refused.
-    pub user_errors: Vec<UserError>,
-}
-
-impl TryFrom<MessageSessionRegistrantsInput> for service::SessionMessage {
-    type Error = AppError;
-
-    fn try_from(input: MessageSessionRegistrantsInput) -> Result<Self, AppError> {
-        Ok(Self {
-            session_id: ids::decode_as(&input.session_id, NodeKind::ProgramSession)?,
-            subject: input.subject,
-            body: input.body,
-            include_waitlisted: input.include_waitlisted,
-            idempotency_key: input.idempotency_key,
-        })
-    }
 }
 
 /// A registration: by id when signed in (registrant or staff), by manage token as a guest.
