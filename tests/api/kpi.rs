@@ -964,7 +964,7 @@ async fn kpi_definitions_are_public_and_declare_their_parts() {
         .await;
     assert_eq!(error_code(&body), None, "{body}");
     let all = body["data"]["kpiDefinitions"].as_array().unwrap();
-    assert_eq!(all.len(), 11, "{body}");
+    assert_eq!(all.len(), 26, "{body}");
     let moved = all.iter().find(|k| k["key"] == PEOPLE_MOVED_IN).unwrap();
     assert_eq!(moved["nameJa"], "市の支援による移住者数");
     assert_eq!(moved["formula"], "TOTAL");
