@@ -1,12 +1,13 @@
 //! Demo records behind the health KPIs of 北九州市 in the current and previous fiscal
 //! years (and the doses and check findings of the year before, which the previous year's
 //! 接種誤り減少率 compares with): 3歳児 dental checkups recorded from paper for children
-//! entered by the dental clinic, doses recorded by the clinics with the checks' findings of
-//! every error category, a 予診票 of the demo resident submitted in the app last year, and
-//! the resident's satisfaction answers about the dental checkups booked in the app. Written
-//! in a few bulk inserts; skipped where the city already has survey answers.
+//! entered by the dental clinic, doses recorded by the clinics (this month's through the
+//! hub) with the checks' findings of every error category, a 予診票 of the demo resident
+//! submitted in the app last year, and the resident's satisfaction answers about the
+//! dental checkups booked in the app. Written in a few bulk inserts; skipped where the
+//! city already has survey answers.
 
-use chrono::{Duration, Months, NaiveDate};
+use chrono::{Datelike, Duration, Months, NaiveDate};
 use entity::{
     health_check_log as check_log, health_checkup as checkup,
     health_checkup_booking::{self as checkup_booking, BookingStatus},
@@ -190,6 +191,8 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<()> {
         .filter(|clinic| clinic.id != dental.id)
         .map(|clinic| clinic.id)
         .collect();
+    let today = crate::fiscal::today();
+    let this_month = today - Duration::days(i64::from(today.day0()));
     let mut doses = Vec::new();
     let mut findings = Vec::new();
     for (years_back, count) in DOSES.iter().enumerate() {
@@ -210,8 +213,18 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<()> {
             row.correction_reason = Set(None);
             row.submission_id = Set(None);
             row.child_id = Set(child_id);
-            row.clinic_id = Set(medical.get(n % medical.len().max(1)).copied());
-            row.source = Set(SOURCES[n % SOURCES.len()]);
+            // This month's doses came through the hub from clinics outside the city (福岡県
+            // 予防接種広域化), so the city clinics' claims of the month bill only their own.
+            let (clinic, source) = if on >= this_month {
+                (None, VaccinationSource::Hub)
+            } else {
+                (
+                    medical.get(n % medical.len().max(1)).copied(),
+                    SOURCES[n % SOURCES.len()],
+                )
+            };
+            row.clinic_id = Set(clinic);
+            row.source = Set(source);
             row.vaccinated_on = Set(on);
             row.overrides = Set("[]".to_owned());
             row.created_at = Set(at_ten(on));
