@@ -42,6 +42,7 @@ pub mod health_hub_record;
 pub mod health_record_source;
 pub mod health_setting;
 pub mod health_slot;
+pub mod health_survey;
 pub mod health_vaccination;
 pub mod health_vaccine_product;
 pub mod health_vaccine_series;

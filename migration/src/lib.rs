@@ -33,6 +33,7 @@ mod checkup_seed;
 pub use checkup_seed::{KITAKYUSHU_CHECKUPS, seed_kitakyushu_checkups};
 mod m20261209_400001_health_fees;
 mod m20261210_100001_cancelled_slots_free_their_time;
+mod m20261210_300001_health_surveys;
 
 /// Every migration of the product, applied in order.
 pub struct Migrator;
@@ -69,6 +70,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_300001_health_checkups::Migration),
             Box::new(m20261209_400001_health_fees::Migration),
             Box::new(m20261210_100001_cancelled_slots_free_their_time::Migration),
+            Box::new(m20261210_300001_health_surveys::Migration),
         ]
     }
 }

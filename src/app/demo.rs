@@ -22,6 +22,7 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<Vec<DemoAccount>> {
     kpi::demo::load(db).await?;
     health::demo::load(db, &mut accounts).await?;
     health::demo_checkups::load(db, &mut accounts).await?;
+    health::demo_kpis::load(db).await?;
     Ok(accounts)
 }
 

@@ -619,7 +619,11 @@ async fn the_childcare_and_employment_kpis_count_their_records_on_each_side_of_1
 async fn the_records_behind_every_kpi_add_up_to_its_value() {
     let app = spawn_app().await;
     Records::open(&app).await.known_data_set().await;
-    for (code, slug) in [(MAEBASHI, "maebashi"), (MANAZURU, "manazuru")] {
+    for (code, slug) in [
+        (MAEBASHI, "maebashi"),
+        (MANAZURU, "manazuru"),
+        ("40100", "kitakyushu"),
+    ] {
         let admin = app.login_demo(&format!("{slug}-admin@example.jp")).await;
         // The known year and the demo's own current year alike.
         let current = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Tokyo);
@@ -964,7 +968,7 @@ async fn kpi_definitions_are_public_and_declare_their_parts() {
         .await;
     assert_eq!(error_code(&body), None, "{body}");
     let all = body["data"]["kpiDefinitions"].as_array().unwrap();
-    assert_eq!(all.len(), 11, "{body}");
+    assert_eq!(all.len(), 26, "{body}");
     let moved = all.iter().find(|k| k["key"] == PEOPLE_MOVED_IN).unwrap();
     assert_eq!(moved["nameJa"], "市の支援による移住者数");
     assert_eq!(moved["formula"], "TOTAL");
@@ -976,7 +980,11 @@ async fn kpi_definitions_are_public_and_declare_their_parts() {
 async fn every_kpi_of_the_demo_has_a_value_in_this_fiscal_year_and_the_last() {
     let app = spawn_app().await;
     let year = tsunagu::fiscal::year_of(chrono::Utc::now());
-    for (code, slug, count) in [(MAEBASHI, "maebashi", 3), (MANAZURU, "manazuru", 8)] {
+    for (code, slug, count) in [
+        (MAEBASHI, "maebashi", 3),
+        (MANAZURU, "manazuru", 8),
+        ("40100", "kitakyushu", 15),
+    ] {
         let admin = app.login_demo(&format!("{slug}-admin@example.jp")).await;
         for y in [year, year - 1] {
             let report = report(&app, &admin, code, y).await;

@@ -18,6 +18,7 @@ mod health_fees;
 mod health_visits;
 mod identity;
 mod kpi;
+mod kpi_health;
 mod notices;
 mod notifications;
 mod partnership;

@@ -22,7 +22,7 @@ pub enum Severity {
 }
 
 /// The category of a vaccination error, after the MHLW report's categories.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Category {
     /// 接種間隔の誤り.
@@ -108,6 +108,35 @@ impl Finding {
             reason,
             category,
             message,
+        }
+    }
+}
+
+impl Category {
+    /// Every category, in the MHLW report's order.
+    pub const ALL: [Self; 6] = [
+        Self::Interval,
+        Self::Age,
+        Self::UnnecessaryDose,
+        Self::Product,
+        Self::ExpiredVaccine,
+        Self::WrongPerson,
+    ];
+
+    /// The code kept in the check log (e.g. `INTERVAL`).
+    pub fn code(self) -> String {
+        code_of(&self)
+    }
+
+    /// The category's name in the MHLW report.
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Self::Interval => "接種間隔の誤り",
+            Self::Age => "対象年齢外の接種",
+            Self::UnnecessaryDose => "不必要な接種",
+            Self::Product => "ワクチンの種類の誤り",
+            Self::ExpiredVaccine => "期限切れワクチンの接種",
+            Self::WrongPerson => "対象者の誤認",
         }
     }
 }

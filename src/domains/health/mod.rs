@@ -11,6 +11,7 @@ pub mod dates;
 pub mod demo;
 pub mod demo_checkups;
 pub mod demo_fees;
+pub mod demo_kpis;
 pub mod fee_export;
 pub mod fee_prices;
 pub mod fee_states;

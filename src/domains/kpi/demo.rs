@@ -1,4 +1,4 @@
-//! Demo targets and baselines of the KPIs of 前橋市 and 真鶴町 for the current and previous
+//! Demo targets and baselines of the KPIs of 前橋市, 真鶴町 and 北九州市 for the current and previous
 //! fiscal years, so the demo report shows whether targets are met. Setting a target
 //! replaces it, so loading twice changes nothing.
 
@@ -75,6 +75,81 @@ const TARGETS: &[(&str, &str, f64, f64)] = &[
     (
         "manazuru",
         "manazuru.programs.education_satisfied_share",
+        80.0,
+        70.0,
+    ),
+    (
+        "kitakyushu",
+        "kitakyushu.health.vaccination_app_users",
+        2.0,
+        1.0,
+    ),
+    ("kitakyushu", "kitakyushu.health.dental_app_users", 2.0, 1.0),
+    (
+        "kitakyushu",
+        "kitakyushu.health.dental_checkup_rate",
+        95.0,
+        90.0,
+    ),
+    ("kitakyushu", "kitakyushu.health.electronic_forms", 3.0, 1.0),
+    (
+        "kitakyushu",
+        "kitakyushu.health.electronic_form_share",
+        50.0,
+        30.0,
+    ),
+    (
+        "kitakyushu",
+        "kitakyushu.health.vaccination_error_reduction",
+        20.0,
+        0.0,
+    ),
+    (
+        "kitakyushu",
+        "kitakyushu.health.vaccination_error_reduction.interval",
+        20.0,
+        0.0,
+    ),
+    (
+        "kitakyushu",
+        "kitakyushu.health.vaccination_error_reduction.age",
+        20.0,
+        0.0,
+    ),
+    (
+        "kitakyushu",
+        "kitakyushu.health.vaccination_error_reduction.unnecessary_dose",
+        20.0,
+        0.0,
+    ),
+    (
+        "kitakyushu",
+        "kitakyushu.health.vaccination_error_reduction.product",
+        20.0,
+        0.0,
+    ),
+    (
+        "kitakyushu",
+        "kitakyushu.health.vaccination_error_reduction.expired_vaccine",
+        20.0,
+        0.0,
+    ),
+    (
+        "kitakyushu",
+        "kitakyushu.health.vaccination_error_reduction.wrong_person",
+        20.0,
+        0.0,
+    ),
+    ("kitakyushu", "kitakyushu.health.caries_free_3y", 95.0, 88.8),
+    (
+        "kitakyushu",
+        "kitakyushu.health.app_satisfaction_mean",
+        4.0,
+        3.8,
+    ),
+    (
+        "kitakyushu",
+        "kitakyushu.health.app_satisfied_share",
         80.0,
         70.0,
     ),

@@ -16,7 +16,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{
-    registry::{self, KpiDefinition, Part},
+    registry::{self, Formula, KpiDefinition, Part},
     sources::{self, SourceRecord},
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
@@ -329,14 +329,11 @@ pub async fn compute(
     let mut totals = Reads::default();
     let mut values = Vec::new();
     for definition in registry::of_municipality(&municipality.jis_code) {
-        let (numerator, denominator) = totals.parts(db, municipality.id, definition, year).await?;
-        let value = definition.formula.value(numerator, denominator);
-        let (previous_numerator, previous_denominator) = totals
-            .parts(db, municipality.id, definition, year - 1)
+        let (numerator, denominator, value) =
+            totals.value(db, municipality.id, definition, year).await?;
+        let (_, _, previous_value) = totals
+            .value(db, municipality.id, definition, year - 1)
             .await?;
-        let previous_value = definition
-            .formula
-            .value(previous_numerator, previous_denominator);
         let target = targets.get(definition.key);
         values.push(KpiValue {
             definition,
@@ -366,6 +363,34 @@ pub async fn compute(
 struct Reads(HashMap<(sources::Read, i32), Vec<SourceRecord>>);
 
 impl Reads {
+    /// The numerator, denominator and value of `definition` for fiscal year `year`; a rate
+    /// reduction also reads the year before (no value when that year is out of range).
+    async fn value(
+        &mut self,
+        db: &impl ConnectionTrait,
+        municipality_id: Uuid,
+        definition: &KpiDefinition,
+        year: i32,
+    ) -> AppResult<(f64, Option<f64>, Option<f64>)> {
+        let (numerator, denominator) = self.parts(db, municipality_id, definition, year).await?;
+        let value = match definition.formula {
+            Formula::RateReduction => match (denominator, fiscal::dates(year - 1)) {
+                (Some(denominator), Some(_)) => {
+                    let (before, before_denominator) = self
+                        .parts(db, municipality_id, definition, year - 1)
+                        .await?;
+                    Formula::reduction(
+                        (numerator, denominator),
+                        (before, before_denominator.unwrap_or(0.0)),
+                    )
+                }
+                _ => None,
+            },
+            formula => formula.value(numerator, denominator),
+        };
+        Ok((numerator, denominator, value))
+    }
+
     async fn parts(
         &mut self,
         db: &impl ConnectionTrait,

@@ -21,6 +21,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use uuid::Uuid;
 
 use super::registry::Source;
+
+mod health;
 use crate::graphql::ids::NodeKind;
 use crate::{
     domains::{
@@ -58,6 +60,9 @@ pub enum Read {
     ProgramAnswers(ProgramKind),
     /// Every answer about temporary childcare, each weighing its score.
     ChildcareAnswers,
+    /// Every answer about the app's vaccination and dental services, each weighing its
+    /// score.
+    HealthAnswers,
 }
 
 impl Read {
@@ -70,6 +75,9 @@ impl Read {
             Source::TemporaryChildcareScores
             | Source::TemporaryChildcareAnswers
             | Source::TemporaryChildcareSatisfied => Self::ChildcareAnswers,
+            Source::HealthSurveyScores
+            | Source::HealthSurveyAnswers
+            | Source::HealthSurveySatisfied => Self::HealthAnswers,
             other => Self::Source(other),
         }
     }
@@ -80,10 +88,12 @@ impl Read {
 pub fn weight(source: Source, record: &SourceRecord) -> Option<f64> {
     // The rows of an answer set weigh their score.
     match source {
-        Source::SurveyAnswers(_) | Source::TemporaryChildcareAnswers => Some(1.0),
-        Source::SatisfiedAnswers(_) | Source::TemporaryChildcareSatisfied => {
-            (record.weight >= 4.0).then_some(1.0)
-        }
+        Source::SurveyAnswers(_)
+        | Source::TemporaryChildcareAnswers
+        | Source::HealthSurveyAnswers => Some(1.0),
+        Source::SatisfiedAnswers(_)
+        | Source::TemporaryChildcareSatisfied
+        | Source::HealthSurveySatisfied => (record.weight >= 4.0).then_some(1.0),
         _ => Some(record.weight),
     }
 }
@@ -100,6 +110,7 @@ pub async fn read(
     let mut rows = match read {
         Read::ProgramAnswers(kind) => survey_answers(db, municipality_id, kind, year).await?,
         Read::ChildcareAnswers => childcare_answers(db, municipality_id, year).await?,
+        Read::HealthAnswers => health::survey_answers(db, municipality_id, year).await?,
         Read::Source(source) => match source {
             Source::PeopleMovedIn => people_moved_in(db, municipality_id, year).await?,
             Source::Attendees(kind) => attendees(db, municipality_id, kind, from, until).await?,
@@ -118,6 +129,35 @@ pub async fn read(
             | Source::TemporaryChildcareAnswers
             | Source::TemporaryChildcareSatisfied => {
                 childcare_answers(db, municipality_id, year).await?
+            }
+            Source::VaccinationAppGuardians => {
+                health::vaccination_app_guardians(db, municipality_id, from, until).await?
+            }
+            Source::DentalAppGuardians => {
+                health::dental_app_guardians(db, municipality_id, year).await?
+            }
+            Source::AppForms => health::forms(db, municipality_id, from, until, true).await?,
+            Source::AllForms => health::forms(db, municipality_id, from, until, false).await?,
+            Source::DentalEligible => health::dental_eligible(db, municipality_id, year).await?,
+            Source::DentalExamined => {
+                health::dental_examined(db, municipality_id, year, health::Dental::Every).await?
+            }
+            Source::ThreeYearDentalExamined => {
+                health::dental_examined(db, municipality_id, year, health::Dental::ThreeYear)
+                    .await?
+            }
+            Source::ThreeYearCariesFree => {
+                health::dental_examined(db, municipality_id, year, health::Dental::CariesFree)
+                    .await?
+            }
+            Source::VaccinationErrors(category) => {
+                health::vaccination_errors(db, municipality_id, category, from, until).await?
+            }
+            Source::Doses => health::doses(db, municipality_id, year).await?,
+            Source::HealthSurveyScores
+            | Source::HealthSurveyAnswers
+            | Source::HealthSurveySatisfied => {
+                health::survey_answers(db, municipality_id, year).await?
             }
         },
     };

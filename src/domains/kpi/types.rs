@@ -48,6 +48,8 @@ pub enum KpiProgramme {
     Childcare,
     /// Employment support (就職支援).
     Employment,
+    /// Maternal and child health: vaccinations and dental checkups (母子保健).
+    Health,
 }
 
 /// How a KPI's numerator and denominator make its value.
@@ -63,6 +65,12 @@ pub enum KpiFormula {
     /// (numerator − denominator) ÷ denominator, in percent rounded half up to one decimal:
     /// this year's total against the previous year's.
     Growth,
+    /// The fall of the rate numerator ÷ denominator from the previous fiscal year, in
+    /// percent rounded half up to one decimal: (last year's rate − this year's rate) ÷ last
+    /// year's rate. Positive when the rate fell; null when either year has no denominator
+    /// or last year's rate is zero. Numerator and denominator are this year's; the previous
+    /// year's are those of the previous year's report.
+    RateReduction,
 }
 
 /// Which part of a KPI a record counts toward.
@@ -128,6 +136,7 @@ impl From<&'static registry::KpiDefinition> for KpiDefinition {
                 Programme::Partnership => KpiProgramme::Partnership,
                 Programme::Childcare => KpiProgramme::Childcare,
                 Programme::Employment => KpiProgramme::Employment,
+                Programme::Health => KpiProgramme::Health,
             },
             name_ja: kpi.name_ja.into(),
             name_en: kpi.name_en.into(),
@@ -144,6 +153,7 @@ impl From<&'static registry::KpiDefinition> for KpiDefinition {
                 Formula::Share => KpiFormula::Share,
                 Formula::Mean => KpiFormula::Mean,
                 Formula::Growth => KpiFormula::Growth,
+                Formula::RateReduction => KpiFormula::RateReduction,
             },
             numerator_definition: kpi.numerator.label_ja.into(),
             denominator_definition: kpi.denominator.map(|part| part.label_ja.into()),

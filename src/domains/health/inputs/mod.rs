@@ -698,3 +698,38 @@ pub struct VaccinationFormDefinitionPayload {
     /// Why the input was refused; nothing was changed then.
     pub user_errors: Vec<UserError>,
 }
+
+/// Answer the satisfaction survey of a vaccination or a dental checkup you booked in the
+/// app and attended (once per booking).
+#[derive(Debug, InputObject)]
+pub struct SubmitHealthSurveyInput {
+    /// The booking: a `VaccinationBooking` or a dental `CheckupBooking`.
+    pub booking_id: ID,
+    /// 1 (dissatisfied) – 5 (very satisfied).
+    pub score: i32,
+}
+
+impl SubmitHealthSurveyInput {
+    /// The booking the answer is about.
+    pub fn booking(&self) -> AppResult<service::SurveyedBooking> {
+        match ids::decode(&self.booking_id)? {
+            Some((NodeKind::VaccinationBooking, id)) => {
+                Ok(service::SurveyedBooking::Vaccination(id))
+            }
+            Some((NodeKind::CheckupBooking, id)) => Ok(service::SurveyedBooking::Checkup(id)),
+            _ => Err(crate::error::AppError::BadUserInput(format!(
+                "`{}` is not the id of a VaccinationBooking or a CheckupBooking",
+                self.booking_id.as_str()
+            ))),
+        }
+    }
+}
+
+/// The answer, or why it was refused.
+#[derive(SimpleObject)]
+pub struct SubmitHealthSurveyPayload {
+    /// The answer; null when refused.
+    pub survey: Option<super::types::HealthSurveyResponse>,
+    /// Why the input was refused; nothing was changed then.
+    pub user_errors: Vec<UserError>,
+}

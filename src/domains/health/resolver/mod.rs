@@ -16,16 +16,16 @@ use super::{
         CreateVaccinationSlotsPayload, HealthSettingsPayload, IssueHealthChildClaimCodeInput,
         IssueHealthChildClaimCodePayload, PublishVaccinationFormInput,
         RecordHandbookVaccinationInput, RecordHandbookVaccinationPayload, RecordVaccinationInput,
-        RegisterHealthChildInput, RegisterHealthChildPayload, SubmitVaccinationFormsInput,
-        SubmitVaccinationFormsPayload, UpdateHealthSettingsInput, VaccinationBookingPayload,
-        VaccinationFormDefinitionPayload, VaccinationFormPayload, VaccinationPayload,
-        VaccinationRegisterFilter,
+        RegisterHealthChildInput, RegisterHealthChildPayload, SubmitHealthSurveyInput,
+        SubmitHealthSurveyPayload, SubmitVaccinationFormsInput, SubmitVaccinationFormsPayload,
+        UpdateHealthSettingsInput, VaccinationBookingPayload, VaccinationFormDefinitionPayload,
+        VaccinationFormPayload, VaccinationPayload, VaccinationRegisterFilter,
     },
     service,
     types::{
-        ClinicDay, HealthChild, HealthSettings, Vaccination, VaccinationBooking,
-        VaccinationCheckCount, VaccinationConnection, VaccinationForm, VaccinationFormDefinition,
-        VaccinationFormDraft, VaccinationSlot, VaccineCatalogue,
+        ClinicDay, HealthChild, HealthSettings, HealthSurveyResponse, Vaccination,
+        VaccinationBooking, VaccinationCheckCount, VaccinationConnection, VaccinationForm,
+        VaccinationFormDefinition, VaccinationFormDraft, VaccinationSlot, VaccineCatalogue,
     },
 };
 use crate::auth::ADMINS;
@@ -384,6 +384,26 @@ impl HealthVisitMutation {
         let (booking, user_errors) = split(outcome.map(VaccinationBooking));
         Ok(VaccinationBookingPayload {
             booking,
+            user_errors,
+        })
+    }
+
+    /// Answer the satisfaction survey (1–5) of a vaccination or a dental checkup you booked
+    /// in the app and attended, once per booking (guardians).
+    #[graphql(guard = "SignedIn")]
+    async fn submit_health_survey(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The booking and the answer.")] input: SubmitHealthSurveyInput,
+    ) -> Result<SubmitHealthSurveyPayload> {
+        let (state, viewer) = context(ctx)?;
+        let booking = input.booking().extend()?;
+        let outcome = service::submit_survey(state.into(), viewer, booking, input.score)
+            .await
+            .extend()?;
+        let (survey, user_errors) = split(outcome.map(HealthSurveyResponse::from));
+        Ok(SubmitHealthSurveyPayload {
+            survey,
             user_errors,
         })
     }

@@ -27,6 +27,7 @@ mod paper;
 mod records;
 mod settings;
 mod slots;
+mod surveys;
 mod visits;
 
 pub use access::{clinic_of, require_clinic};
@@ -66,4 +67,7 @@ pub use records::{
 };
 pub use settings::{Settings, SettingsChange, settings_for_admin, update_settings};
 pub use slots::{NewSlot, NewSlots, SlotFilter, antigens_of, create_slots, list_slots};
+pub use surveys::{
+    DENTAL as DENTAL_SURVEY, SurveyedBooking, VACCINATION as VACCINATION_SURVEY, submit_survey,
+};
 pub use visits::{DAY_CHANGED, catalogue_for, findings_from};

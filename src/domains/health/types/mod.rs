@@ -482,3 +482,36 @@ impl From<super::schedule::DoseLine> for ScheduleLine {
         }
     }
 }
+
+/// A guardian's satisfaction answer about a vaccination or a dental checkup booked in the
+/// app and attended.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct HealthSurveyResponse {
+    /// The booking it is about: a `VaccinationBooking` or a `CheckupBooking`.
+    pub booking_id: async_graphql::ID,
+    /// 1 (dissatisfied) – 5 (very satisfied).
+    pub score: i32,
+    /// The booked day (JST).
+    pub visited_on: Date,
+    /// The fiscal year (年度) of the booked day, in which the answer counts.
+    pub fiscal_year: i32,
+    /// When it was answered.
+    pub submitted_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<entity::health_survey::Model> for HealthSurveyResponse {
+    fn from(model: entity::health_survey::Model) -> Self {
+        let kind = if model.service == super::service::DENTAL_SURVEY {
+            crate::graphql::ids::NodeKind::CheckupBooking
+        } else {
+            crate::graphql::ids::NodeKind::VaccinationBooking
+        };
+        Self {
+            booking_id: crate::graphql::ids::encode(kind, model.booking_id),
+            score: i32::from(model.score),
+            visited_on: Date(model.visited_on),
+            fiscal_year: model.fiscal_year,
+            submitted_at: model.submitted_at,
+        }
+    }
+}
