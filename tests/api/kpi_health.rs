@@ -310,23 +310,38 @@ impl Health {
         self.dose("2040-05-01", VaccinationSource::App, true).await;
         self.dose("2040-05-02", VaccinationSource::Handbook, false)
             .await;
-        // Errors: 2 per 4 doses in FY2039, 1 per 5 in FY2040.
-        self.finding("INTERVAL", "booking", "caught", "2040-03-31T23:59:59+09:00")
-            .await;
-        self.finding(
-            "AGE",
-            "confirmation",
-            "overridden",
-            "2039-06-01T10:00:00+09:00",
-        )
-        .await;
-        self.finding(
-            "INTERVAL",
-            "submission",
-            "caught",
-            "2040-04-01T00:00:00+09:00",
-        )
-        .await;
+        // Errors (doses given despite a finding): 2 per 4 doses in FY2039, 1 per 5 in
+        // FY2040. Findings that stopped a booking or a form were prevented: no error.
+        for (category, stage, outcome, at) in [
+            (
+                "INTERVAL",
+                "confirmation",
+                "overridden",
+                "2040-03-31T23:59:59+09:00",
+            ),
+            (
+                "AGE",
+                "confirmation",
+                "overridden",
+                "2039-06-01T10:00:00+09:00",
+            ),
+            (
+                "INTERVAL",
+                "confirmation",
+                "overridden",
+                "2040-04-01T00:00:00+09:00",
+            ),
+            ("PRODUCT", "booking", "caught", "2039-07-01T10:00:00+09:00"),
+            (
+                "PRODUCT",
+                "submission",
+                "caught",
+                "2040-07-01T10:00:00+09:00",
+            ),
+            ("INTERVAL", "booking", "caught", "2040-09-01T10:00:00+09:00"),
+        ] {
+            self.finding(category, stage, outcome, at).await;
+        }
 
         // Satisfaction: 5 and 3 in FY2040, 4 in FY2039.
         self.answer("vaccination", "2040-04-01", 5).await;

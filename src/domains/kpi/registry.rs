@@ -116,9 +116,10 @@ pub enum Source {
     /// Of those, the checkups that found no caries (no decayed, filled or lost tooth); one
     /// each.
     ThreeYearCariesFree,
-    /// Findings of the vaccination checks logged in the fiscal year, of one error category
-    /// or of all: caught (the dose was stopped) or gone ahead with at the clinic's
-    /// confirmation; one each.
+    /// Vaccination errors that happened in the fiscal year, of one error category or of
+    /// all: check findings the clinic went ahead with at its confirmation (recorded after
+    /// the fact on the dose). Findings that stopped a booking, a form or a record were
+    /// prevented and do not count; one each.
     VaccinationErrors(Option<Category>),
     /// Doses given in the fiscal year as clinics recorded them (from an app or paper
     /// 予診票, or through the national hub; not copied from the handbook), current
@@ -520,8 +521,8 @@ pub const KPIS: &[KpiDefinition] = &[
         None,
         "接種誤り減少率",
         "Reduction of vaccination errors per dose",
-        "接種1回あたりの接種誤り（予約・予診票提出・接種確認の各時点で点検が防いだもの、警告を承知で接種したもの）の件数の、前年度からの減少率。r＝年度内の接種誤りの件数÷年度内に医療機関が記録した接種回数として、（前年度のr−当年度のr）÷前年度のr。正の値は誤りが減ったことを示す。",
-        "年度内の接種誤り（防止・警告を承知で接種）",
+        "接種1回あたりの接種誤り（点検の指摘を承知で接種し、接種後に誤りとして記録されたもの。予約・予診票提出・接種確認の時点で点検が防いだものは含まない）の件数の、前年度からの減少率。r＝年度内の接種誤りの件数÷年度内に医療機関が記録した接種回数として、（前年度のr−当年度のr）÷前年度のr。正の値は誤りが減ったことを示す。",
+        "年度内の接種誤り（指摘を承知で接種したもの）",
     ),
     error_reduction(
         "kitakyushu.health.vaccination_error_reduction.interval",

@@ -295,12 +295,8 @@ fn stage_label(stage: &str) -> &'static str {
     }
 }
 
-fn outcome_label(outcome: &str) -> &'static str {
-    match outcome {
-        "overridden" => "警告を承知で接種",
-        _ => "防止",
-    }
-}
+/// The outcome of a check finding the clinic went ahead with: an error that happened.
+const WENT_AHEAD: &str = "overridden";
 
 fn category_label(code: &str) -> &'static str {
     Category::ALL
@@ -309,9 +305,11 @@ fn category_label(code: &str) -> &'static str {
         .map_or("その他", Category::label_ja)
 }
 
-/// The findings of the vaccination checks logged in `[from, until)`, of `category` or of
-/// all; each is named by the clinic where it was found (which has a global id), or by the
-/// municipality where no clinic was involved.
+/// The vaccination errors that happened in `[from, until)`, of `category` or of all: the
+/// check findings a clinic went ahead with (outcome `overridden`); findings that stopped
+/// the dose (`caught`) were prevented and are left out. Each is named by the clinic where
+/// it was found (which has a global id), or by the municipality where no clinic was
+/// involved.
 pub async fn vaccination_errors(
     db: &impl ConnectionTrait,
     municipality_id: Uuid,
@@ -323,7 +321,8 @@ pub async fn vaccination_errors(
     let mut query = check_log::Entity::find()
         .filter(Column::MunicipalityId.eq(municipality_id))
         .filter(Column::OccurredAt.gte(from))
-        .filter(Column::OccurredAt.lt(until));
+        .filter(Column::OccurredAt.lt(until))
+        .filter(Column::Outcome.eq(WENT_AHEAD));
     if let Some(category) = category {
         query = query.filter(Column::Category.eq(category.code()));
     }
@@ -360,10 +359,9 @@ pub async fn vaccination_errors(
                 occurred_on: fiscal::date_of(row.occurred_at),
                 weight: 1.0,
                 label: format!(
-                    "{place}：{}（{}に{}）",
+                    "{place}：{}（{}に指摘を承知で接種）",
                     category_label(&row.category),
-                    stage_label(&row.stage),
-                    outcome_label(&row.outcome)
+                    stage_label(&row.stage)
                 ),
             }
         })
