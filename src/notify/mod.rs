@@ -21,9 +21,11 @@ pub mod worker;
 use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Asia::Tokyo;
 use entity::{notification, notification_delivery, notification_opt_out};
+use std::collections::HashSet;
+
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, TryInsertResult, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    TryInsertResult, sea_query::Expr,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -108,58 +110,124 @@ pub struct Notice {
 /// channel. Returns `false` when it was already written (a retried change) or the guest
 /// has opted out of its kind.
 pub async fn enqueue(txn: &impl ConnectionTrait, notice: Notice) -> Result<bool, DbErr> {
+    Ok(enqueue_all(txn, vec![notice]).await? == 1)
+}
+
+/// Writes `notices` as [`enqueue`] writes one, in a fixed number of statements however
+/// many there are (a change that tells many readers at once). Returns how many were
+/// written: those already written, repeated within `notices`, or opted out of are not.
+pub async fn enqueue_all(txn: &impl ConnectionTrait, notices: Vec<Notice>) -> Result<usize, DbErr> {
+    if notices.is_empty() {
+        return Ok(0);
+    }
     let now = crate::db::now();
-    let (user_id, email, channels, opt_out_token) = match &notice.recipient {
-        Recipient::Account(id) => {
-            let channels = preferences::channels(txn, *id, notice.kind).await?;
-            // Nothing to deliver: the reader turned every channel of this kind off.
-            if channels.is_empty() {
-                return Ok(false);
+    let accounts: Vec<(Uuid, Kind)> = notices
+        .iter()
+        .filter_map(|notice| match notice.recipient {
+            Recipient::Account(id) => Some((id, notice.kind)),
+            Recipient::Guest(_) => None,
+        })
+        .collect();
+    let channels = preferences::channels_of(txn, &accounts).await?;
+    let guests: Vec<(String, &'static str)> = notices
+        .iter()
+        .filter_map(|notice| match &notice.recipient {
+            Recipient::Guest(address) if !notice.kind.required => {
+                Some((address.trim().to_lowercase(), notice.kind.code))
             }
-            (Some(*id), None, channels, None)
-        }
-        Recipient::Guest(address) => {
-            let address = address.trim().to_lowercase();
-            if !notice.kind.required && opted_out(txn, &address, notice.kind.code).await? {
-                return Ok(false);
+            _ => None,
+        })
+        .collect();
+    let opted_out = opted_out(txn, &guests).await?;
+
+    let mut keys = HashSet::new();
+    let mut ids = Vec::with_capacity(notices.len());
+    let mut rows = Vec::with_capacity(notices.len());
+    let mut deliveries = Vec::with_capacity(notices.len() * CHANNELS.len());
+    for notice in notices {
+        let (user_id, email, channels, opt_out_token) = match &notice.recipient {
+            Recipient::Account(id) => {
+                let channels = channels.of(*id, notice.kind);
+                // Nothing to deliver: the reader turned every channel of this kind off.
+                if channels.is_empty() {
+                    continue;
+                }
+                (Some(*id), None, channels, None)
             }
-            // Only a message the reader may stop carries the link to stop it.
-            let token = (!notice.kind.required).then(opt_out::new_token);
-            (None, Some(address), vec![EMAIL], token)
-        }
-    };
-    let id = Uuid::now_v7();
-    let inserted = notification::Entity::insert(notification::ActiveModel {
-        id: Set(id),
-        municipality_id: Set(notice.municipality_id),
-        user_id: Set(user_id),
-        kind: Set(notice.kind.code.to_owned()),
-        subject_id: Set(notice.subject_id),
-        title: Set(notice.title),
-        body: Set(notice.body),
-        link: Set(notice.link),
-        dedupe_key: Set(dedupe_key(
+            Recipient::Guest(address) => {
+                let address = address.trim().to_lowercase();
+                if !notice.kind.required && opted_out.contains(&(address.clone(), notice.kind.code))
+                {
+                    continue;
+                }
+                // Only a message the reader may stop carries the link to stop it.
+                let token = (!notice.kind.required).then(opt_out::new_token);
+                (None, Some(address), vec![EMAIL], token)
+            }
+        };
+        let key = dedupe_key(
             &notice.recipient,
             notice.kind,
             notice.subject_id,
             &notice.occasion,
-        )),
-        opt_out_token: Set(opt_out_token),
-        email: Set(email),
-        in_inbox: Set(channels.contains(&INBOX)),
-        unread: Set(1),
-        read_at: Set(None),
-        created_at: Set(now),
-    })
-    .on_conflict_do_nothing_on([notification::Column::DedupeKey])
-    .exec_without_returning(txn)
-    .await?;
-    if !matches!(inserted, TryInsertResult::Inserted(rows) if rows > 0) {
-        return Ok(false);
+        );
+        if !keys.insert(key.clone()) {
+            continue;
+        }
+        let id = Uuid::now_v7();
+        let in_inbox = channels.contains(&INBOX);
+        ids.push(id);
+        deliveries.extend(channels.into_iter().map(|channel| (id, channel)));
+        rows.push(notification::ActiveModel {
+            id: Set(id),
+            municipality_id: Set(notice.municipality_id),
+            user_id: Set(user_id),
+            kind: Set(notice.kind.code.to_owned()),
+            subject_id: Set(notice.subject_id),
+            title: Set(notice.title),
+            body: Set(notice.body),
+            link: Set(notice.link),
+            dedupe_key: Set(key),
+            opt_out_token: Set(opt_out_token),
+            email: Set(email),
+            in_inbox: Set(in_inbox),
+            unread: Set(1),
+            read_at: Set(None),
+            created_at: Set(now),
+        });
     }
-    let deliveries = channels
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let wanted = rows.len();
+    let inserted = notification::Entity::insert_many(rows)
+        .on_conflict_do_nothing_on([notification::Column::DedupeKey])
+        .exec_without_returning(txn)
+        .await?;
+    let inserted = match inserted {
+        TryInsertResult::Inserted(count) => usize::try_from(count).unwrap_or(usize::MAX),
+        TryInsertResult::Empty | TryInsertResult::Conflicted => 0,
+    };
+    // Some were written before (a retried change): deliver only those written now.
+    let written: HashSet<Uuid> = if inserted >= wanted {
+        ids.into_iter().collect()
+    } else if inserted == 0 {
+        HashSet::new()
+    } else {
+        notification::Entity::find()
+            .select_only()
+            .column(notification::Column::Id)
+            .filter(notification::Column::Id.is_in(ids))
+            .into_tuple::<Uuid>()
+            .all(txn)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    let deliveries: Vec<_> = deliveries
         .into_iter()
-        .map(|channel| notification_delivery::ActiveModel {
+        .filter(|(id, _)| written.contains(id))
+        .map(|(id, channel)| notification_delivery::ActiveModel {
             id: Set(Uuid::now_v7()),
             notification_id: Set(id),
             channel: Set(channel.to_owned()),
@@ -170,11 +238,14 @@ pub async fn enqueue(txn: &impl ConnectionTrait, notice: Notice) -> Result<bool,
             last_error: Set(None),
             sent_at: Set(None),
             created_at: Set(now),
-        });
-    notification_delivery::Entity::insert_many(deliveries)
-        .exec_without_returning(txn)
-        .await?;
-    Ok(true)
+        })
+        .collect();
+    if !deliveries.is_empty() {
+        notification_delivery::Entity::insert_many(deliveries)
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(std::cmp::min(inserted, wanted))
 }
 
 /// Why the text of messages was erased; their body then says so.
@@ -248,13 +319,30 @@ fn dedupe_key(recipient: &Recipient, kind: Kind, subject_id: Uuid, occasion: &st
     format!("{}:{digest:x}", kind.code)
 }
 
-async fn opted_out(txn: &impl ConnectionTrait, email: &str, kind: &str) -> Result<bool, DbErr> {
-    Ok(notification_opt_out::Entity::find()
-        .filter(notification_opt_out::Column::Email.eq(email))
-        .filter(notification_opt_out::Column::Kind.eq(kind))
-        .count(txn)
-        .await?
-        > 0)
+/// The (address, kind) pairs of `wanted` that have been opted out of.
+async fn opted_out(
+    txn: &impl ConnectionTrait,
+    wanted: &[(String, &'static str)],
+) -> Result<HashSet<(String, &'static str)>, DbErr> {
+    if wanted.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let addresses: HashSet<&str> = wanted.iter().map(|(address, _)| address.as_str()).collect();
+    let kinds: HashSet<&str> = wanted.iter().map(|(_, kind)| *kind).collect();
+    let rows: Vec<(String, String)> = notification_opt_out::Entity::find()
+        .select_only()
+        .column(notification_opt_out::Column::Email)
+        .column(notification_opt_out::Column::Kind)
+        .filter(notification_opt_out::Column::Email.is_in(addresses))
+        .filter(notification_opt_out::Column::Kind.is_in(kinds))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    Ok(wanted
+        .iter()
+        .filter(|(address, kind)| rows.iter().any(|(a, k)| a == address && k == kind))
+        .cloned()
+        .collect())
 }
 
 #[cfg(test)]

@@ -1,9 +1,11 @@
 //! Each account's choice, per kind of message and channel, of how it hears: every channel
 //! is on until turned off; a kind the reader must not miss keeps at least one channel.
 
+use std::collections::HashSet;
+
 use entity::notification_preference::{self as preference, Column};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
     sea_query::OnConflict,
 };
 use uuid::Uuid;
@@ -36,30 +38,53 @@ pub struct Preference {
     pub email: bool,
 }
 
-/// The channels `user_id` hears of `kind` on, in the transaction of the change.
-pub(super) async fn channels(
-    txn: &impl ConnectionTrait,
-    user_id: Uuid,
-    kind: Kind,
-) -> Result<Vec<&'static str>, DbErr> {
-    let off: Vec<String> = preference::Entity::find()
-        .filter(Column::UserId.eq(user_id))
-        .filter(Column::Kind.eq(kind.code))
-        .filter(Column::Enabled.eq(false))
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|row| row.channel)
-        .collect();
-    let mut on: Vec<&'static str> = CHANNELS
-        .iter()
-        .copied()
-        .filter(|channel| !off.iter().any(|o| o == channel))
-        .collect();
-    if on.is_empty() && kind.required {
-        on.push(INBOX);
+/// The channels each account hears each kind on, read once for many messages.
+pub(super) struct Channels {
+    /// (account, kind code, channel) turned off.
+    off: Vec<(Uuid, String, String)>,
+}
+
+impl Channels {
+    /// The channels `user_id` hears of `kind` on.
+    pub(super) fn of(&self, user_id: Uuid, kind: Kind) -> Vec<&'static str> {
+        let mut on: Vec<&'static str> = CHANNELS
+            .iter()
+            .copied()
+            .filter(|channel| {
+                !self.off.iter().any(|(user, code, off)| {
+                    *user == user_id && code == kind.code && off == channel
+                })
+            })
+            .collect();
+        if on.is_empty() && kind.required {
+            on.push(INBOX);
+        }
+        on
     }
-    Ok(on)
+}
+
+/// The channels of every (account, kind) in `wanted`, in the transaction of the change.
+pub(super) async fn channels_of(
+    txn: &impl ConnectionTrait,
+    wanted: &[(Uuid, Kind)],
+) -> Result<Channels, DbErr> {
+    if wanted.is_empty() {
+        return Ok(Channels { off: Vec::new() });
+    }
+    let users: HashSet<Uuid> = wanted.iter().map(|(user, _)| *user).collect();
+    let kinds: HashSet<&str> = wanted.iter().map(|(_, kind)| kind.code).collect();
+    let off = preference::Entity::find()
+        .select_only()
+        .column(Column::UserId)
+        .column(Column::Kind)
+        .column(Column::Channel)
+        .filter(Column::UserId.is_in(users))
+        .filter(Column::Kind.is_in(kinds))
+        .filter(Column::Enabled.eq(false))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    Ok(Channels { off })
 }
 
 /// The signed-in account's choices for every kind.

@@ -11,7 +11,7 @@ use crate::helpers::{
     spawn_app_with, user_error_codes,
 };
 use chrono::Utc;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{SinkExt, StreamExt, future::join_all};
 use sea_orm::{ColumnTrait, Database, EntityTrait, QueryFilter, sea_query::Expr};
 use serde_json::{Value, json};
 use tokio_tungstenite::{
@@ -429,6 +429,56 @@ async fn a_retried_registration_notifies_once() {
     t.smtp.wait_for("notify-guest4@example.jp", 1).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(t.smtp.mails_to("notify-guest3@example.jp").len(), 1);
+}
+
+#[tokio::test]
+async fn guests_registering_together_each_hear_their_own_waitlist_position() {
+    let smtp = SmtpServer::start().await;
+    let app = spawn_app_with(|limits| {
+        smtp.configure(limits);
+        limits.public_rate_per_minute = 1000;
+    })
+    .await;
+    let t = town_with(app, smtp).await;
+    let session = t.session(2).await;
+    let (t, session) = (&t, &session);
+    let calls = (10..30).map(|n| async move {
+        let payload = t
+            .register(None, json!({ "sessionId": session, "guest": guest(n) }))
+            .await;
+        (n, payload)
+    });
+    let answers = join_all(calls).await;
+    let mut waiting = 0;
+    for (n, payload) in answers {
+        let status = payload["registration"]["status"].as_str().unwrap();
+        let id = payload["registration"]["id"].as_str().unwrap();
+        let mail = t
+            .smtp
+            .wait_for(&format!("notify-guest{n}@example.jp"), 1)
+            .await;
+        let text = mail[0].text();
+        if status == "WAITLISTED" {
+            waiting += 1;
+            let position = t.app.graphql(
+                Some(&t.staff),
+                "query($id: ID!) { node(id: $id) { ... on Registration { waitlistPosition } } }",
+                json!({ "id": id }),
+            )
+            .await["data"]["node"]["waitlistPosition"]
+                .as_i64()
+                .unwrap();
+            assert!(
+                text.contains(&format!("キャンセル待ち（{position}番目）")),
+                "{n}: position {position}: {text}"
+            );
+        } else {
+            assert_eq!(status, "CONFIRMED");
+            let code = payload["registration"]["checkInCode"].as_str().unwrap();
+            assert!(text.contains(&format!("受付番号: {code}")), "{text}");
+        }
+    }
+    assert_eq!(waiting, 18);
 }
 
 #[tokio::test]

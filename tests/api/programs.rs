@@ -1185,6 +1185,52 @@ async fn concurrent_registrations_never_exceed_seats_or_childcare_slots() {
 }
 
 #[tokio::test]
+async fn a_family_registering_many_times_at_once_holds_one_registration() {
+    let t = town().await;
+    let program = t.program(t.staff, "定員5名の講座", json!({})).await;
+    let session = t.session(t.staff, &program, 5, 0).await;
+    let query = "mutation($input: RegisterForSessionInput!) { registerForSession(input: $input) { registration { status checkInCode } userErrors { code } } }";
+    // Among 40 guests arriving together, one guest sends 10 times, and the resident sends
+    // 10 times signed in.
+    let calls = (0..60).map(|n| {
+        let (token, input) = match n % 3 {
+            0 if n < 30 => (None, json!({ "sessionId": session, "guest": guest(1000) })),
+            1 if n < 30 => (Some(t.resident), json!({ "sessionId": session })),
+            _ => (None, json!({ "sessionId": session, "guest": guest(n) })),
+        };
+        let app = &t.app;
+        async move { app.graphql(token, query, json!({ "input": input })).await }
+    });
+    let answers = join_all(calls).await;
+    let (mut registered, mut taken) = (Vec::new(), 0);
+    for (n, body) in answers.iter().enumerate() {
+        assert_eq!(error_code(body), None, "{body}");
+        let payload = &body["data"]["registerForSession"];
+        if payload["registration"].is_object() {
+            registered.push((n, payload["registration"]["checkInCode"].clone()));
+        } else {
+            assert_eq!(user_error_codes(payload), ["TAKEN"], "{body}");
+            assert!(
+                n < 30 && n % 3 != 2,
+                "a different family was refused: {body}"
+            );
+            taken += 1;
+        }
+    }
+    // One of each repeated family, and every other family.
+    assert_eq!(registered.len(), 42, "{answers:?}");
+    assert_eq!(taken, 18);
+    let codes: BTreeSet<String> = registered
+        .iter()
+        .map(|(_, code)| code.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(codes.len(), 42, "check-in codes are unique");
+    let state = t.session_state(Some(t.staff), &session).await;
+    assert_eq!(state["seatsRemaining"].as_i64(), Some(0));
+    assert_eq!(state["waitlistLength"].as_i64(), Some(37));
+}
+
+#[tokio::test]
 async fn three_hundred_people_racing_for_fifty_seats_leave_exactly_fifty_confirmed_and_the_rest_waiting_in_order()
  {
     let t = town().await;

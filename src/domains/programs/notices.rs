@@ -5,7 +5,10 @@
 
 use chrono::{DateTime, Utc};
 use entity::{program, program_session, registration};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 
 use crate::notify::{self, Kind, Notice, Recipient, when};
 
@@ -109,62 +112,83 @@ pub(super) fn party(registration: &registration::Model) -> String {
     }
 }
 
-/// Tells the registrant that `registration` was confirmed or waitlisted (with its
-/// position). Call in the transaction that made it.
+/// Tells each registrant of `registrations` (just made for `session`, in id order) that
+/// theirs was confirmed or waitlisted, with its position. Call in the transaction that
+/// made them, after writing them; a fixed number of statements however many there are.
 pub async fn registered(
     txn: &impl ConnectionTrait,
     program: &program::Model,
     session: &program_session::Model,
-    registration: &registration::Model,
+    registrations: &[registration::Model],
 ) -> Result<(), DbErr> {
-    let Some(recipient) = recipient(registration) else {
-        return Ok(());
+    let waitlisted = |registration: &&registration::Model| {
+        registration.status == registration::RegistrationStatus::Waitlisted
     };
-    let waitlisted = registration.status == registration::RegistrationStatus::Waitlisted;
-    let (kind, title, body) = if waitlisted {
-        let position = registration::Entity::find()
-            .filter(registration::Column::SessionId.eq(session.id))
-            .filter(registration::Column::Status.eq(registration::RegistrationStatus::Waitlisted))
-            .filter(registration::Column::Id.lte(registration.id))
+    let mut positions = std::collections::HashMap::new();
+    if let Some(first) = registrations.iter().filter(waitlisted).map(|r| r.id).min() {
+        // A position counts the parties waiting since no later than the registration.
+        let line = || {
+            registration::Entity::find()
+                .filter(registration::Column::SessionId.eq(session.id))
+                .filter(
+                    registration::Column::Status.eq(registration::RegistrationStatus::Waitlisted),
+                )
+        };
+        let before = line()
+            .filter(registration::Column::Id.lt(first))
             .count(txn)
             .await?;
-        (
-            REGISTRATION_WAITLISTED,
-            format!("【キャンセル待ち】{}", program.title),
-            format!(
-                "お申込みありがとうございます。定員に達しているため、キャンセル待ち（{position}番目）として受け付けました。\n\n{}\n{}\n\n空きが出た場合は、お席をご用意してメールでお知らせします。期限までに承諾の手続きをしてください。",
-                facts(program, session),
-                party(registration),
-            ),
-        )
-    } else {
-        (
-            REGISTRATION_CONFIRMED,
-            format!("【申込完了】{}", program.title),
-            format!(
-                "お申込みを受け付けました。当日は受付で受付番号をお伝えください。\n\n{}\n{}\n受付番号: {}\n\nご都合が悪くなった場合は、{}までに申込み詳細から取り消してください。",
-                facts(program, session),
-                party(registration),
-                registration.check_in_code,
-                when(session.cancellation_deadline),
-            ),
-        )
-    };
-    notify::enqueue(
-        txn,
-        Notice {
-            recipient,
-            municipality_id: Some(registration.municipality_id),
-            kind,
-            subject_id: registration.id,
-            occasion: String::new(),
-            title,
-            body,
-            link: Some(link(registration)),
-        },
-    )
-    .await
-    .map(drop)
+        let since: Vec<uuid::Uuid> = line()
+            .select_only()
+            .column(registration::Column::Id)
+            .filter(registration::Column::Id.gte(first))
+            .order_by_asc(registration::Column::Id)
+            .into_tuple()
+            .all(txn)
+            .await?;
+        for (place, id) in (before + 1..).zip(since) {
+            positions.insert(id, place);
+        }
+    }
+    let notices = registrations
+        .iter()
+        .filter_map(|registration| {
+            let recipient = recipient(registration)?;
+            let (kind, title, body) = match positions.get(&registration.id) {
+                Some(position) => (
+                    REGISTRATION_WAITLISTED,
+                    format!("【キャンセル待ち】{}", program.title),
+                    format!(
+                        "お申込みありがとうございます。定員に達しているため、キャンセル待ち（{position}番目）として受け付けました。\n\n{}\n{}\n\n空きが出た場合は、お席をご用意してメールでお知らせします。期限までに承諾の手続きをしてください。",
+                        facts(program, session),
+                        party(registration),
+                    ),
+                ),
+                None => (
+                    REGISTRATION_CONFIRMED,
+                    format!("【申込完了】{}", program.title),
+                    format!(
+                        "お申込みを受け付けました。当日は受付で受付番号をお伝えください。\n\n{}\n{}\n受付番号: {}\n\nご都合が悪くなった場合は、{}までに申込み詳細から取り消してください。",
+                        facts(program, session),
+                        party(registration),
+                        registration.check_in_code,
+                        when(session.cancellation_deadline),
+                    ),
+                ),
+            };
+            Some(Notice {
+                recipient,
+                municipality_id: Some(registration.municipality_id),
+                kind,
+                subject_id: registration.id,
+                occasion: String::new(),
+                title,
+                body,
+                link: Some(link(registration)),
+            })
+        })
+        .collect();
+    notify::enqueue_all(txn, notices).await.map(drop)
 }
 
 /// Tells a waiting party that a place is theirs if they accept it by the deadline. Call in

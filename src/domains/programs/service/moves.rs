@@ -53,6 +53,7 @@ pub(super) async fn move_registration(
     Ok(moved)
 }
 
+/// Writes the entry of `registration`'s history for its move from `from`.
 pub(super) async fn record_change(
     txn: &DatabaseTransaction,
     actor: Option<Uuid>,
@@ -61,6 +62,21 @@ pub(super) async fn record_change(
     reason: Option<String>,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
+    change(actor, registration, from, reason, now)
+        .insert(txn)
+        .await?;
+    Ok(())
+}
+
+/// The entry of `registration`'s history recording its move from `from` (none: it was
+/// made) to its status now, to insert.
+pub(super) fn change(
+    actor: Option<Uuid>,
+    registration: &registration::Model,
+    from: Option<RegistrationStatus>,
+    reason: Option<String>,
+    now: DateTime<Utc>,
+) -> registration_status_change::ActiveModel {
     registration_status_change::ActiveModel {
         id: Set(Uuid::now_v7()),
         municipality_id: Set(registration.municipality_id),
@@ -71,9 +87,6 @@ pub(super) async fn record_change(
         reason: Set(reason),
         created_at: Set(now),
     }
-    .insert(txn)
-    .await?;
-    Ok(())
 }
 
 /// The event announcing that `registration` moved (`name`) at `at`.

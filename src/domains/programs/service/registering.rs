@@ -1,6 +1,6 @@
 //! Registering a party for a session.
 
-use std::sync::Mutex;
+use std::{collections::HashSet, sync::Mutex};
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Asia::Tokyo;
@@ -9,11 +9,11 @@ use entity::{
     program::{self, ProgramStatus},
     program_session::{self, SessionStatus},
     registration::{self, RegistrationStatus},
-    registration_child,
+    registration_child, registration_status_change,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter,
+    ActiveValue::Set, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, IntoActiveModel,
+    QueryFilter, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -38,9 +38,9 @@ use super::{
     MAX_PARTY, RegistrationRef,
     capacity::{settle_counted, write_totals},
     lookup::{lock_session, program_of},
-    moves::{event, record_change},
+    moves::{change, event},
     together,
-    tokens::{free_check_in_code, hash_token, new_token, rotate_token},
+    tokens::{free_check_in_codes, hash_token, new_token, rotate_token},
     visibility::{can_see_program, manages},
 };
 
@@ -305,18 +305,20 @@ pub(super) async fn register_in(
     session_id: Uuid,
     applicant: &Applicant<'_>,
 ) -> AppResult<Result<(Uuid, Vec<Event>), Vec<FieldError>>> {
-    let mut desk = Desk::open(txn, ctx, session_id).await?;
-    let (id, registered) = match desk.register(txn, ctx, applicant).await? {
+    let mut desk = Desk::open(txn, ctx, session_id, std::slice::from_ref(applicant)).await?;
+    let (id, registered) = match desk.register(txn, applicant).await? {
         Ok(registered) => registered,
         Err(refusals) => return Ok(Err(refusals)),
     };
-    let mut announced = desk.close(txn).await?;
+    let mut announced = desk.close(txn, ctx).await?;
     announced.push(registered);
     Ok(Ok((id, announced)))
 }
 
-/// A session locked for registering, settled once, counting the places held as it takes
-/// one party after another in the same transaction.
+/// A session locked for registering, settled once, taking one party after another in the
+/// same transaction: each is checked and placed as if alone, against the places and the
+/// registrations of those before it. What they make is written when the desk closes, in
+/// a fixed number of statements however many parties there were.
 pub(super) struct Desk {
     session: program_session::Model,
     program: program::Model,
@@ -325,17 +327,69 @@ pub(super) struct Desk {
     now: DateTime<Utc>,
     /// Offers that settling expired or made.
     settled: Vec<Event>,
-    /// A party was confirmed: the totals on the session row change.
-    confirmed: bool,
+    /// Accounts and guest addresses (of the parties expected) already registered for the
+    /// session, and those registered at this desk.
+    holders: Holders,
+    /// The registrations made at this desk, to write.
+    made: Vec<Made>,
+}
+
+/// Who holds an active registration for the session.
+#[derive(Default)]
+struct Holders {
+    accounts: HashSet<Uuid>,
+    guests: HashSet<String>,
+}
+
+impl Holders {
+    /// The account or guest address whose second registration would be refused, if any.
+    fn key(applicant: &Applicant<'_>) -> Option<Holder> {
+        match (applicant.me, applicant.guest) {
+            (Some(me), _) => Some(Holder::Account(me.id)),
+            (None, Some(guest)) if !guest.email.is_empty() => {
+                Some(Holder::Guest(guest.email.clone()))
+            }
+            (None, _) => None,
+        }
+    }
+
+    fn holds(&self, holder: &Holder) -> bool {
+        match holder {
+            Holder::Account(id) => self.accounts.contains(id),
+            Holder::Guest(email) => self.guests.contains(email),
+        }
+    }
+
+    fn add(&mut self, holder: Holder) {
+        match holder {
+            Holder::Account(id) => self.accounts.insert(id),
+            Holder::Guest(email) => self.guests.insert(email),
+        };
+    }
+}
+
+enum Holder {
+    Account(Uuid),
+    Guest(String),
+}
+
+/// A registration made at the desk: its row (without its check-in code until written),
+/// its children and who made it.
+struct Made {
+    registration: registration::Model,
+    children: Vec<registration_child::ActiveModel>,
+    actor: Option<Uuid>,
 }
 
 impl Desk {
     /// Locks the session, then passes on expired offers and offers free places to the
-    /// parties waiting (they come before any newcomer).
+    /// parties waiting (they come before any newcomer), and reads which of `expected`
+    /// already hold a registration for it.
     pub(super) async fn open(
         txn: &DatabaseTransaction,
         ctx: ServiceContext<'_>,
         session_id: Uuid,
+        expected: &[Applicant<'_>],
     ) -> AppResult<Self> {
         let session = lock_session(txn, session_id).await?;
         // Taken once the session is locked, so registration times follow the order in
@@ -349,6 +403,7 @@ impl Desk {
         } else {
             lock_session(txn, session.id).await?
         };
+        let holders = holders(txn, session.id, expected).await?;
         Ok(Self {
             session,
             program,
@@ -356,7 +411,8 @@ impl Desk {
             childcare: settled.childcare,
             now,
             settled: settled.events,
-            confirmed: false,
+            holders,
+            made: Vec::new(),
         })
     }
 
@@ -365,22 +421,14 @@ impl Desk {
     pub(super) async fn register(
         &mut self,
         txn: &DatabaseTransaction,
-        ctx: ServiceContext<'_>,
         applicant: &Applicant<'_>,
     ) -> AppResult<Result<(Uuid, Event), Vec<FieldError>>> {
         let (program, session, now) = (&self.program, &self.session, self.now);
-        let refusals = refusals(
-            txn,
-            program,
-            session,
-            applicant.me,
-            applicant.guest,
-            applicant.adults,
-            applicant.children,
-            applicant.at_the_door,
-            now,
-        )
-        .await?;
+        let holder = Holders::key(applicant);
+        let twice = holder
+            .as_ref()
+            .is_some_and(|holder| self.holders.holds(holder));
+        let refusals = refusals(txn, program, session, applicant, twice, now).await?;
         if !refusals.is_empty() {
             return Ok(Err(refusals));
         }
@@ -396,88 +444,170 @@ impl Desk {
         } else {
             RegistrationStatus::Waitlisted
         };
-        let registration =
-            insert_registration(txn, session, applicant, &party, status, now).await?;
-        if ctx.notifies() {
-            notices::registered(txn, program, session, &registration).await?;
-        }
+        let made = made(session, applicant, &party, status, now);
         if fits {
             self.seats += party.seats;
             self.childcare += party.childcare;
-            self.confirmed = true;
+        }
+        if let Some(holder) = holder {
+            self.holders.add(holder);
         }
         let registered = event(
-            &registration,
+            &made.registration,
             if fits { "confirmed" } else { "waitlisted" },
             now,
         );
-        Ok(Ok((registration.id, registered)))
+        let id = made.registration.id;
+        self.made.push(made);
+        Ok(Ok((id, registered)))
     }
 
-    /// Writes the places now held onto the session; returns the events of settling.
-    pub(super) async fn close(self, txn: &DatabaseTransaction) -> AppResult<Vec<Event>> {
-        if self.confirmed {
+    /// Writes the registrations made, with their check-in codes, children, history and
+    /// messages, and the places now held onto the session; returns the events of settling.
+    pub(super) async fn close(
+        self,
+        txn: &DatabaseTransaction,
+        ctx: ServiceContext<'_>,
+    ) -> AppResult<Vec<Event>> {
+        if self.made.is_empty() {
+            return Ok(self.settled);
+        }
+        let codes = free_check_in_codes(txn, self.session.id, self.made.len()).await?;
+        let mut registrations = Vec::with_capacity(self.made.len());
+        let mut children = Vec::new();
+        let mut history = Vec::with_capacity(self.made.len());
+        for (made, code) in self.made.into_iter().zip(codes) {
+            let mut registration = made.registration;
+            registration.check_in_code = code;
+            history.push(change(made.actor, &registration, None, None, self.now));
+            children.extend(made.children);
+            registrations.push(registration);
+        }
+        registration::Entity::insert_many(
+            registrations
+                .iter()
+                .map(|registration| registration.clone().into_active_model()),
+        )
+        .exec_without_returning(txn)
+        .await?;
+        if !children.is_empty() {
+            registration_child::Entity::insert_many(children)
+                .exec_without_returning(txn)
+                .await?;
+        }
+        registration_status_change::Entity::insert_many(history)
+            .exec_without_returning(txn)
+            .await?;
+        if ctx.notifies() {
+            notices::registered(txn, &self.program, &self.session, &registrations).await?;
+        }
+        let confirmed = registrations
+            .iter()
+            .any(|registration| registration.status == RegistrationStatus::Confirmed);
+        if confirmed {
             write_totals(txn, self.session, self.seats, self.childcare, self.now).await?;
         }
         Ok(self.settled)
     }
 }
 
-/// Inserts the registration with a free check-in code, its children and the first entry
-/// of its history.
-async fn insert_registration(
+/// Which of `expected` already hold an active registration for the session, in one
+/// statement.
+async fn holders(
     txn: &DatabaseTransaction,
+    session_id: Uuid,
+    expected: &[Applicant<'_>],
+) -> AppResult<Holders> {
+    let mut accounts = Vec::new();
+    let mut guests = Vec::new();
+    for applicant in expected {
+        match Holders::key(applicant) {
+            Some(Holder::Account(id)) => accounts.push(id),
+            Some(Holder::Guest(email)) => guests.push(email),
+            None => {}
+        }
+    }
+    if accounts.is_empty() && guests.is_empty() {
+        return Ok(Holders::default());
+    }
+    let rows: Vec<(Option<Uuid>, Option<String>)> = registration::Entity::find()
+        .select_only()
+        .column(registration::Column::UserId)
+        .column(registration::Column::GuestEmail)
+        .filter(registration::Column::SessionId.eq(session_id))
+        .filter(registration::Column::Status.is_in(ACTIVE))
+        .filter(
+            Condition::any()
+                .add(registration::Column::UserId.is_in(accounts))
+                .add(registration::Column::GuestEmail.is_in(guests)),
+        )
+        .into_tuple()
+        .all(txn)
+        .await?;
+    let mut holders = Holders::default();
+    for (user, email) in rows {
+        match (user, email) {
+            (Some(user), _) => holders.add(Holder::Account(user)),
+            (None, Some(email)) => holders.add(Holder::Guest(email)),
+            (None, None) => {}
+        }
+    }
+    Ok(holders)
+}
+
+/// The registration `applicant` makes, with its children and history's actor; its
+/// check-in code is chosen when it is written.
+fn made(
     session: &program_session::Model,
     applicant: &Applicant<'_>,
     party: &Party,
     status: RegistrationStatus,
     now: DateTime<Utc>,
-) -> AppResult<registration::Model> {
+) -> Made {
     let (me, guest) = (applicant.me, applicant.guest);
     let id = Uuid::now_v7();
-    let code = free_check_in_code(txn, session.id).await?;
-    let registration = registration::ActiveModel {
-        id: Set(id),
-        municipality_id: Set(session.municipality_id),
-        program_id: Set(session.program_id),
-        session_id: Set(session.id),
-        user_id: Set(me.map(|me| me.id)),
-        guest_name: Set(guest.map(|g| g.name.clone())),
-        guest_kana: Set(guest.map(|g| g.kana.clone())),
+    let registration = registration::Model {
+        id,
+        municipality_id: session.municipality_id,
+        program_id: session.program_id,
+        session_id: session.id,
+        user_id: me.map(|me| me.id),
+        guest_name: guest.map(|g| g.name.clone()),
+        guest_kana: guest.map(|g| g.kana.clone()),
         // A walk-in guest may give no email or phone.
-        guest_email: Set(guest.map(|g| g.email.clone()).filter(|e| !e.is_empty())),
-        guest_phone: Set(guest.map(|g| g.phone.clone()).filter(|p| !p.is_empty())),
-        manage_token_hash: Set(applicant.token.map(hash_token)),
-        adults: Set(party.adults),
-        children: Set(party.children),
-        seats: Set(party.seats),
-        childcare: Set(party.childcare),
-        status: Set(status),
-        check_in_code: Set(code),
-        offer_expires_at: Set(None),
-        checked_in_at: Set(None),
-        cancelled_at: Set(None),
-        cancel_reason: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(txn)
-    .await?;
-    for child in applicant.children {
-        registration_child::ActiveModel {
+        guest_email: guest.map(|g| g.email.clone()).filter(|e| !e.is_empty()),
+        guest_phone: guest.map(|g| g.phone.clone()).filter(|p| !p.is_empty()),
+        manage_token_hash: applicant.token.map(hash_token),
+        adults: party.adults,
+        children: party.children,
+        seats: party.seats,
+        childcare: party.childcare,
+        status,
+        check_in_code: String::new(),
+        offer_expires_at: None,
+        checked_in_at: None,
+        cancelled_at: None,
+        cancel_reason: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let children = applicant
+        .children
+        .iter()
+        .map(|child| registration_child::ActiveModel {
             id: Set(Uuid::now_v7()),
             municipality_id: Set(session.municipality_id),
             registration_id: Set(id),
             birth_date: Set(child.birth_date),
             age_months_at_session: Set(child.age_months_at_session),
             needs_childcare: Set(child.needs_childcare),
-        }
-        .insert(txn)
-        .await?;
+        })
+        .collect();
+    Made {
+        registration,
+        children,
+        actor: me.or(applicant.staff).map(|user| user.id),
     }
-    let actor = me.or(applicant.staff).map(|user| user.id);
-    record_change(txn, actor, &registration, None, None, now).await?;
-    Ok(registration)
 }
 
 /// Counts a call of a public mutation against the client's address.
@@ -531,19 +661,18 @@ fn check_guest(problems: &mut Problems, guest: &GuestInput) -> Option<Guest> {
     })
 }
 
-/// Every rule the registration breaks, checked inside the locked transaction.
-#[allow(clippy::too_many_arguments)]
+/// Every rule the registration breaks, checked inside the locked transaction; `twice`
+/// when the account or guest already holds a registration for the session.
 async fn refusals(
     txn: &DatabaseTransaction,
     program: &program::Model,
     session: &program_session::Model,
-    me: Option<&AuthUser>,
-    guest: Option<&Guest>,
-    adults: i32,
-    children: &[Child],
-    at_the_door: bool,
+    applicant: &Applicant<'_>,
+    twice: bool,
     now: DateTime<Utc>,
 ) -> AppResult<Vec<FieldError>> {
+    let (me, at_the_door) = (applicant.me, applicant.at_the_door);
+    let (adults, children) = (applicant.adults, applicant.children);
     let mut problems = Vec::new();
     if program.status != ProgramStatus::Published || session.status != SessionStatus::Scheduled {
         problems.push(FieldError::input(
@@ -606,17 +735,7 @@ async fn refusals(
             ),
         ));
     }
-    let mut twice = registration::Entity::find()
-        .filter(registration::Column::SessionId.eq(session.id))
-        .filter(registration::Column::Status.is_in(ACTIVE));
-    twice = match (me, guest) {
-        (Some(me), _) => twice.filter(registration::Column::UserId.eq(me.id)),
-        (None, Some(guest)) if !guest.email.is_empty() => {
-            twice.filter(registration::Column::GuestEmail.eq(guest.email.as_str()))
-        }
-        (None, _) => return Ok(problems),
-    };
-    if twice.count(txn).await? > 0 {
+    if twice {
         problems.push(FieldError::input(
             "sessionId",
             FieldErrorCode::Taken,

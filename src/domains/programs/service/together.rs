@@ -234,12 +234,13 @@ async fn one_transaction(
     parties: &[Party],
 ) -> AppResult<Vec<Answer>> {
     let txn = crate::db::begin_write(ctx.db).await?;
-    let mut desk = Desk::open(&txn, ctx, session_id).await?;
+    let applicants: Vec<Applicant<'_>> = parties.iter().map(Party::applicant).collect();
+    let mut desk = Desk::open(&txn, ctx, session_id, &applicants).await?;
     let mut outcomes = Vec::with_capacity(parties.len());
-    for party in parties {
-        outcomes.push(desk.register(&txn, ctx, &party.applicant()).await?);
+    for applicant in &applicants {
+        outcomes.push(desk.register(&txn, applicant).await?);
     }
-    let mut settled = Some(desk.close(&txn).await?);
+    let mut settled = Some(desk.close(&txn, ctx).await?);
     txn.commit().await?;
     Ok(outcomes
         .into_iter()

@@ -1,11 +1,13 @@
 //! Check-in codes and manage tokens.
 
+use std::collections::HashSet;
+
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use entity::registration::{self};
 use rand::Rng;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, sea_query::Expr,
+    QueryFilter, QuerySelect, sea_query::Expr,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -26,32 +28,55 @@ pub(super) async fn by_token(
         .ok_or(AppError::NotFound)
 }
 
-pub(super) async fn free_check_in_code(
+/// `count` check-in codes, different from each other and from every code of the session,
+/// checked in one statement per round (a round is repeated only for codes already taken).
+pub(super) async fn free_check_in_codes(
     txn: &DatabaseTransaction,
     session_id: Uuid,
-) -> AppResult<String> {
+    count: usize,
+) -> AppResult<Vec<String>> {
+    let mut codes: Vec<String> = Vec::with_capacity(count);
+    let mut chosen: HashSet<String> = HashSet::with_capacity(count);
     for _ in 0..20 {
-        let code: String = {
+        let wanted = count - codes.len();
+        if wanted == 0 {
+            break;
+        }
+        let mut candidates = Vec::with_capacity(wanted);
+        {
             let mut rng = rand::rng();
-            (0..6)
-                .map(|_| {
-                    let index = rng.random_range(0..CODE_ALPHABET.len());
-                    char::from(CODE_ALPHABET[index])
-                })
-                .collect()
-        };
-        let taken = registration::Entity::find()
+            while candidates.len() < wanted {
+                let code: String = (0..6)
+                    .map(|_| char::from(CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())]))
+                    .collect();
+                if !chosen.contains(&code) && !candidates.contains(&code) {
+                    candidates.push(code);
+                }
+            }
+        }
+        let taken: HashSet<String> = registration::Entity::find()
+            .select_only()
+            .column(registration::Column::CheckInCode)
             .filter(registration::Column::SessionId.eq(session_id))
-            .filter(registration::Column::CheckInCode.eq(code.as_str()))
-            .count(txn)
-            .await?;
-        if taken == 0 {
-            return Ok(code);
+            .filter(registration::Column::CheckInCode.is_in(candidates.iter().map(String::as_str)))
+            .into_tuple::<String>()
+            .all(txn)
+            .await?
+            .into_iter()
+            .collect();
+        for code in candidates {
+            if !taken.contains(&code) {
+                chosen.insert(code.clone());
+                codes.push(code);
+            }
         }
     }
-    Err(AppError::internal(anyhow::anyhow!(
-        "no free check-in code on session {session_id}"
-    )))
+    if codes.len() < count {
+        return Err(AppError::internal(anyhow::anyhow!(
+            "no free check-in code on session {session_id}"
+        )));
+    }
+    Ok(codes)
 }
 
 pub(super) fn new_token() -> String {
