@@ -15,6 +15,8 @@
 #   articles            articles(first: 20) id, title, summary
 #   typename signed in  { __typename } with a bearer token
 #   me                  me { id displayName } with a bearer token
+#   PostGraphile        with BENCH_PEER=1: PostGraphile 5 serving the same shape as `programs`
+#                       from its own PostgreSQL cluster (bench/peer.sh), in the same rounds
 #
 # It prints the median round of each (requests/s, p50, p99), its share of the ceiling, and
 # the SQL statements one request of it runs (read from /metrics with the server otherwise
@@ -29,6 +31,8 @@
 #   BENCH_BINARY        measure this build instead of building target/release/tsunagu
 #   DATABASE_URL        measure against this PostgreSQL database instead of a fresh SQLite
 #                       file (an empty database: the demo data is loaded into it)
+#   BENCH_PEER=1        also measure the PostGraphile peer (needs PostgreSQL's server binaries
+#                       and Node.js; installs PostGraphile into bench/peer on first use)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -55,6 +59,11 @@ fi
 # shellcheck source=bench/server.sh
 . bench/server.sh
 start_server TSUNAGU_PUBLIC_RATE_PER_MINUTE=100000000
+if [ "${BENCH_PEER:-}" = 1 ]; then
+    # shellcheck source=bench/peer.sh
+    . bench/peer.sh
+    start_peer
+fi
 
 echo "==> adding 30 programmes with 3 upcoming sessions each"
 python3 bench/lib/populate.py "$address/graphql" "$(login "$STAFF_EMAIL")"
@@ -69,7 +78,7 @@ search_query="{ search(text: \"自然 体験\", filter: { municipalityId: \"$man
 articles_query='{ articles(first: 20) { nodes { id title summary } } }'
 me_query='{ me { id displayName } }'
 
-# name|query|authorization|cache-control
+# name|query|authorization|cache-control|url (the server's unless given)
 measurements=(
     "typename|{ __typename }||"
     "programs|$(programs_query 20)||"
@@ -79,6 +88,9 @@ measurements=(
     "typename signed in|{ __typename }|Bearer $admin_token|"
     "me|$me_query|Bearer $admin_token|"
 )
+if [ -n "${peer_url:-}" ]; then
+    measurements+=("PostGraphile|$peer_query|||$peer_url")
+fi
 
 body_of() {
     python3 -c 'import json, sys; print(json.dumps({"query": sys.argv[1]}, ensure_ascii=False))' "$1"
@@ -100,11 +112,11 @@ results="$work/results"
 : >"$results"
 for round in $(seq 1 "$ROUNDS"); do
     for entry in "${measurements[@]}"; do
-        IFS='|' read -r name query authorization cache_control <<<"$entry"
+        IFS='|' read -r name query authorization cache_control url <<<"$entry"
         line="$(BENCH_BODY="$(body_of "$query")" BENCH_AUTHORIZATION="$authorization" \
             BENCH_CACHE_CONTROL="$cache_control" \
             wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_EACH}s" --timeout 10s -s bench/lib/graphql.lua \
-            "$address/graphql" | grep '^RESULT ')"
+            "${url:-$address/graphql}" | grep '^RESULT ')"
         echo "    round $round  $name: $line"
         echo "$name|$line" >>"$results"
     done
@@ -114,8 +126,10 @@ resident_after="$(resident)"
 statements="$work/statements"
 : >"$statements"
 for entry in "${measurements[@]}"; do
-    IFS='|' read -r name query authorization _ <<<"$entry"
-    echo "$name|$(statements_of "$query" "$authorization")" >>"$statements"
+    IFS='|' read -r name query authorization _ url <<<"$entry"
+    if [ -z "$url" ]; then
+        echo "$name|$(statements_of "$query" "$authorization")" >>"$statements"
+    fi
 done
 echo "programs, 5 items|$(statements_of "$(programs_query 5)" "")" >>"$statements"
 echo "programs, 50 items|$(statements_of "$(programs_query 50)" "")" >>"$statements"
@@ -143,6 +157,13 @@ for name, samples in runs.items():
     print(f"| {name:<20} | {median[0]:>8.0f} | {100 * median[0] / ceiling:>11.1f}% | {median[1]:>7.2f} | {median[2]:>7.2f} | {counts.get(name, ''):>10} |")
 for name in ("programs, 5 items", "programs, 50 items"):
     print(f"| {name:<20} | {'':>8} | {'':>12} | {'':>7} | {'':>7} | {counts[name]:>10} |")
+if "PostGraphile" in runs:
+    median = {name: sorted(samples)[len(samples) // 2] for name, samples in runs.items()}
+    peer = median["PostGraphile"]
+    print()
+    for name in ("programs", "programs uncached"):
+        ours = median[name]
+        print(f"{name} against PostGraphile on the same shape: {ours[0] / peer[0]:.1f}x its requests/s, p99 {ours[2] / peer[2]:.2f}x its p99")
 if failed:
     sys.exit(f"bench: {failed} requests failed (non-200 or GraphQL errors)")
 PY

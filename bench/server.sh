@@ -18,6 +18,10 @@ cleanup() {
             wait "$pid" 2>/dev/null || true
         fi
     done
+    # A PostGraphile peer (bench/peer.sh) keeps its PostgreSQL cluster under $work.
+    if declare -F stop_peer >/dev/null; then
+        stop_peer
+    fi
     rm -rf "$work"
 }
 trap cleanup EXIT

@@ -111,26 +111,51 @@ impl EventBus {
     /// Publishes an event to every subscriber on every replica. Call it after the change
     /// it reports has been committed.
     pub async fn publish(&self, db: &DatabaseConnection, event: Event) {
-        self.hooks.run(&event);
+        self.publish_all(db, vec![event]).await;
+    }
+
+    /// Publishes `events`, in order, as [`publish`](Self::publish) does one: on PostgreSQL
+    /// in one statement however many there are.
+    pub async fn publish_all(&self, db: &DatabaseConnection, events: Vec<Event>) {
+        for event in &events {
+            self.hooks.run(event);
+        }
         let Some(_) = &self.postgres else {
-            // No receiver is not an error: nobody is subscribed right now.
-            let _ = self.local.send(event);
+            for event in events {
+                // No receiver is not an error: nobody is subscribed right now.
+                let _ = self.local.send(event);
+            }
             return;
         };
-        let payload = match serde_json::to_string(&event) {
-            Ok(payload) => payload,
-            Err(error) => {
-                tracing::error!(%error, "event not serializable");
-                return;
-            }
+        let payloads: Vec<String> = events
+            .iter()
+            .filter_map(|event| match serde_json::to_string(event) {
+                Ok(payload) => Some(payload),
+                Err(error) => {
+                    tracing::error!(%error, "event not serializable");
+                    None
+                }
+            })
+            .collect();
+        let statement = match payloads.as_slice() {
+            [] => return,
+            [payload] => Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_notify($1, $2)",
+                [CHANNEL.into(), payload.clone().into()],
+            ),
+            // The array's elements are notified in order.
+            _ => Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_notify($1, payload) FROM json_array_elements_text($2::json) AS payload",
+                [
+                    CHANNEL.into(),
+                    serde_json::Value::from(payloads).to_string().into(),
+                ],
+            ),
         };
-        let statement = Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT pg_notify($1, $2)",
-            [CHANNEL.into(), payload.into()],
-        );
         if let Err(error) = db.execute_raw(statement).await {
-            tracing::error!(%error, topic = %event.topic, "publishing event failed");
+            tracing::error!(%error, events = events.len(), "publishing events failed");
         }
     }
 

@@ -203,8 +203,9 @@ impl<'a> ServiceContext<'a> {
     /// Announces `events` of a committed change, when serving.
     pub async fn announce(&self, events: impl IntoIterator<Item = Event>) {
         if let Some(bus) = self.events {
-            for event in events {
-                bus.publish(self.db, event).await;
+            let events: Vec<Event> = events.into_iter().collect();
+            if !events.is_empty() {
+                bus.publish_all(self.db, events).await;
             }
         }
     }

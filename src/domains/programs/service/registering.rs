@@ -97,11 +97,12 @@ pub async fn register(
     input: NewRegistration,
 ) -> AppResult<Outcome<Registered>> {
     limit_public(ctx, viewer, "register").await?;
-    let session = program_session::Entity::find_by_id(input.session_id)
+    let (session, program) = program_session::Entity::find_by_id(input.session_id)
+        .find_also_related(program::Entity)
         .one(ctx.db)
         .await?
+        .and_then(|(session, program)| Some((session, program?)))
         .ok_or(AppError::NotFound)?;
-    let program = program_of(ctx.db, &session).await?;
     if !can_see_program(viewer, &program) {
         return Err(AppError::NotFound);
     }
@@ -157,6 +158,8 @@ pub async fn register(
     let queues = ctx
         .queues
         .filter(|_| input.idempotency_key.is_none() && staff.is_none());
+    // The registration as written, when this call wrote it and has it at hand.
+    let mut written = None;
     let outcome = if let Some(queues) = queues {
         // Without a key, the registration may share its transaction with others for the
         // same session.
@@ -168,13 +171,15 @@ pub async fn register(
             token: token.clone(),
         };
         match together::register(ctx, queues, session.id, party).await? {
-            Ok((id, announced)) => {
+            Ok((registration, announced)) => {
                 if let Ok(mut events) = events.lock() {
                     events.extend(announced);
                 }
                 if let Ok(mut created) = created_here.lock() {
                     *created = true;
                 }
+                let id = registration.id;
+                written = Some(registration);
                 Ok(RegisteredId(id))
             }
             Err(refusals) => Err(refusals),
@@ -186,18 +191,19 @@ pub async fn register(
             input.idempotency_key.as_deref(),
             &fingerprint,
             async |txn| {
-                let (id, announced) = match register_in(txn, ctx, session.id, &applicant).await? {
-                    Ok(registered) => registered,
-                    // Expired offers passed on stay passed on only if a later call commits.
-                    Err(refusals) => return Ok(Err(refusals)),
-                };
+                let (registration, announced) =
+                    match register_in(txn, ctx, session.id, &applicant).await? {
+                        Ok(registered) => registered,
+                        // Expired offers passed on stay passed on only if a later call commits.
+                        Err(refusals) => return Ok(Err(refusals)),
+                    };
                 if let Ok(mut events) = events.lock() {
                     events.extend(announced);
                 }
                 if let Ok(mut created) = created_here.lock() {
                     *created = true;
                 }
-                Ok(Ok(RegisteredId(id)))
+                Ok(Ok(RegisteredId(registration.id)))
             },
         )
         .await?
@@ -215,10 +221,13 @@ pub async fn register(
         (None, _) => None,
     };
     ctx.announce(events.into_inner().unwrap_or_default()).await;
-    let registration = registration::Entity::find_by_id(id)
-        .one(ctx.db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let registration = match written {
+        Some(registration) => registration,
+        None => registration::Entity::find_by_id(id)
+            .one(ctx.db)
+            .await?
+            .ok_or(AppError::NotFound)?,
+    };
     Ok(Ok(Registered {
         registration,
         manage_token,
@@ -298,21 +307,25 @@ pub(super) fn check_party(
 
 /// The registration itself, inside the write transaction: locks the session, passes on
 /// expired offers, checks every rule, then confirms the party if it fits the places left
-/// or waitlists it. Returns the new registration's id and the events to announce.
+/// or waitlists it. Returns the new registration and the events to announce.
 pub(super) async fn register_in(
     txn: &DatabaseTransaction,
     ctx: ServiceContext<'_>,
     session_id: Uuid,
     applicant: &Applicant<'_>,
-) -> AppResult<Result<(Uuid, Vec<Event>), Vec<FieldError>>> {
+) -> AppResult<Result<(registration::Model, Vec<Event>), Vec<FieldError>>> {
     let mut desk = Desk::open(txn, ctx, session_id, std::slice::from_ref(applicant)).await?;
-    let (id, registered) = match desk.register(txn, applicant).await? {
-        Ok(registered) => registered,
+    let registered = match desk.register(txn, applicant).await? {
+        Ok((_, registered)) => registered,
         Err(refusals) => return Ok(Err(refusals)),
     };
-    let mut announced = desk.close(txn, ctx).await?;
+    let (written, mut announced) = desk.close(txn, ctx).await?;
+    let registration = written
+        .into_iter()
+        .next()
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("the desk wrote no registration")))?;
     announced.push(registered);
-    Ok(Ok((id, announced)))
+    Ok(Ok((registration, announced)))
 }
 
 /// A session locked for registering, settled once, taking one party after another in the
@@ -463,14 +476,15 @@ impl Desk {
     }
 
     /// Writes the registrations made, with their check-in codes, children, history and
-    /// messages, and the places now held onto the session; returns the events of settling.
+    /// messages, and the places now held onto the session; returns the registrations as
+    /// written, in the order made, and the events of settling.
     pub(super) async fn close(
         self,
         txn: &DatabaseTransaction,
         ctx: ServiceContext<'_>,
-    ) -> AppResult<Vec<Event>> {
+    ) -> AppResult<(Vec<registration::Model>, Vec<Event>)> {
         if self.made.is_empty() {
-            return Ok(self.settled);
+            return Ok((Vec::new(), self.settled));
         }
         let codes = free_check_in_codes(txn, self.session.id, self.made.len()).await?;
         let mut registrations = Vec::with_capacity(self.made.len());
@@ -507,7 +521,7 @@ impl Desk {
         if confirmed {
             write_totals(txn, self.session, self.seats, self.childcare, self.now).await?;
         }
-        Ok(self.settled)
+        Ok((registrations, self.settled))
     }
 }
 

@@ -144,11 +144,11 @@ pub async fn register_for_series(
             key.as_deref(),
             &fingerprint,
             async |txn| match register_in(txn, ctx, session.id, &applicant).await? {
-                Ok((id, done)) => {
+                Ok((registration, done)) => {
                     if let Ok(mut events) = events.lock() {
                         events.extend(done);
                     }
-                    Ok(Ok(SeriesId(id)))
+                    Ok(Ok(SeriesId(registration.id)))
                 }
                 Err(refusals) => Ok(Err(refusals)),
             },

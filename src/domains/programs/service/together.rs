@@ -18,6 +18,7 @@ use std::{
     sync::{Arc, Mutex},
 };
 
+use entity::registration;
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
@@ -34,9 +35,9 @@ use super::registering::{Applicant, Desk, Guest, register_in};
 /// Parties one transaction takes at most.
 pub(super) const BATCH: usize = 64;
 
-/// A registration's answer before its caller's own follow-up: the id and events, or the
-/// rules it breaks.
-pub(super) type Answer = AppResult<Result<(Uuid, Vec<Event>), Vec<FieldError>>>;
+/// A registration's answer before its caller's own follow-up: the registration as written
+/// and the events, or the rules it breaks.
+pub(super) type Answer = AppResult<Result<(registration::Model, Vec<Event>), Vec<FieldError>>>;
 
 /// An [`Applicant`] that owns what it holds, to wait in a queue.
 pub(super) struct Party {
@@ -240,16 +241,22 @@ async fn one_transaction(
     for applicant in &applicants {
         outcomes.push(desk.register(&txn, applicant).await?);
     }
-    let mut settled = Some(desk.close(&txn, ctx).await?);
+    let (written, settled) = desk.close(&txn, ctx).await?;
     txn.commit().await?;
-    Ok(outcomes
+    // The desk writes the registrations it made in the order it made them.
+    let (mut written, mut settled) = (written.into_iter(), Some(settled));
+    outcomes
         .into_iter()
-        .map(|outcome| {
-            Ok(outcome.map(|(id, registered)| {
+        .map(|outcome| match outcome {
+            Ok((_, registered)) => {
+                let registration = written.next().ok_or_else(|| {
+                    AppError::internal(anyhow::anyhow!("the desk wrote fewer registrations"))
+                })?;
                 let mut events = settled.take().unwrap_or_default();
                 events.push(registered);
-                (id, events)
-            }))
+                Ok(Ok(Ok((registration, events))))
+            }
+            Err(refusals) => Ok(Ok(Err(refusals))),
         })
-        .collect())
+        .collect()
 }

@@ -176,29 +176,25 @@ pub async fn register_walk_in(
         input.idempotency_key.as_deref(),
         &fingerprint,
         async |txn| {
-            let (id, mut announced) = match register_in(txn, ctx, session.id, &applicant).await? {
-                Ok(registered) => registered,
-                Err(refusals) => return Ok(Err(refusals)),
-            };
-            if input.check_in {
-                let registration = registration::Entity::find_by_id(id)
-                    .one(txn)
-                    .await?
-                    .ok_or(AppError::NotFound)?;
-                if registration.status == RegistrationStatus::Confirmed {
-                    let now = ctx.now();
-                    let moved = move_registration(
-                        txn,
-                        Some(me.id),
-                        registration,
-                        RegistrationStatus::Attended,
-                        None,
-                        None,
-                        now,
-                    )
-                    .await?;
-                    announced.push(event(&moved, "checked_in", now));
-                }
+            let (registration, mut announced) =
+                match register_in(txn, ctx, session.id, &applicant).await? {
+                    Ok(registered) => registered,
+                    Err(refusals) => return Ok(Err(refusals)),
+                };
+            let id = registration.id;
+            if input.check_in && registration.status == RegistrationStatus::Confirmed {
+                let now = ctx.now();
+                let moved = move_registration(
+                    txn,
+                    Some(me.id),
+                    registration,
+                    RegistrationStatus::Attended,
+                    None,
+                    None,
+                    now,
+                )
+                .await?;
+                announced.push(event(&moved, "checked_in", now));
             }
             if let Ok(mut events) = events.lock() {
                 events.extend(announced);
