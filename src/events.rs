@@ -117,16 +117,48 @@ impl EventBus {
     /// Publishes `events`, in order, as [`publish`](Self::publish) does one: on PostgreSQL
     /// in one statement however many there are.
     pub async fn publish_all(&self, db: &DatabaseConnection, events: Vec<Event>) {
+        if let Err(error) = self.send(db, &events).await {
+            tracing::error!(%error, events = events.len(), "publishing events failed");
+        }
+        self.committed(events);
+    }
+
+    /// Sends `events` inside `txn`, the transaction of the change they report: on
+    /// PostgreSQL a notification is delivered only if its transaction commits, and all of
+    /// them share that one commit (each notifying commit takes a cluster-wide lock, so one
+    /// per change written together, not one per event). Call [`committed`](Self::committed)
+    /// with the same events once `txn` has committed.
+    pub async fn publish_in(
+        &self,
+        txn: &impl ConnectionTrait,
+        events: &[Event],
+    ) -> Result<(), sea_orm::DbErr> {
+        self.send(txn, events).await
+    }
+
+    /// Finishes publishing `events` whose change has committed: runs this replica's hooks
+    /// and, on SQLite, hands them to the subscribers (on PostgreSQL the listener does).
+    pub fn committed(&self, events: Vec<Event>) {
         for event in &events {
             self.hooks.run(event);
         }
-        let Some(_) = &self.postgres else {
+        if self.postgres.is_none() {
             for event in events {
                 // No receiver is not an error: nobody is subscribed right now.
                 let _ = self.local.send(event);
             }
-            return;
-        };
+        }
+    }
+
+    /// Notifies `events` on PostgreSQL through `db`, in one statement; nothing on SQLite.
+    async fn send(
+        &self,
+        db: &impl ConnectionTrait,
+        events: &[Event],
+    ) -> Result<(), sea_orm::DbErr> {
+        if self.postgres.is_none() {
+            return Ok(());
+        }
         let payloads: Vec<String> = events
             .iter()
             .filter_map(|event| match serde_json::to_string(event) {
@@ -138,7 +170,7 @@ impl EventBus {
             })
             .collect();
         let statement = match payloads.as_slice() {
-            [] => return,
+            [] => return Ok(()),
             [payload] => Statement::from_sql_and_values(
                 DbBackend::Postgres,
                 "SELECT pg_notify($1, $2)",
@@ -154,9 +186,7 @@ impl EventBus {
                 ],
             ),
         };
-        if let Err(error) = db.execute_raw(statement).await {
-            tracing::error!(%error, events = events.len(), "publishing events failed");
-        }
+        db.execute_raw(statement).await.map(drop)
     }
 
     /// A receiver of every event published from now on.

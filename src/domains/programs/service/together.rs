@@ -227,8 +227,8 @@ async fn alone(ctx: ServiceContext<'_>, session_id: Uuid, party: &Party) -> Answ
     Ok(answer)
 }
 
-/// Every party at one desk in one transaction. The events of settling go with the first
-/// party registered.
+/// Every party at one desk in one transaction. Its events are published in it, so they
+/// share its commit; the answers carry none left to announce.
 async fn one_transaction(
     ctx: ServiceContext<'_>,
     session_id: Uuid,
@@ -241,20 +241,28 @@ async fn one_transaction(
     for applicant in &applicants {
         outcomes.push(desk.register(&txn, applicant).await?);
     }
-    let (written, settled) = desk.close(&txn, ctx).await?;
+    let (written, mut events) = desk.close(&txn, ctx).await?;
+    events.extend(outcomes.iter().filter_map(|outcome| match outcome {
+        Ok((_, registered)) => Some(registered.clone()),
+        Err(_) => None,
+    }));
+    if let Some(bus) = ctx.events {
+        bus.publish_in(&txn, &events).await?;
+    }
     txn.commit().await?;
+    if let Some(bus) = ctx.events {
+        bus.committed(events);
+    }
     // The desk writes the registrations it made in the order it made them.
-    let (mut written, mut settled) = (written.into_iter(), Some(settled));
+    let mut written = written.into_iter();
     outcomes
         .into_iter()
         .map(|outcome| match outcome {
-            Ok((_, registered)) => {
+            Ok(_) => {
                 let registration = written.next().ok_or_else(|| {
                     AppError::internal(anyhow::anyhow!("the desk wrote fewer registrations"))
                 })?;
-                let mut events = settled.take().unwrap_or_default();
-                events.push(registered);
-                Ok(Ok(Ok((registration, events))))
+                Ok(Ok(Ok((registration, Vec::new()))))
             }
             Err(refusals) => Ok(Ok(Err(refusals))),
         })
