@@ -1,8 +1,8 @@
 #![allow(clippy::unwrap_used)]
 
-//! Integration tests: each test starts the real server on port 0 with a fresh database
-//! (SQLite by default, a new PostgreSQL database per test when `TEST_DATABASE_URL` is set)
-//! and talks to it over HTTP and WebSocket.
+//! Integration tests: each test starts the real server on port 0 with a database of its own
+//! (SQLite by default, a new PostgreSQL database per test when `TEST_DATABASE_URL` is set),
+//! migrated and holding the demo, and talks to it over HTTP and WebSocket.
 
 mod helpers;
 

@@ -1,5 +1,6 @@
 //! Spawning the app and talking to it.
 
+pub mod database;
 pub mod smtp;
 
 use std::net::SocketAddr;
@@ -40,30 +41,23 @@ pub async fn spawn_app() -> TestApp {
 
 /// A server with limits changed by `configure` and the demo data loaded.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Limits)) -> TestApp {
-    let (database_url, data_dir) = fresh_database().await;
+    let (database_url, data_dir) = database::with_demo().await;
     let mut limits = Limits::default();
     configure(&mut limits);
-    start(database_url, data_dir, None, limits, true).await
+    start(database_url, data_dir, None, limits).await
 }
 
 impl TestApp {
     /// A second replica on the same database (shares nothing else with this one).
     pub async fn spawn_replica(&self) -> TestApp {
-        start(
-            self.database_url.clone(),
-            None,
-            None,
-            Limits::default(),
-            false,
-        )
-        .await
+        start(self.database_url.clone(), None, None, Limits::default()).await
     }
 
     /// A second replica on the same database with limits changed by `configure`.
     pub async fn spawn_replica_with(&self, configure: impl FnOnce(&mut Limits)) -> TestApp {
         let mut limits = Limits::default();
         configure(&mut limits);
-        start(self.database_url.clone(), None, None, limits, false).await
+        start(self.database_url.clone(), None, None, limits).await
     }
 
     /// A replica on the same database whose search index lives in `index_dir` (kept
@@ -74,7 +68,6 @@ impl TestApp {
             None,
             Some(index_dir.to_path_buf()),
             Limits::default(),
-            false,
         )
         .await
     }
@@ -204,14 +197,14 @@ async fn start(
     data_dir: Option<TempDir>,
     index_dir: Option<std::path::PathBuf>,
     limits: Limits,
-    demo: bool,
 ) -> TestApp {
     let hub = InMemoryHub::new();
     let app = Application::build(Settings {
         database_url: database_url.clone(),
         host: "127.0.0.1".parse().expect("loopback address"),
         port: 0,
-        demo,
+        // The database comes with the demo loaded (see `database`).
+        demo: false,
         index_dir,
         limits,
         health_hub: Some(HealthHub(std::sync::Arc::new(hub.clone()))),
@@ -233,33 +226,6 @@ async fn start(
         stop: Some(stop),
         server: Some(server),
     }
-}
-
-/// A new empty database: a PostgreSQL database of its own when `TEST_DATABASE_URL` is
-/// set, else an SQLite file in a temporary directory.
-async fn fresh_database() -> (String, Option<TempDir>) {
-    if let Ok(admin_url) = std::env::var("TEST_DATABASE_URL")
-        && !admin_url.trim().is_empty()
-    {
-        use sea_orm::{ConnectionTrait, Database};
-        let name = format!("tsunagu_test_{}", uuid::Uuid::new_v4().simple());
-        let admin = Database::connect(&admin_url)
-            .await
-            .expect("TEST_DATABASE_URL reachable");
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE {name}"))
-            .await
-            .expect("test database created");
-        admin.close().await.ok();
-        let base = admin_url
-            .rsplit_once('/')
-            .map(|(base, _)| base)
-            .expect("TEST_DATABASE_URL ends with /DATABASE");
-        return (format!("{base}/{name}"), None);
-    }
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
-    (url, Some(dir))
 }
 
 impl TestApp {
