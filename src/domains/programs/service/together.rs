@@ -183,9 +183,15 @@ async fn write(ctx: ServiceContext<'_>, pen: &Pen, first: Party) -> Answer {
         parties.push(party);
         tells.push(tell);
     }
-    let mut answers = write_together(ctx, pen.session_id, &parties)
-        .await
-        .into_iter();
+    let started = std::time::Instant::now();
+    let answers = write_together(ctx, pen.session_id, &parties).await;
+    tracing::debug!(
+        session_id = %pen.session_id,
+        parties = parties.len(),
+        elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "registrations written together"
+    );
+    let mut answers = answers.into_iter();
     let mine = answers
         .next()
         .unwrap_or_else(|| Err(AppError::Internal(anyhow::anyhow!("no answer for a party"))));
