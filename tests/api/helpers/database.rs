@@ -51,8 +51,8 @@ pub async fn with_demo() -> (String, Option<TempDir>) {
             source: Source::make(admin_url.as_deref()).await,
         });
     }
-    // Copies are made while the lock is held: PostgreSQL refuses to copy a template that
-    // another copy is being made from, and an old template is dropped under the lock.
+    // Copies are made while the lock is held, so no copy runs while an old template is
+    // dropped or a new one is made (PostgreSQL refuses to copy a database in use).
     template
         .as_ref()
         .expect("template made above")
