@@ -37,7 +37,6 @@ enum Source {
 /// when `TEST_DATABASE_URL` is set, else an SQLite file in a temporary directory (kept
 /// alive by the returned directory).
 pub async fn with_demo() -> (String, Option<TempDir>) {
-    let admin_url = postgres_admin_url();
     let mut template = TEMPLATE.lock().await;
     if template
         .as_ref()
@@ -48,7 +47,7 @@ pub async fn with_demo() -> (String, Option<TempDir>) {
         }
         *template = Some(Template {
             made: Instant::now(),
-            source: Source::make(admin_url.as_deref()).await,
+            source: Source::make().await,
         });
     }
     // Copies are made while the lock is held, so no copy runs while an old template is
@@ -69,16 +68,14 @@ fn postgres_admin_url() -> Option<String> {
 }
 
 impl Source {
-    async fn make(admin_url: Option<&str>) -> Self {
-        match admin_url {
+    async fn make() -> Self {
+        match postgres_admin_url() {
             Some(admin_url) => {
-                let (url, name) = create_postgres_database(admin_url, "template", None).await;
-                let db = migrated_with_demo(&url).await;
+                let name = format!("tsunagu_test_template_{}", uuid::Uuid::new_v4().simple());
+                admin_execute(&admin_url, &format!("CREATE DATABASE {name}")).await;
+                let db = migrated_with_demo(&database_url(&admin_url, &name)).await;
                 db.close().await.expect("template connections closed");
-                Source::Postgres {
-                    admin_url: admin_url.to_owned(),
-                    name,
-                }
+                Source::Postgres { admin_url, name }
             }
             None => {
                 let dir = tempfile::tempdir().expect("temporary directory");
@@ -97,8 +94,13 @@ impl Source {
     async fn copy(&self) -> (String, Option<TempDir>) {
         match self {
             Source::Postgres { admin_url, name } => {
-                let (url, _) = create_postgres_database(admin_url, "test", Some(name)).await;
-                (url, None)
+                let copy = format!("tsunagu_test_{}", uuid::Uuid::new_v4().simple());
+                admin_execute(
+                    admin_url,
+                    &format!("CREATE DATABASE {copy} TEMPLATE {name}"),
+                )
+                .await;
+                (database_url(admin_url, &copy), None)
             }
             Source::Sqlite(bytes) => {
                 let dir = tempfile::tempdir().expect("temporary directory");
@@ -112,42 +114,30 @@ impl Source {
     /// Drops a PostgreSQL template that has served its time.
     async fn discard(self) {
         if let Source::Postgres { admin_url, name } = self {
-            let admin = Database::connect(&admin_url)
-                .await
-                .expect("TEST_DATABASE_URL reachable");
-            admin
-                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
-                .await
-                .expect("old template dropped");
-            admin.close().await.ok();
+            admin_execute(&admin_url, &format!("DROP DATABASE IF EXISTS {name}")).await;
         }
     }
 }
 
-/// Creates `tsunagu_test_<kind>_<hex>` (empty, or a copy of `template`); returns its URL
-/// and name.
-async fn create_postgres_database(
-    admin_url: &str,
-    kind: &str,
-    template: Option<&str>,
-) -> (String, String) {
-    let name = format!("tsunagu_test_{kind}_{}", uuid::Uuid::new_v4().simple());
+/// Runs `sql` (creating or dropping a database) through `TEST_DATABASE_URL`.
+async fn admin_execute(admin_url: &str, sql: &str) {
     let admin = Database::connect(admin_url)
         .await
         .expect("TEST_DATABASE_URL reachable");
-    let from = template
-        .map(|template| format!(" TEMPLATE {template}"))
-        .unwrap_or_default();
     admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}{from}"))
+        .execute_unprepared(sql)
         .await
-        .expect("test database created");
+        .unwrap_or_else(|error| panic!("{sql}: {error}"));
     admin.close().await.ok();
+}
+
+/// The URL of the database `name` on the server of `admin_url`.
+fn database_url(admin_url: &str, name: &str) -> String {
     let base = admin_url
         .rsplit_once('/')
         .map(|(base, _)| base)
         .expect("TEST_DATABASE_URL ends with /DATABASE");
-    (format!("{base}/{name}"), name)
+    format!("{base}/{name}")
 }
 
 async fn migrated_with_demo(url: &str) -> DatabaseConnection {
