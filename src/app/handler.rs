@@ -26,7 +26,10 @@ use super::{
     schema::AppSchema,
 };
 use crate::{
-    auth::extract::viewer_of, error::AppError, graphql::limits::QueryLimits, state::AppState,
+    auth::extract::viewer_of,
+    error::AppError,
+    graphql::{documents::DocumentCache, limits::QueryLimits},
+    state::AppState,
 };
 
 /// What the HTTP handlers share.
@@ -38,6 +41,8 @@ pub struct ServerState {
     pub schema: AppSchema,
     /// Answers to anonymous public reads.
     pub responses: Arc<ResponseCache>,
+    /// Documents parsed lately, by their text.
+    pub documents: Arc<DocumentCache>,
 }
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -380,8 +385,9 @@ async fn execute(
     let operation_type;
     let public_read;
     if !request.query.is_empty() {
-        // Parse once up front: a syntax error is a request error, and GET may only query.
-        let kind = match request.parsed_query() {
+        // Parse once up front (or copy the document parsed lately from the same text): a
+        // syntax error is a request error, and GET may only query.
+        let kind = match state.documents.parse(&mut request) {
             Ok(document) => {
                 public_read = cache_key.is_some()
                     && responses::is_public_read(document, requested_operation.as_deref());

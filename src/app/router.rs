@@ -56,6 +56,7 @@ pub fn router(
         app: state,
         schema,
         responses,
+        documents: Arc::default(),
     };
     let graphql = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))

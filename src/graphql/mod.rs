@@ -1,10 +1,11 @@
 //! The GraphQL kit every domain builds its part of the schema with: the request context,
 //! opaque ids, Relay connections, mutation payloads, guards, enum mirroring, query limits,
-//! persisted queries and the `Date` scalar. It imports no domain; the schema itself is
+//! persisted queries, parsed documents and the `Date` scalar. It imports no domain; the schema itself is
 //! assembled in `app`.
 
 pub mod apq;
 pub mod connection;
+pub mod documents;
 pub mod guard;
 pub mod ids;
 pub mod limits;
