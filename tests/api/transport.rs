@@ -139,6 +139,47 @@ async fn a_syntax_error_is_graphql_parse_failed_with_400_for_graphql_response_js
 }
 
 #[tokio::test]
+async fn one_document_sent_again_answers_for_its_own_variables_and_operation() {
+    // Documents are kept parsed by their text; each request still brings its own
+    // variables and chooses its own operation, and a syntax error is one every time.
+    let app = spawn_app().await;
+    let document = "query ByCode($jis: String!) { municipality(jisCode: $jis) { name } } \
+                    query Both { a: municipality(jisCode: \"10201\") { name } }";
+    for (jis, name) in [
+        ("10201", "前橋市"),
+        ("14384", "真鶴町"),
+        ("10201", "前橋市"),
+    ] {
+        let body = app
+            .post_graphql(
+                None,
+                json!({ "query": document, "operationName": "ByCode", "variables": { "jis": jis } }),
+            )
+            .await
+            .json::<Value>()
+            .await
+            .expect("JSON");
+        assert_eq!(body["data"]["municipality"]["name"], name, "{body}");
+    }
+    let body = app
+        .post_graphql(None, json!({ "query": document, "operationName": "Both" }))
+        .await
+        .json::<Value>()
+        .await
+        .expect("JSON");
+    assert_eq!(body["data"]["a"]["name"], "前橋市", "{body}");
+    for _ in 0..2 {
+        let body = app
+            .post_graphql(None, json!({ "query": "{ municipalities { " }))
+            .await
+            .json::<Value>()
+            .await
+            .expect("JSON");
+        assert_eq!(error_code(&body), Some("GRAPHQL_PARSE_FAILED"), "{body}");
+    }
+}
+
+#[tokio::test]
 async fn a_syntax_error_is_graphql_parse_failed_with_200_for_json() {
     let app = spawn_app().await;
     let response = app
