@@ -143,8 +143,8 @@ async fn one_document_sent_again_answers_for_its_own_variables_and_operation() {
     // Documents are kept parsed by their text; each request still brings its own
     // variables and chooses its own operation, and a syntax error is one every time.
     let app = spawn_app().await;
-    let document = "query ByCode($jis: String!) { municipality(jisCode: $jis) { name } } \
-                    query Both { a: municipality(jisCode: \"10201\") { name } }";
+    let document = "query ByCode($jis: String!) { municipality(jisCode: $jis) { nameJa } } \
+                    query Both { a: municipality(jisCode: \"10201\") { nameJa } }";
     for (jis, name) in [
         ("10201", "前橋市"),
         ("14384", "真鶴町"),
@@ -159,7 +159,7 @@ async fn one_document_sent_again_answers_for_its_own_variables_and_operation() {
             .json::<Value>()
             .await
             .expect("JSON");
-        assert_eq!(body["data"]["municipality"]["name"], name, "{body}");
+        assert_eq!(body["data"]["municipality"]["nameJa"], name, "{body}");
     }
     let body = app
         .post_graphql(None, json!({ "query": document, "operationName": "Both" }))
@@ -167,7 +167,7 @@ async fn one_document_sent_again_answers_for_its_own_variables_and_operation() {
         .json::<Value>()
         .await
         .expect("JSON");
-    assert_eq!(body["data"]["a"]["name"], "前橋市", "{body}");
+    assert_eq!(body["data"]["a"]["nameJa"], "前橋市", "{body}");
     for _ in 0..2 {
         let body = app
             .post_graphql(None, json!({ "query": "{ municipalities { " }))
