@@ -14,9 +14,9 @@ use tsunagu::{cli, config::Cli, telemetry};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// How long mimalloc keeps pages it has freed before it gives them back to the system, in
-/// milliseconds, unless `MIMALLOC_PURGE_DELAY` says otherwise. Its own default, a second,
-/// kept a SQLite server over 200 MB resident after ten minutes of mixed load; 100 ms keeps
-/// it near 140 MB at the same throughput (see the README's memory figures).
+/// milliseconds, unless `MIMALLOC_PURGE_DELAY` says otherwise. With its own default, a
+/// second, a SQLite server held 216 MB after ten minutes of mixed load; with 100 ms it held
+/// 184 MB (see the README's memory figures).
 const PURGE_DELAY_MS: std::ffi::c_long = 100;
 
 /// `mi_option_purge_delay` in mimalloc's `mi_option_t` (the same position in v2 and v3;

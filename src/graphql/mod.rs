@@ -1,7 +1,7 @@
 //! The GraphQL kit every domain builds its part of the schema with: the request context,
 //! opaque ids, Relay connections, mutation payloads, guards, enum mirroring, query limits,
-//! persisted queries, parsed documents and the `Date` scalar. It imports no domain; the schema itself is
-//! assembled in `app`.
+//! persisted queries, parsed documents and the `Date` scalar. It imports no domain; the
+//! schema itself is assembled in `app`.
 
 pub mod apq;
 pub mod connection;
