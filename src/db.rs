@@ -40,6 +40,10 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
         options
             .max_connections(8)
             .min_connections(1)
+            // A ping of an embedded database proves only that the connection's worker
+            // thread runs; sqlx pings before every hand-out by default, one more hand-off
+            // to that thread per statement.
+            .test_before_acquire(false)
             .map_sqlx_sqlite_opts(|opts| {
                 opts.busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true)
@@ -47,7 +51,13 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
                     .synchronous(SqliteSynchronous::Normal)
             });
     } else {
-        options.max_connections(20).min_connections(1);
+        // A connection used within the last second is handed out without a ping (one
+        // round trip to the server per statement otherwise); one idle for longer is pinged
+        // first, so a connection broken while it sat idle is replaced, not used.
+        options
+            .max_connections(20)
+            .min_connections(1)
+            .test_before_acquire_if_idle_for(Duration::from_secs(1));
     }
     if !sqlite {
         // The pool retries a refused connection until its acquire timeout and then reports
