@@ -5,8 +5,9 @@
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Order,
+    PaginatorTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait, Select,
+    sea_query::{Expr, SelectStatement},
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -177,13 +178,10 @@ where
     let after = args.after.as_deref().map(decode_cursor).transpose()?;
     let before = args.before.as_deref().map(decode_cursor).transpose()?;
 
-    let total_count = if args.count_total {
-        select.clone().count(db).await?
-    } else {
-        0
-    };
-
-    let mut query = select;
+    // The count of all pages rides on the page's own statement as a scalar subquery over
+    // the filter without the cursor, which the database evaluates once.
+    let counted = args.count_total.then(|| select.clone());
+    let mut query = select.clone();
     if let Some(cursor) = after {
         query = query.filter(beyond(ordering, cursor, !ordering.descending));
     }
@@ -200,7 +198,25 @@ where
         .order_by(ordering.id, order)
         .limit(u64::from(limit) + 1);
 
-    let mut rows = query.all(db).await?;
+    let (mut rows, total_count) = match counted {
+        Some(counted) => {
+            let rows = query
+                .expr_as(count_of(counted), TOTAL_COUNT)
+                .into_model::<Counted<E::Model>>()
+                .all(db)
+                .await?;
+            let total = rows.first().map(|row| row.total);
+            let rows: Vec<E::Model> = rows.into_iter().map(|row| row.row).collect();
+            // An empty page says nothing of the other pages when a cursor moved it.
+            let total = match total {
+                Some(total) => total,
+                None if args.after.is_some() || args.before.is_some() => select.count(db).await?,
+                None => 0,
+            };
+            (rows, total)
+        }
+        None => (query.all(db).await?, 0),
+    };
     let has_more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     if backwards {
@@ -224,6 +240,34 @@ where
         has_next_page,
         total_count,
     })
+}
+
+/// The alias of the count that [`count_of`] adds to a page's columns.
+const TOTAL_COUNT: &str = "paging_total_count";
+
+/// `(SELECT COUNT(*) FROM (select) AS counted)`: the rows of `select`, as one column.
+fn count_of<E: EntityTrait>(select: Select<E>) -> Expr {
+    let count = SelectStatement::new()
+        .expr(Expr::cust("COUNT(*)"))
+        .from_subquery(select.into_query().clear_order_by().to_owned(), "counted")
+        .to_owned();
+    Expr::SubQuery(None, Box::new(count.into()))
+}
+
+/// A row of a page with the count of all pages beside it.
+struct Counted<M> {
+    row: M,
+    total: u64,
+}
+
+impl<M: FromQueryResult> FromQueryResult for Counted<M> {
+    fn from_query_result(row: &QueryResult, prefix: &str) -> Result<Self, DbErr> {
+        let total: i64 = row.try_get(prefix, TOTAL_COUNT)?;
+        Ok(Self {
+            row: M::from_query_result(row, prefix)?,
+            total: u64::try_from(total).unwrap_or_default(),
+        })
+    }
 }
 
 /// Rows strictly after (`greater`) or before the cursor position.

@@ -2107,6 +2107,71 @@ async fn listing_programs_with_sessions_and_organizers_costs_the_same_statements
     }
 }
 
+#[tokio::test]
+async fn the_count_of_all_programs_is_the_same_on_every_page_and_costs_no_statement_of_its_own() {
+    let t = town().await;
+    let platform = t.app.login_demo("platform-admin@example.jp").await;
+    let page = "query($after: String) { programs(first: 2, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { id } } }";
+    let mut walked = 0;
+    let mut counts = Vec::new();
+    let mut after = Value::Null;
+    let last_cursor = loop {
+        let body = t
+            .app
+            .graphql(Some(&platform), page, json!({ "after": after }))
+            .await;
+        let programs = &body["data"]["programs"];
+        walked += programs["nodes"].as_array().unwrap().len() as u64;
+        counts.push(programs["totalCount"].as_u64().unwrap());
+        after = programs["pageInfo"]["endCursor"].clone();
+        if programs["pageInfo"]["hasNextPage"] != true {
+            break after;
+        }
+    };
+    assert!(counts.len() > 2, "{counts:?}");
+    assert!(
+        counts.iter().all(|&count| count == walked),
+        "{counts:?}, walked {walked}"
+    );
+
+    // Past the last page the list is empty but the count is still that of all pages.
+    let beyond = t
+        .app
+        .graphql(Some(&platform), page, json!({ "after": last_cursor }))
+        .await;
+    assert_eq!(beyond["data"]["programs"]["nodes"], json!([]), "{beyond}");
+    assert_eq!(beyond["data"]["programs"]["totalCount"], walked, "{beyond}");
+
+    // A filter nothing matches counts none.
+    let none = t
+        .app
+        .graphql(
+            None,
+            "query($m: ID!) { programs(filter: { municipalityId: $m, statuses: [DRAFT] }) { totalCount nodes { id } } }",
+            json!({ "m": t.maebashi }),
+        )
+        .await;
+    assert_eq!(none["data"]["programs"]["totalCount"], 0, "{none}");
+    assert_eq!(none["data"]["programs"]["nodes"], json!([]), "{none}");
+
+    // The count rides on the page's own statement.
+    let mut costs = Vec::new();
+    for query in [
+        "{ programs(first: 3) { nodes { id } } }",
+        "{ programs(first: 3) { totalCount nodes { id } } }",
+    ] {
+        costs.push(
+            t.app
+                .cheapest_statements(3, async || {
+                    let body = t.app.graphql(Some(&platform), query, json!({})).await;
+                    assert_eq!(error_code(&body), None, "{body}");
+                })
+                .await,
+        );
+    }
+    assert_eq!(costs[0], costs[1], "without and with totalCount: {costs:?}");
+}
+
 // ---------------------------------------------------------------------------------------
 // Demo data
 
