@@ -51,13 +51,10 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
                     .synchronous(SqliteSynchronous::Normal)
             });
     } else {
-        // A connection used within the last second is handed out without a ping (one
-        // round trip to the server per statement otherwise); one idle for longer is pinged
-        // first, so a connection broken while it sat idle is replaced, not used.
-        options
-            .max_connections(20)
-            .min_connections(1)
-            .test_before_acquire_if_idle_for(Duration::from_secs(1));
+        // Every connection is pinged before it is handed out (one round trip): after an
+        // outage the pool holds connections the server has closed, and the ping replaces
+        // them instead of failing the first requests after recovery.
+        options.max_connections(20).min_connections(1);
     }
     if !sqlite {
         // The pool retries a refused connection until its acquire timeout and then reports
