@@ -180,8 +180,8 @@ where
 
     // The count of all pages rides on the page's own statement as a scalar subquery over
     // the filter without the cursor, which the database evaluates once.
-    let counted = args.count_total.then(|| select.clone());
-    let mut query = select.clone();
+    let unpaged = args.count_total.then(|| select.clone());
+    let mut query = select;
     if let Some(cursor) = after {
         query = query.filter(beyond(ordering, cursor, !ordering.descending));
     }
@@ -198,10 +198,10 @@ where
         .order_by(ordering.id, order)
         .limit(u64::from(limit) + 1);
 
-    let (mut rows, total_count) = match counted {
-        Some(counted) => {
+    let (mut rows, total_count) = match unpaged {
+        Some(unpaged) => {
             let rows = query
-                .expr_as(count_of(counted), TOTAL_COUNT)
+                .expr_as(count_of(unpaged.clone()), TOTAL_COUNT)
                 .into_model::<Counted<E::Model>>()
                 .all(db)
                 .await?;
@@ -210,7 +210,7 @@ where
             // An empty page says nothing of the other pages when a cursor moved it.
             let total = match total {
                 Some(total) => total,
-                None if args.after.is_some() || args.before.is_some() => select.count(db).await?,
+                None if args.after.is_some() || args.before.is_some() => unpaged.count(db).await?,
                 None => 0,
             };
             (rows, total)
