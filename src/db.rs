@@ -4,9 +4,9 @@ use std::{
     path::Path,
     sync::{
         Arc,
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
     },
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use anyhow::Context;
@@ -19,6 +19,14 @@ use sea_orm::{
 
 /// Opens a pool to `url`, creating the directory of an SQLite file when needed.
 pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
+    connect_watched(url, &Health::new(url)).await
+}
+
+/// Opens a pool to `url` whose connections are checked as `health` advises: on PostgreSQL a
+/// connection is pinged before it is handed out when it has been idle for
+/// [`PING_IF_IDLE_FOR`] or when `health` saw the database unreachable within
+/// [`PING_AFTER_OUTAGE_FOR`]; otherwise it is handed out at once.
+pub async fn connect_watched(url: &str, health: &Health) -> anyhow::Result<DatabaseConnection> {
     let sqlite = url.starts_with("sqlite:");
     if sqlite
         && let Some(dir) = sqlite_file(url).and_then(|file| file.parent().map(Path::to_path_buf))
@@ -51,10 +59,28 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
                     .synchronous(SqliteSynchronous::Normal)
             });
     } else {
-        // Every connection is pinged before it is handed out (one round trip): after an
-        // outage the pool holds connections the server has closed, and the ping replaces
-        // them instead of failing the first requests after recovery.
-        options.max_connections(20).min_connections(1);
+        // sqlx pings a connection when it takes it back, and by default again before it
+        // hands it out: two round trips beside each statement. A connection in use within
+        // the last second was just checked on its way back, so only one idle for longer is
+        // pinged, and every one while an outage is recent: after an outage the pool holds
+        // connections the server has closed, and the ping replaces them instead of failing
+        // the first requests after recovery.
+        let outages = health.outages.clone();
+        options
+            .max_connections(20)
+            .min_connections(1)
+            .test_before_acquire(false)
+            .map_sqlx_postgres_before_acquire(move |connection, meta| {
+                let ping =
+                    meta.idle_for >= PING_IF_IDLE_FOR || outages.seen_within(PING_AFTER_OUTAGE_FOR);
+                Box::pin(async move {
+                    if ping {
+                        use sea_orm::sqlx::Connection;
+                        connection.ping().await?;
+                    }
+                    Ok(true)
+                })
+            });
     }
     if !sqlite {
         // The pool retries a refused connection until its acquire timeout and then reports
@@ -95,6 +121,49 @@ fn redacted(url: &str) -> String {
     }
 }
 
+/// A PostgreSQL connection idle for this long is pinged before it is handed out.
+pub const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
+/// For this long after the database was last seen unreachable, every PostgreSQL connection
+/// is pinged before it is handed out.
+pub const PING_AFTER_OUTAGE_FOR: Duration = Duration::from_secs(10);
+
+/// When the database was last seen unreachable.
+#[derive(Clone)]
+struct Outages {
+    origin: Instant,
+    /// Milliseconds from `origin` to the last outage seen, plus one; 0 while none was.
+    last: Arc<AtomicU64>,
+}
+
+impl Outages {
+    fn new() -> Self {
+        Self {
+            origin: Instant::now(),
+            last: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    fn since_origin(&self) -> u64 {
+        u64::try_from(self.origin.elapsed().as_millis())
+            .unwrap_or(u64::MAX - 1)
+            .saturating_add(1)
+    }
+
+    fn record(&self) {
+        self.last.store(self.since_origin(), Ordering::Relaxed);
+    }
+
+    fn seen_within(&self, window: Duration) -> bool {
+        match self.last.load(Ordering::Relaxed) {
+            0 => false,
+            last => {
+                let window = u64::try_from(window.as_millis()).unwrap_or(u64::MAX);
+                self.since_origin().saturating_sub(last) <= window
+            }
+        }
+    }
+}
+
 /// Whether the database answered its last health probe. Requests are refused at once with
 /// `SERVICE_UNAVAILABLE` while it does not, instead of each waiting for a connection.
 ///
@@ -103,6 +172,7 @@ fn redacted(url: &str) -> String {
 #[derive(Clone)]
 pub struct Health {
     reachable: Arc<AtomicBool>,
+    outages: Outages,
     probe: Arc<tokio::sync::Mutex<Option<sea_orm::sqlx::PgConnection>>>,
     postgres_url: Option<Arc<str>>,
 }
@@ -115,6 +185,7 @@ impl Health {
     pub fn new(url: &str) -> Self {
         Self {
             reachable: Arc::new(AtomicBool::new(true)),
+            outages: Outages::new(),
             probe: Arc::default(),
             postgres_url: url.starts_with("postgres").then(|| Arc::from(url)),
         }
@@ -136,6 +207,7 @@ impl Health {
             Err(_) => false,
         };
         if !reachable {
+            self.outages.record();
             // Start from a fresh connection next time.
             if let Ok(mut probe) = self.probe.try_lock() {
                 *probe = None;
@@ -204,4 +276,20 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
         ..TransactionOptions::default()
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_outage_is_recent_for_its_window_and_not_before_one_is_seen() {
+        let outages = Outages::new();
+        assert!(!outages.seen_within(Duration::from_secs(3600)));
+        outages.record();
+        assert!(outages.seen_within(Duration::from_secs(10)));
+        std::thread::sleep(Duration::from_millis(30));
+        assert!(!outages.seen_within(Duration::from_millis(5)));
+        assert!(outages.seen_within(Duration::from_secs(10)));
+    }
 }

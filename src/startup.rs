@@ -53,7 +53,8 @@ pub struct Application {
 impl Application {
     /// Connects, migrates, optionally seeds, and binds the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let mut db = db::connect(&settings.database_url).await?;
+        let db_health = db::Health::new(&settings.database_url);
+        let mut db = db::connect_watched(&settings.database_url, &db_health).await?;
         // Background work (the search indexer) uses a handle without the statement counter,
         // so `db_statements_total` counts what requests cost.
         let background_db = db.clone();
@@ -88,7 +89,7 @@ impl Application {
             events,
             search,
             metrics,
-            db_health: db::Health::new(&settings.database_url),
+            db_health,
             sessions,
             background_db,
             queues: crate::state::WriteQueues::default(),
