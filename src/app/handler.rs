@@ -27,6 +27,7 @@ use super::{
 };
 use crate::{
     auth::extract::viewer_of,
+    domains::identity::loaders::ReferenceRows,
     error::AppError,
     graphql::{documents::DocumentCache, limits::QueryLimits},
     state::AppState,
@@ -41,6 +42,8 @@ pub struct ServerState {
     pub schema: AppSchema,
     /// Answers to anonymous public reads.
     pub responses: Arc<ResponseCache>,
+    /// Municipalities and organizations as last read, for the loaders.
+    pub reference: Arc<ReferenceRows>,
     /// Documents parsed lately, by their text.
     pub documents: Arc<DocumentCache>,
 }
@@ -489,6 +492,7 @@ async fn execute(
     if operation_type == Some(OperationType::Mutation) {
         // Whatever it changed is seen by the next read.
         state.responses.invalidate_all();
+        state.reference.invalidate_all();
     }
     let mut response = match executed {
         Ok(Ok(response)) => response,

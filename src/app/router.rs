@@ -29,6 +29,7 @@ use crate::{
     config::Limits,
     domains::{
         employment,
+        identity::loaders::ReferenceRows,
         kpi::export,
         programs::{calendar, roster},
         relocation,
@@ -46,16 +47,22 @@ pub fn router(
     limits: &Limits,
     hub: crate::domains::health::hub::HealthHub,
 ) -> Router {
-    let schema = build_schema(state.clone(), hub);
+    let reference = Arc::new(ReferenceRows::default());
+    let schema = build_schema(state.clone(), hub, Arc::clone(&reference));
     let responses = Arc::new(ResponseCache::default());
     state.events.on_every_event({
         let responses = Arc::clone(&responses);
-        move |_| responses.invalidate_all()
+        let reference = Arc::clone(&reference);
+        move |_| {
+            responses.invalidate_all();
+            reference.invalidate_all();
+        }
     });
     let server_state = ServerState {
         app: state,
         schema,
         responses,
+        reference,
         documents: Arc::default(),
     };
     let graphql = Router::new()

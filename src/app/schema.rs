@@ -1,6 +1,8 @@
 //! The schema: every domain's queries, mutations and subscriptions merged into the three
 //! roots, with the DataLoaders of every domain.
 
+use std::sync::Arc;
+
 use async_graphql::{MergedObject, MergedSubscription, Schema, dataloader::DataLoader};
 
 use super::{node, search::SearchQuery};
@@ -22,7 +24,7 @@ use crate::{
             fees::{HealthFeeMutation, HealthFeeQuery},
         },
         identity::{
-            loaders::IdentityLoader,
+            loaders::{IdentityLoader, ReferenceRows},
             resolver::{IdentityMutation, IdentityQuery, IdentitySubscription},
         },
         kpi::resolver::{KpiMutation, KpiQuery},
@@ -102,12 +104,16 @@ pub struct SubscriptionRoot(
 );
 
 /// Builds the schema serving `state`.
-pub fn build_schema(state: AppState, hub: crate::domains::health::hub::HealthHub) -> AppSchema {
+pub fn build_schema(
+    state: AppState,
+    hub: crate::domains::health::hub::HealthHub,
+    reference: Arc<ReferenceRows>,
+) -> AppSchema {
     let limits = state.limits.clone();
     schema_builder(&limits)
         .data(hub)
         .data(DataLoader::new(
-            IdentityLoader::new(state.db.clone()),
+            IdentityLoader::new(state.db.clone(), reference),
             tokio::spawn,
         ))
         .data(DataLoader::new(

@@ -447,7 +447,7 @@ impl SearchQuery {
                 Node::PartnerProject(project) => {
                     partnership::search::project_is_public(project.status.into())
                 }
-                Node::Program(program) => programs::search::is_public(program.status.into()),
+                Node::Program(program) => programs::search::is_public(program.status().into()),
                 Node::ChildcareResource(resource) => {
                     childcare::search::is_public(resource.model.published)
                 }

@@ -343,3 +343,66 @@ async fn me_shows_a_change_to_the_account_at_once_though_it_was_cached() {
     let after = ok(&app, Some(&token), me, json!({})).await;
     assert_eq!(after["me"]["displayName"], "真鶴 花子（改）");
 }
+
+#[tokio::test]
+async fn the_organizers_and_municipalities_of_a_list_cost_no_statement_once_read_and_a_new_one_is_seen_at_once()
+ {
+    let app = app().await;
+    let staff = app.login_demo("manazuru-staff@example.jp").await;
+    let admin = app.login_demo("manazuru-admin@example.jp").await;
+    let bare = "{ programs(first: 20) { nodes { id } } }";
+    let named =
+        "{ programs(first: 20) { nodes { id organizer { name } municipality { nameJa } } } }";
+    let mut costs = Vec::new();
+    for query in [bare, named] {
+        costs.push(
+            app.cheapest_statements(3, async || {
+                ok(&app, Some(&staff), query, json!({})).await;
+            })
+            .await,
+        );
+    }
+    assert_eq!(
+        costs[0], costs[1],
+        "statements without and with the organizers: {costs:?}"
+    );
+
+    // An organization created now is named by the next read.
+    let created = ok(
+        &app,
+        Some(&admin),
+        "mutation($input: CreateOrganizationInput!) { createOrganization(input: $input) { organization { id } userErrors { code } } }",
+        json!({ "input": { "kind": "MUSEUM", "name": "真鶴町立 海の資料館", "nameKana": "マナヅルチョウリツ ウミノシリョウカン" } }),
+    )
+    .await;
+    let organization = created["createOrganization"]["organization"]["id"].clone();
+    assert!(organization.is_string(), "{created}");
+    let program = ok(
+        &app,
+        Some(&admin),
+        "mutation($input: CreateProgramInput!) { createProgram(input: $input) { program { id organizer { name } } userErrors { code } } }",
+        json!({ "input": {
+            "organizerId": organization,
+            "kind": "EDUCATION_WORKSHOP",
+            "title": "海の資料館 標本づくり",
+            "summary": "貝殻の標本をつくります。",
+            "description": "磯で拾った貝殻を分類し、標本箱に収めます。",
+            "categories": ["NATURE"],
+            "publish": true,
+        } }),
+    )
+    .await;
+    assert_eq!(
+        program["createProgram"]["program"]["organizer"]["name"], "真鶴町立 海の資料館",
+        "{program}"
+    );
+    let listed = ok(&app, Some(&staff), named, json!({})).await;
+    let id = &program["createProgram"]["program"]["id"];
+    let node = listed["programs"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|node| &node["id"] == id)
+        .unwrap_or_else(|| panic!("the new programme is listed: {listed}"));
+    assert_eq!(node["organizer"]["name"], "真鶴町立 海の資料館", "{node}");
+}

@@ -2597,3 +2597,59 @@ async fn the_session_filter_answers_alike_under_its_plural_names_and_its_former_
         .await;
     }
 }
+
+#[tokio::test]
+async fn upcoming_sessions_are_those_not_started_and_not_cancelled_and_the_full_list_keeps_the_rest()
+ {
+    let t = town().await;
+    let program = t.program(t.staff, "磯の生き物観察会", json!({})).await;
+    let kept = t.session(t.staff, &program, 10, 0).await;
+    let cancelled = t.session(t.staff, &program, 10, 0).await;
+    t.ok(
+        Some(t.staff),
+        "cancelProgramSession",
+        json!({ "id": cancelled, "reason": "高潮のため中止します。" }),
+        "session { id }",
+    )
+    .await;
+
+    // Both lists of every programme in one request: the loader reads them in one batch.
+    let body = t
+        .app
+        .graphql(
+            None,
+            "{ programs(first: 100) { nodes { id all: sessions { id startsAt status } upcoming: sessions(upcomingOnly: true) { id } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&body), None, "{body}");
+    let now = Utc::now();
+    let mut with_history = 0;
+    for node in body["data"]["programs"]["nodes"].as_array().unwrap() {
+        let all = node["all"].as_array().unwrap();
+        let expected: Vec<&Value> = all
+            .iter()
+            .filter(|session| {
+                let starts: DateTime<Utc> = session["startsAt"].as_str().unwrap().parse().unwrap();
+                starts > now && session["status"] == "SCHEDULED"
+            })
+            .map(|session| &session["id"])
+            .collect();
+        let upcoming: Vec<&Value> = node["upcoming"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|session| &session["id"])
+            .collect();
+        assert_eq!(upcoming, expected, "{node}");
+        if upcoming.len() < all.len() {
+            with_history += 1;
+        }
+        if node["id"] == program.as_str() {
+            assert_eq!(all.len(), 2, "{node}");
+            assert_eq!(upcoming, [&json!(kept)], "{node}");
+        }
+    }
+    // The demo's programmes have sessions that took place; the filter left them out.
+    assert!(with_history >= 2, "{body}");
+}

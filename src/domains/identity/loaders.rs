@@ -1,24 +1,102 @@
 //! DataLoaders of the identity domain: one SQL statement per batch, not per row.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use async_graphql::dataloader::Loader;
 use entity::{municipality, organization, user};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use crate::error::AppError;
+use crate::{
+    cache::{Generational, Weight},
+    error::AppError,
+};
 
 /// Loads municipalities, organizations and accounts by id, for every domain.
 pub struct IdentityLoader {
     db: DatabaseConnection,
+    reference: Arc<ReferenceRows>,
 }
 
 impl IdentityLoader {
-    /// A loader reading from `db`.
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    /// A loader reading from `db`, keeping municipalities and organizations in `reference`.
+    pub fn new(db: DatabaseConnection, reference: Arc<ReferenceRows>) -> Self {
+        Self { db, reference }
     }
+}
+
+/// Municipalities and organizations by id as last read: nearly every list names an
+/// organizer or a municipality, and these rows change seldom (they are created, never
+/// edited), so a list reads them from here instead of running a statement for them.
+///
+/// An entry is kept at most [`ReferenceRows::TTL`], and every entry goes stale when
+/// [`ReferenceRows::invalidate_all`] is called: the server does so with every mutation it
+/// runs and every event it hears on the bus, as it does for its response cache.
+pub struct ReferenceRows {
+    municipalities: Generational<Uuid, municipality::Model>,
+    organizations: Generational<Uuid, organization::Model>,
+}
+
+impl ReferenceRows {
+    /// Longest a row is served from here.
+    pub const TTL: Duration = Duration::from_secs(1);
+    /// Most rows of each kind kept.
+    const ITEMS: usize = 4_096;
+
+    /// Makes every row stale.
+    pub fn invalidate_all(&self) {
+        self.municipalities.invalidate_all();
+        self.organizations.invalidate_all();
+    }
+}
+
+impl Default for ReferenceRows {
+    fn default() -> Self {
+        let items = Self::ITEMS;
+        Self {
+            municipalities: Generational::new(items, items as u64, Self::TTL),
+            organizations: Generational::new(items, items as u64, Self::TTL),
+        }
+    }
+}
+
+impl Weight for municipality::Model {}
+impl Weight for organization::Model {}
+
+/// The rows of `keys`: those held in `cache`, and the rest from `read`, which are then held.
+async fn through_cache<K, M, F>(
+    cache: &Generational<Uuid, M>,
+    keys: &[K],
+    id_of_key: impl Fn(&K) -> Uuid,
+    id_of_row: impl Fn(&M) -> Uuid,
+    key_of: impl Fn(Uuid) -> K,
+    read: impl FnOnce(Vec<Uuid>) -> F,
+) -> Result<HashMap<K, M>, LoadError>
+where
+    K: Eq + std::hash::Hash,
+    M: Clone + Weight,
+    F: Future<Output = Result<Vec<M>, sea_orm::DbErr>>,
+{
+    let generation = cache.generation();
+    let mut found = HashMap::with_capacity(keys.len());
+    let mut missing = Vec::new();
+    for key in keys {
+        let id = id_of_key(key);
+        match cache.get(&id) {
+            Some(row) => {
+                found.insert(key_of(id), row);
+            }
+            None => missing.push(id),
+        }
+    }
+    if !missing.is_empty() {
+        for row in read(missing).await.map_err(load_error)? {
+            let id = id_of_row(&row);
+            cache.insert(generation, id, row.clone());
+            found.insert(key_of(id), row);
+        }
+    }
+    Ok(found)
 }
 
 /// Key: a municipality's primary key.
@@ -54,15 +132,19 @@ impl Loader<MunicipalityId> for IdentityLoader {
         &self,
         keys: &[MunicipalityId],
     ) -> Result<HashMap<MunicipalityId, Self::Value>, Self::Error> {
-        let rows = municipality::Entity::find()
-            .filter(municipality::Column::Id.is_in(keys.iter().map(|key| key.0)))
-            .all(&self.db)
-            .await
-            .map_err(load_error)?;
-        Ok(rows
-            .into_iter()
-            .map(|row| (MunicipalityId(row.id), row))
-            .collect())
+        through_cache(
+            &self.reference.municipalities,
+            keys,
+            |key| key.0,
+            |row| row.id,
+            MunicipalityId,
+            |ids| {
+                municipality::Entity::find()
+                    .filter(municipality::Column::Id.is_in(ids))
+                    .all(&self.db)
+            },
+        )
+        .await
     }
 }
 
@@ -94,15 +176,19 @@ impl Loader<OrganizationId> for IdentityLoader {
         &self,
         keys: &[OrganizationId],
     ) -> Result<HashMap<OrganizationId, Self::Value>, Self::Error> {
-        let rows = organization::Entity::find()
-            .filter(organization::Column::Id.is_in(keys.iter().map(|key| key.0)))
-            .all(&self.db)
-            .await
-            .map_err(load_error)?;
-        Ok(rows
-            .into_iter()
-            .map(|row| (OrganizationId(row.id), row))
-            .collect())
+        through_cache(
+            &self.reference.organizations,
+            keys,
+            |key| key.0,
+            |row| row.id,
+            OrganizationId,
+            |ids| {
+                organization::Entity::find()
+                    .filter(organization::Column::Id.is_in(ids))
+                    .all(&self.db)
+            },
+        )
+        .await
     }
 }
 

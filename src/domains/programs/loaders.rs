@@ -1,7 +1,7 @@
 //! DataLoaders of the programs domain: one SQL statement per batch, not per row. They load
 //! raw rows; the fields that use them check what the viewer may see.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use async_graphql::dataloader::Loader;
 use entity::{
@@ -9,7 +9,9 @@ use entity::{
     registration::{self, RegistrationStatus},
     registration_child, registration_status_change,
 };
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use uuid::Uuid;
 
 use crate::domains::identity::loaders::{LoadError, load_error};
@@ -34,9 +36,15 @@ pub struct ProgramById(pub Uuid);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SessionById(pub Uuid);
 
-/// Key: the sessions of a program, by start time.
+/// Key: the sessions of a program, by start time; with `upcoming`, only those that have not
+/// started and are not cancelled (the rest are not read).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct SessionsOfProgram(pub Uuid);
+pub struct SessionsOfProgram {
+    /// The program.
+    pub program_id: Uuid,
+    /// Only sessions that have not started and are not cancelled.
+    pub upcoming: bool,
+}
 
 /// Key: the children of a registration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -144,19 +152,47 @@ impl Loader<SessionsOfProgram> for ProgramsLoader {
         &self,
         keys: &[SessionsOfProgram],
     ) -> Result<HashMap<SessionsOfProgram, Self::Value>, Self::Error> {
-        use program_session::Column;
+        use program_session::{Column, SessionStatus};
+        let now = crate::db::now();
+        let is_upcoming = |session: &program_session::Model| {
+            session.starts_at > now && session.status == SessionStatus::Scheduled
+        };
+        let ids = |upcoming: bool| {
+            keys.iter()
+                .filter(move |key| key.upcoming == upcoming)
+                .map(|key| key.program_id)
+                .collect::<Vec<_>>()
+        };
+        // One statement for both kinds of key: every session of the programs asked for
+        // whole, only the upcoming ones of the others.
         let rows = program_session::Entity::find()
-            .filter(Column::ProgramId.is_in(keys.iter().map(|key| key.0)))
+            .filter(
+                Condition::any()
+                    .add(Column::ProgramId.is_in(ids(false)))
+                    .add(
+                        Condition::all()
+                            .add(Column::ProgramId.is_in(ids(true)))
+                            .add(Column::StartsAt.gt(now))
+                            .add(Column::Status.eq(SessionStatus::Scheduled)),
+                    ),
+            )
             .order_by_asc(Column::StartsAt)
             .order_by_asc(Column::Id)
             .all(&self.db)
             .await
             .map_err(load_error)?;
+        let asked: HashSet<&SessionsOfProgram> = keys.iter().collect();
         let mut map: HashMap<SessionsOfProgram, Self::Value> = HashMap::new();
         for row in rows {
-            map.entry(SessionsOfProgram(row.program_id))
-                .or_default()
-                .push(row);
+            for upcoming in [false, true] {
+                let key = SessionsOfProgram {
+                    program_id: row.program_id,
+                    upcoming,
+                };
+                if (!upcoming || is_upcoming(&row)) && asked.contains(&key) {
+                    map.entry(key).or_default().push(row.clone());
+                }
+            }
         }
         Ok(map)
     }

@@ -2,9 +2,7 @@
 //! sessions, a session names its program), so they live together; with survey summaries
 //! and attendance.
 
-use async_graphql::{
-    ComplexObject, Context, ID, Result, ResultExt, SimpleObject, dataloader::DataLoader,
-};
+use async_graphql::{Context, ID, Object, Result, ResultExt, SimpleObject, dataloader::DataLoader};
 use chrono::{DateTime, Utc};
 use entity::{program, program_session};
 use uuid::Uuid;
@@ -45,91 +43,135 @@ pub struct ChildAgeRange {
 /// A program: a seminar, workshop, class, experience session or fair with its sessions.
 /// Published and cancelled programs are public; drafts are seen by the municipality's
 /// admins and the organizer's program staff.
-#[derive(Debug, Clone, SimpleObject)]
-#[graphql(complex)]
+///
+/// Its fields are read from the row when asked for, so a list pays only for what it shows.
+#[derive(Debug, Clone)]
 pub struct Program {
-    #[graphql(skip)]
     pub uuid: Uuid,
-    #[graphql(skip)]
     pub model: program::Model,
-    /// Kind of program.
-    pub kind: ProgramKind,
-    /// Title, e.g. 女性活躍推進セミナー.
-    pub title: String,
-    /// Reading of the title in katakana (フリガナ), e.g. ジョセイカツヤクスイシンセミナー, if
-    /// given.
-    pub title_reading: Option<String>,
-    /// One-paragraph summary for lists.
-    pub summary: String,
-    /// Full description (several lines).
-    pub description: String,
-    /// Category tags.
-    pub categories: Vec<ProgramCategory>,
-    /// Who it is for.
-    pub audiences: Vec<ProgramAudience>,
-    /// Ages of children accepted, if limited.
-    pub child_age_range: Option<ChildAgeRange>,
-    /// Only residents of the municipality may register (signed in with a resident account).
-    pub residents_only: bool,
-    /// Largest party (adults and children) one registration may bring.
-    pub max_party_size: i32,
-    /// Fee in yen per party (0 = free).
-    pub fee_yen: i32,
-    /// Accessibility notes (barrier-free access, nursing room, …).
-    pub accessibility_notes: Option<String>,
-    /// Where it stands.
-    pub status: ProgramStatus,
-    /// When it was first published.
-    pub published_at: Option<DateTime<Utc>>,
-    /// When its first session not cancelled starts; null while it has none.
-    pub starts_at: Option<DateTime<Utc>>,
-    /// When it was created.
-    pub created_at: DateTime<Utc>,
-    /// When it last changed.
-    pub updated_at: DateTime<Utc>,
 }
 
 impl From<program::Model> for Program {
     fn from(model: program::Model) -> Self {
-        let child_age_range = (model.child_min_age_months.is_some()
-            || model.child_max_age_months.is_some())
-        .then_some(ChildAgeRange {
-            min_months: model.child_min_age_months,
-            max_months: model.child_max_age_months,
-        });
         Self {
             uuid: model.id,
-            kind: model.kind.into(),
-            title: model.title.clone(),
-            title_reading: model.title_reading.clone(),
-            summary: model.summary.clone(),
-            description: model.description.clone(),
-            categories: decode_set::<program::ProgramCategory>(&model.categories)
-                .into_iter()
-                .map(Into::into)
-                .collect(),
-            audiences: decode_set::<program::Audience>(&model.audiences)
-                .into_iter()
-                .map(Into::into)
-                .collect(),
-            child_age_range,
-            residents_only: model.residents_only,
-            max_party_size: model.max_party_size,
-            fee_yen: model.fee_yen,
-            accessibility_notes: model.accessibility_notes.clone(),
-            status: model.status.into(),
-            published_at: model.published_at,
-            starts_at: (model.first_session_at != service::no_session_yet())
-                .then_some(model.first_session_at),
-            created_at: model.created_at,
-            updated_at: model.updated_at,
             model,
         }
     }
 }
 
-#[ComplexObject]
 impl Program {
+    /// Where it stands.
+    pub fn status(&self) -> ProgramStatus {
+        self.model.status.into()
+    }
+}
+
+/// A program: a seminar, workshop, class, experience session or fair with its sessions.
+/// Published and cancelled programs are public; drafts are seen by the municipality's
+/// admins and the organizer's program staff.
+#[Object]
+impl Program {
+    /// Kind of program.
+    async fn kind(&self) -> ProgramKind {
+        self.model.kind.into()
+    }
+
+    /// Title, e.g. 女性活躍推進セミナー.
+    async fn title(&self) -> &str {
+        &self.model.title
+    }
+
+    /// Reading of the title in katakana (フリガナ), e.g. ジョセイカツヤクスイシンセミナー, if
+    /// given.
+    async fn title_reading(&self) -> Option<&str> {
+        self.model.title_reading.as_deref()
+    }
+
+    /// One-paragraph summary for lists.
+    async fn summary(&self) -> &str {
+        &self.model.summary
+    }
+
+    /// Full description (several lines).
+    async fn description(&self) -> &str {
+        &self.model.description
+    }
+
+    /// Category tags.
+    async fn categories(&self) -> Vec<ProgramCategory> {
+        decode_set::<program::ProgramCategory>(&self.model.categories)
+            .into_iter()
+            .map(Into::into)
+            .collect()
+    }
+
+    /// Who it is for.
+    async fn audiences(&self) -> Vec<ProgramAudience> {
+        decode_set::<program::Audience>(&self.model.audiences)
+            .into_iter()
+            .map(Into::into)
+            .collect()
+    }
+
+    /// Ages of children accepted, if limited.
+    async fn child_age_range(&self) -> Option<ChildAgeRange> {
+        let model = &self.model;
+        (model.child_min_age_months.is_some() || model.child_max_age_months.is_some()).then_some(
+            ChildAgeRange {
+                min_months: model.child_min_age_months,
+                max_months: model.child_max_age_months,
+            },
+        )
+    }
+
+    /// Only residents of the municipality may register (signed in with a resident account).
+    async fn residents_only(&self) -> bool {
+        self.model.residents_only
+    }
+
+    /// Largest party (adults and children) one registration may bring.
+    async fn max_party_size(&self) -> i32 {
+        self.model.max_party_size
+    }
+
+    /// Fee in yen per party (0 = free).
+    async fn fee_yen(&self) -> i32 {
+        self.model.fee_yen
+    }
+
+    /// Accessibility notes (barrier-free access, nursing room, …).
+    async fn accessibility_notes(&self) -> Option<&str> {
+        self.model.accessibility_notes.as_deref()
+    }
+
+    /// Where it stands.
+    #[graphql(name = "status")]
+    async fn status_field(&self) -> ProgramStatus {
+        self.status()
+    }
+
+    /// When it was first published.
+    async fn published_at(&self) -> Option<DateTime<Utc>> {
+        self.model.published_at
+    }
+
+    /// When its first session not cancelled starts; null while it has none.
+    async fn starts_at(&self) -> Option<DateTime<Utc>> {
+        (self.model.first_session_at != service::no_session_yet())
+            .then_some(self.model.first_session_at)
+    }
+
+    /// When it was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.model.created_at
+    }
+
+    /// When it last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.model.updated_at
+    }
+
     /// Opaque global id.
     pub async fn id(&self) -> ID {
         ids::encode(NodeKind::Program, self.uuid)
@@ -170,17 +212,14 @@ impl Program {
         upcoming_only: bool,
     ) -> Result<Vec<ProgramSession>> {
         let loader = ctx.data::<DataLoader<ProgramsLoader>>()?;
-        let now = crate::db::now();
         Ok(loader
-            .load_one(SessionsOfProgram(self.uuid))
+            .load_one(SessionsOfProgram {
+                program_id: self.uuid,
+                upcoming: upcoming_only,
+            })
             .await?
             .unwrap_or_default()
             .into_iter()
-            .filter(|session| {
-                !upcoming_only
-                    || (session.starts_at > now
-                        && session.status == program_session::SessionStatus::Scheduled)
-            })
             .map(ProgramSession::from)
             .collect())
     }
@@ -240,60 +279,16 @@ impl From<service::SurveySummary> for SurveySummary {
 }
 
 /// One date of a program, with its places and registration window.
-#[derive(Debug, Clone, SimpleObject)]
-#[graphql(complex)]
+///
+/// Its fields are read from the row when asked for, so a list pays only for what it shows.
+#[derive(Debug, Clone)]
 pub struct ProgramSession {
-    #[graphql(skip)]
     pub model: program_session::Model,
-    /// Start.
-    pub starts_at: DateTime<Utc>,
-    /// End.
-    pub ends_at: DateTime<Utc>,
-    /// Venue, e.g. 前橋市男女共同参画センター 研修室; null for online sessions.
-    pub venue: Option<String>,
-    /// Whether it takes place online (the link is shown to confirmed registrants).
-    pub is_online: bool,
-    /// Seats, in people (adults and children who stay with them).
-    pub capacity: i32,
-    /// Children the 託児 can look after during the session.
-    pub childcare_slots: i32,
-    /// Seats still free (places held by open waitlist offers are not free).
-    pub seats_remaining: i32,
-    /// Childcare slots still free.
-    pub childcare_slots_remaining: i32,
-    /// When registration opens.
-    pub registration_opens_at: DateTime<Utc>,
-    /// When registration closes.
-    pub registration_closes_at: DateTime<Utc>,
-    /// Until when registrants may cancel a confirmed place themselves.
-    pub cancellation_deadline: DateTime<Utc>,
-    /// Whether it takes place.
-    pub status: ProgramSessionStatus,
-    /// When it was cancelled.
-    pub cancelled_at: Option<DateTime<Utc>>,
-    /// Why it was cancelled.
-    pub cancel_reason: Option<String>,
 }
 
 impl From<program_session::Model> for ProgramSession {
     fn from(model: program_session::Model) -> Self {
-        Self {
-            starts_at: model.starts_at,
-            ends_at: model.ends_at,
-            venue: model.venue.clone(),
-            is_online: model.online_url.is_some(),
-            capacity: model.capacity,
-            childcare_slots: model.childcare_slots,
-            seats_remaining: (model.capacity - model.seats_taken).max(0),
-            childcare_slots_remaining: (model.childcare_slots - model.childcare_taken).max(0),
-            registration_opens_at: model.registration_opens_at,
-            registration_closes_at: model.registration_closes_at,
-            cancellation_deadline: model.cancellation_deadline,
-            status: model.status.into(),
-            cancelled_at: model.cancelled_at,
-            cancel_reason: model.cancel_reason.clone(),
-            model,
-        }
+        Self { model }
     }
 }
 
@@ -315,8 +310,79 @@ impl ProgramSession {
     }
 }
 
-#[ComplexObject]
+/// One date of a program, with its places and registration window.
+#[Object]
 impl ProgramSession {
+    /// Start.
+    async fn starts_at(&self) -> DateTime<Utc> {
+        self.model.starts_at
+    }
+
+    /// End.
+    async fn ends_at(&self) -> DateTime<Utc> {
+        self.model.ends_at
+    }
+
+    /// Venue, e.g. 前橋市男女共同参画センター 研修室; null for online sessions.
+    async fn venue(&self) -> Option<&str> {
+        self.model.venue.as_deref()
+    }
+
+    /// Whether it takes place online (the link is shown to confirmed registrants).
+    async fn is_online(&self) -> bool {
+        self.model.online_url.is_some()
+    }
+
+    /// Seats, in people (adults and children who stay with them).
+    async fn capacity(&self) -> i32 {
+        self.model.capacity
+    }
+
+    /// Children the 託児 can look after during the session.
+    async fn childcare_slots(&self) -> i32 {
+        self.model.childcare_slots
+    }
+
+    /// Seats still free (places held by open waitlist offers are not free).
+    async fn seats_remaining(&self) -> i32 {
+        (self.model.capacity - self.model.seats_taken).max(0)
+    }
+
+    /// Childcare slots still free.
+    async fn childcare_slots_remaining(&self) -> i32 {
+        (self.model.childcare_slots - self.model.childcare_taken).max(0)
+    }
+
+    /// When registration opens.
+    async fn registration_opens_at(&self) -> DateTime<Utc> {
+        self.model.registration_opens_at
+    }
+
+    /// When registration closes.
+    async fn registration_closes_at(&self) -> DateTime<Utc> {
+        self.model.registration_closes_at
+    }
+
+    /// Until when registrants may cancel a confirmed place themselves.
+    async fn cancellation_deadline(&self) -> DateTime<Utc> {
+        self.model.cancellation_deadline
+    }
+
+    /// Whether it takes place.
+    async fn status(&self) -> ProgramSessionStatus {
+        self.model.status.into()
+    }
+
+    /// When it was cancelled.
+    async fn cancelled_at(&self) -> Option<DateTime<Utc>> {
+        self.model.cancelled_at
+    }
+
+    /// Why it was cancelled.
+    async fn cancel_reason(&self) -> Option<&str> {
+        self.model.cancel_reason.as_deref()
+    }
+
     /// Opaque global id.
     pub async fn id(&self) -> ID {
         ids::encode(NodeKind::ProgramSession, self.model.id)
