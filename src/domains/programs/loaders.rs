@@ -184,14 +184,23 @@ impl Loader<SessionsOfProgram> for ProgramsLoader {
         let asked: HashSet<&SessionsOfProgram> = keys.iter().collect();
         let mut map: HashMap<SessionsOfProgram, Self::Value> = HashMap::new();
         for row in rows {
-            for upcoming in [false, true] {
-                let key = SessionsOfProgram {
-                    program_id: row.program_id,
-                    upcoming,
-                };
-                if (!upcoming || is_upcoming(&row)) && asked.contains(&key) {
-                    map.entry(key).or_default().push(row.clone());
+            let whole = SessionsOfProgram {
+                program_id: row.program_id,
+                upcoming: false,
+            };
+            let upcoming = SessionsOfProgram {
+                upcoming: true,
+                ..whole
+            };
+            // A row is copied only when both lists of its programme were asked for.
+            let to_upcoming = asked.contains(&upcoming) && is_upcoming(&row);
+            if asked.contains(&whole) {
+                if to_upcoming {
+                    map.entry(upcoming).or_default().push(row.clone());
                 }
+                map.entry(whole).or_default().push(row);
+            } else if to_upcoming {
+                map.entry(upcoming).or_default().push(row);
             }
         }
         Ok(map)
