@@ -64,16 +64,44 @@ pub trait ConnectionType: Sized {
 macro_rules! connection {
     ($node:ident, $connection:ident, $edge:ident) => {
         #[doc = concat!("A page of `", stringify!($node), "` items with cursors to walk the list (a Relay connection).")]
-        #[derive(Debug, Clone, async_graphql::SimpleObject)]
+        #[derive(Debug, Clone)]
         pub struct $connection {
+            nodes: Vec<$node>,
+            cursors: Vec<String>,
+            page_info: $crate::graphql::connection::PageInfo,
+            total_count: u64,
+        }
+
+        // The items are held once: a page of edges is put together only when asked for.
+        #[doc = concat!("A page of `", stringify!($node), "` items with cursors to walk the list (a Relay connection).")]
+        #[async_graphql::Object]
+        impl $connection {
             /// The items of this page, each with its cursor.
-            pub edges: Vec<$edge>,
+            async fn edges(&self) -> Vec<$edge> {
+                self.cursors
+                    .iter()
+                    .zip(&self.nodes)
+                    .map(|(cursor, node)| $edge {
+                        cursor: cursor.clone(),
+                        node: node.clone(),
+                    })
+                    .collect()
+            }
+
             /// The items of this page, without cursors.
-            pub nodes: Vec<$node>,
+            async fn nodes(&self) -> &[$node] {
+                &self.nodes
+            }
+
             /// Where this page sits in the whole list.
-            pub page_info: $crate::graphql::connection::PageInfo,
+            async fn page_info(&self) -> &$crate::graphql::connection::PageInfo {
+                &self.page_info
+            }
+
             /// Number of items matching the filter, on all pages.
-            pub total_count: u64,
+            async fn total_count(&self) -> u64 {
+                self.total_count
+            }
         }
 
         #[doc = concat!("One `", stringify!($node), "` of a connection, with its cursor.")]
@@ -93,12 +121,10 @@ macro_rules! connection {
                 page_info: $crate::graphql::connection::PageInfo,
                 total_count: u64,
             ) -> Self {
+                let (cursors, nodes) = edges.into_iter().unzip();
                 Self {
-                    nodes: edges.iter().map(|(_, node)| node.clone()).collect(),
-                    edges: edges
-                        .into_iter()
-                        .map(|(cursor, node)| $edge { cursor, node })
-                        .collect(),
+                    nodes,
+                    cursors,
                     page_info,
                     total_count,
                 }

@@ -23,7 +23,7 @@ macro_rules! node_kinds {
             pub const ALL: &[NodeKind] = &[$(NodeKind::$kind),+];
 
             /// The GraphQL type name this kind stands for.
-            pub fn name(self) -> &'static str {
+            pub const fn name(self) -> &'static str {
                 match self {
                     $(NodeKind::$kind => stringify!($kind),)+
                 }
@@ -123,7 +123,27 @@ impl std::fmt::Display for NodeKind {
 
 /// The global id of the `kind` object with primary key `id`.
 pub fn encode(kind: NodeKind, id: Uuid) -> ID {
-    ID(URL_SAFE_NO_PAD.encode(format!("{kind}:{id}")))
+    // Every list names each of its items by one of these, so the text is put together in a
+    // buffer on the stack rather than through `format!`.
+    const LONGEST_NAME: usize = {
+        let mut longest = 0;
+        let mut index = 0;
+        while index < NodeKind::ALL.len() {
+            let length = NodeKind::ALL[index].name().len();
+            if length > longest {
+                longest = length;
+            }
+            index += 1;
+        }
+        longest
+    };
+    let name = kind.name().as_bytes();
+    let mut text = [0u8; LONGEST_NAME + 1 + uuid::fmt::Hyphenated::LENGTH];
+    text[..name.len()].copy_from_slice(name);
+    text[name.len()] = b':';
+    let end = name.len() + 1 + uuid::fmt::Hyphenated::LENGTH;
+    id.hyphenated().encode_lower(&mut text[name.len() + 1..end]);
+    ID(URL_SAFE_NO_PAD.encode(&text[..end]))
 }
 
 /// Splits a global id into the name of its kind and its primary key.
@@ -181,6 +201,15 @@ mod tests {
         let id = ID(URL_SAFE_NO_PAD.encode(format!("Nothing:{}", Uuid::now_v7())));
         assert!(matches!(decode(&id), Ok(None)));
         assert!(decode_as(&id, NodeKind::User).is_err());
+    }
+
+    #[test]
+    fn an_id_is_its_kind_and_hyphenated_uuid_in_base64url() {
+        let uuid = Uuid::now_v7();
+        for &kind in NodeKind::ALL {
+            let expected = URL_SAFE_NO_PAD.encode(format!("{}:{uuid}", kind.name()));
+            assert_eq!(encode(kind, uuid).0, expected);
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::graphql::ids::NodeKind;
 use crate::{
     connection,
     domains::identity::{
-        loaders::{IdentityLoader, MunicipalityId, OrganizationId, UserId},
+        loaders::{IdentityLoader, UserId, municipality, organization},
         types::{Municipality, Organization},
     },
     graphql::ids,
@@ -76,10 +76,7 @@ impl ArticleAuthor {
             return Ok(None);
         };
         let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
-        Ok(loader
-            .load_one(OrganizationId(id))
-            .await?
-            .map(Organization::from))
+        Ok(organization(loader, id).await?.map(Organization::from))
     }
 }
 
@@ -172,8 +169,7 @@ impl Article {
     async fn municipality(&self, ctx: &Context<'_>) -> Result<Municipality> {
         let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
         crate::graphql::present(
-            loader
-                .load_one(MunicipalityId(self.municipality_id))
+            municipality(loader, self.municipality_id)
                 .await?
                 .map(Municipality::from),
             "municipality",

@@ -2,7 +2,7 @@
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
-use async_graphql::dataloader::Loader;
+use async_graphql::dataloader::{DataLoader, Loader};
 use entity::{municipality, organization, user};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use uuid::Uuid;
@@ -97,6 +97,30 @@ where
         }
     }
     Ok(found)
+}
+
+/// A municipality by id: at once when the reference rows hold it (no batch, no wait for one),
+/// else in the loader's next batch.
+pub async fn municipality(
+    loader: &DataLoader<IdentityLoader>,
+    id: Uuid,
+) -> Result<Option<municipality::Model>, LoadError> {
+    if let Some(row) = loader.loader().reference.municipalities.get(&id) {
+        return Ok(Some(row));
+    }
+    loader.load_one(MunicipalityId(id)).await
+}
+
+/// An organization by id: at once when the reference rows hold it (no batch, no wait for one),
+/// else in the loader's next batch.
+pub async fn organization(
+    loader: &DataLoader<IdentityLoader>,
+    id: Uuid,
+) -> Result<Option<organization::Model>, LoadError> {
+    if let Some(row) = loader.loader().reference.organizations.get(&id) {
+        return Ok(Some(row));
+    }
+    loader.load_one(OrganizationId(id)).await
 }
 
 /// Key: a municipality's primary key.

@@ -19,7 +19,7 @@ use crate::graphql::scalars::Date;
 use crate::{
     connection,
     domains::identity::{
-        loaders::{IdentityLoader, MunicipalityId, OrganizationId},
+        loaders::{IdentityLoader, municipality, organization},
         types::{Municipality, Organization},
     },
     error::AppError,
@@ -422,8 +422,7 @@ impl ChildcareResource {
     async fn municipality(&self, ctx: &Context<'_>) -> Result<Municipality> {
         let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
         crate::graphql::present(
-            loader
-                .load_one(MunicipalityId(self.model.municipality_id))
+            municipality(loader, self.model.municipality_id)
                 .await?
                 .map(Municipality::from),
             "municipality",
@@ -434,8 +433,7 @@ impl ChildcareResource {
     async fn provider(&self, ctx: &Context<'_>) -> Result<Organization> {
         let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
         crate::graphql::present(
-            loader
-                .load_one(OrganizationId(self.model.provider_organization_id))
+            organization(loader, self.model.provider_organization_id)
                 .await?
                 .map(Organization::from),
             "provider",

@@ -23,7 +23,7 @@ use crate::{
     connection,
     domains::{
         identity::{
-            loaders::{IdentityLoader, MunicipalityId, OrganizationId, UserId},
+            loaders::{IdentityLoader, UserId, municipality, organization},
             types::{Municipality, Organization},
         },
         programs::{
@@ -299,8 +299,7 @@ impl EmploymentEnrollment {
     async fn municipality(&self, ctx: &Context<'_>) -> Result<Municipality> {
         let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
         crate::graphql::present(
-            loader
-                .load_one(MunicipalityId(self.model.municipality_id))
+            municipality(loader, self.model.municipality_id)
                 .await?
                 .map(Municipality::from),
             "municipality",
@@ -489,10 +488,7 @@ impl EmploymentPlacement {
             return Ok(None);
         };
         let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
-        Ok(loader
-            .load_one(OrganizationId(id))
-            .await?
-            .map(Organization::from))
+        Ok(organization(loader, id).await?.map(Organization::from))
     }
 
     /// The enrollment.
@@ -745,8 +741,7 @@ impl EmploymentReport {
     async fn municipality(&self, ctx: &Context<'_>) -> Result<Municipality> {
         let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
         crate::graphql::present(
-            loader
-                .load_one(MunicipalityId(self.municipality_uuid))
+            municipality(loader, self.municipality_uuid)
                 .await?
                 .map(Municipality::from),
             "municipality",

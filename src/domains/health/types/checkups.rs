@@ -14,7 +14,7 @@ use super::super::service;
 use super::super::source::HealthRecordSource;
 use super::HealthChild;
 use crate::domains::identity::{
-    loaders::{IdentityLoader, OrganizationId},
+    loaders::{self, IdentityLoader},
     types::Organization,
 };
 use crate::graphql::{
@@ -27,8 +27,7 @@ use crate::graphql::{
 async fn organization(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Organization> {
     let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
     present(
-        loader
-            .load_one(OrganizationId(id))
+        loaders::organization(loader, id)
             .await?
             .map(Organization::from),
         "clinic",

@@ -11,7 +11,7 @@ use entity::{
 use super::super::{checks, fhir, service};
 use super::VaccinationSource;
 use crate::domains::identity::{
-    loaders::{IdentityLoader, OrganizationId},
+    loaders::{IdentityLoader, organization},
     types::Organization,
 };
 use crate::graphql::{
@@ -24,10 +24,7 @@ use crate::graphql::{
 async fn clinic(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Organization> {
     let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
     present(
-        loader
-            .load_one(OrganizationId(id))
-            .await?
-            .map(Organization::from),
+        organization(loader, id).await?.map(Organization::from),
         "clinic",
     )
 }

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::{LocalIssueStatus, PartnerProjectStatus};
 use crate::domains::identity::{
-    loaders::{IdentityLoader, OrganizationId},
+    loaders::{IdentityLoader, organization},
     types::{Organization, Role},
 };
 
@@ -33,10 +33,7 @@ impl StatusActor {
             return Ok(None);
         };
         let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
-        Ok(loader
-            .load_one(OrganizationId(id))
-            .await?
-            .map(Organization::from))
+        Ok(organization(loader, id).await?.map(Organization::from))
     }
 
     /// Name of the actor's organization, for display.

@@ -23,7 +23,7 @@ use crate::graphql::ids::NodeKind;
 use crate::{
     domains::{
         identity::{
-            loaders::{IdentityLoader, MunicipalityId, OrganizationId, UserId},
+            loaders::{IdentityLoader, UserId, municipality, organization},
             types::{Municipality, Organization, Role, User},
         },
         partnership::{
@@ -92,8 +92,7 @@ impl LocalIssue {
     async fn municipality(&self, ctx: &Context<'_>) -> Result<Municipality> {
         let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
         crate::graphql::present(
-            loader
-                .load_one(MunicipalityId(self.municipality_id))
+            municipality(loader, self.municipality_id)
                 .await?
                 .map(Municipality::from),
             "municipality",
@@ -330,8 +329,7 @@ impl PartnerProject {
     async fn municipality(&self, ctx: &Context<'_>) -> Result<Municipality> {
         let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
         crate::graphql::present(
-            loader
-                .load_one(MunicipalityId(self.municipality_id))
+            municipality(loader, self.municipality_id)
                 .await?
                 .map(Municipality::from),
             "municipality",
@@ -342,8 +340,7 @@ impl PartnerProject {
     async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
         let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
         crate::graphql::present(
-            loader
-                .load_one(OrganizationId(self.organization_id))
+            organization(loader, self.organization_id)
                 .await?
                 .map(Organization::from),
             "organization",
@@ -547,10 +544,7 @@ impl InternalComment {
             return Ok(None);
         };
         let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
-        Ok(loader
-            .load_one(OrganizationId(id))
-            .await?
-            .map(Organization::from))
+        Ok(organization(loader, id).await?.map(Organization::from))
     }
 }
 

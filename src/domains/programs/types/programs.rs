@@ -16,7 +16,7 @@ use crate::share;
 use crate::{
     domains::{
         identity::{
-            loaders::{IdentityLoader, MunicipalityId, OrganizationId},
+            loaders::{IdentityLoader, municipality, organization},
             types::{Municipality, Organization},
         },
         programs::{
@@ -181,8 +181,7 @@ impl Program {
     async fn municipality(&self, ctx: &Context<'_>) -> Result<Municipality> {
         let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
         crate::graphql::present(
-            loader
-                .load_one(MunicipalityId(self.model.municipality_id))
+            municipality(loader, self.model.municipality_id)
                 .await?
                 .map(Municipality::from),
             "municipality",
@@ -193,8 +192,7 @@ impl Program {
     async fn organizer(&self, ctx: &Context<'_>) -> Result<Organization> {
         let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
         crate::graphql::present(
-            loader
-                .load_one(OrganizationId(self.model.organizer_organization_id))
+            organization(loader, self.model.organizer_organization_id)
                 .await?
                 .map(Organization::from),
             "organizer",
