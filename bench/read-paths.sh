@@ -30,7 +30,8 @@
 #   BENCH_CONNECTIONS   concurrent connections (default 32)
 #   BENCH_BINARY        measure this build instead of building target/release/tsunagu
 #   DATABASE_URL        measure against this PostgreSQL database instead of a fresh SQLite
-#                       file (an empty database: the demo data is loaded into it)
+#                       file (an empty database: the demo data is loaded into it); on the
+#                       same machine add `?sslmode=disable`, as the peer's cluster has no TLS
 #   BENCH_PEER=1        also measure the PostGraphile peer (needs PostgreSQL's server binaries
 #                       and Node.js; installs PostGraphile into bench/peer on first use)
 set -euo pipefail
