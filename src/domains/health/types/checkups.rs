@@ -1,7 +1,7 @@
 //! GraphQL objects of infant and dental checkups: the municipality's checkup types and
 //! 総合判定 codes, the 問診票 to fill in, checkup bookings and results.
 
-use async_graphql::{Context, ID, Object, Result, SimpleObject, dataloader::DataLoader};
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{
     health_checkup as checkup, health_checkup_booking as booking,
@@ -13,26 +13,13 @@ use super::super::checkup_rules::ToothStatus as ToothState;
 use super::super::service;
 use super::super::source::HealthRecordSource;
 use super::HealthChild;
-use crate::domains::identity::{
-    loaders::{self, IdentityLoader},
-    types::Organization,
-};
+use crate::domains::identity::types::Organization;
 use crate::graphql::{
     context,
     ids::{NodeKind, encode},
     present,
     scalars::Date,
 };
-
-async fn organization(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Organization> {
-    let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
-    present(
-        loaders::organization(loader, id)
-            .await?
-            .map(Organization::from),
-        "clinic",
-    )
-}
 
 async fn type_of(ctx: &Context<'_>, id: uuid::Uuid) -> Result<CheckupType> {
     let (state, _) = context(ctx)?;
@@ -290,7 +277,7 @@ impl CheckupBooking {
 
     /// The clinic.
     async fn clinic(&self, ctx: &Context<'_>) -> Result<Organization> {
-        organization(ctx, self.0.clinic_id).await
+        super::clinic_organization(ctx, self.0.clinic_id).await
     }
 
     /// The slot's global id.
@@ -473,7 +460,7 @@ impl Checkup {
     /// The clinic, when a clinic recorded it.
     async fn clinic(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
         match self.0.clinic_id {
-            Some(id) => organization(ctx, id).await.map(Some),
+            Some(id) => super::clinic_organization(ctx, id).await.map(Some),
             None => Ok(None),
         }
     }

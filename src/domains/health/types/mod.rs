@@ -17,6 +17,22 @@ pub use clinic::*;
 pub use fees::*;
 pub use visits::*;
 
+/// The clinic (an organization) a booking, visit or checkup names.
+async fn clinic_organization(
+    ctx: &async_graphql::Context<'_>,
+    id: uuid::Uuid,
+) -> async_graphql::Result<crate::domains::identity::types::Organization> {
+    use crate::domains::identity::{
+        loaders::{IdentityLoader, organization},
+        types::Organization,
+    };
+    let loader = ctx.data::<async_graphql::dataloader::DataLoader<IdentityLoader>>()?;
+    crate::graphql::present(
+        organization(loader, id).await?.map(Organization::from),
+        "clinic",
+    )
+}
+
 crate::enum_mirror! {
     /// How a vaccine is given.
     VaccineRoute = catalogue::Route {

@@ -1,7 +1,7 @@
 //! GraphQL objects of a visit: slots, bookings, 予診票 and their definitions, the checks'
 //! findings, the clinic's records and day list, and the municipality's settings.
 
-use async_graphql::{Context, ID, Object, Result, ResultExt, SimpleObject, dataloader::DataLoader};
+use async_graphql::{Context, ID, Object, Result, ResultExt, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{
     health_booking as booking, health_form_definition as definition,
@@ -10,24 +10,12 @@ use entity::{
 
 use super::super::{checks, fhir, service};
 use super::VaccinationSource;
-use crate::domains::identity::{
-    loaders::{IdentityLoader, organization},
-    types::Organization,
-};
+use crate::domains::identity::types::Organization;
 use crate::graphql::{
     context,
     ids::{NodeKind, encode},
-    present,
     scalars::Date,
 };
-
-async fn clinic(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Organization> {
-    let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
-    present(
-        organization(loader, id).await?.map(Organization::from),
-        "clinic",
-    )
-}
 
 crate::enum_mirror! {
     /// How serious a finding of the vaccination checks is.
@@ -129,7 +117,7 @@ impl VaccinationSlot {
 
     /// The clinic.
     async fn clinic(&self, ctx: &Context<'_>) -> Result<Organization> {
-        clinic(ctx, self.0.clinic_id).await
+        super::clinic_organization(ctx, self.0.clinic_id).await
     }
 
     /// The day (JST).
@@ -193,7 +181,7 @@ impl VaccinationBooking {
 
     /// The clinic.
     async fn clinic(&self, ctx: &Context<'_>) -> Result<Organization> {
-        clinic(ctx, self.0.clinic_id).await
+        super::clinic_organization(ctx, self.0.clinic_id).await
     }
 
     /// The slot's global id.
@@ -473,7 +461,7 @@ impl VaccinationForm {
 
     /// The clinic.
     async fn clinic(&self, ctx: &Context<'_>) -> Result<Organization> {
-        clinic(ctx, self.0.clinic_id).await
+        super::clinic_organization(ctx, self.0.clinic_id).await
     }
 
     /// The booking it belongs to.
@@ -607,7 +595,7 @@ impl Vaccination {
     /// The clinic that gave it (clinic records).
     async fn clinic(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
         match self.0.clinic_id {
-            Some(id) => clinic(ctx, id).await.map(Some),
+            Some(id) => super::clinic_organization(ctx, id).await.map(Some),
             None => Ok(None),
         }
     }
@@ -701,7 +689,7 @@ impl Vaccination {
         let (state, _) = context(ctx)?;
         let catalogue = service::load_catalogue(state.into()).await.extend()?;
         let clinic_name = match self.0.clinic_id {
-            Some(id) => Some(clinic(ctx, id).await?.name),
+            Some(id) => Some(super::clinic_organization(ctx, id).await?.name),
             None => None,
         };
         Ok(async_graphql::Json(fhir::immunization(
