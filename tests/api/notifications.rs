@@ -362,12 +362,24 @@ async fn a_refused_send_is_retried_and_then_delivered() {
     assert_eq!(mails.len(), 1);
     assert_eq!(t.smtp.refused(), 2);
 
+    // The worker records the delivery once the mail server has accepted it, so the row may
+    // still read `pending` for a moment after the mail arrived.
     let db = Database::connect(&t.app.database_url).await.unwrap();
-    let deliveries = entity::notification_delivery::Entity::find()
-        .filter(entity::notification_delivery::Column::Channel.eq("email"))
-        .all(&db)
-        .await
-        .unwrap();
+    let mut deliveries = Vec::new();
+    for _ in 0..100 {
+        deliveries = entity::notification_delivery::Entity::find()
+            .filter(entity::notification_delivery::Column::Channel.eq("email"))
+            .all(&db)
+            .await
+            .unwrap();
+        if deliveries
+            .iter()
+            .all(|delivery| delivery.state != "pending")
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     assert_eq!(deliveries.len(), 1);
     assert_eq!(deliveries[0].state, "sent");
     assert_eq!(deliveries[0].attempts, 3, "two refused, the third accepted");
