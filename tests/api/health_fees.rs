@@ -666,8 +666,17 @@ async fn an_association_sees_only_its_members_claims_batches_them_and_the_city_a
             .all(|c| c["clinic"]["name"] == "小倉こどもクリニック")
     );
 
-    // A claim of this month through the association.
-    let set = set_schedule(&app, &admin, json!([{ "service": "VACCINATION", "productCode": "HEPB", "price": 6_490, "deferralPrice": 3_190 }])).await;
+    // A claim of this month through the association. The demo's 1歳6か月 checkup at this
+    // clinic a week ago falls in this month from its 8th day on, so it is priced too.
+    let set = set_schedule(
+        &app,
+        &admin,
+        json!([
+            { "service": "VACCINATION", "productCode": "HEPB", "price": 6_490, "deferralPrice": 3_190 },
+            { "service": "CHECKUP", "checkupKey": "INFANT_1Y6M", "price": 4_000 },
+        ]),
+    )
+    .await;
     assert_eq!(set["userErrors"], json!([]), "{set}");
     let clinic_uuid = clinic_id(&app, &clinic).await;
     let baby = newborn(&app, &guardian).await;
@@ -678,6 +687,15 @@ async fn an_association_sees_only_its_members_claims_batches_them_and_the_city_a
         .as_str()
         .unwrap_or_else(|| panic!("{draft}"))
         .to_owned();
+    // The deferral of this test, and the demo checkup when it falls in this month.
+    let total = draft["claim"]["total"].as_i64().unwrap_or_default();
+    let lines = draft["claim"]["lines"].as_array().map_or(0, Vec::len);
+    assert!(
+        draft["claim"]["lines"].as_array().is_some_and(|lines| lines
+            .iter()
+            .any(|line| line["service"] == "DEFERRAL" && line["unitPrice"] == 3_190)),
+        "{draft}"
+    );
     let submitted = act(&app, &clinic, "submitHealthFeeClaim", &id).await;
     assert_eq!(submitted["claim"]["status"], "SUBMITTED", "{submitted}");
 
@@ -743,7 +761,7 @@ async fn an_association_sees_only_its_members_claims_batches_them_and_the_city_a
     );
     assert_eq!(
         batch["clinicTotals"],
-        json!([{ "clinic": { "name": "小倉こどもクリニック" }, "total": 3_190, "count": 1 }]),
+        json!([{ "clinic": { "name": "小倉こどもクリニック" }, "total": total, "count": lines }]),
         "{body}"
     );
     let batch_id = batch["id"].as_str().unwrap().to_owned();
@@ -769,7 +787,7 @@ async fn an_association_sees_only_its_members_claims_batches_them_and_the_city_a
     assert_eq!(
         text,
         format!(
-            "医師会,請求月,医療機関,状態,件数,金額\r\n一般社団法人北九州市医師会,{month},小倉こどもクリニック,提出済み,1,3190\r\n一般社団法人北九州市医師会,{month},合計,,1,3190\r\n"
+            "医師会,請求月,医療機関,状態,件数,金額\r\n一般社団法人北九州市医師会,{month},小倉こどもクリニック,提出済み,{lines},{total}\r\n一般社団法人北九州市医師会,{month},合計,,{lines},{total}\r\n"
         )
     );
 
