@@ -120,8 +120,10 @@ impl From<SortValue> for sea_orm::Value {
 }
 
 /// How a list is ordered: an optional sort column, then the primary key (UUID v7, so
-/// creation order), in one direction.
-pub struct Ordering<E: EntityTrait> {
+/// creation order), in one direction. `M` is what is read of each row: the entity's model,
+/// or fewer columns of it (a `DerivePartialModel` selected with `into_partial_model`'s
+/// columns).
+pub struct Ordering<E: EntityTrait, M = <E as EntityTrait>::Model> {
     /// The sort column, or `None` to order by primary key only.
     pub column: Option<E::Column>,
     /// The primary-key column.
@@ -129,7 +131,7 @@ pub struct Ordering<E: EntityTrait> {
     /// Descending instead of ascending.
     pub descending: bool,
     /// Reads the sort value and primary key of a row.
-    pub key: fn(&E::Model) -> (Option<SortValue>, Uuid),
+    pub key: fn(&M) -> (Option<SortValue>, Uuid),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -150,16 +152,18 @@ pub struct Page<M> {
 
 /// Reads one page of `select` in `ordering`, honouring `first/after/last/before` and capping
 /// the page at `max_page_size`.
-pub async fn paginate<E, C>(
+/// The page's rows are read as `M`, from the columns `select` selects.
+pub async fn paginate<E, M, C>(
     db: &C,
     select: Select<E>,
-    ordering: &Ordering<E>,
+    ordering: &Ordering<E, M>,
     args: PageArgs,
     max_page_size: u32,
-) -> AppResult<Page<E::Model>>
+) -> AppResult<Page<M>>
 where
     E: EntityTrait,
     E::Model: Sync,
+    M: FromQueryResult + Send + Sync,
     C: ConnectionTrait,
 {
     if args.first.is_some() && args.last.is_some() {
@@ -202,11 +206,11 @@ where
         Some(unpaged) => {
             let rows = query
                 .expr_as(count_of(unpaged.clone()), TOTAL_COUNT)
-                .into_model::<Counted<E::Model>>()
+                .into_model::<Counted<M>>()
                 .all(db)
                 .await?;
             let total = rows.first().map(|row| row.total);
-            let rows: Vec<E::Model> = rows.into_iter().map(|row| row.row).collect();
+            let rows: Vec<M> = rows.into_iter().map(|row| row.row).collect();
             // An empty page says nothing of the other pages when a cursor moved it.
             let total = match total {
                 Some(total) => total,
@@ -215,7 +219,7 @@ where
             };
             (rows, total)
         }
-        None => (query.all(db).await?, 0),
+        None => (query.into_model::<M>().all(db).await?, 0),
     };
     let has_more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
@@ -271,7 +275,11 @@ impl<M: FromQueryResult> FromQueryResult for Counted<M> {
 }
 
 /// Rows strictly after (`greater`) or before the cursor position.
-fn beyond<E: EntityTrait>(ordering: &Ordering<E>, cursor: Cursor, greater: bool) -> Condition {
+fn beyond<E: EntityTrait, M>(
+    ordering: &Ordering<E, M>,
+    cursor: Cursor,
+    greater: bool,
+) -> Condition {
     let Cursor(value, id) = cursor;
     let past_id = if greater {
         ordering.id.gt(id)

@@ -1,7 +1,7 @@
 //! Relay connections: the GraphQL face of a [`Page`](crate::paging::Page), and the cost
 //! of a connection field in the query-complexity estimate.
 
-use async_graphql::{Context, SimpleObject};
+use async_graphql::{Context, SelectionField, SimpleObject};
 
 use crate::paging::{DEFAULT_PAGE_SIZE, Page, PageArgs};
 
@@ -17,6 +17,27 @@ pub fn page_args(
     let mut args = PageArgs::new(first, after, last, before);
     args.count_total = ctx.look_ahead().field("totalCount").exists();
     args
+}
+
+/// Whether the items of the connection being resolved (its `nodes`, and the `node` of its
+/// `edges`) are asked for none but `fields` (and `__typename`). A list whose items need only
+/// some columns reads only those when this holds.
+pub fn items_ask_only(ctx: &Context<'_>, fields: &[&str]) -> bool {
+    ctx.field().selection_set().all(|field| match field.name() {
+        "nodes" => asks_only(&field, fields),
+        "edges" => field
+            .selection_set()
+            .all(|edge| edge.name() != "node" || asks_only(&edge, fields)),
+        _ => true,
+    })
+}
+
+/// Whether `field` is asked for none of its fields but `fields` (and `__typename`), in
+/// fragments too.
+pub fn asks_only(field: &SelectionField<'_>, fields: &[&str]) -> bool {
+    field
+        .selection_set()
+        .all(|asked| asked.name() == "__typename" || fields.contains(&asked.name()))
 }
 
 /// Largest page the complexity estimate assumes. `first`/`last` above the configured page

@@ -2108,6 +2108,85 @@ async fn listing_programs_with_sessions_and_organizers_costs_the_same_statements
 }
 
 #[tokio::test]
+async fn a_list_that_shows_only_cards_answers_as_the_whole_rows_do_in_as_many_statements() {
+    let t = town().await;
+    let platform = t.app.login_demo("platform-admin@example.jp").await;
+    let card = "id kind title summary status startsAt organizer { name } municipality { nameJa }";
+    let session_card = "id startsAt endsAt capacity seatsRemaining status registrationOpen registrationOpensAt registrationClosesAt waitlistLength program { title }";
+    let cards = format!(
+        "query($n: Int!) {{ programs(first: $n) {{ nodes {{ {card} sessions {{ {session_card} }} }} }} }}"
+    );
+    // The same fields with one field outside the card on each object: whole rows.
+    let wholes = format!(
+        "query($n: Int!) {{ programs(first: $n) {{ nodes {{ {card} description sessions {{ {session_card} venue }} }} }} }}"
+    );
+    let read = async |query: &str, first: usize| {
+        let body = t
+            .app
+            .graphql(Some(&platform), query, json!({ "n": first }))
+            .await;
+        assert_eq!(error_code(&body), None, "{body}");
+        body["data"]["programs"]["nodes"].clone()
+    };
+    let as_cards = read(&cards, 8).await;
+    let mut as_wholes = read(&wholes, 8).await;
+    let wholes_list = as_wholes.as_array_mut().unwrap();
+    assert_eq!(wholes_list.len(), 8);
+    for program in wholes_list.iter_mut() {
+        let program = program.as_object_mut().unwrap();
+        assert!(program.remove("description").unwrap().is_string());
+        for session in program["sessions"].as_array_mut().unwrap() {
+            session.as_object_mut().unwrap().remove("venue").unwrap();
+        }
+    }
+    assert_eq!(as_cards, as_wholes);
+    assert!(
+        as_cards
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|program| !program["sessions"].as_array().unwrap().is_empty()),
+        "{as_cards}"
+    );
+
+    // Fields outside the card are answered wherever they are asked for: through named
+    // fragments, inline fragments and edges.
+    let single = "query($id: ID!) { node(id: $id) { ... on Program { description feeYen sessions { id venue isOnline childcareSlots cancellationDeadline } } } }";
+    let mixed = "query($n: Int!) { programs(first: $n) { edges { node { id ...details } } nodes { title sessions { id ... on ProgramSession { venue isOnline childcareSlots cancellationDeadline } } } } } fragment details on Program { description feeYen }";
+    let body = t
+        .app
+        .graphql(Some(&platform), mixed, json!({ "n": 8 }))
+        .await;
+    assert_eq!(error_code(&body), None, "{body}");
+    let edges = body["data"]["programs"]["edges"].as_array().unwrap();
+    let nodes = body["data"]["programs"]["nodes"].as_array().unwrap();
+    for (edge, node) in edges.iter().zip(nodes) {
+        let whole = t
+            .app
+            .graphql(Some(&platform), single, json!({ "id": edge["node"]["id"] }))
+            .await;
+        let whole = &whole["data"]["node"];
+        assert_eq!(edge["node"]["description"], whole["description"]);
+        assert_eq!(edge["node"]["feeYen"], whole["feeYen"]);
+        assert_eq!(node["sessions"], whole["sessions"], "{body}");
+    }
+
+    // Cards cost no more statements than whole rows, and as few for any page size.
+    let mut costs = Vec::new();
+    for (query, first) in [(&cards, 2), (&cards, 8), (&wholes, 8)] {
+        costs.push(
+            t.app
+                .cheapest_statements(3, async || {
+                    read(query, first).await;
+                })
+                .await,
+        );
+    }
+    assert_eq!(costs[0], costs[1], "cards for 2 and 8 items: {costs:?}");
+    assert_eq!(costs[1], costs[2], "cards and whole rows: {costs:?}");
+}
+
+#[tokio::test]
 async fn the_count_of_all_programs_is_the_same_on_every_page_and_costs_no_statement_of_its_own() {
     let t = town().await;
     let platform = t.app.login_demo("platform-admin@example.jp").await;

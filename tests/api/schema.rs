@@ -180,3 +180,31 @@ async fn former_names_are_marked_deprecated_in_the_schema() {
         assert!(lines.iter().any(|line| line.starts_with(new)), "{new}");
     }
 }
+
+/// The fields a list answers from cards (a few columns of each row) are fields of their
+/// types: a misspelt name would quietly make every such list read whole rows.
+#[test]
+fn the_fields_answered_from_cards_are_fields_of_the_schema() {
+    use tsunagu::domains::programs::types::{Program, ProgramSession};
+    let sdl = tsunagu::app::schema::sdl();
+    for (type_name, card_fields) in [
+        ("Program", Program::CARD_FIELDS),
+        ("ProgramSession", ProgramSession::CARD_FIELDS),
+    ] {
+        let opening = format!("\ntype {type_name} ");
+        let start = sdl.find(&opening).expect("the type is in the schema");
+        let body = &sdl[start + 1..];
+        let body = &body[..body.find("\n}").expect("the type ends")];
+        let fields: Vec<&str> = body
+            .lines()
+            .filter_map(|line| line.strip_prefix('\t'))
+            .filter_map(|line| {
+                let (name, _) = line.split_once([':', '('])?;
+                name.chars().all(char::is_alphanumeric).then_some(name)
+            })
+            .collect();
+        for field in card_fields {
+            assert!(fields.contains(field), "{type_name}.{field} in {fields:?}");
+        }
+    }
+}

@@ -14,6 +14,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::service::{ListRow, SessionCard, SessionKeys};
 use crate::domains::identity::loaders::{LoadError, load_error};
 
 /// Loads what lists of programs, sessions and registrations need per item.
@@ -45,6 +46,11 @@ pub struct SessionsOfProgram {
     /// Only sessions that have not started and are not cancelled.
     pub upcoming: bool,
 }
+
+/// Key: the sessions of a program as [`SessionCard`]s, for lists that show only what a card
+/// holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SessionCardsOf(pub SessionsOfProgram);
 
 /// Key: the children of a registration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -152,59 +158,85 @@ impl Loader<SessionsOfProgram> for ProgramsLoader {
         &self,
         keys: &[SessionsOfProgram],
     ) -> Result<HashMap<SessionsOfProgram, Self::Value>, Self::Error> {
-        use program_session::{Column, SessionStatus};
-        let now = crate::db::now();
-        let is_upcoming = |session: &program_session::Model| {
-            session.starts_at > now && session.status == SessionStatus::Scheduled
-        };
-        let ids = |upcoming: bool| {
-            keys.iter()
-                .filter(move |key| key.upcoming == upcoming)
-                .map(|key| key.program_id)
-                .collect::<Vec<_>>()
-        };
-        // One statement for both kinds of key: every session of the programs asked for
-        // whole, only the upcoming ones of the others.
-        let rows = program_session::Entity::find()
-            .filter(
-                Condition::any()
-                    .add(Column::ProgramId.is_in(ids(false)))
-                    .add(
-                        Condition::all()
-                            .add(Column::ProgramId.is_in(ids(true)))
-                            .add(Column::StartsAt.gt(now))
-                            .add(Column::Status.eq(SessionStatus::Scheduled)),
-                    ),
-            )
-            .order_by_asc(Column::StartsAt)
-            .order_by_asc(Column::Id)
-            .all(&self.db)
-            .await
-            .map_err(load_error)?;
-        let asked: HashSet<&SessionsOfProgram> = keys.iter().collect();
-        let mut map: HashMap<SessionsOfProgram, Self::Value> = HashMap::new();
-        for row in rows {
-            let whole = SessionsOfProgram {
-                program_id: row.program_id,
-                upcoming: false,
-            };
-            let upcoming = SessionsOfProgram {
-                upcoming: true,
-                ..whole
-            };
-            // A row is copied only when both lists of its programme were asked for.
-            let to_upcoming = asked.contains(&upcoming) && is_upcoming(&row);
-            if asked.contains(&whole) {
-                if to_upcoming {
-                    map.entry(upcoming).or_default().push(row.clone());
-                }
-                map.entry(whole).or_default().push(row);
-            } else if to_upcoming {
-                map.entry(upcoming).or_default().push(row);
-            }
-        }
-        Ok(map)
+        sessions_of(&self.db, keys).await
     }
+}
+
+impl Loader<SessionCardsOf> for ProgramsLoader {
+    type Value = Vec<SessionCard>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[SessionCardsOf],
+    ) -> Result<HashMap<SessionCardsOf, Self::Value>, Self::Error> {
+        let keys: Vec<SessionsOfProgram> = keys.iter().map(|key| key.0).collect();
+        Ok(sessions_of(&self.db, &keys)
+            .await?
+            .into_iter()
+            .map(|(key, cards)| (SessionCardsOf(key), cards))
+            .collect())
+    }
+}
+
+/// The sessions of programs by start time, read as `R` (whole rows or cards), in one
+/// statement for both kinds of key: every session of the programs asked for whole, only
+/// the upcoming ones of the others.
+async fn sessions_of<R>(
+    db: &DatabaseConnection,
+    keys: &[SessionsOfProgram],
+) -> Result<HashMap<SessionsOfProgram, Vec<R>>, LoadError>
+where
+    R: ListRow<program_session::Entity> + SessionKeys,
+{
+    use program_session::{Column, SessionStatus};
+    let now = crate::db::now();
+    let ids = |upcoming: bool| {
+        keys.iter()
+            .filter(move |key| key.upcoming == upcoming)
+            .map(|key| key.program_id)
+            .collect::<Vec<_>>()
+    };
+    let rows = R::columns(program_session::Entity::find())
+        .filter(
+            Condition::any()
+                .add(Column::ProgramId.is_in(ids(false)))
+                .add(
+                    Condition::all()
+                        .add(Column::ProgramId.is_in(ids(true)))
+                        .add(Column::StartsAt.gt(now))
+                        .add(Column::Status.eq(SessionStatus::Scheduled)),
+                ),
+        )
+        .order_by_asc(Column::StartsAt)
+        .order_by_asc(Column::Id)
+        .into_model::<R>()
+        .all(db)
+        .await
+        .map_err(load_error)?;
+    let asked: HashSet<&SessionsOfProgram> = keys.iter().collect();
+    let mut map: HashMap<SessionsOfProgram, Vec<R>> = HashMap::new();
+    for row in rows {
+        let whole = SessionsOfProgram {
+            program_id: row.program_id(),
+            upcoming: false,
+        };
+        let upcoming = SessionsOfProgram {
+            upcoming: true,
+            ..whole
+        };
+        // A row is copied only when both lists of its programme were asked for.
+        let to_upcoming = asked.contains(&upcoming) && row.upcoming_at(now);
+        if asked.contains(&whole) {
+            if to_upcoming {
+                map.entry(upcoming).or_default().push(row.clone());
+            }
+            map.entry(whole).or_default().push(row);
+        } else if to_upcoming {
+            map.entry(upcoming).or_default().push(row);
+        }
+    }
+    Ok(map)
 }
 
 impl Loader<ChildrenOf> for ProgramsLoader {

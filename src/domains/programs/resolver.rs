@@ -1,6 +1,7 @@
 //! GraphQL entry points of the programs domain: adapters of a few lines over the service.
 
 use async_graphql::{Context, ErrorExtensions, ID, Object, Result, ResultExt, Subscription};
+use entity::program;
 use futures_util::{Stream, StreamExt};
 use tokio_stream::wrappers::BroadcastStream;
 
@@ -18,15 +19,20 @@ use super::{
     },
     service::{self, CheckInRef, RegistrationRef},
     types::{
-        ProgramConnection, ProgramKind, ProgramSession, ProgramSessionConnection, Registration,
-        RegistrationConnection, RegistrationEvent, RegistrationEventKind, SurveySummary,
+        Program, ProgramConnection, ProgramKind, ProgramSession, ProgramSessionConnection,
+        Registration, RegistrationConnection, RegistrationEvent, RegistrationEventKind,
+        SurveySummary,
     },
 };
 use crate::graphql::guard::SignedIn;
 use crate::graphql::ids::NodeKind;
 use crate::{
     error::AppError,
-    graphql::{connection::page_cost, context, ids, payload::split},
+    graphql::{
+        connection::{items_ask_only, page_cost},
+        context, ids,
+        payload::split,
+    },
 };
 
 /// Queries of the programs domain.
@@ -51,12 +57,19 @@ impl ProgramsQuery {
         let (state, viewer) = context(ctx)?;
         let filter = service::ProgramFilter::try_from(filter).extend()?;
         let page = crate::graphql::connection::page_args(ctx, first, after, last, before);
-        Ok(
-            service::list_programs(state.into(), viewer, filter, order_by.into(), page)
+        let cards = items_ask_only(ctx, Program::CARD_FIELDS);
+        let (ctx, order) = (state.into(), order_by.into());
+        Ok(if cards {
+            service::list_programs::<service::ProgramCard>(ctx, viewer, filter, order, page)
                 .await
                 .extend()?
-                .into_connection(),
-        )
+                .into_connection()
+        } else {
+            service::list_programs::<program::Model>(ctx, viewer, filter, order, page)
+                .await
+                .extend()?
+                .into_connection()
+        })
     }
 
     /// Sessions of programs you can see, by start time.

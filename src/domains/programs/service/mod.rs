@@ -21,6 +21,7 @@
 mod attendance;
 mod cancellation;
 mod capacity;
+mod cards;
 mod lookup;
 mod messages;
 mod moves;
@@ -43,6 +44,7 @@ use uuid::Uuid;
 pub use self::{
     attendance::{CheckInRef, check_in, mark_no_shows},
     cancellation::cancel_registration,
+    cards::{ListRow, ProgramCard, ProgramKeys, SessionCard, SessionKeys},
     messages::{MessageSent, SessionMessage, message_registrants},
     offers::{expire_due_offers, respond_to_offer},
     programs::{

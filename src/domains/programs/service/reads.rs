@@ -25,6 +25,7 @@ use crate::{
 };
 
 use super::{
+    cards::{ListRow, ProgramKeys},
     offers::settle_if_due,
     tokens::by_token,
     visibility::{can_see_program, is_registrant, program_visibility, viewer_manages},
@@ -222,18 +223,22 @@ pub async fn find_by_manage_token(
     by_token(ctx.db, token).await
 }
 
-/// Programs the viewer may see, in `order` (ties by id, so cursors stay stable).
+/// Programs the viewer may see, in `order` (ties by id, so cursors stay stable), read as
+/// `R`: whole rows or cards.
 #[tracing::instrument(skip_all)]
-pub async fn list_programs(
+pub async fn list_programs<R>(
     ctx: ServiceContext<'_>,
     viewer: &Viewer,
     filter: ProgramFilter,
     order: ProgramOrder,
     page: PageArgs,
-) -> AppResult<Page<program::Model>> {
+) -> AppResult<Page<R>>
+where
+    R: ListRow<program::Entity> + ProgramKeys,
+{
     use program::Column;
     let now = db::now();
-    let mut select = program::Entity::find().filter(program_visibility(viewer));
+    let mut select = R::columns(program::Entity::find()).filter(program_visibility(viewer));
     select = select.filter(program_conditions(
         &filter.kinds,
         &filter.categories,
@@ -267,23 +272,23 @@ pub async fn list_programs(
         select = select.filter(Column::Id.in_subquery(sessions.into_query()));
     }
     let ordering = match order {
-        ProgramOrder::Newest => Ordering::<program::Entity> {
+        ProgramOrder::Newest => Ordering::<program::Entity, R> {
             column: None,
             id: Column::Id,
             descending: true,
-            key: |row| (None, row.id),
+            key: |row| (None, row.id()),
         },
         ProgramOrder::StartDate => Ordering {
             column: Some(Column::FirstSessionAt),
             id: Column::Id,
             descending: false,
-            key: |row: &program::Model| (Some(SortValue::Time(row.first_session_at)), row.id),
+            key: |row: &R| (Some(SortValue::Time(row.first_session_at())), row.id()),
         },
         ProgramOrder::Title => Ordering {
             column: Some(Column::Title),
             id: Column::Id,
             descending: false,
-            key: |row: &program::Model| (Some(SortValue::Text(row.title.clone())), row.id),
+            key: |row: &R| (Some(SortValue::Text(row.title().to_owned())), row.id()),
         },
     };
     paginate(ctx.db, select, &ordering, page, ctx.limits.max_page_size).await

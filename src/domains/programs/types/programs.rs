@@ -5,6 +5,7 @@
 use async_graphql::{Context, ID, Object, Result, ResultExt, SimpleObject, dataloader::DataLoader};
 use chrono::{DateTime, Utc};
 use entity::{program, program_session};
+use tokio::sync::OnceCell;
 use uuid::Uuid;
 
 use super::{
@@ -21,14 +22,17 @@ use crate::{
         },
         programs::{
             loaders::{
-                AttendanceOf, ConfirmedPlace, ProgramById, ProgramsLoader, SessionsOfProgram,
-                SurveyScoresOf, WaitlistOf,
+                AttendanceOf, ConfirmedPlace, ProgramById, ProgramsLoader, SessionById,
+                SessionCardsOf, SessionsOfProgram, SurveyScoresOf, WaitlistOf,
             },
             registration::decode_set,
-            service,
+            service::{self, ProgramCard, SessionCard},
         },
     },
-    graphql::{connection::page_cost, context, ids},
+    graphql::{
+        connection::{asks_only, page_cost},
+        context, ids,
+    },
 };
 
 /// Ages of children a program accepts, in months on the session date.
@@ -45,25 +49,62 @@ pub struct ChildAgeRange {
 /// admins and the organizer's program staff.
 ///
 /// Its fields are read from the row when asked for, so a list pays only for what it shows.
+/// A list that asks only for [`Program::CARD_FIELDS`] reads cards; any other field reads the
+/// whole row once, through the loader.
 #[derive(Debug, Clone)]
 pub struct Program {
     pub uuid: Uuid,
-    pub model: program::Model,
+    card: ProgramCard,
+    whole: OnceCell<program::Model>,
 }
 
 impl From<program::Model> for Program {
     fn from(model: program::Model) -> Self {
         Self {
             uuid: model.id,
-            model,
+            card: ProgramCard::from(&model),
+            whole: OnceCell::new_with(Some(model)),
+        }
+    }
+}
+
+impl From<ProgramCard> for Program {
+    fn from(card: ProgramCard) -> Self {
+        Self {
+            uuid: card.id,
+            card,
+            whole: OnceCell::new(),
         }
     }
 }
 
 impl Program {
+    /// The fields a [`ProgramCard`] answers without the whole row.
+    pub const CARD_FIELDS: &[&str] = &[
+        "id",
+        "kind",
+        "title",
+        "summary",
+        "status",
+        "startsAt",
+        "municipality",
+        "organizer",
+        "sessions",
+    ];
+
     /// Where it stands.
     pub fn status(&self) -> ProgramStatus {
-        self.model.status.into()
+        self.card.status.into()
+    }
+
+    /// The whole row: as read, or read now (once) when the program came as a card.
+    async fn whole(&self, ctx: &Context<'_>) -> Result<&program::Model> {
+        self.whole
+            .get_or_try_init(|| async {
+                let loader = ctx.data::<DataLoader<ProgramsLoader>>()?;
+                crate::graphql::present(loader.load_one(ProgramById(self.uuid)).await?, "program")
+            })
+            .await
     }
 }
 
@@ -74,75 +115,80 @@ impl Program {
 impl Program {
     /// Kind of program.
     async fn kind(&self) -> ProgramKind {
-        self.model.kind.into()
+        self.card.kind.into()
     }
 
     /// Title, e.g. 女性活躍推進セミナー.
     async fn title(&self) -> &str {
-        &self.model.title
+        &self.card.title
     }
 
     /// Reading of the title in katakana (フリガナ), e.g. ジョセイカツヤクスイシンセミナー, if
     /// given.
-    async fn title_reading(&self) -> Option<&str> {
-        self.model.title_reading.as_deref()
+    async fn title_reading(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        Ok(self.whole(ctx).await?.title_reading.as_deref())
     }
 
     /// One-paragraph summary for lists.
     async fn summary(&self) -> &str {
-        &self.model.summary
+        &self.card.summary
     }
 
     /// Full description (several lines).
-    async fn description(&self) -> &str {
-        &self.model.description
+    async fn description(&self, ctx: &Context<'_>) -> Result<&str> {
+        Ok(&self.whole(ctx).await?.description)
     }
 
     /// Category tags.
-    async fn categories(&self) -> Vec<ProgramCategory> {
-        decode_set::<program::ProgramCategory>(&self.model.categories)
-            .into_iter()
-            .map(Into::into)
-            .collect()
+    async fn categories(&self, ctx: &Context<'_>) -> Result<Vec<ProgramCategory>> {
+        Ok(
+            decode_set::<program::ProgramCategory>(&self.whole(ctx).await?.categories)
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+        )
     }
 
     /// Who it is for.
-    async fn audiences(&self) -> Vec<ProgramAudience> {
-        decode_set::<program::Audience>(&self.model.audiences)
-            .into_iter()
-            .map(Into::into)
-            .collect()
+    async fn audiences(&self, ctx: &Context<'_>) -> Result<Vec<ProgramAudience>> {
+        Ok(
+            decode_set::<program::Audience>(&self.whole(ctx).await?.audiences)
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+        )
     }
 
     /// Ages of children accepted, if limited.
-    async fn child_age_range(&self) -> Option<ChildAgeRange> {
-        let model = &self.model;
-        (model.child_min_age_months.is_some() || model.child_max_age_months.is_some()).then_some(
-            ChildAgeRange {
-                min_months: model.child_min_age_months,
-                max_months: model.child_max_age_months,
-            },
+    async fn child_age_range(&self, ctx: &Context<'_>) -> Result<Option<ChildAgeRange>> {
+        let model = self.whole(ctx).await?;
+        Ok(
+            (model.child_min_age_months.is_some() || model.child_max_age_months.is_some())
+                .then_some(ChildAgeRange {
+                    min_months: model.child_min_age_months,
+                    max_months: model.child_max_age_months,
+                }),
         )
     }
 
     /// Only residents of the municipality may register (signed in with a resident account).
-    async fn residents_only(&self) -> bool {
-        self.model.residents_only
+    async fn residents_only(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(self.whole(ctx).await?.residents_only)
     }
 
     /// Largest party (adults and children) one registration may bring.
-    async fn max_party_size(&self) -> i32 {
-        self.model.max_party_size
+    async fn max_party_size(&self, ctx: &Context<'_>) -> Result<i32> {
+        Ok(self.whole(ctx).await?.max_party_size)
     }
 
     /// Fee in yen per party (0 = free).
-    async fn fee_yen(&self) -> i32 {
-        self.model.fee_yen
+    async fn fee_yen(&self, ctx: &Context<'_>) -> Result<i32> {
+        Ok(self.whole(ctx).await?.fee_yen)
     }
 
     /// Accessibility notes (barrier-free access, nursing room, …).
-    async fn accessibility_notes(&self) -> Option<&str> {
-        self.model.accessibility_notes.as_deref()
+    async fn accessibility_notes(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        Ok(self.whole(ctx).await?.accessibility_notes.as_deref())
     }
 
     /// Where it stands.
@@ -152,24 +198,24 @@ impl Program {
     }
 
     /// When it was first published.
-    async fn published_at(&self) -> Option<DateTime<Utc>> {
-        self.model.published_at
+    async fn published_at(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>> {
+        Ok(self.whole(ctx).await?.published_at)
     }
 
     /// When its first session not cancelled starts; null while it has none.
     async fn starts_at(&self) -> Option<DateTime<Utc>> {
-        (self.model.first_session_at != service::no_session_yet())
-            .then_some(self.model.first_session_at)
+        (self.card.first_session_at != service::no_session_yet())
+            .then_some(self.card.first_session_at)
     }
 
     /// When it was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.model.created_at
+    async fn created_at(&self, ctx: &Context<'_>) -> Result<DateTime<Utc>> {
+        Ok(self.whole(ctx).await?.created_at)
     }
 
     /// When it last changed.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.model.updated_at
+    async fn updated_at(&self, ctx: &Context<'_>) -> Result<DateTime<Utc>> {
+        Ok(self.whole(ctx).await?.updated_at)
     }
 
     /// Opaque global id.
@@ -181,7 +227,7 @@ impl Program {
     async fn municipality(&self, ctx: &Context<'_>) -> Result<Municipality> {
         let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
         crate::graphql::present(
-            municipality(loader, self.model.municipality_id)
+            municipality(loader, self.card.municipality_id)
                 .await?
                 .map(Municipality::from),
             "municipality",
@@ -192,7 +238,7 @@ impl Program {
     async fn organizer(&self, ctx: &Context<'_>) -> Result<Organization> {
         let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
         crate::graphql::present(
-            organization(loader, self.model.organizer_organization_id)
+            organization(loader, self.card.organizer_organization_id)
                 .await?
                 .map(Organization::from),
             "organizer",
@@ -210,16 +256,15 @@ impl Program {
         upcoming_only: bool,
     ) -> Result<Vec<ProgramSession>> {
         let loader = ctx.data::<DataLoader<ProgramsLoader>>()?;
-        Ok(loader
-            .load_one(SessionsOfProgram {
-                program_id: self.uuid,
-                upcoming: upcoming_only,
-            })
-            .await?
-            .unwrap_or_default()
-            .into_iter()
-            .map(ProgramSession::from)
-            .collect())
+        let key = SessionsOfProgram {
+            program_id: self.uuid,
+            upcoming: upcoming_only,
+        };
+        Ok(if asks_only(&ctx.field(), ProgramSession::CARD_FIELDS) {
+            sessions_as(loader.load_one(SessionCardsOf(key)).await?)
+        } else {
+            sessions_as(loader.load_one(key).await?)
+        })
     }
 
     /// Satisfaction survey answers (満足度); null unless you manage the program.
@@ -230,7 +275,7 @@ impl Program {
         fiscal_year: Option<i32>,
     ) -> Result<Option<SurveySummary>> {
         let (_, viewer) = context(ctx)?;
-        if !service::viewer_manages(viewer, &self.model) {
+        if !service::viewer_manages(viewer, self.whole(ctx).await?) {
             return Ok(None);
         }
         fiscal_year
@@ -279,21 +324,73 @@ impl From<service::SurveySummary> for SurveySummary {
 /// One date of a program, with its places and registration window.
 ///
 /// Its fields are read from the row when asked for, so a list pays only for what it shows.
+/// A list that asks only for [`ProgramSession::CARD_FIELDS`] reads cards; any other field
+/// reads the whole row once, through the loader.
 #[derive(Debug, Clone)]
 pub struct ProgramSession {
-    pub model: program_session::Model,
+    card: SessionCard,
+    whole: OnceCell<program_session::Model>,
 }
 
 impl From<program_session::Model> for ProgramSession {
     fn from(model: program_session::Model) -> Self {
-        Self { model }
+        Self {
+            card: SessionCard::from(&model),
+            whole: OnceCell::new_with(Some(model)),
+        }
     }
 }
 
+impl From<SessionCard> for ProgramSession {
+    fn from(card: SessionCard) -> Self {
+        Self {
+            card,
+            whole: OnceCell::new(),
+        }
+    }
+}
+
+/// Sessions as GraphQL objects, none for a program without any.
+fn sessions_as<R: Into<ProgramSession>>(rows: Option<Vec<R>>) -> Vec<ProgramSession> {
+    rows.unwrap_or_default()
+        .into_iter()
+        .map(Into::into)
+        .collect()
+}
+
 impl ProgramSession {
+    /// The fields a [`SessionCard`] answers without the whole row.
+    pub const CARD_FIELDS: &[&str] = &[
+        "id",
+        "startsAt",
+        "endsAt",
+        "capacity",
+        "seatsRemaining",
+        "status",
+        "registrationOpensAt",
+        "registrationClosesAt",
+        "registrationOpen",
+        "program",
+        "waitlistLength",
+        "attendance",
+    ];
+
+    /// The whole row: as read, or read now (once) when the session came as a card.
+    async fn whole(&self, ctx: &Context<'_>) -> Result<&program_session::Model> {
+        self.whole
+            .get_or_try_init(|| async {
+                let loader = ctx.data::<DataLoader<ProgramsLoader>>()?;
+                crate::graphql::present(
+                    loader.load_one(SessionById(self.card.id)).await?,
+                    "session",
+                )
+            })
+            .await
+    }
+
     async fn program_model(&self, ctx: &Context<'_>) -> Result<Option<program::Model>> {
         let loader = ctx.data::<DataLoader<ProgramsLoader>>()?;
-        loader.load_one(ProgramById(self.model.program_id)).await
+        loader.load_one(ProgramById(self.card.program_id)).await
     }
 
     async fn managed(&self, ctx: &Context<'_>) -> Result<bool> {
@@ -313,77 +410,78 @@ impl ProgramSession {
 impl ProgramSession {
     /// Start.
     async fn starts_at(&self) -> DateTime<Utc> {
-        self.model.starts_at
+        self.card.starts_at
     }
 
     /// End.
     async fn ends_at(&self) -> DateTime<Utc> {
-        self.model.ends_at
+        self.card.ends_at
     }
 
     /// Venue, e.g. 前橋市男女共同参画センター 研修室; null for online sessions.
-    async fn venue(&self) -> Option<&str> {
-        self.model.venue.as_deref()
+    async fn venue(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        Ok(self.whole(ctx).await?.venue.as_deref())
     }
 
     /// Whether it takes place online (the link is shown to confirmed registrants).
-    async fn is_online(&self) -> bool {
-        self.model.online_url.is_some()
+    async fn is_online(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(self.whole(ctx).await?.online_url.is_some())
     }
 
     /// Seats, in people (adults and children who stay with them).
     async fn capacity(&self) -> i32 {
-        self.model.capacity
+        self.card.capacity
     }
 
     /// Children the 託児 can look after during the session.
-    async fn childcare_slots(&self) -> i32 {
-        self.model.childcare_slots
+    async fn childcare_slots(&self, ctx: &Context<'_>) -> Result<i32> {
+        Ok(self.whole(ctx).await?.childcare_slots)
     }
 
     /// Seats still free (places held by open waitlist offers are not free).
     async fn seats_remaining(&self) -> i32 {
-        (self.model.capacity - self.model.seats_taken).max(0)
+        (self.card.capacity - self.card.seats_taken).max(0)
     }
 
     /// Childcare slots still free.
-    async fn childcare_slots_remaining(&self) -> i32 {
-        (self.model.childcare_slots - self.model.childcare_taken).max(0)
+    async fn childcare_slots_remaining(&self, ctx: &Context<'_>) -> Result<i32> {
+        let whole = self.whole(ctx).await?;
+        Ok((whole.childcare_slots - whole.childcare_taken).max(0))
     }
 
     /// When registration opens.
     async fn registration_opens_at(&self) -> DateTime<Utc> {
-        self.model.registration_opens_at
+        self.card.registration_opens_at
     }
 
     /// When registration closes.
     async fn registration_closes_at(&self) -> DateTime<Utc> {
-        self.model.registration_closes_at
+        self.card.registration_closes_at
     }
 
     /// Until when registrants may cancel a confirmed place themselves.
-    async fn cancellation_deadline(&self) -> DateTime<Utc> {
-        self.model.cancellation_deadline
+    async fn cancellation_deadline(&self, ctx: &Context<'_>) -> Result<DateTime<Utc>> {
+        Ok(self.whole(ctx).await?.cancellation_deadline)
     }
 
     /// Whether it takes place.
     async fn status(&self) -> ProgramSessionStatus {
-        self.model.status.into()
+        self.card.status.into()
     }
 
     /// When it was cancelled.
-    async fn cancelled_at(&self) -> Option<DateTime<Utc>> {
-        self.model.cancelled_at
+    async fn cancelled_at(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>> {
+        Ok(self.whole(ctx).await?.cancelled_at)
     }
 
     /// Why it was cancelled.
-    async fn cancel_reason(&self) -> Option<&str> {
-        self.model.cancel_reason.as_deref()
+    async fn cancel_reason(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        Ok(self.whole(ctx).await?.cancel_reason.as_deref())
     }
 
     /// Opaque global id.
     pub async fn id(&self) -> ID {
-        ids::encode(NodeKind::ProgramSession, self.model.id)
+        ids::encode(NodeKind::ProgramSession, self.card.id)
     }
 
     /// The program.
@@ -394,16 +492,16 @@ impl ProgramSession {
     /// Whether registration is open right now.
     async fn registration_open(&self) -> bool {
         let now = crate::db::now();
-        self.model.status == program_session::SessionStatus::Scheduled
-            && self.model.registration_opens_at <= now
-            && now < self.model.registration_closes_at
+        self.card.status == program_session::SessionStatus::Scheduled
+            && self.card.registration_opens_at <= now
+            && now < self.card.registration_closes_at
     }
 
     /// Parties waiting for places.
     async fn waitlist_length(&self, ctx: &Context<'_>) -> Result<i32> {
         let loader = ctx.data::<DataLoader<ProgramsLoader>>()?;
         let waiting = loader
-            .load_one(WaitlistOf(self.model.id))
+            .load_one(WaitlistOf(self.card.id))
             .await?
             .unwrap_or_default();
         Ok(i32::try_from(waiting.len()).unwrap_or(i32::MAX))
@@ -411,7 +509,7 @@ impl ProgramSession {
 
     /// The online link; null unless you hold a confirmed place or manage the program.
     async fn online_url(&self, ctx: &Context<'_>) -> Result<Option<String>> {
-        let Some(url) = &self.model.online_url else {
+        let Some(url) = &self.whole(ctx).await?.online_url else {
             return Ok(None);
         };
         let (_, viewer) = context(ctx)?;
@@ -425,7 +523,7 @@ impl ProgramSession {
         let confirmed = loader
             .load_one(ConfirmedPlace {
                 user_id: me.id,
-                session_id: self.model.id,
+                session_id: self.card.id,
             })
             .await?
             .unwrap_or(false);
@@ -439,7 +537,7 @@ impl ProgramSession {
         }
         let loader = ctx.data::<DataLoader<ProgramsLoader>>()?;
         let counts = loader
-            .load_one(AttendanceOf(self.model.id))
+            .load_one(AttendanceOf(self.card.id))
             .await?
             .unwrap_or_default();
         Ok(Some(SessionAttendance {
@@ -469,7 +567,7 @@ impl ProgramSession {
         let page = crate::graphql::connection::page_args(ctx, first, after, last, before);
         let statuses = status.into_iter().map(Into::into).collect();
         Ok(
-            service::list_roster(state.into(), viewer, &self.model, statuses, page)
+            service::list_roster(state.into(), viewer, self.whole(ctx).await?, statuses, page)
                 .await
                 .extend()?
                 .into_connection(),
