@@ -566,12 +566,18 @@ impl ProgramSession {
         let (state, viewer) = context(ctx)?;
         let page = crate::graphql::connection::page_args(ctx, first, after, last, before);
         let statuses = status.into_iter().map(Into::into).collect();
-        Ok(
-            service::list_roster(state.into(), viewer, self.whole(ctx).await?, statuses, page)
-                .await
-                .extend()?
-                .into_connection(),
-        )
+        let session = self.whole(ctx).await?;
+        // Boxed: async-graphql boxes the future of every field of a session at the size of
+        // the largest, and the roster's read (paging and the access log) is by far the
+        // largest.
+        let roster = Box::pin(service::list_roster(
+            state.into(),
+            viewer,
+            session,
+            statuses,
+            page,
+        ));
+        Ok(roster.await.extend()?.into_connection())
     }
 }
 
