@@ -121,7 +121,7 @@ pub fn build_schema(
             tokio::spawn,
         ))
         .data(DataLoader::new(
-            ProgramsLoader::new(state.db.clone()),
+            ProgramsLoader::new(state.reads.clone()),
             tokio::spawn,
         ))
         .data(DataLoader::new(
