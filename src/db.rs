@@ -11,10 +11,6 @@ use std::{
 
 use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
-mod reads;
-
-pub use reads::{Observer, Reader, Reads};
-
 use sea_orm::{
     ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr,
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
@@ -48,10 +44,9 @@ pub async fn connect_watched(url: &str, health: &Health) -> anyhow::Result<Datab
         .sqlx_logging(false);
     if sqlite {
         // SQLite allows one writer; a small pool with a busy timeout keeps writers queued
-        // instead of failing with "database is locked". The pool also holds the connections
-        // [`Reads`] keeps, so the others stay for writes.
+        // instead of failing with "database is locked".
         options
-            .max_connections(8 + reads::HELD as u32)
+            .max_connections(8)
             .min_connections(1)
             // A ping of an embedded database proves only that the connection's worker
             // thread runs; sqlx pings before every hand-out by default, one more hand-off
@@ -71,9 +66,8 @@ pub async fn connect_watched(url: &str, health: &Health) -> anyhow::Result<Datab
         // connections the server has closed, and the ping replaces them instead of failing
         // the first requests after recovery.
         let outages = health.outages.clone();
-        // The pool also holds the connections [`Reads`] keeps.
         options
-            .max_connections(20 + reads::HELD as u32)
+            .max_connections(20)
             .min_connections(1)
             .test_before_acquire(false)
             .map_sqlx_postgres_before_acquire(move |connection, meta| {

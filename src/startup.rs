@@ -62,14 +62,6 @@ impl Application {
             Metrics::new(&settings.limits.metrics_operations).context("registering metrics")?;
         let recorder = metrics.clone();
         db.set_metric_callback(move |info| recorder.observe_statement(info.elapsed, info.failed));
-        let recorder = metrics.clone();
-        let reads = db::Reads::new(
-            db.clone(),
-            db_health.clone(),
-            Some(Arc::new(move |elapsed, failed| {
-                recorder.observe_statement(elapsed, failed)
-            })),
-        );
         db::migrate(&db).await?;
         if settings.demo {
             let accounts = demo::load(&db).await?;
@@ -93,7 +85,6 @@ impl Application {
         let state = AppState {
             limiter: RateLimiter::new(db.clone()),
             db,
-            reads,
             limits: Arc::new(settings.limits.clone()),
             events,
             search,

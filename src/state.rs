@@ -26,8 +26,6 @@ use crate::{
 pub struct AppState {
     /// The database pool.
     pub db: DatabaseConnection,
-    /// Reads outside transactions, on connections held out of the pool.
-    pub reads: crate::db::Reads,
     /// Limits and policies.
     pub limits: Arc<Limits>,
     /// The event bus.
@@ -94,8 +92,6 @@ impl WriteQueues {
 pub struct ServiceContext<'a> {
     /// The database.
     pub db: &'a DatabaseConnection,
-    /// Reads on held connections; `None` reads on `db` (demo data, tools).
-    reads: Option<&'a crate::db::Reads>,
     /// The event bus; `None` writes without announcing (demo data, tools).
     pub events: Option<&'a EventBus>,
     /// The shared rate limiter; `None` counts nothing (demo data, tools).
@@ -118,7 +114,6 @@ impl<'a> From<&'a AppState> for ServiceContext<'a> {
     fn from(state: &'a AppState) -> Self {
         Self {
             db: &state.db,
-            reads: Some(&state.reads),
             events: Some(&state.events),
             limiter: Some(&state.limiter),
             limits: &state.limits,
@@ -135,21 +130,12 @@ impl<'a> ServiceContext<'a> {
     pub fn quiet(db: &'a DatabaseConnection) -> Self {
         Self {
             db,
-            reads: None,
             events: None,
             limiter: None,
             limits: &DEFAULT_LIMITS,
             queues: None,
             at: None,
             notify: false,
-        }
-    }
-
-    /// Where a read outside a transaction runs: on a held connection when serving.
-    pub fn reader(&self) -> crate::db::Reader<'a> {
-        match self.reads {
-            Some(reads) => crate::db::Reader::Held(reads),
-            None => crate::db::Reader::Pool(self.db),
         }
     }
 

@@ -121,7 +121,7 @@ pub fn build_schema(
             tokio::spawn,
         ))
         .data(DataLoader::new(
-            ProgramsLoader::new(state.reads.clone()),
+            ProgramsLoader::new(state.db.clone()),
             tokio::spawn,
         ))
         .data(DataLoader::new(

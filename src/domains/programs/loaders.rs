@@ -10,7 +10,7 @@ use entity::{
     registration_child, registration_status_change,
 };
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -19,12 +19,12 @@ use crate::domains::identity::loaders::{LoadError, load_error};
 
 /// Loads what lists of programs, sessions and registrations need per item.
 pub struct ProgramsLoader {
-    db: crate::db::Reads,
+    db: DatabaseConnection,
 }
 
 impl ProgramsLoader {
-    /// A loader reading through `db`.
-    pub fn new(db: crate::db::Reads) -> Self {
+    /// A loader reading from `db`.
+    pub fn new(db: DatabaseConnection) -> Self {
         Self { db }
     }
 }
@@ -183,7 +183,7 @@ impl Loader<SessionCardsOf> for ProgramsLoader {
 /// statement for both kinds of key: every session of the programs asked for whole, only
 /// the upcoming ones of the others.
 async fn sessions_of<R>(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     keys: &[SessionsOfProgram],
 ) -> Result<HashMap<SessionsOfProgram, Vec<R>>, LoadError>
 where

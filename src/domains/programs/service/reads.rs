@@ -291,14 +291,7 @@ where
             key: |row: &R| (Some(SortValue::Text(row.title().to_owned())), row.id()),
         },
     };
-    paginate(
-        &ctx.reader(),
-        select,
-        &ordering,
-        page,
-        ctx.limits.max_page_size,
-    )
-    .await
+    paginate(ctx.db, select, &ordering, page, ctx.limits.max_page_size).await
 }
 
 /// Sessions of programs the viewer may see, by start time.
