@@ -140,8 +140,9 @@ mirror!(
 );
 
 /// An organization inside a municipality.
+// `serial`, as `Program`: a list's items resolve at once, each item's fields in turn.
 #[derive(Debug, Clone, SimpleObject)]
-#[graphql(complex)]
+#[graphql(complex, serial)]
 pub struct Organization {
     #[graphql(skip)]
     pub uuid: Uuid,

@@ -111,7 +111,10 @@ impl Program {
 /// A program: a seminar, workshop, class, experience session or fair with its sessions.
 /// Published and cancelled programs are public; drafts are seen by the municipality's
 /// admins and the organizer's program staff.
-#[Object]
+// `serial`: the fields of one program resolve one after another. A list resolves its items
+// at once, so loaders still batch across the items, and each item saves the set of
+// concurrent tasks async-graphql otherwise makes for its fields (see `bench/read-paths.sh`).
+#[Object(serial)]
 impl Program {
     /// Kind of program.
     async fn kind(&self) -> ProgramKind {
@@ -406,7 +409,8 @@ impl ProgramSession {
 }
 
 /// One date of a program, with its places and registration window.
-#[Object]
+// `serial`, as `Program`: a list's items resolve at once, each item's fields in turn.
+#[Object(serial)]
 impl ProgramSession {
     /// Start.
     async fn starts_at(&self) -> DateTime<Utc> {
