@@ -23,8 +23,13 @@ const PURGE_DELAY_MS: std::ffi::c_long = 100;
 /// libmimalloc-sys names no constant for it).
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
+/// `mi_option_allow_thp` in mimalloc v3's `mi_option_t`: whether it asks the kernel for
+/// transparent huge pages.
+const MI_OPTION_ALLOW_THP: libmimalloc_sys::mi_option_t = 43;
+
 fn main() -> ExitCode {
     set_purge_delay();
+    refuse_huge_pages();
     let cli = Cli::parse();
     telemetry::init(cli.global.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -59,6 +64,31 @@ fn set_purge_delay() {
     }
 }
 
+/// Turns transparent huge pages off for this process, unless `MIMALLOC_ALLOW_THP` says
+/// otherwise (mimalloc then read it at start and acted on it itself).
+///
+/// mimalloc asks for huge pages on its arena. The kernel then makes memory resident 2 MiB
+/// at a time and fills such pieces back up after mimalloc gave parts of them back, so what
+/// mimalloc frees in 64 KiB pages largely stays resident. Under ten minutes of mixed load a
+/// SQLite server held 225 MB with them and 146 MB without, answering as many requests per
+/// second (see the README's memory figures). This is what `MIMALLOC_ALLOW_THP=0` does,
+/// applied without the variable.
+fn refuse_huge_pages() {
+    if std::env::var_os("MIMALLOC_ALLOW_THP").is_some() {
+        return;
+    }
+    // SAFETY: as in `set_purge_delay`: one integer in mimalloc's option table, set before
+    // any other thread starts. From now on mimalloc asks for no huge pages.
+    #[allow(unsafe_code)]
+    unsafe {
+        libmimalloc_sys::mi_option_set(MI_OPTION_ALLOW_THP, 0);
+    }
+    // The arena mimalloc reserved before `main` already asked for them; the process-wide
+    // flag makes the kernel give none (a kernel without it leaves things as they were).
+    #[cfg(target_os = "linux")]
+    let _ = rustix::thread::disable_transparent_huge_pages(true);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,6 +101,26 @@ mod tests {
         if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
             // mimalloc v3's default purge delay; no other option defaults to it.
             assert_eq!(delay, 1000);
+        }
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn the_option_turned_off_is_mimallocs_allow_thp() {
+        // SAFETY: reading options only reads mimalloc's option table.
+        #[allow(unsafe_code)]
+        let (before, itself, after) = unsafe {
+            (
+                libmimalloc_sys::mi_option_get(MI_OPTION_ALLOW_THP - 1),
+                libmimalloc_sys::mi_option_get(MI_OPTION_ALLOW_THP),
+                libmimalloc_sys::mi_option_get(MI_OPTION_ALLOW_THP + 1),
+            )
+        };
+        if std::env::var_os("MIMALLOC_ALLOW_THP").is_none() {
+            // Tests do not run `main`: the option and its neighbours keep mimalloc v3's
+            // defaults on Linux: `page_cross_thread_max_reclaim` 32, `allow_thp` 1 and
+            // `minimal_purge_size` 0.
+            assert_eq!((before, itself, after), (32, 1, 0));
         }
     }
 }
