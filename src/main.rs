@@ -70,7 +70,7 @@ fn set_purge_delay() {
 /// mimalloc asks for huge pages on its arena. The kernel then makes memory resident 2 MiB
 /// at a time and fills such pieces back up after mimalloc gave parts of them back, so what
 /// mimalloc frees in 64 KiB pages largely stays resident. Under ten minutes of mixed load a
-/// SQLite server held 225 MB with them and 146 MB without, answering as many requests per
+/// SQLite server held 225 MB with them and 145 MB without, answering as many requests per
 /// second (see the README's memory figures). This is what `MIMALLOC_ALLOW_THP=0` does,
 /// applied without the variable.
 fn refuse_huge_pages() {
