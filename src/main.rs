@@ -53,15 +53,11 @@ fn main() -> ExitCode {
 
 /// Sets [`PURGE_DELAY_MS`] unless the environment chose a delay (mimalloc read it at start).
 fn set_purge_delay() {
-    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
-        return;
-    }
-    // SAFETY: mi_option_set stores one integer in mimalloc's option table. It is not
-    // thread-safe, so it runs here, before the runtime or anything else starts a thread.
-    #[allow(unsafe_code)]
-    unsafe {
-        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS);
-    }
+    set_unless_chosen(
+        "MIMALLOC_PURGE_DELAY",
+        MI_OPTION_PURGE_DELAY,
+        PURGE_DELAY_MS,
+    );
 }
 
 /// Turns transparent huge pages off for this process, unless `MIMALLOC_ALLOW_THP` says
@@ -74,19 +70,34 @@ fn set_purge_delay() {
 /// second (see the README's memory figures). This is what `MIMALLOC_ALLOW_THP=0` does,
 /// applied without the variable.
 fn refuse_huge_pages() {
-    if std::env::var_os("MIMALLOC_ALLOW_THP").is_some() {
-        return;
+    // From now on mimalloc asks for no huge pages.
+    if set_unless_chosen("MIMALLOC_ALLOW_THP", MI_OPTION_ALLOW_THP, 0) {
+        // The arena mimalloc reserved before `main` already asked for them; the
+        // process-wide flag makes the kernel give none (a kernel without it leaves things
+        // as they were).
+        #[cfg(target_os = "linux")]
+        let _ = rustix::thread::disable_transparent_huge_pages(true);
     }
-    // SAFETY: as in `set_purge_delay`: one integer in mimalloc's option table, set before
-    // any other thread starts. From now on mimalloc asks for no huge pages.
+}
+
+/// Sets one of mimalloc's options unless the environment variable that names it chose a
+/// value (mimalloc read that at start); says whether it set it.
+fn set_unless_chosen(
+    variable: &str,
+    option: libmimalloc_sys::mi_option_t,
+    value: std::ffi::c_long,
+) -> bool {
+    if std::env::var_os(variable).is_some() {
+        return false;
+    }
+    // SAFETY: mi_option_set stores one integer in mimalloc's option table. It is not
+    // thread-safe, so it runs only from `main`, before the runtime or anything else
+    // starts a thread.
     #[allow(unsafe_code)]
     unsafe {
-        libmimalloc_sys::mi_option_set(MI_OPTION_ALLOW_THP, 0);
+        libmimalloc_sys::mi_option_set(option, value);
     }
-    // The arena mimalloc reserved before `main` already asked for them; the process-wide
-    // flag makes the kernel give none (a kernel without it leaves things as they were).
-    #[cfg(target_os = "linux")]
-    let _ = rustix::thread::disable_transparent_huge_pages(true);
+    true
 }
 
 #[cfg(test)]
